@@ -1,0 +1,263 @@
+// Package booking is roomkeeper's domain: the booking record with its desired and observed state
+// (DESIGN.md, "The reconciliation model"), the change a booking source delivers, the error type
+// every layer returns, and the ports — Store, Queue, Mailer, Provider — that the core calls and
+// each adapter implements.
+package booking
+
+import (
+	"crypto/sha256"
+	"encoding/base32"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Status is a booking's desired status.
+type Status string
+
+// Booking statuses. Cancellation is final.
+const (
+	Confirmed Status = "confirmed"
+	Cancelled Status = "cancelled"
+)
+
+// Size is the room size a booking asks for.
+type Size string
+
+// Room sizes: small holds up to SmallMax participants (organizer included), large up to LargeMax.
+const (
+	Small Size = "small"
+	Large Size = "large"
+
+	SmallMax = 4
+	LargeMax = 200
+)
+
+// Person is an organizer or an attendee.
+type Person struct {
+	Name     string `json:"name,omitempty"`
+	Email    string `json:"email"`
+	TimeZone string `json:"timeZone,omitempty"` // IANA name; empty means the booking's zone
+}
+
+// RoomOptions say what kind of room a booking wants. The provider adapter maps them onto its API.
+type RoomOptions struct {
+	Provider   string `json:"provider"`
+	Size       Size   `json:"size"`
+	DialIn     bool   `json:"dialIn,omitempty"`
+	NamePrefix string `json:"namePrefix,omitempty"`
+	Locked     bool   `json:"locked,omitempty"`
+}
+
+// Details is the desired state a booking source sets: what the meeting is, when and who.
+type Details struct {
+	Title       string      `json:"title"`
+	Description string      `json:"description,omitempty"`
+	Start       time.Time   `json:"start"`
+	End         time.Time   `json:"end"`
+	TimeZone    string      `json:"timeZone,omitempty"`
+	Organizer   Person      `json:"organizer"`
+	Attendees   []Person    `json:"attendees"`
+	Room        RoomOptions `json:"room"`
+	// OrganizerCalendar is false for sources that already put the event in the organizer's
+	// calendar (Cal.com, Calendly): the organizer's mail then carries no calendar part.
+	OrganizerCalendar bool `json:"organizerCalendar"`
+}
+
+// ZoneOf returns the IANA zone a person's readable times are shown in: their own, else the
+// booking's, else UTC.
+func (d *Details) ZoneOf(p Person) string {
+	switch {
+	case p.TimeZone != "":
+		return p.TimeZone
+	case d.TimeZone != "":
+		return d.TimeZone
+	}
+	return "UTC"
+}
+
+// Room is a provider room as roomkeeper recorded it.
+type Room struct {
+	Provider  string    `json:"provider"`
+	ID        string    `json:"id"`   // the provider's id (Whereby meetingId, Zoom meeting id)
+	Name      string    `json:"name"` // the provider's room name
+	Tag       string    `json:"tag"`  // roomkeeper's tag, carried in the name (see RoomTag)
+	GuestURL  string    `json:"guestUrl"`
+	HostURL   string    `json:"hostUrl,omitempty"` // never sent to a guest
+	ExpiresAt time.Time `json:"expiresAt"`         // the provider's own end date for the room
+	DialIn    *DialIn   `json:"dialIn,omitempty"`
+	CreatedAt time.Time `json:"createdAt,omitempty"`
+}
+
+// DialIn is how to join a room by phone.
+type DialIn struct {
+	Numbers []PhoneNumber `json:"numbers"`
+	Code    string        `json:"code"` // access code as the provider gives it
+}
+
+// PhoneNumber is one dial-in number.
+type PhoneNumber struct {
+	E164    string `json:"e164"`              // +<country code><number>
+	Country string `json:"country,omitempty"` // ISO 3166 alpha-2
+	Tel     string `json:"tel"`               // tap-to-dial URI with pauses and the access code, '#' as %23
+}
+
+// Method is the iTIP method of an invite.
+type Method string
+
+// iTIP methods roomkeeper sends (RFC 5546).
+const (
+	Request Method = "REQUEST"
+	Cancel  Method = "CANCEL"
+)
+
+// Invite records what one recipient has been sent.
+type Invite struct {
+	Person
+	Organizer bool      `json:"organizer,omitempty"`
+	Sequence  int       `json:"sequence"`
+	Method    Method    `json:"method,omitempty"` // empty: nothing sent yet
+	SentAt    time.Time `json:"sentAt,omitempty"`
+	MessageID string    `json:"messageId,omitempty"`
+	// Pending is written before a send and cleared when the send is recorded. Finding it set on a
+	// later run means a run stopped in between: the mail may or may not have gone out.
+	Pending *Pending `json:"pending,omitempty"`
+}
+
+// Pending is a send that has started and not been recorded.
+type Pending struct {
+	Sequence int       `json:"sequence"`
+	Method   Method    `json:"method"`
+	At       time.Time `json:"at"`
+}
+
+// Creating records that a room is being created under a tag, so a run that stops between the
+// provider creating the room and the record being saved can adopt it instead of making another.
+type Creating struct {
+	Tag string    `json:"tag"`
+	At  time.Time `json:"at"`
+}
+
+// Lease keeps two workers from reconciling one booking at once.
+type Lease struct {
+	Owner string    `json:"owner"`
+	Until time.Time `json:"until"`
+}
+
+// Failure is the last error that stopped or delayed work on a booking.
+type Failure struct {
+	Message   string    `json:"message"`
+	Permanent bool      `json:"permanent,omitempty"`
+	At        time.Time `json:"at"`
+	Notified  bool      `json:"notified,omitempty"` // the organizer was e-mailed about it
+}
+
+// Booking is one booking's record: desired state set by sources, observed state set by the
+// reconciler, and DueAt, when the record next needs work.
+type Booking struct {
+	Key        string `json:"key"` // store key, KeyOf(Source, ExternalID)
+	Source     string `json:"source"`
+	ExternalID string `json:"externalId"`
+	UID        string `json:"uid"`     // iCalendar UID, stable for the booking's life
+	Version    int64  `json:"version"` // managed by the Store: 0 until first stored
+
+	// Desired state.
+	Status      Status    `json:"status"`
+	Details     Details   `json:"details"`
+	Sequence    int       `json:"sequence"`    // roomkeeper's own SEQUENCE, raised on every change a recipient sees
+	LastEventAt time.Time `json:"lastEventAt"` // timestamp of the last source event applied
+	CreatedAt   time.Time `json:"createdAt"`
+	UpdatedAt   time.Time `json:"updatedAt"`
+
+	// Observed state.
+	Room     *Room     `json:"room,omitempty"`
+	RoomGen  int       `json:"roomGen"` // generation of the newest room tag issued
+	Creating *Creating `json:"creating,omitempty"`
+	Retired  []Room    `json:"retired,omitempty"` // rooms replaced by a newer one, still to delete
+	Invites  []Invite  `json:"invites,omitempty"`
+	Done     bool      `json:"done,omitempty"` // cleaned up: nothing left to do
+	Failure  *Failure  `json:"failure,omitempty"`
+	Attempts int       `json:"attempts,omitempty"` // consecutive failed attempts, for back-off
+	// PossibleDuplicates counts invites that may have gone out twice because a run stopped
+	// between the mail service accepting a message and the record being saved.
+	PossibleDuplicates int `json:"possibleDuplicates,omitempty"`
+
+	DueAt     time.Time `json:"dueAt,omitzero"`     // zero: nothing to do
+	Lease     Lease     `json:"lease,omitzero"`     // who is working on it
+	ExpiresAt time.Time `json:"expiresAt,omitzero"` // the record may be deleted after this (retention)
+}
+
+// InviteFor returns the invite record of an address (compared ignoring case), or nil.
+func (b *Booking) InviteFor(email string) *Invite {
+	for i := range b.Invites {
+		if strings.EqualFold(b.Invites[i].Email, email) {
+			return &b.Invites[i]
+		}
+	}
+	return nil
+}
+
+// Participants returns the organizer followed by the attendees.
+func (d *Details) Participants() []Person {
+	return append([]Person{d.Organizer}, d.Attendees...)
+}
+
+// keyLen is the number of base32 characters of a booking key: 65 bits, so collisions need about
+// 2^32 bookings, and a Whereby room name prefix (39 characters) still fits a 20-character user
+// prefix, the tag and a generation.
+const keyLen = 13
+
+var keyEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+// KeyOf derives a booking's store key from its source and the source's booking id. The key is
+// short, lowercase and URL-safe, so it also goes into provider room names.
+func KeyOf(source, externalID string) string {
+	sum := sha256.Sum256([]byte(source + "\x00" + externalID))
+	return keyEncoding.EncodeToString(sum[:])[:keyLen]
+}
+
+// RoomTag is the tag a room of generation gen for this booking carries in its provider name:
+// "rk", the booking key, "g" and the generation. It lets a restarted run recognise a room it
+// created but did not record, and the reaper find rooms no booking references.
+func RoomTag(key string, gen int) string {
+	return "rk" + key + "g" + strconv.Itoa(gen)
+}
+
+// ParseRoomTag finds a roomkeeper tag in a provider room name and returns the booking key and the
+// generation.
+func ParseRoomTag(name string) (key string, gen int, ok bool) {
+	for i := 0; i+2+keyLen+2 <= len(name); i++ {
+		if name[i] != 'r' || name[i+1] != 'k' || (i > 0 && isKeyChar(name[i-1])) {
+			continue
+		}
+		k := name[i+2 : i+2+keyLen]
+		if !allKeyChars(k) || name[i+2+keyLen] != 'g' {
+			continue
+		}
+		rest := name[i+2+keyLen+1:]
+		n := 0
+		for n < len(rest) && n < 6 && rest[n] >= '0' && rest[n] <= '9' {
+			n++
+		}
+		if n == 0 || (n < len(rest) && isKeyChar(rest[n])) {
+			continue
+		}
+		g, err := strconv.Atoi(rest[:n])
+		if err != nil {
+			continue
+		}
+		return k, g, true
+	}
+	return "", 0, false
+}
+
+func isKeyChar(c byte) bool { return (c >= 'a' && c <= 'z') || (c >= '2' && c <= '7') }
+
+func allKeyChars(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isKeyChar(s[i]) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,89 @@
+package booking
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Code classifies an Error. The HTTP edge maps each code to a status.
+type Code string
+
+// Error codes (DESIGN.md, "HTTP surface").
+const (
+	Invalid      Code = "invalid"      // 400
+	Unauthorized Code = "unauthorized" // 401
+	NotFound     Code = "not_found"    // 404
+	TooLarge     Code = "too_large"    // 413
+	Unsupported  Code = "unsupported"  // 415
+	Unavailable  Code = "unavailable"  // 503
+	Internal     Code = "internal"     // 500, never with its message
+)
+
+// Error is an error a caller may see: a code, the field at fault (a JSON path such as
+// "data.attendees[0].email", empty when none) and a message safe to show.
+type Error struct {
+	Code    Code
+	Field   string
+	Message string
+}
+
+func (e *Error) Error() string {
+	if e.Field != "" {
+		return fmt.Sprintf("%s: %s: %s", e.Code, e.Field, e.Message)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+}
+
+// Errorf returns an *Error.
+func Errorf(code Code, field, format string, args ...any) *Error {
+	return &Error{Code: code, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, or Internal.
+func ErrorCode(err error) Code {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return Internal
+}
+
+// Store errors.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrConflict = errors.New("version conflict")
+)
+
+// failure classifies an error from an outside system (a provider, the mail service): permanent
+// (retrying cannot help) or temporary with an optional delay the service asked for.
+type failure struct {
+	err        error
+	permanent  bool
+	retryAfter time.Duration
+}
+
+func (f *failure) Error() string { return f.err.Error() }
+func (f *failure) Unwrap() error { return f.err }
+
+// Permanent marks err as a failure retrying cannot fix: a rejected key, a 4xx, a daily cap.
+func Permanent(err error) error { return &failure{err: err, permanent: true} }
+
+// RetryAfter marks err as temporary, to be retried no sooner than after d (Retry-After).
+func RetryAfter(err error, d time.Duration) error { return &failure{err: err, retryAfter: d} }
+
+// IsPermanent reports whether err was marked Permanent. Unmarked errors (timeouts, refused
+// connections, 5xx) are temporary.
+func IsPermanent(err error) bool {
+	var f *failure
+	return errors.As(err, &f) && f.permanent
+}
+
+// RetryDelay returns the delay err asked for with RetryAfter, or 0.
+func RetryDelay(err error) time.Duration {
+	var f *failure
+	if errors.As(err, &f) {
+		return f.retryAfter
+	}
+	return 0
+}

@@ -1,0 +1,87 @@
+package booking
+
+import (
+	"context"
+	"time"
+)
+
+// Store keeps booking records and delivery ids. Writes are single-item and conditional, so the
+// DynamoDB adapter needs no transactions.
+type Store interface {
+	// Get returns the booking with the key, or ErrNotFound.
+	Get(ctx context.Context, key string) (*Booking, error)
+	// Put writes b. With b.Version 0 it creates the record and fails with ErrConflict if one
+	// exists; otherwise it replaces the record only if the stored version equals b.Version and
+	// fails with ErrConflict if not. On success b.Version is raised by one.
+	Put(ctx context.Context, b *Booking) error
+	// Due returns up to limit keys of bookings whose DueAt is set and not after now, oldest first.
+	Due(ctx context.Context, now time.Time, limit int) ([]string, error)
+	// Seen reports whether a delivery id was marked and has not expired by now.
+	Seen(ctx context.Context, id string, now time.Time) (bool, error)
+	// MarkSeen records a delivery id until expires.
+	MarkSeen(ctx context.Context, id string, expires time.Time) error
+}
+
+// Queue nudges the worker to reconcile a booking soon. A lost nudge costs only time: the sweeper
+// finds every due booking.
+type Queue interface {
+	Enqueue(ctx context.Context, key string) error
+}
+
+// Message is a complete RFC 5322 message ready to send.
+type Message struct {
+	From string   // envelope sender (bare address)
+	To   []string // envelope recipients (bare addresses)
+	Raw  []byte   // the message, headers and body, CRLF line endings
+}
+
+// Mailer sends messages. It returns the id the mail service gave the message.
+type Mailer interface {
+	Send(ctx context.Context, m Message) (id string, err error)
+}
+
+// RoomSpec is what the core asks a provider for.
+type RoomSpec struct {
+	Tag       string // must appear in the room's name so TaggedRooms can find it
+	Title     string
+	Start     time.Time
+	End       time.Time
+	ExpiresAt time.Time // the room must work until then (end + ROOMKEEPER_ROOM_SLACK)
+	TimeZone  string
+	Options   RoomOptions
+	Host      Person   // the organizer
+	Guests    []Person // the attendees
+}
+
+// Provider is a video provider (Whereby, Zoom, 24sessions, the sandbox). Errors are temporary
+// unless marked Permanent; RetryAfter carries the provider's requested delay.
+type Provider interface {
+	// CreateRoom creates a room for spec.
+	CreateRoom(ctx context.Context, spec RoomSpec) (Room, error)
+	// DeleteRoom deletes a room. A room that is already gone is not an error.
+	DeleteRoom(ctx context.Context, room Room) error
+	// TaggedRooms lists the provider's rooms whose names carry a roomkeeper tag, with Tag set.
+	TaggedRooms(ctx context.Context) ([]Room, error)
+}
+
+// EventType is the kind of change a booking source reports.
+type EventType string
+
+// Change types (the generic event's `type`; other sources map onto these).
+const (
+	EventCreated   EventType = "booking.created"
+	EventUpdated   EventType = "booking.updated"
+	EventCancelled EventType = "booking.cancelled"
+)
+
+// Change is one validated event from a booking source, ready to apply.
+type Change struct {
+	Source     string    // "generic", "calcom", …
+	ExternalID string    // the source's booking id
+	Type       EventType // EventCreated, EventUpdated or EventCancelled
+	At         time.Time // the source's event time, for ordering
+	DeliveryID string    // the source's delivery id (Standard Webhooks webhook-id), for dedupe
+	UID        string    // calendar UID to use when the booking is new; empty: generate one
+	Details    Details   // for EventCreated and EventUpdated: complete and validated
+	Reason     string    // for EventCancelled, optional
+}
