@@ -1,0 +1,201 @@
+// Package outbox is the booking.Mailer of the local server: instead of sending, it writes each
+// message as an RFC 5322 .eml file (RFC 5322, MIME per RFC 2045–2049) in a folder, and serves the
+// folder as readable pages under /outbox (DESIGN.md, "HTTP surface").
+package outbox
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-message"
+	"github.com/emersion/go-message/mail"
+	"github.com/emersion/go-message/textproto"
+
+	"github.com/roomkeeper/roomkeeper/shared/booking"
+)
+
+// ext is the file extension of a stored message.
+const ext = ".eml"
+
+// idTime is the layout of the time an id starts with: UTC, milliseconds, sortable as text.
+const idTime = "20060102T150405.000Z"
+
+// Outbox writes messages to a folder, one file each. It is safe for concurrent use.
+type Outbox struct {
+	dir string
+	now func() time.Time
+}
+
+var _ booking.Mailer = (*Outbox)(nil)
+
+// Entry describes one stored message.
+type Entry struct {
+	ID      string    // the file's base name without .eml, as Send returned it
+	Time    time.Time // when it was sent, to the millisecond, UTC
+	From    string    // the From header, RFC 2047 decoded
+	To      string    // the To header, RFC 2047 decoded
+	Subject string    // the Subject header, RFC 2047 decoded
+}
+
+// New returns an Outbox writing to dir, which it creates if needed. now stamps each message;
+// nil means time.Now.
+func New(dir string, now func() time.Time) (*Outbox, error) {
+	if now == nil {
+		now = time.Now
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create outbox %s: %w", dir, err)
+	}
+	return &Outbox{dir: dir, now: now}, nil
+}
+
+// Send writes m.Raw byte for byte to <dir>/<UTC time YYYYMMDDTHHMMSS.nnnZ>-<random>.eml and
+// returns the file's name without .eml. The file appears complete or not at all. The envelope
+// (m.From, m.To) is not stored: the message's own headers say who it is for.
+func (o *Outbox) Send(ctx context.Context, m booking.Message) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", fmt.Errorf("write message to outbox: %w", err)
+	}
+	if len(m.Raw) == 0 {
+		return "", booking.Permanent(errors.New("write message to outbox: empty message"))
+	}
+	var r [4]byte
+	if _, err := rand.Read(r[:]); err != nil {
+		return "", fmt.Errorf("write message to outbox: %w", err)
+	}
+	id := o.now().UTC().Format(idTime) + "-" + hex.EncodeToString(r[:])
+	if err := o.write(id+ext, m.Raw); err != nil {
+		return "", fmt.Errorf("write message %s to outbox: %w", id, err)
+	}
+	return id, nil
+}
+
+// write writes a temporary file and renames it into place, so readers never see part of it.
+func (o *Outbox) write(name string, data []byte) error {
+	f, err := os.CreateTemp(o.dir, ".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, filepath.Join(o.dir, name))
+	}
+	if err != nil {
+		_ = os.Remove(tmp)
+	}
+	return err
+}
+
+// Read returns the stored message with the id. An id that is not a plain file name is rejected
+// with a booking.Invalid error; a missing message is an error wrapping booking.ErrNotFound.
+func (o *Outbox) Read(id string) ([]byte, error) {
+	if !validID(id) {
+		return nil, booking.Errorf(booking.Invalid, "id", "not a message id: %q", id)
+	}
+	raw, err := os.ReadFile(filepath.Join(o.dir, id+ext))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("read message %s: %w", id, booking.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read message %s: %w", id, err)
+	}
+	return raw, nil
+}
+
+// validID reports whether id names a file directly inside the folder: no separators, no parent
+// references, no hidden or temporary files.
+func validID(id string) bool {
+	return id != "" && !strings.HasPrefix(id, ".") && !strings.ContainsAny(id, `/\:`+"\x00") &&
+		filepath.IsLocal(id) && filepath.Base(id) == id
+}
+
+// List returns every stored message, newest first.
+func (o *Outbox) List() ([]Entry, error) {
+	files, err := os.ReadDir(o.dir)
+	if err != nil {
+		return nil, fmt.Errorf("list outbox: %w", err)
+	}
+	var entries []Entry
+	for _, f := range files {
+		id, ok := strings.CutSuffix(f.Name(), ext)
+		if !ok || !f.Type().IsRegular() || !validID(id) {
+			continue
+		}
+		e, err := o.entry(id)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // removed since ReadDir
+		}
+		if err != nil {
+			return nil, fmt.Errorf("list outbox: %w", err)
+		}
+		entries = append(entries, e)
+	}
+	slices.SortFunc(entries, func(a, b Entry) int {
+		if c := b.Time.Compare(a.Time); c != 0 {
+			return c
+		}
+		return strings.Compare(b.ID, a.ID)
+	})
+	return entries, nil
+}
+
+// entry reads the headers of one message.
+func (o *Outbox) entry(id string) (Entry, error) {
+	f, err := os.Open(filepath.Join(o.dir, id+ext))
+	if err != nil {
+		return Entry{}, err
+	}
+	defer f.Close()
+	h, err := textproto.ReadHeader(bufio.NewReader(f))
+	if err != nil {
+		return Entry{}, fmt.Errorf("read headers of %s: %w", id, err)
+	}
+	e := Entry{ID: id, Time: idToTime(id)}
+	mh := mail.Header{Header: messageHeader(h)}
+	// Undecodable words are shown as they are: this is a viewer, not a validator.
+	e.From, _ = mh.Text("From")
+	e.To, _ = mh.Text("To")
+	e.Subject, _ = mh.Subject()
+	return e, nil
+}
+
+// idToTime returns the time an id starts with, or the zero time for a file named otherwise.
+func idToTime(id string) time.Time {
+	if len(id) < len(idTime) {
+		return time.Time{}
+	}
+	t, err := time.Parse(idTime, id[:len(idTime)])
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
+// decodedHeader returns the header's fields in order with values RFC 2047 decoded.
+func decodedHeader(h message.Header) [][2]string {
+	var out [][2]string
+	for fields := h.Fields(); fields.Next(); {
+		v, err := fields.Text()
+		if err != nil {
+			v = fields.Value()
+		}
+		out = append(out, [2]string{fields.Key(), v})
+	}
+	return out
+}
+
+func messageHeader(h textproto.Header) message.Header { return message.Header{Header: h} }
