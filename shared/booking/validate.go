@@ -1,0 +1,262 @@
+package booking
+
+import (
+	"net/mail"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	_ "time/tzdata" // Lambda images may have no zoneinfo; CheckZone must still load every IANA zone.
+	"unicode"
+	"unicode/utf8"
+)
+
+// Limits of the shared booking rules (DESIGN.md, "The generic booking event").
+const (
+	DefaultTitle   = "Meeting"
+	MaxTitle       = 500    // characters
+	MaxDescription = 10_000 // characters
+	MaxName        = 200    // characters
+	MaxEmail       = 254    // bytes: the longest address an SMTP path carries (RFC 5321 §4.5.3.1.3)
+	MaxDuration    = 24 * time.Hour
+	MaxNamePrefix  = 20
+)
+
+// maxProviderEchoed is the longest unknown provider name an error message repeats back.
+const maxProviderEchoed = 40
+
+var namePrefixPattern = regexp.MustCompile(`^[a-z0-9-]{0,` + strconv.Itoa(MaxNamePrefix) + `}$`)
+
+// CheckEmail returns s, trimmed, if it is a single plain address ("bob@example.net": no display
+// name, no angle brackets, no comment, no list, no control characters, at most MaxEmail bytes).
+// Otherwise it returns an *Error with Code Invalid naming field.
+func CheckEmail(field, s string) (string, error) {
+	s = strings.TrimSpace(s)
+	switch {
+	case s == "":
+		return "", Errorf(Invalid, field, "an e-mail address is required")
+	case len(s) > MaxEmail:
+		return "", Errorf(Invalid, field, "e-mail address is longer than %d characters", MaxEmail)
+	case hasControl(s, false):
+		return "", Errorf(Invalid, field, "e-mail address contains control characters")
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil {
+		return "", Errorf(Invalid, field, "must be a single e-mail address like name@example.com")
+	}
+	// ParseAddress also accepts "Name <a@b>", "<a@b>", "a@b (comment)" and quoted local parts it
+	// rewrites; a plain address comes back unchanged.
+	if a.Name != "" || a.Address != s {
+		return "", Errorf(Invalid, field, "must be a plain e-mail address like name@example.com, without a display name")
+	}
+	return s, nil
+}
+
+// CheckZone returns nil if s is an IANA time zone name such as "Europe/Oslo" or "UTC", and an
+// *Error with Code Invalid naming field otherwise. "Local" and "" are rejected: they mean the
+// server's zone, not the person's.
+func CheckZone(field, s string) error {
+	if s == "" || s == "Local" {
+		return Errorf(Invalid, field, "must be an IANA time zone name like Europe/Oslo")
+	}
+	if _, err := time.LoadLocation(s); err != nil {
+		return Errorf(Invalid, field, "must be an IANA time zone name like Europe/Oslo")
+	}
+	return nil
+}
+
+// Rules are the settings Normalize checks a booking against.
+type Rules struct {
+	// DefaultProvider is used when Room.Provider is empty (ROOMKEEPER_PROVIDER).
+	DefaultProvider string
+	// Providers are the configured providers; Room.Provider must be one of them.
+	Providers []string
+	// Field maps a generic event's field path ("data.attendees[1].email") to the caller's, so a
+	// source's errors name its own fields. Nil keeps the generic path.
+	Field func(path string) string
+}
+
+// Normalize applies the booking rules every source shares (DESIGN.md, "The generic booking
+// event") to d in place, or returns an *Error with Code Invalid naming the first field at fault
+// (mapped through r.Field).
+//
+// On success: the title defaults to DefaultTitle; title, names, e-mail addresses and zones are
+// trimmed; attendees are de-duplicated ignoring case (the first entry wins) and the organizer is
+// removed from them; Room.Provider is set (defaulting to r.DefaultProvider) and configured;
+// Room.Size is set (Small for up to SmallMax participants, organizer included, else Large);
+// Start and End are in UTC, End after Start, at most MaxDuration apart and End after now.
+// OrganizerCalendar is left as the caller set it. On error d is unchanged.
+func (d *Details) Normalize(now time.Time, r Rules) error {
+	c := *d
+	if err := c.normalize(now, r); err != nil {
+		if e, ok := err.(*Error); ok && r.Field != nil {
+			e.Field = r.Field(e.Field)
+		}
+		return err
+	}
+	*d = c
+	return nil
+}
+
+// normalize is Normalize with errors naming generic paths.
+func (d *Details) normalize(now time.Time, r Rules) error {
+	var err error
+	if d.Title, err = CheckText("data.title", d.Title, MaxTitle, false); err != nil {
+		return err
+	}
+	if d.Title == "" {
+		d.Title = DefaultTitle
+	}
+	if d.Description, err = CheckText("data.description", d.Description, MaxDescription, true); err != nil {
+		return err
+	}
+	if err := d.checkTimes(now); err != nil {
+		return err
+	}
+	if d.TimeZone = strings.TrimSpace(d.TimeZone); d.TimeZone != "" {
+		if err := CheckZone("data.timeZone", d.TimeZone); err != nil {
+			return err
+		}
+	}
+	if err := checkPerson(&d.Organizer, "data.organizer"); err != nil {
+		return err
+	}
+	if err := d.checkAttendees(); err != nil {
+		return err
+	}
+	return d.checkRoom(r)
+}
+
+func (d *Details) checkTimes(now time.Time) error {
+	switch {
+	case d.Start.IsZero():
+		return Errorf(Invalid, "data.start", "a start time is required")
+	case d.End.IsZero():
+		return Errorf(Invalid, "data.end", "an end time is required")
+	case !d.End.After(d.Start):
+		return Errorf(Invalid, "data.end", "end must be after start")
+	case d.End.Sub(d.Start) > MaxDuration:
+		return Errorf(Invalid, "data.end", "a meeting may last at most 24 hours")
+	case !d.End.After(now):
+		return Errorf(Invalid, "data.end", "the meeting has already ended")
+	}
+	d.Start, d.End = d.Start.UTC(), d.End.UTC()
+	return nil
+}
+
+func (d *Details) checkAttendees() error {
+	if len(d.Attendees) == 0 {
+		return Errorf(Invalid, "data.attendees", "at least one attendee is required")
+	}
+	if len(d.Attendees) > LargeMax {
+		return Errorf(Invalid, "data.attendees", "at most %d attendees are allowed", LargeMax)
+	}
+	kept := make([]Person, 0, len(d.Attendees))
+	for i := range d.Attendees {
+		p := d.Attendees[i]
+		if err := checkPerson(&p, "data.attendees["+strconv.Itoa(i)+"]"); err != nil {
+			return err
+		}
+		if strings.EqualFold(p.Email, d.Organizer.Email) ||
+			slices.ContainsFunc(kept, func(k Person) bool { return strings.EqualFold(k.Email, p.Email) }) {
+			continue
+		}
+		kept = append(kept, p)
+	}
+	if len(kept) == 0 {
+		return Errorf(Invalid, "data.attendees", "at least one attendee other than the organizer is required")
+	}
+	if len(kept)+1 > LargeMax {
+		return Errorf(Invalid, "data.attendees", "at most %d participants are allowed, organizer included", LargeMax)
+	}
+	d.Attendees = kept
+	return nil
+}
+
+func (d *Details) checkRoom(r Rules) error {
+	room := &d.Room
+	if room.Provider = strings.TrimSpace(room.Provider); room.Provider == "" {
+		room.Provider = r.DefaultProvider
+	}
+	const field = "data.room.provider"
+	switch {
+	case room.Provider == "":
+		return Errorf(Invalid, field, "a provider is required: no default provider is configured")
+	case !slices.Contains(r.Providers, room.Provider):
+		if len(room.Provider) <= maxProviderEchoed && !hasControl(room.Provider, false) {
+			return Errorf(Invalid, field, "provider %q is not configured; configured: %s", room.Provider, strings.Join(r.Providers, ", "))
+		}
+		return Errorf(Invalid, field, "provider is not configured; configured: %s", strings.Join(r.Providers, ", "))
+	}
+
+	participants := len(d.Attendees) + 1
+	switch room.Size {
+	case "":
+		room.Size = Small
+		if participants > SmallMax {
+			room.Size = Large
+		}
+	case Small:
+		if participants > SmallMax {
+			return Errorf(Invalid, "data.room.size", "a small room holds at most %d participants, organizer included; this booking has %d", SmallMax, participants)
+		}
+	case Large:
+	default:
+		return Errorf(Invalid, "data.room.size", "must be %q or %q", Small, Large)
+	}
+
+	if !namePrefixPattern.MatchString(room.NamePrefix) {
+		return Errorf(Invalid, "data.room.namePrefix", "must be at most %d of a-z, 0-9 and -", MaxNamePrefix)
+	}
+	return nil
+}
+
+// checkPerson trims and checks p's name, address and zone; path is its generic path.
+func checkPerson(p *Person, path string) error {
+	var err error
+	if p.Name, err = CheckText(path+".name", p.Name, MaxName, false); err != nil {
+		return err
+	}
+	if p.Email, err = CheckEmail(path+".email", p.Email); err != nil {
+		return err
+	}
+	if p.TimeZone = strings.TrimSpace(p.TimeZone); p.TimeZone != "" {
+		if err := CheckZone(path+".timeZone", p.TimeZone); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CheckText returns s trimmed if it is valid UTF-8 of at most max characters without control
+// characters (tabs and line breaks allowed when multiline), and otherwise an *Error with Code
+// Invalid naming field. Titles and names end up in mail headers and calendar properties, where a
+// line break must never come from outside.
+func CheckText(field, s string, max int, multiline bool) (string, error) {
+	s = strings.TrimSpace(s)
+	switch {
+	case !utf8.ValidString(s):
+		return "", Errorf(Invalid, field, "must be valid UTF-8")
+	case utf8.RuneCountInString(s) > max:
+		return "", Errorf(Invalid, field, "must be at most %d characters", max)
+	case hasControl(s, multiline):
+		if multiline {
+			return "", Errorf(Invalid, field, "must not contain control characters other than tabs and line breaks")
+		}
+		return "", Errorf(Invalid, field, "must not contain control characters")
+	}
+	return s, nil
+}
+
+func hasControl(s string, allowLineBreaks bool) bool {
+	for _, c := range s {
+		if allowLineBreaks && (c == '\t' || c == '\n' || c == '\r') {
+			continue
+		}
+		if unicode.IsControl(c) || c == '\u2028' || c == '\u2029' {
+			return true
+		}
+	}
+	return false
+}

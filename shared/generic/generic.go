@@ -1,0 +1,250 @@
+// Package generic parses roomkeeper's own booking event (DESIGN.md, "The generic booking
+// event"): a Standard Webhooks style body {type, timestamp, data} (booking-sources.md §A.4) with
+// RFC 3339 times and IANA time zones. Signatures are checked before parsing, by package stdwebhook.
+package generic
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/roomkeeper/roomkeeper/shared/booking"
+)
+
+// Source is the Change.Source of generic events.
+const Source = "generic"
+
+// MaxReason is the longest cancellation reason accepted, in characters.
+const MaxReason = booking.MaxDescription
+
+var bookingIDPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,200}$`)
+
+// Options are the deployment's settings the event is checked against.
+type Options struct {
+	DefaultProvider string   // ROOMKEEPER_PROVIDER: the provider when data.room.provider is empty
+	Providers       []string // the configured providers
+}
+
+// Parse decodes and validates a generic booking event. now is when it arrived: a meeting that has
+// already ended by then is rejected.
+//
+// The Change has Source "generic", ExternalID data.bookingId, At the event's timestamp in UTC and,
+// except for cancellations, Details normalised by booking.Details.Normalize with
+// OrganizerCalendar set (roomkeeper's invite is the organizer's only calendar entry).
+// booking.rescheduled is returned as booking.EventUpdated. DeliveryID is left empty for the
+// caller to set from the verified webhook-id. Unknown fields are ignored; for
+// booking.cancelled every data field except bookingId and reason is ignored.
+//
+// Any problem is a *booking.Error with Code Invalid naming the field at fault as a path into the
+// body, such as "data.attendees[1].email" (empty when the body itself is not JSON).
+func Parse(body []byte, now time.Time, opts Options) (booking.Change, error) {
+	var ev struct {
+		Type      string          `json:"type"`
+		Timestamp string          `json:"timestamp"`
+		Data      json.RawMessage `json:"data"`
+	}
+	if err := decode(body, &ev, ""); err != nil {
+		return booking.Change{}, err
+	}
+
+	c := booking.Change{Source: Source}
+	switch ev.Type {
+	case string(booking.EventCreated), string(booking.EventUpdated), string(booking.EventCancelled):
+		c.Type = booking.EventType(ev.Type)
+	case "booking.rescheduled":
+		c.Type = booking.EventUpdated
+	case "":
+		return booking.Change{}, invalid("type", "an event type is required")
+	default:
+		return booking.Change{}, invalid("type", "must be booking.created, booking.updated, booking.rescheduled or booking.cancelled")
+	}
+	at, err := parseTime("timestamp", ev.Timestamp)
+	if err != nil {
+		return booking.Change{}, err
+	}
+	c.At = at
+	if len(ev.Data) == 0 || string(ev.Data) == "null" {
+		return booking.Change{}, invalid("data", "a data object is required")
+	}
+
+	if c.Type == booking.EventCancelled {
+		var d struct {
+			BookingID string `json:"bookingId"`
+			Reason    string `json:"reason"`
+		}
+		if err := decode(ev.Data, &d, "data"); err != nil {
+			return booking.Change{}, err
+		}
+		if c.ExternalID, err = checkBookingID(d.BookingID); err != nil {
+			return booking.Change{}, err
+		}
+		if c.Reason, err = booking.CheckText("data.reason", d.Reason, MaxReason, true); err != nil {
+			return booking.Change{}, err
+		}
+		return c, nil
+	}
+
+	var d data
+	if err := decode(ev.Data, &d, "data"); err != nil {
+		return booking.Change{}, err
+	}
+	if c.ExternalID, err = checkBookingID(d.BookingID); err != nil {
+		return booking.Change{}, err
+	}
+	if c.Details, err = d.details(now, opts); err != nil {
+		return booking.Change{}, err
+	}
+	return c, nil
+}
+
+// data is the data object of a created or updated event.
+type data struct {
+	BookingID   string `json:"bookingId"`
+	Title       string `json:"title"`
+	Description string `json:"description"`
+	Start       string `json:"start"`
+	End         string `json:"end"`
+	TimeZone    string `json:"timeZone"`
+	Organizer   struct {
+		Name     string `json:"name"`
+		Email    string `json:"email"`
+		TimeZone string `json:"timeZone"`
+	} `json:"organizer"`
+	// Attendees are decoded one by one, so a type error can name its index.
+	Attendees []json.RawMessage `json:"attendees"`
+	Room      struct {
+		Provider   string `json:"provider"`
+		Size       string `json:"size"`
+		DialIn     bool   `json:"dialIn"`
+		NamePrefix string `json:"namePrefix"`
+		Locked     bool   `json:"locked"`
+	} `json:"room"`
+}
+
+func (d *data) details(now time.Time, opts Options) (booking.Details, error) {
+	start, err := parseTime("data.start", d.Start)
+	if err != nil {
+		return booking.Details{}, err
+	}
+	end, err := parseTime("data.end", d.End)
+	if err != nil {
+		return booking.Details{}, err
+	}
+	if d.Attendees == nil {
+		return booking.Details{}, invalid("data.attendees", "at least one attendee is required")
+	}
+	if len(d.Attendees) > booking.LargeMax {
+		return booking.Details{}, invalid("data.attendees", fmt.Sprintf("at most %d attendees are allowed", booking.LargeMax))
+	}
+	attendees := make([]booking.Person, len(d.Attendees))
+	for i, raw := range d.Attendees {
+		path := "data.attendees[" + strconv.Itoa(i) + "]"
+		if string(raw) == "null" {
+			return booking.Details{}, invalid(path, "must be an object with an email")
+		}
+		if err := decode(raw, &attendees[i], path); err != nil {
+			return booking.Details{}, err
+		}
+	}
+	o := d.Organizer
+	det := booking.Details{
+		Title:       d.Title,
+		Description: d.Description,
+		Start:       start,
+		End:         end,
+		TimeZone:    d.TimeZone,
+		Organizer:   booking.Person{Name: o.Name, Email: o.Email, TimeZone: o.TimeZone},
+		Attendees:   attendees,
+		Room: booking.RoomOptions{
+			Provider:   d.Room.Provider,
+			Size:       booking.Size(d.Room.Size),
+			DialIn:     d.Room.DialIn,
+			NamePrefix: d.Room.NamePrefix,
+			Locked:     d.Room.Locked,
+		},
+		OrganizerCalendar: true,
+	}
+	if err := det.Normalize(now, booking.Rules{DefaultProvider: opts.DefaultProvider, Providers: opts.Providers}); err != nil {
+		return booking.Details{}, err
+	}
+	return det, nil
+}
+
+func checkBookingID(id string) (string, error) {
+	switch {
+	case id == "":
+		return "", invalid("data.bookingId", "a booking id is required")
+	case !bookingIDPattern.MatchString(id):
+		return "", invalid("data.bookingId", "must be 1 to 200 of A-Z, a-z, 0-9 and . _ : -")
+	}
+	return id, nil
+}
+
+// parseTime parses an RFC 3339 time, which always carries an offset ("Z" or "+01:00"), and
+// returns it in UTC.
+func parseTime(field, s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, invalid(field, "a time is required")
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, invalid(field, "must be an RFC 3339 time with an offset, like 2026-11-23T15:00:00Z")
+	}
+	return t.UTC(), nil
+}
+
+// decode unmarshals JSON into v, turning errors into *booking.Error naming the field under
+// prefix.
+func decode(b []byte, v any, prefix string) error {
+	err := json.Unmarshal(b, v)
+	if err == nil {
+		return nil
+	}
+	var syn *json.SyntaxError
+	if errors.As(err, &syn) {
+		return booking.Errorf(booking.Invalid, "", "malformed JSON at byte %d: %s", syn.Offset, syn.Error())
+	}
+	var typ *json.UnmarshalTypeError
+	if errors.As(err, &typ) {
+		field := typ.Field
+		if prefix != "" {
+			field = strings.TrimSuffix(prefix+"."+field, ".")
+		}
+		if field == "" {
+			return booking.Errorf(booking.Invalid, "", "the body must be a JSON object")
+		}
+		return booking.Errorf(booking.Invalid, field, "must be %s, not %s", kind(typ.Type), firstWord(typ.Value))
+	}
+	return booking.Errorf(booking.Invalid, prefix, "cannot be decoded")
+}
+
+// kind names the JSON type a Go type decodes from.
+func kind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Struct:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Int, reflect.Int64, reflect.Float64:
+		return "a number"
+	}
+	return "another type"
+}
+
+func firstWord(s string) string {
+	w, _, _ := strings.Cut(s, " ")
+	return w
+}
+
+func invalid(field, msg string) error {
+	return &booking.Error{Code: booking.Invalid, Field: field, Message: msg}
+}
