@@ -1,0 +1,225 @@
+// Package providertest is the contract test suite every booking.Provider adapter passes
+// (DESIGN.md, "Shape: one core, ports, adapters"): rooms carry separate guest and host links and
+// the tag they were created with, dial-in numbers are E.164 with a tel: link, tagged rooms can be
+// found and deleted (twice, harmlessly), and failures are classified as booking.Provider says —
+// throttling temporary with a delay, a 5xx temporary, a rejected key permanent.
+//
+// Run it from the adapter's tests against a fake speaking the provider's API (for Whereby, the
+// sandbox). The suite only looks at rooms it created, and deletes them when done, so it can also
+// run against a real account.
+package providertest
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/roomkeeper/roomkeeper/shared/booking"
+)
+
+// Faults makes the provider's API misbehave for the next n requests.
+type Faults interface {
+	// Throttle answers the next n requests as rate limited, asking to wait retryAfter.
+	Throttle(n int, retryAfter time.Duration)
+	// Fail answers the next n requests with the HTTP status.
+	Fail(n int, status int)
+}
+
+var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
+
+// Run runs the contract subtests. newProvider is called once per subtest and returns a provider
+// and the fault controls of the API it talks to.
+func Run(t *testing.T, newProvider func(t *testing.T) (booking.Provider, Faults)) {
+	t.Run("create", func(t *testing.T) {
+		p, _ := newProvider(t)
+		s := spec(t, 1, false)
+		room := mustCreate(t, p, s)
+
+		assert.NotEmpty(t, room.Provider, "Provider")
+		assert.NotEmpty(t, room.ID, "ID")
+		assert.Equal(t, s.Tag, room.Tag, "Tag")
+		require.NotEmpty(t, room.GuestURL, "GuestURL")
+		require.NotEmpty(t, room.HostURL, "HostURL")
+		assert.NotEqual(t, room.GuestURL, room.HostURL, "guests and host need different links")
+		for _, secret := range hostSecrets(t, room) {
+			assert.NotContains(t, room.GuestURL, secret, "GuestURL must not carry the host key")
+		}
+		assert.False(t, room.ExpiresAt.Before(s.ExpiresAt.Add(-time.Second)),
+			"ExpiresAt %v is before the requested %v", room.ExpiresAt, s.ExpiresAt)
+		assert.Nil(t, room.DialIn, "no dial-in was asked for")
+	})
+
+	t.Run("create with dial-in", func(t *testing.T) {
+		p, _ := newProvider(t)
+		room := mustCreate(t, p, spec(t, 1, true))
+
+		require.NotNil(t, room.DialIn, "DialIn")
+		assert.NotEmpty(t, room.DialIn.Code, "Code")
+		require.NotEmpty(t, room.DialIn.Numbers, "Numbers")
+		for _, n := range room.DialIn.Numbers {
+			assert.Regexp(t, e164, n.E164)
+			assert.True(t, strings.HasPrefix(n.Tel, "tel:+"), "Tel %q must start with tel:+", n.Tel)
+			assert.True(t, strings.HasPrefix(n.Tel, "tel:"+n.E164), "Tel %q must dial %s", n.Tel, n.E164)
+			assert.NotContains(t, n.Tel, "#", "'#' must be written %23 in a tel: URI")
+			assert.NotContains(t, n.Tel, " ")
+		}
+	})
+
+	t.Run("tagged rooms", func(t *testing.T) {
+		p, _ := newProvider(t)
+		tagged := mustCreate(t, p, spec(t, 3, false))
+		untaggedSpec := spec(t, 1, false)
+		untaggedSpec.Tag = ""
+		untagged := mustCreate(t, p, untaggedSpec)
+
+		rooms := mustList(t, p)
+		got, ok := find(rooms, tagged.ID)
+		require.True(t, ok, "the tagged room %s is not listed", tagged.ID)
+		assert.Equal(t, tagged.Tag, got.Tag)
+		assert.Equal(t, tagged.GuestURL, got.GuestURL)
+		_, ok = find(rooms, untagged.ID)
+		assert.False(t, ok, "an untagged room is listed")
+		for _, r := range rooms {
+			key, gen, ok := booking.ParseRoomTag(r.Tag)
+			assert.True(t, ok, "listed room %s has tag %q", r.ID, r.Tag)
+			assert.Equal(t, booking.RoomTag(key, gen), r.Tag)
+		}
+	})
+
+	t.Run("delete", func(t *testing.T) {
+		p, _ := newProvider(t)
+		room := mustCreate(t, p, spec(t, 1, false))
+		require.NoError(t, p.DeleteRoom(context.Background(), room))
+		_, ok := find(mustList(t, p), room.ID)
+		assert.False(t, ok, "a deleted room is still listed")
+		require.NoError(t, p.DeleteRoom(context.Background(), room), "deleting twice must be fine")
+	})
+
+	// Each fault is tried on every operation; the provider must recover once it passes.
+	faults := []struct {
+		name      string
+		set       func(Faults)
+		permanent bool
+		delay     bool
+	}{
+		{"throttled", func(f Faults) { f.Throttle(1, 2*time.Second) }, false, true},
+		{"server error", func(f Faults) { f.Fail(1, http.StatusInternalServerError) }, false, false},
+		{"unavailable", func(f Faults) { f.Fail(1, http.StatusServiceUnavailable) }, false, false},
+		{"rejected key", func(f Faults) { f.Fail(1, http.StatusUnauthorized) }, true, false},
+	}
+	ops := []struct {
+		name string
+		do   func(t *testing.T, p booking.Provider, room booking.Room) error
+	}{
+		{"create", func(t *testing.T, p booking.Provider, _ booking.Room) error {
+			room, err := p.CreateRoom(context.Background(), spec(t, 2, false))
+			if err == nil {
+				cleanup(t, p, room)
+			}
+			return err
+		}},
+		{"delete", func(_ *testing.T, p booking.Provider, room booking.Room) error {
+			return p.DeleteRoom(context.Background(), room)
+		}},
+		{"list", func(_ *testing.T, p booking.Provider, _ booking.Room) error {
+			_, err := p.TaggedRooms(context.Background())
+			return err
+		}},
+	}
+	for _, f := range faults {
+		for _, op := range ops {
+			t.Run(f.name+"/"+op.name, func(t *testing.T) {
+				p, faults := newProvider(t)
+				room := mustCreate(t, p, spec(t, 1, false))
+
+				f.set(faults)
+				err := op.do(t, p, room)
+				require.Error(t, err)
+				assert.Equal(t, f.permanent, booking.IsPermanent(err), "IsPermanent(%v)", err)
+				if f.delay {
+					assert.Positive(t, booking.RetryDelay(err), "RetryDelay(%v)", err)
+				}
+
+				require.NoError(t, op.do(t, p, room), "once the fault has passed")
+			})
+		}
+	}
+}
+
+// spec returns a room spec for a booking named after the test, with generation gen.
+func spec(t *testing.T, gen int, dialIn bool) booking.RoomSpec {
+	t.Helper()
+	start := time.Now().Add(time.Hour).Truncate(time.Minute)
+	end := start.Add(30 * time.Minute)
+	return booking.RoomSpec{
+		Tag:       booking.RoomTag(booking.KeyOf("providertest", t.Name()), gen),
+		Title:     "Contract test",
+		Start:     start,
+		End:       end,
+		ExpiresAt: end.Add(2 * time.Hour),
+		TimeZone:  "Europe/Oslo",
+		Options:   booking.RoomOptions{Size: booking.Small, DialIn: dialIn, NamePrefix: "ct-"},
+		Host:      booking.Person{Name: "Ada Host", Email: "ada@example.com"},
+		Guests:    []booking.Person{{Name: "Bob Guest", Email: "bob@example.net"}},
+	}
+}
+
+func mustCreate(t *testing.T, p booking.Provider, s booking.RoomSpec) booking.Room {
+	t.Helper()
+	room, err := p.CreateRoom(context.Background(), s)
+	require.NoError(t, err, "CreateRoom")
+	cleanup(t, p, room)
+	return room
+}
+
+func cleanup(t *testing.T, p booking.Provider, room booking.Room) {
+	t.Cleanup(func() { _ = p.DeleteRoom(context.Background(), room) })
+}
+
+func mustList(t *testing.T, p booking.Provider) []booking.Room {
+	t.Helper()
+	rooms, err := p.TaggedRooms(context.Background())
+	require.NoError(t, err, "TaggedRooms")
+	return rooms
+}
+
+func find(rooms []booking.Room, id string) (booking.Room, bool) {
+	for _, r := range rooms {
+		if r.ID == id {
+			return r, true
+		}
+	}
+	return booking.Room{}, false
+}
+
+// hostSecrets returns the query values of the host link that the guest link does not share: the
+// host key (Whereby roomKey, Zoom zak), which a guest link must never contain.
+func hostSecrets(t *testing.T, room booking.Room) []string {
+	t.Helper()
+	host, err := url.Parse(room.HostURL)
+	require.NoError(t, err, "HostURL")
+	guest, err := url.Parse(room.GuestURL)
+	require.NoError(t, err, "GuestURL")
+	shared := map[string]bool{}
+	for _, vs := range guest.Query() {
+		for _, v := range vs {
+			shared[v] = true
+		}
+	}
+	var secrets []string
+	for _, vs := range host.Query() {
+		for _, v := range vs {
+			if len(v) >= 6 && !shared[v] {
+				secrets = append(secrets, v)
+			}
+		}
+	}
+	return secrets
+}

@@ -1,0 +1,54 @@
+// Package phone normalises telephone numbers to E.164 (ITU-T E.164, "+" then the country calling
+// code and the national number) and formats them for people, using the libphonenumber metadata
+// (github.com/nyaruka/phonenumbers). Providers give dial-in numbers in national formats with an
+// ISO 3166 alpha-2 country (Whereby: {"countryCode":"US","phoneNumber":"111-867-5309"}); a tel:
+// link needs E.164 to work from any country.
+package phone
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// ErrInvalid is wrapped by Normalize's errors for input that is not a valid number.
+var ErrInvalid = errors.New("invalid phone number")
+
+// Normalize returns number in E.164 form ("+12125550142"). A number in national form is read as a
+// number of region, an ISO 3166 alpha-2 code such as "US" (case is ignored); a number starting
+// with "+" carries its own country code and region is ignored. The number must be valid by the
+// numbering plan's metadata, not only of a plausible length. Errors never contain the number.
+func Normalize(number, region string) (string, error) {
+	number = strings.TrimSpace(number)
+	if number == "" {
+		return "", fmt.Errorf("normalize phone number: empty: %w", ErrInvalid)
+	}
+	region = strings.ToUpper(strings.TrimSpace(region))
+	if strings.HasPrefix(number, "+") {
+		region = ""
+	} else if region == "" {
+		return "", fmt.Errorf("normalize phone number: national number without a region: %w", ErrInvalid)
+	}
+	n, err := phonenumbers.Parse(number, region)
+	if err != nil {
+		// The library's messages name no digits, only what is wrong.
+		return "", fmt.Errorf("normalize phone number (region %q): %v: %w", region, err, ErrInvalid)
+	}
+	if !phonenumbers.IsValidNumber(n) {
+		return "", fmt.Errorf("normalize phone number (region %q): not a valid number: %w", region, ErrInvalid)
+	}
+	return phonenumbers.Format(n, phonenumbers.E164), nil
+}
+
+// Display formats an E.164 number in international form for people: "+12125550142" becomes
+// "+1 212-555-0142". Input that does not parse as an international number is returned unchanged,
+// so a caller can always print the result.
+func Display(e164 string) string {
+	n, err := phonenumbers.Parse(e164, "")
+	if err != nil {
+		return e164
+	}
+	return phonenumbers.Format(n, phonenumbers.INTERNATIONAL)
+}

@@ -1,0 +1,715 @@
+// Package sandbox provides local stand-ins for outside services, so roomkeeper runs on a laptop
+// with no account anywhere and its adapters are tested against a server speaking the real API.
+//
+// Whereby is a Whereby Embedded compatible REST API (https://docs.whereby.com/reference/whereby-rest-api-reference,
+// OpenAPI for https://api.whereby.dev/v1 in github.com/whereby/docs): POST/GET/DELETE /meetings with
+// Bearer auth, cursor paging, the `fields` parameter, the closed-beta dial-in (whereby-product-features/
+// dial-in.md), rooms gone from endDate + 1 h, and the documented 401 and 429 bodies. It also serves
+// a small page per room, and has fault controls (throttling, failures, delay) for tests.
+package sandbox
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"math/big"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+)
+
+// Paths the sandbox serves. The local server mounts the handler at WherebyMount.
+const (
+	WherebyMount   = "/sandbox/whereby/"
+	WherebyAPIPath = "/sandbox/whereby/v1"    // the API base: {PublicURL}{WherebyAPIPath}/meetings
+	wherebyRooms   = "/sandbox/whereby/rooms" // room pages: wherebyRooms + roomName
+)
+
+// Whereby's documented facts the sandbox mirrors.
+const (
+	roomGrace        = time.Hour // a room works until endDate + 1 h, then it is gone
+	maxBodyBytes     = 1 << 20
+	defaultListLimit = 50
+	maxListLimit     = 100
+	firstMeetingID   = 87673375 // the docs' example id, so ids look like Whereby's numeric strings
+
+	msgUnauthorized = "Access token is missing or invalid"
+	msgForbidden    = "Not allowed to perform action"
+	msgNotFound     = "The requested resource doesn't exist"
+)
+
+var prefixPattern = regexp.MustCompile(`^[a-z0-9-]{0,39}$`)
+
+// WherebyOptions configure a Whereby sandbox.
+type WherebyOptions struct {
+	// PublicURL is the base of room links, e.g. http://127.0.0.1:8080. Required.
+	PublicURL string
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// StatePath is an optional JSON file the rooms are loaded from at start and saved to after
+	// every change, so links survive a restart. Empty keeps rooms in memory only.
+	StatePath string
+}
+
+// Meeting is a room as the sandbox keeps it. The API shows HostRoomURL and DialIn only when the
+// request's `fields` asks for them.
+type Meeting struct {
+	MeetingID   string    `json:"meetingId"`
+	RoomName    string    `json:"roomName"` // starts with "/"
+	RoomURL     string    `json:"roomUrl"`
+	HostRoomURL string    `json:"hostRoomUrl"` // RoomURL + "?roomKey=" + the room's host key
+	StartDate   time.Time `json:"startDate"`
+	EndDate     time.Time `json:"endDate"`
+	RoomMode    string    `json:"roomMode"` // "normal" or "group"
+	IsLocked    bool      `json:"isLocked"`
+	DialIn      *DialIn   `json:"dialIn,omitempty"` // set when created with isDialInEnabled
+}
+
+// DialIn is a room's dial-in details in Whereby's shape: national-format numbers with an
+// ISO 3166 alpha-2 country.
+type DialIn struct {
+	Code         string        `json:"code"`
+	PhoneNumbers []DialInPhone `json:"phoneNumbers"`
+}
+
+// DialInPhone is one dial-in number.
+type DialInPhone struct {
+	CountryCode string `json:"countryCode"`
+	PhoneNumber string `json:"phoneNumber"`
+}
+
+// Request is an API request as the sandbox received it.
+type Request struct {
+	Method string
+	Path   string
+	Query  url.Values
+	Header http.Header
+	Body   []byte
+}
+
+// fault is a queued answer for the next N API requests.
+type fault struct {
+	n          int
+	status     int
+	retryAfter time.Duration
+}
+
+// Whereby is the Whereby-compatible sandbox: an http.Handler serving full paths under
+// WherebyMount. Its methods are safe for concurrent use.
+type Whereby struct {
+	publicURL string
+	now       func() time.Time
+	statePath string
+	mux       *http.ServeMux
+
+	mu       sync.Mutex
+	meetings map[string]*Meeting // by MeetingID
+	nextID   int
+	requests []Request
+	faults   []fault
+	delay    time.Duration
+	noDialIn bool
+}
+
+// state is the JSON saved at StatePath.
+type state struct {
+	NextID   int        `json:"nextId"`
+	Meetings []*Meeting `json:"meetings"`
+}
+
+// NewWhereby returns a sandbox, loading rooms from opts.StatePath when that file exists.
+func NewWhereby(opts WherebyOptions) (*Whereby, error) {
+	u, err := url.Parse(opts.PublicURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("whereby sandbox: public URL %q is not an absolute http(s) URL", opts.PublicURL)
+	}
+	w := &Whereby{
+		publicURL: strings.TrimRight(opts.PublicURL, "/"),
+		now:       opts.Now,
+		statePath: opts.StatePath,
+		meetings:  map[string]*Meeting{},
+		nextID:    firstMeetingID,
+	}
+	if w.now == nil {
+		w.now = time.Now
+	}
+	if err := w.load(); err != nil {
+		return nil, err
+	}
+	w.mux = http.NewServeMux()
+	w.mux.HandleFunc("POST "+WherebyAPIPath+"/meetings", w.createMeeting)
+	w.mux.HandleFunc("GET "+WherebyAPIPath+"/meetings", w.listMeetings)
+	w.mux.HandleFunc("GET "+WherebyAPIPath+"/meetings/{id}", w.getMeeting)
+	w.mux.HandleFunc("DELETE "+WherebyAPIPath+"/meetings/{id}", w.deleteMeeting)
+	w.mux.HandleFunc("GET "+wherebyRooms+"/{name}", w.roomPage)
+	return w, nil
+}
+
+// ServeHTTP serves the API under WherebyAPIPath and the room pages.
+func (w *Whereby) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == WherebyAPIPath || strings.HasPrefix(r.URL.Path, WherebyAPIPath+"/") {
+		w.serveAPI(rw, r)
+		return
+	}
+	w.mux.ServeHTTP(rw, r)
+}
+
+// serveAPI records the request, then applies the delay, a queued fault and authentication before
+// the endpoint runs.
+func (w *Whereby) serveAPI(rw http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(http.MaxBytesReader(rw, r.Body, maxBodyBytes))
+	if err != nil {
+		writeError(rw, http.StatusRequestEntityTooLarge, "request body too large")
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+
+	w.mu.Lock()
+	w.requests = append(w.requests, Request{
+		Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Header: r.Header.Clone(), Body: body,
+	})
+	delay := w.delay
+	f, faulted := w.takeFault()
+	w.mu.Unlock()
+
+	if delay > 0 {
+		t := time.NewTimer(delay)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return // the client gave up
+		}
+	}
+	if faulted {
+		writeFault(rw, f)
+		return
+	}
+	if !authorized(r) {
+		writeError(rw, http.StatusUnauthorized, msgUnauthorized)
+		return
+	}
+	w.mux.ServeHTTP(rw, r)
+}
+
+// takeFault consumes one request's worth of the oldest queued fault. w.mu must be held.
+func (w *Whereby) takeFault() (fault, bool) {
+	if len(w.faults) == 0 {
+		return fault{}, false
+	}
+	f := w.faults[0]
+	if w.faults[0].n--; w.faults[0].n == 0 {
+		w.faults = w.faults[1:]
+	}
+	return f, true
+}
+
+func writeFault(rw http.ResponseWriter, f fault) {
+	if f.status == http.StatusTooManyRequests {
+		secs := int64((f.retryAfter + time.Second - 1) / time.Second)
+		rw.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
+		writeJSON(rw, f.status, map[string]any{
+			"error": "Rate limit active for throttle key: organization:1",
+			"data":  map[string]any{"msLeft": f.retryAfter.Milliseconds()},
+		})
+		return
+	}
+	msg := http.StatusText(f.status)
+	switch f.status {
+	case http.StatusUnauthorized:
+		msg = msgUnauthorized
+	case http.StatusForbidden:
+		msg = msgForbidden
+	}
+	writeError(rw, f.status, msg)
+}
+
+func authorized(r *http.Request) bool {
+	scheme, key, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	return ok && strings.EqualFold(scheme, "Bearer") && strings.TrimSpace(key) != ""
+}
+
+// createRequest is the POST /meetings body. Fields the sandbox does not model (recording,
+// streaming, templateType, …) are ignored, as unknown fields are.
+type createRequest struct {
+	EndDate         *string  `json:"endDate"`
+	RoomMode        *string  `json:"roomMode"`
+	RoomNamePrefix  string   `json:"roomNamePrefix"`
+	IsLocked        bool     `json:"isLocked"`
+	Fields          []string `json:"fields"`
+	IsDialInEnabled bool     `json:"isDialInEnabled"`
+}
+
+func (w *Whereby) createMeeting(rw http.ResponseWriter, r *http.Request) {
+	var req createRequest
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		writeError(rw, http.StatusBadRequest, "Invalid JSON body: "+err.Error())
+		return
+	}
+	now := w.now()
+	if req.EndDate == nil || *req.EndDate == "" {
+		writeError(rw, http.StatusBadRequest, `"endDate" is required`)
+		return
+	}
+	end, err := parseDate(*req.EndDate)
+	if err != nil {
+		writeError(rw, http.StatusBadRequest, `"endDate" must be a valid ISO 8601 date-time`)
+		return
+	}
+	if end.Before(now) {
+		writeError(rw, http.StatusBadRequest, `"endDate" must be now or later`)
+		return
+	}
+	mode := "normal"
+	if req.RoomMode != nil {
+		mode = *req.RoomMode
+	}
+	if mode != "normal" && mode != "group" {
+		writeError(rw, http.StatusBadRequest, `"roomMode" must be one of [normal, group]`)
+		return
+	}
+	// Whereby lowercases the prefix and strips whitespace before checking it.
+	prefix := strings.Map(func(c rune) rune {
+		if unicode.IsSpace(c) {
+			return -1
+		}
+		return c
+	}, strings.ToLower(req.RoomNamePrefix))
+	if !prefixPattern.MatchString(prefix) {
+		writeError(rw, http.StatusBadRequest, `"roomNamePrefix" must match pattern [a-z0-9-]{0,39}`)
+		return
+	}
+
+	roomName := "/" + prefix + uuidV4()
+	roomURL := w.publicURL + wherebyRooms + roomName
+	m := &Meeting{
+		RoomName:    roomName,
+		RoomURL:     roomURL,
+		HostRoomURL: roomURL + "?roomKey=" + token(),
+		StartDate:   now.UTC(),
+		EndDate:     end.UTC(),
+		RoomMode:    mode,
+		IsLocked:    req.IsLocked,
+	}
+
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	id := w.nextID
+	m.MeetingID = strconv.Itoa(id)
+	if req.IsDialInEnabled && !w.noDialIn {
+		m.DialIn = &DialIn{
+			Code:         digits(10),
+			PhoneNumbers: []DialInPhone{{CountryCode: "US", PhoneNumber: fmt.Sprintf("212-555-01%02d", id%100)}},
+		}
+	}
+	w.nextID++
+	w.meetings[m.MeetingID] = m
+	if err := w.save(now); err != nil {
+		delete(w.meetings, m.MeetingID)
+		writeError(rw, http.StatusInternalServerError, err.Error())
+		return
+	}
+	writeJSON(rw, http.StatusCreated, view(m, parseFields(req.Fields)))
+}
+
+func (w *Whereby) listMeetings(rw http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	limit := defaultListLimit
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > maxListLimit {
+			writeError(rw, http.StatusBadRequest, `"limit" must be an integer from 1 to 100`)
+			return
+		}
+		limit = n
+	}
+	after := 0
+	if s := q.Get("cursor"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 {
+			writeError(rw, http.StatusBadRequest, `"cursor" is invalid`)
+			return
+		}
+		after = n
+	}
+	fields := parseFields(strings.Split(q.Get("fields"), ","))
+
+	live := w.Rooms() // sorted by id
+	i := slices.IndexFunc(live, func(m Meeting) bool { return meetingSeq(m) > after })
+	if i < 0 {
+		i = len(live)
+	}
+	page := live[i:min(i+limit, len(live))]
+	results := make([]map[string]any, 0, len(page))
+	for _, m := range page {
+		results = append(results, view(&m, fields))
+	}
+	var cursor *string
+	if i+len(page) < len(live) {
+		c := page[len(page)-1].MeetingID
+		cursor = &c
+	}
+	writeJSON(rw, http.StatusOK, map[string]any{"results": results, "cursor": cursor})
+}
+
+func (w *Whereby) getMeeting(rw http.ResponseWriter, r *http.Request) {
+	w.mu.Lock()
+	m, ok := w.live(r.PathValue("id"))
+	var c Meeting
+	if ok {
+		c = copyMeeting(m)
+	}
+	w.mu.Unlock()
+	if !ok {
+		writeError(rw, http.StatusNotFound, msgNotFound)
+		return
+	}
+	writeJSON(rw, http.StatusOK, view(&c, parseFields(strings.Split(r.URL.Query().Get("fields"), ","))))
+}
+
+// deleteMeeting always answers 204: Whereby's DELETE is idempotent.
+func (w *Whereby) deleteMeeting(rw http.ResponseWriter, r *http.Request) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	id := r.PathValue("id")
+	if m, ok := w.meetings[id]; ok {
+		delete(w.meetings, id)
+		if err := w.save(w.now()); err != nil {
+			w.meetings[id] = m
+			writeError(rw, http.StatusInternalServerError, err.Error())
+			return
+		}
+	}
+	rw.WriteHeader(http.StatusNoContent)
+}
+
+// live returns the meeting with the id unless it was deleted or is past endDate + 1 h.
+// w.mu must be held.
+func (w *Whereby) live(id string) (*Meeting, bool) {
+	m, ok := w.meetings[id]
+	if !ok || w.gone(m, w.now()) {
+		return nil, false
+	}
+	return m, true
+}
+
+func (w *Whereby) gone(m *Meeting, now time.Time) bool {
+	return !now.Before(m.EndDate.Add(roomGrace))
+}
+
+// responseFields are the optional response fields a request asked for.
+type responseFields struct{ host, dialIn bool }
+
+func parseFields(names []string) responseFields {
+	var f responseFields
+	for _, n := range names {
+		switch strings.TrimSpace(n) {
+		case "hostRoomUrl":
+			f.host = true
+		case "dialIn":
+			f.dialIn = true
+		}
+	}
+	return f
+}
+
+// view is a meeting as the API shows it: Whereby's fields, dates in UTC with milliseconds, host
+// link and dial-in only when asked for.
+func view(m *Meeting, f responseFields) map[string]any {
+	v := map[string]any{
+		"meetingId": m.MeetingID,
+		"roomName":  m.RoomName,
+		"roomUrl":   m.RoomURL,
+		"startDate": formatDate(m.StartDate),
+		"endDate":   formatDate(m.EndDate),
+	}
+	if f.host {
+		v["hostRoomUrl"] = m.HostRoomURL
+	}
+	if f.dialIn && m.DialIn != nil {
+		v["dialIn"] = m.DialIn
+		v["roomPreferences"] = map[string]any{"dialIn": true}
+	}
+	return v
+}
+
+// Throttle makes the next n API requests (whatever their key) fail with 429, a Retry-After header (whole seconds,
+// rounded up) and Whereby's throttle body carrying msLeft. Faults queue in the order they are set.
+func (w *Whereby) Throttle(n int, retryAfter time.Duration) {
+	w.addFault(fault{n: n, status: http.StatusTooManyRequests, retryAfter: retryAfter})
+}
+
+// Fail makes the next n API requests fail with status and a body {"error": "<message>"}.
+func (w *Whereby) Fail(n int, status int) {
+	w.addFault(fault{n: n, status: status})
+}
+
+func (w *Whereby) addFault(f fault) {
+	if f.n <= 0 {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.faults = append(w.faults, f)
+}
+
+// Delay makes every API response wait d (0 turns it off). A client that gives up first gets no
+// response.
+func (w *Whereby) Delay(d time.Duration) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.delay = d
+}
+
+// DisableDialIn makes the sandbox act like an account without the dial-in beta: isDialInEnabled is
+// ignored and no dialIn is returned.
+func (w *Whereby) DisableDialIn() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.noDialIn = true
+}
+
+// Rooms returns copies of the live rooms (not deleted, not past endDate + 1 h), oldest first.
+func (w *Whereby) Rooms() []Meeting {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	now := w.now()
+	var rooms []Meeting
+	for _, m := range w.meetings {
+		if !w.gone(m, now) {
+			rooms = append(rooms, copyMeeting(m))
+		}
+	}
+	slices.SortFunc(rooms, func(a, b Meeting) int { return meetingSeq(a) - meetingSeq(b) })
+	return rooms
+}
+
+// Requests returns copies of the API requests received so far, oldest first.
+func (w *Whereby) Requests() []Request {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make([]Request, len(w.requests))
+	for i, r := range w.requests {
+		r.Query = url.Values(http.Header(r.Query).Clone()) // a deep copy
+		r.Header = r.Header.Clone()
+		r.Body = slices.Clone(r.Body)
+		out[i] = r
+	}
+	return out
+}
+
+func copyMeeting(m *Meeting) Meeting {
+	c := *m
+	if m.DialIn != nil {
+		d := *m.DialIn
+		d.PhoneNumbers = slices.Clone(d.PhoneNumbers)
+		c.DialIn = &d
+	}
+	return c
+}
+
+func meetingSeq(m Meeting) int {
+	n, _ := strconv.Atoi(m.MeetingID)
+	return n
+}
+
+// load reads the state file, if any.
+func (w *Whereby) load() error {
+	if w.statePath == "" {
+		return nil
+	}
+	b, err := os.ReadFile(w.statePath)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("whereby sandbox: load state: %w", err)
+	}
+	var s state
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("whereby sandbox: load state %s: %w", w.statePath, err)
+	}
+	for _, m := range s.Meetings {
+		if m == nil || m.MeetingID == "" {
+			continue
+		}
+		w.meetings[m.MeetingID] = m
+	}
+	w.nextID = max(s.NextID, firstMeetingID)
+	return nil
+}
+
+// save writes the live rooms to the state file, replacing it atomically, and forgets rooms that
+// are gone. w.mu must be held.
+func (w *Whereby) save(now time.Time) error {
+	for id, m := range w.meetings {
+		if w.gone(m, now) {
+			delete(w.meetings, id)
+		}
+	}
+	if w.statePath == "" {
+		return nil
+	}
+	s := state{NextID: w.nextID, Meetings: make([]*Meeting, 0, len(w.meetings))}
+	for _, m := range w.meetings {
+		s.Meetings = append(s.Meetings, m)
+	}
+	slices.SortFunc(s.Meetings, func(a, b *Meeting) int { return meetingSeq(*a) - meetingSeq(*b) })
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return fmt.Errorf("whereby sandbox: save state: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(w.statePath), ".whereby-state-*")
+	if err != nil {
+		return fmt.Errorf("whereby sandbox: save state: %w", err)
+	}
+	_, err = tmp.Write(b)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), w.statePath)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("whereby sandbox: save state: %w", err)
+	}
+	return nil
+}
+
+// parseDate reads an ISO 8601 date-time; one without an offset is UTC, as Whereby documents.
+func parseDate(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, nil
+	}
+	return time.ParseInLocation("2006-01-02T15:04:05.999999999", s, time.UTC)
+}
+
+func formatDate(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+func writeJSON(rw http.ResponseWriter, status int, v any) {
+	rw.Header().Set("Content-Type", "application/json; charset=utf-8")
+	rw.WriteHeader(status)
+	_ = json.NewEncoder(rw).Encode(v)
+}
+
+func writeError(rw http.ResponseWriter, status int, msg string) {
+	writeJSON(rw, status, map[string]string{"error": msg})
+}
+
+// uuidV4 returns a random RFC 9562 version 4 UUID.
+func uuidV4() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// token returns an unguessable host key (256 random bits).
+func token() string {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// digits returns n random decimal digits.
+func digits(n int) string {
+	var sb strings.Builder
+	for range n {
+		d, _ := rand.Int(rand.Reader, big.NewInt(10))
+		sb.WriteByte(byte('0' + d.Int64()))
+	}
+	return sb.String()
+}
+
+// roomPageData is what the room page shows. Later controls (join, leave, knock) add fields here
+// and blocks to roomPageTmpl.
+type roomPageData struct {
+	Name      string
+	Found     bool
+	Host      bool
+	Locked    bool
+	Mode      string
+	ExpiresAt time.Time
+	GoneAt    time.Time
+}
+
+var roomPageTmpl = template.Must(template.New("room").Funcs(template.FuncMap{
+	"rfc3339": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+}).Parse(`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{if .Found}}{{.Name}}{{else}}Room not found{{end}} · Whereby sandbox</title>
+</head>
+<body>
+<main>
+{{- if .Found}}
+<h1 id="room">{{.Name}}</h1>
+<p id="role">{{if .Host}}You hold the host key for this room.{{else}}You are a guest in this room.{{end}}</p>
+<dl>
+<dt>Mode</dt><dd id="mode">{{.Mode}}</dd>
+<dt>Locked</dt><dd id="locked">{{if .Locked}}yes{{else}}no{{end}}</dd>
+<dt>End date</dt><dd><time id="expires" datetime="{{rfc3339 .ExpiresAt}}">{{rfc3339 .ExpiresAt}}</time></dd>
+<dt>Gone from</dt><dd><time id="gone" datetime="{{rfc3339 .GoneAt}}">{{rfc3339 .GoneAt}}</time></dd>
+</dl>
+{{- else}}
+<h1>Room not found</h1>
+<p id="gone">This room does not exist, was deleted or has expired.</p>
+{{- end}}
+</main>
+</body>
+</html>
+`))
+
+// roomPage shows a room: its name, whether the visitor holds the host key, and when it expires.
+func (w *Whereby) roomPage(rw http.ResponseWriter, r *http.Request) {
+	name := "/" + r.PathValue("name")
+	key := r.URL.Query().Get("roomKey")
+
+	data := roomPageData{Name: strings.TrimPrefix(name, "/")}
+	w.mu.Lock()
+	now := w.now()
+	for _, m := range w.meetings {
+		if m.RoomName == name && !w.gone(m, now) {
+			data.Found = true
+			data.Mode, data.Locked = m.RoomMode, m.IsLocked
+			data.ExpiresAt, data.GoneAt = m.EndDate, m.EndDate.Add(roomGrace)
+			data.Host = key != "" && subtle.ConstantTimeCompare([]byte(m.HostRoomURL), []byte(m.RoomURL+"?roomKey="+key)) == 1
+			break
+		}
+	}
+	w.mu.Unlock()
+
+	h := rw.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Referrer-Policy", "no-referrer") // host links carry the key in the URL
+	status := http.StatusOK
+	if !data.Found {
+		status = http.StatusNotFound
+	}
+	var buf bytes.Buffer
+	if err := roomPageTmpl.Execute(&buf, data); err != nil {
+		http.Error(rw, "render room page", http.StatusInternalServerError)
+		return
+	}
+	rw.WriteHeader(status)
+	_, _ = rw.Write(buf.Bytes())
+}
