@@ -1,0 +1,383 @@
+// Package dynamo is the booking.Store of the AWS deployment: one DynamoDB table (Amazon DynamoDB
+// API Reference, PutItem/GetItem/Query with condition expressions), written one item at a time
+// with conditional writes — no transactions, which the local emulator dynalite lacks.
+//
+// Item layout (partition key "pk" only):
+//
+//	booking   pk "b#<booking key>"
+//	          version   N  the booking's Version; Put's condition compares it
+//	          data      S  the booking as JSON
+//	          expiresAt N  booking.ExpiresAt in epoch seconds, for TTL; absent when zero
+//	          dueShard  S  "0".."15", a stable hash of the key; only while DueAt is set
+//	          dueAt     S  fixed-width UTC DueAt + "#" + key; only while DueAt is set
+//	delivery  pk "d#<delivery id>" (ids over 1 KB: "h#<sha256 of the id>")
+//	          expiresAt N  when the mark expires, epoch seconds rounded up, for TTL
+//
+// The global secondary index "due" (dueShard, dueAt; KEYS_ONLY) is sparse: a booking is in it only
+// while it has a DueAt. Spreading it over 16 shards keeps one index partition from taking every
+// write; Due reads all of them.
+package dynamo
+
+import (
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/roomkeeper/roomkeeper/shared/booking"
+)
+
+// The table's schema. The CDK stack defines the same table with these names.
+const (
+	KeyAttr      = "pk"        // partition key (S); the table has no sort key
+	ExpiresAttr  = "expiresAt" // TTL attribute (N, epoch seconds)
+	DueIndex     = "due"       // global secondary index of due bookings, KEYS_ONLY
+	DueShardAttr = "dueShard"  // the index's partition key (S)
+	DueAtAttr    = "dueAt"     // the index's sort key (S)
+	DueShards    = 16          // dueShard values are "0" to "15"
+)
+
+// Attributes of a booking item besides the key and index attributes.
+const (
+	versionAttr = "version"
+	dataAttr    = "data"
+)
+
+// Key prefixes.
+const (
+	bookingPrefix  = "b#"
+	deliveryPrefix = "d#"
+	hashedPrefix   = "h#"
+)
+
+// maxDeliveryID is the longest delivery id stored as is; longer ones (a partition key holds at
+// most 2048 bytes, and the id is the sender's) are stored by their SHA-256.
+const maxDeliveryID = 1024
+
+// dueLayout formats DueAt in UTC, fixed width, so string order is time order (years 0–9999).
+const dueLayout = "2006-01-02T15:04:05.000000000Z"
+
+// Store is a booking.Store on one DynamoDB table. It is safe for concurrent use.
+type Store struct {
+	client *dynamodb.Client
+	table  string
+}
+
+var _ booking.Store = (*Store)(nil)
+
+// New returns a Store on an existing table with the schema CreateTable makes.
+func New(client *dynamodb.Client, table string) *Store {
+	return &Store{client: client, table: table}
+}
+
+// Get returns the booking with the key, read with strong consistency, or an error wrapping
+// booking.ErrNotFound.
+func (s *Store) Get(ctx context.Context, key string) (*booking.Booking, error) {
+	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:      &s.table,
+		Key:            map[string]types.AttributeValue{KeyAttr: str(bookingPrefix + key)},
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("get booking %s: %w", key, err)
+	}
+	if out.Item == nil {
+		return nil, fmt.Errorf("get booking %s: %w", key, booking.ErrNotFound)
+	}
+	b, err := decode(out.Item)
+	if err != nil {
+		return nil, fmt.Errorf("get booking %s: %w", key, err)
+	}
+	return b, nil
+}
+
+// Put writes b following the version rules of booking.Store with one conditional PutItem:
+// Version 0 creates the record if no item has the key; any other Version replaces the item only
+// if its stored version equals b.Version. Otherwise the error wraps booking.ErrConflict. On
+// success b.Version is raised by one. Replacing the whole item drops the due attributes when
+// DueAt has been cleared.
+func (s *Store) Put(ctx context.Context, b *booking.Booking) error {
+	if b.Key == "" {
+		return errors.New("put booking: empty key")
+	}
+	item, err := encode(b)
+	if err != nil {
+		return fmt.Errorf("put booking %s: %w", b.Key, err)
+	}
+	in := &dynamodb.PutItemInput{TableName: &s.table, Item: item}
+	if b.Version == 0 {
+		in.ConditionExpression = aws.String("attribute_not_exists(#pk)")
+		in.ExpressionAttributeNames = map[string]string{"#pk": KeyAttr}
+	} else {
+		in.ConditionExpression = aws.String("#v = :v")
+		in.ExpressionAttributeNames = map[string]string{"#v": versionAttr}
+		in.ExpressionAttributeValues = map[string]types.AttributeValue{":v": num(b.Version)}
+	}
+	_, err = s.client.PutItem(ctx, in)
+	var failed *types.ConditionalCheckFailedException
+	if errors.As(err, &failed) {
+		return fmt.Errorf("put booking %s: version %d is not the stored one: %w", b.Key, b.Version, booking.ErrConflict)
+	}
+	if err != nil {
+		return fmt.Errorf("put booking %s: %w", b.Key, err)
+	}
+	b.Version++
+	return nil
+}
+
+// Due returns up to limit keys of bookings whose DueAt is set and not after now, oldest first
+// (ties by key). It queries every shard of the "due" index and merges the results.
+//
+// The index is eventually consistent: a booking written a moment ago may be missing, and one whose
+// DueAt was just cleared or moved may still be listed. Callers treat the keys as hints and re-read
+// each booking with Get (the worker does) before acting.
+func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]string, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	// Every entry of an instant t sorts after t's own text and before t's text + "#~".
+	upTo := now.UTC().Format(dueLayout) + "#~"
+	shards := make([][]entry, DueShards)
+	errs := make([]error, DueShards)
+	var wg sync.WaitGroup
+	for shard := range DueShards {
+		wg.Go(func() { shards[shard], errs[shard] = s.dueInShard(ctx, shard, upTo, limit) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("list due bookings: %w", err)
+	}
+	all := slices.Concat(shards...)
+	slices.SortFunc(all, func(a, b entry) int { return cmp.Compare(a.dueAt, b.dueAt) })
+	keys := make([]string, 0, min(limit, len(all)))
+	for _, e := range all[:min(limit, len(all))] {
+		keys = append(keys, e.key)
+	}
+	return keys, nil
+}
+
+// entry is one item of the due index.
+type entry struct{ dueAt, key string }
+
+// dueInShard returns the oldest limit entries of one shard not after upTo, oldest first.
+func (s *Store) dueInShard(ctx context.Context, shard int, upTo string, limit int) ([]entry, error) {
+	var entries []entry
+	in := &dynamodb.QueryInput{
+		TableName:              &s.table,
+		IndexName:              aws.String(DueIndex),
+		KeyConditionExpression: aws.String("#s = :s AND #d <= :d"),
+		ExpressionAttributeNames: map[string]string{
+			"#s": DueShardAttr,
+			"#d": DueAtAttr,
+		},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":s": str(strconv.Itoa(shard)),
+			":d": str(upTo),
+		},
+		ScanIndexForward: aws.Bool(true),
+	}
+	for {
+		in.Limit = aws.Int32(int32(min(limit-len(entries), math.MaxInt32)))
+		out, err := s.client.Query(ctx, in)
+		if err != nil {
+			return nil, fmt.Errorf("query shard %d: %w", shard, err)
+		}
+		for _, item := range out.Items {
+			pk, _ := item[KeyAttr].(*types.AttributeValueMemberS)
+			dueAt, _ := item[DueAtAttr].(*types.AttributeValueMemberS)
+			if pk == nil || dueAt == nil || !strings.HasPrefix(pk.Value, bookingPrefix) {
+				return nil, fmt.Errorf("query shard %d: malformed index item", shard)
+			}
+			entries = append(entries, entry{dueAt: dueAt.Value, key: strings.TrimPrefix(pk.Value, bookingPrefix)})
+		}
+		if len(entries) >= limit || out.LastEvaluatedKey == nil {
+			return entries, nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+}
+
+// Seen reports whether a delivery id was marked and its mark has not expired by now. The expiry
+// is checked here because TTL deletes expired items only eventually (typically within two days).
+func (s *Store) Seen(ctx context.Context, id string, now time.Time) (bool, error) {
+	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:      &s.table,
+		Key:            map[string]types.AttributeValue{KeyAttr: str(deliveryKey(id))},
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return false, fmt.Errorf("check delivery id: %w", err)
+	}
+	if out.Item == nil {
+		return false, nil
+	}
+	expires, err := intAttr(out.Item, ExpiresAttr)
+	if err != nil {
+		return false, fmt.Errorf("check delivery id: %w", err)
+	}
+	return now.Before(time.Unix(expires, 0)), nil
+}
+
+// MarkSeen records a delivery id until expires (rounded up to a whole second), replacing an
+// earlier mark.
+func (s *Store) MarkSeen(ctx context.Context, id string, expires time.Time) error {
+	if id == "" {
+		return errors.New("mark delivery id: empty id")
+	}
+	secs := expires.Unix()
+	if expires.Nanosecond() > 0 {
+		secs++
+	}
+	_, err := s.client.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: &s.table,
+		Item: map[string]types.AttributeValue{
+			KeyAttr:     str(deliveryKey(id)),
+			ExpiresAttr: num(secs),
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("mark delivery id: %w", err)
+	}
+	return nil
+}
+
+func deliveryKey(id string) string {
+	if len(id) > maxDeliveryID {
+		sum := sha256.Sum256([]byte(id))
+		return hashedPrefix + hex.EncodeToString(sum[:])
+	}
+	return deliveryPrefix + id
+}
+
+// encode returns the item of b as it is after a successful Put: Version raised by one.
+func encode(b *booking.Booking) (map[string]types.AttributeValue, error) {
+	next := *b
+	next.Version++
+	data, err := json.Marshal(&next)
+	if err != nil {
+		return nil, fmt.Errorf("encode: %w", err)
+	}
+	item := map[string]types.AttributeValue{
+		KeyAttr:     str(bookingPrefix + b.Key),
+		versionAttr: num(next.Version),
+		dataAttr:    str(string(data)),
+	}
+	if !b.ExpiresAt.IsZero() {
+		item[ExpiresAttr] = num(b.ExpiresAt.Unix())
+	}
+	if !b.DueAt.IsZero() {
+		item[DueShardAttr] = str(strconv.Itoa(shardOf(b.Key)))
+		item[DueAtAttr] = str(b.DueAt.UTC().Format(dueLayout) + "#" + b.Key)
+	}
+	return item, nil
+}
+
+func decode(item map[string]types.AttributeValue) (*booking.Booking, error) {
+	data, ok := item[dataAttr].(*types.AttributeValueMemberS)
+	if !ok {
+		return nil, fmt.Errorf("decode: no %q string attribute", dataAttr)
+	}
+	version, err := intAttr(item, versionAttr)
+	if err != nil {
+		return nil, fmt.Errorf("decode: %w", err)
+	}
+	var b booking.Booking
+	if err := json.Unmarshal([]byte(data.Value), &b); err != nil {
+		return nil, fmt.Errorf("decode: %w", err)
+	}
+	b.Version = version
+	return &b, nil
+}
+
+// shardOf returns the due-index shard of a booking key: FNV-1a, so it never changes.
+func shardOf(key string) int {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(key))
+	return int(h.Sum32() % DueShards)
+}
+
+func intAttr(item map[string]types.AttributeValue, name string) (int64, error) {
+	v, ok := item[name].(*types.AttributeValueMemberN)
+	if !ok {
+		return 0, fmt.Errorf("no %q number attribute", name)
+	}
+	n, err := strconv.ParseInt(v.Value, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("attribute %q: %w", name, err)
+	}
+	return n, nil
+}
+
+func str(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
+
+func num(n int64) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
+}
+
+// CreateTable creates the table Store needs, with on-demand billing: partition key "pk" (S), the
+// "due" index (dueShard S, dueAt S, KEYS_ONLY), and TTL on "expiresAt". It waits until the table
+// is active. It is for tests and local tooling; the CDK stack defines the same table in AWS. An
+// emulator without TTL (dynalite: UnknownOperationException) gets the table without it, which
+// only means nothing expires on its own.
+func CreateTable(ctx context.Context, client *dynamodb.Client, table string) error {
+	s := types.ScalarAttributeTypeS
+	_, err := client.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName:   &table,
+		BillingMode: types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{
+			{AttributeName: aws.String(KeyAttr), AttributeType: s},
+			{AttributeName: aws.String(DueShardAttr), AttributeType: s},
+			{AttributeName: aws.String(DueAtAttr), AttributeType: s},
+		},
+		KeySchema: []types.KeySchemaElement{
+			{AttributeName: aws.String(KeyAttr), KeyType: types.KeyTypeHash},
+		},
+		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{{
+			IndexName: aws.String(DueIndex),
+			KeySchema: []types.KeySchemaElement{
+				{AttributeName: aws.String(DueShardAttr), KeyType: types.KeyTypeHash},
+				{AttributeName: aws.String(DueAtAttr), KeyType: types.KeyTypeRange},
+			},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly},
+		}},
+	})
+	if err != nil {
+		return fmt.Errorf("create table %s: %w", table, err)
+	}
+	waiter := dynamodb.NewTableExistsWaiter(client, func(o *dynamodb.TableExistsWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 100*time.Millisecond, 5*time.Second
+	})
+	if err := waiter.Wait(ctx, &dynamodb.DescribeTableInput{TableName: &table}, 5*time.Minute); err != nil {
+		return fmt.Errorf("create table %s: wait until active: %w", table, err)
+	}
+	_, err = client.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{
+		TableName: &table,
+		TimeToLiveSpecification: &types.TimeToLiveSpecification{
+			AttributeName: aws.String(ExpiresAttr),
+			Enabled:       aws.Bool(true),
+		},
+	})
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) && apiErr.ErrorCode() == "UnknownOperationException" {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("create table %s: enable TTL: %w", table, err)
+	}
+	return nil
+}
