@@ -1,0 +1,209 @@
+package invite
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/emersion/go-ical"
+
+	"github.com/roomkeeper/roomkeeper/shared/booking"
+)
+
+// ProductID is the calendar's PRODID.
+const ProductID = "-//roomkeeper//roomkeeper 1.0//EN"
+
+// calendar writes the iCalendar object of inv (reference/icalendar.md §0): times in UTC so no
+// VTIMEZONE is needed, SEQUENCE always written, no VALARM, the recipient's own join link in
+// LOCATION, URL and CONFERENCE, and lines folded at 75 octets.
+func calendar(inv *Invite, v *inviteView) ([]byte, error) {
+	// Props are built as values: ical.NewProp allocates a parameter map even for the many
+	// properties that have no parameters.
+	cal := ical.NewCalendar()
+	cal.Props[ical.PropProductID] = textProp(ical.PropProductID, ProductID)
+	cal.Props[ical.PropVersion] = textProp(ical.PropVersion, "2.0")
+	cal.Props[ical.PropMethod] = textProp(ical.PropMethod, string(inv.Method))
+
+	ev := ical.NewEvent()
+	ev.Props[ical.PropUID] = textProp(ical.PropUID, inv.UID)
+	ev.Props[ical.PropDateTimeStamp] = utcProp(ical.PropDateTimeStamp, inv.Stamp)
+	ev.Props[ical.PropDateTimeStart] = utcProp(ical.PropDateTimeStart, inv.Start)
+	ev.Props[ical.PropDateTimeEnd] = utcProp(ical.PropDateTimeEnd, inv.End)
+	ev.Props[ical.PropSequence] = []ical.Prop{{Name: ical.PropSequence, Value: strconv.Itoa(inv.Sequence)}}
+	ev.Props[ical.PropSummary] = textProp(ical.PropSummary, v.Title)
+	if d := description(v); d != "" {
+		ev.Props[ical.PropDescription] = textProp(ical.PropDescription, d)
+	}
+	status := ical.EventConfirmed
+	if v.Cancelled {
+		status = ical.EventCancelled
+	}
+	ev.Props[ical.PropStatus] = []ical.Prop{{Name: ical.PropStatus, Value: string(status)}}
+
+	ev.Props[ical.PropOrganizer] = []ical.Prop{calAddress(ical.PropOrganizer, inv.Organizer, false)}
+	attendees := make([]ical.Prop, len(inv.Attendees))
+	for i, a := range inv.Attendees {
+		attendees[i] = calAddress(ical.PropAttendee, a, true)
+	}
+	if len(attendees) > 0 {
+		ev.Props[ical.PropAttendee] = attendees
+	}
+
+	if !v.Cancelled {
+		join, label := v.GuestURL, "Join the video meeting"
+		if v.HostURL != "" {
+			join, label = v.HostURL, "Start the video meeting as host"
+		}
+		ev.Props[ical.PropLocation] = textProp(ical.PropLocation, join)
+		ev.Props[ical.PropURL] = []ical.Prop{{Name: ical.PropURL, Value: join}}
+		conf := []ical.Prop{conference(join, label, "AUDIO", "VIDEO")}
+		if v.DialIn != nil {
+			for _, n := range v.DialIn.Numbers {
+				conf = append(conf, conference(string(n.Tel), n.Label, "PHONE"))
+			}
+		}
+		ev.Props[ical.PropConference] = conf
+	}
+	cal.Children = append(cal.Children, ev.Component)
+
+	var buf bytes.Buffer
+	buf.Grow(2048 + len(v.Description)*11/10)
+	fw := foldWriter{w: &buf}
+	if err := ical.NewEncoder(&fw).Encode(cal); err != nil {
+		return nil, fmt.Errorf("encode calendar: %w", err)
+	}
+	if len(fw.pending) > 0 {
+		return nil, errors.New("encode calendar: unterminated line")
+	}
+	return buf.Bytes(), nil
+}
+
+// description is the plain-text DESCRIPTION: the join link on its own line (clients link bare
+// URLs), the tap-to-dial string and the number and access code, then the organizer's text.
+func description(v *inviteView) string {
+	var b strings.Builder
+	if v.Cancelled {
+		b.WriteString("This meeting has been cancelled.")
+	} else {
+		if v.HostURL != "" {
+			b.WriteString("Start the meeting as host:\n")
+			b.WriteString(v.HostURL)
+			b.WriteString("\n\nGuests join at:\n")
+			b.WriteString(v.GuestURL)
+		} else {
+			b.WriteString("Join the meeting:\n")
+			b.WriteString(v.GuestURL)
+		}
+		if v.DialIn != nil {
+			b.WriteString("\n\nJoin by phone")
+			for _, n := range v.DialIn.Numbers {
+				b.WriteString("\nOne tap on a mobile phone: ")
+				b.WriteString(n.Tap)
+				b.WriteString("\nOr dial ")
+				b.WriteString(n.Manual)
+			}
+		}
+	}
+	if v.Description != "" {
+		b.WriteString("\n\n")
+		b.WriteString(v.Description)
+	}
+	return b.String()
+}
+
+// textProp is a TEXT property, escaped by go-ical (RFC 5545 §3.3.11).
+func textProp(name, value string) []ical.Prop {
+	p := ical.Prop{Name: name}
+	p.SetText(value)
+	return []ical.Prop{p}
+}
+
+// utcProp is a DATE-TIME property in UTC form ("…Z"), which needs no VTIMEZONE.
+func utcProp(name string, t time.Time) []ical.Prop {
+	return []ical.Prop{{Name: name, Value: t.UTC().Format("20060102T150405Z")}}
+}
+
+// calAddress is an ORGANIZER or an ATTENDEE: a mailto: URI with the display name in CN. An
+// attendee is a required participant asked to respond.
+func calAddress(name string, p booking.Person, attendee bool) ical.Prop {
+	prop := ical.Prop{Name: name, Params: make(ical.Params, 4), Value: "mailto:" + p.Email}
+	if cn := paramText(p.Name); cn != "" {
+		prop.Params[ical.ParamCommonName] = []string{cn}
+	}
+	if attendee {
+		prop.Params[ical.ParamRole] = []string{"REQ-PARTICIPANT"}
+		prop.Params[ical.ParamParticipationStatus] = []string{"NEEDS-ACTION"}
+		prop.Params[ical.ParamRSVP] = []string{"TRUE"}
+	}
+	return prop
+}
+
+// conference is an RFC 7986 CONFERENCE property. go-ical's SetURI would drop VALUE=URI because
+// URI is the property's default type, but the RFC's ABNF requires it.
+func conference(uri, label string, features ...string) ical.Prop {
+	return ical.Prop{Name: ical.PropConference, Value: uri, Params: ical.Params{
+		ical.ParamValue:   {string(ical.ValueURI)},
+		ical.ParamFeature: features,
+		ical.ParamLabel:   {paramText(label)},
+	}}
+}
+
+// paramText makes s safe as a parameter value (RFC 5545 §3.1): one line, no DQUOTE (go-ical
+// refuses it; it becomes an apostrophe), and '^' written "^^" as RFC 6868 asks, so readers
+// that decode caret escapes (libical, ical.js) show it unchanged.
+func paramText(s string) string {
+	s = cleanLine(s)
+	if strings.ContainsAny(s, "\"^") {
+		s = strings.NewReplacer(`"`, "'", "^", "^^").Replace(s)
+	}
+	return s
+}
+
+// foldWriter folds the content lines written to it (RFC 5545 §3.1): at most 75 octets per
+// line, continuation lines starting with one space, never splitting a UTF-8 sequence, CRLF line
+// endings. go-ical writes whole lines and does not fold.
+type foldWriter struct {
+	w       *bytes.Buffer
+	pending []byte // the line being written, until its line break arrives
+}
+
+const foldLimit = 75
+
+func (f *foldWriter) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			f.pending = append(f.pending, p...)
+			break
+		}
+		f.pending = append(f.pending, p[:i]...)
+		f.fold(bytes.TrimSuffix(f.pending, []byte{'\r'}))
+		f.pending = f.pending[:0]
+		p = p[i+1:]
+	}
+	return n, nil
+}
+
+func (f *foldWriter) fold(line []byte) {
+	limit := foldLimit
+	for len(line) > limit {
+		cut := limit
+		for cut > 0 && !utf8.RuneStart(line[cut]) {
+			cut--
+		}
+		if cut == 0 { // not UTF-8: cut anywhere rather than loop forever
+			cut = limit
+		}
+		f.w.Write(line[:cut])
+		f.w.WriteString("\r\n ")
+		line = line[cut:]
+		limit = foldLimit - 1 // the leading space counts
+	}
+	f.w.Write(line)
+	f.w.WriteString("\r\n")
+}

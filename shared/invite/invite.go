@@ -1,0 +1,334 @@
+// Package invite renders the e-mails roomkeeper sends: one complete RFC 5322 message per
+// recipient carrying an iCalendar invitation (RFC 5545 objects with RFC 5546 iTIP methods,
+// delivered as RFC 6047 iMIP), and the notice that tells an organizer a room could not be set up.
+//
+// An invitation is multipart/mixed{ multipart/alternative{ text/plain, text/html,
+// text/calendar; method=<METHOD> }, application/ics "invite.ics" attachment }, every part base64,
+// the layout Google Calendar sends (reference/icalendar.md §0 and §3). The calendar is written
+// with github.com/emersion/go-ical and folded at 75 octets by this package, since go-ical does not
+// fold. Output is deterministic: MIME boundaries and the Message-ID are derived from a hash of
+// the invite instead of randomness, so the same input renders the same bytes.
+//
+// A guest's message never contains the host link: Render drops HostURL unless the invite is for
+// the organizer. Errors never contain e-mail addresses or phone numbers, so callers may log them.
+package invite
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-message/mail"
+
+	"github.com/roomkeeper/roomkeeper/shared/booking"
+)
+
+// Invite is one recipient's invitation, update or cancellation.
+type Invite struct {
+	Method   booking.Method // booking.Request or booking.Cancel
+	UID      string         // stable calendar UID
+	Sequence int
+	Stamp    time.Time // when it is sent: DTSTAMP and the Date header
+
+	Title, Description string
+	Start, End         time.Time
+
+	Organizer booking.Person // ORGANIZER (mailto:) and Reply-To
+	// Attendees are the ATTENDEEs the calendar lists: a guest's own message lists just that
+	// guest, the organizer's lists every guest.
+	Attendees []booking.Person
+	// Recipient is the To: address. Recipient.TimeZone is the IANA zone readable times are shown
+	// in, already resolved by the caller; "" means UTC.
+	Recipient booking.Person
+	// Host says the recipient is the organizer: the message shows the host link and the guest
+	// link to share. Render refuses Host for a recipient other than the organizer.
+	Host bool
+
+	GuestURL string
+	// HostURL is rendered only when Host is true: a guest's message never contains it, whatever
+	// the caller passes.
+	HostURL string
+	// DialIn is nil when there is no dial-in. Numbers[i].Tel is the ready tap-to-dial URI built
+	// by the provider adapter ('#' already %23); E164 is the number.
+	DialIn *booking.DialIn
+	// Calendar includes the text/calendar part and invite.ics; false renders a plain
+	// notification (the organizer of a Cal.com or Calendly booking).
+	Calendar bool
+	// From is the sender, an RFC 5322 address that may carry a display name, such as
+	// `roomkeeper <invites@localhost>`.
+	From string
+}
+
+// Failure is the notice telling an organizer that a room could not be set up.
+type Failure struct {
+	From       string         // sender, as Invite.From
+	Organizer  booking.Person // recipient; Organizer.TimeZone as Invite.Recipient.TimeZone
+	Title      string
+	Start, End time.Time
+	Reason     string // shown to the organizer as is: no secrets, no internals
+	Stamp      time.Time
+}
+
+// defaultTitle stands in for an empty title, as the booking sources do.
+const defaultTitle = "Meeting"
+
+// Render renders inv as one message to inv.Recipient. Message.From is the bare sender address,
+// Message.To the recipient's address and Message.Raw the whole message with CRLF line endings.
+// Invalid input (a missing UID, end not after start, a link that is not http(s), a host invite
+// for someone other than the organizer…) is a booking.Invalid error.
+func Render(inv *Invite) (booking.Message, error) {
+	msg, err := render(inv)
+	if err != nil {
+		return booking.Message{}, fmt.Errorf("render %s invite %s (sequence %d): %w", inv.Method, inv.UID, inv.Sequence, err)
+	}
+	return msg, nil
+}
+
+func render(inv *Invite) (booking.Message, error) {
+	from, err := sender(inv.From)
+	if err != nil {
+		return booking.Message{}, err
+	}
+	if err := check(inv); err != nil {
+		return booking.Message{}, err
+	}
+	dial, err := dialView(inv.DialIn)
+	if err != nil {
+		return booking.Message{}, err
+	}
+	loc, zone, err := location(inv.Recipient.TimeZone)
+	if err != nil {
+		return booking.Message{}, err
+	}
+
+	title := cleanLine(inv.Title)
+	if title == "" {
+		title = defaultTitle
+	}
+	cancelled := inv.Method == booking.Cancel
+	v := inviteView{
+		Cancelled:   cancelled,
+		Updated:     inv.Sequence > 0 && !cancelled,
+		Title:       title,
+		When:        readableRange(inv.Start, inv.End, loc, zone),
+		Organizer:   personLine(inv.Organizer),
+		GuestURL:    inv.GuestURL,
+		DialIn:      dial,
+		Description: cleanText(inv.Description),
+	}
+	if inv.Host {
+		v.HostURL = inv.HostURL // the only place HostURL is read
+		v.Guests = guestList(inv.Attendees)
+	}
+	if cancelled {
+		v.GuestURL, v.HostURL, v.DialIn = "", "", nil
+	}
+
+	var subject strings.Builder
+	switch {
+	case cancelled:
+		subject.WriteString("Cancelled: ")
+	case inv.Sequence > 0:
+		subject.WriteString("Updated invitation: ")
+	default:
+		subject.WriteString("Invitation: ")
+	}
+	subject.WriteString(title)
+	subject.WriteString(" @ ")
+	subject.WriteString(readableStart(inv.Start, loc, zone))
+
+	text, html, err := executeInvite(&v)
+	if err != nil {
+		return booking.Message{}, err
+	}
+	var ics []byte
+	if inv.Calendar {
+		if ics, err = calendar(inv, &v); err != nil {
+			return booking.Message{}, err
+		}
+	}
+
+	env := envelope{
+		from:    from,
+		to:      &mail.Address{Name: cleanLine(inv.Recipient.Name), Address: inv.Recipient.Email},
+		replyTo: &mail.Address{Name: cleanLine(inv.Organizer.Name), Address: inv.Organizer.Email},
+		subject: subject.String(),
+		date:    inv.Stamp,
+		seed: hashOf("invite", inv.UID, strconv.Itoa(inv.Sequence), string(inv.Method),
+			strings.ToLower(inv.Recipient.Email), inv.Stamp.UTC().Format(time.RFC3339Nano)),
+	}
+	raw, err := assemble(&env, text, html, ics, string(inv.Method))
+	if err != nil {
+		return booking.Message{}, err
+	}
+	return booking.Message{From: from.Address, To: []string{inv.Recipient.Email}, Raw: raw}, nil
+}
+
+// check validates what Render cannot repair.
+func check(inv *Invite) error {
+	switch {
+	case inv.Method != booking.Request && inv.Method != booking.Cancel:
+		return invalid("method", "method %q is not REQUEST or CANCEL", inv.Method)
+	case inv.UID == "" || strings.ContainsFunc(inv.UID, isControl):
+		return invalid("uid", "UID must be non-empty text without control characters")
+	case inv.Sequence < 0:
+		return invalid("sequence", "sequence %d is negative", inv.Sequence)
+	case inv.Stamp.IsZero():
+		return invalid("stamp", "stamp is not set")
+	case inv.Start.IsZero() || !inv.End.After(inv.Start):
+		return invalid("end", "end must be after start")
+	}
+	if err := checkAddress("organizer", inv.Organizer.Email); err != nil {
+		return err
+	}
+	if err := checkAddress("recipient", inv.Recipient.Email); err != nil {
+		return err
+	}
+	for i, a := range inv.Attendees {
+		if err := checkAddress("attendees["+strconv.Itoa(i)+"]", a.Email); err != nil {
+			return err
+		}
+	}
+	if inv.Host && !strings.EqualFold(inv.Recipient.Email, inv.Organizer.Email) {
+		// Invariant 3: the host link goes to the organizer only.
+		return invalid("host", "a host invite must be addressed to the organizer")
+	}
+	if inv.Calendar && inv.Method == booking.Request && len(inv.Attendees) == 0 {
+		return invalid("attendees", "a REQUEST calendar needs at least one attendee (RFC 5546)")
+	}
+	if inv.Method == booking.Request {
+		if err := checkURL("guestUrl", inv.GuestURL, true); err != nil {
+			return err
+		}
+		if inv.Host {
+			if err := checkURL("hostUrl", inv.HostURL, false); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// RenderFailure renders the notice telling f.Organizer that the video room for a meeting could
+// not be set up: a multipart/alternative text and HTML message with no calendar.
+func RenderFailure(f *Failure) (booking.Message, error) {
+	msg, err := renderFailure(f)
+	if err != nil {
+		return booking.Message{}, fmt.Errorf("render failure notice: %w", err)
+	}
+	return msg, nil
+}
+
+func renderFailure(f *Failure) (booking.Message, error) {
+	from, err := sender(f.From)
+	if err != nil {
+		return booking.Message{}, err
+	}
+	switch {
+	case f.Stamp.IsZero():
+		return booking.Message{}, invalid("stamp", "stamp is not set")
+	case f.Start.IsZero() || !f.End.After(f.Start):
+		return booking.Message{}, invalid("end", "end must be after start")
+	}
+	if err := checkAddress("organizer", f.Organizer.Email); err != nil {
+		return booking.Message{}, err
+	}
+	loc, zone, err := location(f.Organizer.TimeZone)
+	if err != nil {
+		return booking.Message{}, err
+	}
+	title := cleanLine(f.Title)
+	if title == "" {
+		title = defaultTitle
+	}
+	reason := cleanLine(f.Reason)
+	if reason == "" {
+		reason = "an unknown error"
+	}
+	v := failureView{Title: title, When: readableRange(f.Start, f.End, loc, zone), Reason: reason}
+	text, html, err := executeFailure(&v)
+	if err != nil {
+		return booking.Message{}, err
+	}
+	subject := "Video room not set up: " + title + " @ " + readableStart(f.Start, loc, zone)
+	env := envelope{
+		from:    from,
+		to:      &mail.Address{Name: cleanLine(f.Organizer.Name), Address: f.Organizer.Email},
+		subject: subject,
+		date:    f.Stamp,
+		seed: hashOf("failure", strings.ToLower(f.Organizer.Email), title, f.Start.UTC().Format(time.RFC3339Nano),
+			reason, f.Stamp.UTC().Format(time.RFC3339Nano)),
+	}
+	raw, err := assemble(&env, text, html, nil, "")
+	if err != nil {
+		return booking.Message{}, err
+	}
+	return booking.Message{From: from.Address, To: []string{f.Organizer.Email}, Raw: raw}, nil
+}
+
+// senders caches parsed From addresses: there is one per deployment.
+var senders sync.Map // From string → *mail.Address, never modified
+
+// sender parses the configured From address.
+func sender(from string) (*mail.Address, error) {
+	if a, ok := senders.Load(from); ok {
+		return a.(*mail.Address), nil
+	}
+	a, err := mail.ParseAddress(from)
+	if err != nil {
+		return nil, invalid("from", "sender is not an RFC 5322 address")
+	}
+	if err := checkAddress("from", a.Address); err != nil {
+		return nil, err
+	}
+	senders.Store(from, a)
+	return a, nil
+}
+
+// checkAddress accepts a single plain address (local@domain) that can be written both in a
+// header and after mailto: without quoting. The address itself is left out of the error.
+func checkAddress(field, addr string) error {
+	at := strings.LastIndexByte(addr, '@')
+	if at <= 0 || at == len(addr)-1 || strings.ContainsFunc(addr, func(r rune) bool {
+		return r <= ' ' || r >= 0x7f || strings.ContainsRune(`"<>()[]\,;:`, r)
+	}) {
+		return invalid(field, "%s is not a plain e-mail address", field)
+	}
+	return nil
+}
+
+// checkURL accepts an absolute http(s) URL of printable ASCII with nothing that would need
+// quoting in a header, an HTML attribute or an iCalendar URI value.
+func checkURL(field, u string, required bool) error {
+	if u == "" {
+		if required {
+			return invalid(field, "%s is required", field)
+		}
+		return nil
+	}
+	lower := strings.ToLower(u)
+	if !strings.HasPrefix(lower, "https://") && !strings.HasPrefix(lower, "http://") ||
+		strings.ContainsFunc(u, func(r rune) bool { return r <= ' ' || r >= 0x7f || strings.ContainsRune(`"<>\`, r) }) {
+		return invalid(field, "%s is not an http(s) URL", field)
+	}
+	return nil
+}
+
+func invalid(field, format string, args ...any) error {
+	return booking.Errorf(booking.Invalid, field, format, args...)
+}
+
+// hashOf is the seed of a message's boundaries and Message-ID.
+func hashOf(parts ...string) [sha256.Size]byte {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
+	return sum
+}

@@ -1,0 +1,571 @@
+package invite_test
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/emersion/go-ical"
+	"github.com/emersion/go-message"
+	"github.com/emersion/go-message/textproto"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/shared/invite"
+	"github.com/roomkeeper/roomkeeper/shared/invite/invitetest"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
+
+const (
+	from     = "roomkeeper <invites@localhost>"
+	guestURL = "https://roomkeeper.whereby.com/intro-rkabcdefghijklmg0"
+	hostURL  = "https://roomkeeper.whereby.com/intro-rkabcdefghijklmg0?roomKey=HOST-SECRET-KEY"
+)
+
+var (
+	start = time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC)
+	stamp = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+
+	ada   = booking.Person{Name: "Ada Host", Email: "ada@example.com", TimeZone: "Europe/Oslo"}
+	bob   = booking.Person{Name: "Bob Guest", Email: "bob@example.net", TimeZone: "America/New_York"}
+	chloe = booking.Person{Name: "Chloé Dupont", Email: "chloe@example.org", TimeZone: "Europe/Paris"}
+	dan   = booking.Person{Email: "dan@example.com"}
+
+	whereby = &booking.DialIn{Code: "123456", Numbers: []booking.PhoneNumber{
+		{E164: "+4721000000", Country: "NO", Tel: "tel:+4721000000,123456"},
+	}}
+	zoom = &booking.DialIn{Code: "857 7588 4256, passcode 010383", Numbers: []booking.PhoneNumber{
+		{E164: "+16465588656", Country: "US", Tel: "tel:+16465588656,,85775884256%23,,,,*010383%23"},
+		{E164: "+4723960000", Country: "NO", Tel: "tel:+4723960000,,85775884256%23,,,,*010383%23"},
+	}}
+)
+
+// guestRequest is the first invitation of one guest, with dial-in. The caller also passes the
+// host link, which must not reach the guest.
+func guestRequest() *invite.Invite {
+	return &invite.Invite{
+		Method:      booking.Request,
+		UID:         "5f0c8e3a-6b1d-4c2e-9f7a-1d2e3f4a5b6c",
+		Sequence:    0,
+		Stamp:       stamp,
+		Title:       "Intro call",
+		Description: "Agenda:\n- introductions\n- next steps, if any; questions",
+		Start:       start,
+		End:         start.Add(30 * time.Minute),
+		Organizer:   ada,
+		Attendees:   []booking.Person{bob},
+		Recipient:   bob,
+		GuestURL:    guestURL,
+		HostURL:     hostURL,
+		DialIn:      whereby,
+		Calendar:    true,
+		From:        from,
+	}
+}
+
+// organizerRequest is the organizer's invitation listing every guest.
+func organizerRequest() *invite.Invite {
+	inv := guestRequest()
+	inv.Attendees = []booking.Person{bob, chloe, dan}
+	inv.Recipient = ada
+	inv.Host = true
+	inv.DialIn = zoom
+	return inv
+}
+
+func TestRenderGolden(t *testing.T) {
+	tests := []struct {
+		name string
+		inv  func() *invite.Invite
+	}{
+		{"guest-request", guestRequest},
+		{"organizer-request", organizerRequest},
+		{"guest-update", func() *invite.Invite {
+			inv := guestRequest()
+			inv.Sequence = 1
+			inv.Stamp = stamp.Add(2 * time.Hour)
+			inv.Start, inv.End = start.Add(24*time.Hour), start.Add(24*time.Hour+45*time.Minute)
+			return inv
+		}},
+		{"guest-cancel", func() *invite.Invite {
+			inv := guestRequest()
+			inv.Method = booking.Cancel
+			inv.Sequence = 2
+			inv.Stamp = stamp.Add(3 * time.Hour)
+			return inv
+		}},
+		{"organizer-notification", func() *invite.Invite {
+			inv := organizerRequest()
+			inv.Calendar = false
+			return inv
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			inv := tt.inv()
+			msg, err := invite.Render(inv)
+			require.NoError(t, err)
+			assert.Equal(t, "invites@localhost", msg.From)
+			assert.Equal(t, []string{inv.Recipient.Email}, msg.To)
+
+			m := invitetest.Parse(t, msg.Raw)
+			if inv.Calendar {
+				assert.Equal(t, string(inv.Method), m.Method)
+				assert.Equal(t, inv.UID, m.UID)
+				assert.Equal(t, inv.Sequence, m.Sequence)
+			}
+			golden(t, tt.name, dump(t, msg.Raw))
+		})
+	}
+}
+
+func TestRenderFailureGolden(t *testing.T) {
+	msg, err := invite.RenderFailure(&invite.Failure{
+		From:      from,
+		Organizer: ada,
+		Title:     "Intro call",
+		Start:     start,
+		End:       start.Add(30 * time.Minute),
+		Reason:    "Whereby rejected the API key (401)",
+		Stamp:     stamp,
+	})
+	require.NoError(t, err)
+	assert.Equal(t, "invites@localhost", msg.From)
+	assert.Equal(t, []string{ada.Email}, msg.To)
+
+	m := invitetest.Parse(t, msg.Raw)
+	assert.Empty(t, m.Calendar)
+	assert.Contains(t, m.Text, "We could not set up the video room for Intro call (Monday 23 November 2026, 16:00–16:30 CET (Europe/Oslo)): Whereby rejected the API key (401)")
+	assert.Contains(t, m.HTML, "Whereby rejected the API key (401)")
+	golden(t, "failure", dump(t, msg.Raw))
+}
+
+func TestRenderIsDeterministic(t *testing.T) {
+	a, err := invite.Render(guestRequest())
+	require.NoError(t, err)
+	b, err := invite.Render(guestRequest())
+	require.NoError(t, err)
+	assert.Equal(t, string(a.Raw), string(b.Raw), "same input, same bytes")
+
+	ids := map[string]string{}
+	for name, change := range map[string]func(*invite.Invite){
+		"base":      func(*invite.Invite) {},
+		"sequence":  func(inv *invite.Invite) { inv.Sequence = 1 },
+		"method":    func(inv *invite.Invite) { inv.Method = booking.Cancel },
+		"recipient": func(inv *invite.Invite) { inv.Recipient = chloe; inv.Attendees = []booking.Person{chloe} },
+		"stamp":     func(inv *invite.Invite) { inv.Stamp = inv.Stamp.Add(time.Second) },
+		"uid":       func(inv *invite.Invite) { inv.UID += "x" },
+	} {
+		inv := guestRequest()
+		change(inv)
+		msg, err := invite.Render(inv)
+		require.NoError(t, err, name)
+		m := invitetest.Parse(t, msg.Raw)
+		assert.True(t, strings.HasSuffix(m.MessageID, "@localhost"), "%s: Message-ID %q takes the sender's domain", name, m.MessageID)
+		for other, id := range ids {
+			assert.NotEqual(t, id, m.MessageID, "%s and %s share a Message-ID", name, other)
+		}
+		ids[name] = m.MessageID
+	}
+}
+
+func TestRenderSubject(t *testing.T) {
+	tests := []struct {
+		name   string
+		method booking.Method
+		seq    int
+		zone   string
+		want   string
+	}{
+		{"first", booking.Request, 0, "Europe/Oslo", "Invitation: Intro call @ Mon 23 Nov 2026 16:00 CET (Europe/Oslo)"},
+		{"update", booking.Request, 3, "America/New_York", "Updated invitation: Intro call @ Mon 23 Nov 2026 10:00 EST (America/New_York)"},
+		{"cancel", booking.Cancel, 4, "", "Cancelled: Intro call @ Mon 23 Nov 2026 15:00 UTC"},
+		{"zone without abbreviation", booking.Request, 0, "Asia/Dubai", "Invitation: Intro call @ Mon 23 Nov 2026 19:00 UTC+04 (Asia/Dubai)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			inv := guestRequest()
+			inv.Method, inv.Sequence, inv.Recipient.TimeZone = tt.method, tt.seq, tt.zone
+			msg, err := invite.Render(inv)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, invitetest.Parse(t, msg.Raw).Subject)
+		})
+	}
+}
+
+func TestRenderReadableTimes(t *testing.T) {
+	tests := []struct {
+		name       string
+		zone       string
+		start, end time.Time
+		want       string
+	}{
+		{"recipient zone", "Europe/Oslo", start, start.Add(30 * time.Minute),
+			"Monday 23 November 2026, 16:00–16:30 CET (Europe/Oslo)"},
+		{"no zone is UTC", "", start, start.Add(time.Hour),
+			"Monday 23 November 2026, 15:00–16:00 UTC"},
+		{"across midnight", "America/Los_Angeles", time.Date(2026, 11, 24, 7, 30, 0, 0, time.UTC), time.Date(2026, 11, 24, 8, 30, 0, 0, time.UTC),
+			"Monday 23 November 2026, 23:30 – Tuesday 24 November 2026, 00:30 PST (America/Los_Angeles)"},
+		{"across a DST change", "Europe/Oslo", time.Date(2026, 3, 29, 0, 30, 0, 0, time.UTC), time.Date(2026, 3, 29, 1, 30, 0, 0, time.UTC),
+			"Sunday 29 March 2026, 01:30 CET–03:30 CEST (Europe/Oslo)"},
+		{"half-hour offset", "Asia/Kolkata", start, start.Add(30 * time.Minute),
+			"Monday 23 November 2026, 20:30–21:00 IST (Asia/Kolkata)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			inv := guestRequest()
+			inv.Recipient.TimeZone, inv.Start, inv.End = tt.zone, tt.start, tt.end
+			msg, err := invite.Render(inv)
+			require.NoError(t, err)
+			m := invitetest.Parse(t, msg.Raw)
+			assert.Contains(t, m.Text, "When: "+tt.want+"\r\n")
+			assert.Contains(t, m.HTML, "<strong>When:</strong> "+tt.want+"</p>")
+			// The calendar itself stays in UTC whatever the recipient's zone.
+			assert.Contains(t, string(m.Calendar), "DTSTART:"+tt.start.UTC().Format("20060102T150405Z")+"\r\n")
+		})
+	}
+}
+
+// TestGuestNeverGetsHostURL checks invariant 3 of DESIGN.md: whatever the caller passes, a
+// guest's message carries no host link in any part.
+func TestGuestNeverGetsHostURL(t *testing.T) {
+	for _, method := range []booking.Method{booking.Request, booking.Cancel} {
+		for _, cal := range []bool{true, false} {
+			for _, seq := range []int{0, 1} {
+				t.Run(fmt.Sprintf("%s/calendar=%t/sequence=%d", method, cal, seq), func(t *testing.T) {
+					inv := guestRequest()
+					inv.Method, inv.Calendar, inv.Sequence = method, cal, seq
+					msg, err := invite.Render(inv)
+					require.NoError(t, err)
+					m := invitetest.Parse(t, msg.Raw)
+					for part, s := range map[string]string{"raw": string(m.Raw), "text": m.Text, "html": m.HTML, "calendar": string(m.Calendar)} {
+						assert.NotContains(t, s, "HOST-SECRET-KEY", "%s part", part)
+						assert.NotContains(t, s, "roomKey", "%s part", part)
+					}
+				})
+			}
+		}
+	}
+
+	t.Run("host invite to someone else is refused", func(t *testing.T) {
+		inv := guestRequest()
+		inv.Host = true // recipient is still bob
+		_, err := invite.Render(inv)
+		require.Error(t, err)
+		assert.Equal(t, booking.Invalid, booking.ErrorCode(err))
+		assert.NotContains(t, err.Error(), bob.Email, "errors carry no e-mail addresses")
+	})
+}
+
+func TestRenderLinks(t *testing.T) {
+	t.Run("guest", func(t *testing.T) {
+		msg, err := invite.Render(guestRequest())
+		require.NoError(t, err)
+		m := invitetest.Parse(t, msg.Raw)
+		assert.Contains(t, m.Text, "Join the meeting:\r\n"+guestURL+"\r\n")
+		assert.Contains(t, m.Text, "One tap on a mobile phone: tel:+4721000000,123456\r\n")
+		assert.Contains(t, m.Text, "Or dial +4721000000 (NO), access code 123456\r\n")
+		assert.Contains(t, m.HTML, `<a href="`+guestURL+`"`)
+		assert.Contains(t, m.HTML, `<a href="tel:&#43;4721000000,123456"`)
+
+		ev := event(t, m.Calendar)
+		assert.Equal(t, guestURL, text(t, ev, ical.PropLocation))
+		assert.Equal(t, guestURL, ev.Props.Get(ical.PropURL).Value)
+		assert.Equal(t, []string{guestURL, "tel:+4721000000,123456"}, values(ev.Props.Values(ical.PropConference)))
+		assert.Contains(t, text(t, ev, ical.PropDescription), "Join the meeting:\n"+guestURL+"\n")
+		assert.Equal(t, []string{"mailto:" + bob.Email}, values(ev.Props.Values(ical.PropAttendee)))
+	})
+
+	t.Run("organizer", func(t *testing.T) {
+		msg, err := invite.Render(organizerRequest())
+		require.NoError(t, err)
+		m := invitetest.Parse(t, msg.Raw)
+		assert.Contains(t, m.Text, "Start the meeting as host:\r\n"+hostURL+"\r\n")
+		assert.Contains(t, m.Text, "Guests join at:\r\n"+guestURL+"\r\n")
+		assert.Contains(t, m.Text, "One tap on a mobile phone: tel:+16465588656,,85775884256%23,,,,*010383%23\r\n")
+		assert.Contains(t, m.HTML, `href="tel:&#43;16465588656,,85775884256%23,,,,*010383%23"`, "# stays %23 in the href")
+
+		ev := event(t, m.Calendar)
+		assert.Equal(t, hostURL, text(t, ev, ical.PropLocation), "the organizer's own link is the host link")
+		assert.Equal(t, []string{"mailto:" + bob.Email, "mailto:" + chloe.Email, "mailto:" + dan.Email},
+			values(ev.Props.Values(ical.PropAttendee)))
+		phone := ev.Props.Values(ical.PropConference)[1]
+		assert.Equal(t, "tel:+16465588656,,85775884256%23,,,,*010383%23", phone.Value)
+		assert.Equal(t, "URI", phone.Params.Get(ical.ParamValue), "RFC 7986 requires VALUE=URI")
+		assert.Equal(t, []string{"PHONE"}, phone.Params.Values(ical.ParamFeature))
+	})
+
+	t.Run("cancel has no join link in readable parts", func(t *testing.T) {
+		inv := organizerRequest()
+		inv.Method, inv.Sequence = booking.Cancel, 1
+		msg, err := invite.Render(inv)
+		require.NoError(t, err)
+		m := invitetest.Parse(t, msg.Raw)
+		for part, s := range map[string]string{"text": m.Text, "html": m.HTML} {
+			assert.Contains(t, s, "This meeting has been cancelled.", part)
+			assert.NotContains(t, s, guestURL, part)
+			assert.NotContains(t, s, "tel:", part)
+		}
+		ev := event(t, m.Calendar)
+		assert.Equal(t, "CANCELLED", ev.Props.Get(ical.PropStatus).Value)
+		assert.Empty(t, ev.Children, "no VALARM")
+	})
+}
+
+// TestRenderHostileInput feeds text that breaks naive writers through every field and requires
+// the result to pass invitetest.Parse (MIME layout, line lengths, ical.js, libical) and to give
+// the text back unchanged where it can be kept.
+func TestRenderHostileInput(t *testing.T) {
+	long := func(s string, n int) string { return trim(strings.Repeat(s, n), n) } // n characters
+	tests := []struct {
+		name        string
+		title, desc string
+		person      string // names of the organizer and the guest
+		wantTitle   string // SUMMARY after cleaning; "" = title
+		wantDesc    string // the organizer's text inside DESCRIPTION; "" = desc
+		wantName    string // CN after cleaning; "" = person
+	}{
+		{name: "separators", title: `Q&A: a, b; c \ d`, desc: `a, b; c \ d: e`, person: `Smith, Jane; "JJ" \ Jr.`,
+			wantName: `Smith, Jane; 'JJ' \ Jr.`},
+		{name: "newlines", title: "line one\r\nline two\rthree\nfour", desc: "one\r\ntwo\rthree\nfour\r\n\r\nfive",
+			person: "Ada\r\nHost", wantTitle: "line one line two three four", wantDesc: "one\ntwo\nthree\nfour\n\nfive", wantName: "Ada Host"},
+		{name: "emoji", title: "🎉 Kick-off 🚀 with 日本語 and Ünïcödé", desc: "👋🏽 Welcome! 👨‍👩‍👧‍👦 family emoji, 𝔘𝔫𝔦𝔠𝔬𝔡𝔢", person: "Zoë 🦄 Ångström"},
+		{name: "200-character names", title: "Intro", desc: "short", person: long("Smith, Jane; ", 200)},
+		{name: "200-character emoji names", title: "Intro", desc: "short", person: long("😀", 200)},
+		{name: "500-character title", title: long("Quarterly review, budget; plans ", 500), desc: "short", person: "Ada"},
+		{name: "500-character unbroken title", title: long("x", 500), desc: "short", person: "Ada"},
+		{name: "500-character emoji title", title: long("🎉é", 500), desc: "short", person: "Ada"},
+		{name: "10,000-character description", title: "Intro", desc: long("Lorem ipsum, dolor; sit \\ amet é 🎉\n", 10000), person: "Ada"},
+		{name: "caret and controls", title: "a\x00b\x07c\x1bd", desc: "tab\there\x00", person: "x^ny^'z",
+			wantTitle: "a b c d", wantDesc: "tab\there", wantName: "x^ny^'z"},
+		{name: "invalid UTF-8", title: "bad \xff byte", desc: "bad \xc3\x28 pair", person: "n\xffame",
+			wantTitle: "bad \uFFFD byte", wantDesc: "bad \uFFFD( pair", wantName: "n\uFFFDame"},
+		{name: "HTML", title: `<script>alert(1)</script>`, desc: `<a href="javascript:x">x</a> & <b>`, person: `<img src=x onerror=alert(1)>`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			inv := organizerRequest()
+			inv.Title, inv.Description = tt.title, tt.desc
+			inv.Organizer.Name = tt.person
+			inv.Recipient.Name = tt.person
+			inv.Attendees = []booking.Person{{Name: tt.person, Email: bob.Email}}
+			msg, err := invite.Render(inv)
+			require.NoError(t, err)
+			m := invitetest.Parse(t, msg.Raw)
+
+			wantTitle, wantDesc, wantName := or(tt.wantTitle, tt.title), or(tt.wantDesc, tt.desc), or(tt.wantName, tt.person)
+			ev := event(t, m.Calendar)
+			assert.Equal(t, wantTitle, text(t, ev, ical.PropSummary))
+			assert.True(t, strings.HasSuffix(text(t, ev, ical.PropDescription), "\n\n"+wantDesc), "DESCRIPTION ends with the organizer's text")
+			assert.Equal(t, wantName, caretDecode(ev.Props.Get(ical.PropOrganizer).Params.Get(ical.ParamCommonName)))
+			assert.Equal(t, "Invitation: "+wantTitle+" @ Mon 23 Nov 2026 16:00 CET (Europe/Oslo)", m.Subject)
+			assert.Contains(t, m.Text, wantTitle)
+			assert.NotContains(t, m.HTML, "<script>")
+			assert.NotContains(t, m.HTML, "<img")
+			assert.NotContains(t, m.HTML, `href="javascript:`)
+		})
+	}
+}
+
+// TestRenderICSLines checks RFC 5545 §3.1 on calendars with long lines of multi-byte text:
+// lines of at most 75 octets, CRLF, and folds that never split a UTF-8 sequence.
+func TestRenderICSLines(t *testing.T) {
+	for _, filler := range []string{"a", "é", "日", "🎉", "a🎉", "ab🎉"} {
+		t.Run(filler, func(t *testing.T) {
+			inv := organizerRequest()
+			inv.Title = strings.Repeat(filler, 300)
+			inv.Description = strings.Repeat(filler, 3000)
+			msg, err := invite.Render(inv)
+			require.NoError(t, err)
+			m := invitetest.Parse(t, msg.Raw)
+			lines := strings.Split(strings.TrimSuffix(string(m.Calendar), "\r\n"), "\r\n")
+			for i, line := range lines {
+				require.LessOrEqual(t, len(line), 75, "line %d", i+1)
+				require.True(t, utf8.ValidString(line), "line %d splits a UTF-8 sequence: %q", i+1, line)
+				require.NotContains(t, line, "\n", "line %d", i+1)
+			}
+			assert.Equal(t, inv.Title, text(t, event(t, m.Calendar), ical.PropSummary), "folding round-trips")
+		})
+	}
+}
+
+func TestRenderMethodParam(t *testing.T) {
+	for _, method := range []booking.Method{booking.Request, booking.Cancel} {
+		t.Run(string(method), func(t *testing.T) {
+			inv := guestRequest()
+			inv.Method, inv.Sequence = method, 1
+			msg, err := invite.Render(inv)
+			require.NoError(t, err)
+			m := invitetest.Parse(t, msg.Raw)
+			assert.Equal(t, string(method), m.CalendarMethod)
+			assert.Equal(t, string(method), m.Method)
+			assert.Contains(t, string(msg.Raw), "Content-Type: text/calendar; charset=UTF-8; method="+string(method)+"\r\n")
+		})
+	}
+}
+
+func TestRenderInvalid(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(*invite.Invite)
+		field  string
+	}{
+		{"unknown method", func(inv *invite.Invite) { inv.Method = "PUBLISH" }, "method"},
+		{"no UID", func(inv *invite.Invite) { inv.UID = "" }, "uid"},
+		{"UID with a line break", func(inv *invite.Invite) { inv.UID = "a\r\nb" }, "uid"},
+		{"negative sequence", func(inv *invite.Invite) { inv.Sequence = -1 }, "sequence"},
+		{"no stamp", func(inv *invite.Invite) { inv.Stamp = time.Time{} }, "stamp"},
+		{"end before start", func(inv *invite.Invite) { inv.End = inv.Start.Add(-time.Minute) }, "end"},
+		{"no organizer", func(inv *invite.Invite) { inv.Organizer.Email = "" }, "organizer"},
+		{"recipient with a display name", func(inv *invite.Invite) { inv.Recipient.Email = "Bob <bob@example.net>" }, "recipient"},
+		{"attendee address with a line break", func(inv *invite.Invite) { inv.Attendees[0].Email = "bob@example.net\r\nBcc: x@y" }, "attendees[0]"},
+		{"REQUEST without attendees", func(inv *invite.Invite) { inv.Attendees = nil }, "attendees"},
+		{"no guest link", func(inv *invite.Invite) { inv.GuestURL = "" }, "guestUrl"},
+		{"guest link not http", func(inv *invite.Invite) { inv.GuestURL = "javascript:alert(1)" }, "guestUrl"},
+		{"guest link with a quote", func(inv *invite.Invite) { inv.GuestURL = `https://x.example/"onmouseover="x` }, "guestUrl"},
+		{"bad tel URI", func(inv *invite.Invite) {
+			inv.DialIn = &booking.DialIn{Numbers: []booking.PhoneNumber{{E164: "+4721000000", Tel: `tel:+47"><script>`}}}
+		}, "dialIn.numbers"},
+		{"number not E.164", func(inv *invite.Invite) {
+			inv.DialIn = &booking.DialIn{Numbers: []booking.PhoneNumber{{E164: "21 00 00 00", Tel: "tel:+4721000000"}}}
+		}, "dialIn.numbers"},
+		{"unknown zone", func(inv *invite.Invite) { inv.Recipient.TimeZone = "Mars/Olympus_Mons" }, "timeZone"},
+		{"bad sender", func(inv *invite.Invite) { inv.From = "not an address" }, "from"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			inv := guestRequest()
+			tt.change(inv)
+			_, err := invite.Render(inv)
+			require.Error(t, err)
+			var e *booking.Error
+			require.ErrorAs(t, err, &e)
+			assert.Equal(t, booking.Invalid, e.Code)
+			assert.Equal(t, tt.field, e.Field)
+			assert.NotContains(t, err.Error(), "@example", "errors carry no e-mail addresses")
+			assert.NotContains(t, err.Error(), "+47", "errors carry no phone numbers")
+		})
+	}
+}
+
+func TestRenderCancelWithoutLinks(t *testing.T) {
+	inv := guestRequest()
+	inv.Method, inv.Sequence, inv.GuestURL, inv.DialIn = booking.Cancel, 1, "", nil
+	msg, err := invite.Render(inv)
+	require.NoError(t, err, "a cancellation needs no room")
+	assert.Equal(t, "CANCEL", invitetest.Parse(t, msg.Raw).Method)
+}
+
+func BenchmarkRender(b *testing.B) {
+	inv := guestRequest()
+	if _, err := invite.Render(inv); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := invite.Render(inv); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// golden compares got with testdata/<name>.golden, or rewrites it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		require.NoError(t, os.WriteFile(path, got, 0o644))
+		return
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "run go test -update to create it")
+	assert.Equal(t, string(want), string(got), "%s differs; run go test -update and review the diff", path)
+}
+
+// dump shows a message for review: every header as sent, every part decoded (base64 would hide
+// the content), CRLF shown as LF.
+func dump(t *testing.T, raw []byte) []byte {
+	t.Helper()
+	e, err := message.Read(bytes.NewReader(raw))
+	require.NoError(t, err)
+	var out bytes.Buffer
+	dumpEntity(t, &out, e, 0)
+	return bytes.ReplaceAll(out.Bytes(), []byte("\r\n"), []byte("\n"))
+}
+
+func dumpEntity(t *testing.T, out *bytes.Buffer, e *message.Entity, depth int) {
+	t.Helper()
+	require.NoError(t, textproto.WriteHeader(out, e.Header.Header))
+	if mr := e.MultipartReader(); mr != nil {
+		for {
+			p, err := mr.NextPart()
+			if err == io.EOF {
+				break
+			}
+			require.NoError(t, err)
+			fmt.Fprintf(out, "%s── part ──\n", strings.Repeat("    ", depth+1))
+			dumpEntity(t, out, p, depth+1)
+		}
+		fmt.Fprintf(out, "%s── end ──\n", strings.Repeat("    ", depth+1))
+		return
+	}
+	b, err := io.ReadAll(e.Body)
+	require.NoError(t, err)
+	out.Write(b)
+}
+
+func event(t *testing.T, ics []byte) *ical.Event {
+	t.Helper()
+	cal, err := ical.NewDecoder(bytes.NewReader(ics)).Decode()
+	require.NoError(t, err)
+	events := cal.Events()
+	require.Len(t, events, 1)
+	return &events[0]
+}
+
+func text(t *testing.T, ev *ical.Event, prop string) string {
+	t.Helper()
+	p := ev.Props.Get(prop)
+	require.NotNil(t, p, "no %s", prop)
+	s, err := p.Text()
+	require.NoError(t, err)
+	return s
+}
+
+func values(props []ical.Prop) []string {
+	out := make([]string, len(props))
+	for i, p := range props {
+		out[i] = p.Value
+	}
+	return out
+}
+
+func or(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// trim cuts s to n runes.
+func trim(s string, n int) string {
+	r := []rune(s)
+	if len(r) > n {
+		r = r[:n]
+	}
+	return string(r)
+}
+
+// caretDecode undoes RFC 6868 parameter encoding, which go-ical's decoder leaves in place.
+func caretDecode(s string) string {
+	return strings.NewReplacer("^^", "^", "^'", `"`, "^n", "\n").Replace(s)
+}

@@ -1,0 +1,64 @@
+// icaljs.mjs parses each iCalendar file named on its command line with ical.js (Mozilla's
+// parser, the one Thunderbird's calendar uses; reference/icalendar.md section 7) and prints one
+// JSON array with a result per file, in order: {"ok": true} or {"ok": false, "error": "..."}.
+//
+// ical.js is a parser, not a validator, so this also reads every property value (which makes
+// ical.js decode it) and requires one VCALENDAR holding at least one VEVENT.
+//
+// ical.js is found by walking up from this script's directory to the nearest node_modules that
+// holds it (the repository's, installed by `npm ci`). Exit status 3 means it is missing.
+// Run by invitetest.CheckICS.
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+function findPackage(start, name) {
+  for (let dir = start; ; dir = dirname(dir)) {
+    const candidate = join(dir, "node_modules", name);
+    if (existsSync(join(candidate, "package.json"))) return candidate;
+    if (dirname(dir) === dir) return null;
+  }
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = findPackage(here, "ical.js");
+if (root === null) {
+  console.error(`ical.js is not installed in any node_modules above ${here}: run \`npm ci\` in the repository root (make test does)`);
+  process.exit(3);
+}
+const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+const entry = (typeof pkg.exports === "object" && pkg.exports.import) || pkg.module || pkg.main;
+const { default: ICAL } = await import(pathToFileURL(join(root, entry)).href);
+
+function check(text) {
+  const parsed = ICAL.parse(text);
+  if (Array.isArray(parsed[0])) {
+    throw new Error(`expected one top-level component, got ${parsed.length}`);
+  }
+  const vcal = new ICAL.Component(parsed);
+  if (vcal.name !== "vcalendar") throw new Error(`top-level component is ${vcal.name}, not vcalendar`);
+  const events = vcal.getAllSubcomponents("vevent");
+  if (events.length === 0) throw new Error("no vevent");
+  const visit = (component) => {
+    for (const prop of component.getAllProperties()) prop.getValues();
+    component.getAllSubcomponents().forEach(visit);
+  };
+  visit(vcal);
+  for (const vevent of events) {
+    const ev = new ICAL.Event(vevent);
+    if (!ev.uid) throw new Error("vevent has no UID");
+    if (ev.startDate && ev.endDate && ev.endDate.compare(ev.startDate) < 0) {
+      throw new Error("vevent ends before it starts");
+    }
+  }
+}
+
+const results = process.argv.slice(2).map((file) => {
+  try {
+    check(readFileSync(file, "utf8"));
+    return { ok: true };
+  } catch (err) {
+    return { ok: false, error: `ical.js: ${err && err.message ? err.message : String(err)}` };
+  }
+});
+process.stdout.write(JSON.stringify(results) + "\n");

@@ -1,0 +1,316 @@
+package invite
+
+import (
+	"bytes"
+	htmltemplate "html/template"
+	"strings"
+	"sync"
+	texttemplate "text/template"
+	"time"
+	"unicode/utf8"
+
+	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/templates"
+)
+
+// inviteView is what invite.txt.tmpl and invite.html.tmpl see.
+type inviteView struct {
+	Cancelled   bool   // CANCEL: no links at all
+	Updated     bool   // REQUEST with sequence > 0
+	Title       string // one line
+	When        string // readable range in the recipient's zone
+	Organizer   string // "Name <address>" or the address
+	Guests      string // organizer's message only: the guests, comma-separated
+	HostURL     string // organizer's message only
+	GuestURL    string
+	DialIn      *dialInView
+	Description string // free text, LF line breaks
+}
+
+type dialInView struct {
+	Numbers []numberView
+	Code    string
+}
+
+type numberView struct {
+	Tap    string           // the tap-to-dial string as people read it: "+4721000000,123456#"
+	Tel    htmltemplate.URL // the tel: URI, checked by dialView
+	Manual string           // what to dial by hand: "+4721000000 (NO), access code 123456"
+	Label  string           // the CONFERENCE label: "Dial-in (NO)"
+}
+
+// failureView is what failure.txt.tmpl and failure.html.tmpl see.
+type failureView struct {
+	Title, When, Reason string
+}
+
+type parsedTemplates struct {
+	text *texttemplate.Template
+	html *htmltemplate.Template
+}
+
+// parsed parses the templates once, on first use.
+var parsed = sync.OnceValues(func() (parsedTemplates, error) {
+	text, err := texttemplate.New("").Option("missingkey=error").ParseFS(templates.FS, "*.txt.tmpl")
+	if err != nil {
+		return parsedTemplates{}, err
+	}
+	html, err := htmltemplate.New("").Option("missingkey=error").ParseFS(templates.FS, "*.html.tmpl")
+	if err != nil {
+		return parsedTemplates{}, err
+	}
+	return parsedTemplates{text, html}, nil
+})
+
+func executeInvite(v *inviteView) (text, html []byte, err error) {
+	return execute("invite.txt.tmpl", "invite.html.tmpl", v)
+}
+
+func executeFailure(v *failureView) (text, html []byte, err error) {
+	return execute("failure.txt.tmpl", "failure.html.tmpl", v)
+}
+
+func execute(textName, htmlName string, data any) (text, html []byte, err error) {
+	t, err := parsed()
+	if err != nil {
+		return nil, nil, err
+	}
+	var tb, hb bytes.Buffer
+	tb.Grow(1024)
+	hb.Grow(4096)
+	if err := t.text.ExecuteTemplate(&tb, textName, data); err != nil {
+		return nil, nil, err
+	}
+	if err := t.html.ExecuteTemplate(&hb, htmlName, data); err != nil {
+		return nil, nil, err
+	}
+	return crlf(tb.Bytes()), crlf(hb.Bytes()), nil
+}
+
+// crlf turns the templates' LF line endings into CRLF, the canonical form of text parts.
+func crlf(b []byte) []byte {
+	n := bytes.Count(b, []byte{'\n'})
+	out := make([]byte, 0, len(b)+n)
+	for {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			return append(out, b...)
+		}
+		out = append(out, b[:i]...)
+		out = append(out, '\r', '\n')
+		b = b[i+1:]
+	}
+}
+
+// dialView checks the dial-in data and prepares it for display. The tel: URI goes into an href
+// unescaped (html/template would refuse the scheme), so it must hold only characters a dial
+// string uses.
+func dialView(d *booking.DialIn) (*dialInView, error) {
+	if d == nil || len(d.Numbers) == 0 {
+		return nil, nil
+	}
+	v := &dialInView{Code: cleanLine(d.Code), Numbers: make([]numberView, len(d.Numbers))}
+	for i, n := range d.Numbers {
+		if !isE164(n.E164) {
+			return nil, invalid("dialIn.numbers", "dial-in number %d is not E.164", i)
+		}
+		if !isTel(n.Tel) {
+			return nil, invalid("dialIn.numbers", "dial-in number %d has no valid tel: URI", i)
+		}
+		manual, label := n.E164, "Dial-in"
+		if c := cleanLine(n.Country); c != "" {
+			manual += " (" + c + ")"
+			label += " (" + c + ")"
+		}
+		if v.Code != "" {
+			manual += ", access code " + v.Code
+		}
+		v.Numbers[i] = numberView{
+			Tap:    strings.ReplaceAll(n.Tel[len("tel:"):], "%23", "#"),
+			Tel:    htmltemplate.URL(n.Tel),
+			Manual: manual,
+			Label:  label,
+		}
+	}
+	return v, nil
+}
+
+func isE164(s string) bool {
+	if len(s) < 3 || len(s) > 16 || s[0] != '+' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// isTel accepts "tel:" followed by the characters of RFC 3966 numbers and of the de facto dial
+// strings (',' pause, ';' wait, '*', "%23" for '#').
+func isTel(s string) bool {
+	if len(s) <= len("tel:") || !strings.EqualFold(s[:4], "tel:") {
+		return false
+	}
+	for i := 4; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9', c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+		case strings.IndexByte("+-.()*,;=", c) >= 0:
+		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+// zones caches loaded time zones: time.LoadLocation reads and parses a zoneinfo file on every
+// call.
+var zones sync.Map // IANA name → *time.Location
+
+// location loads an IANA zone; "" is UTC. It returns the location and the name to show.
+func location(name string) (*time.Location, string, error) {
+	if name == "" || name == "UTC" {
+		return time.UTC, "UTC", nil
+	}
+	if l, ok := zones.Load(name); ok {
+		return l.(*time.Location), name, nil
+	}
+	if name == "Local" || strings.ContainsFunc(name, isControl) {
+		return nil, "", invalid("timeZone", "time zone %q is not an IANA name", name)
+	}
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, "", invalid("timeZone", "unknown time zone %q", name)
+	}
+	zones.Store(name, l)
+	return l, name, nil
+}
+
+const (
+	longDay  = "Monday 2 January 2006, 15:04"
+	shortDay = "Mon 2 Jan 2006 15:04"
+)
+
+// readableRange shows a meeting's time in loc with the zone named, for example
+// "Monday 23 November 2026, 16:00–16:30 CET (Europe/Oslo)". A meeting across midnight shows
+// both dates; one across a DST change shows the abbreviation after each time.
+func readableRange(start, end time.Time, loc *time.Location, zone string) string {
+	s, e := start.In(loc), end.In(loc)
+	sa, ea := abbrev(s), abbrev(e)
+	b := make([]byte, 0, 96)
+	b = s.AppendFormat(b, longDay)
+	if sa != ea {
+		b = append(b, ' ')
+		b = append(b, sa...)
+	}
+	if s.Year() == e.Year() && s.YearDay() == e.YearDay() {
+		b = append(b, "–"...)
+		b = e.AppendFormat(b, "15:04")
+	} else {
+		b = append(b, " – "...)
+		b = e.AppendFormat(b, longDay)
+	}
+	b = append(b, ' ')
+	b = append(b, ea...)
+	return string(appendZone(b, zone, ea))
+}
+
+// readableStart is the short start time of the Subject: "Mon 23 Nov 2026 16:00 CET (Europe/Oslo)".
+func readableStart(start time.Time, loc *time.Location, zone string) string {
+	s := start.In(loc)
+	a := abbrev(s)
+	b := make([]byte, 0, 64)
+	b = s.AppendFormat(b, shortDay)
+	b = append(b, ' ')
+	b = append(b, a...)
+	return string(appendZone(b, zone, a))
+}
+
+func appendZone(b []byte, zone, abbr string) []byte {
+	if zone == abbr {
+		return b
+	}
+	b = append(b, " ("...)
+	b = append(b, zone...)
+	return append(b, ')')
+}
+
+// abbrev is the zone abbreviation at t; zones without one ("+03") are shown as "UTC+03".
+func abbrev(t time.Time) string {
+	a, _ := t.Zone()
+	if a != "" && (a[0] == '+' || a[0] == '-') {
+		return "UTC" + a
+	}
+	return a
+}
+
+// personLine shows a person as "Name <address>", or just the address.
+func personLine(p booking.Person) string {
+	name := cleanLine(p.Name)
+	if name == "" {
+		return p.Email
+	}
+	return name + " <" + p.Email + ">"
+}
+
+// guestList shows the guests by name, or by address when they have none.
+func guestList(guests []booking.Person) string {
+	var b strings.Builder
+	for i, g := range guests {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if name := cleanLine(g.Name); name != "" {
+			b.WriteString(name)
+		} else {
+			b.WriteString(g.Email)
+		}
+	}
+	return b.String()
+}
+
+func isControl(r rune) bool { return r < ' ' || r == 0x7f || (r >= 0x80 && r < 0xa0) }
+
+// cleanLine makes s one line of valid UTF-8: control characters and line breaks become spaces,
+// and surrounding space is trimmed.
+func cleanLine(s string) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	s = strings.Map(func(r rune) rune {
+		if isControl(r) || r == '\u2028' || r == '\u2029' {
+			return ' '
+		}
+		return r
+	}, s)
+	return strings.TrimSpace(s)
+}
+
+// cleanText makes s multi-line text of valid UTF-8: CRLF and CR become LF, other control
+// characters except tab are dropped, and surrounding blank space is trimmed.
+func cleanText(s string) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case r == '\r':
+			return '\n'
+		case r == '\n' || r == '\t':
+			return r
+		case isControl(r):
+			return -1
+		}
+		return r
+	}, s)
+	return strings.TrimSpace(s)
+}
