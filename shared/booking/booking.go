@@ -86,7 +86,9 @@ type Room struct {
 	HostURL   string    `json:"hostUrl,omitempty"` // never sent to a guest
 	ExpiresAt time.Time `json:"expiresAt"`         // the provider's own end date for the room
 	DialIn    *DialIn   `json:"dialIn,omitempty"`
-	CreatedAt time.Time `json:"createdAt,omitempty"`
+	CreatedAt time.Time `json:"createdAt,omitzero"`
+	// Options are the booking's room options the room was made for; a change needs a new room.
+	Options RoomOptions `json:"options"`
 }
 
 // DialIn is how to join a room by phone.
@@ -117,8 +119,9 @@ type Invite struct {
 	Organizer bool      `json:"organizer,omitempty"`
 	Sequence  int       `json:"sequence"`
 	Method    Method    `json:"method,omitempty"` // empty: nothing sent yet
-	SentAt    time.Time `json:"sentAt,omitempty"`
+	SentAt    time.Time `json:"sentAt,omitzero"`
 	MessageID string    `json:"messageId,omitempty"`
+	Error     string    `json:"error,omitempty"` // the mail service refused this (Sequence, Method) for good
 	// Pending is written before a send and cleared when the send is recorded. Finding it set on a
 	// later run means a run stopped in between: the mail may or may not have gone out.
 	Pending *Pending `json:"pending,omitempty"`
@@ -134,8 +137,10 @@ type Pending struct {
 // Creating records that a room is being created under a tag, so a run that stops between the
 // provider creating the room and the record being saved can adopt it instead of making another.
 type Creating struct {
-	Tag string    `json:"tag"`
-	At  time.Time `json:"at"`
+	Provider string      `json:"provider"`
+	Tag      string      `json:"tag"`
+	Options  RoomOptions `json:"options"` // what the room is being made for
+	At       time.Time   `json:"at"`
 }
 
 // Lease keeps two workers from reconciling one booking at once.
@@ -260,4 +265,44 @@ func allKeyChars(s string) bool {
 		}
 	}
 	return true
+}
+
+// Clone returns a deep copy of b, so a copy can be changed and written without touching b.
+func (b *Booking) Clone() *Booking {
+	c := *b
+	c.Details.Attendees = append([]Person(nil), b.Details.Attendees...)
+	c.Room = b.Room.clone()
+	if b.Creating != nil {
+		cr := *b.Creating
+		c.Creating = &cr
+	}
+	c.Retired = nil
+	for _, r := range b.Retired {
+		c.Retired = append(c.Retired, *r.clone())
+	}
+	c.Invites = append([]Invite(nil), b.Invites...)
+	for i := range c.Invites {
+		if p := c.Invites[i].Pending; p != nil {
+			pc := *p
+			c.Invites[i].Pending = &pc
+		}
+	}
+	if b.Failure != nil {
+		f := *b.Failure
+		c.Failure = &f
+	}
+	return &c
+}
+
+func (r *Room) clone() *Room {
+	if r == nil {
+		return nil
+	}
+	c := *r
+	if r.DialIn != nil {
+		d := *r.DialIn
+		d.Numbers = append([]PhoneNumber(nil), r.DialIn.Numbers...)
+		c.DialIn = &d
+	}
+	return &c
 }

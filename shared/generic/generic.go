@@ -28,6 +28,10 @@ var bookingIDPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,200}$`)
 type Options struct {
 	DefaultProvider string   // ROOMKEEPER_PROVIDER: the provider when data.room.provider is empty
 	Providers       []string // the configured providers
+	// MaxSkew is how far ahead of now an event's timestamp may be (the webhook tolerance). A
+	// timestamp further ahead is rejected: accepted, it would make every later event for the
+	// booking look stale. 0 means 5 minutes.
+	MaxSkew time.Duration
 }
 
 // Parse decodes and validates a generic booking event. now is when it arrived: a meeting that has
@@ -66,6 +70,13 @@ func Parse(body []byte, now time.Time, opts Options) (booking.Change, error) {
 	at, err := parseTime("timestamp", ev.Timestamp)
 	if err != nil {
 		return booking.Change{}, err
+	}
+	skew := opts.MaxSkew
+	if skew <= 0 {
+		skew = 5 * time.Minute
+	}
+	if at.After(now.Add(skew)) {
+		return booking.Change{}, invalid("timestamp", "is in the future; it must be when the event happened")
 	}
 	c.At = at
 	if len(ev.Data) == 0 || string(ev.Data) == "null" {

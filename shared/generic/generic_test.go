@@ -346,6 +346,7 @@ func TestParseInvalid(t *testing.T) {
 		{"no timestamp", func(ev map[string]any) { delete(ev, "timestamp") }, "timestamp", "required"},
 		{"timestamp without offset", func(ev map[string]any) { ev["timestamp"] = "2026-11-22T10:00:00" }, "timestamp", "RFC 3339"},
 		{"timestamp as a date", func(ev map[string]any) { ev["timestamp"] = "2026-11-22" }, "timestamp", "RFC 3339"},
+		{"timestamp far in the future", func(ev map[string]any) { ev["timestamp"] = "2036-11-22T10:00:00Z" }, "timestamp", "in the future"},
 		{"timestamp as unix seconds", func(ev map[string]any) { ev["timestamp"] = 1795341600 }, "timestamp", "must be a string, not number"},
 		{"no data", func(ev map[string]any) { delete(ev, "data") }, "data", "required"},
 		{"null data", func(ev map[string]any) { ev["data"] = nil }, "data", "required"},

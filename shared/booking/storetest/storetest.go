@@ -404,7 +404,7 @@ func fullBooking(t *testing.T) *booking.Booking {
 			Options:   booking.RoomOptions{Provider: "whereby", Size: booking.Large, DialIn: true, NamePrefix: "intro-", Locked: true},
 		},
 		RoomGen:  2,
-		Creating: &booking.Creating{Provider: "whereby", Tag: "rkabcdefghijklmg3", At: now.Add(-2 * time.Second)},
+		Creating: &booking.Creating{Provider: "whereby", Tag: "rkabcdefghijklmg3", Options: booking.RoomOptions{Provider: "whereby", Size: booking.Large, DialIn: true, NamePrefix: "sales-", Locked: true}, At: now.Add(-2 * time.Second)},
 		Retired: []booking.Room{{
 			Provider:  "whereby",
 			ID:        "998877",

@@ -1,0 +1,171 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/roomkeeper/roomkeeper/shared/config"
+	"github.com/roomkeeper/roomkeeper/shared/eventfile"
+	"github.com/roomkeeper/roomkeeper/shared/outbox"
+	"github.com/roomkeeper/roomkeeper/shared/stdwebhook"
+)
+
+// demo sends the three sample events of one booking to a running server, waiting after each for
+// the invites it produced, and prints them.
+func demo(ctx context.Context, args []string, out io.Writer) error {
+	fl := flag.NewFlagSet("demo", flag.ContinueOnError)
+	events := fl.String("events", "events", "folder holding booking-created.json, booking-updated.json and booking-cancelled.json")
+	wait := fl.Duration("wait", 20*time.Second, "how long to wait for each step's invites")
+	if err := fl.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := config.FromEnv(os.Getenv)
+	if err != nil {
+		return err
+	}
+	secret, err := loadDevSecret(cfg, "ROOMKEEPER_GENERIC_SECRET")
+	if err != nil {
+		return err
+	}
+	if _, err := http.Get(cfg.PublicURL + "/healthz"); err != nil {
+		return fmt.Errorf("no roomkeeper at %s: start it with `make dev` in another terminal first", cfg.PublicURL)
+	}
+	run := newRunID()
+	ob, err := outbox.New(filepath.Join(cfg.DataDir, "outbox"), time.Now)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "Demo booking demo-%s\n", run)
+	for _, step := range []string{"created", "updated", "cancelled"} {
+		before := seen(ob)
+		file := filepath.Join(*events, "booking-"+step+".json")
+		status, body, err := postEvent(ctx, cfg.PublicURL, secret, file, run)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "\n== booking.%s: %s %s\n", step, status, strings.TrimSpace(body))
+		fresh := waitForMail(ctx, ob, before, *wait)
+		if len(fresh) == 0 {
+			fmt.Fprintf(out, "   no e-mail within %s: see the server's log\n", *wait)
+		}
+		for _, e := range fresh {
+			fmt.Fprintf(out, "   to %-40s %s\n      %s/outbox/%s\n", e.To, e.Subject, cfg.PublicURL, e.ID)
+		}
+	}
+	fmt.Fprintf(out, "\nAll messages: %s/outbox\n", cfg.PublicURL)
+	return nil
+}
+
+// send signs one event file and posts it.
+func send(ctx context.Context, args []string, out io.Writer) error {
+	fl := flag.NewFlagSet("send", flag.ContinueOnError)
+	run := fl.String("run", newRunID(), "value for {{run}} in the file")
+	fl.Usage = func() {
+		fmt.Fprintln(fl.Output(), "usage: roomkeeper send [-run ID] FILE\n\nFills the file's {{now…}} and {{run}} placeholders, signs it with the generic source's secret and posts it to ROOMKEEPER_PUBLIC_URL/v1/bookings/generic.")
+		fl.PrintDefaults()
+	}
+	if err := fl.Parse(args); err != nil {
+		return err
+	}
+	if fl.NArg() != 1 {
+		fl.Usage()
+		return fmt.Errorf("want one event file")
+	}
+	cfg, err := config.FromEnv(os.Getenv)
+	if err != nil {
+		return err
+	}
+	secret, err := loadDevSecret(cfg, "ROOMKEEPER_GENERIC_SECRET")
+	if err != nil {
+		return err
+	}
+	status, body, err := postEvent(ctx, cfg.PublicURL, secret, fl.Arg(0), *run)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "%s %s\n", status, strings.TrimSpace(body))
+	return nil
+}
+
+// postEvent expands an event file, signs it the Standard Webhooks way and posts it.
+func postEvent(ctx context.Context, baseURL, secret, file, run string) (status, body string, err error) {
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		return "", "", err
+	}
+	now := time.Now()
+	payload, err := eventfile.Expand(raw, eventfile.Vars{Now: now, Run: run})
+	if err != nil {
+		return "", "", fmt.Errorf("%s: %w", file, err)
+	}
+	id := "msg_" + newRunID()
+	sig, err := stdwebhook.Sign(secret, id, now, payload)
+	if err != nil {
+		return "", "", err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, baseURL+"/v1/bookings/generic", bytes.NewReader(payload))
+	if err != nil {
+		return "", "", err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("webhook-id", id)
+	req.Header.Set("webhook-timestamp", fmt.Sprint(now.Unix()))
+	req.Header.Set("webhook-signature", sig)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", "", fmt.Errorf("post %s: %w", file, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	return resp.Status, string(b), nil
+}
+
+func newRunID() string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// waitForMail waits until messages not in before appear in the outbox and stop arriving for a
+// moment, and returns them oldest first.
+func waitForMail(ctx context.Context, ob *outbox.Outbox, before map[string]bool, limit time.Duration) []outbox.Entry {
+	deadline := time.Now().Add(limit)
+	var fresh []outbox.Entry
+	quietSince := time.Now()
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		entries, _ := ob.List()
+		var now []outbox.Entry
+		for _, e := range entries {
+			if !before[e.ID] {
+				now = append([]outbox.Entry{e}, now...)
+			}
+		}
+		if len(now) != len(fresh) {
+			fresh, quietSince = now, time.Now()
+		}
+		if len(fresh) > 0 && time.Since(quietSince) > 1500*time.Millisecond {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return fresh
+}
+
+func seen(ob *outbox.Outbox) map[string]bool {
+	entries, _ := ob.List()
+	ids := make(map[string]bool, len(entries))
+	for _, e := range entries {
+		ids[e.ID] = true
+	}
+	return ids
+}

@@ -1,0 +1,207 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/roomkeeper/roomkeeper/shared/bolt"
+	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/shared/config"
+	"github.com/roomkeeper/roomkeeper/shared/httpapi"
+	"github.com/roomkeeper/roomkeeper/shared/intake"
+	"github.com/roomkeeper/roomkeeper/shared/memqueue"
+	"github.com/roomkeeper/roomkeeper/shared/outbox"
+	"github.com/roomkeeper/roomkeeper/shared/reconcile"
+	"github.com/roomkeeper/roomkeeper/shared/sandbox"
+	"github.com/roomkeeper/roomkeeper/shared/sweep"
+	"github.com/roomkeeper/roomkeeper/shared/whereby"
+)
+
+// Local wiring: the same core and handlers as the Lambda functions, with embedded adapters.
+const (
+	workers      = 2
+	queueSize    = 1024
+	reapInterval = time.Hour
+)
+
+// app is the whole product in one process.
+type app struct {
+	cfg        config.Config
+	log        *slog.Logger
+	now        func() time.Time
+	store      *bolt.Store
+	outbox     *outbox.Outbox
+	queue      *memqueue.Queue
+	sandbox    *sandbox.Whereby // nil when a real Whereby key is configured
+	reconciler *reconcile.Reconciler
+	sweeper    *sweep.Sweeper
+	handler    http.Handler
+}
+
+// newApp wires the local adapters to the core. cfg's secrets must already be resolved.
+func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, error) {
+	store, err := bolt.Open(filepath.Join(cfg.DataDir, "roomkeeper.db"))
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	ob, err := outbox.New(filepath.Join(cfg.DataDir, "outbox"), now)
+	if err != nil {
+		store.Close()
+		return nil, fmt.Errorf("open outbox: %w", err)
+	}
+	a := &app{cfg: cfg, log: log, now: now, store: store, outbox: ob, queue: memqueue.New(queueSize)}
+
+	var provider booking.Provider
+	if cfg.Whereby.APIKey == "" {
+		a.sandbox, err = sandbox.NewWhereby(sandbox.WherebyOptions{
+			PublicURL: cfg.PublicURL,
+			Now:       now,
+			StatePath: filepath.Join(cfg.DataDir, "sandbox-whereby.json"),
+		})
+		if err != nil {
+			store.Close()
+			return nil, fmt.Errorf("start the Whereby sandbox: %w", err)
+		}
+		// The adapter talks to the sandbox over loopback HTTP, exactly as it talks to Whereby.
+		provider = whereby.New("http://"+cfg.Addr+"/sandbox/whereby/v1", "sandbox", nil)
+	} else {
+		provider = whereby.New(cfg.Whereby.APIURL, cfg.Whereby.APIKey, nil)
+	}
+
+	a.reconciler = &reconcile.Reconciler{
+		Store:        store,
+		Mailer:       ob,
+		Providers:    map[string]booking.Provider{"whereby": provider},
+		Now:          now,
+		MailFrom:     cfg.MailFrom,
+		CleanupGrace: cfg.CleanupGrace,
+		MaxOverrun:   cfg.MaxOverrun,
+		RoomSlack:    cfg.RoomSlack,
+	}
+	a.sweeper = &sweep.Sweeper{Store: store, Queue: a.queue, Now: now}
+	api := &httpapi.Server{
+		Intake:          &intake.Intake{Store: store, Queue: a.queue, Now: now, Retention: cfg.Retention},
+		Secrets:         staticSecrets{httpapi.GenericSecret: cfg.GenericSecret},
+		Now:             now,
+		Tolerance:       cfg.WebhookTolerance,
+		DefaultProvider: cfg.Provider,
+		Providers:       []string{"whereby"},
+		Log:             log,
+	}
+	mux := http.NewServeMux()
+	api.Register(mux)
+	mux.Handle("/outbox", ob.Handler())
+	mux.Handle("/outbox/", ob.Handler())
+	if a.sandbox != nil {
+		mux.Handle("/sandbox/whereby/", a.sandbox)
+	}
+	mux.HandleFunc("GET /{$}", a.index)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
+	a.handler = mux
+	return a, nil
+}
+
+func (a *app) Close() error { return a.store.Close() }
+
+// run works the queue, sweeps every SweepInterval and reaps orphaned rooms every hour, until
+// ctx is done.
+func (a *app) run(ctx context.Context) {
+	go a.queue.Run(ctx, workers, a.reconcile)
+	sweepTick := time.NewTicker(a.cfg.SweepInterval)
+	defer sweepTick.Stop()
+	reapTick := time.NewTicker(reapInterval)
+	defer reapTick.Stop()
+	a.sweep(ctx)
+	a.reap(ctx)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-sweepTick.C:
+			a.sweep(ctx)
+		case <-reapTick.C:
+			a.reap(ctx)
+		}
+	}
+}
+
+// reconcile runs the worker for one booking and logs what it did.
+func (a *app) reconcile(ctx context.Context, key string) {
+	res, err := a.reconciler.Reconcile(ctx, key)
+	log := a.log.With("booking", key)
+	switch {
+	case err != nil:
+		log.Error("reconcile failed; the sweeper retries", "err", err)
+	case res.Failure != "":
+		log.Warn("reconcile step failed", "failure", res.Failure, "permanent", res.Permanent, "steps", res.Steps)
+	case len(res.Steps) > 0:
+		log.Info("reconciled", "steps", res.Steps)
+	}
+	if res.PossibleDuplicates > 0 {
+		log.Warn("invites possibly sent twice after an interrupted run", "metric", "possible_duplicate_invites", "count", res.PossibleDuplicates)
+	}
+}
+
+// sweep enqueues due bookings and deletes records past their retention.
+func (a *app) sweep(ctx context.Context) {
+	if _, err := a.sweeper.Sweep(ctx); err != nil {
+		a.log.Error("sweep failed", "err", err)
+	}
+	if n, err := a.store.Purge(ctx, a.now()); err != nil {
+		a.log.Error("purge failed", "err", err)
+	} else if n > 0 {
+		a.log.Info("purged expired records", "count", n)
+	}
+}
+
+func (a *app) reap(ctx context.Context) {
+	n, err := a.reconciler.Reap(ctx)
+	if err != nil {
+		a.log.Error("reaping orphaned rooms failed", "err", err)
+	} else if n > 0 {
+		a.log.Info("reaped orphaned rooms", "count", n)
+	}
+}
+
+// drain reconciles every booking waiting in the queue, in this goroutine. Tests use it to run
+// the worker deterministically.
+func (a *app) drain(ctx context.Context) {
+	for {
+		wait, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+		key, err := a.queue.Receive(wait)
+		cancel()
+		if err != nil {
+			return
+		}
+		a.reconcile(ctx, key)
+	}
+}
+
+var indexPage = template.Must(template.New("index").Parse(`<!doctype html>
+<html><head><meta charset="utf-8"><title>roomkeeper</title></head>
+<body style="font-family: sans-serif; max-width: 40em; margin: 2em auto">
+<h1>roomkeeper</h1>
+<p>Running locally with embedded defaults.</p>
+<ul>
+<li><a href="/outbox">Outbox</a>: every e-mail roomkeeper "sent"</li>
+{{if .Sandbox}}<li>Whereby sandbox API: <code>/sandbox/whereby/v1</code> (room pages under <code>/sandbox/whereby/rooms/</code>)</li>{{end}}
+<li>Booking webhook: <code>POST /v1/bookings/generic</code> (Standard Webhooks signature)</li>
+</ul>
+</body></html>`))
+
+func (a *app) index(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_ = indexPage.Execute(w, struct{ Sandbox bool }{a.sandbox != nil})
+}
+
+// staticSecrets serves secrets held in the configuration.
+type staticSecrets map[string]string
+
+func (s staticSecrets) Secret(_ context.Context, name string, _ bool) (string, error) {
+	return s[name], nil
+}

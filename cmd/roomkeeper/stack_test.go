@@ -1,0 +1,270 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/shared/config"
+	"github.com/roomkeeper/roomkeeper/shared/eventfile"
+	"github.com/roomkeeper/roomkeeper/shared/invite/invitetest"
+	"github.com/roomkeeper/roomkeeper/shared/stdwebhook"
+)
+
+// clock is a settable clock shared by every part of a test stack.
+type clock struct {
+	mu   sync.Mutex
+	t    time.Time
+	real bool // follow the wall clock (tests that run the background workers)
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.real {
+		return time.Now()
+	}
+	return c.t
+}
+
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// stack is the whole local product behind a real HTTP server on a loopback port, with the
+// Whereby adapter talking to the sandbox over HTTP. The worker runs when the test drains the
+// queue, so tests are deterministic.
+type stack struct {
+	t      *testing.T
+	clock  *clock
+	cfg    config.Config
+	app    *app
+	srv    *httptest.Server
+	logBuf *syncBuffer
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// newStack starts a stack; env overrides configuration variables. Every message the stack sends
+// is checked when the test ends: it parses as MIME, its calendar passes ical.js and libical, and
+// no message to anyone but the booking's organizer carries a host link.
+func newStack(t *testing.T, env map[string]string) *stack {
+	t.Helper()
+	s := &stack{t: t, clock: &clock{t: time.Now().UTC().Truncate(time.Second)}, logBuf: &syncBuffer{}}
+	s.srv = httptest.NewUnstartedServer(nil)
+	vars := map[string]string{
+		"ROOMKEEPER_ADDR":          s.srv.Listener.Addr().String(),
+		"ROOMKEEPER_DATA_DIR":      t.TempDir(),
+		"ROOMKEEPER_CLEANUP_GRACE": "1m",
+	}
+	for k, v := range env {
+		vars[k] = v
+	}
+	cfg, err := config.FromEnv(func(k string) string { return vars[k] })
+	require.NoError(t, err)
+	_, err = devSecrets(&cfg)
+	require.NoError(t, err)
+	s.cfg = cfg
+	s.start()
+	t.Cleanup(func() {
+		s.srv.Close()
+		s.app.Close()
+		s.checkAllMail()
+		s.checkLogs()
+	})
+	return s
+}
+
+func (s *stack) start() {
+	s.t.Helper()
+	log := slog.New(slog.NewTextHandler(s.logBuf, nil))
+	a, err := newApp(s.cfg, s.clock.Now, log)
+	require.NoError(s.t, err)
+	s.app = a
+	if s.srv.Config.Handler == nil {
+		s.srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.app.handler.ServeHTTP(w, r) })
+		s.srv.Start()
+	}
+}
+
+// restart stops the app as a crashed process would be stopped and starts a new one on the same
+// data directory.
+func (s *stack) restart() {
+	s.t.Helper()
+	require.NoError(s.t, s.app.Close())
+	s.start()
+}
+
+// post sends an events/ sample, expanded at the stack's clock and signed now.
+func (s *stack) post(file, run string, edit ...func(map[string]any)) (int, map[string]any) {
+	s.t.Helper()
+	body := s.expand(file, run)
+	var err error
+	if len(edit) > 0 {
+		var v map[string]any
+		require.NoError(s.t, json.Unmarshal(body, &v))
+		for _, e := range edit {
+			e(v)
+		}
+		body, err = json.Marshal(v)
+		require.NoError(s.t, err)
+	}
+	return s.postRaw(body, s.sign("msg_"+newRunID(), body))
+}
+
+// expand reads an events/ sample and fills its placeholders at the stack's clock.
+func (s *stack) expand(file, run string) []byte {
+	s.t.Helper()
+	raw, err := os.ReadFile(filepath.Join("..", "..", "events", file))
+	require.NoError(s.t, err)
+	body, err := eventfile.Expand(raw, eventfile.Vars{Now: s.clock.Now(), Run: run})
+	require.NoError(s.t, err)
+	return body
+}
+
+func (s *stack) sign(id string, body []byte) http.Header {
+	s.t.Helper()
+	sig, err := stdwebhook.Sign(s.cfg.GenericSecret, id, s.clock.Now(), body)
+	require.NoError(s.t, err)
+	h := http.Header{}
+	h.Set("Content-Type", "application/json")
+	h.Set("webhook-id", id)
+	h.Set("webhook-timestamp", fmt.Sprint(s.clock.Now().Unix()))
+	h.Set("webhook-signature", sig)
+	return h
+}
+
+func (s *stack) postRaw(body []byte, h http.Header) (int, map[string]any) {
+	s.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, s.srv.URL+"/v1/bookings/generic", bytes.NewReader(body))
+	require.NoError(s.t, err)
+	req.Header = h
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(s.t, err)
+	defer resp.Body.Close()
+	require.Equal(s.t, "application/json", resp.Header.Get("Content-Type"))
+	var out map[string]any
+	require.NoError(s.t, json.NewDecoder(resp.Body).Decode(&out))
+	return resp.StatusCode, out
+}
+
+// work runs the worker on everything queued.
+func (s *stack) work() { s.app.drain(context.Background()) }
+
+// sweep runs one sweep, as the ticker does, and then the worker.
+func (s *stack) sweep() {
+	s.app.sweep(context.Background())
+	s.work()
+}
+
+// advance moves the clock and sweeps.
+func (s *stack) advance(d time.Duration) {
+	s.clock.Add(d)
+	s.sweep()
+}
+
+func (s *stack) booking(run string) *booking.Booking {
+	s.t.Helper()
+	b, err := s.app.store.Get(context.Background(), booking.KeyOf("generic", "demo-"+run))
+	require.NoError(s.t, err)
+	return b
+}
+
+// mail returns the messages sent since the last call, parsed and checked, by recipient.
+func (s *stack) mail() map[string][]*invitetest.Mail {
+	s.t.Helper()
+	out := map[string][]*invitetest.Mail{}
+	for _, raw := range s.newMail() {
+		m := invitetest.Parse(s.t, raw)
+		out[m.To] = append(out[m.To], m)
+	}
+	return out
+}
+
+var mailSeen = map[string]bool{}
+
+func (s *stack) newMail() [][]byte {
+	s.t.Helper()
+	entries, err := s.app.outbox.List()
+	require.NoError(s.t, err)
+	var out [][]byte
+	for i := len(entries) - 1; i >= 0; i-- { // oldest first
+		id := s.cfg.DataDir + "/" + entries[i].ID
+		if mailSeen[id] {
+			continue
+		}
+		mailSeen[id] = true
+		raw, err := s.app.outbox.Read(entries[i].ID)
+		require.NoError(s.t, err)
+		out = append(out, raw)
+	}
+	return out
+}
+
+// checkAllMail asserts, over every message the stack sent, that it parses and validates and
+// that no message to anyone but the organizer (ada@example.com in events/ and these tests)
+// contains a host link: a Whereby room key.
+func (s *stack) checkAllMail() {
+	s.t.Helper()
+	entries, err := s.app.outbox.List()
+	require.NoError(s.t, err)
+	for _, e := range entries {
+		raw, err := s.app.outbox.Read(e.ID)
+		require.NoError(s.t, err)
+		m := invitetest.Parse(s.t, raw)
+		if strings.Contains(m.To, organizer) {
+			continue
+		}
+		body := m.Text + m.HTML + string(m.Calendar)
+		require.NotContains(s.t, body, "roomKey", "host link in a message to %s", m.To)
+	}
+}
+
+const organizer = "ada@example.com"
+
+// checkLogs asserts no e-mail address, phone number or secret reached the log.
+func (s *stack) checkLogs() {
+	s.t.Helper()
+	logs := s.logBuf.String()
+	for _, leak := range []string{"@example.", "+1212", "212-555", s.cfg.GenericSecret, s.cfg.AdminToken} {
+		require.NotContains(s.t, logs, leak, "log leaks %q", leak)
+	}
+}
+
+func readAll(t *testing.T, r io.Reader) string {
+	t.Helper()
+	b, err := io.ReadAll(r)
+	require.NoError(t, err)
+	return string(b)
+}

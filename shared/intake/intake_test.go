@@ -1,0 +1,194 @@
+package intake
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/roomkeeper/roomkeeper/shared/bolt"
+	"github.com/roomkeeper/roomkeeper/shared/booking"
+)
+
+type recordingQueue struct {
+	mu   sync.Mutex
+	keys []string
+	err  error
+}
+
+func (q *recordingQueue) Enqueue(_ context.Context, key string) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.keys = append(q.keys, key)
+	return q.err
+}
+
+type fixture struct {
+	store *bolt.Store
+	queue *recordingQueue
+	now   time.Time
+	in    *Intake
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	st, err := bolt.Open(filepath.Join(t.TempDir(), "db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { st.Close() })
+	f := &fixture{store: st, queue: &recordingQueue{}, now: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}
+	f.in = &Intake{Store: st, Queue: f.queue, Now: func() time.Time { return f.now }, Retention: 720 * time.Hour}
+	return f
+}
+
+func (f *fixture) details() booking.Details {
+	return booking.Details{
+		Title:     "Intro call",
+		Start:     f.now.Add(24 * time.Hour),
+		End:       f.now.Add(24*time.Hour + 30*time.Minute),
+		Organizer: booking.Person{Email: "ada@example.com"},
+		Attendees: []booking.Person{{Email: "bob@example.net"}},
+		Room:      booking.RoomOptions{Provider: "whereby", Size: booking.Small},
+	}
+}
+
+func (f *fixture) change(typ booking.EventType, at time.Duration, delivery string) booking.Change {
+	return booking.Change{
+		Source: "generic", ExternalID: "bk_1", Type: typ,
+		At: f.now.Add(at), DeliveryID: delivery, Details: f.details(),
+	}
+}
+
+func (f *fixture) apply(t *testing.T, ch booking.Change) Result {
+	t.Helper()
+	res, err := f.in.Apply(context.Background(), ch)
+	require.NoError(t, err)
+	return res
+}
+
+func (f *fixture) get(t *testing.T) *booking.Booking {
+	t.Helper()
+	b, err := f.store.Get(context.Background(), booking.KeyOf("generic", "bk_1"))
+	require.NoError(t, err)
+	return b
+}
+
+func TestCreateStoresTheBookingDueNowAndNudges(t *testing.T) {
+	f := newFixture(t)
+	res := f.apply(t, f.change(booking.EventCreated, 0, "msg_1"))
+	assert.Equal(t, Applied, res.Outcome)
+	assert.Equal(t, []string{res.Key}, f.queue.keys)
+
+	b := f.get(t)
+	assert.Equal(t, booking.Confirmed, b.Status)
+	assert.Equal(t, 0, b.Sequence)
+	assert.Equal(t, f.now, b.DueAt)
+	assert.Regexp(t, `^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`, b.UID)
+	assert.Equal(t, b.Details.End.Add(720*time.Hour), b.ExpiresAt)
+}
+
+func TestSourceUIDIsKept(t *testing.T) {
+	f := newFixture(t)
+	ch := f.change(booking.EventCreated, 0, "")
+	ch.UID = "calcom-ical-uid@Cal.com"
+	f.apply(t, ch)
+	assert.Equal(t, "calcom-ical-uid@Cal.com", f.get(t).UID)
+}
+
+func TestRepeatedDeliveryDoesNoNewWork(t *testing.T) {
+	f := newFixture(t)
+	f.apply(t, f.change(booking.EventCreated, 0, "msg_1"))
+	before := f.get(t)
+	res := f.apply(t, f.change(booking.EventUpdated, time.Second, "msg_1"))
+	assert.Equal(t, Duplicate, res.Outcome)
+	assert.Len(t, f.queue.keys, 1)
+	assert.Equal(t, before.Version, f.get(t).Version, "nothing written")
+}
+
+func TestUpdateRaisesSequenceOnlyWhenSomethingChanged(t *testing.T) {
+	f := newFixture(t)
+	f.apply(t, f.change(booking.EventCreated, 0, "msg_1"))
+
+	same := f.change(booking.EventUpdated, time.Second, "msg_2")
+	assert.Equal(t, Unchanged, f.apply(t, same).Outcome)
+	assert.Equal(t, 0, f.get(t).Sequence)
+
+	moved := f.change(booking.EventUpdated, 2*time.Second, "msg_3")
+	moved.Details.Start = moved.Details.Start.Add(time.Hour)
+	moved.Details.End = moved.Details.End.Add(time.Hour)
+	assert.Equal(t, Applied, f.apply(t, moved).Outcome)
+	b := f.get(t)
+	assert.Equal(t, 1, b.Sequence)
+	assert.Equal(t, moved.Details.Start, b.Details.Start)
+	assert.Equal(t, f.now, b.DueAt)
+}
+
+func TestOlderOrEqualEventsAreIgnored(t *testing.T) {
+	f := newFixture(t)
+	f.apply(t, f.change(booking.EventCreated, time.Minute, "msg_1"))
+	for _, at := range []time.Duration{time.Minute, 0} {
+		old := f.change(booking.EventUpdated, at, "msg_old"+at.String())
+		old.Details.Title = "Should not apply"
+		assert.Equal(t, Stale, f.apply(t, old).Outcome)
+	}
+	assert.Equal(t, "Intro call", f.get(t).Details.Title)
+}
+
+func TestUpdateForUnknownBookingCreatesIt(t *testing.T) {
+	f := newFixture(t)
+	assert.Equal(t, Applied, f.apply(t, f.change(booking.EventUpdated, 0, "msg_1")).Outcome)
+	assert.Equal(t, booking.Confirmed, f.get(t).Status)
+}
+
+func TestCancelIsFinal(t *testing.T) {
+	f := newFixture(t)
+	f.apply(t, f.change(booking.EventCreated, 0, "msg_1"))
+	assert.Equal(t, Applied, f.apply(t, f.change(booking.EventCancelled, time.Second, "msg_2")).Outcome)
+	b := f.get(t)
+	assert.Equal(t, booking.Cancelled, b.Status)
+	assert.Equal(t, 1, b.Sequence, "a CANCEL raises the sequence")
+
+	later := f.change(booking.EventUpdated, time.Hour, "msg_3")
+	assert.Equal(t, Final, f.apply(t, later).Outcome)
+	assert.Equal(t, booking.Cancelled, f.get(t).Status)
+}
+
+func TestCancelForUnknownBookingLeavesATombstone(t *testing.T) {
+	f := newFixture(t)
+	res := f.apply(t, f.change(booking.EventCancelled, 0, "msg_1"))
+	assert.Equal(t, Applied, res.Outcome)
+	b := f.get(t)
+	assert.Equal(t, booking.Cancelled, b.Status)
+	assert.True(t, b.DueAt.IsZero(), "a tombstone needs no work")
+	assert.Equal(t, f.now.Add(720*time.Hour), b.ExpiresAt)
+
+	assert.Equal(t, Final, f.apply(t, f.change(booking.EventCreated, time.Second, "msg_2")).Outcome)
+}
+
+func TestNudgeFailureStillAccepts(t *testing.T) {
+	f := newFixture(t)
+	f.queue.err = errors.New("queue down")
+	res := f.apply(t, f.change(booking.EventCreated, 0, "msg_1"))
+	assert.Equal(t, Applied, res.Outcome)
+	assert.Error(t, res.NudgeErr)
+	assert.Equal(t, f.now, f.get(t).DueAt, "the sweeper finds it")
+}
+
+// brokenStore fails every call, as an unreachable DynamoDB would.
+type brokenStore struct{ booking.Store }
+
+func (brokenStore) Seen(context.Context, string, time.Time) (bool, error) {
+	return false, errors.New("store unreachable")
+}
+
+func TestStoreFailureIsReturned(t *testing.T) {
+	f := newFixture(t)
+	f.in.Store = brokenStore{f.store}
+	_, err := f.in.Apply(context.Background(), f.change(booking.EventCreated, 0, "msg_1"))
+	require.Error(t, err)
+	assert.Empty(t, f.queue.keys)
+}

@@ -1,0 +1,276 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/roomkeeper/roomkeeper/shared/bolt"
+	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/shared/invite/invitetest"
+)
+
+// fakeProvider is an in-memory provider with scripted failures.
+type fakeProvider struct {
+	mu      sync.Mutex
+	rooms   map[string]booking.Room
+	next    int
+	created int
+	deleted []string
+	// fail returns an error for an operation ("create", "delete", "list") or nil.
+	fail func(op string) error
+}
+
+func newFakeProvider() *fakeProvider { return &fakeProvider{rooms: map[string]booking.Room{}} }
+
+func (p *fakeProvider) CreateRoom(_ context.Context, spec booking.RoomSpec) (booking.Room, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err := p.failure("create"); err != nil {
+		return booking.Room{}, err
+	}
+	p.next++
+	p.created++
+	id := fmt.Sprint(p.next)
+	room := booking.Room{
+		Provider:  "fake",
+		ID:        id,
+		Name:      "/" + spec.Options.NamePrefix + spec.Tag + "-room" + id,
+		Tag:       spec.Tag,
+		GuestURL:  "https://video.example/room" + id,
+		HostURL:   "https://video.example/room" + id + "?roomKey=secret-host-key-" + id,
+		ExpiresAt: spec.ExpiresAt,
+	}
+	if spec.Options.DialIn {
+		room.DialIn = &booking.DialIn{Code: "1234567890", Numbers: []booking.PhoneNumber{
+			{E164: "+12125550142", Country: "US", Tel: "tel:+12125550142,1234567890"},
+		}}
+	}
+	p.rooms[id] = room
+	return room, nil
+}
+
+func (p *fakeProvider) DeleteRoom(_ context.Context, room booking.Room) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err := p.failure("delete"); err != nil {
+		return err
+	}
+	delete(p.rooms, room.ID)
+	p.deleted = append(p.deleted, room.ID)
+	return nil
+}
+
+func (p *fakeProvider) TaggedRooms(context.Context) ([]booking.Room, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err := p.failure("list"); err != nil {
+		return nil, err
+	}
+	var out []booking.Room
+	for i := 1; i <= p.next; i++ {
+		if r, ok := p.rooms[fmt.Sprint(i)]; ok {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+func (p *fakeProvider) failure(op string) error {
+	if p.fail == nil {
+		return nil
+	}
+	return p.fail(op)
+}
+
+func (p *fakeProvider) live() []booking.Room {
+	rooms, _ := p.TaggedRooms(context.Background())
+	return rooms
+}
+
+// fakeMailer records messages; fail scripts failures.
+type fakeMailer struct {
+	mu   sync.Mutex
+	sent []booking.Message
+	fail func(m booking.Message) error
+}
+
+func (m *fakeMailer) Send(_ context.Context, msg booking.Message) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail != nil {
+		if err := m.fail(msg); err != nil {
+			return "", err
+		}
+	}
+	m.sent = append(m.sent, msg)
+	return fmt.Sprintf("msg-%d", len(m.sent)), nil
+}
+
+func (m *fakeMailer) take() []booking.Message {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := m.sent
+	m.sent = nil
+	return out
+}
+
+// failingStore wraps a store and fails Puts when failPut says so, as a stopped function would
+// leave things: the side effect happened, the record did not follow.
+type failingStore struct {
+	booking.Store
+	failPut func(b *booking.Booking) bool
+}
+
+var errStopped = errors.New("function stopped")
+
+func (s *failingStore) Put(ctx context.Context, b *booking.Booking) error {
+	if s.failPut != nil && s.failPut(b) {
+		return errStopped
+	}
+	return s.Store.Put(ctx, b)
+}
+
+// clock is a settable test clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+type fixture struct {
+	t        *testing.T
+	clock    *clock
+	store    *bolt.Store
+	provider *fakeProvider
+	mailer   *fakeMailer
+	r        *Reconciler
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	st, err := bolt.Open(filepath.Join(t.TempDir(), "db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { st.Close() })
+	c := &clock{t: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}
+	f := &fixture{t: t, clock: c, store: st, provider: newFakeProvider(), mailer: &fakeMailer{}}
+	f.r = &Reconciler{
+		Store:        st,
+		Mailer:       f.mailer,
+		Providers:    map[string]booking.Provider{"fake": f.provider},
+		Now:          c.Now,
+		Jitter:       func() float64 { return 0 },
+		MailFrom:     "roomkeeper <invites@rk.example>",
+		CleanupGrace: 15 * time.Minute,
+		MaxOverrun:   2 * time.Hour,
+		RoomSlack:    168 * time.Hour,
+	}
+	return f
+}
+
+// put stores a fresh confirmed booking starting in a day and returns its key.
+func (f *fixture) put(mutate ...func(*booking.Booking)) string {
+	f.t.Helper()
+	now := f.clock.Now()
+	b := &booking.Booking{
+		Key:        booking.KeyOf("generic", "bk-1"),
+		Source:     "generic",
+		ExternalID: "bk-1",
+		UID:        "0f8e5c7a-1d2b-4c3d-9e8f-000000000001",
+		Status:     booking.Confirmed,
+		Details: booking.Details{
+			Title:     "Intro call",
+			Start:     now.Add(24 * time.Hour),
+			End:       now.Add(24*time.Hour + 30*time.Minute),
+			TimeZone:  "Europe/Oslo",
+			Organizer: booking.Person{Name: "Ada Host", Email: "ada@example.com"},
+			Attendees: []booking.Person{
+				{Name: "Bob Guest", Email: "bob@example.net", TimeZone: "America/New_York"},
+				{Name: "Cy Guest", Email: "cy@example.org"},
+			},
+			Room:              booking.RoomOptions{Provider: "fake", Size: booking.Small, DialIn: true},
+			OrganizerCalendar: true,
+		},
+		LastEventAt: now,
+		DueAt:       now,
+	}
+	for _, m := range mutate {
+		m(b)
+	}
+	require.NoError(f.t, f.store.Put(context.Background(), b))
+	return b.Key
+}
+
+func (f *fixture) get(key string) *booking.Booking {
+	f.t.Helper()
+	b, err := f.store.Get(context.Background(), key)
+	require.NoError(f.t, err)
+	return b
+}
+
+// change applies a desired-state change the way intake does: new sequence, due now.
+func (f *fixture) change(key string, mutate func(*booking.Booking)) {
+	f.t.Helper()
+	b := f.get(key)
+	mutate(b)
+	b.Sequence++
+	b.DueAt = f.clock.Now()
+	b.Done = false
+	b.Failure = nil
+	b.Attempts = 0
+	require.NoError(f.t, f.store.Put(context.Background(), b))
+}
+
+func (f *fixture) reconcile(key string) Result {
+	f.t.Helper()
+	res, err := f.r.Reconcile(context.Background(), key)
+	require.NoError(f.t, err)
+	return res
+}
+
+// mails parses every message sent since the last call, checking each with the outside
+// validators, and returns them by recipient.
+func (f *fixture) mails() map[string]*invitetest.Mail {
+	f.t.Helper()
+	out := map[string]*invitetest.Mail{}
+	for _, m := range f.mailer.take() {
+		require.Len(f.t, m.To, 1)
+		_, dup := out[m.To[0]]
+		require.False(f.t, dup, "two messages to %s in one batch", m.To[0])
+		out[m.To[0]] = invitetest.Parse(f.t, m.Raw)
+	}
+	return out
+}
+
+// requireNoHostLinkToGuests fails if any message to someone other than the organizer carries a
+// host link.
+func requireNoHostLinkToGuests(t *testing.T, mails map[string]*invitetest.Mail, organizer string) {
+	t.Helper()
+	for to, m := range mails {
+		if to == organizer {
+			continue
+		}
+		require.NotContains(t, string(m.Raw), "roomKey", "host key in message to %s", to)
+		for _, part := range []string{m.Text, m.HTML, string(m.Calendar)} {
+			require.False(t, strings.Contains(part, "roomKey") || strings.Contains(part, "secret-host-key"), "host link in message to %s", to)
+		}
+	}
+}

@@ -1,0 +1,306 @@
+// Package reconcile is roomkeeper's worker: Reconcile brings one booking's observed state (its
+// room, the invites each recipient has) in line with its desired state, one idempotent step at a
+// time, saving progress after every side effect (DESIGN.md, "The reconciliation model"). A failure
+// of the provider or the mail service is recorded with a back-off dueAt, never returned as a queue
+// failure; a permanent one stops the retries and e-mails the organizer.
+package reconcile
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math"
+	mathrand "math/rand/v2"
+	"time"
+
+	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/shared/invite"
+)
+
+// Reconciler holds the worker's dependencies and settings. Set its fields once in main.
+type Reconciler struct {
+	Store     booking.Store
+	Mailer    booking.Mailer
+	Providers map[string]booking.Provider // by name: "whereby", …
+	Now       func() time.Time
+	// Jitter returns a number in [0, 1) to spread back-off delays; nil uses math/rand.
+	Jitter func() float64
+
+	MailFrom     string        // ROOMKEEPER_MAIL_FROM
+	CleanupGrace time.Duration // delete the room this long after the end
+	MaxOverrun   time.Duration // a room must work this long past the end
+	RoomSlack    time.Duration // provider room end date = end + RoomSlack
+	LeaseTTL     time.Duration // how long a run may hold a booking; 0 means DefaultLeaseTTL
+}
+
+// DefaultLeaseTTL is how long one run may hold a booking before another may take it over. It is
+// longer than any run takes (a run is a few provider and mail calls with their own timeouts).
+const DefaultLeaseTTL = 2 * time.Minute
+
+// Back-off for temporary failures: capped exponential with jitter, never sooner than the
+// service's Retry-After.
+const (
+	backoffBase = 10 * time.Second
+	backoffCap  = 10 * time.Minute
+)
+
+// maxSteps bounds one run; a booking with many recipients continues on the next run.
+const maxSteps = 500
+
+// Result reports what one run did. Callers log it and count PossibleDuplicates as a metric.
+type Result struct {
+	Key                string
+	Missing            bool     // no such booking (expired or never stored)
+	Busy               bool     // another run holds the booking
+	Steps              []string // side effects performed, in order
+	PossibleDuplicates int      // invites re-sent after a run stopped between send and record
+	Failure            string   // the failure recorded, if any
+	Permanent          bool     // the failure stops retries
+}
+
+// Reconcile runs the missing steps for one booking. It returns an error only when the store
+// cannot be read or written: then the queue should redeliver. Everything else is recorded on the
+// booking and retried from its dueAt.
+func (r *Reconciler) Reconcile(ctx context.Context, key string) (Result, error) {
+	res := Result{Key: key}
+	now := r.Now()
+	b, err := r.Store.Get(ctx, key)
+	if errors.Is(err, booking.ErrNotFound) {
+		res.Missing = true
+		return res, nil
+	}
+	if err != nil {
+		return res, fmt.Errorf("load booking %s: %w", key, err)
+	}
+	w := &run{r: r, b: b, now: now, owner: newOwner(), res: &res}
+	if w.heldByOther() {
+		res.Busy = true
+		return res, nil
+	}
+	if err := w.save(ctx, func(b *booking.Booking) {
+		b.Lease = booking.Lease{Owner: w.owner, Until: now.Add(r.leaseTTL())}
+	}); err != nil {
+		return res, w.storeErr(err)
+	}
+	for i := 0; i < maxSteps; i++ {
+		act := r.plan(w.b, now)
+		if act.kind == actNone {
+			break
+		}
+		err := w.do(ctx, act)
+		if err == nil {
+			continue
+		}
+		if w.lost || isStoreErr(err) {
+			return res, w.storeErr(err)
+		}
+		cont, err := w.fail(ctx, act, err)
+		if err != nil {
+			return res, w.storeErr(err)
+		}
+		if !cont {
+			return res, nil
+		}
+	}
+	err = w.save(ctx, func(b *booking.Booking) {
+		b.Lease = booking.Lease{}
+		act := r.plan(b, now)
+		switch {
+		case act.kind != actNone:
+			// The desired state changed under us (or maxSteps ran out): more to do at once.
+			b.DueAt = now
+		default:
+			b.DueAt = act.due
+			b.Done = act.due.IsZero()
+			b.Attempts = 0
+			if b.Failure != nil && !b.Failure.Permanent {
+				b.Failure = nil
+			}
+		}
+	})
+	return res, w.storeErr(err)
+}
+
+func (r *Reconciler) leaseTTL() time.Duration {
+	if r.LeaseTTL > 0 {
+		return r.LeaseTTL
+	}
+	return DefaultLeaseTTL
+}
+
+// run is one Reconcile call's working state.
+type run struct {
+	r     *Reconciler
+	b     *booking.Booking // the record as last loaded or saved
+	now   time.Time
+	owner string
+	res   *Result
+	lost  bool // another run took the lease
+}
+
+func (w *run) heldByOther() bool {
+	l := w.b.Lease
+	return l.Owner != "" && l.Owner != w.owner && l.Until.After(w.now)
+}
+
+// storeError marks errors from the store, which are queue failures.
+type storeError struct{ err error }
+
+func (e *storeError) Error() string { return e.err.Error() }
+func (e *storeError) Unwrap() error { return e.err }
+
+func isStoreErr(err error) bool {
+	var se *storeError
+	return errors.As(err, &se)
+}
+
+func (w *run) storeErr(err error) error {
+	if err == nil || w.lost {
+		return nil // a run that lost its lease stops quietly: the new holder carries on
+	}
+	return err
+}
+
+// save applies mutate to the record and writes it, reloading and re-applying on a version
+// conflict (a source changed the desired state meanwhile). It stops if another run took the lease.
+func (w *run) save(ctx context.Context, mutate func(*booking.Booking)) error {
+	for attempt := 0; ; attempt++ {
+		next := w.b.Clone()
+		mutate(next)
+		next.UpdatedAt = w.now
+		err := w.r.Store.Put(ctx, next)
+		if err == nil {
+			w.b = next
+			return nil
+		}
+		if !errors.Is(err, booking.ErrConflict) || attempt >= 8 {
+			return &storeError{fmt.Errorf("save booking %s: %w", w.b.Key, err)}
+		}
+		fresh, err := w.r.Store.Get(ctx, w.b.Key)
+		if err != nil {
+			return &storeError{fmt.Errorf("reload booking %s: %w", w.b.Key, err)}
+		}
+		w.b = fresh
+		if w.heldByOther() {
+			w.lost = true
+			w.res.Busy = true
+			return &storeError{fmt.Errorf("booking %s: lease taken by another run", w.b.Key)}
+		}
+	}
+}
+
+// fail records a failed step: a back-off dueAt for a temporary failure, or a permanent failure
+// that stops retries. It reports whether the run should go on, which it does only to e-mail the
+// organizer about a new permanent failure. A permanent failure already recorded is kept, so a
+// failing notice does not overwrite what went wrong.
+func (w *run) fail(ctx context.Context, act action, cause error) (bool, error) {
+	b := w.b
+	permanent := booking.IsPermanent(cause) ||
+		(b.Status == booking.Confirmed && b.Room == nil && !w.now.Before(b.Details.Start))
+	msg := cause.Error()
+	if permanent && !booking.IsPermanent(cause) {
+		msg = "still no video room at the meeting's start: " + msg
+	}
+	attempts := b.Attempts + 1
+	delay := backoff(attempts, booking.RetryDelay(cause), w.r.jitter())
+	// Go on only to notify about a failure that has just become permanent: a failure that was
+	// already permanent, or the notice failing, waits for the back-off.
+	cont := permanent && (b.Failure == nil || !b.Failure.Permanent) && act.kind != actNotify
+	w.res.Failure, w.res.Permanent = msg, permanent
+	err := w.save(ctx, func(b *booking.Booking) {
+		b.Attempts = attempts
+		if act.kind == actCreate && booking.IsPermanent(cause) {
+			b.Creating = nil // the provider refused: no room was made
+		}
+		for i := range b.Invites {
+			b.Invites[i].Pending = nil // the send failed: nothing went out
+		}
+		if b.Failure == nil || !b.Failure.Permanent {
+			b.Failure = &booking.Failure{Message: msg, Permanent: permanent, At: w.now}
+		}
+		if cont {
+			b.DueAt = w.now
+		} else {
+			b.DueAt = w.now.Add(delay)
+			b.Lease = booking.Lease{}
+		}
+	})
+	return cont, err
+}
+
+func (r *Reconciler) jitter() float64 {
+	if r.Jitter != nil {
+		return r.Jitter()
+	}
+	return mathrand.Float64()
+}
+
+// backoff returns the delay before attempt n+1: base·2^(n-1) capped, scaled into [½, 1) by
+// jitter, and never less than what the service asked for.
+func backoff(attempts int, retryAfter time.Duration, jitter float64) time.Duration {
+	d := float64(backoffBase) * math.Pow(2, float64(attempts-1))
+	d = math.Min(d, float64(backoffCap))
+	d = d/2 + d/2*jitter
+	return max(time.Duration(d), retryAfter)
+}
+
+func newOwner() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// render builds the message for one invite action.
+func (w *run) render(a action) (booking.Message, error) {
+	b := w.b
+	d := &b.Details
+	p := a.person
+	msg := &invite.Invite{
+		Method:      a.method,
+		UID:         b.UID,
+		Sequence:    b.Sequence,
+		Stamp:       w.now,
+		Title:       d.Title,
+		Description: d.Description,
+		Start:       d.Start,
+		End:         d.End,
+		Organizer:   d.Organizer,
+		Recipient:   booking.Person{Name: p.Name, Email: p.Email, TimeZone: d.ZoneOf(p)},
+		Host:        a.organizer,
+		Calendar:    !a.organizer || d.OrganizerCalendar,
+		From:        w.r.MailFrom,
+	}
+	if a.organizer {
+		msg.Attendees = w.invitedGuests(a.method)
+	} else {
+		msg.Attendees = []booking.Person{p}
+	}
+	if a.method == booking.Request && b.Room != nil {
+		msg.GuestURL = b.Room.GuestURL
+		msg.DialIn = b.Room.DialIn
+		if a.organizer {
+			msg.HostURL = b.Room.HostURL
+		}
+	}
+	return invite.Render(msg)
+}
+
+// invitedGuests lists the guests an organizer's calendar shows: the current attendees for a
+// REQUEST; for a CANCEL of the whole booking, every guest who was sent a REQUEST.
+func (w *run) invitedGuests(m booking.Method) []booking.Person {
+	if m == booking.Request {
+		return w.b.Details.Attendees
+	}
+	var out []booking.Person
+	for _, inv := range w.b.Invites {
+		if !inv.Organizer && inv.Method != "" {
+			out = append(out, inv.Person)
+		}
+	}
+	if len(out) == 0 {
+		out = w.b.Details.Attendees
+	}
+	return out
+}

@@ -1,0 +1,450 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/roomkeeper/roomkeeper/shared/booking"
+)
+
+func TestCreatedBookingGetsOneRoomAndOneInvitePerParticipant(t *testing.T) {
+	f := newFixture(t)
+	key := f.put()
+	res := f.reconcile(key)
+	assert.Equal(t, []string{"create room", "send REQUEST to organizer", "send REQUEST to guest", "send REQUEST to guest"}, res.Steps)
+
+	require.Len(t, f.provider.live(), 1)
+	room := f.provider.live()[0]
+	assert.Equal(t, booking.RoomTag(key, 1), room.Tag)
+
+	mails := f.mails()
+	require.Len(t, mails, 3)
+	org := mails["ada@example.com"]
+	assert.Equal(t, "REQUEST", org.Method)
+	assert.Equal(t, 0, org.Sequence)
+	assert.Contains(t, org.Text, room.HostURL, "the organizer gets the host link")
+	assert.Contains(t, org.Text, room.GuestURL, "and the guest link to share")
+	for _, guest := range []string{"bob@example.net", "cy@example.org"} {
+		m := mails[guest]
+		require.NotNil(t, m, guest)
+		assert.Contains(t, m.Text, room.GuestURL)
+		assert.Contains(t, m.Text, "tel:+12125550142,1234567890")
+		assert.Equal(t, "0f8e5c7a-1d2b-4c3d-9e8f-000000000001", m.UID)
+	}
+	requireNoHostLinkToGuests(t, mails, "ada@example.com")
+
+	b := f.get(key)
+	assert.Equal(t, b.Details.End.Add(15*time.Minute), b.DueAt, "cleanup is due at end + grace")
+	assert.Empty(t, b.Lease.Owner, "the lease is released")
+	assert.False(t, b.Done)
+}
+
+func TestReconcileTwiceDoesNothingNew(t *testing.T) {
+	f := newFixture(t)
+	key := f.put()
+	f.reconcile(key)
+	f.mails()
+	res := f.reconcile(key)
+	assert.Empty(t, res.Steps)
+	assert.Empty(t, f.mails())
+	assert.Equal(t, 1, f.provider.created)
+}
+
+func TestUpdateThatFitsKeepsTheRoomAndRaisesSequence(t *testing.T) {
+	f := newFixture(t)
+	key := f.put()
+	f.reconcile(key)
+	before := f.provider.live()[0]
+	f.mails()
+
+	f.change(key, func(b *booking.Booking) {
+		b.Details.Start = b.Details.Start.Add(time.Hour)
+		b.Details.End = b.Details.End.Add(time.Hour)
+	})
+	res := f.reconcile(key)
+	assert.NotContains(t, res.Steps, "create room")
+	require.Len(t, f.provider.live(), 1)
+	assert.Equal(t, before.ID, f.provider.live()[0].ID)
+
+	mails := f.mails()
+	require.Len(t, mails, 3)
+	for to, m := range mails {
+		assert.Equal(t, "REQUEST", m.Method, to)
+		assert.Equal(t, 1, m.Sequence, to)
+		assert.Equal(t, "0f8e5c7a-1d2b-4c3d-9e8f-000000000001", m.UID, to)
+	}
+	b := f.get(key)
+	assert.Equal(t, b.Details.End.Add(15*time.Minute), b.DueAt, "cleanup moved with the meeting")
+}
+
+func TestUpdateBeyondTheRoomsLifeReplacesTheRoom(t *testing.T) {
+	f := newFixture(t)
+	key := f.put()
+	f.reconcile(key)
+	old := f.provider.live()[0]
+	f.mails()
+
+	f.change(key, func(b *booking.Booking) {
+		b.Details.Start = b.Details.Start.Add(10 * 24 * time.Hour)
+		b.Details.End = b.Details.End.Add(10 * 24 * time.Hour)
+	})
+	res := f.reconcile(key)
+	assert.Equal(t, "create room", res.Steps[0])
+	assert.Equal(t, "delete replaced room", res.Steps[len(res.Steps)-1], "the old room goes once the new links are out")
+	live := f.provider.live()
+	require.Len(t, live, 1, "at most one live room per booking")
+	assert.NotEqual(t, old.ID, live[0].ID)
+	assert.Equal(t, booking.RoomTag(key, 2), live[0].Tag)
+	for to, m := range f.mails() {
+		assert.Contains(t, m.Text, live[0].GuestURL, to)
+		assert.NotContains(t, m.Text, old.GuestURL, to)
+	}
+}
+
+func TestDialInChangeReplacesTheRoom(t *testing.T) {
+	f := newFixture(t)
+	key := f.put(func(b *booking.Booking) { b.Details.Room.DialIn = false })
+	f.reconcile(key)
+	f.change(key, func(b *booking.Booking) { b.Details.Room.DialIn = true })
+	f.reconcile(key)
+	live := f.provider.live()
+	require.Len(t, live, 1)
+	require.NotNil(t, live[0].DialIn)
+}
+
+func TestAttendeeChangesSendCancelToRemovedAndRequestToAdded(t *testing.T) {
+	f := newFixture(t)
+	key := f.put()
+	f.reconcile(key)
+	f.mails()
+
+	f.change(key, func(b *booking.Booking) {
+		b.Details.Attendees = []booking.Person{
+			{Name: "Bob Guest", Email: "bob@example.net"},
+			{Name: "Dee New", Email: "dee@example.com"},
+		}
+	})
+	f.reconcile(key)
+	mails := f.mails()
+	require.Len(t, mails, 4)
+	assert.Equal(t, "CANCEL", mails["cy@example.org"].Method)
+	assert.Equal(t, 1, mails["cy@example.org"].Sequence)
+	assert.Equal(t, "REQUEST", mails["dee@example.com"].Method)
+	assert.Equal(t, "REQUEST", mails["bob@example.net"].Method)
+	assert.Equal(t, "REQUEST", mails["ada@example.com"].Method)
+	assert.NotContains(t, string(mails["ada@example.com"].Calendar), "cy@example.org", "the organizer's calendar lists the current guests")
+	requireNoHostLinkToGuests(t, mails, "ada@example.com")
+	assert.Empty(t, f.reconcile(key).Steps)
+}
+
+func TestCancelDeletesTheRoomAndSendsCancelToEveryoneInvited(t *testing.T) {
+	f := newFixture(t)
+	key := f.put()
+	f.reconcile(key)
+	f.mails()
+
+	f.change(key, func(b *booking.Booking) { b.Status = booking.Cancelled })
+	res := f.reconcile(key)
+	assert.Equal(t, "delete room of cancelled booking", res.Steps[0], "the room goes at once")
+	assert.Empty(t, f.provider.live())
+	mails := f.mails()
+	require.Len(t, mails, 3)
+	for to, m := range mails {
+		assert.Equal(t, "CANCEL", m.Method, to)
+		assert.Equal(t, 1, m.Sequence, to)
+		assert.Contains(t, string(m.Calendar), "STATUS:CANCELLED", to)
+		assert.NotContains(t, m.Text, "video.example", "a cancellation carries no join link")
+	}
+	b := f.get(key)
+	assert.True(t, b.DueAt.IsZero(), "nothing left due")
+	assert.True(t, b.Done)
+	assert.Empty(t, f.reconcile(key).Steps)
+}
+
+func TestCancelBeforeAnyInviteSendsNothing(t *testing.T) {
+	f := newFixture(t)
+	key := f.put(func(b *booking.Booking) { b.Status = booking.Cancelled })
+	res := f.reconcile(key)
+	assert.Empty(t, res.Steps)
+	assert.Empty(t, f.mails())
+	assert.True(t, f.get(key).DueAt.IsZero())
+}
+
+func TestCleanupAfterEndPlusGrace(t *testing.T) {
+	f := newFixture(t)
+	key := f.put()
+	f.reconcile(key)
+	b := f.get(key)
+
+	f.clock.Add(b.Details.End.Add(14 * time.Minute).Sub(f.clock.Now()))
+	assert.Empty(t, f.reconcile(key).Steps, "not before end + grace")
+	require.Len(t, f.provider.live(), 1)
+
+	f.clock.Add(time.Minute)
+	res := f.reconcile(key)
+	assert.Equal(t, []string{"clean up room"}, res.Steps)
+	assert.Empty(t, f.provider.live())
+	b = f.get(key)
+	assert.True(t, b.Done)
+	assert.True(t, b.DueAt.IsZero())
+	assert.Nil(t, b.Room)
+	assert.Empty(t, f.reconcile(key).Steps)
+}
+
+func TestTemporaryProviderFailureBacksOffAndRecovers(t *testing.T) {
+	f := newFixture(t)
+	key := f.put()
+	calls := 0
+	f.provider.fail = func(op string) error {
+		if op == "create" && calls < 2 {
+			calls++
+			return booking.RetryAfter(errors.New("whereby: 429 too many requests"), 90*time.Second)
+		}
+		return nil
+	}
+	res, err := f.r.Reconcile(context.Background(), key)
+	require.NoError(t, err, "a provider failure is not a queue failure")
+	assert.False(t, res.Permanent)
+	b := f.get(key)
+	require.NotNil(t, b.Failure)
+	assert.Contains(t, b.Failure.Message, "429")
+	assert.Equal(t, f.clock.Now().Add(90*time.Second), b.DueAt, "Retry-After beats the shorter back-off")
+	assert.Empty(t, b.Lease.Owner)
+
+	// A second failure backs off further; the Retry-After still wins over 10-20 s.
+	f.clock.Add(90 * time.Second)
+	f.reconcile(key)
+	assert.Equal(t, 2, f.get(key).Attempts)
+
+	f.clock.Add(90 * time.Second)
+	res = f.reconcile(key)
+	assert.Contains(t, res.Steps, "create room")
+	b = f.get(key)
+	assert.Nil(t, b.Failure, "success clears the failure")
+	assert.Zero(t, b.Attempts)
+	assert.Len(t, f.provider.live(), 1, "exactly one room after the retries")
+	assert.Len(t, f.mails(), 3)
+}
+
+func TestBackoffGrowsAndIsCapped(t *testing.T) {
+	assert.Equal(t, 5*time.Second, backoff(1, 0, 0))
+	assert.Equal(t, 10*time.Second, backoff(2, 0, 0))
+	assert.InDelta(t, float64(20*time.Second), float64(backoff(2, 0, 0.999999999)), float64(time.Millisecond))
+	assert.Equal(t, 5*time.Minute, backoff(30, 0, 0))
+	assert.Equal(t, time.Hour, backoff(1, time.Hour, 0))
+}
+
+func TestPermanentFailureStopsAndNotifiesTheOrganizerOnce(t *testing.T) {
+	f := newFixture(t)
+	key := f.put()
+	f.provider.fail = func(op string) error {
+		return booking.Permanent(errors.New("whereby rejected the API key (401)"))
+	}
+	res := f.reconcile(key)
+	assert.True(t, res.Permanent)
+	mails := f.mails()
+	require.Len(t, mails, 1, "only the organizer hears about it")
+	m := mails["ada@example.com"]
+	require.NotNil(t, m)
+	assert.Contains(t, m.Text, "whereby rejected the API key (401)")
+	assert.Empty(t, m.Calendar)
+
+	b := f.get(key)
+	require.NotNil(t, b.Failure)
+	assert.True(t, b.Failure.Permanent)
+	assert.True(t, b.Failure.Notified)
+	assert.True(t, b.DueAt.IsZero(), "no more retries")
+	assert.Empty(t, f.reconcile(key).Steps)
+	assert.Empty(t, f.mails())
+
+	// A later change retries.
+	f.provider.fail = nil
+	f.change(key, func(b *booking.Booking) { b.Details.Title = "Intro call (moved)" })
+	f.reconcile(key)
+	assert.Len(t, f.provider.live(), 1)
+}
+
+func TestNoRoomByTheStartIsPermanent(t *testing.T) {
+	f := newFixture(t)
+	key := f.put()
+	f.provider.fail = func(string) error { return errors.New("whereby: 503 service unavailable") }
+	f.reconcile(key)
+	assert.False(t, f.get(key).Failure.Permanent)
+	f.mails()
+
+	f.clock.Add(24 * time.Hour)
+	res := f.reconcile(key)
+	assert.True(t, res.Permanent)
+	b := f.get(key)
+	assert.Contains(t, b.Failure.Message, "still no video room at the meeting's start")
+	assert.True(t, b.Failure.Notified)
+	assert.Len(t, f.mails(), 1)
+}
+
+func TestMailFailureIsRetriedWithoutResendingWhatWentOut(t *testing.T) {
+	f := newFixture(t)
+	key := f.put()
+	n := 0
+	f.mailer.fail = func(booking.Message) error {
+		n++
+		if n == 2 {
+			return errors.New("ses: throttled")
+		}
+		return nil
+	}
+	f.reconcile(key)
+	assert.Len(t, f.mails(), 1)
+	b := f.get(key)
+	require.NotNil(t, b.Failure)
+	assert.Nil(t, b.InviteFor("bob@example.net").Pending, "a failed send is not pending")
+
+	f.clock.Add(time.Minute)
+	f.reconcile(key)
+	mails := f.mails()
+	assert.Len(t, mails, 2, "the two guests, not the organizer again")
+	assert.NotContains(t, mails, "ada@example.com")
+	assert.Zero(t, f.get(key).PossibleDuplicates)
+}
+
+func TestRefusedRecipientDoesNotBlockTheOthers(t *testing.T) {
+	f := newFixture(t)
+	key := f.put()
+	f.mailer.fail = func(m booking.Message) error {
+		if m.To[0] == "bob@example.net" {
+			return booking.Permanent(errors.New("ses: address rejected"))
+		}
+		return nil
+	}
+	f.reconcile(key)
+	assert.Len(t, f.mails(), 2)
+	b := f.get(key)
+	assert.Contains(t, b.InviteFor("bob@example.net").Error, "address rejected")
+	assert.Equal(t, b.Details.End.Add(15*time.Minute), b.DueAt)
+}
+
+func TestStoppedBetweenCreateAndRecordAdoptsTheRoom(t *testing.T) {
+	f := newFixture(t)
+	key := f.put()
+	stopped := &failingStore{Store: f.store, failPut: func(b *booking.Booking) bool {
+		return b.Room != nil // the save that would record the room
+	}}
+	f.r.Store = stopped
+	_, err := f.r.Reconcile(context.Background(), key)
+	require.ErrorIs(t, err, errStopped)
+	require.Len(t, f.provider.live(), 1, "the provider made the room")
+	assert.NotNil(t, f.get(key).Creating)
+
+	// Restart: a new run cannot take over until the stopped run's lease runs out.
+	f.r.Store = f.store
+	assert.True(t, f.reconcile(key).Busy)
+	f.clock.Add(DefaultLeaseTTL + time.Second)
+	res := f.reconcile(key)
+	assert.Equal(t, "adopt room", res.Steps[0])
+	assert.Len(t, f.provider.live(), 1, "exactly one room")
+	assert.Equal(t, 1, f.provider.created)
+	assert.Len(t, f.mails(), 3, "one invite per participant")
+}
+
+func TestRecoveryDeletesStrayDuplicates(t *testing.T) {
+	f := newFixture(t)
+	key := f.put()
+	tag := booking.RoomTag(key, 1)
+	// Two rooms with the booking's tag, as two interrupted attempts could leave.
+	for range 2 {
+		_, err := f.provider.CreateRoom(context.Background(), booking.RoomSpec{Tag: tag, ExpiresAt: f.clock.Now().Add(200 * time.Hour)})
+		require.NoError(t, err)
+	}
+	b := f.get(key)
+	b.RoomGen = 1
+	b.Creating = &booking.Creating{Provider: "fake", Tag: tag, At: f.clock.Now()}
+	require.NoError(t, f.store.Put(context.Background(), b))
+
+	res := f.reconcile(key)
+	assert.Equal(t, []string{"delete stray room", "adopt room"}, res.Steps[:2])
+	live := f.provider.live()
+	require.Len(t, live, 1)
+	assert.Equal(t, live[0].ID, f.get(key).Room.ID)
+}
+
+func TestStoppedBetweenSendAndRecordDuplicatesAtMostOneCounted(t *testing.T) {
+	f := newFixture(t)
+	key := f.put()
+	stopAfterBob := &failingStore{Store: f.store, failPut: func(b *booking.Booking) bool {
+		inv := b.InviteFor("bob@example.net")
+		return inv != nil && inv.Method == booking.Request // recording Bob's invite
+	}}
+	f.r.Store = stopAfterBob
+	_, err := f.r.Reconcile(context.Background(), key)
+	require.ErrorIs(t, err, errStopped)
+	first := f.mails()
+	require.Contains(t, first, "bob@example.net", "the mail service accepted Bob's invite")
+
+	f.r.Store = f.store
+	f.clock.Add(DefaultLeaseTTL + time.Second)
+	res := f.reconcile(key)
+	assert.Equal(t, 1, res.PossibleDuplicates)
+	second := f.mails()
+	assert.Contains(t, second, "bob@example.net", "Bob's invite is sent again: at most one duplicate")
+	assert.NotContains(t, second, "ada@example.com", "what was recorded is not resent")
+	assert.Equal(t, 1, f.get(key).PossibleDuplicates, "the duplicate is counted")
+}
+
+func TestBusyWhileAnotherRunHoldsTheLease(t *testing.T) {
+	f := newFixture(t)
+	key := f.put(func(b *booking.Booking) {
+		b.Lease = booking.Lease{Owner: "other", Until: b.LastEventAt.Add(time.Minute)}
+	})
+	res := f.reconcile(key)
+	assert.True(t, res.Busy)
+	assert.Empty(t, f.provider.live())
+	f.clock.Add(2 * time.Minute)
+	assert.Contains(t, f.reconcile(key).Steps, "create room")
+}
+
+func TestStoreFailureIsAQueueFailure(t *testing.T) {
+	f := newFixture(t)
+	key := f.put()
+	f.r.Store = &failingStore{Store: f.store, failPut: func(*booking.Booking) bool { return true }}
+	_, err := f.r.Reconcile(context.Background(), key)
+	require.Error(t, err)
+	assert.Empty(t, f.provider.live(), "nothing done without the lease")
+}
+
+func TestMissingBooking(t *testing.T) {
+	f := newFixture(t)
+	res := f.reconcile("nosuchbooking")
+	assert.True(t, res.Missing)
+}
+
+func TestUnconfiguredProviderIsPermanent(t *testing.T) {
+	f := newFixture(t)
+	key := f.put(func(b *booking.Booking) { b.Details.Room.Provider = "zoom" })
+	res := f.reconcile(key)
+	assert.True(t, res.Permanent)
+	assert.Contains(t, f.get(key).Failure.Message, `"zoom" is not configured`)
+}
+
+func TestReapDeletesRoomsNoBookingReferences(t *testing.T) {
+	f := newFixture(t)
+	key := f.put()
+	f.reconcile(key)
+	kept := f.provider.live()[0]
+	orphanTag := booking.RoomTag(booking.KeyOf("generic", "gone"), 1)
+	_, err := f.provider.CreateRoom(context.Background(), booking.RoomSpec{Tag: orphanTag})
+	require.NoError(t, err)
+	stray, err := f.provider.CreateRoom(context.Background(), booking.RoomSpec{Tag: booking.RoomTag(key, 7)})
+	require.NoError(t, err)
+
+	n, err := f.r.Reap(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, 2, n)
+	live := f.provider.live()
+	require.Len(t, live, 1)
+	assert.Equal(t, kept.ID, live[0].ID)
+	assert.Contains(t, f.provider.deleted, stray.ID)
+}

@@ -1,0 +1,369 @@
+package reconcile
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/shared/invite"
+)
+
+type actKind int
+
+const (
+	actNone          actKind = iota
+	actRecover               // a run stopped while creating a room: adopt it or delete strays
+	actCreate                // create a room (replacing one that no longer fits)
+	actDeleteRoom            // delete the current room: cancelled, or cleanup after the meeting
+	actDeleteRetired         // delete a room a newer one replaced
+	actSend                  // send one recipient the invite for the current sequence
+	actNotify                // e-mail the organizer a permanent failure
+)
+
+// action is the next missing step for a booking.
+type action struct {
+	kind      actKind
+	person    booking.Person // actSend: the recipient
+	organizer bool           // actSend: the recipient is the organizer
+	method    booking.Method // actSend
+	cleanup   bool           // actDeleteRoom: after the meeting (else cancelled)
+	due       time.Time      // actNone: when the booking next needs work; zero: never
+}
+
+// plan returns the next missing step for b at now. It is pure: running it twice on the same
+// record gives the same answer, which is what makes every step idempotent.
+func (r *Reconciler) plan(b *booking.Booking, now time.Time) action {
+	f := b.Failure
+	if f != nil && f.Permanent && !f.Notified && b.Status == booking.Confirmed {
+		return action{kind: actNotify}
+	}
+	if b.Creating != nil {
+		return action{kind: actRecover}
+	}
+	if f != nil && f.Permanent {
+		if len(b.Retired) > 0 {
+			return action{kind: actDeleteRetired}
+		}
+		return action{kind: actNone}
+	}
+	if b.Status == booking.Cancelled {
+		switch {
+		case b.Room != nil:
+			return action{kind: actDeleteRoom}
+		case len(b.Retired) > 0:
+			return action{kind: actDeleteRetired}
+		}
+		for _, inv := range b.Invites {
+			if inv.Method == booking.Request && inv.Error == "" {
+				return action{kind: actSend, person: inv.Person, organizer: inv.Organizer, method: booking.Cancel}
+			}
+		}
+		return action{kind: actNone}
+	}
+	if b.Done {
+		return action{kind: actNone}
+	}
+	if b.Room == nil || !r.fits(b.Room, b) {
+		return action{kind: actCreate}
+	}
+	d := &b.Details
+	if a, ok := sendRequest(b, d.Organizer, true); ok {
+		return a
+	}
+	for _, p := range d.Attendees {
+		if a, ok := sendRequest(b, p, false); ok {
+			return a
+		}
+	}
+	for _, inv := range b.Invites {
+		if inv.Method == booking.Request && inv.Error == "" && !isParticipant(d, inv.Email) {
+			return action{kind: actSend, person: inv.Person, organizer: inv.Organizer, method: booking.Cancel}
+		}
+	}
+	if len(b.Retired) > 0 {
+		return action{kind: actDeleteRetired}
+	}
+	if cleanupAt := d.End.Add(r.CleanupGrace); now.Before(cleanupAt) {
+		return action{kind: actNone, due: cleanupAt}
+	}
+	return action{kind: actDeleteRoom, cleanup: true}
+}
+
+// sendRequest returns a send action if p lacks the REQUEST for the current sequence.
+func sendRequest(b *booking.Booking, p booking.Person, organizer bool) (action, bool) {
+	inv := b.InviteFor(p.Email)
+	if inv != nil && inv.Sequence == b.Sequence && inv.Method == booking.Request {
+		return action{}, false
+	}
+	return action{kind: actSend, person: p, organizer: organizer, method: booking.Request}, true
+}
+
+// A CANCEL is also a change of sequence for the recipient: a removed attendee who got a CANCEL
+// at sequence n and is added back gets the REQUEST of a later sequence.
+func isParticipant(d *booking.Details, email string) bool {
+	if strings.EqualFold(d.Organizer.Email, email) {
+		return true
+	}
+	for _, p := range d.Attendees {
+		if strings.EqualFold(p.Email, email) {
+			return true
+		}
+	}
+	return false
+}
+
+// fits reports whether the booking can keep its room: same provider and options, and the room
+// still works until the end plus the overrun cap.
+func (r *Reconciler) fits(room *booking.Room, b *booking.Booking) bool {
+	return room.Options == b.Details.Room &&
+		!room.ExpiresAt.Before(b.Details.End.Add(r.MaxOverrun))
+}
+
+func (r *Reconciler) provider(name string) (booking.Provider, error) {
+	p, ok := r.Providers[name]
+	if !ok {
+		return nil, booking.Permanent(fmt.Errorf("video provider %q is not configured", name))
+	}
+	return p, nil
+}
+
+// do performs one action's side effect and records it.
+func (w *run) do(ctx context.Context, a action) error {
+	switch a.kind {
+	case actRecover:
+		return w.recoverRoom(ctx)
+	case actCreate:
+		return w.createRoom(ctx)
+	case actDeleteRoom:
+		return w.deleteRoom(ctx, a.cleanup)
+	case actDeleteRetired:
+		return w.deleteRetired(ctx)
+	case actSend:
+		return w.send(ctx, a)
+	case actNotify:
+		return w.notify(ctx)
+	}
+	return fmt.Errorf("unknown action %d", a.kind)
+}
+
+func (w *run) step(s string) { w.res.Steps = append(w.res.Steps, s) }
+
+// recoverRoom handles a run that stopped between asking the provider for a room and recording
+// it: a room with the tag is adopted, any further one deleted; with none, the next step creates.
+func (w *run) recoverRoom(ctx context.Context) error {
+	c := *w.b.Creating
+	p, err := w.r.provider(c.Provider)
+	if err != nil {
+		return err
+	}
+	rooms, err := p.TaggedRooms(ctx)
+	if err != nil {
+		return fmt.Errorf("list %s rooms to recover booking %s: %w", c.Provider, w.b.Key, err)
+	}
+	var adopted *booking.Room
+	for _, room := range rooms {
+		if room.Tag != c.Tag {
+			continue
+		}
+		if adopted == nil {
+			adopted = &room
+			continue
+		}
+		if err := p.DeleteRoom(ctx, room); err != nil {
+			return fmt.Errorf("delete stray %s room for booking %s: %w", c.Provider, w.b.Key, err)
+		}
+		w.step("delete stray room")
+	}
+	if adopted != nil {
+		w.step("adopt room")
+		adopted.Options = c.Options // a listed room cannot say what it was made for; the intent can
+		adopted.CreatedAt = w.now
+	}
+	return w.save(ctx, func(b *booking.Booking) {
+		b.Creating = nil
+		if adopted != nil {
+			if b.Room != nil {
+				b.Retired = append(b.Retired, *b.Room)
+			}
+			b.Room = adopted
+		}
+	})
+}
+
+func (w *run) createRoom(ctx context.Context) error {
+	d := w.b.Details
+	p, err := w.r.provider(d.Room.Provider)
+	if err != nil {
+		return err
+	}
+	gen := w.b.RoomGen + 1
+	tag := booking.RoomTag(w.b.Key, gen)
+	// Record the intent first: if this run stops after the provider made the room, the next
+	// run finds the room by its tag instead of making a second one.
+	if err := w.save(ctx, func(b *booking.Booking) {
+		if b.Room != nil {
+			b.Retired = append(b.Retired, *b.Room)
+			b.Room = nil
+		}
+		b.RoomGen = gen
+		b.Creating = &booking.Creating{Provider: d.Room.Provider, Tag: tag, Options: d.Room, At: w.now}
+	}); err != nil {
+		return err
+	}
+	room, err := p.CreateRoom(ctx, booking.RoomSpec{
+		Tag:       tag,
+		Title:     d.Title,
+		Start:     d.Start,
+		End:       d.End,
+		ExpiresAt: d.End.Add(w.r.RoomSlack),
+		TimeZone:  d.TimeZone,
+		Options:   d.Room,
+		Host:      d.Organizer,
+		Guests:    d.Attendees,
+	})
+	if err != nil {
+		return fmt.Errorf("create %s room for booking %s: %w", d.Room.Provider, w.b.Key, err)
+	}
+	w.step("create room")
+	room.Options = d.Room
+	room.CreatedAt = w.now
+	return w.save(ctx, func(b *booking.Booking) {
+		b.Room = &room
+		b.Creating = nil
+	})
+}
+
+func (w *run) deleteRoom(ctx context.Context, cleanup bool) error {
+	room := *w.b.Room
+	p, err := w.r.provider(room.Provider)
+	if err != nil {
+		return err
+	}
+	if err := p.DeleteRoom(ctx, room); err != nil {
+		return fmt.Errorf("delete %s room %s of booking %s: %w", room.Provider, room.ID, w.b.Key, err)
+	}
+	if cleanup {
+		w.step("clean up room")
+	} else {
+		w.step("delete room of cancelled booking")
+	}
+	return w.save(ctx, func(b *booking.Booking) {
+		if b.Room != nil && b.Room.ID == room.ID {
+			b.Room = nil
+		}
+		if cleanup && b.Status == booking.Confirmed {
+			b.Done = true
+		}
+	})
+}
+
+func (w *run) deleteRetired(ctx context.Context) error {
+	room := w.b.Retired[0]
+	p, err := w.r.provider(room.Provider)
+	if err != nil {
+		return err
+	}
+	if err := p.DeleteRoom(ctx, room); err != nil {
+		return fmt.Errorf("delete replaced %s room %s of booking %s: %w", room.Provider, room.ID, w.b.Key, err)
+	}
+	w.step("delete replaced room")
+	return w.save(ctx, func(b *booking.Booking) {
+		kept := b.Retired[:0:0]
+		for _, r := range b.Retired {
+			if r.ID != room.ID || r.Provider != room.Provider {
+				kept = append(kept, r)
+			}
+		}
+		b.Retired = kept
+	})
+}
+
+// send delivers one invite: the intent is recorded first, so a run that stops between the mail
+// service accepting the message and the record being saved is detected and counted.
+func (w *run) send(ctx context.Context, a action) error {
+	seq := w.b.Sequence
+	dup := false
+	if inv := w.b.InviteFor(a.person.Email); inv != nil && inv.Pending != nil &&
+		inv.Pending.Sequence == seq && inv.Pending.Method == a.method {
+		dup = true
+		w.res.PossibleDuplicates++
+	}
+	if err := w.save(ctx, func(b *booking.Booking) {
+		inv := upsertInvite(b, a.person, a.organizer)
+		inv.Pending = &booking.Pending{Sequence: b.Sequence, Method: a.method, At: w.now}
+		if dup {
+			b.PossibleDuplicates++
+		}
+	}); err != nil {
+		return err
+	}
+	seq = w.b.Sequence
+	msg, err := w.render(a)
+	if err != nil {
+		return booking.Permanent(fmt.Errorf("render %s for booking %s: %w", a.method, w.b.Key, err))
+	}
+	id, sendErr := w.r.Mailer.Send(ctx, msg)
+	if sendErr != nil && !booking.IsPermanent(sendErr) {
+		return fmt.Errorf("send %s for booking %s: %w", a.method, w.b.Key, sendErr)
+	}
+	if sendErr != nil {
+		w.step(fmt.Sprintf("mail service refused %s", a.method))
+	} else {
+		w.step(fmt.Sprintf("send %s to %s", a.method, role(a.organizer)))
+	}
+	return w.save(ctx, func(b *booking.Booking) {
+		inv := upsertInvite(b, a.person, a.organizer)
+		inv.Sequence, inv.Method, inv.Pending = seq, a.method, nil
+		inv.SentAt, inv.MessageID, inv.Error = w.now, id, ""
+		if sendErr != nil {
+			inv.SentAt, inv.Error = time.Time{}, sendErr.Error()
+		}
+	})
+}
+
+func role(organizer bool) string {
+	if organizer {
+		return "organizer"
+	}
+	return "guest"
+}
+
+// upsertInvite returns b's invite record for p, adding one if needed and refreshing the name,
+// zone and role from the desired state.
+func upsertInvite(b *booking.Booking, p booking.Person, organizer bool) *booking.Invite {
+	inv := b.InviteFor(p.Email)
+	if inv == nil {
+		b.Invites = append(b.Invites, booking.Invite{})
+		inv = &b.Invites[len(b.Invites)-1]
+	}
+	inv.Person, inv.Organizer = p, organizer
+	return inv
+}
+
+// notify e-mails the organizer what stopped the booking.
+func (w *run) notify(ctx context.Context) error {
+	d := w.b.Details
+	msg, err := invite.RenderFailure(&invite.Failure{
+		From:      w.r.MailFrom,
+		Organizer: booking.Person{Name: d.Organizer.Name, Email: d.Organizer.Email, TimeZone: d.ZoneOf(d.Organizer)},
+		Title:     d.Title,
+		Start:     d.Start,
+		End:       d.End,
+		Reason:    w.b.Failure.Message,
+		Stamp:     w.now,
+	})
+	if err != nil {
+		return fmt.Errorf("render failure notice for booking %s: %w", w.b.Key, err)
+	}
+	if _, err := w.r.Mailer.Send(ctx, msg); err != nil {
+		return fmt.Errorf("send failure notice for booking %s: %w", w.b.Key, err)
+	}
+	w.step("notify organizer of failure")
+	return w.save(ctx, func(b *booking.Booking) {
+		if b.Failure != nil {
+			b.Failure.Notified = true
+		}
+	})
+}

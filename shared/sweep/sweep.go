@@ -1,0 +1,41 @@
+// Package sweep finds bookings whose dueAt has passed and nudges the worker for each. With the
+// dueAt index it is roomkeeper's only schedule (DESIGN.md: no per-booking schedules), run every
+// minute by EventBridge Scheduler in AWS and by a ticker locally.
+package sweep
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/roomkeeper/roomkeeper/shared/booking"
+)
+
+// Sweeper enqueues due bookings.
+type Sweeper struct {
+	Store booking.Store
+	Queue booking.Queue
+	Now   func() time.Time
+	// Max bounds one sweep; what is left is found by the next. 0 means 1000.
+	Max int
+}
+
+// Sweep enqueues every booking due by now, up to Max, and returns how many it enqueued.
+// Bookings stay due until a worker has done their work, so a nudge that is lost, or a
+// booking the worker could not finish, is simply found again.
+func (s *Sweeper) Sweep(ctx context.Context) (int, error) {
+	limit := s.Max
+	if limit <= 0 {
+		limit = 1000
+	}
+	keys, err := s.Store.Due(ctx, s.Now(), limit)
+	if err != nil {
+		return 0, fmt.Errorf("sweep: query due bookings: %w", err)
+	}
+	for i, key := range keys {
+		if err := s.Queue.Enqueue(ctx, key); err != nil {
+			return i, fmt.Errorf("sweep: enqueue booking %s: %w", key, err)
+		}
+	}
+	return len(keys), nil
+}
