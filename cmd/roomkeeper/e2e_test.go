@@ -89,6 +89,8 @@ func TestCreatedUpdatedCancelled(t *testing.T) {
 		assert.Equal(t, b.UID, m.UID, addr)
 		assert.Contains(t, m.Text, rooms[0].RoomURL, addr)
 	}
+	assert.True(t, strings.HasPrefix(to(t, mails, bob).Subject, "Updated invitation: "), "Bob held the earlier version")
+	assert.True(t, strings.HasPrefix(to(t, mails, cleo).Subject, "Invitation: "), "Cleo's first invitation is not an update")
 	b = s.booking(run)
 	assert.Equal(t, b.Details.End.Add(time.Minute), b.DueAt, "cleanup moved with the meeting")
 

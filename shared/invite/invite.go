@@ -31,7 +31,10 @@ type Invite struct {
 	Method   booking.Method // booking.Request or booking.Cancel
 	UID      string         // stable calendar UID
 	Sequence int
-	Stamp    time.Time // when it is sent: DTSTAMP and the Date header
+	// Updated says the recipient holds an earlier version: the message says "Updated
+	// invitation". A guest added to a booking gets a first invitation at a later sequence.
+	Updated bool
+	Stamp   time.Time // when it is sent: DTSTAMP and the Date header
 
 	Title, Description string
 	Start, End         time.Time
@@ -111,7 +114,7 @@ func render(inv *Invite) (booking.Message, error) {
 	cancelled := inv.Method == booking.Cancel
 	v := inviteView{
 		Cancelled:   cancelled,
-		Updated:     inv.Sequence > 0 && !cancelled,
+		Updated:     inv.Updated && !cancelled,
 		Title:       title,
 		When:        readableRange(inv.Start, inv.End, loc, zone),
 		Organizer:   personLine(inv.Organizer),
@@ -131,7 +134,7 @@ func render(inv *Invite) (booking.Message, error) {
 	switch {
 	case cancelled:
 		subject.WriteString("Cancelled: ")
-	case inv.Sequence > 0:
+	case inv.Updated:
 		subject.WriteString("Updated invitation: ")
 	default:
 		subject.WriteString("Invitation: ")

@@ -92,6 +92,7 @@ func TestRenderGolden(t *testing.T) {
 		{"guest-update", func() *invite.Invite {
 			inv := guestRequest()
 			inv.Sequence = 1
+			inv.Updated = true
 			inv.Stamp = stamp.Add(2 * time.Hour)
 			inv.Start, inv.End = start.Add(24*time.Hour), start.Add(24*time.Hour+45*time.Minute)
 			return inv
@@ -195,6 +196,7 @@ func TestRenderSubject(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			inv := guestRequest()
 			inv.Method, inv.Sequence, inv.Recipient.TimeZone = tt.method, tt.seq, tt.zone
+			inv.Updated = tt.seq > 0
 			msg, err := invite.Render(inv)
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, invitetest.Parse(t, msg.Raw).Subject)

@@ -16,7 +16,7 @@ import (
 // inviteView is what invite.txt.tmpl and invite.html.tmpl see.
 type inviteView struct {
 	Cancelled   bool   // CANCEL: no links at all
-	Updated     bool   // REQUEST with sequence > 0
+	Updated     bool   // a REQUEST to someone who holds an earlier version
 	Title       string // one line
 	When        string // readable range in the recipient's zone
 	Organizer   string // "Name <address>" or the address

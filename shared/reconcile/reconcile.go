@@ -261,6 +261,7 @@ func (w *run) render(a action) (booking.Message, error) {
 		Method:      a.method,
 		UID:         b.UID,
 		Sequence:    b.Sequence,
+		Updated:     updated(b, p.Email),
 		Stamp:       w.now,
 		Title:       d.Title,
 		Description: d.Description,
@@ -285,6 +286,12 @@ func (w *run) render(a action) (booking.Message, error) {
 		}
 	}
 	return invite.Render(msg)
+}
+
+// updated reports whether a recipient holds an earlier REQUEST of the booking.
+func updated(b *booking.Booking, email string) bool {
+	inv := b.InviteFor(email)
+	return inv != nil && inv.Method == booking.Request && inv.Error == "" && !inv.SentAt.IsZero()
 }
 
 // invitedGuests lists the guests an organizer's calendar shows: the current attendees for a
