@@ -51,7 +51,7 @@ func (c *clock) Add(d time.Duration) {
 // Whereby adapter talking to the sandbox over HTTP. The worker runs when the test drains the
 // queue, so tests are deterministic.
 type stack struct {
-	t      *testing.T
+	t      testing.TB
 	clock  *clock
 	cfg    config.Config
 	app    *app
@@ -81,27 +81,36 @@ func (s *syncBuffer) String() string {
 // no message to anyone but the booking's organizer carries a host link.
 func newStack(t *testing.T, env map[string]string) *stack {
 	t.Helper()
-	s := &stack{t: t, clock: &clock{t: time.Now().UTC().Truncate(time.Second)}, logBuf: &syncBuffer{}}
+	s := startStack(t, env)
+	t.Cleanup(func() {
+		s.checkAllMail()
+		s.checkLogs()
+	})
+	return s
+}
+
+// startStack starts a stack without the end-of-test mail checks (benchmarks).
+func startStack(tb testing.TB, env map[string]string) *stack {
+	tb.Helper()
+	s := &stack{t: tb, clock: &clock{t: time.Now().UTC().Truncate(time.Second)}, logBuf: &syncBuffer{}}
 	s.srv = httptest.NewUnstartedServer(nil)
 	vars := map[string]string{
 		"ROOMKEEPER_ADDR":          s.srv.Listener.Addr().String(),
-		"ROOMKEEPER_DATA_DIR":      t.TempDir(),
+		"ROOMKEEPER_DATA_DIR":      tb.TempDir(),
 		"ROOMKEEPER_CLEANUP_GRACE": "1m",
 	}
 	for k, v := range env {
 		vars[k] = v
 	}
 	cfg, err := config.FromEnv(func(k string) string { return vars[k] })
-	require.NoError(t, err)
+	require.NoError(tb, err)
 	_, err = devSecrets(&cfg)
-	require.NoError(t, err)
+	require.NoError(tb, err)
 	s.cfg = cfg
 	s.start()
-	t.Cleanup(func() {
+	tb.Cleanup(func() {
 		s.srv.Close()
 		s.app.Close()
-		s.checkAllMail()
-		s.checkLogs()
 	})
 	return s
 }
