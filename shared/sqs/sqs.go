@@ -1,0 +1,143 @@
+// Package sqs is the booking.Queue on Amazon SQS: a nudge is one message whose body is the JSON
+// object {"key":"<booking key>"} (Amazon SQS API reference: SendMessage, ReceiveMessage,
+// DeleteMessage). The worker Lambda receives the messages through the SQS event source and reads
+// each body with Decode; a body Decode rejects is the one thing it reports as a batch item
+// failure, so SQS redrives it to the dead-letter queue (DESIGN.md, "Failures"; aws.md §2.1).
+package sqs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/roomkeeper/roomkeeper/shared/booking"
+)
+
+// Queue sends nudges to one SQS queue. It is safe for concurrent use.
+type Queue struct {
+	client *sqs.Client
+	url    string
+}
+
+var _ booking.Queue = (*Queue)(nil)
+
+// New returns a Queue on the queue at queueURL (ROOMKEEPER_QUEUE_URL).
+func New(client *sqs.Client, queueURL string) *Queue {
+	return &Queue{client: client, url: queueURL}
+}
+
+// message is the body of a nudge.
+type message struct {
+	Key string `json:"key"`
+}
+
+// Enqueue sends a message nudging the worker to reconcile the booking with key. A key Decode would
+// reject is refused with a booking.Invalid error rather than sent to fail in the worker.
+func (q *Queue) Enqueue(ctx context.Context, key string) error {
+	if !validKey(key) {
+		return fmt.Errorf("enqueue booking %q: %w", key, booking.Errorf(booking.Invalid, "key", "not a booking key"))
+	}
+	body, err := json.Marshal(message{Key: key})
+	if err != nil {
+		return fmt.Errorf("enqueue booking %s: %w", key, err)
+	}
+	s := string(body)
+	if _, err := q.client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &q.url, MessageBody: &s}); err != nil {
+		return fmt.Errorf("enqueue booking %s: %w", key, err)
+	}
+	return nil
+}
+
+// Decode returns the booking key of a message body. It accepts exactly one JSON object with one
+// member, "key" (matched case-sensitively, once), holding a string in the form booking.KeyOf
+// makes, and nothing after it but white space. Anything else is a booking.Invalid error, whose
+// text does not repeat the body.
+func Decode(body string) (string, error) {
+	dec := json.NewDecoder(strings.NewReader(body))
+	var tokens [4]json.Token
+	for i := range tokens {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", invalidBody("not a JSON object with one member, \"key\": %v", err)
+		}
+		tokens[i] = tok
+	}
+	key, isString := tokens[2].(string)
+	switch {
+	case tokens[0] != json.Delim('{') || tokens[1] != "key" || tokens[3] != json.Delim('}'):
+		return "", invalidBody(`not a JSON object with one member, "key"`)
+	case !isString:
+		return "", invalidBody("key is not a string")
+	case !validKey(key):
+		return "", invalidBody("key is not a booking key")
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return "", invalidBody("data after the JSON object")
+	}
+	return key, nil
+}
+
+func invalidBody(format string, args ...any) error {
+	return fmt.Errorf("decode queue message: %w", booking.Errorf(booking.Invalid, "body", format, args...))
+}
+
+// keyLen is the length of every key booking.KeyOf returns.
+var keyLen = len(booking.KeyOf("", ""))
+
+// validKey reports whether key has the shape of booking.KeyOf's keys: keyLen characters of the
+// lowercase base32 alphabet.
+func validKey(key string) bool {
+	if len(key) != keyLen {
+		return false
+	}
+	for i := 0; i < len(key); i++ {
+		if c := key[i]; (c < 'a' || c > 'z') && (c < '2' || c > '7') {
+			return false
+		}
+	}
+	return true
+}
+
+// Receive waits for one message, deletes it and returns its key, polling with ReceiveMessage
+// (long polls of at most 1 s) until a message arrives or ctx is done, when it returns an error
+// wrapping ctx's. It is for tests and tools; the worker Lambda gets its messages from the SQS
+// event source instead. A body Decode rejects is left on the queue (for redrive) and returned
+// as an error.
+func (q *Queue) Receive(ctx context.Context) (string, error) {
+	for {
+		if err := ctx.Err(); err != nil {
+			return "", fmt.Errorf("receive from queue: %w", err)
+		}
+		out, err := q.client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
+			QueueUrl:            &q.url,
+			MaxNumberOfMessages: 1,
+			WaitTimeSeconds:     1,
+		})
+		if err != nil {
+			if cerr := ctx.Err(); cerr != nil {
+				return "", fmt.Errorf("receive from queue: %w", cerr)
+			}
+			return "", fmt.Errorf("receive from queue: %w", err)
+		}
+		if len(out.Messages) == 0 {
+			continue
+		}
+		m := out.Messages[0]
+		if m.Body == nil {
+			return "", errors.New("receive from queue: a message without a body")
+		}
+		key, err := Decode(*m.Body)
+		if err != nil {
+			return "", fmt.Errorf("receive from queue: %w", err)
+		}
+		if _, err := q.client.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: &q.url, ReceiptHandle: m.ReceiptHandle}); err != nil {
+			return "", fmt.Errorf("receive from queue: delete message of booking %s: %w", key, err)
+		}
+		return key, nil
+	}
+}
