@@ -214,8 +214,13 @@ func (w *run) fail(ctx context.Context, act action, cause error) (bool, error) {
 		if act.kind == actCreate && booking.IsPermanent(cause) {
 			b.Creating = nil // the provider refused: no room was made
 		}
-		for i := range b.Invites {
-			b.Invites[i].Pending = nil // the send failed: nothing went out
+		var se *sendError
+		if errors.As(cause, &se) {
+			// This send failed, so nothing went out now; an earlier unrecorded send may still
+			// have, so the pending intent is put back as it was before this attempt.
+			if inv := b.InviteFor(act.person.Email); inv != nil {
+				inv.Pending = se.prior
+			}
 		}
 		if b.Failure == nil || !b.Failure.Permanent {
 			b.Failure = &booking.Failure{Message: msg, Permanent: permanent, At: w.now}
@@ -291,7 +296,7 @@ func (w *run) render(a action) (booking.Message, error) {
 // updated reports whether a recipient holds an earlier REQUEST of the booking.
 func updated(b *booking.Booking, email string) bool {
 	inv := b.InviteFor(email)
-	return inv != nil && inv.Method == booking.Request && inv.Error == "" && !inv.SentAt.IsZero()
+	return inv != nil && inv.Method == booking.Request && inv.Error == ""
 }
 
 // invitedGuests lists the guests an organizer's calendar shows: the current attendees for a

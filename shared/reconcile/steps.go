@@ -56,7 +56,7 @@ func (r *Reconciler) plan(b *booking.Booking, now time.Time) action {
 			return action{kind: actDeleteRetired}
 		}
 		for _, inv := range b.Invites {
-			if inv.Method == booking.Request && inv.Error == "" {
+			if mayHoldRequest(inv) {
 				return action{kind: actSend, person: inv.Person, organizer: inv.Organizer, method: booking.Cancel}
 			}
 		}
@@ -78,7 +78,7 @@ func (r *Reconciler) plan(b *booking.Booking, now time.Time) action {
 		}
 	}
 	for _, inv := range b.Invites {
-		if inv.Method == booking.Request && inv.Error == "" && !isParticipant(d, inv.Email) {
+		if mayHoldRequest(inv) && !isParticipant(d, inv.Email) {
 			return action{kind: actSend, person: inv.Person, organizer: inv.Organizer, method: booking.Cancel}
 		}
 	}
@@ -89,6 +89,13 @@ func (r *Reconciler) plan(b *booking.Booking, now time.Time) action {
 		return action{kind: actNone, due: cleanupAt}
 	}
 	return action{kind: actDeleteRoom, cleanup: true}
+}
+
+// mayHoldRequest reports whether a recipient may hold a live invitation: the last thing recorded
+// for them is a REQUEST, or a REQUEST was pending when a run stopped, so it may have gone out.
+func mayHoldRequest(inv booking.Invite) bool {
+	return (inv.Method == booking.Request && inv.Error == "") ||
+		(inv.Pending != nil && inv.Pending.Method == booking.Request)
 }
 
 // sendRequest returns a send action if p lacks the REQUEST for the current sequence.
@@ -284,16 +291,23 @@ func (w *run) deleteRetired(ctx context.Context) error {
 // service accepting the message and the record being saved is detected and counted.
 func (w *run) send(ctx context.Context, a action) error {
 	seq := w.b.Sequence
-	dup := false
+	var same *booking.Pending // a stopped run's unrecorded send of this very invite
 	if inv := w.b.InviteFor(a.person.Email); inv != nil && inv.Pending != nil &&
 		inv.Pending.Sequence == seq && inv.Pending.Method == a.method {
-		dup = true
+		p := *inv.Pending
+		same = &p
 		w.res.PossibleDuplicates++
 	}
 	if err := w.save(ctx, func(b *booking.Booking) {
 		inv := upsertInvite(b, a.person, a.organizer)
+		if p := inv.Pending; p != nil && p.Method == booking.Request &&
+			(p.Sequence != b.Sequence || p.Method != a.method) {
+			// A stopped run's unrecorded REQUEST is assumed delivered, so the recipient is
+			// sent a CANCEL if they leave; an unrecorded CANCEL is assumed lost.
+			inv.Sequence, inv.Method, inv.SentAt, inv.MessageID, inv.Error = p.Sequence, p.Method, p.At, "", ""
+		}
 		inv.Pending = &booking.Pending{Sequence: b.Sequence, Method: a.method, At: w.now}
-		if dup {
+		if same != nil {
 			b.PossibleDuplicates++
 		}
 	}); err != nil {
@@ -306,7 +320,7 @@ func (w *run) send(ctx context.Context, a action) error {
 	}
 	id, sendErr := w.r.Mailer.Send(ctx, msg)
 	if sendErr != nil && !booking.IsPermanent(sendErr) {
-		return fmt.Errorf("send %s for booking %s: %w", a.method, w.b.Key, sendErr)
+		return &sendError{err: fmt.Errorf("send %s for booking %s: %w", a.method, w.b.Key, sendErr), prior: same}
 	}
 	if sendErr != nil {
 		w.step(fmt.Sprintf("mail service refused %s", a.method))
@@ -322,6 +336,16 @@ func (w *run) send(ctx context.Context, a action) error {
 		}
 	})
 }
+
+// sendError is a send that failed: nothing went out now. prior is the same invite's send left
+// unrecorded by a stopped run, which may have gone out: fail restores it as the pending send.
+type sendError struct {
+	err   error
+	prior *booking.Pending
+}
+
+func (e *sendError) Error() string { return e.err.Error() }
+func (e *sendError) Unwrap() error { return e.err }
 
 func role(organizer bool) string {
 	if organizer {
