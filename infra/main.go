@@ -1,0 +1,123 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// main reads the deployment settings from the environment (the only place that does), then
+// synthesises the stack into CDK_OUTDIR (set by the cdk CLI; cdk.out otherwise).
+func main() {
+	defer jsii.Close()
+	if err := run(os.Getenv); err != nil {
+		fmt.Fprintln(os.Stderr, "infra:", err)
+		os.Exit(1)
+	}
+}
+
+func run(getenv func(string) string) error {
+	props, stackName, err := propsFromEnv(getenv)
+	if err != nil {
+		return err
+	}
+	if err := props.Validate(); err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+	context, err := readContext(filepath.Join("..", "cdk.json"))
+	if err != nil {
+		return err
+	}
+	app := newApp(context)
+	NewRoomkeeperStack(app, stackName, props)
+	app.Synth(nil)
+	return nil
+}
+
+// propsFromEnv builds the stack props from the environment; docs/deploy.md lists the variables.
+func propsFromEnv(getenv func(string) string) (*RoomkeeperStackProps, string, error) {
+	str := func(name, def string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		return def
+	}
+	var errs []string
+	dur := func(name string) time.Duration {
+		v := strings.TrimSpace(getenv(name))
+		if v == "" {
+			return 0 // the stack's default
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			errs = append(errs, fmt.Sprintf("%s: want a positive Go duration such as 15m or 2h, got %q", name, v))
+		}
+		return d
+	}
+	num := func(name string) float64 {
+		v := strings.TrimSpace(getenv(name))
+		if v == "" {
+			return 0 // the stack's default
+		}
+		n, err := strconv.ParseFloat(v, 64)
+		if err != nil || n <= 0 {
+			errs = append(errs, fmt.Sprintf("%s: want a positive number, got %q", name, v))
+		}
+		return n
+	}
+
+	assetDir, err := filepath.Abs(str("ROOMKEEPER_ASSET_DIR", filepath.Join("..", "dist")))
+	if err != nil {
+		return nil, "", fmt.Errorf("ROOMKEEPER_ASSET_DIR: %w", err)
+	}
+	mailFrom := str("ROOMKEEPER_MAIL_FROM", "roomkeeper <invites@example.com>")
+	identity := getenv("ROOMKEEPER_SES_IDENTITY")
+	if strings.TrimSpace(identity) == "" {
+		identity = addressDomain(mailFrom)
+	}
+	props := &RoomkeeperStackProps{
+		StackProps: awscdk.StackProps{
+			Description: jsii.String("roomkeeper: calendar bookings to video meetings"),
+		},
+		AssetDir:            assetDir,
+		MailFrom:            mailFrom,
+		SESIdentity:         strings.TrimSpace(identity),
+		SESConfigurationSet: str("ROOMKEEPER_SES_CONFIGURATION_SET", ""),
+		Provider:            str("ROOMKEEPER_PROVIDER", ""),
+		WherebyAPIURL:       strings.TrimRight(str("WHEREBY_API_URL", ""), "/"),
+		CleanupGrace:        dur("ROOMKEEPER_CLEANUP_GRACE"),
+		MaxOverrun:          dur("ROOMKEEPER_MAX_OVERRUN"),
+		RoomSlack:           dur("ROOMKEEPER_ROOM_SLACK"),
+		WebhookTolerance:    dur("ROOMKEEPER_WEBHOOK_TOLERANCE"),
+		Retention:           dur("ROOMKEEPER_RETENTION"),
+		APIRateLimit:        num("ROOMKEEPER_API_RATE_LIMIT"),
+		APIBurstLimit:       num("ROOMKEEPER_API_BURST_LIMIT"),
+		AlarmEmail:          str("ROOMKEEPER_ALARM_EMAIL", ""),
+	}
+	// The cdk CLI sets these from the credentials and profile in use; without them (plain
+	// `go run .`) the stack is environment-agnostic.
+	if account, region := getenv("CDK_DEFAULT_ACCOUNT"), getenv("CDK_DEFAULT_REGION"); account != "" && region != "" {
+		props.Env = &awscdk.Environment{Account: jsii.String(account), Region: jsii.String(region)}
+	}
+	if len(errs) > 0 {
+		return nil, "", fmt.Errorf("configuration: %s", strings.Join(errs, "; "))
+	}
+	return props, str("ROOMKEEPER_STACK_NAME", "roomkeeper"), nil
+}
+
+// addressDomain returns the domain of the address in a From value such as
+// "roomkeeper <invites@example.com>", or "" when there is none.
+func addressDomain(from string) string {
+	addr := from
+	if i := strings.LastIndex(addr, "<"); i >= 0 {
+		addr = strings.TrimSuffix(strings.TrimSpace(addr[i+1:]), ">")
+	}
+	_, domain, _ := strings.Cut(addr, "@")
+	return strings.ToLower(strings.TrimSpace(domain))
+}

@@ -1,0 +1,819 @@
+package main
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The stack is synthesised once for the whole package (in TestMain); every test reads the
+// same template and messages.
+var synth struct {
+	props    *RoomkeeperStackProps
+	template assertions.Template
+	json     map[string]any // the same template as plain Go values
+	messages []*cxapi.SynthesisMessage
+	outdir   string
+}
+
+const testStackName = "roomkeeper-test"
+
+func TestMain(m *testing.M) {
+	// Node 20 works but is past jsii's support window; keep its banner out of test output.
+	os.Setenv("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+	os.Setenv("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+	code, err := synthAndRun(m)
+	jsii.Close()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "infra tests:", err)
+		code = 1
+	}
+	os.Exit(code)
+}
+
+func synthAndRun(m *testing.M) (int, error) {
+	assets, err := os.MkdirTemp("", "roomkeeper-assets-")
+	if err != nil {
+		return 0, err
+	}
+	defer os.RemoveAll(assets)
+	if err := writeBootstraps(assets); err != nil {
+		return 0, err
+	}
+	context, err := readContext(filepath.Join("..", "cdk.json"))
+	if err != nil {
+		return 0, err
+	}
+	synth.props = &RoomkeeperStackProps{
+		AssetDir:            assets,
+		MailFrom:            "roomkeeper <invites@mail.example.com>",
+		SESIdentity:         "example.com",
+		SESConfigurationSet: "roomkeeper-events",
+		AlarmEmail:          "ops@example.com",
+	}
+	app := newApp(context)
+	stack := NewRoomkeeperStack(app, testStackName, synth.props)
+	synth.template = assertions.Template_FromStack(stack, nil)
+	// Template_FromStack synthesised the app; Synth returns that same assembly.
+	assembly := app.Synth(nil)
+	synth.outdir = *assembly.Directory()
+	defer os.RemoveAll(synth.outdir)
+	synth.messages = *assembly.GetStackArtifact(stack.ArtifactId()).Messages()
+	raw, err := json.Marshal(synth.template.ToJSON())
+	if err != nil {
+		return 0, err
+	}
+	if err := json.Unmarshal(raw, &synth.json); err != nil {
+		return 0, err
+	}
+	return m.Run(), nil
+}
+
+func writeBootstraps(dir string) error {
+	for _, fn := range functionNames {
+		if err := os.MkdirAll(filepath.Join(dir, fn), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, fn, "bootstrap"), []byte("placeholder "+fn), 0o755); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// --- template helpers -----------------------------------------------------------------------
+
+// has runs a CDK assertion, turning its panic into a test failure.
+func has(t *testing.T, assertion func()) {
+	t.Helper()
+	defer func() {
+		if r := recover(); r != nil {
+			t.Errorf("%v", r)
+		}
+	}()
+	assertion()
+}
+
+type resource = map[string]any
+
+// resources returns the template's resources of a type by logical id.
+func resources(typ string) map[string]resource {
+	out := map[string]resource{}
+	for id, r := range synth.json["Resources"].(map[string]any) {
+		if r := r.(map[string]any); r["Type"] == typ {
+			out[id] = r
+		}
+	}
+	return out
+}
+
+func props(r resource) map[string]any {
+	p, _ := r["Properties"].(map[string]any)
+	return p
+}
+
+// only returns the single resource of a type that satisfies keep, failing otherwise.
+func only(t *testing.T, typ string, keep func(id string, r resource) bool) (string, resource) {
+	t.Helper()
+	var ids []string
+	for id, r := range resources(typ) {
+		if keep(id, r) {
+			ids = append(ids, id)
+		}
+	}
+	require.Len(t, ids, 1, "want exactly one matching %s, got %v", typ, ids)
+	return ids[0], resources(typ)[ids[0]]
+}
+
+// function returns the logical id and resource of a roomkeeper function, found by the
+// description that names it.
+func function(t *testing.T, name string) (string, resource) {
+	t.Helper()
+	return only(t, "AWS::Lambda::Function", func(_ string, r resource) bool {
+		d, _ := props(r)["Description"].(string)
+		return strings.HasPrefix(d, "roomkeeper "+name+":")
+	})
+}
+
+// workQueues returns the logical ids of the work queue (the one with a redrive policy) and
+// of its dead-letter queue.
+func workQueues(t *testing.T) (queue, dlq string) {
+	t.Helper()
+	queue, q := only(t, "AWS::SQS::Queue", func(_ string, r resource) bool { return props(r)["RedrivePolicy"] != nil })
+	dlq = getAttID(props(q)["RedrivePolicy"].(map[string]any)["deadLetterTargetArn"], "Arn")
+	require.NotEmpty(t, dlq, "RedrivePolicy.deadLetterTargetArn is not a GetAtt")
+	return queue, dlq
+}
+
+func scheduleDLQ(t *testing.T) string {
+	t.Helper()
+	_, s := only(t, "AWS::Scheduler::Schedule", func(string, resource) bool { return true })
+	id := getAttID(props(s)["Target"].(map[string]any)["DeadLetterConfig"].(map[string]any)["Arn"], "Arn")
+	require.NotEmpty(t, id)
+	return id
+}
+
+func secretID(t *testing.T, name string) string {
+	t.Helper()
+	id, _ := only(t, "AWS::SecretsManager::Secret", func(_ string, r resource) bool {
+		return props(r)["Name"] == testStackName+"/"+name
+	})
+	return id
+}
+
+func tableID(t *testing.T) string {
+	t.Helper()
+	id, _ := only(t, "AWS::DynamoDB::Table", func(string, resource) bool { return true })
+	return id
+}
+
+func getAtt(id, attr string) map[string]any { return map[string]any{"Fn::GetAtt": []any{id, attr}} }
+func ref(id string) map[string]any          { return map[string]any{"Ref": id} }
+
+// getAttID returns X of {"Fn::GetAtt": [X, attr]}, or "".
+func getAttID(v any, attr string) string {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return ""
+	}
+	a, ok := m["Fn::GetAtt"].([]any)
+	if !ok || len(a) != 2 || a[1] != attr {
+		return ""
+	}
+	id, _ := a[0].(string)
+	return id
+}
+
+func refID(v any) string {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return ""
+	}
+	id, _ := m["Ref"].(string)
+	return id
+}
+
+// canon is the JSON text of a template value, to compare values such as resources.
+func canon(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+func list(v any) []any {
+	if a, ok := v.([]any); ok {
+		return a
+	}
+	if v == nil {
+		return nil
+	}
+	return []any{v}
+}
+
+// statement is one IAM policy statement, from an AWS::IAM::Policy or a role's inline policy.
+type statement struct {
+	source    string // where it came from, for messages
+	effect    string
+	actions   []string
+	resources []any
+	raw       map[string]any
+}
+
+// statements returns every identity-policy statement in the template: every AWS::IAM::Policy
+// and every inline policy of an AWS::IAM::Role.
+func statements(t *testing.T) []statement {
+	t.Helper()
+	var out []statement
+	add := func(source string, doc any) {
+		for _, s := range list(doc.(map[string]any)["Statement"]) {
+			s := s.(map[string]any)
+			st := statement{source: source, raw: s, resources: list(s["Resource"])}
+			st.effect, _ = s["Effect"].(string)
+			for _, a := range list(s["Action"]) {
+				st.actions = append(st.actions, a.(string))
+			}
+			out = append(out, st)
+		}
+	}
+	for id, r := range resources("AWS::IAM::Policy") {
+		add(id, props(r)["PolicyDocument"])
+	}
+	for id, r := range resources("AWS::IAM::Role") {
+		for _, p := range list(props(r)["Policies"]) {
+			add(id+" inline", p.(map[string]any)["PolicyDocument"])
+		}
+	}
+	return out
+}
+
+// grantsOf returns, for the role with the logical id, each allowed action mapped to the
+// canonical JSON of every resource it is allowed on.
+func grantsOf(t *testing.T, roleID string) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	for id, r := range resources("AWS::IAM::Policy") {
+		attached := false
+		for _, role := range list(props(r)["Roles"]) {
+			attached = attached || refID(role) == roleID
+		}
+		if !attached {
+			continue
+		}
+		for _, s := range list(props(r)["PolicyDocument"].(map[string]any)["Statement"]) {
+			s := s.(map[string]any)
+			require.Equal(t, "Allow", s["Effect"], "policy %s", id)
+			for _, a := range list(s["Action"]) {
+				for _, res := range list(s["Resource"]) {
+					out[a.(string)] = append(out[a.(string)], canon(res))
+				}
+			}
+		}
+	}
+	for a := range out {
+		sort.Strings(out[a])
+	}
+	return out
+}
+
+func functionRole(t *testing.T, name string) string {
+	t.Helper()
+	_, fn := function(t, name)
+	id := getAttID(props(fn)["Role"], "Arn")
+	require.NotEmpty(t, id, "%s: Role is not a GetAtt of a role in the stack", name)
+	return id
+}
+
+func secretEnvNames(env map[string]any) []string {
+	var names []string
+	for k := range env {
+		if strings.HasSuffix(k, "_SECRET_ARN") {
+			names = append(names, k)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// --- tests ----------------------------------------------------------------------------------
+
+func TestFunctions(t *testing.T) {
+	has(t, func() { synth.template.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(3)) })
+	queue, _ := workQueues(t)
+	tests := []struct {
+		name    string
+		timeout float64
+		secrets []string // the <NAME>_SECRET_ARN variables, exactly
+	}{
+		{"bookings", 10, []string{"ROOMKEEPER_GENERIC_SECRET_SECRET_ARN"}},
+		{"worker", 60, []string{"WHEREBY_API_KEY_SECRET_ARN"}},
+		{"sweeper", 60, []string{"WHEREBY_API_KEY_SECRET_ARN"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			has(t, func() {
+				synth.template.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{
+					"Description":   assertions.Match_StringLikeRegexp(jsii.String("^roomkeeper " + tt.name + ":")),
+					"Runtime":       "provided.al2023",
+					"Architectures": []any{"arm64"},
+					"Handler":       "bootstrap",
+					"MemorySize":    128,
+					"Timeout":       tt.timeout,
+					"LoggingConfig": map[string]any{"LogFormat": "JSON", "LogGroup": assertions.Match_AnyValue()},
+					"TracingConfig": map[string]any{"Mode": "Active"},
+				})
+			})
+
+			_, fn := function(t, tt.name)
+			env := props(fn)["Environment"].(map[string]any)["Variables"].(map[string]any)
+			assert.Equal(t, tt.secrets, secretEnvNames(env), "secret ARN variables")
+			for _, name := range tt.secrets {
+				secret := secretID(t, strings.TrimSuffix(name, "_SECRET_ARN"))
+				assert.Equal(t, ref(secret), env[name], "%s must name its own secret", name)
+			}
+			assert.Equal(t, ref(tableID(t)), env["ROOMKEEPER_TABLE"])
+			assert.Equal(t, ref(queue), env["ROOMKEEPER_QUEUE_URL"])
+			for k, want := range map[string]string{
+				"ROOMKEEPER_MAIL_FROM":             "roomkeeper <invites@mail.example.com>",
+				"ROOMKEEPER_SES_CONFIGURATION_SET": "roomkeeper-events",
+				"ROOMKEEPER_PROVIDER":              "whereby",
+				"WHEREBY_API_URL":                  "https://api.whereby.dev/v1",
+				"ROOMKEEPER_CLEANUP_GRACE":         "15m",
+				"ROOMKEEPER_MAX_OVERRUN":           "2h",
+				"ROOMKEEPER_ROOM_SLACK":            "168h",
+				"ROOMKEEPER_WEBHOOK_TOLERANCE":     "5m",
+				"ROOMKEEPER_RETENTION":             "720h",
+			} {
+				assert.Equal(t, want, env[k], k)
+			}
+
+			logs := refID(props(fn)["LoggingConfig"].(map[string]any)["LogGroup"])
+			require.Contains(t, resources("AWS::Logs::LogGroup"), logs, "LoggingConfig.LogGroup is not a log group in the stack")
+			assert.EqualValues(t, 30, props(resources("AWS::Logs::LogGroup")[logs])["RetentionInDays"], "log retention (days)")
+		})
+	}
+}
+
+func TestWorkQueue(t *testing.T) {
+	queue, dlq := workQueues(t)
+	_, worker := function(t, "worker")
+	q := props(resources("AWS::SQS::Queue")[queue])
+
+	assert.EqualValues(t, 5, q["RedrivePolicy"].(map[string]any)["maxReceiveCount"])
+	visibility, ok := q["VisibilityTimeout"].(float64)
+	require.True(t, ok, "VisibilityTimeout must be set, got %v", q["VisibilityTimeout"])
+	assert.GreaterOrEqual(t, visibility, 6*props(worker)["Timeout"].(float64), "visibility timeout vs 6x the worker timeout")
+
+	for id, r := range resources("AWS::SQS::Queue") {
+		assert.Equal(t, true, props(r)["SqsManagedSseEnabled"], "queue %s: SSE", id)
+		has(t, func() {
+			synth.template.HasResourceProperties(jsii.String("AWS::SQS::QueuePolicy"), map[string]any{
+				"Queues": []any{ref(id)},
+				"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{
+					assertions.Match_ObjectLike(&map[string]any{
+						"Effect":    "Deny",
+						"Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}},
+					}),
+				})},
+			})
+		})
+	}
+	assert.NotEqual(t, dlq, scheduleDLQ(t), "the schedule has its own dead-letter queue")
+}
+
+func TestDeadLetterAlarms(t *testing.T) {
+	_, workDLQ := workQueues(t)
+	topic, _ := only(t, "AWS::SNS::Topic", func(string, resource) bool { return true })
+	has(t, func() {
+		synth.template.HasResourceProperties(jsii.String("AWS::SNS::Subscription"), map[string]any{
+			"Protocol": "email", "Endpoint": "ops@example.com", "TopicArn": ref(topic),
+		})
+	})
+	for name, dlq := range map[string]string{"work queue": workDLQ, "schedule": scheduleDLQ(t)} {
+		t.Run(name, func(t *testing.T) {
+			has(t, func() {
+				synth.template.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
+					"Namespace":          "AWS/SQS",
+					"MetricName":         "ApproximateNumberOfMessagesVisible",
+					"Dimensions":         []any{map[string]any{"Name": "QueueName", "Value": getAtt(dlq, "QueueName")}},
+					"ComparisonOperator": "GreaterThanThreshold",
+					"Threshold":          0,
+					"AlarmActions":       []any{ref(topic)},
+				})
+			})
+		})
+	}
+}
+
+func TestWorkerEventSource(t *testing.T) {
+	queue, _ := workQueues(t)
+	worker, _ := function(t, "worker")
+	has(t, func() { synth.template.ResourceCountIs(jsii.String("AWS::Lambda::EventSourceMapping"), jsii.Number(1)) })
+	has(t, func() {
+		synth.template.HasResourceProperties(jsii.String("AWS::Lambda::EventSourceMapping"), map[string]any{
+			"EventSourceArn":        getAtt(queue, "Arn"),
+			"FunctionName":          ref(worker),
+			"BatchSize":             10,
+			"FunctionResponseTypes": []any{"ReportBatchItemFailures"},
+			"ScalingConfig":         map[string]any{"MaximumConcurrency": 2},
+		})
+	})
+}
+
+func TestSweepSchedule(t *testing.T) {
+	sweeper, _ := function(t, "sweeper")
+	dlq := scheduleDLQ(t)
+	has(t, func() { synth.template.ResourceCountIs(jsii.String("AWS::Scheduler::Schedule"), jsii.Number(1)) })
+	has(t, func() {
+		synth.template.HasResourceProperties(jsii.String("AWS::Scheduler::Schedule"), map[string]any{
+			"ScheduleExpression": "rate(1 minute)",
+			"FlexibleTimeWindow": map[string]any{"Mode": "OFF"},
+			"Target": assertions.Match_ObjectLike(&map[string]any{
+				"Arn":              getAtt(sweeper, "Arn"),
+				"Input":            `{"scheduledTime":"<aws.scheduler.scheduled-time>"}`,
+				"RetryPolicy":      map[string]any{"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 60},
+				"DeadLetterConfig": map[string]any{"Arn": getAtt(dlq, "Arn")},
+			}),
+		})
+	})
+
+	_, schedule := only(t, "AWS::Scheduler::Schedule", func(string, resource) bool { return true })
+	role := getAttID(props(schedule)["Target"].(map[string]any)["RoleArn"], "Arn")
+	require.NotEmpty(t, role, "Target.RoleArn is not a role in the stack")
+	assert.Contains(t, list(schedule["DependsOn"]), role, "the schedule waits for its role")
+	trust := props(resources("AWS::IAM::Role")[role])["AssumeRolePolicyDocument"].(map[string]any)
+	assert.Equal(t, "scheduler.amazonaws.com", trust["Statement"].([]any)[0].(map[string]any)["Principal"].(map[string]any)["Service"])
+
+	grants := grantsOf(t, role)
+	sweeperArn := getAtt(sweeper, "Arn")
+	assert.Equal(t, []string{
+		canon(sweeperArn),
+		canon(map[string]any{"Fn::Join": []any{"", []any{sweeperArn, ":$LATEST"}}}),
+	}, grants["lambda:InvokeFunction"], "the schedule may invoke the sweeper only")
+	assert.Equal(t, []string{canon(getAtt(dlq, "Arn"))}, grants["sqs:SendMessage"], "dead-letters go to its own queue")
+	for action := range grants {
+		assert.True(t, action == "lambda:InvokeFunction" || strings.HasPrefix(action, "sqs:"), "unexpected schedule permission %s", action)
+	}
+
+	// Lambda retries a failed sweep, but not once the next ones have long replaced it.
+	has(t, func() {
+		synth.template.HasResourceProperties(jsii.String("AWS::Lambda::EventInvokeConfig"), map[string]any{
+			"FunctionName": ref(sweeper), "MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 300,
+		})
+	})
+}
+
+func TestTable(t *testing.T) {
+	has(t, func() { synth.template.ResourceCountIs(jsii.String("AWS::DynamoDB::Table"), jsii.Number(1)) })
+	has(t, func() {
+		synth.template.HasResource(jsii.String("AWS::DynamoDB::Table"), map[string]any{
+			"DeletionPolicy":      "Retain",
+			"UpdateReplacePolicy": "Retain",
+			"Properties": map[string]any{
+				"BillingMode": "PAY_PER_REQUEST",
+				"KeySchema":   []any{map[string]any{"AttributeName": "pk", "KeyType": "HASH"}},
+				"AttributeDefinitions": assertions.Match_ArrayWith(&[]any{
+					map[string]any{"AttributeName": "pk", "AttributeType": "S"},
+					map[string]any{"AttributeName": "dueShard", "AttributeType": "S"},
+					map[string]any{"AttributeName": "dueAt", "AttributeType": "S"},
+				}),
+				"GlobalSecondaryIndexes": []any{map[string]any{
+					"IndexName": "due",
+					"KeySchema": []any{
+						map[string]any{"AttributeName": "dueShard", "KeyType": "HASH"},
+						map[string]any{"AttributeName": "dueAt", "KeyType": "RANGE"},
+					},
+					"Projection": map[string]any{"ProjectionType": "KEYS_ONLY"},
+				}},
+				"TimeToLiveSpecification":          map[string]any{"AttributeName": "expiresAt", "Enabled": true},
+				"PointInTimeRecoverySpecification": map[string]any{"PointInTimeRecoveryEnabled": true},
+			},
+		})
+	})
+}
+
+func TestAPI(t *testing.T) {
+	bookings, _ := function(t, "bookings")
+	has(t, func() { synth.template.ResourceCountIs(jsii.String("AWS::ApiGatewayV2::Route"), jsii.Number(1)) })
+	route, r := only(t, "AWS::ApiGatewayV2::Route", func(string, resource) bool { return true })
+	assert.Equal(t, "POST /v1/bookings/{source}", props(r)["RouteKey"], "route %s", route)
+
+	integration := ""
+	for _, part := range props(r)["Target"].(map[string]any)["Fn::Join"].([]any)[1].([]any) {
+		if id := refID(part); id != "" {
+			integration = id
+		}
+	}
+	require.Contains(t, resources("AWS::ApiGatewayV2::Integration"), integration, "route target")
+	assert.Equal(t, map[string]any{
+		"ApiId":                props(resources("AWS::ApiGatewayV2::Integration")[integration])["ApiId"],
+		"IntegrationType":      "AWS_PROXY",
+		"IntegrationUri":       getAtt(bookings, "Arn"),
+		"PayloadFormatVersion": "2.0",
+	}, props(resources("AWS::ApiGatewayV2::Integration")[integration]))
+	has(t, func() {
+		synth.template.HasResourceProperties(jsii.String("AWS::Lambda::Permission"), map[string]any{
+			"Action": "lambda:InvokeFunction", "FunctionName": getAtt(bookings, "Arn"), "Principal": "apigateway.amazonaws.com",
+		})
+	})
+
+	_, stage := only(t, "AWS::ApiGatewayV2::Stage", func(string, resource) bool { return true })
+	s := props(stage)
+	assert.Equal(t, "$default", s["StageName"])
+	assert.Equal(t, true, s["AutoDeploy"])
+	assert.Equal(t, map[string]any{"ThrottlingRateLimit": float64(DefaultAPIRateLimit), "ThrottlingBurstLimit": float64(DefaultAPIBurstLimit)},
+		s["DefaultRouteSettings"], "stage throttle")
+	logs := s["AccessLogSettings"].(map[string]any)
+	logGroup := getAttID(logs["DestinationArn"], "Arn")
+	require.Contains(t, resources("AWS::Logs::LogGroup"), logGroup, "access logs go to a log group in the stack")
+	assert.EqualValues(t, 30, props(resources("AWS::Logs::LogGroup")[logGroup])["RetentionInDays"])
+	var format map[string]string
+	require.NoError(t, json.Unmarshal([]byte(logs["Format"].(string)), &format), "access log format is one JSON object")
+	assert.Equal(t, "$context.requestId", format["requestId"])
+	for k, v := range format {
+		assert.NotContains(t, v, "header", "access logs must not carry headers (%s)", k)
+		assert.NotContains(t, v, "body", "access logs must not carry bodies (%s)", k)
+	}
+}
+
+func TestSecrets(t *testing.T) {
+	has(t, func() { synth.template.ResourceCountIs(jsii.String("AWS::SecretsManager::Secret"), jsii.Number(2)) })
+	for _, name := range []string{"ROOMKEEPER_GENERIC_SECRET", "WHEREBY_API_KEY"} {
+		t.Run(name, func(t *testing.T) {
+			p := props(resources("AWS::SecretsManager::Secret")[secretID(t, name)])
+			assert.NotContains(t, p, "SecretString", "the operator sets the value, never the template")
+			assert.NotContains(t, p, "GenerateSecretString", "no generated value")
+		})
+	}
+}
+
+// TestGrants checks that each function's role allows exactly the actions it uses, on exactly
+// its own resources.
+func TestGrants(t *testing.T) {
+	table := tableID(t)
+	queue, _ := workQueues(t)
+	tableArn := canon(getAtt(table, "Arn"))
+	dueIndex := canon(map[string]any{"Fn::Join": []any{"", []any{getAtt(table, "Arn"), "/index/due"}}})
+	queueArn := canon(getAtt(queue, "Arn"))
+	sesArn := func(resource string) string {
+		return canon(map[string]any{"Fn::Join": []any{"", []any{
+			"arn:", ref("AWS::Partition"), ":ses:", ref("AWS::Region"), ":", ref("AWS::AccountId"), ":" + resource,
+		}}})
+	}
+	send := []string{"sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"}
+	consume := []string{"sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ReceiveMessage"}
+	base := []string{"logs:CreateLogStream", "logs:PutLogEvents", "secretsmanager:DescribeSecret",
+		"secretsmanager:GetSecretValue", "xray:PutTelemetryRecords", "xray:PutTraceSegments"}
+
+	tests := []struct {
+		name    string
+		actions []string            // every action the role allows
+		on      map[string][]string // resources of some of them, exactly
+		secret  string
+	}{
+		{
+			name:    "bookings",
+			actions: slices.Concat(base, []string{"dynamodb:GetItem", "dynamodb:PutItem"}, send),
+			on: map[string][]string{
+				"dynamodb:GetItem": {tableArn}, "dynamodb:PutItem": {tableArn}, "sqs:SendMessage": {queueArn},
+			},
+			secret: "ROOMKEEPER_GENERIC_SECRET",
+		},
+		{
+			name:    "worker",
+			actions: slices.Concat(base, []string{"dynamodb:GetItem", "dynamodb:PutItem", "ses:SendEmail", "ses:SendRawEmail"}, consume),
+			on: map[string][]string{
+				"dynamodb:GetItem": {tableArn}, "dynamodb:PutItem": {tableArn}, "sqs:ReceiveMessage": {queueArn},
+				"ses:SendEmail":    {sesArn("configuration-set/roomkeeper-events"), sesArn("identity/example.com")},
+				"ses:SendRawEmail": {sesArn("configuration-set/roomkeeper-events"), sesArn("identity/example.com")},
+			},
+			secret: "WHEREBY_API_KEY",
+		},
+		{
+			name:    "sweeper",
+			actions: slices.Concat(base, []string{"dynamodb:GetItem", "dynamodb:Query"}, send),
+			on: map[string][]string{
+				"dynamodb:GetItem": {tableArn}, "dynamodb:Query": {dueIndex}, "sqs:SendMessage": {queueArn},
+			},
+			secret: "WHEREBY_API_KEY",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			role := functionRole(t, tt.name)
+			grants := grantsOf(t, role)
+			got := make([]string, 0, len(grants))
+			for a := range grants {
+				got = append(got, a)
+			}
+			sort.Strings(got)
+			want := slices.Clone(tt.actions)
+			sort.Strings(want)
+			assert.Equal(t, want, slices.Compact(want), "test lists an action twice")
+			assert.Equal(t, want, got, "actions allowed to the %s role", tt.name)
+			for action, resources := range tt.on {
+				assert.Equal(t, resources, grants[action], "resources of %s", action)
+			}
+			secret := canon(ref(secretID(t, tt.secret)))
+			assert.Equal(t, []string{secret}, grants["secretsmanager:GetSecretValue"], "reads only its own secret")
+			assert.Empty(t, props(resources("AWS::IAM::Role")[role])["ManagedPolicyArns"], "no AWS managed policies")
+		})
+	}
+}
+
+// TestNoWildcards walks every identity policy in the template: no action may hold a "*", and
+// the only "*" resource is X-Ray's (which has no resource-level permissions), suppressed
+// for cdk-nag with a reason.
+func TestNoWildcards(t *testing.T) {
+	all := statements(t)
+	require.NotEmpty(t, all)
+	xray := []string{"xray:PutTelemetryRecords", "xray:PutTraceSegments"}
+	for _, s := range all {
+		assert.Equal(t, "Allow", s.effect, "%s: %v", s.source, s.raw)
+		assert.NotContains(t, s.raw, "NotAction", s.source)
+		assert.NotContains(t, s.raw, "NotResource", s.source)
+		for _, a := range s.actions {
+			assert.NotContains(t, a, "*", "%s: wildcard action", s.source)
+		}
+		for _, r := range s.resources {
+			if r == "*" {
+				actions := slices.Sorted(slices.Values(s.actions))
+				assert.Equal(t, xray, actions, "%s: only X-Ray may have Resource \"*\"", s.source)
+				continue
+			}
+			assert.NotContains(t, canon(r), "*", "%s: wildcard in resource %s", s.source, canon(r))
+		}
+	}
+	for id, r := range resources("AWS::IAM::Policy") {
+		for _, s := range list(props(r)["PolicyDocument"].(map[string]any)["Statement"]) {
+			if !slices.Contains(list(s.(map[string]any)["Resource"]), any("*")) {
+				continue
+			}
+			meta, _ := r["Metadata"].(map[string]any)
+			assert.Contains(t, canon(meta), `"applies_to":["Resource::*"]`, "%s: the X-Ray wildcard needs a cdk-nag suppression", id)
+		}
+	}
+}
+
+func TestOutputs(t *testing.T) {
+	api, _ := only(t, "AWS::ApiGatewayV2::Api", func(string, resource) bool { return true })
+	outputs := map[string]any{
+		"ApiUrl":                 getAtt(api, "ApiEndpoint"),
+		"GenericWebhookUrl":      map[string]any{"Fn::Join": []any{"", []any{getAtt(api, "ApiEndpoint"), "/v1/bookings/generic"}}},
+		"GenericSecretArn":       ref(secretID(t, "ROOMKEEPER_GENERIC_SECRET")),
+		"WherebyApiKeySecretArn": ref(secretID(t, "WHEREBY_API_KEY")),
+	}
+	for name, value := range outputs {
+		t.Run(name, func(t *testing.T) {
+			has(t, func() { synth.template.HasOutput(jsii.String(name), map[string]any{"Value": value}) })
+		})
+	}
+}
+
+// TestNag checks cdk-nag's AwsSolutions pack (attached by newApp) found nothing unsuppressed,
+// and that it did run: its report lists both checked and suppressed rules.
+func TestNag(t *testing.T) {
+	for _, m := range synth.messages {
+		data := fmt.Sprint(m.Entry.Data)
+		if m.Level == cxapi.SynthesisMessageLevel_ERROR {
+			t.Errorf("%s: %s", *m.Id, data)
+		}
+	}
+
+	f, err := os.Open(filepath.Join(synth.outdir, "AwsSolutions-"+testStackName+"-NagReport.csv"))
+	require.NoError(t, err, "cdk-nag report")
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	require.NoError(t, err)
+	status := map[string][]string{} // compliance → "rule resource"
+	for _, row := range rows[1:] {
+		status[row[2]] = append(status[row[2]], row[0]+" "+row[1])
+	}
+	assert.Empty(t, status["Non-Compliant"])
+	assert.NotEmpty(t, status["Compliant"])
+	for _, rule := range []string{"AwsSolutions-APIG4", "AwsSolutions-SMG4", "AwsSolutions-IAM5"} {
+		assert.True(t, slices.ContainsFunc(status["Suppressed"], func(s string) bool { return strings.HasPrefix(s, rule+" ") }),
+			"%s suppressed with a reason, got %v", rule, status["Suppressed"])
+	}
+}
+
+func TestValidate(t *testing.T) {
+	assets := t.TempDir()
+	require.NoError(t, writeBootstraps(assets))
+	valid := func() RoomkeeperStackProps {
+		return RoomkeeperStackProps{AssetDir: assets, MailFrom: "roomkeeper <invites@example.com>", SESIdentity: "example.com"}
+	}
+	tests := []struct {
+		name   string
+		change func(p *RoomkeeperStackProps)
+		want   string // "" for valid
+	}{
+		{"defaults", func(*RoomkeeperStackProps) {}, ""},
+		{"address identity", func(p *RoomkeeperStackProps) { p.SESIdentity = "invites@example.com" }, ""},
+		{"parent domain identity", func(p *RoomkeeperStackProps) { p.MailFrom = "invites@mail.example.com" }, ""},
+		{"no asset dir", func(p *RoomkeeperStackProps) { p.AssetDir = "" }, "asset directory"},
+		{"missing bootstrap", func(p *RoomkeeperStackProps) { p.AssetDir = t.TempDir() }, "bookings/bootstrap missing"},
+		{"bad mail from", func(p *RoomkeeperStackProps) { p.MailFrom = "not an address" }, "ROOMKEEPER_MAIL_FROM"},
+		{"no identity", func(p *RoomkeeperStackProps) { p.SESIdentity = "" }, "SES identity"},
+		{"identity elsewhere", func(p *RoomkeeperStackProps) { p.SESIdentity = "example.org" }, "does not cover"},
+		{"other address", func(p *RoomkeeperStackProps) { p.SESIdentity = "noreply@example.com" }, "does not cover"},
+		{"suffix is not a subdomain", func(p *RoomkeeperStackProps) { p.SESIdentity = "ample.com" }, "does not cover"},
+		{"provider", func(p *RoomkeeperStackProps) { p.Provider = "zoom" }, "ROOMKEEPER_PROVIDER"},
+		{"plain http api", func(p *RoomkeeperStackProps) { p.WherebyAPIURL = "http://api.whereby.dev/v1" }, "WHEREBY_API_URL"},
+		{"negative duration", func(p *RoomkeeperStackProps) { p.Retention = -time.Hour }, "ROOMKEEPER_RETENTION"},
+		{"slack below overrun", func(p *RoomkeeperStackProps) { p.RoomSlack = time.Hour }, "ROOMKEEPER_ROOM_SLACK"},
+		{"overrun below grace", func(p *RoomkeeperStackProps) { p.MaxOverrun = 10 * time.Minute }, "ROOMKEEPER_MAX_OVERRUN"},
+		{"alarm e-mail", func(p *RoomkeeperStackProps) { p.AlarmEmail = "ops" }, "alarm e-mail"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := valid()
+			tt.change(&p)
+			err := p.Validate()
+			if tt.want == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+}
+
+func TestPropsFromEnv(t *testing.T) {
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+	t.Run("defaults", func(t *testing.T) {
+		p, stack, err := propsFromEnv(env(nil))
+		require.NoError(t, err)
+		assert.Equal(t, "roomkeeper", stack)
+		assert.Equal(t, "example.com", p.SESIdentity, "identity defaults to the sender's domain")
+		assert.True(t, filepath.IsAbs(p.AssetDir))
+		assert.Equal(t, "dist", filepath.Base(p.AssetDir))
+		assert.Nil(t, p.Env, "environment-agnostic without CDK_DEFAULT_*")
+	})
+	t.Run("settings", func(t *testing.T) {
+		p, stack, err := propsFromEnv(env(map[string]string{
+			"ROOMKEEPER_STACK_NAME":      "rk-staging",
+			"ROOMKEEPER_MAIL_FROM":       "Rooms <rooms@Mail.Example.org>",
+			"ROOMKEEPER_CLEANUP_GRACE":   "30m",
+			"ROOMKEEPER_API_RATE_LIMIT":  "5",
+			"WHEREBY_API_URL":            "https://api.whereby.dev/v1/",
+			"CDK_DEFAULT_ACCOUNT":        "123456789012",
+			"CDK_DEFAULT_REGION":         "eu-north-1",
+			"ROOMKEEPER_ALARM_EMAIL":     "ops@example.org",
+			"ROOMKEEPER_RETENTION":       "",
+			"ROOMKEEPER_API_BURST_LIMIT": "",
+		}))
+		require.NoError(t, err)
+		assert.Equal(t, "rk-staging", stack)
+		assert.Equal(t, "mail.example.org", p.SESIdentity)
+		assert.Equal(t, 30*time.Minute, p.CleanupGrace)
+		assert.Zero(t, p.Retention, "unset means the stack default")
+		assert.Equal(t, 5.0, p.APIRateLimit)
+		assert.Equal(t, "https://api.whereby.dev/v1", p.WherebyAPIURL)
+		require.NotNil(t, p.Env)
+		assert.Equal(t, "eu-north-1", *p.Env.Region)
+	})
+	t.Run("invalid", func(t *testing.T) {
+		_, _, err := propsFromEnv(env(map[string]string{"ROOMKEEPER_MAX_OVERRUN": "soon", "ROOMKEEPER_API_RATE_LIMIT": "-1"}))
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "ROOMKEEPER_MAX_OVERRUN")
+		assert.Contains(t, err.Error(), "ROOMKEEPER_API_RATE_LIMIT")
+	})
+}
+
+func TestEnvDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		15 * time.Minute:             "15m",
+		2 * time.Hour:                "2h",
+		168 * time.Hour:              "168h",
+		90 * time.Second:             "1m30s",
+		2*time.Hour + 30*time.Minute: "2h30m",
+		time.Hour + 30*time.Second:   "1h0m30s",
+		1500 * time.Millisecond:      "1.5s",
+		0:                            "0s",
+	} {
+		t.Run(want, func(t *testing.T) {
+			got := envDuration(d)
+			assert.Equal(t, want, got)
+			back, err := time.ParseDuration(got)
+			require.NoError(t, err)
+			assert.Equal(t, d, back)
+		})
+	}
+}
