@@ -6,7 +6,14 @@ GO    ?= go
 # Debian packages the tests need: libical (the iTIP checker), pkg-config to find it.
 APT_PACKAGES := libical-dev pkg-config
 
-.PHONY: dev demo test test-deps bench lint clean
+# The Lambda functions, each built to dist/<name>/bootstrap for linux/arm64.
+FUNCTIONS    := bookings worker sweeper
+LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags="-s -w"
+
+# jsii (under CDK for Go) warns about the machine's Node 20; the warnings change nothing.
+JSII_QUIET := JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1 JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
+
+.PHONY: dev demo test test-deps bench build synth deploy lint clean
 
 dev: ## run the whole product locally on 127.0.0.1:8080 (Ctrl-C stops it)
 	$(GO) run ./cmd/roomkeeper serve
@@ -14,16 +21,34 @@ dev: ## run the whole product locally on 127.0.0.1:8080 (Ctrl-C stops it)
 demo: ## with `make dev` running: send the sample booking events and show the invites they produced
 	$(GO) run ./cmd/roomkeeper demo
 
-test: test-deps ## every test, with every backend required (nothing skips)
-	@unformatted=$$(gofmt -l cmd shared templates); if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+test: test-deps ## every test, with every backend required (nothing skips), and the CDK stack tests
+	@unformatted=$$(gofmt -l cmd functions shared templates infra); if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	ROOMKEEPER_REQUIRE_BACKENDS=1 $(GO) test -count=1 ./...
+	cd infra && $(GO) vet ./... && $(JSII_QUIET) $(GO) test -count=1 ./...
 
 bench: test-deps ## benchmarks; results go in docs/benchmarks.md
 	ROOMKEEPER_REQUIRE_BACKENDS=1 $(GO) test -run '^$$' -bench . -benchmem ./...
 
+build: ## the Lambda bootstraps for linux/arm64, zipped for deployment, in dist/
+	@for f in $(FUNCTIONS); do \
+		CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build $(LAMBDA_FLAGS) -o dist/$$f/bootstrap ./functions/$$f || exit 1; \
+	done
+	@ls -l dist/*/bootstrap
+
+synth: build node_modules/.package-lock.json ## synthesise the AWS stack into cdk.out/ (offline, no AWS account needed)
+	cd infra && $(JSII_QUIET) CDK_OUTDIR=../cdk.out $(GO) run .
+
+# The CDK CLI is pinned here rather than in package.json: its package ships Go project templates,
+# which `go test ./...` would pick up from node_modules/.
+CDK_CLI := aws-cdk@2.1148.1
+
+deploy: build ## deploy with your AWS credentials (docs/deploy.md)
+	@test -n "$$ROOMKEEPER_MAIL_FROM" || { echo "deploy: set ROOMKEEPER_MAIL_FROM first (docs/deploy.md)"; exit 1; }
+	$(JSII_QUIET) npx --yes $(CDK_CLI) deploy
+
 lint: ## gofmt, go vet, staticcheck
-	@unformatted=$$(gofmt -l cmd shared templates); if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	@unformatted=$$(gofmt -l cmd functions shared templates infra); if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
 
@@ -42,4 +67,4 @@ node_modules/.package-lock.json: package.json package-lock.json
 	@mkdir -p .deps && touch $@
 
 clean:
-	rm -rf .deps node_modules
+	rm -rf .deps node_modules dist cdk.out

@@ -24,6 +24,7 @@ import (
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	bbolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 var (
@@ -54,7 +55,7 @@ func open(path string, timeout time.Duration) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: timeout})
-	if errors.Is(err, bbolt.ErrTimeout) {
+	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("open store %s: the file is in use by another process (is another roomkeeper running?): %w", path, err)
 	}
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	bbolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/booking/storetest"
@@ -69,7 +70,7 @@ func TestOpenFailsFastWhileAnotherHoldsTheFile(t *testing.T) {
 	// bbolt's flock is per open file, so a second open in this process stands in for a second
 	// process.
 	_, err := open(path, 10*time.Millisecond)
-	require.ErrorIs(t, err, bbolt.ErrTimeout)
+	require.ErrorIs(t, err, bolterrors.ErrTimeout)
 	assert.Contains(t, err.Error(), "in use by another process")
 	assert.Contains(t, err.Error(), path)
 }
