@@ -183,6 +183,8 @@ type Booking struct {
 	Done     bool      `json:"done,omitempty"` // cleaned up: nothing left to do
 	Failure  *Failure  `json:"failure,omitempty"`
 	Attempts int       `json:"attempts,omitempty"` // consecutive failed attempts, for back-off
+	// Activity is what the provider's webhooks reported about the booking's rooms.
+	Activity Activity `json:"activity,omitzero"`
 	// PossibleDuplicates counts invites that may have gone out twice because a run stopped
 	// between the mail service accepting a message and the record being saved.
 	PossibleDuplicates int `json:"possibleDuplicates,omitempty"`
@@ -290,6 +292,12 @@ func (b *Booking) Clone() *Booking {
 	if b.Failure != nil {
 		f := *b.Failure
 		c.Failure = &f
+	}
+	c.Activity.Sessions = append([]Session(nil), b.Activity.Sessions...)
+	c.Activity.Connections = append([]Connection(nil), b.Activity.Connections...)
+	if b.Activity.Knock != nil {
+		k := *b.Activity.Knock
+		c.Activity.Knock = &k
 	}
 	return &c
 }

@@ -272,6 +272,69 @@ func renderFailure(f *Failure) (booking.Message, error) {
 	return booking.Message{From: from.Address, To: []string{f.Organizer.Email}, Raw: raw}, nil
 }
 
+// Knock is the organizer's notice that a guest is waiting in a locked room with no host.
+type Knock struct {
+	From      string
+	Organizer booking.Person // Organizer.TimeZone is the zone times are shown in
+	Title     string
+	Start     time.Time
+	End       time.Time
+	Name      string // the waiting guest's display name, as the provider reported it
+	HostURL   string // the organizer's host link, to let the guest in
+	Stamp     time.Time
+}
+
+// RenderKnock renders the "<name> is waiting" e-mail to the organizer: text and HTML, no
+// calendar. It goes only to the organizer, so it may carry the host link.
+func RenderKnock(k *Knock) (booking.Message, error) {
+	from, err := sender(k.From)
+	if err != nil {
+		return booking.Message{}, fmt.Errorf("render knock notice: %w", err)
+	}
+	switch {
+	case k.Stamp.IsZero():
+		return booking.Message{}, invalid("stamp", "stamp is not set")
+	case k.Start.IsZero() || !k.End.After(k.Start):
+		return booking.Message{}, invalid("end", "end must be after start")
+	}
+	if err := checkAddress("organizer", k.Organizer.Email); err != nil {
+		return booking.Message{}, err
+	}
+	if err := checkURL("hostUrl", k.HostURL, true); err != nil {
+		return booking.Message{}, err
+	}
+	loc, zone, err := location(k.Organizer.TimeZone)
+	if err != nil {
+		return booking.Message{}, err
+	}
+	title := cleanLine(k.Title)
+	if title == "" {
+		title = defaultTitle
+	}
+	name := cleanLine(k.Name)
+	if name == "" {
+		name = "A guest"
+	}
+	v := knockView{Name: name, Title: title, When: readableRange(k.Start, k.End, loc, zone), HostURL: k.HostURL}
+	text, html, err := executeKnock(&v)
+	if err != nil {
+		return booking.Message{}, fmt.Errorf("render knock notice: %w", err)
+	}
+	env := envelope{
+		from:    from,
+		to:      &mail.Address{Name: cleanLine(k.Organizer.Name), Address: k.Organizer.Email},
+		subject: name + " is waiting: " + title,
+		date:    k.Stamp,
+		seed: hashOf("knock", strings.ToLower(k.Organizer.Email), title, name,
+			k.Start.UTC().Format(time.RFC3339Nano), k.Stamp.UTC().Format(time.RFC3339Nano)),
+	}
+	raw, err := assemble(&env, text, html, nil, "")
+	if err != nil {
+		return booking.Message{}, fmt.Errorf("render knock notice: %w", err)
+	}
+	return booking.Message{From: from.Address, To: []string{k.Organizer.Email}, Raw: raw}, nil
+}
+
 // senders caches parsed From addresses: there is one per deployment.
 var senders sync.Map // From string → *mail.Address, never modified
 

@@ -66,6 +66,15 @@ func executeInvite(v *inviteView) (text, html []byte, err error) {
 	return execute("invite.txt.tmpl", "invite.html.tmpl", v)
 }
 
+// knockView is what knock.txt.tmpl and knock.html.tmpl see.
+type knockView struct {
+	Name, Title, When, HostURL string
+}
+
+func executeKnock(v *knockView) (text, html []byte, err error) {
+	return execute("knock.txt.tmpl", "knock.html.tmpl", v)
+}
+
 func executeFailure(v *failureView) (text, html []byte, err error) {
 	return execute("failure.txt.tmpl", "failure.html.tmpl", v)
 }

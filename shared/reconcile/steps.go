@@ -20,6 +20,7 @@ const (
 	actDeleteRetired         // delete a room a newer one replaced
 	actSend                  // send one recipient the invite for the current sequence
 	actNotify                // e-mail the organizer a permanent failure
+	actKnock                 // e-mail the organizer that a guest is waiting
 )
 
 // action is the next missing step for a booking.
@@ -68,6 +69,9 @@ func (r *Reconciler) plan(b *booking.Booking, now time.Time) action {
 	if b.Room == nil || !r.fits(b.Room, b) {
 		return action{kind: actCreate}
 	}
+	if b.Activity.KnockToTell() != nil {
+		return action{kind: actKnock}
+	}
 	d := &b.Details
 	if a, ok := sendRequest(b, d.Organizer, true); ok {
 		return a
@@ -85,10 +89,41 @@ func (r *Reconciler) plan(b *booking.Booking, now time.Time) action {
 	if len(b.Retired) > 0 {
 		return action{kind: actDeleteRetired}
 	}
-	if cleanupAt := d.End.Add(r.CleanupGrace); now.Before(cleanupAt) {
-		return action{kind: actNone, due: cleanupAt}
+	return r.planCleanup(b, now)
+}
+
+// LiveRecheck is how often a room whose cleanup is due but which has a live session is checked
+// again (a session's end normally triggers the cleanup at once).
+const LiveRecheck = 5 * time.Minute
+
+// planCleanup decides when the room goes (DESIGN.md invariant 5): at end + grace; not while a
+// session is live, until the overrun cap; and at once when the meeting ended after its
+// scheduled end. Missing webhooks only mean no live session is known: the cap always holds.
+func (r *Reconciler) planCleanup(b *booking.Booking, now time.Time) action {
+	end := b.Details.End
+	act := &b.Activity
+	live := act.Live()
+	capAt := end.Add(r.MaxOverrun)
+	switch {
+	case !now.Before(capAt):
+		return action{kind: actDeleteRoom, cleanup: true}
+	case live && !now.Before(end.Add(r.CleanupGrace)):
+		return action{kind: actNone, due: earliestTime(now.Add(LiveRecheck), capAt)}
+	case live:
+		return action{kind: actNone, due: end.Add(r.CleanupGrace)}
+	case !now.Before(end.Add(r.CleanupGrace)):
+		return action{kind: actDeleteRoom, cleanup: true}
+	case !now.Before(end) && !act.LastEnd().Before(end):
+		return action{kind: actDeleteRoom, cleanup: true} // the meeting ran past its end and is over
 	}
-	return action{kind: actDeleteRoom, cleanup: true}
+	return action{kind: actNone, due: end.Add(r.CleanupGrace)}
+}
+
+func earliestTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
 }
 
 // mayHoldRequest reports whether a recipient may hold a live invitation: the last thing recorded
@@ -151,6 +186,8 @@ func (w *run) do(ctx context.Context, a action) error {
 		return w.send(ctx, a)
 	case actNotify:
 		return w.notify(ctx)
+	case actKnock:
+		return w.knock(ctx)
 	}
 	return fmt.Errorf("unknown action %d", a.kind)
 }
@@ -388,6 +425,43 @@ func (w *run) notify(ctx context.Context) error {
 	return w.save(ctx, func(b *booking.Booking) {
 		if b.Failure != nil {
 			b.Failure.Notified = true
+		}
+	})
+}
+
+// knock e-mails the organizer that a guest is waiting in a locked room with no host, with the
+// host link to let them in.
+func (w *run) knock(ctx context.Context) error {
+	b := w.b
+	d := b.Details
+	k := *b.Activity.Knock
+	msg, err := invite.RenderKnock(&invite.Knock{
+		From:      w.r.MailFrom,
+		Organizer: booking.Person{Name: d.Organizer.Name, Email: d.Organizer.Email, TimeZone: d.ZoneOf(d.Organizer)},
+		Title:     d.Title,
+		Start:     d.Start,
+		End:       d.End,
+		Name:      k.Name,
+		HostURL:   b.Room.HostURL,
+		Stamp:     w.now,
+	})
+	if err == nil {
+		_, err = w.r.Mailer.Send(ctx, msg)
+		if err != nil && !booking.IsPermanent(err) {
+			return fmt.Errorf("send knock notice for booking %s: %w", b.Key, err)
+		}
+	}
+	// A notice that cannot be rendered or is refused for good is dropped: it must not hold up
+	// the booking, and the guest may knock again.
+	if err != nil {
+		w.step("drop knock notice: " + err.Error())
+	} else {
+		w.step("tell organizer a guest is waiting")
+	}
+	return w.save(ctx, func(b *booking.Booking) {
+		b.Activity.KnockNoticeAt = w.now
+		if b.Activity.Knock != nil && !b.Activity.Knock.At.After(k.At) {
+			b.Activity.Knock = nil
 		}
 	})
 }

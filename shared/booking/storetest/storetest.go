@@ -447,9 +447,19 @@ func fullBooking(t *testing.T) *booking.Booking {
 		Failure:            &booking.Failure{Message: "whereby: 429 too many requests", Permanent: true, At: now.Add(-10 * time.Second), Notified: true},
 		Attempts:           4,
 		PossibleDuplicates: 1,
-		DueAt:              now.Add(90 * time.Second),
-		Lease:              booking.Lease{Owner: "worker-7f3a", Until: now.Add(30 * time.Second)},
-		ExpiresAt:          end.Add(720 * time.Hour),
+		Activity: booking.Activity{
+			Sessions: []booking.Session{{ID: "s-1", RoomID: "87673375", StartedAt: now.Add(-time.Hour), EndedAt: now.Add(-time.Minute)}},
+			Connections: []booking.Connection{{
+				ID: "p-1", RoomID: "87673375", SessionID: "s-1", Name: "Ada Lovelace", Role: "host",
+				Host: true, DialIn: true, JoinedAt: now.Add(-time.Hour), LeftAt: now.Add(-2 * time.Minute),
+			}},
+			Knock:         &booking.Knock{Name: "Bob", At: now.Add(-30 * time.Second)},
+			KnockNoticeAt: now.Add(-20 * time.Minute),
+			HostSeenAt:    now.Add(-2 * time.Minute),
+		},
+		DueAt:     now.Add(90 * time.Second),
+		Lease:     booking.Lease{Owner: "worker-7f3a", Until: now.Add(30 * time.Second)},
+		ExpiresAt: end.Add(720 * time.Hour),
 	}
 }
 

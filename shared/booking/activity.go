@@ -1,0 +1,253 @@
+package booking
+
+import (
+	"time"
+)
+
+// Activity is what the video provider reported happening in a booking's rooms, from its
+// webhooks: sessions, each participant connection, and guests knocking. Webhooks arrive late,
+// twice and out of order, so every update here is idempotent and order-independent: a connection
+// is one record filled in by whichever of its joined and left events arrives, and the first
+// report of a time wins only until an earlier one arrives.
+type Activity struct {
+	Sessions    []Session    `json:"sessions,omitempty"`
+	Connections []Connection `json:"connections,omitempty"`
+	// Knock is the latest knock not yet told to the organizer; nil when none is waiting.
+	Knock *Knock `json:"knock,omitempty"`
+	// KnockNoticeAt is when the organizer was last e-mailed that someone is waiting.
+	KnockNoticeAt time.Time `json:"knockNoticeAt,omitzero"`
+	// HostSeenAt is the latest time a host was reported in a room (joining or leaving).
+	HostSeenAt time.Time `json:"hostSeenAt,omitzero"`
+}
+
+// Session is a provider session: a stretch with at least two people in a room (Whereby) or a
+// meeting instance (Zoom).
+type Session struct {
+	ID        string    `json:"id"`
+	RoomID    string    `json:"roomId"`
+	StartedAt time.Time `json:"startedAt,omitzero"`
+	EndedAt   time.Time `json:"endedAt,omitzero"`
+}
+
+// Connection is one participant's stay in a room, from joining to leaving.
+type Connection struct {
+	ID        string    `json:"id"` // the provider's participant (connection) id
+	RoomID    string    `json:"roomId"`
+	SessionID string    `json:"sessionId,omitempty"` // empty: no session (a lone visitor)
+	Name      string    `json:"name,omitempty"`
+	Role      string    `json:"role,omitempty"`
+	Host      bool      `json:"host,omitempty"`   // joined with host powers
+	DialIn    bool      `json:"dialIn,omitempty"` // a phone caller
+	JoinedAt  time.Time `json:"joinedAt,omitzero"`
+	LeftAt    time.Time `json:"leftAt,omitzero"`
+}
+
+// Knock is a guest waiting to be let into a locked room.
+type Knock struct {
+	Name string    `json:"name"`
+	At   time.Time `json:"at"`
+}
+
+// RoomEventKind is the kind of a provider room event.
+type RoomEventKind string
+
+// Room event kinds every provider's webhooks map onto.
+const (
+	SessionStarted RoomEventKind = "session.started"
+	SessionEnded   RoomEventKind = "session.ended"
+	Joined         RoomEventKind = "joined"
+	Left           RoomEventKind = "left"
+	Knocked        RoomEventKind = "knocked"
+	KnockCancelled RoomEventKind = "knock.cancelled"
+)
+
+// RoomEvent is one provider webhook event, in provider-neutral terms.
+type RoomEvent struct {
+	Kind      RoomEventKind
+	At        time.Time // when it happened, by the provider's clock
+	RoomID    string    // the provider's room id (Whereby meetingId), if given
+	RoomName  string    // the provider's room name, carrying roomkeeper's tag
+	SessionID string    // empty when there is no session
+	// For Joined, Left and Knocked:
+	ParticipantID string
+	Name          string
+	Role          string
+	Host          bool
+	DialIn        bool
+}
+
+// Apply records e. It returns false when e changes nothing (a duplicate).
+func (a *Activity) Apply(e RoomEvent) bool {
+	switch e.Kind {
+	case SessionStarted, SessionEnded:
+		s := a.session(e.SessionID, e.RoomID)
+		before := *s
+		if e.Kind == SessionStarted {
+			s.StartedAt = earliest(s.StartedAt, e.At)
+		} else {
+			s.EndedAt = latest(s.EndedAt, e.At)
+		}
+		return *s != before
+	case Joined, Left:
+		c := a.connection(e)
+		before := *c
+		if e.Name != "" {
+			c.Name = e.Name
+		}
+		if e.Role != "" {
+			c.Role = e.Role
+		}
+		c.Host = c.Host || e.Host
+		c.DialIn = c.DialIn || e.DialIn
+		if c.SessionID == "" {
+			c.SessionID = e.SessionID
+		}
+		if e.Kind == Joined {
+			c.JoinedAt = earliest(c.JoinedAt, e.At)
+		} else {
+			c.LeftAt = latest(c.LeftAt, e.At)
+		}
+		if c.Host {
+			a.HostSeenAt = latest(a.HostSeenAt, e.At)
+		}
+		return *c != before
+	case Knocked:
+		if a.Knock != nil && !e.At.After(a.Knock.At) {
+			return false
+		}
+		if !a.KnockNoticeAt.IsZero() && !e.At.After(a.KnockNoticeAt) {
+			return false // told already
+		}
+		a.Knock = &Knock{Name: e.Name, At: e.At}
+		return true
+	case KnockCancelled:
+		if a.Knock == nil || e.At.Before(a.Knock.At) {
+			return false
+		}
+		a.Knock = nil
+		return true
+	}
+	return false
+}
+
+func (a *Activity) session(id, room string) *Session {
+	for i := range a.Sessions {
+		if a.Sessions[i].ID == id {
+			if a.Sessions[i].RoomID == "" {
+				a.Sessions[i].RoomID = room
+			}
+			return &a.Sessions[i]
+		}
+	}
+	a.Sessions = append(a.Sessions, Session{ID: id, RoomID: room})
+	return &a.Sessions[len(a.Sessions)-1]
+}
+
+func (a *Activity) connection(e RoomEvent) *Connection {
+	for i := range a.Connections {
+		if a.Connections[i].ID == e.ParticipantID {
+			return &a.Connections[i]
+		}
+	}
+	a.Connections = append(a.Connections, Connection{ID: e.ParticipantID, RoomID: e.RoomID})
+	return &a.Connections[len(a.Connections)-1]
+}
+
+// Present reports whether a connection is in the room: it joined and has not been reported
+// leaving.
+func (c *Connection) Present() bool { return !c.JoinedAt.IsZero() && c.LeftAt.IsZero() }
+
+// Live reports whether a meeting is going on: a session has started and not ended, or someone
+// is still connected. A lone visitor counts: they may be waiting for the others.
+func (a *Activity) Live() bool {
+	for _, s := range a.Sessions {
+		if !s.StartedAt.IsZero() && s.EndedAt.IsZero() {
+			return true
+		}
+	}
+	for i := range a.Connections {
+		if a.Connections[i].Present() {
+			return true
+		}
+	}
+	return false
+}
+
+// HostPresent reports whether someone with host powers is in a room now.
+func (a *Activity) HostPresent() bool {
+	for i := range a.Connections {
+		if c := &a.Connections[i]; c.Host && c.Present() {
+			return true
+		}
+	}
+	return false
+}
+
+// LastEnd is when the last session ended or the last participant left; zero if nothing has.
+func (a *Activity) LastEnd() time.Time {
+	var t time.Time
+	for _, s := range a.Sessions {
+		t = latest(t, s.EndedAt)
+	}
+	for _, c := range a.Connections {
+		t = latest(t, c.LeftAt)
+	}
+	return t
+}
+
+// KnockToTell returns the waiting guest the organizer should be e-mailed about: a knock with no
+// host in the room, and no notice since a host was last seen — so at most one e-mail per
+// stretch without a host.
+func (a *Activity) KnockToTell() *Knock {
+	if a.Knock == nil || a.HostPresent() {
+		return nil
+	}
+	if !a.KnockNoticeAt.IsZero() && !a.HostSeenAt.After(a.KnockNoticeAt) {
+		return nil
+	}
+	return a.Knock
+}
+
+// Participants returns a session's connections ("" for visits outside any session).
+func (a *Activity) Participants(sessionID string) []Connection {
+	var out []Connection
+	for _, c := range a.Connections {
+		if c.SessionID == sessionID {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// ParticipantMinutes sums a session's connections, each rounded up to the whole minute
+// (Whereby's rule). A connection still open counts until now.
+func (a *Activity) ParticipantMinutes(sessionID string, now time.Time) int {
+	total := 0
+	for _, c := range a.Participants(sessionID) {
+		if c.JoinedAt.IsZero() {
+			continue
+		}
+		end := c.LeftAt
+		if end.IsZero() {
+			end = now
+		}
+		if d := end.Sub(c.JoinedAt); d > 0 {
+			total += int((d + time.Minute - 1) / time.Minute)
+		}
+	}
+	return total
+}
+
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || (!b.IsZero() && b.Before(a)) {
+		return b
+	}
+	return a
+}
+
+func latest(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}

@@ -1,0 +1,119 @@
+package booking
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+)
+
+var t0 = time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC)
+
+func at(min int) time.Time { return t0.Add(time.Duration(min) * time.Minute) }
+
+func joined(id string, min int, host bool) RoomEvent {
+	return RoomEvent{Kind: Joined, At: at(min), RoomID: "m1", SessionID: "s1", ParticipantID: id, Name: id, Host: host}
+}
+
+func left(id string, min int) RoomEvent {
+	return RoomEvent{Kind: Left, At: at(min), RoomID: "m1", SessionID: "s1", ParticipantID: id}
+}
+
+func TestActivityIsOrderIndependentAndIdempotent(t *testing.T) {
+	events := []RoomEvent{
+		{Kind: SessionStarted, At: at(1), RoomID: "m1", SessionID: "s1"},
+		joined("ada", 0, true), joined("bob", 1, false),
+		left("bob", 20), left("ada", 30),
+		{Kind: SessionEnded, At: at(31), RoomID: "m1", SessionID: "s1"},
+	}
+	var inOrder Activity
+	for _, e := range events {
+		assert.True(t, inOrder.Apply(e))
+	}
+	for _, e := range events {
+		assert.False(t, inOrder.Apply(e), "a duplicate changes nothing: %s", e.Kind)
+	}
+	var reversed Activity
+	for i := len(events) - 1; i >= 0; i-- {
+		reversed.Apply(events[i])
+	}
+	assert.ElementsMatch(t, inOrder.Sessions, reversed.Sessions)
+	assert.ElementsMatch(t, inOrder.Connections, reversed.Connections)
+	assert.False(t, reversed.Live())
+	assert.Equal(t, at(31), reversed.LastEnd())
+}
+
+func TestLeftBeforeJoined(t *testing.T) {
+	var a Activity
+	a.Apply(left("bob", 20))
+	assert.False(t, a.Live(), "a leave alone is not presence")
+	a.Apply(joined("bob", 1, false))
+	assert.False(t, a.Live())
+	assert.Equal(t, 19, a.ParticipantMinutes("s1", at(60)))
+}
+
+func TestSessionEndedBeforeStarted(t *testing.T) {
+	var a Activity
+	a.Apply(RoomEvent{Kind: SessionEnded, At: at(40), SessionID: "s1"})
+	a.Apply(RoomEvent{Kind: SessionStarted, At: at(2), SessionID: "s1"})
+	assert.Len(t, a.Sessions, 1)
+	assert.Equal(t, at(2), a.Sessions[0].StartedAt)
+	assert.Equal(t, at(40), a.Sessions[0].EndedAt)
+	assert.False(t, a.Live())
+}
+
+func TestNullSessionVisitor(t *testing.T) {
+	var a Activity
+	e := joined("lone", 5, false)
+	e.SessionID = ""
+	a.Apply(e)
+	assert.True(t, a.Live(), "a lone visitor keeps the room live")
+	assert.Len(t, a.Participants(""), 1)
+	assert.Empty(t, a.Sessions)
+	// The visitor's later events name the session that formed around them.
+	l := left("lone", 9)
+	a.Apply(l)
+	assert.Equal(t, "s1", a.Connections[0].SessionID)
+}
+
+func TestParticipantMinutesRoundUpEachConnection(t *testing.T) {
+	var a Activity
+	a.Apply(RoomEvent{Kind: Joined, At: t0, SessionID: "s1", ParticipantID: "a"})
+	a.Apply(RoomEvent{Kind: Left, At: t0.Add(61 * time.Second), SessionID: "s1", ParticipantID: "a"})   // 2
+	a.Apply(RoomEvent{Kind: Joined, At: t0, SessionID: "s1", ParticipantID: "b"})                       //
+	a.Apply(RoomEvent{Kind: Left, At: t0.Add(60 * time.Second), SessionID: "s1", ParticipantID: "b"})   // 1
+	a.Apply(RoomEvent{Kind: Joined, At: t0, SessionID: "s1", ParticipantID: "c", DialIn: true})         //
+	a.Apply(RoomEvent{Kind: Left, At: t0.Add(1 * time.Second), SessionID: "s1", ParticipantID: "c"})    // 1
+	a.Apply(RoomEvent{Kind: Joined, At: t0, SessionID: "s2", ParticipantID: "d"})                       // other session
+	a.Apply(RoomEvent{Kind: Joined, At: t0.Add(10 * time.Minute), SessionID: "s1", ParticipantID: "e"}) // open: until now
+	assert.Equal(t, 2+1+1+5, a.ParticipantMinutes("s1", t0.Add(14*time.Minute+30*time.Second)))
+	assert.True(t, a.Connections[2].DialIn)
+}
+
+func TestKnockToldOncePerStretchWithoutHost(t *testing.T) {
+	var a Activity
+	knock := func(min int) { a.Apply(RoomEvent{Kind: Knocked, At: at(min), Name: "Bob"}) }
+	knock(1)
+	k := a.KnockToTell()
+	if assert.NotNil(t, k) {
+		assert.Equal(t, "Bob", k.Name)
+	}
+	a.KnockNoticeAt, a.Knock = at(1), nil // the organizer was told
+	knock(2)
+	assert.Nil(t, a.KnockToTell(), "no second e-mail while still no host")
+
+	a.Apply(joined("ada", 3, true))
+	knock(4)
+	assert.Nil(t, a.KnockToTell(), "no e-mail while a host is in the room")
+	a.Apply(left("ada", 5))
+	knock(6)
+	assert.NotNil(t, a.KnockToTell(), "a new stretch without a host")
+}
+
+func TestKnockCancelled(t *testing.T) {
+	var a Activity
+	a.Apply(RoomEvent{Kind: Knocked, At: at(1), Name: "Bob"})
+	a.Apply(RoomEvent{Kind: KnockCancelled, At: at(2)})
+	assert.Nil(t, a.KnockToTell())
+	assert.False(t, a.Apply(RoomEvent{Kind: KnockCancelled, At: at(3)}))
+}

@@ -1,0 +1,85 @@
+package intake
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/roomkeeper/roomkeeper/shared/booking"
+)
+
+// withRoom stores a created booking with a recorded Whereby room and returns it.
+func (f *fixture) withRoom(t *testing.T) *booking.Booking {
+	t.Helper()
+	f.apply(t, f.change(booking.EventCreated, 0, "msg_1"))
+	b := f.get(t)
+	b.Room = &booking.Room{Provider: "whereby", ID: "87673375", Name: "/demo-" + booking.RoomTag(b.Key, 1) + "-6f1c", Tag: booking.RoomTag(b.Key, 1)}
+	b.DueAt = b.Details.End.Add(15 * time.Minute)
+	require.NoError(t, f.store.Put(context.Background(), b))
+	f.queue.keys = nil
+	return b
+}
+
+func roomEvent(b *booking.Booking, kind booking.RoomEventKind, at time.Time) booking.RoomEvent {
+	return booking.RoomEvent{Kind: kind, At: at, RoomID: b.Room.ID, RoomName: b.Room.Name, SessionID: "s1", ParticipantID: "p1", Name: "Bob"}
+}
+
+func TestRoomEventsAreRecordedOnce(t *testing.T) {
+	f := newFixture(t)
+	b := f.withRoom(t)
+	ev := roomEvent(b, booking.Joined, b.Details.Start)
+	res, err := f.in.ApplyRoomEvents(context.Background(), "whereby", "evt_1", []booking.RoomEvent{ev})
+	require.NoError(t, err)
+	assert.Equal(t, 1, res.Applied)
+	assert.Empty(t, res.Nudged, "a join needs no work")
+	require.Len(t, f.get(t).Activity.Connections, 1)
+
+	res, err = f.in.ApplyRoomEvents(context.Background(), "whereby", "evt_1", []booking.RoomEvent{ev})
+	require.NoError(t, err)
+	assert.True(t, res.Duplicate)
+
+	// The same event under another delivery id (a redelivery with a new id) changes nothing.
+	before := f.get(t).Version
+	res, err = f.in.ApplyRoomEvents(context.Background(), "whereby", "evt_2", []booking.RoomEvent{ev})
+	require.NoError(t, err)
+	assert.Zero(t, res.Applied)
+	assert.Equal(t, before, f.get(t).Version)
+}
+
+func TestEventsForForeignRoomsAreDropped(t *testing.T) {
+	f := newFixture(t)
+	b := f.withRoom(t)
+	untagged := roomEvent(b, booking.Joined, b.Details.Start)
+	untagged.RoomName, untagged.RoomID = "/someone-elses-room", "1"
+	unknownBooking := roomEvent(b, booking.Joined, b.Details.Start)
+	unknownBooking.RoomName = "/" + booking.RoomTag(booking.KeyOf("generic", "nope"), 1) + "-x"
+	otherRoom := roomEvent(b, booking.Joined, b.Details.Start)
+	otherRoom.RoomID = "999" // tagged for this booking, but not a room it recorded
+	res, err := f.in.ApplyRoomEvents(context.Background(), "whereby", "evt_1", []booking.RoomEvent{untagged, unknownBooking, otherRoom})
+	require.NoError(t, err)
+	assert.Equal(t, 3, res.Dropped)
+	assert.Zero(t, res.Applied)
+	assert.Empty(t, f.get(t).Activity.Connections)
+}
+
+func TestKnockAndLateEndMakeTheBookingDueNow(t *testing.T) {
+	f := newFixture(t)
+	b := f.withRoom(t)
+	knock := roomEvent(b, booking.Knocked, b.Details.Start)
+	res, err := f.in.ApplyRoomEvents(context.Background(), "whereby", "evt_1", []booking.RoomEvent{knock})
+	require.NoError(t, err)
+	assert.Equal(t, []string{b.Key}, res.Nudged)
+	assert.Equal(t, f.now, f.get(t).DueAt)
+
+	f.now = b.Details.End.Add(10 * time.Minute)
+	started := roomEvent(b, booking.SessionStarted, b.Details.Start)
+	ended := roomEvent(b, booking.SessionEnded, b.Details.End.Add(9*time.Minute))
+	res, err = f.in.ApplyRoomEvents(context.Background(), "whereby", "evt_2", []booking.RoomEvent{ended, started})
+	require.NoError(t, err)
+	assert.Equal(t, 2, res.Applied)
+	assert.Equal(t, []string{b.Key}, res.Nudged, "a meeting over after its end is cleaned up at once")
+	assert.Equal(t, f.now, f.get(t).DueAt)
+}

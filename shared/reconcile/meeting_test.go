@@ -1,0 +1,121 @@
+package reconcile
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/roomkeeper/roomkeeper/shared/booking"
+)
+
+// record applies room events to the stored booking, as the provider webhook handler does.
+func (f *fixture) record(key string, events ...booking.RoomEvent) {
+	f.t.Helper()
+	b := f.get(key)
+	for _, e := range events {
+		if e.RoomID == "" && b.Room != nil {
+			e.RoomID = b.Room.ID
+		}
+		b.Activity.Apply(e)
+	}
+	require.NoError(f.t, f.store.Put(context.Background(), b))
+}
+
+func (f *fixture) at(key string, fromEnd time.Duration) {
+	f.t.Helper()
+	b := f.get(key)
+	f.clock.t = b.Details.End.Add(fromEnd)
+}
+
+func TestCleanupWaitsForALiveSessionUntilTheCap(t *testing.T) {
+	f := newFixture(t)
+	key := f.put()
+	f.reconcile(key)
+	b := f.get(key)
+	end := b.Details.End
+	f.record(key,
+		booking.RoomEvent{Kind: booking.SessionStarted, At: end.Add(-20 * time.Minute), SessionID: "s1"},
+		booking.RoomEvent{Kind: booking.Joined, At: end.Add(-20 * time.Minute), SessionID: "s1", ParticipantID: "p1", Name: "Bob"},
+	)
+
+	f.at(key, 15*time.Minute) // end + grace
+	assert.Empty(t, f.reconcile(key).Steps, "not while the session is live")
+	require.Len(t, f.provider.live(), 1)
+	assert.Equal(t, f.clock.Now().Add(LiveRecheck), f.get(key).DueAt, "checked again soon")
+
+	f.at(key, 2*time.Hour-time.Minute)
+	assert.Empty(t, f.reconcile(key).Steps)
+	assert.Equal(t, end.Add(2*time.Hour), f.get(key).DueAt, "never later than the cap")
+
+	f.at(key, 2*time.Hour) // the cap: webhooks may be missing, the room goes anyway
+	assert.Equal(t, []string{"clean up room"}, f.reconcile(key).Steps)
+	assert.Empty(t, f.provider.live())
+}
+
+func TestSessionEndingAfterTheEndCleansUpAtOnce(t *testing.T) {
+	f := newFixture(t)
+	key := f.put()
+	f.reconcile(key)
+	end := f.get(key).Details.End
+	f.record(key,
+		booking.RoomEvent{Kind: booking.SessionStarted, At: end.Add(-30 * time.Minute), SessionID: "s1"},
+		booking.RoomEvent{Kind: booking.SessionEnded, At: end.Add(5 * time.Minute), SessionID: "s1"},
+	)
+	f.at(key, 6*time.Minute) // before end + grace
+	assert.Equal(t, []string{"clean up room"}, f.reconcile(key).Steps)
+	assert.Empty(t, f.provider.live())
+}
+
+func TestSessionEndingBeforeTheEndWaitsForTheGrace(t *testing.T) {
+	f := newFixture(t)
+	key := f.put()
+	f.reconcile(key)
+	end := f.get(key).Details.End
+	f.record(key,
+		booking.RoomEvent{Kind: booking.SessionStarted, At: end.Add(-30 * time.Minute), SessionID: "s1"},
+		booking.RoomEvent{Kind: booking.SessionEnded, At: end.Add(-10 * time.Minute), SessionID: "s1"},
+	)
+	f.at(key, time.Minute)
+	assert.Empty(t, f.reconcile(key).Steps, "they may come back before the booked end + grace")
+	f.at(key, 15*time.Minute)
+	assert.Equal(t, []string{"clean up room"}, f.reconcile(key).Steps)
+}
+
+func TestKnockEmailsTheOrganizerOnceAndNotWithAHost(t *testing.T) {
+	f := newFixture(t)
+	key := f.put(func(b *booking.Booking) { b.Details.Room.Locked = true })
+	f.reconcile(key)
+	f.mails()
+	start := f.get(key).Details.Start
+	f.clock.t = start
+
+	f.record(key, booking.RoomEvent{Kind: booking.Knocked, At: start, Name: "Bob Guest"})
+	assert.Equal(t, []string{"tell organizer a guest is waiting"}, f.reconcile(key).Steps)
+	mails := f.mails()
+	require.Len(t, mails, 1)
+	m := mails["ada@example.com"]
+	require.NotNil(t, m, "only the organizer is told")
+	assert.Contains(t, m.Subject, "Bob Guest is waiting")
+	assert.Contains(t, m.Text, f.get(key).Room.HostURL, "with the host link to let them in")
+
+	f.record(key, booking.RoomEvent{Kind: booking.Knocked, At: start.Add(time.Minute), Name: "Bob Guest"})
+	assert.Empty(t, f.reconcile(key).Steps, "once per stretch without a host")
+	assert.Empty(t, f.mails())
+
+	f.record(key,
+		booking.RoomEvent{Kind: booking.Joined, At: start.Add(2 * time.Minute), ParticipantID: "h", Host: true, Role: "host"},
+		booking.RoomEvent{Kind: booking.Knocked, At: start.Add(3 * time.Minute), Name: "Cy Guest"},
+	)
+	assert.Empty(t, f.reconcile(key).Steps, "no e-mail while a host is in the room")
+
+	f.record(key,
+		booking.RoomEvent{Kind: booking.Left, At: start.Add(4 * time.Minute), ParticipantID: "h"},
+		booking.RoomEvent{Kind: booking.Knocked, At: start.Add(5 * time.Minute), Name: "Cy Guest"},
+	)
+	f.clock.Add(5 * time.Minute)
+	f.reconcile(key)
+	assert.Len(t, f.mails(), 1, "a new stretch without a host")
+}
