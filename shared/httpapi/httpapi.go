@@ -51,6 +51,9 @@ type Server struct {
 // Register adds the server's routes to mux.
 func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v1/bookings/{source}", s.handleBooking)
+	mux.HandleFunc("POST /v1/hooks/{provider}", s.handleHook) // hooks.go
+	s.registerAdmin(mux)                                      // admin.go
+	mux.HandleFunc("GET /v1/host/{token}", s.handleHost)      // host.go
 }
 
 // handleBooking verifies, validates and records one booking webhook, then answers 202 and
