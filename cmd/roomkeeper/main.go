@@ -21,6 +21,7 @@ commands:
   serve   run roomkeeper locally: API, worker, sweeper, outbox and the Whereby sandbox
   demo    send events/booking-{created,updated,cancelled}.json to a running server and show the invites
   send    sign and send one event file to a running server (see roomkeeper send -h)
+  invoke  run a Lambda function's handler locally on one event file (see roomkeeper invoke -h)
 `
 
 func main() {
@@ -38,6 +39,8 @@ func main() {
 		err = demo(ctx, args, os.Stdout)
 	case "send":
 		err = send(ctx, args, os.Stdout)
+	case "invoke":
+		err = invoke(ctx, args, os.Stdout)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return
