@@ -33,8 +33,9 @@ bench: test-deps ## benchmarks; results go in docs/benchmarks.md
 build: ## the Lambda bootstraps for linux/arm64, zipped for deployment, in dist/
 	@for f in $(FUNCTIONS); do \
 		CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build $(LAMBDA_FLAGS) -o dist/$$f/bootstrap ./functions/$$f || exit 1; \
+		$(GO) run ./functions/internal/lambdazip dist/$$f.zip dist/$$f/bootstrap || exit 1; \
 	done
-	@ls -l dist/*/bootstrap
+	@ls -l dist/*/bootstrap dist/*.zip
 
 synth: build node_modules/.package-lock.json ## synthesise the AWS stack into cdk.out/ (offline, no AWS account needed)
 	cd infra && $(JSII_QUIET) CDK_OUTDIR=../cdk.out $(GO) run .

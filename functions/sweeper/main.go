@@ -1,9 +1,9 @@
 // Command sweeper is the Lambda function its EventBridge Scheduler schedule invokes every minute
 // (target input {"scheduledTime": "<aws.scheduler.scheduled-time>"}): it enqueues the bookings
-// whose dueAt has passed (shared/sweep over DynamoDB and SQS) and, hourly, deletes tagged Whereby
-// rooms that no booking references (reconcile.Reconciler.Reap). It only wires: configuration is
-// read and clients are built once per container; the Whereby API key is read from Secrets Manager
-// only when the hourly reap first needs it.
+// whose dueAt has passed (shared/sweep over DynamoDB and SQS) and, hourly, asks the worker to
+// delete the provider rooms no booking references (a reap message on the same queue). It needs
+// no provider, mail or secret: starting every minute, it stays small. It only wires:
+// configuration is read and clients are built once per container.
 package main
 
 import (
@@ -17,24 +17,19 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/config"
 	"github.com/roomkeeper/roomkeeper/shared/dynamo"
-	"github.com/roomkeeper/roomkeeper/shared/reconcile"
-	"github.com/roomkeeper/roomkeeper/shared/secrets"
 	"github.com/roomkeeper/roomkeeper/shared/sqs"
 	"github.com/roomkeeper/roomkeeper/shared/sweep"
-	"github.com/roomkeeper/roomkeeper/shared/whereby"
-	"github.com/roomkeeper/roomkeeper/shared/worker"
 )
 
 func main() {
 	log := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{ReplaceAttr: lambdacontext.ReplaceAttr}))
-	cfg, err := config.FromEnv(os.Getenv)
-	if err != nil {
+	// The sweeper uses no setting of config.FromEnv, but checks them as every function does, so a
+	// bad deployment fails here as well as in the others.
+	if _, err := config.FromEnv(os.Getenv); err != nil {
 		exit(log, err)
 	}
 	table, queueURL := os.Getenv("ROOMKEEPER_TABLE"), os.Getenv("ROOMKEEPER_QUEUE_URL")
@@ -46,20 +41,11 @@ func main() {
 	if err != nil {
 		exit(log, fmt.Errorf("load AWS configuration: %w", err))
 	}
-	store := dynamo.New(dynamodb.NewFromConfig(awsCfg), table)
+	queue := sqs.New(awssqs.NewFromConfig(awsCfg), queueURL)
 	h := &sweep.Handler{
-		Sweeper: &sweep.Sweeper{Store: store, Queue: sqs.New(awssqs.NewFromConfig(awsCfg), queueURL), Now: time.Now},
-		// Reap needs only the store and the providers.
-		Reaper: &reconcile.Reconciler{
-			Store: store,
-			Providers: map[string]booking.Provider{whereby.Name: &worker.SecretProvider{
-				Secrets: secrets.New(secretsmanager.NewFromConfig(awsCfg), os.Getenv),
-				Name:    "WHEREBY_API_KEY",
-				New:     func(key string) booking.Provider { return whereby.New(cfg.Whereby.APIURL, key, nil) },
-			}},
-			Now: time.Now,
-		},
-		Log: log,
+		Sweeper: &sweep.Sweeper{Store: dynamo.New(dynamodb.NewFromConfig(awsCfg), table), Queue: queue, Now: time.Now},
+		Reaper:  queue, // the worker reaps
+		Log:     log,
 	}
 	lambda.Start(h.Handle)
 }

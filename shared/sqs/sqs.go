@@ -31,9 +31,17 @@ func New(client *sqs.Client, queueURL string) *Queue {
 	return &Queue{client: client, url: queueURL}
 }
 
-// message is the body of a nudge.
+// message is the body of a nudge: a booking to reconcile, or a request to reap.
 type message struct {
-	Key string `json:"key"`
+	Key  string `json:"key,omitempty"`
+	Reap bool   `json:"reap,omitempty"`
+}
+
+// Message is a decoded queue message: the key of a booking to reconcile, or, with Reap, a
+// request to delete the provider rooms no booking references (reconcile.Reconciler.Reap).
+type Message struct {
+	Key  string
+	Reap bool
 }
 
 // Enqueue sends a message nudging the worker to reconcile the booking with key. A key Decode would
@@ -42,44 +50,71 @@ func (q *Queue) Enqueue(ctx context.Context, key string) error {
 	if !validKey(key) {
 		return fmt.Errorf("enqueue booking %q: %w", key, booking.Errorf(booking.Invalid, "key", "not a booking key"))
 	}
-	body, err := json.Marshal(message{Key: key})
-	if err != nil {
-		return fmt.Errorf("enqueue booking %s: %w", key, err)
-	}
-	s := string(body)
-	if _, err := q.client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &q.url, MessageBody: &s}); err != nil {
+	if err := q.send(ctx, message{Key: key}); err != nil {
 		return fmt.Errorf("enqueue booking %s: %w", key, err)
 	}
 	return nil
 }
 
-// Decode returns the booking key of a message body. It accepts exactly one JSON object with one
-// member, "key" (matched case-sensitively, once), holding a string in the form booking.KeyOf
-// makes, and nothing after it but white space. Anything else is a booking.Invalid error, whose
+// Reap asks the worker to reap orphaned rooms by sending it a reap message. It deletes nothing
+// itself, so it returns 0. The sweeper function calls it hourly: reaping in the worker keeps the
+// sweeper, which starts every minute, free of the provider adapters and their start-up cost.
+func (q *Queue) Reap(ctx context.Context) (int, error) {
+	if err := q.send(ctx, message{Reap: true}); err != nil {
+		return 0, fmt.Errorf("enqueue reap: %w", err)
+	}
+	return 0, nil
+}
+
+func (q *Queue) send(ctx context.Context, m message) error {
+	body, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	s := string(body)
+	_, err = q.client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &q.url, MessageBody: &s})
+	return err
+}
+
+// Decode decodes a message body. It accepts exactly one JSON object with one member, matched
+// case-sensitively: "key" holding a string in the form booking.KeyOf makes, or "reap" holding
+// true; and nothing after it but white space. Anything else is a booking.Invalid error, whose
 // text does not repeat the body.
-func Decode(body string) (string, error) {
+func Decode(body string) (Message, error) {
 	dec := json.NewDecoder(strings.NewReader(body))
 	var tokens [4]json.Token
 	for i := range tokens {
 		tok, err := dec.Token()
 		if err != nil {
-			return "", invalidBody("not a JSON object with one member, \"key\": %v", err)
+			return Message{}, invalidBody("not a JSON object with one member, \"key\" or \"reap\": %v", err)
 		}
 		tokens[i] = tok
 	}
-	key, isString := tokens[2].(string)
+	var m Message
 	switch {
-	case tokens[0] != json.Delim('{') || tokens[1] != "key" || tokens[3] != json.Delim('}'):
-		return "", invalidBody(`not a JSON object with one member, "key"`)
-	case !isString:
-		return "", invalidBody("key is not a string")
-	case !validKey(key):
-		return "", invalidBody("key is not a booking key")
+	case tokens[0] != json.Delim('{') || tokens[3] != json.Delim('}'):
+		return Message{}, invalidBody(`not a JSON object with one member, "key" or "reap"`)
+	case tokens[1] == "reap":
+		if tokens[2] != true {
+			return Message{}, invalidBody("reap is not true")
+		}
+		m.Reap = true
+	case tokens[1] == "key":
+		key, isString := tokens[2].(string)
+		switch {
+		case !isString:
+			return Message{}, invalidBody("key is not a string")
+		case !validKey(key):
+			return Message{}, invalidBody("key is not a booking key")
+		}
+		m.Key = key
+	default:
+		return Message{}, invalidBody(`not a JSON object with one member, "key" or "reap"`)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return "", invalidBody("data after the JSON object")
+		return Message{}, invalidBody("data after the JSON object")
 	}
-	return key, nil
+	return m, nil
 }
 
 func invalidBody(format string, args ...any) error {
@@ -131,10 +166,14 @@ func (q *Queue) Receive(ctx context.Context) (string, error) {
 		if m.Body == nil {
 			return "", errors.New("receive from queue: a message without a body")
 		}
-		key, err := Decode(*m.Body)
+		msg, err := Decode(*m.Body)
+		if err == nil && msg.Reap {
+			err = errors.New("a reap request, not a booking")
+		}
 		if err != nil {
 			return "", fmt.Errorf("receive from queue: %w", err)
 		}
+		key := msg.Key
 		if _, err := q.client.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: &q.url, ReceiptHandle: m.ReceiptHandle}); err != nil {
 			return "", fmt.Errorf("receive from queue: delete message of booking %s: %w", key, err)
 		}

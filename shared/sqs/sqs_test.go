@@ -111,6 +111,10 @@ func TestDecode(t *testing.T) {
 		{"second object", `{"key":"` + key + `"}{"key":"` + key + `"}`, ""},
 		{"trailing garbage", `{"key":"` + key + `"}x`, ""},
 		{"unterminated", `{"key":"` + key + `"`, ""},
+		{"reap", `{"reap":true}`, "reap"},
+		{"reap false", `{"reap":false}`, ""},
+		{"reap a string", `{"reap":"true"}`, ""},
+		{"reap and key", `{"reap":true,"key":"` + key + `"}`, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -118,11 +122,15 @@ func TestDecode(t *testing.T) {
 			if tt.want == "" {
 				require.Error(t, err)
 				assert.Equal(t, booking.Invalid, booking.ErrorCode(err))
-				assert.Empty(t, got)
+				assert.Zero(t, got)
 				return
 			}
 			require.NoError(t, err)
-			assert.Equal(t, tt.want, got)
+			if tt.want == "reap" {
+				assert.Equal(t, sqs.Message{Reap: true}, got)
+				return
+			}
+			assert.Equal(t, sqs.Message{Key: tt.want}, got)
 		})
 	}
 }
@@ -131,14 +139,14 @@ func FuzzDecode(f *testing.F) {
 	f.Add(`{"key":"` + booking.KeyOf("generic", "bk_1") + `"}`)
 	f.Add(`{"key":1}`)
 	f.Fuzz(func(t *testing.T, body string) {
-		key, err := sqs.Decode(body)
-		if err != nil {
+		m, err := sqs.Decode(body)
+		if err != nil || m.Reap {
 			return
 		}
 		// Whatever Decode accepts is a key Enqueue could have sent.
-		again, err := sqs.Decode(`{"key":"` + key + `"}`)
+		again, err := sqs.Decode(`{"key":"` + m.Key + `"}`)
 		require.NoError(t, err)
-		assert.Equal(t, key, again)
-		assert.Len(t, key, len(booking.KeyOf("", "")))
+		assert.Equal(t, m, again)
+		assert.Len(t, m.Key, len(booking.KeyOf("", "")))
 	})
 }

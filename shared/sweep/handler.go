@@ -20,7 +20,9 @@ type Event struct {
 	Reap bool `json:"reap,omitempty"`
 }
 
-// Reaper deletes provider rooms that no booking references (reconcile.Reconciler.Reap).
+// Reaper deletes provider rooms that no booking references, returning how many it deleted:
+// reconcile.Reconciler.Reap does it at once (the local server); sqs.Queue.Reap hands it to the
+// worker, so the sweeper function carries no provider adapter (AWS).
 type Reaper interface {
 	Reap(ctx context.Context) (int, error)
 }

@@ -56,14 +56,20 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 	// Decode first, so each booking is reconciled once however many messages name it.
 	var keys []string
 	ids := map[string][]string{} // booking key → message ids
+	reap := false
 	for _, m := range ev.Records {
-		key, err := sqs.Decode(m.Body)
+		msg, err := sqs.Decode(m.Body)
 		if err != nil {
 			// The body is not logged: it is not ours to trust, and could hold anything.
 			log.Warn("undecodable message; reported failed", "messageId", m.MessageId, "bytes", len(m.Body))
 			fail(m.MessageId)
 			continue
 		}
+		if msg.Reap {
+			reap = true
+			continue
+		}
+		key := msg.Key
 		if _, dup := ids[key]; !dup {
 			keys = append(keys, key)
 		}
@@ -100,6 +106,17 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 			blog.Info("reconciled", "steps", res.Steps)
 		default:
 			blog.Info("nothing to do")
+		}
+	}
+
+	if reap && ctx.Err() == nil {
+		// A reap failure (the provider is down) is left to the next hour's request: the rooms
+		// stay referenced by nothing but harm no one meanwhile.
+		n, err := h.Reconciler.Reap(ctx)
+		if err != nil {
+			log.Error("reaping orphaned rooms failed; retried next hour", "deleted", n, "err", err)
+		} else {
+			log.Info("reaped orphaned rooms", "deleted", n)
 		}
 	}
 

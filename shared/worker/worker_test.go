@@ -273,3 +273,23 @@ func TestNoMetricWithoutDuplicates(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotContains(t, f.logs.String(), `"_aws"`)
 }
+
+func TestReapMessageDeletesOrphanedRooms(t *testing.T) {
+	f := newFixture(t)
+	kept := f.book("kept")
+	_, err := f.h.Handle(context.Background(), events.SQSEvent{Records: []events.SQSMessage{message("a", kept)}})
+	require.NoError(t, err)
+	require.Len(t, f.sandbox.Rooms(), 1)
+	// A tagged room whose booking is gone, as an expired record leaves it.
+	orphan := booking.RoomSpec{Tag: booking.RoomTag(booking.KeyOf("generic", "gone"), 1), ExpiresAt: f.now.Add(time.Hour)}
+	_, err = f.h.Reconciler.Providers[whereby.Name].CreateRoom(context.Background(), orphan)
+	require.NoError(t, err)
+	require.Len(t, f.sandbox.Rooms(), 2)
+
+	resp, err := f.h.Handle(context.Background(), events.SQSEvent{Records: []events.SQSMessage{{MessageId: "r", Body: `{"reap":true}`}}})
+	require.NoError(t, err)
+	assert.Empty(t, resp.BatchItemFailures)
+	rooms := f.sandbox.Rooms()
+	require.Len(t, rooms, 1, "the orphan is deleted")
+	assert.Equal(t, f.get(kept).Room.ID, rooms[0].MeetingID, "the booking's room is kept")
+}
