@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -24,9 +25,12 @@ func TestDynalite(t *testing.T) {
 		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}},
 	})
 	require.NoError(t, err)
-	d, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("tbl")})
-	require.NoError(t, err)
-	assert.Equal(t, types.TableStatusActive, d.Table.TableStatus, "tables are active at once")
+	// dynalite makes a table active on a zero-delay timer: ready within moments, not always at
+	// the instant CreateTable returns.
+	err = dynamodb.NewTableExistsWaiter(c, func(o *dynamodb.TableExistsWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 10*time.Millisecond, 50*time.Millisecond
+	}).Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("tbl")}, 5*time.Second)
+	require.NoError(t, err, "the table becomes active")
 
 	other := dynamodb.NewFromConfig(AWSConfig(Dynalite(t)))
 	out, err = other.ListTables(ctx, &dynamodb.ListTablesInput{})

@@ -255,7 +255,7 @@ func rendered(t *testing.T, method booking.Method) []byte {
 	t.Helper()
 	start := time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC)
 	msg, err := invite.Render(&invite.Invite{
-		Method: method, UID: "uid-1", Sequence: 3, Stamp: start.Add(-time.Hour),
+		Method: method, UID: "uid-1", Sequence: 3, Updated: true, Stamp: start.Add(-time.Hour),
 		Title: "Intro call", Start: start, End: start.Add(30 * time.Minute),
 		Organizer: booking.Person{Name: "Ada Host", Email: "ada@example.com"},
 		Attendees: []booking.Person{{Name: "Bob Guest", Email: "bob@example.net"}},
