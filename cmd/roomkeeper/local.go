@@ -58,11 +58,17 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 
 	var provider booking.Provider
 	if cfg.Whereby.APIKey == "" {
-		a.sandbox, err = sandbox.NewWhereby(sandbox.WherebyOptions{
+		opts := sandbox.WherebyOptions{
 			PublicURL: cfg.PublicURL,
 			Now:       now,
 			StatePath: filepath.Join(cfg.DataDir, "sandbox-whereby.json"),
-		})
+		}
+		if cfg.Whereby.WebhookSecret != "" {
+			// The sandbox's webhooks come back to this process's own handler, signed as Whereby signs.
+			opts.WebhookURL = "http://" + cfg.Addr + "/v1/hooks/whereby"
+			opts.WebhookSecret = cfg.Whereby.WebhookSecret
+		}
+		a.sandbox, err = sandbox.NewWhereby(opts)
 		if err != nil {
 			store.Close()
 			return nil, fmt.Errorf("start the Whereby sandbox: %w", err)
@@ -84,9 +90,14 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 		RoomSlack:    cfg.RoomSlack,
 	}
 	a.sweeper = &sweep.Sweeper{Store: store, Queue: a.queue, Now: now}
+	secrets := staticSecrets{
+		httpapi.GenericSecret: cfg.GenericSecret,
+		// The sandbox's secret, or with WHEREBY_API_KEY set, the one configured in Whereby.
+		httpapi.WherebyWebhookSecret: cfg.Whereby.WebhookSecret,
+	}
 	api := &httpapi.Server{
 		Intake:          &intake.Intake{Store: store, Queue: a.queue, Now: now, Retention: cfg.Retention},
-		Secrets:         staticSecrets{httpapi.GenericSecret: cfg.GenericSecret},
+		Secrets:         secrets,
 		Now:             now,
 		Tolerance:       cfg.WebhookTolerance,
 		DefaultProvider: cfg.Provider,

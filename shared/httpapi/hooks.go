@@ -2,11 +2,108 @@ package httpapi
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/shared/whereby"
 )
 
-// handleHook receives provider webhooks (POST /v1/hooks/{provider}).
+// WherebyWebhookSecret names the secret Whereby signs its webhooks with.
+const WherebyWebhookSecret = "WHEREBY_WEBHOOK_SECRET"
+
+// hookProvider is how one provider's webhooks are checked and read.
+type hookProvider struct {
+	secret string // the name of the signing secret, for s.Secrets
+	// verify checks a delivery's signature over the raw body; a rejection is Unauthorized.
+	verify func(secret string, h http.Header, body []byte, now time.Time, tolerance time.Duration) error
+	// parse returns the delivery id and the room events; a bad body is Invalid.
+	parse func(body []byte) (id string, events []booking.RoomEvent, err error)
+}
+
+// hookProviders are the providers whose webhooks roomkeeper takes, by the {provider} path value.
+var hookProviders = map[string]hookProvider{
+	whereby.Name: {secret: WherebyWebhookSecret, verify: whereby.VerifyWebhook, parse: whereby.ParseWebhook},
+}
+
+// Hook outcomes, the "status" of a 200 answer.
+const (
+	hookRecorded  = "recorded"  // the events concern a room roomkeeper made, and are on its booking
+	hookDuplicate = "duplicate" // this delivery id was seen before: nothing done
+	hookIgnored   = "ignored"   // an event type roomkeeper does not record, or rooms it did not make
+)
+
+// handleHook receives provider webhooks (POST /v1/hooks/{provider}): it verifies the signature
+// over the raw body, parses the events and records them on the bookings whose rooms they concern,
+// then answers. It makes no provider or mail call, so it answers well within Whereby's 5 s: the
+// worker does whatever the events make due. A 4xx records nothing; a 503 (the store is down) makes
+// the provider retry.
 func (s *Server) handleHook(w http.ResponseWriter, r *http.Request) {
-	writeError(w, s.Log, booking.Errorf(booking.NotFound, "", "unknown provider %q", r.PathValue("provider")))
+	ctx := r.Context()
+	provider := r.PathValue("provider")
+	log := s.Log.With("route", "hooks", "provider", provider)
+	p, ok := hookProviders[provider]
+	if !ok {
+		writeError(w, log, booking.Errorf(booking.NotFound, "", "unknown provider %q", provider))
+		return
+	}
+	secret, err := s.Secrets.Secret(ctx, p.secret, false)
+	if err != nil {
+		writeError(w, log, unavailable(err))
+		return
+	}
+	if secret == "" {
+		writeError(w, log, booking.Errorf(booking.NotFound, "", "webhooks from provider %q are not configured", provider))
+		return
+	}
+	body, err := readBody(w, r)
+	if err != nil {
+		writeError(w, log, err)
+		return
+	}
+	now := s.Now()
+	err = p.verify(secret, r.Header, body, now, s.Tolerance)
+	if err != nil {
+		// The secret may have been rotated since it was cached: read it once more.
+		if fresh, ferr := s.Secrets.Secret(ctx, p.secret, true); ferr == nil && fresh != "" && fresh != secret {
+			err = p.verify(fresh, r.Header, body, now, s.Tolerance)
+		}
+	}
+	if err != nil {
+		writeError(w, log, err)
+		return
+	}
+	id, events, err := p.parse(body)
+	if err != nil {
+		writeError(w, log, err)
+		return
+	}
+	log = log.With("delivery", id, "events", len(events))
+	answer := map[string]any{"status": hookIgnored, "applied": 0, "dropped": 0}
+	if len(events) == 0 {
+		// A type roomkeeper does not record: acknowledged, so the provider does not retry, and
+		// nothing is written.
+		log.Info("provider webhook", "status", hookIgnored)
+		writeJSON(w, http.StatusOK, answer)
+		return
+	}
+	res, err := s.Intake.ApplyRoomEvents(ctx, provider, id, events)
+	if err != nil {
+		writeError(w, log, unavailable(err))
+		return
+	}
+	switch {
+	case res.Duplicate:
+		answer["status"] = hookDuplicate
+	case res.Dropped < len(events):
+		answer["status"] = hookRecorded
+	}
+	answer["applied"], answer["dropped"] = res.Applied, res.Dropped
+	if res.NudgeErr != nil {
+		log.Warn("worker nudge failed; the sweeper will pick the booking up", "err", res.NudgeErr)
+	}
+	if len(res.Nudged) > 0 {
+		log = log.With("due", res.Nudged) // booking keys the worker was asked to look at now
+	}
+	log.Info("provider webhook", "status", answer["status"], "applied", res.Applied, "dropped", res.Dropped)
+	writeJSON(w, http.StatusOK, answer)
 }

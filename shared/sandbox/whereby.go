@@ -4,19 +4,22 @@
 // Whereby is a Whereby Embedded compatible REST API (https://docs.whereby.com/reference/whereby-rest-api-reference,
 // OpenAPI for https://api.whereby.dev/v1 in github.com/whereby/docs): POST/GET/DELETE /meetings with
 // Bearer auth, cursor paging, the `fields` parameter, the closed-beta dial-in (whereby-product-features/
-// dial-in.md), rooms gone from endDate + 1 h, and the documented 401 and 429 bodies. It also serves
-// a small page per room, and has fault controls (throttling, failures, delay) for tests.
+// dial-in.md), rooms gone from endDate + 1 h, and the documented 401 and 429 bodies. It has fault
+// controls (throttling, failures, delay) for tests.
+//
+// Its room pages let a developer join, leave and knock as a visitor, the host or a phone caller,
+// and it then sends signed webhooks as Whereby does (whereby-product-features/insights-suite-and-api/
+// webhooks.md; payload types from github.com/whereby/sdk packages/assistant-sdk/src/Trigger/types.ts):
+// see rooms.go and webhooks.go.
 package sandbox
 
 import (
 	"bytes"
 	"crypto/rand"
-	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"html/template"
 	"io"
 	"math/big"
 	"net/http"
@@ -61,8 +64,15 @@ type WherebyOptions struct {
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// StatePath is an optional JSON file the rooms are loaded from at start and saved to after
-	// every change, so links survive a restart. Empty keeps rooms in memory only.
+	// every change, so links survive a restart. Empty keeps rooms in memory only. Who is in a
+	// room is not saved: a restart drops every connection, as a real outage would.
 	StatePath string
+	// WebhookURL receives the room's webhooks (room.client.*, room.session.*), signed with
+	// WebhookSecret. Empty sends none.
+	WebhookURL    string
+	WebhookSecret string
+	// WebhookTimeout is how long a delivery may take before it is retried; 0 means Whereby's 5 s.
+	WebhookTimeout time.Duration
 }
 
 // Meeting is a room as the sandbox keeps it. The API shows HostRoomURL and DialIn only when the
@@ -123,6 +133,14 @@ type Whereby struct {
 	faults   []fault
 	delay    time.Duration
 	noDialIn bool
+
+	// Room activity and its webhooks (rooms.go, webhooks.go).
+	hooks   webhookSender
+	act     sync.Mutex            // serialises room actions with their deliveries, so webhooks leave in order
+	rooms   map[string]*roomState // who is in each room, by MeetingID; guarded by mu
+	sent    []*Webhook            // deliveries, oldest first, at most maxWebhooks; guarded by mu
+	held    bool                  // deliveries wait for ReleaseWebhooks; guarded by mu
+	pending []*Webhook            // held deliveries; guarded by mu
 }
 
 // state is the JSON saved at StatePath.
@@ -143,9 +161,13 @@ func NewWhereby(opts WherebyOptions) (*Whereby, error) {
 		statePath: opts.StatePath,
 		meetings:  map[string]*Meeting{},
 		nextID:    firstMeetingID,
+		rooms:     map[string]*roomState{},
 	}
 	if w.now == nil {
 		w.now = time.Now
+	}
+	if w.hooks, err = newWebhookSender(opts); err != nil {
+		return nil, err
 	}
 	if err := w.load(); err != nil {
 		return nil, err
@@ -156,6 +178,7 @@ func NewWhereby(opts WherebyOptions) (*Whereby, error) {
 	w.mux.HandleFunc("GET "+WherebyAPIPath+"/meetings/{id}", w.getMeeting)
 	w.mux.HandleFunc("DELETE "+WherebyAPIPath+"/meetings/{id}", w.deleteMeeting)
 	w.mux.HandleFunc("GET "+wherebyRooms+"/{name}", w.roomPage)
+	w.mux.Handle("POST "+wherebyRooms+"/{name}", http.NewCrossOriginProtection().Handler(http.HandlerFunc(w.roomAction)))
 	return w, nil
 }
 
@@ -381,19 +404,28 @@ func (w *Whereby) getMeeting(rw http.ResponseWriter, r *http.Request) {
 	writeJSON(rw, http.StatusOK, view(&c, parseFields(strings.Split(r.URL.Query().Get("fields"), ","))))
 }
 
-// deleteMeeting always answers 204: Whereby's DELETE is idempotent.
+// deleteMeeting always answers 204: Whereby's DELETE is idempotent. Deleting a room removes
+// everyone in it, so their room.client.left (and the session's end) are sent first.
 func (w *Whereby) deleteMeeting(rw http.ResponseWriter, r *http.Request) {
+	w.act.Lock()
+	defer w.act.Unlock()
 	w.mu.Lock()
-	defer w.mu.Unlock()
 	id := r.PathValue("id")
+	var events []*Webhook
 	if m, ok := w.meetings[id]; ok {
+		if !w.gone(m, w.now()) {
+			events = w.evict(m)
+		}
 		delete(w.meetings, id)
 		if err := w.save(w.now()); err != nil {
 			w.meetings[id] = m
+			w.mu.Unlock()
 			writeError(rw, http.StatusInternalServerError, err.Error())
 			return
 		}
 	}
+	w.mu.Unlock()
+	_ = w.deliver(events) // the room is gone whatever the receiver answers
 	rw.WriteHeader(http.StatusNoContent)
 }
 
@@ -561,6 +593,11 @@ func (w *Whereby) save(now time.Time) error {
 			delete(w.meetings, id)
 		}
 	}
+	for id := range w.rooms {
+		if _, ok := w.meetings[id]; !ok {
+			delete(w.rooms, id) // gone or deleted: nobody is in it any more
+		}
+	}
 	if w.statePath == "" {
 		return nil
 	}
@@ -635,81 +672,4 @@ func digits(n int) string {
 		sb.WriteByte(byte('0' + d.Int64()))
 	}
 	return sb.String()
-}
-
-// roomPageData is what the room page shows. Later controls (join, leave, knock) add fields here
-// and blocks to roomPageTmpl.
-type roomPageData struct {
-	Name      string
-	Found     bool
-	Host      bool
-	Locked    bool
-	Mode      string
-	ExpiresAt time.Time
-	GoneAt    time.Time
-}
-
-var roomPageTmpl = template.Must(template.New("room").Funcs(template.FuncMap{
-	"rfc3339": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-}).Parse(`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{if .Found}}{{.Name}}{{else}}Room not found{{end}} · Whereby sandbox</title>
-</head>
-<body>
-<main>
-{{- if .Found}}
-<h1 id="room">{{.Name}}</h1>
-<p id="role">{{if .Host}}You hold the host key for this room.{{else}}You are a guest in this room.{{end}}</p>
-<dl>
-<dt>Mode</dt><dd id="mode">{{.Mode}}</dd>
-<dt>Locked</dt><dd id="locked">{{if .Locked}}yes{{else}}no{{end}}</dd>
-<dt>End date</dt><dd><time id="expires" datetime="{{rfc3339 .ExpiresAt}}">{{rfc3339 .ExpiresAt}}</time></dd>
-<dt>Gone from</dt><dd><time id="gone" datetime="{{rfc3339 .GoneAt}}">{{rfc3339 .GoneAt}}</time></dd>
-</dl>
-{{- else}}
-<h1>Room not found</h1>
-<p id="gone">This room does not exist, was deleted or has expired.</p>
-{{- end}}
-</main>
-</body>
-</html>
-`))
-
-// roomPage shows a room: its name, whether the visitor holds the host key, and when it expires.
-func (w *Whereby) roomPage(rw http.ResponseWriter, r *http.Request) {
-	name := "/" + r.PathValue("name")
-	key := r.URL.Query().Get("roomKey")
-
-	data := roomPageData{Name: strings.TrimPrefix(name, "/")}
-	w.mu.Lock()
-	now := w.now()
-	for _, m := range w.meetings {
-		if m.RoomName == name && !w.gone(m, now) {
-			data.Found = true
-			data.Mode, data.Locked = m.RoomMode, m.IsLocked
-			data.ExpiresAt, data.GoneAt = m.EndDate, m.EndDate.Add(roomGrace)
-			data.Host = key != "" && subtle.ConstantTimeCompare([]byte(m.HostRoomURL), []byte(m.RoomURL+"?roomKey="+key)) == 1
-			break
-		}
-	}
-	w.mu.Unlock()
-
-	h := rw.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Referrer-Policy", "no-referrer") // host links carry the key in the URL
-	status := http.StatusOK
-	if !data.Found {
-		status = http.StatusNotFound
-	}
-	var buf bytes.Buffer
-	if err := roomPageTmpl.Execute(&buf, data); err != nil {
-		http.Error(rw, "render room page", http.StatusInternalServerError)
-		return
-	}
-	rw.WriteHeader(status)
-	_, _ = rw.Write(buf.Bytes())
 }

@@ -414,7 +414,8 @@ func TestMethodsAndPaths(t *testing.T) {
 		{http.MethodGet, api + "/rooms", http.StatusNotFound},
 		{http.MethodGet, api + "/", http.StatusNotFound},
 		{http.MethodGet, "/sandbox/whereby/elsewhere", http.StatusNotFound},
-		{http.MethodPost, "/sandbox/whereby/rooms/x", http.StatusMethodNotAllowed},
+		{http.MethodPut, "/sandbox/whereby/rooms/x", http.StatusMethodNotAllowed},
+		{http.MethodPost, "/sandbox/whereby/rooms/x", http.StatusNotFound}, // room pages take forms
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.path, func(t *testing.T) {

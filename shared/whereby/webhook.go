@@ -1,0 +1,275 @@
+package whereby
+
+// Whereby webhooks, as whereby-product-features/insights-suite-and-api/webhooks.md in
+// github.com/whereby/docs describes them, with the payload types of Whereby's own SDK
+// (packages/assistant-sdk/src/Trigger/types.ts in github.com/whereby/sdk): an envelope
+// {id, apiVersion, createdAt, type, data} signed in the Whereby-Signature header
+// "t=<unix seconds>,v1=<hex HMAC-SHA256 of t.body>".
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/roomkeeper/roomkeeper/shared/booking"
+)
+
+// SignatureHeader is the header carrying a webhook's signature.
+const SignatureHeader = "Whereby-Signature"
+
+// VerifyWebhook checks a webhook delivery's Whereby-Signature header against secret.
+//
+// body must be the raw request body, byte for byte: Whereby signs the bytes it sends, and a
+// re-encoded body differs (Go escapes <, > and &). The header is found whatever the case of its
+// name (API Gateway lower-cases names) and may be sent more than once; its comma-separated parts
+// may come in any order with spaces around them, parts other than t and v1 are ignored, and any
+// one of several v1 signatures may match. The timestamp t must be within tolerance of now in
+// either direction. MACs are compared in constant time.
+//
+// A rejected delivery is a *booking.Error with Code Unauthorized whose message says what is wrong
+// and never carries the secret or a MAC. An empty secret is roomkeeper's own misconfiguration:
+// that error has Code Internal.
+func VerifyWebhook(secret string, h http.Header, body []byte, now time.Time, tolerance time.Duration) error {
+	if secret == "" {
+		return booking.Errorf(booking.Internal, "", "verify Whereby webhook: no signing secret configured")
+	}
+	var parts []string
+	for k, vs := range h {
+		if strings.EqualFold(k, SignatureHeader) {
+			for _, v := range vs {
+				parts = append(parts, strings.Split(v, ",")...)
+			}
+		}
+	}
+	var ts string
+	var sigs []string
+	for _, p := range parts {
+		k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
+		if !ok {
+			continue
+		}
+		switch strings.TrimSpace(k) {
+		case "t":
+			if ts != "" {
+				return unauthorized("more than one timestamp in the %s header", SignatureHeader)
+			}
+			ts = strings.TrimSpace(v)
+			if ts == "" {
+				return unauthorized("empty timestamp in the %s header", SignatureHeader)
+			}
+		case "v1":
+			sigs = append(sigs, strings.TrimSpace(v))
+		}
+	}
+	switch {
+	case len(parts) == 0:
+		return unauthorized("missing %s header", SignatureHeader)
+	case ts == "":
+		return unauthorized("no timestamp (t=) in the %s header", SignatureHeader)
+	case len(sigs) == 0:
+		return unauthorized("no v1 signature in the %s header", SignatureHeader)
+	}
+	sec, err := parseUnix(ts)
+	if err != nil {
+		return err
+	}
+	if d := now.Sub(time.Unix(sec, 0)); d > tolerance || d < -tolerance {
+		return unauthorized("%s timestamp is outside the tolerance of %s", SignatureHeader, tolerance)
+	}
+	want := webhookMAC(secret, ts, body)
+	for _, s := range sigs {
+		got, err := hex.DecodeString(s)
+		if err != nil {
+			continue
+		}
+		if hmac.Equal(got, want) {
+			return nil
+		}
+	}
+	return unauthorized("no matching signature in the %s header", SignatureHeader)
+}
+
+// SignWebhook returns the Whereby-Signature header value for a delivery of body sent at t:
+// "t=<unix seconds>,v1=<lowercase hex HMAC-SHA256>" keyed with secret's UTF-8 bytes.
+func SignWebhook(secret string, t time.Time, body []byte) string {
+	ts := strconv.FormatInt(t.Unix(), 10)
+	return "t=" + ts + ",v1=" + hex.EncodeToString(webhookMAC(secret, ts, body))
+}
+
+// webhookMAC is HMAC-SHA256 over "t.body", t exactly as sent.
+func webhookMAC(secret, ts string, body []byte) []byte {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(ts))
+	m.Write([]byte{'.'})
+	m.Write(body)
+	return m.Sum(nil)
+}
+
+// parseUnix reads the signature timestamp: unix seconds, decimal digits only.
+func parseUnix(s string) (int64, error) {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, unauthorized("malformed timestamp in the %s header: want unix seconds", SignatureHeader)
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return 0, unauthorized("malformed timestamp in the %s header: want unix seconds", SignatureHeader)
+	}
+	return n, nil
+}
+
+func unauthorized(format string, args ...any) error {
+	return booking.Errorf(booking.Unauthorized, "", format, args...)
+}
+
+// Webhook event types roomkeeper records. Others (transcription.*, recording.finished,
+// assistant.requested, and any Whereby adds) are acknowledged and ignored.
+const (
+	EventClientJoined         = "room.client.joined"
+	EventClientLeft           = "room.client.left"
+	EventClientKnocked        = "room.client.knocked"
+	EventClientKnockCancelled = "room.client.knockCancelled"
+	EventSessionStarted       = "room.session.started"
+	EventSessionEnded         = "room.session.ended"
+)
+
+var kinds = map[string]booking.RoomEventKind{
+	EventClientJoined:         booking.Joined,
+	EventClientLeft:           booking.Left,
+	EventClientKnocked:        booking.Knocked,
+	EventClientKnockCancelled: booking.KnockCancelled,
+	EventSessionStarted:       booking.SessionStarted,
+	EventSessionEnded:         booking.SessionEnded,
+}
+
+// hostRoles are the roleName values that carry host powers: a hostRoomUrl visitor and the
+// organisation's own dashboard accounts.
+var hostRoles = map[string]bool{"host": true, "owner": true, "member": true}
+
+// envelope is a webhook body. Pointers tell a missing field from an empty one.
+type envelope struct {
+	ID         *string         `json:"id"`
+	APIVersion string          `json:"apiVersion"`
+	CreatedAt  *string         `json:"createdAt"`
+	Type       *string         `json:"type"`
+	Data       json.RawMessage `json:"data"`
+}
+
+// inRoom is the data of the in-room events, with every field any of them carries.
+type inRoom struct {
+	MeetingID     string  `json:"meetingId"`
+	RoomName      string  `json:"roomName"`
+	RoomSessionID *string `json:"roomSessionId"`
+	DisplayName   string  `json:"displayName"`
+	ParticipantID string  `json:"participantId"`
+	RoleName      string  `json:"roleName"`
+	IsDialIn      bool    `json:"isDialIn"`
+}
+
+// ParseWebhook decodes a webhook body into its delivery id, the dedupe key, and the room events
+// it reports (one for each in-room event roomkeeper records; none for other types, which are
+// not an error). Unknown fields are ignored, as Whereby adds fields without notice.
+//
+// A body that is not JSON, an envelope without id, type or a valid createdAt, or a recorded event
+// without the data it needs (roomName; participantId for joins and leaves; roomSessionId for
+// session events) is a *booking.Error with Code Invalid naming the field.
+func ParseWebhook(body []byte) (id string, events []booking.RoomEvent, err error) {
+	var env envelope
+	if err := decode(body, &env, ""); err != nil {
+		return "", nil, err
+	}
+	if env.ID == nil || *env.ID == "" {
+		return "", nil, booking.Errorf(booking.Invalid, "id", "id is required")
+	}
+	if env.Type == nil || *env.Type == "" {
+		return "", nil, booking.Errorf(booking.Invalid, "type", "type is required")
+	}
+	if env.CreatedAt == nil || *env.CreatedAt == "" {
+		return "", nil, booking.Errorf(booking.Invalid, "createdAt", "createdAt is required")
+	}
+	at, err := time.Parse(time.RFC3339Nano, *env.CreatedAt)
+	if err != nil {
+		return "", nil, booking.Errorf(booking.Invalid, "createdAt", "createdAt must be an RFC 3339 date-time")
+	}
+	id = *env.ID
+	kind, ok := kinds[*env.Type]
+	if !ok {
+		return id, nil, nil
+	}
+	if len(env.Data) == 0 || bytes.Equal(env.Data, []byte("null")) {
+		return "", nil, booking.Errorf(booking.Invalid, "data", "data is required for %s", *env.Type)
+	}
+	var d inRoom
+	if err := decode(env.Data, &d, "data"); err != nil {
+		return "", nil, err
+	}
+	e := booking.RoomEvent{Kind: kind, At: at.UTC(), RoomID: d.MeetingID, RoomName: d.RoomName}
+	if d.RoomSessionID != nil {
+		e.SessionID = *d.RoomSessionID
+	}
+	switch {
+	case d.RoomName == "":
+		return "", nil, booking.Errorf(booking.Invalid, "data.roomName", "roomName is required for %s", *env.Type)
+	case (kind == booking.SessionStarted || kind == booking.SessionEnded) && e.SessionID == "":
+		return "", nil, booking.Errorf(booking.Invalid, "data.roomSessionId", "roomSessionId is required for %s", *env.Type)
+	case (kind == booking.Joined || kind == booking.Left) && d.ParticipantID == "":
+		return "", nil, booking.Errorf(booking.Invalid, "data.participantId", "participantId is required for %s", *env.Type)
+	}
+	switch kind {
+	case booking.Joined, booking.Left, booking.Knocked, booking.KnockCancelled:
+		e.ParticipantID = d.ParticipantID
+		e.Name = d.DisplayName
+		e.Role = d.RoleName
+		e.Host = hostRoles[d.RoleName]
+		e.DialIn = d.IsDialIn
+	}
+	return id, []booking.RoomEvent{e}, nil
+}
+
+// decode unmarshals JSON into v, turning errors into an Invalid *booking.Error naming the field
+// at fault under prefix.
+func decode(b []byte, v any, prefix string) error {
+	err := json.Unmarshal(b, v)
+	if err == nil {
+		return nil
+	}
+	var typ *json.UnmarshalTypeError
+	if errors.As(err, &typ) && typ.Field != "" {
+		field := typ.Field
+		if prefix != "" {
+			field = prefix + "." + field
+		}
+		return booking.Errorf(booking.Invalid, field, "%s must be a JSON %s", field, jsonKind(typ.Type))
+	}
+	if prefix != "" {
+		return booking.Errorf(booking.Invalid, prefix, "%s must be a JSON object", prefix)
+	}
+	return booking.Errorf(booking.Invalid, "", "body is not a JSON object")
+}
+
+// jsonKind names a Go type the way a JSON sender thinks of it.
+func jsonKind(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Struct, reflect.Map:
+		return "object"
+	case reflect.Slice, reflect.Array:
+		return "array"
+	}
+	return "value"
+}
