@@ -87,7 +87,8 @@ func (a *Activity) Apply(e RoomEvent) bool {
 		} else {
 			s.EndedAt = latest(s.EndedAt, e.At)
 		}
-		return *s != before
+		changed := *s != before
+		return a.placeInSessions() || changed
 	case Joined, Left:
 		c := a.connection(e)
 		before := *c
@@ -110,7 +111,12 @@ func (a *Activity) Apply(e RoomEvent) bool {
 		if c.Host {
 			a.HostSeenAt = latest(a.HostSeenAt, e.At)
 		}
-		return *c != before
+		// A knock is answered once a host has been in the room since, or the knocker joined.
+		if k := a.Knock; k != nil && !e.At.Before(k.At) && (c.Host || (e.Kind == Joined && c.Name == k.Name)) {
+			a.Knock = nil
+		}
+		changed := *c != before
+		return a.placeInSessions() || changed
 	case Knocked:
 		if a.Knock != nil && !e.At.After(a.Knock.At) {
 			return false
@@ -151,6 +157,33 @@ func (a *Activity) connection(e RoomEvent) *Connection {
 	}
 	a.Connections = append(a.Connections, Connection{ID: e.ParticipantID, RoomID: e.RoomID})
 	return &a.Connections[len(a.Connections)-1]
+}
+
+// placeInSessions puts connections reported outside any session into the session of their room
+// their stay overlaps. Whereby reports the first person in with no session (a session needs two),
+// often on both their joined and left events, and they are usually the host: without this their
+// minutes would be missing from the session. It reports whether it changed anything.
+func (a *Activity) placeInSessions() bool {
+	changed := false
+	for i := range a.Connections {
+		c := &a.Connections[i]
+		if c.SessionID != "" || c.JoinedAt.IsZero() {
+			continue
+		}
+		for _, s := range a.Sessions {
+			if s.StartedAt.IsZero() || (s.RoomID != "" && c.RoomID != "" && s.RoomID != c.RoomID) {
+				continue
+			}
+			startsBeforeLeaving := c.LeftAt.IsZero() || !s.StartedAt.After(c.LeftAt)
+			endsAfterJoining := s.EndedAt.IsZero() || !s.EndedAt.Before(c.JoinedAt)
+			if startsBeforeLeaving && endsAfterJoining {
+				c.SessionID = s.ID
+				changed = true
+				break
+			}
+		}
+	}
+	return changed
 }
 
 // Present reports whether a connection is in the room: it joined and has not been reported

@@ -117,3 +117,45 @@ func TestKnockCancelled(t *testing.T) {
 	assert.Nil(t, a.KnockToTell())
 	assert.False(t, a.Apply(RoomEvent{Kind: KnockCancelled, At: at(3)}))
 }
+
+func TestFirstInWithoutSessionCountsInTheSession(t *testing.T) {
+	for _, order := range []string{"session first", "session last"} {
+		t.Run(order, func(t *testing.T) {
+			host := RoomEvent{Kind: Joined, At: at(0), RoomID: "m1", ParticipantID: "ada", Host: true}
+			hostLeft := RoomEvent{Kind: Left, At: at(40), RoomID: "m1", ParticipantID: "ada"}
+			guest := joined("bob", 5, false)
+			guestLeft := left("bob", 30)
+			started := RoomEvent{Kind: SessionStarted, At: at(5), RoomID: "m1", SessionID: "s1"}
+			ended := RoomEvent{Kind: SessionEnded, At: at(32), RoomID: "m1", SessionID: "s1"}
+			events := []RoomEvent{host, guest, started, guestLeft, ended, hostLeft}
+			if order == "session last" {
+				events = []RoomEvent{host, hostLeft, guest, guestLeft, started, ended}
+			}
+			var a Activity
+			for _, e := range events {
+				a.Apply(e)
+			}
+			assert.Len(t, a.Participants("s1"), 2, "the host who came first is in the session")
+			assert.Empty(t, a.Participants(""))
+			assert.Equal(t, 40+25, a.ParticipantMinutes("s1", at(60)))
+		})
+	}
+}
+
+func TestAdmittedKnockIsNotToldLater(t *testing.T) {
+	var a Activity
+	a.Apply(joined("ada", 0, true))
+	a.Apply(RoomEvent{Kind: Knocked, At: at(1), Name: "Dan"})
+	assert.Nil(t, a.KnockToTell(), "the host is there")
+	a.Apply(RoomEvent{Kind: Joined, At: at(2), RoomID: "m1", SessionID: "s1", ParticipantID: "dan", Name: "Dan", Role: "granted_visitor"})
+	a.Apply(left("ada", 10))
+	assert.Nil(t, a.KnockToTell(), "Dan was let in: nobody is waiting")
+
+	var b Activity
+	b.Apply(joined("ada", 0, true))
+	b.Apply(RoomEvent{Kind: Knocked, At: at(1), Name: "Eve"})
+	b.Apply(left("ada", 3))
+	assert.Nil(t, b.KnockToTell(), "a host was in the room after the knock: it was theirs to answer")
+	b.Apply(RoomEvent{Kind: Knocked, At: at(4), Name: "Eve"})
+	assert.NotNil(t, b.KnockToTell(), "knocking again with no host is told")
+}
