@@ -45,6 +45,7 @@ type Server struct {
 	Tolerance       time.Duration // ROOMKEEPER_WEBHOOK_TOLERANCE
 	DefaultProvider string        // ROOMKEEPER_PROVIDER
 	Providers       []string      // providers configured in this deployment
+	Insights        Insights      // Whereby's insights API, for recorded and streamed minutes; nil: none
 	Log             *slog.Logger
 }
 

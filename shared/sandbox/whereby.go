@@ -177,6 +177,7 @@ func NewWhereby(opts WherebyOptions) (*Whereby, error) {
 	w.mux.HandleFunc("GET "+WherebyAPIPath+"/meetings", w.listMeetings)
 	w.mux.HandleFunc("GET "+WherebyAPIPath+"/meetings/{id}", w.getMeeting)
 	w.mux.HandleFunc("DELETE "+WherebyAPIPath+"/meetings/{id}", w.deleteMeeting)
+	w.mux.HandleFunc("GET "+WherebyAPIPath+"/insights/room-sessions", w.roomSessionInsights) // insights.go
 	w.mux.HandleFunc("GET "+wherebyRooms+"/{name}", w.roomPage)
 	w.mux.Handle("POST "+wherebyRooms+"/{name}", http.NewCrossOriginProtection().Handler(http.HandlerFunc(w.roomAction)))
 	return w, nil
