@@ -21,6 +21,7 @@ type FakeSecretsManager struct {
 	mu      sync.Mutex
 	secrets map[string]string
 	reads   map[string]int
+	failing map[string]bool
 }
 
 // SecretsManager starts a FakeSecretsManager holding secrets (id → value) and returns its endpoint
@@ -34,7 +35,7 @@ func SecretsManager(t testing.TB, secrets map[string]string) string {
 // stopped at t.Cleanup.
 func NewFakeSecretsManager(t testing.TB, secrets map[string]string) *FakeSecretsManager {
 	t.Helper()
-	f := &FakeSecretsManager{secrets: map[string]string{}, reads: map[string]int{}}
+	f := &FakeSecretsManager{secrets: map[string]string{}, reads: map[string]int{}, failing: map[string]bool{}}
 	maps.Copy(f.secrets, secrets)
 	srv := httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(srv.Close)
@@ -54,6 +55,14 @@ func (f *FakeSecretsManager) Delete(id string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	delete(f.secrets, id)
+}
+
+// Fail makes reads of id fail with AccessDeniedException, as a policy change would (an error the
+// SDK does not retry).
+func (f *FakeSecretsManager) Fail(id string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.failing[id] = true
 }
 
 // Reads returns how many GetSecretValue calls asked for id, whether or not it exists.
@@ -84,7 +93,12 @@ func (f *FakeSecretsManager) serve(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.reads[in.SecretId]++
 	value, ok := f.secrets[in.SecretId]
+	failing := f.failing[in.SecretId]
 	f.mu.Unlock()
+	if failing {
+		smError(w, http.StatusBadRequest, "AccessDeniedException", "not authorized to perform secretsmanager:GetSecretValue")
+		return
+	}
 	if !ok || (in.VersionStage != "" && in.VersionStage != "AWSCURRENT") || in.VersionId != "" {
 		smError(w, http.StatusBadRequest, "ResourceNotFoundException", "Secrets Manager can't find the specified secret.")
 		return

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 )
 
 // FreshInterval is the least time between two reads of one secret that fresh asks for. A fresh
@@ -56,6 +57,9 @@ func New(client *secretsmanager.Client, getenv func(string) string) *Source {
 //   - otherwise the value of the variable name itself, "" when unset (the caller treats that as
 //     not configured).
 //
+// A secret without a value (Secrets Manager's ResourceNotFoundException: the stack creates the
+// secrets empty for the operator to set) is "" as well, and is read again after FreshInterval.
+//
 // A failed read returns an error and caches nothing, so the next call reads again; a failed fresh
 // read still counts against FreshInterval. Errors name the secret, never its value.
 func (s *Source) Secret(ctx context.Context, name string, fresh bool) (string, error) {
@@ -67,7 +71,10 @@ func (s *Source) Secret(ctx context.Context, name string, fresh bool) (string, e
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := s.now()
-	if e.cached && (!fresh || now.Sub(e.readAt) < FreshInterval) {
+	// An empty value (a secret created without one, or deleted) is read again once a minute, so
+	// setting it takes effect without a new container.
+	stale := fresh || e.value == ""
+	if e.cached && (!stale || now.Sub(e.readAt) < FreshInterval) {
 		return e.value, nil
 	}
 	e.readAt = now
@@ -92,6 +99,12 @@ func (s *Source) entry(name string) *entry {
 
 func (s *Source) read(ctx context.Context, name, arn string) (string, error) {
 	out, err := s.client.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: &arn})
+	var notFound *types.ResourceNotFoundException
+	if errors.As(err, &notFound) {
+		// The stack creates each secret without a value for the operator to set; until then, or
+		// once it is deleted, the secret is not configured (a source answers 404, not 503).
+		return "", nil
+	}
 	if err != nil {
 		return "", fmt.Errorf("read secret %s from Secrets Manager: %w", name, err)
 	}

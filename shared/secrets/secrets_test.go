@@ -141,28 +141,28 @@ func TestSecret(t *testing.T) {
 }
 
 func TestSecretReadFailure(t *testing.T) {
-	t.Run("a failed first read is not cached", func(t *testing.T) {
+	t.Run("a secret without a value is not configured until it is set", func(t *testing.T) {
 		missing := arn + "-missing"
-		src, fake, _ := setup(t, map[string]string{name + "_SECRET_ARN": missing})
+		src, fake, c := setup(t, map[string]string{name + "_SECRET_ARN": missing})
 		for i := range 2 {
-			got, err := src.Secret(t.Context(), name, false)
-			require.Error(t, err, "call %d", i)
-			assert.Empty(t, got)
-			assert.Contains(t, err.Error(), "read secret "+name)
-			assert.Contains(t, err.Error(), "ResourceNotFoundException")
-			assert.Equal(t, i+1, fake.Reads(missing), "call %d: the next call reads again", i)
+			got, err := src.Secret(t.Context(), name, i == 1)
+			require.NoError(t, err, "call %d", i)
+			assert.Empty(t, got, "not configured")
 		}
+		assert.Equal(t, 1, fake.Reads(missing), "read again no sooner than a minute later")
 		fake.Set(missing, v1)
+		c.advance(2 * time.Minute)
 		got, err := src.Secret(t.Context(), name, false)
 		require.NoError(t, err)
-		assert.Equal(t, v1, got)
+		assert.Equal(t, v1, got, "setting the secret takes effect without a new container")
+		assert.Equal(t, 2, fake.Reads(missing))
 	})
 
 	t.Run("a failed fresh read counts against the limit", func(t *testing.T) {
 		src, fake, c := setup(t, map[string]string{name + "_SECRET_ARN": arn})
 		_, err := src.Secret(t.Context(), name, false)
 		require.NoError(t, err)
-		fake.Delete(arn)
+		fake.Fail(arn) // Secrets Manager refusing
 		c.advance(2 * time.Minute)
 		_, err = src.Secret(t.Context(), name, true)
 		require.Error(t, err)
