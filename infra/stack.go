@@ -29,10 +29,24 @@ import (
 // Names the functions rely on: the table's due index and the secrets, whose ARNs reach each
 // function as <NAME>_SECRET_ARN.
 const (
-	tableDueIndex = "due"
-	genericSecret = "ROOMKEEPER_GENERIC_SECRET"
-	wherebyAPIKey = "WHEREBY_API_KEY"
+	tableDueIndex  = "due"
+	genericSecret  = "ROOMKEEPER_GENERIC_SECRET"
+	wherebyAPIKey  = "WHEREBY_API_KEY"
+	calcomSecret   = "CALCOM_WEBHOOK_SECRET"
+	calendlySecret = "CALENDLY_WEBHOOK_SIGNING_KEY"
+	cronofySecret  = "CRONOFY_CLIENT_SECRETS"
 )
+
+// bookingSources are the booking webhook sources beside the generic one, each with the secret
+// it signs with: POST /v1/bookings/<name>. A source whose secret is left empty answers 404.
+var bookingSources = []struct{ name, id, title, secret, description string }{
+	{"calcom", "Calcom", "Cal.com", calcomSecret,
+		"Cal.com webhook secret (X-Cal-Signature-256). Set by the operator; empty disables the source."},
+	{"calendly", "Calendly", "Calendly", calendlySecret,
+		"Calendly webhook signing key (Calendly-Webhook-Signature). Set by the operator; empty disables the source."},
+	{"cronofy", "Cronofy", "Cronofy", cronofySecret,
+		"Cronofy client secrets, comma-separated (Cronofy-HMAC-SHA256). Set by the operator; empty disables the source."},
+}
 
 // Function and queue settings.
 const (
@@ -90,6 +104,11 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 		wherebyAPIKey: newSecret(stack, "WherebyApiKey", wherebyAPIKey,
 			"Whereby Embedded API key. Set by the operator."),
 	}
+	bookingsSecrets := []string{genericSecret}
+	for _, src := range bookingSources {
+		secrets[src.secret] = newSecret(stack, src.id+"Secret", src.secret, src.description)
+		bookingsSecrets = append(bookingsSecrets, src.secret)
+	}
 
 	env := map[string]string{
 		"ROOMKEEPER_TABLE":             *table.TableName(),
@@ -109,7 +128,7 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 	fn := func(name, description string, timeout time.Duration, secretNames ...string) awslambda.Function {
 		return newFunction(stack, p.AssetDir, name, description, timeout, env, secrets, secretNames)
 	}
-	bookings := fn("bookings", "roomkeeper bookings: booking webhooks (POST /v1/bookings/{source})", bookingsTimeout, genericSecret)
+	bookings := fn("bookings", "roomkeeper bookings: booking webhooks (POST /v1/bookings/{source})", bookingsTimeout, bookingsSecrets...)
 	worker := fn("worker", "roomkeeper worker: reconciles one booking per queue message", workerTimeout, wherebyAPIKey)
 	sweeper := fn("sweeper", "roomkeeper sweeper: enqueues due bookings every minute, reaps orphaned rooms", sweeperTimeout, wherebyAPIKey)
 
@@ -171,6 +190,12 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 		"Secret holding the generic webhook's whsec_ signing secret: set it with put-secret-value")
 	output(stack, "WherebyApiKeySecretArn", secrets[wherebyAPIKey].SecretArn(),
 		"Secret holding the Whereby API key: set it with put-secret-value")
+	for _, src := range bookingSources {
+		output(stack, src.id+"WebhookUrl", jsii.String(*api.ApiEndpoint()+"/v1/bookings/"+src.name),
+			"Register this URL as the "+src.title+" webhook (docs/sources.md)")
+		output(stack, src.id+"SecretArn", secrets[src.secret].SecretArn(),
+			"Secret holding "+src.secret+" for "+src.title+": set it with put-secret-value")
+	}
 	return stack
 }
 

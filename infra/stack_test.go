@@ -319,7 +319,8 @@ func TestFunctions(t *testing.T) {
 		timeout float64
 		secrets []string // the <NAME>_SECRET_ARN variables, exactly
 	}{
-		{"bookings", 10, []string{"ROOMKEEPER_GENERIC_SECRET_SECRET_ARN"}},
+		{"bookings", 10, []string{"CALCOM_WEBHOOK_SECRET_SECRET_ARN", "CALENDLY_WEBHOOK_SIGNING_KEY_SECRET_ARN",
+			"CRONOFY_CLIENT_SECRETS_SECRET_ARN", "ROOMKEEPER_GENERIC_SECRET_SECRET_ARN"}},
 		{"worker", 60, []string{"WHEREBY_API_KEY_SECRET_ARN"}},
 		{"sweeper", 60, []string{"WHEREBY_API_KEY_SECRET_ARN"}},
 	}
@@ -551,8 +552,9 @@ func TestAPI(t *testing.T) {
 }
 
 func TestSecrets(t *testing.T) {
-	has(t, func() { synth.template.ResourceCountIs(jsii.String("AWS::SecretsManager::Secret"), jsii.Number(2)) })
-	for _, name := range []string{"ROOMKEEPER_GENERIC_SECRET", "WHEREBY_API_KEY"} {
+	has(t, func() { synth.template.ResourceCountIs(jsii.String("AWS::SecretsManager::Secret"), jsii.Number(5)) })
+	for _, name := range []string{"ROOMKEEPER_GENERIC_SECRET", "WHEREBY_API_KEY",
+		"CALCOM_WEBHOOK_SECRET", "CALENDLY_WEBHOOK_SIGNING_KEY", "CRONOFY_CLIENT_SECRETS"} {
 		t.Run(name, func(t *testing.T) {
 			p := props(resources("AWS::SecretsManager::Secret")[secretID(t, name)])
 			assert.NotContains(t, p, "SecretString", "the operator sets the value, never the template")
@@ -583,7 +585,7 @@ func TestGrants(t *testing.T) {
 		name    string
 		actions []string            // every action the role allows
 		on      map[string][]string // resources of some of them, exactly
-		secret  string
+		secrets []string            // the secrets it may read, exactly
 	}{
 		{
 			name:    "bookings",
@@ -591,7 +593,7 @@ func TestGrants(t *testing.T) {
 			on: map[string][]string{
 				"dynamodb:GetItem": {tableArn}, "dynamodb:PutItem": {tableArn}, "sqs:SendMessage": {queueArn},
 			},
-			secret: "ROOMKEEPER_GENERIC_SECRET",
+			secrets: []string{"ROOMKEEPER_GENERIC_SECRET", "CALCOM_WEBHOOK_SECRET", "CALENDLY_WEBHOOK_SIGNING_KEY", "CRONOFY_CLIENT_SECRETS"},
 		},
 		{
 			name:    "worker",
@@ -601,7 +603,7 @@ func TestGrants(t *testing.T) {
 				"ses:SendEmail":    {sesArn("configuration-set/roomkeeper-events"), sesArn("identity/example.com")},
 				"ses:SendRawEmail": {sesArn("configuration-set/roomkeeper-events"), sesArn("identity/example.com")},
 			},
-			secret: "WHEREBY_API_KEY",
+			secrets: []string{"WHEREBY_API_KEY"},
 		},
 		{
 			name:    "sweeper",
@@ -609,7 +611,7 @@ func TestGrants(t *testing.T) {
 			on: map[string][]string{
 				"dynamodb:GetItem": {tableArn}, "dynamodb:Query": {dueIndex}, "sqs:SendMessage": {queueArn},
 			},
-			secret: "WHEREBY_API_KEY",
+			secrets: []string{"WHEREBY_API_KEY"},
 		},
 	}
 	for _, tt := range tests {
@@ -628,8 +630,11 @@ func TestGrants(t *testing.T) {
 			for action, resources := range tt.on {
 				assert.Equal(t, resources, grants[action], "resources of %s", action)
 			}
-			secret := canon(ref(secretID(t, tt.secret)))
-			assert.Equal(t, []string{secret}, grants["secretsmanager:GetSecretValue"], "reads only its own secret")
+			var readable []string
+			for _, name := range tt.secrets {
+				readable = append(readable, canon(ref(secretID(t, name))))
+			}
+			assert.ElementsMatch(t, readable, grants["secretsmanager:GetSecretValue"], "reads only its own secrets")
 			assert.Empty(t, props(resources("AWS::IAM::Role")[role])["ManagedPolicyArns"], "no AWS managed policies")
 		})
 	}
@@ -676,6 +681,14 @@ func TestOutputs(t *testing.T) {
 		"GenericWebhookUrl":      map[string]any{"Fn::Join": []any{"", []any{getAtt(api, "ApiEndpoint"), "/v1/bookings/generic"}}},
 		"GenericSecretArn":       ref(secretID(t, "ROOMKEEPER_GENERIC_SECRET")),
 		"WherebyApiKeySecretArn": ref(secretID(t, "WHEREBY_API_KEY")),
+	}
+	for _, src := range []struct{ id, path, secret string }{
+		{"Calcom", "calcom", "CALCOM_WEBHOOK_SECRET"},
+		{"Calendly", "calendly", "CALENDLY_WEBHOOK_SIGNING_KEY"},
+		{"Cronofy", "cronofy", "CRONOFY_CLIENT_SECRETS"},
+	} {
+		outputs[src.id+"WebhookUrl"] = map[string]any{"Fn::Join": []any{"", []any{getAtt(api, "ApiEndpoint"), "/v1/bookings/" + src.path}}}
+		outputs[src.id+"SecretArn"] = ref(secretID(t, src.secret))
 	}
 	for name, value := range outputs {
 		t.Run(name, func(t *testing.T) {

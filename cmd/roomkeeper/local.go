@@ -19,7 +19,9 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/reconcile"
 	"github.com/roomkeeper/roomkeeper/shared/sandbox"
 	"github.com/roomkeeper/roomkeeper/shared/sweep"
+	"github.com/roomkeeper/roomkeeper/shared/twentyfour"
 	"github.com/roomkeeper/roomkeeper/shared/whereby"
+	"github.com/roomkeeper/roomkeeper/shared/zoom"
 )
 
 // Local wiring: the same core and handlers as the Lambda functions, with embedded adapters.
@@ -56,7 +58,7 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 	}
 	a := &app{cfg: cfg, log: log, now: now, store: store, outbox: ob, queue: memqueue.New(queueSize)}
 
-	var provider booking.Provider
+	var provider *whereby.Client
 	if cfg.Whereby.APIKey == "" {
 		opts := sandbox.WherebyOptions{
 			PublicURL: cfg.PublicURL,
@@ -79,10 +81,15 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 		provider = whereby.New(cfg.Whereby.APIURL, cfg.Whereby.APIKey, nil)
 	}
 
+	providers, hostLinkers, err := videoProviders(cfg, now, provider)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
 	a.reconciler = &reconcile.Reconciler{
 		Store:        store,
 		Mailer:       ob,
-		Providers:    map[string]booking.Provider{"whereby": provider},
+		Providers:    providers,
 		Now:          now,
 		MailFrom:     cfg.MailFrom,
 		CleanupGrace: cfg.CleanupGrace,
@@ -92,8 +99,15 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 	a.sweeper = &sweep.Sweeper{Store: store, Queue: a.queue, Now: now}
 	secrets := staticSecrets{
 		httpapi.GenericSecret: cfg.GenericSecret,
+		httpapi.AdminToken:    cfg.AdminToken,
 		// The sandbox's secret, or with WHEREBY_API_KEY set, the one configured in Whereby.
 		httpapi.WherebyWebhookSecret: cfg.Whereby.WebhookSecret,
+		httpapi.ZoomWebhookSecret:    cfg.Zoom.WebhookSecret,
+		httpapi.HostSecret:           cfg.HostSecret,
+		// The other booking sources, from the environment or the generated dev secrets.
+		httpapi.CalcomSecret:   sourceSecret(cfg, httpapi.CalcomSecret),
+		httpapi.CalendlySecret: sourceSecret(cfg, httpapi.CalendlySecret),
+		httpapi.CronofySecret:  sourceSecret(cfg, httpapi.CronofySecret),
 	}
 	api := &httpapi.Server{
 		Intake:          &intake.Intake{Store: store, Queue: a.queue, Now: now, Retention: cfg.Retention},
@@ -101,7 +115,9 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 		Now:             now,
 		Tolerance:       cfg.WebhookTolerance,
 		DefaultProvider: cfg.Provider,
-		Providers:       []string{"whereby"},
+		Providers:       cfg.Providers(),
+		HostLinkers:     hostLinkers,
+		Insights:        provider, // the sandbox serves Whereby's insights too
 		Log:             log,
 	}
 	mux := http.NewServeMux()
@@ -118,6 +134,45 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 }
 
 func (a *app) Close() error { return a.store.Close() }
+
+// videoProviders returns the providers cfg enables, Whereby (wb) first, and those of them whose
+// host links GET /v1/host/{token} fetches at click time (Zoom).
+func videoProviders(cfg config.Config, now func() time.Time, wb booking.Provider) (map[string]booking.Provider, map[string]httpapi.HostLinker, error) {
+	providers := map[string]booking.Provider{whereby.Name: wb}
+	linkers := map[string]httpapi.HostLinker{}
+	if cfg.Zoom.Enabled() {
+		if cfg.HostSecret == "" {
+			return nil, nil, fmt.Errorf("zoom needs ROOMKEEPER_HOST_SECRET to sign the organizer's host links")
+		}
+		z, err := zoom.New(zoom.Config{
+			AccountID: cfg.Zoom.AccountID, ClientID: cfg.Zoom.ClientID, ClientSecret: cfg.Zoom.ClientSecret,
+			UserID: cfg.Zoom.UserID, APIURL: cfg.Zoom.APIURL, OAuthURL: cfg.Zoom.OAuthURL,
+			HostLink: func(tag, id string) string {
+				return httpapi.HostLinkURL(cfg.PublicURL, cfg.HostSecret, tag, id)
+			},
+			AlternativeHosts: cfg.Zoom.AlternativeHosts,
+			DialInCountries:  cfg.Zoom.DialInCountries,
+			Now:              now,
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		providers[zoom.Name], linkers[zoom.Name] = z, z
+	}
+	if t := cfg.TwentyFour; t.Enabled() {
+		c, err := twentyfour.New(twentyfour.Config{
+			Instance: t.Instance, ClientID: t.ClientID, ClientSecret: t.ClientSecret,
+			UserID: t.UserID, MeetingTypeID: t.MeetingTypeID, GuestURL: t.GuestURL,
+			APIURL: t.APIURL, TokenPath: t.TokenPath, UpdateMethod: t.UpdateMethod, MeetingExtra: t.MeetingFields,
+			Now: now,
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		providers[twentyfour.Name] = c
+	}
+	return providers, linkers, nil
+}
 
 // run works the queue, sweeps every SweepInterval and reaps orphaned rooms every hour, until
 // ctx is done.

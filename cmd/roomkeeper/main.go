@@ -2,7 +2,9 @@
 //
 //	roomkeeper serve                 the whole product in one process on embedded defaults
 //	roomkeeper demo                  send the sample booking events to a running server and show the invites
-//	roomkeeper send [-type T] FILE   sign and send one event file to a running server
+//	roomkeeper send FILE             sign and send one event file to a running server
+//	roomkeeper invoke FUNCTION FILE  run a Lambda function's handler locally on a sample event
+//	roomkeeper replay -source S FILE post exported Cal.com, Calendly or Cronofy webhooks again
 //
 // Configuration comes from the environment variables listed in the README.
 package main
@@ -22,6 +24,7 @@ commands:
   demo    send events/booking-{created,updated,cancelled}.json to a running server and show the invites
   send    sign and send one event file to a running server (see roomkeeper send -h)
   invoke  run a Lambda function's handler locally on one event file (see roomkeeper invoke -h)
+  replay  post exported Cal.com, Calendly or Cronofy webhook bodies again (see roomkeeper replay -h)
 `
 
 func main() {
@@ -41,6 +44,8 @@ func main() {
 		err = send(ctx, args, os.Stdout)
 	case "invoke":
 		err = invoke(ctx, args, os.Stdout)
+	case "replay":
+		err = replay(ctx, args, os.Stdout)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return

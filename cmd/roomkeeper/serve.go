@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/config"
+	"github.com/roomkeeper/roomkeeper/shared/httpapi"
 	"github.com/roomkeeper/roomkeeper/shared/stdwebhook"
 )
 
@@ -111,6 +112,9 @@ func devSecrets(cfg *config.Config) ([]namedSecret, error) {
 	}
 	var supplied []namedSecret
 	changed := false
+	// The other booking sources' secrets are not part of config.Config: the local server reads
+	// them as `send` does (sourceSecret), from the environment or from this file.
+	calcomSecret, calendlyKey, cronofySecrets := os.Getenv(httpapi.CalcomSecret), os.Getenv(httpapi.CalendlySecret), os.Getenv(httpapi.CronofySecret)
 	for _, s := range []struct {
 		name string
 		dst  *string
@@ -119,6 +123,10 @@ func devSecrets(cfg *config.Config) ([]namedSecret, error) {
 		{"ROOMKEEPER_GENERIC_SECRET", &cfg.GenericSecret, stdwebhook.NewSecret},
 		{"ROOMKEEPER_ADMIN_TOKEN", &cfg.AdminToken, randomToken},
 		{"WHEREBY_WEBHOOK_SECRET", &cfg.Whereby.WebhookSecret, randomToken},
+		{"ROOMKEEPER_HOST_SECRET", &cfg.HostSecret, randomToken},
+		{httpapi.CalcomSecret, &calcomSecret, randomToken},
+		{httpapi.CalendlySecret, &calendlyKey, randomToken},
+		{httpapi.CronofySecret, &cronofySecrets, randomToken},
 	} {
 		if *s.dst != "" {
 			continue

@@ -165,6 +165,10 @@ type Booking struct {
 	ExternalID string `json:"externalId"`
 	UID        string `json:"uid"`     // iCalendar UID, stable for the booking's life
 	Version    int64  `json:"version"` // managed by the Store: 0 until first stored
+	// AliasOf, when set, makes the record only a name: the booking is the one whose ExternalID
+	// (same Source) is AliasOf, and the record holds nothing else. Sources whose booking id
+	// changes on a reschedule (a Calendly invitee's URI) leave one for each later id.
+	AliasOf string `json:"aliasOf,omitempty"`
 
 	// Desired state.
 	Status      Status    `json:"status"`

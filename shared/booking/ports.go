@@ -72,16 +72,38 @@ const (
 	EventCreated   EventType = "booking.created"
 	EventUpdated   EventType = "booking.updated"
 	EventCancelled EventType = "booking.cancelled"
+	// EventLinked says only that ExternalID continues the booking Previous belongs to (the
+	// cancelled half of a Calendly reschedule): nothing about the meeting changes, nothing is sent.
+	EventLinked EventType = "booking.linked"
+	// EventJoined adds one attendee, Details.Attendees[0], leaving the others as they are (an
+	// invitee of a Calendly group event). Details describe the meeting in case it is new.
+	EventJoined EventType = "booking.joined"
+	// EventLeft removes one attendee, Details.Attendees[0]: only they are sent a CANCEL.
+	EventLeft EventType = "booking.left"
+	// EventEnded says the meeting is over (Cal.com's MEETING_ENDED), so its room may be deleted
+	// at once unless the provider reports the call still live. Details.End is the scheduled end
+	// of the meeting that ended; the other Details are empty.
+	EventEnded EventType = "booking.ended"
 )
 
 // Change is one validated event from a booking source, ready to apply.
 type Change struct {
 	Source     string    // "generic", "calcom", …
 	ExternalID string    // the source's booking id
-	Type       EventType // EventCreated, EventUpdated or EventCancelled
+	Type       EventType // one of the Event types
 	At         time.Time // the source's event time, for ordering
 	DeliveryID string    // the source's delivery id (Standard Webhooks webhook-id), for dedupe
 	UID        string    // calendar UID to use when the booking is new; empty: generate one
-	Details    Details   // for EventCreated and EventUpdated: complete and validated
+	Details    Details   // for EventCreated, EventUpdated and EventJoined: complete and validated
 	Reason     string    // for EventCancelled, optional
+	// Previous is the source's id of the booking this change continues, for sources whose
+	// booking id changes on a reschedule (a Calendly invitee's old_invitee): the change applies
+	// to the booking Previous belongs to, and ExternalID becomes another name for it.
+	Previous string
+	// Member is, for EventJoined and EventLeft, the source's id of that attendee's booking (a
+	// Calendly invitee URI): once it has left, a late join for it is ignored. Empty: no such id.
+	Member string
+	// IfExists applies the change only to a booking already stored: for an unknown one nothing
+	// is stored, not even a tombstone (Cal.com's BOOKING_REJECTED).
+	IfExists bool
 }

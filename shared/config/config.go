@@ -3,8 +3,12 @@
 package config
 
 import (
+	"encoding/json"
 	"fmt"
 	"net"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -17,8 +21,11 @@ type Config struct {
 	DataDir       string // ROOMKEEPER_DATA_DIR
 	GenericSecret string // ROOMKEEPER_GENERIC_SECRET: whsec_… for the generic source
 	AdminToken    string // ROOMKEEPER_ADMIN_TOKEN
-	MailFrom      string // ROOMKEEPER_MAIL_FROM
-	Provider      string // ROOMKEEPER_PROVIDER: the default provider
+	// HostSecret (ROOMKEEPER_HOST_SECRET) signs the organizer's host links GET /v1/host/{token},
+	// which Zoom rooms need; "new,old" while rotating (the first signs, any verifies).
+	HostSecret string
+	MailFrom   string // ROOMKEEPER_MAIL_FROM
+	Provider   string // ROOMKEEPER_PROVIDER: the default provider
 
 	CleanupGrace     time.Duration // ROOMKEEPER_CLEANUP_GRACE
 	MaxOverrun       time.Duration // ROOMKEEPER_MAX_OVERRUN
@@ -27,7 +34,9 @@ type Config struct {
 	WebhookTolerance time.Duration // ROOMKEEPER_WEBHOOK_TOLERANCE
 	Retention        time.Duration // ROOMKEEPER_RETENTION
 
-	Whereby Whereby
+	Whereby    Whereby
+	Zoom       Zoom
+	TwentyFour TwentyFour
 }
 
 // Whereby configures the Whereby provider. With no APIKey the local server uses its sandbox.
@@ -39,6 +48,76 @@ type Whereby struct {
 
 // DefaultWherebyURL is Whereby's REST API base.
 const DefaultWherebyURL = "https://api.whereby.dev/v1"
+
+// Zoom configures the Zoom provider: a Server-to-Server OAuth app. It is enabled when any of
+// its credentials is set, and then all three are required.
+type Zoom struct {
+	AccountID     string // ZOOM_ACCOUNT_ID
+	ClientID      string // ZOOM_CLIENT_ID
+	ClientSecret  string // ZOOM_CLIENT_SECRET
+	UserID        string // ZOOM_USER_ID: the Zoom user hosting the meetings (default "me")
+	APIURL        string // ZOOM_API_URL
+	OAuthURL      string // ZOOM_OAUTH_URL: the token endpoint
+	WebhookSecret string // ZOOM_WEBHOOK_SECRET: the app's secret token for webhooks
+	// AlternativeHosts (ZOOM_ALTERNATIVE_HOSTS, default true) makes the organizer an
+	// alternative host where the account allows.
+	AlternativeHosts bool
+	// DialInCountries (ZOOM_DIAL_IN_COUNTRIES, comma-separated ISO 3166 alpha-2) asks for
+	// dial-in numbers of these countries; empty keeps the account's default.
+	DialInCountries []string
+}
+
+// Enabled reports whether Zoom is configured. In AWS, where the client secret is read later
+// from Secrets Manager, the account or client id enables it.
+func (z Zoom) Enabled() bool { return z.AccountID != "" || z.ClientID != "" || z.ClientSecret != "" }
+
+// Zoom's endpoints.
+const (
+	DefaultZoomAPIURL   = "https://api.zoom.us/v2"
+	DefaultZoomOAuthURL = "https://zoom.us/oauth/token"
+)
+
+// TwentyFour configures the 24sessions provider. It is enabled when its instance or a
+// credential is set, and then every field without a default is required.
+type TwentyFour struct {
+	Instance      string // TWENTYFOUR_INSTANCE: "acme" for acme.24sessions.com
+	ClientID      string // TWENTYFOUR_CLIENT_ID
+	ClientSecret  string // TWENTYFOUR_CLIENT_SECRET
+	UserID        string // TWENTYFOUR_USER_ID: the host user
+	MeetingTypeID string // TWENTYFOUR_MEETING_TYPE_ID
+	APIURL        string // TWENTYFOUR_API_URL (default https://<instance>.api.24sessions.com)
+	GuestURL      string // TWENTYFOUR_GUEST_URL: the guest link, a template with {accessKey}
+	TokenPath     string // TWENTYFOUR_TOKEN_PATH (default /oauth/v2/token)
+	UpdateMethod  string // TWENTYFOUR_UPDATE_METHOD: PUT (default) or PATCH
+	// MeetingFields (TWENTYFOUR_MEETING_FIELDS, a JSON object) are added to each meeting
+	// created, e.g. the flags that stop 24sessions' own e-mails.
+	MeetingFields map[string]any
+}
+
+// Enabled reports whether 24sessions is configured (by its instance in AWS, where the client
+// secret is read later from Secrets Manager).
+func (t TwentyFour) Enabled() bool {
+	return t.Instance != "" || t.ClientID != "" || t.ClientSecret != ""
+}
+
+// Providers returns the video providers this configuration enables: Whereby always (the real
+// API with WHEREBY_API_KEY, the sandbox without), Zoom and 24sessions when configured.
+func (c Config) Providers() []string {
+	names := []string{"whereby"}
+	if c.Zoom.Enabled() {
+		names = append(names, "zoom")
+	}
+	if c.TwentyFour.Enabled() {
+		names = append(names, "24sessions")
+	}
+	return names
+}
+
+var (
+	countryPattern  = regexp.MustCompile(`^[A-Z]{2}$`)
+	instancePattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	numericPattern  = regexp.MustCompile(`^[1-9][0-9]{0,18}$`)
+)
 
 // FromEnv reads the configuration through getenv (os.Getenv in main) and checks it.
 func FromEnv(getenv func(string) string) (Config, error) {
@@ -74,18 +153,66 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		SweepInterval:    dur("ROOMKEEPER_SWEEP_INTERVAL", 5*time.Second),
 		WebhookTolerance: dur("ROOMKEEPER_WEBHOOK_TOLERANCE", 5*time.Minute),
 		Retention:        dur("ROOMKEEPER_RETENTION", 720*time.Hour),
+		HostSecret:       str("ROOMKEEPER_HOST_SECRET", ""),
 		Whereby: Whereby{
 			APIKey:        str("WHEREBY_API_KEY", ""),
 			APIURL:        strings.TrimRight(str("WHEREBY_API_URL", DefaultWherebyURL), "/"),
 			WebhookSecret: str("WHEREBY_WEBHOOK_SECRET", ""),
 		},
+		Zoom: Zoom{
+			AccountID:     str("ZOOM_ACCOUNT_ID", ""),
+			ClientID:      str("ZOOM_CLIENT_ID", ""),
+			ClientSecret:  str("ZOOM_CLIENT_SECRET", ""),
+			UserID:        str("ZOOM_USER_ID", "me"),
+			APIURL:        strings.TrimRight(str("ZOOM_API_URL", DefaultZoomAPIURL), "/"),
+			OAuthURL:      str("ZOOM_OAUTH_URL", DefaultZoomOAuthURL),
+			WebhookSecret: str("ZOOM_WEBHOOK_SECRET", ""),
+		},
+		TwentyFour: TwentyFour{
+			Instance:      strings.ToLower(str("TWENTYFOUR_INSTANCE", "")),
+			ClientID:      str("TWENTYFOUR_CLIENT_ID", ""),
+			ClientSecret:  str("TWENTYFOUR_CLIENT_SECRET", ""),
+			UserID:        str("TWENTYFOUR_USER_ID", ""),
+			MeetingTypeID: str("TWENTYFOUR_MEETING_TYPE_ID", ""),
+			GuestURL:      str("TWENTYFOUR_GUEST_URL", ""),
+			TokenPath:     str("TWENTYFOUR_TOKEN_PATH", "/oauth/v2/token"),
+			UpdateMethod:  strings.ToUpper(str("TWENTYFOUR_UPDATE_METHOD", "PUT")),
+		},
 	}
+	alt := str("ZOOM_ALTERNATIVE_HOSTS", "true")
+	var err error
+	if c.Zoom.AlternativeHosts, err = strconv.ParseBool(alt); err != nil {
+		errs = append(errs, fmt.Sprintf("ZOOM_ALTERNATIVE_HOSTS: want true or false, got %q", alt))
+	}
+	for _, cc := range strings.Split(str("ZOOM_DIAL_IN_COUNTRIES", ""), ",") {
+		if cc = strings.ToUpper(strings.TrimSpace(cc)); cc == "" {
+			continue
+		}
+		if !countryPattern.MatchString(cc) {
+			errs = append(errs, fmt.Sprintf("ZOOM_DIAL_IN_COUNTRIES: want ISO 3166 alpha-2 codes such as US,NO, got %q", cc))
+			continue
+		}
+		c.Zoom.DialInCountries = append(c.Zoom.DialInCountries, cc)
+	}
+	c.TwentyFour.APIURL = strings.TrimRight(str("TWENTYFOUR_API_URL", "https://"+c.TwentyFour.Instance+".api.24sessions.com"), "/")
+	if v := str("TWENTYFOUR_MEETING_FIELDS", ""); v != "" {
+		if err := json.Unmarshal([]byte(v), &c.TwentyFour.MeetingFields); err != nil || c.TwentyFour.MeetingFields == nil {
+			errs = append(errs, "TWENTYFOUR_MEETING_FIELDS: want a JSON object")
+		}
+	}
+	// In AWS a secret's variable is replaced by <NAME>_SECRET_ARN, resolved after this.
+	secretSet := func(name string) bool { return getenv(name) != "" || getenv(name+"_SECRET_ARN") != "" }
+	errs = append(errs, c.Zoom.check(secretSet("ZOOM_CLIENT_SECRET"))...)
+	errs = append(errs, c.TwentyFour.check(secretSet("TWENTYFOUR_CLIENT_SECRET"))...)
 	c.PublicURL = strings.TrimRight(str("ROOMKEEPER_PUBLIC_URL", "http://"+c.Addr), "/")
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Sprintf("ROOMKEEPER_ADDR: want host:port, got %q", c.Addr))
 	}
 	switch c.Provider {
 	case "whereby", "zoom", "24sessions":
+		if !slices.Contains(c.Providers(), c.Provider) {
+			errs = append(errs, fmt.Sprintf("ROOMKEEPER_PROVIDER is %s, but %s is not configured (see docs/providers.md)", c.Provider, c.Provider))
+		}
 	default:
 		errs = append(errs, fmt.Sprintf("ROOMKEEPER_PROVIDER: want whereby, zoom or 24sessions, got %q", c.Provider))
 	}
@@ -99,4 +226,68 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("configuration: %s", strings.Join(errs, "; "))
 	}
 	return c, nil
+}
+
+// check names what an enabled Zoom configuration lacks. secret says whether the client secret
+// is set, as a value or as a Secrets Manager ARN.
+func (z Zoom) check(secret bool) []string {
+	if !z.Enabled() {
+		return nil
+	}
+	var missing []string
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{
+		{"ZOOM_ACCOUNT_ID", z.AccountID != ""}, {"ZOOM_CLIENT_ID", z.ClientID != ""}, {"ZOOM_CLIENT_SECRET", secret},
+	} {
+		if !f.set {
+			missing = append(missing, f.name)
+		}
+	}
+	if len(missing) > 0 {
+		return []string{"Zoom is half configured: set " + strings.Join(missing, ", ")}
+	}
+	return nil
+}
+
+// check names what an enabled 24sessions configuration lacks or has wrong; secret says whether
+// the client secret is set, as a value or as a Secrets Manager ARN. Values are never echoed:
+// some are secrets.
+func (t TwentyFour) check(secret bool) []string {
+	if !t.Enabled() {
+		return nil
+	}
+	var errs, missing []string
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{
+		{"TWENTYFOUR_INSTANCE", t.Instance != ""}, {"TWENTYFOUR_CLIENT_ID", t.ClientID != ""},
+		{"TWENTYFOUR_CLIENT_SECRET", secret}, {"TWENTYFOUR_USER_ID", t.UserID != ""},
+		{"TWENTYFOUR_MEETING_TYPE_ID", t.MeetingTypeID != ""}, {"TWENTYFOUR_GUEST_URL", t.GuestURL != ""},
+	} {
+		if !f.set {
+			missing = append(missing, f.name)
+		}
+	}
+	if len(missing) > 0 {
+		return []string{"24sessions is half configured: set " + strings.Join(missing, ", ")}
+	}
+	if !instancePattern.MatchString(t.Instance) {
+		errs = append(errs, "TWENTYFOUR_INSTANCE: want the instance name, as acme in acme.24sessions.com")
+	}
+	if !numericPattern.MatchString(t.UserID) {
+		errs = append(errs, "TWENTYFOUR_USER_ID: want a numeric user id")
+	}
+	if !numericPattern.MatchString(t.MeetingTypeID) {
+		errs = append(errs, "TWENTYFOUR_MEETING_TYPE_ID: want a numeric meeting type id")
+	}
+	if strings.Count(t.GuestURL, "{accessKey}") != 1 {
+		errs = append(errs, "TWENTYFOUR_GUEST_URL: want a link template containing {accessKey} once")
+	}
+	if t.UpdateMethod != "PUT" && t.UpdateMethod != "PATCH" {
+		errs = append(errs, "TWENTYFOUR_UPDATE_METHOD: want PUT or PATCH")
+	}
+	return errs
 }

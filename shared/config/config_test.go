@@ -62,3 +62,137 @@ func TestInvalid(t *testing.T) {
 		})
 	}
 }
+
+func TestProviders(t *testing.T) {
+	zoom := map[string]string{"ZOOM_ACCOUNT_ID": "acct", "ZOOM_CLIENT_ID": "id", "ZOOM_CLIENT_SECRET": "secret"}
+	twentyfour := map[string]string{
+		"TWENTYFOUR_INSTANCE": "Acme", "TWENTYFOUR_CLIENT_ID": "id", "TWENTYFOUR_CLIENT_SECRET": "secret",
+		"TWENTYFOUR_USER_ID": "12", "TWENTYFOUR_MEETING_TYPE_ID": "3",
+		"TWENTYFOUR_GUEST_URL": "https://acme.24sessions.com/join/{accessKey}",
+	}
+	merge := func(ms ...map[string]string) map[string]string {
+		out := map[string]string{}
+		for _, m := range ms {
+			for k, v := range m {
+				out[k] = v
+			}
+		}
+		return out
+	}
+	tests := []struct {
+		name string
+		env  map[string]string
+		want []string
+	}{
+		{"whereby only, sandbox or real", nil, []string{"whereby"}},
+		{"zoom", zoom, []string{"whereby", "zoom"}},
+		{"24sessions", twentyfour, []string{"whereby", "24sessions"}},
+		{"all three", merge(zoom, twentyfour), []string{"whereby", "zoom", "24sessions"}},
+		{"zoom as the default", merge(zoom, map[string]string{"ROOMKEEPER_PROVIDER": "zoom"}), []string{"whereby", "zoom"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := FromEnv(env(tt.env))
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, c.Providers())
+		})
+	}
+}
+
+func TestZoomSettings(t *testing.T) {
+	c, err := FromEnv(env(map[string]string{
+		"ZOOM_ACCOUNT_ID": "acct", "ZOOM_CLIENT_ID": "id", "ZOOM_CLIENT_SECRET": "secret",
+		"ZOOM_WEBHOOK_SECRET": "whs", "ZOOM_API_URL": "http://127.0.0.1:1/v2/", "ZOOM_OAUTH_URL": "http://127.0.0.1:1/oauth/token",
+		"ZOOM_ALTERNATIVE_HOSTS": "false", "ZOOM_DIAL_IN_COUNTRIES": "us, no",
+		"ROOMKEEPER_HOST_SECRET": "host-secret",
+	}))
+	require.NoError(t, err)
+	assert.Equal(t, Zoom{
+		AccountID: "acct", ClientID: "id", ClientSecret: "secret", UserID: "me",
+		APIURL: "http://127.0.0.1:1/v2", OAuthURL: "http://127.0.0.1:1/oauth/token", WebhookSecret: "whs",
+		AlternativeHosts: false, DialInCountries: []string{"US", "NO"},
+	}, c.Zoom)
+	assert.Equal(t, "host-secret", c.HostSecret)
+
+	c, err = FromEnv(env(nil))
+	require.NoError(t, err)
+	assert.False(t, c.Zoom.Enabled())
+	assert.Equal(t, DefaultZoomAPIURL, c.Zoom.APIURL)
+	assert.Equal(t, DefaultZoomOAuthURL, c.Zoom.OAuthURL)
+	assert.True(t, c.Zoom.AlternativeHosts, "on by default, best effort")
+}
+
+func TestTwentyFourSettings(t *testing.T) {
+	base := map[string]string{
+		"TWENTYFOUR_INSTANCE": "Acme", "TWENTYFOUR_CLIENT_ID": "id", "TWENTYFOUR_CLIENT_SECRET": "secret",
+		"TWENTYFOUR_USER_ID": "12", "TWENTYFOUR_MEETING_TYPE_ID": "3",
+		"TWENTYFOUR_GUEST_URL":      "https://acme.24sessions.com/join/{accessKey}",
+		"TWENTYFOUR_MEETING_FIELDS": `{"sendEmails": false}`,
+		"TWENTYFOUR_UPDATE_METHOD":  "patch",
+	}
+	c, err := FromEnv(env(base))
+	require.NoError(t, err)
+	assert.Equal(t, TwentyFour{
+		Instance: "acme", ClientID: "id", ClientSecret: "secret", UserID: "12", MeetingTypeID: "3",
+		APIURL: "https://acme.api.24sessions.com", GuestURL: "https://acme.24sessions.com/join/{accessKey}",
+		TokenPath: "/oauth/v2/token", UpdateMethod: "PATCH", MeetingFields: map[string]any{"sendEmails": false},
+	}, c.TwentyFour)
+
+	base["TWENTYFOUR_API_URL"] = "http://127.0.0.1:1/v1/"
+	c, err = FromEnv(env(base))
+	require.NoError(t, err)
+	assert.Equal(t, "http://127.0.0.1:1/v1", c.TwentyFour.APIURL)
+}
+
+func TestProviderSecretsMayBeSecretsManagerARNs(t *testing.T) {
+	c, err := FromEnv(env(map[string]string{
+		"ZOOM_ACCOUNT_ID": "acct", "ZOOM_CLIENT_ID": "id",
+		"ZOOM_CLIENT_SECRET_SECRET_ARN": "arn:aws:secretsmanager:eu-north-1:123456789012:secret:zoom",
+		"TWENTYFOUR_INSTANCE":           "acme", "TWENTYFOUR_CLIENT_ID": "id", "TWENTYFOUR_USER_ID": "12", "TWENTYFOUR_MEETING_TYPE_ID": "3",
+		"TWENTYFOUR_GUEST_URL":                "https://acme.24sessions.com/join/{accessKey}",
+		"TWENTYFOUR_CLIENT_SECRET_SECRET_ARN": "arn:aws:secretsmanager:eu-north-1:123456789012:secret:24",
+		"ROOMKEEPER_PROVIDER":                 "zoom",
+	}))
+	require.NoError(t, err, "the functions resolve the secrets after reading the configuration")
+	assert.Equal(t, []string{"whereby", "zoom", "24sessions"}, c.Providers())
+	assert.Empty(t, c.Zoom.ClientSecret)
+}
+
+func TestInvalidProviders(t *testing.T) {
+	twentyfour := func(k, v string) map[string]string {
+		m := map[string]string{
+			"TWENTYFOUR_INSTANCE": "acme", "TWENTYFOUR_CLIENT_ID": "id", "TWENTYFOUR_CLIENT_SECRET": "very-secret",
+			"TWENTYFOUR_USER_ID": "12", "TWENTYFOUR_MEETING_TYPE_ID": "3",
+			"TWENTYFOUR_GUEST_URL": "https://acme.24sessions.com/join/{accessKey}",
+		}
+		m[k] = v
+		return m
+	}
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"zoom default without zoom", map[string]string{"ROOMKEEPER_PROVIDER": "zoom"}, "ROOMKEEPER_PROVIDER is zoom, but zoom is not configured"},
+		{"24sessions default without it", map[string]string{"ROOMKEEPER_PROVIDER": "24sessions"}, "24sessions is not configured"},
+		{"half a zoom", map[string]string{"ZOOM_CLIENT_ID": "id"}, "ZOOM_ACCOUNT_ID, ZOOM_CLIENT_SECRET"},
+		{"bad alternative hosts", map[string]string{"ZOOM_ALTERNATIVE_HOSTS": "sometimes"}, "ZOOM_ALTERNATIVE_HOSTS"},
+		{"bad dial-in country", map[string]string{"ZOOM_DIAL_IN_COUNTRIES": "USA"}, "ZOOM_DIAL_IN_COUNTRIES"},
+		{"half a 24sessions", map[string]string{"TWENTYFOUR_INSTANCE": "acme"}, "TWENTYFOUR_CLIENT_ID"},
+		{"no guest link", twentyfour("TWENTYFOUR_GUEST_URL", ""), "TWENTYFOUR_GUEST_URL"},
+		{"guest link without key", twentyfour("TWENTYFOUR_GUEST_URL", "https://acme.24sessions.com/join"), "{accessKey}"},
+		{"bad instance", twentyfour("TWENTYFOUR_INSTANCE", "acme.24sessions.com"), "TWENTYFOUR_INSTANCE"},
+		{"bad user", twentyfour("TWENTYFOUR_USER_ID", "/users/12"), "TWENTYFOUR_USER_ID"},
+		{"bad meeting type", twentyfour("TWENTYFOUR_MEETING_TYPE_ID", "two"), "TWENTYFOUR_MEETING_TYPE_ID"},
+		{"bad update method", twentyfour("TWENTYFOUR_UPDATE_METHOD", "POST"), "TWENTYFOUR_UPDATE_METHOD"},
+		{"bad meeting fields", twentyfour("TWENTYFOUR_MEETING_FIELDS", "[1]"), "TWENTYFOUR_MEETING_FIELDS"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := FromEnv(env(tt.env))
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+			assert.NotContains(t, err.Error(), "very-secret", "secrets are never echoed")
+		})
+	}
+}

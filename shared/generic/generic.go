@@ -5,12 +5,9 @@ package generic
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"reflect"
 	"regexp"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
@@ -52,7 +49,7 @@ func Parse(body []byte, now time.Time, opts Options) (booking.Change, error) {
 		Timestamp string          `json:"timestamp"`
 		Data      json.RawMessage `json:"data"`
 	}
-	if err := decode(body, &ev, ""); err != nil {
+	if err := booking.DecodeJSON(body, &ev, ""); err != nil {
 		return booking.Change{}, err
 	}
 
@@ -88,7 +85,7 @@ func Parse(body []byte, now time.Time, opts Options) (booking.Change, error) {
 			BookingID string `json:"bookingId"`
 			Reason    string `json:"reason"`
 		}
-		if err := decode(ev.Data, &d, "data"); err != nil {
+		if err := booking.DecodeJSON(ev.Data, &d, "data"); err != nil {
 			return booking.Change{}, err
 		}
 		if c.ExternalID, err = checkBookingID(d.BookingID); err != nil {
@@ -101,7 +98,7 @@ func Parse(body []byte, now time.Time, opts Options) (booking.Change, error) {
 	}
 
 	var d data
-	if err := decode(ev.Data, &d, "data"); err != nil {
+	if err := booking.DecodeJSON(ev.Data, &d, "data"); err != nil {
 		return booking.Change{}, err
 	}
 	if c.ExternalID, err = checkBookingID(d.BookingID); err != nil {
@@ -158,7 +155,7 @@ func (d *data) details(now time.Time, opts Options) (booking.Details, error) {
 		if string(raw) == "null" {
 			return booking.Details{}, invalid(path, "must be an object with an email")
 		}
-		if err := decode(raw, &attendees[i], path); err != nil {
+		if err := booking.DecodeJSON(raw, &attendees[i], path); err != nil {
 			return booking.Details{}, err
 		}
 	}
@@ -211,50 +208,6 @@ func parseTime(field, s string) (time.Time, error) {
 
 // decode unmarshals JSON into v, turning errors into *booking.Error naming the field under
 // prefix.
-func decode(b []byte, v any, prefix string) error {
-	err := json.Unmarshal(b, v)
-	if err == nil {
-		return nil
-	}
-	var syn *json.SyntaxError
-	if errors.As(err, &syn) {
-		return booking.Errorf(booking.Invalid, "", "malformed JSON at byte %d: %s", syn.Offset, syn.Error())
-	}
-	var typ *json.UnmarshalTypeError
-	if errors.As(err, &typ) {
-		field := typ.Field
-		if prefix != "" {
-			field = strings.TrimSuffix(prefix+"."+field, ".")
-		}
-		if field == "" {
-			return booking.Errorf(booking.Invalid, "", "the body must be a JSON object")
-		}
-		return booking.Errorf(booking.Invalid, field, "must be %s, not %s", kind(typ.Type), firstWord(typ.Value))
-	}
-	return booking.Errorf(booking.Invalid, prefix, "cannot be decoded")
-}
-
-// kind names the JSON type a Go type decodes from.
-func kind(t reflect.Type) string {
-	switch t.Kind() {
-	case reflect.String:
-		return "a string"
-	case reflect.Bool:
-		return "true or false"
-	case reflect.Struct:
-		return "an object"
-	case reflect.Slice, reflect.Array:
-		return "an array"
-	case reflect.Int, reflect.Int64, reflect.Float64:
-		return "a number"
-	}
-	return "another type"
-}
-
-func firstWord(s string) string {
-	w, _, _ := strings.Cut(s, " ")
-	return w
-}
 
 func invalid(field, msg string) error {
 	return &booking.Error{Code: booking.Invalid, Field: field, Message: msg}

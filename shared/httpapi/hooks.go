@@ -6,6 +6,7 @@ import (
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/whereby"
+	"github.com/roomkeeper/roomkeeper/shared/zoom"
 )
 
 // WherebyWebhookSecret names the secret Whereby signs its webhooks with.
@@ -18,11 +19,15 @@ type hookProvider struct {
 	verify func(secret string, h http.Header, body []byte, now time.Time, tolerance time.Duration) error
 	// parse returns the delivery id and the room events; a bad body is Invalid.
 	parse func(body []byte) (id string, events []booking.RoomEvent, err error)
+	// answer, when set, may answer a verified delivery itself, with the secret that verified
+	// it (Zoom's endpoint.url_validation challenge): ok false passes it on to parse.
+	answer func(secret string, body []byte) (v any, ok bool, err error)
 }
 
 // hookProviders are the providers whose webhooks roomkeeper takes, by the {provider} path value.
 var hookProviders = map[string]hookProvider{
 	whereby.Name: {secret: WherebyWebhookSecret, verify: whereby.VerifyWebhook, parse: whereby.ParseWebhook},
+	zoom.Name:    zoomHook, // hooks_zoom.go
 }
 
 // Hook outcomes, the "status" of a 200 answer.
@@ -65,12 +70,25 @@ func (s *Server) handleHook(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		// The secret may have been rotated since it was cached: read it once more.
 		if fresh, ferr := s.Secrets.Secret(ctx, p.secret, true); ferr == nil && fresh != "" && fresh != secret {
-			err = p.verify(fresh, r.Header, body, now, s.Tolerance)
+			if err = p.verify(fresh, r.Header, body, now, s.Tolerance); err == nil {
+				secret = fresh
+			}
 		}
 	}
 	if err != nil {
 		writeError(w, log, err)
 		return
+	}
+	if p.answer != nil {
+		if v, ok, err := p.answer(secret, body); ok {
+			if err != nil {
+				writeError(w, log, err)
+				return
+			}
+			log.Info("provider webhook", "status", "answered")
+			writeJSON(w, http.StatusOK, v)
+			return
+		}
 	}
 	id, events, err := p.parse(body)
 	if err != nil {

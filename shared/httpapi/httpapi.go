@@ -15,9 +15,7 @@ import (
 	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
-	"github.com/roomkeeper/roomkeeper/shared/generic"
 	"github.com/roomkeeper/roomkeeper/shared/intake"
-	"github.com/roomkeeper/roomkeeper/shared/stdwebhook"
 )
 
 // MaxBody is the largest webhook body accepted; larger ones get 413.
@@ -45,8 +43,10 @@ type Server struct {
 	Tolerance       time.Duration // ROOMKEEPER_WEBHOOK_TOLERANCE
 	DefaultProvider string        // ROOMKEEPER_PROVIDER
 	Providers       []string      // providers configured in this deployment
-	Insights        Insights      // Whereby's insights API, for recorded and streamed minutes; nil: none
 	Log             *slog.Logger
+	Insights        Insights // optional: the provider's session figures in the admin API (admin.go)
+	// HostLinkers are the providers whose host link GET /v1/host/{token} fetches, by name (host.go).
+	HostLinkers map[string]HostLinker
 }
 
 // Register adds the server's routes to mux.
@@ -58,22 +58,26 @@ func (s *Server) Register(mux *http.ServeMux) {
 }
 
 // handleBooking verifies, validates and records one booking webhook, then answers 202 and
-// leaves the rest to the worker.
+// leaves the rest to the worker. Each source (sources.go) has its own secret, signature and
+// payload; a source whose secret is not configured answers 404. A delivery the source sends for
+// nothing roomkeeper acts on is acknowledged with 200 and "ignored"; one may also carry several
+// changes (the attendees of a Cal.com seated booking), answered 202 if any was applied.
 func (s *Server) handleBooking(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	source := r.PathValue("source")
-	log := s.Log.With("route", "bookings", "source", source)
-	if source != "generic" {
-		writeError(w, log, booking.Errorf(booking.NotFound, "", "unknown booking source %q", source))
+	name := r.PathValue("source")
+	log := s.Log.With("route", "bookings", "source", name)
+	src, ok := sources[name]
+	if !ok {
+		writeError(w, log, booking.Errorf(booking.NotFound, "", "unknown booking source %q", name))
 		return
 	}
-	secret, err := s.Secrets.Secret(ctx, GenericSecret, false)
+	secret, err := s.Secrets.Secret(ctx, src.secret, false)
 	if err != nil {
 		writeError(w, log, unavailable(err))
 		return
 	}
 	if secret == "" {
-		writeError(w, log, booking.Errorf(booking.NotFound, "", "booking source %q is not configured", source))
+		writeError(w, log, booking.Errorf(booking.NotFound, "", "booking source %q is not configured", name))
 		return
 	}
 	body, err := readBody(w, r)
@@ -82,38 +86,51 @@ func (s *Server) handleBooking(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.Now()
-	deliveryID, err := stdwebhook.Verify(secret, r.Header, body, now, s.Tolerance)
+	deliveryID, err := src.verify(s, secret, r.Header, body, now)
 	if err != nil {
 		// The secret may have been rotated since it was cached: read it once more.
-		if fresh, ferr := s.Secrets.Secret(ctx, GenericSecret, true); ferr == nil && fresh != "" && fresh != secret {
-			deliveryID, err = stdwebhook.Verify(fresh, r.Header, body, now, s.Tolerance)
+		if fresh, ferr := s.Secrets.Secret(ctx, src.secret, true); ferr == nil && fresh != "" && fresh != secret {
+			deliveryID, err = src.verify(s, fresh, r.Header, body, now)
 		}
 	}
 	if err != nil {
 		writeError(w, log, err)
 		return
 	}
-	ch, err := generic.Parse(body, now, generic.Options{DefaultProvider: s.DefaultProvider, Providers: s.Providers, MaxSkew: s.Tolerance})
+	changes, err := src.parse(s, body, now)
 	if err != nil {
 		writeError(w, log, err)
 		return
 	}
-	ch.DeliveryID = deliveryID
-	res, err := s.Intake.Apply(ctx, ch)
-	if err != nil {
-		writeError(w, log, unavailable(err))
+	if len(changes) == 0 {
+		log.Info("booking webhook", "status", http.StatusOK, "outcome", string(intake.Ignored))
+		writeJSON(w, http.StatusOK, map[string]string{"status": string(intake.Ignored)})
 		return
 	}
-	log = log.With("booking", res.Key, "outcome", string(res.Outcome))
-	if res.NudgeErr != nil {
-		log.Warn("worker nudge failed; the sweeper will pick the booking up", "err", res.NudgeErr)
-	}
-	status := http.StatusAccepted
-	if res.Outcome != intake.Applied {
-		status = http.StatusOK
+	status, reply := http.StatusOK, map[string]string{}
+	for i, ch := range changes {
+		if deliveryID != "" {
+			ch.DeliveryID = deliveryID
+		}
+		res, err := s.Intake.Apply(ctx, ch)
+		if err != nil {
+			writeError(w, log, unavailable(err))
+			return
+		}
+		clog := log.With("booking", res.Key, "outcome", string(res.Outcome))
+		if res.NudgeErr != nil {
+			clog.Warn("worker nudge failed; the sweeper will pick the booking up", "err", res.NudgeErr)
+		}
+		clog.Info("booking change")
+		if i == 0 || (res.Outcome == intake.Applied && status != http.StatusAccepted) {
+			reply["status"], reply["booking"] = string(res.Outcome), res.Key
+		}
+		if res.Outcome == intake.Applied {
+			status = http.StatusAccepted
+		}
 	}
 	log.Info("booking webhook", "status", status)
-	writeJSON(w, status, map[string]string{"status": string(res.Outcome), "booking": res.Key})
+	writeJSON(w, status, reply)
 }
 
 // readBody reads at most MaxBody bytes of a JSON body.

@@ -2,6 +2,13 @@
 // the source's timestamp, final cancellation with tombstones, delivery-id dedupe, roomkeeper's own
 // SEQUENCE, and the nudge that tells the worker to reconcile (DESIGN.md, "The reconciliation
 // model" and "The generic booking event").
+//
+// Beyond the generic event's whole-booking changes it handles what the other sources need
+// (docs/sources.md): a booking whose source id changes on every reschedule (a Calendly invitee),
+// found again through small alias records, one per later id, since the store offers only
+// single-item conditional writes; attendees joining and leaving one at a time (a Calendly group
+// event), each sent only what concerns them; cancellations that apply only to a booking already
+// known (Cal.com's BOOKING_REJECTED); and a meeting reported over (Cal.com's MEETING_ENDED).
 package intake
 
 import (
@@ -37,6 +44,7 @@ const (
 	Stale     Outcome = "stale"     // not newer than the last change applied: ignored
 	Final     Outcome = "cancelled" // the booking is cancelled: later events are ignored
 	Duplicate Outcome = "duplicate" // this delivery id was seen before
+	Ignored   Outcome = "ignored"   // it concerns no booking roomkeeper holds: nothing stored
 )
 
 // Result reports what Apply did.
@@ -66,27 +74,45 @@ func (in *Intake) Apply(ctx context.Context, ch booking.Change) (Result, error) 
 			return res, nil
 		}
 	}
-	for attempt := 0; ; attempt++ {
-		b, err := in.Store.Get(ctx, res.Key)
-		if errors.Is(err, booking.ErrNotFound) {
-			b, err = nil, nil
+	var superseded string
+	if left, ok := in.departed(ch); ok {
+		// A departure is recorded before anything else: a join for the same member that arrives
+		// late, or is being applied right now, must not bring them back.
+		if ch.Type == booking.EventLeft {
+			if err := in.Store.MarkSeen(ctx, left, now.Add(DedupeWindow)); err != nil {
+				return res, fmt.Errorf("record departure %s: %w", left, err)
+			}
+		} else if gone, err := in.Store.Seen(ctx, left, now); err != nil {
+			return res, fmt.Errorf("check departure %s: %w", left, err)
+		} else if gone {
+			res.Outcome = Stale
+		}
+	}
+	for attempt := 0; res.Outcome == ""; attempt++ {
+		t, err := in.target(ctx, ch, now)
+		if errors.Is(err, booking.ErrConflict) && attempt < maxConflicts {
+			continue
 		}
 		if err != nil {
-			return res, fmt.Errorf("load booking %s: %w", res.Key, err)
+			return res, err
+		}
+		res.Key = t.key
+		if t.superseded != "" {
+			superseded = t.superseded
 		}
 		var next *booking.Booking
-		next, res.Outcome = in.apply(b, ch, now)
+		next, res.Outcome = in.apply(t, ch, now)
 		if next == nil {
 			break
 		}
 		err = in.Store.Put(ctx, next)
 		if errors.Is(err, booking.ErrConflict) && attempt < maxConflicts {
+			res.Outcome = ""
 			continue
 		}
 		if err != nil {
 			return res, fmt.Errorf("save booking %s: %w", res.Key, err)
 		}
-		break
 	}
 	// Marking the delivery after the change is saved means a crash in between lets the retry
 	// through, where the timestamp rule makes it harmless; marking first could lose the booking.
@@ -98,17 +124,150 @@ func (in *Intake) Apply(ctx context.Context, ch booking.Change) (Result, error) 
 	if res.Outcome == Applied {
 		res.NudgeErr = in.Queue.Enqueue(ctx, res.Key)
 	}
+	if superseded != "" {
+		if err := in.Queue.Enqueue(ctx, superseded); err != nil {
+			res.NudgeErr = err
+		}
+	}
 	return res, nil
 }
 
-// apply returns the record to save (nil: nothing to save) and the outcome. b is nil for a booking
-// not seen before.
-func (in *Intake) apply(b *booking.Booking, ch booking.Change, now time.Time) (*booking.Booking, Outcome) {
+// departed returns the record that marks ch's member as gone, for attendee-level changes that
+// name one.
+func (in *Intake) departed(ch booking.Change) (string, bool) {
+	if ch.Member == "" || (ch.Type != booking.EventJoined && ch.Type != booking.EventLeft) {
+		return "", false
+	}
+	return ch.Source + ":left:" + ch.Member, true
+}
+
+// target is the booking a change applies to.
+type target struct {
+	key, externalID string
+	b               *booking.Booking // nil: none stored yet
+	superseded      string           // a booking cancelled because this one continues it
+}
+
+// maxHops bounds how many alias records one lookup follows.
+const maxHops = 16
+
+// resolve finds the booking a source's id names, following alias records. alias is the id's own
+// record when that is an alias.
+func (in *Intake) resolve(ctx context.Context, source, id string) (t target, alias *booking.Booking, err error) {
+	t.externalID, t.key = id, booking.KeyOf(source, id)
+	for hop := 0; ; hop++ {
+		b, err := in.Store.Get(ctx, t.key)
+		if errors.Is(err, booking.ErrNotFound) {
+			return t, alias, nil
+		}
+		if err != nil {
+			return t, nil, fmt.Errorf("load booking %s: %w", t.key, err)
+		}
+		if b.AliasOf == "" {
+			t.b = b
+			return t, alias, nil
+		}
+		if hop == 0 {
+			alias = b
+		}
+		if hop == maxHops {
+			return t, nil, fmt.Errorf("load booking %s: more than %d aliases in a row", booking.KeyOf(source, id), maxHops)
+		}
+		t.externalID, t.key = b.AliasOf, booking.KeyOf(source, b.AliasOf)
+	}
+}
+
+// target finds the booking ch applies to. A change with Previous joins its id to the booking
+// Previous belongs to, with an alias record written (create-only) before the booking is touched,
+// so either half of a reschedule may arrive first and both find the same booking. If the id
+// already names a booking of its own, deliveries overtook each other across two reschedules and
+// the chain was split: the id's booking holds the newer state, and the earlier one is cancelled
+// so its guests do not keep two calendar entries. A conflicting write returns ErrConflict for
+// the caller to start again.
+func (in *Intake) target(ctx context.Context, ch booking.Change, now time.Time) (target, error) {
+	t, alias, err := in.resolve(ctx, ch.Source, ch.ExternalID)
+	if err != nil || ch.Previous == "" {
+		return t, err
+	}
+	prev, _, err := in.resolve(ctx, ch.Source, ch.Previous)
+	if err != nil {
+		return t, err
+	}
+	own := booking.KeyOf(ch.Source, ch.ExternalID)
+	switch {
+	case t.key == prev.key:
+		return t, in.keepAlias(ctx, alias, ch, now)
+	case t.key == own && t.b == nil:
+		link := &booking.Booking{
+			Key: own, Source: ch.Source, ExternalID: ch.ExternalID, AliasOf: prev.externalID,
+			CreatedAt: now, UpdatedAt: now, ExpiresAt: in.aliasExpiry(ch, prev.b, now),
+		}
+		if err := in.Store.Put(ctx, link); err != nil {
+			return t, fmt.Errorf("link booking %s to %s: %w", own, prev.key, err)
+		}
+		return prev, nil
+	case t.b == nil:
+		// The id names a booking not stored yet under another name; Previous's is the one known.
+		return prev, nil
+	}
+	if prev.b != nil && prev.b.Status != booking.Cancelled {
+		c := prev.b
+		c.Status = booking.Cancelled
+		c.Sequence++
+		c.UpdatedAt = now
+		in.reopen(c, now)
+		if err := in.Store.Put(ctx, c); err != nil {
+			return t, fmt.Errorf("cancel booking %s continued as %s: %w", prev.key, t.key, err)
+		}
+		t.superseded = prev.key
+	}
+	return t, nil
+}
+
+// keepAlias makes an alias last as long as the booking's latest meeting needs it: it was written
+// when only an earlier meeting was known.
+func (in *Intake) keepAlias(ctx context.Context, alias *booking.Booking, ch booking.Change, now time.Time) error {
+	if alias == nil || ch.Details.End.IsZero() {
+		return nil
+	}
+	want := in.aliasExpiry(ch, nil, now)
+	if !alias.ExpiresAt.Before(want) {
+		return nil
+	}
+	alias.ExpiresAt, alias.UpdatedAt = want, now
+	if err := in.Store.Put(ctx, alias); err != nil {
+		return fmt.Errorf("extend alias %s: %w", alias.Key, err)
+	}
+	return nil
+}
+
+// aliasExpiry keeps an alias as long as the booking it names, as far as now is known.
+func (in *Intake) aliasExpiry(ch booking.Change, b *booking.Booking, now time.Time) time.Time {
+	end := now
+	if ch.Details.End.After(end) {
+		end = ch.Details.End
+	}
+	if b != nil && b.Details.End.After(end) {
+		end = b.Details.End
+	}
+	return end.Add(in.Retention)
+}
+
+// apply returns the record to save (nil: nothing to save) and the outcome. t.b is nil for a
+// booking not seen before.
+func (in *Intake) apply(t target, ch booking.Change, now time.Time) (*booking.Booking, Outcome) {
+	b := t.b
 	if b == nil {
+		switch {
+		case ch.Type == booking.EventLinked:
+			return nil, Unchanged // the link is recorded; the booking comes with its details
+		case ch.IfExists || ch.Type == booking.EventLeft || ch.Type == booking.EventEnded:
+			return nil, Ignored
+		}
 		b = &booking.Booking{
-			Key:        booking.KeyOf(ch.Source, ch.ExternalID),
+			Key:        t.key,
 			Source:     ch.Source,
-			ExternalID: ch.ExternalID,
+			ExternalID: t.externalID,
 			UID:        ch.UID,
 			CreatedAt:  now,
 		}
@@ -131,6 +290,22 @@ func (in *Intake) apply(b *booking.Booking, ch booking.Change, now time.Time) (*
 	}
 	if b.Status == booking.Cancelled {
 		return nil, Final
+	}
+	switch ch.Type {
+	case booking.EventLinked:
+		return nil, Unchanged
+	case booking.EventJoined, booking.EventLeft:
+		if len(ch.Details.Attendees) != 1 {
+			return nil, Ignored // a source always names exactly one attendee
+		}
+	}
+	switch ch.Type {
+	case booking.EventJoined:
+		return in.join(b, ch.Details.Attendees[0], now)
+	case booking.EventLeft:
+		return in.leave(b, ch.Details.Attendees[0], now)
+	case booking.EventEnded:
+		return in.ended(b, ch, now)
 	}
 	if !ch.At.After(b.LastEventAt) {
 		return nil, Stale

@@ -157,10 +157,11 @@ func isParticipant(d *booking.Details, email string) bool {
 }
 
 // fits reports whether the booking can keep its room: same provider and options, and the room
-// still works until the end plus the overrun cap.
+// still works until the end plus the overrun cap — or its provider moves rooms in place
+// (RoomUpdater, update.go), so its end date is no limit.
 func (r *Reconciler) fits(room *booking.Room, b *booking.Booking) bool {
 	return room.Options == b.Details.Room &&
-		!room.ExpiresAt.Before(b.Details.End.Add(r.MaxOverrun))
+		(r.updater(room.Provider) != nil || !room.ExpiresAt.Before(b.Details.End.Add(r.MaxOverrun)))
 }
 
 func (r *Reconciler) provider(name string) (booking.Provider, error) {
@@ -183,6 +184,12 @@ func (w *run) do(ctx context.Context, a action) error {
 	case actDeleteRetired:
 		return w.deleteRetired(ctx)
 	case actSend:
+		if a.organizer && a.method == booking.Request {
+			// A change reaches the organizer first: move the room before telling anyone.
+			if gone, err := w.updateRoom(ctx); err != nil || gone {
+				return err
+			}
+		}
 		return w.send(ctx, a)
 	case actNotify:
 		return w.notify(ctx)
@@ -256,17 +263,7 @@ func (w *run) createRoom(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
-	room, err := p.CreateRoom(ctx, booking.RoomSpec{
-		Tag:       tag,
-		Title:     d.Title,
-		Start:     d.Start,
-		End:       d.End,
-		ExpiresAt: d.End.Add(w.r.RoomSlack),
-		TimeZone:  d.TimeZone,
-		Options:   d.Room,
-		Host:      d.Organizer,
-		Guests:    d.Attendees,
-	})
+	room, err := p.CreateRoom(ctx, w.roomSpec(d, tag))
 	if err != nil {
 		return fmt.Errorf("create %s room for booking %s: %w", d.Room.Provider, w.b.Key, err)
 	}
@@ -277,6 +274,21 @@ func (w *run) createRoom(ctx context.Context) error {
 		b.Room = &room
 		b.Creating = nil
 	})
+}
+
+// roomSpec is what the provider is asked for: a room under tag for the details d.
+func (w *run) roomSpec(d booking.Details, tag string) booking.RoomSpec {
+	return booking.RoomSpec{
+		Tag:       tag,
+		Title:     d.Title,
+		Start:     d.Start,
+		End:       d.End,
+		ExpiresAt: d.End.Add(w.r.RoomSlack),
+		TimeZone:  d.TimeZone,
+		Options:   d.Room,
+		Host:      d.Organizer,
+		Guests:    d.Attendees,
+	}
 }
 
 func (w *run) deleteRoom(ctx context.Context, cleanup bool) error {

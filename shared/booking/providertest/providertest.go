@@ -6,7 +6,9 @@
 //
 // Run it from the adapter's tests against a fake speaking the provider's API (for Whereby, the
 // sandbox). The suite only looks at rooms it created, and deletes them when done, so it can also
-// run against a real account.
+// run against a real account. Options adapt it to what a provider lacks (dial-in) or does on its
+// own (fetching a new token after a refusal); a provider that can move a room in place (an
+// UpdateRoom method, as the reconciler's RoomUpdater) is also checked for that.
 package providertest
 
 import (
@@ -34,9 +36,35 @@ type Faults interface {
 
 var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
 
+// Option adapts the suite to a provider.
+type Option func(*options)
+
+type options struct {
+	noDialIn bool
+	reauth   bool
+}
+
+// WithoutDialIn is for a provider that has no dial-in (24sessions): a room asked for with
+// dial-in is made without it, rather than failing.
+func WithoutDialIn() Option { return func(o *options) { o.noDialIn = true } }
+
+// Reauthenticates is for a provider that answers a refused access token by fetching a new one
+// and trying once more (the OAuth providers, Zoom and 24sessions): a rejected key shows only
+// when two requests in a row are refused.
+func Reauthenticates() Option { return func(o *options) { o.reauth = true } }
+
+// updater is a provider that moves a room in place (reconcile.RoomUpdater).
+type updater interface {
+	UpdateRoom(ctx context.Context, room booking.Room, spec booking.RoomSpec) (booking.Room, error)
+}
+
 // Run runs the contract subtests. newProvider is called once per subtest and returns a provider
 // and the fault controls of the API it talks to.
-func Run(t *testing.T, newProvider func(t *testing.T) (booking.Provider, Faults)) {
+func Run(t *testing.T, newProvider func(t *testing.T) (booking.Provider, Faults), opts ...Option) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	t.Run("create", func(t *testing.T) {
 		p, _ := newProvider(t)
 		s := spec(t, 1, false)
@@ -60,6 +88,11 @@ func Run(t *testing.T, newProvider func(t *testing.T) (booking.Provider, Faults)
 		p, _ := newProvider(t)
 		room := mustCreate(t, p, spec(t, 1, true))
 
+		if o.noDialIn {
+			assert.Nil(t, room.DialIn, "the provider has no dial-in")
+			assert.NotEmpty(t, room.GuestURL, "GuestURL")
+			return
+		}
 		require.NotNil(t, room.DialIn, "DialIn")
 		assert.NotEmpty(t, room.DialIn.Code, "Code")
 		require.NotEmpty(t, room.DialIn.Numbers, "Numbers")
@@ -102,7 +135,46 @@ func Run(t *testing.T, newProvider func(t *testing.T) (booking.Provider, Faults)
 		require.NoError(t, p.DeleteRoom(context.Background(), room), "deleting twice must be fine")
 	})
 
+	t.Run("update in place", func(t *testing.T) {
+		p, _ := newProvider(t)
+		u, ok := p.(updater)
+		if !ok {
+			t.Skip("the provider replaces rooms rather than moving them")
+		}
+		s := spec(t, 1, false)
+		room := mustCreate(t, p, s)
+
+		moved := s
+		moved.Title = "Contract test, moved"
+		moved.Start, moved.End = s.Start.Add(24*time.Hour), s.End.Add(25*time.Hour)
+		moved.ExpiresAt = moved.End.Add(2 * time.Hour)
+		got, err := u.UpdateRoom(context.Background(), room, moved)
+		require.NoError(t, err, "UpdateRoom")
+		assert.Equal(t, room.ID, got.ID, "the room keeps its id")
+		assert.Equal(t, room.Tag, got.Tag, "and its tag")
+		assert.Equal(t, room.GuestURL, got.GuestURL, "and the guests' link")
+		assert.Equal(t, room.HostURL, got.HostURL, "and the host's link")
+		assert.False(t, got.ExpiresAt.Before(moved.ExpiresAt.Add(-time.Second)),
+			"ExpiresAt %v is before the requested %v", got.ExpiresAt, moved.ExpiresAt)
+		listed, ok := find(mustList(t, p), room.ID)
+		require.True(t, ok, "the moved room is still listed")
+		assert.Equal(t, room.Tag, listed.Tag)
+
+		again, err := u.UpdateRoom(context.Background(), got, moved)
+		require.NoError(t, err, "updating to the same details again")
+		assert.Equal(t, got.ID, again.ID)
+
+		require.NoError(t, p.DeleteRoom(context.Background(), room))
+		_, err = u.UpdateRoom(context.Background(), room, s)
+		require.Error(t, err, "a deleted room cannot be updated")
+		assert.ErrorIs(t, err, booking.ErrNotFound, "the reconciler makes a new room on ErrNotFound")
+	})
+
 	// Each fault is tried on every operation; the provider must recover once it passes.
+	refusals := 1
+	if o.reauth {
+		refusals = 2
+	}
 	faults := []struct {
 		name      string
 		set       func(Faults)
@@ -112,7 +184,7 @@ func Run(t *testing.T, newProvider func(t *testing.T) (booking.Provider, Faults)
 		{"throttled", func(f Faults) { f.Throttle(1, 2*time.Second) }, false, true},
 		{"server error", func(f Faults) { f.Fail(1, http.StatusInternalServerError) }, false, false},
 		{"unavailable", func(f Faults) { f.Fail(1, http.StatusServiceUnavailable) }, false, false},
-		{"rejected key", func(f Faults) { f.Fail(1, http.StatusUnauthorized) }, true, false},
+		{"rejected key", func(f Faults) { f.Fail(refusals, http.StatusUnauthorized) }, true, false},
 	}
 	ops := []struct {
 		name string

@@ -447,6 +447,7 @@ func fullBooking(t *testing.T) *booking.Booking {
 		Failure:            &booking.Failure{Message: "whereby: 429 too many requests", Permanent: true, At: now.Add(-10 * time.Second), Notified: true},
 		Attempts:           4,
 		PossibleDuplicates: 1,
+		AliasOf:            "abcdefghijklm",
 		Activity: booking.Activity{
 			Sessions: []booking.Session{{ID: "s-1", RoomID: "87673375", StartedAt: now.Add(-time.Hour), EndedAt: now.Add(-time.Minute)}},
 			Connections: []booking.Connection{{

@@ -1,0 +1,320 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/shared/invite/invitetest"
+	"github.com/roomkeeper/roomkeeper/shared/sandbox"
+)
+
+const (
+	zoomE2ESecret  = "zoom-e2e-secret-token"
+	tfE2ESecret    = "tf-e2e-client-secret"
+	tfE2EGuestLink = "https://acme.24sessions.com/join/{accessKey}"
+)
+
+// zoomStack is a local stack with Zoom configured against a Zoom fake on its own loopback
+// server (ZOOM_API_URL and ZOOM_OAUTH_URL point at it). The fake's webhooks come back to the
+// stack's POST /v1/hooks/zoom.
+func zoomStack(t *testing.T) (*stack, *sandbox.Zoom, *httptest.Server) {
+	t.Helper()
+	var s *stack
+	hooks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.URL.Path = "/v1/hooks/zoom"
+		s.app.handler.ServeHTTP(w, r)
+	}))
+	t.Cleanup(hooks.Close)
+	srv := httptest.NewUnstartedServer(nil)
+	clk := &clock{t: time.Now().UTC().Truncate(time.Second)}
+	fake, err := sandbox.NewZoom(sandbox.ZoomOptions{
+		PublicURL: "http://" + srv.Listener.Addr().String(),
+		AccountID: "acct-e2e", ClientID: "client-e2e", ClientSecret: "zoom-client-secret-e2e",
+		HostEmail: "zoomhost@example.org", Licensed: []string{organizer},
+		WebhookURL: hooks.URL, WebhookSecret: zoomE2ESecret, Now: clk.Now,
+	})
+	require.NoError(t, err)
+	srv.Config.Handler = fake
+	srv.Start()
+	t.Cleanup(srv.Close)
+	s = newStack(t, map[string]string{
+		"ZOOM_ACCOUNT_ID": "acct-e2e", "ZOOM_CLIENT_ID": "client-e2e", "ZOOM_CLIENT_SECRET": "zoom-client-secret-e2e",
+		"ZOOM_API_URL":        srv.URL + sandbox.ZoomAPIPath,
+		"ZOOM_OAUTH_URL":      srv.URL + sandbox.ZoomOAuthPath,
+		"ZOOM_WEBHOOK_SECRET": zoomE2ESecret,
+	})
+	s.clock = clk // one clock for the stack and the fake
+	s.restart()
+	return s, fake, srv
+}
+
+// onZoom makes a sample booking ask for a Zoom room with dial-in.
+func onZoom(v map[string]any) {
+	v["data"].(map[string]any)["room"] = map[string]any{"provider": "zoom", "dialIn": true}
+}
+
+// everyPart is all of a message a recipient can see or a client can parse.
+func everyPart(m *invitetest.Mail) string {
+	return string(m.Raw) + m.Text + m.HTML + string(m.Calendar)
+}
+
+var startURL = regexp.MustCompile(`zak=|/sandbox/zoom/s/|start_url`)
+
+func TestZoomBookingEndToEnd(t *testing.T) {
+	s, fake, zsrv := zoomStack(t)
+	ctx := context.Background()
+	run := "zoom"
+
+	status, body := s.post("booking-created.json", run, onZoom)
+	require.Equal(t, http.StatusAccepted, status, body)
+	s.work()
+
+	meetings := fake.Meetings()
+	require.Len(t, meetings, 1, "one Zoom meeting")
+	m := meetings[0]
+	id := strconv.FormatInt(m.ID, 10)
+	b := s.booking(run)
+	require.NotNil(t, b.Room)
+	assert.Equal(t, "zoom", b.Room.Provider)
+	assert.Equal(t, id, b.Room.ID)
+	assert.Equal(t, "Intro call ("+booking.RoomTag(b.Key, 1)+")", m.Topic, "the tag rides in the topic")
+	assert.Equal(t, b.Details.Start.UTC(), m.StartTime)
+	assert.Equal(t, 30, m.Duration)
+	assert.Equal(t, "Europe/Oslo", m.Timezone)
+	assert.Equal(t, organizer, m.AlternativeHosts, "the organizer is a licensed user here")
+	assert.Regexp(t, `^[0-9]{8}$`, m.Password)
+
+	mails := s.mail()
+	require.Len(t, mails, 2)
+	org, guest := to(t, mails, organizer), to(t, mails, bob)
+	tel := "tel:+12125550142,," + id + "%23,,,,*" + m.Password + "%23"
+	for _, mail := range []*invitetest.Mail{org, guest} {
+		assert.Equal(t, "REQUEST", mail.Method)
+		assert.Contains(t, mail.Text, m.JoinURL, "everyone gets join_url")
+		assert.Contains(t, everyPart(mail), tel, "Zoom's one-tap dial string")
+		assert.Contains(t, mail.Text, id+"#, passcode "+m.Password+"#", "the numbers as text")
+		assert.NotRegexp(t, startURL, everyPart(mail), "start_url never goes into an e-mail")
+	}
+	hostLink := b.Room.HostURL
+	assert.True(t, strings.HasPrefix(hostLink, s.cfg.PublicURL+"/v1/host/"), hostLink)
+	assert.Contains(t, org.Text, hostLink, "the organizer gets roomkeeper's host link")
+	assert.NotContains(t, everyPart(guest), "/v1/host/", "a guest never does")
+
+	// The host link fetches a fresh start_url and redirects to it.
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noFollow.Get(hostLink)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusFound, resp.StatusCode)
+	assert.Equal(t, "no-store", resp.Header.Get("Cache-Control"))
+	start := resp.Header.Get("Location")
+	assert.True(t, strings.HasPrefix(start, zsrv.URL+"/sandbox/zoom/s/"+id+"?zak="), start)
+	resp, err = http.Get(start)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode, "the start link works")
+	tampered := hostLink[:len(hostLink)-3] + "AAA"
+	if tampered == hostLink {
+		tampered = hostLink[:len(hostLink)-3] + "BBB"
+	}
+	resp, err = noFollow.Get(tampered)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode, "a tampered host link")
+
+	// Zoom's webhooks: the endpoint answers the challenge and records the meeting.
+	require.NoError(t, fake.ValidateEndpoint(ctx))
+	host, err := fake.Join(ctx, m.ID, "Ada Host", "", true)
+	require.NoError(t, err)
+	_, err = fake.Join(ctx, m.ID, "+1 212 555 0142", "+12125550142", false)
+	require.NoError(t, err)
+	act := s.booking(run).Activity
+	require.Len(t, act.Sessions, 1)
+	require.Len(t, act.Connections, 2)
+	assert.True(t, act.Connections[0].Host)
+	assert.True(t, act.Connections[1].DialIn)
+	require.NoError(t, fake.Leave(ctx, m.ID, host))
+	require.NoError(t, fake.EndMeeting(ctx, m.ID))
+	assert.False(t, s.booking(run).Activity.Live())
+
+	// A reschedule moves the meeting in place: the same links, an updated invitation.
+	s.clock.Add(time.Minute)
+	status, body = s.post("booking-updated.json", run, onZoom)
+	require.Equal(t, http.StatusAccepted, status, body)
+	s.work()
+	meetings = fake.Meetings()
+	require.Len(t, meetings, 1, "no second meeting")
+	assert.Equal(t, m.ID, meetings[0].ID)
+	b = s.booking(run)
+	assert.Equal(t, b.Details.Start.UTC(), meetings[0].StartTime, "PATCH /meetings/{id} moved it")
+	mails = s.mail()
+	require.Len(t, mails, 3)
+	for _, addr := range []string{organizer, bob, cleo} {
+		mail := to(t, mails, addr)
+		assert.Equal(t, 1, mail.Sequence, addr)
+		assert.Contains(t, mail.Text, m.JoinURL, addr)
+		assert.NotRegexp(t, startURL, everyPart(mail), addr)
+	}
+	assert.Equal(t, hostLink, b.Room.HostURL, "the host link stays")
+
+	// Cancelling deletes the meeting (held already, so Zoom answers 3007: nothing left to
+	// delete); the host link then says so.
+	s.clock.Add(time.Minute)
+	status, body = s.post("booking-cancelled.json", run)
+	require.Equal(t, http.StatusAccepted, status, body)
+	s.work()
+	reqs := fake.Requests()
+	assert.Equal(t, http.MethodDelete, reqs[len(reqs)-1].Method)
+	assert.Equal(t, "/sandbox/zoom/v2/meetings/"+id, reqs[len(reqs)-1].Path)
+	assert.Nil(t, s.booking(run).Room)
+	assert.Nil(t, s.booking(run).Failure)
+	for _, mail := range s.mail() {
+		assert.Equal(t, "CANCEL", mail[0].Method)
+	}
+	req, err := http.NewRequest(http.MethodGet, hostLink, nil)
+	require.NoError(t, err)
+	req.Header.Set("Accept", "text/html")
+	resp, err = noFollow.Do(req)
+	require.NoError(t, err)
+	page := readAll(t, resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+	assert.Contains(t, page, "cancelled")
+
+	logs := s.logBuf.String()
+	for _, leak := range []string{"zak=", zoomE2ESecret, "zoom-client-secret-e2e", s.cfg.HostSecret, "555 0142"} {
+		assert.NotContains(t, logs, leak)
+	}
+}
+
+func TestZoomMeetingInProgressIsDeletedLater(t *testing.T) {
+	s, fake, _ := zoomStack(t)
+	ctx := context.Background()
+	run := "zoom-live"
+	status, body := s.post("booking-created.json", run, onZoom)
+	require.Equal(t, http.StatusAccepted, status, body)
+	s.work()
+	id := fake.Meetings()[0].ID
+	s.mail()
+
+	// The meeting runs past the overrun cap: cleanup tries, and Zoom refuses while it is live.
+	require.NoError(t, fake.StartMeeting(ctx, id))
+	b := s.booking(run)
+	s.advance(b.Details.End.Add(s.cfg.MaxOverrun).Sub(s.clock.Now()))
+	assert.Len(t, fake.Meetings(), 1, "Zoom refuses to delete a meeting in progress (3002): tried again later")
+	b = s.booking(run)
+	require.NotNil(t, b.Failure)
+	assert.False(t, b.Failure.Permanent)
+	assert.Contains(t, b.Failure.Message, "3002")
+
+	require.NoError(t, fake.EndMeeting(ctx, id))
+	s.advance(10 * time.Minute)
+	b = s.booking(run)
+	assert.Nil(t, b.Room, "an ended meeting (3007) counts as gone")
+	assert.True(t, b.Done)
+}
+
+func TestZoomDailyCapIsReportedToTheOrganizer(t *testing.T) {
+	s, fake, _ := zoomStack(t)
+	fake.SetDailyLimit(0)
+	status, body := s.post("booking-created.json", "zoom-cap", onZoom)
+	require.Equal(t, http.StatusAccepted, status, body)
+	s.work()
+	b := s.booking("zoom-cap")
+	require.NotNil(t, b.Failure)
+	assert.True(t, b.Failure.Permanent, "no retries: the cap lifts at midnight UTC")
+	assert.True(t, b.Failure.Notified)
+	mails := s.mail()
+	require.Len(t, mails, 1, "only the organizer hears, of the failure")
+	notice := to(t, mails, organizer)
+	assert.Contains(t, notice.Text, "daily limit")
+}
+
+func TestUnconfiguredProviderIs400(t *testing.T) {
+	s := newStack(t, nil)
+	status, body := s.post("booking-created.json", "no-zoom", onZoom)
+	require.Equal(t, http.StatusBadRequest, status)
+	e := body["error"].(map[string]any)
+	assert.Equal(t, "data.room.provider", e["field"])
+	_, err := s.app.store.Get(context.Background(), booking.KeyOf("generic", "demo-no-zoom"))
+	assert.ErrorIs(t, err, booking.ErrNotFound, "nothing stored for it")
+}
+
+func TestTwentyFourBookingEndToEnd(t *testing.T) {
+	fake, err := sandbox.NewTwentyFour(sandbox.TwentyFourOptions{
+		ClientID: "tf-client", ClientSecret: tfE2ESecret, UserID: "77", MeetingTypeID: "5",
+	})
+	require.NoError(t, err)
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	s := newStack(t, map[string]string{
+		"TWENTYFOUR_INSTANCE": "acme", "TWENTYFOUR_CLIENT_ID": "tf-client", "TWENTYFOUR_CLIENT_SECRET": tfE2ESecret,
+		"TWENTYFOUR_USER_ID": "77", "TWENTYFOUR_MEETING_TYPE_ID": "5",
+		"TWENTYFOUR_API_URL":   srv.URL + sandbox.TwentyFourAPIPath,
+		"TWENTYFOUR_GUEST_URL": tfE2EGuestLink,
+		"ROOMKEEPER_PROVIDER":  "24sessions",
+	})
+	run := "24s"
+	twoGuests := func(v map[string]any) {
+		d := v["data"].(map[string]any)
+		delete(d, "room") // ROOMKEEPER_PROVIDER
+		d["attendees"] = append(d["attendees"].([]any), map[string]any{"name": "Cleo Guest", "email": cleo})
+	}
+	status, body := s.post("booking-created.json", run, twoGuests)
+	require.Equal(t, http.StatusAccepted, status, body)
+	s.work()
+
+	meetings := fake.Meetings()
+	require.Len(t, meetings, 1)
+	m := meetings[0]
+	assert.Equal(t, bob, m.GuestEmail, "24sessions' guest is the first attendee")
+	assert.Equal(t, "/users/77", m.User)
+	b := s.booking(run)
+	assert.Contains(t, m.Description, booking.RoomTag(b.Key, 1))
+	hostLink := fmt.Sprintf("https://acme.24sessions.com/room/meeting/%d", m.ID)
+	guestLink := "https://acme.24sessions.com/join/" + m.AccessKey
+
+	mails := s.mail()
+	require.Len(t, mails, 3)
+	assert.Contains(t, to(t, mails, organizer).Text, hostLink, "the organizer's login-protected host link")
+	for _, addr := range []string{bob, cleo} {
+		mail := to(t, mails, addr)
+		assert.Contains(t, mail.Text, guestLink, "every guest shares the accessKey link")
+		assert.NotContains(t, everyPart(mail), hostLink, "no guest ever gets the host link")
+		assert.NotContains(t, everyPart(mail), "/room/meeting/")
+		assert.NotContains(t, mail.Text, "tel:", "24sessions has no dial-in")
+	}
+
+	s.clock.Add(time.Minute)
+	status, body = s.post("booking-updated.json", run, func(v map[string]any) { delete(v["data"].(map[string]any), "room") })
+	require.Equal(t, http.StatusAccepted, status, body)
+	s.work()
+	require.Len(t, fake.Meetings(), 1, "moved, not replaced")
+	assert.True(t, s.booking(run).Details.Start.Equal(fake.Meetings()[0].Date), "update by date")
+	mails = s.mail()
+	require.Len(t, mails, 3)
+	for _, addr := range []string{bob, cleo} {
+		mail := to(t, mails, addr)
+		assert.Contains(t, mail.Text, guestLink, "the same link after the move")
+		assert.NotContains(t, everyPart(mail), "/room/meeting/")
+	}
+
+	s.clock.Add(time.Minute)
+	status, body = s.post("booking-cancelled.json", run)
+	require.Equal(t, http.StatusAccepted, status, body)
+	s.work()
+	assert.Equal(t, "canceled_user", fake.Meetings()[0].Status, "cancelled by status, kept for 24sessions' reports")
+	assert.NotContains(t, s.logBuf.String(), tfE2ESecret, "the token URL never reaches a log")
+	assert.NotContains(t, s.logBuf.String(), "client_secret")
+}

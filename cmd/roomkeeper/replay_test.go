@@ -1,0 +1,159 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/roomkeeper/roomkeeper/shared/calcom"
+	"github.com/roomkeeper/roomkeeper/shared/calendly"
+	"github.com/roomkeeper/roomkeeper/shared/cronofy"
+)
+
+func TestSplitBodies(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want []string
+		err  string
+	}{
+		{"JSON Lines", "{\"a\":1}\n\n{\"b\": 2}\r\n", []string{`{"a":1}`, `{"b": 2}`}, ""},
+		{"JSON array", "[\n  {\"a\":1},\n  {\"b\": 2}\n]\n", []string{`{"a":1}`, `{"b": 2}`}, ""},
+		{"one body over several lines", "{\n  \"a\": 1\n}\n", []string{"{\n  \"a\": 1\n}"}, ""},
+		{"empty", "", nil, ""},
+		{"a line that is not JSON", "{\"a\":1}\n{\"b\":\n2}\n", nil, "line 2"},
+		{"a broken array", "[{\"a\":1},", nil, "not a JSON array"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := splitBodies([]byte(tt.in))
+			if tt.err != "" {
+				require.ErrorContains(t, err, tt.err)
+				return
+			}
+			require.NoError(t, err)
+			var s []string
+			for _, b := range got {
+				s = append(s, string(b))
+			}
+			assert.Equal(t, tt.want, s)
+		})
+	}
+}
+
+func compact(t *testing.T, b []byte) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	require.NoError(t, json.Compact(&out, b))
+	return out.Bytes()
+}
+
+// useStack points the environment at a test stack, as a user's shell points at `make dev`.
+func useStack(t *testing.T, s *stack) {
+	t.Helper()
+	t.Setenv("ROOMKEEPER_ADDR", s.cfg.Addr)
+	t.Setenv("ROOMKEEPER_PUBLIC_URL", s.srv.URL)
+	t.Setenv("ROOMKEEPER_DATA_DIR", s.cfg.DataDir)
+	for _, name := range replaySecrets {
+		t.Setenv(name, "")
+		os.Unsetenv(name) // read from the development secrets, like `send`
+	}
+}
+
+// TestReplayCreatesOnlyWhatIsMissing replays a Cal.com export in which roomkeeper already has
+// the first delivery: it is acknowledged as a duplicate, the missing reschedule is applied, a
+// broken body is reported, and replaying the export again changes nothing.
+func TestReplayCreatesOnlyWhatIsMissing(t *testing.T) {
+	s := newStack(t, nil)
+	useStack(t, s)
+	created := compact(t, s.expand("calcom-booking-created.json", "rp")) // as Cal.com sends it
+	status, body := s.postSourceRaw(calcom.Source, created)
+	require.Equal(t, http.StatusAccepted, status, body)
+	s.work()
+	require.Len(t, s.mail(), 3)
+
+	s.clock.Add(time.Minute)
+	moved := compact(t, s.expand("calcom-booking-rescheduled.json", "rp"))
+	var broken map[string]any
+	require.NoError(t, json.Unmarshal(s.expand("calcom-booking-created.json", "rq"), &broken))
+	delete(broken["payload"].(map[string]any), "iCalUID")
+	brokenBody, err := json.Marshal(broken)
+	require.NoError(t, err)
+	file := filepath.Join(t.TempDir(), "calcom-export.jsonl")
+	require.NoError(t, os.WriteFile(file, bytes.Join([][]byte{created, moved, brokenBody}, []byte("\n")), 0o600))
+
+	var out bytes.Buffer
+	require.NoError(t, replay(context.Background(), []string{"-source", "calcom", file}, &out))
+	assert.Contains(t, out.String(), "#1 200 duplicate")
+	assert.Contains(t, out.String(), "#2 202 applied")
+	assert.Contains(t, out.String(), "#3 rejected: 400")
+	assert.Contains(t, out.String(), "(payload.iCalUID)")
+	assert.Contains(t, out.String(), "replayed 3 calcom deliveries: 1 applied, 1 duplicate, 1 rejected, 0 failed")
+	s.work()
+	mails := s.mail()
+	require.Len(t, mails, 3, "the missing reschedule reached everyone")
+	assert.Equal(t, 1, to(t, mails, bob).Sequence)
+
+	out.Reset()
+	require.NoError(t, replay(context.Background(), []string{"-source", "calcom", file}, &out))
+	assert.Contains(t, out.String(), "replayed 3 calcom deliveries: 2 duplicate, 1 rejected, 0 failed", out.String())
+	s.work()
+	assert.Empty(t, s.mail(), "a second replay sends nothing")
+}
+
+// TestReplayEachSource replays a JSON array export of each source into an empty stack.
+func TestReplayEachSource(t *testing.T) {
+	tests := []struct {
+		source string
+		files  []string
+		want   string
+	}{
+		{calcom.Source, []string{"calcom-booking-created.json", "calcom-booking-requested.json"}, "1 applied, 1 ignored"},
+		{calendly.Source, []string{"calendly-invitee-created.json", "calendly-invitee-rescheduled-canceled.json"}, "1 applied, 1 unchanged"},
+		{cronofy.Source, []string{"cronofy-scheduling-request-time-chosen.json", "cronofy-push-change.json"}, "1 applied, 1 ignored"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.source, func(t *testing.T) {
+			s := newStack(t, nil)
+			useStack(t, s)
+			var bodies []json.RawMessage
+			for _, f := range tt.files {
+				bodies = append(bodies, s.expand(f, "arr"))
+			}
+			raw, err := json.MarshalIndent(bodies, "", "  ")
+			require.NoError(t, err)
+			file := filepath.Join(t.TempDir(), "export.json")
+			require.NoError(t, os.WriteFile(file, raw, 0o600))
+			var out bytes.Buffer
+			require.NoError(t, replay(context.Background(), []string{"-source", tt.source, file}, &out))
+			assert.Contains(t, out.String(), tt.want, out.String())
+			s.work()
+			assert.NotEmpty(t, s.mail(), "the replayed booking's invites")
+		})
+	}
+}
+
+func TestReplayReportsFailures(t *testing.T) {
+	s := newStack(t, nil)
+	useStack(t, s)
+	file := filepath.Join(t.TempDir(), "export.jsonl")
+	require.NoError(t, os.WriteFile(file, compact(t, s.expand("calcom-booking-created.json", "down")), 0o600))
+	s.srv.Close() // roomkeeper is not running
+	var out bytes.Buffer
+	err := replay(context.Background(), []string{"-source", "calcom", file}, &out)
+	require.ErrorContains(t, err, "1 of 1 deliveries failed")
+	assert.Contains(t, out.String(), "#1 failed")
+
+	err = replay(context.Background(), []string{"-source", "acuity", file}, &out)
+	assert.Error(t, err)
+	assert.True(t, strings.Contains(err.Error(), "calcom, calendly or cronofy"))
+}

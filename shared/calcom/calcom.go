@@ -1,0 +1,397 @@
+// Package calcom verifies and parses Cal.com booking webhooks (webhook payload version
+// 2021-10-20; Cal.com's docs/developing/guides/automation/webhooks.mdx and
+// packages/features/webhooks, summarised in booking-sources.md §A.1) into roomkeeper changes.
+//
+// Identity: a Cal.com reschedule makes a new booking with a new uid, but its iCalUID stays, so
+// the iCalUID is both roomkeeper's booking id and the calendar UID of the invites, and guests'
+// calendars merge roomkeeper's invite with Cal.com's own. roomkeeper's SEQUENCE is its own
+// counter: iCalSequence is ignored, since Cal.com leaves it stuck after the first reschedule.
+//
+// Triggers: BOOKING_CREATED creates (Cal.com sends it again when a requested booking is
+// confirmed); BOOKING_RESCHEDULED updates; BOOKING_CANCELLED cancels, except with
+// requestReschedule, when nothing changes until the new time arrives as BOOKING_RESCHEDULED;
+// BOOKING_REJECTED cancels only a booking already known; MEETING_ENDED (sent flat, without the
+// payload wrapper) lets cleanup start at once; BOOKING_REQUESTED and every other trigger are
+// acknowledged and ignored. Seated event types (seatsPerTimeSlot) map attendee by attendee: a
+// seat booked joins, a seat cancelled leaves; their reschedules are ignored (docs/sources.md).
+//
+// Cal.com sends no delivery id and often does not retry: a delivery is deduplicated on its
+// trigger, uid and the SHA-256 of its raw body, and ordered by its createdAt.
+package calcom
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/roomkeeper/roomkeeper/shared/booking"
+)
+
+// Source is the Change.Source of Cal.com bookings.
+const Source = "calcom"
+
+// HeaderSignature carries the hex HMAC-SHA256 of the raw body.
+const HeaderSignature = "X-Cal-Signature-256"
+
+// noSecret is what Cal.com sends in HeaderSignature for a webhook configured without a secret.
+const noSecret = "no-secret-provided"
+
+// MaxUID is the longest iCalUID accepted, in characters.
+const MaxUID = 255
+
+// Verify checks a delivery's X-Cal-Signature-256 against secret over the raw body, in constant
+// time. The literal "no-secret-provided" fails: that webhook has no secret in Cal.com. A rejected
+// delivery is a *booking.Error with Code Unauthorized that never carries the secret or the
+// expected MAC; an empty secret is roomkeeper's own misconfiguration (Code Internal).
+func Verify(secret string, h http.Header, body []byte) error {
+	if secret == "" {
+		return booking.Errorf(booking.Internal, "", "verify Cal.com webhook: no secret configured")
+	}
+	vs := h.Values(HeaderSignature)
+	switch {
+	case len(vs) == 0 || strings.TrimSpace(vs[0]) == "":
+		return unauthorized("missing %s header", HeaderSignature)
+	case len(vs) > 1:
+		return unauthorized("more than one %s header", HeaderSignature)
+	}
+	sig := strings.ToLower(strings.TrimSpace(vs[0]))
+	if sig == noSecret {
+		return unauthorized("the Cal.com webhook has no secret: give it one in Cal.com and set the same value in CALCOM_WEBHOOK_SECRET")
+	}
+	got, err := hex.DecodeString(strings.TrimPrefix(sig, "sha256="))
+	if err != nil {
+		return unauthorized("malformed %s header: want hex", HeaderSignature)
+	}
+	if !hmac.Equal(got, mac(secret, body)) {
+		return unauthorized("no matching signature")
+	}
+	return nil
+}
+
+// Sign returns the X-Cal-Signature-256 value Cal.com sends for body.
+func Sign(secret string, body []byte) string { return hex.EncodeToString(mac(secret, body)) }
+
+func mac(secret string, body []byte) []byte {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write(body)
+	return m.Sum(nil)
+}
+
+// Options are the deployment's settings bookings are checked against.
+type Options struct {
+	DefaultProvider string   // ROOMKEEPER_PROVIDER: Cal.com bookings name no provider
+	Providers       []string // the configured providers
+}
+
+// Triggers roomkeeper acts on.
+const (
+	Created     = "BOOKING_CREATED"
+	Rescheduled = "BOOKING_RESCHEDULED"
+	Cancelled   = "BOOKING_CANCELLED"
+	Rejected    = "BOOKING_REJECTED"
+	Requested   = "BOOKING_REQUESTED"
+	Ended       = "MEETING_ENDED"
+)
+
+// Parse decodes and validates a verified Cal.com delivery. now is when it arrived: a meeting
+// that has already ended by then is rejected. It returns the changes to apply, none for a
+// trigger roomkeeper ignores. Each change has Source "calcom", ExternalID and UID the iCalUID,
+// At the delivery's createdAt (now when absent; never later than now), DeliveryID from the
+// trigger, the uid and the body's SHA-256, and, for bookings, Details normalised by
+// booking.Details.Normalize with OrganizerCalendar false (Cal.com already put the meeting in the
+// organizer's calendar).
+//
+// Any problem is a *booking.Error with Code Invalid naming the field as Cal.com spells it, such
+// as "payload.attendees[0].email". Unknown fields are ignored.
+func Parse(body []byte, now time.Time, opts Options) ([]booking.Change, error) {
+	var env struct {
+		TriggerEvent string          `json:"triggerEvent"`
+		CreatedAt    string          `json:"createdAt"`
+		Payload      json.RawMessage `json:"payload"`
+	}
+	if err := booking.DecodeJSON(body, &env, ""); err != nil {
+		return nil, err
+	}
+	at := now
+	if env.CreatedAt != "" {
+		t, err := parseTime("createdAt", env.CreatedAt)
+		if err != nil {
+			return nil, err
+		}
+		if t.Before(now) {
+			at = t // a createdAt ahead of our clock would make later deliveries look stale
+		}
+	}
+	var raw []byte
+	prefix := "payload"
+	switch env.TriggerEvent {
+	case "":
+		return nil, invalid("triggerEvent", "a trigger is required")
+	case Created, Rescheduled, Cancelled, Rejected:
+		if len(env.Payload) == 0 || string(env.Payload) == "null" {
+			return nil, invalid("payload", "a payload object is required")
+		}
+		raw = env.Payload
+	case Ended:
+		raw, prefix = body, "" // sent flat: the booking's fields sit next to triggerEvent
+	default:
+		return nil, nil // BOOKING_REQUESTED, payments, recordings, forms, …: nothing to do
+	}
+	var p payload
+	if err := booking.DecodeJSON(raw, &p, prefix); err != nil {
+		return nil, err
+	}
+	f := fields{prefix: prefix}
+	uid, err := booking.CheckText(f.path("iCalUID"), p.ICalUID, MaxUID, false)
+	if err != nil {
+		return nil, err
+	}
+	if uid == "" {
+		return nil, invalid(f.path("iCalUID"), "an iCalUID is required: it identifies the booking across reschedules")
+	}
+	sum := sha256.Sum256(body)
+	base := booking.Change{
+		Source:     Source,
+		ExternalID: uid,
+		UID:        uid,
+		At:         at,
+		DeliveryID: env.TriggerEvent + ":" + p.UID + ":" + hex.EncodeToString(sum[:]),
+	}
+	seated := p.SeatsPerTimeSlot != nil && *p.SeatsPerTimeSlot > 0
+
+	switch env.TriggerEvent {
+	case Ended:
+		end, err := parseTime(f.path("endTime"), p.EndTime)
+		if err != nil {
+			return nil, err
+		}
+		base.Type = booking.EventEnded
+		base.Details.End = end
+		return []booking.Change{base}, nil
+	case Rejected:
+		base.Type, base.IfExists = booking.EventCancelled, true
+		if base.Reason, err = booking.CheckText(f.path("rejectionReason"), p.RejectionReason, booking.MaxDescription, true); err != nil {
+			return nil, err
+		}
+		return []booking.Change{base}, nil
+	case Cancelled:
+		if p.RequestReschedule {
+			// The organizer asked the attendee to pick another time: the room and the invites
+			// stay until the new time arrives as BOOKING_RESCHEDULED (same iCalUID).
+			return nil, nil
+		}
+		if seated {
+			return p.seats(base, booking.EventLeft, now, opts, f)
+		}
+		base.Type = booking.EventCancelled
+		if base.Reason, err = booking.CheckText(f.path("cancellationReason"), p.CancellationReason, booking.MaxDescription, true); err != nil {
+			return nil, err
+		}
+		return []booking.Change{base}, nil
+	case Rescheduled:
+		if seated {
+			return nil, nil // a seat moved to another slot: not covered (docs/sources.md)
+		}
+		base.Type = booking.EventUpdated
+	default:
+		if seated {
+			return p.seats(base, booking.EventJoined, now, opts, f)
+		}
+		base.Type = booking.EventCreated
+	}
+	if base.Details, err = p.details(now, opts, f, nil); err != nil {
+		return nil, err
+	}
+	return []booking.Change{base}, nil
+}
+
+// payload is the part of Cal.com's booking payload roomkeeper reads.
+type payload struct {
+	UID         string `json:"uid"`
+	ICalUID     string `json:"iCalUID"`
+	Title       string `json:"title"`
+	Description string `json:"description"`
+	StartTime   string `json:"startTime"`
+	EndTime     string `json:"endTime"`
+	Organizer   person `json:"organizer"`
+	// Attendees and team members are decoded one by one, so a type error can name its index.
+	Attendees []json.RawMessage `json:"attendees"`
+	Team      *struct {
+		Members []json.RawMessage `json:"members"`
+	} `json:"team"`
+	SeatsPerTimeSlot   *int   `json:"seatsPerTimeSlot"`
+	RequestReschedule  bool   `json:"requestReschedule"`
+	CancellationReason string `json:"cancellationReason"`
+	RejectionReason    string `json:"rejectionReason"`
+}
+
+type person struct {
+	Name     string `json:"name"`
+	Email    string `json:"email"`
+	TimeZone string `json:"timeZone"`
+}
+
+// details maps the booking onto roomkeeper's: the organizer, the attendees (the booker and
+// their guests) and the team's other hosts as attendees, since they need the link too. only, if
+// set, replaces the attendee list (one seat) and its source path.
+func (p *payload) details(now time.Time, opts Options, f fields, only *seat) (booking.Details, error) {
+	start, err := parseTime(f.path("startTime"), p.StartTime)
+	if err != nil {
+		return booking.Details{}, err
+	}
+	end, err := parseTime(f.path("endTime"), p.EndTime)
+	if err != nil {
+		return booking.Details{}, err
+	}
+	var people []booking.Person
+	if only != nil {
+		people, f.attendees = []booking.Person{only.person}, []string{only.path}
+	} else {
+		if people, f.attendees, err = decodePeople(p.Attendees, f.path("attendees")); err != nil {
+			return booking.Details{}, err
+		}
+		if len(people) == 0 {
+			return booking.Details{}, invalid(f.path("attendees"), "at least one attendee is required")
+		}
+		if p.Team != nil {
+			hosts, paths, err := decodePeople(p.Team.Members, f.path("team.members"))
+			if err != nil {
+				return booking.Details{}, err
+			}
+			people, f.attendees = append(people, hosts...), append(f.attendees, paths...)
+		}
+	}
+	if len(people) > booking.LargeMax {
+		return booking.Details{}, invalid(f.path("attendees"), "at most "+strconv.Itoa(booking.LargeMax)+" attendees are allowed")
+	}
+	d := booking.Details{
+		Title:       p.Title,
+		Description: p.Description,
+		Start:       start,
+		End:         end,
+		TimeZone:    p.Organizer.TimeZone,
+		Organizer:   booking.Person{Name: p.Organizer.Name, Email: p.Organizer.Email, TimeZone: p.Organizer.TimeZone},
+		Attendees:   people,
+	}
+	if p.SeatsPerTimeSlot != nil && *p.SeatsPerTimeSlot+1 > booking.SmallMax {
+		d.Room.Size = booking.Large // sized for the slot, not for the seats taken so far
+	}
+	err = d.Normalize(now, booking.Rules{DefaultProvider: opts.DefaultProvider, Providers: opts.Providers, Field: f.field})
+	return d, err
+}
+
+// seat is one attendee of a seated booking, with its source path.
+type seat struct {
+	person booking.Person
+	path   string
+}
+
+// seats returns one attendee-level change per attendee listed: a seat booked or cancelled.
+func (p *payload) seats(base booking.Change, typ booking.EventType, now time.Time, opts Options, f fields) ([]booking.Change, error) {
+	people, paths, err := decodePeople(p.Attendees, f.path("attendees"))
+	if err != nil {
+		return nil, err
+	}
+	if len(people) == 0 {
+		return nil, invalid(f.path("attendees"), "at least one attendee is required")
+	}
+	var out []booking.Change
+	for i := range people {
+		ch := base
+		ch.Type = typ
+		ch.DeliveryID = base.DeliveryID + "#" + strconv.Itoa(i)
+		if ch.Details, err = p.details(now, opts, f, &seat{people[i], paths[i]}); err != nil {
+			return nil, err
+		}
+		out = append(out, ch)
+	}
+	return out, nil
+}
+
+func decodePeople(raw []json.RawMessage, path string) ([]booking.Person, []string, error) {
+	people := make([]booking.Person, len(raw))
+	paths := make([]string, len(raw))
+	for i, r := range raw {
+		paths[i] = path + "[" + strconv.Itoa(i) + "]"
+		var p person
+		if string(r) == "null" {
+			return nil, nil, invalid(paths[i], "must be an object with an email")
+		}
+		if err := booking.DecodeJSON(r, &p, paths[i]); err != nil {
+			return nil, nil, err
+		}
+		people[i] = booking.Person{Name: p.Name, Email: p.Email, TimeZone: p.TimeZone}
+	}
+	return people, paths, nil
+}
+
+// fields names Cal.com's fields: prefix is "payload", or "" for the flat MEETING_* deliveries;
+// attendees are the source paths of the attendee list given to Normalize, in order.
+type fields struct {
+	prefix    string
+	attendees []string
+}
+
+func (f fields) path(name string) string {
+	if f.prefix == "" {
+		return name
+	}
+	return f.prefix + "." + name
+}
+
+// field maps a generic field path from booking.Details.Normalize onto Cal.com's.
+func (f fields) field(path string) string {
+	rest, ok := strings.CutPrefix(path, "data.attendees[")
+	if ok {
+		if i, after, ok := strings.Cut(rest, "]"); ok {
+			if n, err := strconv.Atoi(i); err == nil && n < len(f.attendees) {
+				return f.attendees[n] + after
+			}
+		}
+	}
+	for generic, own := range map[string]string{
+		"data.title":           "title",
+		"data.description":     "description",
+		"data.start":           "startTime",
+		"data.end":             "endTime",
+		"data.timeZone":        "organizer.timeZone",
+		"data.organizer":       "organizer",
+		"data.attendees":       "attendees",
+		"data.room.provider":   "",
+		"data.room.size":       "seatsPerTimeSlot",
+		"data.room.namePrefix": "",
+	} {
+		if s, ok := strings.CutPrefix(path, generic); ok && (s == "" || s[0] == '.') {
+			if own == "" {
+				return ""
+			}
+			return f.path(own + s)
+		}
+	}
+	return path
+}
+
+// parseTime parses an ISO 8601 time with an offset, as Cal.com sends them (UTC, milliseconds).
+func parseTime(field, s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, invalid(field, "a time is required")
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, invalid(field, "must be an ISO 8601 time with an offset, like 2026-11-23T15:00:00.000Z")
+	}
+	return t.UTC(), nil
+}
+
+func invalid(field, msg string) error {
+	return &booking.Error{Code: booking.Invalid, Field: field, Message: msg}
+}
+
+func unauthorized(format string, args ...any) error {
+	return booking.Errorf(booking.Unauthorized, "", format, args...)
+}

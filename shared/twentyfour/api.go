@@ -1,0 +1,259 @@
+package twentyfour
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/roomkeeper/roomkeeper/shared/booking"
+)
+
+const (
+	maxBody    = 4 << 20
+	maxMessage = 300
+	// defaultThrottle is the wait after a 429 that names none (24sessions documents no limits).
+	defaultThrottle = 10 * time.Second
+	// refreshMargin is how long before its expiry a token is replaced.
+	refreshMargin = 5 * time.Minute
+	// defaultTokenTTL is assumed when the token answer names no expires_in: 24sessions' tokens
+	// last an hour.
+	defaultTokenTTL = time.Hour
+)
+
+// apiError is a non-2xx answer: the status and a message from the body (API Platform's
+// hydra:description, or OAuth's error_description).
+type apiError struct {
+	status  int
+	message string
+}
+
+func (e *apiError) Error() string {
+	if e.message != "" {
+		return fmt.Sprintf("24sessions answered %d: %s", e.status, e.message)
+	}
+	return fmt.Sprintf("24sessions answered %d %s", e.status, http.StatusText(e.status))
+}
+
+func isStatus(err error, status int) bool {
+	var e *apiError
+	return errors.As(err, &e) && e.status == status
+}
+
+// notFound wraps booking.ErrNotFound around a 404.
+func notFound(err error) error {
+	if isStatus(err, http.StatusNotFound) {
+		return fmt.Errorf("%w: %w", booking.ErrNotFound, err)
+	}
+	return err
+}
+
+// do sends an authenticated JSON request and decodes a 2xx answer into out (when not nil). A 401
+// is answered once with a fresh token.
+func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
+	var body []byte
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return booking.Permanent(fmt.Errorf("encode request: %w", err))
+		}
+		body = b
+	}
+	for attempt := 0; ; attempt++ {
+		tok, err := c.tokens.token(ctx)
+		if err != nil {
+			return err
+		}
+		err = c.send(ctx, tok, method, path, body, out)
+		if attempt == 0 && isStatus(err, http.StatusUnauthorized) {
+			c.tokens.invalidate(tok)
+			continue
+		}
+		return err
+	}
+}
+
+func (c *Client) send(ctx context.Context, tok, method, path string, body []byte, out any) error {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	if err != nil {
+		return booking.Permanent(fmt.Errorf("build request: %w", err))
+	}
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Accept", "application/ld+json")
+	if body != nil {
+		ct := "application/ld+json"
+		if method == http.MethodPatch {
+			ct = "application/merge-patch+json" // API Platform's PATCH format
+		}
+		req.Header.Set("Content-Type", ct)
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if err != nil {
+		return fmt.Errorf("read response: %w", err)
+	}
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		if out == nil || len(bytes.TrimSpace(b)) == 0 {
+			return nil
+		}
+		if err := json.Unmarshal(b, out); err != nil {
+			return fmt.Errorf("decode response (%d): %w", resp.StatusCode, err)
+		}
+		return nil
+	}
+	return classify(resp, b, c.now())
+}
+
+// classify turns a non-2xx answer into an error for booking.Provider.
+func classify(resp *http.Response, body []byte, now time.Time) error {
+	var eb struct {
+		Description      string `json:"hydra:description"`
+		Detail           string `json:"detail"`
+		ErrorDescription string `json:"error_description"`
+		Message          string `json:"message"`
+	}
+	_ = json.Unmarshal(body, &eb)
+	msg := eb.Description
+	for _, m := range []string{eb.Detail, eb.ErrorDescription, eb.Message} {
+		if msg == "" {
+			msg = m
+		}
+	}
+	e := &apiError{status: resp.StatusCode, message: redact(truncate(msg, maxMessage))}
+	switch {
+	case resp.StatusCode == http.StatusTooManyRequests:
+		return booking.RetryAfter(e, retryDelay(resp.Header.Get("Retry-After"), now))
+	case resp.StatusCode >= 500:
+		return e
+	case resp.StatusCode >= 400:
+		return booking.Permanent(e)
+	}
+	return e
+}
+
+func retryDelay(header string, now time.Time) time.Duration {
+	header = strings.TrimSpace(header)
+	if s, err := strconv.Atoi(header); err == nil && s > 0 {
+		return time.Duration(s) * time.Second
+	}
+	if t, err := http.ParseTime(header); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return defaultThrottle
+}
+
+var emailPattern = regexp.MustCompile(`[^\s:;,<>"'()]+@[^\s:;,<>"'()]*[^\s:;,<>"'().]`)
+
+// redact removes e-mail addresses (a guest's, echoed in a validation message) from a message that
+// is recorded on the booking and logged.
+func redact(s string) string { return emailPattern.ReplaceAllString(s, "<address>") }
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// tokens holds the process's one OAuth2 client-credentials access token: GET {token URL}
+// ?client_id=…&client_secret=…&grant_type=client_credentials, as 24sessions documents it with the
+// credentials in the query string. Tokens last an hour; a new one is requested before the old
+// one expires or after the API refuses it.
+type tokens struct {
+	url          string
+	clientID     string
+	clientSecret string
+	hc           *http.Client
+	now          func() time.Time
+
+	mu      sync.Mutex
+	current string
+	expires time.Time
+}
+
+func (t *tokens) token(ctx context.Context) (string, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.current != "" && t.now().Add(refreshMargin).Before(t.expires) {
+		return t.current, nil
+	}
+	tok, ttl, err := t.request(ctx)
+	if err != nil {
+		return "", fmt.Errorf("24sessions: get access token: %w", err)
+	}
+	t.current, t.expires = tok, t.now().Add(ttl)
+	return tok, nil
+}
+
+func (t *tokens) invalidate(tok string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.current == tok {
+		t.current = ""
+	}
+}
+
+func (t *tokens) request(ctx context.Context) (string, time.Duration, error) {
+	q := url.Values{"client_id": {t.clientID}, "client_secret": {t.clientSecret}, "grant_type": {"client_credentials"}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, t.url+"?"+q.Encode(), nil)
+	if err != nil {
+		return "", 0, booking.Permanent(errors.New("build the token request: bad TWENTYFOUR_API_URL or TWENTYFOUR_TOKEN_PATH"))
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := t.hc.Do(req)
+	if err != nil {
+		// The URL holds the client secret: keep only what went wrong.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			return "", 0, fmt.Errorf("token request: %w", ue.Err)
+		}
+		return "", 0, errors.New("token request failed")
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if err != nil {
+		return "", 0, fmt.Errorf("read response: %w", err)
+	}
+	var body struct {
+		AccessToken string `json:"access_token"`
+		ExpiresIn   int64  `json:"expires_in"`
+		Error       string `json:"error"`
+	}
+	_ = json.Unmarshal(b, &body)
+	switch {
+	case resp.StatusCode == http.StatusOK && body.AccessToken != "":
+		ttl := time.Duration(body.ExpiresIn) * time.Second
+		if ttl <= 0 {
+			ttl = defaultTokenTTL
+		}
+		return body.AccessToken, ttl, nil
+	case resp.StatusCode == http.StatusOK:
+		return "", 0, errors.New("the answer has no access_token")
+	case resp.StatusCode == http.StatusTooManyRequests:
+		return "", 0, booking.RetryAfter(fmt.Errorf("24sessions answered %d", resp.StatusCode), retryDelay(resp.Header.Get("Retry-After"), t.now()))
+	case resp.StatusCode >= 500:
+		return "", 0, fmt.Errorf("24sessions answered %d", resp.StatusCode)
+	}
+	msg := fmt.Sprintf("24sessions rejected the client credentials (%d", resp.StatusCode)
+	if body.Error != "" {
+		msg += " " + truncate(body.Error, 40)
+	}
+	return "", 0, booking.Permanent(errors.New(msg + "); check TWENTYFOUR_CLIENT_ID, TWENTYFOUR_CLIENT_SECRET and TWENTYFOUR_TOKEN_PATH"))
+}
