@@ -27,6 +27,9 @@ type Session struct {
 	RoomID    string    `json:"roomId"`
 	StartedAt time.Time `json:"startedAt,omitzero"`
 	EndedAt   time.Time `json:"endedAt,omitzero"`
+	// Closed says the end closed every connection in the session (Zoom's meeting.ended), so
+	// a lost left event does not keep the meeting live.
+	Closed bool `json:"closed,omitempty"`
 }
 
 // Connection is one participant's stay in a room, from joining to leaving.
@@ -74,6 +77,9 @@ type RoomEvent struct {
 	Role          string
 	Host          bool
 	DialIn        bool
+	// Closes, on SessionEnded, says everyone left when the session ended (Zoom's meeting.ended).
+	// Whereby's session end does not: it means fewer than two are in, and one may remain.
+	Closes bool
 }
 
 // Apply records e. It returns false when e changes nothing (a duplicate).
@@ -86,9 +92,11 @@ func (a *Activity) Apply(e RoomEvent) bool {
 			s.StartedAt = earliest(s.StartedAt, e.At)
 		} else {
 			s.EndedAt = latest(s.EndedAt, e.At)
+			s.Closed = s.Closed || e.Closes
 		}
 		changed := *s != before
-		return a.placeInSessions() || changed
+		placed := a.placeInSessions()
+		return a.closeEnded() || placed || changed
 	case Joined, Left:
 		c := a.connection(e)
 		before := *c
@@ -116,7 +124,8 @@ func (a *Activity) Apply(e RoomEvent) bool {
 			a.Knock = nil
 		}
 		changed := *c != before
-		return a.placeInSessions() || changed
+		placed := a.placeInSessions()
+		return a.closeEnded() || placed || changed
 	case Knocked:
 		if a.Knock != nil && !e.At.After(a.Knock.At) {
 			return false
@@ -180,6 +189,25 @@ func (a *Activity) placeInSessions() bool {
 				c.SessionID = s.ID
 				changed = true
 				break
+			}
+		}
+	}
+	return changed
+}
+
+// closeEnded ends, at the session's end, every connection still open in a session whose end
+// closed it, whichever order the events came in. It reports whether it changed anything.
+func (a *Activity) closeEnded() bool {
+	changed := false
+	for _, s := range a.Sessions {
+		if !s.Closed || s.EndedAt.IsZero() {
+			continue
+		}
+		for i := range a.Connections {
+			c := &a.Connections[i]
+			if c.SessionID == s.ID && c.LeftAt.IsZero() && !c.JoinedAt.After(s.EndedAt) {
+				c.LeftAt = s.EndedAt
+				changed = true
 			}
 		}
 	}

@@ -159,3 +159,25 @@ func TestAdmittedKnockIsNotToldLater(t *testing.T) {
 	b.Apply(RoomEvent{Kind: Knocked, At: at(4), Name: "Eve"})
 	assert.NotNil(t, b.KnockToTell(), "knocking again with no host is told")
 }
+
+func TestClosingSessionEndEndsOpenConnections(t *testing.T) {
+	ended := RoomEvent{Kind: SessionEnded, At: at(50), RoomID: "m1", SessionID: "s1", Closes: true}
+	for _, order := range []string{"end last", "end first"} {
+		t.Run(order, func(t *testing.T) {
+			events := []RoomEvent{joined("ada", 0, true), joined("bob", 5, false), left("bob", 30), ended}
+			if order == "end first" {
+				events = []RoomEvent{ended, joined("ada", 0, true), joined("bob", 5, false), left("bob", 30)}
+			}
+			var a Activity
+			for _, e := range events {
+				a.Apply(e)
+			}
+			assert.False(t, a.Live(), "Ada's lost left event does not keep the meeting live")
+			assert.Equal(t, 50+25, a.ParticipantMinutes("s1", at(120)))
+		})
+	}
+	var whereby Activity // a session end that does not close: one person may stay
+	whereby.Apply(joined("ada", 0, true))
+	whereby.Apply(RoomEvent{Kind: SessionEnded, At: at(50), RoomID: "m1", SessionID: "s1"})
+	assert.True(t, whereby.Live())
+}

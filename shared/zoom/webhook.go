@@ -252,7 +252,9 @@ func ParseWebhook(body []byte) (id string, events []booking.RoomEvent, err error
 	case o.UUID == "":
 		return "", nil, booking.Errorf(booking.Invalid, "payload.object.uuid", "the meeting uuid is required")
 	}
-	e := booking.RoomEvent{Kind: kind, RoomID: string(o.ID), RoomName: o.Topic, SessionID: o.UUID}
+	// meeting.ended means everyone left: a participant_left lost on the way must not keep the
+	// meeting live until the overrun cap.
+	e := booking.RoomEvent{Kind: kind, RoomID: string(o.ID), RoomName: o.Topic, SessionID: o.UUID, Closes: kind == booking.SessionEnded}
 	var stamp, field string
 	switch kind {
 	case booking.SessionStarted:
