@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 
@@ -51,30 +52,10 @@ func (s *Server) handleHook(w http.ResponseWriter, r *http.Request) {
 		writeError(w, log, booking.Errorf(booking.NotFound, "", "unknown provider %q", provider))
 		return
 	}
-	secret, err := s.Secrets.Secret(ctx, p.secret, false)
-	if err != nil {
-		writeError(w, log, unavailable(err))
-		return
-	}
-	if secret == "" {
-		writeError(w, log, booking.Errorf(booking.NotFound, "", "webhooks from provider %q are not configured", provider))
-		return
-	}
-	body, err := readBody(w, r)
-	if err != nil {
-		writeError(w, log, err)
-		return
-	}
 	now := s.Now()
-	err = p.verify(secret, r.Header, body, now, s.Tolerance)
-	if err != nil {
-		// The secret may have been rotated since it was cached: read it once more.
-		if fresh, ferr := s.Secrets.Secret(ctx, p.secret, true); ferr == nil && fresh != "" && fresh != secret {
-			if err = p.verify(fresh, r.Header, body, now, s.Tolerance); err == nil {
-				secret = fresh
-			}
-		}
-	}
+	body, secret, err := s.verifiedBody(w, r, p.secret, fmt.Sprintf("webhooks from provider %q", provider), func(secret string, body []byte) error {
+		return p.verify(secret, r.Header, body, now, s.Tolerance)
+	})
 	if err != nil {
 		writeError(w, log, err)
 		return

@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"mime"
@@ -71,28 +72,12 @@ func (s *Server) handleBooking(w http.ResponseWriter, r *http.Request) {
 		writeError(w, log, booking.Errorf(booking.NotFound, "", "unknown booking source %q", name))
 		return
 	}
-	secret, err := s.Secrets.Secret(ctx, src.secret, false)
-	if err != nil {
-		writeError(w, log, unavailable(err))
-		return
-	}
-	if secret == "" {
-		writeError(w, log, booking.Errorf(booking.NotFound, "", "booking source %q is not configured", name))
-		return
-	}
-	body, err := readBody(w, r)
-	if err != nil {
-		writeError(w, log, err)
-		return
-	}
 	now := s.Now()
-	deliveryID, err := src.verify(s, secret, r.Header, body, now)
-	if err != nil {
-		// The secret may have been rotated since it was cached: read it once more.
-		if fresh, ferr := s.Secrets.Secret(ctx, src.secret, true); ferr == nil && fresh != "" && fresh != secret {
-			deliveryID, err = src.verify(s, fresh, r.Header, body, now)
-		}
-	}
+	var deliveryID string
+	body, _, err := s.verifiedBody(w, r, src.secret, fmt.Sprintf("booking source %q", name), func(secret string, body []byte) (err error) {
+		deliveryID, err = src.verify(s, secret, r.Header, body, now)
+		return err
+	})
 	if err != nil {
 		writeError(w, log, err)
 		return
@@ -131,6 +116,36 @@ func (s *Server) handleBooking(w http.ResponseWriter, r *http.Request) {
 	}
 	log.Info("booking webhook", "status", status)
 	writeJSON(w, status, reply)
+}
+
+// verifiedBody reads the request's body and verifies it with the named secret, over the raw
+// bytes. When verification fails the secret is read once more (Secrets rate-limits that), since it
+// may have been rotated after it was cached. It returns the body and the secret that verified it;
+// a secret that is not configured is a 404 naming what it is for.
+func (s *Server) verifiedBody(w http.ResponseWriter, r *http.Request, secretName, what string, verify func(secret string, body []byte) error) ([]byte, string, error) {
+	ctx := r.Context()
+	secret, err := s.Secrets.Secret(ctx, secretName, false)
+	if err != nil {
+		return nil, "", unavailable(err)
+	}
+	if secret == "" {
+		return nil, "", booking.Errorf(booking.NotFound, "", "%s is not configured", what)
+	}
+	body, err := readBody(w, r)
+	if err != nil {
+		return nil, "", err
+	}
+	if err = verify(secret, body); err == nil {
+		return body, secret, nil
+	}
+	fresh, ferr := s.Secrets.Secret(ctx, secretName, true)
+	if ferr != nil || fresh == "" || fresh == secret {
+		return nil, "", err
+	}
+	if err := verify(fresh, body); err != nil {
+		return nil, "", err
+	}
+	return body, fresh, nil
 }
 
 // readBody reads at most MaxBody bytes of a JSON body.

@@ -134,7 +134,9 @@ func TestParseWebhook(t *testing.T) {
 		{"meeting started", envelope("meeting.started", `,"start_time":"2026-11-23T15:01:02Z"`),
 			[]booking.RoomEvent{with(func(e *booking.RoomEvent) { e.Kind, e.At = booking.SessionStarted, at("2026-11-23T15:01:02Z") })}, ""},
 		{"meeting ended", envelope("meeting.ended", `,"start_time":"2026-11-23T15:01:02Z","end_time":"2026-11-23T15:40:00Z"`),
-			[]booking.RoomEvent{with(func(e *booking.RoomEvent) { e.Kind, e.At, e.Closes = booking.SessionEnded, at("2026-11-23T15:40:00Z"), true })}, ""},
+			[]booking.RoomEvent{with(func(e *booking.RoomEvent) {
+				e.Kind, e.At, e.Closes = booking.SessionEnded, at("2026-11-23T15:40:00Z"), true
+			})}, ""},
 		{"host joins", envelope("meeting.participant_joined", `,"participant":{"user_id":"16778240","user_name":"Ada Host","id":"z8yCtX2oRUyI9w1aXnhZgQ","participant_uuid":"pu-1","join_time":"2026-11-23T15:00:30Z","email":"ada@example.com"}`),
 			[]booking.RoomEvent{with(func(e *booking.RoomEvent) {
 				e.Kind, e.At, e.ParticipantID, e.Name, e.Role, e.Host = booking.Joined, at("2026-11-23T15:00:30Z"), "16778240", "Ada Host", "host", true
