@@ -16,8 +16,8 @@ import (
 
 	"github.com/roomkeeper/roomkeeper/shared/config"
 	"github.com/roomkeeper/roomkeeper/shared/eventfile"
+	"github.com/roomkeeper/roomkeeper/shared/generic"
 	"github.com/roomkeeper/roomkeeper/shared/outbox"
-	"github.com/roomkeeper/roomkeeper/shared/stdwebhook"
 )
 
 // demo sends the three sample events of one booking to a running server, waiting after each for
@@ -49,7 +49,7 @@ func demo(ctx context.Context, args []string, out io.Writer) error {
 	for _, step := range []string{"created", "updated", "cancelled"} {
 		before := seen(ob)
 		file := filepath.Join(*events, "booking-"+step+".json")
-		status, body, err := postEvent(ctx, cfg.PublicURL, secret, file, run)
+		status, body, err := postEvent(ctx, cfg.PublicURL, generic.Source, secret, file, run)
 		if err != nil {
 			return err
 		}
@@ -66,30 +66,32 @@ func demo(ctx context.Context, args []string, out io.Writer) error {
 	return nil
 }
 
-// send signs one event file and posts it.
+// send fills one event file's placeholders, signs it as its booking source does and posts it.
 func send(ctx context.Context, args []string, out io.Writer) error {
 	fl := flag.NewFlagSet("send", flag.ContinueOnError)
 	run := fl.String("run", newRunID(), "value for {{run}} in the file")
+	source := fl.String("source", generic.Source, "the booking source the file is from: generic, calcom, calendly or cronofy")
 	fl.Usage = func() {
-		fmt.Fprintln(fl.Output(), "usage: roomkeeper send [-run ID] FILE\n\nFills the file's {{now…}} and {{run}} placeholders, signs it with the generic source's secret and posts it to ROOMKEEPER_PUBLIC_URL/v1/bookings/generic.")
+		fmt.Fprintln(fl.Output(), "usage: roomkeeper send [-source S] [-run ID] FILE\n\nFills the file's {{now…}} and {{run}} placeholders, signs it with the source's secret (from the environment, else the local development secrets) and posts it to ROOMKEEPER_PUBLIC_URL/v1/bookings/<source>.")
 		fl.PrintDefaults()
 	}
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
-	if fl.NArg() != 1 {
+	secretName, ok := sourceSecrets[*source]
+	if !ok || fl.NArg() != 1 {
 		fl.Usage()
-		return fmt.Errorf("want one event file")
+		return fmt.Errorf("want a known -source and one event file")
 	}
 	cfg, err := config.FromEnv(os.Getenv)
 	if err != nil {
 		return err
 	}
-	secret, err := loadDevSecret(cfg, "ROOMKEEPER_GENERIC_SECRET")
+	secret, err := loadDevSecret(cfg, secretName)
 	if err != nil {
 		return err
 	}
-	status, body, err := postEvent(ctx, cfg.PublicURL, secret, fl.Arg(0), *run)
+	status, body, err := postEvent(ctx, cfg.PublicURL, *source, secret, fl.Arg(0), *run)
 	if err != nil {
 		return err
 	}
@@ -97,8 +99,8 @@ func send(ctx context.Context, args []string, out io.Writer) error {
 	return nil
 }
 
-// postEvent expands an event file, signs it the Standard Webhooks way and posts it.
-func postEvent(ctx context.Context, baseURL, secret, file, run string) (status, body string, err error) {
+// postEvent expands an event file, signs it as source does and posts it.
+func postEvent(ctx context.Context, baseURL, source, secret, file, run string) (status, body string, err error) {
 	raw, err := os.ReadFile(file)
 	if err != nil {
 		return "", "", err
@@ -108,19 +110,15 @@ func postEvent(ctx context.Context, baseURL, secret, file, run string) (status, 
 	if err != nil {
 		return "", "", fmt.Errorf("%s: %w", file, err)
 	}
-	id := "msg_" + newRunID()
-	sig, err := stdwebhook.Sign(secret, id, now, payload)
+	h, err := signedHeaders(source, secret, now, payload)
 	if err != nil {
 		return "", "", err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, baseURL+"/v1/bookings/generic", bytes.NewReader(payload))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, baseURL+"/v1/bookings/"+source, bytes.NewReader(payload))
 	if err != nil {
 		return "", "", err
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("webhook-id", id)
-	req.Header.Set("webhook-timestamp", fmt.Sprint(now.Unix()))
-	req.Header.Set("webhook-signature", sig)
+	req.Header = h
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return "", "", fmt.Errorf("post %s: %w", file, err)

@@ -15,19 +15,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/roomkeeper/roomkeeper/shared/calcom"
-	"github.com/roomkeeper/roomkeeper/shared/calendly"
 	"github.com/roomkeeper/roomkeeper/shared/config"
-	"github.com/roomkeeper/roomkeeper/shared/cronofy"
+	"github.com/roomkeeper/roomkeeper/shared/generic"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi"
 )
-
-// replaySecrets are the secret each replayable source is signed with.
-var replaySecrets = map[string]string{
-	calcom.Source:   httpapi.CalcomSecret,
-	calendly.Source: httpapi.CalendlySecret,
-	cronofy.Source:  httpapi.CronofySecret,
-}
 
 // replay posts exported webhook bodies of a source that does not retry (Cal.com sends most
 // webhooks once; Cronofy's retries are not documented) to a running roomkeeper, signed as the
@@ -51,8 +42,8 @@ so replaying a whole export creates only what is missing.`)
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
-	name, ok := replaySecrets[*source]
-	if !ok || fl.NArg() != 1 {
+	name, ok := sourceSecrets[*source]
+	if !ok || *source == generic.Source || fl.NArg() != 1 {
 		fl.Usage()
 		return fmt.Errorf("want -source calcom, calendly or cronofy and one file")
 	}
@@ -186,17 +177,8 @@ func (r replayer) post(ctx context.Context, body []byte) (int, replayReply, erro
 	if err != nil {
 		return 0, reply, err
 	}
-	req.Header.Set("Content-Type", "application/json")
-	switch r.source {
-	case calcom.Source:
-		req.Header.Set(calcom.HeaderSignature, calcom.Sign(r.secret, body))
-	case calendly.Source:
-		req.Header.Set(calendly.HeaderSignature, calendly.Sign(r.secret, r.now(), body))
-	case cronofy.Source:
-		first, _, _ := strings.Cut(r.secret, ",")
-		req.Header.Set(cronofy.HeaderSignature, cronofy.Sign(strings.TrimSpace(first), body))
-	default:
-		return 0, reply, fmt.Errorf("cannot sign for source %q", r.source)
+	if req.Header, err = signedHeaders(r.source, r.secret, r.now(), body); err != nil {
+		return 0, reply, err
 	}
 	resp, err := r.client.Do(req)
 	if err != nil {

@@ -63,7 +63,7 @@ func useStack(t *testing.T, s *stack) {
 	t.Setenv("ROOMKEEPER_ADDR", s.cfg.Addr)
 	t.Setenv("ROOMKEEPER_PUBLIC_URL", s.srv.URL)
 	t.Setenv("ROOMKEEPER_DATA_DIR", s.cfg.DataDir)
-	for _, name := range replaySecrets {
+	for _, name := range sourceSecrets {
 		t.Setenv(name, "")
 		os.Unsetenv(name) // read from the development secrets, like `send`
 	}
@@ -156,4 +156,25 @@ func TestReplayReportsFailures(t *testing.T) {
 	err = replay(context.Background(), []string{"-source", "acuity", file}, &out)
 	assert.Error(t, err)
 	assert.True(t, strings.Contains(err.Error(), "calcom, calendly or cronofy"))
+}
+
+// TestSendSignsAsEachSource sends one sample of every booking source with `roomkeeper send`, as a
+// developer tries a source against `make dev`: each is verified, applied and invited.
+func TestSendSignsAsEachSource(t *testing.T) {
+	s := newStack(t, nil)
+	useStack(t, s)
+	for source, file := range map[string]string{
+		"generic":  "../../events/booking-created.json",
+		"calcom":   "../../events/calcom-booking-created.json",
+		"calendly": "../../events/calendly-invitee-created.json",
+		"cronofy":  "../../events/cronofy-scheduling-request-time-chosen.json",
+	} {
+		t.Run(source, func(t *testing.T) {
+			var out bytes.Buffer
+			require.NoError(t, send(context.Background(), []string{"-source", source, "-run", "send-" + source, file}, &out))
+			assert.Contains(t, out.String(), "202 Accepted", out.String())
+		})
+	}
+	s.work()
+	assert.Len(t, s.app.sandbox.Rooms(), 4, "a room per source's booking")
 }

@@ -44,19 +44,12 @@ func (s *stack) postSource(source, file, run string, edit ...func(map[string]any
 
 func (s *stack) postSourceRaw(source string, body []byte) (int, map[string]any) {
 	s.t.Helper()
-	secret := sourceSecret(s.cfg, replaySecrets[source])
+	secret := sourceSecret(s.cfg, sourceSecrets[source])
 	require.NotEmpty(s.t, secret, "the stack generated a %s secret", source)
 	req, err := http.NewRequest(http.MethodPost, s.srv.URL+"/v1/bookings/"+source, bytes.NewReader(body))
 	require.NoError(s.t, err)
-	req.Header.Set("Content-Type", "application/json")
-	switch source {
-	case calcom.Source:
-		req.Header.Set(calcom.HeaderSignature, calcom.Sign(secret, body))
-	case calendly.Source:
-		req.Header.Set(calendly.HeaderSignature, calendly.Sign(secret, s.clock.Now(), body))
-	case cronofy.Source:
-		req.Header.Set(cronofy.HeaderSignature, cronofy.Sign(secret, body))
-	}
+	req.Header, err = signedHeaders(source, secret, s.clock.Now(), body)
+	require.NoError(s.t, err)
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(s.t, err)
 	defer resp.Body.Close()
