@@ -12,7 +12,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
@@ -69,13 +68,13 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		body = b
 	}
 	for attempt := 0; ; attempt++ {
-		tok, err := c.tokens.token(ctx)
+		tok, err := c.tokens.Token(ctx)
 		if err != nil {
 			return err
 		}
 		err = c.send(ctx, tok, method, path, body, out)
 		if attempt == 0 && isStatus(err, http.StatusUnauthorized) {
-			c.tokens.invalidate(tok)
+			c.tokens.Invalidate(tok)
 			continue
 		}
 		return err
@@ -182,32 +181,15 @@ type tokens struct {
 	clientSecret string
 	hc           *http.Client
 	now          func() time.Time
-
-	mu      sync.Mutex
-	current string
-	expires time.Time
 }
 
-func (t *tokens) token(ctx context.Context) (string, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.current != "" && t.now().Add(refreshMargin).Before(t.expires) {
-		return t.current, nil
-	}
+// fetch requests a token for accesstoken.Cache.
+func (t *tokens) fetch(ctx context.Context) (string, time.Duration, error) {
 	tok, ttl, err := t.request(ctx)
 	if err != nil {
-		return "", fmt.Errorf("24sessions: get access token: %w", err)
+		return "", 0, fmt.Errorf("24sessions: get access token: %w", err)
 	}
-	t.current, t.expires = tok, t.now().Add(ttl)
-	return tok, nil
-}
-
-func (t *tokens) invalidate(tok string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.current == tok {
-		t.current = ""
-	}
+	return tok, ttl, nil
 }
 
 func (t *tokens) request(ctx context.Context) (string, time.Duration, error) {

@@ -23,6 +23,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/roomkeeper/roomkeeper/shared/accesstoken"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -91,7 +92,7 @@ type Client struct {
 	extra    map[string]any
 	hc       *http.Client
 	now      func() time.Time
-	tokens   *tokens
+	tokens   *accesstoken.Cache
 }
 
 var _ booking.Provider = (*Client)(nil)
@@ -139,13 +140,14 @@ func New(cfg Config) (*Client, error) {
 	if c.now == nil {
 		c.now = time.Now
 	}
-	c.tokens = &tokens{
+	t := &tokens{
 		url:          base + "/" + strings.TrimLeft(cmpOr(cfg.TokenPath, DefaultTokenPath), "/"),
 		clientID:     cfg.ClientID,
 		clientSecret: cfg.ClientSecret,
 		hc:           c.hc,
 		now:          c.now,
 	}
+	c.tokens = &accesstoken.Cache{Fetch: t.fetch, Now: c.now, Margin: refreshMargin}
 	return c, nil
 }
 

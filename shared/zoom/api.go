@@ -80,13 +80,13 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		body = b
 	}
 	for attempt := 0; ; attempt++ {
-		tok, err := c.tokens.token(ctx)
+		tok, err := c.tokens.Token(ctx)
 		if err != nil {
 			return err
 		}
 		err = c.send(ctx, tok, method, path, body, out)
 		if attempt == 0 && isAPIError(err, http.StatusUnauthorized, codeInvalidToken) {
-			c.tokens.invalidate(tok)
+			c.tokens.Invalidate(tok)
 			continue
 		}
 		return err

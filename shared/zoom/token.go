@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
@@ -27,7 +26,7 @@ const (
 // (developers.zoom.us/docs/internal-apps/s2s-oauth): POST {oauth URL} with
 // grant_type=account_credentials and account_id, the client id and secret as HTTP Basic auth.
 // There is no refresh token: a new token is requested before the old one expires, or after Zoom
-// refuses it. The mutex makes concurrent callers share one request.
+// refuses it (accesstoken.Cache keeps it).
 type tokens struct {
 	url          string
 	accountID    string
@@ -35,36 +34,15 @@ type tokens struct {
 	clientSecret string
 	hc           *http.Client
 	now          func() time.Time
-
-	mu      sync.Mutex
-	current string
-	expires time.Time
 }
 
-// token returns the cached token, requesting a new one when there is none or it is about to
-// expire.
-func (t *tokens) token(ctx context.Context) (string, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.current != "" && t.now().Add(refreshMargin).Before(t.expires) {
-		return t.current, nil
-	}
+// fetch requests a token for accesstoken.Cache.
+func (t *tokens) fetch(ctx context.Context) (string, time.Duration, error) {
 	tok, ttl, err := t.request(ctx)
 	if err != nil {
-		return "", fmt.Errorf("zoom: get access token: %w", err)
+		return "", 0, fmt.Errorf("zoom: get access token: %w", err)
 	}
-	t.current, t.expires = tok, t.now().Add(ttl)
-	return tok, nil
-}
-
-// invalidate forgets tok if it is still the cached token, so the next call requests another.
-// A token another caller has already replaced is left alone.
-func (t *tokens) invalidate(tok string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.current == tok {
-		t.current = ""
-	}
+	return tok, ttl, nil
 }
 
 func (t *tokens) request(ctx context.Context) (string, time.Duration, error) {

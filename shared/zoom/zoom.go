@@ -24,6 +24,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"github.com/roomkeeper/roomkeeper/shared/accesstoken"
 	"math/big"
 	"net/http"
 	"net/url"
@@ -91,7 +92,7 @@ type Client struct {
 	hc       *http.Client
 	now      func() time.Time
 	passcode func() string
-	tokens   *tokens
+	tokens   *accesstoken.Cache
 }
 
 var _ booking.Provider = (*Client)(nil)
@@ -131,7 +132,7 @@ func New(cfg Config) (*Client, error) {
 	if c.passcode == nil {
 		c.passcode = randomPasscode
 	}
-	c.tokens = &tokens{
+	t := &tokens{
 		url:          cmpOr(cfg.OAuthURL, DefaultOAuthURL),
 		accountID:    cfg.AccountID,
 		clientID:     cfg.ClientID,
@@ -139,6 +140,7 @@ func New(cfg Config) (*Client, error) {
 		hc:           c.hc,
 		now:          c.now,
 	}
+	c.tokens = &accesstoken.Cache{Fetch: t.fetch, Now: c.now, Margin: refreshMargin}
 	return c, nil
 }
 

@@ -1,0 +1,53 @@
+// Package accesstoken caches the one OAuth 2.0 access token a provider client holds (RFC 6749
+// §4.4-style grants, such as Zoom's Server-to-Server OAuth and 24sessions' client credentials,
+// which issue no refresh token): a token is fetched when there is none or it is about to expire,
+// concurrent callers share one fetch, and a token the API refuses is dropped so the next call
+// fetches another.
+package accesstoken
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// Cache holds one access token. Set Fetch, Now and Margin before first use; it is safe for
+// concurrent use.
+type Cache struct {
+	// Fetch requests a new token and says how long it lasts.
+	Fetch func(ctx context.Context) (token string, ttl time.Duration, err error)
+	Now   func() time.Time
+	// Margin is how long before its expiry a token is replaced, so a request never carries a
+	// token that expires on the way.
+	Margin time.Duration
+
+	mu      sync.Mutex
+	current string
+	expires time.Time
+}
+
+// Token returns the cached token, fetching a new one when there is none or it expires within
+// Margin. A failed fetch caches nothing.
+func (c *Cache) Token(ctx context.Context) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.current != "" && c.Now().Add(c.Margin).Before(c.expires) {
+		return c.current, nil
+	}
+	tok, ttl, err := c.Fetch(ctx)
+	if err != nil {
+		return "", err
+	}
+	c.current, c.expires = tok, c.Now().Add(ttl)
+	return tok, nil
+}
+
+// Invalidate forgets tok if it is still the cached token (the API refused it), so the next call
+// fetches another. A token another caller has already replaced is left alone.
+func (c *Cache) Invalidate(tok string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.current == tok {
+		c.current = ""
+	}
+}

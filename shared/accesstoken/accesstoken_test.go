@@ -1,0 +1,76 @@
+package accesstoken
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+type fetcher struct {
+	mu    sync.Mutex
+	calls int
+	err   error
+}
+
+func (f *fetcher) fetch(context.Context) (string, time.Duration, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls++
+	if f.err != nil {
+		return "", 0, f.err
+	}
+	return fmt.Sprint("tok", f.calls), time.Hour, nil
+}
+
+func TestCache(t *testing.T) {
+	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	f := &fetcher{}
+	c := &Cache{Fetch: f.fetch, Now: func() time.Time { return now }, Margin: 5 * time.Minute}
+	ctx := context.Background()
+
+	tok, err := c.Token(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "tok1", tok)
+	tok, _ = c.Token(ctx)
+	assert.Equal(t, "tok1", tok, "cached")
+
+	now = now.Add(54 * time.Minute)
+	tok, _ = c.Token(ctx)
+	assert.Equal(t, "tok1", tok, "still more than the margin left")
+	now = now.Add(2 * time.Minute)
+	tok, _ = c.Token(ctx)
+	assert.Equal(t, "tok2", tok, "replaced within the margin of its expiry")
+
+	c.Invalidate("tok1") // an older token: ignored
+	tok, _ = c.Token(ctx)
+	assert.Equal(t, "tok2", tok)
+	c.Invalidate("tok2")
+	tok, _ = c.Token(ctx)
+	assert.Equal(t, "tok3", tok, "refused: fetched again")
+
+	c.Invalidate("tok3")
+	f.err = errors.New("down")
+	_, err = c.Token(ctx)
+	require.Error(t, err)
+	f.err = nil
+	tok, _ = c.Token(ctx)
+	assert.Equal(t, "tok5", tok, "a failed fetch caches nothing")
+}
+
+func TestConcurrentCallersShareOneFetch(t *testing.T) {
+	f := &fetcher{}
+	c := &Cache{Fetch: f.fetch, Now: time.Now, Margin: time.Minute}
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Add(1)
+		go func() { defer wg.Done(); _, _ = c.Token(context.Background()) }()
+	}
+	wg.Wait()
+	assert.Equal(t, 1, f.calls)
+}
