@@ -23,7 +23,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/roomkeeper/roomkeeper/shared/accesstoken"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -31,6 +30,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/roomkeeper/roomkeeper/shared/accesstoken"
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 )
 

@@ -24,7 +24,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"github.com/roomkeeper/roomkeeper/shared/accesstoken"
 	"math/big"
 	"net/http"
 	"net/url"
@@ -32,6 +31,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/roomkeeper/roomkeeper/shared/accesstoken"
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/phone"
 )
