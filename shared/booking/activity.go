@@ -43,6 +43,9 @@ type Connection struct {
 	DialIn    bool      `json:"dialIn,omitempty"` // a phone caller
 	JoinedAt  time.Time `json:"joinedAt,omitzero"`
 	LeftAt    time.Time `json:"leftAt,omitzero"`
+	// LeftAtEnd says LeftAt is the closing end of the session, not a left event: a left event
+	// that arrives later replaces it.
+	LeftAtEnd bool `json:"leftAtEnd,omitempty"`
 }
 
 // Knock is a guest waiting to be let into a locked room.
@@ -111,9 +114,12 @@ func (a *Activity) Apply(e RoomEvent) bool {
 		if c.SessionID == "" {
 			c.SessionID = e.SessionID
 		}
-		if e.Kind == Joined {
+		switch {
+		case e.Kind == Joined:
 			c.JoinedAt = earliest(c.JoinedAt, e.At)
-		} else {
+		case c.LeftAtEnd:
+			c.LeftAt, c.LeftAtEnd = e.At, false
+		default:
 			c.LeftAt = latest(c.LeftAt, e.At)
 		}
 		if c.Host {
@@ -206,7 +212,7 @@ func (a *Activity) closeEnded() bool {
 		for i := range a.Connections {
 			c := &a.Connections[i]
 			if c.SessionID == s.ID && c.LeftAt.IsZero() && !c.JoinedAt.After(s.EndedAt) {
-				c.LeftAt = s.EndedAt
+				c.LeftAt, c.LeftAtEnd = s.EndedAt, true
 				changed = true
 			}
 		}

@@ -452,7 +452,7 @@ func fullBooking(t *testing.T) *booking.Booking {
 			Sessions: []booking.Session{{ID: "s-1", RoomID: "87673375", StartedAt: now.Add(-time.Hour), EndedAt: now.Add(-time.Minute), Closed: true}},
 			Connections: []booking.Connection{{
 				ID: "p-1", RoomID: "87673375", SessionID: "s-1", Name: "Ada Lovelace", Role: "host",
-				Host: true, DialIn: true, JoinedAt: now.Add(-time.Hour), LeftAt: now.Add(-2 * time.Minute),
+				Host: true, DialIn: true, JoinedAt: now.Add(-time.Hour), LeftAt: now.Add(-2 * time.Minute), LeftAtEnd: true,
 			}},
 			Knock:         &booking.Knock{Name: "Bob", At: now.Add(-30 * time.Second)},
 			KnockNoticeAt: now.Add(-20 * time.Minute),
