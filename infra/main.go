@@ -91,14 +91,45 @@ func propsFromEnv(getenv func(string) string) (*RoomkeeperStackProps, string, er
 		SESConfigurationSet: str("ROOMKEEPER_SES_CONFIGURATION_SET", ""),
 		Provider:            str("ROOMKEEPER_PROVIDER", ""),
 		WherebyAPIURL:       strings.TrimRight(str("WHEREBY_API_URL", ""), "/"),
-		CleanupGrace:        dur("ROOMKEEPER_CLEANUP_GRACE"),
-		MaxOverrun:          dur("ROOMKEEPER_MAX_OVERRUN"),
-		RoomSlack:           dur("ROOMKEEPER_ROOM_SLACK"),
-		WebhookTolerance:    dur("ROOMKEEPER_WEBHOOK_TOLERANCE"),
-		Retention:           dur("ROOMKEEPER_RETENTION"),
-		APIRateLimit:        num("ROOMKEEPER_API_RATE_LIMIT"),
-		APIBurstLimit:       num("ROOMKEEPER_API_BURST_LIMIT"),
-		AlarmEmail:          str("ROOMKEEPER_ALARM_EMAIL", ""),
+		PublicURL:           strings.TrimRight(str("ROOMKEEPER_PUBLIC_URL", ""), "/"),
+		Zoom: ZoomProps{
+			AccountID: str("ZOOM_ACCOUNT_ID", ""),
+			ClientID:  str("ZOOM_CLIENT_ID", ""),
+			UserID:    str("ZOOM_USER_ID", ""),
+			APIURL:    strings.TrimRight(str("ZOOM_API_URL", ""), "/"),
+			OAuthURL:  str("ZOOM_OAUTH_URL", ""),
+		},
+		TwentyFour: TwentyFourProps{
+			Instance:      strings.ToLower(str("TWENTYFOUR_INSTANCE", "")),
+			ClientID:      str("TWENTYFOUR_CLIENT_ID", ""),
+			UserID:        str("TWENTYFOUR_USER_ID", ""),
+			MeetingTypeID: str("TWENTYFOUR_MEETING_TYPE_ID", ""),
+			GuestURL:      str("TWENTYFOUR_GUEST_URL", ""),
+			APIURL:        strings.TrimRight(str("TWENTYFOUR_API_URL", ""), "/"),
+			TokenPath:     str("TWENTYFOUR_TOKEN_PATH", ""),
+			UpdateMethod:  strings.ToUpper(str("TWENTYFOUR_UPDATE_METHOD", "")),
+			MeetingFields: str("TWENTYFOUR_MEETING_FIELDS", ""),
+		},
+		CleanupGrace:     dur("ROOMKEEPER_CLEANUP_GRACE"),
+		MaxOverrun:       dur("ROOMKEEPER_MAX_OVERRUN"),
+		RoomSlack:        dur("ROOMKEEPER_ROOM_SLACK"),
+		WebhookTolerance: dur("ROOMKEEPER_WEBHOOK_TOLERANCE"),
+		Retention:        dur("ROOMKEEPER_RETENTION"),
+		APIRateLimit:     num("ROOMKEEPER_API_RATE_LIMIT"),
+		APIBurstLimit:    num("ROOMKEEPER_API_BURST_LIMIT"),
+		AlarmEmail:       str("ROOMKEEPER_ALARM_EMAIL", ""),
+	}
+	if v := str("ZOOM_ALTERNATIVE_HOSTS", ""); v != "" {
+		alt, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("ZOOM_ALTERNATIVE_HOSTS: want true or false, got %q", v))
+		}
+		props.Zoom.AlternativeHosts = &alt
+	}
+	for _, cc := range strings.Split(str("ZOOM_DIAL_IN_COUNTRIES", ""), ",") {
+		if cc = strings.ToUpper(strings.TrimSpace(cc)); cc != "" {
+			props.Zoom.DialInCountries = append(props.Zoom.DialInCountries, cc)
+		}
 	}
 	// The cdk CLI sets these from the credentials and profile in use; without them (plain
 	// `go run .`) the stack is environment-agnostic.

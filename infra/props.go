@@ -1,11 +1,14 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/mail"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -14,7 +17,7 @@ import (
 
 // functionNames are the Lambda functions the stack deploys, each built by `make build` to
 // <AssetDir>/<name>/bootstrap.
-var functionNames = []string{"bookings", "worker", "sweeper"}
+var functionNames = []string{"bookings", "hooks", "worker", "sweeper", "admin"}
 
 // Defaults of RoomkeeperStackProps; the durations are DESIGN.md's configuration defaults.
 const (
@@ -47,10 +50,20 @@ type RoomkeeperStackProps struct {
 	SESIdentity string
 	// SESConfigurationSet names an existing SES configuration set to send through (optional).
 	SESConfigurationSet string
-	// Provider is ROOMKEEPER_PROVIDER, the default video provider.
+	// Provider is ROOMKEEPER_PROVIDER, the default video provider: whereby, or zoom or
+	// 24sessions when that provider is enabled.
 	Provider string
 	// WherebyAPIURL is WHEREBY_API_URL.
 	WherebyAPIURL string
+	// PublicURL is ROOMKEEPER_PUBLIC_URL, the base of the links roomkeeper serves and mails (the
+	// organizer's Zoom host link, PublicURL/v1/host/{token}). Empty means the HTTP API's default
+	// endpoint, https://<api id>.execute-api.<region>.amazonaws.com; set it to a custom domain
+	// mapped to the API's $default stage.
+	PublicURL string
+	// Zoom and TwentyFour are the optional providers' settings that are not secret. A provider
+	// is enabled only when its settings are given; its secrets are then created too.
+	Zoom       ZoomProps
+	TwentyFour TwentyFourProps
 
 	CleanupGrace     time.Duration // ROOMKEEPER_CLEANUP_GRACE
 	MaxOverrun       time.Duration // ROOMKEEPER_MAX_OVERRUN
@@ -64,6 +77,81 @@ type RoomkeeperStackProps struct {
 
 	// AlarmEmail, when set, is subscribed to the alarms (a dead-letter queue holding messages).
 	AlarmEmail string
+}
+
+// ZoomProps are Zoom's settings besides its secrets (docs/providers.md). Zoom is enabled when
+// AccountID or ClientID is set, and then both are required; the stack then creates the secrets
+// ZOOM_CLIENT_SECRET, ZOOM_WEBHOOK_SECRET and ROOMKEEPER_HOST_SECRET. Empty fields leave the
+// functions' defaults.
+type ZoomProps struct {
+	AccountID string // ZOOM_ACCOUNT_ID
+	ClientID  string // ZOOM_CLIENT_ID
+	UserID    string // ZOOM_USER_ID: the Zoom user hosting the meetings (functions' default "me")
+	APIURL    string // ZOOM_API_URL
+	OAuthURL  string // ZOOM_OAUTH_URL
+	// AlternativeHosts is ZOOM_ALTERNATIVE_HOSTS; nil leaves the default (true).
+	AlternativeHosts *bool
+	// DialInCountries is ZOOM_DIAL_IN_COUNTRIES, ISO 3166 alpha-2 codes.
+	DialInCountries []string
+}
+
+// Enabled reports whether Zoom is configured.
+func (z ZoomProps) Enabled() bool { return z.AccountID != "" || z.ClientID != "" }
+
+// env returns the functions' variables for the settings given.
+func (z ZoomProps) env() map[string]string {
+	env := map[string]string{}
+	set(env, "ZOOM_ACCOUNT_ID", z.AccountID)
+	set(env, "ZOOM_CLIENT_ID", z.ClientID)
+	set(env, "ZOOM_USER_ID", z.UserID)
+	set(env, "ZOOM_API_URL", z.APIURL)
+	set(env, "ZOOM_OAUTH_URL", z.OAuthURL)
+	if z.AlternativeHosts != nil {
+		env["ZOOM_ALTERNATIVE_HOSTS"] = fmt.Sprint(*z.AlternativeHosts)
+	}
+	set(env, "ZOOM_DIAL_IN_COUNTRIES", strings.Join(z.DialInCountries, ","))
+	return env
+}
+
+// TwentyFourProps are 24sessions' settings besides its client secret (docs/providers.md).
+// 24sessions is enabled when Instance or ClientID is set, and then Instance, ClientID, UserID,
+// MeetingTypeID and GuestURL are required; the stack then creates the secret
+// TWENTYFOUR_CLIENT_SECRET. Empty fields leave the functions' defaults.
+type TwentyFourProps struct {
+	Instance      string // TWENTYFOUR_INSTANCE: "acme" for acme.24sessions.com
+	ClientID      string // TWENTYFOUR_CLIENT_ID
+	UserID        string // TWENTYFOUR_USER_ID, numeric
+	MeetingTypeID string // TWENTYFOUR_MEETING_TYPE_ID, numeric
+	GuestURL      string // TWENTYFOUR_GUEST_URL, a link template with {accessKey}
+	APIURL        string // TWENTYFOUR_API_URL
+	TokenPath     string // TWENTYFOUR_TOKEN_PATH
+	UpdateMethod  string // TWENTYFOUR_UPDATE_METHOD: PUT or PATCH
+	// MeetingFields is TWENTYFOUR_MEETING_FIELDS, a JSON object added to each meeting created.
+	MeetingFields string
+}
+
+// Enabled reports whether 24sessions is configured.
+func (t TwentyFourProps) Enabled() bool { return t.Instance != "" || t.ClientID != "" }
+
+// env returns the functions' variables for the settings given.
+func (t TwentyFourProps) env() map[string]string {
+	env := map[string]string{}
+	set(env, "TWENTYFOUR_INSTANCE", t.Instance)
+	set(env, "TWENTYFOUR_CLIENT_ID", t.ClientID)
+	set(env, "TWENTYFOUR_USER_ID", t.UserID)
+	set(env, "TWENTYFOUR_MEETING_TYPE_ID", t.MeetingTypeID)
+	set(env, "TWENTYFOUR_GUEST_URL", t.GuestURL)
+	set(env, "TWENTYFOUR_API_URL", t.APIURL)
+	set(env, "TWENTYFOUR_TOKEN_PATH", t.TokenPath)
+	set(env, "TWENTYFOUR_UPDATE_METHOD", t.UpdateMethod)
+	set(env, "TWENTYFOUR_MEETING_FIELDS", t.MeetingFields)
+	return env
+}
+
+func set(env map[string]string, name, value string) {
+	if value != "" {
+		env[name] = value
+	}
 }
 
 // withDefaults returns p with every zero setting replaced by its default.
@@ -124,14 +212,24 @@ func (p RoomkeeperStackProps) Validate() error {
 		bad("SES identity %q does not cover the ROOMKEEPER_MAIL_FROM address's domain", p.SESIdentity)
 	}
 
-	// Only Whereby is wired into the AWS functions so far (its secret is the only provider
-	// secret this stack creates).
-	if p.Provider != "whereby" {
-		bad("ROOMKEEPER_PROVIDER: only whereby can be deployed, got %q", p.Provider)
+	enabled := map[string]bool{"whereby": true, "zoom": p.Zoom.Enabled(), "24sessions": p.TwentyFour.Enabled()}
+	switch on, known := enabled[p.Provider]; {
+	case !known:
+		bad("ROOMKEEPER_PROVIDER: want whereby, zoom or 24sessions, got %q", p.Provider)
+	case !on:
+		bad("ROOMKEEPER_PROVIDER is %s, but %s is not configured (docs/deploy.md)", p.Provider, p.Provider)
 	}
-	if !strings.HasPrefix(p.WherebyAPIURL, "https://") {
-		bad("WHEREBY_API_URL: want an https:// URL, got %q", p.WherebyAPIURL)
+	httpsURL := func(name, v string) {
+		if u, err := url.Parse(v); err != nil || u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			bad("%s: want an https:// URL, got %q", name, v)
+		}
 	}
+	httpsURL("WHEREBY_API_URL", p.WherebyAPIURL)
+	if p.PublicURL != "" {
+		httpsURL("ROOMKEEPER_PUBLIC_URL", p.PublicURL)
+	}
+	errs = append(errs, p.Zoom.check(httpsURL)...)
+	errs = append(errs, p.TwentyFour.check(httpsURL)...)
 	for _, d := range []struct {
 		name string
 		v    time.Duration
@@ -161,6 +259,85 @@ func (p RoomkeeperStackProps) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+var (
+	countryPattern  = regexp.MustCompile(`^[A-Z]{2}$`)
+	instancePattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	numericPattern  = regexp.MustCompile(`^[1-9][0-9]{0,18}$`)
+)
+
+// check reports what an enabled Zoom configuration lacks or has wrong, as the functions would at
+// their start (shared/config), so it fails at synth time instead.
+func (z ZoomProps) check(httpsURL func(name, v string)) []error {
+	if !z.Enabled() {
+		return nil
+	}
+	var errs []error
+	if z.AccountID == "" || z.ClientID == "" {
+		errs = append(errs, errors.New("Zoom is half configured: set both ZOOM_ACCOUNT_ID and ZOOM_CLIENT_ID"))
+	}
+	if z.APIURL != "" {
+		httpsURL("ZOOM_API_URL", z.APIURL)
+	}
+	if z.OAuthURL != "" {
+		httpsURL("ZOOM_OAUTH_URL", z.OAuthURL)
+	}
+	for _, cc := range z.DialInCountries {
+		if !countryPattern.MatchString(cc) {
+			errs = append(errs, fmt.Errorf("ZOOM_DIAL_IN_COUNTRIES: want ISO 3166 alpha-2 codes such as US,NO, got %q", cc))
+		}
+	}
+	return errs
+}
+
+// check reports what an enabled 24sessions configuration lacks or has wrong, as the functions
+// would at their start (shared/config), so it fails at synth time instead.
+func (t TwentyFourProps) check(httpsURL func(name, v string)) []error {
+	if !t.Enabled() {
+		return nil
+	}
+	var missing []string
+	for _, f := range []struct{ name, v string }{
+		{"TWENTYFOUR_INSTANCE", t.Instance}, {"TWENTYFOUR_CLIENT_ID", t.ClientID}, {"TWENTYFOUR_USER_ID", t.UserID},
+		{"TWENTYFOUR_MEETING_TYPE_ID", t.MeetingTypeID}, {"TWENTYFOUR_GUEST_URL", t.GuestURL},
+	} {
+		if f.v == "" {
+			missing = append(missing, f.name)
+		}
+	}
+	if len(missing) > 0 {
+		return []error{fmt.Errorf("24sessions is half configured: set %s", strings.Join(missing, ", "))}
+	}
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if !instancePattern.MatchString(t.Instance) {
+		bad("TWENTYFOUR_INSTANCE: want the instance name, as acme in acme.24sessions.com, got %q", t.Instance)
+	}
+	if !numericPattern.MatchString(t.UserID) {
+		bad("TWENTYFOUR_USER_ID: want a numeric user id, got %q", t.UserID)
+	}
+	if !numericPattern.MatchString(t.MeetingTypeID) {
+		bad("TWENTYFOUR_MEETING_TYPE_ID: want a numeric meeting type id, got %q", t.MeetingTypeID)
+	}
+	if strings.Count(t.GuestURL, "{accessKey}") != 1 {
+		bad("TWENTYFOUR_GUEST_URL: want a link template containing {accessKey} once, got %q", t.GuestURL)
+	} else if u, err := url.Parse(strings.Replace(t.GuestURL, "{accessKey}", "key", 1)); err != nil || u.Scheme != "https" || u.Host == "" {
+		bad("TWENTYFOUR_GUEST_URL: want an https:// link template, got %q", t.GuestURL)
+	}
+	if t.APIURL != "" {
+		httpsURL("TWENTYFOUR_API_URL", t.APIURL)
+	}
+	if m := strings.ToUpper(t.UpdateMethod); m != "" && m != "PUT" && m != "PATCH" {
+		bad("TWENTYFOUR_UPDATE_METHOD: want PUT or PATCH, got %q", t.UpdateMethod)
+	}
+	if t.MeetingFields != "" {
+		var fields map[string]any
+		if err := json.Unmarshal([]byte(t.MeetingFields), &fields); err != nil || fields == nil {
+			bad("TWENTYFOUR_MEETING_FIELDS: want a JSON object")
+		}
+	}
+	return errs
 }
 
 // identityCovers reports whether SES identity (an address or a domain) may send as address:

@@ -29,12 +29,18 @@ import (
 // Names the functions rely on: the table's due index and the secrets, whose ARNs reach each
 // function as <NAME>_SECRET_ARN.
 const (
-	tableDueIndex  = "due"
-	genericSecret  = "ROOMKEEPER_GENERIC_SECRET"
-	wherebyAPIKey  = "WHEREBY_API_KEY"
-	calcomSecret   = "CALCOM_WEBHOOK_SECRET"
-	calendlySecret = "CALENDLY_WEBHOOK_SIGNING_KEY"
-	cronofySecret  = "CRONOFY_CLIENT_SECRETS"
+	tableDueIndex          = "due"
+	genericSecret          = "ROOMKEEPER_GENERIC_SECRET"
+	wherebyAPIKey          = "WHEREBY_API_KEY"
+	wherebyWebhookSecret   = "WHEREBY_WEBHOOK_SECRET"
+	adminToken             = "ROOMKEEPER_ADMIN_TOKEN"
+	hostSecret             = "ROOMKEEPER_HOST_SECRET"
+	zoomClientSecret       = "ZOOM_CLIENT_SECRET"
+	zoomWebhookSecret      = "ZOOM_WEBHOOK_SECRET"
+	twentyFourClientSecret = "TWENTYFOUR_CLIENT_SECRET"
+	calcomSecret           = "CALCOM_WEBHOOK_SECRET"
+	calendlySecret         = "CALENDLY_WEBHOOK_SIGNING_KEY"
+	cronofySecret          = "CRONOFY_CLIENT_SECRETS"
 )
 
 // bookingSources are the booking webhook sources beside the generic one, each with the secret
@@ -48,20 +54,74 @@ var bookingSources = []struct{ name, id, title, secret, description string }{
 		"Cronofy client secrets, comma-separated (Cronofy-HMAC-SHA256). Set by the operator; empty disables the source."},
 }
 
+// secretSpec is one Secrets Manager secret of the stack and the functions that read it: only
+// those get its ARN in their environment and a grant to read it.
+type secretSpec struct {
+	name        string // NAME, read through NAME_SECRET_ARN
+	id          string // construct id; the output is <id>Arn, "Secret" added when id lacks it
+	description string
+	ours        bool     // roomkeeper's own value, not a credential a third party issued
+	readers     []string // function names
+}
+
+// secretSpecs are the secrets p needs: those of the booking sources, Whereby and the admin API
+// always; Zoom's and the host-link secret when Zoom is enabled; 24sessions' when it is.
+func secretSpecs(p RoomkeeperStackProps) []secretSpec {
+	specs := []secretSpec{
+		{genericSecret, "GenericSecret",
+			"whsec_... signing secret of the generic booking webhook (Standard Webhooks). Set by the operator.", false, []string{"bookings"}},
+	}
+	for _, src := range bookingSources {
+		specs = append(specs, secretSpec{src.secret, src.id + "Secret", src.description, false, []string{"bookings"}})
+	}
+	specs = append(specs,
+		secretSpec{wherebyAPIKey, "WherebyApiKey",
+			"Whereby Embedded API key: rooms (worker) and session insights (admin). Set by the operator.", false, []string{"worker", "admin"}},
+		secretSpec{wherebyWebhookSecret, "WherebyWebhookSecret",
+			"Secret of the Whereby webhook (Whereby-Signature). Set by the operator; empty turns POST /v1/hooks/whereby off.", false, []string{"hooks"}},
+		secretSpec{adminToken, "AdminToken",
+			"Bearer token of the admin API. Set by the operator; empty turns the admin API off.", true, []string{"admin"}},
+	)
+	if p.Zoom.Enabled() {
+		specs = append(specs,
+			secretSpec{zoomClientSecret, "ZoomClientSecret",
+				"Client secret of the Zoom Server-to-Server OAuth app. Set by the operator.", false, []string{"worker", "admin"}},
+			secretSpec{zoomWebhookSecret, "ZoomWebhookSecret",
+				"Secret token of the Zoom app (x-zm-signature). Set by the operator; empty turns POST /v1/hooks/zoom off.", false, []string{"hooks"}},
+			secretSpec{hostSecret, "HostSecret",
+				"Signs the organizer's host links GET /v1/host/{token} (\"new,old\" while rotating). Set by the operator.", true, []string{"worker", "admin"}},
+		)
+	}
+	if p.TwentyFour.Enabled() {
+		specs = append(specs, secretSpec{twentyFourClientSecret, "TwentyFourClientSecret",
+			"Client secret of the 24sessions API client. Set by the operator.", false, []string{"worker"}})
+	}
+	return specs
+}
+
 // Function and queue settings.
 const (
 	workerTimeout    = 60 * time.Second
 	bookingsTimeout  = 10 * time.Second
+	hooksTimeout     = 10 * time.Second // Zoom waits 3 s, Whereby 5 s: the function answers in milliseconds
+	adminTimeout     = 15 * time.Second // a provider call (host link 10 s, insights 5 s) plus the reads
 	sweeperTimeout   = 60 * time.Second
 	maxReceiveCount  = 5
 	workerBatchSize  = 10
 	workerConcurrent = 2 // the ESM minimum; bounds provider calls so a burst stays under Whereby's rate limit
 )
 
-// NewRoomkeeperStack defines roomkeeper on AWS: the booking webhook API, the bookings, worker
-// and sweeper functions, the table, the work queue, the sweep schedule, the secrets and the
-// alarms. Each function gets exactly the permissions it uses, through grants. It panics
-// (as CDK constructs do) when props fail Validate; main.go validates first to report errors.
+// The admin function's routes: the admin API (bearer token) and the organizer's host link.
+var adminRoutes = []string{"/v1/rooms", "/v1/rooms/{roomId}/sessions",
+	"/v1/rooms/{roomId}/sessions/{sessionId}/participants", "/v1/bookings/{id}"}
+
+const hostRoute = "/v1/host/{token}"
+
+// NewRoomkeeperStack defines roomkeeper on AWS: the HTTP API, the bookings, hooks, worker,
+// sweeper and admin functions, the table, the work queue, the sweep schedule, the secrets and
+// the alarms. Each function gets exactly the permissions it uses, through grants, and the ARNs
+// of exactly the secrets it reads. It panics (as CDK constructs do) when props fail Validate;
+// main.go validates first to report errors.
 func NewRoomkeeperStack(scope constructs.Construct, id string, props *RoomkeeperStackProps) awscdk.Stack {
 	p := props.withDefaults()
 	if err := p.Validate(); err != nil {
@@ -98,23 +158,35 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 		Reason: jsii.String("This queue is itself a dead-letter queue: EventBridge Scheduler's, for sweeper invocations it could not deliver."),
 	}}, jsii.Bool(false))
 
-	secrets := map[string]awssecretsmanager.ISecret{
-		genericSecret: newSecret(stack, "GenericSecret", genericSecret,
-			"whsec_... signing secret of the generic booking webhook (Standard Webhooks). Set by the operator."),
-		wherebyAPIKey: newSecret(stack, "WherebyApiKey", wherebyAPIKey,
-			"Whereby Embedded API key. Set by the operator."),
-	}
-	bookingsSecrets := []string{genericSecret}
-	for _, src := range bookingSources {
-		secrets[src.secret] = newSecret(stack, src.id+"Secret", src.secret, src.description)
-		bookingsSecrets = append(bookingsSecrets, src.secret)
+	specs := secretSpecs(p)
+	secrets := map[string]awssecretsmanager.ISecret{}
+	readable := map[string][]string{} // function → the secrets it reads
+	for _, sp := range specs {
+		secrets[sp.name] = newSecret(stack, sp.id, sp.name, sp.description, sp.ours)
+		for _, fn := range sp.readers {
+			readable[fn] = append(readable[fn], sp.name)
+		}
 	}
 
-	env := map[string]string{
+	// The API comes first: the worker's ROOMKEEPER_PUBLIC_URL is its endpoint (unless a custom
+	// domain is given). No cycle: the functions depend on the AWS::ApiGatewayV2::Api resource,
+	// and only the routes, integrations and permissions, added below, depend on the functions.
+	api := newAPI(stack, p)
+	publicURL := p.PublicURL
+	if publicURL == "" {
+		publicURL = *api.ApiEndpoint()
+	}
+
+	// Each function's environment holds what its configuration (shared/config) reads and no
+	// more. The providers' settings go to the functions that need to know which providers are
+	// enabled (bookings, to refuse a booking for another) or that call them (worker; admin for
+	// Zoom's host links); hooks and the sweeper call no provider. FromEnv checks that the default
+	// provider is enabled, so ROOMKEEPER_PROVIDER goes only where the providers' settings go.
+	// bookings gets no client secret's ARN: it only needs to know which providers are enabled
+	// (functions/bookings/main.go tells config the secrets are set elsewhere).
+	base := map[string]string{
 		"ROOMKEEPER_TABLE":             *table.TableName(),
-		"ROOMKEEPER_QUEUE_URL":         *queue.QueueUrl(),
 		"ROOMKEEPER_MAIL_FROM":         p.MailFrom,
-		"ROOMKEEPER_PROVIDER":          p.Provider,
 		"WHEREBY_API_URL":              p.WherebyAPIURL,
 		"ROOMKEEPER_CLEANUP_GRACE":     envDuration(p.CleanupGrace),
 		"ROOMKEEPER_MAX_OVERRUN":       envDuration(p.MaxOverrun),
@@ -123,25 +195,39 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 		"ROOMKEEPER_RETENTION":         envDuration(p.Retention),
 	}
 	if p.SESConfigurationSet != "" {
-		env["ROOMKEEPER_SES_CONFIGURATION_SET"] = p.SESConfigurationSet
+		base["ROOMKEEPER_SES_CONFIGURATION_SET"] = p.SESConfigurationSet
 	}
-	fn := func(name, description string, timeout time.Duration, secretNames ...string) awslambda.Function {
-		return newFunction(stack, p.AssetDir, name, description, timeout, env, secrets, secretNames)
+	sends := map[string]string{"ROOMKEEPER_QUEUE_URL": *queue.QueueUrl()}
+	providers := merge(map[string]string{"ROOMKEEPER_PROVIDER": p.Provider}, p.Zoom.env(), p.TwentyFour.env())
+	envs := map[string]map[string]string{
+		"bookings": merge(base, sends, providers),
+		"hooks":    merge(base, sends),
+		"worker":   merge(base, providers, map[string]string{"ROOMKEEPER_PUBLIC_URL": publicURL}),
+		"sweeper":  merge(base, sends),
+		"admin":    merge(base, p.Zoom.env()),
 	}
-	bookings := fn("bookings", "roomkeeper bookings: booking webhooks (POST /v1/bookings/{source})", bookingsTimeout, bookingsSecrets...)
-	worker := fn("worker", "roomkeeper worker: reconciles one booking per queue message", workerTimeout, wherebyAPIKey)
-	sweeper := fn("sweeper", "roomkeeper sweeper: enqueues due bookings every minute, reaps orphaned rooms", sweeperTimeout, wherebyAPIKey)
+	fn := func(name, description string, timeout time.Duration) awslambda.Function {
+		return newFunction(stack, p.AssetDir, name, description, timeout, envs[name], secrets, readable[name])
+	}
+	bookings := fn("bookings", "roomkeeper bookings: booking webhooks (POST /v1/bookings/{source})", bookingsTimeout)
+	hooks := fn("hooks", "roomkeeper hooks: provider webhooks (POST /v1/hooks/{provider})", hooksTimeout)
+	worker := fn("worker", "roomkeeper worker: reconciles one booking per queue message, reaps orphaned rooms", workerTimeout)
+	sweeper := fn("sweeper", "roomkeeper sweeper: enqueues due bookings every minute, asks the worker to reap hourly", sweeperTimeout)
+	admin := fn("admin", "roomkeeper admin: admin API (GET /v1/rooms..., /v1/bookings/{id}) and host links (GET /v1/host/{token})", adminTimeout)
 
 	// DynamoDB: the exact calls each function makes. table.Grant would add <table>/index/*
 	// to every grant, so the resources are given explicitly.
 	tableArn := table.TableArn()
 	dueIndexArn := jsii.String(*tableArn + "/index/" + tableDueIndex)
 	grant(bookings, []string{"dynamodb:GetItem", "dynamodb:PutItem"}, tableArn) // bookings and delivery-id marks
-	grant(worker, []string{"dynamodb:GetItem", "dynamodb:PutItem"}, tableArn)   // load and save progress
+	grant(hooks, []string{"dynamodb:GetItem", "dynamodb:PutItem"}, tableArn)    // room activity and delivery-id marks
+	grant(worker, []string{"dynamodb:GetItem", "dynamodb:PutItem"}, tableArn)   // load and save progress; the reaper's "is this room referenced?"
 	grant(sweeper, []string{"dynamodb:Query"}, dueIndexArn)                     // due bookings
-	grant(sweeper, []string{"dynamodb:GetItem"}, tableArn)                      // the reaper's "is this room referenced?"
-	queue.GrantSendMessages(bookings)
-	queue.GrantSendMessages(sweeper)
+	grant(admin, []string{"dynamodb:GetItem"}, tableArn)                        // bookings, rooms, sessions
+	grant(admin, []string{"dynamodb:Query"}, dueIndexArn)                       // GET /v1/rooms lists the bookings with work left
+	for _, f := range []awslambda.Function{bookings, hooks, sweeper} {
+		queue.GrantSendMessages(f)
+	}
 
 	// SES v2 SendEmail is authorised as ses:SendEmail, and with Raw content (the MIME invites)
 	// as ses:SendRawEmail, against the sending identity and the configuration set.
@@ -162,7 +248,18 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 	}))
 
 	newSweepSchedule(stack, sweeper, scheduleDLQ)
-	api := newAPI(stack, bookings, p)
+
+	signed := "Webhooks come from third-party systems that cannot use an authorizer; every request is authenticated " +
+		"by its HMAC signature over the raw body, with a timestamp tolerance, in the function."
+	addRoutes(stack, api, "Bookings", bookings, awsapigatewayv2.HttpMethod_POST, []string{"/v1/bookings/{source}"}, signed)
+	addRoutes(stack, api, "Hooks", hooks, awsapigatewayv2.HttpMethod_POST, []string{"/v1/hooks/{provider}"}, signed)
+	addRoutes(stack, api, "Admin", admin, awsapigatewayv2.HttpMethod_GET, adminRoutes,
+		"The admin routes require the bearer token ROOMKEEPER_ADMIN_TOKEN, compared in constant time by the function "+
+			"(which also picks up a rotated token); a Lambda authorizer would be a second function making the same check.")
+	addRoutes(stack, api, "Host", admin, awsapigatewayv2.HttpMethod_GET, []string{hostRoute},
+		"The organizer's host link is its own credential: the path carries an HMAC-SHA256 token over the room, keyed "+
+			"with ROOMKEEPER_HOST_SECRET and checked in constant time by the function; organizers click it from an e-mail, "+
+			"so it cannot carry an Authorization header.")
 
 	var alarmTopic awssns.ITopic
 	if p.AlarmEmail != "" {
@@ -184,19 +281,41 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 		"EventBridge Scheduler could not invoke the sweeper (permissions, throttling or a missing function); due bookings are not being swept.")
 
 	output(stack, "ApiUrl", api.ApiEndpoint(), "Base URL of the roomkeeper HTTP API")
-	output(stack, "GenericWebhookUrl", jsii.String(*api.ApiEndpoint()+"/v1/bookings/generic"),
+	output(stack, "PublicUrl", jsii.String(publicURL),
+		"ROOMKEEPER_PUBLIC_URL: the base of the links roomkeeper mails (Zoom host links) and of the URLs below")
+	output(stack, "GenericWebhookUrl", jsii.String(publicURL+"/v1/bookings/generic"),
 		"Register this URL with the booking system (generic source, Standard Webhooks signing)")
-	output(stack, "GenericSecretArn", secrets[genericSecret].SecretArn(),
-		"Secret holding the generic webhook's whsec_ signing secret: set it with put-secret-value")
-	output(stack, "WherebyApiKeySecretArn", secrets[wherebyAPIKey].SecretArn(),
-		"Secret holding the Whereby API key: set it with put-secret-value")
 	for _, src := range bookingSources {
-		output(stack, src.id+"WebhookUrl", jsii.String(*api.ApiEndpoint()+"/v1/bookings/"+src.name),
+		output(stack, src.id+"WebhookUrl", jsii.String(publicURL+"/v1/bookings/"+src.name),
 			"Register this URL as the "+src.title+" webhook (docs/sources.md)")
-		output(stack, src.id+"SecretArn", secrets[src.secret].SecretArn(),
-			"Secret holding "+src.secret+" for "+src.title+": set it with put-secret-value")
+	}
+	output(stack, "WherebyWebhookUrl", jsii.String(publicURL+"/v1/hooks/whereby"),
+		"Register this URL as the Whereby webhook, with the secret in WHEREBY_WEBHOOK_SECRET (docs/deploy.md)")
+	if p.Zoom.Enabled() {
+		output(stack, "ZoomWebhookUrl", jsii.String(publicURL+"/v1/hooks/zoom"),
+			"Register this URL as the Zoom app's event notification endpoint; set ZOOM_WEBHOOK_SECRET first (docs/deploy.md)")
+	}
+	output(stack, "AdminApiUrl", jsii.String(publicURL+"/v1/rooms"),
+		"The admin API's room list; send the token in ROOMKEEPER_ADMIN_TOKEN as Authorization: Bearer (docs/admin-api.md)")
+	for _, sp := range specs {
+		outputID := sp.id + "SecretArn"
+		if strings.HasSuffix(sp.id, "Secret") {
+			outputID = sp.id + "Arn"
+		}
+		output(stack, outputID, secrets[sp.name].SecretArn(), "Secret holding "+sp.name+": set it with put-secret-value")
 	}
 	return stack
+}
+
+// merge returns one map holding every entry of maps; later ones win.
+func merge(maps ...map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, m := range maps {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // newQueue makes an SQS queue encrypted at rest (SQS-managed keys) that refuses plain HTTP.
@@ -210,15 +329,21 @@ func newQueue(scope constructs.Construct, id string, props *awssqs.QueueProps) a
 // Secret construct always generates a random value when given none; the L1 CfnSecret with
 // neither SecretString nor GenerateSecretString creates an empty secret, which the operator
 // fills with put-secret-value. The value never appears in code or in the template.
-func newSecret(stack awscdk.Stack, id, name, description string) awssecretsmanager.ISecret {
+func newSecret(stack awscdk.Stack, id, name, description string, ours bool) awssecretsmanager.ISecret {
 	cfn := awssecretsmanager.NewCfnSecret(stack, jsii.String(id), &awssecretsmanager.CfnSecretProps{
 		Name:        jsii.String(*stack.StackName() + "/" + name),
 		Description: jsii.String(description),
 	})
+	reason := "The value is a credential issued by a third party (the video provider or the booking system); " +
+		"it cannot be rotated by a Lambda and is rotated by the operator with put-secret-value."
+	if ours {
+		reason = "The value is shared with what lies outside AWS (the admin token with the operator's tools; the host secret " +
+			"with every host link already mailed, rotated by adding a value, \"new,old\", and dropping the old one once its " +
+			"rooms are gone), so the operator rotates it with put-secret-value; a rotation Lambda could not."
+	}
 	cdknag.NagSuppressions_AddResourceSuppressions(cfn, &[]*cdknag.NagPackSuppression{{
-		Id: jsii.String("AwsSolutions-SMG4"),
-		Reason: jsii.String("The value is a credential issued by a third party (the video provider or the booking system); " +
-			"it cannot be rotated by a Lambda and is rotated by the operator with put-secret-value."),
+		Id:     jsii.String("AwsSolutions-SMG4"),
+		Reason: jsii.String(reason),
 	}}, jsii.Bool(false))
 	// Ref of AWS::SecretsManager::Secret is its full ARN.
 	return awssecretsmanager.Secret_FromSecretCompleteArn(stack, jsii.String(id+"Ref"), cfn.Ref())
@@ -332,12 +457,12 @@ const accessLogFormat = `{"requestId":"$context.requestId","ip":"$context.identi
 	`"responseLength":"$context.responseLength","integrationLatency":"$context.integrationLatency",` +
 	`"integrationError":"$context.integrationErrorMessage","error":"$context.error.message"}`
 
-// newAPI makes the HTTP API: POST /v1/bookings/{source} to the bookings function (payload
-// format 2.0) on a throttled $default stage with JSON access logs.
-func newAPI(stack awscdk.Stack, bookings awslambda.Function, p RoomkeeperStackProps) awsapigatewayv2.HttpApi {
+// newAPI makes the HTTP API on a throttled $default stage with JSON access logs; addRoutes
+// adds its routes.
+func newAPI(stack awscdk.Stack, p RoomkeeperStackProps) awsapigatewayv2.HttpApi {
 	api := awsapigatewayv2.NewHttpApi(stack, jsii.String("Api"), &awsapigatewayv2.HttpApiProps{
 		ApiName:            jsii.String(*stack.StackName()),
-		Description:        jsii.String("roomkeeper booking webhooks"),
+		Description:        jsii.String("roomkeeper: booking and provider webhooks, admin API, host links"),
 		CreateDefaultStage: jsii.Bool(false),
 	})
 	stage := awsapigatewayv2.NewHttpStage(stack, jsii.String("ApiStage"), &awsapigatewayv2.HttpStageProps{
@@ -356,23 +481,31 @@ func newAPI(stack awscdk.Stack, bookings awslambda.Function, p RoomkeeperStackPr
 		DestinationArn: accessLogs.LogGroupArn(),
 		Format:         jsii.String(accessLogFormat),
 	})
-
-	routes := api.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
-		Path:    jsii.String("/v1/bookings/{source}"),
-		Methods: &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_POST},
-		Integration: awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String("BookingsIntegration"), bookings,
-			&awsapigatewayv2integrations.HttpLambdaIntegrationProps{
-				PayloadFormatVersion: awsapigatewayv2.PayloadFormatVersion_VERSION_2_0(),
-			}),
-	})
-	for _, r := range *routes {
-		cdknag.NagSuppressions_AddResourceSuppressions(r, &[]*cdknag.NagPackSuppression{{
-			Id: jsii.String("AwsSolutions-APIG4"),
-			Reason: jsii.String("Booking webhooks come from third-party systems that cannot use an authorizer; " +
-				"every request is authenticated by its HMAC signature over the raw body, with a timestamp tolerance."),
-		}}, jsii.Bool(true))
-	}
 	return api
+}
+
+// addRoutes routes method on each path to fn (Lambda proxy, payload format 2.0), through one
+// integration named id, and records for cdk-nag why the routes have no API Gateway authorizer.
+func addRoutes(stack awscdk.Stack, api awsapigatewayv2.HttpApi, id string, fn awslambda.Function,
+	method awsapigatewayv2.HttpMethod, paths []string, noAuthorizer string,
+) {
+	integration := awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String(id+"Integration"), fn,
+		&awsapigatewayv2integrations.HttpLambdaIntegrationProps{
+			PayloadFormatVersion: awsapigatewayv2.PayloadFormatVersion_VERSION_2_0(),
+		})
+	for _, path := range paths {
+		routes := api.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
+			Path:        jsii.String(path),
+			Methods:     &[]awsapigatewayv2.HttpMethod{method},
+			Integration: integration,
+		})
+		for _, r := range *routes {
+			cdknag.NagSuppressions_AddResourceSuppressions(r, &[]*cdknag.NagPackSuppression{{
+				Id:     jsii.String("AwsSolutions-APIG4"),
+				Reason: jsii.String(noAuthorizer),
+			}}, jsii.Bool(true))
+		}
+	}
 }
 
 // newQueueAlarm alarms as soon as queue holds a visible message, notifying topic if set.

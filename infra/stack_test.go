@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -19,9 +20,11 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// The stack is synthesised once for the whole package (in TestMain); every test reads the
-// same template and messages.
-var synth struct {
+// The stack is synthesised once for the whole package (in TestMain), with every optional part
+// on (Zoom, 24sessions, a configuration set, the alarm e-mail); every test reads the same
+// template and messages. minimal is the same stack with the optional parts off and a custom
+// public URL.
+var synth, minimal struct {
 	props    *RoomkeeperStackProps
 	template assertions.Template
 	json     map[string]any // the same template as plain Go values
@@ -29,7 +32,10 @@ var synth struct {
 	outdir   string
 }
 
-const testStackName = "roomkeeper-test"
+const (
+	testStackName = "roomkeeper-test"
+	testPublicURL = "https://rooms.example.com"
+)
 
 func TestMain(m *testing.M) {
 	// Node 20 works but is past jsii's support window; keep its banner out of test output.
@@ -57,27 +63,51 @@ func synthAndRun(m *testing.M) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	no := false
 	synth.props = &RoomkeeperStackProps{
 		AssetDir:            assets,
 		MailFrom:            "roomkeeper <invites@mail.example.com>",
 		SESIdentity:         "example.com",
 		SESConfigurationSet: "roomkeeper-events",
 		AlarmEmail:          "ops@example.com",
+		Provider:            "zoom",
+		Zoom: ZoomProps{
+			AccountID: "zoom-account", ClientID: "zoom-client", UserID: "host@example.com",
+			AlternativeHosts: &no, DialInCountries: []string{"US", "NO"},
+		},
+		TwentyFour: TwentyFourProps{
+			Instance: "acme", ClientID: "tf-client", UserID: "12", MeetingTypeID: "34",
+			GuestURL: "https://acme.24sessions.com/join/{accessKey}", MeetingFields: `{"sendEmails":false}`,
+		},
 	}
-	app := newApp(context)
-	stack := NewRoomkeeperStack(app, testStackName, synth.props)
-	synth.template = assertions.Template_FromStack(stack, nil)
-	// Template_FromStack synthesised the app; Synth returns that same assembly.
-	assembly := app.Synth(nil)
-	synth.outdir = *assembly.Directory()
-	defer os.RemoveAll(synth.outdir)
-	synth.messages = *assembly.GetStackArtifact(stack.ArtifactId()).Messages()
-	raw, err := json.Marshal(synth.template.ToJSON())
-	if err != nil {
-		return 0, err
+	minimal.props = &RoomkeeperStackProps{
+		AssetDir:    assets,
+		MailFrom:    "roomkeeper <invites@example.com>",
+		SESIdentity: "example.com",
+		PublicURL:   testPublicURL,
 	}
-	if err := json.Unmarshal(raw, &synth.json); err != nil {
-		return 0, err
+	for _, x := range []*struct {
+		props    *RoomkeeperStackProps
+		template assertions.Template
+		json     map[string]any
+		messages []*cxapi.SynthesisMessage
+		outdir   string
+	}{&synth, &minimal} {
+		app := newApp(context)
+		stack := NewRoomkeeperStack(app, testStackName, x.props)
+		x.template = assertions.Template_FromStack(stack, nil)
+		// Template_FromStack synthesised the app; Synth returns that same assembly.
+		assembly := app.Synth(nil)
+		x.outdir = *assembly.Directory()
+		defer os.RemoveAll(x.outdir)
+		x.messages = *assembly.GetStackArtifact(stack.ArtifactId()).Messages()
+		raw, err := json.Marshal(x.template.ToJSON())
+		if err != nil {
+			return 0, err
+		}
+		if err := json.Unmarshal(raw, &x.json); err != nil {
+			return 0, err
+		}
 	}
 	return m.Run(), nil
 }
@@ -110,9 +140,12 @@ func has(t *testing.T, assertion func()) {
 type resource = map[string]any
 
 // resources returns the template's resources of a type by logical id.
-func resources(typ string) map[string]resource {
+func resources(typ string) map[string]resource { return resourcesIn(synth.json, typ) }
+
+// resourcesIn returns a template's resources of a type by logical id.
+func resourcesIn(template map[string]any, typ string) map[string]resource {
 	out := map[string]resource{}
-	for id, r := range synth.json["Resources"].(map[string]any) {
+	for id, r := range template["Resources"].(map[string]any) {
 		if r := r.(map[string]any); r["Type"] == typ {
 			out[id] = r
 		}
@@ -142,10 +175,17 @@ func only(t *testing.T, typ string, keep func(id string, r resource) bool) (stri
 // description that names it.
 func function(t *testing.T, name string) (string, resource) {
 	t.Helper()
-	return only(t, "AWS::Lambda::Function", func(_ string, r resource) bool {
-		d, _ := props(r)["Description"].(string)
-		return strings.HasPrefix(d, "roomkeeper "+name+":")
-	})
+	return only(t, "AWS::Lambda::Function", func(_ string, r resource) bool { return isFunction(r, name) })
+}
+
+func isFunction(r resource, name string) bool {
+	d, _ := props(r)["Description"].(string)
+	return strings.HasPrefix(d, "roomkeeper "+name+":")
+}
+
+// envOf returns a function resource's environment variables.
+func envOf(fn resource) map[string]any {
+	return props(fn)["Environment"].(map[string]any)["Variables"].(map[string]any)
 }
 
 // workQueues returns the logical ids of the work queue (the one with a redrive policy) and
@@ -311,55 +351,104 @@ func secretEnvNames(env map[string]any) []string {
 
 // --- tests ----------------------------------------------------------------------------------
 
+// wantEnv is each function's environment in the full stack: the names of its variables besides
+// the secret ARNs, and the secrets whose ARNs it gets (exactly those it reads).
+var wantEnv = map[string]struct {
+	timeout float64
+	vars    []string
+	secrets []string
+}{
+	"bookings": {10, slices.Concat(baseVars, []string{"ROOMKEEPER_QUEUE_URL", "ROOMKEEPER_PROVIDER"}, zoomVars, twentyFourVars),
+		[]string{"CALCOM_WEBHOOK_SECRET", "CALENDLY_WEBHOOK_SIGNING_KEY", "CRONOFY_CLIENT_SECRETS", "ROOMKEEPER_GENERIC_SECRET"}},
+	"hooks": {10, slices.Concat(baseVars, []string{"ROOMKEEPER_QUEUE_URL"}),
+		[]string{"WHEREBY_WEBHOOK_SECRET", "ZOOM_WEBHOOK_SECRET"}},
+	"worker": {60, slices.Concat(baseVars, []string{"ROOMKEEPER_PROVIDER", "ROOMKEEPER_PUBLIC_URL"}, zoomVars, twentyFourVars),
+		[]string{"ROOMKEEPER_HOST_SECRET", "TWENTYFOUR_CLIENT_SECRET", "WHEREBY_API_KEY", "ZOOM_CLIENT_SECRET"}},
+	"sweeper": {60, slices.Concat(baseVars, []string{"ROOMKEEPER_QUEUE_URL"}), nil},
+	"admin": {15, slices.Concat(baseVars, zoomVars),
+		[]string{"ROOMKEEPER_ADMIN_TOKEN", "ROOMKEEPER_HOST_SECRET", "WHEREBY_API_KEY", "ZOOM_CLIENT_SECRET"}},
+}
+
+var (
+	baseVars = []string{"ROOMKEEPER_TABLE", "ROOMKEEPER_MAIL_FROM", "ROOMKEEPER_SES_CONFIGURATION_SET", "WHEREBY_API_URL",
+		"ROOMKEEPER_CLEANUP_GRACE", "ROOMKEEPER_MAX_OVERRUN", "ROOMKEEPER_ROOM_SLACK", "ROOMKEEPER_WEBHOOK_TOLERANCE", "ROOMKEEPER_RETENTION"}
+	zoomVars       = []string{"ZOOM_ACCOUNT_ID", "ZOOM_CLIENT_ID", "ZOOM_USER_ID", "ZOOM_ALTERNATIVE_HOSTS", "ZOOM_DIAL_IN_COUNTRIES"}
+	twentyFourVars = []string{"TWENTYFOUR_INSTANCE", "TWENTYFOUR_CLIENT_ID", "TWENTYFOUR_USER_ID", "TWENTYFOUR_MEETING_TYPE_ID",
+		"TWENTYFOUR_GUEST_URL", "TWENTYFOUR_MEETING_FIELDS"}
+)
+
 func TestFunctions(t *testing.T) {
-	has(t, func() { synth.template.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(3)) })
+	has(t, func() {
+		synth.template.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(len(functionNames)))
+	})
 	queue, _ := workQueues(t)
-	tests := []struct {
-		name    string
-		timeout float64
-		secrets []string // the <NAME>_SECRET_ARN variables, exactly
-	}{
-		{"bookings", 10, []string{"CALCOM_WEBHOOK_SECRET_SECRET_ARN", "CALENDLY_WEBHOOK_SIGNING_KEY_SECRET_ARN",
-			"CRONOFY_CLIENT_SECRETS_SECRET_ARN", "ROOMKEEPER_GENERIC_SECRET_SECRET_ARN"}},
-		{"worker", 60, []string{"WHEREBY_API_KEY_SECRET_ARN"}},
-		{"sweeper", 60, []string{"WHEREBY_API_KEY_SECRET_ARN"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+	api, _ := only(t, "AWS::ApiGatewayV2::Api", func(string, resource) bool { return true })
+	for _, name := range functionNames {
+		want := wantEnv[name]
+		t.Run(name, func(t *testing.T) {
 			has(t, func() {
 				synth.template.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{
-					"Description":   assertions.Match_StringLikeRegexp(jsii.String("^roomkeeper " + tt.name + ":")),
+					"Description":   assertions.Match_StringLikeRegexp(jsii.String("^roomkeeper " + name + ":")),
 					"Runtime":       "provided.al2023",
 					"Architectures": []any{"arm64"},
 					"Handler":       "bootstrap",
 					"MemorySize":    128,
-					"Timeout":       tt.timeout,
+					"Timeout":       want.timeout,
 					"LoggingConfig": map[string]any{"LogFormat": "JSON", "LogGroup": assertions.Match_AnyValue()},
 					"TracingConfig": map[string]any{"Mode": "Active"},
 				})
 			})
 
-			_, fn := function(t, tt.name)
-			env := props(fn)["Environment"].(map[string]any)["Variables"].(map[string]any)
-			assert.Equal(t, tt.secrets, secretEnvNames(env), "secret ARN variables")
-			for _, name := range tt.secrets {
+			_, fn := function(t, name)
+			env := envOf(fn)
+			var secretVars, vars []string
+			for _, s := range want.secrets {
+				secretVars = append(secretVars, s+"_SECRET_ARN")
+			}
+			assert.Equal(t, secretVars, secretEnvNames(env), "exactly the ARNs of the secrets it reads")
+			for _, name := range secretVars {
 				secret := secretID(t, strings.TrimSuffix(name, "_SECRET_ARN"))
 				assert.Equal(t, ref(secret), env[name], "%s must name its own secret", name)
 			}
+			for k := range env {
+				if !strings.HasSuffix(k, "_SECRET_ARN") {
+					vars = append(vars, k)
+				}
+			}
+			assert.ElementsMatch(t, want.vars, vars, "its other variables")
+
 			assert.Equal(t, ref(tableID(t)), env["ROOMKEEPER_TABLE"])
-			assert.Equal(t, ref(queue), env["ROOMKEEPER_QUEUE_URL"])
+			if _, ok := env["ROOMKEEPER_QUEUE_URL"]; ok {
+				assert.Equal(t, ref(queue), env["ROOMKEEPER_QUEUE_URL"])
+			}
+			if _, ok := env["ROOMKEEPER_PUBLIC_URL"]; ok {
+				assert.Equal(t, getAtt(api, "ApiEndpoint"), env["ROOMKEEPER_PUBLIC_URL"], "the API's endpoint, without a custom domain")
+			}
 			for k, want := range map[string]string{
 				"ROOMKEEPER_MAIL_FROM":             "roomkeeper <invites@mail.example.com>",
 				"ROOMKEEPER_SES_CONFIGURATION_SET": "roomkeeper-events",
-				"ROOMKEEPER_PROVIDER":              "whereby",
+				"ROOMKEEPER_PROVIDER":              "zoom",
 				"WHEREBY_API_URL":                  "https://api.whereby.dev/v1",
 				"ROOMKEEPER_CLEANUP_GRACE":         "15m",
 				"ROOMKEEPER_MAX_OVERRUN":           "2h",
 				"ROOMKEEPER_ROOM_SLACK":            "168h",
 				"ROOMKEEPER_WEBHOOK_TOLERANCE":     "5m",
 				"ROOMKEEPER_RETENTION":             "720h",
+				"ZOOM_ACCOUNT_ID":                  "zoom-account",
+				"ZOOM_CLIENT_ID":                   "zoom-client",
+				"ZOOM_USER_ID":                     "host@example.com",
+				"ZOOM_ALTERNATIVE_HOSTS":           "false",
+				"ZOOM_DIAL_IN_COUNTRIES":           "US,NO",
+				"TWENTYFOUR_INSTANCE":              "acme",
+				"TWENTYFOUR_CLIENT_ID":             "tf-client",
+				"TWENTYFOUR_USER_ID":               "12",
+				"TWENTYFOUR_MEETING_TYPE_ID":       "34",
+				"TWENTYFOUR_GUEST_URL":             "https://acme.24sessions.com/join/{accessKey}",
+				"TWENTYFOUR_MEETING_FIELDS":        `{"sendEmails":false}`,
 			} {
-				assert.Equal(t, want, env[k], k)
+				if _, ok := env[k]; ok {
+					assert.Equal(t, want, env[k], k)
+				}
 			}
 
 			logs := refID(props(fn)["LoggingConfig"].(map[string]any)["LogGroup"])
@@ -507,30 +596,65 @@ func TestTable(t *testing.T) {
 	})
 }
 
-func TestAPI(t *testing.T) {
-	bookings, _ := function(t, "bookings")
-	has(t, func() { synth.template.ResourceCountIs(jsii.String("AWS::ApiGatewayV2::Route"), jsii.Number(1)) })
-	route, r := only(t, "AWS::ApiGatewayV2::Route", func(string, resource) bool { return true })
-	assert.Equal(t, "POST /v1/bookings/{source}", props(r)["RouteKey"], "route %s", route)
-
-	integration := ""
-	for _, part := range props(r)["Target"].(map[string]any)["Fn::Join"].([]any)[1].([]any) {
+// integrationOf returns the logical id of the integration a route targets.
+func integrationOf(t *testing.T, route resource) string {
+	t.Helper()
+	for _, part := range props(route)["Target"].(map[string]any)["Fn::Join"].([]any)[1].([]any) {
 		if id := refID(part); id != "" {
-			integration = id
+			return id
 		}
 	}
-	require.Contains(t, resources("AWS::ApiGatewayV2::Integration"), integration, "route target")
-	assert.Equal(t, map[string]any{
-		"ApiId":                props(resources("AWS::ApiGatewayV2::Integration")[integration])["ApiId"],
-		"IntegrationType":      "AWS_PROXY",
-		"IntegrationUri":       getAtt(bookings, "Arn"),
-		"PayloadFormatVersion": "2.0",
-	}, props(resources("AWS::ApiGatewayV2::Integration")[integration]))
+	t.Fatalf("route %v has no integration", props(route)["RouteKey"])
+	return ""
+}
+
+func TestAPI(t *testing.T) {
+	routes := map[string]string{
+		"POST /v1/bookings/{source}":                               "bookings",
+		"POST /v1/hooks/{provider}":                                "hooks",
+		"GET /v1/rooms":                                            "admin",
+		"GET /v1/rooms/{roomId}/sessions":                          "admin",
+		"GET /v1/rooms/{roomId}/sessions/{sessionId}/participants": "admin",
+		"GET /v1/bookings/{id}":                                    "admin",
+		"GET /v1/host/{token}":                                     "admin",
+	}
 	has(t, func() {
-		synth.template.HasResourceProperties(jsii.String("AWS::Lambda::Permission"), map[string]any{
-			"Action": "lambda:InvokeFunction", "FunctionName": getAtt(bookings, "Arn"), "Principal": "apigateway.amazonaws.com",
-		})
+		synth.template.ResourceCountIs(jsii.String("AWS::ApiGatewayV2::Route"), jsii.Number(len(routes)))
 	})
+	got := map[string]string{}
+	for id, r := range resources("AWS::ApiGatewayV2::Route") {
+		key := props(r)["RouteKey"].(string)
+		integration := integrationOf(t, r)
+		require.Contains(t, resources("AWS::ApiGatewayV2::Integration"), integration, "route %s target", id)
+		in := props(resources("AWS::ApiGatewayV2::Integration")[integration])
+		assert.Equal(t, "AWS_PROXY", in["IntegrationType"], key)
+		assert.Equal(t, "2.0", in["PayloadFormatVersion"], key)
+		fn := getAttID(in["IntegrationUri"], "Arn")
+		for _, name := range functionNames {
+			if isFunction(resources("AWS::Lambda::Function")[fn], name) {
+				got[key] = name
+			}
+		}
+		// Authenticated in the function (a signature, the bearer token or a signed link), which
+		// cdk-nag is told with a reason.
+		assert.Equal(t, "NONE", props(r)["AuthorizationType"], key)
+		assert.Contains(t, canon(r["Metadata"]), `"id":"AwsSolutions-APIG4"`, "%s: the missing authorizer's reason", key)
+	}
+	assert.Equal(t, routes, got, "each route's function")
+	for _, name := range []string{"bookings", "hooks", "admin"} {
+		fn, _ := function(t, name)
+		has(t, func() {
+			synth.template.HasResourceProperties(jsii.String("AWS::Lambda::Permission"), map[string]any{
+				"Action": "lambda:InvokeFunction", "FunctionName": getAtt(fn, "Arn"), "Principal": "apigateway.amazonaws.com",
+			})
+		})
+	}
+	for _, name := range []string{"worker", "sweeper"} {
+		fn, _ := function(t, name)
+		for id, perm := range resources("AWS::Lambda::Permission") {
+			assert.NotEqual(t, getAtt(fn, "Arn"), props(perm)["FunctionName"], "%s: the API may not invoke the %s", id, name)
+		}
+	}
 
 	_, stage := only(t, "AWS::ApiGatewayV2::Stage", func(string, resource) bool { return true })
 	s := props(stage)
@@ -551,20 +675,41 @@ func TestAPI(t *testing.T) {
 	}
 }
 
+// allSecrets are the secrets of the full stack.
+var allSecrets = []string{"ROOMKEEPER_GENERIC_SECRET", "CALCOM_WEBHOOK_SECRET", "CALENDLY_WEBHOOK_SIGNING_KEY",
+	"CRONOFY_CLIENT_SECRETS", "WHEREBY_API_KEY", "WHEREBY_WEBHOOK_SECRET", "ROOMKEEPER_ADMIN_TOKEN",
+	"ZOOM_CLIENT_SECRET", "ZOOM_WEBHOOK_SECRET", "ROOMKEEPER_HOST_SECRET", "TWENTYFOUR_CLIENT_SECRET"}
+
 func TestSecrets(t *testing.T) {
-	has(t, func() { synth.template.ResourceCountIs(jsii.String("AWS::SecretsManager::Secret"), jsii.Number(5)) })
-	for _, name := range []string{"ROOMKEEPER_GENERIC_SECRET", "WHEREBY_API_KEY",
-		"CALCOM_WEBHOOK_SECRET", "CALENDLY_WEBHOOK_SIGNING_KEY", "CRONOFY_CLIENT_SECRETS"} {
+	has(t, func() {
+		synth.template.ResourceCountIs(jsii.String("AWS::SecretsManager::Secret"), jsii.Number(len(allSecrets)))
+	})
+	for _, name := range allSecrets {
 		t.Run(name, func(t *testing.T) {
-			p := props(resources("AWS::SecretsManager::Secret")[secretID(t, name)])
+			r := resources("AWS::SecretsManager::Secret")[secretID(t, name)]
+			p := props(r)
 			assert.NotContains(t, p, "SecretString", "the operator sets the value, never the template")
 			assert.NotContains(t, p, "GenerateSecretString", "no generated value")
+			assert.Contains(t, canon(r["Metadata"]), `"id":"AwsSolutions-SMG4"`, "no rotation, suppressed with a reason")
+
+			var readers []string
+			for _, fn := range functionNames {
+				if slices.Contains(wantEnv[fn].secrets, name) {
+					readers = append(readers, fn)
+				}
+			}
+			require.NotEmpty(t, readers, "a secret no function reads")
+			for _, fn := range functionNames {
+				_, f := function(t, fn)
+				_, has := envOf(f)[name+"_SECRET_ARN"]
+				assert.Equal(t, slices.Contains(readers, fn), has, "%s's environment", fn)
+			}
 		})
 	}
 }
 
 // TestGrants checks that each function's role allows exactly the actions it uses, on exactly
-// its own resources.
+// its own resources, and reads exactly the secrets in its environment.
 func TestGrants(t *testing.T) {
 	table := tableID(t)
 	queue, _ := workQueues(t)
@@ -578,40 +723,46 @@ func TestGrants(t *testing.T) {
 	}
 	send := []string{"sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"}
 	consume := []string{"sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ReceiveMessage"}
-	base := []string{"logs:CreateLogStream", "logs:PutLogEvents", "secretsmanager:DescribeSecret",
-		"secretsmanager:GetSecretValue", "xray:PutTelemetryRecords", "xray:PutTraceSegments"}
+	base := []string{"logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTelemetryRecords", "xray:PutTraceSegments"}
+	readSecrets := []string{"secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"}
 
 	tests := []struct {
 		name    string
 		actions []string            // every action the role allows
 		on      map[string][]string // resources of some of them, exactly
-		secrets []string            // the secrets it may read, exactly
 	}{
 		{
 			name:    "bookings",
-			actions: slices.Concat(base, []string{"dynamodb:GetItem", "dynamodb:PutItem"}, send),
+			actions: slices.Concat(base, readSecrets, []string{"dynamodb:GetItem", "dynamodb:PutItem"}, send),
 			on: map[string][]string{
 				"dynamodb:GetItem": {tableArn}, "dynamodb:PutItem": {tableArn}, "sqs:SendMessage": {queueArn},
 			},
-			secrets: []string{"ROOMKEEPER_GENERIC_SECRET", "CALCOM_WEBHOOK_SECRET", "CALENDLY_WEBHOOK_SIGNING_KEY", "CRONOFY_CLIENT_SECRETS"},
+		},
+		{
+			name:    "hooks",
+			actions: slices.Concat(base, readSecrets, []string{"dynamodb:GetItem", "dynamodb:PutItem"}, send),
+			on: map[string][]string{
+				"dynamodb:GetItem": {tableArn}, "dynamodb:PutItem": {tableArn}, "sqs:SendMessage": {queueArn},
+			},
 		},
 		{
 			name:    "worker",
-			actions: slices.Concat(base, []string{"dynamodb:GetItem", "dynamodb:PutItem", "ses:SendEmail", "ses:SendRawEmail"}, consume),
+			actions: slices.Concat(base, readSecrets, []string{"dynamodb:GetItem", "dynamodb:PutItem", "ses:SendEmail", "ses:SendRawEmail"}, consume),
 			on: map[string][]string{
 				"dynamodb:GetItem": {tableArn}, "dynamodb:PutItem": {tableArn}, "sqs:ReceiveMessage": {queueArn},
 				"ses:SendEmail":    {sesArn("configuration-set/roomkeeper-events"), sesArn("identity/example.com")},
 				"ses:SendRawEmail": {sesArn("configuration-set/roomkeeper-events"), sesArn("identity/example.com")},
 			},
-			secrets: []string{"WHEREBY_API_KEY"},
 		},
 		{
 			name:    "sweeper",
-			actions: slices.Concat(base, []string{"dynamodb:GetItem", "dynamodb:Query"}, send),
-			on: map[string][]string{
-				"dynamodb:GetItem": {tableArn}, "dynamodb:Query": {dueIndex}, "sqs:SendMessage": {queueArn},
-			},
-			secrets: []string{"WHEREBY_API_KEY"},
+			actions: slices.Concat(base, []string{"dynamodb:Query"}, send),
+			on:      map[string][]string{"dynamodb:Query": {dueIndex}, "sqs:SendMessage": {queueArn}},
+		},
+		{
+			name:    "admin",
+			actions: slices.Concat(base, readSecrets, []string{"dynamodb:GetItem", "dynamodb:Query"}),
+			on:      map[string][]string{"dynamodb:GetItem": {tableArn}, "dynamodb:Query": {dueIndex}},
 		},
 	}
 	for _, tt := range tests {
@@ -631,7 +782,7 @@ func TestGrants(t *testing.T) {
 				assert.Equal(t, resources, grants[action], "resources of %s", action)
 			}
 			var readable []string
-			for _, name := range tt.secrets {
+			for _, name := range wantEnv[tt.name].secrets {
 				readable = append(readable, canon(ref(secretID(t, name))))
 			}
 			assert.ElementsMatch(t, readable, grants["secretsmanager:GetSecretValue"], "reads only its own secrets")
@@ -676,20 +827,32 @@ func TestNoWildcards(t *testing.T) {
 
 func TestOutputs(t *testing.T) {
 	api, _ := only(t, "AWS::ApiGatewayV2::Api", func(string, resource) bool { return true })
+	url := func(path string) any {
+		return map[string]any{"Fn::Join": []any{"", []any{getAtt(api, "ApiEndpoint"), path}}}
+	}
 	outputs := map[string]any{
-		"ApiUrl":                 getAtt(api, "ApiEndpoint"),
-		"GenericWebhookUrl":      map[string]any{"Fn::Join": []any{"", []any{getAtt(api, "ApiEndpoint"), "/v1/bookings/generic"}}},
-		"GenericSecretArn":       ref(secretID(t, "ROOMKEEPER_GENERIC_SECRET")),
-		"WherebyApiKeySecretArn": ref(secretID(t, "WHEREBY_API_KEY")),
+		"ApiUrl":                    getAtt(api, "ApiEndpoint"),
+		"PublicUrl":                 getAtt(api, "ApiEndpoint"),
+		"GenericWebhookUrl":         url("/v1/bookings/generic"),
+		"CalcomWebhookUrl":          url("/v1/bookings/calcom"),
+		"CalendlyWebhookUrl":        url("/v1/bookings/calendly"),
+		"CronofyWebhookUrl":         url("/v1/bookings/cronofy"),
+		"WherebyWebhookUrl":         url("/v1/hooks/whereby"),
+		"ZoomWebhookUrl":            url("/v1/hooks/zoom"),
+		"AdminApiUrl":               url("/v1/rooms"),
+		"GenericSecretArn":          ref(secretID(t, "ROOMKEEPER_GENERIC_SECRET")),
+		"CalcomSecretArn":           ref(secretID(t, "CALCOM_WEBHOOK_SECRET")),
+		"CalendlySecretArn":         ref(secretID(t, "CALENDLY_WEBHOOK_SIGNING_KEY")),
+		"CronofySecretArn":          ref(secretID(t, "CRONOFY_CLIENT_SECRETS")),
+		"WherebyApiKeySecretArn":    ref(secretID(t, "WHEREBY_API_KEY")),
+		"WherebyWebhookSecretArn":   ref(secretID(t, "WHEREBY_WEBHOOK_SECRET")),
+		"AdminTokenSecretArn":       ref(secretID(t, "ROOMKEEPER_ADMIN_TOKEN")),
+		"ZoomClientSecretArn":       ref(secretID(t, "ZOOM_CLIENT_SECRET")),
+		"ZoomWebhookSecretArn":      ref(secretID(t, "ZOOM_WEBHOOK_SECRET")),
+		"HostSecretArn":             ref(secretID(t, "ROOMKEEPER_HOST_SECRET")),
+		"TwentyFourClientSecretArn": ref(secretID(t, "TWENTYFOUR_CLIENT_SECRET")),
 	}
-	for _, src := range []struct{ id, path, secret string }{
-		{"Calcom", "calcom", "CALCOM_WEBHOOK_SECRET"},
-		{"Calendly", "calendly", "CALENDLY_WEBHOOK_SIGNING_KEY"},
-		{"Cronofy", "cronofy", "CRONOFY_CLIENT_SECRETS"},
-	} {
-		outputs[src.id+"WebhookUrl"] = map[string]any{"Fn::Join": []any{"", []any{getAtt(api, "ApiEndpoint"), "/v1/bookings/" + src.path}}}
-		outputs[src.id+"SecretArn"] = ref(secretID(t, src.secret))
-	}
+	assert.Len(t, synth.json["Outputs"], len(outputs), "no other outputs")
 	for name, value := range outputs {
 		t.Run(name, func(t *testing.T) {
 			has(t, func() { synth.template.HasOutput(jsii.String(name), map[string]any{"Value": value}) })
@@ -697,10 +860,142 @@ func TestOutputs(t *testing.T) {
 	}
 }
 
+// TestMinimalStack checks the stack without Zoom and 24sessions and with a custom public URL:
+// no secret, variable or output of the providers that are off, and the links under the custom
+// domain.
+func TestMinimalStack(t *testing.T) {
+	tmpl := minimal.json
+	secrets := map[string]bool{}
+	for _, r := range resourcesIn(tmpl, "AWS::SecretsManager::Secret") {
+		secrets[strings.TrimPrefix(props(r)["Name"].(string), testStackName+"/")] = true
+	}
+	assert.Equal(t, map[string]bool{"ROOMKEEPER_GENERIC_SECRET": true, "CALCOM_WEBHOOK_SECRET": true,
+		"CALENDLY_WEBHOOK_SIGNING_KEY": true, "CRONOFY_CLIENT_SECRETS": true, "WHEREBY_API_KEY": true,
+		"WHEREBY_WEBHOOK_SECRET": true, "ROOMKEEPER_ADMIN_TOKEN": true}, secrets, "no secret of a provider that is off")
+
+	fns := resourcesIn(tmpl, "AWS::Lambda::Function")
+	require.Len(t, fns, len(functionNames))
+	for _, name := range functionNames {
+		t.Run(name, func(t *testing.T) {
+			var fn resource
+			for _, r := range fns {
+				if isFunction(r, name) {
+					fn = r
+				}
+			}
+			require.NotNil(t, fn)
+			env := envOf(fn)
+			for k := range env {
+				assert.False(t, strings.HasPrefix(k, "ZOOM_") || strings.HasPrefix(k, "TWENTYFOUR_") || strings.HasPrefix(k, "ROOMKEEPER_HOST_SECRET"),
+					"%s: %s belongs to a provider that is off", name, k)
+			}
+			var secretVars []string
+			for _, s := range wantEnv[name].secrets {
+				if secrets[s] {
+					secretVars = append(secretVars, s+"_SECRET_ARN")
+				}
+			}
+			assert.Equal(t, secretVars, secretEnvNames(env))
+			if name == "worker" {
+				assert.Equal(t, testPublicURL, env["ROOMKEEPER_PUBLIC_URL"], "the custom domain, not the API's endpoint")
+			}
+			if p, ok := env["ROOMKEEPER_PROVIDER"]; ok {
+				assert.Equal(t, "whereby", p)
+			}
+		})
+	}
+
+	outputs := tmpl["Outputs"].(map[string]any)
+	for _, name := range []string{"ZoomWebhookUrl", "ZoomClientSecretArn", "ZoomWebhookSecretArn", "HostSecretArn", "TwentyFourClientSecretArn"} {
+		assert.NotContains(t, outputs, name)
+	}
+	for name, want := range map[string]string{
+		"PublicUrl":         testPublicURL,
+		"WherebyWebhookUrl": testPublicURL + "/v1/hooks/whereby",
+		"GenericWebhookUrl": testPublicURL + "/v1/bookings/generic",
+		"AdminApiUrl":       testPublicURL + "/v1/rooms",
+	} {
+		assert.Equal(t, want, outputs[name].(map[string]any)["Value"], name)
+	}
+}
+
+// dependsOn returns the resources the template's resource id refers to: Ref, Fn::GetAtt, the
+// ${…} of Fn::Sub, and DependsOn.
+func dependsOn(tmpl map[string]any, id string) map[string]bool {
+	res := tmpl["Resources"].(map[string]any)
+	sub := regexp.MustCompile(`\$\{([A-Za-z0-9]+)[.}]`)
+	deps := map[string]bool{}
+	add := func(target string) {
+		if res[target] != nil {
+			deps[target] = true
+		}
+	}
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, x := range v {
+				switch k {
+				case "Ref":
+					s, _ := x.(string)
+					add(s)
+				case "Fn::GetAtt":
+					if a, ok := x.([]any); ok && len(a) > 0 {
+						s, _ := a[0].(string)
+						add(s)
+					}
+				case "Fn::Sub":
+					s, _ := x.(string)
+					if a, ok := x.([]any); ok && len(a) > 0 {
+						s, _ = a[0].(string)
+					}
+					for _, m := range sub.FindAllStringSubmatch(s, -1) {
+						add(m[1])
+					}
+				}
+				walk(x)
+			}
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		}
+	}
+	r := res[id].(map[string]any)
+	walk(r["Properties"])
+	for _, d := range list(r["DependsOn"]) {
+		add(d.(string))
+	}
+	return deps
+}
+
+// TestNoDependencyCycle checks the shape that keeps the template acyclic although the worker's
+// ROOMKEEPER_PUBLIC_URL is the HTTP API's endpoint while the API's routes invoke functions: the
+// worker depends on the AWS::ApiGatewayV2::Api resource, which depends on no function; only the
+// routes, integrations and permissions do. (A cycle itself fails every test: the assertions
+// library refuses to load an undeployable template in TestMain.)
+func TestNoDependencyCycle(t *testing.T) {
+	api, _ := only(t, "AWS::ApiGatewayV2::Api", func(string, resource) bool { return true })
+	worker, _ := function(t, "worker")
+	assert.True(t, dependsOn(synth.json, worker)[api], "the worker's ROOMKEEPER_PUBLIC_URL is the API's endpoint")
+	typeOf := func(id string) any { return synth.json["Resources"].(map[string]any)[id].(map[string]any)["Type"] }
+	for d := range dependsOn(synth.json, api) {
+		assert.NotEqual(t, "AWS::Lambda::Function", typeOf(d), "the API resource depends on the function %s", d)
+	}
+	for _, name := range functionNames {
+		fn, _ := function(t, name)
+		for d := range dependsOn(synth.json, fn) {
+			typ := typeOf(d)
+			assert.NotContains(t, []string{"AWS::ApiGatewayV2::Route", "AWS::ApiGatewayV2::Integration", "AWS::ApiGatewayV2::Stage"}, typ,
+				"%s depends on %s, which depends on the functions", name, d)
+		}
+	}
+}
+
 // TestNag checks cdk-nag's AwsSolutions pack (attached by newApp) found nothing unsuppressed,
 // and that it did run: its report lists both checked and suppressed rules.
 func TestNag(t *testing.T) {
-	for _, m := range synth.messages {
+	for _, m := range slices.Concat(synth.messages, minimal.messages) {
 		data := fmt.Sprint(m.Entry.Data)
 		if m.Level == cxapi.SynthesisMessageLevel_ERROR {
 			t.Errorf("%s: %s", *m.Id, data)
@@ -724,6 +1019,14 @@ func TestNag(t *testing.T) {
 	}
 }
 
+// zoom and twentyFour return complete settings of the providers.
+func zoom() ZoomProps { return ZoomProps{AccountID: "acct", ClientID: "client"} }
+
+func twentyFour() TwentyFourProps {
+	return TwentyFourProps{Instance: "acme", ClientID: "c", UserID: "12", MeetingTypeID: "34",
+		GuestURL: "https://acme.24sessions.com/join/{accessKey}"}
+}
+
 func TestValidate(t *testing.T) {
 	assets := t.TempDir()
 	require.NoError(t, writeBootstraps(assets))
@@ -745,8 +1048,42 @@ func TestValidate(t *testing.T) {
 		{"identity elsewhere", func(p *RoomkeeperStackProps) { p.SESIdentity = "example.org" }, "does not cover"},
 		{"other address", func(p *RoomkeeperStackProps) { p.SESIdentity = "noreply@example.com" }, "does not cover"},
 		{"suffix is not a subdomain", func(p *RoomkeeperStackProps) { p.SESIdentity = "ample.com" }, "does not cover"},
-		{"provider", func(p *RoomkeeperStackProps) { p.Provider = "zoom" }, "ROOMKEEPER_PROVIDER"},
+		{"unknown provider", func(p *RoomkeeperStackProps) { p.Provider = "jitsi" }, "ROOMKEEPER_PROVIDER: want whereby, zoom or 24sessions"},
+		{"zoom not configured", func(p *RoomkeeperStackProps) { p.Provider = "zoom" }, "ROOMKEEPER_PROVIDER is zoom, but zoom is not configured"},
+		{"24sessions not configured", func(p *RoomkeeperStackProps) { p.Provider = "24sessions" }, "24sessions is not configured"},
+		{"zoom", func(p *RoomkeeperStackProps) { p.Provider, p.Zoom = "zoom", zoom() }, ""},
+		{"zoom half configured", func(p *RoomkeeperStackProps) { p.Zoom = ZoomProps{ClientID: "c"} }, "set both ZOOM_ACCOUNT_ID and ZOOM_CLIENT_ID"},
+		{"zoom plain http api", func(p *RoomkeeperStackProps) { p.Zoom = zoom(); p.Zoom.APIURL = "http://api.zoom.us/v2" }, "ZOOM_API_URL"},
+		{"zoom plain http oauth", func(p *RoomkeeperStackProps) { p.Zoom = zoom(); p.Zoom.OAuthURL = "http://zoom.us/oauth/token" }, "ZOOM_OAUTH_URL"},
+		{"zoom country", func(p *RoomkeeperStackProps) { p.Zoom = zoom(); p.Zoom.DialInCountries = []string{"USA"} }, "ZOOM_DIAL_IN_COUNTRIES"},
+		{"zoom settings without ids are off", func(p *RoomkeeperStackProps) { p.Zoom = ZoomProps{UserID: "me"} }, ""},
+		{"24sessions", func(p *RoomkeeperStackProps) { p.Provider, p.TwentyFour = "24sessions", twentyFour() }, ""},
+		{"24sessions half configured", func(p *RoomkeeperStackProps) { p.TwentyFour = TwentyFourProps{Instance: "acme"} },
+			"24sessions is half configured: set TWENTYFOUR_CLIENT_ID, TWENTYFOUR_USER_ID, TWENTYFOUR_MEETING_TYPE_ID, TWENTYFOUR_GUEST_URL"},
+		{"24sessions instance", func(p *RoomkeeperStackProps) {
+			p.TwentyFour = twentyFour()
+			p.TwentyFour.Instance = "acme.24sessions.com"
+		}, "TWENTYFOUR_INSTANCE"},
+		{"24sessions user", func(p *RoomkeeperStackProps) { p.TwentyFour = twentyFour(); p.TwentyFour.UserID = "ada" }, "TWENTYFOUR_USER_ID"},
+		{"24sessions meeting type", func(p *RoomkeeperStackProps) { p.TwentyFour = twentyFour(); p.TwentyFour.MeetingTypeID = "0" }, "TWENTYFOUR_MEETING_TYPE_ID"},
+		{"24sessions guest link template", func(p *RoomkeeperStackProps) {
+			p.TwentyFour = twentyFour()
+			p.TwentyFour.GuestURL = "https://acme.24sessions.com/join"
+		},
+			"TWENTYFOUR_GUEST_URL: want a link template containing {accessKey}"},
+		{"24sessions plain http guest link", func(p *RoomkeeperStackProps) {
+			p.TwentyFour = twentyFour()
+			p.TwentyFour.GuestURL = "http://acme.24sessions.com/join?key={accessKey}"
+		}, "TWENTYFOUR_GUEST_URL: want an https:// link"},
+		{"24sessions guest link with a query", func(p *RoomkeeperStackProps) {
+			p.TwentyFour = twentyFour()
+			p.TwentyFour.GuestURL = "https://acme.24sessions.com/join?key={accessKey}"
+		}, ""},
+		{"24sessions update method", func(p *RoomkeeperStackProps) { p.TwentyFour = twentyFour(); p.TwentyFour.UpdateMethod = "POST" }, "TWENTYFOUR_UPDATE_METHOD"},
+		{"24sessions meeting fields", func(p *RoomkeeperStackProps) { p.TwentyFour = twentyFour(); p.TwentyFour.MeetingFields = "[1]" }, "TWENTYFOUR_MEETING_FIELDS"},
 		{"plain http api", func(p *RoomkeeperStackProps) { p.WherebyAPIURL = "http://api.whereby.dev/v1" }, "WHEREBY_API_URL"},
+		{"public url", func(p *RoomkeeperStackProps) { p.PublicURL = "https://rooms.example.com/roomkeeper" }, ""},
+		{"plain http public url", func(p *RoomkeeperStackProps) { p.PublicURL = "http://rooms.example.com" }, "ROOMKEEPER_PUBLIC_URL"},
 		{"negative duration", func(p *RoomkeeperStackProps) { p.Retention = -time.Hour }, "ROOMKEEPER_RETENTION"},
 		{"slack below overrun", func(p *RoomkeeperStackProps) { p.RoomSlack = time.Hour }, "ROOMKEEPER_ROOM_SLACK"},
 		{"overrun below grace", func(p *RoomkeeperStackProps) { p.MaxOverrun = 10 * time.Minute }, "ROOMKEEPER_MAX_OVERRUN"},
@@ -802,9 +1139,46 @@ func TestPropsFromEnv(t *testing.T) {
 		require.NotNil(t, p.Env)
 		assert.Equal(t, "eu-north-1", *p.Env.Region)
 	})
+	t.Run("providers", func(t *testing.T) {
+		p, _, err := propsFromEnv(env(map[string]string{
+			"ROOMKEEPER_PROVIDER":        "zoom",
+			"ROOMKEEPER_PUBLIC_URL":      "https://rooms.example.com/",
+			"ZOOM_ACCOUNT_ID":            "acct",
+			"ZOOM_CLIENT_ID":             "client",
+			"ZOOM_USER_ID":               "host@example.com",
+			"ZOOM_API_URL":               "https://api.zoom.us/v2/",
+			"ZOOM_ALTERNATIVE_HOSTS":     "false",
+			"ZOOM_DIAL_IN_COUNTRIES":     " us, no ,",
+			"TWENTYFOUR_INSTANCE":        "Acme",
+			"TWENTYFOUR_CLIENT_ID":       "tf",
+			"TWENTYFOUR_USER_ID":         "12",
+			"TWENTYFOUR_MEETING_TYPE_ID": "34",
+			"TWENTYFOUR_GUEST_URL":       "https://acme.24sessions.com/join/{accessKey}",
+			"TWENTYFOUR_UPDATE_METHOD":   "patch",
+			"TWENTYFOUR_MEETING_FIELDS":  `{"sendEmails": false}`,
+		}))
+		require.NoError(t, err)
+		assert.Equal(t, "zoom", p.Provider)
+		assert.Equal(t, "https://rooms.example.com", p.PublicURL)
+		require.NotNil(t, p.Zoom.AlternativeHosts)
+		assert.False(t, *p.Zoom.AlternativeHosts)
+		assert.Equal(t, ZoomProps{
+			AccountID: "acct", ClientID: "client", UserID: "host@example.com", APIURL: "https://api.zoom.us/v2",
+			AlternativeHosts: p.Zoom.AlternativeHosts, DialInCountries: []string{"US", "NO"},
+		}, p.Zoom)
+		assert.Equal(t, TwentyFourProps{
+			Instance: "acme", ClientID: "tf", UserID: "12", MeetingTypeID: "34",
+			GuestURL: "https://acme.24sessions.com/join/{accessKey}", UpdateMethod: "PATCH", MeetingFields: `{"sendEmails": false}`,
+		}, p.TwentyFour)
+		p.AssetDir = t.TempDir()
+		require.NoError(t, writeBootstraps(p.AssetDir))
+		require.NoError(t, p.Validate())
+	})
 	t.Run("invalid", func(t *testing.T) {
-		_, _, err := propsFromEnv(env(map[string]string{"ROOMKEEPER_MAX_OVERRUN": "soon", "ROOMKEEPER_API_RATE_LIMIT": "-1"}))
+		_, _, err := propsFromEnv(env(map[string]string{"ROOMKEEPER_MAX_OVERRUN": "soon", "ROOMKEEPER_API_RATE_LIMIT": "-1",
+			"ZOOM_ALTERNATIVE_HOSTS": "sometimes"}))
 		require.Error(t, err)
+		assert.Contains(t, err.Error(), "ZOOM_ALTERNATIVE_HOSTS")
 		assert.Contains(t, err.Error(), "ROOMKEEPER_MAX_OVERRUN")
 		assert.Contains(t, err.Error(), "ROOMKEEPER_API_RATE_LIMIT")
 	})

@@ -1,9 +1,13 @@
 // Command worker is the Lambda function on the work queue's SQS event source (with
 // ReportBatchItemFailures): it reconciles each booking a message names (shared/worker over
-// shared/reconcile) with DynamoDB, SES v2 and Whereby. It only wires: configuration is read and
-// clients are built once per container; the Whereby API key is read from Secrets Manager on the
-// first provider call (worker.SecretProvider), so a cold start makes no Secrets Manager call and a
-// run that only sends mail never reads it.
+// shared/reconcile) with DynamoDB, SES v2 and the video providers the configuration enables —
+// Whereby always, Zoom and 24sessions when their settings are given — and, on a reap message from
+// the sweeper, deletes the provider rooms no booking references. It only wires: configuration is
+// read and clients are built once per container; each provider's secrets (the Whereby API key;
+// Zoom's client secret and ROOMKEEPER_HOST_SECRET, which signs the organizer's host links under
+// ROOMKEEPER_PUBLIC_URL; 24sessions' client secret) are read from Secrets Manager on that
+// provider's first call (worker.NewVideoProviders), so a cold start makes no Secrets Manager call
+// and a run that only sends mail reads none.
 package main
 
 import (
@@ -20,13 +24,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
-	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/config"
 	"github.com/roomkeeper/roomkeeper/shared/dynamo"
 	"github.com/roomkeeper/roomkeeper/shared/reconcile"
 	"github.com/roomkeeper/roomkeeper/shared/secrets"
 	"github.com/roomkeeper/roomkeeper/shared/ses"
-	"github.com/roomkeeper/roomkeeper/shared/whereby"
 	"github.com/roomkeeper/roomkeeper/shared/worker"
 )
 
@@ -40,20 +42,22 @@ func main() {
 	if table == "" {
 		exit(log, fmt.Errorf("configuration: ROOMKEEPER_TABLE must be set"))
 	}
+	// Zoom rooms carry the organizer's host link, ROOMKEEPER_PUBLIC_URL/v1/host/{token}: in AWS
+	// there is no local address to default to (the stack sets the HTTP API's URL).
+	if cfg.Zoom.Enabled() && os.Getenv("ROOMKEEPER_PUBLIC_URL") == "" {
+		exit(log, fmt.Errorf("configuration: Zoom needs ROOMKEEPER_PUBLIC_URL, the API's public URL, for the organizer's host links"))
+	}
 	// LoadDefaultConfig reads the environment only; credentials are fetched on the first call.
 	awsCfg, err := awsconfig.LoadDefaultConfig(context.Background())
 	if err != nil {
 		exit(log, fmt.Errorf("load AWS configuration: %w", err))
 	}
+	videos := worker.NewVideoProviders(cfg, secrets.New(secretsmanager.NewFromConfig(awsCfg), os.Getenv), time.Now)
 	h := &worker.Handler{
 		Reconciler: &reconcile.Reconciler{
-			Store:  dynamo.New(dynamodb.NewFromConfig(awsCfg), table),
-			Mailer: ses.New(sesv2.NewFromConfig(awsCfg), os.Getenv("ROOMKEEPER_SES_CONFIGURATION_SET")),
-			Providers: map[string]booking.Provider{whereby.Name: &worker.SecretProvider{
-				Secrets: secrets.New(secretsmanager.NewFromConfig(awsCfg), os.Getenv),
-				Name:    "WHEREBY_API_KEY",
-				New:     func(key string) booking.Provider { return whereby.New(cfg.Whereby.APIURL, key, nil) },
-			}},
+			Store:        dynamo.New(dynamodb.NewFromConfig(awsCfg), table),
+			Mailer:       ses.New(sesv2.NewFromConfig(awsCfg), os.Getenv("ROOMKEEPER_SES_CONFIGURATION_SET")),
+			Providers:    videos.Providers(),
 			Now:          time.Now,
 			MailFrom:     cfg.MailFrom,
 			CleanupGrace: cfg.CleanupGrace,

@@ -1,9 +1,12 @@
 package lambdatest
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,6 +20,7 @@ import (
 
 	"github.com/roomkeeper/roomkeeper/shared/eventfile"
 	"github.com/roomkeeper/roomkeeper/shared/sweep"
+	"github.com/roomkeeper/roomkeeper/shared/whereby"
 )
 
 // The benchmarks behind docs/benchmarks.md, "AWS functions". They build the function binaries
@@ -45,8 +49,11 @@ var helloInit time.Duration
 // is the mean init; x-hello is the ratio to the hello world's (goal ≤ 1.5); MB is the binary's
 // size for this machine.
 func BenchmarkColdStart(b *testing.B) {
-	names := []string{"hello", "bookings", "worker", "sweeper"}
-	pkgs := []string{"./shared/lambdatest/testdata/hello", functionPackages["bookings"], functionPackages["worker"], functionPackages["sweeper"]}
+	names := append([]string{"hello"}, functionNames...)
+	pkgs := []string{"./shared/lambdatest/testdata/hello"}
+	for _, name := range functionNames {
+		pkgs = append(pkgs, functionPackages[name])
+	}
 	bins := Build(b, pkgs...)
 	for i, name := range names {
 		b.Run(name, func(b *testing.B) {
@@ -77,15 +84,17 @@ func BenchmarkColdStart(b *testing.B) {
 }
 
 // BenchmarkSampleEvents runs each function on its events/ sample in a fresh process, as the
-// samples chain (the booking, the worker on the SQS sample naming it, a sweep and a reap), and
-// reports each process's peak resident memory (the child's rusage maxrss; goal ≤ 40 MB).
+// samples chain (the booking, the worker on the SQS sample naming it, a sweep and a reap), then
+// the hooks function on the webhooks of a guest and the host joining the room (sent by the Whereby
+// sandbox through the HTTP API) and the admin function on GET /v1/rooms and the room's sessions,
+// and reports each process's peak resident memory (the child's rusage maxrss; goal ≤ 40 MB).
 func BenchmarkSampleEvents(b *testing.B) {
 	e := startEmulators(b)
 	peak := map[string]int64{}
 	for i := range b.N {
 		s := newStack(b, e, fmt.Sprint("mem", i))
 		procs := map[string]*Function{}
-		for _, name := range []string{"bookings", "worker", "sweeper"} {
+		for _, name := range functionNames {
 			procs[name], _ = s.start(name)
 		}
 		// bookings: the API Gateway sample with the default run, so the SQS sample names it.
@@ -102,6 +111,18 @@ func BenchmarkSampleEvents(b *testing.B) {
 		var swept sweep.Result
 		procs["sweeper"].MustInvoke(b, sample(b, "scheduler-sweep.json"), &swept)
 		procs["sweeper"].MustInvoke(b, []byte(`{"reap": true}`), &swept)
+		room := s.sandbox.Rooms()[0]
+		for _, who := range []struct{ name, role string }{{"Bob Guest", "visitor"}, {"Ada Host", "host"}} {
+			if _, err := s.sandbox.Join(room.RoomName, who.name, who.role, false); err != nil {
+				b.Fatalf("join: %v", err)
+			}
+		}
+		tag := s.booking("sample").Room.Tag
+		for _, path := range []string{"/v1/rooms", "/v1/rooms/" + tag + "/sessions"} {
+			if resp, body := s.get(path, adminToken); resp.StatusCode != http.StatusOK {
+				b.Fatalf("GET %s answered %d %v", path, resp.StatusCode, body)
+			}
+		}
 		for name, f := range procs {
 			rss, err := f.Stop()
 			if err != nil {
@@ -131,8 +152,9 @@ func sample(t testing.TB, file string) []byte {
 
 // BenchmarkWarmInvoke measures one warm invocation of each function against the emulators:
 // bookings on a new signed booking, the worker on one message for a new booking (a room and two
-// invites), the sweeper on an empty sweep. The emulators answer on loopback, so this is the
-// functions' own work plus emulator time, not AWS latency.
+// invites), the sweeper on an empty sweep, hooks on a new signed Whereby webhook (a guest joining
+// the booking's room: verified, recorded), admin on GET /v1/rooms listing one room. The emulators
+// answer on loopback, so this is the functions' own work plus emulator time, not AWS latency.
 func BenchmarkWarmInvoke(b *testing.B) {
 	e := startEmulators(b)
 	b.Run("bookings", func(b *testing.B) {
@@ -169,6 +191,82 @@ func BenchmarkWarmInvoke(b *testing.B) {
 			f.MustInvoke(b, []byte(`{}`), nil)
 		}
 	})
+	b.Run("hooks", func(b *testing.B) {
+		s := newStack(b, e, "warm-hooks")
+		worker, _ := s.start("worker")
+		f, _ := s.start("hooks")
+		s.work(worker, s.book("warm"))
+		// One real delivery from the sandbox, the model of the others.
+		if _, err := s.sandbox.Join(s.sandbox.Rooms()[0].RoomName, "Bob Guest", "visitor", false); err != nil {
+			b.Fatal(err)
+		}
+		model := s.sandbox.Webhooks()[0].Body
+		b.ResetTimer()
+		for i := range b.N {
+			b.StopTimer()
+			ev := wherebyHookEvent(b, model, fmt.Sprintf("%064x", i+1))
+			b.StartTimer()
+			var resp events.APIGatewayV2HTTPResponse
+			f.MustInvoke(b, ev, &resp)
+			if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Body, `"recorded"`) {
+				b.Fatalf("hooks answered %d %s", resp.StatusCode, resp.Body)
+			}
+		}
+	})
+	b.Run("admin", func(b *testing.B) {
+		s := newStack(b, e, "warm-admin")
+		worker, _ := s.start("worker")
+		f, _ := s.start("admin")
+		s.work(worker, s.book("warm"))
+		ev := apiEvent(b, httptest.NewRequest(http.MethodGet, "/v1/rooms", nil), "GET /v1/rooms", nil,
+			"Authorization", "Bearer "+adminToken)
+		f.MustInvoke(b, ev, nil)
+		b.ResetTimer()
+		for range b.N {
+			var resp events.APIGatewayV2HTTPResponse
+			f.MustInvoke(b, ev, &resp)
+			if resp.StatusCode != http.StatusOK {
+				b.Fatalf("admin answered %d %s", resp.StatusCode, resp.Body)
+			}
+		}
+	})
+}
+
+// apiEvent is the HTTP API event for r on routeKey, with the path parameters and the header
+// pairs set.
+func apiEvent(t testing.TB, r *http.Request, routeKey string, params map[string]string, header ...string) []byte {
+	t.Helper()
+	var names []string
+	for k, v := range params {
+		r.SetPathValue(k, v)
+		names = append(names, k)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		r.Header.Set(header[i], header[i+1])
+	}
+	ev, err := gatewayEvent(r, routeKey, names, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ev
+}
+
+// wherebyHookEvent is POST /v1/hooks/whereby carrying the webhook model with a new envelope id,
+// signed now with the stack's Whereby webhook secret, as Whereby would send it.
+func wherebyHookEvent(t testing.TB, model []byte, id string) []byte {
+	t.Helper()
+	var envelope map[string]any
+	if err := json.Unmarshal(model, &envelope); err != nil {
+		t.Fatal(err)
+	}
+	envelope["id"] = id
+	body, err := json.Marshal(envelope)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest(http.MethodPost, "/v1/hooks/whereby", bytes.NewReader(body))
+	return apiEvent(t, r, "POST /v1/hooks/{provider}", map[string]string{"provider": "whereby"},
+		"Content-Type", "application/json", whereby.SignatureHeader, whereby.SignWebhook(wherebyHookSecret, time.Now(), body))
 }
 
 // AWS list prices, us-east-1 (aws.md §7.4).

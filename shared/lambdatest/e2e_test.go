@@ -29,6 +29,9 @@ func TestFunctions(t *testing.T) {
 	t.Run("configuration error stops init", func(t *testing.T) { testConfigError(t, e) })
 	t.Run("init makes no AWS call", func(t *testing.T) { testInitOffline(t, e) })
 	t.Run("the samples chain", func(t *testing.T) { testSamples(t, e) })
+	t.Run("provider webhooks and the admin API", func(t *testing.T) { testFollow(t, e) })
+	t.Run("the sweeper asks the worker to reap", func(t *testing.T) { testReap(t, e) })
+	t.Run("zoom host links", func(t *testing.T) { testZoom(t, e) })
 }
 
 // testLifecycle follows one booking from the webhook to the room's deletion: bookings stores it
@@ -202,19 +205,35 @@ func testBadSignature(t *testing.T, e *emulators) {
 // testConfigError: a function missing its configuration stops during init with a JSON log line
 // saying what is missing, before asking for an invocation.
 func testConfigError(t *testing.T, e *emulators) {
-	f := Start(t, e.bins["worker"], "worker", "ROOMKEEPER_TABLE=rk-config", "ROOMKEEPER_CLEANUP_GRACE=soon")
-	_, err := f.WaitReady(context.Background())
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "exited during init")
-	assert.Contains(t, f.Logs(), `"message":"cannot start"`)
-	assert.Contains(t, f.Logs(), "ROOMKEEPER_CLEANUP_GRACE")
+	for _, tt := range []struct {
+		name, function string
+		env            []string
+		want           string
+	}{
+		{"a bad duration", "worker", []string{"ROOMKEEPER_TABLE=rk-config", "ROOMKEEPER_CLEANUP_GRACE=soon"}, "ROOMKEEPER_CLEANUP_GRACE"},
+		{"no table", "admin", nil, "ROOMKEEPER_TABLE"},
+		{"no queue", "hooks", []string{"ROOMKEEPER_TABLE=rk-config"}, "ROOMKEEPER_QUEUE_URL"},
+		{"zoom without a public URL", "worker", []string{"ROOMKEEPER_TABLE=rk-config", "ZOOM_ACCOUNT_ID=a", "ZOOM_CLIENT_ID=c",
+			"ZOOM_CLIENT_SECRET_SECRET_ARN=" + zoomClientARN}, "ROOMKEEPER_PUBLIC_URL"},
+		{"zoom half configured", "bookings", []string{"ROOMKEEPER_TABLE=rk-config", "ROOMKEEPER_QUEUE_URL=http://127.0.0.1:9/q",
+			"ZOOM_CLIENT_ID=c"}, "ZOOM_ACCOUNT_ID"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := Start(t, e.bins[tt.function], tt.function, tt.env...)
+			_, err := f.WaitReady(context.Background())
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "exited during init")
+			assert.Contains(t, f.Logs(), `"message":"cannot start"`)
+			assert.Contains(t, f.Logs(), tt.want)
+		})
+	}
 }
 
 // testInitOffline: a cold start reads configuration and builds clients but calls nothing: no
 // AWS request (and so no secret read) before the first invocation.
 func testInitOffline(t *testing.T, e *emulators) {
 	s := newStack(t, e, "init")
-	for _, name := range []string{"bookings", "worker", "sweeper"} {
+	for _, name := range functionNames {
 		f, p := s.start(name)
 		_, err := f.WaitReady(context.Background())
 		require.NoError(t, err, "%s", name)

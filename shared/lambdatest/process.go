@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -239,18 +239,28 @@ func (f *Function) WaitReady(ctx context.Context) (time.Duration, error) {
 // Exited is closed when the process has exited.
 func (f *Function) Exited() <-chan struct{} { return f.exited }
 
-// Stop kills the process and returns its peak resident memory in bytes (the child's rusage
-// maxrss, which Linux reports in KiB).
+// Stop kills the process and returns its peak resident memory in bytes: the VmHWM ("high water
+// mark") of /proc/<pid>/status, read just before the kill.
+//
+// Not the child's rusage maxrss: on Linux that also counts the memory the process had before it
+// exec'd the binary, and Go starts children with vfork (CLONE_VM), sharing the test process's
+// memory until then, so maxrss reports the test process's own peak for every child.
 func (f *Function) Stop() (maxRSS int64, err error) {
+	status, readErr := os.ReadFile(fmt.Sprintf("/proc/%d/status", f.cmd.Process.Pid))
 	f.kill()
-	if f.cmd.ProcessState == nil {
-		return 0, errors.New("lambdatest: no process state")
+	if readErr != nil {
+		return 0, fmt.Errorf("lambdatest: peak memory of %s: %w", f.Name, readErr)
 	}
-	ru, ok := f.cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	if !ok {
-		return 0, errors.New("lambdatest: no rusage on this platform")
+	for _, line := range strings.Split(string(status), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			if err != nil {
+				return 0, fmt.Errorf("lambdatest: peak memory of %s: %q", f.Name, line)
+			}
+			return kb * 1024, nil
+		}
 	}
-	return ru.Maxrss * 1024, nil
+	return 0, fmt.Errorf("lambdatest: peak memory of %s: no VmHWM in /proc/%d/status", f.Name, f.cmd.Process.Pid)
 }
 
 // Logs returns what the process wrote to stdout and stderr so far.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -177,6 +178,16 @@ func TestHelloBinary(t *testing.T) {
 	rss, err := f.Stop()
 	require.NoError(t, err)
 	assert.Positive(t, rss)
+	self, err := os.ReadFile("/proc/self/status")
+	require.NoError(t, err)
+	var selfKB int64
+	for _, line := range strings.Split(string(self), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			_, err := fmt.Sscanf(strings.TrimSpace(v), "%d kB", &selfKB)
+			require.NoError(t, err)
+		}
+	}
+	assert.Less(t, rss, selfKB*1024, "the hello world's own peak, not the test process's (which the child's rusage maxrss reports)")
 	var payload json.RawMessage
 	_, err = f.Invoke(context.Background(), payload)
 	assert.Error(t, err, "a stopped function answers nothing")

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
@@ -31,20 +32,38 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/stdwebhook"
 )
 
+// functionNames are the Lambda functions, as the stack deploys them (infra/props.go) and the
+// Makefile builds them.
+var functionNames = []string{"bookings", "hooks", "worker", "sweeper", "admin"}
+
 // The functions' main packages, relative to the module root.
 var functionPackages = map[string]string{
 	"bookings": "./functions/bookings",
+	"hooks":    "./functions/hooks",
 	"worker":   "./functions/worker",
 	"sweeper":  "./functions/sweeper",
+	"admin":    "./functions/admin",
 }
 
-// Secrets the functions read from (fake) Secrets Manager, by ARN.
+// Secrets the functions read from (fake) Secrets Manager, by ARN, and their values. None may
+// appear in a log.
 const (
-	genericARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:roomkeeper/generic-AbCdEf"
-	wherebyARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:roomkeeper/whereby-AbCdEf"
-	wherebyKey = "sandbox-api-key-not-for-logs"
-	organizer  = "ada@example.com"
+	genericARN        = "arn:aws:secretsmanager:us-east-1:123456789012:secret:roomkeeper/generic-AbCdEf"
+	wherebyARN        = "arn:aws:secretsmanager:us-east-1:123456789012:secret:roomkeeper/whereby-AbCdEf"
+	wherebyKey        = "sandbox-api-key-not-for-logs"
+	wherebyHookARN    = "arn:aws:secretsmanager:us-east-1:123456789012:secret:roomkeeper/whereby-webhook-AbCdEf"
+	wherebyHookSecret = "whereby-webhook-secret-not-for-logs"
+	adminTokenARN     = "arn:aws:secretsmanager:us-east-1:123456789012:secret:roomkeeper/admin-token-AbCdEf"
+	adminToken        = "admin-token-not-for-logs"
+	hostSecretARN     = "arn:aws:secretsmanager:us-east-1:123456789012:secret:roomkeeper/host-secret-AbCdEf"
+	hostSecret        = "host-secret-not-for-logs"
+	zoomClientARN     = "arn:aws:secretsmanager:us-east-1:123456789012:secret:roomkeeper/zoom-client-AbCdEf"
+	zoomClientSecret  = "zoom-client-secret-not-for-logs"
+	organizer         = "ada@example.com"
 )
+
+// secretValues are the values that must never be logged, beside the generic secret.
+var secretValues = []string{wherebyKey, wherebyHookSecret, adminToken, hostSecret, zoomClientSecret}
 
 // emulators are the AWS API emulators one top-level test shares: dynalite, goaws,
 // aws-ses-v2-local and a fake Secrets Manager, each on its own loopback port.
@@ -62,22 +81,25 @@ func startEmulators(t testing.TB) *emulators {
 	var err error
 	e.secret, err = stdwebhook.NewSecret()
 	require.NoError(t, err)
-	e.sm = emulator.NewFakeSecretsManager(t, map[string]string{genericARN: e.secret, wherebyARN: wherebyKey})
-	names := []string{"bookings", "worker", "sweeper"}
-	pkgs := make([]string, len(names))
-	for i, n := range names {
+	e.sm = emulator.NewFakeSecretsManager(t, map[string]string{
+		genericARN: e.secret, wherebyARN: wherebyKey, wherebyHookARN: wherebyHookSecret,
+		adminTokenARN: adminToken, hostSecretARN: hostSecret, zoomClientARN: zoomClientSecret,
+	})
+	pkgs := make([]string, len(functionNames))
+	for i, n := range functionNames {
 		pkgs[i] = functionPackages[n]
 	}
 	bins := Build(t, pkgs...)
 	e.bins = map[string]string{}
-	for i, n := range names {
+	for i, n := range functionNames {
 		e.bins[n] = bins[i]
 	}
 	return e
 }
 
-// stack is roomkeeper's AWS wiring on the emulators: its own table, work queue and Whereby
-// sandbox, and the function binaries started against them, each behind its own counting proxy.
+// stack is roomkeeper's AWS wiring on the emulators: its own table, work queue, HTTP API and
+// Whereby sandbox (whose webhooks go to the API's POST /v1/hooks/whereby), and the function
+// binaries started against them, each behind its own counting proxy.
 type stack struct {
 	t          testing.TB
 	e          *emulators
@@ -85,11 +107,23 @@ type stack struct {
 	queueURL   string
 	store      *dynamo.Store  // the test's own view of the table
 	sqs        *awssqs.Client // the test's own SQS client (it plays the event source mapping)
+	api        *apiGateway    // the HTTP API in front of bookings, hooks and admin
 	sandbox    *sandbox.Whereby
 	wherebyURL string
 	env        []string  // configuration every function gets
 	index      *dueIndex // shared by the stack's counting proxies
 	started    []*Function
+	proxies    []*awsProxy // started[i]'s
+}
+
+// allowedCalls are the AWS operations each function's role allows, as infra/stack.go grants
+// them: every function's calls, counted by its proxy, must be among them.
+var allowedCalls = map[string][]string{
+	"bookings": {"DynamoDB.GetItem", "DynamoDB.PutItem", "SQS.SendMessage", "SecretsManager.GetSecretValue"},
+	"hooks":    {"DynamoDB.GetItem", "DynamoDB.PutItem", "SQS.SendMessage", "SecretsManager.GetSecretValue"},
+	"worker":   {"DynamoDB.GetItem", "DynamoDB.PutItem", "SESv2.SendEmail", "SecretsManager.GetSecretValue"},
+	"sweeper":  {"DynamoDB.Query", "SQS.SendMessage"},
+	"admin":    {"DynamoDB.GetItem", "DynamoDB.Query", "SecretsManager.GetSecretValue"},
 }
 
 // stacks numbers the stacks of a test process, so each gets its own table and queue even when a
@@ -107,9 +141,14 @@ func newStack(t testing.TB, e *emulators, name string) *stack {
 	s.queueURL = emulator.CreateQueue(t, e.sqs, "rk-"+name)
 	s.sqs = awssqs.NewFromConfig(emulator.AWSConfig(e.sqs))
 
+	s.api = newAPIGateway(t)
 	srv := httptest.NewUnstartedServer(nil)
 	var err error
-	s.sandbox, err = sandbox.NewWhereby(sandbox.WherebyOptions{PublicURL: "http://" + srv.Listener.Addr().String()})
+	s.sandbox, err = sandbox.NewWhereby(sandbox.WherebyOptions{
+		PublicURL:     "http://" + srv.Listener.Addr().String(),
+		WebhookURL:    s.api.URL + "/v1/hooks/whereby",
+		WebhookSecret: wherebyHookSecret,
+	})
 	require.NoError(t, err)
 	srv.Config.Handler = s.sandbox
 	srv.Start()
@@ -124,18 +163,25 @@ func newStack(t testing.TB, e *emulators, name string) *stack {
 		"ROOMKEEPER_GENERIC_SECRET_SECRET_ARN=" + genericARN,
 		"WHEREBY_API_KEY_SECRET_ARN=" + wherebyARN,
 		"WHEREBY_API_URL=" + s.wherebyURL,
+		"WHEREBY_WEBHOOK_SECRET_SECRET_ARN=" + wherebyHookARN,
+		"ROOMKEEPER_ADMIN_TOKEN_SECRET_ARN=" + adminTokenARN,
+		"ROOMKEEPER_HOST_SECRET_SECRET_ARN=" + hostSecretARN,
 	}
 	t.Cleanup(s.checkLogs)
+	t.Cleanup(s.checkCalls)
 	return s
 }
 
-// start runs a function against the stack, behind a new counting proxy, with extra variables.
+// start runs a function against the stack, behind a new counting proxy, with extra variables,
+// and routes its HTTP API routes (apiRoutes) to it.
 func (s *stack) start(name string, env ...string) (*Function, *awsProxy) {
 	s.t.Helper()
 	p := newAWSProxy(s.t, backends{dynamodb: s.e.dynamodb, sqs: s.e.sqs, sesv2: s.e.ses, secretsManager: s.e.sm.URL}, s.index)
 	all := append(append(append([]string{}, s.env...), p.Env()...), env...)
 	f := Start(s.t, s.e.bins[name], name, all...)
 	s.started = append(s.started, f)
+	s.proxies = append(s.proxies, p)
+	s.api.serve(name, f)
 	return f, p
 }
 
@@ -144,13 +190,22 @@ func (s *stack) start(name string, env ...string) (*Function, *awsProxy) {
 func (s *stack) checkLogs() {
 	for _, f := range s.started {
 		logs := f.Logs()
-		for _, leak := range []string{"@example.", "+1212", s.e.secret, wherebyKey} {
+		for _, leak := range append([]string{"@example.", "+1212", s.e.secret}, secretValues...) {
 			require.NotContains(s.t, logs, leak, "%s's log leaks %q", f.Name, leak)
 		}
 		for _, line := range strings.Split(strings.TrimSpace(logs), "\n") {
 			if line != "" {
 				require.True(s.t, json.Valid([]byte(line)), "%s logged a line that is not JSON: %s", f.Name, line)
 			}
+		}
+	}
+}
+
+// checkCalls asserts that each function called only the AWS operations its role allows.
+func (s *stack) checkCalls() {
+	for i, f := range s.started {
+		for call := range s.proxies[i].Usage().Calls {
+			assert.Contains(s.t, allowedCalls[f.Name], call, "%s called %s, which its role does not allow (infra/stack.go)", f.Name, call)
 		}
 	}
 }

@@ -5,28 +5,53 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/shared/config"
+	"github.com/roomkeeper/roomkeeper/shared/httpapi"
+	"github.com/roomkeeper/roomkeeper/shared/reconcile"
+	"github.com/roomkeeper/roomkeeper/shared/twentyfour"
+	"github.com/roomkeeper/roomkeeper/shared/whereby"
+	"github.com/roomkeeper/roomkeeper/shared/zoom"
 )
 
-// Secrets reads secrets by name (shared/secrets in AWS).
+// Names of the providers' secrets (DESIGN.md, "Configuration"). In AWS each is read from the
+// Secrets Manager secret <NAME>_SECRET_ARN names.
+const (
+	WherebyAPIKey          = "WHEREBY_API_KEY"
+	ZoomClientSecret       = "ZOOM_CLIENT_SECRET"
+	TwentyFourClientSecret = "TWENTYFOUR_CLIENT_SECRET"
+)
+
+// Secrets reads secrets by name (shared/secrets in AWS). A secret that is not configured is "".
 type Secrets interface {
 	Secret(ctx context.Context, name string, fresh bool) (string, error)
 }
 
-// SecretProvider is a booking.Provider whose API key is a secret: it reads the secret and builds
+// SecretProvider is a booking.Provider whose credentials are secrets: it reads them and builds
 // the real provider with New on the first call that needs the provider, not when the function
-// starts. So a cold start makes no Secrets Manager call, a run that only sends mail (or the
-// sweeper outside the hourly reap) never reads the key, and a Secrets Manager outage is an error
-// of the provider call — recorded on the booking and retried with a back-off, like a provider
-// outage — instead of a failed start. A failed read is tried again on the next call; a secret
-// that is not configured is a permanent failure.
+// starts. So a cold start makes no Secrets Manager call, a run that only sends mail never reads
+// them, and a Secrets Manager outage is an error of the provider call — recorded on the booking
+// and retried with a back-off, like a provider outage — instead of a failed start. A failed read
+// is tried again on the next call; a secret that is not configured, or a provider New refuses,
+// is a permanent failure (the provider is not built, so a value put in later is read then).
 //
-// The functions use it for Whereby (WHEREBY_API_KEY). It is safe for concurrent use.
+// It has only booking.Provider's methods. The reconciler and the HTTP handlers look for optional
+// interfaces by type assertion, so a provider that has them is wrapped again to show them:
+// SecretRoomUpdater (reconcile.RoomUpdater), SecretHostLinker (httpapi.HostLinker) and
+// SecretInsights (httpapi.Insights), views of one SecretProvider that build it once. A bare
+// SecretProvider must not claim them: the reconciler moves the rooms of a RoomUpdater in place
+// instead of replacing them.
+//
+// It is safe for concurrent use.
 type SecretProvider struct {
 	Secrets Secrets
-	Name    string                               // the secret's name, e.g. "WHEREBY_API_KEY"
-	New     func(secret string) booking.Provider // builds the provider, e.g. whereby.New
+	// Names are the secrets New needs, e.g. ZoomClientSecret and httpapi.HostSecret for Zoom.
+	// Every one must be configured.
+	Names []string
+	// New builds the provider from the secrets' values, by name.
+	New func(secrets map[string]string) (booking.Provider, error)
 
 	mu sync.Mutex
 	p  booking.Provider
@@ -34,26 +59,36 @@ type SecretProvider struct {
 
 var _ booking.Provider = (*SecretProvider)(nil)
 
-func (s *SecretProvider) provider(ctx context.Context) (booking.Provider, error) {
+// Provider returns the provider, reading the secrets and building it on the first call.
+func (s *SecretProvider) Provider(ctx context.Context) (booking.Provider, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.p != nil {
 		return s.p, nil
 	}
-	secret, err := s.Secrets.Secret(ctx, s.Name, false)
+	values := make(map[string]string, len(s.Names))
+	for _, name := range s.Names {
+		v, err := s.Secrets.Secret(ctx, name, false)
+		if err != nil {
+			return nil, fmt.Errorf("read secret %s: %w", name, err)
+		}
+		if v == "" {
+			return nil, booking.Permanent(errors.New(name + " is not configured: give it a value (in AWS, the secret " +
+				name + "_SECRET_ARN names; docs/deploy.md)"))
+		}
+		values[name] = v
+	}
+	p, err := s.New(values)
 	if err != nil {
-		return nil, fmt.Errorf("read secret %s: %w", s.Name, err)
+		return nil, booking.Permanent(fmt.Errorf("build the provider: %w", err))
 	}
-	if secret == "" {
-		return nil, booking.Permanent(errors.New(s.Name + " is not configured (set " + s.Name + "_SECRET_ARN)"))
-	}
-	s.p = s.New(secret)
-	return s.p, nil
+	s.p = p
+	return p, nil
 }
 
 // CreateRoom implements booking.Provider.
 func (s *SecretProvider) CreateRoom(ctx context.Context, spec booking.RoomSpec) (booking.Room, error) {
-	p, err := s.provider(ctx)
+	p, err := s.Provider(ctx)
 	if err != nil {
 		return booking.Room{}, err
 	}
@@ -62,7 +97,7 @@ func (s *SecretProvider) CreateRoom(ctx context.Context, spec booking.RoomSpec) 
 
 // DeleteRoom implements booking.Provider.
 func (s *SecretProvider) DeleteRoom(ctx context.Context, room booking.Room) error {
-	p, err := s.provider(ctx)
+	p, err := s.Provider(ctx)
 	if err != nil {
 		return err
 	}
@@ -71,9 +106,156 @@ func (s *SecretProvider) DeleteRoom(ctx context.Context, room booking.Room) erro
 
 // TaggedRooms implements booking.Provider.
 func (s *SecretProvider) TaggedRooms(ctx context.Context) ([]booking.Room, error) {
-	p, err := s.provider(ctx)
+	p, err := s.Provider(ctx)
 	if err != nil {
 		return nil, err
 	}
 	return p.TaggedRooms(ctx)
 }
+
+// errLacks is the permanent failure of a view whose provider lacks the view's method: a wiring
+// mistake, never fixed by retrying.
+func errLacks(p booking.Provider, iface string) error {
+	return booking.Permanent(fmt.Errorf("provider %T does not implement %s", p, iface))
+}
+
+// SecretRoomUpdater is a SecretProvider whose provider moves rooms in place (Zoom, 24sessions):
+// it implements reconcile.RoomUpdater as well as booking.Provider.
+type SecretRoomUpdater struct{ *SecretProvider }
+
+var _ reconcile.RoomUpdater = SecretRoomUpdater{}
+
+// UpdateRoom implements reconcile.RoomUpdater.
+func (u SecretRoomUpdater) UpdateRoom(ctx context.Context, room booking.Room, spec booking.RoomSpec) (booking.Room, error) {
+	p, err := u.Provider(ctx)
+	if err != nil {
+		return booking.Room{}, err
+	}
+	up, ok := p.(reconcile.RoomUpdater)
+	if !ok {
+		return booking.Room{}, errLacks(p, "reconcile.RoomUpdater")
+	}
+	return up.UpdateRoom(ctx, room, spec)
+}
+
+// SecretHostLinker is a SecretProvider whose provider fetches the organizer's host link at
+// click time (Zoom): it implements httpapi.HostLinker.
+type SecretHostLinker struct{ *SecretProvider }
+
+var _ httpapi.HostLinker = SecretHostLinker{}
+
+// HostLink implements httpapi.HostLinker.
+func (h SecretHostLinker) HostLink(ctx context.Context, room booking.Room) (string, error) {
+	p, err := h.Provider(ctx)
+	if err != nil {
+		return "", err
+	}
+	l, ok := p.(httpapi.HostLinker)
+	if !ok {
+		return "", errLacks(p, "httpapi.HostLinker")
+	}
+	return l.HostLink(ctx, room)
+}
+
+// SecretInsights is a SecretProvider whose provider reports its sessions' usage (Whereby's
+// insights API): it implements httpapi.Insights.
+type SecretInsights struct{ *SecretProvider }
+
+var _ httpapi.Insights = SecretInsights{}
+
+// RoomSessions implements httpapi.Insights.
+func (i SecretInsights) RoomSessions(ctx context.Context, roomName string) (map[string]httpapi.SessionInsight, error) {
+	p, err := i.Provider(ctx)
+	if err != nil {
+		return nil, err
+	}
+	in, ok := p.(httpapi.Insights)
+	if !ok {
+		return nil, errLacks(p, "httpapi.Insights")
+	}
+	return in.RoomSessions(ctx, roomName)
+}
+
+// VideoProviders are the video providers a configuration enables, each a SecretProvider built on
+// first use: the AWS functions' counterpart of the local server's providers, whose secrets are
+// values in the configuration instead.
+type VideoProviders struct {
+	Whereby    *SecretProvider // always: WHEREBY_API_KEY
+	Zoom       *SecretProvider // nil unless configured: ZOOM_CLIENT_SECRET, ROOMKEEPER_HOST_SECRET
+	TwentyFour *SecretProvider // nil unless configured: TWENTYFOUR_CLIENT_SECRET
+}
+
+// NewVideoProviders returns the providers cfg enables, reading their secrets through secrets when
+// first used. Zoom's rooms carry the organizer's host link, roomkeeper's signed
+// cfg.PublicURL/v1/host/{token} (httpapi.HostLinkURL), so Zoom also needs the host secret that
+// signs it. It calls nothing.
+func NewVideoProviders(cfg config.Config, secrets Secrets, now func() time.Time) VideoProviders {
+	v := VideoProviders{Whereby: &SecretProvider{
+		Secrets: secrets,
+		Names:   []string{WherebyAPIKey},
+		New: func(s map[string]string) (booking.Provider, error) {
+			return whereby.New(cfg.Whereby.APIURL, s[WherebyAPIKey], nil), nil
+		},
+	}}
+	if z := cfg.Zoom; z.Enabled() {
+		v.Zoom = &SecretProvider{
+			Secrets: secrets,
+			Names:   []string{ZoomClientSecret, httpapi.HostSecret},
+			New: func(s map[string]string) (booking.Provider, error) {
+				hostSecret := s[httpapi.HostSecret]
+				return zoom.New(zoom.Config{
+					AccountID: z.AccountID, ClientID: z.ClientID, ClientSecret: s[ZoomClientSecret],
+					UserID: z.UserID, APIURL: z.APIURL, OAuthURL: z.OAuthURL,
+					HostLink: func(tag, id string) string {
+						return httpapi.HostLinkURL(cfg.PublicURL, hostSecret, tag, id)
+					},
+					AlternativeHosts: z.AlternativeHosts,
+					DialInCountries:  z.DialInCountries,
+					Now:              now,
+				})
+			},
+		}
+	}
+	if t := cfg.TwentyFour; t.Enabled() {
+		v.TwentyFour = &SecretProvider{
+			Secrets: secrets,
+			Names:   []string{TwentyFourClientSecret},
+			New: func(s map[string]string) (booking.Provider, error) {
+				return twentyfour.New(twentyfour.Config{
+					Instance: t.Instance, ClientID: t.ClientID, ClientSecret: s[TwentyFourClientSecret],
+					UserID: t.UserID, MeetingTypeID: t.MeetingTypeID, GuestURL: t.GuestURL,
+					APIURL: t.APIURL, TokenPath: t.TokenPath, UpdateMethod: t.UpdateMethod, MeetingExtra: t.MeetingFields,
+					Now: now,
+				})
+			},
+		}
+	}
+	return v
+}
+
+// Providers returns the providers by name for reconcile.Reconciler: Zoom and 24sessions as
+// reconcile.RoomUpdaters, since they move a meeting in place; Whereby as a plain provider, since
+// its rooms have an end date and a reschedule that outlives it gets a new room.
+func (v VideoProviders) Providers() map[string]booking.Provider {
+	out := map[string]booking.Provider{whereby.Name: v.Whereby}
+	if v.Zoom != nil {
+		out[zoom.Name] = SecretRoomUpdater{v.Zoom}
+	}
+	if v.TwentyFour != nil {
+		out[twentyfour.Name] = SecretRoomUpdater{v.TwentyFour}
+	}
+	return out
+}
+
+// HostLinkers returns the providers whose host link GET /v1/host/{token} fetches, for
+// httpapi.Server.HostLinkers: Zoom, when configured.
+func (v VideoProviders) HostLinkers() map[string]httpapi.HostLinker {
+	out := map[string]httpapi.HostLinker{}
+	if v.Zoom != nil {
+		out[zoom.Name] = SecretHostLinker{v.Zoom}
+	}
+	return out
+}
+
+// Insights returns Whereby's session figures for the admin API, for httpapi.Server.Insights.
+func (v VideoProviders) Insights() httpapi.Insights { return SecretInsights{v.Whereby} }

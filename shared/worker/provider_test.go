@@ -2,39 +2,78 @@ package worker
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/shared/config"
+	"github.com/roomkeeper/roomkeeper/shared/eventfile"
+	"github.com/roomkeeper/roomkeeper/shared/generic"
+	"github.com/roomkeeper/roomkeeper/shared/httpapi"
+	"github.com/roomkeeper/roomkeeper/shared/intake"
+	"github.com/roomkeeper/roomkeeper/shared/memqueue"
+	"github.com/roomkeeper/roomkeeper/shared/reconcile"
+	"github.com/roomkeeper/roomkeeper/shared/sandbox"
+	"github.com/roomkeeper/roomkeeper/shared/twentyfour"
+	"github.com/roomkeeper/roomkeeper/shared/whereby"
+	"github.com/roomkeeper/roomkeeper/shared/zoom"
 )
 
-// fakeSecrets serves one secret and counts reads; err, while set, fails them.
+// fakeSecrets serves secrets by name and counts reads; err, while set, fails them.
 type fakeSecrets struct {
-	mu    sync.Mutex
-	value string
-	err   error
-	reads int
+	mu     sync.Mutex
+	values map[string]string
+	err    error
+	reads  map[string]int
+}
+
+func newSecrets(values map[string]string) *fakeSecrets {
+	return &fakeSecrets{values: values, reads: map[string]int{}}
 }
 
 func (s *fakeSecrets) Secret(_ context.Context, name string, _ bool) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.reads++
-	if name != "WHEREBY_API_KEY" {
-		return "", nil
+	s.reads[name]++
+	if s.err != nil {
+		return "", s.err
 	}
-	return s.value, s.err
+	return s.values[name], nil
 }
 
-// keyedProvider records the key it was built with.
+func (s *fakeSecrets) set(name, value string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.values[name] = value
+}
+
+func (s *fakeSecrets) total() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, r := range s.reads {
+		n += r
+	}
+	return n
+}
+
+// keyedProvider records the secrets it was built with and the calls it gets. It has only
+// booking.Provider's methods.
 type keyedProvider struct {
-	key   string
-	mu    sync.Mutex
-	calls []string
+	secrets map[string]string
+	mu      sync.Mutex
+	calls   []string
 }
 
 func (p *keyedProvider) record(call string) {
@@ -58,52 +97,82 @@ func (p *keyedProvider) TaggedRooms(context.Context) ([]booking.Room, error) {
 	return nil, nil
 }
 
+// fullProvider has every optional interface a view can show.
+type fullProvider struct{ keyedProvider }
+
+func (p *fullProvider) UpdateRoom(_ context.Context, room booking.Room, _ booking.RoomSpec) (booking.Room, error) {
+	p.record("update")
+	room.Name = "moved"
+	return room, nil
+}
+
+func (p *fullProvider) HostLink(context.Context, booking.Room) (string, error) {
+	p.record("hostlink")
+	return "https://provider.example/start", nil
+}
+
+func (p *fullProvider) RoomSessions(context.Context, string) (map[string]httpapi.SessionInsight, error) {
+	p.record("insights")
+	return map[string]httpapi.SessionInsight{"s1": {RecorderMinutes: 3}}, nil
+}
+
+// lazy returns a SecretProvider over the secrets names, building with build, and the providers
+// it built.
+func lazy(sec Secrets, build func(map[string]string) booking.Provider, names ...string) (*SecretProvider, *[]booking.Provider) {
+	var built []booking.Provider
+	var mu sync.Mutex
+	return &SecretProvider{Secrets: sec, Names: names, New: func(s map[string]string) (booking.Provider, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		p := build(s)
+		built = append(built, p)
+		return p, nil
+	}}, &built
+}
+
+func keyed(s map[string]string) booking.Provider { return &keyedProvider{secrets: s} }
+func full(s map[string]string) booking.Provider  { return &fullProvider{keyedProvider{secrets: s}} }
+
 func TestSecretProvider(t *testing.T) {
 	ctx := context.Background()
-	newProvider := func(sec *fakeSecrets) (*SecretProvider, *[]*keyedProvider) {
-		var built []*keyedProvider
-		return &SecretProvider{Secrets: sec, Name: "WHEREBY_API_KEY", New: func(key string) booking.Provider {
-			p := &keyedProvider{key: key}
-			built = append(built, p)
-			return p
-		}}, &built
-	}
 
-	t.Run("reads the secret on first use, once", func(t *testing.T) {
-		sec := &fakeSecrets{value: "key-1"}
-		p, built := newProvider(sec)
-		assert.Zero(t, sec.reads, "nothing read before the first call")
+	t.Run("reads every secret on first use, once, and builds with them", func(t *testing.T) {
+		sec := newSecrets(map[string]string{"API_KEY": "key-1", "HOST": "host-1"})
+		p, built := lazy(sec, keyed, "API_KEY", "HOST")
+		assert.Zero(t, sec.total(), "nothing read before the first call")
 		room, err := p.CreateRoom(ctx, booking.RoomSpec{})
 		require.NoError(t, err)
 		assert.Equal(t, "r1", room.ID)
 		require.NoError(t, p.DeleteRoom(ctx, room))
 		_, err = p.TaggedRooms(ctx)
 		require.NoError(t, err)
-		assert.Equal(t, 1, sec.reads)
+		assert.Equal(t, map[string]int{"API_KEY": 1, "HOST": 1}, sec.reads)
 		require.Len(t, *built, 1)
-		assert.Equal(t, "key-1", (*built)[0].key)
-		assert.Equal(t, []string{"create", "delete", "list"}, (*built)[0].calls)
+		kp := (*built)[0].(*keyedProvider)
+		assert.Equal(t, map[string]string{"API_KEY": "key-1", "HOST": "host-1"}, kp.secrets)
+		assert.Equal(t, []string{"create", "delete", "list"}, kp.calls)
 	})
 
 	t.Run("a failed read is a temporary error, tried again", func(t *testing.T) {
-		sec := &fakeSecrets{value: "key-1", err: errors.New("secrets manager: throttled")}
-		p, built := newProvider(sec)
+		sec := newSecrets(map[string]string{"API_KEY": "key-1"})
+		sec.err = errors.New("secrets manager: throttled")
+		p, built := lazy(sec, keyed, "API_KEY")
 		_, err := p.CreateRoom(ctx, booking.RoomSpec{})
 		require.Error(t, err)
-		assert.Contains(t, err.Error(), "read secret WHEREBY_API_KEY")
+		assert.Contains(t, err.Error(), "read secret API_KEY")
 		assert.False(t, booking.IsPermanent(err))
 		assert.Empty(t, *built)
 
 		sec.err = nil
 		_, err = p.CreateRoom(ctx, booking.RoomSpec{})
 		require.NoError(t, err)
-		assert.Equal(t, 2, sec.reads)
+		assert.Equal(t, 2, sec.reads["API_KEY"])
 		assert.Len(t, *built, 1)
 	})
 
-	t.Run("a secret that is not configured is permanent", func(t *testing.T) {
-		sec := &fakeSecrets{}
-		p, built := newProvider(sec)
+	t.Run("a secret that is not configured is permanent until it is set", func(t *testing.T) {
+		sec := newSecrets(map[string]string{"API_KEY": "key-1"})
+		p, built := lazy(sec, keyed, "API_KEY", "HOST")
 		for _, call := range []func() error{
 			func() error { _, err := p.CreateRoom(ctx, booking.RoomSpec{}); return err },
 			func() error { return p.DeleteRoom(ctx, booking.Room{}) },
@@ -112,20 +181,301 @@ func TestSecretProvider(t *testing.T) {
 			err := call()
 			require.Error(t, err)
 			assert.True(t, booking.IsPermanent(err))
-			assert.Contains(t, err.Error(), "WHEREBY_API_KEY_SECRET_ARN")
+			assert.Contains(t, err.Error(), "HOST is not configured")
+			assert.Contains(t, err.Error(), "HOST_SECRET_ARN")
+			assert.NotContains(t, err.Error(), "key-1", "errors never carry a secret")
 		}
 		assert.Empty(t, *built)
+
+		sec.set("HOST", "host-1")
+		_, err := p.TaggedRooms(ctx)
+		require.NoError(t, err, "a value put in later is read then")
+		assert.Len(t, *built, 1)
+	})
+
+	t.Run("a provider New refuses is permanent", func(t *testing.T) {
+		sec := newSecrets(map[string]string{"API_KEY": "key-1"})
+		p := &SecretProvider{Secrets: sec, Names: []string{"API_KEY"}, New: func(map[string]string) (booking.Provider, error) {
+			return nil, errors.New("zoom: ZOOM_ACCOUNT_ID not set")
+		}}
+		_, err := p.CreateRoom(ctx, booking.RoomSpec{})
+		require.Error(t, err)
+		assert.True(t, booking.IsPermanent(err))
+		assert.Contains(t, err.Error(), "ZOOM_ACCOUNT_ID not set")
 	})
 
 	t.Run("concurrent first calls build one provider", func(t *testing.T) {
-		sec := &fakeSecrets{value: "key-1"}
-		p, built := newProvider(sec)
+		sec := newSecrets(map[string]string{"API_KEY": "key-1"})
+		p, built := lazy(sec, keyed, "API_KEY")
 		var wg sync.WaitGroup
 		for range 8 {
 			wg.Go(func() { _, _ = p.TaggedRooms(ctx) })
 		}
 		wg.Wait()
-		assert.Equal(t, 1, sec.reads)
+		assert.Equal(t, 1, sec.reads["API_KEY"])
 		assert.Len(t, *built, 1)
 	})
+}
+
+func TestSecretProviderViews(t *testing.T) {
+	ctx := context.Background()
+
+	t.Run("a bare SecretProvider shows no optional interface", func(t *testing.T) {
+		// The reconciler would move such a provider's rooms in place, and the host route would
+		// call it: a bare one must not claim what its provider may not have.
+		var p booking.Provider = &SecretProvider{}
+		_, updates := p.(reconcile.RoomUpdater)
+		_, links := p.(httpapi.HostLinker)
+		_, insights := p.(httpapi.Insights)
+		assert.False(t, updates || links || insights)
+	})
+
+	t.Run("the views forward to one provider, built once", func(t *testing.T) {
+		sec := newSecrets(map[string]string{"API_KEY": "key-1"})
+		p, built := lazy(sec, full, "API_KEY")
+		var asProvider booking.Provider = SecretRoomUpdater{p}
+		up, ok := asProvider.(reconcile.RoomUpdater)
+		require.True(t, ok, "the reconciler sees SecretRoomUpdater as a RoomUpdater")
+
+		room, err := up.UpdateRoom(ctx, booking.Room{ID: "r1"}, booking.RoomSpec{})
+		require.NoError(t, err)
+		assert.Equal(t, "moved", room.Name)
+		link, err := SecretHostLinker{p}.HostLink(ctx, room)
+		require.NoError(t, err)
+		assert.Equal(t, "https://provider.example/start", link)
+		figures, err := SecretInsights{p}.RoomSessions(ctx, "/room")
+		require.NoError(t, err)
+		assert.Equal(t, 3, figures["s1"].RecorderMinutes)
+		_, err = asProvider.CreateRoom(ctx, booking.RoomSpec{})
+		require.NoError(t, err)
+
+		assert.Equal(t, 1, sec.reads["API_KEY"])
+		require.Len(t, *built, 1)
+		assert.Equal(t, []string{"update", "hostlink", "insights", "create"}, (*built)[0].(*fullProvider).calls)
+	})
+
+	t.Run("a view over a provider without its method fails for good", func(t *testing.T) {
+		p, _ := lazy(newSecrets(map[string]string{"API_KEY": "key-1"}), keyed, "API_KEY")
+		_, err := SecretRoomUpdater{p}.UpdateRoom(ctx, booking.Room{}, booking.RoomSpec{})
+		require.Error(t, err)
+		assert.True(t, booking.IsPermanent(err))
+		assert.Contains(t, err.Error(), "reconcile.RoomUpdater")
+		_, err = SecretHostLinker{p}.HostLink(ctx, booking.Room{})
+		assert.True(t, booking.IsPermanent(err))
+		_, err = SecretInsights{p}.RoomSessions(ctx, "/room")
+		assert.True(t, booking.IsPermanent(err))
+	})
+
+	t.Run("a view reports the secret's failure", func(t *testing.T) {
+		p, _ := lazy(newSecrets(map[string]string{}), full, "ZOOM_CLIENT_SECRET")
+		_, err := SecretHostLinker{p}.HostLink(ctx, booking.Room{})
+		require.Error(t, err)
+		assert.True(t, booking.IsPermanent(err))
+		assert.Contains(t, err.Error(), "ZOOM_CLIENT_SECRET is not configured")
+	})
+}
+
+// env builds a getenv from pairs.
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestVideoProviders(t *testing.T) {
+	t.Run("whereby only", func(t *testing.T) {
+		cfg, err := config.FromEnv(env(map[string]string{"WHEREBY_API_KEY_SECRET_ARN": "arn:whereby"}))
+		require.NoError(t, err)
+		sec := newSecrets(map[string]string{})
+		v := NewVideoProviders(cfg, sec, time.Now)
+		assert.Nil(t, v.Zoom)
+		assert.Nil(t, v.TwentyFour)
+		ps := v.Providers()
+		require.Equal(t, []string{whereby.Name}, keys(ps))
+		_, updates := ps[whereby.Name].(reconcile.RoomUpdater)
+		assert.False(t, updates, "Whereby rooms are replaced, not moved")
+		assert.Empty(t, v.HostLinkers())
+		assert.NotNil(t, v.Insights())
+		assert.Zero(t, sec.total(), "building the providers reads nothing")
+	})
+
+	t.Run("zoom and 24sessions", func(t *testing.T) {
+		cfg, err := config.FromEnv(env(map[string]string{
+			"ZOOM_ACCOUNT_ID": "acct", "ZOOM_CLIENT_ID": "client", "ZOOM_CLIENT_SECRET_SECRET_ARN": "arn:zoom",
+			"TWENTYFOUR_INSTANCE": "acme", "TWENTYFOUR_CLIENT_ID": "client", "TWENTYFOUR_CLIENT_SECRET_SECRET_ARN": "arn:24",
+			"TWENTYFOUR_USER_ID": "12", "TWENTYFOUR_MEETING_TYPE_ID": "34",
+			"TWENTYFOUR_GUEST_URL": "https://acme.24sessions.com/join/{accessKey}",
+		}))
+		require.NoError(t, err)
+		sec := newSecrets(map[string]string{})
+		v := NewVideoProviders(cfg, sec, time.Now)
+		ps := v.Providers()
+		assert.ElementsMatch(t, []string{whereby.Name, zoom.Name, twentyfour.Name}, keys(ps))
+		for _, name := range []string{zoom.Name, twentyfour.Name} {
+			_, updates := ps[name].(reconcile.RoomUpdater)
+			assert.True(t, updates, "%s moves meetings in place", name)
+		}
+		assert.Equal(t, []string{zoom.Name}, keys(v.HostLinkers()))
+		assert.Equal(t, []string{ZoomClientSecret, httpapi.HostSecret}, v.Zoom.Names)
+		assert.Equal(t, []string{TwentyFourClientSecret}, v.TwentyFour.Names)
+		assert.Zero(t, sec.total(), "building the providers reads nothing")
+	})
+}
+
+func keys[V any](m map[string]V) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// TestVideoProvidersAgainstFakes drives the providers NewVideoProviders builds through the
+// interfaces the reconciler and the HTTP handlers look for, against the sandbox's Zoom and
+// 24sessions fakes, with the secrets read on first use.
+func TestVideoProvidersAgainstFakes(t *testing.T) {
+	ctx := context.Background()
+	now := time.Now().UTC().Truncate(time.Second)
+
+	zsrv := httptest.NewUnstartedServer(nil)
+	zfake, err := sandbox.NewZoom(sandbox.ZoomOptions{
+		PublicURL: "http://" + zsrv.Listener.Addr().String(),
+		AccountID: "acct", ClientID: "zoom-client", ClientSecret: "zoom-secret-value",
+	})
+	require.NoError(t, err)
+	zsrv.Config.Handler = zfake
+	zsrv.Start()
+	t.Cleanup(zsrv.Close)
+
+	tfake, err := sandbox.NewTwentyFour(sandbox.TwentyFourOptions{
+		ClientID: "tf-client", ClientSecret: "tf-secret-value", UserID: "12", MeetingTypeID: "34",
+	})
+	require.NoError(t, err)
+	tsrv := httptest.NewServer(tfake)
+	t.Cleanup(tsrv.Close)
+
+	cfg, err := config.FromEnv(env(map[string]string{
+		"ROOMKEEPER_PUBLIC_URL": "https://rooms.example.com",
+		"ZOOM_ACCOUNT_ID":       "acct", "ZOOM_CLIENT_ID": "zoom-client", "ZOOM_CLIENT_SECRET_SECRET_ARN": "arn:zoom",
+		"ZOOM_API_URL": zsrv.URL + sandbox.ZoomAPIPath, "ZOOM_OAUTH_URL": zsrv.URL + sandbox.ZoomOAuthPath,
+		"TWENTYFOUR_INSTANCE": "acme", "TWENTYFOUR_CLIENT_ID": "tf-client", "TWENTYFOUR_CLIENT_SECRET_SECRET_ARN": "arn:24",
+		"TWENTYFOUR_USER_ID": "12", "TWENTYFOUR_MEETING_TYPE_ID": "34",
+		"TWENTYFOUR_API_URL":   tsrv.URL + sandbox.TwentyFourAPIPath,
+		"TWENTYFOUR_GUEST_URL": "https://acme.24sessions.com/join/{accessKey}",
+	}))
+	require.NoError(t, err)
+	sec := newSecrets(map[string]string{
+		ZoomClientSecret: "zoom-secret-value", httpapi.HostSecret: "host-secret-value",
+		TwentyFourClientSecret: "tf-secret-value",
+	})
+	v := NewVideoProviders(cfg, sec, func() time.Time { return now })
+	ps := v.Providers()
+
+	spec := func(tag string, start time.Time) booking.RoomSpec {
+		return booking.RoomSpec{
+			Tag: tag, Title: "Intro call", Start: start, End: start.Add(30 * time.Minute),
+			ExpiresAt: start.Add(170 * time.Hour), TimeZone: "Europe/Oslo",
+			Host:   booking.Person{Name: "Ada Host", Email: "ada@example.com"},
+			Guests: []booking.Person{{Name: "Bob Guest", Email: "bob@example.net"}},
+		}
+	}
+	start := now.Add(24 * time.Hour)
+
+	t.Run("zoom", func(t *testing.T) {
+		tag := booking.RoomTag(booking.KeyOf("generic", "zoom-views"), 1)
+		room, err := ps[zoom.Name].CreateRoom(ctx, spec(tag, start))
+		require.NoError(t, err)
+		assert.True(t, strings.HasPrefix(room.HostURL, "https://rooms.example.com/v1/host/"),
+			"the organizer's host link is roomkeeper's, signed with the host secret: %s", room.HostURL)
+		assert.Equal(t, httpapi.HostLinkURL("https://rooms.example.com", "host-secret-value", tag, room.ID), room.HostURL)
+
+		moved, err := ps[zoom.Name].(reconcile.RoomUpdater).UpdateRoom(ctx, room, spec(tag, start.Add(time.Hour)))
+		require.NoError(t, err)
+		assert.Equal(t, room.ID, moved.ID, "moved in place")
+		meetings := zfake.Meetings()
+		require.Len(t, meetings, 1)
+		assert.Equal(t, start.Add(time.Hour), meetings[0].StartTime)
+
+		link, err := v.HostLinkers()[zoom.Name].HostLink(ctx, room)
+		require.NoError(t, err)
+		assert.Contains(t, link, "/sandbox/zoom/s/", "a fresh start_url from Zoom")
+	})
+
+	t.Run("24sessions", func(t *testing.T) {
+		tag := booking.RoomTag(booking.KeyOf("generic", "tf-views"), 1)
+		room, err := ps[twentyfour.Name].CreateRoom(ctx, spec(tag, start))
+		require.NoError(t, err)
+		moved, err := ps[twentyfour.Name].(reconcile.RoomUpdater).UpdateRoom(ctx, room, spec(tag, start.Add(time.Hour)))
+		require.NoError(t, err)
+		assert.Equal(t, room.ID, moved.ID, "moved in place")
+		meetings := tfake.Meetings()
+		require.Len(t, meetings, 1)
+		assert.True(t, start.Add(time.Hour).Equal(meetings[0].Date), "date %s", meetings[0].Date)
+	})
+
+	assert.Equal(t, map[string]int{ZoomClientSecret: 1, httpapi.HostSecret: 1, TwentyFourClientSecret: 1}, sec.reads,
+		"each secret read once, on first use")
+}
+
+// TestWorkerMovesTwentyFourMeetingInPlace runs the worker handler over the providers
+// NewVideoProviders builds: a reschedule of a 24sessions booking moves its meeting (the reconciler
+// sees the lazily built provider as a reconcile.RoomUpdater) instead of making a second one.
+func TestWorkerMovesTwentyFourMeetingInPlace(t *testing.T) {
+	ctx := context.Background()
+	now := time.Now().UTC().Truncate(time.Second)
+	clock := func() time.Time { return now }
+	tfake, err := sandbox.NewTwentyFour(sandbox.TwentyFourOptions{
+		ClientID: "tf-client", ClientSecret: "tf-secret-value", UserID: "12", MeetingTypeID: "34", Now: clock,
+	})
+	require.NoError(t, err)
+	tsrv := httptest.NewServer(tfake)
+	t.Cleanup(tsrv.Close)
+	cfg, err := config.FromEnv(env(map[string]string{
+		"TWENTYFOUR_INSTANCE": "acme", "TWENTYFOUR_CLIENT_ID": "tf-client", "TWENTYFOUR_CLIENT_SECRET_SECRET_ARN": "arn:24",
+		"TWENTYFOUR_USER_ID": "12", "TWENTYFOUR_MEETING_TYPE_ID": "34",
+		"TWENTYFOUR_API_URL":   tsrv.URL + sandbox.TwentyFourAPIPath,
+		"TWENTYFOUR_GUEST_URL": "https://acme.24sessions.com/join/{accessKey}",
+	}))
+	require.NoError(t, err)
+	sec := newSecrets(map[string]string{TwentyFourClientSecret: "tf-secret-value"})
+
+	f := newFixture(t)
+	f.now = now
+	f.h.Reconciler.Providers = NewVideoProviders(cfg, sec, clock).Providers()
+	apply := func(file string) string {
+		t.Helper()
+		raw, err := os.ReadFile(filepath.Join("..", "..", "events", file))
+		require.NoError(t, err)
+		body, err := eventfile.Expand(raw, eventfile.Vars{Now: f.now, Run: "tf"})
+		require.NoError(t, err)
+		var ev map[string]any
+		require.NoError(t, json.Unmarshal(body, &ev))
+		ev["data"].(map[string]any)["room"] = map[string]any{"provider": twentyfour.Name}
+		body, err = json.Marshal(ev)
+		require.NoError(t, err)
+		ch, err := generic.Parse(body, f.now, generic.Options{DefaultProvider: whereby.Name, Providers: cfg.Providers()})
+		require.NoError(t, err)
+		in := &intake.Intake{Store: f.store, Queue: memqueue.New(8), Now: func() time.Time { return f.now }, Retention: 720 * time.Hour}
+		res, err := in.Apply(ctx, ch)
+		require.NoError(t, err)
+		require.Equal(t, intake.Applied, res.Outcome)
+		resp, err := f.h.Handle(ctx, events.SQSEvent{Records: []events.SQSMessage{message("m-"+file, res.Key)}})
+		require.NoError(t, err)
+		require.Empty(t, resp.BatchItemFailures)
+		return res.Key
+	}
+
+	key := apply("booking-created.json")
+	b := f.get(key)
+	require.NotNil(t, b.Room)
+	require.Nil(t, b.Failure)
+	assert.Equal(t, twentyfour.Name, b.Room.Provider)
+	first := b.Room.ID
+
+	f.now = now.Add(time.Second)
+	apply("booking-updated.json")
+	b = f.get(key)
+	require.Nil(t, b.Failure)
+	require.NotNil(t, b.Room)
+	assert.Equal(t, first, b.Room.ID, "the same meeting, and so the same links")
+	meetings := tfake.Meetings()
+	require.Len(t, meetings, 1, "moved, not made again")
+	assert.True(t, b.Details.Start.Equal(meetings[0].Date), "moved to the new start: %s, want %s", meetings[0].Date, b.Details.Start)
+	assert.Equal(t, 1, sec.reads[TwentyFourClientSecret], "the client secret is read once")
 }

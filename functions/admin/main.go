@@ -1,0 +1,87 @@
+// Command admin is the Lambda function behind API Gateway's read-only GET routes (DESIGN.md,
+// "HTTP surface"): the admin API — GET /v1/rooms, /v1/rooms/{roomId}/sessions,
+// /v1/rooms/{roomId}/sessions/{sessionId}/participants and /v1/bookings/{id}, behind the bearer
+// token ROOMKEEPER_ADMIN_TOKEN — and the organizer's host link, GET /v1/host/{token}, which checks
+// the token's MAC with ROOMKEEPER_HOST_SECRET and redirects to a fresh Zoom start_url. They are the
+// local server's handlers (shared/httpapi) behind the API Gateway HTTP API adapter (shared/apigw),
+// reading bookings from DynamoDB (GetItem, and a Query of the due index for GET /v1/rooms).
+//
+// The host link is served here rather than by a sixth function: both are GETs that read bookings
+// on behalf of a person, never write, and call a provider at most once (Whereby's insights, Zoom's
+// start_url), so they need the same table permissions and the same timeout; the host route adds
+// only the host secret and Zoom's client secret. A function of its own would bring its own role,
+// log group and cold starts for a route clicked a few times per meeting, for no permission the
+// admin routes do not already imply (both read every booking). The admin token does not guard it:
+// the organizer's link is its own credential, an HMAC that only ROOMKEEPER_HOST_SECRET can make.
+//
+// It only wires: configuration is read and clients are built once per container; the admin
+// token, the host secret and the providers' secrets (WHEREBY_API_KEY for the sessions' recorded
+// and streamed minutes; ZOOM_CLIENT_SECRET, when Zoom is configured, for start_url) are read from
+// Secrets Manager on first use (worker.NewVideoProviders). An admin token or host secret with no
+// value turns its routes off (404); without a Whereby key the sessions come without Whereby's
+// figures.
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/roomkeeper/roomkeeper/shared/apigw"
+	"github.com/roomkeeper/roomkeeper/shared/config"
+	"github.com/roomkeeper/roomkeeper/shared/dynamo"
+	"github.com/roomkeeper/roomkeeper/shared/httpapi"
+	"github.com/roomkeeper/roomkeeper/shared/intake"
+	"github.com/roomkeeper/roomkeeper/shared/secrets"
+	"github.com/roomkeeper/roomkeeper/shared/worker"
+)
+
+func main() {
+	log := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{ReplaceAttr: lambdacontext.ReplaceAttr}))
+	cfg, err := config.FromEnv(os.Getenv)
+	if err != nil {
+		exit(log, err)
+	}
+	table := os.Getenv("ROOMKEEPER_TABLE")
+	if table == "" {
+		exit(log, fmt.Errorf("configuration: ROOMKEEPER_TABLE must be set"))
+	}
+	// LoadDefaultConfig reads the environment only; credentials are fetched on the first call.
+	awsCfg, err := awsconfig.LoadDefaultConfig(context.Background())
+	if err != nil {
+		exit(log, fmt.Errorf("load AWS configuration: %w", err))
+	}
+	sec := secrets.New(secretsmanager.NewFromConfig(awsCfg), os.Getenv)
+	videos := worker.NewVideoProviders(cfg, sec, time.Now)
+	api := &httpapi.Server{
+		// Read only: the admin and host routes never apply a change, so no queue.
+		Intake:      &intake.Intake{Store: dynamo.New(dynamodb.NewFromConfig(awsCfg), table), Now: time.Now, Retention: cfg.Retention},
+		Secrets:     sec,
+		Now:         time.Now,
+		Insights:    videos.Insights(),
+		HostLinkers: videos.HostLinkers(),
+		Log:         log,
+	}
+	// API Gateway routes only the admin and host GETs here. The server's other routes are
+	// registered too (one code path), but their secrets are not in this function's environment,
+	// so they answer 404.
+	mux := http.NewServeMux()
+	api.Register(mux)
+	lambda.Start(apigw.Handler{HTTP: mux}.Handle)
+}
+
+// exit reports a configuration error and stops the process: Lambda records the init failure
+// and retries on the next invocation.
+func exit(log *slog.Logger, err error) {
+	log.Error("cannot start", "err", err)
+	os.Exit(1)
+}
