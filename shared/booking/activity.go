@@ -318,3 +318,16 @@ func latest(a, b time.Time) time.Time {
 	}
 	return a
 }
+
+// SessionInsight is a provider's own usage summary of one room session (Whereby: GET
+// /insights/room-sessions, providers.md §1.9), shown beside what the webhooks recorded. Minutes
+// are whole minutes, each connection rounded up.
+type SessionInsight struct {
+	SessionID          string    // the provider's session id, as its webhooks carry it
+	StartedAt          time.Time // zero when the provider gives none
+	EndedAt            time.Time // zero while the session goes on
+	ParticipantMinutes int
+	RecorderMinutes    int // minutes a cloud recorder was in the session
+	StreamerMinutes    int // minutes a live streamer was in the session
+	UniqueParticipants int
+}

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
-	"github.com/roomkeeper/roomkeeper/shared/whereby"
+	"github.com/roomkeeper/roomkeeper/shared/wherebyhook"
 )
 
 // The admin API (DESIGN.md, "HTTP surface"; docs/admin-api.md): read-only views of the rooms
@@ -41,7 +41,7 @@ const (
 )
 
 // SessionInsight is the provider's usage summary of one session.
-type SessionInsight = whereby.SessionInsight
+type SessionInsight = booking.SessionInsight
 
 // Insights gives the provider's figures for a room's sessions (Whereby's insights API; the
 // *whereby.Client implements it). It is optional: Server.Insights nil leaves them out.
@@ -382,7 +382,7 @@ func (s *Server) listSessions(r *http.Request, log *slog.Logger) (any, error) {
 	slices.SortStableFunc(items, func(a, b sessionItem) int { return a.first.Compare(b.first) })
 
 	status := ""
-	if s.Insights != nil && room.Provider == whereby.Name && room.Name != "" {
+	if s.Insights != nil && room.Provider == wherebyhook.Provider && room.Name != "" {
 		ictx, cancel := context.WithTimeout(ctx, insightsTimeout)
 		figures, err := s.Insights.RoomSessions(ictx, room.Name)
 		cancel()

@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
-	"github.com/roomkeeper/roomkeeper/shared/whereby"
-	"github.com/roomkeeper/roomkeeper/shared/zoom"
+	"github.com/roomkeeper/roomkeeper/shared/wherebyhook"
+	"github.com/roomkeeper/roomkeeper/shared/zoomhook"
 )
 
 // WherebyWebhookSecret names the secret Whereby signs its webhooks with.
@@ -27,8 +27,8 @@ type hookProvider struct {
 
 // hookProviders are the providers whose webhooks roomkeeper takes, by the {provider} path value.
 var hookProviders = map[string]hookProvider{
-	whereby.Name: {secret: WherebyWebhookSecret, verify: whereby.VerifyWebhook, parse: whereby.ParseWebhook},
-	zoom.Name:    zoomHook, // hooks_zoom.go
+	wherebyhook.Provider: {secret: WherebyWebhookSecret, verify: wherebyhook.Verify, parse: wherebyhook.Parse},
+	zoomhook.Provider:    zoomHook, // hooks_zoom.go
 }
 
 // Hook outcomes, the "status" of a 200 answer.

@@ -19,6 +19,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/bolt"
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/whereby"
+	"github.com/roomkeeper/roomkeeper/shared/wherebyhook"
 )
 
 const hookSecret = "wbsec_hooks-test-secret"
@@ -133,7 +134,7 @@ func (f *hookFixture) post(provider string, body []byte, header http.Header) (in
 }
 
 func signed(body []byte, at time.Time) http.Header {
-	return http.Header{"Whereby-Signature": {whereby.SignWebhook(hookSecret, at, body)}}
+	return http.Header{"Whereby-Signature": {wherebyhook.Sign(hookSecret, at, body)}}
 }
 
 // send signs and posts one delivery to the Whereby hook at the fixture's clock.
@@ -159,14 +160,14 @@ func TestHookSignatures(t *testing.T) {
 		status int
 	}
 	v1 := func(body []byte, at time.Time, secret string) (string, string) {
-		sig := whereby.SignWebhook(secret, at, body)
+		sig := wherebyhook.Sign(secret, at, body)
 		ts := strconv.FormatInt(at.Unix(), 10)
 		return ts, strings.TrimPrefix(sig, "t="+ts+",v1=")
 	}
 	tests := []sigCase{
 		{"good", func(b []byte) http.Header { return signed(b, f.now) }, http.StatusOK},
 		{"lower-case header name", func(b []byte) http.Header {
-			return http.Header{"whereby-signature": {whereby.SignWebhook(hookSecret, f.now, b)}}
+			return http.Header{"whereby-signature": {wherebyhook.Sign(hookSecret, f.now, b)}}
 		}, http.StatusOK},
 		{"spaces around the parts", func(b []byte) http.Header {
 			ts, mac := v1(b, f.now, hookSecret)
@@ -189,7 +190,7 @@ func TestHookSignatures(t *testing.T) {
 		{"stale", func(b []byte) http.Header { return signed(b, f.now.Add(-6*time.Minute)) }, http.StatusUnauthorized},
 		{"future", func(b []byte) http.Header { return signed(b, f.now.Add(6*time.Minute)) }, http.StatusUnauthorized},
 		{"wrong secret", func(b []byte) http.Header {
-			return http.Header{"Whereby-Signature": {whereby.SignWebhook("wbsec_wrong", f.now, b)}}
+			return http.Header{"Whereby-Signature": {wherebyhook.Sign("wbsec_wrong", f.now, b)}}
 		}, http.StatusUnauthorized},
 		{"missing signature", func([]byte) http.Header { return nil }, http.StatusUnauthorized},
 		{"Standard Webhooks headers instead", func(b []byte) http.Header {
@@ -201,7 +202,7 @@ func TestHookSignatures(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			id := f.nextID()
 			pid := fmt.Sprintf("p-%d", i)
-			body := f.delivery(id, whereby.EventClientJoined, f.now, joined(pid, "Bob Guest", "visitor", ""))
+			body := f.delivery(id, wherebyhook.EventClientJoined, f.now, joined(pid, "Bob Guest", "visitor", ""))
 			before := f.booking(f.key)
 			status, out := f.post("whereby", body, tt.header(body))
 			require.Equal(t, tt.status, status, out)
@@ -236,19 +237,19 @@ func TestHookRereadsARotatedSecretOnce(t *testing.T) {
 	f := newHookFixture(t)
 	secrets := &hookSecrets{cached: "wbsec_old", current: hookSecret}
 	f.s.Secrets = secrets
-	status, out := f.send(f.delivery(f.nextID(), whereby.EventClientJoined, f.now, joined("p1", "Bob", "visitor", "")))
+	status, out := f.send(f.delivery(f.nextID(), wherebyhook.EventClientJoined, f.now, joined("p1", "Bob", "visitor", "")))
 	assert.Equal(t, http.StatusOK, status, out)
 	assert.Equal(t, 1, secrets.fresh)
 
-	body := f.delivery(f.nextID(), whereby.EventClientJoined, f.now, joined("p2", "Bob", "visitor", ""))
-	status, _ = f.post("whereby", body, http.Header{"Whereby-Signature": {whereby.SignWebhook("wbsec_neither", f.now, body)}})
+	body := f.delivery(f.nextID(), wherebyhook.EventClientJoined, f.now, joined("p2", "Bob", "visitor", ""))
+	status, _ = f.post("whereby", body, http.Header{"Whereby-Signature": {wherebyhook.Sign("wbsec_neither", f.now, body)}})
 	assert.Equal(t, http.StatusUnauthorized, status)
 	assert.Equal(t, 2, secrets.fresh, "one fresh read per failed signature")
 }
 
 func TestHookRejectsMalformedBodies(t *testing.T) {
 	f := newHookFixture(t)
-	ok := f.delivery("evt-ok", whereby.EventClientJoined, f.now, joined("p1", "Bob", "visitor", ""))
+	ok := f.delivery("evt-ok", wherebyhook.EventClientJoined, f.now, joined("p1", "Bob", "visitor", ""))
 	tests := []struct {
 		name   string
 		body   []byte
@@ -294,7 +295,7 @@ func TestHookRejectsMalformedBodies(t *testing.T) {
 
 func TestHookDuplicateDelivery(t *testing.T) {
 	f := newHookFixture(t)
-	body := f.delivery(f.nextID(), whereby.EventClientJoined, f.now, joined("p1", "Bob", "visitor", ""))
+	body := f.delivery(f.nextID(), wherebyhook.EventClientJoined, f.now, joined("p1", "Bob", "visitor", ""))
 	status, out := f.send(body)
 	require.Equal(t, http.StatusOK, status)
 	assert.Equal(t, "recorded", out["status"])
@@ -329,16 +330,16 @@ func (f *hookFixture) meeting(start time.Time) [][]byte {
 	caller := joined("p-phone", "Caller", "visitor", s1)
 	caller["isDialIn"] = true
 	return [][]byte{
-		f.delivery(f.nextID(), whereby.EventClientJoined, at(0), joined("p-early", "Early Guest", "visitor", "")),
-		f.delivery(f.nextID(), whereby.EventClientLeft, at(2), joined("p-early", "Early Guest", "visitor", "")),
-		f.delivery(f.nextID(), whereby.EventClientJoined, at(5), joined("p-host", "Ada Host", "host", "")),
-		f.delivery(f.nextID(), whereby.EventClientJoined, at(6), joined("p-bob", "Bob Guest", "visitor", s1)),
-		f.delivery(f.nextID(), whereby.EventSessionStarted, at(6), map[string]any{"roomSessionId": s1}),
-		f.delivery(f.nextID(), whereby.EventClientJoined, at(7), caller),
-		f.delivery(f.nextID(), whereby.EventClientLeft, at(20), caller),
-		f.delivery(f.nextID(), whereby.EventClientLeft, at(25), joined("p-bob", "Bob Guest", "visitor", s1)),
-		f.delivery(f.nextID(), whereby.EventSessionEnded, at(27), map[string]any{"roomSessionId": s1}),
-		f.delivery(f.nextID(), whereby.EventClientLeft, at(30), joined("p-host", "Ada Host", "host", s1)),
+		f.delivery(f.nextID(), wherebyhook.EventClientJoined, at(0), joined("p-early", "Early Guest", "visitor", "")),
+		f.delivery(f.nextID(), wherebyhook.EventClientLeft, at(2), joined("p-early", "Early Guest", "visitor", "")),
+		f.delivery(f.nextID(), wherebyhook.EventClientJoined, at(5), joined("p-host", "Ada Host", "host", "")),
+		f.delivery(f.nextID(), wherebyhook.EventClientJoined, at(6), joined("p-bob", "Bob Guest", "visitor", s1)),
+		f.delivery(f.nextID(), wherebyhook.EventSessionStarted, at(6), map[string]any{"roomSessionId": s1}),
+		f.delivery(f.nextID(), wherebyhook.EventClientJoined, at(7), caller),
+		f.delivery(f.nextID(), wherebyhook.EventClientLeft, at(20), caller),
+		f.delivery(f.nextID(), wherebyhook.EventClientLeft, at(25), joined("p-bob", "Bob Guest", "visitor", s1)),
+		f.delivery(f.nextID(), wherebyhook.EventSessionEnded, at(27), map[string]any{"roomSessionId": s1}),
+		f.delivery(f.nextID(), wherebyhook.EventClientLeft, at(30), joined("p-host", "Ada Host", "host", s1)),
 	}
 }
 
@@ -433,7 +434,7 @@ func TestHookDropsRoomsRoomkeeperDidNotCreate(t *testing.T) {
 			before, beforeOther := f.booking(f.key), f.booking(otherKey)
 			data := joined("p-x", "Stranger", "visitor", "")
 			data["roomName"], data["meetingId"] = tt.roomName, tt.meeting
-			status, out := f.send(f.delivery(f.nextID(), whereby.EventClientJoined, f.now, data))
+			status, out := f.send(f.delivery(f.nextID(), wherebyhook.EventClientJoined, f.now, data))
 			require.Equal(t, http.StatusOK, status, "acknowledged, so Whereby does not retry")
 			assert.Equal(t, map[string]any{"status": "ignored", "applied": 0.0, "dropped": 1.0}, out)
 			assert.Equal(t, before.Version, f.booking(f.key).Version)
@@ -457,7 +458,7 @@ func TestHookIgnoresTypesItDoesNotRecord(t *testing.T) {
 
 func TestHookProviders(t *testing.T) {
 	f := newHookFixture(t)
-	body := f.delivery(f.nextID(), whereby.EventClientJoined, f.now, joined("p1", "Bob", "visitor", ""))
+	body := f.delivery(f.nextID(), wherebyhook.EventClientJoined, f.now, joined("p1", "Bob", "visitor", ""))
 
 	status, out := f.post("nosuch", body, signed(body, f.now))
 	assert.Equal(t, http.StatusNotFound, status)
@@ -477,7 +478,7 @@ func TestHookProviders(t *testing.T) {
 func TestHookStoreOutageIs503(t *testing.T) {
 	f := newHookFixture(t)
 	f.s.Intake.Store = failingStore{f.st}
-	status, out := f.send(f.delivery(f.nextID(), whereby.EventClientJoined, f.now, joined("p1", "Bob", "visitor", "")))
+	status, out := f.send(f.delivery(f.nextID(), wherebyhook.EventClientJoined, f.now, joined("p1", "Bob", "visitor", "")))
 	assert.Equal(t, http.StatusServiceUnavailable, status, "Whereby retries a 5xx")
 	assert.Equal(t, "unavailable", out["error"].(map[string]any)["code"])
 	assert.NotContains(t, fmt.Sprint(out), "10.0.0.1")
@@ -495,7 +496,7 @@ func TestHookNudgesTheWorkerForAKnock(t *testing.T) {
 	f := newHookFixture(t)
 	q := &nudges{}
 	f.s.Intake.Queue = q
-	status, _ := f.send(f.delivery(f.nextID(), whereby.EventClientKnocked, f.now,
+	status, _ := f.send(f.delivery(f.nextID(), wherebyhook.EventClientKnocked, f.now,
 		map[string]any{"displayName": "Bob Guest", "participantId": "p-k", "metadata": nil, "externalId": nil}))
 	require.Equal(t, http.StatusOK, status)
 	assert.Equal(t, []string{f.key}, q.keys, "the knock e-mail is the worker's job, not the handler's")
@@ -510,8 +511,8 @@ func TestHookLogsIDsAndCountsOnly(t *testing.T) {
 	caller := joined("p-phone", "Carol Caller", "visitor", "")
 	caller["isDialIn"] = true
 	for _, body := range [][]byte{
-		f.delivery(f.nextID(), whereby.EventClientJoined, f.now, caller),
-		f.delivery(f.nextID(), whereby.EventClientKnocked, f.now, map[string]any{"displayName": "Dan Knocker", "participantId": "p-k"}),
+		f.delivery(f.nextID(), wherebyhook.EventClientJoined, f.now, caller),
+		f.delivery(f.nextID(), wherebyhook.EventClientKnocked, f.now, map[string]any{"displayName": "Dan Knocker", "participantId": "p-k"}),
 		[]byte(`{"id":"x","type":"room.client.joined","createdAt":"2026-11-22T10:00:00Z","data":{"displayName":"Eve Broken"}}`),
 	} {
 		f.send(body)
@@ -533,7 +534,7 @@ func BenchmarkHook(b *testing.B) {
 	b.ReportAllocs()
 	cpu := cpuTime()
 	for i := 0; b.Loop(); i++ {
-		body := f.delivery(f.nextID(), whereby.EventClientJoined, f.now, joined(fmt.Sprintf("p-%d", i%50), "Bob", "visitor", ""))
+		body := f.delivery(f.nextID(), wherebyhook.EventClientJoined, f.now, joined(fmt.Sprintf("p-%d", i%50), "Bob", "visitor", ""))
 		r := httptest.NewRequest(http.MethodPost, "/v1/hooks/whereby", bytes.NewReader(body))
 		r.Header = signed(body, f.now)
 		w := httptest.NewRecorder()

@@ -1,6 +1,6 @@
 package httpapi
 
-import "github.com/roomkeeper/roomkeeper/shared/zoom"
+import "github.com/roomkeeper/roomkeeper/shared/zoomhook"
 
 // ZoomWebhookSecret names the secret token of the Zoom app, which signs its webhooks.
 const ZoomWebhookSecret = "ZOOM_WEBHOOK_SECRET"
@@ -14,7 +14,7 @@ const ZoomWebhookSecret = "ZOOM_WEBHOOK_SECRET"
 // the same body.
 var zoomHook = hookProvider{
 	secret: ZoomWebhookSecret,
-	verify: zoom.VerifyWebhook,
-	parse:  zoom.ParseWebhook,
-	answer: zoom.ValidationAnswer,
+	verify: zoomhook.Verify,
+	parse:  zoomhook.Parse,
+	answer: zoomhook.ValidationAnswer,
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/bolt"
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/zoom"
+	"github.com/roomkeeper/roomkeeper/shared/zoomhook"
 )
 
 const zoomTestSecret = "zoom-secret-token-test"
@@ -104,7 +105,7 @@ func (f *zoomHookFixture) post(body []byte, header http.Header) (int, map[string
 }
 
 func zoomSigned(secret string, body []byte, at time.Time) http.Header {
-	ts, sig := zoom.SignWebhook(secret, at, body)
+	ts, sig := zoomhook.Sign(secret, at, body)
 	return http.Header{"x-zm-request-timestamp": {ts}, "x-zm-signature": {sig}, "x-zm-trackingid": {"v=2.0&s=abc"}}
 }
 
@@ -156,7 +157,7 @@ func TestZoomHookSignatures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			body := f.event(zoom.EventMeetingStarted, map[string]any{"start_time": start, "uuid": tt.name})
+			body := f.event(zoomhook.EventMeetingStarted, map[string]any{"start_time": start, "uuid": tt.name})
 			status, _ := f.post(body, tt.header(body))
 			assert.Equal(t, tt.status, status)
 		})
@@ -168,7 +169,7 @@ func TestZoomHookSignatures(t *testing.T) {
 	assert.Equal(t, []string{"good"}, ids, "only the verified delivery is recorded")
 
 	f.s.Secrets = &zoomSecrets{}
-	body := f.event(zoom.EventMeetingStarted, map[string]any{"start_time": start})
+	body := f.event(zoomhook.EventMeetingStarted, map[string]any{"start_time": start})
 	status, out := f.post(body, zoomSigned(zoomTestSecret, body, f.now))
 	assert.Equal(t, http.StatusNotFound, status, "without ZOOM_WEBHOOK_SECRET")
 	assert.Contains(t, out["error"].(map[string]any)["message"], "not configured")
@@ -193,10 +194,10 @@ func TestZoomHookRecordsTheMeeting(t *testing.T) {
 		return p
 	}
 	deliveries := [][]byte{
-		f.event(zoom.EventMeetingStarted, map[string]any{"start_time": at(-25 * time.Minute)}),
-		f.event(zoom.EventParticipantJoined, map[string]any{"participant": participant("16778240", "Ada Host", map[string]any{"id": "host-user", "join_time": at(-25 * time.Minute)})}),
-		f.event(zoom.EventParticipantJoined, map[string]any{"participant": participant("16778241", "+1 212 555 0142", map[string]any{"phone_number": "+12125550142", "join_time": at(-24 * time.Minute)})}),
-		f.event(zoom.EventParticipantLeft, map[string]any{"participant": participant("16778241", "+1 212 555 0142", map[string]any{"phone_number": "+12125550142", "leave_time": at(-10 * time.Minute)})}),
+		f.event(zoomhook.EventMeetingStarted, map[string]any{"start_time": at(-25 * time.Minute)}),
+		f.event(zoomhook.EventParticipantJoined, map[string]any{"participant": participant("16778240", "Ada Host", map[string]any{"id": "host-user", "join_time": at(-25 * time.Minute)})}),
+		f.event(zoomhook.EventParticipantJoined, map[string]any{"participant": participant("16778241", "+1 212 555 0142", map[string]any{"phone_number": "+12125550142", "join_time": at(-24 * time.Minute)})}),
+		f.event(zoomhook.EventParticipantLeft, map[string]any{"participant": participant("16778241", "+1 212 555 0142", map[string]any{"phone_number": "+12125550142", "leave_time": at(-10 * time.Minute)})}),
 	}
 	for i, body := range deliveries {
 		status, out := f.send(body)
@@ -224,9 +225,9 @@ func TestZoomHookRecordsTheMeeting(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotContains(t, string(raw), "555", "no phone number in the record")
 
-	status, _ = f.send(f.event(zoom.EventParticipantLeft, map[string]any{"participant": participant("16778240", "Ada Host", map[string]any{"id": "host-user", "leave_time": at(-time.Minute)})}))
+	status, _ = f.send(f.event(zoomhook.EventParticipantLeft, map[string]any{"participant": participant("16778240", "Ada Host", map[string]any{"id": "host-user", "leave_time": at(-time.Minute)})}))
 	require.Equal(t, http.StatusOK, status)
-	status, out = f.send(f.event(zoom.EventMeetingEnded, map[string]any{"end_time": at(-time.Minute)}))
+	status, out = f.send(f.event(zoomhook.EventMeetingEnded, map[string]any{"end_time": at(-time.Minute)}))
 	require.Equal(t, http.StatusOK, status)
 	assert.Equal(t, "recorded", out["status"])
 	assert.False(t, f.booking().Activity.Live())
@@ -245,8 +246,8 @@ func TestZoomHookDropsAndIgnores(t *testing.T) {
 		body   []byte
 		status string
 	}{
-		{"another meeting with our tag", f.event(zoom.EventMeetingStarted, map[string]any{"id": "99999999999", "start_time": start}), "ignored"},
-		{"a meeting roomkeeper did not make", f.event(zoom.EventMeetingStarted, map[string]any{"topic": "Weekly sync", "start_time": start}), "ignored"},
+		{"another meeting with our tag", f.event(zoomhook.EventMeetingStarted, map[string]any{"id": "99999999999", "start_time": start}), "ignored"},
+		{"a meeting roomkeeper did not make", f.event(zoomhook.EventMeetingStarted, map[string]any{"topic": "Weekly sync", "start_time": start}), "ignored"},
 		{"an event roomkeeper does not record", f.event("meeting.created", nil), "ignored"},
 	}
 	for _, tt := range tests {

@@ -20,7 +20,7 @@ import (
 
 	"github.com/roomkeeper/roomkeeper/shared/eventfile"
 	"github.com/roomkeeper/roomkeeper/shared/sweep"
-	"github.com/roomkeeper/roomkeeper/shared/whereby"
+	"github.com/roomkeeper/roomkeeper/shared/wherebyhook"
 )
 
 // The benchmarks behind docs/benchmarks.md, "AWS functions". They build the function binaries
@@ -266,7 +266,7 @@ func wherebyHookEvent(t testing.TB, model []byte, id string) []byte {
 	}
 	r := httptest.NewRequest(http.MethodPost, "/v1/hooks/whereby", bytes.NewReader(body))
 	return apiEvent(t, r, "POST /v1/hooks/{provider}", map[string]string{"provider": "whereby"},
-		"Content-Type", "application/json", whereby.SignatureHeader, whereby.SignWebhook(wherebyHookSecret, time.Now(), body))
+		"Content-Type", "application/json", wherebyhook.SignatureHeader, wherebyhook.Sign(wherebyHookSecret, time.Now(), body))
 }
 
 // AWS list prices, us-east-1 (aws.md §7.4).

@@ -19,7 +19,7 @@ import (
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/sandbox"
-	"github.com/roomkeeper/roomkeeper/shared/whereby"
+	"github.com/roomkeeper/roomkeeper/shared/wherebyhook"
 )
 
 const hookSecret = "wbsec_sandbox-test"
@@ -63,12 +63,12 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	if err := whereby.VerifyWebhook(hookSecret, r.Header, body, rc.clock.Now(), time.Minute); err != nil {
+	if err := wherebyhook.Verify(hookSecret, r.Header, body, rc.clock.Now(), time.Minute); err != nil {
 		rc.t.Errorf("delivery %d does not verify: %v", n, err)
 		w.WriteHeader(http.StatusUnauthorized)
 		return
 	}
-	_, events, err := whereby.ParseWebhook(body)
+	_, events, err := wherebyhook.Parse(body)
 	if err != nil {
 		rc.t.Errorf("delivery %d does not parse: %v", n, err)
 		w.WriteHeader(http.StatusBadRequest)

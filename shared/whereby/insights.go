@@ -9,20 +9,9 @@ import (
 	"net/url"
 	"strconv"
 	"time"
-)
 
-// SessionInsight is Whereby's usage summary of one room session, from GET /insights/room-sessions
-// (providers.md §1.9). Minutes are whole minutes: Whereby rounds each connection up, and a
-// fractional figure, should one come, is rounded up too.
-type SessionInsight struct {
-	SessionID          string    // Whereby's roomSessionId, as webhooks carry it
-	StartedAt          time.Time // zero when Whereby gives none
-	EndedAt            time.Time // zero while the session goes on
-	ParticipantMinutes int
-	RecorderMinutes    int // minutes a cloud recorder was in the session
-	StreamerMinutes    int // minutes a live streamer was in the session
-	UniqueParticipants int
-}
+	"github.com/roomkeeper/roomkeeper/shared/booking"
+)
 
 // insightsPageSize is the largest page Whereby's insights endpoints serve (default 10).
 const insightsPageSize = 100
@@ -47,9 +36,9 @@ type roomSession struct {
 // provider's room name as booking.Room.Name holds it, with its leading "/"), keyed by session id,
 // following the cursor to the end. Errors are classified as for booking.Provider: a rejected key
 // and other 4xx are permanent, 429 carries Whereby's delay, the rest are temporary.
-func (c *Client) RoomSessions(ctx context.Context, roomName string) (map[string]SessionInsight, error) {
+func (c *Client) RoomSessions(ctx context.Context, roomName string) (map[string]booking.SessionInsight, error) {
 	const op = "whereby: room session insights"
-	out := map[string]SessionInsight{}
+	out := map[string]booking.SessionInsight{}
 	cursor := ""
 	for page := 0; ; page++ {
 		if page == maxPages {
@@ -87,8 +76,8 @@ func (c *Client) RoomSessions(ctx context.Context, roomName string) (map[string]
 	}
 }
 
-func (s roomSession) insight() SessionInsight {
-	in := SessionInsight{
+func (s roomSession) insight() booking.SessionInsight {
+	in := booking.SessionInsight{
 		SessionID:          s.RoomSessionID,
 		StartedAt:          firstTime(s.StartedAt, s.CreatedAt),
 		EndedAt:            firstTime(s.EndedAt, s.EndAt),

@@ -62,7 +62,7 @@ func TestRoomSessions(t *testing.T) {
 	})
 	got, err := c.RoomSessions(t.Context(), "/intro-x")
 	require.NoError(t, err)
-	assert.Equal(t, map[string]whereby.SessionInsight{
+	assert.Equal(t, map[string]booking.SessionInsight{
 		"s1": {SessionID: "s1", StartedAt: time.Date(2026, 11, 22, 9, 40, 0, 0, time.UTC), EndedAt: time.Date(2026, 11, 22, 10, 20, 0, 0, time.UTC),
 			ParticipantMinutes: 81, RecorderMinutes: 40, StreamerMinutes: 12, UniqueParticipants: 3},
 		"s2": {SessionID: "s2", StartedAt: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC), ParticipantMinutes: 3, UniqueParticipants: 2},
@@ -160,7 +160,7 @@ func TestRoomSessionsAgainstTheSandbox(t *testing.T) {
 
 	got, err := c.RoomSessions(t.Context(), room.Name)
 	require.NoError(t, err)
-	assert.Equal(t, map[string]whereby.SessionInsight{p.SessionID: {
+	assert.Equal(t, map[string]booking.SessionInsight{p.SessionID: {
 		SessionID: p.SessionID, StartedAt: start, EndedAt: start.Add(3*time.Minute + time.Second),
 		ParticipantMinutes: 4 + 4, UniqueParticipants: 2,
 	}}, got)

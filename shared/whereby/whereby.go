@@ -25,10 +25,11 @@ import (
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/phone"
+	"github.com/roomkeeper/roomkeeper/shared/wherebyhook"
 )
 
 // Name is the provider name in booking.RoomOptions and booking.Room.
-const Name = "whereby"
+const Name = wherebyhook.Provider
 
 const (
 	defaultTimeout = 15 * time.Second

@@ -87,15 +87,6 @@ func TestTopic(t *testing.T) {
 	assert.True(t, strings.ToValidUTF8(long, "?") == long, "cut on a rune boundary")
 }
 
-func TestLooksLikePhone(t *testing.T) {
-	for s, want := range map[string]bool{
-		"+1 212 555 0142": true, "212****142": true, "(212) 555-0142": true,
-		"Bob Guest": false, "Room 42": false, "": false, "+1": false,
-	} {
-		assert.Equal(t, want, looksLikePhone(s), "%q", s)
-	}
-}
-
 func TestRedact(t *testing.T) {
 	assert.Equal(t, "User does not exist: <address>.", redact("User does not exist: ada@example.com."))
 	assert.Equal(t, "Invalid alternative hosts: <address>;<address>", redact("Invalid alternative hosts: a@x.org;b@y.net"))

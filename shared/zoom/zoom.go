@@ -34,10 +34,11 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/accesstoken"
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/phone"
+	"github.com/roomkeeper/roomkeeper/shared/zoomhook"
 )
 
 // Name is the provider name in booking.RoomOptions and booking.Room.
-const Name = "zoom"
+const Name = zoomhook.Provider
 
 // Zoom's endpoints.
 const (

@@ -1,16 +1,10 @@
-package zoom_test
+package zoomhook_test
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,8 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
-	"github.com/roomkeeper/roomkeeper/shared/sandbox"
-	"github.com/roomkeeper/roomkeeper/shared/zoom"
+	"github.com/roomkeeper/roomkeeper/shared/zoomhook"
 )
 
 const webhookSecret = "ZOOM_SECRET_TOKEN"
@@ -29,9 +22,9 @@ func TestVerifyWebhook(t *testing.T) {
 	now := time.Unix(1700000000, 0)
 	// Computed independently: HMAC-SHA256("ZOOM_SECRET_TOKEN", "v0:1700000000:" + body), hex.
 	const good = "v0=4f042072c56ad22f1394870dcba8b1a19afa33d96ba771fcb83c5d5c828600cb"
-	ts, sig := zoom.SignWebhook(webhookSecret, now, body)
+	ts, sig := zoomhook.Sign(webhookSecret, now, body)
 	require.Equal(t, "1700000000", ts)
-	require.Equal(t, good, sig, "SignWebhook agrees with the independent computation")
+	require.Equal(t, good, sig, "Sign agrees with the independent computation")
 
 	headers := func(kv ...string) http.Header {
 		h := http.Header{}
@@ -68,7 +61,7 @@ func TestVerifyWebhook(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := zoom.VerifyWebhook(tt.secret, tt.h, tt.body, tt.now, 5*time.Minute)
+			err := zoomhook.Verify(tt.secret, tt.h, tt.body, tt.now, 5*time.Minute)
 			if tt.ok {
 				require.NoError(t, err)
 				return
@@ -80,7 +73,7 @@ func TestVerifyWebhook(t *testing.T) {
 		})
 	}
 
-	err := zoom.VerifyWebhook("", http.Header{}, body, now, time.Minute)
+	err := zoomhook.Verify("", http.Header{}, body, now, time.Minute)
 	assert.Equal(t, booking.Internal, booking.ErrorCode(err), "no secret configured is roomkeeper's fault")
 }
 
@@ -94,7 +87,7 @@ func msSig(body []byte) string {
 
 func TestValidationAnswer(t *testing.T) {
 	body := []byte(`{"payload":{"plainToken":"qgg8vlvZRS6UYooatFL8Aw"},"event_ts":1654503849680,"event":"endpoint.url_validation"}`)
-	answer, ok, err := zoom.ValidationAnswer(webhookSecret, body)
+	answer, ok, err := zoomhook.ValidationAnswer(webhookSecret, body)
 	require.NoError(t, err)
 	require.True(t, ok)
 	assert.Equal(t, map[string]string{
@@ -103,11 +96,11 @@ func TestValidationAnswer(t *testing.T) {
 		"encryptedToken": "c0068db88ef1ea569897999f41afa77d736c39906f804600fe873f8da7d47cc9",
 	}, answer)
 
-	_, ok, err = zoom.ValidationAnswer(webhookSecret, []byte(`{"event":"meeting.started","payload":{}}`))
+	_, ok, err = zoomhook.ValidationAnswer(webhookSecret, []byte(`{"event":"meeting.started","payload":{}}`))
 	require.NoError(t, err)
 	assert.False(t, ok, "other events are not challenges")
 
-	_, ok, err = zoom.ValidationAnswer(webhookSecret, []byte(`{"event":"endpoint.url_validation","payload":{}}`))
+	_, ok, err = zoomhook.ValidationAnswer(webhookSecret, []byte(`{"event":"endpoint.url_validation","payload":{}}`))
 	assert.True(t, ok)
 	assert.Equal(t, booking.Invalid, booking.ErrorCode(err))
 }
@@ -170,7 +163,7 @@ func TestParseWebhook(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			id, events, err := zoom.ParseWebhook([]byte(tt.body))
+			id, events, err := zoomhook.Parse([]byte(tt.body))
 			if tt.field != "" {
 				require.Error(t, err)
 				assert.Equal(t, booking.Invalid, booking.ErrorCode(err))
@@ -187,83 +180,9 @@ func TestParseWebhook(t *testing.T) {
 		})
 	}
 
-	a, _, _ := zoom.ParseWebhook([]byte(envelope("meeting.started", "")))
-	b, _, _ := zoom.ParseWebhook([]byte(envelope("meeting.started", "")))
-	c, _, _ := zoom.ParseWebhook([]byte(envelope("meeting.ended", "")))
+	a, _, _ := zoomhook.Parse([]byte(envelope("meeting.started", "")))
+	b, _, _ := zoomhook.Parse([]byte(envelope("meeting.started", "")))
+	c, _, _ := zoomhook.Parse([]byte(envelope("meeting.ended", "")))
 	assert.Equal(t, a, b, "a redelivery has the same id")
 	assert.NotEqual(t, a, c)
-}
-
-// receiver records the webhooks the fake sends and answers the validation challenge the way
-// roomkeeper's handler does.
-type receiver struct {
-	mu     sync.Mutex
-	bodies [][]byte
-	now    func() time.Time
-}
-
-func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	if err := zoom.VerifyWebhook(webhookSecret, r.Header, body, rc.now(), time.Minute); err != nil {
-		http.Error(w, err.Error(), http.StatusUnauthorized)
-		return
-	}
-	if answer, ok, _ := zoom.ValidationAnswer(webhookSecret, body); ok {
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(answer)
-		return
-	}
-	rc.mu.Lock()
-	rc.bodies = append(rc.bodies, body)
-	rc.mu.Unlock()
-	w.WriteHeader(http.StatusNoContent)
-}
-
-// The fake's webhooks verify and parse: the meeting's life from start to end, as roomkeeper
-// records it.
-func TestFakeWebhooksRoundTrip(t *testing.T) {
-	ctx := context.Background()
-	rc := &receiver{}
-	hooks := httptest.NewServer(rc)
-	defer hooks.Close()
-	e := newEnv(t, func(o *sandbox.ZoomOptions) {
-		o.WebhookURL, o.WebhookSecret = hooks.URL, webhookSecret
-	}, nil)
-	rc.now = e.clock.Now
-	require.NoError(t, e.fake.ValidateEndpoint(ctx), "the challenge is answered")
-
-	s := spec(booking.RoomOptions{DialIn: true})
-	room := e.create(t, s)
-	id, err := strconv.ParseInt(room.ID, 10, 64)
-	require.NoError(t, err)
-	host, err := e.fake.Join(ctx, id, "Ada Host", "", true)
-	require.NoError(t, err)
-	caller, err := e.fake.Join(ctx, id, "+1 212 555 0142", "+12125550142", false)
-	require.NoError(t, err)
-	require.NoError(t, e.fake.Leave(ctx, id, caller))
-	require.NoError(t, e.fake.EndMeeting(ctx, id))
-
-	var got []booking.RoomEvent
-	for _, b := range rc.bodies {
-		_, events, err := zoom.ParseWebhook(b)
-		require.NoError(t, err)
-		got = append(got, events...)
-	}
-	require.Len(t, got, 6)
-	kinds := []booking.RoomEventKind{booking.SessionStarted, booking.Joined, booking.Joined, booking.Left, booking.Left, booking.SessionEnded}
-	for i, e := range got {
-		assert.Equal(t, kinds[i], e.Kind, "event %d", i)
-		assert.Equal(t, room.ID, e.RoomID)
-		assert.Equal(t, room.Name, e.RoomName)
-		key, _, ok := booking.ParseRoomTag(e.RoomName)
-		assert.True(t, ok)
-		assert.Equal(t, booking.KeyOf("generic", "bk_123"), key, "the tag in the topic links the event to its booking")
-		assert.Equal(t, got[0].SessionID, e.SessionID, "one meeting instance")
-	}
-	assert.Equal(t, host, got[1].ParticipantID)
-	assert.True(t, got[1].Host)
-	assert.True(t, got[2].DialIn)
-	assert.Equal(t, "Phone caller", got[2].Name)
-	assert.Equal(t, caller, got[3].ParticipantID)
-	assert.Equal(t, host, got[4].ParticipantID, "the host leaves when the meeting ends")
 }

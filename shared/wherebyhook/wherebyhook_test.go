@@ -1,4 +1,4 @@
-package whereby_test
+package wherebyhook_test
 
 import (
 	"encoding/hex"
@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
-	"github.com/roomkeeper/roomkeeper/shared/whereby"
+	"github.com/roomkeeper/roomkeeper/shared/wherebyhook"
 )
 
 const hookSecret = "wbsec_s3cr3t"
@@ -32,7 +32,7 @@ func TestSignWebhookMatchesKnownVectors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := whereby.SignWebhook(tt.secret, hookNow, []byte(tt.body))
+			got := wherebyhook.Sign(tt.secret, hookNow, []byte(tt.body))
 			assert.Equal(t, tt.want, got)
 		})
 	}
@@ -40,7 +40,7 @@ func TestSignWebhookMatchesKnownVectors(t *testing.T) {
 
 func TestVerifyWebhook(t *testing.T) {
 	body := []byte(`{"id":"d7c4","apiVersion":"1.0","createdAt":"2020-11-24T14:23:11.000Z","type":"room.client.joined","data":{"displayName":"Zoë & <Åsa>"}}`)
-	good := whereby.SignWebhook(hookSecret, hookNow, body)
+	good := wherebyhook.Sign(hookSecret, hookNow, body)
 	ts := strconv.FormatInt(hookNow.Unix(), 10)
 	v1 := strings.TrimPrefix(good, "t="+ts+",v1=")
 	other := hex.EncodeToString(make([]byte, 32))
@@ -86,7 +86,7 @@ func TestVerifyWebhook(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := whereby.VerifyWebhook(tt.secret, tt.header, tt.body, tt.now, 5*time.Minute)
+			err := wherebyhook.Verify(tt.secret, tt.header, tt.body, tt.now, 5*time.Minute)
 			if tt.wantErr == "" {
 				assert.NoError(t, err)
 				return
@@ -102,8 +102,8 @@ func TestVerifyWebhook(t *testing.T) {
 
 func TestVerifyWebhookWithoutSecretIsInternal(t *testing.T) {
 	body := []byte(`{}`)
-	h := http.Header{"Whereby-Signature": {whereby.SignWebhook("", hookNow, body)}}
-	err := whereby.VerifyWebhook("", h, body, hookNow, time.Minute)
+	h := http.Header{"Whereby-Signature": {wherebyhook.Sign("", hookNow, body)}}
+	err := wherebyhook.Verify("", h, body, hookNow, time.Minute)
 	require.Error(t, err)
 	assert.Equal(t, booking.Internal, booking.ErrorCode(err), "a missing secret is roomkeeper's fault, not the caller's")
 }
@@ -193,7 +193,7 @@ func TestParseWebhook(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			id, events, err := whereby.ParseWebhook([]byte(tt.body))
+			id, events, err := wherebyhook.Parse([]byte(tt.body))
 			require.NoError(t, err)
 			assert.Equal(t, tt.wantID, id)
 			assert.Equal(t, tt.want, events)
@@ -226,7 +226,7 @@ func TestParseWebhookRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, events, err := whereby.ParseWebhook([]byte(tt.body))
+			_, events, err := wherebyhook.Parse([]byte(tt.body))
 			require.Error(t, err)
 			assert.Nil(t, events)
 			var e *booking.Error
@@ -247,7 +247,7 @@ func FuzzParseWebhook(f *testing.F) {
 	f.Add([]byte(`{"id":"e","type":"room.client.joined","createdAt":"2026-11-23T15:04:05Z","data":[]}`))
 	f.Add([]byte(`null`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		id, events, err := whereby.ParseWebhook(body)
+		id, events, err := wherebyhook.Parse(body)
 		if err != nil {
 			assert.Equal(t, booking.Invalid, booking.ErrorCode(err), "every rejection is a 400: %v", err)
 			assert.Empty(t, id)
@@ -277,15 +277,15 @@ func FuzzVerifyWebhook(f *testing.F) {
 			return
 		}
 		now := time.Unix(unix, 0)
-		h := http.Header{"whereby-signature": {whereby.SignWebhook(secret, now, body)}}
-		require.NoError(t, whereby.VerifyWebhook(secret, h, body, now, time.Minute), "a signed body verifies")
+		h := http.Header{"whereby-signature": {wherebyhook.Sign(secret, now, body)}}
+		require.NoError(t, wherebyhook.Verify(secret, h, body, now, time.Minute), "a signed body verifies")
 		if len(body) == 0 {
 			return
 		}
 		tampered := append([]byte(nil), body...)
 		i := (flip%len(body) + len(body)) % len(body)
 		tampered[i] ^= 0x20
-		err := whereby.VerifyWebhook(secret, h, tampered, now, time.Minute)
+		err := wherebyhook.Verify(secret, h, tampered, now, time.Minute)
 		assert.Equal(t, booking.Unauthorized, booking.ErrorCode(err), "a changed byte is refused")
 	})
 }

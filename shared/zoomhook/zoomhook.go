@@ -1,4 +1,7 @@
-package zoom
+// Package zoomhook verifies and parses Zoom's webhooks into provider-neutral room events and
+// answers Zoom's endpoint validation. It is apart from the Zoom REST adapter (shared/zoom) so the
+// functions that only receive webhooks do not carry the adapter's phone-number library.
+package zoomhook
 
 // Zoom webhooks (developers.zoom.us/docs/api/webhooks; the signature scheme of Zoom's official
 // sample github.com/zoom/webhook-sample): a JSON envelope {event, event_ts, payload} signed in
@@ -22,6 +25,9 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 )
 
+// Provider is Zoom's provider name in booking records and routes.
+const Provider = "zoom"
+
 // Webhook headers.
 const (
 	SignatureHeader = "X-Zm-Signature"
@@ -43,7 +49,7 @@ const (
 	participantRoleAttendee = "participant"
 )
 
-// VerifyWebhook checks a delivery's x-zm-signature against secret, over the raw body bytes: Zoom
+// Verify checks a delivery's x-zm-signature against secret, over the raw body bytes: Zoom
 // signs what it sends, and a re-encoded body differs. Header names are matched whatever their
 // case (API Gateway lower-cases them). The x-zm-request-timestamp, in seconds (one in
 // milliseconds is accepted too), must be within tolerance of now in either direction. MACs are
@@ -51,7 +57,7 @@ const (
 //
 // A rejected delivery is a *booking.Error with Code Unauthorized whose message never carries the
 // secret or a MAC; an empty secret is roomkeeper's own misconfiguration (Code Internal).
-func VerifyWebhook(secret string, h http.Header, body []byte, now time.Time, tolerance time.Duration) error {
+func Verify(secret string, h http.Header, body []byte, now time.Time, tolerance time.Duration) error {
 	if secret == "" {
 		return booking.Errorf(booking.Internal, "", "verify Zoom webhook: no secret token configured")
 	}
@@ -85,9 +91,9 @@ func VerifyWebhook(secret string, h http.Header, body []byte, now time.Time, tol
 	return unauthorized("no matching v0 signature in the %s header", SignatureHeader)
 }
 
-// SignWebhook returns the x-zm-request-timestamp and x-zm-signature values for a delivery of body
+// Sign returns the x-zm-request-timestamp and x-zm-signature values for a delivery of body
 // sent at t, as Zoom computes them.
-func SignWebhook(secret string, t time.Time, body []byte) (timestamp, signature string) {
+func Sign(secret string, t time.Time, body []byte) (timestamp, signature string) {
 	ts := strconv.FormatInt(t.Unix(), 10)
 	return ts, "v0=" + hex.EncodeToString(webhookMAC(secret, ts, body))
 }
@@ -200,7 +206,7 @@ type webhookObject struct {
 	Participant *webhookParticipant `json:"participant"`
 }
 
-// ParseWebhook decodes a webhook body into its delivery id and the room events it reports.
+// Parse decodes a webhook body into its delivery id and the room events it reports.
 //
 // The delivery id is the hex SHA-256 of the body: Zoom resends the same body when it retries, and
 // its x-zm-trackingid is not documented to stay the same. Events: meeting.started and
@@ -214,7 +220,7 @@ type webhookObject struct {
 //
 // A body that is not JSON, or a recorded event without the fields it needs, is a *booking.Error
 // with Code Invalid naming the field.
-func ParseWebhook(body []byte) (id string, events []booking.RoomEvent, err error) {
+func Parse(body []byte) (id string, events []booking.RoomEvent, err error) {
 	var env struct {
 		Event   *string `json:"event"`
 		EventTS int64   `json:"event_ts"`

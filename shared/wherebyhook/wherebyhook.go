@@ -1,4 +1,7 @@
-package whereby
+// Package wherebyhook verifies and parses Whereby's webhooks into provider-neutral room events.
+// It is apart from the Whereby REST adapter (shared/whereby) so the functions that only receive
+// webhooks do not carry the adapter's phone-number library.
+package wherebyhook
 
 // Whereby webhooks, as whereby-product-features/insights-suite-and-api/webhooks.md in
 // github.com/whereby/docs describes them, with the payload types of Whereby's own SDK
@@ -22,10 +25,13 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 )
 
+// Provider is Whereby's provider name in booking records and routes.
+const Provider = "whereby"
+
 // SignatureHeader is the header carrying a webhook's signature.
 const SignatureHeader = "Whereby-Signature"
 
-// VerifyWebhook checks a webhook delivery's Whereby-Signature header against secret.
+// Verify checks a webhook delivery's Whereby-Signature header against secret.
 //
 // body must be the raw request body, byte for byte: Whereby signs the bytes it sends, and a
 // re-encoded body differs (Go escapes <, > and &). The header is found whatever the case of its
@@ -37,7 +43,7 @@ const SignatureHeader = "Whereby-Signature"
 // A rejected delivery is a *booking.Error with Code Unauthorized whose message says what is wrong
 // and never carries the secret or a MAC. An empty secret is roomkeeper's own misconfiguration:
 // that error has Code Internal.
-func VerifyWebhook(secret string, h http.Header, body []byte, now time.Time, tolerance time.Duration) error {
+func Verify(secret string, h http.Header, body []byte, now time.Time, tolerance time.Duration) error {
 	if secret == "" {
 		return booking.Errorf(booking.Internal, "", "verify Whereby webhook: no signing secret configured")
 	}
@@ -97,9 +103,9 @@ func VerifyWebhook(secret string, h http.Header, body []byte, now time.Time, tol
 	return unauthorized("no matching signature in the %s header", SignatureHeader)
 }
 
-// SignWebhook returns the Whereby-Signature header value for a delivery of body sent at t:
+// Sign returns the Whereby-Signature header value for a delivery of body sent at t:
 // "t=<unix seconds>,v1=<lowercase hex HMAC-SHA256>" keyed with secret's UTF-8 bytes.
-func SignWebhook(secret string, t time.Time, body []byte) string {
+func Sign(secret string, t time.Time, body []byte) string {
 	ts := strconv.FormatInt(t.Unix(), 10)
 	return "t=" + ts + ",v1=" + hex.EncodeToString(webhookMAC(secret, ts, body))
 }
@@ -175,14 +181,14 @@ type inRoom struct {
 	IsDialIn      bool    `json:"isDialIn"`
 }
 
-// ParseWebhook decodes a webhook body into its delivery id, the dedupe key, and the room events
+// Parse decodes a webhook body into its delivery id, the dedupe key, and the room events
 // it reports (one for each in-room event roomkeeper records; none for other types, which are
 // not an error). Unknown fields are ignored, as Whereby adds fields without notice.
 //
 // A body that is not JSON, an envelope without id, type or a valid createdAt, or a recorded event
 // without the data it needs (roomName; participantId for joins and leaves; roomSessionId for
 // session events) is a *booking.Error with Code Invalid naming the field.
-func ParseWebhook(body []byte) (id string, events []booking.RoomEvent, err error) {
+func Parse(body []byte) (id string, events []booking.RoomEvent, err error) {
 	var env envelope
 	if err := decode(body, &env, ""); err != nil {
 		return "", nil, err
