@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -20,6 +21,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/config"
 	"github.com/roomkeeper/roomkeeper/shared/eventfile"
 	"github.com/roomkeeper/roomkeeper/shared/sweep"
+	"github.com/roomkeeper/roomkeeper/shared/wherebyhook"
 	"github.com/roomkeeper/roomkeeper/shared/worker"
 )
 
@@ -35,6 +37,10 @@ handler's JSON response. Logs go to stderr. Stop ` + "`roomkeeper serve`" + ` fi
 functions and their events:
   bookings  an API Gateway HTTP API event (events/apigw-booking-created.json); its body is signed
             with the local ROOMKEEPER_GENERIC_SECRET at send time
+  hooks     an API Gateway event carrying a Whereby webhook (events/apigw-hook-whereby.json),
+            signed with the local WHEREBY_WEBHOOK_SECRET at send time
+  admin     an API Gateway event for the admin API (events/apigw-admin-rooms.json), sent with the
+            local ROOMKEEPER_ADMIN_TOKEN
   worker    an SQS event (events/sqs-batch.json)
   sweeper   a scheduler event (events/scheduler-sweep.json)
 
@@ -61,8 +67,8 @@ func invoke(ctx context.Context, args []string, out io.Writer) error {
 		return errors.New("want a function and an event file")
 	}
 	function, file := fl.Arg(0), fl.Arg(1)
-	if function != "bookings" && function != "worker" && function != "sweeper" {
-		return fmt.Errorf("unknown function %q: want bookings, worker or sweeper", function)
+	if !slices.Contains([]string{"bookings", "hooks", "admin", "worker", "sweeper"}, function) {
+		return fmt.Errorf("unknown function %q: want bookings, hooks, admin, worker or sweeper", function)
 	}
 	raw, err := os.ReadFile(file)
 	if err != nil {
@@ -84,10 +90,21 @@ func invoke(ctx context.Context, args []string, out io.Writer) error {
 	if _, err := devSecrets(&cfg); err != nil {
 		return err
 	}
-	if function == "bookings" {
-		if payload, err = eventfile.SignAPIGateway(payload, cfg.GenericSecret, "msg_"+newRunID(), now); err != nil {
-			return fmt.Errorf("%s: %w", file, err)
-		}
+	// The HTTP functions' events are completed as their senders would: signed, or with the token.
+	switch function {
+	case "bookings":
+		payload, err = eventfile.SignAPIGateway(payload, cfg.GenericSecret, "msg_"+newRunID(), now)
+	case "hooks":
+		payload, err = eventfile.WithAPIGatewayHeaders(payload, now, func(body []byte) (map[string]string, error) {
+			return map[string]string{wherebyhook.SignatureHeader: wherebyhook.Sign(cfg.Whereby.WebhookSecret, now, body)}, nil
+		})
+	case "admin":
+		payload, err = eventfile.WithAPIGatewayHeaders(payload, now, func([]byte) (map[string]string, error) {
+			return map[string]string{"Authorization": "Bearer " + cfg.AdminToken}, nil
+		})
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", file, err)
 	}
 
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{ReplaceAttr: lambdacontext.ReplaceAttr}))
@@ -111,7 +128,7 @@ func invoke(ctx context.Context, args []string, out io.Writer) error {
 	})
 	var resp any
 	switch function {
-	case "bookings":
+	case "bookings", "hooks", "admin": // one HTTP handler serves every route, as in AWS
 		var ev events.APIGatewayV2HTTPRequest
 		if err := json.Unmarshal(payload, &ev); err != nil {
 			return fmt.Errorf("%s: not an API Gateway HTTP API event: %w", file, err)

@@ -83,6 +83,28 @@ func TestInvokeRunsEachFunctionOnItsSample(t *testing.T) {
 		assert.Equal(t, b.UID, m.UID)
 	}
 
+	// hooks: the sample Whereby webhook, signed with the local secret, names the sample booking's
+	// first sandbox room (meetingId 87673375 in a fresh data directory): it is recorded.
+	var hookResp events.APIGatewayV2HTTPResponse
+	runInvoke(t, &hookResp, "hooks", "apigw-hook-whereby.json")
+	assert.Equal(t, 200, hookResp.StatusCode, hookResp.Body)
+	assert.Contains(t, hookResp.Body, `"status":"recorded"`)
+
+	// admin: GET /v1/rooms with the local token lists the sample's room, and Bob in it.
+	var adminResp events.APIGatewayV2HTTPResponse
+	runInvoke(t, &adminResp, "admin", "apigw-admin-rooms.json")
+	assert.Equal(t, 200, adminResp.StatusCode, adminResp.Body)
+	var rooms struct {
+		Rooms []struct {
+			RoomID string `json:"roomId"`
+			Live   bool   `json:"live"`
+		} `json:"rooms"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(adminResp.Body), &rooms))
+	require.Len(t, rooms.Rooms, 1)
+	assert.Equal(t, booking.RoomTag(key, 1), rooms.Rooms[0].RoomID)
+	assert.True(t, rooms.Rooms[0].Live, "the hook's join was recorded")
+
 	// sweeper: nothing is due yet (the meeting is tomorrow); the event asks for no reap.
 	var sweepResp sweep.Result
 	runInvoke(t, &sweepResp, "sweeper", "scheduler-sweep.json")
@@ -105,7 +127,7 @@ func TestInvokeErrors(t *testing.T) {
 		want string
 	}{
 		{"no arguments", nil, "want a function and an event file"},
-		{"unknown function", []string{"admin", sample}, `unknown function "admin"`},
+		{"unknown function", []string{"reaper", sample}, `unknown function "reaper"`},
 		{"missing file", []string{"worker", "nosuch.json"}, "no such file"},
 		{"unknown placeholder", []string{"worker", bad}, "unknown placeholder"},
 		{"not the function's event", []string{"bookings", sample}, `no string member "body"`},

@@ -63,7 +63,7 @@ func (s *Server) registerAdmin(mux *http.ServeMux) {
 // JSON or the JSON error.
 func (s *Server) admin(route string, h func(*http.Request, *slog.Logger) (any, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		log := s.Log.With("route", "admin."+route)
+		log := s.logger(r).With("route", "admin."+route)
 		w.Header().Set("Cache-Control", "no-store") // answers may carry host links
 		if err := s.authorizeAdmin(w, r); err != nil {
 			writeError(w, log, err)

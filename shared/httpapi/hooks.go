@@ -46,7 +46,7 @@ const (
 func (s *Server) handleHook(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	provider := r.PathValue("provider")
-	log := s.Log.With("route", "hooks", "provider", provider)
+	log := s.logger(r).With("route", "hooks", "provider", provider)
 	p, ok := hookProviders[provider]
 	if !ok {
 		writeError(w, log, booking.Errorf(booking.NotFound, "", "unknown provider %q", provider))

@@ -108,7 +108,7 @@ var (
 // clients the JSON error. Neither the token nor the link is logged.
 func (s *Server) handleHost(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	log := s.Log.With("route", "host")
+	log := s.logger(r).With("route", "host")
 	h := w.Header()
 	h.Set("Cache-Control", "no-store")
 	h.Set("Referrer-Policy", "no-referrer")

@@ -15,6 +15,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/intake"
 )
@@ -66,7 +68,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 func (s *Server) handleBooking(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	name := r.PathValue("source")
-	log := s.Log.With("route", "bookings", "source", name)
+	log := s.logger(r).With("route", "bookings", "source", name)
 	src, ok := sources[name]
 	if !ok {
 		writeError(w, log, booking.Errorf(booking.NotFound, "", "unknown booking source %q", name))
@@ -116,6 +118,16 @@ func (s *Server) handleBooking(w http.ResponseWriter, r *http.Request) {
 	}
 	log.Info("booking webhook", "status", status)
 	writeJSON(w, status, reply)
+}
+
+// logger returns the server's logger for one request, with the Lambda request id when the
+// request came through a Lambda invocation (the API Gateway adapter passes its context on), so
+// a function's log lines can be found by invocation.
+func (s *Server) logger(r *http.Request) *slog.Logger {
+	if lc, ok := lambdacontext.FromContext(r.Context()); ok {
+		return s.Log.With("requestId", lc.AwsRequestID)
+	}
+	return s.Log
 }
 
 // verifiedBody reads the request's body and verifies it with the named secret, over the raw
