@@ -3,6 +3,10 @@ package booking
 import (
 	"errors"
 	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -87,3 +91,25 @@ func RetryDelay(err error) time.Duration {
 	}
 	return 0
 }
+
+// RetryAfterHeader reads an HTTP Retry-After header (RFC 9110 §10.2.3): delay-seconds or an
+// HTTP date, measured from now. It returns 0 when the header is absent, unreadable or in the
+// past, so a caller falls back to its own default.
+func RetryAfterHeader(header string, now time.Time) time.Duration {
+	header = strings.TrimSpace(header)
+	if s, err := strconv.Atoi(header); err == nil {
+		return max(time.Duration(s)*time.Second, 0)
+	}
+	if t, err := http.ParseTime(header); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
+
+// addressPattern matches anything shaped like an e-mail address.
+var addressPattern = regexp.MustCompile(`[^\s<>()\[\]"',;:]+@[^\s<>()\[\]"',;:]*[^\s<>()\[\]"',;:.]`)
+
+// RedactAddresses replaces e-mail addresses in an outside service's message (a provider naming
+// the guest it refused, SES an unverified identity) with "<address>", so the failure can be
+// recorded on a booking and logged (DESIGN.md invariant 8).
+func RedactAddresses(s string) string { return addressPattern.ReplaceAllString(s, "<address>") }

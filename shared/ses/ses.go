@@ -12,7 +12,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -117,10 +116,7 @@ func classify(err error) error {
 type sendError struct{ err error }
 
 func (e *sendError) Error() string {
-	return "send message with SES: " + address.ReplaceAllString(e.err.Error(), "<address>")
+	return "send message with SES: " + booking.RedactAddresses(e.err.Error())
 }
 
 func (e *sendError) Unwrap() error { return e.err }
-
-// address matches anything shaped like an e-mail address.
-var address = regexp.MustCompile(`[^\s<>()\[\]"',;:]+@[^\s<>()\[\]"',;:]+`)

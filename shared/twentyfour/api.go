@@ -9,9 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
@@ -135,7 +132,7 @@ func classify(resp *http.Response, body []byte, now time.Time) error {
 			msg = m
 		}
 	}
-	e := &apiError{status: resp.StatusCode, message: redact(truncate(msg, maxMessage))}
+	e := &apiError{status: resp.StatusCode, message: booking.RedactAddresses(truncate(msg, maxMessage))}
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests:
 		return booking.RetryAfter(e, retryDelay(resp.Header.Get("Retry-After"), now))
@@ -147,22 +144,13 @@ func classify(resp *http.Response, body []byte, now time.Time) error {
 	return e
 }
 
+// retryDelay is the wait a 429 asks for: its Retry-After, else defaultThrottle.
 func retryDelay(header string, now time.Time) time.Duration {
-	header = strings.TrimSpace(header)
-	if s, err := strconv.Atoi(header); err == nil && s > 0 {
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(header); err == nil && t.After(now) {
-		return t.Sub(now)
+	if d := booking.RetryAfterHeader(header, now); d > 0 {
+		return d
 	}
 	return defaultThrottle
 }
-
-var emailPattern = regexp.MustCompile(`[^\s:;,<>"'()]+@[^\s:;,<>"'()]*[^\s:;,<>"'().]`)
-
-// redact removes e-mail addresses (a guest's, echoed in a validation message) from a message that
-// is recorded on the booking and logged.
-func redact(s string) string { return emailPattern.ReplaceAllString(s, "<address>") }
 
 func truncate(s string, n int) string {
 	if len(s) <= n {

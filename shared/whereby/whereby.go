@@ -364,7 +364,7 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	se := &statusError{status: resp.StatusCode, message: truncate(msg, maxMessage)}
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests:
-		return booking.RetryAfter(se, retryDelay(resp.Header.Get("Retry-After"), e.Data.MsLeft))
+		return booking.RetryAfter(se, retryDelay(resp.Header.Get("Retry-After"), e.Data.MsLeft, time.Now()))
 	case resp.StatusCode >= 500:
 		return se
 	case resp.StatusCode >= 400:
@@ -375,9 +375,9 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 
 // retryDelay is the wait a 429 asks for: Retry-After (seconds, as Whereby sends it), else the
 // body's msLeft, else a minute.
-func retryDelay(header string, msLeft int64) time.Duration {
-	if s, err := strconv.Atoi(strings.TrimSpace(header)); err == nil && s > 0 {
-		return time.Duration(s) * time.Second
+func retryDelay(header string, msLeft int64, now time.Time) time.Duration {
+	if d := booking.RetryAfterHeader(header, now); d > 0 {
+		return d
 	}
 	if msLeft > 0 {
 		return time.Duration(msLeft) * time.Millisecond

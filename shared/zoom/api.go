@@ -9,8 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -134,7 +132,7 @@ func (c *Client) send(ctx context.Context, tok, method, path string, body []byte
 	}
 	var eb errorBody
 	_ = json.Unmarshal(b, &eb) // best effort: the message only helps a person reading the failure
-	e := &apiError{status: resp.StatusCode, code: eb.Code, message: redact(truncate(eb.Message, maxMessage))}
+	e := &apiError{status: resp.StatusCode, code: eb.Code, message: booking.RedactAddresses(truncate(eb.Message, maxMessage))}
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests && dailyCap(resp.Header, eb.Message):
 		return booking.Permanent(fmt.Errorf("zoom's daily limit of meetings created or updated for this host is reached: %w", e))
@@ -159,23 +157,13 @@ func dailyCap(h http.Header, message string) bool {
 	return strings.Contains(m, "daily") || strings.Contains(m, "per day") || strings.Contains(m, "one day")
 }
 
-// retryDelay reads Retry-After as seconds or an HTTP date; without one it is a second.
+// retryDelay is the wait a 429 asks for: its Retry-After, else defaultThrottle.
 func retryDelay(header string, now time.Time) time.Duration {
-	header = strings.TrimSpace(header)
-	if s, err := strconv.Atoi(header); err == nil && s > 0 {
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(header); err == nil && t.After(now) {
-		return t.Sub(now)
+	if d := booking.RetryAfterHeader(header, now); d > 0 {
+		return d
 	}
 	return defaultThrottle
 }
-
-var emailPattern = regexp.MustCompile(`[^\s:;,<>"'()]+@[^\s:;,<>"'()]*[^\s:;,<>"'().]`)
-
-// redact removes e-mail addresses from a message of Zoom's ("User does not exist: a@b.c"), so a
-// failure recorded on a booking and logged carries none.
-func redact(s string) string { return emailPattern.ReplaceAllString(s, "<address>") }
 
 func truncate(s string, n int) string {
 	if len(s) <= n {

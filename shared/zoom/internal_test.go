@@ -87,11 +87,6 @@ func TestTopic(t *testing.T) {
 	assert.True(t, strings.ToValidUTF8(long, "?") == long, "cut on a rune boundary")
 }
 
-func TestRedact(t *testing.T) {
-	assert.Equal(t, "User does not exist: <address>.", redact("User does not exist: ada@example.com."))
-	assert.Equal(t, "Invalid alternative hosts: <address>;<address>", redact("Invalid alternative hosts: a@x.org;b@y.net"))
-}
-
 // fixture is a meeting's passcodes and dial-in numbers, to keep the table above readable.
 type fixture struct {
 	Password, H323Password, PSTNPassword string
