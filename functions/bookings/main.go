@@ -32,7 +32,7 @@ import (
 
 func main() {
 	log := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{ReplaceAttr: lambdacontext.ReplaceAttr}))
-	cfg, err := config.FromEnv(credentialsElsewhere(os.Getenv))
+	cfg, err := config.FromEnv(os.Getenv)
 	if err != nil {
 		exit(log, err)
 	}
@@ -63,24 +63,6 @@ func main() {
 	mux := http.NewServeMux()
 	api.Register(mux)
 	lambda.Start(apigw.Handler{HTTP: mux}.Handle)
-}
-
-// credentialsElsewhere is getenv with the video providers' client secrets reported as set.
-//
-// bookings checks each booking's room provider against the providers the deployment enables,
-// which config tells from their ids, but never uses their credentials: the stack gives it no
-// ZOOM_CLIENT_SECRET_SECRET_ARN or TWENTYFOUR_CLIENT_SECRET_SECRET_ARN, since each secret is
-// readable only by the functions that use it (the worker, and the admin function for Zoom).
-// config.FromEnv wants an enabled provider's client secret set; here it is set elsewhere. The
-// stack checks the provider settings as a whole when it is synthesised.
-func credentialsElsewhere(getenv func(string) string) func(string) string {
-	return func(name string) string {
-		v := getenv(name)
-		if v == "" && (name == "ZOOM_CLIENT_SECRET_SECRET_ARN" || name == "TWENTYFOUR_CLIENT_SECRET_SECRET_ARN") {
-			return "read by the worker"
-		}
-		return v
-	}
 }
 
 // exit reports a configuration error and stops the process: Lambda records the init failure

@@ -200,10 +200,10 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			errs = append(errs, "TWENTYFOUR_MEETING_FIELDS: want a JSON object")
 		}
 	}
-	// In AWS a secret's variable is replaced by <NAME>_SECRET_ARN, resolved after this.
-	secretSet := func(name string) bool { return getenv(name) != "" || getenv(name+"_SECRET_ARN") != "" }
-	errs = append(errs, c.Zoom.check(secretSet("ZOOM_CLIENT_SECRET"))...)
-	errs = append(errs, c.TwentyFour.check(secretSet("TWENTYFOUR_CLIENT_SECRET"))...)
+	// The client secrets are checked where the clients are built (zoom.New, twentyfour.New): in
+	// AWS they are Secrets Manager secrets only the functions that call the provider can read.
+	errs = append(errs, c.Zoom.check()...)
+	errs = append(errs, c.TwentyFour.check()...)
 	c.PublicURL = strings.TrimRight(str("ROOMKEEPER_PUBLIC_URL", "http://"+c.Addr), "/")
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Sprintf("ROOMKEEPER_ADDR: want host:port, got %q", c.Addr))
@@ -228,9 +228,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	return c, nil
 }
 
-// check names what an enabled Zoom configuration lacks. secret says whether the client secret
-// is set, as a value or as a Secrets Manager ARN.
-func (z Zoom) check(secret bool) []string {
+// check names what an enabled Zoom configuration lacks (but its secret: see FromEnv).
+func (z Zoom) check() []string {
 	if !z.Enabled() {
 		return nil
 	}
@@ -239,7 +238,7 @@ func (z Zoom) check(secret bool) []string {
 		name string
 		set  bool
 	}{
-		{"ZOOM_ACCOUNT_ID", z.AccountID != ""}, {"ZOOM_CLIENT_ID", z.ClientID != ""}, {"ZOOM_CLIENT_SECRET", secret},
+		{"ZOOM_ACCOUNT_ID", z.AccountID != ""}, {"ZOOM_CLIENT_ID", z.ClientID != ""},
 	} {
 		if !f.set {
 			missing = append(missing, f.name)
@@ -251,10 +250,9 @@ func (z Zoom) check(secret bool) []string {
 	return nil
 }
 
-// check names what an enabled 24sessions configuration lacks or has wrong; secret says whether
-// the client secret is set, as a value or as a Secrets Manager ARN. Values are never echoed:
-// some are secrets.
-func (t TwentyFour) check(secret bool) []string {
+// check names what an enabled 24sessions configuration lacks or has wrong (but its secret: see
+// FromEnv). Values are never echoed.
+func (t TwentyFour) check() []string {
 	if !t.Enabled() {
 		return nil
 	}
@@ -264,7 +262,7 @@ func (t TwentyFour) check(secret bool) []string {
 		set  bool
 	}{
 		{"TWENTYFOUR_INSTANCE", t.Instance != ""}, {"TWENTYFOUR_CLIENT_ID", t.ClientID != ""},
-		{"TWENTYFOUR_CLIENT_SECRET", secret}, {"TWENTYFOUR_USER_ID", t.UserID != ""},
+		{"TWENTYFOUR_USER_ID", t.UserID != ""},
 		{"TWENTYFOUR_MEETING_TYPE_ID", t.MeetingTypeID != ""}, {"TWENTYFOUR_GUEST_URL", t.GuestURL != ""},
 	} {
 		if !f.set {
