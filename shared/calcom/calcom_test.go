@@ -87,10 +87,9 @@ func sample(t testing.TB, file string, at time.Time) []byte {
 func TestSamples(t *testing.T) {
 	const uid = "bkta@Cal.com"
 	type sampleCase struct {
-		file   string
-		typ    booking.EventType // "": nothing to do
-		check  func(t *testing.T, ch booking.Change)
-		expand time.Time
+		file  string
+		typ   booking.EventType // "": nothing to do
+		check func(t *testing.T, ch booking.Change)
 	}
 	tests := []sampleCase{
 		{file: "calcom-booking-created.json", typ: booking.EventCreated, check: func(t *testing.T, ch booking.Change) {
