@@ -82,8 +82,8 @@ type TwentyFour struct {
 	nextID        int64
 	tokens        map[string]time.Time
 	tokenRequests int
-	requests      []Request
-	faults        []fault
+	requests      requestLog
+	faults        faultQueue
 }
 
 // NewTwentyFour returns a 24sessions fake.
@@ -131,10 +131,8 @@ func (t *TwentyFour) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	t.mu.Lock()
-	t.requests = append(t.requests, Request{
-		Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Header: r.Header.Clone(), Body: body,
-	})
-	f, faulted := t.takeFault()
+	t.requests.record(r, body)
+	f, faulted := t.faults.take()
 	authErr := t.authorize(r)
 	t.mu.Unlock()
 	switch {
@@ -145,17 +143,6 @@ func (t *TwentyFour) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	default:
 		t.mux.ServeHTTP(rw, r)
 	}
-}
-
-func (t *TwentyFour) takeFault() (fault, bool) {
-	if len(t.faults) == 0 {
-		return fault{}, false
-	}
-	f := t.faults[0]
-	if t.faults[0].n--; t.faults[0].n == 0 {
-		t.faults = t.faults[1:]
-	}
-	return f, true
 }
 
 // authorize checks the Bearer token; t.mu must be held.
@@ -461,12 +448,9 @@ func (t *TwentyFour) Throttle(n int, retryAfter time.Duration) {
 func (t *TwentyFour) Fail(n int, status int) { t.addFault(fault{n: n, status: status}) }
 
 func (t *TwentyFour) addFault(f fault) {
-	if f.n <= 0 {
-		return
-	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.faults = append(t.faults, f)
+	t.faults.push(f)
 }
 
 // ExpireTokens makes every access token issued so far expire now.
@@ -491,14 +475,7 @@ func (t *TwentyFour) TokenRequests() int {
 func (t *TwentyFour) Requests() []Request {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	out := make([]Request, len(t.requests))
-	for i, r := range t.requests {
-		r.Query = url.Values(http.Header(r.Query).Clone())
-		r.Header = r.Header.Clone()
-		r.Body = slices.Clone(r.Body)
-		out[i] = r
-	}
-	return out
+	return t.requests.copies()
 }
 
 // Meetings returns copies of every meeting, cancelled ones included, oldest first.

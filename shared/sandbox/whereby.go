@@ -102,22 +102,6 @@ type DialInPhone struct {
 	PhoneNumber string `json:"phoneNumber"`
 }
 
-// Request is an API request as the sandbox received it.
-type Request struct {
-	Method string
-	Path   string
-	Query  url.Values
-	Header http.Header
-	Body   []byte
-}
-
-// fault is a queued answer for the next N API requests.
-type fault struct {
-	n          int
-	status     int
-	retryAfter time.Duration
-}
-
 // Whereby is the Whereby-compatible sandbox: an http.Handler serving full paths under
 // WherebyMount. Its methods are safe for concurrent use.
 type Whereby struct {
@@ -129,8 +113,8 @@ type Whereby struct {
 	mu       sync.Mutex
 	meetings map[string]*Meeting // by MeetingID
 	nextID   int
-	requests []Request
-	faults   []fault
+	requests requestLog
+	faults   faultQueue
 	delay    time.Duration
 	noDialIn bool
 
@@ -203,11 +187,9 @@ func (w *Whereby) serveAPI(rw http.ResponseWriter, r *http.Request) {
 	r.Body = io.NopCloser(bytes.NewReader(body))
 
 	w.mu.Lock()
-	w.requests = append(w.requests, Request{
-		Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Header: r.Header.Clone(), Body: body,
-	})
+	w.requests.record(r, body)
 	delay := w.delay
-	f, faulted := w.takeFault()
+	f, faulted := w.faults.take()
 	w.mu.Unlock()
 
 	if delay > 0 {
@@ -228,18 +210,6 @@ func (w *Whereby) serveAPI(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.mux.ServeHTTP(rw, r)
-}
-
-// takeFault consumes one request's worth of the oldest queued fault. w.mu must be held.
-func (w *Whereby) takeFault() (fault, bool) {
-	if len(w.faults) == 0 {
-		return fault{}, false
-	}
-	f := w.faults[0]
-	if w.faults[0].n--; w.faults[0].n == 0 {
-		w.faults = w.faults[1:]
-	}
-	return f, true
 }
 
 func writeFault(rw http.ResponseWriter, f fault) {
@@ -492,12 +462,9 @@ func (w *Whereby) Fail(n int, status int) {
 }
 
 func (w *Whereby) addFault(f fault) {
-	if f.n <= 0 {
-		return
-	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.faults = append(w.faults, f)
+	w.faults.push(f)
 }
 
 // Delay makes every API response wait d (0 turns it off). A client that gives up first gets no
@@ -535,14 +502,7 @@ func (w *Whereby) Rooms() []Meeting {
 func (w *Whereby) Requests() []Request {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	out := make([]Request, len(w.requests))
-	for i, r := range w.requests {
-		r.Query = url.Values(http.Header(r.Query).Clone()) // a deep copy
-		r.Header = r.Header.Clone()
-		r.Body = slices.Clone(r.Body)
-		out[i] = r
-	}
-	return out
+	return w.requests.copies()
 }
 
 func copyMeeting(m *Meeting) Meeting {

@@ -149,8 +149,8 @@ type Zoom struct {
 	writes        map[string]int       // host + UTC day → creates and updates
 	dailyLimit    int
 	participants  map[int64][]zoomParticipant
-	requests      []Request
-	faults        []fault
+	requests      requestLog
+	faults        faultQueue
 }
 
 // NewZoom returns a Zoom fake.
@@ -209,10 +209,8 @@ func (z *Zoom) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	z.mu.Lock()
-	z.requests = append(z.requests, Request{
-		Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Header: r.Header.Clone(), Body: body,
-	})
-	f, faulted := z.takeFault()
+	z.requests.record(r, body)
+	f, faulted := z.faults.take()
 	code, msg := z.authorize(r)
 	z.mu.Unlock()
 	switch {
@@ -243,17 +241,6 @@ func (z *Zoom) authorize(r *http.Request) (int, string) {
 		return 124, zoomMsgExpiredToken
 	}
 	return 0, ""
-}
-
-func (z *Zoom) takeFault() (fault, bool) {
-	if len(z.faults) == 0 {
-		return fault{}, false
-	}
-	f := z.faults[0]
-	if z.faults[0].n--; z.faults[0].n == 0 {
-		z.faults = z.faults[1:]
-	}
-	return f, true
 }
 
 func zoomFault(rw http.ResponseWriter, f fault) {
@@ -679,12 +666,9 @@ func (z *Zoom) Throttle(n int, retryAfter time.Duration) {
 func (z *Zoom) Fail(n int, status int) { z.addFault(fault{n: n, status: status}) }
 
 func (z *Zoom) addFault(f fault) {
-	if f.n <= 0 {
-		return
-	}
 	z.mu.Lock()
 	defer z.mu.Unlock()
-	z.faults = append(z.faults, f)
+	z.faults.push(f)
 }
 
 // ExpireTokens makes every access token issued so far expire now: the API answers them 401 with
@@ -717,14 +701,7 @@ func (z *Zoom) TokenRequests() int {
 func (z *Zoom) Requests() []Request {
 	z.mu.Lock()
 	defer z.mu.Unlock()
-	out := make([]Request, len(z.requests))
-	for i, r := range z.requests {
-		r.Query = url.Values(http.Header(r.Query).Clone())
-		r.Header = r.Header.Clone()
-		r.Body = slices.Clone(r.Body)
-		out[i] = r
-	}
-	return out
+	return z.requests.copies()
 }
 
 // Meetings returns copies of the meetings not deleted, oldest first.
