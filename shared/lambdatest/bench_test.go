@@ -185,10 +185,10 @@ func BenchmarkWarmInvoke(b *testing.B) {
 	b.Run("sweeper", func(b *testing.B) {
 		s := newStack(b, e, "warm-sweeper")
 		f, _ := s.start("sweeper")
-		f.MustInvoke(b, []byte(`{}`), nil)
+		f.MustInvoke(b, sweepTick, nil)
 		b.ResetTimer()
 		for range b.N {
-			f.MustInvoke(b, []byte(`{}`), nil)
+			f.MustInvoke(b, sweepTick, nil)
 		}
 	})
 	b.Run("hooks", func(b *testing.B) {
@@ -349,7 +349,7 @@ func BenchmarkBookingLifecycle(b *testing.B) {
 			var swept sweep.Result
 			before = proxies["sweeper"].Usage()
 			start := time.Now()
-			fns["sweeper"].MustInvoke(b, []byte(`{}`), &swept)
+			fns["sweeper"].MustInvoke(b, sweepTick, &swept)
 			if swept.Enqueued == lifecycleBatch {
 				billed += time.Since(start)
 				invocations["sweeper"]++

@@ -94,12 +94,12 @@ func testLifecycle(t *testing.T, e *emulators) {
 	// Before the end nothing is due; after end + grace the sweeper enqueues the cleanup.
 	var swept sweep.Result
 	if time.Now().Before(end) {
-		sweeper.MustInvoke(t, []byte(`{}`), &swept)
+		sweeper.MustInvoke(t, sweepTick, &swept)
 		require.Zero(t, swept.Enqueued, "nothing is due before the meeting ends")
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		sweeper.MustInvoke(t, []byte(`{}`), &swept)
+		sweeper.MustInvoke(t, sweepTick, &swept)
 		if swept.Enqueued > 0 {
 			break
 		}

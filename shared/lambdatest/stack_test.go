@@ -63,6 +63,11 @@ const (
 )
 
 // secretValues are the values that must never be logged, beside the generic secret.
+// sweepTick is a scheduled sweep's event at a nominal time off the hour. The sweeper reaps when
+// the scheduled time is on the hour, and with no time it takes the clock's, so a test invoking it
+// with {} would send an extra reap message whenever it happened to run at minute 0.
+var sweepTick = []byte(`{"scheduledTime": "2026-01-01T00:30:00Z"}`)
+
 var secretValues = []string{wherebyKey, wherebyHookSecret, adminToken, hostSecret, zoomClientSecret}
 
 // emulators are the AWS API emulators one top-level test shares: dynalite, goaws,
