@@ -17,7 +17,7 @@
 // It only wires: configuration is read and clients are built once per container; the admin
 // token, the host secret and the providers' secrets (WHEREBY_API_KEY for the sessions' recorded
 // and streamed minutes; ZOOM_CLIENT_SECRET, when Zoom is configured, for start_url) are read from
-// Secrets Manager on first use (worker.NewVideoProviders). An admin token or host secret with no
+// Secrets Manager on first use (video.New). An admin token or host secret with no
 // value turns its routes off (404); without a Whereby key the sessions come without Whereby's
 // figures.
 package main
@@ -42,7 +42,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/httpapi"
 	"github.com/roomkeeper/roomkeeper/shared/intake"
 	"github.com/roomkeeper/roomkeeper/shared/secrets"
-	"github.com/roomkeeper/roomkeeper/shared/worker"
+	"github.com/roomkeeper/roomkeeper/shared/video"
 )
 
 func main() {
@@ -61,7 +61,7 @@ func main() {
 		exit(log, fmt.Errorf("load AWS configuration: %w", err))
 	}
 	sec := secrets.New(secretsmanager.NewFromConfig(awsCfg), os.Getenv)
-	videos := worker.NewVideoProviders(cfg, sec, time.Now)
+	videos := video.New(cfg, sec, time.Now)
 	api := &httpapi.Server{
 		// Read only: the admin and host routes never apply a change, so no queue.
 		Intake:      &intake.Intake{Store: dynamo.New(dynamodb.NewFromConfig(awsCfg), table), Now: time.Now, Retention: cfg.Retention},

@@ -6,7 +6,7 @@
 // read and clients are built once per container; each provider's secrets (the Whereby API key;
 // Zoom's client secret and ROOMKEEPER_HOST_SECRET, which signs the organizer's host links under
 // ROOMKEEPER_PUBLIC_URL; 24sessions' client secret) are read from Secrets Manager on that
-// provider's first call (worker.NewVideoProviders), so a cold start makes no Secrets Manager call
+// provider's first call (video.New), so a cold start makes no Secrets Manager call
 // and a run that only sends mail reads none.
 package main
 
@@ -29,6 +29,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/reconcile"
 	"github.com/roomkeeper/roomkeeper/shared/secrets"
 	"github.com/roomkeeper/roomkeeper/shared/ses"
+	"github.com/roomkeeper/roomkeeper/shared/video"
 	"github.com/roomkeeper/roomkeeper/shared/worker"
 )
 
@@ -52,12 +53,12 @@ func main() {
 	if err != nil {
 		exit(log, fmt.Errorf("load AWS configuration: %w", err))
 	}
-	videos := worker.NewVideoProviders(cfg, secrets.New(secretsmanager.NewFromConfig(awsCfg), os.Getenv), time.Now)
+	videos := video.New(cfg, secrets.New(secretsmanager.NewFromConfig(awsCfg), os.Getenv), time.Now)
 	h := &worker.Handler{
 		Reconciler: &reconcile.Reconciler{
 			Store:        dynamo.New(dynamodb.NewFromConfig(awsCfg), table),
 			Mailer:       ses.New(sesv2.NewFromConfig(awsCfg), os.Getenv("ROOMKEEPER_SES_CONFIGURATION_SET")),
-			Providers:    videos.Providers(),
+			Providers:    videos.ByName(),
 			Now:          time.Now,
 			MailFrom:     cfg.MailFrom,
 			CleanupGrace: cfg.CleanupGrace,

@@ -64,6 +64,17 @@ type Provider interface {
 	TaggedRooms(ctx context.Context) ([]Room, error)
 }
 
+// RoomUpdater is a provider that moves a room to a booking's new times and title in place,
+// keeping its links (Zoom: PATCH /meetings/{id}; 24sessions: a new date). Such rooms have no end
+// date that a reschedule could outlive, so a booking keeps its room through any change of times
+// and the room is updated instead; a change of room options still makes a new room.
+type RoomUpdater interface {
+	// UpdateRoom changes room to match spec (whose Tag is the room's) and returns the room as
+	// updated. An update that changes nothing should cost nothing. A room the provider no
+	// longer has is an error wrapping ErrNotFound.
+	UpdateRoom(ctx context.Context, room Room, spec RoomSpec) (Room, error)
+}
+
 // EventType is the kind of change a booking source reports.
 type EventType string
 

@@ -249,8 +249,20 @@ func TestHostLinkRefusals(t *testing.T) {
 			assert.Equal(t, tt.status, page.Code)
 			assert.Equal(t, "text/html; charset=utf-8", page.Header().Get("Content-Type"), "a browser gets a page")
 			assert.Contains(t, page.Body.String(), "<h1>")
+			assert.Equal(t, tt.status >= 500, strings.Contains(page.Body.String(), "Try again in a moment"), "a retry is suggested only for a fault")
 		})
 	}
+}
+
+func TestHostErrorPageEscapesTheMessage(t *testing.T) {
+	rec := httptest.NewRecorder()
+	r := httptest.NewRequest(http.MethodGet, "/v1/host/x", nil)
+	r.Header.Set("Accept", "text/html")
+	writeHostError(rec, r, slog.New(slog.DiscardHandler), booking.Errorf(booking.NotFound, "", `room <script>alert("x")</script> & co`))
+	assert.Equal(t, http.StatusNotFound, rec.Code)
+	assert.Contains(t, rec.Body.String(), "<h1>This link does not start a meeting</h1>")
+	assert.Contains(t, rec.Body.String(), `<p>room &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; co</p>`)
+	assert.NotContains(t, rec.Body.String(), "<script>")
 }
 
 func TestHostLinkSecretRotation(t *testing.T) {

@@ -158,7 +158,7 @@ func isParticipant(d *booking.Details, email string) bool {
 
 // fits reports whether the booking can keep its room: same provider and options, and the room
 // still works until the end plus the overrun cap — or its provider moves rooms in place
-// (RoomUpdater, update.go), so its end date is no limit.
+// (booking.RoomUpdater, update.go), so its end date is no limit.
 func (r *Reconciler) fits(room *booking.Room, b *booking.Booking) bool {
 	return room.Options == b.Details.Room &&
 		(r.updater(room.Provider) != nil || !room.ExpiresAt.Before(b.Details.End.Add(r.MaxOverrun)))

@@ -53,7 +53,7 @@ func WithoutDialIn() Option { return func(o *options) { o.noDialIn = true } }
 // when two requests in a row are refused.
 func Reauthenticates() Option { return func(o *options) { o.reauth = true } }
 
-// updater is a provider that moves a room in place (reconcile.RoomUpdater).
+// updater is a provider that moves a room in place (booking.RoomUpdater).
 type updater interface {
 	UpdateRoom(ctx context.Context, room booking.Room, spec booking.RoomSpec) (booking.Room, error)
 }

@@ -1,29 +1,20 @@
-package worker
+package video
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/config"
-	"github.com/roomkeeper/roomkeeper/shared/eventfile"
-	"github.com/roomkeeper/roomkeeper/shared/generic"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi"
-	"github.com/roomkeeper/roomkeeper/shared/intake"
-	"github.com/roomkeeper/roomkeeper/shared/memqueue"
-	"github.com/roomkeeper/roomkeeper/shared/reconcile"
 	"github.com/roomkeeper/roomkeeper/shared/sandbox"
 	"github.com/roomkeeper/roomkeeper/shared/twentyfour"
 	"github.com/roomkeeper/roomkeeper/shared/whereby"
@@ -224,7 +215,7 @@ func TestSecretProviderViews(t *testing.T) {
 		// The reconciler would move such a provider's rooms in place, and the host route would
 		// call it: a bare one must not claim what its provider may not have.
 		var p booking.Provider = &SecretProvider{}
-		_, updates := p.(reconcile.RoomUpdater)
+		_, updates := p.(booking.RoomUpdater)
 		_, links := p.(httpapi.HostLinker)
 		_, insights := p.(httpapi.Insights)
 		assert.False(t, updates || links || insights)
@@ -234,7 +225,7 @@ func TestSecretProviderViews(t *testing.T) {
 		sec := newSecrets(map[string]string{"API_KEY": "key-1"})
 		p, built := lazy(sec, full, "API_KEY")
 		var asProvider booking.Provider = SecretRoomUpdater{p}
-		up, ok := asProvider.(reconcile.RoomUpdater)
+		up, ok := asProvider.(booking.RoomUpdater)
 		require.True(t, ok, "the reconciler sees SecretRoomUpdater as a RoomUpdater")
 
 		room, err := up.UpdateRoom(ctx, booking.Room{ID: "r1"}, booking.RoomSpec{})
@@ -259,7 +250,7 @@ func TestSecretProviderViews(t *testing.T) {
 		_, err := SecretRoomUpdater{p}.UpdateRoom(ctx, booking.Room{}, booking.RoomSpec{})
 		require.Error(t, err)
 		assert.True(t, booking.IsPermanent(err))
-		assert.Contains(t, err.Error(), "reconcile.RoomUpdater")
+		assert.Contains(t, err.Error(), "booking.RoomUpdater")
 		_, err = SecretHostLinker{p}.HostLink(ctx, booking.Room{})
 		assert.True(t, booking.IsPermanent(err))
 		_, err = SecretInsights{p}.RoomSessions(ctx, "/room")
@@ -278,17 +269,17 @@ func TestSecretProviderViews(t *testing.T) {
 // env builds a getenv from pairs.
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
-func TestVideoProviders(t *testing.T) {
+func TestProviders(t *testing.T) {
 	t.Run("whereby only", func(t *testing.T) {
 		cfg, err := config.FromEnv(env(map[string]string{"WHEREBY_API_KEY_SECRET_ARN": "arn:whereby"}))
 		require.NoError(t, err)
 		sec := newSecrets(map[string]string{})
-		v := NewVideoProviders(cfg, sec, time.Now)
+		v := New(cfg, sec, time.Now)
 		assert.Nil(t, v.Zoom)
 		assert.Nil(t, v.TwentyFour)
-		ps := v.Providers()
+		ps := v.ByName()
 		require.Equal(t, []string{whereby.Name}, keys(ps))
-		_, updates := ps[whereby.Name].(reconcile.RoomUpdater)
+		_, updates := ps[whereby.Name].(booking.RoomUpdater)
 		assert.False(t, updates, "Whereby rooms are replaced, not moved")
 		assert.Empty(t, v.HostLinkers())
 		assert.NotNil(t, v.Insights())
@@ -304,11 +295,11 @@ func TestVideoProviders(t *testing.T) {
 		}))
 		require.NoError(t, err)
 		sec := newSecrets(map[string]string{})
-		v := NewVideoProviders(cfg, sec, time.Now)
-		ps := v.Providers()
+		v := New(cfg, sec, time.Now)
+		ps := v.ByName()
 		assert.ElementsMatch(t, []string{whereby.Name, zoom.Name, twentyfour.Name}, keys(ps))
 		for _, name := range []string{zoom.Name, twentyfour.Name} {
-			_, updates := ps[name].(reconcile.RoomUpdater)
+			_, updates := ps[name].(booking.RoomUpdater)
 			assert.True(t, updates, "%s moves meetings in place", name)
 		}
 		assert.Equal(t, []string{zoom.Name}, keys(v.HostLinkers()))
@@ -326,10 +317,10 @@ func keys[V any](m map[string]V) []string {
 	return out
 }
 
-// TestVideoProvidersAgainstFakes drives the providers NewVideoProviders builds through the
+// TestProvidersAgainstFakes drives the providers New builds through the
 // interfaces the reconciler and the HTTP handlers look for, against the sandbox's Zoom and
 // 24sessions fakes, with the secrets read on first use.
-func TestVideoProvidersAgainstFakes(t *testing.T) {
+func TestProvidersAgainstFakes(t *testing.T) {
 	ctx := context.Background()
 	now := time.Now().UTC().Truncate(time.Second)
 
@@ -364,8 +355,8 @@ func TestVideoProvidersAgainstFakes(t *testing.T) {
 		ZoomClientSecret: "zoom-secret-value", httpapi.HostSecret: "host-secret-value",
 		TwentyFourClientSecret: "tf-secret-value",
 	})
-	v := NewVideoProviders(cfg, sec, func() time.Time { return now })
-	ps := v.Providers()
+	v := New(cfg, sec, func() time.Time { return now })
+	ps := v.ByName()
 
 	spec := func(tag string, start time.Time) booking.RoomSpec {
 		return booking.RoomSpec{
@@ -385,7 +376,7 @@ func TestVideoProvidersAgainstFakes(t *testing.T) {
 			"the organizer's host link is roomkeeper's, signed with the host secret: %s", room.HostURL)
 		assert.Equal(t, httpapi.HostLinkURL("https://rooms.example.com", "host-secret-value", tag, room.ID), room.HostURL)
 
-		moved, err := ps[zoom.Name].(reconcile.RoomUpdater).UpdateRoom(ctx, room, spec(tag, start.Add(time.Hour)))
+		moved, err := ps[zoom.Name].(booking.RoomUpdater).UpdateRoom(ctx, room, spec(tag, start.Add(time.Hour)))
 		require.NoError(t, err)
 		assert.Equal(t, room.ID, moved.ID, "moved in place")
 		meetings := zfake.Meetings()
@@ -401,7 +392,7 @@ func TestVideoProvidersAgainstFakes(t *testing.T) {
 		tag := booking.RoomTag(booking.KeyOf("generic", "tf-views"), 1)
 		room, err := ps[twentyfour.Name].CreateRoom(ctx, spec(tag, start))
 		require.NoError(t, err)
-		moved, err := ps[twentyfour.Name].(reconcile.RoomUpdater).UpdateRoom(ctx, room, spec(tag, start.Add(time.Hour)))
+		moved, err := ps[twentyfour.Name].(booking.RoomUpdater).UpdateRoom(ctx, room, spec(tag, start.Add(time.Hour)))
 		require.NoError(t, err)
 		assert.Equal(t, room.ID, moved.ID, "moved in place")
 		meetings := tfake.Meetings()
@@ -411,71 +402,4 @@ func TestVideoProvidersAgainstFakes(t *testing.T) {
 
 	assert.Equal(t, map[string]int{ZoomClientSecret: 1, httpapi.HostSecret: 1, TwentyFourClientSecret: 1}, sec.reads,
 		"each secret read once, on first use")
-}
-
-// TestWorkerMovesTwentyFourMeetingInPlace runs the worker handler over the providers
-// NewVideoProviders builds: a reschedule of a 24sessions booking moves its meeting (the reconciler
-// sees the lazily built provider as a reconcile.RoomUpdater) instead of making a second one.
-func TestWorkerMovesTwentyFourMeetingInPlace(t *testing.T) {
-	ctx := context.Background()
-	now := time.Now().UTC().Truncate(time.Second)
-	clock := func() time.Time { return now }
-	tfake, err := sandbox.NewTwentyFour(sandbox.TwentyFourOptions{
-		ClientID: "tf-client", ClientSecret: "tf-secret-value", UserID: "12", MeetingTypeID: "34", Now: clock,
-	})
-	require.NoError(t, err)
-	tsrv := httptest.NewServer(tfake)
-	t.Cleanup(tsrv.Close)
-	cfg, err := config.FromEnv(env(map[string]string{
-		"TWENTYFOUR_INSTANCE": "acme", "TWENTYFOUR_CLIENT_ID": "tf-client", "TWENTYFOUR_CLIENT_SECRET_SECRET_ARN": "arn:24",
-		"TWENTYFOUR_USER_ID": "12", "TWENTYFOUR_MEETING_TYPE_ID": "34",
-		"TWENTYFOUR_API_URL":   tsrv.URL + sandbox.TwentyFourAPIPath,
-		"TWENTYFOUR_GUEST_URL": "https://acme.24sessions.com/join/{accessKey}",
-	}))
-	require.NoError(t, err)
-	sec := newSecrets(map[string]string{TwentyFourClientSecret: "tf-secret-value"})
-
-	f := newFixture(t)
-	f.now = now
-	f.h.Reconciler.Providers = NewVideoProviders(cfg, sec, clock).Providers()
-	apply := func(file string) string {
-		t.Helper()
-		raw, err := os.ReadFile(filepath.Join("..", "..", "events", file))
-		require.NoError(t, err)
-		body, err := eventfile.Expand(raw, eventfile.Vars{Now: f.now, Run: "tf"})
-		require.NoError(t, err)
-		var ev map[string]any
-		require.NoError(t, json.Unmarshal(body, &ev))
-		ev["data"].(map[string]any)["room"] = map[string]any{"provider": twentyfour.Name}
-		body, err = json.Marshal(ev)
-		require.NoError(t, err)
-		ch, err := generic.Parse(body, f.now, generic.Options{DefaultProvider: whereby.Name, Providers: cfg.Providers()})
-		require.NoError(t, err)
-		in := &intake.Intake{Store: f.store, Queue: memqueue.New(8), Now: func() time.Time { return f.now }, Retention: 720 * time.Hour}
-		res, err := in.Apply(ctx, ch)
-		require.NoError(t, err)
-		require.Equal(t, intake.Applied, res.Outcome)
-		resp, err := f.h.Handle(ctx, events.SQSEvent{Records: []events.SQSMessage{message("m-"+file, res.Key)}})
-		require.NoError(t, err)
-		require.Empty(t, resp.BatchItemFailures)
-		return res.Key
-	}
-
-	key := apply("booking-created.json")
-	b := f.get(key)
-	require.NotNil(t, b.Room)
-	require.Nil(t, b.Failure)
-	assert.Equal(t, twentyfour.Name, b.Room.Provider)
-	first := b.Room.ID
-
-	f.now = now.Add(time.Second)
-	apply("booking-updated.json")
-	b = f.get(key)
-	require.Nil(t, b.Failure)
-	require.NotNil(t, b.Room)
-	assert.Equal(t, first, b.Room.ID, "the same meeting, and so the same links")
-	meetings := tfake.Meetings()
-	require.Len(t, meetings, 1, "moved, not made again")
-	assert.True(t, b.Details.Start.Equal(meetings[0].Date), "moved to the new start: %s, want %s", meetings[0].Date, b.Details.Start)
-	assert.Equal(t, 1, sec.reads[TwentyFourClientSecret], "the client secret is read once")
 }

@@ -1,4 +1,8 @@
-package worker
+// Package video builds the video providers of the AWS functions from the configuration, with
+// their credentials read from Secrets Manager on first use rather than at start. The worker uses
+// them to make and delete rooms, the admin function for Zoom's host links and Whereby's insights;
+// the package depends on no part of the reconciler, so the admin function links none of it.
+package video
 
 import (
 	"context"
@@ -10,7 +14,6 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/config"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi"
-	"github.com/roomkeeper/roomkeeper/shared/reconcile"
 	"github.com/roomkeeper/roomkeeper/shared/twentyfour"
 	"github.com/roomkeeper/roomkeeper/shared/whereby"
 	"github.com/roomkeeper/roomkeeper/shared/zoom"
@@ -39,7 +42,7 @@ type Secrets interface {
 //
 // It has only booking.Provider's methods. The reconciler and the HTTP handlers look for optional
 // interfaces by type assertion, so a provider that has them is wrapped again to show them:
-// SecretRoomUpdater (reconcile.RoomUpdater), SecretHostLinker (httpapi.HostLinker) and
+// SecretRoomUpdater (booking.RoomUpdater), SecretHostLinker (httpapi.HostLinker) and
 // SecretInsights (httpapi.Insights), views of one SecretProvider that build it once. A bare
 // SecretProvider must not claim them: the reconciler moves the rooms of a RoomUpdater in place
 // instead of replacing them.
@@ -120,20 +123,20 @@ func errLacks(p booking.Provider, iface string) error {
 }
 
 // SecretRoomUpdater is a SecretProvider whose provider moves rooms in place (Zoom, 24sessions):
-// it implements reconcile.RoomUpdater as well as booking.Provider.
+// it implements booking.RoomUpdater as well as booking.Provider.
 type SecretRoomUpdater struct{ *SecretProvider }
 
-var _ reconcile.RoomUpdater = SecretRoomUpdater{}
+var _ booking.RoomUpdater = SecretRoomUpdater{}
 
-// UpdateRoom implements reconcile.RoomUpdater.
+// UpdateRoom implements booking.RoomUpdater.
 func (u SecretRoomUpdater) UpdateRoom(ctx context.Context, room booking.Room, spec booking.RoomSpec) (booking.Room, error) {
 	p, err := u.Provider(ctx)
 	if err != nil {
 		return booking.Room{}, err
 	}
-	up, ok := p.(reconcile.RoomUpdater)
+	up, ok := p.(booking.RoomUpdater)
 	if !ok {
-		return booking.Room{}, errLacks(p, "reconcile.RoomUpdater")
+		return booking.Room{}, errLacks(p, "booking.RoomUpdater")
 	}
 	return up.UpdateRoom(ctx, room, spec)
 }
@@ -176,21 +179,21 @@ func (i SecretInsights) RoomSessions(ctx context.Context, roomName string) (map[
 	return in.RoomSessions(ctx, roomName)
 }
 
-// VideoProviders are the video providers a configuration enables, each a SecretProvider built on
+// Providers are the video providers a configuration enables, each a SecretProvider built on
 // first use: the AWS functions' counterpart of the local server's providers, whose secrets are
 // values in the configuration instead.
-type VideoProviders struct {
+type Providers struct {
 	Whereby    *SecretProvider // always: WHEREBY_API_KEY
 	Zoom       *SecretProvider // nil unless configured: ZOOM_CLIENT_SECRET, ROOMKEEPER_HOST_SECRET
 	TwentyFour *SecretProvider // nil unless configured: TWENTYFOUR_CLIENT_SECRET
 }
 
-// NewVideoProviders returns the providers cfg enables, reading their secrets through secrets when
+// New returns the providers cfg enables, reading their secrets through secrets when
 // first used. Zoom's rooms carry the organizer's host link, roomkeeper's signed
 // cfg.PublicURL/v1/host/{token} (httpapi.HostLinkURL), so Zoom also needs the host secret that
 // signs it. It calls nothing.
-func NewVideoProviders(cfg config.Config, secrets Secrets, now func() time.Time) VideoProviders {
-	v := VideoProviders{Whereby: &SecretProvider{
+func New(cfg config.Config, secrets Secrets, now func() time.Time) Providers {
+	v := Providers{Whereby: &SecretProvider{
 		Secrets: secrets,
 		Names:   []string{WherebyAPIKey},
 		New: func(s map[string]string) (booking.Provider, error) {
@@ -233,10 +236,10 @@ func NewVideoProviders(cfg config.Config, secrets Secrets, now func() time.Time)
 	return v
 }
 
-// Providers returns the providers by name for reconcile.Reconciler: Zoom and 24sessions as
-// reconcile.RoomUpdaters, since they move a meeting in place; Whereby as a plain provider, since
+// ByName returns the providers by name for reconcile.Reconciler: Zoom and 24sessions as
+// booking.RoomUpdaters, since they move a meeting in place; Whereby as a plain provider, since
 // its rooms have an end date and a reschedule that outlives it gets a new room.
-func (v VideoProviders) Providers() map[string]booking.Provider {
+func (v Providers) ByName() map[string]booking.Provider {
 	out := map[string]booking.Provider{whereby.Name: v.Whereby}
 	if v.Zoom != nil {
 		out[zoom.Name] = SecretRoomUpdater{v.Zoom}
@@ -249,7 +252,7 @@ func (v VideoProviders) Providers() map[string]booking.Provider {
 
 // HostLinkers returns the providers whose host link GET /v1/host/{token} fetches, for
 // httpapi.Server.HostLinkers: Zoom, when configured.
-func (v VideoProviders) HostLinkers() map[string]httpapi.HostLinker {
+func (v Providers) HostLinkers() map[string]httpapi.HostLinker {
 	out := map[string]httpapi.HostLinker{}
 	if v.Zoom != nil {
 		out[zoom.Name] = SecretHostLinker{v.Zoom}
@@ -258,4 +261,4 @@ func (v VideoProviders) HostLinkers() map[string]httpapi.HostLinker {
 }
 
 // Insights returns Whereby's session figures for the admin API, for httpapi.Server.Insights.
-func (v VideoProviders) Insights() httpapi.Insights { return SecretInsights{v.Whereby} }
+func (v Providers) Insights() httpapi.Insights { return SecretInsights{v.Whereby} }
