@@ -12,7 +12,6 @@ import (
 	"github.com/emersion/go-ical"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
-	"github.com/roomkeeper/roomkeeper/templates"
 )
 
 // ProductID is the calendar's PRODID.
@@ -21,7 +20,7 @@ const ProductID = "-//roomkeeper//roomkeeper 1.0//EN"
 // calendar writes the iCalendar object of inv (reference/icalendar.md §0): times in UTC so no
 // VTIMEZONE is needed, SEQUENCE always written, no VALARM, the recipient's own join link in
 // LOCATION, URL and CONFERENCE, and lines folded at 75 octets.
-func calendar(inv *Invite, v *templates.Invite) ([]byte, error) {
+func calendar(inv *Invite, v *inviteView) ([]byte, error) {
 	// Props are built as values: ical.NewProp allocates a parameter map even for the many
 	// properties that have no parameters.
 	cal := ical.NewCalendar()
@@ -85,7 +84,7 @@ func calendar(inv *Invite, v *templates.Invite) ([]byte, error) {
 
 // description is the plain-text DESCRIPTION: the join link on its own line (clients link bare
 // URLs), the tap-to-dial string and the number and access code, then the organizer's text.
-func description(v *templates.Invite) string {
+func description(v *inviteView) string {
 	var b strings.Builder
 	if v.Cancelled {
 		b.WriteString("This meeting has been cancelled.")

@@ -24,7 +24,6 @@ import (
 	"github.com/emersion/go-message/mail"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
-	"github.com/roomkeeper/roomkeeper/templates"
 )
 
 // Invite is one recipient's invitation, update or cancellation.
@@ -113,7 +112,7 @@ func render(inv *Invite) (booking.Message, error) {
 		title = defaultTitle
 	}
 	cancelled := inv.Method == booking.Cancel
-	v := templates.Invite{
+	v := inviteView{
 		Cancelled:   cancelled,
 		Updated:     inv.Updated && !cancelled,
 		Title:       title,
@@ -252,7 +251,7 @@ func renderFailure(f *Failure) (booking.Message, error) {
 	if reason == "" {
 		reason = "an unknown error"
 	}
-	v := templates.Failure{Title: title, When: readableRange(f.Start, f.End, loc, zone), Reason: reason}
+	v := failureView{Title: title, When: readableRange(f.Start, f.End, loc, zone), Reason: reason}
 	text, html, err := executeFailure(&v)
 	if err != nil {
 		return booking.Message{}, err
@@ -316,7 +315,7 @@ func RenderKnock(k *Knock) (booking.Message, error) {
 	if name == "" {
 		name = "A guest"
 	}
-	v := templates.Knock{Name: name, Title: title, When: readableRange(k.Start, k.End, loc, zone), HostURL: k.HostURL}
+	v := knockView{Name: name, Title: title, When: readableRange(k.Start, k.End, loc, zone), HostURL: k.HostURL}
 	text, html, err := executeKnock(&v)
 	if err != nil {
 		return booking.Message{}, fmt.Errorf("render knock notice: %w", err)

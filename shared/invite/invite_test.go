@@ -277,7 +277,7 @@ func TestRenderLinks(t *testing.T) {
 		assert.Contains(t, m.Text, "One tap on a mobile phone: tel:+4721000000,123456\r\n")
 		assert.Contains(t, m.Text, "Or dial +4721000000 (NO), access code 123456\r\n")
 		assert.Contains(t, m.HTML, `<a href="`+guestURL+`"`)
-		assert.Contains(t, m.HTML, `<a href="tel:+4721000000,123456"`)
+		assert.Contains(t, m.HTML, `<a href="tel:&#43;4721000000,123456"`)
 
 		ev := event(t, m.Calendar)
 		assert.Equal(t, guestURL, text(t, ev, ical.PropLocation))
@@ -294,7 +294,7 @@ func TestRenderLinks(t *testing.T) {
 		assert.Contains(t, m.Text, "Start the meeting as host:\r\n"+hostURL+"\r\n")
 		assert.Contains(t, m.Text, "Guests join at:\r\n"+guestURL+"\r\n")
 		assert.Contains(t, m.Text, "One tap on a mobile phone: tel:+16465588656,,85775884256%23,,,,*010383%23\r\n")
-		assert.Contains(t, m.HTML, `href="tel:+16465588656,,85775884256%23,,,,*010383%23"`, "# stays %23 in the href")
+		assert.Contains(t, m.HTML, `href="tel:&#43;16465588656,,85775884256%23,,,,*010383%23"`, "# stays %23 in the href")
 
 		ev := event(t, m.Calendar)
 		assert.Equal(t, hostURL, text(t, ev, ical.PropLocation), "the organizer's own link is the host link")

@@ -2,42 +2,98 @@ package invite
 
 import (
 	"bytes"
-	"context"
+	htmltemplate "html/template"
 	"strings"
 	"sync"
+	texttemplate "text/template"
 	"time"
 	"unicode/utf8"
-
-	"github.com/a-h/templ"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/templates"
 )
 
-// The readable parts come from package templates: InviteHTML, KnockHTML and FailureHTML are
-// templ components, compiled to Go, which escape every value for where it stands; the text parts
-// are plain Go.
+// inviteView is what invite.txt.tmpl and invite.html.tmpl see.
+type inviteView struct {
+	Cancelled   bool   // CANCEL: no links at all
+	Updated     bool   // a REQUEST to someone who holds an earlier version
+	Title       string // one line
+	When        string // readable range in the recipient's zone
+	Organizer   string // "Name <address>" or the address
+	Guests      string // organizer's message only: the guests, comma-separated
+	HostURL     string // organizer's message only
+	GuestURL    string
+	DialIn      *dialInView
+	Description string // free text, LF line breaks
+}
 
-// readable renders a message's text/plain and text/html parts, both with CRLF line endings.
-func readable(text string, html templ.Component) (textPart, htmlPart []byte, err error) {
-	var hb bytes.Buffer
-	hb.Grow(4096)
-	if err := html.Render(context.Background(), &hb); err != nil {
+type dialInView struct {
+	Numbers []numberView
+	Code    string
+}
+
+type numberView struct {
+	Tap    string           // the tap-to-dial string as people read it: "+4721000000,123456#"
+	Tel    htmltemplate.URL // the tel: URI, checked by dialView
+	Manual string           // what to dial by hand: "+4721000000 (NO), access code 123456"
+	Label  string           // the CONFERENCE label: "Dial-in (NO)"
+}
+
+// failureView is what failure.txt.tmpl and failure.html.tmpl see.
+type failureView struct {
+	Title, When, Reason string
+}
+
+type parsedTemplates struct {
+	text *texttemplate.Template
+	html *htmltemplate.Template
+}
+
+// parsed parses the templates once, on first use.
+var parsed = sync.OnceValues(func() (parsedTemplates, error) {
+	text, err := texttemplate.New("").Option("missingkey=error").ParseFS(templates.FS, "*.txt.tmpl")
+	if err != nil {
+		return parsedTemplates{}, err
+	}
+	html, err := htmltemplate.New("").Option("missingkey=error").ParseFS(templates.FS, "*.html.tmpl")
+	if err != nil {
+		return parsedTemplates{}, err
+	}
+	return parsedTemplates{text, html}, nil
+})
+
+func executeInvite(v *inviteView) (text, html []byte, err error) {
+	return execute("invite.txt.tmpl", "invite.html.tmpl", v)
+}
+
+// knockView is what knock.txt.tmpl and knock.html.tmpl see.
+type knockView struct {
+	Name, Title, When, HostURL string
+}
+
+func executeKnock(v *knockView) (text, html []byte, err error) {
+	return execute("knock.txt.tmpl", "knock.html.tmpl", v)
+}
+
+func executeFailure(v *failureView) (text, html []byte, err error) {
+	return execute("failure.txt.tmpl", "failure.html.tmpl", v)
+}
+
+func execute(textName, htmlName string, data any) (text, html []byte, err error) {
+	t, err := parsed()
+	if err != nil {
 		return nil, nil, err
 	}
-	return crlf([]byte(text)), crlf(hb.Bytes()), nil
-}
-
-func executeInvite(v *templates.Invite) (text, html []byte, err error) {
-	return readable(templates.InviteText(v), templates.InviteHTML(v))
-}
-
-func executeKnock(v *templates.Knock) (text, html []byte, err error) {
-	return readable(templates.KnockText(v), templates.KnockHTML(v))
-}
-
-func executeFailure(v *templates.Failure) (text, html []byte, err error) {
-	return readable(templates.FailureText(v), templates.FailureHTML(v))
+	var tb, hb bytes.Buffer
+	tb.Grow(1024)
+	hb.Grow(4096)
+	if err := t.text.ExecuteTemplate(&tb, textName, data); err != nil {
+		return nil, nil, err
+	}
+	if err := t.html.ExecuteTemplate(&hb, htmlName, data); err != nil {
+		return nil, nil, err
+	}
+	return crlf(tb.Bytes()), crlf(hb.Bytes()), nil
 }
 
 // crlf turns the templates' LF line endings into CRLF, the canonical form of text parts.
@@ -58,11 +114,11 @@ func crlf(b []byte) []byte {
 // dialView checks the dial-in data and prepares it for display. The tel: URI goes into an href
 // unescaped (html/template would refuse the scheme), so it must hold only characters a dial
 // string uses.
-func dialView(d *booking.DialIn) (*templates.DialIn, error) {
+func dialView(d *booking.DialIn) (*dialInView, error) {
 	if d == nil || len(d.Numbers) == 0 {
 		return nil, nil
 	}
-	v := &templates.DialIn{Code: cleanLine(d.Code), Numbers: make([]templates.Number, len(d.Numbers))}
+	v := &dialInView{Code: cleanLine(d.Code), Numbers: make([]numberView, len(d.Numbers))}
 	for i, n := range d.Numbers {
 		if !isE164(n.E164) {
 			return nil, invalid("dialIn.numbers", "dial-in number %d is not E.164", i)
@@ -78,9 +134,9 @@ func dialView(d *booking.DialIn) (*templates.DialIn, error) {
 		if v.Code != "" {
 			manual += ", access code " + v.Code
 		}
-		v.Numbers[i] = templates.Number{
+		v.Numbers[i] = numberView{
 			Tap:    strings.ReplaceAll(n.Tel[len("tel:"):], "%23", "#"),
-			Tel:    n.Tel,
+			Tel:    htmltemplate.URL(n.Tel),
 			Manual: manual,
 			Label:  label,
 		}
