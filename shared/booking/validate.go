@@ -26,7 +26,9 @@ const (
 // maxProviderEchoed is the longest unknown provider name an error message repeats back.
 const maxProviderEchoed = 40
 
-var namePrefixPattern = regexp.MustCompile(`^[a-z0-9-]{0,` + strconv.Itoa(MaxNamePrefix) + `}$`)
+// namePrefixPattern is the room name prefix's alphabet; its length is checked apart (a counted
+// repetition compiles to as many copies of the class).
+var namePrefixPattern = regexp.MustCompile(`^[a-z0-9-]*$`)
 
 // CheckEmail returns s, trimmed, if it is a single plain address ("bob@example.net": no display
 // name, no angle brackets, no comment, no list, no control characters, at most MaxEmail bytes).
@@ -206,7 +208,7 @@ func (d *Details) checkRoom(r Rules) error {
 		return Errorf(Invalid, "data.room.size", "must be %q or %q", Small, Large)
 	}
 
-	if !namePrefixPattern.MatchString(room.NamePrefix) {
+	if len(room.NamePrefix) > MaxNamePrefix || !namePrefixPattern.MatchString(room.NamePrefix) {
 		return Errorf(Invalid, "data.room.namePrefix", "must be at most %d of a-z, 0-9 and -", MaxNamePrefix)
 	}
 	return nil

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/roomkeeper/roomkeeper/shared/twentyfour"
 )
 
 // Config is roomkeeper's configuration. Secrets hold values here; in AWS the functions resolve
@@ -114,9 +116,7 @@ func (c Config) Providers() []string {
 }
 
 var (
-	countryPattern  = regexp.MustCompile(`^[A-Z]{2}$`)
-	instancePattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
-	numericPattern  = regexp.MustCompile(`^[1-9][0-9]{0,18}$`)
+	countryPattern = regexp.MustCompile(`^[A-Z]{2}$`)
 )
 
 // FromEnv reads the configuration through getenv (os.Getenv in main) and checks it.
@@ -272,17 +272,17 @@ func (t TwentyFour) check() []string {
 	if len(missing) > 0 {
 		return []string{"24sessions is half configured: set " + strings.Join(missing, ", ")}
 	}
-	if !instancePattern.MatchString(t.Instance) {
+	if !twentyfour.ValidInstance(t.Instance) {
 		errs = append(errs, "TWENTYFOUR_INSTANCE: want the instance name, as acme in acme.24sessions.com")
 	}
-	if !numericPattern.MatchString(t.UserID) {
+	if !twentyfour.ValidID(t.UserID) {
 		errs = append(errs, "TWENTYFOUR_USER_ID: want a numeric user id")
 	}
-	if !numericPattern.MatchString(t.MeetingTypeID) {
+	if !twentyfour.ValidID(t.MeetingTypeID) {
 		errs = append(errs, "TWENTYFOUR_MEETING_TYPE_ID: want a numeric meeting type id")
 	}
-	if strings.Count(t.GuestURL, "{accessKey}") != 1 {
-		errs = append(errs, "TWENTYFOUR_GUEST_URL: want a link template containing {accessKey} once")
+	if twentyfour.CheckGuestURL(t.GuestURL) != nil {
+		errs = append(errs, "TWENTYFOUR_GUEST_URL: want an absolute http(s) link template containing {accessKey} once")
 	}
 	if t.UpdateMethod != "PUT" && t.UpdateMethod != "PATCH" {
 		errs = append(errs, "TWENTYFOUR_UPDATE_METHOD: want PUT or PATCH")

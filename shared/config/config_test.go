@@ -1,6 +1,7 @@
 package config
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -159,6 +160,16 @@ func TestProviderSecretsAreCheckedWhereTheyAreUsed(t *testing.T) {
 	assert.Empty(t, c.Zoom.ClientSecret)
 }
 
+func TestTwentyFourIdentifierLimits(t *testing.T) {
+	c, err := FromEnv(env(map[string]string{
+		"TWENTYFOUR_INSTANCE": "a" + strings.Repeat("-b", 31), "TWENTYFOUR_CLIENT_ID": "id",
+		"TWENTYFOUR_USER_ID": strings.Repeat("9", 19), "TWENTYFOUR_MEETING_TYPE_ID": "1",
+		"TWENTYFOUR_GUEST_URL": "https://acme.24sessions.com/join/{accessKey}",
+	}))
+	require.NoError(t, err, "a 63-character instance and a 19-digit id are valid")
+	assert.Len(t, c.TwentyFour.Instance, 63)
+}
+
 func TestInvalidProviders(t *testing.T) {
 	twentyfour := func(k, v string) map[string]string {
 		m := map[string]string{
@@ -185,6 +196,10 @@ func TestInvalidProviders(t *testing.T) {
 		{"bad instance", twentyfour("TWENTYFOUR_INSTANCE", "acme.24sessions.com"), "TWENTYFOUR_INSTANCE"},
 		{"bad user", twentyfour("TWENTYFOUR_USER_ID", "/users/12"), "TWENTYFOUR_USER_ID"},
 		{"bad meeting type", twentyfour("TWENTYFOUR_MEETING_TYPE_ID", "two"), "TWENTYFOUR_MEETING_TYPE_ID"},
+		{"instance longer than a DNS label", twentyfour("TWENTYFOUR_INSTANCE", strings.Repeat("a", 64)), "TWENTYFOUR_INSTANCE"},
+		{"instance ending with -", twentyfour("TWENTYFOUR_INSTANCE", "acme-"), "TWENTYFOUR_INSTANCE"},
+		{"user id beyond int64", twentyfour("TWENTYFOUR_USER_ID", strings.Repeat("9", 20)), "TWENTYFOUR_USER_ID"},
+		{"user id with a leading zero", twentyfour("TWENTYFOUR_USER_ID", "012"), "TWENTYFOUR_USER_ID"},
 		{"bad update method", twentyfour("TWENTYFOUR_UPDATE_METHOD", "POST"), "TWENTYFOUR_UPDATE_METHOD"},
 		{"bad meeting fields", twentyfour("TWENTYFOUR_MEETING_FIELDS", "[1]"), "TWENTYFOUR_MEETING_FIELDS"},
 	}

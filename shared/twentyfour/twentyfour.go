@@ -54,10 +54,20 @@ const (
 	statusCancelled = "canceled_user"
 )
 
+// The patterns' lengths are checked apart (ValidInstance, ValidID): a counted repetition such as
+// {0,61} compiles to as many copies of its class, at every cold start.
 var (
-	instancePattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
-	idPattern       = regexp.MustCompile(`^[1-9][0-9]{0,18}$`)
+	instancePattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
+	idPattern       = regexp.MustCompile(`^[1-9][0-9]*$`)
 )
+
+// ValidInstance reports whether s can be the instance in <instance>.24sessions.com: a DNS label
+// (RFC 1035: at most 63 of a-z, 0-9 and -, neither first nor last a -).
+func ValidInstance(s string) bool { return len(s) <= 63 && instancePattern.MatchString(s) }
+
+// ValidID reports whether s is a 24sessions id (of a user, a meeting type or a meeting): a
+// positive decimal number that fits an int64.
+func ValidID(s string) bool { return len(s) <= 19 && idPattern.MatchString(s) }
 
 // Config configures a Client. Every field but the optional ones is required.
 type Config struct {
@@ -100,16 +110,16 @@ var _ booking.Provider = (*Client)(nil)
 // New checks cfg and returns a client.
 func New(cfg Config) (*Client, error) {
 	var errs []string
-	if !instancePattern.MatchString(cfg.Instance) {
+	if !ValidInstance(cfg.Instance) {
 		errs = append(errs, fmt.Sprintf("TWENTYFOUR_INSTANCE %q is not an instance name like acme", cfg.Instance))
 	}
 	if cfg.ClientID == "" || cfg.ClientSecret == "" {
 		errs = append(errs, "TWENTYFOUR_CLIENT_ID and TWENTYFOUR_CLIENT_SECRET are required")
 	}
-	if !idPattern.MatchString(cfg.UserID) {
+	if !ValidID(cfg.UserID) {
 		errs = append(errs, "TWENTYFOUR_USER_ID must be a numeric user id")
 	}
-	if !idPattern.MatchString(cfg.MeetingTypeID) {
+	if !ValidID(cfg.MeetingTypeID) {
 		errs = append(errs, "TWENTYFOUR_MEETING_TYPE_ID must be a numeric meeting type id")
 	}
 	if err := CheckGuestURL(cfg.GuestURL); err != nil {
@@ -194,7 +204,7 @@ func (m meeting) id() string {
 	if m.ID > 0 {
 		return strconv.FormatInt(m.ID, 10)
 	}
-	if i := strings.LastIndexByte(m.IRI, '/'); i >= 0 && idPattern.MatchString(m.IRI[i+1:]) {
+	if i := strings.LastIndexByte(m.IRI, '/'); i >= 0 && ValidID(m.IRI[i+1:]) {
 		return m.IRI[i+1:]
 	}
 	return ""
@@ -293,7 +303,7 @@ func escapeKey(s string) string {
 // that is gone or cancelled is an error wrapping booking.ErrNotFound.
 func (c *Client) UpdateRoom(ctx context.Context, room booking.Room, spec booking.RoomSpec) (booking.Room, error) {
 	const op = "24sessions: update meeting"
-	if !idPattern.MatchString(room.ID) {
+	if !ValidID(room.ID) {
 		return booking.Room{}, fmt.Errorf("%s: %w", op, booking.Permanent(fmt.Errorf("room id %q is not a 24sessions meeting id", room.ID)))
 	}
 	m, err := c.get(ctx, room.ID)
@@ -318,7 +328,7 @@ func (c *Client) UpdateRoom(ctx context.Context, room booking.Room, spec booking
 // in its reports as held. A meeting that is gone or already cancelled is not an error.
 func (c *Client) DeleteRoom(ctx context.Context, room booking.Room) error {
 	const op = "24sessions: delete meeting"
-	if !idPattern.MatchString(room.ID) {
+	if !ValidID(room.ID) {
 		return fmt.Errorf("%s: %w", op, booking.Permanent(fmt.Errorf("room id %q is not a 24sessions meeting id", room.ID)))
 	}
 	m, err := c.get(ctx, room.ID)

@@ -96,6 +96,22 @@ func spec(opts booking.RoomOptions) booking.RoomSpec {
 	}
 }
 
+func TestValidInstanceAndID(t *testing.T) {
+	for s, want := range map[string]bool{
+		"acme": true, "a": true, "acme-eu-1": true, "a" + strings.Repeat("-b", 31): true,
+		"": false, "Acme": false, "-acme": false, "acme-": false, "acme.24sessions.com": false,
+		strings.Repeat("a", 64): false,
+	} {
+		assert.Equal(t, want, twentyfour.ValidInstance(s), "instance %q", s)
+	}
+	for s, want := range map[string]bool{
+		"1": true, "12": true, strings.Repeat("9", 19): true,
+		"": false, "0": false, "012": false, "-1": false, "1e3": false, strings.Repeat("9", 20): false,
+	} {
+		assert.Equal(t, want, twentyfour.ValidID(s), "id %q", s)
+	}
+}
+
 func TestNewChecksConfig(t *testing.T) {
 	tests := []struct {
 		name string
