@@ -279,7 +279,7 @@ const (
 	priceSQS         = 0.40 / 1e6   // standard queue, per request (UNCONFIRMED in aws.md)
 	priceSES         = 0.10 / 1000  // per e-mail
 	priceSecretsRead = 0.05 / 10000 // per GetSecretValue
-	lambdaMemoryGB   = 256.0 / 1024 // the memory size the cost assumes
+	lambdaMemoryGB   = 128.0 / 1024 // the functions' memory size in infra/stack.go
 	lifecycleBatch   = 10           // bookings per lifecycle iteration, and the SQS batch size
 )
 
@@ -288,7 +288,7 @@ const (
 // from them and list prices estimates the cost per 1,000 bookings. The worker gets the ten
 // nudges as one SQS batch, as an event source mapping with batch size 10 would; the event source
 // mapping's own ReceiveMessage and DeleteMessageBatch calls are estimated (one each per batch).
-// Lambda duration is billed at the measured invocation round trip, at 256 MB.
+// Lambda duration is billed at the measured invocation round trip, at the stack's 128 MB.
 func BenchmarkBookingLifecycle(b *testing.B) {
 	e := startEmulators(b)
 	var total usage
