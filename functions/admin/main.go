@@ -23,21 +23,16 @@
 package main
 
 import (
-	"context"
-	"fmt"
-	"log/slog"
 	"net/http"
 	"os"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-lambda-go/lambdacontext"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/roomkeeper/roomkeeper/functions/internal/start"
 	"github.com/roomkeeper/roomkeeper/shared/apigw"
-	"github.com/roomkeeper/roomkeeper/shared/config"
 	"github.com/roomkeeper/roomkeeper/shared/dynamo"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi"
 	"github.com/roomkeeper/roomkeeper/shared/intake"
@@ -46,42 +41,19 @@ import (
 )
 
 func main() {
-	log := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{ReplaceAttr: lambdacontext.ReplaceAttr}))
-	cfg, err := config.FromEnv(os.Getenv)
-	if err != nil {
-		exit(log, err)
-	}
-	table := os.Getenv("ROOMKEEPER_TABLE")
-	if table == "" {
-		exit(log, fmt.Errorf("configuration: ROOMKEEPER_TABLE must be set"))
-	}
-	// LoadDefaultConfig reads the environment only; credentials are fetched on the first call.
-	awsCfg, err := awsconfig.LoadDefaultConfig(context.Background())
-	if err != nil {
-		exit(log, fmt.Errorf("load AWS configuration: %w", err))
-	}
-	sec := secrets.New(secretsmanager.NewFromConfig(awsCfg), os.Getenv)
+	env := start.Load("ROOMKEEPER_TABLE")
+	cfg := env.Config
+	sec := secrets.New(secretsmanager.NewFromConfig(env.AWS), os.Getenv)
 	videos := video.New(cfg, sec, time.Now)
 	api := &httpapi.Server{
-		// Read only: the admin and host routes never apply a change, so no queue.
-		Intake:      &intake.Intake{Store: dynamo.New(dynamodb.NewFromConfig(awsCfg), table), Now: time.Now, Retention: cfg.Retention},
+		Intake:      &intake.Intake{Store: dynamo.New(dynamodb.NewFromConfig(env.AWS), env.Var("ROOMKEEPER_TABLE")), Now: time.Now, Retention: cfg.Retention},
 		Secrets:     sec,
 		Now:         time.Now,
 		Insights:    videos.Insights(),
 		HostLinkers: videos.HostLinkers(),
-		Log:         log,
+		Log:         env.Log,
 	}
-	// API Gateway routes only the admin and host GETs here. The server's other routes are
-	// registered too (one code path), but their secrets are not in this function's environment,
-	// so they answer 404.
 	mux := http.NewServeMux()
 	api.Register(mux)
 	lambda.Start(apigw.Handler{HTTP: mux}.Handle)
-}
-
-// exit reports a configuration error and stops the process: Lambda records the init failure
-// and retries on the next invocation.
-func exit(log *slog.Logger, err error) {
-	log.Error("cannot start", "err", err)
-	os.Exit(1)
 }

@@ -7,52 +7,26 @@
 package main
 
 import (
-	"context"
-	"fmt"
-	"log/slog"
-	"os"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-lambda-go/lambdacontext"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/roomkeeper/roomkeeper/shared/config"
+	"github.com/roomkeeper/roomkeeper/functions/internal/start"
 	"github.com/roomkeeper/roomkeeper/shared/dynamo"
 	"github.com/roomkeeper/roomkeeper/shared/sqs"
 	"github.com/roomkeeper/roomkeeper/shared/sweep"
 )
 
 func main() {
-	log := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{ReplaceAttr: lambdacontext.ReplaceAttr}))
-	// The sweeper uses no setting of config.FromEnv, but checks them as every function does, so a
-	// bad deployment fails here as well as in the others.
-	if _, err := config.FromEnv(os.Getenv); err != nil {
-		exit(log, err)
-	}
-	table, queueURL := os.Getenv("ROOMKEEPER_TABLE"), os.Getenv("ROOMKEEPER_QUEUE_URL")
-	if table == "" || queueURL == "" {
-		exit(log, fmt.Errorf("configuration: ROOMKEEPER_TABLE and ROOMKEEPER_QUEUE_URL must be set"))
-	}
-	// LoadDefaultConfig reads the environment only; credentials are fetched on the first call.
-	awsCfg, err := awsconfig.LoadDefaultConfig(context.Background())
-	if err != nil {
-		exit(log, fmt.Errorf("load AWS configuration: %w", err))
-	}
-	queue := sqs.New(awssqs.NewFromConfig(awsCfg), queueURL)
+	// The sweeper uses no setting of the configuration, but Load checks it as in every function.
+	env := start.Load("ROOMKEEPER_TABLE", "ROOMKEEPER_QUEUE_URL")
+	queue := sqs.New(awssqs.NewFromConfig(env.AWS), env.Var("ROOMKEEPER_QUEUE_URL"))
 	h := &sweep.Handler{
-		Sweeper: &sweep.Sweeper{Store: dynamo.New(dynamodb.NewFromConfig(awsCfg), table), Queue: queue, Now: time.Now},
+		Sweeper: &sweep.Sweeper{Store: dynamo.New(dynamodb.NewFromConfig(env.AWS), env.Var("ROOMKEEPER_TABLE")), Queue: queue, Now: time.Now},
 		Reaper:  queue, // the worker reaps
-		Log:     log,
+		Log:     env.Log,
 	}
 	lambda.Start(h.Handle)
-}
-
-// exit reports a configuration error and stops the process: Lambda records the init failure
-// and retries on the next invocation.
-func exit(log *slog.Logger, err error) {
-	log.Error("cannot start", "err", err)
-	os.Exit(1)
 }

@@ -11,20 +11,16 @@
 package main
 
 import (
-	"context"
-	"fmt"
-	"log/slog"
+	"errors"
 	"os"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-lambda-go/lambdacontext"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
-	"github.com/roomkeeper/roomkeeper/shared/config"
+	"github.com/roomkeeper/roomkeeper/functions/internal/start"
 	"github.com/roomkeeper/roomkeeper/shared/dynamo"
 	"github.com/roomkeeper/roomkeeper/shared/reconcile"
 	"github.com/roomkeeper/roomkeeper/shared/secrets"
@@ -34,30 +30,18 @@ import (
 )
 
 func main() {
-	log := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{ReplaceAttr: lambdacontext.ReplaceAttr}))
-	cfg, err := config.FromEnv(os.Getenv)
-	if err != nil {
-		exit(log, err)
-	}
-	table := os.Getenv("ROOMKEEPER_TABLE")
-	if table == "" {
-		exit(log, fmt.Errorf("configuration: ROOMKEEPER_TABLE must be set"))
-	}
+	env := start.Load("ROOMKEEPER_TABLE")
+	cfg := env.Config
 	// Zoom rooms carry the organizer's host link, ROOMKEEPER_PUBLIC_URL/v1/host/{token}: in AWS
 	// there is no local address to default to (the stack sets the HTTP API's URL).
 	if cfg.Zoom.Enabled() && os.Getenv("ROOMKEEPER_PUBLIC_URL") == "" {
-		exit(log, fmt.Errorf("configuration: Zoom needs ROOMKEEPER_PUBLIC_URL, the API's public URL, for the organizer's host links"))
+		env.Exit(errors.New("configuration: Zoom needs ROOMKEEPER_PUBLIC_URL, the API's public URL, for the organizer's host links"))
 	}
-	// LoadDefaultConfig reads the environment only; credentials are fetched on the first call.
-	awsCfg, err := awsconfig.LoadDefaultConfig(context.Background())
-	if err != nil {
-		exit(log, fmt.Errorf("load AWS configuration: %w", err))
-	}
-	videos := video.New(cfg, secrets.New(secretsmanager.NewFromConfig(awsCfg), os.Getenv), time.Now)
+	videos := video.New(cfg, secrets.New(secretsmanager.NewFromConfig(env.AWS), os.Getenv), time.Now)
 	h := &worker.Handler{
 		Reconciler: &reconcile.Reconciler{
-			Store:        dynamo.New(dynamodb.NewFromConfig(awsCfg), table),
-			Mailer:       ses.New(sesv2.NewFromConfig(awsCfg), os.Getenv("ROOMKEEPER_SES_CONFIGURATION_SET")),
+			Store:        dynamo.New(dynamodb.NewFromConfig(env.AWS), env.Var("ROOMKEEPER_TABLE")),
+			Mailer:       ses.New(sesv2.NewFromConfig(env.AWS), os.Getenv("ROOMKEEPER_SES_CONFIGURATION_SET")),
 			Providers:    videos.ByName(),
 			Now:          time.Now,
 			MailFrom:     cfg.MailFrom,
@@ -65,14 +49,7 @@ func main() {
 			MaxOverrun:   cfg.MaxOverrun,
 			RoomSlack:    cfg.RoomSlack,
 		},
-		Log: log,
+		Log: env.Log,
 	}
 	lambda.Start(h.Handle)
-}
-
-// exit reports a configuration error and stops the process: Lambda records the init failure
-// and retries on the next invocation.
-func exit(log *slog.Logger, err error) {
-	log.Error("cannot start", "err", err)
-	os.Exit(1)
 }
