@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/roomkeeper/roomkeeper/shared/accesstoken"
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 )
 
@@ -21,9 +22,6 @@ const (
 	defaultThrottle = 10 * time.Second
 	// refreshMargin is how long before its expiry a token is replaced.
 	refreshMargin = 5 * time.Minute
-	// defaultTokenTTL is assumed when the token answer names no expires_in: 24sessions' tokens
-	// last an hour.
-	defaultTokenTTL = time.Hour
 )
 
 // apiError is a non-2xx answer: the status and a message from the body (API Platform's
@@ -196,34 +194,8 @@ func (t *tokens) request(ctx context.Context) (string, time.Duration, error) {
 		}
 		return "", 0, errors.New("token request failed")
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	if err != nil {
-		return "", 0, fmt.Errorf("read response: %w", err)
-	}
-	var body struct {
-		AccessToken string `json:"access_token"`
-		ExpiresIn   int64  `json:"expires_in"`
-		Error       string `json:"error"`
-	}
-	_ = json.Unmarshal(b, &body)
-	switch {
-	case resp.StatusCode == http.StatusOK && body.AccessToken != "":
-		ttl := time.Duration(body.ExpiresIn) * time.Second
-		if ttl <= 0 {
-			ttl = defaultTokenTTL
-		}
-		return body.AccessToken, ttl, nil
-	case resp.StatusCode == http.StatusOK:
-		return "", 0, errors.New("the answer has no access_token")
-	case resp.StatusCode == http.StatusTooManyRequests:
-		return "", 0, booking.RetryAfter(fmt.Errorf("24sessions answered %d", resp.StatusCode), retryDelay(resp.Header.Get("Retry-After"), t.now()))
-	case resp.StatusCode >= 500:
-		return "", 0, fmt.Errorf("24sessions answered %d", resp.StatusCode)
-	}
-	msg := fmt.Sprintf("24sessions rejected the client credentials (%d", resp.StatusCode)
-	if body.Error != "" {
-		msg += " " + truncate(body.Error, 40)
-	}
-	return "", 0, booking.Permanent(errors.New(msg + "); check TWENTYFOUR_CLIENT_ID, TWENTYFOUR_CLIENT_SECRET and TWENTYFOUR_TOKEN_PATH"))
+	return accesstoken.ReadGrant(resp, accesstoken.Endpoint{
+		Name: "24sessions", Credentials: "the client credentials",
+		Check: "TWENTYFOUR_CLIENT_ID, TWENTYFOUR_CLIENT_SECRET and TWENTYFOUR_TOKEN_PATH", Throttle: defaultThrottle,
+	}, t.now())
 }

@@ -2,15 +2,13 @@ package zoom
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/roomkeeper/roomkeeper/shared/accesstoken"
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 )
 
@@ -18,8 +16,6 @@ const (
 	// refreshMargin is how long before its expiry a token is replaced, so a request never
 	// starts with a token about to lapse.
 	refreshMargin = 5 * time.Minute
-	// defaultTokenTTL is assumed when the token answer names no expires_in (Zoom's is 3600 s).
-	defaultTokenTTL = time.Hour
 )
 
 // tokens holds the one Server-to-Server OAuth access token of a process
@@ -58,38 +54,10 @@ func (t *tokens) request(ctx context.Context) (string, time.Duration, error) {
 	if err != nil {
 		return "", 0, err
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	if err != nil {
-		return "", 0, fmt.Errorf("read response: %w", err)
-	}
-	var body struct {
-		AccessToken string `json:"access_token"`
-		ExpiresIn   int64  `json:"expires_in"`
-		Error       string `json:"error"`
-		Reason      string `json:"reason"`
-	}
-	_ = json.Unmarshal(b, &body)
-	switch {
-	case resp.StatusCode == http.StatusOK && body.AccessToken != "":
-		ttl := time.Duration(body.ExpiresIn) * time.Second
-		if ttl <= 0 {
-			ttl = defaultTokenTTL
-		}
-		return body.AccessToken, ttl, nil
-	case resp.StatusCode == http.StatusOK:
-		return "", 0, errors.New("the answer has no access_token")
-	case resp.StatusCode == http.StatusTooManyRequests:
-		return "", 0, booking.RetryAfter(fmt.Errorf("zoom answered %d", resp.StatusCode), retryDelay(resp.Header.Get("Retry-After"), t.now()))
-	case resp.StatusCode >= 500:
-		return "", 0, fmt.Errorf("zoom answered %d", resp.StatusCode)
-	}
 	// 400 invalid_client / invalid_request, 401, 403: the account id, client id or secret is
-	// wrong, or the app is deactivated. Only Zoom's error name is kept: reason texts can echo
-	// the request.
-	msg := fmt.Sprintf("zoom rejected the Server-to-Server OAuth credentials (%d", resp.StatusCode)
-	if body.Error != "" {
-		msg += " " + truncate(body.Error, 40)
-	}
-	return "", 0, booking.Permanent(errors.New(msg + "); check ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET"))
+	// wrong, or the app is deactivated.
+	return accesstoken.ReadGrant(resp, accesstoken.Endpoint{
+		Name: "zoom", Credentials: "the Server-to-Server OAuth credentials",
+		Check: "ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET", Throttle: defaultThrottle,
+	}, t.now())
 }
