@@ -163,10 +163,10 @@ func TestProviderSecretsAreCheckedWhereTheyAreUsed(t *testing.T) {
 func TestTwentyFourIdentifierLimits(t *testing.T) {
 	c, err := FromEnv(env(map[string]string{
 		"TWENTYFOUR_INSTANCE": "a" + strings.Repeat("-b", 31), "TWENTYFOUR_CLIENT_ID": "id",
-		"TWENTYFOUR_USER_ID": strings.Repeat("9", 19), "TWENTYFOUR_MEETING_TYPE_ID": "1",
+		"TWENTYFOUR_USER_ID": "9223372036854775807", "TWENTYFOUR_MEETING_TYPE_ID": "1",
 		"TWENTYFOUR_GUEST_URL": "https://acme.24sessions.com/join/{accessKey}",
 	}))
-	require.NoError(t, err, "a 63-character instance and a 19-digit id are valid")
+	require.NoError(t, err, "a 63-character instance and the largest int64 id are valid")
 	assert.Len(t, c.TwentyFour.Instance, 63)
 }
 
@@ -198,7 +198,7 @@ func TestInvalidProviders(t *testing.T) {
 		{"bad meeting type", twentyfour("TWENTYFOUR_MEETING_TYPE_ID", "two"), "TWENTYFOUR_MEETING_TYPE_ID"},
 		{"instance longer than a DNS label", twentyfour("TWENTYFOUR_INSTANCE", strings.Repeat("a", 64)), "TWENTYFOUR_INSTANCE"},
 		{"instance ending with -", twentyfour("TWENTYFOUR_INSTANCE", "acme-"), "TWENTYFOUR_INSTANCE"},
-		{"user id beyond int64", twentyfour("TWENTYFOUR_USER_ID", strings.Repeat("9", 20)), "TWENTYFOUR_USER_ID"},
+		{"user id beyond int64", twentyfour("TWENTYFOUR_USER_ID", "9223372036854775808"), "TWENTYFOUR_USER_ID"},
 		{"user id with a leading zero", twentyfour("TWENTYFOUR_USER_ID", "012"), "TWENTYFOUR_USER_ID"},
 		{"bad update method", twentyfour("TWENTYFOUR_UPDATE_METHOD", "POST"), "TWENTYFOUR_UPDATE_METHOD"},
 		{"bad meeting fields", twentyfour("TWENTYFOUR_MEETING_FIELDS", "[1]"), "TWENTYFOUR_MEETING_FIELDS"},

@@ -66,8 +66,11 @@ var (
 func ValidInstance(s string) bool { return len(s) <= 63 && instancePattern.MatchString(s) }
 
 // ValidID reports whether s is a 24sessions id (of a user, a meeting type or a meeting): a
-// positive decimal number that fits an int64.
-func ValidID(s string) bool { return len(s) <= 19 && idPattern.MatchString(s) }
+// positive decimal number, without leading zeros, that fits an int64.
+func ValidID(s string) bool {
+	_, err := strconv.ParseInt(s, 10, 64)
+	return err == nil && idPattern.MatchString(s)
+}
 
 // Config configures a Client. Every field but the optional ones is required.
 type Config struct {

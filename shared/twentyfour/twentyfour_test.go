@@ -105,8 +105,8 @@ func TestValidInstanceAndID(t *testing.T) {
 		assert.Equal(t, want, twentyfour.ValidInstance(s), "instance %q", s)
 	}
 	for s, want := range map[string]bool{
-		"1": true, "12": true, strings.Repeat("9", 19): true,
-		"": false, "0": false, "012": false, "-1": false, "1e3": false, strings.Repeat("9", 20): false,
+		"1": true, "12": true, "9223372036854775807": true,
+		"": false, "0": false, "012": false, "-1": false, "+1": false, "1e3": false, "9223372036854775808": false,
 	} {
 		assert.Equal(t, want, twentyfour.ValidID(s), "id %q", s)
 	}
