@@ -167,43 +167,13 @@ func TestDeliveryIDIsTheBodysHash(t *testing.T) {
 	assert.True(t, strings.HasPrefix(ca[0].DeliveryID, "BOOKING_CREATED:bkta:"), ca[0].DeliveryID)
 }
 
-// edit expands a sample and changes it: set walks a dotted path ("payload.attendees.0.email")
-// and sets the value, or deletes the key when value is nil.
+// edit expands a sample and sets the value at a dotted path, or deletes the key when value is
+// nil (eventfile.Set).
 func edit(t *testing.T, file, path string, value any) []byte {
 	t.Helper()
-	var v any
-	require.NoError(t, json.Unmarshal(sample(t, file, now), &v))
-	keys := strings.Split(path, ".")
-	cur := v
-	for _, k := range keys[:len(keys)-1] {
-		switch c := cur.(type) {
-		case map[string]any:
-			cur = c[k]
-		case []any:
-			cur = c[index(t, k)]
-		}
-	}
-	last := keys[len(keys)-1]
-	switch c := cur.(type) {
-	case map[string]any:
-		if value == nil {
-			delete(c, last)
-		} else {
-			c[last] = value
-		}
-	case []any:
-		c[index(t, last)] = value
-	}
-	out, err := json.Marshal(v)
+	out, err := eventfile.Set(sample(t, file, now), path, value)
 	require.NoError(t, err)
 	return out
-}
-
-func index(t *testing.T, s string) int {
-	t.Helper()
-	var i int
-	require.NoError(t, json.Unmarshal([]byte(s), &i))
-	return i
 }
 
 func TestInvalid(t *testing.T) {

@@ -169,30 +169,11 @@ func TestSamples(t *testing.T) {
 	}
 }
 
-// edit expands a sample and sets (or, with nil, deletes) the value at a dotted path.
+// edit expands a sample and sets the value at a dotted path, or deletes the key when value is
+// nil (eventfile.Set).
 func edit(t *testing.T, file, path string, value any) []byte {
 	t.Helper()
-	var v any
-	require.NoError(t, json.Unmarshal(sample(t, file, now), &v))
-	keys := strings.Split(path, ".")
-	cur := v
-	for _, k := range keys[:len(keys)-1] {
-		switch c := cur.(type) {
-		case map[string]any:
-			cur = c[k]
-		case []any:
-			var i int
-			require.NoError(t, json.Unmarshal([]byte(k), &i))
-			cur = c[i]
-		}
-	}
-	m := cur.(map[string]any)
-	if value == nil {
-		delete(m, keys[len(keys)-1])
-	} else {
-		m[keys[len(keys)-1]] = value
-	}
-	out, err := json.Marshal(v)
+	out, err := eventfile.Set(sample(t, file, now), path, value)
 	require.NoError(t, err)
 	return out
 }
