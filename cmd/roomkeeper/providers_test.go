@@ -37,7 +37,7 @@ func zoomStack(t *testing.T) (*stack, *sandbox.Zoom, *httptest.Server) {
 	}))
 	t.Cleanup(hooks.Close)
 	srv := httptest.NewUnstartedServer(nil)
-	clk := &clock{t: time.Now().UTC().Truncate(time.Second)}
+	clk := newClock(time.Now().UTC().Truncate(time.Second))
 	fake, err := sandbox.NewZoom(sandbox.ZoomOptions{
 		PublicURL: "http://" + srv.Listener.Addr().String(),
 		AccountID: "acct-e2e", ClientID: "client-e2e", ClientSecret: "zoom-client-secret-e2e",

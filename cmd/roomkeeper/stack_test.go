@@ -19,32 +19,31 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/shared/clocktest"
 	"github.com/roomkeeper/roomkeeper/shared/config"
 	"github.com/roomkeeper/roomkeeper/shared/eventfile"
 	"github.com/roomkeeper/roomkeeper/shared/invite/invitetest"
 	"github.com/roomkeeper/roomkeeper/shared/stdwebhook"
 )
 
-// clock is a settable clock shared by every part of a test stack.
+// clock is a settable clock shared by every part of a test stack. Set real before the stack's
+// background workers start to follow the wall clock instead.
 type clock struct {
-	mu   sync.Mutex
-	t    time.Time
-	real bool // follow the wall clock (tests that run the background workers)
+	clocktest.Clock
+	real bool
 }
 
 func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.real {
 		return time.Now()
 	}
-	return c.t
+	return c.Clock.Now()
 }
 
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+func newClock(t time.Time) *clock {
+	c := &clock{}
+	c.Set(t)
+	return c
 }
 
 // stack is the whole local product behind a real HTTP server on a loopback port, with the
@@ -92,7 +91,7 @@ func newStack(t *testing.T, env map[string]string) *stack {
 // startStack starts a stack without the end-of-test mail checks (benchmarks).
 func startStack(tb testing.TB, env map[string]string) *stack {
 	tb.Helper()
-	s := &stack{t: tb, clock: &clock{t: time.Now().UTC().Truncate(time.Second)}, logBuf: &syncBuffer{}}
+	s := &stack{t: tb, clock: newClock(time.Now().UTC().Truncate(time.Second)), logBuf: &syncBuffer{}}
 	s.srv = httptest.NewUnstartedServer(nil)
 	vars := map[string]string{
 		"ROOMKEEPER_ADDR":          s.srv.Listener.Addr().String(),

@@ -14,6 +14,7 @@ import (
 
 	"github.com/roomkeeper/roomkeeper/shared/bolt"
 	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/shared/clocktest"
 	"github.com/roomkeeper/roomkeeper/shared/invite/invitetest"
 )
 
@@ -138,27 +139,9 @@ func (s *failingStore) Put(ctx context.Context, b *booking.Booking) error {
 	return s.Store.Put(ctx, b)
 }
 
-// clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 type fixture struct {
 	t        *testing.T
-	clock    *clock
+	clock    *clocktest.Clock
 	store    *bolt.Store
 	provider *fakeProvider
 	mailer   *fakeMailer
@@ -170,7 +153,7 @@ func newFixture(t *testing.T) *fixture {
 	st, err := bolt.Open(filepath.Join(t.TempDir(), "db"))
 	require.NoError(t, err)
 	t.Cleanup(func() { st.Close() })
-	c := &clock{t: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}
+	c := clocktest.New(time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC))
 	f := &fixture{t: t, clock: c, store: st, provider: newFakeProvider(), mailer: &fakeMailer{}}
 	f.r = &Reconciler{
 		Store:        st,

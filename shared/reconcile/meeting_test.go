@@ -27,7 +27,7 @@ func (f *fixture) record(key string, events ...booking.RoomEvent) {
 func (f *fixture) at(key string, fromEnd time.Duration) {
 	f.t.Helper()
 	b := f.get(key)
-	f.clock.t = b.Details.End.Add(fromEnd)
+	f.clock.Set(b.Details.End.Add(fromEnd))
 }
 
 func TestCleanupWaitsForALiveSessionUntilTheCap(t *testing.T) {
@@ -90,7 +90,7 @@ func TestKnockEmailsTheOrganizerOnceAndNotWithAHost(t *testing.T) {
 	f.reconcile(key)
 	f.mails()
 	start := f.get(key).Details.Start
-	f.clock.t = start
+	f.clock.Set(start)
 
 	f.record(key, booking.RoomEvent{Kind: booking.Knocked, At: start, Name: "Bob Guest"})
 	assert.Equal(t, []string{"tell organizer a guest is waiting"}, f.reconcile(key).Steps)

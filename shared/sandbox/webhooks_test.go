@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/shared/clocktest"
 	"github.com/roomkeeper/roomkeeper/shared/sandbox"
 	"github.com/roomkeeper/roomkeeper/shared/wherebyhook"
 )
@@ -40,7 +41,7 @@ func (d delivery) typ() string { return d.env["type"].(string) }
 // wait, how long to take over it.
 type receiver struct {
 	t      *testing.T
-	clock  *clock
+	clock  *clocktest.Clock
 	mu     sync.Mutex
 	n      int
 	got    []delivery
@@ -105,9 +106,9 @@ func types(ds []delivery) []string {
 }
 
 // hookSandbox starts a sandbox whose webhooks go to a verifying receiver.
-func hookSandbox(t *testing.T, edit ...func(*sandbox.WherebyOptions)) (*sandbox.Whereby, *clock, *receiver) {
+func hookSandbox(t *testing.T, edit ...func(*sandbox.WherebyOptions)) (*sandbox.Whereby, *clocktest.Clock, *receiver) {
 	t.Helper()
-	c := &clock{now: t0}
+	c := clocktest.New(t0)
 	rc := &receiver{t: t, clock: c}
 	srv := httptest.NewServer(rc)
 	t.Cleanup(srv.Close)
@@ -401,7 +402,7 @@ func TestUnreachableReceiverIsRetriedAndReported(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	addr := srv.URL
 	srv.Close()
-	c := &clock{now: t0}
+	c := clocktest.New(t0)
 	w, err := sandbox.NewWhereby(sandbox.WherebyOptions{PublicURL: publicURL, Now: c.Now, WebhookURL: addr, WebhookSecret: hookSecret})
 	require.NoError(t, err)
 	m := create(t, w, `{"endDate":"2026-11-30T17:00:00Z"}`)

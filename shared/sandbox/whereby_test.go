@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/roomkeeper/roomkeeper/shared/clocktest"
 	"github.com/roomkeeper/roomkeeper/shared/sandbox"
 )
 
@@ -26,27 +27,9 @@ const (
 
 var t0 = time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC)
 
-// clock is a settable test clock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
-
-func mustSandbox(t *testing.T, statePath string) (*sandbox.Whereby, *clock) {
+func mustSandbox(t *testing.T, statePath string) (*sandbox.Whereby, *clocktest.Clock) {
 	t.Helper()
-	c := &clock{now: t0}
+	c := clocktest.New(t0)
 	w, err := sandbox.NewWhereby(sandbox.WherebyOptions{PublicURL: publicURL + "/", Now: c.Now, StatePath: statePath})
 	require.NoError(t, err)
 	return w, c

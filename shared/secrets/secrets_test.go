@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/roomkeeper/roomkeeper/shared/clocktest"
 	"github.com/roomkeeper/roomkeeper/shared/emulator"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi"
 	"github.com/roomkeeper/roomkeeper/shared/secrets"
@@ -24,31 +25,13 @@ const (
 	v2   = "whsec_QmFzZTY0IHNlY3JldCBhZnRlciByb3RhdGlvbg"
 )
 
-// clock is a settable clock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // setup returns a Source reading name from a fake Secrets Manager holding v1 under arn, the fake,
 // and the Source's clock.
-func setup(t *testing.T, env map[string]string) (*secrets.Source, *emulator.FakeSecretsManager, *clock) {
+func setup(t *testing.T, env map[string]string) (*secrets.Source, *emulator.FakeSecretsManager, *clocktest.Clock) {
 	t.Helper()
 	fake := emulator.NewFakeSecretsManager(t, map[string]string{arn: v1})
 	src := secrets.New(secretsmanager.NewFromConfig(emulator.AWSConfig(fake.URL)), func(k string) string { return env[k] })
-	c := &clock{now: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}
+	c := clocktest.New(time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC))
 	src.Now = c.Now
 	return src, fake, c
 }
@@ -130,7 +113,7 @@ func TestSecret(t *testing.T) {
 				if i == 1 && tt.rotate {
 					fake.Set(arn, v2)
 				}
-				c.advance(call.after)
+				c.Add(call.after)
 				got, err := src.Secret(t.Context(), name, call.fresh)
 				require.NoError(t, err, "call %d", i)
 				assert.Equal(t, call.want, got, "call %d", i)
@@ -151,7 +134,7 @@ func TestSecretReadFailure(t *testing.T) {
 		}
 		assert.Equal(t, 1, fake.Reads(missing), "read again no sooner than a minute later")
 		fake.Set(missing, v1)
-		c.advance(2 * time.Minute)
+		c.Add(2 * time.Minute)
 		got, err := src.Secret(t.Context(), name, false)
 		require.NoError(t, err)
 		assert.Equal(t, v1, got, "setting the secret takes effect without a new container")
@@ -163,7 +146,7 @@ func TestSecretReadFailure(t *testing.T) {
 		_, err := src.Secret(t.Context(), name, false)
 		require.NoError(t, err)
 		fake.Fail(arn) // Secrets Manager refusing
-		c.advance(2 * time.Minute)
+		c.Add(2 * time.Minute)
 		_, err = src.Secret(t.Context(), name, true)
 		require.Error(t, err)
 		assert.NotContains(t, err.Error(), v1, "the error holds no value")

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/booking/providertest"
+	"github.com/roomkeeper/roomkeeper/shared/clocktest"
 	"github.com/roomkeeper/roomkeeper/shared/sandbox"
 	"github.com/roomkeeper/roomkeeper/shared/twentyfour"
 )
@@ -28,28 +28,11 @@ const (
 	guestURL     = "https://acme.24sessions.com/join/{accessKey}"
 )
 
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 type env struct {
 	fake   *sandbox.TwentyFour
 	srv    *httptest.Server
 	client *twentyfour.Client
-	clock  *clock
+	clock  *clocktest.Clock
 }
 
 func config(base string) twentyfour.Config {
@@ -61,7 +44,7 @@ func config(base string) twentyfour.Config {
 
 func newEnv(t *testing.T, pageSize int, edit func(*twentyfour.Config)) *env {
 	t.Helper()
-	e := &env{clock: &clock{now: time.Now().UTC().Truncate(time.Second)}}
+	e := &env{clock: clocktest.New(time.Now().UTC().Truncate(time.Second))}
 	fake, err := sandbox.NewTwentyFour(sandbox.TwentyFourOptions{
 		ClientID: clientID, ClientSecret: clientSecret, UserID: userID, MeetingTypeID: typeID,
 		PageSize: pageSize, Now: e.clock.Now,

@@ -18,6 +18,7 @@ import (
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/booking/providertest"
+	"github.com/roomkeeper/roomkeeper/shared/clocktest"
 	"github.com/roomkeeper/roomkeeper/shared/sandbox"
 	"github.com/roomkeeper/roomkeeper/shared/zoom"
 )
@@ -29,29 +30,11 @@ const (
 	organizer    = "ada@example.com"
 )
 
-// clock is a settable clock shared by the fake and the client.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 type env struct {
 	fake   *sandbox.Zoom
 	srv    *httptest.Server
 	client *zoom.Client
-	clock  *clock
+	clock  *clocktest.Clock
 }
 
 func hostLink(tag, id string) string { return "https://rk.example/v1/host/" + tag + "." + id }
@@ -59,7 +42,7 @@ func hostLink(tag, id string) string { return "https://rk.example/v1/host/" + ta
 // newEnv starts a Zoom fake on a loopback server and a client for it.
 func newEnv(t *testing.T, fakeOpts func(*sandbox.ZoomOptions), cfgOpts func(*zoom.Config)) *env {
 	t.Helper()
-	e := &env{clock: &clock{now: time.Now().UTC().Truncate(time.Second)}}
+	e := &env{clock: clocktest.New(time.Now().UTC().Truncate(time.Second))}
 	e.srv = httptest.NewUnstartedServer(nil)
 	opts := sandbox.ZoomOptions{
 		PublicURL: "http://" + e.srv.Listener.Addr().String(),
