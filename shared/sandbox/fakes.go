@@ -4,11 +4,13 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 )
 
-// The plumbing every fake shares: the log of requests it received and the queue of faults it
-// answers its next requests with. Both are guarded by their owner's mutex.
+// The plumbing every fake shares: the log of requests it received, the queue of faults it answers
+// its next requests with and, for the OAuth APIs, the tokens it issued. All are guarded by their
+// owner's mutex.
 
 // Request is an API request as a fake received it.
 type Request struct {
@@ -64,4 +66,32 @@ func (q *faultQueue) take() (fault, bool) {
 		*q = (*q)[1:]
 	}
 	return f, true
+}
+
+// tokenSet is the access tokens an OAuth fake (Zoom, 24sessions) issued, with their expiry.
+type tokenSet struct {
+	expiry map[string]time.Time
+	issued int // how many the token endpoint issued
+}
+
+// issue records tok as valid until exp.
+func (s *tokenSet) issue(tok string, exp time.Time) {
+	if s.expiry == nil {
+		s.expiry = map[string]time.Time{}
+	}
+	s.expiry[tok] = exp
+	s.issued++
+}
+
+// check reports whether tok was issued and whether it has expired by now.
+func (s *tokenSet) check(tok string, now time.Time) (known, expired bool) {
+	exp, known := s.expiry[strings.TrimSpace(tok)]
+	return known, known && !now.Before(exp)
+}
+
+// expireAll makes every token issued so far expire at now.
+func (s *tokenSet) expireAll(now time.Time) {
+	for tok := range s.expiry {
+		s.expiry[tok] = now
+	}
 }

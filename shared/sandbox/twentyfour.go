@@ -77,13 +77,12 @@ type TwentyFour struct {
 	now  func() time.Time
 	mux  *http.ServeMux
 
-	mu            sync.Mutex
-	meetings      map[int64]*TwentyFourMeeting
-	nextID        int64
-	tokens        map[string]time.Time
-	tokenRequests int
-	requests      requestLog
-	faults        faultQueue
+	mu       sync.Mutex
+	meetings map[int64]*TwentyFourMeeting
+	nextID   int64
+	tokens   tokenSet
+	requests requestLog
+	faults   faultQueue
 }
 
 // NewTwentyFour returns a 24sessions fake.
@@ -99,7 +98,6 @@ func NewTwentyFour(opts TwentyFourOptions) (*TwentyFour, error) {
 		now:      opts.Now,
 		meetings: map[int64]*TwentyFourMeeting{},
 		nextID:   twentyFourFirstMeeting,
-		tokens:   map[string]time.Time{},
 	}
 	if t.now == nil {
 		t.now = time.Now
@@ -151,11 +149,10 @@ func (t *TwentyFour) authorize(r *http.Request) string {
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
 		return "OAuth2 authentication required"
 	}
-	exp, ok := t.tokens[strings.TrimSpace(tok)]
-	switch {
-	case !ok:
+	switch known, expired := t.tokens.check(tok, t.now()); {
+	case !known:
 		return "The access token provided is invalid."
-	case !t.now().Before(exp):
+	case expired:
 		return "The access token provided has expired."
 	}
 	return ""
@@ -206,8 +203,7 @@ func (t *TwentyFour) issueToken(rw http.ResponseWriter, r *http.Request) {
 	}
 	tok := tfToken()
 	t.mu.Lock()
-	t.tokens[tok] = t.now().Add(twentyFourTokenTTL)
-	t.tokenRequests++
+	t.tokens.issue(tok, t.now().Add(twentyFourTokenTTL))
 	t.mu.Unlock()
 	tfJSON(rw, http.StatusOK, "application/json", map[string]any{
 		"access_token": tok, "expires_in": int(twentyFourTokenTTL / time.Second), "token_type": "bearer", "scope": nil,
@@ -457,17 +453,14 @@ func (t *TwentyFour) addFault(f fault) {
 func (t *TwentyFour) ExpireTokens() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	now := t.now()
-	for tok := range t.tokens {
-		t.tokens[tok] = now
-	}
+	t.tokens.expireAll(t.now())
 }
 
 // TokenRequests returns how many access tokens the token endpoint has issued.
 func (t *TwentyFour) TokenRequests() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.tokenRequests
+	return t.tokens.issued
 }
 
 // Requests returns copies of the API requests received so far (not token requests), oldest

@@ -138,19 +138,18 @@ type Zoom struct {
 	hc   *http.Client
 	mux  *http.ServeMux
 
-	mu            sync.Mutex
-	meetings      map[int64]*ZoomMeeting
-	order         []int64
-	nextID        int64
-	nextUser      int
-	tokens        map[string]time.Time // access token → expiry
-	tokenRequests int
-	starts        map[string]zoomStart // zak → meeting
-	writes        map[string]int       // host + UTC day → creates and updates
-	dailyLimit    int
-	participants  map[int64][]zoomParticipant
-	requests      requestLog
-	faults        faultQueue
+	mu           sync.Mutex
+	meetings     map[int64]*ZoomMeeting
+	order        []int64
+	nextID       int64
+	nextUser     int
+	tokens       tokenSet
+	starts       map[string]zoomStart // zak → meeting
+	writes       map[string]int       // host + UTC day → creates and updates
+	dailyLimit   int
+	participants map[int64][]zoomParticipant
+	requests     requestLog
+	faults       faultQueue
 }
 
 // NewZoom returns a Zoom fake.
@@ -173,7 +172,6 @@ func NewZoom(opts ZoomOptions) (*Zoom, error) {
 		meetings:     map[int64]*ZoomMeeting{},
 		nextID:       zoomFirstMeetingID,
 		nextUser:     zoomFirstUserID,
-		tokens:       map[string]time.Time{},
 		starts:       map[string]zoomStart{},
 		writes:       map[string]int{},
 		dailyLimit:   zoomDailyLimit,
@@ -233,11 +231,10 @@ func (z *Zoom) authorize(r *http.Request) (int, string) {
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
 		return 124, zoomMsgInvalidToken
 	}
-	exp, ok := z.tokens[strings.TrimSpace(tok)]
-	switch {
-	case !ok:
+	switch known, expired := z.tokens.check(tok, z.now()); {
+	case !known:
 		return 124, zoomMsgInvalidToken
-	case !z.now().Before(exp):
+	case expired:
 		return 124, zoomMsgExpiredToken
 	}
 	return 0, ""
@@ -289,8 +286,7 @@ func (z *Zoom) issueToken(rw http.ResponseWriter, r *http.Request) {
 	}
 	tok := zoomToken()
 	z.mu.Lock()
-	z.tokens[tok] = z.now().Add(zoomTokenTTL)
-	z.tokenRequests++
+	z.tokens.issue(tok, z.now().Add(zoomTokenTTL))
 	z.mu.Unlock()
 	zoomJSON(rw, http.StatusOK, map[string]any{
 		"access_token": tok,
@@ -676,10 +672,7 @@ func (z *Zoom) addFault(f fault) {
 func (z *Zoom) ExpireTokens() {
 	z.mu.Lock()
 	defer z.mu.Unlock()
-	now := z.now()
-	for tok := range z.tokens {
-		z.tokens[tok] = now
-	}
+	z.tokens.expireAll(z.now())
 }
 
 // SetDailyLimit sets the cap of meetings created or updated per UTC day (Zoom's is 100).
@@ -693,7 +686,7 @@ func (z *Zoom) SetDailyLimit(n int) {
 func (z *Zoom) TokenRequests() int {
 	z.mu.Lock()
 	defer z.mu.Unlock()
-	return z.tokenRequests
+	return z.tokens.issued
 }
 
 // Requests returns copies of the API requests received so far (not token requests), oldest
