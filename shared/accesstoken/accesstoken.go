@@ -51,3 +51,21 @@ func (c *Cache) Invalidate(tok string) {
 		c.current = ""
 	}
 }
+
+// Do calls call with the current token. When the API refuses that token (refused reports it of
+// call's error), the token is dropped and call runs once more with a fresh one; a second refusal
+// is returned as it is.
+func (c *Cache) Do(ctx context.Context, call func(token string) error, refused func(error) bool) error {
+	for attempt := 0; ; attempt++ {
+		tok, err := c.Token(ctx)
+		if err != nil {
+			return err
+		}
+		err = call(tok)
+		if attempt == 0 && refused(err) {
+			c.Invalidate(tok)
+			continue
+		}
+		return err
+	}
+}

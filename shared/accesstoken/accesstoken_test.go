@@ -74,3 +74,32 @@ func TestConcurrentCallersShareOneFetch(t *testing.T) {
 	wg.Wait()
 	assert.Equal(t, 1, f.calls)
 }
+
+func TestDo(t *testing.T) {
+	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	errRefused, errOther := errors.New("401 invalid token"), errors.New("503")
+	refused := func(err error) bool { return errors.Is(err, errRefused) }
+	ctx := context.Background()
+	for _, tt := range []struct {
+		name    string
+		answers []error // what the API answers each call
+		want    error
+		tokens  []string // the token each call got
+	}{
+		{"accepted", []error{nil}, nil, []string{"tok1"}},
+		{"refused once: a fresh token", []error{errRefused, nil}, nil, []string{"tok1", "tok2"}},
+		{"refused twice: no third try", []error{errRefused, errRefused}, errRefused, []string{"tok1", "tok2"}},
+		{"another error: no retry", []error{errOther}, errOther, []string{"tok1"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &Cache{Fetch: (&fetcher{}).fetch, Now: func() time.Time { return now }}
+			var got []string
+			err := c.Do(ctx, func(tok string) error {
+				got = append(got, tok)
+				return tt.answers[len(got)-1]
+			}, refused)
+			assert.Equal(t, tt.want, err)
+			assert.Equal(t, tt.tokens, got)
+		})
+	}
+}

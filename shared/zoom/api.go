@@ -77,18 +77,9 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		}
 		body = b
 	}
-	for attempt := 0; ; attempt++ {
-		tok, err := c.tokens.Token(ctx)
-		if err != nil {
-			return err
-		}
-		err = c.send(ctx, tok, method, path, body, out)
-		if attempt == 0 && isAPIError(err, http.StatusUnauthorized, codeInvalidToken) {
-			c.tokens.Invalidate(tok)
-			continue
-		}
-		return err
-	}
+	return c.tokens.Do(ctx,
+		func(tok string) error { return c.send(ctx, tok, method, path, body, out) },
+		func(err error) bool { return isAPIError(err, http.StatusUnauthorized, codeInvalidToken) })
 }
 
 func (c *Client) send(ctx context.Context, tok, method, path string, body []byte, out any) error {
