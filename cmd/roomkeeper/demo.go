@@ -15,9 +15,9 @@ import (
 	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/config"
-	"github.com/roomkeeper/roomkeeper/shared/eventfile"
-	"github.com/roomkeeper/roomkeeper/shared/generic"
-	"github.com/roomkeeper/roomkeeper/shared/outbox"
+	"github.com/roomkeeper/roomkeeper/shared/devkit/eventfile"
+	"github.com/roomkeeper/roomkeeper/shared/local/outbox"
+	"github.com/roomkeeper/roomkeeper/shared/source/generic"
 )
 
 // demo sends the three sample events of one booking to a running server, waiting after each for

@@ -10,8 +10,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/shared/devkit/sandbox"
 	"github.com/roomkeeper/roomkeeper/shared/reconcile"
-	"github.com/roomkeeper/roomkeeper/shared/sandbox"
 )
 
 // End-to-end tests of provider webhooks: the sandbox's rooms send signed Whereby webhooks to the

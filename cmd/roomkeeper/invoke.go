@@ -17,12 +17,12 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
-	"github.com/roomkeeper/roomkeeper/shared/apigw"
 	"github.com/roomkeeper/roomkeeper/shared/config"
-	"github.com/roomkeeper/roomkeeper/shared/eventfile"
+	"github.com/roomkeeper/roomkeeper/shared/devkit/eventfile"
+	"github.com/roomkeeper/roomkeeper/shared/lambda/apigw"
+	"github.com/roomkeeper/roomkeeper/shared/lambda/worker"
 	"github.com/roomkeeper/roomkeeper/shared/sweep"
-	"github.com/roomkeeper/roomkeeper/shared/wherebyhook"
-	"github.com/roomkeeper/roomkeeper/shared/worker"
+	"github.com/roomkeeper/roomkeeper/shared/video/wherebyhook"
 )
 
 // invokeTimeout is the deadline an invocation gets, as a function's timeout would give it.

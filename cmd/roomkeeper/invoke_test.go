@@ -14,10 +14,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/roomkeeper/roomkeeper/shared/bolt"
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/invite/invitetest"
-	"github.com/roomkeeper/roomkeeper/shared/outbox"
+	"github.com/roomkeeper/roomkeeper/shared/local/bolt"
+	"github.com/roomkeeper/roomkeeper/shared/local/outbox"
 	"github.com/roomkeeper/roomkeeper/shared/sweep"
 )
 

@@ -9,19 +9,19 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/roomkeeper/roomkeeper/shared/bolt"
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/config"
+	"github.com/roomkeeper/roomkeeper/shared/devkit/sandbox"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi"
 	"github.com/roomkeeper/roomkeeper/shared/intake"
-	"github.com/roomkeeper/roomkeeper/shared/memqueue"
-	"github.com/roomkeeper/roomkeeper/shared/outbox"
+	"github.com/roomkeeper/roomkeeper/shared/local/bolt"
+	"github.com/roomkeeper/roomkeeper/shared/local/memqueue"
+	"github.com/roomkeeper/roomkeeper/shared/local/outbox"
 	"github.com/roomkeeper/roomkeeper/shared/reconcile"
-	"github.com/roomkeeper/roomkeeper/shared/sandbox"
 	"github.com/roomkeeper/roomkeeper/shared/sweep"
-	"github.com/roomkeeper/roomkeeper/shared/twentyfour"
-	"github.com/roomkeeper/roomkeeper/shared/whereby"
-	"github.com/roomkeeper/roomkeeper/shared/zoom"
+	"github.com/roomkeeper/roomkeeper/shared/video/twentyfour"
+	"github.com/roomkeeper/roomkeeper/shared/video/whereby"
+	"github.com/roomkeeper/roomkeeper/shared/video/zoom"
 )
 
 // Local wiring: the same core and handlers as the Lambda functions, with embedded adapters.

@@ -15,8 +15,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/shared/devkit/sandbox"
 	"github.com/roomkeeper/roomkeeper/shared/invite/invitetest"
-	"github.com/roomkeeper/roomkeeper/shared/sandbox"
 )
 
 const (

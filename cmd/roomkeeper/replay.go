@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/config"
-	"github.com/roomkeeper/roomkeeper/shared/generic"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi"
+	"github.com/roomkeeper/roomkeeper/shared/source/generic"
 )
 
 // replay posts exported webhook bodies of a source that does not retry (Cal.com sends most

@@ -14,9 +14,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/roomkeeper/roomkeeper/shared/calcom"
-	"github.com/roomkeeper/roomkeeper/shared/calendly"
-	"github.com/roomkeeper/roomkeeper/shared/cronofy"
+	"github.com/roomkeeper/roomkeeper/shared/source/calcom"
+	"github.com/roomkeeper/roomkeeper/shared/source/calendly"
+	"github.com/roomkeeper/roomkeeper/shared/source/cronofy"
 )
 
 func TestSplitBodies(t *testing.T) {

@@ -18,7 +18,7 @@ import (
 
 	"github.com/roomkeeper/roomkeeper/shared/config"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi"
-	"github.com/roomkeeper/roomkeeper/shared/stdwebhook"
+	"github.com/roomkeeper/roomkeeper/shared/source/stdwebhook"
 )
 
 func serve(ctx context.Context, args []string) error {

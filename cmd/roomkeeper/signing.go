@@ -6,12 +6,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/roomkeeper/roomkeeper/shared/calcom"
-	"github.com/roomkeeper/roomkeeper/shared/calendly"
-	"github.com/roomkeeper/roomkeeper/shared/cronofy"
-	"github.com/roomkeeper/roomkeeper/shared/generic"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi"
-	"github.com/roomkeeper/roomkeeper/shared/stdwebhook"
+	"github.com/roomkeeper/roomkeeper/shared/source/calcom"
+	"github.com/roomkeeper/roomkeeper/shared/source/calendly"
+	"github.com/roomkeeper/roomkeeper/shared/source/cronofy"
+	"github.com/roomkeeper/roomkeeper/shared/source/generic"
+	"github.com/roomkeeper/roomkeeper/shared/source/stdwebhook"
 )
 
 // sourceSecrets names the secret each booking source signs its webhooks with.

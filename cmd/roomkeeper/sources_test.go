@@ -13,10 +13,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
-	"github.com/roomkeeper/roomkeeper/shared/calcom"
-	"github.com/roomkeeper/roomkeeper/shared/calendly"
-	"github.com/roomkeeper/roomkeeper/shared/cronofy"
 	"github.com/roomkeeper/roomkeeper/shared/invite/invitetest"
+	"github.com/roomkeeper/roomkeeper/shared/source/calcom"
+	"github.com/roomkeeper/roomkeeper/shared/source/calendly"
+	"github.com/roomkeeper/roomkeeper/shared/source/cronofy"
 )
 
 // The end-to-end tests of the Cal.com, Calendly and Cronofy booking sources: each delivery is

@@ -19,11 +19,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
-	"github.com/roomkeeper/roomkeeper/shared/clocktest"
 	"github.com/roomkeeper/roomkeeper/shared/config"
-	"github.com/roomkeeper/roomkeeper/shared/eventfile"
+	"github.com/roomkeeper/roomkeeper/shared/devkit/clocktest"
+	"github.com/roomkeeper/roomkeeper/shared/devkit/eventfile"
 	"github.com/roomkeeper/roomkeeper/shared/invite/invitetest"
-	"github.com/roomkeeper/roomkeeper/shared/stdwebhook"
+	"github.com/roomkeeper/roomkeeper/shared/source/stdwebhook"
 )
 
 // clock is a settable clock shared by every part of a test stack. Set real before the stack's

@@ -32,11 +32,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/roomkeeper/roomkeeper/functions/internal/start"
-	"github.com/roomkeeper/roomkeeper/shared/apigw"
-	"github.com/roomkeeper/roomkeeper/shared/dynamo"
+	"github.com/roomkeeper/roomkeeper/shared/aws/dynamo"
+	"github.com/roomkeeper/roomkeeper/shared/aws/secrets"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi"
 	"github.com/roomkeeper/roomkeeper/shared/intake"
-	"github.com/roomkeeper/roomkeeper/shared/secrets"
+	"github.com/roomkeeper/roomkeeper/shared/lambda/apigw"
 	"github.com/roomkeeper/roomkeeper/shared/video"
 )
 

@@ -14,8 +14,8 @@ import (
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/roomkeeper/roomkeeper/functions/internal/start"
-	"github.com/roomkeeper/roomkeeper/shared/dynamo"
-	"github.com/roomkeeper/roomkeeper/shared/sqs"
+	"github.com/roomkeeper/roomkeeper/shared/aws/dynamo"
+	"github.com/roomkeeper/roomkeeper/shared/aws/sqs"
 	"github.com/roomkeeper/roomkeeper/shared/sweep"
 )
 

@@ -21,12 +21,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/roomkeeper/roomkeeper/functions/internal/start"
-	"github.com/roomkeeper/roomkeeper/shared/dynamo"
+	"github.com/roomkeeper/roomkeeper/shared/aws/dynamo"
+	"github.com/roomkeeper/roomkeeper/shared/aws/secrets"
+	"github.com/roomkeeper/roomkeeper/shared/aws/ses"
+	"github.com/roomkeeper/roomkeeper/shared/lambda/worker"
 	"github.com/roomkeeper/roomkeeper/shared/reconcile"
-	"github.com/roomkeeper/roomkeeper/shared/secrets"
-	"github.com/roomkeeper/roomkeeper/shared/ses"
 	"github.com/roomkeeper/roomkeeper/shared/video"
-	"github.com/roomkeeper/roomkeeper/shared/worker"
 )
 
 func main() {

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/roomkeeper/roomkeeper/shared/twentyfour"
+	"github.com/roomkeeper/roomkeeper/shared/video/twentyfour"
 )
 
 // Config is roomkeeper's configuration. Secrets hold values here; in AWS the functions resolve

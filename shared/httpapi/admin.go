@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
-	"github.com/roomkeeper/roomkeeper/shared/wherebyhook"
+	"github.com/roomkeeper/roomkeeper/shared/video/wherebyhook"
 )
 
 // The admin API (DESIGN.md, "HTTP surface"; docs/admin-api.md): read-only views of the rooms

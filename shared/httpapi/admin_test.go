@@ -14,8 +14,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/roomkeeper/roomkeeper/shared/bolt"
 	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/shared/local/bolt"
 )
 
 const adminToken = "rk-admin-7f3c9a0e5b1d4c2a"

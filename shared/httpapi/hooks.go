@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
-	"github.com/roomkeeper/roomkeeper/shared/wherebyhook"
-	"github.com/roomkeeper/roomkeeper/shared/zoomhook"
+	"github.com/roomkeeper/roomkeeper/shared/video/wherebyhook"
+	"github.com/roomkeeper/roomkeeper/shared/video/zoomhook"
 )
 
 // WherebyWebhookSecret names the secret Whereby signs its webhooks with.

@@ -16,10 +16,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/roomkeeper/roomkeeper/shared/bolt"
 	"github.com/roomkeeper/roomkeeper/shared/booking"
-	"github.com/roomkeeper/roomkeeper/shared/whereby"
-	"github.com/roomkeeper/roomkeeper/shared/wherebyhook"
+	"github.com/roomkeeper/roomkeeper/shared/local/bolt"
+	"github.com/roomkeeper/roomkeeper/shared/video/whereby"
+	"github.com/roomkeeper/roomkeeper/shared/video/wherebyhook"
 )
 
 const hookSecret = "wbsec_hooks-test-secret"

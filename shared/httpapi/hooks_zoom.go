@@ -1,6 +1,6 @@
 package httpapi
 
-import "github.com/roomkeeper/roomkeeper/shared/zoomhook"
+import "github.com/roomkeeper/roomkeeper/shared/video/zoomhook"
 
 // ZoomWebhookSecret names the secret token of the Zoom app, which signs its webhooks.
 const ZoomWebhookSecret = "ZOOM_WEBHOOK_SECRET"

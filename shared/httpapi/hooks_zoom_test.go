@@ -16,10 +16,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/roomkeeper/roomkeeper/shared/bolt"
 	"github.com/roomkeeper/roomkeeper/shared/booking"
-	"github.com/roomkeeper/roomkeeper/shared/zoom"
-	"github.com/roomkeeper/roomkeeper/shared/zoomhook"
+	"github.com/roomkeeper/roomkeeper/shared/local/bolt"
+	"github.com/roomkeeper/roomkeeper/shared/video/zoom"
+	"github.com/roomkeeper/roomkeeper/shared/video/zoomhook"
 )
 
 const zoomTestSecret = "zoom-secret-token-test"

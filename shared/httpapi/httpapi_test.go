@@ -17,10 +17,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/roomkeeper/roomkeeper/shared/bolt"
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/intake"
-	"github.com/roomkeeper/roomkeeper/shared/stdwebhook"
+	"github.com/roomkeeper/roomkeeper/shared/local/bolt"
+	"github.com/roomkeeper/roomkeeper/shared/source/stdwebhook"
 )
 
 const testSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"

@@ -5,11 +5,11 @@ import (
 	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
-	"github.com/roomkeeper/roomkeeper/shared/calcom"
-	"github.com/roomkeeper/roomkeeper/shared/calendly"
-	"github.com/roomkeeper/roomkeeper/shared/cronofy"
-	"github.com/roomkeeper/roomkeeper/shared/generic"
-	"github.com/roomkeeper/roomkeeper/shared/stdwebhook"
+	"github.com/roomkeeper/roomkeeper/shared/source/calcom"
+	"github.com/roomkeeper/roomkeeper/shared/source/calendly"
+	"github.com/roomkeeper/roomkeeper/shared/source/cronofy"
+	"github.com/roomkeeper/roomkeeper/shared/source/generic"
+	"github.com/roomkeeper/roomkeeper/shared/source/stdwebhook"
 )
 
 // Secret names of the other booking sources (DESIGN.md, "Configuration").

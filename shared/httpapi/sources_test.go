@@ -17,10 +17,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
-	"github.com/roomkeeper/roomkeeper/shared/calcom"
-	"github.com/roomkeeper/roomkeeper/shared/calendly"
-	"github.com/roomkeeper/roomkeeper/shared/cronofy"
-	"github.com/roomkeeper/roomkeeper/shared/eventfile"
+	"github.com/roomkeeper/roomkeeper/shared/devkit/eventfile"
+	"github.com/roomkeeper/roomkeeper/shared/source/calcom"
+	"github.com/roomkeeper/roomkeeper/shared/source/calendly"
+	"github.com/roomkeeper/roomkeeper/shared/source/cronofy"
 )
 
 // mapSecrets serves secrets by name; fresh reads return current, others cached.

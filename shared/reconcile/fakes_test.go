@@ -12,10 +12,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/roomkeeper/roomkeeper/shared/bolt"
 	"github.com/roomkeeper/roomkeeper/shared/booking"
-	"github.com/roomkeeper/roomkeeper/shared/clocktest"
+	"github.com/roomkeeper/roomkeeper/shared/devkit/clocktest"
 	"github.com/roomkeeper/roomkeeper/shared/invite/invitetest"
+	"github.com/roomkeeper/roomkeeper/shared/local/bolt"
 )
 
 // fakeProvider is an in-memory provider with scripted failures.

@@ -15,10 +15,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/roomkeeper/roomkeeper/shared/bolt"
 	"github.com/roomkeeper/roomkeeper/shared/booking"
-	"github.com/roomkeeper/roomkeeper/shared/eventfile"
-	"github.com/roomkeeper/roomkeeper/shared/memqueue"
+	"github.com/roomkeeper/roomkeeper/shared/devkit/eventfile"
+	"github.com/roomkeeper/roomkeeper/shared/local/bolt"
+	"github.com/roomkeeper/roomkeeper/shared/local/memqueue"
 )
 
 // fakeReaper counts reaps and answers with deleted and err.

@@ -14,9 +14,9 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/config"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi"
-	"github.com/roomkeeper/roomkeeper/shared/twentyfour"
-	"github.com/roomkeeper/roomkeeper/shared/whereby"
-	"github.com/roomkeeper/roomkeeper/shared/zoom"
+	"github.com/roomkeeper/roomkeeper/shared/video/twentyfour"
+	"github.com/roomkeeper/roomkeeper/shared/video/whereby"
+	"github.com/roomkeeper/roomkeeper/shared/video/zoom"
 )
 
 // Names of the providers' secrets (DESIGN.md, "Configuration"). In AWS each is read from the

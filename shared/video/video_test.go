@@ -14,11 +14,11 @@ import (
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/config"
+	"github.com/roomkeeper/roomkeeper/shared/devkit/sandbox"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi"
-	"github.com/roomkeeper/roomkeeper/shared/sandbox"
-	"github.com/roomkeeper/roomkeeper/shared/twentyfour"
-	"github.com/roomkeeper/roomkeeper/shared/whereby"
-	"github.com/roomkeeper/roomkeeper/shared/zoom"
+	"github.com/roomkeeper/roomkeeper/shared/video/twentyfour"
+	"github.com/roomkeeper/roomkeeper/shared/video/whereby"
+	"github.com/roomkeeper/roomkeeper/shared/video/zoom"
 )
 
 // fakeSecrets serves secrets by name and counts reads; err, while set, fails them.

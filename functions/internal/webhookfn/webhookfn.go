@@ -16,12 +16,12 @@ import (
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/roomkeeper/roomkeeper/functions/internal/start"
-	"github.com/roomkeeper/roomkeeper/shared/apigw"
-	"github.com/roomkeeper/roomkeeper/shared/dynamo"
+	"github.com/roomkeeper/roomkeeper/shared/aws/dynamo"
+	"github.com/roomkeeper/roomkeeper/shared/aws/secrets"
+	"github.com/roomkeeper/roomkeeper/shared/aws/sqs"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi"
 	"github.com/roomkeeper/roomkeeper/shared/intake"
-	"github.com/roomkeeper/roomkeeper/shared/secrets"
-	"github.com/roomkeeper/roomkeeper/shared/sqs"
+	"github.com/roomkeeper/roomkeeper/shared/lambda/apigw"
 )
 
 // Run wires the webhook handlers to DynamoDB, SQS and Secrets Manager and serves Lambda

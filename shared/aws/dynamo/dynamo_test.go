@@ -1,0 +1,327 @@
+package dynamo
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/shared/booking/storetest"
+	"github.com/roomkeeper/roomkeeper/shared/devkit/emulator"
+)
+
+// dynalite is one emulator for the package; every test makes its own table.
+var dynalite emulator.Shared
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	dynalite.Close()
+	os.Exit(code)
+}
+
+// newClient returns a client of the package's dynalite, counting its calls in counter if not nil.
+func newClient(t *testing.T, counter *emulator.Counter) *dynamodb.Client {
+	t.Helper()
+	cfg := emulator.AWSConfig(dynalite.Get(t, emulator.Dynalite))
+	if counter != nil {
+		counter.Attach(&cfg)
+	}
+	return dynamodb.NewFromConfig(cfg)
+}
+
+var tables atomic.Int64
+
+// newTable creates a table no other test uses and returns its name.
+func newTable(t *testing.T, client *dynamodb.Client) string {
+	t.Helper()
+	name := "roomkeeper-" + strconv.FormatInt(tables.Add(1), 10)
+	require.NoError(t, CreateTable(t.Context(), client, name))
+	return name
+}
+
+// newStore returns a Store on a new table, with the client for looking at raw items.
+func newStore(t *testing.T) (*Store, *dynamodb.Client, string) {
+	t.Helper()
+	client := newClient(t, nil)
+	table := newTable(t, client)
+	return New(client, table), client, table
+}
+
+func TestStoreContract(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) booking.Store {
+		s, _, _ := newStore(t)
+		return s
+	})
+}
+
+var now = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+
+func newBooking(id string) *booking.Booking {
+	return &booking.Booking{
+		Key:        booking.KeyOf("generic", id),
+		Source:     "generic",
+		ExternalID: id,
+		Status:     booking.Confirmed,
+		Details:    booking.Details{Title: "Intro call"},
+	}
+}
+
+// rawItem returns the stored item with the partition key pk, or nil.
+func rawItem(t *testing.T, client *dynamodb.Client, table, pk string) map[string]types.AttributeValue {
+	t.Helper()
+	out, err := client.GetItem(t.Context(), &dynamodb.GetItemInput{
+		TableName:      &table,
+		Key:            map[string]types.AttributeValue{KeyAttr: &types.AttributeValueMemberS{Value: pk}},
+		ConsistentRead: aws.Bool(true),
+	})
+	require.NoError(t, err)
+	return out.Item
+}
+
+// attrs returns an item's attributes as strings, S and N alike, to compare whole items.
+func attrs(t *testing.T, item map[string]types.AttributeValue) map[string]string {
+	t.Helper()
+	got := map[string]string{}
+	for name, v := range item {
+		switch v := v.(type) {
+		case *types.AttributeValueMemberS:
+			got[name] = v.Value
+		case *types.AttributeValueMemberN:
+			got[name] = v.Value
+		default:
+			t.Fatalf("attribute %s has type %T, want S or N", name, v)
+		}
+	}
+	return got
+}
+
+func TestBookingItemLayout(t *testing.T) {
+	ctx := t.Context()
+	s, client, table := newStore(t)
+	b := newBooking("layout")
+	b.DueAt = time.Date(2026, 11, 22, 11, 0, 0, 5, time.FixedZone("CET", 3600)) // 10:00:00.000000005 UTC
+	b.ExpiresAt = now.Add(720 * time.Hour)
+	require.NoError(t, s.Put(ctx, b))
+	pk := "b#" + b.Key
+	shard := strconv.Itoa(shardOf(b.Key))
+
+	steps := []struct {
+		name   string
+		change func(b *booking.Booking)
+		want   map[string]string // every attribute but data
+	}{
+		{
+			name:   "due and expiring",
+			change: func(*booking.Booking) {},
+			want: map[string]string{
+				"pk": pk, "version": "1", "expiresAt": strconv.FormatInt(now.Add(720*time.Hour).Unix(), 10),
+				"dueShard": shard, "dueAt": "2026-11-22T10:00:00.000000005Z#" + b.Key,
+			},
+		},
+		{
+			name:   "due attributes removed when DueAt clears",
+			change: func(b *booking.Booking) { b.DueAt = time.Time{} },
+			want: map[string]string{
+				"pk": pk, "version": "2", "expiresAt": strconv.FormatInt(now.Add(720*time.Hour).Unix(), 10),
+			},
+		},
+		{
+			name:   "expiresAt removed when ExpiresAt clears",
+			change: func(b *booking.Booking) { b.ExpiresAt = time.Time{} },
+			want:   map[string]string{"pk": pk, "version": "3"},
+		},
+		{
+			name:   "due attributes back when DueAt is set again",
+			change: func(b *booking.Booking) { b.DueAt = now.Add(-time.Minute) },
+			want: map[string]string{
+				"pk": pk, "version": "4", "dueShard": shard, "dueAt": "2026-11-22T09:59:00.000000000Z#" + b.Key,
+			},
+		},
+	}
+	for i, step := range steps {
+		t.Run(step.name, func(t *testing.T) {
+			if i > 0 {
+				step.change(b)
+				require.NoError(t, s.Put(ctx, b))
+			}
+			got := attrs(t, rawItem(t, client, table, pk))
+			var data booking.Booking
+			require.NoError(t, json.Unmarshal([]byte(got["data"]), &data), "data is the booking as JSON")
+			assert.Equal(t, b.Version, data.Version, "the JSON carries the stored version")
+			assert.Equal(t, b.Details.Title, data.Details.Title)
+			delete(got, "data")
+			assert.Equal(t, step.want, got)
+		})
+	}
+}
+
+func TestShardsSpread(t *testing.T) {
+	used := map[int]bool{}
+	for i := range 200 {
+		shard := shardOf(booking.KeyOf("generic", fmt.Sprint(i)))
+		require.True(t, shard >= 0 && shard < DueShards, "shard %d", shard)
+		used[shard] = true
+	}
+	assert.Len(t, used, DueShards, "200 keys reach every shard")
+}
+
+// Stored items carry their shard, so the hash must never change.
+func TestShardOfKnownKeys(t *testing.T) {
+	tests := []struct {
+		key  string
+		want int
+	}{
+		// FNV-1a 32: offset 2166136261, prime 16777619; "" hashes to the offset, 2166136261 % 16 = 5.
+		{"", 5},
+		{"a", 0xe40c292c % 16},
+		{"foobar", 0xbf9cf968 % 16},
+	}
+	for _, tt := range tests {
+		t.Run(strconv.Quote(tt.key), func(t *testing.T) {
+			assert.Equal(t, tt.want, shardOf(tt.key))
+		})
+	}
+}
+
+func TestDeliveryItems(t *testing.T) {
+	ctx := t.Context()
+	s, client, table := newStore(t)
+
+	t.Run("expired mark is still stored but reported unseen", func(t *testing.T) {
+		require.NoError(t, s.MarkSeen(ctx, "msg_old", now.Add(-time.Minute)))
+		item := attrs(t, rawItem(t, client, table, "d#msg_old"))
+		assert.Equal(t, map[string]string{"pk": "d#msg_old", "expiresAt": strconv.FormatInt(now.Add(-time.Minute).Unix(), 10)}, item)
+		seen, err := s.Seen(ctx, "msg_old", now)
+		require.NoError(t, err)
+		assert.False(t, seen)
+	})
+
+	t.Run("expiry is rounded up to a whole second", func(t *testing.T) {
+		require.NoError(t, s.MarkSeen(ctx, "msg_frac", now.Add(1500*time.Millisecond)))
+		item := attrs(t, rawItem(t, client, table, "d#msg_frac"))
+		assert.Equal(t, strconv.FormatInt(now.Unix()+2, 10), item["expiresAt"])
+		for _, tt := range []struct {
+			at   time.Time
+			want bool
+		}{
+			{now.Add(1500 * time.Millisecond), true},
+			{now.Add(1999 * time.Millisecond), true},
+			{now.Add(2 * time.Second), false},
+		} {
+			seen, err := s.Seen(ctx, "msg_frac", tt.at)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, seen, "at %s", tt.at)
+		}
+	})
+
+	t.Run("ids longer than a kilobyte are stored by hash", func(t *testing.T) {
+		long := strings.Repeat("x", 3000)
+		other := long + "y"
+		require.NoError(t, s.MarkSeen(ctx, long, now.Add(time.Hour)))
+		seen, err := s.Seen(ctx, long, now)
+		require.NoError(t, err)
+		assert.True(t, seen)
+		seen, err = s.Seen(ctx, other, now)
+		require.NoError(t, err)
+		assert.False(t, seen, "another long id with the same start")
+		assert.NotNil(t, rawItem(t, client, table, deliveryKey(long)))
+		assert.True(t, strings.HasPrefix(deliveryKey(long), "h#"))
+	})
+
+	t.Run("empty id is refused", func(t *testing.T) {
+		require.Error(t, s.MarkSeen(ctx, "", now.Add(time.Hour)))
+	})
+}
+
+func TestCreateTableSchema(t *testing.T) {
+	client := newClient(t, nil)
+	table := newTable(t, client)
+	out, err := client.DescribeTable(t.Context(), &dynamodb.DescribeTableInput{TableName: &table})
+	require.NoError(t, err)
+	d := out.Table
+	assert.Equal(t, types.TableStatusActive, d.TableStatus)
+	require.NotNil(t, d.BillingModeSummary)
+	assert.Equal(t, types.BillingModePayPerRequest, d.BillingModeSummary.BillingMode)
+	assert.Equal(t, []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}}, d.KeySchema)
+	require.Len(t, d.GlobalSecondaryIndexes, 1)
+	gsi := d.GlobalSecondaryIndexes[0]
+	assert.Equal(t, "due", aws.ToString(gsi.IndexName))
+	assert.Equal(t, []types.KeySchemaElement{
+		{AttributeName: aws.String("dueShard"), KeyType: types.KeyTypeHash},
+		{AttributeName: aws.String("dueAt"), KeyType: types.KeyTypeRange},
+	}, gsi.KeySchema)
+	require.NotNil(t, gsi.Projection)
+	assert.Equal(t, types.ProjectionTypeKeysOnly, gsi.Projection.ProjectionType)
+
+	err = CreateTable(t.Context(), client, table)
+	require.Error(t, err, "the table exists")
+	assert.Contains(t, err.Error(), "create table "+table)
+}
+
+func TestMissingTableGivesWrappedErrors(t *testing.T) {
+	s := New(newClient(t, nil), "no-such-table")
+	ctx := t.Context()
+	tests := []struct {
+		name string
+		call func() error
+		op   string
+	}{
+		{"Get", func() error { _, err := s.Get(ctx, "abc"); return err }, "get booking abc: "},
+		{"Put", func() error { return s.Put(ctx, newBooking("x")) }, "put booking "},
+		{"Due", func() error { _, err := s.Due(ctx, now, 10); return err }, "list due bookings: "},
+		{"Seen", func() error { _, err := s.Seen(ctx, "msg", now); return err }, "check delivery id: "},
+		{"MarkSeen", func() error { return s.MarkSeen(ctx, "msg", now) }, "mark delivery id: "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.call()
+			require.Error(t, err)
+			assert.True(t, strings.HasPrefix(err.Error(), tt.op), "got %q, want it to start with %q", err, tt.op)
+			var missing *types.ResourceNotFoundException
+			assert.ErrorAs(t, err, &missing)
+			assert.NotErrorIs(t, err, booking.ErrNotFound)
+			assert.NotErrorIs(t, err, booking.ErrConflict)
+		})
+	}
+}
+
+// TestCallsPerOperation pins how many DynamoDB requests each Store method costs.
+func TestCallsPerOperation(t *testing.T) {
+	ctx := t.Context()
+	var counter emulator.Counter
+	client := newClient(t, &counter)
+	s := New(client, newTable(t, client))
+	b := newBooking("counted")
+	b.DueAt = now
+
+	tests := []struct {
+		name string
+		call func() error
+		want map[string]int
+	}{
+		{"Put", func() error { return s.Put(ctx, b) }, map[string]int{"DynamoDB.PutItem": 1}},
+		{"Put conflict", func() error { stale := *b; stale.Version = 0; _ = s.Put(ctx, &stale); return nil }, map[string]int{"DynamoDB.PutItem": 1}},
+		{"Get", func() error { _, err := s.Get(ctx, b.Key); return err }, map[string]int{"DynamoDB.GetItem": 1}},
+		{"Due", func() error { _, err := s.Due(ctx, now, 10); return err }, map[string]int{"DynamoDB.Query": DueShards}},
+		{"MarkSeen", func() error { return s.MarkSeen(ctx, "msg", now.Add(time.Hour)) }, map[string]int{"DynamoDB.PutItem": 1}},
+		{"Seen", func() error { _, err := s.Seen(ctx, "msg", now); return err }, map[string]int{"DynamoDB.GetItem": 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			counter.Reset()
+			require.NoError(t, tt.call())
+			assert.Equal(t, tt.want, counter.Calls())
+		})
+	}
+}

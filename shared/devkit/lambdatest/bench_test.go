@@ -1,0 +1,450 @@
+package lambdatest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/roomkeeper/roomkeeper/shared/devkit/eventfile"
+	"github.com/roomkeeper/roomkeeper/shared/sweep"
+	"github.com/roomkeeper/roomkeeper/shared/video/wherebyhook"
+)
+
+// The benchmarks behind docs/benchmarks.md, "AWS functions". They build the function binaries
+// for the machine they run on, with the deployment flags, and run them under the Runtime API
+// emulator: the figures are this machine's, not Lambda's arm64.
+
+// coldStartEnv is the configuration a function needs to start. Every endpoint points at a port
+// nothing listens on: init must not need the network.
+var coldStartEnv = []string{
+	"ROOMKEEPER_TABLE=roomkeeper",
+	"ROOMKEEPER_QUEUE_URL=http://127.0.0.1:9/000000000000/roomkeeper-work",
+	"ROOMKEEPER_GENERIC_SECRET_SECRET_ARN=" + genericARN,
+	"WHEREBY_API_KEY_SECRET_ARN=" + wherebyARN,
+	"WHEREBY_API_URL=http://127.0.0.1:9/v1",
+	"AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:9",
+	"AWS_ENDPOINT_URL_SQS=http://127.0.0.1:9",
+	"AWS_ENDPOINT_URL_SESV2=http://127.0.0.1:9",
+	"AWS_ENDPOINT_URL_SECRETS_MANAGER=http://127.0.0.1:9",
+}
+
+// helloInit is the hello-world baseline's mean init, set by its sub-benchmark, which runs first.
+var helloInit time.Duration
+
+// BenchmarkColdStart measures each bootstrap's init: from starting the process to its first
+// request for an invocation, beside an aws-lambda-go hello world built with the same flags. ns/op
+// is the mean init; x-hello is the ratio to the hello world's (goal ≤ 1.5); MB is the binary's
+// size for this machine.
+func BenchmarkColdStart(b *testing.B) {
+	names := append([]string{"hello"}, functionNames...)
+	pkgs := []string{"./shared/devkit/lambdatest/testdata/hello"}
+	for _, name := range functionNames {
+		pkgs = append(pkgs, functionPackages[name])
+	}
+	bins := Build(b, pkgs...)
+	for i, name := range names {
+		b.Run(name, func(b *testing.B) {
+			var total time.Duration
+			for range b.N {
+				f := Start(b, bins[i], name, coldStartEnv...)
+				d, err := f.WaitReady(context.Background())
+				if err != nil {
+					b.Fatalf("%v\n%s", err, f.Logs())
+				}
+				total += d
+				if _, err := f.Stop(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			mean := total / time.Duration(b.N)
+			b.ReportMetric(float64(mean.Nanoseconds()), "ns/op")
+			if name == "hello" {
+				helloInit = mean
+			} else if helloInit > 0 {
+				b.ReportMetric(float64(mean)/float64(helloInit), "x-hello")
+			}
+			if st, err := os.Stat(bins[i]); err == nil {
+				b.ReportMetric(float64(st.Size())/1e6, "MB")
+			}
+		})
+	}
+}
+
+// BenchmarkSampleEvents runs each function on its events/ sample in a fresh process, as the
+// samples chain (the booking, the worker on the SQS sample naming it, a sweep and a reap), then
+// the hooks function on the webhooks of a guest and the host joining the room (sent by the Whereby
+// sandbox through the HTTP API) and the admin function on GET /v1/rooms and the room's sessions,
+// and reports each process's peak resident memory (the child's rusage maxrss; goal ≤ 40 MB).
+func BenchmarkSampleEvents(b *testing.B) {
+	e := startEmulators(b)
+	peak := map[string]int64{}
+	for i := range b.N {
+		s := newStack(b, e, fmt.Sprint("mem", i))
+		procs := map[string]*Function{}
+		for _, name := range functionNames {
+			procs[name], _ = s.start(name)
+		}
+		// bookings: the API Gateway sample with the default run, so the SQS sample names it.
+		var resp events.APIGatewayV2HTTPResponse
+		procs["bookings"].MustInvoke(b, s.bookingEvent("sample", nil), &resp)
+		if resp.StatusCode != http.StatusAccepted {
+			b.Fatalf("bookings answered %d %s", resp.StatusCode, resp.Body)
+		}
+		var work events.SQSEventResponse
+		procs["worker"].MustInvoke(b, sample(b, "sqs-batch.json"), &work)
+		if len(s.sandbox.Rooms()) != 1 {
+			b.Fatalf("the worker made %d rooms, want 1", len(s.sandbox.Rooms()))
+		}
+		var swept sweep.Result
+		procs["sweeper"].MustInvoke(b, sample(b, "scheduler-sweep.json"), &swept)
+		procs["sweeper"].MustInvoke(b, []byte(`{"reap": true}`), &swept)
+		room := s.sandbox.Rooms()[0]
+		for _, who := range []struct{ name, role string }{{"Bob Guest", "visitor"}, {"Ada Host", "host"}} {
+			if _, err := s.sandbox.Join(room.RoomName, who.name, who.role, false); err != nil {
+				b.Fatalf("join: %v", err)
+			}
+		}
+		tag := s.booking("sample").Room.Tag
+		for _, path := range []string{"/v1/rooms", "/v1/rooms/" + tag + "/sessions"} {
+			if resp, body := s.get(path, adminToken); resp.StatusCode != http.StatusOK {
+				b.Fatalf("GET %s answered %d %v", path, resp.StatusCode, body)
+			}
+		}
+		for name, f := range procs {
+			rss, err := f.Stop()
+			if err != nil {
+				b.Fatal(err)
+			}
+			peak[name] = max(peak[name], rss)
+		}
+	}
+	for name, rss := range peak {
+		b.ReportMetric(float64(rss)/(1<<20), "MiB-"+name)
+	}
+}
+
+// sample reads and expands an events/ file with the default run.
+func sample(t testing.TB, file string) []byte {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("..", "..", "..", "events", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := eventfile.Expand(raw, eventfile.Vars{Now: time.Now(), Run: "sample"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// BenchmarkWarmInvoke measures one warm invocation of each function against the emulators:
+// bookings on a new signed booking, the worker on one message for a new booking (a room and two
+// invites), the sweeper on an empty sweep, hooks on a new signed Whereby webhook (a guest joining
+// the booking's room: verified, recorded), admin on GET /v1/rooms listing one room. The emulators
+// answer on loopback, so this is the functions' own work plus emulator time, not AWS latency.
+func BenchmarkWarmInvoke(b *testing.B) {
+	e := startEmulators(b)
+	b.Run("bookings", func(b *testing.B) {
+		s := newStack(b, e, "warm-bookings")
+		f, _ := s.start("bookings")
+		f.MustInvoke(b, s.bookingEvent("warm", nil), nil)
+		b.ResetTimer()
+		for i := range b.N {
+			b.StopTimer()
+			ev := s.bookingEvent(fmt.Sprint("warm", i), nil)
+			b.StartTimer()
+			f.MustInvoke(b, ev, nil)
+		}
+	})
+	b.Run("worker", func(b *testing.B) {
+		s := newStack(b, e, "warm-worker")
+		f, _ := s.start("worker")
+		f.MustInvoke(b, events.SQSEvent{Records: []events.SQSMessage{sqsRecord("w", s.book("warm"))}}, nil)
+		keys := make([]string, b.N)
+		for i := range keys {
+			keys[i] = s.book(fmt.Sprint("warm", i))
+		}
+		b.ResetTimer()
+		for i := range b.N {
+			f.MustInvoke(b, events.SQSEvent{Records: []events.SQSMessage{sqsRecord(fmt.Sprint("m", i), keys[i])}}, nil)
+		}
+	})
+	b.Run("sweeper", func(b *testing.B) {
+		s := newStack(b, e, "warm-sweeper")
+		f, _ := s.start("sweeper")
+		f.MustInvoke(b, sweepTick, nil)
+		b.ResetTimer()
+		for range b.N {
+			f.MustInvoke(b, sweepTick, nil)
+		}
+	})
+	b.Run("hooks", func(b *testing.B) {
+		s := newStack(b, e, "warm-hooks")
+		worker, _ := s.start("worker")
+		f, _ := s.start("hooks")
+		s.work(worker, s.book("warm"))
+		// One real delivery from the sandbox, the model of the others.
+		if _, err := s.sandbox.Join(s.sandbox.Rooms()[0].RoomName, "Bob Guest", "visitor", false); err != nil {
+			b.Fatal(err)
+		}
+		model := s.sandbox.Webhooks()[0].Body
+		b.ResetTimer()
+		for i := range b.N {
+			b.StopTimer()
+			ev := wherebyHookEvent(b, model, fmt.Sprintf("%064x", i+1))
+			b.StartTimer()
+			var resp events.APIGatewayV2HTTPResponse
+			f.MustInvoke(b, ev, &resp)
+			if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Body, `"recorded"`) {
+				b.Fatalf("hooks answered %d %s", resp.StatusCode, resp.Body)
+			}
+		}
+	})
+	b.Run("admin", func(b *testing.B) {
+		s := newStack(b, e, "warm-admin")
+		worker, _ := s.start("worker")
+		f, _ := s.start("admin")
+		s.work(worker, s.book("warm"))
+		ev := apiEvent(b, httptest.NewRequest(http.MethodGet, "/v1/rooms", nil), "GET /v1/rooms", nil,
+			"Authorization", "Bearer "+adminToken)
+		f.MustInvoke(b, ev, nil)
+		b.ResetTimer()
+		for range b.N {
+			var resp events.APIGatewayV2HTTPResponse
+			f.MustInvoke(b, ev, &resp)
+			if resp.StatusCode != http.StatusOK {
+				b.Fatalf("admin answered %d %s", resp.StatusCode, resp.Body)
+			}
+		}
+	})
+}
+
+// apiEvent is the HTTP API event for r on routeKey, with the path parameters and the header
+// pairs set.
+func apiEvent(t testing.TB, r *http.Request, routeKey string, params map[string]string, header ...string) []byte {
+	t.Helper()
+	var names []string
+	for k, v := range params {
+		r.SetPathValue(k, v)
+		names = append(names, k)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		r.Header.Set(header[i], header[i+1])
+	}
+	ev, err := gatewayEvent(r, routeKey, names, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ev
+}
+
+// wherebyHookEvent is POST /v1/hooks/whereby carrying the webhook model with a new envelope id,
+// signed now with the stack's Whereby webhook secret, as Whereby would send it.
+func wherebyHookEvent(t testing.TB, model []byte, id string) []byte {
+	t.Helper()
+	var envelope map[string]any
+	if err := json.Unmarshal(model, &envelope); err != nil {
+		t.Fatal(err)
+	}
+	envelope["id"] = id
+	body, err := json.Marshal(envelope)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest(http.MethodPost, "/v1/hooks/whereby", bytes.NewReader(body))
+	return apiEvent(t, r, "POST /v1/hooks/{provider}", map[string]string{"provider": "whereby"},
+		"Content-Type", "application/json", wherebyhook.SignatureHeader, wherebyhook.Sign(wherebyHookSecret, time.Now(), body))
+}
+
+// AWS list prices, us-east-1 (aws.md §7.4).
+const (
+	priceAPIGateway  = 1.00 / 1e6   // HTTP API, per request
+	priceLambdaReq   = 0.20 / 1e6   // per invocation
+	priceLambdaGBs   = 0.0000133334 // arm64, per GB-second
+	priceWRU         = 0.625 / 1e6  // on-demand
+	priceRRU         = 0.125 / 1e6  // on-demand
+	priceSQS         = 0.40 / 1e6   // standard queue, per request (UNCONFIRMED in aws.md)
+	priceSES         = 0.10 / 1000  // per e-mail
+	priceSecretsRead = 0.05 / 10000 // per GetSecretValue
+	lambdaMemoryGB   = 128.0 / 1024 // the functions' memory size in infra/stack.go
+	lifecycleBatch   = 10           // bookings per lifecycle iteration, and the SQS batch size
+)
+
+// BenchmarkBookingLifecycle runs batches of ten bookings through created → invited → cleaned up
+// with the function binaries, counting each function's AWS requests at the emulator side, and
+// from them and list prices estimates the cost per 1,000 bookings. The worker gets the ten
+// nudges as one SQS batch, as an event source mapping with batch size 10 would; the event source
+// mapping's own ReceiveMessage and DeleteMessageBatch calls are estimated (one each per batch).
+// Lambda duration is billed at the measured invocation round trip, at the stack's 128 MB.
+func BenchmarkBookingLifecycle(b *testing.B) {
+	e := startEmulators(b)
+	var total usage
+	byFunction := map[string]usage{}
+	invocations := map[string]int{}
+	var billed time.Duration
+	bookingsDone := 0
+	for i := range b.N {
+		s := newStack(b, e, fmt.Sprint("life", i))
+		fns := map[string]*Function{}
+		proxies := map[string]*awsProxy{}
+		for _, name := range []string{"bookings", "worker", "sweeper"} {
+			fns[name], proxies[name] = s.start(name)
+		}
+		invoke := func(name string, in any, out any) {
+			start := time.Now()
+			fns[name].MustInvoke(b, in, out)
+			billed += time.Since(start)
+			invocations[name]++
+		}
+
+		end := time.Now().Add(5 * time.Second).UTC().Truncate(time.Second)
+		for j := range lifecycleBatch {
+			ev := s.bookingEvent(fmt.Sprintf("life%d-%d", i, j), func(data map[string]any) {
+				data["start"] = end.Add(-30 * time.Minute).Format(time.RFC3339)
+				data["end"] = end.Format(time.RFC3339)
+			})
+			var resp events.APIGatewayV2HTTPResponse
+			invoke("bookings", ev, &resp)
+			if resp.StatusCode != http.StatusAccepted {
+				b.Fatalf("bookings answered %d %s", resp.StatusCode, resp.Body)
+			}
+		}
+		deliverAll := func() {
+			var msgs []sqstypes.Message
+			for len(msgs) < lifecycleBatch {
+				got := s.receive()
+				if len(got) == 0 {
+					b.Fatalf("%d messages on the queue, want %d", len(msgs), lifecycleBatch)
+				}
+				msgs = append(msgs, got...)
+			}
+			var resp events.SQSEventResponse
+			invoke("worker", s.sqsEvent(msgs), &resp)
+			if len(resp.BatchItemFailures) > 0 {
+				b.Fatalf("worker failed %v", resp.BatchItemFailures)
+			}
+			s.ack(msgs, resp)
+		}
+		deliverAll()
+		if n := len(s.sandbox.Rooms()); n != lifecycleBatch {
+			b.Fatalf("%d rooms, want %d", n, lifecycleBatch)
+		}
+		// Sweep as the schedule would, until the ten are due. Only the sweep that finds them is
+		// counted towards them; the others are the schedule's fixed cost (see sweepCost).
+		var before usage
+		for deadline := time.Now().Add(30 * time.Second); ; {
+			var swept sweep.Result
+			before = proxies["sweeper"].Usage()
+			start := time.Now()
+			fns["sweeper"].MustInvoke(b, sweepTick, &swept)
+			if swept.Enqueued == lifecycleBatch {
+				billed += time.Since(start)
+				invocations["sweeper"]++
+				break
+			}
+			if time.Now().After(deadline) {
+				b.Fatalf("only %d bookings became due", swept.Enqueued)
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+		deliverAll()
+		if n := len(s.sandbox.Rooms()); n != 0 {
+			b.Fatalf("%d rooms left after cleanup", n)
+		}
+		bookingsDone += lifecycleBatch
+		for name, p := range proxies {
+			u := p.Usage()
+			if name == "sweeper" {
+				// Only the sweep that found the bookings due counts towards them.
+				u = u.sub(before)
+			}
+			byFunction[name] = byFunction[name].add(u)
+			total = total.add(u)
+		}
+		for _, f := range fns {
+			if _, err := f.Stop(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+
+	per := func(n float64) float64 { return n / float64(bookingsDone) }
+	batches := 2.0 * float64(b.N) // one SQS batch for the invites, one for the cleanups
+	sqsRequests := float64(total.service("SQS")) + 2*batches
+	lambdaInvocations := float64(invocations["bookings"] + invocations["worker"] + invocations["sweeper"])
+	cost := map[string]float64{
+		"API Gateway":    per(float64(invocations["bookings"])) * priceAPIGateway,
+		"Lambda":         per(lambdaInvocations)*priceLambdaReq + per(billed.Seconds())*lambdaMemoryGB*priceLambdaGBs,
+		"DynamoDB":       per(total.WRU)*priceWRU + per(total.RRU)*priceRRU,
+		"SQS":            per(sqsRequests) * priceSQS,
+		"SES":            per(float64(total.Calls["SESv2.SendEmail"])) * priceSES,
+		"SecretsManager": per(float64(total.service("SecretsManager"))) * priceSecretsRead,
+	}
+	sum := 0.0
+	for _, c := range cost {
+		sum += c
+	}
+	b.ReportMetric(per(float64(total.service("DynamoDB"))), "ddb-req/booking")
+	b.ReportMetric(per(total.WRU), "WRU/booking")
+	b.ReportMetric(per(total.RRU), "RRU/booking")
+	b.ReportMetric(per(sqsRequests), "sqs-req/booking")
+	b.ReportMetric(per(float64(total.Calls["SESv2.SendEmail"])), "ses-req/booking")
+	b.ReportMetric(per(lambdaInvocations), "invocations/booking")
+	b.ReportMetric(sum*1000, "USD/1k-bookings")
+
+	var lines []string
+	for name, u := range byFunction {
+		ops := make([]string, 0, len(u.Calls))
+		for op, n := range u.Calls {
+			ops = append(ops, fmt.Sprintf("%s %.2f", op, per(float64(n))))
+		}
+		sort.Strings(ops)
+		lines = append(lines, fmt.Sprintf("%s (%d invocations, %.2f WRU, %.2f RRU per booking): %s",
+			name, invocations[name], per(u.WRU), per(u.RRU), strings.Join(ops, ", ")))
+	}
+	slices.Sort(lines)
+	names := make([]string, 0, len(cost))
+	for k := range cost {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var costs []string
+	for _, k := range names {
+		costs = append(costs, fmt.Sprintf("%s $%.4f", k, cost[k]*1000))
+	}
+	b.Logf("per booking, over %d bookings:\n  %s\n  Lambda billed %.1f ms per booking\ncost per 1,000 bookings: %s; total $%.4f\n%s",
+		bookingsDone, strings.Join(lines, "\n  "), per(float64(billed.Milliseconds())), strings.Join(costs, ", "), sum*1000, sweepCost())
+}
+
+// sweepCost is the schedule's fixed monthly cost, whatever the bookings: one invocation a minute,
+// each querying the 16 shards of the due index (at least half an RRU each).
+func sweepCost() string {
+	const perMonth = 60 * 24 * 30
+	rru := 16 * 0.5 * perMonth
+	return fmt.Sprintf("fixed: %d sweeper invocations/month (Scheduler $%.3f, within its free tier; Lambda requests $%.3f), %.0f RRU/month ($%.3f)",
+		perMonth, perMonth*1.0/1e6, perMonth*priceLambdaReq, rru, rru*priceRRU)
+}
+
+// sub returns u minus v.
+func (u usage) sub(v usage) usage {
+	out := usage{Calls: map[string]int{}, WRU: u.WRU - v.WRU, RRU: u.RRU - v.RRU}
+	for k, c := range u.Calls {
+		if d := c - v.Calls[k]; d != 0 {
+			out.Calls[k] = d
+		}
+	}
+	return out
+}

@@ -1,0 +1,163 @@
+// Package worker is the worker Lambda function's handler: it takes a batch of SQS messages from
+// the work queue (Lambda's SQS event source, "Using Lambda with Amazon SQS",
+// https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html), reconciles the booking each one
+// names, and answers with a partial batch response ("Handling errors for an SQS event source",
+// ReportBatchItemFailures), so only the messages that must be retried come back.
+//
+// A message is reported failed only when it cannot be decoded or when Reconcile returns an error,
+// which it does only when the store is unreachable. A provider or mail failure is recorded on the
+// booking with a back-off dueAt by Reconcile and its message is acknowledged: the sweeper brings
+// the booking back when it is due (DESIGN.md, "Failures").
+//
+// Invites that may have gone out twice (a run that stopped between the mail service accepting a
+// message and the record being saved) are emitted as the CloudWatch metric
+// roomkeeper/PossibleDuplicateInvites in the embedded metric format (EMF, "Specification: Embedded
+// metric format", https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html):
+// a JSON log line whose "_aws" member declares the metric.
+//
+// The package also holds the video providers of the AWS functions (provider.go): built from their
+// Secrets Manager secrets on first use rather than at start, with the optional interfaces the
+// reconciler and the HTTP handlers look for (in-place updates, host links, insights) kept. The
+// worker reconciles with them; the admin function serves host links and insights with them.
+package worker
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/roomkeeper/roomkeeper/shared/aws/sqs"
+	"github.com/roomkeeper/roomkeeper/shared/reconcile"
+)
+
+// Metric names and namespace of the EMF line.
+const (
+	MetricNamespace          = "roomkeeper"
+	PossibleDuplicatesMetric = "PossibleDuplicateInvites"
+)
+
+// Handler reconciles the bookings an SQS batch names. Set its fields once in main.
+type Handler struct {
+	Reconciler *reconcile.Reconciler
+	Log        *slog.Logger
+}
+
+// Handle reconciles each message's booking in turn and returns the ids of the messages to
+// retry: undecodable ones, and those whose booking could not be read or saved. A booking named by
+// several messages of the batch is reconciled once. Handle never returns an error, which would
+// fail the whole batch; Lambda's event source mapping must have ReportBatchItemFailures on.
+func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+	log := h.Log
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		log = log.With("requestId", lc.AwsRequestID)
+	}
+	var resp events.SQSEventResponse
+	fail := func(id string) {
+		resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: id})
+	}
+
+	// Decode first, so each booking is reconciled once however many messages name it.
+	var keys []string
+	ids := map[string][]string{} // booking key → message ids
+	reap := false
+	for _, m := range ev.Records {
+		msg, err := sqs.Decode(m.Body)
+		if err != nil {
+			// The body is not logged: it is not ours to trust, and could hold anything.
+			log.Warn("undecodable message; reported failed", "messageId", m.MessageId, "bytes", len(m.Body))
+			fail(m.MessageId)
+			continue
+		}
+		if msg.Reap {
+			reap = true
+			continue
+		}
+		key := msg.Key
+		if _, dup := ids[key]; !dup {
+			keys = append(keys, key)
+		}
+		ids[key] = append(ids[key], m.MessageId)
+	}
+
+	duplicates := 0
+	for _, key := range keys {
+		if err := ctx.Err(); err != nil {
+			// Out of time: hand what is left back to the queue rather than time out the batch.
+			log.Warn("no time left; message returned to the queue", "booking", key, "err", err)
+			for _, id := range ids[key] {
+				fail(id)
+			}
+			continue
+		}
+		res, err := h.Reconciler.Reconcile(ctx, key)
+		duplicates += res.PossibleDuplicates
+		blog := log.With("booking", key)
+		switch {
+		case err != nil:
+			blog.Error("reconcile failed; the message will be redelivered", "err", err)
+			for _, id := range ids[key] {
+				fail(id)
+			}
+		case res.Missing:
+			blog.Info("no such booking; message dropped")
+		case res.Busy:
+			blog.Info("another run holds the booking; message dropped")
+		case res.Failure != "":
+			blog.Warn("reconcile step failed; retried from the booking's dueAt",
+				"failure", res.Failure, "permanent", res.Permanent, "steps", res.Steps)
+		case len(res.Steps) > 0:
+			blog.Info("reconciled", "steps", res.Steps)
+		default:
+			blog.Info("nothing to do")
+		}
+	}
+
+	if reap && ctx.Err() == nil {
+		// A reap failure (the provider is down) is left to the next hour's request: the rooms
+		// stay referenced by nothing but harm no one meanwhile.
+		n, err := h.Reconciler.Reap(ctx)
+		if err != nil {
+			log.Error("reaping orphaned rooms failed; retried next hour", "deleted", n, "err", err)
+		} else {
+			log.Info("reaped orphaned rooms", "deleted", n)
+		}
+	}
+
+	log.Info("batch done", "messages", len(ev.Records), "bookings", len(keys),
+		"failed", len(resp.BatchItemFailures), "possibleDuplicates", duplicates)
+	if duplicates > 0 {
+		log.Warn("invites possibly sent twice after an interrupted run",
+			"_aws", metricDirective(h.Reconciler.Now().UnixMilli(), PossibleDuplicatesMetric),
+			PossibleDuplicatesMetric, duplicates)
+	}
+	return resp, nil
+}
+
+// emf is the "_aws" member of an embedded-metric-format log line.
+type emf struct {
+	Timestamp         int64          `json:"Timestamp"` // epoch milliseconds
+	CloudWatchMetrics []emfDirective `json:"CloudWatchMetrics"`
+}
+
+type emfDirective struct {
+	Namespace  string      `json:"Namespace"`
+	Dimensions [][]string  `json:"Dimensions"`
+	Metrics    []emfMetric `json:"Metrics"`
+}
+
+type emfMetric struct {
+	Name string `json:"Name"`
+	Unit string `json:"Unit"`
+}
+
+// metricDirective declares one dimensionless Count metric whose value is the log line's member
+// of the same name.
+func metricDirective(ms int64, name string) emf {
+	return emf{Timestamp: ms, CloudWatchMetrics: []emfDirective{{
+		Namespace:  MetricNamespace,
+		Dimensions: [][]string{{}},
+		Metrics:    []emfMetric{{Name: name, Unit: "Count"}},
+	}}}
+}

@@ -1,0 +1,295 @@
+package worker
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/shared/devkit/eventfile"
+	"github.com/roomkeeper/roomkeeper/shared/devkit/sandbox"
+	"github.com/roomkeeper/roomkeeper/shared/intake"
+	"github.com/roomkeeper/roomkeeper/shared/local/bolt"
+	"github.com/roomkeeper/roomkeeper/shared/local/memqueue"
+	"github.com/roomkeeper/roomkeeper/shared/local/outbox"
+	"github.com/roomkeeper/roomkeeper/shared/reconcile"
+	"github.com/roomkeeper/roomkeeper/shared/source/generic"
+	"github.com/roomkeeper/roomkeeper/shared/video/whereby"
+)
+
+// fixture is the worker handler over real local adapters: the embedded store, the outbox, and
+// the Whereby adapter talking HTTP to the Whereby sandbox.
+type fixture struct {
+	t       *testing.T
+	now     time.Time
+	store   *bolt.Store
+	outbox  *outbox.Outbox
+	sandbox *sandbox.Whereby
+	logs    *bytes.Buffer
+	h       *Handler
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	f := &fixture{t: t, now: time.Now().UTC().Truncate(time.Second), logs: &bytes.Buffer{}}
+	clock := func() time.Time { return f.now }
+	var err error
+	f.store, err = bolt.Open(filepath.Join(t.TempDir(), "db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { f.store.Close() })
+	f.outbox, err = outbox.New(t.TempDir(), clock)
+	require.NoError(t, err)
+	srv := httptest.NewUnstartedServer(nil)
+	f.sandbox, err = sandbox.NewWhereby(sandbox.WherebyOptions{PublicURL: "http://" + srv.Listener.Addr().String(), Now: clock})
+	require.NoError(t, err)
+	srv.Config.Handler = f.sandbox
+	srv.Start()
+	t.Cleanup(srv.Close)
+	f.h = &Handler{
+		Reconciler: &reconcile.Reconciler{
+			Store:        f.store,
+			Mailer:       f.outbox,
+			Providers:    map[string]booking.Provider{whereby.Name: whereby.New(srv.URL+sandbox.WherebyAPIPath, "test-key", nil)},
+			Now:          clock,
+			MailFrom:     "roomkeeper <invites@example.org>",
+			CleanupGrace: 15 * time.Minute,
+			MaxOverrun:   2 * time.Hour,
+			RoomSlack:    168 * time.Hour,
+		},
+		Log: slog.New(slog.NewJSONHandler(f.logs, nil)),
+	}
+	t.Cleanup(f.checkLogs)
+	return f
+}
+
+// book stores the booking events/booking-created.json describes for run, as the bookings
+// function would, and returns its key.
+func (f *fixture) book(run string) string {
+	f.t.Helper()
+	raw, err := os.ReadFile(filepath.Join("..", "..", "..", "events", "booking-created.json"))
+	require.NoError(f.t, err)
+	body, err := eventfile.Expand(raw, eventfile.Vars{Now: f.now, Run: run})
+	require.NoError(f.t, err)
+	ch, err := generic.Parse(body, f.now, generic.Options{DefaultProvider: whereby.Name, Providers: []string{whereby.Name}})
+	require.NoError(f.t, err)
+	in := &intake.Intake{Store: f.store, Queue: memqueue.New(64), Now: func() time.Time { return f.now }, Retention: 720 * time.Hour}
+	res, err := in.Apply(context.Background(), ch)
+	require.NoError(f.t, err)
+	require.Equal(f.t, intake.Applied, res.Outcome)
+	return res.Key
+}
+
+func (f *fixture) get(key string) *booking.Booking {
+	f.t.Helper()
+	b, err := f.store.Get(context.Background(), key)
+	require.NoError(f.t, err)
+	return b
+}
+
+// checkLogs asserts that no e-mail address reached the log (DESIGN.md invariant 8).
+func (f *fixture) checkLogs() {
+	assert.NotContains(f.t, f.logs.String(), "@example.", "the log holds an e-mail address")
+}
+
+// logLines returns the JSON log lines.
+func (f *fixture) logLines() []map[string]any {
+	f.t.Helper()
+	var lines []map[string]any
+	for _, l := range strings.Split(strings.TrimSpace(f.logs.String()), "\n") {
+		var m map[string]any
+		require.NoError(f.t, json.Unmarshal([]byte(l), &m), "log line %q", l)
+		lines = append(lines, m)
+	}
+	return lines
+}
+
+// message is an SQS record nudging the worker for key, as the sqs package sends it.
+func message(id, key string) events.SQSMessage {
+	body, _ := json.Marshal(map[string]string{"key": key})
+	return events.SQSMessage{
+		MessageId: id, Body: string(body), EventSource: "aws:sqs",
+		EventSourceARN: "arn:aws:sqs:us-east-1:123456789012:roomkeeper-work", AWSRegion: "us-east-1",
+	}
+}
+
+func failed(resp events.SQSEventResponse) []string {
+	ids := []string{}
+	for _, f := range resp.BatchItemFailures {
+		ids = append(ids, f.ItemIdentifier)
+	}
+	return ids
+}
+
+func TestOneUndecodableMessageOfTenIsTheOnlyFailure(t *testing.T) {
+	f := newFixture(t)
+	var ev events.SQSEvent
+	var keys []string
+	for i := range 10 {
+		id := fmt.Sprintf("msg-%d", i)
+		if i == 6 {
+			ev.Records = append(ev.Records, events.SQSMessage{MessageId: id, Body: `{"key": "not a booking key"}`})
+			continue
+		}
+		key := f.book(fmt.Sprint("batch", i))
+		keys = append(keys, key)
+		ev.Records = append(ev.Records, message(id, key))
+	}
+
+	resp, err := f.h.Handle(context.Background(), ev)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"msg-6"}, failed(resp))
+	assert.Len(t, f.sandbox.Rooms(), 9, "one room per decodable message")
+	for _, key := range keys {
+		b := f.get(key)
+		require.NotNil(t, b.Room, "booking %s has its room", key)
+		assert.Len(t, b.Invites, 2, "organizer and guest invited")
+		assert.Nil(t, b.Failure)
+	}
+}
+
+func TestProviderOutageFailsNoMessage(t *testing.T) {
+	f := newFixture(t)
+	f.sandbox.Fail(1000, http.StatusInternalServerError)
+	keys := []string{f.book("outage1"), f.book("outage2"), f.book("outage3")}
+	ev := events.SQSEvent{Records: []events.SQSMessage{message("a", keys[0]), message("b", keys[1]), message("c", keys[2])}}
+
+	resp, err := f.h.Handle(context.Background(), ev)
+	require.NoError(t, err)
+	assert.Empty(t, resp.BatchItemFailures, "a provider outage is recorded on the booking, not a queue failure")
+	assert.Empty(t, f.sandbox.Rooms())
+	for _, key := range keys {
+		b := f.get(key)
+		require.NotNil(t, b.Failure, "the failure is recorded")
+		assert.False(t, b.Failure.Permanent)
+		assert.True(t, b.DueAt.After(f.now), "retried after a back-off: dueAt %s, now %s", b.DueAt, f.now)
+	}
+	assert.Contains(t, f.logs.String(), "reconcile step failed")
+}
+
+// downStore is a store that cannot be reached.
+type downStore struct{ booking.Store }
+
+func (downStore) Get(context.Context, string) (*booking.Booking, error) {
+	return nil, errors.New("dial tcp: connection refused")
+}
+
+func TestStoreFailureFailsEveryDecodableMessage(t *testing.T) {
+	f := newFixture(t)
+	key1, key2 := f.book("down1"), f.book("down2")
+	f.h.Reconciler.Store = downStore{f.store}
+	ev := events.SQSEvent{Records: []events.SQSMessage{
+		message("a", key1), message("b", key2), message("c", key1), {MessageId: "d", Body: "garbage"},
+	}}
+	resp, err := f.h.Handle(context.Background(), ev)
+	require.NoError(t, err, "never an error: that would fail the whole batch")
+	assert.ElementsMatch(t, []string{"a", "b", "c", "d"}, failed(resp))
+	assert.Contains(t, f.logs.String(), "connection refused")
+}
+
+func TestEachBookingIsReconciledOncePerBatch(t *testing.T) {
+	f := newFixture(t)
+	key := f.book("twice")
+	ev := events.SQSEvent{Records: []events.SQSMessage{message("a", key), message("b", key), message("c", key)}}
+	resp, err := f.h.Handle(context.Background(), ev)
+	require.NoError(t, err)
+	assert.Empty(t, resp.BatchItemFailures)
+	assert.Len(t, f.sandbox.Requests(), 1, "one room created")
+	var done map[string]any
+	for _, l := range f.logLines() {
+		if l["msg"] == "batch done" {
+			done = l
+		}
+	}
+	require.NotNil(t, done)
+	assert.EqualValues(t, 3, done["messages"])
+	assert.EqualValues(t, 1, done["bookings"])
+}
+
+func TestCanceledContextHandsMessagesBack(t *testing.T) {
+	f := newFixture(t)
+	key := f.book("late")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	resp, err := f.h.Handle(ctx, events.SQSEvent{Records: []events.SQSMessage{message("a", key)}})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"a"}, failed(resp))
+	assert.Nil(t, f.get(key).Room)
+}
+
+func TestPossibleDuplicatesAreAnEMFMetric(t *testing.T) {
+	f := newFixture(t)
+	key := f.book("dup")
+	// A run stopped after the mail service accepted Bob's invite and before it was recorded.
+	b := f.get(key)
+	b.Invites = []booking.Invite{{
+		Person:  b.Details.Attendees[0],
+		Pending: &booking.Pending{Sequence: b.Sequence, Method: booking.Request, At: f.now},
+	}}
+	require.NoError(t, f.store.Put(context.Background(), b))
+
+	ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "req-42"})
+	resp, err := f.h.Handle(ctx, events.SQSEvent{Records: []events.SQSMessage{message("a", key)}})
+	require.NoError(t, err)
+	assert.Empty(t, resp.BatchItemFailures)
+
+	var metric map[string]any
+	for _, l := range f.logLines() {
+		assert.Equal(t, "req-42", l["requestId"], "every line carries the request id: %v", l)
+		if _, ok := l["_aws"]; ok {
+			metric = l
+		}
+	}
+	require.NotNil(t, metric, "an EMF line")
+	assert.EqualValues(t, 1, metric[PossibleDuplicatesMetric])
+	aws := metric["_aws"].(map[string]any)
+	assert.EqualValues(t, f.now.UnixMilli(), aws["Timestamp"])
+	directives := aws["CloudWatchMetrics"].([]any)
+	require.Len(t, directives, 1)
+	d := directives[0].(map[string]any)
+	assert.Equal(t, MetricNamespace, d["Namespace"])
+	assert.Equal(t, []any{[]any{}}, d["Dimensions"])
+	assert.Equal(t, []any{map[string]any{"Name": PossibleDuplicatesMetric, "Unit": "Count"}}, d["Metrics"])
+}
+
+func TestNoMetricWithoutDuplicates(t *testing.T) {
+	f := newFixture(t)
+	key := f.book("clean")
+	_, err := f.h.Handle(context.Background(), events.SQSEvent{Records: []events.SQSMessage{message("a", key)}})
+	require.NoError(t, err)
+	assert.NotContains(t, f.logs.String(), `"_aws"`)
+}
+
+func TestReapMessageDeletesOrphanedRooms(t *testing.T) {
+	f := newFixture(t)
+	kept := f.book("kept")
+	_, err := f.h.Handle(context.Background(), events.SQSEvent{Records: []events.SQSMessage{message("a", kept)}})
+	require.NoError(t, err)
+	require.Len(t, f.sandbox.Rooms(), 1)
+	// A tagged room whose booking is gone, as an expired record leaves it.
+	orphan := booking.RoomSpec{Tag: booking.RoomTag(booking.KeyOf("generic", "gone"), 1), ExpiresAt: f.now.Add(time.Hour)}
+	_, err = f.h.Reconciler.Providers[whereby.Name].CreateRoom(context.Background(), orphan)
+	require.NoError(t, err)
+	require.Len(t, f.sandbox.Rooms(), 2)
+
+	resp, err := f.h.Handle(context.Background(), events.SQSEvent{Records: []events.SQSMessage{{MessageId: "r", Body: `{"reap":true}`}}})
+	require.NoError(t, err)
+	assert.Empty(t, resp.BatchItemFailures)
+	rooms := f.sandbox.Rooms()
+	require.Len(t, rooms, 1, "the orphan is deleted")
+	assert.Equal(t, f.get(kept).Room.ID, rooms[0].MeetingID, "the booking's room is kept")
+}

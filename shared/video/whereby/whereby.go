@@ -1,0 +1,393 @@
+// Package whereby implements booking.Provider against the Whereby Embedded REST API v1
+// (https://docs.whereby.com/reference/whereby-rest-api-reference; OpenAPI for
+// https://api.whereby.dev/v1 in github.com/whereby/docs): POST /meetings to create a transient
+// room, DELETE /meetings/{id} (idempotent), and GET /meetings with cursor paging to find the rooms
+// roomkeeper tagged. Dial-in follows the closed-beta docs (whereby-product-features/dial-in.md):
+// numbers are normalised to E.164 and joined to the room code as "tel:+<E.164>,<code>".
+//
+// Errors follow booking.Provider: a 429 carries the delay Whereby asked for (booking.RetryAfter),
+// a rejected key and other 4xx are booking.Permanent, and 5xx, timeouts and network failures are
+// temporary.
+package whereby
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/shared/video/phone"
+	"github.com/roomkeeper/roomkeeper/shared/video/wherebyhook"
+)
+
+// Name is the provider name in booking.RoomOptions and booking.Room.
+const Name = wherebyhook.Provider
+
+const (
+	defaultTimeout = 15 * time.Second
+	maxPrefix      = 39 // Whereby's roomNamePrefix maxLength
+	pageSize       = 100
+	maxPages       = 1000 // 100,000 rooms: a cursor loop beyond this is a provider bug
+	maxBody        = 4 << 20
+	maxMessage     = 300
+	// defaultThrottle is the wait when a 429 names none: Whereby's budget is per minute.
+	defaultThrottle = time.Minute
+)
+
+// Client is a Whereby REST client implementing booking.Provider. It is safe for concurrent use.
+type Client struct {
+	base string
+	key  string
+	hc   *http.Client
+}
+
+var _ booking.Provider = (*Client)(nil)
+
+// New returns a client for the API at baseURL (e.g. https://api.whereby.dev/v1) using apiKey as
+// the Bearer token. A nil hc means a client with a 15 s timeout.
+func New(baseURL, apiKey string, hc *http.Client) *Client {
+	if hc == nil {
+		hc = &http.Client{Timeout: defaultTimeout}
+	}
+	return &Client{base: strings.TrimRight(baseURL, "/"), key: apiKey, hc: hc}
+}
+
+// createRequest is the POST /meetings body.
+type createRequest struct {
+	EndDate         string   `json:"endDate"`
+	RoomMode        string   `json:"roomMode"`
+	RoomNamePrefix  string   `json:"roomNamePrefix"`
+	IsLocked        bool     `json:"isLocked"`
+	Fields          []string `json:"fields"`
+	IsDialInEnabled bool     `json:"isDialInEnabled,omitempty"`
+}
+
+// meeting is Whereby's Meeting object, with only the fields roomkeeper reads.
+type meeting struct {
+	MeetingID   string    `json:"meetingId"`
+	RoomName    string    `json:"roomName"`
+	RoomURL     string    `json:"roomUrl"`
+	HostRoomURL string    `json:"hostRoomUrl"`
+	StartDate   time.Time `json:"startDate"`
+	EndDate     time.Time `json:"endDate"`
+	DialIn      *dialIn   `json:"dialIn"`
+}
+
+type dialIn struct {
+	Code         string `json:"code"`
+	PhoneNumbers []struct {
+		CountryCode string `json:"countryCode"`
+		PhoneNumber string `json:"phoneNumber"`
+	} `json:"phoneNumbers"`
+}
+
+// CreateRoom creates a transient room ending at spec.ExpiresAt whose name starts with
+// spec.Options.NamePrefix and spec.Tag. The room has a host link; with spec.Options.DialIn it has
+// dial-in, and a response without it is a permanent error (the account lacks the dial-in beta).
+// When the created room cannot be used, CreateRoom deletes it before returning the error.
+func (c *Client) CreateRoom(ctx context.Context, spec booking.RoomSpec) (booking.Room, error) {
+	const op = "whereby: create meeting"
+	req, err := createRequestFor(spec)
+	if err != nil {
+		return booking.Room{}, fmt.Errorf("%s: %w", op, err)
+	}
+	var m meeting
+	if err := c.do(ctx, http.MethodPost, "/meetings", req, &m); err != nil {
+		return booking.Room{}, fmt.Errorf("%s: %w", op, err)
+	}
+	room, err := roomOf(m, spec.Tag, spec.Options.DialIn)
+	if err != nil {
+		if m.MeetingID != "" {
+			// Best effort: a room left behind carries the tag, so the reaper finds it.
+			_ = c.DeleteRoom(ctx, booking.Room{ID: m.MeetingID})
+		}
+		return booking.Room{}, fmt.Errorf("%s: %w", op, err)
+	}
+	return room, nil
+}
+
+func createRequestFor(spec booking.RoomSpec) (createRequest, error) {
+	var mode string
+	switch spec.Options.Size {
+	case booking.Small, "":
+		mode = "normal" // up to 4 participants, peer to peer
+	case booking.Large:
+		mode = "group" // up to 200
+	default:
+		return createRequest{}, booking.Permanent(fmt.Errorf("unknown room size %q", spec.Options.Size))
+	}
+	prefix, err := namePrefix(spec.Options.NamePrefix, spec.Tag)
+	if err != nil {
+		return createRequest{}, err
+	}
+	req := createRequest{
+		EndDate:        spec.ExpiresAt.UTC().Format(time.RFC3339),
+		RoomMode:       mode,
+		RoomNamePrefix: prefix,
+		IsLocked:       spec.Options.Locked,
+		Fields:         []string{"hostRoomUrl"},
+	}
+	if spec.Options.DialIn {
+		req.Fields = append(req.Fields, "dialIn")
+		req.IsDialInEnabled = true
+	}
+	return req, nil
+}
+
+// namePrefix is the room name prefix: the booking's own prefix, the tag and a "-" to part it from
+// the name Whereby generates, lowercase. A "-" also parts the booking's prefix from the tag, which
+// booking.ParseRoomTag only finds after a character that cannot be in a key. When the whole would
+// pass Whereby's 39 characters the booking's prefix is shortened: the tag is what lets roomkeeper
+// recognise the room.
+func namePrefix(user, tag string) (string, error) {
+	user, tag = strings.ToLower(user), strings.ToLower(tag)
+	if user != "" && !strings.HasSuffix(user, "-") {
+		user += "-"
+	}
+	if tag == "" {
+		return user, nil
+	}
+	room := maxPrefix - len(tag) - 1
+	if room < 0 {
+		return "", booking.Permanent(fmt.Errorf("room tag %q is longer than Whereby's name prefix allows", tag))
+	}
+	if len(user) > room {
+		user = user[:room]
+		if room > 0 {
+			user = user[:room-1] + "-"
+		}
+	}
+	return user + tag + "-", nil
+}
+
+// roomOf converts a meeting. With needDialIn, dial-in details must be present and every number
+// valid; without it numbers that do not normalise are left out.
+func roomOf(m meeting, tag string, needDialIn bool) (booking.Room, error) {
+	switch {
+	case m.MeetingID == "" || m.RoomURL == "" || m.EndDate.IsZero():
+		return booking.Room{}, errors.New("response lacks meetingId, roomUrl or endDate")
+	case m.HostRoomURL == "":
+		return booking.Room{}, errors.New("response lacks hostRoomUrl")
+	case strings.Contains(m.RoomURL, "roomKey"):
+		// The guest link goes to every guest; it must never carry a host key.
+		return booking.Room{}, booking.Permanent(errors.New("roomUrl carries a roomKey"))
+	}
+	room := booking.Room{
+		Provider:  Name,
+		ID:        m.MeetingID,
+		Name:      m.RoomName,
+		Tag:       tag,
+		GuestURL:  m.RoomURL,
+		HostURL:   m.HostRoomURL,
+		ExpiresAt: m.EndDate.UTC(),
+		CreatedAt: m.StartDate.UTC(),
+	}
+	d, err := dialInOf(m.DialIn, needDialIn)
+	if err != nil {
+		return booking.Room{}, err
+	}
+	if needDialIn && d == nil {
+		return booking.Room{}, booking.Permanent(errors.New(
+			"dial-in was requested but Whereby returned none; is the dial-in beta enabled for this account?"))
+	}
+	room.DialIn = d
+	return room, nil
+}
+
+// dialInOf converts Whereby's dial-in details: each number to E.164 and a tel: link that dials
+// the number, waits for the answer (",") and sends the room code. Nil when there is no usable
+// dial-in. With strict, a number that does not normalise is an error; otherwise it is left out.
+func dialInOf(d *dialIn, strict bool) (*booking.DialIn, error) {
+	if d == nil || d.Code == "" {
+		return nil, nil
+	}
+	out := &booking.DialIn{Code: d.Code}
+	code := strings.ReplaceAll(d.Code, "#", "%23") // Whereby's codes are digits; '#' would end the URI
+	for i, n := range d.PhoneNumbers {
+		e164, err := phone.Normalize(n.PhoneNumber, n.CountryCode)
+		if err != nil {
+			if strict {
+				return nil, booking.Permanent(fmt.Errorf("dial-in number %d: %w", i+1, err))
+			}
+			continue
+		}
+		out.Numbers = append(out.Numbers, booking.PhoneNumber{
+			E164:    e164,
+			Country: strings.ToUpper(n.CountryCode),
+			Tel:     "tel:" + e164 + "," + code,
+		})
+	}
+	if len(out.Numbers) == 0 {
+		return nil, nil
+	}
+	return out, nil
+}
+
+// DeleteRoom deletes the meeting. Whereby answers 204 whether or not it still exists; a 404 also
+// means it is gone.
+func (c *Client) DeleteRoom(ctx context.Context, room booking.Room) error {
+	const op = "whereby: delete meeting"
+	if room.ID == "" {
+		return fmt.Errorf("%s: %w", op, booking.Permanent(errors.New("room has no id")))
+	}
+	err := c.do(ctx, http.MethodDelete, "/meetings/"+url.PathEscape(room.ID), nil, nil)
+	var se *statusError
+	if errors.As(err, &se) && se.status == http.StatusNotFound {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", op, room.ID, err)
+	}
+	return nil
+}
+
+// TaggedRooms lists every active meeting, following the cursor to the end, and returns those
+// whose room name carries a roomkeeper tag, with Tag set. Dial-in numbers that do not normalise
+// are left out rather than failing the list (phone metadata can lag behind new number ranges);
+// a tagged meeting lacking its links fails it.
+func (c *Client) TaggedRooms(ctx context.Context) ([]booking.Room, error) {
+	const op = "whereby: list meetings"
+	var rooms []booking.Room
+	cursor := ""
+	for page := 0; ; page++ {
+		if page == maxPages {
+			return nil, fmt.Errorf("%s: more than %d pages", op, maxPages)
+		}
+		path := "/meetings?limit=" + strconv.Itoa(pageSize) + "&fields=hostRoomUrl,dialIn"
+		if cursor != "" {
+			path += "&cursor=" + url.QueryEscape(cursor)
+		}
+		var resp struct {
+			Results []meeting `json:"results"`
+			Cursor  *string   `json:"cursor"`
+		}
+		if err := c.do(ctx, http.MethodGet, path, nil, &resp); err != nil {
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+		for _, m := range resp.Results {
+			key, gen, ok := booking.ParseRoomTag(m.RoomName)
+			if !ok {
+				continue
+			}
+			room, err := roomOf(m, booking.RoomTag(key, gen), false)
+			if err != nil {
+				return nil, fmt.Errorf("%s: meeting %s: %w", op, m.MeetingID, err)
+			}
+			rooms = append(rooms, room)
+		}
+		if resp.Cursor == nil || *resp.Cursor == "" {
+			return rooms, nil
+		}
+		if *resp.Cursor == cursor {
+			return nil, fmt.Errorf("%s: the cursor did not advance", op)
+		}
+		cursor = *resp.Cursor
+	}
+}
+
+// statusError is a non-2xx answer.
+type statusError struct {
+	status  int
+	message string // Whereby's error message, if any
+}
+
+func (e *statusError) Error() string {
+	switch {
+	case e.status == http.StatusUnauthorized || e.status == http.StatusForbidden:
+		return fmt.Sprintf("whereby rejected the API key (%d)", e.status)
+	case e.message != "":
+		return fmt.Sprintf("whereby answered %d: %s", e.status, e.message)
+	}
+	return fmt.Sprintf("whereby answered %d %s", e.status, http.StatusText(e.status))
+}
+
+// do sends a request with a JSON body (when in is not nil) and decodes a 2xx JSON answer into out
+// (when not nil). It classifies failures for booking.Provider.
+func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("encode request: %w", err)
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
+	if err != nil {
+		return booking.Permanent(fmt.Errorf("build request: %w", err))
+	}
+	req.Header.Set("Authorization", "Bearer "+c.key)
+	req.Header.Set("Accept", "application/json")
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return err // timeouts, refused connections, cancelled contexts: temporary
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if err != nil {
+		return fmt.Errorf("read response: %w", err)
+	}
+
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		if out == nil {
+			return nil
+		}
+		if err := json.Unmarshal(b, out); err != nil {
+			return fmt.Errorf("decode response (%d): %w", resp.StatusCode, err)
+		}
+		return nil
+	}
+
+	var e struct {
+		Error   string `json:"error"`
+		Message string `json:"message"`
+		Data    struct {
+			MsLeft int64 `json:"msLeft"`
+		} `json:"data"`
+	}
+	_ = json.Unmarshal(b, &e) // the error body is undocumented for most statuses
+	msg := e.Error
+	if msg == "" {
+		msg = e.Message
+	}
+	se := &statusError{status: resp.StatusCode, message: truncate(msg, maxMessage)}
+	switch {
+	case resp.StatusCode == http.StatusTooManyRequests:
+		return booking.RetryAfter(se, retryDelay(resp.Header.Get("Retry-After"), e.Data.MsLeft, time.Now()))
+	case resp.StatusCode >= 500:
+		return se
+	case resp.StatusCode >= 400:
+		return booking.Permanent(se)
+	}
+	return se // 1xx and unfollowed 3xx: unexpected, may pass
+}
+
+// retryDelay is the wait a 429 asks for: Retry-After (seconds, as Whereby sends it), else the
+// body's msLeft, else a minute.
+func retryDelay(header string, msLeft int64, now time.Time) time.Duration {
+	if d := booking.RetryAfterHeader(header, now); d > 0 {
+		return d
+	}
+	if msLeft > 0 {
+		return time.Duration(msLeft) * time.Millisecond
+	}
+	return defaultThrottle
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
