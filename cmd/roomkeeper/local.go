@@ -14,6 +14,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/devkit/sandbox"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi"
 	"github.com/roomkeeper/roomkeeper/shared/intake"
+	"github.com/roomkeeper/roomkeeper/shared/link"
 	"github.com/roomkeeper/roomkeeper/shared/local/bolt"
 	"github.com/roomkeeper/roomkeeper/shared/local/memqueue"
 	"github.com/roomkeeper/roomkeeper/shared/local/outbox"
@@ -103,7 +104,7 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 		// The sandbox's secret, or with WHEREBY_API_KEY set, the one configured in Whereby.
 		httpapi.WherebyWebhookSecret: cfg.Whereby.WebhookSecret,
 		httpapi.ZoomWebhookSecret:    cfg.Zoom.WebhookSecret,
-		httpapi.HostSecret:           cfg.HostSecret,
+		link.HostSecret:              cfg.HostSecret,
 		// The other booking sources, from the environment or the generated dev secrets.
 		httpapi.CalcomSecret:   sourceSecret(cfg, httpapi.CalcomSecret),
 		httpapi.CalendlySecret: sourceSecret(cfg, httpapi.CalendlySecret),
@@ -148,7 +149,7 @@ func videoProviders(cfg config.Config, now func() time.Time, wb booking.Provider
 			AccountID: cfg.Zoom.AccountID, ClientID: cfg.Zoom.ClientID, ClientSecret: cfg.Zoom.ClientSecret,
 			UserID: cfg.Zoom.UserID, APIURL: cfg.Zoom.APIURL, OAuthURL: cfg.Zoom.OAuthURL,
 			HostLink: func(tag, id string) string {
-				return httpapi.HostLinkURL(cfg.PublicURL, cfg.HostSecret, tag, id)
+				return link.HostURL(cfg.PublicURL, cfg.HostSecret, tag, id)
 			},
 			AlternativeHosts: cfg.Zoom.AlternativeHosts,
 			DialInCountries:  cfg.Zoom.DialInCountries,

@@ -2,9 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"html"
@@ -15,10 +12,8 @@ import (
 	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/shared/link"
 )
-
-// HostSecret names the secret that signs the organizer's host links (GET /v1/host/{token}).
-const HostSecret = "ROOMKEEPER_HOST_SECRET"
 
 // HostLinker is a provider whose host link is fetched when the organizer clicks, not mailed:
 // Zoom's start_url logs its holder in as the host and expires after two hours. *zoom.Client
@@ -31,66 +26,6 @@ type HostLinker interface {
 
 // hostLinkTimeout bounds the provider call behind a click.
 const hostLinkTimeout = 10 * time.Second
-
-// hostMACLabel separates host-link MACs from any other use of the secret.
-const hostMACLabel = "roomkeeper host link v1"
-
-// HostLinkURL returns the organizer's host link for a room: publicURL + "/v1/host/" + a token
-// naming the room's tag (and so its booking) and the provider's room id, with an HMAC-SHA256 of
-// both keyed with secret. Nothing is stored for it; it is as unguessable as the secret and stops
-// working when the booking is cancelled or the room replaced. secret may list several
-// comma-separated secrets, for rotation: the first signs, any verifies. An empty secret or tag
-// gives "".
-func HostLinkURL(publicURL, secret, tag, roomID string) string {
-	secret, _, _ = strings.Cut(secret, ",")
-	secret = strings.TrimSpace(secret)
-	if secret == "" || tag == "" || roomID == "" {
-		return ""
-	}
-	payload := base64.RawURLEncoding.EncodeToString([]byte(tag + "." + roomID))
-	mac := base64.RawURLEncoding.EncodeToString(hostMAC(secret, tag, roomID))
-	return strings.TrimRight(publicURL, "/") + "/v1/host/" + payload + "." + mac
-}
-
-func hostMAC(secret, tag, roomID string) []byte {
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write([]byte(hostMACLabel + "\n" + tag + "\n" + roomID))
-	return m.Sum(nil)
-}
-
-// hostMACValid reports whether mac is the MAC of the tag and room id under any of the
-// comma-separated secrets, comparing each in constant time.
-func hostMACValid(secrets string, mac []byte, tag, roomID string) bool {
-	ok := false
-	for _, secret := range strings.Split(secrets, ",") {
-		if secret = strings.TrimSpace(secret); secret != "" && hmac.Equal(mac, hostMAC(secret, tag, roomID)) {
-			ok = true
-		}
-	}
-	return ok
-}
-
-// parseHostToken splits a token into the tag, the room id and the MAC; ok is false for one that
-// is malformed.
-func parseHostToken(token string) (tag, roomID string, mac []byte, ok bool) {
-	p, m, found := strings.Cut(token, ".")
-	if !found || len(token) > 512 {
-		return "", "", nil, false
-	}
-	payload, err := base64.RawURLEncoding.DecodeString(p)
-	if err != nil {
-		return "", "", nil, false
-	}
-	mac, err = base64.RawURLEncoding.DecodeString(m)
-	if err != nil || len(mac) != sha256.Size {
-		return "", "", nil, false
-	}
-	tag, roomID, found = strings.Cut(string(payload), ".")
-	if !found || tag == "" || roomID == "" {
-		return "", "", nil, false
-	}
-	return tag, roomID, mac, true
-}
 
 // Host link refusals: what the organizer is told.
 var (
@@ -113,7 +48,7 @@ func (s *Server) handleHost(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Cache-Control", "no-store")
 	h.Set("Referrer-Policy", "no-referrer")
-	link, b, err := s.hostLink(ctx, r.PathValue("token"))
+	to, b, err := s.hostLink(ctx, r.PathValue("token"))
 	if b != nil {
 		log = log.With("booking", b.Key)
 		if b.Room != nil {
@@ -125,33 +60,33 @@ func (s *Server) handleHost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	log.Info("host link", "status", http.StatusFound)
-	h.Set("Location", link)
+	h.Set("Location", to)
 	w.WriteHeader(http.StatusFound)
 }
 
 // hostLink checks a token and returns the provider's host link, and the booking when one was
 // found.
 func (s *Server) hostLink(ctx context.Context, token string) (string, *booking.Booking, error) {
-	tag, roomID, mac, ok := parseHostToken(token)
+	tok, ok := link.ParseHostToken(token)
 	if !ok {
 		return "", nil, hostInvalid
 	}
-	secret, err := s.Secrets.Secret(ctx, HostSecret, false)
+	secret, err := s.Secrets.Secret(ctx, link.HostSecret, false)
 	if err != nil {
 		return "", nil, unavailable(err)
 	}
 	if secret == "" {
 		return "", nil, booking.Errorf(booking.NotFound, "", "Host links are not configured here.")
 	}
-	if !hostMACValid(secret, mac, tag, roomID) {
+	if !tok.SignedWith(secret) {
 		// The secret may have been rotated since it was cached: read it once more.
-		fresh, ferr := s.Secrets.Secret(ctx, HostSecret, true)
-		if ferr != nil || fresh == "" || fresh == secret || !hostMACValid(fresh, mac, tag, roomID) {
+		fresh, ferr := s.Secrets.Secret(ctx, link.HostSecret, true)
+		if ferr != nil || fresh == "" || fresh == secret || !tok.SignedWith(fresh) {
 			return "", nil, hostInvalid
 		}
 	}
-	key, gen, ok := booking.ParseRoomTag(tag)
-	if !ok || booking.RoomTag(key, gen) != tag {
+	key, gen, ok := booking.ParseRoomTag(tok.Tag)
+	if !ok || booking.RoomTag(key, gen) != tok.Tag {
 		return "", nil, hostInvalid
 	}
 	b, err := s.Intake.Store.Get(ctx, key)
@@ -162,7 +97,7 @@ func (s *Server) hostLink(ctx context.Context, token string) (string, *booking.B
 		return "", nil, unavailable(err)
 	case b.Status == booking.Cancelled:
 		return "", b, hostCancelled
-	case b.Room == nil || b.Room.Tag != tag || b.Room.ID != roomID:
+	case b.Room == nil || b.Room.Tag != tok.Tag || b.Room.ID != tok.RoomID:
 		return "", b, hostReplaced
 	}
 	linker := s.HostLinkers[b.Room.Provider]
@@ -171,17 +106,17 @@ func (s *Server) hostLink(ctx context.Context, token string) (string, *booking.B
 	}
 	lctx, cancel := context.WithTimeout(ctx, hostLinkTimeout)
 	defer cancel()
-	link, err := linker.HostLink(lctx, *b.Room)
+	to, err := linker.HostLink(lctx, *b.Room)
 	switch {
 	case errors.Is(err, booking.ErrNotFound):
 		return "", b, hostGone
 	case err != nil:
 		return "", b, unavailable(err)
 	}
-	if u, err := url.Parse(link); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+	if u, err := url.Parse(to); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return "", b, unavailable(errors.New("the provider's host link is not an absolute http(s) URL"))
 	}
-	return link, b, nil
+	return to, b, nil
 }
 
 // hostPage is the page a browser gets for a refused host link: a heading and message, escaped.

@@ -20,6 +20,7 @@ import (
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/intake"
+	"github.com/roomkeeper/roomkeeper/shared/link"
 	"github.com/roomkeeper/roomkeeper/shared/local/bolt"
 )
 
@@ -41,7 +42,7 @@ type hostSecrets struct {
 func (s *hostSecrets) Secret(_ context.Context, name string, fresh bool) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if name != HostSecret {
+	if name != link.HostSecret {
 		return "", nil
 	}
 	if fresh {
@@ -55,17 +56,17 @@ func (s *hostSecrets) Secret(_ context.Context, name string, fresh bool) (string
 
 // hostLinker is a provider's host-link side: a fixed link, or an error.
 type hostLinker struct {
-	mu    sync.Mutex
-	link  string
-	err   error
-	calls []booking.Room
+	mu      sync.Mutex
+	hostURL string
+	err     error
+	calls   []booking.Room
 }
 
 func (l *hostLinker) HostLink(_ context.Context, room booking.Room) (string, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.calls = append(l.calls, room)
-	return l.link, l.err
+	return l.hostURL, l.err
 }
 
 type hostFixture struct {
@@ -81,7 +82,7 @@ func newHostFixture(t *testing.T) *hostFixture {
 	st, err := bolt.Open(filepath.Join(t.TempDir(), "db"))
 	require.NoError(t, err)
 	t.Cleanup(func() { st.Close() })
-	f := &hostFixture{store: st, secrets: &hostSecrets{current: hostTestSecret}, linker: &hostLinker{link: hostStartURL}, logs: &bytes.Buffer{}}
+	f := &hostFixture{store: st, secrets: &hostSecrets{current: hostTestSecret}, linker: &hostLinker{hostURL: hostStartURL}, logs: &bytes.Buffer{}}
 	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 	f.s = &Server{
 		Intake:      &intake.Intake{Store: st, Queue: nopQueue{}, Now: func() time.Time { return now }},
@@ -99,7 +100,7 @@ func (f *hostFixture) putZoomBooking(t *testing.T, id string, gen int, edit ...f
 	t.Helper()
 	key := booking.KeyOf("generic", id)
 	tag := booking.RoomTag(key, gen)
-	link := HostLinkURL(hostPublicURL, hostTestSecret, tag, "85746302158")
+	hostURL := link.HostURL(hostPublicURL, hostTestSecret, tag, "85746302158")
 	b := &booking.Booking{
 		Key: key, Source: "generic", ExternalID: id, UID: "uid-" + id, Status: booking.Confirmed,
 		Details: booking.Details{
@@ -108,22 +109,22 @@ func (f *hostFixture) putZoomBooking(t *testing.T, id string, gen int, edit ...f
 			Room: booking.RoomOptions{Provider: "zoom", Size: booking.Small},
 		},
 		Room: &booking.Room{Provider: "zoom", ID: "85746302158", Name: "Intro call (" + tag + ")", Tag: tag,
-			GuestURL: "https://zoom.example/j/85746302158?pwd=x", HostURL: link},
+			GuestURL: "https://zoom.example/j/85746302158?pwd=x", HostURL: hostURL},
 		RoomGen: gen,
 	}
 	for _, e := range edit {
 		e(b)
 	}
 	require.NoError(t, f.store.Put(context.Background(), b))
-	return b, link
+	return b, hostURL
 }
 
-func (f *hostFixture) get(t *testing.T, link string, accept string) *httptest.ResponseRecorder {
+func (f *hostFixture) get(t *testing.T, hostURL string, accept string) *httptest.ResponseRecorder {
 	t.Helper()
-	require.True(t, strings.HasPrefix(link, hostPublicURL+"/v1/host/"), "link %q", link)
+	require.True(t, strings.HasPrefix(hostURL, hostPublicURL+"/v1/host/"), "hostURL %q", hostURL)
 	mux := http.NewServeMux()
 	f.s.Register(mux)
-	req := httptest.NewRequest(http.MethodGet, strings.TrimPrefix(link, hostPublicURL), nil)
+	req := httptest.NewRequest(http.MethodGet, strings.TrimPrefix(hostURL, hostPublicURL), nil)
 	if accept != "" {
 		req.Header.Set("Accept", accept)
 	}
@@ -132,22 +133,10 @@ func (f *hostFixture) get(t *testing.T, link string, accept string) *httptest.Re
 	return rec
 }
 
-func TestHostLinkURL(t *testing.T) {
-	tag := booking.RoomTag(booking.KeyOf("generic", "bk"), 1)
-	a := HostLinkURL(hostPublicURL+"/", hostTestSecret, tag, "85746302158")
-	assert.True(t, strings.HasPrefix(a, hostPublicURL+"/v1/host/"), a)
-	assert.Equal(t, a, HostLinkURL(hostPublicURL, hostTestSecret, tag, "85746302158"), "stable: the same link in every invitation")
-	assert.NotEqual(t, a, HostLinkURL(hostPublicURL, "other-secret", tag, "85746302158"))
-	assert.NotEqual(t, a, HostLinkURL(hostPublicURL, hostTestSecret, tag, "85746302159"))
-	assert.NotContains(t, a, hostTestSecret)
-	assert.Empty(t, HostLinkURL(hostPublicURL, "", tag, "1"), "no secret, no link")
-	assert.Empty(t, HostLinkURL(hostPublicURL, hostTestSecret, "", "1"))
-}
-
 func TestHostLinkRedirects(t *testing.T) {
 	f := newHostFixture(t)
-	b, link := f.putZoomBooking(t, "bk-ok", 1)
-	rec := f.get(t, link, "")
+	b, hostURL := f.putZoomBooking(t, "bk-ok", 1)
+	rec := f.get(t, hostURL, "")
 	require.Equal(t, http.StatusFound, rec.Code, rec.Body.String())
 	assert.Equal(t, hostStartURL, rec.Header().Get("Location"), "to a start_url fetched at click time")
 	assert.Equal(t, "no-store", rec.Header().Get("Cache-Control"), "a cache must never keep a start_url")
@@ -158,12 +147,12 @@ func TestHostLinkRedirects(t *testing.T) {
 	logs := f.logs.String()
 	assert.Contains(t, logs, b.Key)
 	assert.NotContains(t, logs, "zak=", "the start_url is never logged")
-	assert.NotContains(t, logs, strings.TrimPrefix(link, hostPublicURL+"/v1/host/"), "nor the token")
+	assert.NotContains(t, logs, strings.TrimPrefix(hostURL, hostPublicURL+"/v1/host/"), "nor the token")
 }
 
 func TestHostLinkRefusals(t *testing.T) {
-	tamper := func(link string, i int) string {
-		b := []byte(link)
+	tamper := func(hostURL string, i int) string {
+		b := []byte(hostURL)
 		if b[i] == 'A' {
 			b[i] = 'B'
 		} else {
@@ -173,28 +162,28 @@ func TestHostLinkRefusals(t *testing.T) {
 	}
 	tests := []struct {
 		name   string
-		setup  func(t *testing.T, f *hostFixture) string // returns the link to open
+		setup  func(t *testing.T, f *hostFixture) string // returns the hostURL to open
 		status int
 		says   string
 	}{
 		{"tampered MAC", func(t *testing.T, f *hostFixture) string {
-			_, link := f.putZoomBooking(t, "bk-1", 1)
-			return tamper(link, len(link)-5)
+			_, hostURL := f.putZoomBooking(t, "bk-1", 1)
+			return tamper(hostURL, len(hostURL)-5)
 		}, http.StatusNotFound, "not valid"},
 		{"another room id, re-encoded", func(t *testing.T, f *hostFixture) string {
-			b, link := f.putZoomBooking(t, "bk-1", 1)
-			mac := link[strings.LastIndexByte(link, '.')+1:]
+			b, hostURL := f.putZoomBooking(t, "bk-1", 1)
+			mac := hostURL[strings.LastIndexByte(hostURL, '.')+1:]
 			payload := base64.RawURLEncoding.EncodeToString([]byte(b.Room.Tag + ".85746302159"))
 			return hostPublicURL + "/v1/host/" + payload + "." + mac
 		}, http.StatusNotFound, "not valid"},
 		{"signed with another secret", func(t *testing.T, f *hostFixture) string {
 			b, _ := f.putZoomBooking(t, "bk-1", 1)
-			return HostLinkURL(hostPublicURL, "guessed-secret", b.Room.Tag, b.Room.ID)
+			return link.HostURL(hostPublicURL, "guessed-secret", b.Room.Tag, b.Room.ID)
 		}, http.StatusNotFound, "not valid"},
 		{"malformed", func(*testing.T, *hostFixture) string { return hostPublicURL + "/v1/host/not-a-token" }, http.StatusNotFound, "not valid"},
 		{"cancelled booking", func(t *testing.T, f *hostFixture) string {
-			_, link := f.putZoomBooking(t, "bk-1", 1, func(b *booking.Booking) { b.Status = booking.Cancelled })
-			return link
+			_, hostURL := f.putZoomBooking(t, "bk-1", 1, func(b *booking.Booking) { b.Status = booking.Cancelled })
+			return hostURL
 		}, http.StatusNotFound, "cancelled"},
 		{"replaced room", func(t *testing.T, f *hostFixture) string {
 			_, old := f.putZoomBooking(t, "bk-1", 1)
@@ -203,41 +192,41 @@ func TestHostLinkRefusals(t *testing.T) {
 			return old
 		}, http.StatusNotFound, "replaced"},
 		{"room cleaned up", func(t *testing.T, f *hostFixture) string {
-			_, link := f.putZoomBooking(t, "bk-1", 1, func(b *booking.Booking) { b.Room, b.Done = nil, true })
-			return link
+			_, hostURL := f.putZoomBooking(t, "bk-1", 1, func(b *booking.Booking) { b.Room, b.Done = nil, true })
+			return hostURL
 		}, http.StatusNotFound, "replaced or removed"},
 		{"unknown booking", func(*testing.T, *hostFixture) string {
-			return HostLinkURL(hostPublicURL, hostTestSecret, booking.RoomTag(booking.KeyOf("generic", "nobody"), 1), "1")
+			return link.HostURL(hostPublicURL, hostTestSecret, booking.RoomTag(booking.KeyOf("generic", "nobody"), 1), "1")
 		}, http.StatusNotFound, "replaced or removed"},
 		{"meeting deleted at the provider", func(t *testing.T, f *hostFixture) string {
 			f.linker.err = fmt.Errorf("zoom: get start_url: %w", booking.ErrNotFound)
-			_, link := f.putZoomBooking(t, "bk-1", 1)
-			return link
+			_, hostURL := f.putZoomBooking(t, "bk-1", 1)
+			return hostURL
 		}, http.StatusNotFound, "no longer exists"},
 		{"provider without fresh host links", func(t *testing.T, f *hostFixture) string {
-			_, link := f.putZoomBooking(t, "bk-1", 1, func(b *booking.Booking) { b.Room.Provider = "whereby" })
-			return link
+			_, hostURL := f.putZoomBooking(t, "bk-1", 1, func(b *booking.Booking) { b.Room.Provider = "whereby" })
+			return hostURL
 		}, http.StatusNotFound, "no host link"},
 		{"provider down", func(t *testing.T, f *hostFixture) string {
 			f.linker.err = errors.New("zoom answered 502")
-			_, link := f.putZoomBooking(t, "bk-1", 1)
-			return link
+			_, hostURL := f.putZoomBooking(t, "bk-1", 1)
+			return hostURL
 		}, http.StatusServiceUnavailable, "unavailable"},
 		{"host links not configured", func(t *testing.T, f *hostFixture) string {
 			f.secrets.current = ""
-			return HostLinkURL(hostPublicURL, hostTestSecret, booking.RoomTag(booking.KeyOf("generic", "x"), 1), "1")
+			return link.HostURL(hostPublicURL, hostTestSecret, booking.RoomTag(booking.KeyOf("generic", "x"), 1), "1")
 		}, http.StatusNotFound, "not configured"},
 		{"secret store down", func(t *testing.T, f *hostFixture) string {
 			f.secrets.err = errors.New("secrets manager unreachable")
-			_, link := f.putZoomBooking(t, "bk-1", 1)
-			return link
+			_, hostURL := f.putZoomBooking(t, "bk-1", 1)
+			return hostURL
 		}, http.StatusServiceUnavailable, "unavailable"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newHostFixture(t)
-			link := tt.setup(t, f)
-			rec := f.get(t, link, "application/json")
+			hostURL := tt.setup(t, f)
+			rec := f.get(t, hostURL, "application/json")
 			assert.Equal(t, tt.status, rec.Code)
 			assert.Empty(t, rec.Header().Get("Location"))
 			assert.Equal(t, "no-store", rec.Header().Get("Cache-Control"))
@@ -245,7 +234,7 @@ func TestHostLinkRefusals(t *testing.T) {
 			assert.Contains(t, rec.Body.String(), tt.says)
 			assert.NotContains(t, rec.Body.String(), "zak=")
 
-			page := f.get(t, link, "text/html,application/xhtml+xml")
+			page := f.get(t, hostURL, "text/html,application/xhtml+xml")
 			assert.Equal(t, tt.status, page.Code)
 			assert.Equal(t, "text/html; charset=utf-8", page.Header().Get("Content-Type"), "a browser gets a page")
 			assert.Contains(t, page.Body.String(), "<h1>")
@@ -267,23 +256,23 @@ func TestHostErrorPageEscapesTheMessage(t *testing.T) {
 
 func TestHostLinkSecretRotation(t *testing.T) {
 	f := newHostFixture(t)
-	b, link := f.putZoomBooking(t, "bk-rot", 1)
+	b, hostURL := f.putZoomBooking(t, "bk-rot", 1)
 	f.secrets.current = "new-secret, " + hostTestSecret
-	rec := f.get(t, link, "")
+	rec := f.get(t, hostURL, "")
 	assert.Equal(t, http.StatusFound, rec.Code, "links signed with the previous secret keep working")
-	assert.Equal(t, HostLinkURL(hostPublicURL, "new-secret", b.Room.Tag, b.Room.ID),
-		HostLinkURL(hostPublicURL, f.secrets.current, b.Room.Tag, b.Room.ID), "the first secret signs")
-	rec = f.get(t, HostLinkURL(hostPublicURL, "new-secret", b.Room.Tag, b.Room.ID), "")
+	assert.Equal(t, link.HostURL(hostPublicURL, "new-secret", b.Room.Tag, b.Room.ID),
+		link.HostURL(hostPublicURL, f.secrets.current, b.Room.Tag, b.Room.ID), "the first secret signs")
+	rec = f.get(t, link.HostURL(hostPublicURL, "new-secret", b.Room.Tag, b.Room.ID), "")
 	assert.Equal(t, http.StatusFound, rec.Code)
 	f.secrets.current = "new-secret"
-	assert.Equal(t, http.StatusNotFound, f.get(t, link, "").Code, "until the old one is removed")
+	assert.Equal(t, http.StatusNotFound, f.get(t, hostURL, "").Code, "until the old one is removed")
 }
 
 func TestHostLinkSurvivesSecretRotationOnce(t *testing.T) {
 	f := newHostFixture(t)
 	b, _ := f.putZoomBooking(t, "bk-rot", 1)
 	f.secrets.current, f.secrets.next = "old-cached-secret", hostTestSecret
-	rec := f.get(t, HostLinkURL(hostPublicURL, hostTestSecret, b.Room.Tag, b.Room.ID), "")
+	rec := f.get(t, link.HostURL(hostPublicURL, hostTestSecret, b.Room.Tag, b.Room.ID), "")
 	assert.Equal(t, http.StatusFound, rec.Code, "the cached secret is stale: read once more")
 	assert.Equal(t, 1, f.secrets.fresh)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/config"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi"
+	"github.com/roomkeeper/roomkeeper/shared/link"
 	"github.com/roomkeeper/roomkeeper/shared/video/twentyfour"
 	"github.com/roomkeeper/roomkeeper/shared/video/whereby"
 	"github.com/roomkeeper/roomkeeper/shared/video/zoom"
@@ -50,7 +51,7 @@ type Secrets interface {
 // It is safe for concurrent use.
 type SecretProvider struct {
 	Secrets Secrets
-	// Names are the secrets New needs, e.g. ZoomClientSecret and httpapi.HostSecret for Zoom.
+	// Names are the secrets New needs, e.g. ZoomClientSecret and link.HostSecret for Zoom.
 	// Every one must be configured.
 	Names []string
 	// New builds the provider from the secrets' values, by name.
@@ -203,14 +204,14 @@ func New(cfg config.Config, secrets Secrets, now func() time.Time) Providers {
 	if z := cfg.Zoom; z.Enabled() {
 		v.Zoom = &SecretProvider{
 			Secrets: secrets,
-			Names:   []string{ZoomClientSecret, httpapi.HostSecret},
+			Names:   []string{ZoomClientSecret, link.HostSecret},
 			New: func(s map[string]string) (booking.Provider, error) {
-				hostSecret := s[httpapi.HostSecret]
+				hostSecret := s[link.HostSecret]
 				return zoom.New(zoom.Config{
 					AccountID: z.AccountID, ClientID: z.ClientID, ClientSecret: s[ZoomClientSecret],
 					UserID: z.UserID, APIURL: z.APIURL, OAuthURL: z.OAuthURL,
 					HostLink: func(tag, id string) string {
-						return httpapi.HostLinkURL(cfg.PublicURL, hostSecret, tag, id)
+						return link.HostURL(cfg.PublicURL, hostSecret, tag, id)
 					},
 					AlternativeHosts: z.AlternativeHosts,
 					DialInCountries:  z.DialInCountries,

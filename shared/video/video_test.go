@@ -16,6 +16,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/config"
 	"github.com/roomkeeper/roomkeeper/shared/devkit/sandbox"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi"
+	"github.com/roomkeeper/roomkeeper/shared/link"
 	"github.com/roomkeeper/roomkeeper/shared/video/twentyfour"
 	"github.com/roomkeeper/roomkeeper/shared/video/whereby"
 	"github.com/roomkeeper/roomkeeper/shared/video/zoom"
@@ -303,7 +304,7 @@ func TestProviders(t *testing.T) {
 			assert.True(t, updates, "%s moves meetings in place", name)
 		}
 		assert.Equal(t, []string{zoom.Name}, keys(v.HostLinkers()))
-		assert.Equal(t, []string{ZoomClientSecret, httpapi.HostSecret}, v.Zoom.Names)
+		assert.Equal(t, []string{ZoomClientSecret, link.HostSecret}, v.Zoom.Names)
 		assert.Equal(t, []string{TwentyFourClientSecret}, v.TwentyFour.Names)
 		assert.Zero(t, sec.total(), "building the providers reads nothing")
 	})
@@ -352,7 +353,7 @@ func TestProvidersAgainstFakes(t *testing.T) {
 	}))
 	require.NoError(t, err)
 	sec := newSecrets(map[string]string{
-		ZoomClientSecret: "zoom-secret-value", httpapi.HostSecret: "host-secret-value",
+		ZoomClientSecret: "zoom-secret-value", link.HostSecret: "host-secret-value",
 		TwentyFourClientSecret: "tf-secret-value",
 	})
 	v := New(cfg, sec, func() time.Time { return now })
@@ -374,7 +375,7 @@ func TestProvidersAgainstFakes(t *testing.T) {
 		require.NoError(t, err)
 		assert.True(t, strings.HasPrefix(room.HostURL, "https://rooms.example.com/v1/host/"),
 			"the organizer's host link is roomkeeper's, signed with the host secret: %s", room.HostURL)
-		assert.Equal(t, httpapi.HostLinkURL("https://rooms.example.com", "host-secret-value", tag, room.ID), room.HostURL)
+		assert.Equal(t, link.HostURL("https://rooms.example.com", "host-secret-value", tag, room.ID), room.HostURL)
 
 		moved, err := ps[zoom.Name].(booking.RoomUpdater).UpdateRoom(ctx, room, spec(tag, start.Add(time.Hour)))
 		require.NoError(t, err)
@@ -400,6 +401,6 @@ func TestProvidersAgainstFakes(t *testing.T) {
 		assert.True(t, start.Add(time.Hour).Equal(meetings[0].Date), "date %s", meetings[0].Date)
 	})
 
-	assert.Equal(t, map[string]int{ZoomClientSecret: 1, httpapi.HostSecret: 1, TwentyFourClientSecret: 1}, sec.reads,
+	assert.Equal(t, map[string]int{ZoomClientSecret: 1, link.HostSecret: 1, TwentyFourClientSecret: 1}, sec.reads,
 		"each secret read once, on first use")
 }
