@@ -110,19 +110,25 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 		httpapi.CalendlySecret: sourceSecret(cfg, httpapi.CalendlySecret),
 		httpapi.CronofySecret:  sourceSecret(cfg, httpapi.CronofySecret),
 	}
-	api := &httpapi.Server{
-		Intake:          &intake.Intake{Store: store, Queue: a.queue, Now: now, Retention: cfg.Retention},
-		Secrets:         secrets,
-		Now:             now,
-		Tolerance:       cfg.WebhookTolerance,
-		DefaultProvider: cfg.Provider,
-		Providers:       cfg.Providers(),
-		HostLinkers:     hostLinkers,
-		Insights:        provider, // the sandbox serves Whereby's insights too
-		Log:             log,
-	}
+	in := &intake.Intake{Store: store, Queue: a.queue, Now: now, Retention: cfg.Retention}
 	mux := http.NewServeMux()
-	api.Register(mux)
+	for _, h := range []interface{ Register(*http.ServeMux) }{
+		&httpapi.Bookings{
+			Intake:          in,
+			Secrets:         secrets,
+			Now:             now,
+			Tolerance:       cfg.WebhookTolerance,
+			DefaultProvider: cfg.Provider,
+			Providers:       cfg.Providers(),
+			Log:             log,
+		},
+		&httpapi.Hooks{Intake: in, Secrets: secrets, Now: now, Tolerance: cfg.WebhookTolerance, Log: log},
+		// The sandbox serves Whereby's insights too.
+		&httpapi.Admin{Store: store, Secrets: secrets, Now: now, Insights: map[string]booking.Insights{whereby.Name: provider}, Log: log},
+		&httpapi.HostLinks{Store: store, Secrets: secrets, Linkers: hostLinkers, Log: log},
+	} {
+		h.Register(mux)
+	}
 	mux.Handle("/outbox", ob.Handler())
 	mux.Handle("/outbox/", ob.Handler())
 	if a.sandbox != nil {
@@ -138,9 +144,9 @@ func (a *app) Close() error { return a.store.Close() }
 
 // videoProviders returns the providers cfg enables, Whereby (wb) first, and those of them whose
 // host links GET /v1/host/{token} fetches at click time (Zoom).
-func videoProviders(cfg config.Config, now func() time.Time, wb booking.Provider) (map[string]booking.Provider, map[string]httpapi.HostLinker, error) {
+func videoProviders(cfg config.Config, now func() time.Time, wb booking.Provider) (map[string]booking.Provider, map[string]booking.HostLinker, error) {
 	providers := map[string]booking.Provider{whereby.Name: wb}
-	linkers := map[string]httpapi.HostLinker{}
+	linkers := map[string]booking.HostLinker{}
 	if cfg.Zoom.Enabled() {
 		if cfg.HostSecret == "" {
 			return nil, nil, fmt.Errorf("zoom needs ROOMKEEPER_HOST_SECRET to sign the organizer's host links")

@@ -1,10 +1,10 @@
-// Command admin is the Lambda function behind API Gateway's read-only GET routes (DESIGN.md,
-// "HTTP surface"): the admin API — GET /v1/rooms, /v1/rooms/{roomId}/sessions,
+// Command admin is the Lambda function behind API Gateway's read-only GET routes: the admin API
+// (shared/httpapi.Admin) — GET /v1/rooms, /v1/rooms/{roomId}/sessions,
 // /v1/rooms/{roomId}/sessions/{sessionId}/participants and /v1/bookings/{id}, behind the bearer
 // token ROOMKEEPER_ADMIN_TOKEN — and the organizer's host link, GET /v1/host/{token}, which checks
-// the token's MAC with ROOMKEEPER_HOST_SECRET and redirects to a fresh Zoom start_url. They are the
-// local server's handlers (shared/httpapi) behind the API Gateway HTTP API adapter (shared/apigw),
-// reading bookings from DynamoDB (GetItem, and a Query of the due index for GET /v1/rooms).
+// the token's MAC with ROOMKEEPER_HOST_SECRET and redirects to a fresh Zoom start_url
+// (shared/httpapi.HostLinks). They are the local server's handlers behind the API Gateway HTTP
+// API adapter (shared/lambda/apigw), reading bookings from DynamoDB (GetItem, and a Query of the due index for GET /v1/rooms).
 //
 // The host link is served here rather than by a sixth function: both are GETs that read bookings
 // on behalf of a person, never write, and call a provider at most once (Whereby's insights, Zoom's
@@ -23,37 +23,24 @@
 package main
 
 import (
-	"net/http"
-	"os"
 	"time"
 
-	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/roomkeeper/roomkeeper/functions/internal/httpfn"
 	"github.com/roomkeeper/roomkeeper/functions/internal/start"
 	"github.com/roomkeeper/roomkeeper/shared/aws/dynamo"
-	"github.com/roomkeeper/roomkeeper/shared/aws/secrets"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi"
-	"github.com/roomkeeper/roomkeeper/shared/intake"
-	"github.com/roomkeeper/roomkeeper/shared/lambda/apigw"
 	"github.com/roomkeeper/roomkeeper/shared/video"
 )
 
 func main() {
 	env := start.Load("ROOMKEEPER_TABLE")
-	cfg := env.Config
-	sec := secrets.New(secretsmanager.NewFromConfig(env.AWS), os.Getenv)
-	videos := video.New(cfg, sec, time.Now)
-	api := &httpapi.Server{
-		Intake:      &intake.Intake{Store: dynamo.New(dynamodb.NewFromConfig(env.AWS), env.Var("ROOMKEEPER_TABLE")), Now: time.Now, Retention: cfg.Retention},
-		Secrets:     sec,
-		Now:         time.Now,
-		Insights:    videos.Insights(),
-		HostLinkers: videos.HostLinkers(),
-		Log:         env.Log,
-	}
-	mux := http.NewServeMux()
-	api.Register(mux)
-	lambda.Start(apigw.Handler{HTTP: mux}.Handle)
+	sec := httpfn.Secrets(env)
+	store := dynamo.New(dynamodb.NewFromConfig(env.AWS), env.Var("ROOMKEEPER_TABLE"))
+	videos := video.New(env.Config, sec, time.Now)
+	httpfn.Serve(
+		&httpapi.Admin{Store: store, Secrets: sec, Now: time.Now, Insights: videos.Insights(), Log: env.Log},
+		&httpapi.HostLinks{Store: store, Secrets: sec, Linkers: videos.HostLinkers(), Log: env.Log},
+	)
 }

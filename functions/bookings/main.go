@@ -1,11 +1,27 @@
 // Command bookings is the Lambda function behind API Gateway's POST /v1/bookings/{source}: the
-// booking webhooks (DESIGN.md, "HTTP surface"), served by the same net/http handlers as the local
-// server (shared/httpapi) through the API Gateway HTTP API adapter (shared/apigw), over DynamoDB
-// and SQS. It only wires: configuration is read and clients are built once per container, and
-// each source's webhook secret is read from Secrets Manager on first use. A source whose secret has
-// no value answers 404.
+// booking sources' webhooks (shared/httpapi.Bookings), served through the API Gateway HTTP API
+// adapter over DynamoDB and SQS. It only wires: configuration is read and clients are built once
+// per container, and each source's webhook secret is read from Secrets Manager on first use. A
+// source whose secret has no value answers 404.
 package main
 
-import "github.com/roomkeeper/roomkeeper/functions/internal/webhookfn"
+import (
+	"time"
 
-func main() { webhookfn.Run() }
+	"github.com/roomkeeper/roomkeeper/functions/internal/httpfn"
+	"github.com/roomkeeper/roomkeeper/functions/internal/start"
+	"github.com/roomkeeper/roomkeeper/shared/httpapi"
+)
+
+func main() {
+	env := start.Load("ROOMKEEPER_TABLE", "ROOMKEEPER_QUEUE_URL")
+	httpfn.Serve(&httpapi.Bookings{
+		Intake:          httpfn.Intake(env),
+		Secrets:         httpfn.Secrets(env),
+		Now:             time.Now,
+		Tolerance:       env.Config.WebhookTolerance,
+		DefaultProvider: env.Config.Provider,
+		Providers:       env.Config.Providers(), // a booking asking for another is a 400 naming data.room.provider
+		Log:             env.Log,
+	})
+}

@@ -1,7 +1,6 @@
 // Command hooks is the Lambda function behind API Gateway's POST /v1/hooks/{provider}: the video
-// providers' webhooks, whereby and zoom (DESIGN.md, "HTTP surface"), served by the same net/http
-// handlers as the local server (shared/httpapi) through the API Gateway HTTP API adapter
-// (shared/apigw). A delivery is verified over its raw body with WHEREBY_WEBHOOK_SECRET or
+// providers' webhooks, whereby and zoom (shared/httpapi.Hooks), served through the API Gateway
+// HTTP API adapter. A delivery is verified over its raw body with WHEREBY_WEBHOOK_SECRET or
 // ZOOM_WEBHOOK_SECRET, de-duplicated on its delivery id and recorded on the booking whose room it
 // concerns in DynamoDB; a booking the events make due (a session that ended after the meeting)
 // is nudged through SQS. It never calls a provider or sends mail, so it answers well within
@@ -12,6 +11,21 @@
 // a rotated secret is picked up). A provider whose secret has no value answers 404.
 package main
 
-import "github.com/roomkeeper/roomkeeper/functions/internal/webhookfn"
+import (
+	"time"
 
-func main() { webhookfn.Run() }
+	"github.com/roomkeeper/roomkeeper/functions/internal/httpfn"
+	"github.com/roomkeeper/roomkeeper/functions/internal/start"
+	"github.com/roomkeeper/roomkeeper/shared/httpapi"
+)
+
+func main() {
+	env := start.Load("ROOMKEEPER_TABLE", "ROOMKEEPER_QUEUE_URL")
+	httpfn.Serve(&httpapi.Hooks{
+		Intake:    httpfn.Intake(env),
+		Secrets:   httpfn.Secrets(env),
+		Now:       time.Now,
+		Tolerance: env.Config.WebhookTolerance,
+		Log:       env.Log,
+	})
+}

@@ -75,6 +75,22 @@ type RoomUpdater interface {
 	UpdateRoom(ctx context.Context, room Room, spec RoomSpec) (Room, error)
 }
 
+// HostLinker is a provider whose host link is fetched when the organizer clicks rather than
+// mailed: Zoom's start_url logs its holder in as the host and expires after two hours.
+type HostLinker interface {
+	// HostLink returns the provider's current host link for room. A room the provider no
+	// longer has is an error wrapping ErrNotFound.
+	HostLink(ctx context.Context, room Room) (string, error)
+}
+
+// Insights is a provider that reports its own usage figures for a room's sessions (Whereby's
+// insights API), shown beside what its webhooks recorded.
+type Insights interface {
+	// RoomSessions returns the figures of each session of the provider room named roomName,
+	// keyed by the provider's session id.
+	RoomSessions(ctx context.Context, roomName string) (map[string]SessionInsight, error)
+}
+
 // EventType is the kind of change a booking source reports.
 type EventType string
 

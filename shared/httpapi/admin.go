@@ -14,13 +14,7 @@ import (
 	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
-	"github.com/roomkeeper/roomkeeper/shared/video/wherebyhook"
 )
-
-// The admin API (DESIGN.md, "HTTP surface"; docs/admin-api.md): read-only views of the rooms
-// roomkeeper keeps, their sessions and participants as the provider's webhooks reported them,
-// and each booking's state. Every route needs the bearer token AdminToken; without a configured
-// token the admin API is off and answers 404.
 
 // AdminToken is the name of the admin API's bearer token secret.
 const AdminToken = "ROOMKEEPER_ADMIN_TOKEN"
@@ -40,19 +34,28 @@ const (
 	loadConcurrency = 8
 )
 
-// SessionInsight is the provider's usage summary of one session.
-type SessionInsight = booking.SessionInsight
-
-// Insights gives the provider's figures for a room's sessions (Whereby's insights API; the
-// *whereby.Client implements it). It is optional: Server.Insights nil leaves them out.
-type Insights interface {
-	// RoomSessions returns the figures of each session of the provider room named roomName,
-	// keyed by the provider's session id.
-	RoomSessions(ctx context.Context, roomName string) (map[string]SessionInsight, error)
+// Admin serves the admin API (docs/admin-api.md): read-only views of the rooms roomkeeper
+// keeps, their sessions and participants as the providers' webhooks reported them, and each
+// booking's state. Every route needs the bearer token AdminToken; without a configured token the
+// admin API is off and answers 404. Set its fields once in main.
+type Admin struct {
+	Store   BookingReader
+	Secrets Secrets
+	Now     func() time.Time
+	// Insights are the providers that report their own figures for a room's sessions (the
+	// recorded and streamed minutes), by provider name; a room of another provider has none.
+	Insights map[string]booking.Insights
+	Log      *slog.Logger
 }
 
-// registerAdmin adds the admin API's routes (bearer ROOMKEEPER_ADMIN_TOKEN).
-func (s *Server) registerAdmin(mux *http.ServeMux) {
+// BookingReader is what the admin API reads of the store (booking.Store implements it).
+type BookingReader interface {
+	Get(ctx context.Context, key string) (*booking.Booking, error)
+	Due(ctx context.Context, now time.Time, limit int) ([]string, error)
+}
+
+// Register adds the admin API's routes to mux.
+func (s *Admin) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v1/rooms", s.admin("rooms", s.listRooms))
 	mux.HandleFunc("GET /v1/rooms/{roomId}/sessions", s.admin("sessions", s.listSessions))
 	mux.HandleFunc("GET /v1/rooms/{roomId}/sessions/{sessionId}/participants", s.admin("participants", s.listParticipants))
@@ -61,9 +64,9 @@ func (s *Server) registerAdmin(mux *http.ServeMux) {
 
 // admin wraps an admin route: it checks the token, then answers 200 with the route's value as
 // JSON or the JSON error.
-func (s *Server) admin(route string, h func(*http.Request, *slog.Logger) (any, error)) http.HandlerFunc {
+func (s *Admin) admin(route string, h func(*http.Request, *slog.Logger) (any, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		log := s.logger(r).With("route", "admin."+route)
+		log := requestLog(s.Log, r).With("route", "admin."+route)
 		w.Header().Set("Cache-Control", "no-store") // answers may carry host links
 		if err := s.authorizeAdmin(w, r); err != nil {
 			writeError(w, log, err)
@@ -80,7 +83,7 @@ func (s *Server) admin(route string, h func(*http.Request, *slog.Logger) (any, e
 
 // authorizeAdmin checks the bearer token in constant time. A mismatch reads the token once more,
 // fresh, so a rotated token is picked up (the Secrets implementation limits how often).
-func (s *Server) authorizeAdmin(w http.ResponseWriter, r *http.Request) error {
+func (s *Admin) authorizeAdmin(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	want, err := s.Secrets.Secret(ctx, AdminToken, false)
 	if err != nil {
@@ -157,14 +160,14 @@ type roomItem struct {
 // (its cleanup), so the rooms are found by listing the whole index — Due with a date far in the
 // future — and reading each booking. That is at most MaxRooms bookings, those falling due first;
 // "truncated" says when there may be more.
-func (s *Server) listRooms(r *http.Request, log *slog.Logger) (any, error) {
+func (s *Admin) listRooms(r *http.Request, log *slog.Logger) (any, error) {
 	ctx := r.Context()
 	withHost, err := includeHostURL(r)
 	if err != nil {
 		return nil, err
 	}
 	far := time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
-	keys, err := s.Intake.Store.Due(ctx, far, MaxRooms)
+	keys, err := s.Store.Due(ctx, far, MaxRooms)
 	if err != nil {
 		return nil, unavailable(err)
 	}
@@ -196,7 +199,7 @@ func (s *Server) listRooms(r *http.Request, log *slog.Logger) (any, error) {
 
 // loadBookings reads the bookings with the keys, a few at a time. A booking deleted meanwhile
 // (retention) is left out.
-func (s *Server) loadBookings(ctx context.Context, keys []string) ([]*booking.Booking, error) {
+func (s *Admin) loadBookings(ctx context.Context, keys []string) ([]*booking.Booking, error) {
 	out := make([]*booking.Booking, len(keys))
 	errs := make([]error, len(keys))
 	sem := make(chan struct{}, loadConcurrency)
@@ -205,7 +208,7 @@ func (s *Server) loadBookings(ctx context.Context, keys []string) ([]*booking.Bo
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			b, err := s.Intake.Store.Get(ctx, key)
+			b, err := s.Store.Get(ctx, key)
 			if err != nil && !errors.Is(err, booking.ErrNotFound) {
 				errs[i] = err
 			}
@@ -273,13 +276,13 @@ func includeHostURL(r *http.Request) (bool, error) {
 
 // findRoom resolves a roomId: the tag names the booking, which must still hold a room with that
 // tag, current or replaced.
-func (s *Server) findRoom(ctx context.Context, roomID string) (*booking.Booking, *booking.Room, error) {
+func (s *Admin) findRoom(ctx context.Context, roomID string) (*booking.Booking, *booking.Room, error) {
 	notFound := booking.Errorf(booking.NotFound, "", "no room with this id")
 	key, gen, ok := booking.ParseRoomTag(roomID)
 	if !ok || booking.RoomTag(key, gen) != roomID {
 		return nil, nil, notFound
 	}
-	b, err := s.Intake.Store.Get(ctx, key)
+	b, err := s.Store.Get(ctx, key)
 	if errors.Is(err, booking.ErrNotFound) {
 		return nil, nil, notFound
 	}
@@ -365,8 +368,9 @@ const (
 )
 
 // listSessions serves GET /v1/rooms/{roomId}/sessions: the room's sessions from the provider's
-// webhooks, oldest first (by start, or by first join when the start is not known), with the provider's recorded and streamed minutes when Insights is set.
-func (s *Server) listSessions(r *http.Request, log *slog.Logger) (any, error) {
+// webhooks, oldest first (by start, or by first join when the start is not known), with the
+// provider's recorded and streamed minutes when it reports them (Insights).
+func (s *Admin) listSessions(r *http.Request, log *slog.Logger) (any, error) {
 	ctx := r.Context()
 	now := s.Now()
 	roomID := r.PathValue("roomId")
@@ -382,9 +386,9 @@ func (s *Server) listSessions(r *http.Request, log *slog.Logger) (any, error) {
 	slices.SortStableFunc(items, func(a, b sessionItem) int { return a.first.Compare(b.first) })
 
 	status := ""
-	if s.Insights != nil && room.Provider == wherebyhook.Provider && room.Name != "" {
+	if insights := s.Insights[room.Provider]; insights != nil && room.Name != "" {
 		ictx, cancel := context.WithTimeout(ctx, insightsTimeout)
-		figures, err := s.Insights.RoomSessions(ictx, room.Name)
+		figures, err := insights.RoomSessions(ictx, room.Name)
 		cancel()
 		if err != nil {
 			log.Warn("provider insights unavailable", "room", roomID, "err", err)
@@ -487,7 +491,7 @@ type participantItem struct {
 
 // listParticipants serves GET /v1/rooms/{roomId}/sessions/{sessionId}/participants: each
 // connection of the session, in the order joined.
-func (s *Server) listParticipants(r *http.Request, _ *slog.Logger) (any, error) {
+func (s *Admin) listParticipants(r *http.Request, _ *slog.Logger) (any, error) {
 	ctx := r.Context()
 	now := s.Now()
 	roomID, sessionID := r.PathValue("roomId"), r.PathValue("sessionId")
@@ -567,7 +571,7 @@ type bookingItem struct {
 
 // getBooking serves GET /v1/bookings/{id}. The id is the key the booking webhook answered with,
 // or "<source>:<externalId>".
-func (s *Server) getBooking(r *http.Request, _ *slog.Logger) (any, error) {
+func (s *Admin) getBooking(r *http.Request, _ *slog.Logger) (any, error) {
 	ctx := r.Context()
 	withHost, err := includeHostURL(r)
 	if err != nil {
@@ -580,7 +584,7 @@ func (s *Server) getBooking(r *http.Request, _ *slog.Logger) (any, error) {
 	} else if !isKey(key) {
 		return nil, notFound
 	}
-	b, err := s.Intake.Store.Get(ctx, key)
+	b, err := s.Store.Get(ctx, key)
 	if errors.Is(err, booking.ErrNotFound) {
 		return nil, notFound
 	}

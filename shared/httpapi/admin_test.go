@@ -43,12 +43,12 @@ func (s *adminSecrets) Secret(_ context.Context, name string, fresh bool) (strin
 
 // fakeInsights answers RoomSessions from figures per room name, or fails with err.
 type fakeInsights struct {
-	figures map[string]map[string]SessionInsight
+	figures map[string]map[string]booking.SessionInsight
 	err     error
 	calls   []string
 }
 
-func (f *fakeInsights) RoomSessions(_ context.Context, roomName string) (map[string]SessionInsight, error) {
+func (f *fakeInsights) RoomSessions(_ context.Context, roomName string) (map[string]booking.SessionInsight, error) {
 	f.calls = append(f.calls, roomName)
 	if f.err != nil {
 		return nil, f.err
@@ -56,7 +56,7 @@ func (f *fakeInsights) RoomSessions(_ context.Context, roomName string) (map[str
 	return f.figures[roomName], nil
 }
 
-func get(t *testing.T, s *Server, target, token string) *httptest.ResponseRecorder {
+func get(t *testing.T, s *server, target, token string) *httptest.ResponseRecorder {
 	t.Helper()
 	r := httptest.NewRequest(http.MethodGet, target, nil)
 	if token != "" {
@@ -66,7 +66,7 @@ func get(t *testing.T, s *Server, target, token string) *httptest.ResponseRecord
 }
 
 // getJSON requests target with the admin token, requires a 200 and decodes the answer into v.
-func getJSON(t *testing.T, s *Server, target string, v any) string {
+func getJSON(t *testing.T, s *server, target string, v any) string {
 	t.Helper()
 	w := get(t, s, target, adminToken)
 	require.Equal(t, http.StatusOK, w.Code, "GET %s: %s", target, w.Body)
@@ -85,7 +85,7 @@ func errorOf(t *testing.T, w *httptest.ResponseRecorder) errorBody {
 
 // fixture is a store holding bookings with rooms and recorded activity, at a fixed now.
 type fixture struct {
-	s   *Server
+	s   *server
 	st  *bolt.Store
 	now time.Time
 
@@ -239,7 +239,7 @@ func TestAdminAuth(t *testing.T) {
 			f := newFixture(t)
 			for _, route := range routes {
 				secrets := *tt.secrets // each route starts from the same cache
-				f.s.Secrets = &secrets
+				f.s.Admin.Secrets = &secrets
 				r := httptest.NewRequest(http.MethodGet, route, nil)
 				if tt.header != "" {
 					r.Header.Set("Authorization", tt.header)
@@ -347,7 +347,7 @@ func TestListRoomsCapAndOutage(t *testing.T) {
 		for i := range MaxRooms {
 			ds.extra = append(ds.extra, booking.KeyOf("gone", fmt.Sprint(i))) // deleted meanwhile
 		}
-		f.s.Intake.Store = ds
+		f.s.Admin.Store = ds
 		var got struct {
 			Rooms     []struct{ RoomID string } `json:"rooms"`
 			Truncated bool                      `json:"truncated"`
@@ -359,7 +359,7 @@ func TestListRoomsCapAndOutage(t *testing.T) {
 	})
 	t.Run("store unavailable", func(t *testing.T) {
 		f := newFixture(t)
-		f.s.Intake.Store = &dueStore{Store: f.st, err: errors.New("dial tcp 10.0.0.7:8000: connection refused")}
+		f.s.Admin.Store = &dueStore{Store: f.st, err: errors.New("dial tcp 10.0.0.7:8000: connection refused")}
 		w := get(t, f.s, "/v1/rooms", adminToken)
 		assert.Equal(t, http.StatusServiceUnavailable, w.Code)
 		assert.Equal(t, "unavailable", errorOf(t, w).Code)
@@ -460,7 +460,7 @@ func TestListSessionsInsights(t *testing.T) {
 	}{
 		{
 			name: "present",
-			insights: &fakeInsights{figures: map[string]map[string]SessionInsight{f.a.Room.Name: {
+			insights: &fakeInsights{figures: map[string]map[string]booking.SessionInsight{f.a.Room.Name: {
 				"s1":    {SessionID: "s1", RecorderMinutes: 12, StreamerMinutes: 0, ParticipantMinutes: 40},
 				"other": {SessionID: "other", RecorderMinutes: 99},
 			}}},
@@ -485,9 +485,9 @@ func TestListSessionsInsights(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f.s.Insights = nil
+			f.s.Admin.Insights = nil
 			if tt.insights != nil {
-				f.s.Insights = tt.insights
+				f.s.Admin.Insights = map[string]booking.Insights{"whereby": tt.insights}
 			}
 			var got sessionsAnswer
 			body := getJSON(t, f.s, "/v1/rooms/"+tt.room().Tag+"/sessions", &got)

@@ -2,16 +2,34 @@ package httpapi
 
 import (
 	"fmt"
+	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/shared/intake"
 	"github.com/roomkeeper/roomkeeper/shared/video/wherebyhook"
 	"github.com/roomkeeper/roomkeeper/shared/video/zoomhook"
 )
 
 // WherebyWebhookSecret names the secret Whereby signs its webhooks with.
 const WherebyWebhookSecret = "WHEREBY_WEBHOOK_SECRET"
+
+// Hooks serves the video providers' webhooks, POST /v1/hooks/{provider}: it records what they
+// report (sessions, participants, knocks) on the bookings whose rooms they concern. Set its
+// fields once in main.
+type Hooks struct {
+	Intake    *intake.Intake
+	Secrets   Secrets
+	Now       func() time.Time
+	Tolerance time.Duration // ROOMKEEPER_WEBHOOK_TOLERANCE
+	Log       *slog.Logger
+}
+
+// Register adds the provider webhooks' route to mux.
+func (s *Hooks) Register(mux *http.ServeMux) {
+	mux.HandleFunc("POST /v1/hooks/{provider}", s.handle)
+}
 
 // hookProvider is how one provider's webhooks are checked and read.
 type hookProvider struct {
@@ -38,22 +56,22 @@ const (
 	hookIgnored   = "ignored"   // an event type roomkeeper does not record, or rooms it did not make
 )
 
-// handleHook receives provider webhooks (POST /v1/hooks/{provider}): it verifies the signature
+// handle receives provider webhooks (POST /v1/hooks/{provider}): it verifies the signature
 // over the raw body, parses the events and records them on the bookings whose rooms they concern,
 // then answers. It makes no provider or mail call, so it answers well within Whereby's 5 s: the
 // worker does whatever the events make due. A 4xx records nothing; a 503 (the store is down) makes
 // the provider retry.
-func (s *Server) handleHook(w http.ResponseWriter, r *http.Request) {
+func (s *Hooks) handle(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	provider := r.PathValue("provider")
-	log := s.logger(r).With("route", "hooks", "provider", provider)
+	log := requestLog(s.Log, r).With("route", "hooks", "provider", provider)
 	p, ok := hookProviders[provider]
 	if !ok {
 		writeError(w, log, booking.Errorf(booking.NotFound, "", "unknown provider %q", provider))
 		return
 	}
 	now := s.Now()
-	body, secret, err := s.verifiedBody(w, r, p.secret, fmt.Sprintf("webhooks from provider %q", provider), func(secret string, body []byte) error {
+	body, secret, err := verifiedBody(w, r, s.Secrets, p.secret, fmt.Sprintf("webhooks from provider %q", provider), func(secret string, body []byte) error {
 		return p.verify(secret, r.Header, body, now, s.Tolerance)
 	})
 	if err != nil {

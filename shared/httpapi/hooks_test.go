@@ -44,7 +44,7 @@ func (s *hookSecrets) Secret(_ context.Context, name string, fresh bool) (string
 // hookFixture is a server over a real bolt store holding one booking with a Whereby room.
 type hookFixture struct {
 	t    testing.TB
-	s    *Server
+	s    *server
 	st   *bolt.Store
 	now  time.Time
 	key  string
@@ -57,7 +57,7 @@ func newHookFixture(t testing.TB) *hookFixture {
 	t.Helper()
 	s, st, now := newServer(t, &hookSecrets{cached: hookSecret, current: hookSecret})
 	logs := &bytes.Buffer{}
-	s.Log = slog.New(slog.NewTextHandler(logs, nil))
+	s.Hooks.Log = slog.New(slog.NewTextHandler(logs, nil))
 	f := &hookFixture{t: t, s: s, st: st, now: now, logs: logs}
 	f.key, f.room = f.putBooking("bk_hooks", "87673375")
 	return f
@@ -236,7 +236,7 @@ func TestHookSignatures(t *testing.T) {
 func TestHookRereadsARotatedSecretOnce(t *testing.T) {
 	f := newHookFixture(t)
 	secrets := &hookSecrets{cached: "wbsec_old", current: hookSecret}
-	f.s.Secrets = secrets
+	f.s.Hooks.Secrets = secrets
 	status, out := f.send(f.delivery(f.nextID(), wherebyhook.EventClientJoined, f.now, joined("p1", "Bob", "visitor", "")))
 	assert.Equal(t, http.StatusOK, status, out)
 	assert.Equal(t, 1, secrets.fresh)
@@ -465,7 +465,7 @@ func TestHookProviders(t *testing.T) {
 	assert.Equal(t, "not_found", out["error"].(map[string]any)["code"])
 	assert.Contains(t, out["error"].(map[string]any)["message"], "unknown provider")
 
-	f.s.Secrets = &hookSecrets{} // no WHEREBY_WEBHOOK_SECRET
+	f.s.Hooks.Secrets = &hookSecrets{} // no WHEREBY_WEBHOOK_SECRET
 	status, out = f.post("whereby", body, signed(body, f.now))
 	assert.Equal(t, http.StatusNotFound, status)
 	assert.Contains(t, out["error"].(map[string]any)["message"], "not configured")

@@ -43,7 +43,7 @@ func (s *zoomSecrets) Secret(_ context.Context, name string, fresh bool) (string
 
 type zoomHookFixture struct {
 	t       *testing.T
-	s       *Server
+	s       *server
 	st      *bolt.Store
 	now     time.Time
 	key     string
@@ -57,7 +57,7 @@ func newZoomHookFixture(t *testing.T) *zoomHookFixture {
 	secrets := &zoomSecrets{cached: zoomTestSecret, current: zoomTestSecret}
 	s, st, now := newServer(t, secrets)
 	logs := &bytes.Buffer{}
-	s.Log = slog.New(slog.NewTextHandler(logs, nil))
+	s.Hooks.Log = slog.New(slog.NewTextHandler(logs, nil))
 	f := &zoomHookFixture{t: t, s: s, st: st, now: now, secrets: secrets, logs: logs}
 	f.key = booking.KeyOf("generic", "bk_zoom")
 	tag := booking.RoomTag(f.key, 1)
@@ -168,7 +168,7 @@ func TestZoomHookSignatures(t *testing.T) {
 	}
 	assert.Equal(t, []string{"good"}, ids, "only the verified delivery is recorded")
 
-	f.s.Secrets = &zoomSecrets{}
+	f.s.Hooks.Secrets = &zoomSecrets{}
 	body := f.event(zoomhook.EventMeetingStarted, map[string]any{"start_time": start})
 	status, out := f.post(body, zoomSigned(zoomTestSecret, body, f.now))
 	assert.Equal(t, http.StatusNotFound, status, "without ZOOM_WEBHOOK_SECRET")

@@ -15,13 +15,22 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/link"
 )
 
-// HostLinker is a provider whose host link is fetched when the organizer clicks, not mailed:
-// Zoom's start_url logs its holder in as the host and expires after two hours. *zoom.Client
-// implements it.
-type HostLinker interface {
-	// HostLink returns the provider's current host link for room. A room the provider no
-	// longer has is an error wrapping booking.ErrNotFound.
-	HostLink(ctx context.Context, room booking.Room) (string, error)
+// HostLinks serves the organizer's host links, GET /v1/host/{token} (shared/link makes and
+// reads the tokens). The token is its own credential: no admin token guards the route. Set its
+// fields once in main.
+type HostLinks struct {
+	Store interface {
+		Get(ctx context.Context, key string) (*booking.Booking, error)
+	}
+	Secrets Secrets
+	// Linkers are the providers whose host link is fetched at click time (Zoom), by name.
+	Linkers map[string]booking.HostLinker
+	Log     *slog.Logger
+}
+
+// Register adds the host links' route to mux.
+func (s *HostLinks) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /v1/host/{token}", s.handle)
 }
 
 // hostLinkTimeout bounds the provider call behind a click.
@@ -36,15 +45,15 @@ var (
 	hostNoLinker  = booking.Errorf(booking.NotFound, "", "This video room has no host link to fetch.")
 )
 
-// handleHost serves the organizer's host link (GET /v1/host/{token}): it checks the token's MAC in
+// handle serves the organizer's host link (GET /v1/host/{token}): it checks the token's MAC in
 // constant time, loads the booking the token names and checks that the room is still the
 // booking's current one, then asks the provider for a fresh host link and redirects to it (302,
 // never cached, no referrer). A tampered token, a cancelled booking, a room replaced or cleaned
 // up, or one the provider has lost is a 404; an outage a 503. A browser gets a short page, other
 // clients the JSON error. Neither the token nor the link is logged.
-func (s *Server) handleHost(w http.ResponseWriter, r *http.Request) {
+func (s *HostLinks) handle(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	log := s.logger(r).With("route", "host")
+	log := requestLog(s.Log, r).With("route", "host")
 	h := w.Header()
 	h.Set("Cache-Control", "no-store")
 	h.Set("Referrer-Policy", "no-referrer")
@@ -66,7 +75,7 @@ func (s *Server) handleHost(w http.ResponseWriter, r *http.Request) {
 
 // hostLink checks a token and returns the provider's host link, and the booking when one was
 // found.
-func (s *Server) hostLink(ctx context.Context, token string) (string, *booking.Booking, error) {
+func (s *HostLinks) hostLink(ctx context.Context, token string) (string, *booking.Booking, error) {
 	tok, ok := link.ParseHostToken(token)
 	if !ok {
 		return "", nil, hostInvalid
@@ -89,7 +98,7 @@ func (s *Server) hostLink(ctx context.Context, token string) (string, *booking.B
 	if !ok || booking.RoomTag(key, gen) != tok.Tag {
 		return "", nil, hostInvalid
 	}
-	b, err := s.Intake.Store.Get(ctx, key)
+	b, err := s.Store.Get(ctx, key)
 	switch {
 	case errors.Is(err, booking.ErrNotFound):
 		return "", nil, hostReplaced // expired with its booking record
@@ -100,7 +109,7 @@ func (s *Server) hostLink(ctx context.Context, token string) (string, *booking.B
 	case b.Room == nil || b.Room.Tag != tok.Tag || b.Room.ID != tok.RoomID:
 		return "", b, hostReplaced
 	}
-	linker := s.HostLinkers[b.Room.Provider]
+	linker := s.Linkers[b.Room.Provider]
 	if linker == nil {
 		return "", b, hostNoLinker
 	}

@@ -19,7 +19,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
-	"github.com/roomkeeper/roomkeeper/shared/intake"
 	"github.com/roomkeeper/roomkeeper/shared/link"
 	"github.com/roomkeeper/roomkeeper/shared/local/bolt"
 )
@@ -70,7 +69,7 @@ func (l *hostLinker) HostLink(_ context.Context, room booking.Room) (string, err
 }
 
 type hostFixture struct {
-	s       *Server
+	s       *HostLinks
 	store   *bolt.Store
 	secrets *hostSecrets
 	linker  *hostLinker
@@ -83,13 +82,11 @@ func newHostFixture(t *testing.T) *hostFixture {
 	require.NoError(t, err)
 	t.Cleanup(func() { st.Close() })
 	f := &hostFixture{store: st, secrets: &hostSecrets{current: hostTestSecret}, linker: &hostLinker{hostURL: hostStartURL}, logs: &bytes.Buffer{}}
-	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
-	f.s = &Server{
-		Intake:      &intake.Intake{Store: st, Queue: nopQueue{}, Now: func() time.Time { return now }},
-		Secrets:     f.secrets,
-		Now:         func() time.Time { return now },
-		Log:         slog.New(slog.NewTextHandler(f.logs, nil)),
-		HostLinkers: map[string]HostLinker{"zoom": f.linker},
+	f.s = &HostLinks{
+		Store:   st,
+		Secrets: f.secrets,
+		Log:     slog.New(slog.NewTextHandler(f.logs, nil)),
+		Linkers: map[string]booking.HostLinker{"zoom": f.linker},
 	}
 	return f
 }

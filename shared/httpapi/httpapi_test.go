@@ -46,22 +46,47 @@ func (s *rotatingSecrets) Secret(_ context.Context, name string, fresh bool) (st
 	return s.cached, nil
 }
 
-func newServer(tb testing.TB, secrets Secrets) (*Server, *bolt.Store, time.Time) {
+// server is every audience's handler over one store, wired as the local server wires them.
+// Bookings and Hooks share Intake, so a test can swap the store under both.
+type server struct {
+	Intake    *intake.Intake
+	Bookings  *Bookings
+	Hooks     *Hooks
+	Admin     *Admin
+	HostLinks *HostLinks
+}
+
+func newServer(tb testing.TB, secrets Secrets) (*server, *bolt.Store, time.Time) {
 	tb.Helper()
 	st, err := bolt.Open(filepath.Join(tb.TempDir(), "db"))
 	require.NoError(tb, err)
 	tb.Cleanup(func() { st.Close() })
 	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
-	return &Server{
-		Intake:          &intake.Intake{Store: st, Queue: nopQueue{}, Now: clock, Retention: time.Hour},
-		Secrets:         secrets,
-		Now:             clock,
-		Tolerance:       5 * time.Minute,
-		DefaultProvider: "whereby",
-		Providers:       []string{"whereby"},
-		Log:             slog.New(slog.NewTextHandler(io.Discard, nil)),
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	in := &intake.Intake{Store: st, Queue: nopQueue{}, Now: clock, Retention: time.Hour}
+	return &server{
+		Intake: in,
+		Bookings: &Bookings{
+			Intake:          in,
+			Secrets:         secrets,
+			Now:             clock,
+			Tolerance:       5 * time.Minute,
+			DefaultProvider: "whereby",
+			Providers:       []string{"whereby"},
+			Log:             log,
+		},
+		Hooks:     &Hooks{Intake: in, Secrets: secrets, Now: clock, Tolerance: 5 * time.Minute, Log: log},
+		Admin:     &Admin{Store: st, Secrets: secrets, Now: clock, Log: log},
+		HostLinks: &HostLinks{Store: st, Secrets: secrets, Log: log},
 	}, st, now
+}
+
+func (s *server) Register(mux *http.ServeMux) {
+	s.Bookings.Register(mux)
+	s.Hooks.Register(mux)
+	s.Admin.Register(mux)
+	s.HostLinks.Register(mux)
 }
 
 func event(id string, now time.Time) []byte {
@@ -82,7 +107,7 @@ func request(tb testing.TB, secret, id string, now time.Time, body []byte) *http
 	return r
 }
 
-func serve(s *Server, r *http.Request) *httptest.ResponseRecorder {
+func serve(s *server, r *http.Request) *httptest.ResponseRecorder {
 	mux := http.NewServeMux()
 	s.Register(mux)
 	w := httptest.NewRecorder()

@@ -13,7 +13,6 @@ import (
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/config"
-	"github.com/roomkeeper/roomkeeper/shared/httpapi"
 	"github.com/roomkeeper/roomkeeper/shared/link"
 	"github.com/roomkeeper/roomkeeper/shared/video/twentyfour"
 	"github.com/roomkeeper/roomkeeper/shared/video/whereby"
@@ -43,8 +42,8 @@ type Secrets interface {
 //
 // It has only booking.Provider's methods. The reconciler and the HTTP handlers look for optional
 // interfaces by type assertion, so a provider that has them is wrapped again to show them:
-// SecretRoomUpdater (booking.RoomUpdater), SecretHostLinker (httpapi.HostLinker) and
-// SecretInsights (httpapi.Insights), views of one SecretProvider that build it once. A bare
+// SecretRoomUpdater (booking.RoomUpdater), SecretHostLinker (booking.HostLinker) and
+// SecretInsights (booking.Insights), views of one SecretProvider that build it once. A bare
 // SecretProvider must not claim them: the reconciler moves the rooms of a RoomUpdater in place
 // instead of replacing them.
 //
@@ -143,39 +142,39 @@ func (u SecretRoomUpdater) UpdateRoom(ctx context.Context, room booking.Room, sp
 }
 
 // SecretHostLinker is a SecretProvider whose provider fetches the organizer's host link at
-// click time (Zoom): it implements httpapi.HostLinker.
+// click time (Zoom): it implements booking.HostLinker.
 type SecretHostLinker struct{ *SecretProvider }
 
-var _ httpapi.HostLinker = SecretHostLinker{}
+var _ booking.HostLinker = SecretHostLinker{}
 
-// HostLink implements httpapi.HostLinker.
+// HostLink implements booking.HostLinker.
 func (h SecretHostLinker) HostLink(ctx context.Context, room booking.Room) (string, error) {
 	p, err := h.Provider(ctx)
 	if err != nil {
 		return "", err
 	}
-	l, ok := p.(httpapi.HostLinker)
+	l, ok := p.(booking.HostLinker)
 	if !ok {
-		return "", errLacks(p, "httpapi.HostLinker")
+		return "", errLacks(p, "booking.HostLinker")
 	}
 	return l.HostLink(ctx, room)
 }
 
 // SecretInsights is a SecretProvider whose provider reports its sessions' usage (Whereby's
-// insights API): it implements httpapi.Insights.
+// insights API): it implements booking.Insights.
 type SecretInsights struct{ *SecretProvider }
 
-var _ httpapi.Insights = SecretInsights{}
+var _ booking.Insights = SecretInsights{}
 
-// RoomSessions implements httpapi.Insights.
-func (i SecretInsights) RoomSessions(ctx context.Context, roomName string) (map[string]httpapi.SessionInsight, error) {
+// RoomSessions implements booking.Insights.
+func (i SecretInsights) RoomSessions(ctx context.Context, roomName string) (map[string]booking.SessionInsight, error) {
 	p, err := i.Provider(ctx)
 	if err != nil {
 		return nil, err
 	}
-	in, ok := p.(httpapi.Insights)
+	in, ok := p.(booking.Insights)
 	if !ok {
-		return nil, errLacks(p, "httpapi.Insights")
+		return nil, errLacks(p, "booking.Insights")
 	}
 	return in.RoomSessions(ctx, roomName)
 }
@@ -191,7 +190,7 @@ type Providers struct {
 
 // New returns the providers cfg enables, reading their secrets through secrets when
 // first used. Zoom's rooms carry the organizer's host link, roomkeeper's signed
-// cfg.PublicURL/v1/host/{token} (httpapi.HostLinkURL), so Zoom also needs the host secret that
+// cfg.PublicURL/v1/host/{token} (link.HostURL), so Zoom also needs the host secret that
 // signs it. It calls nothing.
 func New(cfg config.Config, secrets Secrets, now func() time.Time) Providers {
 	v := Providers{Whereby: &SecretProvider{
@@ -251,15 +250,18 @@ func (v Providers) ByName() map[string]booking.Provider {
 	return out
 }
 
-// HostLinkers returns the providers whose host link GET /v1/host/{token} fetches, for
-// httpapi.Server.HostLinkers: Zoom, when configured.
-func (v Providers) HostLinkers() map[string]httpapi.HostLinker {
-	out := map[string]httpapi.HostLinker{}
+// HostLinkers returns the providers whose host link GET /v1/host/{token} fetches, by name, for
+// httpapi.HostLinks: Zoom, when configured.
+func (v Providers) HostLinkers() map[string]booking.HostLinker {
+	out := map[string]booking.HostLinker{}
 	if v.Zoom != nil {
 		out[zoom.Name] = SecretHostLinker{v.Zoom}
 	}
 	return out
 }
 
-// Insights returns Whereby's session figures for the admin API, for httpapi.Server.Insights.
-func (v Providers) Insights() httpapi.Insights { return SecretInsights{v.Whereby} }
+// Insights returns the providers that report their sessions' figures, by name, for
+// httpapi.Admin: Whereby.
+func (v Providers) Insights() map[string]booking.Insights {
+	return map[string]booking.Insights{whereby.Name: SecretInsights{v.Whereby}}
+}

@@ -15,7 +15,6 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/config"
 	"github.com/roomkeeper/roomkeeper/shared/devkit/sandbox"
-	"github.com/roomkeeper/roomkeeper/shared/httpapi"
 	"github.com/roomkeeper/roomkeeper/shared/link"
 	"github.com/roomkeeper/roomkeeper/shared/video/twentyfour"
 	"github.com/roomkeeper/roomkeeper/shared/video/whereby"
@@ -103,9 +102,9 @@ func (p *fullProvider) HostLink(context.Context, booking.Room) (string, error) {
 	return "https://provider.example/start", nil
 }
 
-func (p *fullProvider) RoomSessions(context.Context, string) (map[string]httpapi.SessionInsight, error) {
+func (p *fullProvider) RoomSessions(context.Context, string) (map[string]booking.SessionInsight, error) {
 	p.record("insights")
-	return map[string]httpapi.SessionInsight{"s1": {RecorderMinutes: 3}}, nil
+	return map[string]booking.SessionInsight{"s1": {RecorderMinutes: 3}}, nil
 }
 
 // lazy returns a SecretProvider over the secrets names, building with build, and the providers
@@ -217,8 +216,8 @@ func TestSecretProviderViews(t *testing.T) {
 		// call it: a bare one must not claim what its provider may not have.
 		var p booking.Provider = &SecretProvider{}
 		_, updates := p.(booking.RoomUpdater)
-		_, links := p.(httpapi.HostLinker)
-		_, insights := p.(httpapi.Insights)
+		_, links := p.(booking.HostLinker)
+		_, insights := p.(booking.Insights)
 		assert.False(t, updates || links || insights)
 	})
 
