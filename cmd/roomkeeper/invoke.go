@@ -20,8 +20,8 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/config"
 	"github.com/roomkeeper/roomkeeper/shared/devkit/eventfile"
 	"github.com/roomkeeper/roomkeeper/shared/lambda/apigw"
+	"github.com/roomkeeper/roomkeeper/shared/lambda/sweeper"
 	"github.com/roomkeeper/roomkeeper/shared/lambda/worker"
-	"github.com/roomkeeper/roomkeeper/shared/sweep"
 	"github.com/roomkeeper/roomkeeper/shared/video/wherebyhook"
 )
 
@@ -141,11 +141,11 @@ func invoke(ctx context.Context, args []string, out io.Writer) error {
 		}
 		resp, err = (&worker.Handler{Reconciler: a.reconciler, Log: log}).Handle(ctx, ev)
 	case "sweeper":
-		var ev sweep.Event
+		var ev sweeper.Event
 		if err := json.Unmarshal(payload, &ev); err != nil {
 			return fmt.Errorf("%s: not a sweeper event: %w", file, err)
 		}
-		resp, err = (&sweep.Handler{Sweeper: a.sweeper, Reaper: a.reconciler, Log: log}).Handle(ctx, ev)
+		resp, err = (&sweeper.Handler{Sweeper: a.sweeper, Reaper: a.reconciler, Log: log}).Handle(ctx, ev)
 	}
 	if err != nil {
 		return fmt.Errorf("%s handler: %w", function, err)

@@ -16,9 +16,9 @@ import (
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/invite/invitetest"
+	"github.com/roomkeeper/roomkeeper/shared/lambda/sweeper"
 	"github.com/roomkeeper/roomkeeper/shared/local/bolt"
 	"github.com/roomkeeper/roomkeeper/shared/local/outbox"
-	"github.com/roomkeeper/roomkeeper/shared/sweep"
 )
 
 // invokeEnv points invoke at a fresh data directory and a free loopback address.
@@ -106,7 +106,7 @@ func TestInvokeRunsEachFunctionOnItsSample(t *testing.T) {
 	assert.True(t, rooms.Rooms[0].Live, "the hook's join was recorded")
 
 	// sweeper: nothing is due yet (the meeting is tomorrow); the event asks for no reap.
-	var sweepResp sweep.Result
+	var sweepResp sweeper.Result
 	runInvoke(t, &sweepResp, "sweeper", "scheduler-sweep.json")
 	assert.Equal(t, 0, sweepResp.Enqueued)
 

@@ -16,6 +16,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/functions/internal/start"
 	"github.com/roomkeeper/roomkeeper/shared/aws/dynamo"
 	"github.com/roomkeeper/roomkeeper/shared/aws/sqs"
+	"github.com/roomkeeper/roomkeeper/shared/lambda/sweeper"
 	"github.com/roomkeeper/roomkeeper/shared/sweep"
 )
 
@@ -23,7 +24,7 @@ func main() {
 	// The sweeper uses no setting of the configuration, but Load checks it as in every function.
 	env := start.Load("ROOMKEEPER_TABLE", "ROOMKEEPER_QUEUE_URL")
 	queue := sqs.New(awssqs.NewFromConfig(env.AWS), env.Var("ROOMKEEPER_QUEUE_URL"))
-	h := &sweep.Handler{
+	h := &sweeper.Handler{
 		Sweeper: &sweep.Sweeper{Store: dynamo.New(dynamodb.NewFromConfig(env.AWS), env.Var("ROOMKEEPER_TABLE")), Queue: queue, Now: time.Now},
 		Reaper:  queue, // the worker reaps
 		Log:     env.Log,

@@ -1,5 +1,5 @@
 // Package sweep finds bookings whose dueAt has passed and nudges the worker for each. With the
-// dueAt index it is roomkeeper's only schedule (DESIGN.md: no per-booking schedules), run every
+// dueAt index it is roomkeeper's only schedule (there are no per-booking schedules), run every
 // minute by EventBridge Scheduler in AWS and by a ticker locally.
 package sweep
 

@@ -19,7 +19,7 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/roomkeeper/roomkeeper/shared/devkit/eventfile"
-	"github.com/roomkeeper/roomkeeper/shared/sweep"
+	"github.com/roomkeeper/roomkeeper/shared/lambda/sweeper"
 	"github.com/roomkeeper/roomkeeper/shared/video/wherebyhook"
 )
 
@@ -108,7 +108,7 @@ func BenchmarkSampleEvents(b *testing.B) {
 		if len(s.sandbox.Rooms()) != 1 {
 			b.Fatalf("the worker made %d rooms, want 1", len(s.sandbox.Rooms()))
 		}
-		var swept sweep.Result
+		var swept sweeper.Result
 		procs["sweeper"].MustInvoke(b, sample(b, "scheduler-sweep.json"), &swept)
 		procs["sweeper"].MustInvoke(b, []byte(`{"reap": true}`), &swept)
 		room := s.sandbox.Rooms()[0]
@@ -346,7 +346,7 @@ func BenchmarkBookingLifecycle(b *testing.B) {
 		// counted towards them; the others are the schedule's fixed cost (see sweepCost).
 		var before usage
 		for deadline := time.Now().Add(30 * time.Second); ; {
-			var swept sweep.Result
+			var swept sweeper.Result
 			before = proxies["sweeper"].Usage()
 			start := time.Now()
 			fns["sweeper"].MustInvoke(b, sweepTick, &swept)

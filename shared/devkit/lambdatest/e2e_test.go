@@ -15,7 +15,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/devkit/emulator"
 	"github.com/roomkeeper/roomkeeper/shared/invite/invitetest"
-	"github.com/roomkeeper/roomkeeper/shared/sweep"
+	"github.com/roomkeeper/roomkeeper/shared/lambda/sweeper"
 )
 
 // TestFunctions runs the built function binaries under the Runtime API emulator against the AWS
@@ -42,7 +42,7 @@ func testLifecycle(t *testing.T, e *emulators) {
 	s := newStack(t, e, "lifecycle")
 	bookings, _ := s.start("bookings")
 	worker, _ := s.start("worker")
-	sweeper, _ := s.start("sweeper")
+	sweepFn, _ := s.start("sweeper")
 	mailsBefore := len(emulator.SESMessages(t, e.ses))
 
 	// A meeting that began five minutes ago and ends in a few seconds, so cleanup comes soon.
@@ -92,14 +92,14 @@ func testLifecycle(t *testing.T, e *emulators) {
 	}
 
 	// Before the end nothing is due; after end + grace the sweeper enqueues the cleanup.
-	var swept sweep.Result
+	var swept sweeper.Result
 	if time.Now().Before(end) {
-		sweeper.MustInvoke(t, sweepTick, &swept)
+		sweepFn.MustInvoke(t, sweepTick, &swept)
 		require.Zero(t, swept.Enqueued, "nothing is due before the meeting ends")
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		sweeper.MustInvoke(t, sweepTick, &swept)
+		sweepFn.MustInvoke(t, sweepTick, &swept)
 		if swept.Enqueued > 0 {
 			break
 		}
@@ -120,7 +120,7 @@ func testLifecycle(t *testing.T, e *emulators) {
 
 	// The worker and sweeper log the invocation's request id. (The bookings function logs through
 	// httpapi, which logs without the request's context, so it has none to add yet.)
-	for _, f := range []*Function{worker, sweeper} {
+	for _, f := range []*Function{worker, sweepFn} {
 		assert.Contains(t, f.Logs(), `"requestId":"`, "%s logs the request id", f.Name)
 	}
 	assert.Contains(t, bookings.Logs(), `"message":"booking webhook"`)
@@ -249,7 +249,7 @@ func testSamples(t *testing.T, e *emulators) {
 	s := newStack(t, e, "samples")
 	bookings, _ := s.start("bookings")
 	worker, _ := s.start("worker")
-	sweeper, _ := s.start("sweeper")
+	sweepFn, _ := s.start("sweeper")
 
 	resp, body := s.post(bookings, s.bookingEvent("sample", nil))
 	require.Equal(t, http.StatusAccepted, resp.StatusCode, resp.Body)
@@ -261,7 +261,7 @@ func testSamples(t *testing.T, e *emulators) {
 	require.Len(t, s.sandbox.Rooms(), 1)
 	assert.NotNil(t, s.booking("sample").Room)
 
-	var swept sweep.Result
-	sweeper.MustInvoke(t, sample(t, "scheduler-sweep.json"), &swept)
+	var swept sweeper.Result
+	sweepFn.MustInvoke(t, sample(t, "scheduler-sweep.json"), &swept)
 	assert.Zero(t, swept.Enqueued, "the sample meeting is tomorrow")
 }

@@ -21,7 +21,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/devkit/emulator"
 	"github.com/roomkeeper/roomkeeper/shared/devkit/sandbox"
 	"github.com/roomkeeper/roomkeeper/shared/invite/invitetest"
-	"github.com/roomkeeper/roomkeeper/shared/sweep"
+	"github.com/roomkeeper/roomkeeper/shared/lambda/sweeper"
 	"github.com/roomkeeper/roomkeeper/shared/video/whereby"
 )
 
@@ -174,7 +174,7 @@ func testFollow(t *testing.T, e *emulators) {
 func testReap(t *testing.T, e *emulators) {
 	s := newStack(t, e, "reap")
 	worker, _ := s.start("worker")
-	sweeper, sweeperAWS := s.start("sweeper")
+	sweepFn, sweeperAWS := s.start("sweeper")
 	kept := s.book("kept")
 	s.work(worker, kept)
 	orphan := booking.RoomSpec{Tag: booking.RoomTag(booking.KeyOf("generic", "gone-"+s.table), 1), ExpiresAt: time.Now().Add(time.Hour)}
@@ -183,8 +183,8 @@ func testReap(t *testing.T, e *emulators) {
 	require.Len(t, s.sandbox.Rooms(), 2)
 	apiCalls := len(s.sandbox.Requests())
 
-	var swept sweep.Result
-	sweeper.MustInvoke(t, []byte(`{"reap": true}`), &swept)
+	var swept sweeper.Result
+	sweepFn.MustInvoke(t, []byte(`{"reap": true}`), &swept)
 	assert.True(t, swept.Reaped)
 	assert.Zero(t, swept.Deleted, "the sweeper only asks")
 	assert.Len(t, s.sandbox.Requests(), apiCalls, "the sweeper calls no provider")

@@ -1,4 +1,7 @@
-package sweep
+// Package sweeper is the sweeper function's handler: the event its EventBridge Scheduler
+// schedule sends every minute becomes a sweep (shared/sweep) and, on the hour, a reap of the
+// provider rooms no booking references.
+package sweeper
 
 import (
 	"context"
@@ -7,6 +10,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/roomkeeper/roomkeeper/shared/sweep"
 )
 
 // Event is what the sweeper function receives. Its EventBridge Scheduler schedule (rate(1
@@ -30,7 +35,7 @@ type Reaper interface {
 // Handler is the sweeper function's handler: every minute it enqueues the due bookings, and once
 // an hour it also reaps orphaned rooms. Set its fields once in main.
 type Handler struct {
-	Sweeper *Sweeper
+	Sweeper *sweep.Sweeper
 	Reaper  Reaper
 	Log     *slog.Logger
 }

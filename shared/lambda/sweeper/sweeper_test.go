@@ -1,4 +1,4 @@
-package sweep
+package sweeper
 
 import (
 	"bytes"
@@ -19,6 +19,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/devkit/eventfile"
 	"github.com/roomkeeper/roomkeeper/shared/local/bolt"
 	"github.com/roomkeeper/roomkeeper/shared/local/memqueue"
+	"github.com/roomkeeper/roomkeeper/shared/sweep"
 )
 
 // fakeReaper counts reaps and answers with deleted and err.
@@ -67,7 +68,7 @@ func newFixture(t *testing.T, now time.Time) *fixture {
 	}
 	f := &fixture{store: store, queue: memqueue.New(16), reaper: &fakeReaper{}, logs: &bytes.Buffer{}, now: now}
 	f.h = &Handler{
-		Sweeper: &Sweeper{Store: store, Queue: f.queue, Now: func() time.Time { return now }},
+		Sweeper: &sweep.Sweeper{Store: store, Queue: f.queue, Now: func() time.Time { return now }},
 		Reaper:  f.reaper,
 		Log:     slog.New(slog.NewJSONHandler(f.logs, nil)),
 	}
@@ -159,7 +160,7 @@ func TestHandleLogsTheRequestID(t *testing.T) {
 
 // TestSampleEvent decodes events/scheduler-sweep.json as the function receives it.
 func TestSampleEvent(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join("..", "..", "events", "scheduler-sweep.json"))
+	raw, err := os.ReadFile(filepath.Join("..", "..", "..", "events", "scheduler-sweep.json"))
 	require.NoError(t, err)
 	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 	body, err := eventfile.Expand(raw, eventfile.Vars{Now: now, Run: "t"})
