@@ -10,13 +10,14 @@ import (
 
 	"github.com/roomkeeper/roomkeeper/functions/internal/httpfn"
 	"github.com/roomkeeper/roomkeeper/functions/internal/start"
+	"github.com/roomkeeper/roomkeeper/functions/internal/webhookfn"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi"
 )
 
 func main() {
 	env := start.Load("ROOMKEEPER_TABLE", "ROOMKEEPER_QUEUE_URL")
 	httpfn.Serve(&httpapi.Bookings{
-		Intake:          httpfn.Intake(env),
+		Intake:          webhookfn.Intake(env),
 		Secrets:         httpfn.Secrets(env),
 		Now:             time.Now,
 		Tolerance:       env.Config.WebhookTolerance,

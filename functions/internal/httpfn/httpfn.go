@@ -1,24 +1,18 @@
 // Package httpfn is the wiring the functions behind API Gateway share (bookings, hooks, admin):
-// the secrets read from Secrets Manager on first use, the booking intake over DynamoDB and SQS,
-// and serving shared/httpapi's handlers through the API Gateway HTTP API adapter. Each function
-// registers only its own audience's routes; which routes reach it is API Gateway's choice.
+// the secrets read from Secrets Manager on first use, and serving shared/httpapi's handlers
+// through the API Gateway HTTP API adapter. Each function registers only its own audience's
+// routes; which routes reach it is API Gateway's choice.
 package httpfn
 
 import (
 	"net/http"
 	"os"
-	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/roomkeeper/roomkeeper/functions/internal/start"
-	"github.com/roomkeeper/roomkeeper/shared/aws/dynamo"
 	"github.com/roomkeeper/roomkeeper/shared/aws/secrets"
-	"github.com/roomkeeper/roomkeeper/shared/aws/sqs"
-	"github.com/roomkeeper/roomkeeper/shared/intake"
 	"github.com/roomkeeper/roomkeeper/shared/lambda/apigw"
 )
 
@@ -27,17 +21,6 @@ import (
 // which turns its routes off (404).
 func Secrets(env start.Env) *secrets.Source {
 	return secrets.New(secretsmanager.NewFromConfig(env.AWS), os.Getenv)
-}
-
-// Intake returns the booking intake over the table ROOMKEEPER_TABLE and the work queue
-// ROOMKEEPER_QUEUE_URL, which Load must have been asked to require.
-func Intake(env start.Env) *intake.Intake {
-	return &intake.Intake{
-		Store:     dynamo.New(dynamodb.NewFromConfig(env.AWS), env.Var("ROOMKEEPER_TABLE")),
-		Queue:     sqs.New(awssqs.NewFromConfig(env.AWS), env.Var("ROOMKEEPER_QUEUE_URL")),
-		Now:       time.Now,
-		Retention: env.Config.Retention,
-	}
 }
 
 // Handler is one audience's handler of shared/httpapi.
