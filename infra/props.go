@@ -19,7 +19,8 @@ import (
 // <AssetDir>/<name>/bootstrap.
 var functionNames = []string{"bookings", "hooks", "worker", "sweeper", "admin"}
 
-// Defaults of RoomkeeperStackProps; the durations are DESIGN.md's configuration defaults.
+// Defaults of RoomkeeperStackProps; the durations are those of the ROOMKEEPER_* variables in the
+// README's configuration table, so a deployment behaves as a local run does.
 const (
 	DefaultProvider         = "whereby"
 	DefaultWherebyAPIURL    = "https://api.whereby.dev/v1"

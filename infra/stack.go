@@ -148,7 +148,8 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 	workDLQ := newQueue(stack, "WorkDeadLetterQueue", &awssqs.QueueProps{RetentionPeriod: awscdk.Duration_Days(jsii.Number(14))})
 	queue := newQueue(stack, "WorkQueue", &awssqs.QueueProps{
 		// Lambda requires the visibility timeout to cover the function timeout; AWS advises
-		// 6x so retries and batching windows fit (aws.md §2.1).
+		// 6x so retries and batching windows fit
+		// (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html).
 		VisibilityTimeout: awscdk.Duration_Seconds(jsii.Number(6 * workerTimeout.Seconds())),
 		DeadLetterQueue:   &awssqs.DeadLetterQueue{MaxReceiveCount: jsii.Number(maxReceiveCount), Queue: workDLQ},
 	})

@@ -320,8 +320,8 @@ func latest(a, b time.Time) time.Time {
 }
 
 // SessionInsight is a provider's own usage summary of one room session (Whereby: GET
-// /insights/room-sessions, providers.md §1.9), shown beside what the webhooks recorded. Minutes
-// are whole minutes, each connection rounded up.
+// /insights/room-sessions of its OpenAPI in github.com/whereby/docs), shown beside what the
+// webhooks recorded. Minutes are whole minutes, each connection rounded up.
 type SessionInsight struct {
 	SessionID          string    // the provider's session id, as its webhooks carry it
 	StartedAt          time.Time // zero when the provider gives none

@@ -1,5 +1,5 @@
 // Package booking is roomkeeper's domain: the booking record with its desired and observed state
-// (DESIGN.md, "The reconciliation model"), the change a booking source delivers, the error type
+// (docs/design.md, "The record"), the change a booking source delivers, the error type
 // every layer returns, and the ports — Store, Queue, Mailer, Provider — that the core calls and
 // each adapter implements.
 package booking

@@ -12,7 +12,7 @@ import (
 	"unicode/utf8"
 )
 
-// Limits of the shared booking rules (DESIGN.md, "The generic booking event").
+// Limits of the shared booking rules (docs/generic-event.md).
 const (
 	DefaultTitle   = "Meeting"
 	MaxTitle       = 500    // characters
@@ -79,9 +79,8 @@ type Rules struct {
 	Field func(path string) string
 }
 
-// Normalize applies the booking rules every source shares (DESIGN.md, "The generic booking
-// event") to d in place, or returns an *Error with Code Invalid naming the first field at fault
-// (mapped through r.Field).
+// Normalize applies the booking rules every source shares (docs/generic-event.md) to d in place,
+// or returns an *Error with Code Invalid naming the first field at fault (mapped through r.Field).
 //
 // On success: the title defaults to DefaultTitle; title, names, e-mail addresses and zones are
 // trimmed; attendees are de-duplicated ignoring case (the first entry wins) and the organizer is

@@ -1,7 +1,7 @@
 // Package intake applies validated changes from booking sources to booking records: ordering by
 // the source's timestamp, final cancellation with tombstones, delivery-id dedupe, roomkeeper's own
-// SEQUENCE, and the nudge that tells the worker to reconcile (DESIGN.md, "The reconciliation
-// model" and "The generic booking event").
+// SEQUENCE, and the nudge that tells the worker to reconcile (docs/design.md, "Intake";
+// docs/generic-event.md).
 //
 // Beyond the generic event's whole-booking changes it handles what the other sources need
 // (docs/sources.md): a booking whose source id changes on every reschedule (a Calendly invitee),

@@ -8,11 +8,10 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 )
 
-// join adds one attendee to b. Each guest's calendar lists only the organizer and that guest
-// (DESIGN.md, "Who gets what"), so nobody else's invite changes: the newcomer's first REQUEST
-// goes out at the current SEQUENCE. The SEQUENCE rises only when the newcomer was sent a CANCEL
-// before (a REQUEST at that SEQUENCE would be stale to their calendar) or the organizer's
-// calendar lists the attendees; see raise.
+// join adds one attendee to b. Each guest's calendar lists only the organizer and that guest, so
+// nobody else's invite changes: the newcomer's first REQUEST goes out at the current SEQUENCE. The
+// SEQUENCE rises only when the newcomer was sent a CANCEL before (a REQUEST at that SEQUENCE would
+// be stale to their calendar) or the organizer's calendar lists the attendees; see raise.
 func (in *Intake) join(b *booking.Booking, p booking.Person, now time.Time) (*booking.Booking, Outcome) {
 	d := &b.Details
 	if strings.EqualFold(p.Email, d.Organizer.Email) || slices.ContainsFunc(d.Attendees, sameEmail(p.Email)) {
@@ -87,8 +86,8 @@ func raise(b *booking.Booking, who string, needed, everyone bool) {
 
 // ended records that the meeting is over (Cal.com's MEETING_ENDED) as a session that ended at
 // the scheduled end, and makes the booking due: the worker's cleanup rule then deletes the room at
-// once, unless the provider's webhooks report the call still live (DESIGN.md invariant 5). An
-// end for another time than the booking's (a meeting since moved) changes nothing.
+// once, unless the provider's webhooks report the call still live, which keeps the room up to the
+// overrun cap. An end for another time than the booking's (a meeting since moved) changes nothing.
 func (in *Intake) ended(b *booking.Booking, ch booking.Change, now time.Time) (*booking.Booking, Outcome) {
 	end := ch.Details.End
 	if !end.Equal(b.Details.End) {

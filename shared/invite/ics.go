@@ -17,9 +17,9 @@ import (
 // ProductID is the calendar's PRODID.
 const ProductID = "-//roomkeeper//roomkeeper 1.0//EN"
 
-// calendar writes the iCalendar object of inv (reference/icalendar.md §0): times in UTC so no
-// VTIMEZONE is needed, SEQUENCE always written, no VALARM, the recipient's own join link in
-// LOCATION, URL and CONFERENCE, and lines folded at 75 octets.
+// calendar writes the iCalendar object of inv (RFC 5545): times in UTC so no VTIMEZONE is needed,
+// SEQUENCE always written, no VALARM, the recipient's own join link in LOCATION, URL and
+// CONFERENCE, and lines folded at 75 octets.
 func calendar(inv *Invite, v *inviteView) ([]byte, error) {
 	// Props are built as values: ical.NewProp allocates a parameter map even for the many
 	// properties that have no parameters.

@@ -4,7 +4,7 @@
 //
 // An invitation is multipart/mixed{ multipart/alternative{ text/plain, text/html,
 // text/calendar; method=<METHOD> }, application/ics "invite.ics" attachment }, every part base64,
-// the layout Google Calendar sends (reference/icalendar.md §0 and §3). The calendar is written
+// the layout Google Calendar itself sends. The calendar is written
 // with github.com/emersion/go-ical and folded at 75 octets by this package, since go-ical does not
 // fold. Output is deterministic: MIME boundaries and the Message-ID are derived from a hash of
 // the invite instead of randomness, so the same input renders the same bytes.

@@ -237,8 +237,8 @@ func TestRenderReadableTimes(t *testing.T) {
 	}
 }
 
-// TestGuestNeverGetsHostURL checks invariant 3 of DESIGN.md: whatever the caller passes, a
-// guest's message carries no host link in any part.
+// TestGuestNeverGetsHostURL checks that guests never receive a host link: whatever the caller
+// passes, a guest's message carries none in any part.
 func TestGuestNeverGetsHostURL(t *testing.T) {
 	for _, method := range []booking.Method{booking.Request, booking.Cancel} {
 		for _, cal := range []bool{true, false} {

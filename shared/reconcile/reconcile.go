@@ -1,6 +1,6 @@
 // Package reconcile is roomkeeper's worker: Reconcile brings one booking's observed state (its
 // room, the invites each recipient has) in line with its desired state, one idempotent step at a
-// time, saving progress after every side effect (DESIGN.md, "The reconciliation model"). A failure
+// time, saving progress after every side effect (docs/design.md, "Reconcile"). A failure
 // of the provider or the mail service is recorded with a back-off dueAt, never returned as a queue
 // failure; a permanent one stops the retries and e-mails the organizer.
 package reconcile

@@ -96,9 +96,9 @@ func (r *Reconciler) plan(b *booking.Booking, now time.Time) action {
 // again (a session's end normally triggers the cleanup at once).
 const LiveRecheck = 5 * time.Minute
 
-// planCleanup decides when the room goes (DESIGN.md invariant 5): at end + grace; not while a
-// session is live, until the overrun cap; and at once when the meeting ended after its
-// scheduled end. Missing webhooks only mean no live session is known: the cap always holds.
+// planCleanup decides when the room goes: at end + grace; not while a session is live, until the
+// overrun cap; and at once when the meeting ended after its scheduled end. Missing webhooks only
+// mean no live session is known: the cap always holds.
 func (r *Reconciler) planCleanup(b *booking.Booking, now time.Time) action {
 	end := b.Details.End
 	act := &b.Activity

@@ -1,7 +1,7 @@
 // Package secrets is the secret source of the Lambda functions: a secret NAME is read from the AWS
 // Secrets Manager secret that the environment variable <NAME>_SECRET_ARN names (GetSecretValue,
 // SecretString; AWS Secrets Manager API reference), once per container, and once more after a
-// signature failure so a rotated secret is picked up (DESIGN.md, "Configuration"; aws.md §6).
+// signature failure so a rotated secret is picked up.
 // Without an ARN the variable NAME itself holds the value, as in local runs.
 package secrets
 

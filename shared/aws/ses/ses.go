@@ -1,11 +1,12 @@
 // Package ses is the booking.Mailer on Amazon SES: each message goes out through the SES API v2
 // SendEmail operation as Raw content, the exact bytes the invite package rendered (SES API v2
-// reference, SendEmail and EmailContent; aws.md §4). SES errors are classified for the reconciler:
+// reference, SendEmail and EmailContent). SES errors are classified for the reconciler:
 // throttling and quota errors are temporary with a delay (booking.RetryAfter), refusals retrying
 // cannot fix are booking.Permanent, anything else is temporary.
 //
 // SendEmail has no idempotency token, so a retried Send can deliver twice; the reconciler's
-// pending-invite record is what limits that (DESIGN.md, invariant 4).
+// pending-invite record limits that to a run that stops between SES accepting a message and the
+// record being saved.
 package ses
 
 import (

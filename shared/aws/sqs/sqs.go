@@ -2,7 +2,8 @@
 // object {"key":"<booking key>"} (Amazon SQS API reference: SendMessage, ReceiveMessage,
 // DeleteMessage). The worker Lambda receives the messages through the SQS event source and reads
 // each body with Decode; a body Decode rejects is the one thing it reports as a batch item
-// failure, so SQS redrives it to the dead-letter queue (DESIGN.md, "Failures"; aws.md §2.1).
+// failure, so SQS redrives it to the dead-letter queue: a provider or mail failure is retried
+// through the booking's dueAt instead, never through the queue.
 package sqs
 
 import (

@@ -1,5 +1,5 @@
 // Package providertest is the contract test suite every booking.Provider adapter passes
-// (DESIGN.md, "Shape: one core, ports, adapters"): rooms carry separate guest and host links and
+// (docs/design.md, "One core, ports, adapters"): rooms carry separate guest and host links and
 // the tag they were created with, dial-in numbers are E.164 with a tel: link, tagged rooms can be
 // found and deleted (twice, harmlessly), and failures are classified as booking.Provider says —
 // throttling temporary with a delay, a 5xx temporary, a rejected key permanent.

@@ -1,5 +1,5 @@
 // Package emulator starts real AWS API emulators for tests: dynalite for DynamoDB, goaws for SQS,
-// aws-ses-v2-local for SES v2 (the AWS reference, §8 "Local emulators"). Each runs as a child
+// aws-ses-v2-local for SES v2. Each runs as a child
 // process on a free loopback port, is killed with its process group when the test ends, and has its
 // output shown when the test fails.
 //

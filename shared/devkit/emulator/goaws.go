@@ -27,9 +27,9 @@ var goawsBuild struct {
 	err  error
 }
 
-// GoAWS starts a new, empty goaws SQS emulator (aws.md §8.3) on a free port and returns its
-// endpoint URL ("http://127.0.0.1:port"), for AWSConfig. goaws speaks the SQS JSON protocol the
-// SDK uses; create queues with CreateQueue. The process is killed at t.Cleanup.
+// GoAWS starts a new, empty goaws SQS emulator (github.com/Admiral-Piett/goaws) on a free port and
+// returns its endpoint URL ("http://127.0.0.1:port"), for AWSConfig. goaws speaks the SQS JSON
+// protocol the SDK uses; create queues with CreateQueue. The process is killed at t.Cleanup.
 //
 // The binary is built once per test process from tools/goaws (a module of its own that pins
 // goaws v0.5.4) into the user cache directory; a failed build (no Go toolchain, no module

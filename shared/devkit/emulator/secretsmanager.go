@@ -10,8 +10,8 @@ import (
 	"testing"
 )
 
-// FakeSecretsManager is a small AWS Secrets Manager endpoint for tests (DESIGN.md, "Testing"): it
-// answers GetSecretValue over the service's JSON protocol (X-Amz-Target
+// FakeSecretsManager is a small AWS Secrets Manager endpoint for tests, since none of the emulators
+// covers the service: it answers GetSecretValue over the service's JSON protocol (X-Amz-Target
 // secretsmanager.GetSecretValue, application/x-amz-json-1.1) from a map of secret id (an ARN or a
 // name) to string value, and counts the reads of each id. Any other operation, an unsigned request
 // or an unknown id gets the error real Secrets Manager gives. It is safe for concurrent use.

@@ -18,9 +18,10 @@ import (
 // sesRecorders maps an endpoint SESLocal returned to the recorder behind it.
 var sesRecorders sync.Map // string → *sesRecorder
 
-// SESLocal starts a new, empty aws-ses-v2-local (node_modules/aws-ses-v2-local, aws.md §8.2) on a
-// free loopback port and returns an endpoint URL ("http://127.0.0.1:port") for AWSConfig. The
-// emulator and the proxy below are stopped at t.Cleanup.
+// SESLocal starts a new, empty aws-ses-v2-local (node_modules/aws-ses-v2-local,
+// github.com/domdomegg/aws-ses-v2-local) on a free loopback port and returns an endpoint URL
+// ("http://127.0.0.1:port") for AWSConfig. The emulator and the proxy below are stopped at
+// t.Cleanup.
 //
 // The endpoint is a recording proxy in front of the emulator: it forwards every request and answer
 // unchanged, and for each SES v2 SendEmail with Raw content that the emulator accepts it keeps the

@@ -1,7 +1,7 @@
 // Package eventfile fills in the placeholders of roomkeeper's sample events (events/*.json,
-// DESIGN.md "Layout"): the samples hold times relative to now and a per-run id, and tools and
-// tests expand them just before sending, so the samples never go stale. The output is JSON
-// (RFC 8259) with times in RFC 3339.
+// described in events/README.md): the samples hold times relative to now and a per-run id, and
+// tools and tests expand them just before sending, so the samples never go stale. The output is
+// JSON (RFC 8259) with times in RFC 3339.
 package eventfile
 
 import (

@@ -269,14 +269,14 @@ func wherebyHookEvent(t testing.TB, model []byte, id string) []byte {
 		"Content-Type", "application/json", wherebyhook.SignatureHeader, wherebyhook.Sign(wherebyHookSecret, time.Now(), body))
 }
 
-// AWS list prices, us-east-1 (aws.md §7.4).
+// AWS list prices, us-east-1.
 const (
 	priceAPIGateway  = 1.00 / 1e6   // HTTP API, per request
 	priceLambdaReq   = 0.20 / 1e6   // per invocation
 	priceLambdaGBs   = 0.0000133334 // arm64, per GB-second
 	priceWRU         = 0.625 / 1e6  // on-demand
 	priceRRU         = 0.125 / 1e6  // on-demand
-	priceSQS         = 0.40 / 1e6   // standard queue, per request (UNCONFIRMED in aws.md)
+	priceSQS         = 0.40 / 1e6   // standard queue, per request (price unconfirmed)
 	priceSES         = 0.10 / 1000  // per e-mail
 	priceSecretsRead = 0.05 / 10000 // per GetSecretValue
 	lambdaMemoryGB   = 128.0 / 1024 // the functions' memory size in infra/stack.go

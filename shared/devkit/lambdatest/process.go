@@ -18,8 +18,9 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/devkit/emulator"
 )
 
-// BuildFlags are the flags every function is built with, for deployment and in tests alike
-// (STYLE.md, "Build and infrastructure"); CGO_ENABLED=0 is set in the environment.
+// BuildFlags are the flags every function is built with, for deployment (the Makefile's
+// LAMBDA_FLAGS) and in tests alike, so tests and benchmarks measure what deploys; CGO_ENABLED=0 is
+// set in the environment.
 var BuildFlags = []string{"-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w"}
 
 var builds struct {

@@ -11,9 +11,9 @@
 // response streaming, the telemetry API, and freezing the process between invocations.
 //
 // Build compiles function packages for the machine the tests run on with the deployment flags
-// (DESIGN.md, "Testing"), once per test process; Start runs a binary under its own Runtime and
-// kills it when the test ends. The end-to-end tests and benchmarks of this package drive the
-// functions/ binaries against the AWS API emulators of shared/emulator.
+// (BuildFlags), once per test process; Start runs a binary under its own Runtime and kills it when
+// the test ends. The end-to-end tests and benchmarks of this package drive the functions/ binaries
+// against the AWS API emulators of shared/devkit/emulator.
 package lambdatest
 
 import (

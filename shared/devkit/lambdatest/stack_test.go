@@ -190,8 +190,8 @@ func (s *stack) start(name string, env ...string) (*Function, *awsProxy) {
 	return f, p
 }
 
-// checkLogs asserts that no function logged an e-mail address, a phone number or a secret
-// (DESIGN.md invariant 8), and that every line is JSON.
+// checkLogs asserts that no function logged an e-mail address, a phone number or a secret (none
+// may ever reach a log), and that every line is JSON.
 func (s *stack) checkLogs() {
 	for _, f := range s.started {
 		logs := f.Logs()

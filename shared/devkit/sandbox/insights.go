@@ -10,8 +10,8 @@ import (
 	"time"
 )
 
-// GET /insights/room-sessions, as Whereby's OpenAPI documents it (providers.md §1.9): roomName
-// required, optional roomSessionId, cursor and limit (1–100, default 10); the answer is
+// GET /insights/room-sessions, as Whereby's OpenAPI in github.com/whereby/docs documents it:
+// roomName required, optional roomSessionId, cursor and limit (1–100, default 10); the answer is
 // {"results": [...], "cursor": string|null}. sortBy is accepted and ignored: results come oldest
 // first.
 //

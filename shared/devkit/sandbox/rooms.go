@@ -15,12 +15,12 @@ import (
 )
 
 // Who is in a sandbox room, and the webhooks that follow from it. The rules are Whereby's
-// (webhooks.md, user-roles-and-privileges.md, waiting-rooms.md): a session is two or more people
-// in the room, started when the second comes in and ended when fewer than two remain (Whereby
-// waits "for some time" first; the sandbox ends it at once); a visitor to a locked room knocks
-// and waits until a host in the room lets them in (roleName granted_visitor); every connection
-// has a new participantId. Phone callers come in with the room's dial-in code, so a lock does
-// not stop them (Whereby does not document this; the sandbox keeps it simple).
+// (webhooks.md, user-roles-and-privileges.md and waiting-rooms.md in github.com/whereby/docs): a
+// session is two or more people in the room, started when the second comes in and ended when fewer
+// than two remain (Whereby waits "for some time" first; the sandbox ends it at once); a visitor to
+// a locked room knocks and waits until a host in the room lets them in (roleName granted_visitor);
+// every connection has a new participantId. Phone callers come in with the room's dial-in code, so
+// a lock does not stop them (Whereby does not document this; the sandbox keeps it simple).
 
 // Errors of room actions.
 var (

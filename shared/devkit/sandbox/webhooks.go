@@ -17,10 +17,10 @@ import (
 	"time"
 )
 
-// Whereby's webhook delivery rules (webhooks.md): a 5 s timeout, and a 5xx or a timeout is retried
-// twice with a short exponential back-off. The sandbox signs as Whereby documents, with its own
-// few lines rather than roomkeeper's whereby package, so a test of one against the other checks
-// both.
+// Whereby's webhook delivery rules (webhooks.md in github.com/whereby/docs): a 5 s timeout, and a
+// 5xx or a timeout is retried twice with a short exponential back-off. The sandbox signs as Whereby
+// documents, with its own few lines rather than roomkeeper's whereby package, so a test of one
+// against the other checks both.
 const (
 	webhookTimeout   = 5 * time.Second
 	webhookRetries   = 2

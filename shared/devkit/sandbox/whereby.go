@@ -3,14 +3,16 @@
 //
 // Whereby is a Whereby Embedded compatible REST API (https://docs.whereby.com/reference/whereby-rest-api-reference,
 // OpenAPI for https://api.whereby.dev/v1 in github.com/whereby/docs): POST/GET/DELETE /meetings with
-// Bearer auth, cursor paging, the `fields` parameter, the closed-beta dial-in (whereby-product-features/
-// dial-in.md), rooms gone from endDate + 1 h, and the documented 401 and 429 bodies. It has fault
-// controls (throttling, failures, delay) for tests.
+// Bearer auth, cursor paging, the `fields` parameter, the closed-beta dial-in
+// (whereby-product-features/dial-in.md in github.com/whereby/docs), rooms gone from endDate + 1 h,
+// and the documented 401 and 429 bodies. It has fault controls (throttling, failures, delay) for
+// tests.
 //
 // Its room pages let a developer join, leave and knock as a visitor, the host or a phone caller,
-// and it then sends signed webhooks as Whereby does (whereby-product-features/insights-suite-and-api/
-// webhooks.md; payload types from github.com/whereby/sdk packages/assistant-sdk/src/Trigger/types.ts):
-// see rooms.go and webhooks.go.
+// and it then sends signed webhooks as Whereby does
+// (whereby-product-features/insights-suite-and-api/webhooks.md in github.com/whereby/docs; payload
+// types from packages/assistant-sdk/src/Trigger/types.ts in github.com/whereby/sdk): see rooms.go
+// and webhooks.go.
 package sandbox
 
 import (

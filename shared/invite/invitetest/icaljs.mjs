@@ -1,5 +1,5 @@
 // icaljs.mjs parses each iCalendar file named on its command line with ical.js (Mozilla's
-// parser, the one Thunderbird's calendar uses; reference/icalendar.md section 7) and prints one
+// parser, the one Thunderbird's calendar uses) and prints one
 // JSON array with a result per file, in order: {"ok": true} or {"ok": false, "error": "..."}.
 //
 // ical.js is a parser, not a validator, so this also reads every property value (which makes

@@ -2,12 +2,12 @@
 // that sends them (as net/http/httptest serves HTTP tests).
 //
 // Parse takes a raw message apart with github.com/emersion/go-message and fails the test unless
-// it has the layout of reference/icalendar.md §0 and §3 (RFC 6047 iMIP: a text/calendar part
+// it has the layout package invite documents (RFC 6047 iMIP: a text/calendar part
 // whose method= equals the calendar's METHOD, an identical invite.ics attachment), every line at
 // most 998 octets (RFC 5322 §2.1.1) with CRLF endings, and a calendar folded at 75 octets
 // (RFC 5545 §3.1). It then runs CheckICS, which hands the calendar to two outside validators:
 // ical.js, the parser behind Thunderbird, and libical's RFC 5546 restriction check
-// (reference/icalendar.md §7).
+// (icalrestriction_check, through libical_check.c).
 //
 // The validators need node with the repository's node_modules (npm ci) and a C compiler with
 // libical-dev; `make test` installs both. When one is missing the test is skipped with a message

@@ -10,7 +10,7 @@
  * <index> is the file's position among the arguments, counting from 0.
  *
  * Exit status: 0 when no file has an error, 1 when any has, 2 when a file cannot be read.
- * Built and run by invitetest.CheckICS; see reference/icalendar.md section 7.
+ * Built with cc against libical-dev and run by invitetest.CheckICS (validators.go).
  */
 #include <libical/ical.h>
 #include <stdio.h>

@@ -1,14 +1,14 @@
 // Package apigw serves an ordinary net/http handler behind an Amazon API Gateway HTTP API Lambda
 // integration, payload format version 2.0 ("Working with AWS Lambda proxy integrations for HTTP
 // APIs", https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html),
-// so the Lambda functions and the local server run the same handlers (DESIGN.md, "Shape").
+// so the Lambda functions and the local server run the same handlers: one code path, tested once.
 //
 // The request is rebuilt from the event: method, rawPath and rawQueryString, the headers (API
 // Gateway lower-cases their names and joins repeated ones with commas), the cookies (which v2
 // moves out of the headers), and the body — base64-decoded when isBase64Encoded is set and
 // otherwise passed byte for byte, never through a JSON round-trip, because webhook signatures
-// cover the raw bytes (aws.md §5). The response goes back as statusCode, headers, cookies (each
-// Set-Cookie) and body, base64-encoded unless it is UTF-8 text.
+// cover the raw bytes. The response goes back as statusCode, headers, cookies (each Set-Cookie)
+// and body, base64-encoded unless it is UTF-8 text.
 //
 // Why not github.com/awslabs/aws-lambda-go-api-proxy (httpadapter.NewV2): that one module holds
 // its adapters for gin, echo, fiber, iris, chi and gorilla, and its go.mod requires all of them
@@ -196,7 +196,7 @@ func isText(contentType string, body []byte) bool {
 }
 
 // badRequest is the answer to an event that is not a valid request, in the JSON error shape of
-// DESIGN.md ("HTTP surface").
+// every roomkeeper answer: {"error": {"code": "invalid", "message": …}}.
 func badRequest(msg string) events.APIGatewayV2HTTPResponse {
 	type errorBody struct {
 		Code    string `json:"code"`

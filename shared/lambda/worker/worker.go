@@ -7,7 +7,7 @@
 // A message is reported failed only when it cannot be decoded or when Reconcile returns an error,
 // which it does only when the store is unreachable. A provider or mail failure is recorded on the
 // booking with a back-off dueAt by Reconcile and its message is acknowledged: the sweeper brings
-// the booking back when it is due (DESIGN.md, "Failures").
+// the booking back when it is due.
 //
 // Invites that may have gone out twice (a run that stopped between the mail service accepting a
 // message and the record being saved) are emitted as the CloudWatch metric

@@ -101,7 +101,7 @@ func (f *fixture) get(key string) *booking.Booking {
 	return b
 }
 
-// checkLogs asserts that no e-mail address reached the log (DESIGN.md invariant 8).
+// checkLogs asserts that no e-mail address reached the log: none may ever appear in logs.
 func (f *fixture) checkLogs() {
 	assert.NotContains(f.t, f.logs.String(), "@example.", "the log holds an e-mail address")
 }

@@ -1,6 +1,5 @@
-// Package memqueue is the in-process booking.Queue of the local server, standing in for SQS
-// (DESIGN.md, "The reconciliation model"): a bounded set of booking keys waiting for a worker,
-// and the workers that reconcile them.
+// Package memqueue is the in-process booking.Queue of the local server, standing in for SQS: a
+// bounded set of booking keys waiting for a worker, and the workers that reconcile them.
 package memqueue
 
 import (

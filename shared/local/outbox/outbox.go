@@ -1,6 +1,6 @@
 // Package outbox is the booking.Mailer of the local server: instead of sending, it writes each
 // message as an RFC 5322 .eml file (RFC 5322, MIME per RFC 2045–2049) in a folder, and serves the
-// folder as readable pages under /outbox (DESIGN.md, "HTTP surface").
+// folder as readable pages under /outbox, a route only the local server has.
 package outbox
 
 import (
