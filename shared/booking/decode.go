@@ -5,6 +5,7 @@ import (
 	"errors"
 	"reflect"
 	"strings"
+	"time"
 )
 
 // DecodeJSON unmarshals b into v, turning a decoding error into an Invalid *Error a sender can
@@ -31,6 +32,20 @@ func DecodeJSON(b []byte, v any, prefix string) error {
 		return Errorf(Invalid, field, "must be %s, not %s", jsonKind(typ.Type), firstWord(typ.Value))
 	}
 	return Errorf(Invalid, prefix, "cannot be decoded")
+}
+
+// ParseTime reads an RFC 3339 time, which always carries an offset ("Z" or "+01:00"), and
+// returns it in UTC. A missing or unreadable time is an Invalid *Error naming field. Booking
+// sources and provider webhooks read their times with it.
+func ParseTime(field, s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, Errorf(Invalid, field, "a time is required")
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, Errorf(Invalid, field, "must be an RFC 3339 time with an offset, like 2026-11-23T15:00:00Z")
+	}
+	return t.UTC(), nil
 }
 
 // jsonKind names the JSON type a Go type decodes from.

@@ -119,7 +119,7 @@ func Parse(body []byte, now time.Time, opts Options) ([]booking.Change, error) {
 	}
 	at := now
 	if env.CreatedAt != "" {
-		t, err := parseTime("createdAt", env.CreatedAt)
+		t, err := booking.ParseTime("createdAt", env.CreatedAt)
 		if err != nil {
 			return nil, err
 		}
@@ -166,7 +166,7 @@ func Parse(body []byte, now time.Time, opts Options) ([]booking.Change, error) {
 
 	switch env.TriggerEvent {
 	case Ended:
-		end, err := parseTime(f.path("endTime"), p.EndTime)
+		end, err := booking.ParseTime(f.path("endTime"), p.EndTime)
 		if err != nil {
 			return nil, err
 		}
@@ -240,11 +240,11 @@ type person struct {
 // their guests) and the team's other hosts as attendees, since they need the link too. only, if
 // set, replaces the attendee list (one seat) and its source path.
 func (p *payload) details(now time.Time, opts Options, f fields, only *seat) (booking.Details, error) {
-	start, err := parseTime(f.path("startTime"), p.StartTime)
+	start, err := booking.ParseTime(f.path("startTime"), p.StartTime)
 	if err != nil {
 		return booking.Details{}, err
 	}
-	end, err := parseTime(f.path("endTime"), p.EndTime)
+	end, err := booking.ParseTime(f.path("endTime"), p.EndTime)
 	if err != nil {
 		return booking.Details{}, err
 	}
@@ -374,18 +374,6 @@ func (f fields) field(path string) string {
 		}
 	}
 	return path
-}
-
-// parseTime parses an ISO 8601 time with an offset, as Cal.com sends them (UTC, milliseconds).
-func parseTime(field, s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, invalid(field, "a time is required")
-	}
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		return time.Time{}, invalid(field, "must be an ISO 8601 time with an offset, like 2026-11-23T15:00:00.000Z")
-	}
-	return t.UTC(), nil
 }
 
 func invalid(field, msg string) error {

@@ -144,7 +144,7 @@ func Parse(body []byte, now time.Time, opts Options) ([]booking.Change, error) {
 	}
 	at := now
 	if env.CreatedAt != "" {
-		t, err := parseTime("created_at", env.CreatedAt)
+		t, err := booking.ParseTime("created_at", env.CreatedAt)
 		if err != nil {
 			return nil, err
 		}
@@ -254,11 +254,11 @@ type source struct{ email, name, zone string }
 
 func (p *invitee) details(now time.Time, opts Options, group bool) (booking.Details, error) {
 	const ev = "payload.scheduled_event"
-	start, err := parseTime(ev+".start_time", p.Event.StartTime)
+	start, err := booking.ParseTime(ev+".start_time", p.Event.StartTime)
 	if err != nil {
 		return booking.Details{}, err
 	}
-	end, err := parseTime(ev+".end_time", p.Event.EndTime)
+	end, err := booking.ParseTime(ev+".end_time", p.Event.EndTime)
 	if err != nil {
 		return booking.Details{}, err
 	}
@@ -365,18 +365,6 @@ func checkURI(field, s string) (string, error) {
 		return "", invalid(field, "a URI is required")
 	}
 	return s, nil
-}
-
-// parseTime parses an ISO 8601 time with an offset, as Calendly sends them (UTC, microseconds).
-func parseTime(field, s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, invalid(field, "a time is required")
-	}
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		return time.Time{}, invalid(field, "must be an ISO 8601 time with an offset, like 2026-11-23T15:00:00.000000Z")
-	}
-	return t.UTC(), nil
 }
 
 func decodeObject(raw json.RawMessage, v any, path string) error {

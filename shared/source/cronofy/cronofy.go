@@ -138,7 +138,7 @@ func Parse(body []byte, now time.Time, opts Options) ([]booking.Change, error) {
 	}
 	at := now
 	if s := cb.Notification.TriggeredAt; s != "" {
-		t, err := parseTime("notification.triggered_at", s)
+		t, err := booking.ParseTime("notification.triggered_at", s)
 		if err != nil {
 			return nil, err
 		}
@@ -317,13 +317,13 @@ func eventTime(field string, raw json.RawMessage) (time.Time, string, error) {
 		TZID string `json:"tzid"`
 	}
 	if err := json.Unmarshal(raw, &v.Time); err == nil {
-		t, err := parseTime(field, v.Time)
+		t, err := booking.ParseTime(field, v.Time)
 		return t, "", err
 	}
 	if err := booking.DecodeJSON(raw, &v, field); err != nil {
 		return time.Time{}, "", err
 	}
-	t, err := parseTime(field+".time", v.Time)
+	t, err := booking.ParseTime(field+".time", v.Time)
 	return t, v.TZID, err
 }
 
@@ -336,18 +336,6 @@ func checkID(field, s string) (string, error) {
 		return "", invalid(field, "an id is required")
 	}
 	return s, nil
-}
-
-// parseTime parses an ISO 8601 time with an offset, as Cronofy sends them.
-func parseTime(field, s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, invalid(field, "a time is required")
-	}
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		return time.Time{}, invalid(field, "must be an ISO 8601 time with an offset, like 2026-11-23T15:00:00Z")
-	}
-	return t.UTC(), nil
 }
 
 func invalid(field, msg string) error {

@@ -66,7 +66,7 @@ func Parse(body []byte, now time.Time, opts Options) (booking.Change, error) {
 	default:
 		return booking.Change{}, invalid("type", "must be booking.created, booking.updated, booking.rescheduled or booking.cancelled")
 	}
-	at, err := parseTime("timestamp", ev.Timestamp)
+	at, err := booking.ParseTime("timestamp", ev.Timestamp)
 	if err != nil {
 		return booking.Change{}, err
 	}
@@ -137,11 +137,11 @@ type data struct {
 }
 
 func (d *data) details(now time.Time, opts Options) (booking.Details, error) {
-	start, err := parseTime("data.start", d.Start)
+	start, err := booking.ParseTime("data.start", d.Start)
 	if err != nil {
 		return booking.Details{}, err
 	}
-	end, err := parseTime("data.end", d.End)
+	end, err := booking.ParseTime("data.end", d.End)
 	if err != nil {
 		return booking.Details{}, err
 	}
@@ -194,22 +194,6 @@ func checkBookingID(id string) (string, error) {
 	}
 	return id, nil
 }
-
-// parseTime parses an RFC 3339 time, which always carries an offset ("Z" or "+01:00"), and
-// returns it in UTC.
-func parseTime(field, s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, invalid(field, "a time is required")
-	}
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		return time.Time{}, invalid(field, "must be an RFC 3339 time with an offset, like 2026-11-23T15:00:00Z")
-	}
-	return t.UTC(), nil
-}
-
-// decode unmarshals JSON into v, turning errors into *booking.Error naming the field under
-// prefix.
 
 func invalid(field, msg string) error {
 	return &booking.Error{Code: booking.Invalid, Field: field, Message: msg}

@@ -165,7 +165,7 @@ var hostRoles = map[string]bool{"host": true, "owner": true, "member": true}
 type envelope struct {
 	ID         *string         `json:"id"`
 	APIVersion string          `json:"apiVersion"`
-	CreatedAt  *string         `json:"createdAt"`
+	CreatedAt  string          `json:"createdAt"`
 	Type       *string         `json:"type"`
 	Data       json.RawMessage `json:"data"`
 }
@@ -199,12 +199,9 @@ func Parse(body []byte) (id string, events []booking.RoomEvent, err error) {
 	if env.Type == nil || *env.Type == "" {
 		return "", nil, booking.Errorf(booking.Invalid, "type", "type is required")
 	}
-	if env.CreatedAt == nil || *env.CreatedAt == "" {
-		return "", nil, booking.Errorf(booking.Invalid, "createdAt", "createdAt is required")
-	}
-	at, err := time.Parse(time.RFC3339Nano, *env.CreatedAt)
+	at, err := booking.ParseTime("createdAt", env.CreatedAt)
 	if err != nil {
-		return "", nil, booking.Errorf(booking.Invalid, "createdAt", "createdAt must be an RFC 3339 date-time")
+		return "", nil, err
 	}
 	id = *env.ID
 	kind, ok := kinds[*env.Type]
@@ -218,7 +215,7 @@ func Parse(body []byte) (id string, events []booking.RoomEvent, err error) {
 	if err := decode(env.Data, &d, "data"); err != nil {
 		return "", nil, err
 	}
-	e := booking.RoomEvent{Kind: kind, At: at.UTC(), RoomID: d.MeetingID, RoomName: d.RoomName}
+	e := booking.RoomEvent{Kind: kind, At: at, RoomID: d.MeetingID, RoomName: d.RoomName}
 	if d.RoomSessionID != nil {
 		e.SessionID = *d.RoomSessionID
 	}

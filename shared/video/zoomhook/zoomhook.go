@@ -291,17 +291,10 @@ func Parse(body []byte) (id string, events []booking.RoomEvent, err error) {
 			stamp, field = p.LeaveTime, "payload.object.participant.leave_time"
 		}
 	}
-	switch {
-	case stamp != "":
-		t, err := time.Parse(time.RFC3339Nano, stamp)
-		if err != nil {
-			return "", nil, booking.Errorf(booking.Invalid, field, "%s must be an RFC 3339 date-time", field)
-		}
-		e.At = t.UTC()
-	case env.EventTS > 0:
-		e.At = time.UnixMilli(env.EventTS).UTC()
-	default:
-		return "", nil, booking.Errorf(booking.Invalid, field, "%s is required", field)
+	if stamp == "" && env.EventTS > 0 {
+		e.At = time.UnixMilli(env.EventTS).UTC() // no time of its own: when Zoom sent the event
+	} else if e.At, err = booking.ParseTime(field, stamp); err != nil {
+		return "", nil, err
 	}
 	return id, []booking.RoomEvent{e}, nil
 }
