@@ -55,20 +55,20 @@ func Verify(secret string, h http.Header, body []byte) error {
 	vs := h.Values(HeaderSignature)
 	switch {
 	case len(vs) == 0 || strings.TrimSpace(vs[0]) == "":
-		return unauthorized("missing %s header", HeaderSignature)
+		return booking.Errorf(booking.Unauthorized, "", "missing %s header", HeaderSignature)
 	case len(vs) > 1:
-		return unauthorized("more than one %s header", HeaderSignature)
+		return booking.Errorf(booking.Unauthorized, "", "more than one %s header", HeaderSignature)
 	}
 	sig := strings.ToLower(strings.TrimSpace(vs[0]))
 	if sig == noSecret {
-		return unauthorized("the Cal.com webhook has no secret: give it one in Cal.com and set the same value in CALCOM_WEBHOOK_SECRET")
+		return booking.Errorf(booking.Unauthorized, "", "the Cal.com webhook has no secret: give it one in Cal.com and set the same value in CALCOM_WEBHOOK_SECRET")
 	}
 	got, err := hex.DecodeString(strings.TrimPrefix(sig, "sha256="))
 	if err != nil {
-		return unauthorized("malformed %s header: want hex", HeaderSignature)
+		return booking.Errorf(booking.Unauthorized, "", "malformed %s header: want hex", HeaderSignature)
 	}
 	if !hmac.Equal(got, mac(secret, body)) {
-		return unauthorized("no matching signature")
+		return booking.Errorf(booking.Unauthorized, "", "no matching signature")
 	}
 	return nil
 }
@@ -131,10 +131,10 @@ func Parse(body []byte, now time.Time, opts Options) ([]booking.Change, error) {
 	prefix := "payload"
 	switch env.TriggerEvent {
 	case "":
-		return nil, invalid("triggerEvent", "a trigger is required")
+		return nil, booking.Errorf(booking.Invalid, "triggerEvent", "a trigger is required")
 	case Created, Rescheduled, Cancelled, Rejected:
 		if len(env.Payload) == 0 || string(env.Payload) == "null" {
-			return nil, invalid("payload", "a payload object is required")
+			return nil, booking.Errorf(booking.Invalid, "payload", "a payload object is required")
 		}
 		raw = env.Payload
 	case Ended:
@@ -152,7 +152,7 @@ func Parse(body []byte, now time.Time, opts Options) ([]booking.Change, error) {
 		return nil, err
 	}
 	if uid == "" {
-		return nil, invalid(f.path("iCalUID"), "an iCalUID is required: it identifies the booking across reschedules")
+		return nil, booking.Errorf(booking.Invalid, f.path("iCalUID"), "an iCalUID is required: it identifies the booking across reschedules")
 	}
 	sum := sha256.Sum256(body)
 	base := booking.Change{
@@ -256,7 +256,7 @@ func (p *payload) details(now time.Time, opts Options, f fields, only *seat) (bo
 			return booking.Details{}, err
 		}
 		if len(people) == 0 {
-			return booking.Details{}, invalid(f.path("attendees"), "at least one attendee is required")
+			return booking.Details{}, booking.Errorf(booking.Invalid, f.path("attendees"), "at least one attendee is required")
 		}
 		if p.Team != nil {
 			hosts, paths, err := decodePeople(p.Team.Members, f.path("team.members"))
@@ -267,7 +267,7 @@ func (p *payload) details(now time.Time, opts Options, f fields, only *seat) (bo
 		}
 	}
 	if len(people) > booking.LargeMax {
-		return booking.Details{}, invalid(f.path("attendees"), "at most "+strconv.Itoa(booking.LargeMax)+" attendees are allowed")
+		return booking.Details{}, booking.Errorf(booking.Invalid, f.path("attendees"), "at most %d attendees are allowed", booking.LargeMax)
 	}
 	d := booking.Details{
 		Title:       p.Title,
@@ -298,7 +298,7 @@ func (p *payload) seats(base booking.Change, typ booking.EventType, now time.Tim
 		return nil, err
 	}
 	if len(people) == 0 {
-		return nil, invalid(f.path("attendees"), "at least one attendee is required")
+		return nil, booking.Errorf(booking.Invalid, f.path("attendees"), "at least one attendee is required")
 	}
 	var out []booking.Change
 	for i := range people {
@@ -320,7 +320,7 @@ func decodePeople(raw []json.RawMessage, path string) ([]booking.Person, []strin
 		paths[i] = path + "[" + strconv.Itoa(i) + "]"
 		var p person
 		if string(r) == "null" {
-			return nil, nil, invalid(paths[i], "must be an object with an email")
+			return nil, nil, booking.Errorf(booking.Invalid, paths[i], "must be an object with an email")
 		}
 		if err := booking.DecodeJSON(r, &p, paths[i]); err != nil {
 			return nil, nil, err
@@ -374,12 +374,4 @@ func (f fields) field(path string) string {
 		}
 	}
 	return path
-}
-
-func invalid(field, msg string) error {
-	return &booking.Error{Code: booking.Invalid, Field: field, Message: msg}
-}
-
-func unauthorized(format string, args ...any) error {
-	return booking.Errorf(booking.Unauthorized, "", format, args...)
 }

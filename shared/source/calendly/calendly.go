@@ -53,7 +53,7 @@ func Verify(key string, h http.Header, body []byte, now time.Time, tolerance tim
 	}
 	vs := h.Values(HeaderSignature)
 	if len(vs) == 0 || strings.TrimSpace(strings.Join(vs, "")) == "" {
-		return unauthorized("missing %s header", HeaderSignature)
+		return booking.Errorf(booking.Unauthorized, "", "missing %s header", HeaderSignature)
 	}
 	var ts string
 	var sigs []string
@@ -62,7 +62,7 @@ func Verify(key string, h http.Header, body []byte, now time.Time, tolerance tim
 		switch k {
 		case "t":
 			if ts != "" && ts != v {
-				return unauthorized("malformed %s header: more than one t", HeaderSignature)
+				return booking.Errorf(booking.Unauthorized, "", "malformed %s header: more than one t", HeaderSignature)
 			}
 			ts = v
 		case "v1":
@@ -71,13 +71,13 @@ func Verify(key string, h http.Header, body []byte, now time.Time, tolerance tim
 	}
 	sec, err := strconv.ParseInt(ts, 10, 64)
 	if err != nil || ts == "" || ts[0] == '+' || ts[0] == '-' {
-		return unauthorized("malformed %s header: want t=<unix seconds>", HeaderSignature)
+		return booking.Errorf(booking.Unauthorized, "", "malformed %s header: want t=<unix seconds>", HeaderSignature)
 	}
 	if len(sigs) == 0 {
-		return unauthorized("malformed %s header: no v1 signature", HeaderSignature)
+		return booking.Errorf(booking.Unauthorized, "", "malformed %s header: no v1 signature", HeaderSignature)
 	}
 	if d := now.Sub(time.Unix(sec, 0)); d > tolerance || d < -tolerance {
-		return unauthorized("timestamp outside tolerance")
+		return booking.Errorf(booking.Unauthorized, "", "timestamp outside tolerance")
 	}
 	want := mac(key, ts, body)
 	for _, s := range sigs {
@@ -86,7 +86,7 @@ func Verify(key string, h http.Header, body []byte, now time.Time, tolerance tim
 			return nil
 		}
 	}
-	return unauthorized("no matching signature")
+	return booking.Errorf(booking.Unauthorized, "", "no matching signature")
 }
 
 // Sign returns the Calendly-Webhook-Signature value Calendly sends for body at ts.
@@ -137,7 +137,7 @@ func Parse(body []byte, now time.Time, opts Options) ([]booking.Change, error) {
 	}
 	switch env.Event {
 	case "":
-		return nil, invalid("event", "an event name is required")
+		return nil, booking.Errorf(booking.Invalid, "event", "an event name is required")
 	case InviteeCreated, InviteeCanceled:
 	default:
 		return nil, nil // no-shows, routing forms, event types, …: nothing to do
@@ -153,7 +153,7 @@ func Parse(body []byte, now time.Time, opts Options) ([]booking.Change, error) {
 		}
 	}
 	if len(env.Payload) == 0 || string(env.Payload) == "null" {
-		return nil, invalid("payload", "a payload object is required")
+		return nil, booking.Errorf(booking.Invalid, "payload", "a payload object is required")
 	}
 	var p invitee
 	if err := booking.DecodeJSON(env.Payload, &p, "payload"); err != nil {
@@ -263,10 +263,10 @@ func (p *invitee) details(now time.Time, opts Options, group bool) (booking.Deta
 		return booking.Details{}, err
 	}
 	if len(p.Event.Memberships) == 0 {
-		return booking.Details{}, invalid(ev+".event_memberships", "at least one host is required: the first is the organizer")
+		return booking.Details{}, booking.Errorf(booking.Invalid, ev+".event_memberships", "at least one host is required: the first is the organizer")
 	}
 	if len(p.Event.Memberships)+len(p.Event.Guests) > booking.LargeMax {
-		return booking.Details{}, invalid(ev+".event_guests", "at most "+strconv.Itoa(booking.LargeMax)+" participants are allowed")
+		return booking.Details{}, booking.Errorf(booking.Invalid, ev+".event_guests", "at most %d participants are allowed", booking.LargeMax)
 	}
 	var hosts []booking.Person
 	var hostPaths []source
@@ -362,22 +362,14 @@ func checkURI(field, s string) (string, error) {
 		return "", err
 	}
 	if s == "" {
-		return "", invalid(field, "a URI is required")
+		return "", booking.Errorf(booking.Invalid, field, "a URI is required")
 	}
 	return s, nil
 }
 
 func decodeObject(raw json.RawMessage, v any, path string) error {
 	if string(raw) == "null" {
-		return invalid(path, "must be an object")
+		return booking.Errorf(booking.Invalid, path, "must be an object")
 	}
 	return booking.DecodeJSON(raw, v, path)
-}
-
-func invalid(field, msg string) error {
-	return &booking.Error{Code: booking.Invalid, Field: field, Message: msg}
-}
-
-func unauthorized(format string, args ...any) error {
-	return booking.Errorf(booking.Unauthorized, "", format, args...)
 }

@@ -79,7 +79,7 @@ func Verify(secrets string, h http.Header, body []byte) error {
 		}
 	}
 	if len(sigs) == 0 {
-		return unauthorized("missing or malformed %s header", HeaderSignature)
+		return booking.Errorf(booking.Unauthorized, "", "missing or malformed %s header", HeaderSignature)
 	}
 	for _, k := range keys {
 		want := mac(k, body)
@@ -89,7 +89,7 @@ func Verify(secrets string, h http.Header, body []byte) error {
 			}
 		}
 	}
-	return unauthorized("no matching signature")
+	return booking.Errorf(booking.Unauthorized, "", "no matching signature")
 }
 
 // Sign returns the Cronofy-HMAC-SHA256 value Cronofy sends for body under one client secret.
@@ -153,13 +153,13 @@ func Parse(body []byte, now time.Time, opts Options) ([]booking.Change, error) {
 	case cb.Notification.Type == TimeChosen:
 		r := cb.Request
 		if r == nil {
-			return nil, invalid("scheduling_request", "a scheduling request object is required")
+			return nil, booking.Errorf(booking.Invalid, "scheduling_request", "a scheduling request object is required")
 		}
 		if ch.ExternalID, err = checkID("scheduling_request.scheduling_request_id", r.ID); err != nil {
 			return nil, err
 		}
 		if r.Event == nil {
-			return nil, invalid("scheduling_request.event", "the event with the chosen start and end is required")
+			return nil, booking.Errorf(booking.Invalid, "scheduling_request.event", "the event with the chosen start and end is required")
 		}
 		guests, paths, err := recipients(r.Recipients)
 		if err != nil {
@@ -212,7 +212,7 @@ func (e *event) details(now time.Time, opts Options, path string, guests []booki
 		}
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
-			return "", invalid(meta+key, "must be a string")
+			return "", booking.Errorf(booking.Invalid, meta+key, "must be a string")
 		}
 		return s, nil
 	}
@@ -221,7 +221,7 @@ func (e *event) details(now time.Time, opts Options, path string, guests []booki
 		return booking.Details{}, err
 	}
 	if strings.TrimSpace(organizer) == "" {
-		return booking.Details{}, invalid(meta+MetaOrganizerEmail, "the organizer's e-mail address is required: set it in the event's metadata when creating the request")
+		return booking.Details{}, booking.Errorf(booking.Invalid, meta+MetaOrganizerEmail, "the organizer's e-mail address is required: set it in the event's metadata when creating the request")
 	}
 	name, err := text(MetaOrganizerName)
 	if err != nil {
@@ -238,7 +238,7 @@ func (e *event) details(now time.Time, opts Options, path string, guests []booki
 		}
 	}
 	if len(guests) == 0 {
-		return booking.Details{}, invalid(meta+MetaAttendeeEmails, "at least one guest's e-mail address is required: set it in the event's metadata when creating the request")
+		return booking.Details{}, booking.Errorf(booking.Invalid, meta+MetaAttendeeEmails, "at least one guest's e-mail address is required: set it in the event's metadata when creating the request")
 	}
 	d := booking.Details{
 		Title:             e.Summary,
@@ -296,7 +296,7 @@ func recipients(raw []json.RawMessage) ([]booking.Person, []string, error) {
 			Name  string `json:"display_name"`
 		}
 		if string(r) == "null" {
-			return nil, nil, invalid(path, "must be an object with an email")
+			return nil, nil, booking.Errorf(booking.Invalid, path, "must be an object with an email")
 		}
 		if err := booking.DecodeJSON(r, &p, path); err != nil {
 			return nil, nil, err
@@ -310,7 +310,7 @@ func recipients(raw []json.RawMessage) ([]booking.Person, []string, error) {
 // eventTime reads a Cronofy time: {"time": "…", "tzid": "Europe/London"} or a bare time string.
 func eventTime(field string, raw json.RawMessage) (time.Time, string, error) {
 	if len(raw) == 0 || string(raw) == "null" {
-		return time.Time{}, "", invalid(field, "a time is required")
+		return time.Time{}, "", booking.Errorf(booking.Invalid, field, "a time is required")
 	}
 	var v struct {
 		Time string `json:"time"`
@@ -333,15 +333,7 @@ func checkID(field, s string) (string, error) {
 		return "", err
 	}
 	if s == "" {
-		return "", invalid(field, "an id is required")
+		return "", booking.Errorf(booking.Invalid, field, "an id is required")
 	}
 	return s, nil
-}
-
-func invalid(field, msg string) error {
-	return &booking.Error{Code: booking.Invalid, Field: field, Message: msg}
-}
-
-func unauthorized(format string, args ...any) error {
-	return booking.Errorf(booking.Unauthorized, "", format, args...)
 }

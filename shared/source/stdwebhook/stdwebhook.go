@@ -70,14 +70,14 @@ func Verify(secret string, h http.Header, body []byte, now time.Time, tolerance 
 	}
 	sigs := strings.Join(values(h, HeaderSignature), " ")
 	if strings.TrimSpace(sigs) == "" {
-		return "", unauthorized("missing %s header", HeaderSignature)
+		return "", booking.Errorf(booking.Unauthorized, "", "missing %s header", HeaderSignature)
 	}
 	sec, err := parseTimestamp(ts)
 	if err != nil {
 		return "", err
 	}
 	if d := now.Sub(time.Unix(sec, 0)); d > tolerance || d < -tolerance {
-		return "", unauthorized("timestamp outside tolerance")
+		return "", booking.Errorf(booking.Unauthorized, "", "timestamp outside tolerance")
 	}
 	want := mac(key, id, ts, body)
 	for _, entry := range strings.Fields(sigs) {
@@ -93,7 +93,7 @@ func Verify(secret string, h http.Header, body []byte, now time.Time, tolerance 
 			return id, nil
 		}
 	}
-	return "", unauthorized("no matching signature")
+	return "", booking.Errorf(booking.Unauthorized, "", "no matching signature")
 }
 
 // Sign returns the webhook-signature header value ("v1,<base64>") for a delivery with the given
@@ -131,12 +131,12 @@ func mac(key []byte, id, ts string, body []byte) []byte {
 func parseTimestamp(s string) (int64, error) {
 	for i := 0; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {
-			return 0, unauthorized("malformed %s header: want unix seconds", HeaderTimestamp)
+			return 0, booking.Errorf(booking.Unauthorized, "", "malformed %s header: want unix seconds", HeaderTimestamp)
 		}
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
-		return 0, unauthorized("malformed %s header: want unix seconds", HeaderTimestamp)
+		return 0, booking.Errorf(booking.Unauthorized, "", "malformed %s header: want unix seconds", HeaderTimestamp)
 	}
 	return n, nil
 }
@@ -158,13 +158,9 @@ func single(h http.Header, name string) (string, error) {
 	vs := values(h, name)
 	switch {
 	case len(vs) == 0 || strings.TrimSpace(vs[0]) == "":
-		return "", unauthorized("missing %s header", name)
+		return "", booking.Errorf(booking.Unauthorized, "", "missing %s header", name)
 	case len(vs) > 1:
-		return "", unauthorized("more than one %s header", name)
+		return "", booking.Errorf(booking.Unauthorized, "", "more than one %s header", name)
 	}
 	return vs[0], nil
-}
-
-func unauthorized(format string, args ...any) error {
-	return booking.Errorf(booking.Unauthorized, "", format, args...)
 }

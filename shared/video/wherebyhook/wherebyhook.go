@@ -65,11 +65,11 @@ func Verify(secret string, h http.Header, body []byte, now time.Time, tolerance 
 		switch strings.TrimSpace(k) {
 		case "t":
 			if ts != "" {
-				return unauthorized("more than one timestamp in the %s header", SignatureHeader)
+				return booking.Errorf(booking.Unauthorized, "", "more than one timestamp in the %s header", SignatureHeader)
 			}
 			ts = strings.TrimSpace(v)
 			if ts == "" {
-				return unauthorized("empty timestamp in the %s header", SignatureHeader)
+				return booking.Errorf(booking.Unauthorized, "", "empty timestamp in the %s header", SignatureHeader)
 			}
 		case "v1":
 			sigs = append(sigs, strings.TrimSpace(v))
@@ -77,18 +77,18 @@ func Verify(secret string, h http.Header, body []byte, now time.Time, tolerance 
 	}
 	switch {
 	case len(parts) == 0:
-		return unauthorized("missing %s header", SignatureHeader)
+		return booking.Errorf(booking.Unauthorized, "", "missing %s header", SignatureHeader)
 	case ts == "":
-		return unauthorized("no timestamp (t=) in the %s header", SignatureHeader)
+		return booking.Errorf(booking.Unauthorized, "", "no timestamp (t=) in the %s header", SignatureHeader)
 	case len(sigs) == 0:
-		return unauthorized("no v1 signature in the %s header", SignatureHeader)
+		return booking.Errorf(booking.Unauthorized, "", "no v1 signature in the %s header", SignatureHeader)
 	}
 	sec, err := parseUnix(ts)
 	if err != nil {
 		return err
 	}
 	if d := now.Sub(time.Unix(sec, 0)); d > tolerance || d < -tolerance {
-		return unauthorized("%s timestamp is outside the tolerance of %s", SignatureHeader, tolerance)
+		return booking.Errorf(booking.Unauthorized, "", "%s timestamp is outside the tolerance of %s", SignatureHeader, tolerance)
 	}
 	want := webhookMAC(secret, ts, body)
 	for _, s := range sigs {
@@ -100,7 +100,7 @@ func Verify(secret string, h http.Header, body []byte, now time.Time, tolerance 
 			return nil
 		}
 	}
-	return unauthorized("no matching signature in the %s header", SignatureHeader)
+	return booking.Errorf(booking.Unauthorized, "", "no matching signature in the %s header", SignatureHeader)
 }
 
 // Sign returns the Whereby-Signature header value for a delivery of body sent at t:
@@ -123,18 +123,14 @@ func webhookMAC(secret, ts string, body []byte) []byte {
 func parseUnix(s string) (int64, error) {
 	for i := 0; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {
-			return 0, unauthorized("malformed timestamp in the %s header: want unix seconds", SignatureHeader)
+			return 0, booking.Errorf(booking.Unauthorized, "", "malformed timestamp in the %s header: want unix seconds", SignatureHeader)
 		}
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
-		return 0, unauthorized("malformed timestamp in the %s header: want unix seconds", SignatureHeader)
+		return 0, booking.Errorf(booking.Unauthorized, "", "malformed timestamp in the %s header: want unix seconds", SignatureHeader)
 	}
 	return n, nil
-}
-
-func unauthorized(format string, args ...any) error {
-	return booking.Errorf(booking.Unauthorized, "", format, args...)
 }
 
 // Webhook event types roomkeeper records. Others (transcription.*, recording.finished,

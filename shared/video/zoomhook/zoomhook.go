@@ -65,17 +65,17 @@ func Verify(secret string, h http.Header, body []byte, now time.Time, tolerance 
 	stamps := headerValues(h, TimestampHeader)
 	switch {
 	case len(sigs) == 0:
-		return unauthorized("missing %s header", SignatureHeader)
+		return booking.Errorf(booking.Unauthorized, "", "missing %s header", SignatureHeader)
 	case len(stamps) != 1 || stamps[0] == "":
-		return unauthorized("want exactly one %s header", TimestampHeader)
+		return booking.Errorf(booking.Unauthorized, "", "want exactly one %s header", TimestampHeader)
 	}
 	ts := stamps[0]
 	t, ok := parseStamp(ts)
 	if !ok {
-		return unauthorized("malformed %s header: want unix seconds", TimestampHeader)
+		return booking.Errorf(booking.Unauthorized, "", "malformed %s header: want unix seconds", TimestampHeader)
 	}
 	if d := now.Sub(t); d > tolerance || d < -tolerance {
-		return unauthorized("%s is outside the tolerance of %s", TimestampHeader, tolerance)
+		return booking.Errorf(booking.Unauthorized, "", "%s is outside the tolerance of %s", TimestampHeader, tolerance)
 	}
 	want := webhookMAC(secret, ts, body)
 	for _, s := range sigs {
@@ -88,7 +88,7 @@ func Verify(secret string, h http.Header, body []byte, now time.Time, tolerance 
 			return nil
 		}
 	}
-	return unauthorized("no matching v0 signature in the %s header", SignatureHeader)
+	return booking.Errorf(booking.Unauthorized, "", "no matching v0 signature in the %s header", SignatureHeader)
 }
 
 // Sign returns the x-zm-request-timestamp and x-zm-signature values for a delivery of body
@@ -129,10 +129,6 @@ func parseStamp(s string) (time.Time, bool) {
 		return time.UnixMilli(n), true
 	}
 	return time.Unix(n, 0), true
-}
-
-func unauthorized(format string, args ...any) error {
-	return booking.Errorf(booking.Unauthorized, "", format, args...)
 }
 
 // ValidationAnswer answers the endpoint.url_validation challenge: for a body of that event it
