@@ -10,7 +10,8 @@ import (
 
 // DecodeJSON unmarshals b into v, turning a decoding error into an Invalid *Error a sender can
 // act on: malformed JSON with its offset, or the field (under prefix, a JSON path such as
-// "data.organizer") whose value has the wrong type. Every booking source decodes with it.
+// "data.organizer") whose value has the wrong type. Every booking source and provider webhook
+// decodes with it.
 func DecodeJSON(b []byte, v any, prefix string) error {
 	err := json.Unmarshal(b, v)
 	if err == nil {
@@ -59,7 +60,10 @@ func jsonKind(t reflect.Type) string {
 		return "an object"
 	case reflect.Slice, reflect.Array:
 		return "an array"
-	case reflect.Int, reflect.Int64, reflect.Float64:
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
 		return "a number"
 	}
 	return "another type"

@@ -47,3 +47,31 @@ func TestParseTime(t *testing.T) {
 		})
 	}
 }
+
+func TestDecodeJSON(t *testing.T) {
+	type room struct {
+		Name    string  `json:"name"`
+		Seats   int     `json:"seats"`
+		Session *string `json:"session"`
+	}
+	tests := []struct {
+		name, body, prefix, field, msg string
+	}{
+		{"empty", ``, "", "", "malformed JSON"},
+		{"truncated", `{"name":`, "", "", "malformed JSON at byte"},
+		{"an array", `[]`, "", "", "the body must be a JSON object"},
+		{"data not an object", `"x"`, "data", "data", "must be an object, not string"},
+		{"a number for a string", `{"name":7}`, "data", "data.name", "must be a string, not number"},
+		{"a string for a pointer", `{"session":true}`, "", "session", "must be a string, not bool"},
+		{"a fraction for a whole number", `{"seats":1.5}`, "", "seats", "must be a whole number, not number"},
+		{"a string for a whole number", `{"seats":"2"}`, "", "seats", "must be a whole number, not string"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var r room
+			err := DecodeJSON([]byte(tt.body), &r, tt.prefix)
+			e := requireInvalid(t, err, tt.field)
+			assert.Contains(t, e.Message, tt.msg)
+		})
+	}
+}

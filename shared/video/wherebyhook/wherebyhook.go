@@ -15,9 +15,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"net/http"
-	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -157,12 +155,12 @@ var kinds = map[string]booking.RoomEventKind{
 // organisation's own dashboard accounts.
 var hostRoles = map[string]bool{"host": true, "owner": true, "member": true}
 
-// envelope is a webhook body. Pointers tell a missing field from an empty one.
+// envelope is a webhook body.
 type envelope struct {
-	ID         *string         `json:"id"`
+	ID         string          `json:"id"`
 	APIVersion string          `json:"apiVersion"`
 	CreatedAt  string          `json:"createdAt"`
-	Type       *string         `json:"type"`
+	Type       string          `json:"type"`
 	Data       json.RawMessage `json:"data"`
 }
 
@@ -186,29 +184,29 @@ type inRoom struct {
 // session events) is a *booking.Error with Code Invalid naming the field.
 func Parse(body []byte) (id string, events []booking.RoomEvent, err error) {
 	var env envelope
-	if err := decode(body, &env, ""); err != nil {
+	if err := booking.DecodeJSON(body, &env, ""); err != nil {
 		return "", nil, err
 	}
-	if env.ID == nil || *env.ID == "" {
+	if env.ID == "" {
 		return "", nil, booking.Errorf(booking.Invalid, "id", "id is required")
 	}
-	if env.Type == nil || *env.Type == "" {
+	if env.Type == "" {
 		return "", nil, booking.Errorf(booking.Invalid, "type", "type is required")
 	}
 	at, err := booking.ParseTime("createdAt", env.CreatedAt)
 	if err != nil {
 		return "", nil, err
 	}
-	id = *env.ID
-	kind, ok := kinds[*env.Type]
+	id = env.ID
+	kind, ok := kinds[env.Type]
 	if !ok {
 		return id, nil, nil
 	}
 	if len(env.Data) == 0 || bytes.Equal(env.Data, []byte("null")) {
-		return "", nil, booking.Errorf(booking.Invalid, "data", "data is required for %s", *env.Type)
+		return "", nil, booking.Errorf(booking.Invalid, "data", "data is required for %s", env.Type)
 	}
 	var d inRoom
-	if err := decode(env.Data, &d, "data"); err != nil {
+	if err := booking.DecodeJSON(env.Data, &d, "data"); err != nil {
 		return "", nil, err
 	}
 	e := booking.RoomEvent{Kind: kind, At: at, RoomID: d.MeetingID, RoomName: d.RoomName}
@@ -217,11 +215,11 @@ func Parse(body []byte) (id string, events []booking.RoomEvent, err error) {
 	}
 	switch {
 	case d.RoomName == "":
-		return "", nil, booking.Errorf(booking.Invalid, "data.roomName", "roomName is required for %s", *env.Type)
+		return "", nil, booking.Errorf(booking.Invalid, "data.roomName", "roomName is required for %s", env.Type)
 	case (kind == booking.SessionStarted || kind == booking.SessionEnded) && e.SessionID == "":
-		return "", nil, booking.Errorf(booking.Invalid, "data.roomSessionId", "roomSessionId is required for %s", *env.Type)
+		return "", nil, booking.Errorf(booking.Invalid, "data.roomSessionId", "roomSessionId is required for %s", env.Type)
 	case (kind == booking.Joined || kind == booking.Left) && d.ParticipantID == "":
-		return "", nil, booking.Errorf(booking.Invalid, "data.participantId", "participantId is required for %s", *env.Type)
+		return "", nil, booking.Errorf(booking.Invalid, "data.participantId", "participantId is required for %s", env.Type)
 	}
 	switch kind {
 	case booking.Joined, booking.Left, booking.Knocked, booking.KnockCancelled:
@@ -232,43 +230,4 @@ func Parse(body []byte) (id string, events []booking.RoomEvent, err error) {
 		e.DialIn = d.IsDialIn
 	}
 	return id, []booking.RoomEvent{e}, nil
-}
-
-// decode unmarshals JSON into v, turning errors into an Invalid *booking.Error naming the field
-// at fault under prefix.
-func decode(b []byte, v any, prefix string) error {
-	err := json.Unmarshal(b, v)
-	if err == nil {
-		return nil
-	}
-	var typ *json.UnmarshalTypeError
-	if errors.As(err, &typ) && typ.Field != "" {
-		field := typ.Field
-		if prefix != "" {
-			field = prefix + "." + field
-		}
-		return booking.Errorf(booking.Invalid, field, "%s must be a JSON %s", field, jsonKind(typ.Type))
-	}
-	if prefix != "" {
-		return booking.Errorf(booking.Invalid, prefix, "%s must be a JSON object", prefix)
-	}
-	return booking.Errorf(booking.Invalid, "", "body is not a JSON object")
-}
-
-// jsonKind names a Go type the way a JSON sender thinks of it.
-func jsonKind(t reflect.Type) string {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	switch t.Kind() {
-	case reflect.String:
-		return "string"
-	case reflect.Bool:
-		return "boolean"
-	case reflect.Struct, reflect.Map:
-		return "object"
-	case reflect.Slice, reflect.Array:
-		return "array"
-	}
-	return "value"
 }

@@ -16,7 +16,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -224,8 +223,8 @@ func Parse(body []byte) (id string, events []booking.RoomEvent, err error) {
 			Object *webhookObject `json:"object"`
 		} `json:"payload"`
 	}
-	if err := json.Unmarshal(body, &env); err != nil {
-		return "", nil, invalidJSON(err)
+	if err := booking.DecodeJSON(body, &env, ""); err != nil {
+		return "", nil, err
 	}
 	if env.Event == nil || *env.Event == "" {
 		return "", nil, booking.Errorf(booking.Invalid, "event", "event is required")
@@ -293,14 +292,6 @@ func Parse(body []byte) (id string, events []booking.RoomEvent, err error) {
 		return "", nil, err
 	}
 	return id, []booking.RoomEvent{e}, nil
-}
-
-func invalidJSON(err error) error {
-	var typ *json.UnmarshalTypeError
-	if errors.As(err, &typ) && typ.Field != "" {
-		return booking.Errorf(booking.Invalid, typ.Field, "%s has the wrong JSON type", typ.Field)
-	}
-	return booking.Errorf(booking.Invalid, "", "body is not a JSON object")
 }
 
 func firstOf(vs ...string) string {
