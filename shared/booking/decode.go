@@ -49,6 +49,37 @@ func ParseTime(field, s string) (time.Time, error) {
 	return t.UTC(), nil
 }
 
+// ChangeTime returns a Change's At from the time a source stamped its delivery with (field,
+// RFC 3339): now when the source sent none, and never later than now, since a time ahead of
+// roomkeeper's clock would make the booking's later deliveries look stale.
+func ChangeTime(field, s string, now time.Time) (time.Time, error) {
+	if s == "" {
+		return now, nil
+	}
+	t, err := ParseTime(field, s)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if t.Before(now) {
+		return t, nil
+	}
+	return now, nil
+}
+
+// CheckID returns the id a sender sent in field, trimmed, if it is one line of at most max
+// characters (CheckText). An empty id is an Invalid *Error naming field with the message missing,
+// which says what the id is ("a URI is required").
+func CheckID(field, s string, max int, missing string) (string, error) {
+	s, err := CheckText(field, s, max, false)
+	if err != nil {
+		return "", err
+	}
+	if s == "" {
+		return "", &Error{Code: Invalid, Field: field, Message: missing}
+	}
+	return s, nil
+}
+
 // jsonKind names the JSON type a Go type decodes from.
 func jsonKind(t reflect.Type) string {
 	switch t.Kind() {

@@ -1,6 +1,7 @@
 package booking
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -72,6 +73,54 @@ func TestDecodeJSON(t *testing.T) {
 			err := DecodeJSON([]byte(tt.body), &r, tt.prefix)
 			e := requireInvalid(t, err, tt.field)
 			assert.Contains(t, e.Message, tt.msg)
+		})
+	}
+}
+
+func TestChangeTime(t *testing.T) {
+	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name, in string
+		want     time.Time
+	}{
+		{"none sent: now", "", now},
+		{"earlier: as sent, in UTC", "2026-11-22T10:59:00+01:00", now.Add(-time.Minute)},
+		{"later than now: now", "2026-11-22T10:01:00Z", now},
+		{"now", "2026-11-22T10:00:00Z", now},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ChangeTime("createdAt", tt.in, now)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+	t.Run("unreadable", func(t *testing.T) {
+		_, err := ChangeTime("createdAt", "yesterday", now)
+		e := requireInvalid(t, err, "createdAt")
+		assert.Contains(t, e.Message, "RFC 3339")
+	})
+}
+
+func TestCheckID(t *testing.T) {
+	got, err := CheckID("payload.uri", "  https://example.net/i/1 ", 30, "a URI is required")
+	require.NoError(t, err)
+	assert.Equal(t, "https://example.net/i/1", got, "trimmed")
+
+	tests := []struct {
+		name, in, msg string
+	}{
+		{"empty", "", "a URI is required"},
+		{"blank", "  ", "a URI is required"},
+		{"too long", strings.Repeat("a", 31), "at most 30 characters"},
+		{"a line break", "a\nb", "control characters"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := CheckID("payload.uri", tt.in, 30, "a URI is required")
+			e := requireInvalid(t, err, "payload.uri")
+			assert.Contains(t, e.Message, tt.msg)
+			assert.Empty(t, got)
 		})
 	}
 }

@@ -117,15 +117,9 @@ func Parse(body []byte, now time.Time, opts Options) ([]booking.Change, error) {
 	if err := booking.DecodeJSON(body, &env, ""); err != nil {
 		return nil, err
 	}
-	at := now
-	if env.CreatedAt != "" {
-		t, err := booking.ParseTime("createdAt", env.CreatedAt)
-		if err != nil {
-			return nil, err
-		}
-		if t.Before(now) {
-			at = t // a createdAt ahead of our clock would make later deliveries look stale
-		}
+	at, err := booking.ChangeTime("createdAt", env.CreatedAt, now)
+	if err != nil {
+		return nil, err
 	}
 	var raw []byte
 	prefix := "payload"
@@ -147,12 +141,9 @@ func Parse(body []byte, now time.Time, opts Options) ([]booking.Change, error) {
 		return nil, err
 	}
 	f := fields{prefix: prefix}
-	uid, err := booking.CheckText(f.path("iCalUID"), p.ICalUID, MaxUID, false)
+	uid, err := booking.CheckID(f.path("iCalUID"), p.ICalUID, MaxUID, "an iCalUID is required: it identifies the booking across reschedules")
 	if err != nil {
 		return nil, err
-	}
-	if uid == "" {
-		return nil, booking.Errorf(booking.Invalid, f.path("iCalUID"), "an iCalUID is required: it identifies the booking across reschedules")
 	}
 	sum := sha256.Sum256(body)
 	base := booking.Change{

@@ -142,15 +142,9 @@ func Parse(body []byte, now time.Time, opts Options) ([]booking.Change, error) {
 	default:
 		return nil, nil // no-shows, routing forms, event types, …: nothing to do
 	}
-	at := now
-	if env.CreatedAt != "" {
-		t, err := booking.ParseTime("created_at", env.CreatedAt)
-		if err != nil {
-			return nil, err
-		}
-		if t.Before(now) {
-			at = t // a created_at ahead of our clock would make later deliveries look stale
-		}
+	at, err := booking.ChangeTime("created_at", env.CreatedAt, now)
+	if err != nil {
+		return nil, err
 	}
 	if len(env.Payload) == 0 || string(env.Payload) == "null" {
 		return nil, booking.Errorf(booking.Invalid, "payload", "a payload object is required")
@@ -357,14 +351,7 @@ func (f fields) field(path string) string {
 }
 
 func checkURI(field, s string) (string, error) {
-	s, err := booking.CheckText(field, s, MaxURI, false)
-	if err != nil {
-		return "", err
-	}
-	if s == "" {
-		return "", booking.Errorf(booking.Invalid, field, "a URI is required")
-	}
-	return s, nil
+	return booking.CheckID(field, s, MaxURI, "a URI is required")
 }
 
 func decodeObject(raw json.RawMessage, v any, path string) error {

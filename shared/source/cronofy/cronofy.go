@@ -136,26 +136,19 @@ func Parse(body []byte, now time.Time, opts Options) ([]booking.Change, error) {
 	if err := booking.DecodeJSON(body, &cb, ""); err != nil {
 		return nil, err
 	}
-	at := now
-	if s := cb.Notification.TriggeredAt; s != "" {
-		t, err := booking.ParseTime("notification.triggered_at", s)
-		if err != nil {
-			return nil, err
-		}
-		if t.Before(now) {
-			at = t
-		}
+	at, err := booking.ChangeTime("notification.triggered_at", cb.Notification.TriggeredAt, now)
+	if err != nil {
+		return nil, err
 	}
 	sum := sha256.Sum256(body)
 	ch := booking.Change{Source: Source, Type: booking.EventCreated, At: at, DeliveryID: hex.EncodeToString(sum[:])}
-	var err error
 	switch {
 	case cb.Notification.Type == TimeChosen:
 		r := cb.Request
 		if r == nil {
 			return nil, booking.Errorf(booking.Invalid, "scheduling_request", "a scheduling request object is required")
 		}
-		if ch.ExternalID, err = checkID("scheduling_request.scheduling_request_id", r.ID); err != nil {
+		if ch.ExternalID, err = booking.CheckID("scheduling_request.scheduling_request_id", r.ID, MaxID, "an id is required"); err != nil {
 			return nil, err
 		}
 		if r.Event == nil {
@@ -173,7 +166,7 @@ func Parse(body []byte, now time.Time, opts Options) ([]booking.Change, error) {
 			return nil, err
 		}
 	case cb.Notification.Type == "" && cb.Event != nil && len(cb.Event.Start) > 0:
-		if ch.ExternalID, err = checkID("event.event_id", cb.Event.ID); err != nil {
+		if ch.ExternalID, err = booking.CheckID("event.event_id", cb.Event.ID, MaxID, "an id is required"); err != nil {
 			return nil, err
 		}
 		if ch.Details, err = cb.Event.details(now, opts, "event", nil, nil); err != nil {
@@ -325,15 +318,4 @@ func eventTime(field string, raw json.RawMessage) (time.Time, string, error) {
 	}
 	t, err := booking.ParseTime(field+".time", v.Time)
 	return t, v.TZID, err
-}
-
-func checkID(field, s string) (string, error) {
-	s, err := booking.CheckText(field, s, MaxID, false)
-	if err != nil {
-		return "", err
-	}
-	if s == "" {
-		return "", booking.Errorf(booking.Invalid, field, "an id is required")
-	}
-	return s, nil
 }
