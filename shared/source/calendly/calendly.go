@@ -69,9 +69,9 @@ func Verify(key string, h http.Header, body []byte, now time.Time, tolerance tim
 			sigs = append(sigs, v)
 		}
 	}
-	sec, err := strconv.ParseInt(ts, 10, 64)
-	if err != nil || ts == "" || ts[0] == '+' || ts[0] == '-' {
-		return booking.Errorf(booking.Unauthorized, "", "malformed %s header: want t=<unix seconds>", HeaderSignature)
+	sec, err := booking.UnixTimestamp("timestamp in the "+HeaderSignature+" header", ts)
+	if err != nil {
+		return err
 	}
 	if len(sigs) == 0 {
 		return booking.Errorf(booking.Unauthorized, "", "malformed %s header: no v1 signature", HeaderSignature)

@@ -68,11 +68,11 @@ func Verify(secret string, h http.Header, body []byte, now time.Time, tolerance 
 	if err != nil {
 		return "", err
 	}
-	sigs := strings.Join(values(h, HeaderSignature), " ")
+	sigs := strings.Join(booking.HeaderValues(h, HeaderSignature), " ")
 	if strings.TrimSpace(sigs) == "" {
 		return "", booking.Errorf(booking.Unauthorized, "", "missing %s header", HeaderSignature)
 	}
-	sec, err := parseTimestamp(ts)
+	sec, err := booking.UnixTimestamp(HeaderTimestamp+" header", ts)
 	if err != nil {
 		return "", err
 	}
@@ -127,35 +127,9 @@ func mac(key []byte, id, ts string, body []byte) []byte {
 	return m.Sum(nil)
 }
 
-// parseTimestamp reads webhook-timestamp: unix seconds, decimal digits only.
-func parseTimestamp(s string) (int64, error) {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return 0, booking.Errorf(booking.Unauthorized, "", "malformed %s header: want unix seconds", HeaderTimestamp)
-		}
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		return 0, booking.Errorf(booking.Unauthorized, "", "malformed %s header: want unix seconds", HeaderTimestamp)
-	}
-	return n, nil
-}
-
-// values returns a header's values under any spelling of its name: net/http canonicalises names,
-// API Gateway lower-cases them. The order is unspecified; callers do not depend on it.
-func values(h http.Header, name string) []string {
-	var vs []string
-	for k, v := range h {
-		if strings.EqualFold(k, name) {
-			vs = append(vs, v...)
-		}
-	}
-	return vs
-}
-
 // single returns the one value of a header that must appear once.
 func single(h http.Header, name string) (string, error) {
-	vs := values(h, name)
+	vs := booking.HeaderValues(h, name)
 	switch {
 	case len(vs) == 0 || strings.TrimSpace(vs[0]) == "":
 		return "", booking.Errorf(booking.Unauthorized, "", "missing %s header", name)

@@ -46,12 +46,8 @@ func Verify(secret string, h http.Header, body []byte, now time.Time, tolerance 
 		return booking.Errorf(booking.Internal, "", "verify Whereby webhook: no signing secret configured")
 	}
 	var parts []string
-	for k, vs := range h {
-		if strings.EqualFold(k, SignatureHeader) {
-			for _, v := range vs {
-				parts = append(parts, strings.Split(v, ",")...)
-			}
-		}
+	for _, v := range booking.HeaderValues(h, SignatureHeader) {
+		parts = append(parts, strings.Split(v, ",")...)
 	}
 	var ts string
 	var sigs []string
@@ -81,7 +77,7 @@ func Verify(secret string, h http.Header, body []byte, now time.Time, tolerance 
 	case len(sigs) == 0:
 		return booking.Errorf(booking.Unauthorized, "", "no v1 signature in the %s header", SignatureHeader)
 	}
-	sec, err := parseUnix(ts)
+	sec, err := booking.UnixTimestamp("timestamp in the "+SignatureHeader+" header", ts)
 	if err != nil {
 		return err
 	}
@@ -115,20 +111,6 @@ func webhookMAC(secret, ts string, body []byte) []byte {
 	m.Write([]byte{'.'})
 	m.Write(body)
 	return m.Sum(nil)
-}
-
-// parseUnix reads the signature timestamp: unix seconds, decimal digits only.
-func parseUnix(s string) (int64, error) {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return 0, booking.Errorf(booking.Unauthorized, "", "malformed timestamp in the %s header: want unix seconds", SignatureHeader)
-		}
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		return 0, booking.Errorf(booking.Unauthorized, "", "malformed timestamp in the %s header: want unix seconds", SignatureHeader)
-	}
-	return n, nil
 }
 
 // Webhook event types roomkeeper records. Others (transcription.*, recording.finished,

@@ -60,8 +60,8 @@ func Verify(secret string, h http.Header, body []byte, now time.Time, tolerance 
 	if secret == "" {
 		return booking.Errorf(booking.Internal, "", "verify Zoom webhook: no secret token configured")
 	}
-	sigs := headerValues(h, SignatureHeader)
-	stamps := headerValues(h, TimestampHeader)
+	sigs := booking.HeaderValues(h, SignatureHeader)
+	stamps := booking.HeaderValues(h, TimestampHeader)
 	switch {
 	case len(sigs) == 0:
 		return booking.Errorf(booking.Unauthorized, "", "missing %s header", SignatureHeader)
@@ -69,9 +69,13 @@ func Verify(secret string, h http.Header, body []byte, now time.Time, tolerance 
 		return booking.Errorf(booking.Unauthorized, "", "want exactly one %s header", TimestampHeader)
 	}
 	ts := stamps[0]
-	t, ok := parseStamp(ts)
-	if !ok {
-		return booking.Errorf(booking.Unauthorized, "", "malformed %s header: want unix seconds", TimestampHeader)
+	n, err := booking.UnixTimestamp(TimestampHeader+" header", strings.TrimSpace(ts))
+	if err != nil {
+		return err
+	}
+	t := time.Unix(n, 0)
+	if n > 1e11 {
+		t = time.UnixMilli(n) // too large to be seconds: milliseconds
 	}
 	if d := now.Sub(t); d > tolerance || d < -tolerance {
 		return booking.Errorf(booking.Unauthorized, "", "%s is outside the tolerance of %s", TimestampHeader, tolerance)
@@ -102,32 +106,6 @@ func webhookMAC(secret, ts string, body []byte) []byte {
 	m.Write([]byte("v0:" + ts + ":"))
 	m.Write(body)
 	return m.Sum(nil)
-}
-
-func headerValues(h http.Header, name string) []string {
-	var out []string
-	for k, vs := range h {
-		if strings.EqualFold(k, name) {
-			out = append(out, vs...)
-		}
-	}
-	return out
-}
-
-// parseStamp reads decimal unix seconds; a value too large to be seconds is read as milliseconds.
-func parseStamp(s string) (time.Time, bool) {
-	s = strings.TrimSpace(s)
-	if s == "" || len(s) > 16 || strings.TrimLeft(s, "0123456789") != "" {
-		return time.Time{}, false
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		return time.Time{}, false
-	}
-	if n > 1e11 {
-		return time.UnixMilli(n), true
-	}
-	return time.Unix(n, 0), true
 }
 
 // ValidationAnswer answers the endpoint.url_validation challenge: for a body of that event it
