@@ -5,11 +5,13 @@ import (
 	"errors"
 	"reflect"
 	"strings"
+	"time"
 )
 
 // DecodeJSON unmarshals b into v, turning a decoding error into an Invalid *Error a sender can
 // act on: malformed JSON with its offset, or the field (under prefix, a JSON path such as
-// "data.organizer") whose value has the wrong type. Every booking source decodes with it.
+// "data.organizer") whose value has the wrong type. Every booking source and provider webhook
+// decodes with it.
 func DecodeJSON(b []byte, v any, prefix string) error {
 	err := json.Unmarshal(b, v)
 	if err == nil {
@@ -33,6 +35,51 @@ func DecodeJSON(b []byte, v any, prefix string) error {
 	return Errorf(Invalid, prefix, "cannot be decoded")
 }
 
+// ParseTime reads an RFC 3339 time, which always carries an offset ("Z" or "+01:00"), and
+// returns it in UTC. A missing or unreadable time is an Invalid *Error naming field. Booking
+// sources and provider webhooks read their times with it.
+func ParseTime(field, s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, Errorf(Invalid, field, "a time is required")
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, Errorf(Invalid, field, "must be an RFC 3339 time with an offset, like 2026-11-23T15:00:00Z")
+	}
+	return t.UTC(), nil
+}
+
+// ChangeTime returns a Change's At from the time a source stamped its delivery with (field,
+// RFC 3339): now when the source sent none, and never later than now, since a time ahead of
+// roomkeeper's clock would make the booking's later deliveries look stale.
+func ChangeTime(field, s string, now time.Time) (time.Time, error) {
+	if s == "" {
+		return now, nil
+	}
+	t, err := ParseTime(field, s)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if t.Before(now) {
+		return t, nil
+	}
+	return now, nil
+}
+
+// CheckID returns the id a sender sent in field, trimmed, if it is one line of at most max
+// characters (CheckText). An empty id is an Invalid *Error naming field with the message missing,
+// which says what the id is ("a URI is required").
+func CheckID(field, s string, max int, missing string) (string, error) {
+	s, err := CheckText(field, s, max, false)
+	if err != nil {
+		return "", err
+	}
+	if s == "" {
+		return "", &Error{Code: Invalid, Field: field, Message: missing}
+	}
+	return s, nil
+}
+
 // jsonKind names the JSON type a Go type decodes from.
 func jsonKind(t reflect.Type) string {
 	switch t.Kind() {
@@ -44,7 +91,10 @@ func jsonKind(t reflect.Type) string {
 		return "an object"
 	case reflect.Slice, reflect.Array:
 		return "an array"
-	case reflect.Int, reflect.Int64, reflect.Float64:
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
 		return "a number"
 	}
 	return "another type"

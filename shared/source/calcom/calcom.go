@@ -55,20 +55,20 @@ func Verify(secret string, h http.Header, body []byte) error {
 	vs := h.Values(HeaderSignature)
 	switch {
 	case len(vs) == 0 || strings.TrimSpace(vs[0]) == "":
-		return unauthorized("missing %s header", HeaderSignature)
+		return booking.Errorf(booking.Unauthorized, "", "missing %s header", HeaderSignature)
 	case len(vs) > 1:
-		return unauthorized("more than one %s header", HeaderSignature)
+		return booking.Errorf(booking.Unauthorized, "", "more than one %s header", HeaderSignature)
 	}
 	sig := strings.ToLower(strings.TrimSpace(vs[0]))
 	if sig == noSecret {
-		return unauthorized("the Cal.com webhook has no secret: give it one in Cal.com and set the same value in CALCOM_WEBHOOK_SECRET")
+		return booking.Errorf(booking.Unauthorized, "", "the Cal.com webhook has no secret: give it one in Cal.com and set the same value in CALCOM_WEBHOOK_SECRET")
 	}
 	got, err := hex.DecodeString(strings.TrimPrefix(sig, "sha256="))
 	if err != nil {
-		return unauthorized("malformed %s header: want hex", HeaderSignature)
+		return booking.Errorf(booking.Unauthorized, "", "malformed %s header: want hex", HeaderSignature)
 	}
 	if !hmac.Equal(got, mac(secret, body)) {
-		return unauthorized("no matching signature")
+		return booking.Errorf(booking.Unauthorized, "", "no matching signature")
 	}
 	return nil
 }
@@ -117,24 +117,18 @@ func Parse(body []byte, now time.Time, opts Options) ([]booking.Change, error) {
 	if err := booking.DecodeJSON(body, &env, ""); err != nil {
 		return nil, err
 	}
-	at := now
-	if env.CreatedAt != "" {
-		t, err := parseTime("createdAt", env.CreatedAt)
-		if err != nil {
-			return nil, err
-		}
-		if t.Before(now) {
-			at = t // a createdAt ahead of our clock would make later deliveries look stale
-		}
+	at, err := booking.ChangeTime("createdAt", env.CreatedAt, now)
+	if err != nil {
+		return nil, err
 	}
 	var raw []byte
 	prefix := "payload"
 	switch env.TriggerEvent {
 	case "":
-		return nil, invalid("triggerEvent", "a trigger is required")
+		return nil, booking.Errorf(booking.Invalid, "triggerEvent", "a trigger is required")
 	case Created, Rescheduled, Cancelled, Rejected:
 		if len(env.Payload) == 0 || string(env.Payload) == "null" {
-			return nil, invalid("payload", "a payload object is required")
+			return nil, booking.Errorf(booking.Invalid, "payload", "a payload object is required")
 		}
 		raw = env.Payload
 	case Ended:
@@ -147,12 +141,9 @@ func Parse(body []byte, now time.Time, opts Options) ([]booking.Change, error) {
 		return nil, err
 	}
 	f := fields{prefix: prefix}
-	uid, err := booking.CheckText(f.path("iCalUID"), p.ICalUID, MaxUID, false)
+	uid, err := booking.CheckID(f.path("iCalUID"), p.ICalUID, MaxUID, "an iCalUID is required: it identifies the booking across reschedules")
 	if err != nil {
 		return nil, err
-	}
-	if uid == "" {
-		return nil, invalid(f.path("iCalUID"), "an iCalUID is required: it identifies the booking across reschedules")
 	}
 	sum := sha256.Sum256(body)
 	base := booking.Change{
@@ -166,7 +157,7 @@ func Parse(body []byte, now time.Time, opts Options) ([]booking.Change, error) {
 
 	switch env.TriggerEvent {
 	case Ended:
-		end, err := parseTime(f.path("endTime"), p.EndTime)
+		end, err := booking.ParseTime(f.path("endTime"), p.EndTime)
 		if err != nil {
 			return nil, err
 		}
@@ -240,11 +231,11 @@ type person struct {
 // their guests) and the team's other hosts as attendees, since they need the link too. only, if
 // set, replaces the attendee list (one seat) and its source path.
 func (p *payload) details(now time.Time, opts Options, f fields, only *seat) (booking.Details, error) {
-	start, err := parseTime(f.path("startTime"), p.StartTime)
+	start, err := booking.ParseTime(f.path("startTime"), p.StartTime)
 	if err != nil {
 		return booking.Details{}, err
 	}
-	end, err := parseTime(f.path("endTime"), p.EndTime)
+	end, err := booking.ParseTime(f.path("endTime"), p.EndTime)
 	if err != nil {
 		return booking.Details{}, err
 	}
@@ -256,7 +247,7 @@ func (p *payload) details(now time.Time, opts Options, f fields, only *seat) (bo
 			return booking.Details{}, err
 		}
 		if len(people) == 0 {
-			return booking.Details{}, invalid(f.path("attendees"), "at least one attendee is required")
+			return booking.Details{}, booking.Errorf(booking.Invalid, f.path("attendees"), "at least one attendee is required")
 		}
 		if p.Team != nil {
 			hosts, paths, err := decodePeople(p.Team.Members, f.path("team.members"))
@@ -267,7 +258,7 @@ func (p *payload) details(now time.Time, opts Options, f fields, only *seat) (bo
 		}
 	}
 	if len(people) > booking.LargeMax {
-		return booking.Details{}, invalid(f.path("attendees"), "at most "+strconv.Itoa(booking.LargeMax)+" attendees are allowed")
+		return booking.Details{}, booking.Errorf(booking.Invalid, f.path("attendees"), "at most %d attendees are allowed", booking.LargeMax)
 	}
 	d := booking.Details{
 		Title:       p.Title,
@@ -298,7 +289,7 @@ func (p *payload) seats(base booking.Change, typ booking.EventType, now time.Tim
 		return nil, err
 	}
 	if len(people) == 0 {
-		return nil, invalid(f.path("attendees"), "at least one attendee is required")
+		return nil, booking.Errorf(booking.Invalid, f.path("attendees"), "at least one attendee is required")
 	}
 	var out []booking.Change
 	for i := range people {
@@ -320,7 +311,7 @@ func decodePeople(raw []json.RawMessage, path string) ([]booking.Person, []strin
 		paths[i] = path + "[" + strconv.Itoa(i) + "]"
 		var p person
 		if string(r) == "null" {
-			return nil, nil, invalid(paths[i], "must be an object with an email")
+			return nil, nil, booking.Errorf(booking.Invalid, paths[i], "must be an object with an email")
 		}
 		if err := booking.DecodeJSON(r, &p, paths[i]); err != nil {
 			return nil, nil, err
@@ -374,24 +365,4 @@ func (f fields) field(path string) string {
 		}
 	}
 	return path
-}
-
-// parseTime parses an ISO 8601 time with an offset, as Cal.com sends them (UTC, milliseconds).
-func parseTime(field, s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, invalid(field, "a time is required")
-	}
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		return time.Time{}, invalid(field, "must be an ISO 8601 time with an offset, like 2026-11-23T15:00:00.000Z")
-	}
-	return t.UTC(), nil
-}
-
-func invalid(field, msg string) error {
-	return &booking.Error{Code: booking.Invalid, Field: field, Message: msg}
-}
-
-func unauthorized(format string, args ...any) error {
-	return booking.Errorf(booking.Unauthorized, "", format, args...)
 }

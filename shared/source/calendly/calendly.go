@@ -53,7 +53,7 @@ func Verify(key string, h http.Header, body []byte, now time.Time, tolerance tim
 	}
 	vs := h.Values(HeaderSignature)
 	if len(vs) == 0 || strings.TrimSpace(strings.Join(vs, "")) == "" {
-		return unauthorized("missing %s header", HeaderSignature)
+		return booking.Errorf(booking.Unauthorized, "", "missing %s header", HeaderSignature)
 	}
 	var ts string
 	var sigs []string
@@ -62,22 +62,22 @@ func Verify(key string, h http.Header, body []byte, now time.Time, tolerance tim
 		switch k {
 		case "t":
 			if ts != "" && ts != v {
-				return unauthorized("malformed %s header: more than one t", HeaderSignature)
+				return booking.Errorf(booking.Unauthorized, "", "malformed %s header: more than one t", HeaderSignature)
 			}
 			ts = v
 		case "v1":
 			sigs = append(sigs, v)
 		}
 	}
-	sec, err := strconv.ParseInt(ts, 10, 64)
-	if err != nil || ts == "" || ts[0] == '+' || ts[0] == '-' {
-		return unauthorized("malformed %s header: want t=<unix seconds>", HeaderSignature)
+	sec, err := booking.UnixTimestamp("timestamp in the "+HeaderSignature+" header", ts)
+	if err != nil {
+		return err
 	}
 	if len(sigs) == 0 {
-		return unauthorized("malformed %s header: no v1 signature", HeaderSignature)
+		return booking.Errorf(booking.Unauthorized, "", "malformed %s header: no v1 signature", HeaderSignature)
 	}
 	if d := now.Sub(time.Unix(sec, 0)); d > tolerance || d < -tolerance {
-		return unauthorized("timestamp outside tolerance")
+		return booking.Errorf(booking.Unauthorized, "", "timestamp outside tolerance")
 	}
 	want := mac(key, ts, body)
 	for _, s := range sigs {
@@ -86,7 +86,7 @@ func Verify(key string, h http.Header, body []byte, now time.Time, tolerance tim
 			return nil
 		}
 	}
-	return unauthorized("no matching signature")
+	return booking.Errorf(booking.Unauthorized, "", "no matching signature")
 }
 
 // Sign returns the Calendly-Webhook-Signature value Calendly sends for body at ts.
@@ -137,23 +137,17 @@ func Parse(body []byte, now time.Time, opts Options) ([]booking.Change, error) {
 	}
 	switch env.Event {
 	case "":
-		return nil, invalid("event", "an event name is required")
+		return nil, booking.Errorf(booking.Invalid, "event", "an event name is required")
 	case InviteeCreated, InviteeCanceled:
 	default:
 		return nil, nil // no-shows, routing forms, event types, …: nothing to do
 	}
-	at := now
-	if env.CreatedAt != "" {
-		t, err := parseTime("created_at", env.CreatedAt)
-		if err != nil {
-			return nil, err
-		}
-		if t.Before(now) {
-			at = t // a created_at ahead of our clock would make later deliveries look stale
-		}
+	at, err := booking.ChangeTime("created_at", env.CreatedAt, now)
+	if err != nil {
+		return nil, err
 	}
 	if len(env.Payload) == 0 || string(env.Payload) == "null" {
-		return nil, invalid("payload", "a payload object is required")
+		return nil, booking.Errorf(booking.Invalid, "payload", "a payload object is required")
 	}
 	var p invitee
 	if err := booking.DecodeJSON(env.Payload, &p, "payload"); err != nil {
@@ -254,19 +248,19 @@ type source struct{ email, name, zone string }
 
 func (p *invitee) details(now time.Time, opts Options, group bool) (booking.Details, error) {
 	const ev = "payload.scheduled_event"
-	start, err := parseTime(ev+".start_time", p.Event.StartTime)
+	start, err := booking.ParseTime(ev+".start_time", p.Event.StartTime)
 	if err != nil {
 		return booking.Details{}, err
 	}
-	end, err := parseTime(ev+".end_time", p.Event.EndTime)
+	end, err := booking.ParseTime(ev+".end_time", p.Event.EndTime)
 	if err != nil {
 		return booking.Details{}, err
 	}
 	if len(p.Event.Memberships) == 0 {
-		return booking.Details{}, invalid(ev+".event_memberships", "at least one host is required: the first is the organizer")
+		return booking.Details{}, booking.Errorf(booking.Invalid, ev+".event_memberships", "at least one host is required: the first is the organizer")
 	}
 	if len(p.Event.Memberships)+len(p.Event.Guests) > booking.LargeMax {
-		return booking.Details{}, invalid(ev+".event_guests", "at most "+strconv.Itoa(booking.LargeMax)+" participants are allowed")
+		return booking.Details{}, booking.Errorf(booking.Invalid, ev+".event_guests", "at most %d participants are allowed", booking.LargeMax)
 	}
 	var hosts []booking.Person
 	var hostPaths []source
@@ -357,39 +351,12 @@ func (f fields) field(path string) string {
 }
 
 func checkURI(field, s string) (string, error) {
-	s, err := booking.CheckText(field, s, MaxURI, false)
-	if err != nil {
-		return "", err
-	}
-	if s == "" {
-		return "", invalid(field, "a URI is required")
-	}
-	return s, nil
-}
-
-// parseTime parses an ISO 8601 time with an offset, as Calendly sends them (UTC, microseconds).
-func parseTime(field, s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, invalid(field, "a time is required")
-	}
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		return time.Time{}, invalid(field, "must be an ISO 8601 time with an offset, like 2026-11-23T15:00:00.000000Z")
-	}
-	return t.UTC(), nil
+	return booking.CheckID(field, s, MaxURI, "a URI is required")
 }
 
 func decodeObject(raw json.RawMessage, v any, path string) error {
 	if string(raw) == "null" {
-		return invalid(path, "must be an object")
+		return booking.Errorf(booking.Invalid, path, "must be an object")
 	}
 	return booking.DecodeJSON(raw, v, path)
-}
-
-func invalid(field, msg string) error {
-	return &booking.Error{Code: booking.Invalid, Field: field, Message: msg}
-}
-
-func unauthorized(format string, args ...any) error {
-	return booking.Errorf(booking.Unauthorized, "", format, args...)
 }

@@ -79,7 +79,7 @@ func Verify(secrets string, h http.Header, body []byte) error {
 		}
 	}
 	if len(sigs) == 0 {
-		return unauthorized("missing or malformed %s header", HeaderSignature)
+		return booking.Errorf(booking.Unauthorized, "", "missing or malformed %s header", HeaderSignature)
 	}
 	for _, k := range keys {
 		want := mac(k, body)
@@ -89,7 +89,7 @@ func Verify(secrets string, h http.Header, body []byte) error {
 			}
 		}
 	}
-	return unauthorized("no matching signature")
+	return booking.Errorf(booking.Unauthorized, "", "no matching signature")
 }
 
 // Sign returns the Cronofy-HMAC-SHA256 value Cronofy sends for body under one client secret.
@@ -136,30 +136,23 @@ func Parse(body []byte, now time.Time, opts Options) ([]booking.Change, error) {
 	if err := booking.DecodeJSON(body, &cb, ""); err != nil {
 		return nil, err
 	}
-	at := now
-	if s := cb.Notification.TriggeredAt; s != "" {
-		t, err := parseTime("notification.triggered_at", s)
-		if err != nil {
-			return nil, err
-		}
-		if t.Before(now) {
-			at = t
-		}
+	at, err := booking.ChangeTime("notification.triggered_at", cb.Notification.TriggeredAt, now)
+	if err != nil {
+		return nil, err
 	}
 	sum := sha256.Sum256(body)
 	ch := booking.Change{Source: Source, Type: booking.EventCreated, At: at, DeliveryID: hex.EncodeToString(sum[:])}
-	var err error
 	switch {
 	case cb.Notification.Type == TimeChosen:
 		r := cb.Request
 		if r == nil {
-			return nil, invalid("scheduling_request", "a scheduling request object is required")
+			return nil, booking.Errorf(booking.Invalid, "scheduling_request", "a scheduling request object is required")
 		}
-		if ch.ExternalID, err = checkID("scheduling_request.scheduling_request_id", r.ID); err != nil {
+		if ch.ExternalID, err = booking.CheckID("scheduling_request.scheduling_request_id", r.ID, MaxID, "an id is required"); err != nil {
 			return nil, err
 		}
 		if r.Event == nil {
-			return nil, invalid("scheduling_request.event", "the event with the chosen start and end is required")
+			return nil, booking.Errorf(booking.Invalid, "scheduling_request.event", "the event with the chosen start and end is required")
 		}
 		guests, paths, err := recipients(r.Recipients)
 		if err != nil {
@@ -173,7 +166,7 @@ func Parse(body []byte, now time.Time, opts Options) ([]booking.Change, error) {
 			return nil, err
 		}
 	case cb.Notification.Type == "" && cb.Event != nil && len(cb.Event.Start) > 0:
-		if ch.ExternalID, err = checkID("event.event_id", cb.Event.ID); err != nil {
+		if ch.ExternalID, err = booking.CheckID("event.event_id", cb.Event.ID, MaxID, "an id is required"); err != nil {
 			return nil, err
 		}
 		if ch.Details, err = cb.Event.details(now, opts, "event", nil, nil); err != nil {
@@ -212,7 +205,7 @@ func (e *event) details(now time.Time, opts Options, path string, guests []booki
 		}
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
-			return "", invalid(meta+key, "must be a string")
+			return "", booking.Errorf(booking.Invalid, meta+key, "must be a string")
 		}
 		return s, nil
 	}
@@ -221,7 +214,7 @@ func (e *event) details(now time.Time, opts Options, path string, guests []booki
 		return booking.Details{}, err
 	}
 	if strings.TrimSpace(organizer) == "" {
-		return booking.Details{}, invalid(meta+MetaOrganizerEmail, "the organizer's e-mail address is required: set it in the event's metadata when creating the request")
+		return booking.Details{}, booking.Errorf(booking.Invalid, meta+MetaOrganizerEmail, "the organizer's e-mail address is required: set it in the event's metadata when creating the request")
 	}
 	name, err := text(MetaOrganizerName)
 	if err != nil {
@@ -238,7 +231,7 @@ func (e *event) details(now time.Time, opts Options, path string, guests []booki
 		}
 	}
 	if len(guests) == 0 {
-		return booking.Details{}, invalid(meta+MetaAttendeeEmails, "at least one guest's e-mail address is required: set it in the event's metadata when creating the request")
+		return booking.Details{}, booking.Errorf(booking.Invalid, meta+MetaAttendeeEmails, "at least one guest's e-mail address is required: set it in the event's metadata when creating the request")
 	}
 	d := booking.Details{
 		Title:             e.Summary,
@@ -296,7 +289,7 @@ func recipients(raw []json.RawMessage) ([]booking.Person, []string, error) {
 			Name  string `json:"display_name"`
 		}
 		if string(r) == "null" {
-			return nil, nil, invalid(path, "must be an object with an email")
+			return nil, nil, booking.Errorf(booking.Invalid, path, "must be an object with an email")
 		}
 		if err := booking.DecodeJSON(r, &p, path); err != nil {
 			return nil, nil, err
@@ -310,50 +303,19 @@ func recipients(raw []json.RawMessage) ([]booking.Person, []string, error) {
 // eventTime reads a Cronofy time: {"time": "…", "tzid": "Europe/London"} or a bare time string.
 func eventTime(field string, raw json.RawMessage) (time.Time, string, error) {
 	if len(raw) == 0 || string(raw) == "null" {
-		return time.Time{}, "", invalid(field, "a time is required")
+		return time.Time{}, "", booking.Errorf(booking.Invalid, field, "a time is required")
 	}
 	var v struct {
 		Time string `json:"time"`
 		TZID string `json:"tzid"`
 	}
 	if err := json.Unmarshal(raw, &v.Time); err == nil {
-		t, err := parseTime(field, v.Time)
+		t, err := booking.ParseTime(field, v.Time)
 		return t, "", err
 	}
 	if err := booking.DecodeJSON(raw, &v, field); err != nil {
 		return time.Time{}, "", err
 	}
-	t, err := parseTime(field+".time", v.Time)
+	t, err := booking.ParseTime(field+".time", v.Time)
 	return t, v.TZID, err
-}
-
-func checkID(field, s string) (string, error) {
-	s, err := booking.CheckText(field, s, MaxID, false)
-	if err != nil {
-		return "", err
-	}
-	if s == "" {
-		return "", invalid(field, "an id is required")
-	}
-	return s, nil
-}
-
-// parseTime parses an ISO 8601 time with an offset, as Cronofy sends them.
-func parseTime(field, s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, invalid(field, "a time is required")
-	}
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		return time.Time{}, invalid(field, "must be an ISO 8601 time with an offset, like 2026-11-23T15:00:00Z")
-	}
-	return t.UTC(), nil
-}
-
-func invalid(field, msg string) error {
-	return &booking.Error{Code: booking.Invalid, Field: field, Message: msg}
-}
-
-func unauthorized(format string, args ...any) error {
-	return booking.Errorf(booking.Unauthorized, "", format, args...)
 }

@@ -5,7 +5,6 @@ package generic
 
 import (
 	"encoding/json"
-	"fmt"
 	"regexp"
 	"strconv"
 	"time"
@@ -62,11 +61,11 @@ func Parse(body []byte, now time.Time, opts Options) (booking.Change, error) {
 	case "booking.rescheduled":
 		c.Type = booking.EventUpdated
 	case "":
-		return booking.Change{}, invalid("type", "an event type is required")
+		return booking.Change{}, booking.Errorf(booking.Invalid, "type", "an event type is required")
 	default:
-		return booking.Change{}, invalid("type", "must be booking.created, booking.updated, booking.rescheduled or booking.cancelled")
+		return booking.Change{}, booking.Errorf(booking.Invalid, "type", "must be booking.created, booking.updated, booking.rescheduled or booking.cancelled")
 	}
-	at, err := parseTime("timestamp", ev.Timestamp)
+	at, err := booking.ParseTime("timestamp", ev.Timestamp)
 	if err != nil {
 		return booking.Change{}, err
 	}
@@ -75,11 +74,11 @@ func Parse(body []byte, now time.Time, opts Options) (booking.Change, error) {
 		skew = 5 * time.Minute
 	}
 	if at.After(now.Add(skew)) {
-		return booking.Change{}, invalid("timestamp", "is in the future; it must be when the event happened")
+		return booking.Change{}, booking.Errorf(booking.Invalid, "timestamp", "is in the future; it must be when the event happened")
 	}
 	c.At = at
 	if len(ev.Data) == 0 || string(ev.Data) == "null" {
-		return booking.Change{}, invalid("data", "a data object is required")
+		return booking.Change{}, booking.Errorf(booking.Invalid, "data", "a data object is required")
 	}
 
 	if c.Type == booking.EventCancelled {
@@ -137,25 +136,25 @@ type data struct {
 }
 
 func (d *data) details(now time.Time, opts Options) (booking.Details, error) {
-	start, err := parseTime("data.start", d.Start)
+	start, err := booking.ParseTime("data.start", d.Start)
 	if err != nil {
 		return booking.Details{}, err
 	}
-	end, err := parseTime("data.end", d.End)
+	end, err := booking.ParseTime("data.end", d.End)
 	if err != nil {
 		return booking.Details{}, err
 	}
 	if d.Attendees == nil {
-		return booking.Details{}, invalid("data.attendees", "at least one attendee is required")
+		return booking.Details{}, booking.Errorf(booking.Invalid, "data.attendees", "at least one attendee is required")
 	}
 	if len(d.Attendees) > booking.LargeMax {
-		return booking.Details{}, invalid("data.attendees", fmt.Sprintf("at most %d attendees are allowed", booking.LargeMax))
+		return booking.Details{}, booking.Errorf(booking.Invalid, "data.attendees", "at most %d attendees are allowed", booking.LargeMax)
 	}
 	attendees := make([]booking.Person, len(d.Attendees))
 	for i, raw := range d.Attendees {
 		path := "data.attendees[" + strconv.Itoa(i) + "]"
 		if string(raw) == "null" {
-			return booking.Details{}, invalid(path, "must be an object with an email")
+			return booking.Details{}, booking.Errorf(booking.Invalid, path, "must be an object with an email")
 		}
 		if err := booking.DecodeJSON(raw, &attendees[i], path); err != nil {
 			return booking.Details{}, err
@@ -188,29 +187,9 @@ func (d *data) details(now time.Time, opts Options) (booking.Details, error) {
 func checkBookingID(id string) (string, error) {
 	switch {
 	case id == "":
-		return "", invalid("data.bookingId", "a booking id is required")
+		return "", booking.Errorf(booking.Invalid, "data.bookingId", "a booking id is required")
 	case len(id) > 200 || !bookingIDPattern.MatchString(id):
-		return "", invalid("data.bookingId", "must be 1 to 200 of A-Z, a-z, 0-9 and . _ : -")
+		return "", booking.Errorf(booking.Invalid, "data.bookingId", "must be 1 to 200 of A-Z, a-z, 0-9 and . _ : -")
 	}
 	return id, nil
-}
-
-// parseTime parses an RFC 3339 time, which always carries an offset ("Z" or "+01:00"), and
-// returns it in UTC.
-func parseTime(field, s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, invalid(field, "a time is required")
-	}
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		return time.Time{}, invalid(field, "must be an RFC 3339 time with an offset, like 2026-11-23T15:00:00Z")
-	}
-	return t.UTC(), nil
-}
-
-// decode unmarshals JSON into v, turning errors into *booking.Error naming the field under
-// prefix.
-
-func invalid(field, msg string) error {
-	return &booking.Error{Code: booking.Invalid, Field: field, Message: msg}
 }

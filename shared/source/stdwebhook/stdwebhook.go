@@ -68,16 +68,16 @@ func Verify(secret string, h http.Header, body []byte, now time.Time, tolerance 
 	if err != nil {
 		return "", err
 	}
-	sigs := strings.Join(values(h, HeaderSignature), " ")
+	sigs := strings.Join(booking.HeaderValues(h, HeaderSignature), " ")
 	if strings.TrimSpace(sigs) == "" {
-		return "", unauthorized("missing %s header", HeaderSignature)
+		return "", booking.Errorf(booking.Unauthorized, "", "missing %s header", HeaderSignature)
 	}
-	sec, err := parseTimestamp(ts)
+	sec, err := booking.UnixTimestamp(HeaderTimestamp+" header", ts)
 	if err != nil {
 		return "", err
 	}
 	if d := now.Sub(time.Unix(sec, 0)); d > tolerance || d < -tolerance {
-		return "", unauthorized("timestamp outside tolerance")
+		return "", booking.Errorf(booking.Unauthorized, "", "timestamp outside tolerance")
 	}
 	want := mac(key, id, ts, body)
 	for _, entry := range strings.Fields(sigs) {
@@ -93,7 +93,7 @@ func Verify(secret string, h http.Header, body []byte, now time.Time, tolerance 
 			return id, nil
 		}
 	}
-	return "", unauthorized("no matching signature")
+	return "", booking.Errorf(booking.Unauthorized, "", "no matching signature")
 }
 
 // Sign returns the webhook-signature header value ("v1,<base64>") for a delivery with the given
@@ -127,44 +127,14 @@ func mac(key []byte, id, ts string, body []byte) []byte {
 	return m.Sum(nil)
 }
 
-// parseTimestamp reads webhook-timestamp: unix seconds, decimal digits only.
-func parseTimestamp(s string) (int64, error) {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return 0, unauthorized("malformed %s header: want unix seconds", HeaderTimestamp)
-		}
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		return 0, unauthorized("malformed %s header: want unix seconds", HeaderTimestamp)
-	}
-	return n, nil
-}
-
-// values returns a header's values under any spelling of its name: net/http canonicalises names,
-// API Gateway lower-cases them. The order is unspecified; callers do not depend on it.
-func values(h http.Header, name string) []string {
-	var vs []string
-	for k, v := range h {
-		if strings.EqualFold(k, name) {
-			vs = append(vs, v...)
-		}
-	}
-	return vs
-}
-
 // single returns the one value of a header that must appear once.
 func single(h http.Header, name string) (string, error) {
-	vs := values(h, name)
+	vs := booking.HeaderValues(h, name)
 	switch {
 	case len(vs) == 0 || strings.TrimSpace(vs[0]) == "":
-		return "", unauthorized("missing %s header", name)
+		return "", booking.Errorf(booking.Unauthorized, "", "missing %s header", name)
 	case len(vs) > 1:
-		return "", unauthorized("more than one %s header", name)
+		return "", booking.Errorf(booking.Unauthorized, "", "more than one %s header", name)
 	}
 	return vs[0], nil
-}
-
-func unauthorized(format string, args ...any) error {
-	return booking.Errorf(booking.Unauthorized, "", format, args...)
 }

@@ -15,9 +15,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"net/http"
-	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -48,12 +46,8 @@ func Verify(secret string, h http.Header, body []byte, now time.Time, tolerance 
 		return booking.Errorf(booking.Internal, "", "verify Whereby webhook: no signing secret configured")
 	}
 	var parts []string
-	for k, vs := range h {
-		if strings.EqualFold(k, SignatureHeader) {
-			for _, v := range vs {
-				parts = append(parts, strings.Split(v, ",")...)
-			}
-		}
+	for _, v := range booking.HeaderValues(h, SignatureHeader) {
+		parts = append(parts, strings.Split(v, ",")...)
 	}
 	var ts string
 	var sigs []string
@@ -65,11 +59,11 @@ func Verify(secret string, h http.Header, body []byte, now time.Time, tolerance 
 		switch strings.TrimSpace(k) {
 		case "t":
 			if ts != "" {
-				return unauthorized("more than one timestamp in the %s header", SignatureHeader)
+				return booking.Errorf(booking.Unauthorized, "", "more than one timestamp in the %s header", SignatureHeader)
 			}
 			ts = strings.TrimSpace(v)
 			if ts == "" {
-				return unauthorized("empty timestamp in the %s header", SignatureHeader)
+				return booking.Errorf(booking.Unauthorized, "", "empty timestamp in the %s header", SignatureHeader)
 			}
 		case "v1":
 			sigs = append(sigs, strings.TrimSpace(v))
@@ -77,18 +71,18 @@ func Verify(secret string, h http.Header, body []byte, now time.Time, tolerance 
 	}
 	switch {
 	case len(parts) == 0:
-		return unauthorized("missing %s header", SignatureHeader)
+		return booking.Errorf(booking.Unauthorized, "", "missing %s header", SignatureHeader)
 	case ts == "":
-		return unauthorized("no timestamp (t=) in the %s header", SignatureHeader)
+		return booking.Errorf(booking.Unauthorized, "", "no timestamp (t=) in the %s header", SignatureHeader)
 	case len(sigs) == 0:
-		return unauthorized("no v1 signature in the %s header", SignatureHeader)
+		return booking.Errorf(booking.Unauthorized, "", "no v1 signature in the %s header", SignatureHeader)
 	}
-	sec, err := parseUnix(ts)
+	sec, err := booking.UnixTimestamp("timestamp in the "+SignatureHeader+" header", ts)
 	if err != nil {
 		return err
 	}
 	if d := now.Sub(time.Unix(sec, 0)); d > tolerance || d < -tolerance {
-		return unauthorized("%s timestamp is outside the tolerance of %s", SignatureHeader, tolerance)
+		return booking.Errorf(booking.Unauthorized, "", "%s timestamp is outside the tolerance of %s", SignatureHeader, tolerance)
 	}
 	want := webhookMAC(secret, ts, body)
 	for _, s := range sigs {
@@ -100,7 +94,7 @@ func Verify(secret string, h http.Header, body []byte, now time.Time, tolerance 
 			return nil
 		}
 	}
-	return unauthorized("no matching signature in the %s header", SignatureHeader)
+	return booking.Errorf(booking.Unauthorized, "", "no matching signature in the %s header", SignatureHeader)
 }
 
 // Sign returns the Whereby-Signature header value for a delivery of body sent at t:
@@ -117,24 +111,6 @@ func webhookMAC(secret, ts string, body []byte) []byte {
 	m.Write([]byte{'.'})
 	m.Write(body)
 	return m.Sum(nil)
-}
-
-// parseUnix reads the signature timestamp: unix seconds, decimal digits only.
-func parseUnix(s string) (int64, error) {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return 0, unauthorized("malformed timestamp in the %s header: want unix seconds", SignatureHeader)
-		}
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		return 0, unauthorized("malformed timestamp in the %s header: want unix seconds", SignatureHeader)
-	}
-	return n, nil
-}
-
-func unauthorized(format string, args ...any) error {
-	return booking.Errorf(booking.Unauthorized, "", format, args...)
 }
 
 // Webhook event types roomkeeper records. Others (transcription.*, recording.finished,
@@ -161,12 +137,12 @@ var kinds = map[string]booking.RoomEventKind{
 // organisation's own dashboard accounts.
 var hostRoles = map[string]bool{"host": true, "owner": true, "member": true}
 
-// envelope is a webhook body. Pointers tell a missing field from an empty one.
+// envelope is a webhook body.
 type envelope struct {
-	ID         *string         `json:"id"`
+	ID         string          `json:"id"`
 	APIVersion string          `json:"apiVersion"`
-	CreatedAt  *string         `json:"createdAt"`
-	Type       *string         `json:"type"`
+	CreatedAt  string          `json:"createdAt"`
+	Type       string          `json:"type"`
 	Data       json.RawMessage `json:"data"`
 }
 
@@ -190,45 +166,42 @@ type inRoom struct {
 // session events) is a *booking.Error with Code Invalid naming the field.
 func Parse(body []byte) (id string, events []booking.RoomEvent, err error) {
 	var env envelope
-	if err := decode(body, &env, ""); err != nil {
+	if err := booking.DecodeJSON(body, &env, ""); err != nil {
 		return "", nil, err
 	}
-	if env.ID == nil || *env.ID == "" {
+	if env.ID == "" {
 		return "", nil, booking.Errorf(booking.Invalid, "id", "id is required")
 	}
-	if env.Type == nil || *env.Type == "" {
+	if env.Type == "" {
 		return "", nil, booking.Errorf(booking.Invalid, "type", "type is required")
 	}
-	if env.CreatedAt == nil || *env.CreatedAt == "" {
-		return "", nil, booking.Errorf(booking.Invalid, "createdAt", "createdAt is required")
-	}
-	at, err := time.Parse(time.RFC3339Nano, *env.CreatedAt)
+	at, err := booking.ParseTime("createdAt", env.CreatedAt)
 	if err != nil {
-		return "", nil, booking.Errorf(booking.Invalid, "createdAt", "createdAt must be an RFC 3339 date-time")
+		return "", nil, err
 	}
-	id = *env.ID
-	kind, ok := kinds[*env.Type]
+	id = env.ID
+	kind, ok := kinds[env.Type]
 	if !ok {
 		return id, nil, nil
 	}
 	if len(env.Data) == 0 || bytes.Equal(env.Data, []byte("null")) {
-		return "", nil, booking.Errorf(booking.Invalid, "data", "data is required for %s", *env.Type)
+		return "", nil, booking.Errorf(booking.Invalid, "data", "data is required for %s", env.Type)
 	}
 	var d inRoom
-	if err := decode(env.Data, &d, "data"); err != nil {
+	if err := booking.DecodeJSON(env.Data, &d, "data"); err != nil {
 		return "", nil, err
 	}
-	e := booking.RoomEvent{Kind: kind, At: at.UTC(), RoomID: d.MeetingID, RoomName: d.RoomName}
+	e := booking.RoomEvent{Kind: kind, At: at, RoomID: d.MeetingID, RoomName: d.RoomName}
 	if d.RoomSessionID != nil {
 		e.SessionID = *d.RoomSessionID
 	}
 	switch {
 	case d.RoomName == "":
-		return "", nil, booking.Errorf(booking.Invalid, "data.roomName", "roomName is required for %s", *env.Type)
+		return "", nil, booking.Errorf(booking.Invalid, "data.roomName", "roomName is required for %s", env.Type)
 	case (kind == booking.SessionStarted || kind == booking.SessionEnded) && e.SessionID == "":
-		return "", nil, booking.Errorf(booking.Invalid, "data.roomSessionId", "roomSessionId is required for %s", *env.Type)
+		return "", nil, booking.Errorf(booking.Invalid, "data.roomSessionId", "roomSessionId is required for %s", env.Type)
 	case (kind == booking.Joined || kind == booking.Left) && d.ParticipantID == "":
-		return "", nil, booking.Errorf(booking.Invalid, "data.participantId", "participantId is required for %s", *env.Type)
+		return "", nil, booking.Errorf(booking.Invalid, "data.participantId", "participantId is required for %s", env.Type)
 	}
 	switch kind {
 	case booking.Joined, booking.Left, booking.Knocked, booking.KnockCancelled:
@@ -239,43 +212,4 @@ func Parse(body []byte) (id string, events []booking.RoomEvent, err error) {
 		e.DialIn = d.IsDialIn
 	}
 	return id, []booking.RoomEvent{e}, nil
-}
-
-// decode unmarshals JSON into v, turning errors into an Invalid *booking.Error naming the field
-// at fault under prefix.
-func decode(b []byte, v any, prefix string) error {
-	err := json.Unmarshal(b, v)
-	if err == nil {
-		return nil
-	}
-	var typ *json.UnmarshalTypeError
-	if errors.As(err, &typ) && typ.Field != "" {
-		field := typ.Field
-		if prefix != "" {
-			field = prefix + "." + field
-		}
-		return booking.Errorf(booking.Invalid, field, "%s must be a JSON %s", field, jsonKind(typ.Type))
-	}
-	if prefix != "" {
-		return booking.Errorf(booking.Invalid, prefix, "%s must be a JSON object", prefix)
-	}
-	return booking.Errorf(booking.Invalid, "", "body is not a JSON object")
-}
-
-// jsonKind names a Go type the way a JSON sender thinks of it.
-func jsonKind(t reflect.Type) string {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	switch t.Kind() {
-	case reflect.String:
-		return "string"
-	case reflect.Bool:
-		return "boolean"
-	case reflect.Struct, reflect.Map:
-		return "object"
-	case reflect.Slice, reflect.Array:
-		return "array"
-	}
-	return "value"
 }

@@ -16,7 +16,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -61,21 +60,25 @@ func Verify(secret string, h http.Header, body []byte, now time.Time, tolerance 
 	if secret == "" {
 		return booking.Errorf(booking.Internal, "", "verify Zoom webhook: no secret token configured")
 	}
-	sigs := headerValues(h, SignatureHeader)
-	stamps := headerValues(h, TimestampHeader)
+	sigs := booking.HeaderValues(h, SignatureHeader)
+	stamps := booking.HeaderValues(h, TimestampHeader)
 	switch {
 	case len(sigs) == 0:
-		return unauthorized("missing %s header", SignatureHeader)
+		return booking.Errorf(booking.Unauthorized, "", "missing %s header", SignatureHeader)
 	case len(stamps) != 1 || stamps[0] == "":
-		return unauthorized("want exactly one %s header", TimestampHeader)
+		return booking.Errorf(booking.Unauthorized, "", "want exactly one %s header", TimestampHeader)
 	}
 	ts := stamps[0]
-	t, ok := parseStamp(ts)
-	if !ok {
-		return unauthorized("malformed %s header: want unix seconds", TimestampHeader)
+	n, err := booking.UnixTimestamp(TimestampHeader+" header", strings.TrimSpace(ts))
+	if err != nil {
+		return err
+	}
+	t := time.Unix(n, 0)
+	if n > 1e11 {
+		t = time.UnixMilli(n) // too large to be seconds: milliseconds
 	}
 	if d := now.Sub(t); d > tolerance || d < -tolerance {
-		return unauthorized("%s is outside the tolerance of %s", TimestampHeader, tolerance)
+		return booking.Errorf(booking.Unauthorized, "", "%s is outside the tolerance of %s", TimestampHeader, tolerance)
 	}
 	want := webhookMAC(secret, ts, body)
 	for _, s := range sigs {
@@ -88,7 +91,7 @@ func Verify(secret string, h http.Header, body []byte, now time.Time, tolerance 
 			return nil
 		}
 	}
-	return unauthorized("no matching v0 signature in the %s header", SignatureHeader)
+	return booking.Errorf(booking.Unauthorized, "", "no matching v0 signature in the %s header", SignatureHeader)
 }
 
 // Sign returns the x-zm-request-timestamp and x-zm-signature values for a delivery of body
@@ -103,36 +106,6 @@ func webhookMAC(secret, ts string, body []byte) []byte {
 	m.Write([]byte("v0:" + ts + ":"))
 	m.Write(body)
 	return m.Sum(nil)
-}
-
-func headerValues(h http.Header, name string) []string {
-	var out []string
-	for k, vs := range h {
-		if strings.EqualFold(k, name) {
-			out = append(out, vs...)
-		}
-	}
-	return out
-}
-
-// parseStamp reads decimal unix seconds; a value too large to be seconds is read as milliseconds.
-func parseStamp(s string) (time.Time, bool) {
-	s = strings.TrimSpace(s)
-	if s == "" || len(s) > 16 || strings.TrimLeft(s, "0123456789") != "" {
-		return time.Time{}, false
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		return time.Time{}, false
-	}
-	if n > 1e11 {
-		return time.UnixMilli(n), true
-	}
-	return time.Unix(n, 0), true
-}
-
-func unauthorized(format string, args ...any) error {
-	return booking.Errorf(booking.Unauthorized, "", format, args...)
 }
 
 // ValidationAnswer answers the endpoint.url_validation challenge: for a body of that event it
@@ -228,8 +201,8 @@ func Parse(body []byte) (id string, events []booking.RoomEvent, err error) {
 			Object *webhookObject `json:"object"`
 		} `json:"payload"`
 	}
-	if err := json.Unmarshal(body, &env); err != nil {
-		return "", nil, invalidJSON(err)
+	if err := booking.DecodeJSON(body, &env, ""); err != nil {
+		return "", nil, err
 	}
 	if env.Event == nil || *env.Event == "" {
 		return "", nil, booking.Errorf(booking.Invalid, "event", "event is required")
@@ -291,27 +264,12 @@ func Parse(body []byte) (id string, events []booking.RoomEvent, err error) {
 			stamp, field = p.LeaveTime, "payload.object.participant.leave_time"
 		}
 	}
-	switch {
-	case stamp != "":
-		t, err := time.Parse(time.RFC3339Nano, stamp)
-		if err != nil {
-			return "", nil, booking.Errorf(booking.Invalid, field, "%s must be an RFC 3339 date-time", field)
-		}
-		e.At = t.UTC()
-	case env.EventTS > 0:
-		e.At = time.UnixMilli(env.EventTS).UTC()
-	default:
-		return "", nil, booking.Errorf(booking.Invalid, field, "%s is required", field)
+	if stamp == "" && env.EventTS > 0 {
+		e.At = time.UnixMilli(env.EventTS).UTC() // no time of its own: when Zoom sent the event
+	} else if e.At, err = booking.ParseTime(field, stamp); err != nil {
+		return "", nil, err
 	}
 	return id, []booking.RoomEvent{e}, nil
-}
-
-func invalidJSON(err error) error {
-	var typ *json.UnmarshalTypeError
-	if errors.As(err, &typ) && typ.Field != "" {
-		return booking.Errorf(booking.Invalid, typ.Field, "%s has the wrong JSON type", typ.Field)
-	}
-	return booking.Errorf(booking.Invalid, "", "body is not a JSON object")
 }
 
 func firstOf(vs ...string) string {
