@@ -1,15 +1,15 @@
 package booking
 
 import (
-	"net/http"
 	"strconv"
 	"strings"
 )
 
 // HeaderValues returns the values of header name under any spelling of the name: net/http
 // canonicalises names, while a header map built from API Gateway's event has them lower-cased.
-// The order across spellings is unspecified.
-func HeaderValues(h http.Header, name string) []string {
+// The order across spellings is unspecified. h is an http.Header (the core does not import
+// net/http).
+func HeaderValues(h map[string][]string, name string) []string {
 	var vs []string
 	for k, v := range h {
 		if strings.EqualFold(k, name) {
