@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/shared/video/rest"
 )
 
 // Endpoint describes an OAuth 2.0 token endpoint for ReadGrant's errors.
@@ -53,7 +54,7 @@ func ReadGrant(resp *http.Response, e Endpoint, now time.Time) (token string, tt
 	case resp.StatusCode == http.StatusOK:
 		return "", 0, errors.New("the answer has no access_token")
 	case resp.StatusCode == http.StatusTooManyRequests:
-		delay := booking.RetryAfterHeader(resp.Header.Get("Retry-After"), now)
+		delay := rest.RetryAfterHeader(resp.Header.Get("Retry-After"), now)
 		if delay <= 0 {
 			delay = e.Throttle
 		}

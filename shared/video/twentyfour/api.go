@@ -13,6 +13,7 @@ import (
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/video/accesstoken"
+	"github.com/roomkeeper/roomkeeper/shared/video/rest"
 )
 
 const (
@@ -135,7 +136,7 @@ func classify(resp *http.Response, body []byte, now time.Time) error {
 
 // retryDelay is the wait a 429 asks for: its Retry-After, else defaultThrottle.
 func retryDelay(header string, now time.Time) time.Duration {
-	if d := booking.RetryAfterHeader(header, now); d > 0 {
+	if d := rest.RetryAfterHeader(header, now); d > 0 {
 		return d
 	}
 	return defaultThrottle

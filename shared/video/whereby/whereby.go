@@ -25,6 +25,7 @@ import (
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/video/phone"
+	"github.com/roomkeeper/roomkeeper/shared/video/rest"
 	"github.com/roomkeeper/roomkeeper/shared/video/wherebyhook"
 )
 
@@ -376,7 +377,7 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 // retryDelay is the wait a 429 asks for: Retry-After (seconds, as Whereby sends it), else the
 // body's msLeft, else a minute.
 func retryDelay(header string, msLeft int64, now time.Time) time.Duration {
-	if d := booking.RetryAfterHeader(header, now); d > 0 {
+	if d := rest.RetryAfterHeader(header, now); d > 0 {
 		return d
 	}
 	if msLeft > 0 {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/shared/video/rest"
 )
 
 // Zoom's error codes roomkeeper acts on (Zoom Meeting API 2.0.0; developers.zoom.us/docs/api/errors).
@@ -150,7 +151,7 @@ func dailyCap(h http.Header, message string) bool {
 
 // retryDelay is the wait a 429 asks for: its Retry-After, else defaultThrottle.
 func retryDelay(header string, now time.Time) time.Duration {
-	if d := booking.RetryAfterHeader(header, now); d > 0 {
+	if d := rest.RetryAfterHeader(header, now); d > 0 {
 		return d
 	}
 	return defaultThrottle
