@@ -43,22 +43,34 @@ const (
 	defaultThrottle = time.Minute
 )
 
+// Config configures a Client.
+type Config struct {
+	APIURL     string           // e.g. https://api.whereby.dev/v1
+	APIKey     string           // the Bearer token
+	HTTPClient *http.Client     // nil means one with a 15 s timeout
+	Now        func() time.Time // nil means time.Now
+}
+
 // Client is a Whereby REST client implementing booking.Provider. It is safe for concurrent use.
 type Client struct {
 	base string
 	key  string
 	hc   *http.Client
+	now  func() time.Time
 }
 
 var _ booking.Provider = (*Client)(nil)
 
-// New returns a client for the API at baseURL (e.g. https://api.whereby.dev/v1) using apiKey as
-// the Bearer token. A nil hc means a client with a 15 s timeout.
-func New(baseURL, apiKey string, hc *http.Client) *Client {
-	if hc == nil {
-		hc = &http.Client{Timeout: defaultTimeout}
+// New returns a client for cfg.
+func New(cfg Config) *Client {
+	c := &Client{base: strings.TrimRight(cfg.APIURL, "/"), key: cfg.APIKey, hc: cfg.HTTPClient, now: cfg.Now}
+	if c.hc == nil {
+		c.hc = &http.Client{Timeout: defaultTimeout}
 	}
-	return &Client{base: strings.TrimRight(baseURL, "/"), key: apiKey, hc: hc}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	return c
 }
 
 // createRequest is the POST /meetings body.
@@ -365,7 +377,7 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	se := &statusError{status: resp.StatusCode, message: truncate(msg, maxMessage)}
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests:
-		return booking.RetryAfter(se, retryDelay(resp.Header.Get("Retry-After"), e.Data.MsLeft, time.Now()))
+		return booking.RetryAfter(se, retryDelay(resp.Header.Get("Retry-After"), e.Data.MsLeft, c.now()))
 	case resp.StatusCode >= 500:
 		return se
 	case resp.StatusCode >= 400:

@@ -30,7 +30,7 @@ func mustSandbox(t *testing.T, hc *http.Client) (*whereby.Client, *sandbox.Where
 	require.NoError(t, err)
 	srv := httptest.NewServer(sb)
 	t.Cleanup(srv.Close)
-	return whereby.New(srv.URL+sandbox.WherebyAPIPath+"/", apiKey, hc), sb
+	return whereby.New(whereby.Config{APIURL: srv.URL + sandbox.WherebyAPIPath + "/", APIKey: apiKey, HTTPClient: hc}), sb
 }
 
 // fixed serves one canned answer to every request, for responses the sandbox never gives.
@@ -50,7 +50,7 @@ func fixed(t *testing.T, status int, header map[string]string, body string) (*wh
 		fmt.Fprint(w, body)
 	}))
 	t.Cleanup(srv.Close)
-	return whereby.New(srv.URL+"/v1", apiKey, srv.Client()), &seen
+	return whereby.New(whereby.Config{APIURL: srv.URL + "/v1", APIKey: apiKey, HTTPClient: srv.Client()}), &seen
 }
 
 func TestContract(t *testing.T) {
@@ -455,7 +455,7 @@ func TestErrors(t *testing.T) {
 		require.NoError(t, err)
 		srv := httptest.NewServer(sb)
 		defer srv.Close()
-		c := whereby.New(srv.URL+sandbox.WherebyAPIPath, "", nil)
+		c := whereby.New(whereby.Config{APIURL: srv.URL + sandbox.WherebyAPIPath})
 		_, err = c.TaggedRooms(context.Background())
 		require.Error(t, err)
 		assert.True(t, booking.IsPermanent(err))
@@ -484,6 +484,19 @@ func TestThrottleBodies(t *testing.T) {
 			assert.Equal(t, tt.want, booking.RetryDelay(err))
 		})
 	}
+}
+
+func TestThrottleDateReadsTheClock(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "Sun, 22 Nov 2026 10:01:30 GMT")
+		w.WriteHeader(http.StatusTooManyRequests)
+	}))
+	defer srv.Close()
+	clock := func() time.Time { return time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC) }
+	c := whereby.New(whereby.Config{APIURL: srv.URL + "/v1", APIKey: apiKey, HTTPClient: srv.Client(), Now: clock})
+	_, err := c.TaggedRooms(context.Background())
+	require.Error(t, err)
+	assert.Equal(t, 90*time.Second, booking.RetryDelay(err), "an HTTP-date Retry-After, measured from Config.Now")
 }
 
 func TestErrorMessages(t *testing.T) {
@@ -526,7 +539,7 @@ func TestUnreachableIsTemporary(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	base := srv.URL + "/v1"
 	srv.Close() // nothing listens there now
-	c := whereby.New(base, apiKey, nil)
+	c := whereby.New(whereby.Config{APIURL: base, APIKey: apiKey})
 
 	err := c.DeleteRoom(context.Background(), booking.Room{ID: "1"})
 	require.Error(t, err)
