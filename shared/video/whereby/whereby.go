@@ -11,12 +11,11 @@
 package whereby
 
 import (
-	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -37,8 +36,6 @@ const (
 	maxPrefix      = 39 // Whereby's roomNamePrefix maxLength
 	pageSize       = 100
 	maxPages       = 1000 // 100,000 rooms: a cursor loop beyond this is a provider bug
-	maxBody        = 4 << 20
-	maxMessage     = 300
 	// defaultThrottle is the wait when a 429 names none: Whereby's budget is per minute.
 	defaultThrottle = time.Minute
 )
@@ -53,24 +50,30 @@ type Config struct {
 
 // Client is a Whereby REST client implementing booking.Provider. It is safe for concurrent use.
 type Client struct {
-	base string
-	key  string
-	hc   *http.Client
-	now  func() time.Time
+	api *rest.Client
+	key string
 }
 
 var _ booking.Provider = (*Client)(nil)
 
 // New returns a client for cfg.
 func New(cfg Config) *Client {
-	c := &Client{base: strings.TrimRight(cfg.APIURL, "/"), key: cfg.APIKey, hc: cfg.HTTPClient, now: cfg.Now}
-	if c.hc == nil {
-		c.hc = &http.Client{Timeout: defaultTimeout}
+	api := &rest.Client{
+		Provider:    "whereby",
+		BaseURL:     strings.TrimRight(cfg.APIURL, "/"),
+		HTTPClient:  cfg.HTTPClient,
+		Now:         cfg.Now,
+		Throttle:    defaultThrottle,
+		Credentials: "the API key",
+		ReadProblem: problem,
 	}
-	if c.now == nil {
-		c.now = time.Now
+	if api.HTTPClient == nil {
+		api.HTTPClient = &http.Client{Timeout: defaultTimeout}
 	}
-	return c
+	if api.Now == nil {
+		api.Now = time.Now
+	}
+	return &Client{api: api, key: cfg.APIKey}
 }
 
 // createRequest is the POST /meetings body.
@@ -252,8 +255,7 @@ func (c *Client) DeleteRoom(ctx context.Context, room booking.Room) error {
 		return fmt.Errorf("%s: %w", op, booking.Permanent(errors.New("room has no id")))
 	}
 	err := c.do(ctx, http.MethodDelete, "/meetings/"+url.PathEscape(room.ID), nil, nil)
-	var se *statusError
-	if errors.As(err, &se) && se.status == http.StatusNotFound {
+	if rest.IsStatus(err, http.StatusNotFound, 0) {
 		return nil
 	}
 	if err != nil {
@@ -306,62 +308,15 @@ func (c *Client) TaggedRooms(ctx context.Context) ([]booking.Room, error) {
 	}
 }
 
-// statusError is a non-2xx answer.
-type statusError struct {
-	status  int
-	message string // Whereby's error message, if any
-}
-
-func (e *statusError) Error() string {
-	switch {
-	case e.status == http.StatusUnauthorized || e.status == http.StatusForbidden:
-		return fmt.Sprintf("whereby rejected the API key (%d)", e.status)
-	case e.message != "":
-		return fmt.Sprintf("whereby answered %d: %s", e.status, e.message)
-	}
-	return fmt.Sprintf("whereby answered %d %s", e.status, http.StatusText(e.status))
-}
-
 // do sends a request with a JSON body (when in is not nil) and decodes a 2xx JSON answer into out
 // (when not nil). It classifies failures for booking.Provider.
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return fmt.Errorf("encode request: %w", err)
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
-	if err != nil {
-		return booking.Permanent(fmt.Errorf("build request: %w", err))
-	}
-	req.Header.Set("Authorization", "Bearer "+c.key)
-	req.Header.Set("Accept", "application/json")
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return err // timeouts, refused connections, cancelled contexts: temporary
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	if err != nil {
-		return fmt.Errorf("read response: %w", err)
-	}
+	return c.api.Do(ctx, rest.Request{Method: method, Path: path, Body: in, Token: c.key}, out)
+}
 
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		if out == nil {
-			return nil
-		}
-		if err := json.Unmarshal(b, out); err != nil {
-			return fmt.Errorf("decode response (%d): %w", resp.StatusCode, err)
-		}
-		return nil
-	}
-
+// problem reads Whereby's error body, undocumented for most statuses: a message in error or
+// message, and after a 429 the milliseconds left until the budget refills in data.msLeft.
+func problem(body []byte) rest.Problem {
 	var e struct {
 		Error   string `json:"error"`
 		Message string `json:"message"`
@@ -369,38 +324,6 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 			MsLeft int64 `json:"msLeft"`
 		} `json:"data"`
 	}
-	_ = json.Unmarshal(b, &e) // the error body is undocumented for most statuses
-	msg := e.Error
-	if msg == "" {
-		msg = e.Message
-	}
-	se := &statusError{status: resp.StatusCode, message: truncate(msg, maxMessage)}
-	switch {
-	case resp.StatusCode == http.StatusTooManyRequests:
-		return booking.RetryAfter(se, retryDelay(resp.Header.Get("Retry-After"), e.Data.MsLeft, c.now()))
-	case resp.StatusCode >= 500:
-		return se
-	case resp.StatusCode >= 400:
-		return booking.Permanent(se)
-	}
-	return se // 1xx and unfollowed 3xx: unexpected, may pass
-}
-
-// retryDelay is the wait a 429 asks for: Retry-After (seconds, as Whereby sends it), else the
-// body's msLeft, else a minute.
-func retryDelay(header string, msLeft int64, now time.Time) time.Duration {
-	if d := rest.RetryAfterHeader(header, now); d > 0 {
-		return d
-	}
-	if msLeft > 0 {
-		return time.Duration(msLeft) * time.Millisecond
-	}
-	return defaultThrottle
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
+	_ = json.Unmarshal(body, &e)
+	return rest.Problem{Message: cmp.Or(e.Error, e.Message), Wait: time.Duration(e.Data.MsLeft) * time.Millisecond}
 }

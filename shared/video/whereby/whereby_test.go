@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -508,6 +509,9 @@ func TestErrorMessages(t *testing.T) {
 		{"no body", ``, "whereby answered 400 Bad Request"},
 		{"html body", `<html>oops</html>`, "whereby answered 400 Bad Request"},
 		{"long message truncated", `{"error":"` + strings.Repeat("x", 1000) + `"}`, strings.Repeat("x", 300) + "…"},
+		// 1 + 149×2 bytes, then a 300th byte that would fall inside the next "é".
+		{"truncated between runes", `{"error":"x` + strings.Repeat("é", 1000) + `"}`, "x" + strings.Repeat("é", 149) + "…"},
+		{"addresses redacted", `{"error":"\"guest\" ada@example.com is not allowed"}`, `whereby answered 400: "guest" <address> is not allowed`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -517,6 +521,8 @@ func TestErrorMessages(t *testing.T) {
 			assert.True(t, booking.IsPermanent(err))
 			assert.Contains(t, err.Error(), tt.want)
 			assert.NotContains(t, err.Error(), strings.Repeat("x", 301))
+			assert.NotContains(t, err.Error(), "@", "Whereby's message is recorded and logged: no address in it")
+			assert.True(t, utf8.ValidString(err.Error()), "%q is cut inside a rune", err)
 		})
 	}
 }
