@@ -34,6 +34,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/video/accesstoken"
 	"github.com/roomkeeper/roomkeeper/shared/video/phone"
+	"github.com/roomkeeper/roomkeeper/shared/video/rest"
 	"github.com/roomkeeper/roomkeeper/shared/video/zoomhook"
 )
 
@@ -85,7 +86,7 @@ type Config struct {
 // (UpdateRoom) and the fresh host link roomkeeper's /v1/host/{token} redirects to (HostLink). It
 // holds one access token for the process and is safe for concurrent use.
 type Client struct {
-	base     string
+	api      *rest.Client
 	user     string
 	hostLink func(tag, id string) string
 	altHosts bool
@@ -115,7 +116,6 @@ func New(cfg Config) (*Client, error) {
 		return nil, errors.New("zoom: no host link function: the organizer needs roomkeeper's host link")
 	}
 	c := &Client{
-		base:     strings.TrimRight(cmpOr(cfg.APIURL, DefaultAPIURL), "/"),
 		user:     cmpOr(cfg.UserID, "me"),
 		hostLink: cfg.HostLink,
 		altHosts: cfg.AlternativeHosts,
@@ -132,6 +132,15 @@ func New(cfg Config) (*Client, error) {
 	}
 	if c.passcode == nil {
 		c.passcode = randomPasscode
+	}
+	c.api = &rest.Client{
+		Provider:    "zoom",
+		BaseURL:     strings.TrimRight(cmpOr(cfg.APIURL, DefaultAPIURL), "/"),
+		HTTPClient:  c.hc,
+		Now:         c.now,
+		Throttle:    defaultThrottle,
+		ReadProblem: problem,
+		Refine:      dailyCap,
 	}
 	t := &tokens{
 		url:          cmpOr(cfg.OAuthURL, DefaultOAuthURL),
@@ -270,7 +279,7 @@ func (c *Client) CreateRoom(ctx context.Context, spec booking.RoomSpec) (booking
 	if c.altHosts && spec.Host.Email != "" {
 		req.Settings.AlternativeHosts = spec.Host.Email
 		err = c.do(ctx, http.MethodPost, path, req, &m)
-		if isAPIError(err, http.StatusBadRequest, 0) {
+		if rest.IsStatus(err, http.StatusBadRequest, 0) {
 			// Best effort: the organizer is not a licensed user of this account, or the account
 			// does not allow alternative hosts. The host link works without.
 			req.Settings.AlternativeHosts = ""
@@ -331,7 +340,7 @@ func sameSchedule(m meeting, want meetingRequest) bool {
 
 // gone wraps booking.ErrNotFound around a 404 (code 3001: not found or expired).
 func gone(err error) error {
-	if isAPIError(err, http.StatusNotFound, 0) {
+	if rest.IsStatus(err, http.StatusNotFound, 0) {
 		return fmt.Errorf("%w: %w", booking.ErrNotFound, err)
 	}
 	return err
@@ -348,10 +357,10 @@ func (c *Client) DeleteRoom(ctx context.Context, room booking.Room) error {
 	}
 	err = c.do(ctx, http.MethodDelete, "/meetings/"+id+"?schedule_for_reminder=false&cancel_meeting_reminder=false", nil, nil)
 	switch {
-	case err == nil, isAPIError(err, http.StatusNotFound, 0), isAPIError(err, http.StatusBadRequest, codeEnded):
+	case err == nil, rest.IsStatus(err, http.StatusNotFound, 0), rest.IsStatus(err, http.StatusBadRequest, codeEnded):
 		return nil
-	case isAPIError(err, http.StatusBadRequest, codeInProgress):
-		var e *apiError
+	case rest.IsStatus(err, http.StatusBadRequest, codeInProgress):
+		var e *rest.Error
 		errors.As(err, &e)
 		return fmt.Errorf("%s %s: %w", op, id, booking.RetryAfter(e, inProgressWait))
 	}
@@ -388,7 +397,7 @@ func (c *Client) TaggedRooms(ctx context.Context) ([]booking.Room, error) {
 			}
 			var m meeting
 			err := c.do(ctx, http.MethodGet, "/meetings/"+strconv.FormatInt(listed.ID, 10), nil, &m)
-			if isAPIError(err, http.StatusNotFound, 0) {
+			if rest.IsStatus(err, http.StatusNotFound, 0) {
 				continue
 			}
 			if err != nil {
