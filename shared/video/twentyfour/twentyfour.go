@@ -32,6 +32,7 @@ import (
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/video/accesstoken"
+	"github.com/roomkeeper/roomkeeper/shared/video/rest"
 )
 
 // Name is the provider name in booking.RoomOptions and booking.Room.
@@ -96,7 +97,7 @@ type Config struct {
 // reconciler uses (UpdateRoom). It holds one access token for the process and is safe for
 // concurrent use.
 type Client struct {
-	base     string
+	api      *rest.Client
 	instance string
 	user     string
 	typ      string
@@ -137,7 +138,6 @@ func New(cfg Config) (*Client, error) {
 	}
 	base := strings.TrimRight(cmpOr(cfg.APIURL, "https://"+cfg.Instance+".api.24sessions.com"), "/")
 	c := &Client{
-		base:     base,
 		instance: cfg.Instance,
 		user:     cfg.UserID,
 		typ:      cfg.MeetingTypeID,
@@ -152,6 +152,15 @@ func New(cfg Config) (*Client, error) {
 	}
 	if c.now == nil {
 		c.now = time.Now
+	}
+	c.api = &rest.Client{
+		Provider:    Name,
+		BaseURL:     base,
+		MediaType:   "application/ld+json",
+		HTTPClient:  c.hc,
+		Now:         c.now,
+		Throttle:    defaultThrottle,
+		ReadProblem: problem,
 	}
 	t := &tokens{
 		url:          base + "/" + strings.TrimLeft(cmpOr(cfg.TokenPath, DefaultTokenPath), "/"),
