@@ -162,14 +162,19 @@ func New(cfg Config) (*Client, error) {
 		Throttle:    defaultThrottle,
 		ReadProblem: problem,
 	}
-	t := &tokens{
-		url:          base + "/" + strings.TrimLeft(cmpOr(cfg.TokenPath, DefaultTokenPath), "/"),
-		clientID:     cfg.ClientID,
-		clientSecret: cfg.ClientSecret,
-		hc:           c.hc,
-		now:          c.now,
+	// The process's one OAuth2 client-credentials access token: GET {token URL}
+	// ?client_id=…&client_secret=…&grant_type=client_credentials, as 24sessions documents it with
+	// the credentials in the query string. Tokens last an hour; a new one is requested before the
+	// old one expires or after the API refuses it.
+	oauth := &accesstoken.Endpoint{
+		Name: Name, Credentials: "the client credentials",
+		Check: "TWENTYFOUR_CLIENT_ID, TWENTYFOUR_CLIENT_SECRET and TWENTYFOUR_TOKEN_PATH", Throttle: defaultThrottle,
+		URL:      base + "/" + strings.TrimLeft(cmpOr(cfg.TokenPath, DefaultTokenPath), "/"),
+		ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
+		Params: url.Values{"grant_type": {"client_credentials"}}, InQuery: true,
+		HTTPClient: c.hc, Now: c.now,
 	}
-	c.tokens = &accesstoken.Cache{Fetch: t.fetch, Now: c.now, Margin: refreshMargin}
+	c.tokens = &accesstoken.Cache{Fetch: oauth.Fetch, Now: c.now, Margin: refreshMargin}
 	return c, nil
 }
 

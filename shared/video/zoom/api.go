@@ -25,6 +25,9 @@ const (
 	defaultThrottle = time.Second
 	// inProgressWait is the wait after Zoom refuses to delete a meeting in progress.
 	inProgressWait = 5 * time.Minute
+	// refreshMargin is how long before its expiry a token is replaced, so a request never
+	// starts with a token about to lapse.
+	refreshMargin = 5 * time.Minute
 )
 
 // do sends an authenticated request with a JSON body (in, when not nil) and decodes a 2xx JSON

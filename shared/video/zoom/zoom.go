@@ -142,15 +142,20 @@ func New(cfg Config) (*Client, error) {
 		ReadProblem: problem,
 		Refine:      dailyCap,
 	}
-	t := &tokens{
-		url:          cmpOr(cfg.OAuthURL, DefaultOAuthURL),
-		accountID:    cfg.AccountID,
-		clientID:     cfg.ClientID,
-		clientSecret: cfg.ClientSecret,
-		hc:           c.hc,
-		now:          c.now,
+	// One Server-to-Server OAuth access token for the process
+	// (developers.zoom.us/docs/internal-apps/s2s-oauth): grant_type=account_credentials with the
+	// account id, the client id and secret as HTTP Basic auth. There is no refresh token: a new
+	// token is requested before the old one expires, or after Zoom refuses it. A 400
+	// (invalid_client, invalid_request), 401 or 403 means the account id, client id or secret is
+	// wrong, or the app is deactivated.
+	oauth := &accesstoken.Endpoint{
+		Name: Name, Credentials: "the Server-to-Server OAuth credentials",
+		Check: "ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET", Throttle: defaultThrottle,
+		URL: cmpOr(cfg.OAuthURL, DefaultOAuthURL), ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
+		Params:     url.Values{"grant_type": {"account_credentials"}, "account_id": {cfg.AccountID}},
+		HTTPClient: c.hc, Now: c.now,
 	}
-	c.tokens = &accesstoken.Cache{Fetch: t.fetch, Now: c.now, Margin: refreshMargin}
+	c.tokens = &accesstoken.Cache{Fetch: oauth.Fetch, Now: c.now, Margin: refreshMargin}
 	return c, nil
 }
 
