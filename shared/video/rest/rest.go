@@ -23,19 +23,19 @@ import (
 )
 
 const (
-	maxBody    = 4 << 20 // an API answer read
-	maxMessage = 300     // a provider's message an error quotes
+	defaultTimeout = 15 * time.Second
+	maxBody        = 4 << 20 // an API answer read
+	maxMessage     = 300     // a provider's message an error quotes
 )
 
-// Client calls one provider's REST API. Set its fields before first use; it is safe for
-// concurrent use.
+// Client calls one provider's REST API. Make one with New; it is safe for concurrent use.
 type Client struct {
-	Provider   string // the provider as errors name it: "zoom"
-	BaseURL    string // request paths go under it: "https://api.zoom.us/v2"
-	MediaType  string // Accept, and the Content-Type of a body; empty means application/json
-	HTTPClient *http.Client
-	Now        func() time.Time
-	Throttle   time.Duration // the wait after a 429 that names none
+	Provider   string           // the provider as errors name it: "zoom"
+	BaseURL    string           // request paths go under it: "https://api.zoom.us/v2"
+	MediaType  string           // Accept, and the Content-Type of a body; empty means application/json
+	HTTPClient *http.Client     // New makes a nil one a client with a 15 s timeout
+	Now        func() time.Time // New makes a nil one time.Now
+	Throttle   time.Duration    // the wait after a 429 that names none
 	// Credentials names what a 401 or 403 rejects ("the API key"), for an error that says so
 	// instead of quoting the answer; empty reports those answers like any other.
 	Credentials string
@@ -44,6 +44,17 @@ type Client struct {
 	// Refine, when set, sees each failed answer first and may return the error to report
 	// instead of the usual classification (nil keeps it), such as Zoom's daily cap: permanent.
 	Refine func(a Answer, e *Error) error
+}
+
+// New returns a Client of c's fields, with the defaults for a nil HTTPClient and Now.
+func New(c Client) *Client {
+	if c.HTTPClient == nil {
+		c.HTTPClient = &http.Client{Timeout: defaultTimeout}
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return &c
 }
 
 // Request is one call of a Client.

@@ -45,8 +45,7 @@ const (
 )
 
 const (
-	defaultTimeout = 15 * time.Second
-	maxPages       = 1000
+	maxPages = 1000
 	// listWindow is how far back TaggedRooms looks: a meeting is at most 24 hours long, so an
 	// older one is over and has nothing left to clean up.
 	listWindow = 24 * time.Hour
@@ -104,8 +103,6 @@ type Client struct {
 	guestURL string
 	update   string
 	extra    map[string]any
-	hc       *http.Client
-	now      func() time.Time
 	tokens   *accesstoken.Cache
 }
 
@@ -144,23 +141,15 @@ func New(cfg Config) (*Client, error) {
 		guestURL: cfg.GuestURL,
 		update:   method,
 		extra:    cfg.MeetingExtra,
-		hc:       cfg.HTTPClient,
-		now:      cfg.Now,
-	}
-	if c.hc == nil {
-		c.hc = &http.Client{Timeout: defaultTimeout}
-	}
-	if c.now == nil {
-		c.now = time.Now
-	}
-	c.api = &rest.Client{
-		Provider:    Name,
-		BaseURL:     base,
-		MediaType:   "application/ld+json",
-		HTTPClient:  c.hc,
-		Now:         c.now,
-		Throttle:    defaultThrottle,
-		ReadProblem: problem,
+		api: rest.New(rest.Client{
+			Provider:    Name,
+			BaseURL:     base,
+			MediaType:   "application/ld+json",
+			HTTPClient:  cfg.HTTPClient,
+			Now:         cfg.Now,
+			Throttle:    defaultThrottle,
+			ReadProblem: problem,
+		}),
 	}
 	// The process's one OAuth2 client-credentials access token: GET {token URL}
 	// ?client_id=…&client_secret=…&grant_type=client_credentials, as 24sessions documents it with
@@ -172,9 +161,9 @@ func New(cfg Config) (*Client, error) {
 		URL:      base + "/" + strings.TrimLeft(cmpOr(cfg.TokenPath, DefaultTokenPath), "/"),
 		ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
 		Params: url.Values{"grant_type": {"client_credentials"}}, InQuery: true,
-		HTTPClient: c.hc, Now: c.now,
+		HTTPClient: c.api.HTTPClient, Now: c.api.Now,
 	}
-	c.tokens = &accesstoken.Cache{Fetch: oauth.Fetch, Now: c.now, Margin: refreshMargin}
+	c.tokens = &accesstoken.Cache{Fetch: oauth.Fetch, Now: c.api.Now, Margin: refreshMargin}
 	return c, nil
 }
 
@@ -357,7 +346,7 @@ func (c *Client) DeleteRoom(ctx context.Context, room booking.Room) error {
 	case m.cancelled():
 		return nil
 	}
-	if start, err := time.Parse(time.RFC3339, m.Date); err == nil && !c.now().Before(start) {
+	if start, err := time.Parse(time.RFC3339, m.Date); err == nil && !c.api.Now().Before(start) {
 		return nil
 	}
 	if err := c.cancel(ctx, room.ID); err != nil && !errors.Is(err, booking.ErrNotFound) {
@@ -381,7 +370,7 @@ func (c *Client) get(ctx context.Context, id string) (meeting, error) {
 // zero: 24sessions meetings have no end date.
 func (c *Client) TaggedRooms(ctx context.Context) ([]booking.Room, error) {
 	const op = "24sessions: list meetings"
-	since := c.now().Add(-listWindow)
+	since := c.api.Now().Add(-listWindow)
 	var rooms []booking.Room
 	seen := 0
 	for page := 1; ; page++ {

@@ -32,10 +32,9 @@ import (
 const Name = wherebyhook.Provider
 
 const (
-	defaultTimeout = 15 * time.Second
-	maxPrefix      = 39 // Whereby's roomNamePrefix maxLength
-	pageSize       = 100
-	maxPages       = 1000 // 100,000 rooms: a cursor loop beyond this is a provider bug
+	maxPrefix = 39 // Whereby's roomNamePrefix maxLength
+	pageSize  = 100
+	maxPages  = 1000 // 100,000 rooms: a cursor loop beyond this is a provider bug
 	// defaultThrottle is the wait when a 429 names none: Whereby's budget is per minute.
 	defaultThrottle = time.Minute
 )
@@ -58,7 +57,7 @@ var _ booking.Provider = (*Client)(nil)
 
 // New returns a client for cfg.
 func New(cfg Config) *Client {
-	api := &rest.Client{
+	return &Client{key: cfg.APIKey, api: rest.New(rest.Client{
 		Provider:    "whereby",
 		BaseURL:     strings.TrimRight(cfg.APIURL, "/"),
 		HTTPClient:  cfg.HTTPClient,
@@ -66,14 +65,7 @@ func New(cfg Config) *Client {
 		Throttle:    defaultThrottle,
 		Credentials: "the API key",
 		ReadProblem: problem,
-	}
-	if api.HTTPClient == nil {
-		api.HTTPClient = &http.Client{Timeout: defaultTimeout}
-	}
-	if api.Now == nil {
-		api.Now = time.Now
-	}
-	return &Client{api: api, key: cfg.APIKey}
+	})}
 }
 
 // createRequest is the POST /meetings body.

@@ -48,7 +48,6 @@ const (
 )
 
 const (
-	defaultTimeout = 15 * time.Second
 	pageSize       = 300 // Zoom's maximum page_size
 	maxPages       = 1000
 	maxTopic       = 200 // Zoom's topic limit
@@ -91,8 +90,6 @@ type Client struct {
 	hostLink func(tag, id string) string
 	altHosts bool
 	dialIn   []string
-	hc       *http.Client
-	now      func() time.Time
 	passcode func() string
 	tokens   *accesstoken.Cache
 }
@@ -120,27 +117,19 @@ func New(cfg Config) (*Client, error) {
 		hostLink: cfg.HostLink,
 		altHosts: cfg.AlternativeHosts,
 		dialIn:   cfg.DialInCountries,
-		hc:       cfg.HTTPClient,
-		now:      cfg.Now,
 		passcode: cfg.Passcode,
-	}
-	if c.hc == nil {
-		c.hc = &http.Client{Timeout: defaultTimeout}
-	}
-	if c.now == nil {
-		c.now = time.Now
+		api: rest.New(rest.Client{
+			Provider:    Name,
+			BaseURL:     strings.TrimRight(cmpOr(cfg.APIURL, DefaultAPIURL), "/"),
+			HTTPClient:  cfg.HTTPClient,
+			Now:         cfg.Now,
+			Throttle:    defaultThrottle,
+			ReadProblem: problem,
+			Refine:      dailyCap,
+		}),
 	}
 	if c.passcode == nil {
 		c.passcode = randomPasscode
-	}
-	c.api = &rest.Client{
-		Provider:    "zoom",
-		BaseURL:     strings.TrimRight(cmpOr(cfg.APIURL, DefaultAPIURL), "/"),
-		HTTPClient:  c.hc,
-		Now:         c.now,
-		Throttle:    defaultThrottle,
-		ReadProblem: problem,
-		Refine:      dailyCap,
 	}
 	// One Server-to-Server OAuth access token for the process
 	// (developers.zoom.us/docs/internal-apps/s2s-oauth): grant_type=account_credentials with the
@@ -153,9 +142,9 @@ func New(cfg Config) (*Client, error) {
 		Check: "ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET", Throttle: defaultThrottle,
 		URL: cmpOr(cfg.OAuthURL, DefaultOAuthURL), ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
 		Params:     url.Values{"grant_type": {"account_credentials"}, "account_id": {cfg.AccountID}},
-		HTTPClient: c.hc, Now: c.now,
+		HTTPClient: c.api.HTTPClient, Now: c.api.Now,
 	}
-	c.tokens = &accesstoken.Cache{Fetch: oauth.Fetch, Now: c.now, Margin: refreshMargin}
+	c.tokens = &accesstoken.Cache{Fetch: oauth.Fetch, Now: c.api.Now, Margin: refreshMargin}
 	return c, nil
 }
 
