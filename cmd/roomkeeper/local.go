@@ -77,9 +77,9 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 			return nil, fmt.Errorf("start the Whereby sandbox: %w", err)
 		}
 		// The adapter talks to the sandbox over loopback HTTP, exactly as it talks to Whereby.
-		provider = whereby.New("http://"+cfg.Addr+"/sandbox/whereby/v1", "sandbox", nil)
+		provider = whereby.New(whereby.Config{APIURL: "http://" + cfg.Addr + "/sandbox/whereby/v1", APIKey: "sandbox", Now: now})
 	} else {
-		provider = whereby.New(cfg.Whereby.APIURL, cfg.Whereby.APIKey, nil)
+		provider = whereby.New(whereby.Config{APIURL: cfg.Whereby.APIURL, APIKey: cfg.Whereby.APIKey, Now: now})
 	}
 
 	providers, hostLinkers, err := videoProviders(cfg, now, provider)

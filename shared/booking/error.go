@@ -3,10 +3,7 @@ package booking
 import (
 	"errors"
 	"fmt"
-	"net/http"
 	"regexp"
-	"strconv"
-	"strings"
 	"time"
 )
 
@@ -88,20 +85,6 @@ func RetryDelay(err error) time.Duration {
 	var f *failure
 	if errors.As(err, &f) {
 		return f.retryAfter
-	}
-	return 0
-}
-
-// RetryAfterHeader reads an HTTP Retry-After header (RFC 9110 §10.2.3): delay-seconds or an
-// HTTP date, measured from now. It returns 0 when the header is absent, unreadable or in the
-// past, so a caller falls back to its own default.
-func RetryAfterHeader(header string, now time.Time) time.Duration {
-	header = strings.TrimSpace(header)
-	if s, err := strconv.Atoi(header); err == nil {
-		return max(time.Duration(s)*time.Second, 0)
-	}
-	if t, err := http.ParseTime(header); err == nil && t.After(now) {
-		return t.Sub(now)
 	}
 	return 0
 }

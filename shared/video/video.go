@@ -197,7 +197,7 @@ func New(cfg config.Config, secrets Secrets, now func() time.Time) Providers {
 		Secrets: secrets,
 		Names:   []string{WherebyAPIKey},
 		New: func(s map[string]string) (booking.Provider, error) {
-			return whereby.New(cfg.Whereby.APIURL, s[WherebyAPIKey], nil), nil
+			return whereby.New(whereby.Config{APIURL: cfg.Whereby.APIURL, APIKey: s[WherebyAPIKey], Now: now}), nil
 		},
 	}}
 	if z := cfg.Zoom; z.Enabled() {

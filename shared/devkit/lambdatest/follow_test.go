@@ -178,7 +178,7 @@ func testReap(t *testing.T, e *emulators) {
 	kept := s.book("kept")
 	s.work(worker, kept)
 	orphan := booking.RoomSpec{Tag: booking.RoomTag(booking.KeyOf("generic", "gone-"+s.table), 1), ExpiresAt: time.Now().Add(time.Hour)}
-	_, err := whereby.New(s.wherebyURL, wherebyKey, nil).CreateRoom(context.Background(), orphan)
+	_, err := whereby.New(whereby.Config{APIURL: s.wherebyURL, APIKey: wherebyKey}).CreateRoom(context.Background(), orphan)
 	require.NoError(t, err)
 	require.Len(t, s.sandbox.Rooms(), 2)
 	apiCalls := len(s.sandbox.Requests())

@@ -64,7 +64,7 @@ func newFixture(t *testing.T) *fixture {
 		Reconciler: &reconcile.Reconciler{
 			Store:        f.store,
 			Mailer:       f.outbox,
-			Providers:    map[string]booking.Provider{whereby.Name: whereby.New(srv.URL+sandbox.WherebyAPIPath, "test-key", nil)},
+			Providers:    map[string]booking.Provider{whereby.Name: whereby.New(whereby.Config{APIURL: srv.URL + sandbox.WherebyAPIPath, APIKey: "test-key", Now: clock})},
 			Now:          clock,
 			MailFrom:     "roomkeeper <invites@example.org>",
 			CleanupGrace: 15 * time.Minute,

@@ -2,7 +2,8 @@
 // §4.4-style grants, such as Zoom's Server-to-Server OAuth and 24sessions' client credentials,
 // which issue no refresh token): a token is fetched when there is none or it is about to expire,
 // concurrent callers share one fetch, and a token the API refuses is dropped so the next call
-// fetches another. ReadGrant reads the token endpoint's answer the same way for both providers.
+// fetches another. Endpoint requests the token, in the shape each provider documents, and reads
+// the answer the same way for both.
 package accesstoken
 
 import (

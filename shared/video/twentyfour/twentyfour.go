@@ -32,6 +32,7 @@ import (
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/video/accesstoken"
+	"github.com/roomkeeper/roomkeeper/shared/video/rest"
 )
 
 // Name is the provider name in booking.RoomOptions and booking.Room.
@@ -44,8 +45,7 @@ const (
 )
 
 const (
-	defaultTimeout = 15 * time.Second
-	maxPages       = 1000
+	maxPages = 1000
 	// listWindow is how far back TaggedRooms looks: a meeting is at most 24 hours long, so an
 	// older one is over and has nothing left to clean up.
 	listWindow = 24 * time.Hour
@@ -96,15 +96,13 @@ type Config struct {
 // reconciler uses (UpdateRoom). It holds one access token for the process and is safe for
 // concurrent use.
 type Client struct {
-	base     string
+	api      *rest.Client
 	instance string
 	user     string
 	typ      string
 	guestURL string
 	update   string
 	extra    map[string]any
-	hc       *http.Client
-	now      func() time.Time
 	tokens   *accesstoken.Cache
 }
 
@@ -137,30 +135,35 @@ func New(cfg Config) (*Client, error) {
 	}
 	base := strings.TrimRight(cmpOr(cfg.APIURL, "https://"+cfg.Instance+".api.24sessions.com"), "/")
 	c := &Client{
-		base:     base,
 		instance: cfg.Instance,
 		user:     cfg.UserID,
 		typ:      cfg.MeetingTypeID,
 		guestURL: cfg.GuestURL,
 		update:   method,
 		extra:    cfg.MeetingExtra,
-		hc:       cfg.HTTPClient,
-		now:      cfg.Now,
+		api: rest.New(rest.Client{
+			Provider:    Name,
+			BaseURL:     base,
+			MediaType:   "application/ld+json",
+			HTTPClient:  cfg.HTTPClient,
+			Now:         cfg.Now,
+			Throttle:    defaultThrottle,
+			ReadProblem: problem,
+		}),
 	}
-	if c.hc == nil {
-		c.hc = &http.Client{Timeout: defaultTimeout}
+	// The process's one OAuth2 client-credentials access token: GET {token URL}
+	// ?client_id=…&client_secret=…&grant_type=client_credentials, as 24sessions documents it with
+	// the credentials in the query string. Tokens last an hour; a new one is requested before the
+	// old one expires or after the API refuses it.
+	oauth := &accesstoken.Endpoint{
+		Name: Name, Credentials: "the client credentials",
+		Check: "TWENTYFOUR_CLIENT_ID, TWENTYFOUR_CLIENT_SECRET and TWENTYFOUR_TOKEN_PATH", Throttle: defaultThrottle,
+		URL:      base + "/" + strings.TrimLeft(cmpOr(cfg.TokenPath, DefaultTokenPath), "/"),
+		ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
+		Params: url.Values{"grant_type": {"client_credentials"}}, InQuery: true,
+		HTTPClient: c.api.HTTPClient, Now: c.api.Now,
 	}
-	if c.now == nil {
-		c.now = time.Now
-	}
-	t := &tokens{
-		url:          base + "/" + strings.TrimLeft(cmpOr(cfg.TokenPath, DefaultTokenPath), "/"),
-		clientID:     cfg.ClientID,
-		clientSecret: cfg.ClientSecret,
-		hc:           c.hc,
-		now:          c.now,
-	}
-	c.tokens = &accesstoken.Cache{Fetch: t.fetch, Now: c.now, Margin: refreshMargin}
+	c.tokens = &accesstoken.Cache{Fetch: oauth.Fetch, Now: c.api.Now, Margin: refreshMargin}
 	return c, nil
 }
 
@@ -343,7 +346,7 @@ func (c *Client) DeleteRoom(ctx context.Context, room booking.Room) error {
 	case m.cancelled():
 		return nil
 	}
-	if start, err := time.Parse(time.RFC3339, m.Date); err == nil && !c.now().Before(start) {
+	if start, err := time.Parse(time.RFC3339, m.Date); err == nil && !c.api.Now().Before(start) {
 		return nil
 	}
 	if err := c.cancel(ctx, room.ID); err != nil && !errors.Is(err, booking.ErrNotFound) {
@@ -367,7 +370,7 @@ func (c *Client) get(ctx context.Context, id string) (meeting, error) {
 // zero: 24sessions meetings have no end date.
 func (c *Client) TaggedRooms(ctx context.Context) ([]booking.Room, error) {
 	const op = "24sessions: list meetings"
-	since := c.now().Add(-listWindow)
+	since := c.api.Now().Add(-listWindow)
 	var rooms []booking.Room
 	seen := 0
 	for page := 1; ; page++ {

@@ -43,7 +43,7 @@ func pagedInsights(t *testing.T, results []string) (*whereby.Client, *[]string) 
 		fmt.Fprintf(w, `{"results":%s,"cursor":%s}`, page, cursor)
 	}))
 	t.Cleanup(srv.Close)
-	return whereby.New(srv.URL+"/v1", apiKey, srv.Client()), &queries
+	return whereby.New(whereby.Config{APIURL: srv.URL + "/v1", APIKey: apiKey, HTTPClient: srv.Client()}), &queries
 }
 
 func TestRoomSessions(t *testing.T) {
@@ -120,7 +120,7 @@ func TestRoomSessionsEmpty(t *testing.T) {
 func TestRoomSessionsUnreachable(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	srv.Close()
-	_, err := whereby.New(srv.URL+"/v1", apiKey, nil).RoomSessions(t.Context(), "/intro-x")
+	_, err := whereby.New(whereby.Config{APIURL: srv.URL + "/v1", APIKey: apiKey}).RoomSessions(t.Context(), "/intro-x")
 	require.Error(t, err)
 	assert.False(t, booking.IsPermanent(err), "a refused connection is temporary")
 }
@@ -145,7 +145,7 @@ func TestRoomSessionsAgainstTheSandbox(t *testing.T) {
 	require.NoError(t, err)
 	srv := httptest.NewServer(sb)
 	t.Cleanup(srv.Close)
-	c := whereby.New(srv.URL+sandbox.WherebyAPIPath, apiKey, srv.Client())
+	c := whereby.New(whereby.Config{APIURL: srv.URL + sandbox.WherebyAPIPath, APIKey: apiKey, HTTPClient: srv.Client()})
 
 	room, err := c.CreateRoom(t.Context(), roomSpec(booking.RoomOptions{Size: booking.Small}))
 	require.NoError(t, err)

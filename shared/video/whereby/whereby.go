@@ -11,12 +11,11 @@
 package whereby
 
 import (
-	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -25,6 +24,7 @@ import (
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/video/phone"
+	"github.com/roomkeeper/roomkeeper/shared/video/rest"
 	"github.com/roomkeeper/roomkeeper/shared/video/wherebyhook"
 )
 
@@ -32,32 +32,40 @@ import (
 const Name = wherebyhook.Provider
 
 const (
-	defaultTimeout = 15 * time.Second
-	maxPrefix      = 39 // Whereby's roomNamePrefix maxLength
-	pageSize       = 100
-	maxPages       = 1000 // 100,000 rooms: a cursor loop beyond this is a provider bug
-	maxBody        = 4 << 20
-	maxMessage     = 300
+	maxPrefix = 39 // Whereby's roomNamePrefix maxLength
+	pageSize  = 100
+	maxPages  = 1000 // 100,000 rooms: a cursor loop beyond this is a provider bug
 	// defaultThrottle is the wait when a 429 names none: Whereby's budget is per minute.
 	defaultThrottle = time.Minute
 )
 
+// Config configures a Client.
+type Config struct {
+	APIURL     string           // e.g. https://api.whereby.dev/v1
+	APIKey     string           // the Bearer token
+	HTTPClient *http.Client     // nil means one with a 15 s timeout
+	Now        func() time.Time // nil means time.Now
+}
+
 // Client is a Whereby REST client implementing booking.Provider. It is safe for concurrent use.
 type Client struct {
-	base string
-	key  string
-	hc   *http.Client
+	api *rest.Client
+	key string
 }
 
 var _ booking.Provider = (*Client)(nil)
 
-// New returns a client for the API at baseURL (e.g. https://api.whereby.dev/v1) using apiKey as
-// the Bearer token. A nil hc means a client with a 15 s timeout.
-func New(baseURL, apiKey string, hc *http.Client) *Client {
-	if hc == nil {
-		hc = &http.Client{Timeout: defaultTimeout}
-	}
-	return &Client{base: strings.TrimRight(baseURL, "/"), key: apiKey, hc: hc}
+// New returns a client for cfg.
+func New(cfg Config) *Client {
+	return &Client{key: cfg.APIKey, api: rest.New(rest.Client{
+		Provider:    "whereby",
+		BaseURL:     strings.TrimRight(cfg.APIURL, "/"),
+		HTTPClient:  cfg.HTTPClient,
+		Now:         cfg.Now,
+		Throttle:    defaultThrottle,
+		Credentials: "the API key",
+		ReadProblem: problem,
+	})}
 }
 
 // createRequest is the POST /meetings body.
@@ -239,8 +247,7 @@ func (c *Client) DeleteRoom(ctx context.Context, room booking.Room) error {
 		return fmt.Errorf("%s: %w", op, booking.Permanent(errors.New("room has no id")))
 	}
 	err := c.do(ctx, http.MethodDelete, "/meetings/"+url.PathEscape(room.ID), nil, nil)
-	var se *statusError
-	if errors.As(err, &se) && se.status == http.StatusNotFound {
+	if rest.IsStatus(err, http.StatusNotFound, 0) {
 		return nil
 	}
 	if err != nil {
@@ -293,62 +300,15 @@ func (c *Client) TaggedRooms(ctx context.Context) ([]booking.Room, error) {
 	}
 }
 
-// statusError is a non-2xx answer.
-type statusError struct {
-	status  int
-	message string // Whereby's error message, if any
-}
-
-func (e *statusError) Error() string {
-	switch {
-	case e.status == http.StatusUnauthorized || e.status == http.StatusForbidden:
-		return fmt.Sprintf("whereby rejected the API key (%d)", e.status)
-	case e.message != "":
-		return fmt.Sprintf("whereby answered %d: %s", e.status, e.message)
-	}
-	return fmt.Sprintf("whereby answered %d %s", e.status, http.StatusText(e.status))
-}
-
 // do sends a request with a JSON body (when in is not nil) and decodes a 2xx JSON answer into out
 // (when not nil). It classifies failures for booking.Provider.
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return fmt.Errorf("encode request: %w", err)
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
-	if err != nil {
-		return booking.Permanent(fmt.Errorf("build request: %w", err))
-	}
-	req.Header.Set("Authorization", "Bearer "+c.key)
-	req.Header.Set("Accept", "application/json")
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return err // timeouts, refused connections, cancelled contexts: temporary
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	if err != nil {
-		return fmt.Errorf("read response: %w", err)
-	}
+	return c.api.Do(ctx, rest.Request{Method: method, Path: path, Body: in, Token: c.key}, out)
+}
 
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		if out == nil {
-			return nil
-		}
-		if err := json.Unmarshal(b, out); err != nil {
-			return fmt.Errorf("decode response (%d): %w", resp.StatusCode, err)
-		}
-		return nil
-	}
-
+// problem reads Whereby's error body, undocumented for most statuses: a message in error or
+// message, and after a 429 the milliseconds left until the budget refills in data.msLeft.
+func problem(body []byte) rest.Problem {
 	var e struct {
 		Error   string `json:"error"`
 		Message string `json:"message"`
@@ -356,38 +316,6 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 			MsLeft int64 `json:"msLeft"`
 		} `json:"data"`
 	}
-	_ = json.Unmarshal(b, &e) // the error body is undocumented for most statuses
-	msg := e.Error
-	if msg == "" {
-		msg = e.Message
-	}
-	se := &statusError{status: resp.StatusCode, message: truncate(msg, maxMessage)}
-	switch {
-	case resp.StatusCode == http.StatusTooManyRequests:
-		return booking.RetryAfter(se, retryDelay(resp.Header.Get("Retry-After"), e.Data.MsLeft, time.Now()))
-	case resp.StatusCode >= 500:
-		return se
-	case resp.StatusCode >= 400:
-		return booking.Permanent(se)
-	}
-	return se // 1xx and unfollowed 3xx: unexpected, may pass
-}
-
-// retryDelay is the wait a 429 asks for: Retry-After (seconds, as Whereby sends it), else the
-// body's msLeft, else a minute.
-func retryDelay(header string, msLeft int64, now time.Time) time.Duration {
-	if d := booking.RetryAfterHeader(header, now); d > 0 {
-		return d
-	}
-	if msLeft > 0 {
-		return time.Duration(msLeft) * time.Millisecond
-	}
-	return defaultThrottle
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
+	_ = json.Unmarshal(body, &e)
+	return rest.Problem{Message: cmp.Or(e.Error, e.Message), Wait: time.Duration(e.Data.MsLeft) * time.Millisecond}
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -30,7 +31,7 @@ func mustSandbox(t *testing.T, hc *http.Client) (*whereby.Client, *sandbox.Where
 	require.NoError(t, err)
 	srv := httptest.NewServer(sb)
 	t.Cleanup(srv.Close)
-	return whereby.New(srv.URL+sandbox.WherebyAPIPath+"/", apiKey, hc), sb
+	return whereby.New(whereby.Config{APIURL: srv.URL + sandbox.WherebyAPIPath + "/", APIKey: apiKey, HTTPClient: hc}), sb
 }
 
 // fixed serves one canned answer to every request, for responses the sandbox never gives.
@@ -50,7 +51,7 @@ func fixed(t *testing.T, status int, header map[string]string, body string) (*wh
 		fmt.Fprint(w, body)
 	}))
 	t.Cleanup(srv.Close)
-	return whereby.New(srv.URL+"/v1", apiKey, srv.Client()), &seen
+	return whereby.New(whereby.Config{APIURL: srv.URL + "/v1", APIKey: apiKey, HTTPClient: srv.Client()}), &seen
 }
 
 func TestContract(t *testing.T) {
@@ -455,7 +456,7 @@ func TestErrors(t *testing.T) {
 		require.NoError(t, err)
 		srv := httptest.NewServer(sb)
 		defer srv.Close()
-		c := whereby.New(srv.URL+sandbox.WherebyAPIPath, "", nil)
+		c := whereby.New(whereby.Config{APIURL: srv.URL + sandbox.WherebyAPIPath})
 		_, err = c.TaggedRooms(context.Background())
 		require.Error(t, err)
 		assert.True(t, booking.IsPermanent(err))
@@ -486,6 +487,19 @@ func TestThrottleBodies(t *testing.T) {
 	}
 }
 
+func TestThrottleDateReadsTheClock(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "Sun, 22 Nov 2026 10:01:30 GMT")
+		w.WriteHeader(http.StatusTooManyRequests)
+	}))
+	defer srv.Close()
+	clock := func() time.Time { return time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC) }
+	c := whereby.New(whereby.Config{APIURL: srv.URL + "/v1", APIKey: apiKey, HTTPClient: srv.Client(), Now: clock})
+	_, err := c.TaggedRooms(context.Background())
+	require.Error(t, err)
+	assert.Equal(t, 90*time.Second, booking.RetryDelay(err), "an HTTP-date Retry-After, measured from Config.Now")
+}
+
 func TestErrorMessages(t *testing.T) {
 	tests := []struct {
 		name, body, want string
@@ -495,6 +509,9 @@ func TestErrorMessages(t *testing.T) {
 		{"no body", ``, "whereby answered 400 Bad Request"},
 		{"html body", `<html>oops</html>`, "whereby answered 400 Bad Request"},
 		{"long message truncated", `{"error":"` + strings.Repeat("x", 1000) + `"}`, strings.Repeat("x", 300) + "…"},
+		// 1 + 149×2 bytes, then a 300th byte that would fall inside the next "é".
+		{"truncated between runes", `{"error":"x` + strings.Repeat("é", 1000) + `"}`, "x" + strings.Repeat("é", 149) + "…"},
+		{"addresses redacted", `{"error":"\"guest\" ada@example.com is not allowed"}`, `whereby answered 400: "guest" <address> is not allowed`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -504,6 +521,8 @@ func TestErrorMessages(t *testing.T) {
 			assert.True(t, booking.IsPermanent(err))
 			assert.Contains(t, err.Error(), tt.want)
 			assert.NotContains(t, err.Error(), strings.Repeat("x", 301))
+			assert.NotContains(t, err.Error(), "@", "Whereby's message is recorded and logged: no address in it")
+			assert.True(t, utf8.ValidString(err.Error()), "%q is cut inside a rune", err)
 		})
 	}
 }
@@ -526,7 +545,7 @@ func TestUnreachableIsTemporary(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	base := srv.URL + "/v1"
 	srv.Close() // nothing listens there now
-	c := whereby.New(base, apiKey, nil)
+	c := whereby.New(whereby.Config{APIURL: base, APIKey: apiKey})
 
 	err := c.DeleteRoom(context.Background(), booking.Room{ID: "1"})
 	require.Error(t, err)

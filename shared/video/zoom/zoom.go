@@ -34,6 +34,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/video/accesstoken"
 	"github.com/roomkeeper/roomkeeper/shared/video/phone"
+	"github.com/roomkeeper/roomkeeper/shared/video/rest"
 	"github.com/roomkeeper/roomkeeper/shared/video/zoomhook"
 )
 
@@ -47,7 +48,6 @@ const (
 )
 
 const (
-	defaultTimeout = 15 * time.Second
 	pageSize       = 300 // Zoom's maximum page_size
 	maxPages       = 1000
 	maxTopic       = 200 // Zoom's topic limit
@@ -85,13 +85,11 @@ type Config struct {
 // (UpdateRoom) and the fresh host link roomkeeper's /v1/host/{token} redirects to (HostLink). It
 // holds one access token for the process and is safe for concurrent use.
 type Client struct {
-	base     string
+	api      *rest.Client
 	user     string
 	hostLink func(tag, id string) string
 	altHosts bool
 	dialIn   []string
-	hc       *http.Client
-	now      func() time.Time
 	passcode func() string
 	tokens   *accesstoken.Cache
 }
@@ -115,33 +113,38 @@ func New(cfg Config) (*Client, error) {
 		return nil, errors.New("zoom: no host link function: the organizer needs roomkeeper's host link")
 	}
 	c := &Client{
-		base:     strings.TrimRight(cmpOr(cfg.APIURL, DefaultAPIURL), "/"),
 		user:     cmpOr(cfg.UserID, "me"),
 		hostLink: cfg.HostLink,
 		altHosts: cfg.AlternativeHosts,
 		dialIn:   cfg.DialInCountries,
-		hc:       cfg.HTTPClient,
-		now:      cfg.Now,
 		passcode: cfg.Passcode,
-	}
-	if c.hc == nil {
-		c.hc = &http.Client{Timeout: defaultTimeout}
-	}
-	if c.now == nil {
-		c.now = time.Now
+		api: rest.New(rest.Client{
+			Provider:    Name,
+			BaseURL:     strings.TrimRight(cmpOr(cfg.APIURL, DefaultAPIURL), "/"),
+			HTTPClient:  cfg.HTTPClient,
+			Now:         cfg.Now,
+			Throttle:    defaultThrottle,
+			ReadProblem: problem,
+			Refine:      dailyCap,
+		}),
 	}
 	if c.passcode == nil {
 		c.passcode = randomPasscode
 	}
-	t := &tokens{
-		url:          cmpOr(cfg.OAuthURL, DefaultOAuthURL),
-		accountID:    cfg.AccountID,
-		clientID:     cfg.ClientID,
-		clientSecret: cfg.ClientSecret,
-		hc:           c.hc,
-		now:          c.now,
+	// One Server-to-Server OAuth access token for the process
+	// (developers.zoom.us/docs/internal-apps/s2s-oauth): grant_type=account_credentials with the
+	// account id, the client id and secret as HTTP Basic auth. There is no refresh token: a new
+	// token is requested before the old one expires, or after Zoom refuses it. A 400
+	// (invalid_client, invalid_request), 401 or 403 means the account id, client id or secret is
+	// wrong, or the app is deactivated.
+	oauth := &accesstoken.Endpoint{
+		Name: Name, Credentials: "the Server-to-Server OAuth credentials",
+		Check: "ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET", Throttle: defaultThrottle,
+		URL: cmpOr(cfg.OAuthURL, DefaultOAuthURL), ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
+		Params:     url.Values{"grant_type": {"account_credentials"}, "account_id": {cfg.AccountID}},
+		HTTPClient: c.api.HTTPClient, Now: c.api.Now,
 	}
-	c.tokens = &accesstoken.Cache{Fetch: t.fetch, Now: c.now, Margin: refreshMargin}
+	c.tokens = &accesstoken.Cache{Fetch: oauth.Fetch, Now: c.api.Now, Margin: refreshMargin}
 	return c, nil
 }
 
@@ -270,7 +273,7 @@ func (c *Client) CreateRoom(ctx context.Context, spec booking.RoomSpec) (booking
 	if c.altHosts && spec.Host.Email != "" {
 		req.Settings.AlternativeHosts = spec.Host.Email
 		err = c.do(ctx, http.MethodPost, path, req, &m)
-		if isAPIError(err, http.StatusBadRequest, 0) {
+		if rest.IsStatus(err, http.StatusBadRequest, 0) {
 			// Best effort: the organizer is not a licensed user of this account, or the account
 			// does not allow alternative hosts. The host link works without.
 			req.Settings.AlternativeHosts = ""
@@ -331,7 +334,7 @@ func sameSchedule(m meeting, want meetingRequest) bool {
 
 // gone wraps booking.ErrNotFound around a 404 (code 3001: not found or expired).
 func gone(err error) error {
-	if isAPIError(err, http.StatusNotFound, 0) {
+	if rest.IsStatus(err, http.StatusNotFound, 0) {
 		return fmt.Errorf("%w: %w", booking.ErrNotFound, err)
 	}
 	return err
@@ -348,10 +351,10 @@ func (c *Client) DeleteRoom(ctx context.Context, room booking.Room) error {
 	}
 	err = c.do(ctx, http.MethodDelete, "/meetings/"+id+"?schedule_for_reminder=false&cancel_meeting_reminder=false", nil, nil)
 	switch {
-	case err == nil, isAPIError(err, http.StatusNotFound, 0), isAPIError(err, http.StatusBadRequest, codeEnded):
+	case err == nil, rest.IsStatus(err, http.StatusNotFound, 0), rest.IsStatus(err, http.StatusBadRequest, codeEnded):
 		return nil
-	case isAPIError(err, http.StatusBadRequest, codeInProgress):
-		var e *apiError
+	case rest.IsStatus(err, http.StatusBadRequest, codeInProgress):
+		var e *rest.Error
 		errors.As(err, &e)
 		return fmt.Errorf("%s %s: %w", op, id, booking.RetryAfter(e, inProgressWait))
 	}
@@ -388,7 +391,7 @@ func (c *Client) TaggedRooms(ctx context.Context) ([]booking.Room, error) {
 			}
 			var m meeting
 			err := c.do(ctx, http.MethodGet, "/meetings/"+strconv.FormatInt(listed.ID, 10), nil, &m)
-			if isAPIError(err, http.StatusNotFound, 0) {
+			if rest.IsStatus(err, http.StatusNotFound, 0) {
 				continue
 			}
 			if err != nil {

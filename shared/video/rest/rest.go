@@ -1,0 +1,165 @@
+// Package rest is the HTTP plumbing the video providers' REST clients (Whereby, Zoom,
+// 24sessions) and their OAuth token requests share: it sends a request, reads the answer within
+// a bound, decodes a JSON answer, and turns a failed one into an error classified for
+// booking.Provider. A 429 waits as its Retry-After header asks (RFC 9110 §10.2.3). Errors never
+// carry a request's URL, which may hold an e-mail address or a secret, and quote a provider's
+// message only with its e-mail addresses redacted.
+package rest
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/roomkeeper/roomkeeper/shared/booking"
+)
+
+const (
+	defaultTimeout = 15 * time.Second
+	maxBody        = 4 << 20 // an API answer read
+	maxMessage     = 300     // a provider's message an error quotes
+)
+
+// Client calls one provider's REST API. Make one with New; it is safe for concurrent use.
+type Client struct {
+	Provider   string           // the provider as errors name it: "zoom"
+	BaseURL    string           // request paths go under it: "https://api.zoom.us/v2"
+	MediaType  string           // Accept, and the Content-Type of a body; empty means application/json
+	HTTPClient *http.Client     // New makes a nil one a client with a 15 s timeout
+	Now        func() time.Time // New makes a nil one time.Now
+	Throttle   time.Duration    // the wait after a 429 that names none
+	// Credentials names what a 401 or 403 rejects ("the API key"), for an error that says so
+	// instead of quoting the answer; empty reports those answers like any other.
+	Credentials string
+	// ReadProblem reads the provider's error body; nil reads nothing of it.
+	ReadProblem func(body []byte) Problem
+	// Refine, when set, sees each failed answer first and may return the error to report
+	// instead of the usual classification (nil keeps it), such as Zoom's daily cap: permanent.
+	Refine func(a Answer, e *Error) error
+}
+
+// New returns a Client of c's fields, with the defaults for a nil HTTPClient and Now.
+func New(c Client) *Client {
+	if c.HTTPClient == nil {
+		c.HTTPClient = &http.Client{Timeout: defaultTimeout}
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return &c
+}
+
+// Request is one call of a Client.
+type Request struct {
+	Method string
+	// Path is the request's path under the client's BaseURL, with its query. Errors name only
+	// its first segment ("users" of /users/{address}/meetings).
+	Path        string
+	Body        any    // sent as JSON when not nil
+	ContentType string // Body's media type when not the client's: "application/merge-patch+json"
+	Token       string // a bearer token; empty sends no Authorization
+}
+
+// Do sends r and decodes a 2xx JSON answer into out; an empty answer, or a nil out, decodes
+// nothing. Any other answer is an *Error classified by Classify, with the provider's wait (see
+// Problem) and then c.Throttle as the waits after a 429 without Retry-After. Transport errors
+// are temporary and name the call by its method and the first segment of its path.
+func (c *Client) Do(ctx context.Context, r Request, out any) error {
+	label := r.Method + " " + firstSegment(r.Path)
+	var body io.Reader
+	if r.Body != nil {
+		b, err := json.Marshal(r.Body)
+		if err != nil {
+			return booking.Permanent(fmt.Errorf("%s: encode request: %w", label, err))
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.Method, c.BaseURL+r.Path, body)
+	if err != nil {
+		return booking.Permanent(fmt.Errorf("%s: build request: %w", label, withoutURL(err)))
+	}
+	media := cmp.Or(c.MediaType, "application/json")
+	req.Header.Set("Accept", media)
+	if r.Body != nil {
+		req.Header.Set("Content-Type", cmp.Or(r.ContentType, media))
+	}
+	if r.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+r.Token)
+	}
+	a, err := Send(c.HTTPClient, req, label, maxBody)
+	if err != nil {
+		return err
+	}
+	if a.Status < 200 || a.Status > 299 {
+		return c.fail(a)
+	}
+	if out == nil || len(bytes.TrimSpace(a.Body)) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(a.Body, out); err != nil {
+		return fmt.Errorf("decode response (%d): %w", a.Status, err)
+	}
+	return nil
+}
+
+func (c *Client) fail(a Answer) error {
+	var p Problem
+	if c.ReadProblem != nil {
+		p = c.ReadProblem(a.Body)
+	}
+	e := &Error{Provider: c.Provider, Status: a.Status, Code: p.Code, Message: Excerpt(p.Message, maxMessage), rejected: c.Credentials}
+	if c.Refine != nil {
+		if err := c.Refine(a, e); err != nil {
+			return err
+		}
+	}
+	return Classify(e, a, c.Now(), p.Wait, c.Throttle)
+}
+
+// Answer is an HTTP answer with its body read.
+type Answer struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// Send sends req with hc and reads the answer's body, at most limit bytes of it. A transport
+// error (a timeout, a refused connection, a cancelled context: all temporary) names the request
+// as label and never carries its URL.
+func Send(hc *http.Client, req *http.Request, label string, limit int64) (Answer, error) {
+	resp, err := hc.Do(req)
+	if err != nil {
+		return Answer{}, fmt.Errorf("%s: %w", label, withoutURL(err))
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, limit))
+	if err != nil {
+		return Answer{}, fmt.Errorf("%s: read response: %w", label, err)
+	}
+	return Answer{Status: resp.StatusCode, Header: resp.Header, Body: b}, nil
+}
+
+// withoutURL returns the cause a *url.Error reports, without its URL.
+func withoutURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// firstSegment is the first segment of a request path, all of it an error may name: the rest
+// may hold an e-mail address (Zoom's /users/{userId}).
+func firstSegment(path string) string {
+	seg, _, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
+	seg, _, _ = strings.Cut(seg, "?")
+	return seg
+}
