@@ -181,8 +181,10 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 	// Each function's environment holds what its configuration (shared/config) reads and no
 	// more. The providers' settings go to the functions that need to know which providers are
 	// enabled (bookings, to refuse a booking for another) or that call them (worker; admin for
-	// Zoom's host links); hooks and the sweeper call no provider. FromEnv checks that the default
-	// provider is enabled, so ROOMKEEPER_PROVIDER goes only where the providers' settings go.
+	// Zoom's host links); hooks and the sweeper call no provider. The functions that build the
+	// providers (worker, admin) get ROOMKEEPER_PUBLIC_URL, under which Zoom's host links are made.
+	// FromEnv checks that the default provider is enabled, so ROOMKEEPER_PROVIDER goes only where
+	// the providers' settings go.
 	// bookings gets no client secret's ARN: it only needs to know which providers are enabled
 	// (functions/bookings/main.go tells config the secrets are set elsewhere).
 	base := map[string]string{
@@ -205,7 +207,7 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 		"hooks":    merge(base, sends),
 		"worker":   merge(base, providers, map[string]string{"ROOMKEEPER_PUBLIC_URL": publicURL}),
 		"sweeper":  merge(base, sends),
-		"admin":    merge(base, p.Zoom.env()),
+		"admin":    merge(base, p.Zoom.env(), map[string]string{"ROOMKEEPER_PUBLIC_URL": publicURL}),
 	}
 	fn := func(name, description string, timeout time.Duration) awslambda.Function {
 		return newFunction(stack, p.AssetDir, name, description, timeout, envs[name], secrets, readable[name])

@@ -365,7 +365,7 @@ var wantEnv = map[string]struct {
 	"worker": {60, slices.Concat(baseVars, []string{"ROOMKEEPER_PROVIDER", "ROOMKEEPER_PUBLIC_URL"}, zoomVars, twentyFourVars),
 		[]string{"ROOMKEEPER_HOST_SECRET", "TWENTYFOUR_CLIENT_SECRET", "WHEREBY_API_KEY", "ZOOM_CLIENT_SECRET"}},
 	"sweeper": {60, slices.Concat(baseVars, []string{"ROOMKEEPER_QUEUE_URL"}), nil},
-	"admin": {15, slices.Concat(baseVars, zoomVars),
+	"admin": {15, slices.Concat(baseVars, []string{"ROOMKEEPER_PUBLIC_URL"}, zoomVars),
 		[]string{"ROOMKEEPER_ADMIN_TOKEN", "ROOMKEEPER_HOST_SECRET", "WHEREBY_API_KEY", "ZOOM_CLIENT_SECRET"}},
 }
 
@@ -970,14 +970,16 @@ func dependsOn(tmpl map[string]any, id string) map[string]bool {
 }
 
 // TestNoDependencyCycle checks the shape that keeps the template acyclic although the worker's
-// ROOMKEEPER_PUBLIC_URL is the HTTP API's endpoint while the API's routes invoke functions: the
-// worker depends on the AWS::ApiGatewayV2::Api resource, which depends on no function; only the
+// and the admin function's ROOMKEEPER_PUBLIC_URL is the HTTP API's endpoint while the API's
+// routes invoke functions: they depend on the AWS::ApiGatewayV2::Api resource, which depends on no function; only the
 // routes, integrations and permissions do. (A cycle itself fails every test: the assertions
 // library refuses to load an undeployable template in TestMain.)
 func TestNoDependencyCycle(t *testing.T) {
 	api, _ := only(t, "AWS::ApiGatewayV2::Api", func(string, resource) bool { return true })
-	worker, _ := function(t, "worker")
-	assert.True(t, dependsOn(synth.json, worker)[api], "the worker's ROOMKEEPER_PUBLIC_URL is the API's endpoint")
+	for _, name := range []string{"worker", "admin"} {
+		fn, _ := function(t, name)
+		assert.True(t, dependsOn(synth.json, fn)[api], "the %s's ROOMKEEPER_PUBLIC_URL is the API's endpoint", name)
+	}
 	typeOf := func(id string) any { return synth.json["Resources"].(map[string]any)[id].(map[string]any)["Type"] }
 	for d := range dependsOn(synth.json, api) {
 		assert.NotEqual(t, "AWS::Lambda::Function", typeOf(d), "the API resource depends on the function %s", d)

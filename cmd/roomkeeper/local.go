@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/config"
 	"github.com/roomkeeper/roomkeeper/shared/devkit/sandbox"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi"
@@ -20,9 +19,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/local/outbox"
 	"github.com/roomkeeper/roomkeeper/shared/reconcile"
 	"github.com/roomkeeper/roomkeeper/shared/sweep"
-	"github.com/roomkeeper/roomkeeper/shared/video/twentyfour"
-	"github.com/roomkeeper/roomkeeper/shared/video/whereby"
-	"github.com/roomkeeper/roomkeeper/shared/video/zoom"
+	"github.com/roomkeeper/roomkeeper/shared/video"
 )
 
 // Local wiring: the same core and handlers as the Lambda functions, with embedded adapters.
@@ -59,7 +56,9 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 	}
 	a := &app{cfg: cfg, log: log, now: now, store: store, outbox: ob, queue: memqueue.New(queueSize)}
 
-	var provider *whereby.Client
+	// The providers' view of the configuration: without a Whereby key, the sandbox's API, which the
+	// adapter calls over loopback HTTP exactly as it calls Whereby.
+	vcfg := cfg
 	if cfg.Whereby.APIKey == "" {
 		opts := sandbox.WherebyOptions{
 			PublicURL: cfg.PublicURL,
@@ -76,28 +75,8 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 			store.Close()
 			return nil, fmt.Errorf("start the Whereby sandbox: %w", err)
 		}
-		// The adapter talks to the sandbox over loopback HTTP, exactly as it talks to Whereby.
-		provider = whereby.New(whereby.Config{APIURL: "http://" + cfg.Addr + "/sandbox/whereby/v1", APIKey: "sandbox", Now: now})
-	} else {
-		provider = whereby.New(whereby.Config{APIURL: cfg.Whereby.APIURL, APIKey: cfg.Whereby.APIKey, Now: now})
+		vcfg.Whereby.APIURL, vcfg.Whereby.APIKey = "http://"+cfg.Addr+"/sandbox/whereby/v1", "sandbox"
 	}
-
-	providers, hostLinkers, err := videoProviders(cfg, now, provider)
-	if err != nil {
-		store.Close()
-		return nil, err
-	}
-	a.reconciler = &reconcile.Reconciler{
-		Store:        store,
-		Mailer:       ob,
-		Providers:    providers,
-		Now:          now,
-		MailFrom:     cfg.MailFrom,
-		CleanupGrace: cfg.CleanupGrace,
-		MaxOverrun:   cfg.MaxOverrun,
-		RoomSlack:    cfg.RoomSlack,
-	}
-	a.sweeper = &sweep.Sweeper{Store: store, Queue: a.queue, Now: now}
 	secrets := staticSecrets{
 		httpapi.GenericSecret: cfg.GenericSecret,
 		httpapi.AdminToken:    cfg.AdminToken,
@@ -105,11 +84,33 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 		httpapi.WherebyWebhookSecret: cfg.Whereby.WebhookSecret,
 		httpapi.ZoomWebhookSecret:    cfg.Zoom.WebhookSecret,
 		link.HostSecret:              cfg.HostSecret,
+		video.WherebyAPIKey:          vcfg.Whereby.APIKey,
+		video.ZoomClientSecret:       cfg.Zoom.ClientSecret,
+		video.TwentyFourClientSecret: cfg.TwentyFour.ClientSecret,
 		// The other booking sources, from the environment or the generated dev secrets.
 		httpapi.CalcomSecret:   sourceSecret(cfg, httpapi.CalcomSecret),
 		httpapi.CalendlySecret: sourceSecret(cfg, httpapi.CalendlySecret),
 		httpapi.CronofySecret:  sourceSecret(cfg, httpapi.CronofySecret),
 	}
+	videos, err := video.New(vcfg, secrets, now)
+	if err == nil {
+		err = videos.Build(context.Background())
+	}
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	a.reconciler = &reconcile.Reconciler{
+		Store:        store,
+		Mailer:       ob,
+		Providers:    videos.ByName(),
+		Now:          now,
+		MailFrom:     cfg.MailFrom,
+		CleanupGrace: cfg.CleanupGrace,
+		MaxOverrun:   cfg.MaxOverrun,
+		RoomSlack:    cfg.RoomSlack,
+	}
+	a.sweeper = &sweep.Sweeper{Store: store, Queue: a.queue, Now: now}
 	in := &intake.Intake{Store: store, Queue: a.queue, Now: now, Retention: cfg.Retention}
 	mux := http.NewServeMux()
 	for _, h := range []interface{ Register(*http.ServeMux) }{
@@ -124,8 +125,8 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 		},
 		&httpapi.Hooks{Intake: in, Secrets: secrets, Now: now, Tolerance: cfg.WebhookTolerance, Log: log},
 		// The sandbox serves Whereby's insights too.
-		&httpapi.Admin{Store: store, Secrets: secrets, Now: now, Insights: map[string]booking.Insights{whereby.Name: provider}, Log: log},
-		&httpapi.HostLinks{Store: store, Secrets: secrets, Linkers: hostLinkers, Log: log},
+		&httpapi.Admin{Store: store, Secrets: secrets, Now: now, Insights: videos.Insights(), Log: log},
+		&httpapi.HostLinks{Store: store, Secrets: secrets, Linkers: videos.HostLinkers(), Log: log},
 	} {
 		h.Register(mux)
 	}
@@ -141,45 +142,6 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 }
 
 func (a *app) Close() error { return a.store.Close() }
-
-// videoProviders returns the providers cfg enables, Whereby (wb) first, and those of them whose
-// host links GET /v1/host/{token} fetches at click time (Zoom).
-func videoProviders(cfg config.Config, now func() time.Time, wb booking.Provider) (map[string]booking.Provider, map[string]booking.HostLinker, error) {
-	providers := map[string]booking.Provider{whereby.Name: wb}
-	linkers := map[string]booking.HostLinker{}
-	if cfg.Zoom.Enabled() {
-		if cfg.HostSecret == "" {
-			return nil, nil, fmt.Errorf("zoom needs ROOMKEEPER_HOST_SECRET to sign the organizer's host links")
-		}
-		z, err := zoom.New(zoom.Config{
-			AccountID: cfg.Zoom.AccountID, ClientID: cfg.Zoom.ClientID, ClientSecret: cfg.Zoom.ClientSecret,
-			UserID: cfg.Zoom.UserID, APIURL: cfg.Zoom.APIURL, OAuthURL: cfg.Zoom.OAuthURL,
-			HostLink: func(tag, id string) string {
-				return link.HostURL(cfg.PublicURL, cfg.HostSecret, tag, id)
-			},
-			AlternativeHosts: cfg.Zoom.AlternativeHosts,
-			DialInCountries:  cfg.Zoom.DialInCountries,
-			Now:              now,
-		})
-		if err != nil {
-			return nil, nil, err
-		}
-		providers[zoom.Name], linkers[zoom.Name] = z, z
-	}
-	if t := cfg.TwentyFour; t.Enabled() {
-		c, err := twentyfour.New(twentyfour.Config{
-			Instance: t.Instance, ClientID: t.ClientID, ClientSecret: t.ClientSecret,
-			UserID: t.UserID, MeetingTypeID: t.MeetingTypeID, GuestURL: t.GuestURL,
-			APIURL: t.APIURL, TokenPath: t.TokenPath, UpdateMethod: t.UpdateMethod, MeetingExtra: t.MeetingFields,
-			Now: now,
-		})
-		if err != nil {
-			return nil, nil, err
-		}
-		providers[twentyfour.Name] = c
-	}
-	return providers, linkers, nil
-}
 
 // run works the queue, sweeps every SweepInterval and reaps orphaned rooms every hour, until
 // ctx is done.

@@ -38,7 +38,10 @@ func main() {
 	env := start.Load("ROOMKEEPER_TABLE")
 	sec := httpfn.Secrets(env)
 	store := dynamo.New(dynamodb.NewFromConfig(env.AWS), env.Var("ROOMKEEPER_TABLE"))
-	videos := video.New(env.Config, sec, time.Now)
+	videos, err := video.New(env.Config, sec, time.Now)
+	if err != nil {
+		env.Exit(err)
+	}
 	httpfn.Serve(
 		&httpapi.Admin{Store: store, Secrets: sec, Now: time.Now, Insights: videos.Insights(), Log: env.Log},
 		&httpapi.HostLinks{Store: store, Secrets: sec, Linkers: videos.HostLinkers(), Log: env.Log},

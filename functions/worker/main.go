@@ -11,7 +11,6 @@
 package main
 
 import (
-	"errors"
 	"os"
 	"time"
 
@@ -32,12 +31,10 @@ import (
 func main() {
 	env := start.Load("ROOMKEEPER_TABLE")
 	cfg := env.Config
-	// Zoom rooms carry the organizer's host link, ROOMKEEPER_PUBLIC_URL/v1/host/{token}: in AWS
-	// there is no local address to default to (the stack sets the HTTP API's URL).
-	if cfg.Zoom.Enabled() && os.Getenv("ROOMKEEPER_PUBLIC_URL") == "" {
-		env.Exit(errors.New("configuration: Zoom needs ROOMKEEPER_PUBLIC_URL, the API's public URL, for the organizer's host links"))
+	videos, err := video.New(cfg, secrets.New(secretsmanager.NewFromConfig(env.AWS), os.Getenv), time.Now)
+	if err != nil {
+		env.Exit(err)
 	}
-	videos := video.New(cfg, secrets.New(secretsmanager.NewFromConfig(env.AWS), os.Getenv), time.Now)
 	h := &worker.Handler{
 		Reconciler: &reconcile.Reconciler{
 			Store:        dynamo.New(dynamodb.NewFromConfig(env.AWS), env.Var("ROOMKEEPER_TABLE")),

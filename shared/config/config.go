@@ -1,18 +1,19 @@
-// Package config reads roomkeeper's configuration from environment variables, as DESIGN.md's
-// configuration table names them, into one value built once in main and passed down.
+// Package config reads roomkeeper's configuration from environment variables (the README's
+// configuration table) into one value, built once in main and passed down. It reads each
+// variable into its type and checks the rules that span settings (the default provider is
+// configured, the overrun fits the room's slack…); a value that cannot be read stops the start
+// with a message naming the variable. What a provider needs of its own settings is checked where
+// the providers are built (shared/video). Config imports nothing of roomkeeper's.
 package config
 
 import (
 	"encoding/json"
 	"fmt"
 	"net"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/roomkeeper/roomkeeper/shared/video/twentyfour"
 )
 
 // Config is roomkeeper's configuration. Secrets hold values here; in AWS the functions resolve
@@ -115,10 +116,6 @@ func (c Config) Providers() []string {
 	return names
 }
 
-var (
-	countryPattern = regexp.MustCompile(`^[A-Z]{2}$`)
-)
-
 // FromEnv reads the configuration through getenv (os.Getenv in main) and checks it.
 func FromEnv(getenv func(string) string) (Config, error) {
 	str := func(name, def string) string {
@@ -185,14 +182,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Sprintf("ZOOM_ALTERNATIVE_HOSTS: want true or false, got %q", alt))
 	}
 	for _, cc := range strings.Split(str("ZOOM_DIAL_IN_COUNTRIES", ""), ",") {
-		if cc = strings.ToUpper(strings.TrimSpace(cc)); cc == "" {
-			continue
+		if cc = strings.ToUpper(strings.TrimSpace(cc)); cc != "" {
+			c.Zoom.DialInCountries = append(c.Zoom.DialInCountries, cc)
 		}
-		if !countryPattern.MatchString(cc) {
-			errs = append(errs, fmt.Sprintf("ZOOM_DIAL_IN_COUNTRIES: want ISO 3166 alpha-2 codes such as US,NO, got %q", cc))
-			continue
-		}
-		c.Zoom.DialInCountries = append(c.Zoom.DialInCountries, cc)
 	}
 	c.TwentyFour.APIURL = strings.TrimRight(str("TWENTYFOUR_API_URL", "https://"+c.TwentyFour.Instance+".api.24sessions.com"), "/")
 	if v := str("TWENTYFOUR_MEETING_FIELDS", ""); v != "" {
@@ -200,11 +192,13 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			errs = append(errs, "TWENTYFOUR_MEETING_FIELDS: want a JSON object")
 		}
 	}
-	// The client secrets are checked where the clients are built (zoom.New, twentyfour.New): in
-	// AWS they are Secrets Manager secrets only the functions that call the provider can read.
-	errs = append(errs, c.Zoom.check()...)
-	errs = append(errs, c.TwentyFour.check()...)
-	c.PublicURL = strings.TrimRight(str("ROOMKEEPER_PUBLIC_URL", "http://"+c.Addr), "/")
+	// A provider's own settings are checked where the providers are built (shared/video), by the
+	// functions that call them: the webhook functions only need to know which are enabled.
+	publicURL := "http://" + c.Addr
+	if getenv("AWS_LAMBDA_FUNCTION_NAME") != "" {
+		publicURL = "" // a Lambda function listens on no address of its own
+	}
+	c.PublicURL = strings.TrimRight(str("ROOMKEEPER_PUBLIC_URL", publicURL), "/")
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Sprintf("ROOMKEEPER_ADDR: want host:port, got %q", c.Addr))
 	}
@@ -226,66 +220,4 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("configuration: %s", strings.Join(errs, "; "))
 	}
 	return c, nil
-}
-
-// check names what an enabled Zoom configuration lacks (but its secret: see FromEnv).
-func (z Zoom) check() []string {
-	if !z.Enabled() {
-		return nil
-	}
-	var missing []string
-	for _, f := range []struct {
-		name string
-		set  bool
-	}{
-		{"ZOOM_ACCOUNT_ID", z.AccountID != ""}, {"ZOOM_CLIENT_ID", z.ClientID != ""},
-	} {
-		if !f.set {
-			missing = append(missing, f.name)
-		}
-	}
-	if len(missing) > 0 {
-		return []string{"Zoom is half configured: set " + strings.Join(missing, ", ")}
-	}
-	return nil
-}
-
-// check names what an enabled 24sessions configuration lacks or has wrong (but its secret: see
-// FromEnv). Values are never echoed.
-func (t TwentyFour) check() []string {
-	if !t.Enabled() {
-		return nil
-	}
-	var errs, missing []string
-	for _, f := range []struct {
-		name string
-		set  bool
-	}{
-		{"TWENTYFOUR_INSTANCE", t.Instance != ""}, {"TWENTYFOUR_CLIENT_ID", t.ClientID != ""},
-		{"TWENTYFOUR_USER_ID", t.UserID != ""},
-		{"TWENTYFOUR_MEETING_TYPE_ID", t.MeetingTypeID != ""}, {"TWENTYFOUR_GUEST_URL", t.GuestURL != ""},
-	} {
-		if !f.set {
-			missing = append(missing, f.name)
-		}
-	}
-	if len(missing) > 0 {
-		return []string{"24sessions is half configured: set " + strings.Join(missing, ", ")}
-	}
-	if !twentyfour.ValidInstance(t.Instance) {
-		errs = append(errs, "TWENTYFOUR_INSTANCE: want the instance name, as acme in acme.24sessions.com")
-	}
-	if !twentyfour.ValidID(t.UserID) {
-		errs = append(errs, "TWENTYFOUR_USER_ID: want a numeric user id")
-	}
-	if !twentyfour.ValidID(t.MeetingTypeID) {
-		errs = append(errs, "TWENTYFOUR_MEETING_TYPE_ID: want a numeric meeting type id")
-	}
-	if twentyfour.CheckGuestURL(t.GuestURL) != nil {
-		errs = append(errs, "TWENTYFOUR_GUEST_URL: want an absolute http(s) link template containing {accessKey} once")
-	}
-	if t.UpdateMethod != "PUT" && t.UpdateMethod != "PATCH" {
-		errs = append(errs, "TWENTYFOUR_UPDATE_METHOD: want PUT or PATCH")
-	}
-	return errs
 }

@@ -1,7 +1,15 @@
-// Package video builds the video providers of the AWS functions from the configuration, with
-// their credentials read from Secrets Manager on first use rather than at start. The worker uses
-// them to make and delete rooms, the admin function for Zoom's host links and Whereby's insights;
-// the package depends on no part of the reconciler, so the admin function links none of it.
+// Package video builds the video providers from the configuration, the one way both the local
+// server and the Lambda functions get them, and checks each provider's settings while doing so.
+// A provider's credentials are secrets read when the provider is first used, not at start: in
+// AWS from Secrets Manager (so a cold start reads none, and an outage is a retried provider
+// failure rather than a failed start), locally from the configuration's values (the local
+// server builds every provider at once with Build, so a missing secret stops it at start).
+//
+// The worker uses the providers to make and delete rooms, the admin function for Zoom's host
+// links and Whereby's insights; the package depends on no part of the reconciler, so the admin
+// function links none of it. The providers themselves are the subpackages: whereby, zoom and
+// twentyfour (REST clients over rest, with accesstoken and phone), and wherebyhook and zoomhook
+// (their webhooks, apart so the webhook functions link no REST client).
 package video
 
 import (
@@ -19,8 +27,8 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/video/zoom"
 )
 
-// Names of the providers' secrets (DESIGN.md, "Configuration"). In AWS each is read from the
-// Secrets Manager secret <NAME>_SECRET_ARN names.
+// Names of the providers' secrets. In AWS each is read from the Secrets Manager secret
+// <NAME>_SECRET_ARN names; locally the variable holds the value.
 const (
 	WherebyAPIKey          = "WHEREBY_API_KEY"
 	ZoomClientSecret       = "ZOOM_CLIENT_SECRET"
@@ -180,19 +188,19 @@ func (i SecretInsights) RoomSessions(ctx context.Context, roomName string) (map[
 }
 
 // Providers are the video providers a configuration enables, each a SecretProvider built on
-// first use: the AWS functions' counterpart of the local server's providers, whose secrets are
-// values in the configuration instead.
+// first use.
 type Providers struct {
 	Whereby    *SecretProvider // always: WHEREBY_API_KEY
 	Zoom       *SecretProvider // nil unless configured: ZOOM_CLIENT_SECRET, ROOMKEEPER_HOST_SECRET
 	TwentyFour *SecretProvider // nil unless configured: TWENTYFOUR_CLIENT_SECRET
 }
 
-// New returns the providers cfg enables, reading their secrets through secrets when
-// first used. Zoom's rooms carry the organizer's host link, roomkeeper's signed
-// cfg.PublicURL/v1/host/{token} (link.HostURL), so Zoom also needs the host secret that
-// signs it. It calls nothing.
-func New(cfg config.Config, secrets Secrets, now func() time.Time) Providers {
+// New returns the providers cfg enables, reading their secrets through secrets when first used,
+// after checking every enabled provider's settings but its secrets: an error names each variable
+// that is missing or wrong. Zoom's rooms carry the organizer's host link, roomkeeper's signed
+// cfg.PublicURL/v1/host/{token} (link.HostURL), so Zoom needs ROOMKEEPER_PUBLIC_URL and the host
+// secret that signs the links. New calls nothing.
+func New(cfg config.Config, secrets Secrets, now func() time.Time) (Providers, error) {
 	v := Providers{Whereby: &SecretProvider{
 		Secrets: secrets,
 		Names:   []string{WherebyAPIKey},
@@ -200,40 +208,73 @@ func New(cfg config.Config, secrets Secrets, now func() time.Time) Providers {
 			return whereby.New(whereby.Config{APIURL: cfg.Whereby.APIURL, APIKey: s[WherebyAPIKey], Now: now}), nil
 		},
 	}}
-	if z := cfg.Zoom; z.Enabled() {
+	var errs []error
+	if cfg.Zoom.Enabled() {
+		if cfg.PublicURL == "" {
+			errs = append(errs, errors.New("zoom: set ROOMKEEPER_PUBLIC_URL, the public base URL of roomkeeper's links: the organizer's host links are made under it"))
+		}
+		errs = append(errs, zoomConfig(cfg, now, map[string]string{}).Check())
 		v.Zoom = &SecretProvider{
 			Secrets: secrets,
 			Names:   []string{ZoomClientSecret, link.HostSecret},
 			New: func(s map[string]string) (booking.Provider, error) {
-				hostSecret := s[link.HostSecret]
-				return zoom.New(zoom.Config{
-					AccountID: z.AccountID, ClientID: z.ClientID, ClientSecret: s[ZoomClientSecret],
-					UserID: z.UserID, APIURL: z.APIURL, OAuthURL: z.OAuthURL,
-					HostLink: func(tag, id string) string {
-						return link.HostURL(cfg.PublicURL, hostSecret, tag, id)
-					},
-					AlternativeHosts: z.AlternativeHosts,
-					DialInCountries:  z.DialInCountries,
-					Now:              now,
-				})
+				return zoom.New(zoomConfig(cfg, now, s))
 			},
 		}
 	}
-	if t := cfg.TwentyFour; t.Enabled() {
+	if cfg.TwentyFour.Enabled() {
+		errs = append(errs, twentyFourConfig(cfg, now, map[string]string{}).Check())
 		v.TwentyFour = &SecretProvider{
 			Secrets: secrets,
 			Names:   []string{TwentyFourClientSecret},
 			New: func(s map[string]string) (booking.Provider, error) {
-				return twentyfour.New(twentyfour.Config{
-					Instance: t.Instance, ClientID: t.ClientID, ClientSecret: s[TwentyFourClientSecret],
-					UserID: t.UserID, MeetingTypeID: t.MeetingTypeID, GuestURL: t.GuestURL,
-					APIURL: t.APIURL, TokenPath: t.TokenPath, UpdateMethod: t.UpdateMethod, MeetingExtra: t.MeetingFields,
-					Now: now,
-				})
+				return twentyfour.New(twentyFourConfig(cfg, now, s))
 			},
 		}
 	}
-	return v
+	if err := errors.Join(errs...); err != nil {
+		return Providers{}, fmt.Errorf("configuration: %w", err)
+	}
+	return v, nil
+}
+
+// zoomConfig is Zoom's client configuration, with the secrets' values s (by name).
+func zoomConfig(cfg config.Config, now func() time.Time, s map[string]string) zoom.Config {
+	z, hostSecret := cfg.Zoom, s[link.HostSecret]
+	return zoom.Config{
+		AccountID: z.AccountID, ClientID: z.ClientID, ClientSecret: s[ZoomClientSecret],
+		UserID: z.UserID, APIURL: z.APIURL, OAuthURL: z.OAuthURL,
+		HostLink: func(tag, id string) string {
+			return link.HostURL(cfg.PublicURL, hostSecret, tag, id)
+		},
+		AlternativeHosts: z.AlternativeHosts,
+		DialInCountries:  z.DialInCountries,
+		Now:              now,
+	}
+}
+
+// twentyFourConfig is 24sessions' client configuration, with the secrets' values s (by name).
+func twentyFourConfig(cfg config.Config, now func() time.Time, s map[string]string) twentyfour.Config {
+	t := cfg.TwentyFour
+	return twentyfour.Config{
+		Instance: t.Instance, ClientID: t.ClientID, ClientSecret: s[TwentyFourClientSecret],
+		UserID: t.UserID, MeetingTypeID: t.MeetingTypeID, GuestURL: t.GuestURL,
+		APIURL: t.APIURL, TokenPath: t.TokenPath, UpdateMethod: t.UpdateMethod, MeetingExtra: t.MeetingFields,
+		Now: now,
+	}
+}
+
+// Build builds every provider now, reading its secrets, instead of on first use: the local
+// server calls it so that a secret it lacks stops it at start, with the secret's name.
+func (v Providers) Build(ctx context.Context) error {
+	var errs []error
+	for _, p := range []*SecretProvider{v.Whereby, v.Zoom, v.TwentyFour} {
+		if p != nil {
+			_, err := p.Provider(ctx)
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // ByName returns the providers by name for reconcile.Reconciler: Zoom and 24sessions as

@@ -18,7 +18,9 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/link"
 	"github.com/roomkeeper/roomkeeper/shared/video/twentyfour"
 	"github.com/roomkeeper/roomkeeper/shared/video/whereby"
+	"github.com/roomkeeper/roomkeeper/shared/video/wherebyhook"
 	"github.com/roomkeeper/roomkeeper/shared/video/zoom"
+	"github.com/roomkeeper/roomkeeper/shared/video/zoomhook"
 )
 
 // fakeSecrets serves secrets by name and counts reads; err, while set, fails them.
@@ -274,7 +276,8 @@ func TestProviders(t *testing.T) {
 		cfg, err := config.FromEnv(env(map[string]string{"WHEREBY_API_KEY_SECRET_ARN": "arn:whereby"}))
 		require.NoError(t, err)
 		sec := newSecrets(map[string]string{})
-		v := New(cfg, sec, time.Now)
+		v, err := New(cfg, sec, time.Now)
+		require.NoError(t, err)
 		assert.Nil(t, v.Zoom)
 		assert.Nil(t, v.TwentyFour)
 		ps := v.ByName()
@@ -288,14 +291,16 @@ func TestProviders(t *testing.T) {
 
 	t.Run("zoom and 24sessions", func(t *testing.T) {
 		cfg, err := config.FromEnv(env(map[string]string{
-			"ZOOM_ACCOUNT_ID": "acct", "ZOOM_CLIENT_ID": "client", "ZOOM_CLIENT_SECRET_SECRET_ARN": "arn:zoom",
+			"ROOMKEEPER_PUBLIC_URL": "https://rooms.example.com",
+			"ZOOM_ACCOUNT_ID":       "acct", "ZOOM_CLIENT_ID": "client", "ZOOM_CLIENT_SECRET_SECRET_ARN": "arn:zoom",
 			"TWENTYFOUR_INSTANCE": "acme", "TWENTYFOUR_CLIENT_ID": "client", "TWENTYFOUR_CLIENT_SECRET_SECRET_ARN": "arn:24",
 			"TWENTYFOUR_USER_ID": "12", "TWENTYFOUR_MEETING_TYPE_ID": "34",
 			"TWENTYFOUR_GUEST_URL": "https://acme.24sessions.com/join/{accessKey}",
 		}))
 		require.NoError(t, err)
 		sec := newSecrets(map[string]string{})
-		v := New(cfg, sec, time.Now)
+		v, err := New(cfg, sec, time.Now)
+		require.NoError(t, err)
 		ps := v.ByName()
 		assert.ElementsMatch(t, []string{whereby.Name, zoom.Name, twentyfour.Name}, keys(ps))
 		for _, name := range []string{zoom.Name, twentyfour.Name} {
@@ -307,6 +312,83 @@ func TestProviders(t *testing.T) {
 		assert.Equal(t, []string{TwentyFourClientSecret}, v.TwentyFour.Names)
 		assert.Zero(t, sec.total(), "building the providers reads nothing")
 	})
+}
+
+// TestNewChecksTheProviderSettings: every enabled provider's settings are checked when the
+// providers are built, before any secret is read, and each error names its variable.
+func TestNewChecksTheProviderSettings(t *testing.T) {
+	twentyfour := func(k, v string) map[string]string {
+		m := map[string]string{
+			"TWENTYFOUR_INSTANCE": "acme", "TWENTYFOUR_CLIENT_ID": "id", "TWENTYFOUR_CLIENT_SECRET": "very-secret",
+			"TWENTYFOUR_USER_ID": "12", "TWENTYFOUR_MEETING_TYPE_ID": "3",
+			"TWENTYFOUR_GUEST_URL": "https://acme.24sessions.com/join/{accessKey}",
+		}
+		m[k] = v
+		return m
+	}
+	zoom := func(k, v string) map[string]string {
+		m := map[string]string{"ZOOM_ACCOUNT_ID": "acct", "ZOOM_CLIENT_ID": "id", "ZOOM_CLIENT_SECRET": "very-secret", "AWS_LAMBDA_FUNCTION_NAME": "rk-worker", "ROOMKEEPER_PUBLIC_URL": "https://rooms.example.com"}
+		m[k] = v
+		return m
+	}
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"half a zoom", map[string]string{"ZOOM_CLIENT_ID": "id"}, "Zoom is half configured: set ZOOM_ACCOUNT_ID"},
+		{"bad dial-in country", zoom("ZOOM_DIAL_IN_COUNTRIES", "USA"), "ZOOM_DIAL_IN_COUNTRIES"},
+		{"zoom in Lambda without a public URL", zoom("ROOMKEEPER_PUBLIC_URL", ""), "ROOMKEEPER_PUBLIC_URL"},
+		{"half a 24sessions", map[string]string{"TWENTYFOUR_INSTANCE": "acme"}, "TWENTYFOUR_CLIENT_ID"},
+		{"no guest link", twentyfour("TWENTYFOUR_GUEST_URL", ""), "TWENTYFOUR_GUEST_URL"},
+		{"guest link without key", twentyfour("TWENTYFOUR_GUEST_URL", "https://acme.24sessions.com/join"), "{accessKey}"},
+		{"bad instance", twentyfour("TWENTYFOUR_INSTANCE", "acme.24sessions.com"), "TWENTYFOUR_INSTANCE"},
+		{"bad user", twentyfour("TWENTYFOUR_USER_ID", "/users/12"), "TWENTYFOUR_USER_ID"},
+		{"bad meeting type", twentyfour("TWENTYFOUR_MEETING_TYPE_ID", "two"), "TWENTYFOUR_MEETING_TYPE_ID"},
+		{"instance longer than a DNS label", twentyfour("TWENTYFOUR_INSTANCE", strings.Repeat("a", 64)), "TWENTYFOUR_INSTANCE"},
+		{"instance ending with -", twentyfour("TWENTYFOUR_INSTANCE", "acme-"), "TWENTYFOUR_INSTANCE"},
+		{"user id beyond int64", twentyfour("TWENTYFOUR_USER_ID", "9223372036854775808"), "TWENTYFOUR_USER_ID"},
+		{"user id with a leading zero", twentyfour("TWENTYFOUR_USER_ID", "012"), "TWENTYFOUR_USER_ID"},
+		{"bad update method", twentyfour("TWENTYFOUR_UPDATE_METHOD", "POST"), "TWENTYFOUR_UPDATE_METHOD"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := config.FromEnv(env(tt.env))
+			require.NoError(t, err, "config reads the values; the providers' rules are checked here")
+			sec := newSecrets(map[string]string{})
+			_, err = New(cfg, sec, time.Now)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+			assert.NotContains(t, err.Error(), "very-secret", "secrets are never echoed")
+			assert.Zero(t, sec.total(), "checked before any secret is read")
+		})
+	}
+
+	t.Run("the limits themselves are valid", func(t *testing.T) {
+		cfg, err := config.FromEnv(env(map[string]string{
+			"TWENTYFOUR_INSTANCE": "a" + strings.Repeat("-b", 31), "TWENTYFOUR_CLIENT_ID": "id",
+			"TWENTYFOUR_USER_ID": "9223372036854775807", "TWENTYFOUR_MEETING_TYPE_ID": "1",
+			"TWENTYFOUR_GUEST_URL": "https://acme.24sessions.com/join/{accessKey}",
+		}))
+		require.NoError(t, err)
+		_, err = New(cfg, newSecrets(map[string]string{}), time.Now)
+		require.NoError(t, err, "a 63-character instance and the largest int64 id are valid")
+	})
+}
+
+// TestBuild: the local server builds every provider at start, so a secret it lacks stops it.
+func TestBuild(t *testing.T) {
+	cfg, err := config.FromEnv(env(map[string]string{"ZOOM_ACCOUNT_ID": "acct", "ZOOM_CLIENT_ID": "client"}))
+	require.NoError(t, err)
+	v, err := New(cfg, newSecrets(map[string]string{WherebyAPIKey: "key", link.HostSecret: "host"}), time.Now)
+	require.NoError(t, err)
+	err = v.Build(context.Background())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "ZOOM_CLIENT_SECRET is not configured")
+
+	v, err = New(cfg, newSecrets(map[string]string{WherebyAPIKey: "key", link.HostSecret: "host", ZoomClientSecret: "zs"}), time.Now)
+	require.NoError(t, err)
+	require.NoError(t, v.Build(context.Background()))
 }
 
 func keys[V any](m map[string]V) []string {
@@ -355,7 +437,8 @@ func TestProvidersAgainstFakes(t *testing.T) {
 		ZoomClientSecret: "zoom-secret-value", link.HostSecret: "host-secret-value",
 		TwentyFourClientSecret: "tf-secret-value",
 	})
-	v := New(cfg, sec, func() time.Time { return now })
+	v, err := New(cfg, sec, func() time.Time { return now })
+	require.NoError(t, err)
 	ps := v.ByName()
 
 	spec := func(tag string, start time.Time) booking.RoomSpec {
@@ -402,4 +485,11 @@ func TestProvidersAgainstFakes(t *testing.T) {
 
 	assert.Equal(t, map[string]int{ZoomClientSecret: 1, link.HostSecret: 1, TwentyFourClientSecret: 1}, sec.reads,
 		"each secret read once, on first use")
+}
+
+// TestProviderNames: a provider's REST client and its webhooks name it alike, so a room the one
+// made is the room the other reports on.
+func TestProviderNames(t *testing.T) {
+	assert.Equal(t, wherebyhook.Provider, whereby.Name)
+	assert.Equal(t, zoomhook.Provider, zoom.Name)
 }

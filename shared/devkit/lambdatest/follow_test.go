@@ -210,8 +210,8 @@ var startURL = regexp.MustCompile(`zak=|/sandbox/zoom/s/|start_url`)
 
 // testZoom runs the stack with Zoom configured against the sandbox's Zoom fake, with the
 // variables the CDK stack gives each function: bookings only the ids (it checks that Zoom is
-// enabled but never reads its client secret); the worker and admin the client secret's ARN too,
-// the worker ROOMKEEPER_PUBLIC_URL. The worker makes the meeting with the secrets read on first
+// enabled but never reads its client secret); the worker and admin the client secret's ARN and
+// ROOMKEEPER_PUBLIC_URL too. The worker makes the meeting with the secrets read on first
 // use and mails the organizer roomkeeper's host link, no start_url; the admin function checks
 // that link and redirects to a fresh start_url.
 func testZoom(t *testing.T, e *emulators) {
@@ -231,7 +231,7 @@ func testZoom(t *testing.T, e *emulators) {
 	credentials := append([]string{"ZOOM_CLIENT_SECRET_SECRET_ARN=" + zoomClientARN}, ids...)
 	bookings, _ := s.start("bookings", ids...)
 	worker, workerAWS := s.start("worker", append(credentials, "ROOMKEEPER_PUBLIC_URL="+s.api.URL)...)
-	_, adminAWS := s.start("admin", credentials...)
+	_, adminAWS := s.start("admin", append(credentials, "ROOMKEEPER_PUBLIC_URL="+s.api.URL)...)
 	mailsBefore := len(emulator.SESMessages(t, e.ses))
 
 	resp, body := s.post(bookings, s.bookingEvent("zoom", func(data map[string]any) {

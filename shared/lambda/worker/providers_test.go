@@ -68,7 +68,9 @@ func TestWorkerMovesTwentyFourMeetingInPlace(t *testing.T) {
 
 	f := newFixture(t)
 	f.now = now
-	f.h.Reconciler.Providers = video.New(cfg, sec, clock).ByName()
+	videos, err := video.New(cfg, sec, clock)
+	require.NoError(t, err)
+	f.h.Reconciler.Providers = videos.ByName()
 	apply := func(file string) string {
 		t.Helper()
 		raw, err := os.ReadFile(filepath.Join("..", "..", "..", "events", file))

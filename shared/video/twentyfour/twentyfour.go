@@ -108,14 +108,24 @@ type Client struct {
 
 var _ booking.Provider = (*Client)(nil)
 
-// New checks cfg and returns a client.
-func New(cfg Config) (*Client, error) {
-	var errs []string
-	if !ValidInstance(cfg.Instance) {
-		errs = append(errs, fmt.Sprintf("TWENTYFOUR_INSTANCE %q is not an instance name like acme", cfg.Instance))
+// Check reports what cfg lacks or has wrong, but for the client secret, which New checks: in AWS
+// it is read on first use, long after the configuration is checked at start. Errors name the
+// environment variables; values are echoed only where they are not secret.
+func (cfg Config) Check() error {
+	var errs, missing []string
+	for _, f := range []struct{ name, v string }{
+		{"TWENTYFOUR_INSTANCE", cfg.Instance}, {"TWENTYFOUR_CLIENT_ID", cfg.ClientID}, {"TWENTYFOUR_USER_ID", cfg.UserID},
+		{"TWENTYFOUR_MEETING_TYPE_ID", cfg.MeetingTypeID}, {"TWENTYFOUR_GUEST_URL", cfg.GuestURL},
+	} {
+		if f.v == "" {
+			missing = append(missing, f.name)
+		}
 	}
-	if cfg.ClientID == "" || cfg.ClientSecret == "" {
-		errs = append(errs, "TWENTYFOUR_CLIENT_ID and TWENTYFOUR_CLIENT_SECRET are required")
+	if len(missing) > 0 {
+		return errors.New("24sessions is half configured: set " + strings.Join(missing, ", "))
+	}
+	if !ValidInstance(cfg.Instance) {
+		errs = append(errs, fmt.Sprintf("TWENTYFOUR_INSTANCE %q is not an instance name like acme (as in acme.24sessions.com)", cfg.Instance))
 	}
 	if !ValidID(cfg.UserID) {
 		errs = append(errs, "TWENTYFOUR_USER_ID must be a numeric user id")
@@ -126,12 +136,27 @@ func New(cfg Config) (*Client, error) {
 	if err := CheckGuestURL(cfg.GuestURL); err != nil {
 		errs = append(errs, err.Error())
 	}
-	method := strings.ToUpper(cmpOr(cfg.UpdateMethod, DefaultUpdateMethod))
-	if method != http.MethodPut && method != http.MethodPatch {
+	if m := updateMethod(cfg); m != http.MethodPut && m != http.MethodPatch {
 		errs = append(errs, fmt.Sprintf("TWENTYFOUR_UPDATE_METHOD must be PUT or PATCH, got %q", cfg.UpdateMethod))
 	}
 	if len(errs) > 0 {
-		return nil, errors.New("24sessions: " + strings.Join(errs, "; "))
+		return errors.New("24sessions: " + strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+func updateMethod(cfg Config) string {
+	return strings.ToUpper(cmpOr(cfg.UpdateMethod, DefaultUpdateMethod))
+}
+
+// New checks cfg and returns a client.
+func New(cfg Config) (*Client, error) {
+	err := cfg.Check()
+	if cfg.ClientSecret == "" {
+		err = errors.Join(err, errors.New("24sessions: TWENTYFOUR_CLIENT_SECRET not set"))
+	}
+	if err != nil {
+		return nil, err
 	}
 	base := strings.TrimRight(cmpOr(cfg.APIURL, "https://"+cfg.Instance+".api.24sessions.com"), "/")
 	c := &Client{
@@ -139,7 +164,7 @@ func New(cfg Config) (*Client, error) {
 		user:     cfg.UserID,
 		typ:      cfg.MeetingTypeID,
 		guestURL: cfg.GuestURL,
-		update:   method,
+		update:   updateMethod(cfg),
 		extra:    cfg.MeetingExtra,
 		api: rest.New(rest.Client{
 			Provider:    Name,

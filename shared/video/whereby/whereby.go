@@ -25,11 +25,11 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/video/phone"
 	"github.com/roomkeeper/roomkeeper/shared/video/rest"
-	"github.com/roomkeeper/roomkeeper/shared/video/wherebyhook"
 )
 
-// Name is the provider name in booking.RoomOptions and booking.Room.
-const Name = wherebyhook.Provider
+// Name is the provider name in booking.RoomOptions and booking.Room, and in its webhooks
+// (wherebyhook.Provider, kept apart so the worker links no webhook parser).
+const Name = "whereby"
 
 const (
 	maxPrefix = 39 // Whereby's roomNamePrefix maxLength

@@ -27,6 +27,7 @@ import (
 	"math/big"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -35,11 +36,11 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/video/accesstoken"
 	"github.com/roomkeeper/roomkeeper/shared/video/phone"
 	"github.com/roomkeeper/roomkeeper/shared/video/rest"
-	"github.com/roomkeeper/roomkeeper/shared/video/zoomhook"
 )
 
-// Name is the provider name in booking.RoomOptions and booking.Room.
-const Name = zoomhook.Provider
+// Name is the provider name in booking.RoomOptions and booking.Room, and in its webhooks
+// (zoomhook.Provider, kept apart so the worker links no webhook parser).
+const Name = "zoom"
 
 // Zoom's endpoints.
 const (
@@ -96,18 +97,42 @@ type Client struct {
 
 var _ booking.Provider = (*Client)(nil)
 
-// New returns a client for cfg.
-func New(cfg Config) (*Client, error) {
+// countryPattern is an ISO 3166 alpha-2 code, as ZOOM_DIAL_IN_COUNTRIES lists them.
+var countryPattern = regexp.MustCompile(`^[A-Z]{2}$`)
+
+// Check reports what cfg lacks or has wrong, but for the client secret and the host link, which
+// New checks: in AWS the secret is read on first use, long after the configuration is checked at
+// start. Errors name the environment variables.
+func (cfg Config) Check() error {
+	var errs []string
 	var missing []string
-	for _, f := range []struct{ name, v string }{
-		{"ZOOM_ACCOUNT_ID", cfg.AccountID}, {"ZOOM_CLIENT_ID", cfg.ClientID}, {"ZOOM_CLIENT_SECRET", cfg.ClientSecret},
-	} {
+	for _, f := range []struct{ name, v string }{{"ZOOM_ACCOUNT_ID", cfg.AccountID}, {"ZOOM_CLIENT_ID", cfg.ClientID}} {
 		if f.v == "" {
 			missing = append(missing, f.name)
 		}
 	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("zoom: %s not set", strings.Join(missing, ", "))
+		errs = append(errs, "Zoom is half configured: set "+strings.Join(missing, ", "))
+	}
+	for _, cc := range cfg.DialInCountries {
+		if !countryPattern.MatchString(cc) {
+			errs = append(errs, fmt.Sprintf("ZOOM_DIAL_IN_COUNTRIES: want ISO 3166 alpha-2 codes such as US,NO, got %q", cc))
+		}
+	}
+	if len(errs) > 0 {
+		return errors.New("zoom: " + strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// New checks cfg and returns a client.
+func New(cfg Config) (*Client, error) {
+	err := cfg.Check()
+	if cfg.ClientSecret == "" {
+		err = errors.Join(err, errors.New("zoom: ZOOM_CLIENT_SECRET not set"))
+	}
+	if err != nil {
+		return nil, err
 	}
 	if cfg.HostLink == nil {
 		return nil, errors.New("zoom: no host link function: the organizer needs roomkeeper's host link")
