@@ -411,7 +411,7 @@ func grant(fn awslambda.Function, actions []string, resources ...*string) {
 
 // newSweepSchedule invokes the sweeper every minute through EventBridge Scheduler with a role
 // that may invoke only the sweeper and dead-letter only to dlq. The input carries the nominal
-// scheduled time, which the sweeper uses to reap orphaned rooms on the hour (shared/lambda/sweeper.Event).
+// scheduled time, which the sweeper uses to reap orphaned rooms on the hour (Event in shared/lambda/sweeper).
 // Scheduler invokes Lambda asynchronously: its RetryPolicy and DLQ cover delivery failures,
 // and Lambda's own retries (2) cover a failed sweep, bounded to 5 minutes so a throttled
 // function does not build a backlog of stale sweeps.

@@ -1,5 +1,5 @@
 // Command worker is the Lambda function on the work queue's SQS event source (with
-// ReportBatchItemFailures): it reconciles each booking a message names (shared/worker over
+// ReportBatchItemFailures): it reconciles each booking a message names (shared/lambda/worker over
 // shared/reconcile) with DynamoDB, SES v2 and the video providers the configuration enables —
 // Whereby always, Zoom and 24sessions when their settings are given — and, on a reap message from
 // the sweeper, deletes the provider rooms no booking references. It only wires: configuration is

@@ -10,7 +10,7 @@ import (
 // Code classifies an Error. The HTTP edge maps each code to a status.
 type Code string
 
-// Error codes (DESIGN.md, "HTTP surface").
+// Error codes, each answered with the HTTP status beside it (shared/httpapi).
 const (
 	Invalid      Code = "invalid"      // 400
 	Unauthorized Code = "unauthorized" // 401
@@ -94,5 +94,5 @@ var addressPattern = regexp.MustCompile(`[^\s<>()\[\]"',;:]+@[^\s<>()\[\]"',;:]*
 
 // RedactAddresses replaces e-mail addresses in an outside service's message (a provider naming
 // the guest it refused, SES an unverified identity) with "<address>", so the failure can be
-// recorded on a booking and logged (DESIGN.md invariant 8).
+// recorded on a booking and logged: no e-mail address ever reaches a log.
 func RedactAddresses(s string) string { return addressPattern.ReplaceAllString(s, "<address>") }

@@ -35,7 +35,7 @@ const (
 	TwentyFourClientSecret = "TWENTYFOUR_CLIENT_SECRET"
 )
 
-// Secrets reads secrets by name (shared/secrets in AWS). A secret that is not configured is "".
+// Secrets reads secrets by name (shared/aws/secrets in AWS). A secret that is not configured is "".
 type Secrets interface {
 	Secret(ctx context.Context, name string, fresh bool) (string, error)
 }

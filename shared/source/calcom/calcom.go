@@ -1,6 +1,7 @@
 // Package calcom verifies and parses Cal.com booking webhooks (webhook payload version
-// 2021-10-20; Cal.com's docs/developing/guides/automation/webhooks.mdx and
-// packages/features/webhooks, summarised in booking-sources.md §A.1) into roomkeeper changes.
+// 2021-10-20, as Cal.com's webhooks guide and packages/features/webhooks in
+// github.com/calcom/cal.com define them; docs/sources.md has the mapping) into roomkeeper
+// changes.
 //
 // Identity: a Cal.com reschedule makes a new booking with a new uid, but its iCalUID stays, so
 // the iCalUID is both roomkeeper's booking id and the calendar UID of the invites, and guests'

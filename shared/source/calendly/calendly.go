@@ -1,7 +1,7 @@
 // Package calendly verifies and parses Calendly API v2 webhooks (invitee.created and
 // invitee.canceled; developer.calendly.com "Webhook signatures" and "See how webhook payloads
-// change when invitees reschedule events", summarised in booking-sources.md §A.2) into
-// roomkeeper changes.
+// change when invitees reschedule events"; docs/sources.md has the mapping) into roomkeeper
+// changes.
 //
 // One-on-one event types (invitees_counter.limit 1): the booking is the chain of invitees. A
 // reschedule arrives as a pair in either order, possibly twice: the old invitee canceled with

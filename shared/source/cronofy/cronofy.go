@@ -1,6 +1,7 @@
 // Package cronofy verifies and parses Cronofy's scheduling callbacks (docs.cronofy.com:
 // "Push notification authentication", the Embedded Scheduler's "Receiving updates" and the
-// Real-Time Scheduling "Scheduling Triggers"; booking-sources.md §A.3) into roomkeeper changes.
+// Real-Time Scheduling "Scheduling Triggers"; docs/sources.md has the mapping) into roomkeeper
+// changes.
 //
 // Two callbacks describe a booked slot:
 //   - the Embedded Scheduler's push notification of type scheduling_request_time_chosen: the

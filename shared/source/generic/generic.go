@@ -1,6 +1,6 @@
-// Package generic parses roomkeeper's own booking event (DESIGN.md, "The generic booking
-// event"): a Standard Webhooks style body {type, timestamp, data} (booking-sources.md §A.4) with
-// RFC 3339 times and IANA time zones. Signatures are checked before parsing, by package stdwebhook.
+// Package generic parses roomkeeper's own booking event (docs/generic-event.md): a body
+// {type, timestamp, data} delivered the Standard Webhooks way (https://www.standardwebhooks.com/),
+// with RFC 3339 times and IANA time zones. Signatures are checked before parsing, by package stdwebhook.
 package generic
 
 import (

@@ -22,7 +22,7 @@ var (
 	opts = Options{DefaultProvider: "whereby", Providers: []string{"whereby", "zoom"}}
 )
 
-// designSample is the example body of DESIGN.md, "The generic booking event".
+// designSample is the example body of the README and docs/generic-event.md.
 const designSample = `{
   "type": "booking.created",
   "timestamp": "2026-11-22T10:00:00Z",

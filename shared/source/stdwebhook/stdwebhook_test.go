@@ -15,7 +15,8 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 )
 
-// The published Standard Webhooks test vector (booking-sources.md §A.4).
+// The test vector the Standard Webhooks specification publishes
+// (spec/standard-webhooks.md in github.com/standard-webhooks/standard-webhooks).
 const (
 	vecSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 	vecID     = "msg_p5jXN8AQM9LWM0D4loKWxJek"

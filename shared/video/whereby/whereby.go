@@ -2,7 +2,8 @@
 // (https://docs.whereby.com/reference/whereby-rest-api-reference; OpenAPI for
 // https://api.whereby.dev/v1 in github.com/whereby/docs): POST /meetings to create a transient
 // room, DELETE /meetings/{id} (idempotent), and GET /meetings with cursor paging to find the rooms
-// roomkeeper tagged. Dial-in follows the closed-beta docs (whereby-product-features/dial-in.md):
+// roomkeeper tagged. Dial-in follows the closed-beta docs
+// (whereby-product-features/dial-in.md in github.com/whereby/docs):
 // numbers are normalised to E.164 and joined to the room code as "tel:+<E.164>,<code>".
 //
 // Errors follow booking.Provider: a 429 carries the delay Whereby asked for (booking.RetryAfter),

@@ -1,10 +1,11 @@
 // Package wherebyhook verifies and parses Whereby's webhooks into provider-neutral room events.
-// It is apart from the Whereby REST adapter (shared/whereby) so the functions that only receive
-// webhooks do not carry the adapter's phone-number library.
+// It is apart from the Whereby REST adapter (shared/video/whereby) so the functions that only
+// receive webhooks do not carry the adapter's phone-number library.
 package wherebyhook
 
-// Whereby webhooks, as whereby-product-features/insights-suite-and-api/webhooks.md in
-// github.com/whereby/docs describes them, with the payload types of Whereby's own SDK
+// Whereby webhooks, as they are described by
+// whereby-product-features/insights-suite-and-api/webhooks.md in github.com/whereby/docs,
+// with the payload types of Whereby's own SDK
 // (packages/assistant-sdk/src/Trigger/types.ts in github.com/whereby/sdk): an envelope
 // {id, apiVersion, createdAt, type, data} signed in the Whereby-Signature header
 // "t=<unix seconds>,v1=<hex HMAC-SHA256 of t.body>".

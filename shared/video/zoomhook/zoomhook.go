@@ -1,6 +1,6 @@
 // Package zoomhook verifies and parses Zoom's webhooks into provider-neutral room events and
-// answers Zoom's endpoint validation. It is apart from the Zoom REST adapter (shared/zoom) so the
-// functions that only receive webhooks do not carry the adapter's phone-number library.
+// answers Zoom's endpoint validation. It is apart from the Zoom REST adapter (shared/video/zoom)
+// so the functions that only receive webhooks do not carry the adapter's phone-number library.
 package zoomhook
 
 // Zoom webhooks (developers.zoom.us/docs/api/webhooks; the signature scheme of Zoom's official

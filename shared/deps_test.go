@@ -1,0 +1,215 @@
+// The dependency rules of roomkeeper's layout, checked against what `go list -deps` reports, so
+// that an import that breaks one fails the build's tests rather than a review:
+//
+//   - the core (booking, intake, reconcile, sweep, invite) knows no AWS type, no HTTP and no
+//     adapter: it links neither net/http nor any AWS module, and of this module only the core
+//     itself and the e-mail templates;
+//   - config reads the environment and imports nothing of this module;
+//   - each Lambda function links only what it runs: the worker no booking-source parser, no HTTP
+//     handler and no intake; the sweeper no video provider; the webhook functions no provider
+//     REST client; the admin function no reconciler and no mail; none of them the test kit.
+package shared_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const module = "github.com/roomkeeper/roomkeeper/"
+
+// rule forbids the packages a package links (Deps: its whole import graph) or, with direct,
+// imports itself. Paths are relative to the module unless they hold a dot or are standard
+// library paths; a path ending in "/..." stands for the folder and every package below it.
+type rule struct {
+	why       string
+	from      []string
+	forbidden []string
+	allowed   []string // exceptions to forbidden
+	direct    bool
+}
+
+var core = []string{"shared/booking", "shared/intake", "shared/reconcile", "shared/sweep", "shared/invite"}
+
+var rules = []rule{
+	{
+		why:       "the core holds every rule and knows no AWS type, no HTTP type and no adapter",
+		from:      core,
+		forbidden: []string{"net/http", "github.com/aws/...", module + "..."},
+		allowed:   append([]string{"templates"}, core...),
+	},
+	{
+		why:       "config reads the environment and imports nothing of ours",
+		from:      []string{"shared/config"},
+		forbidden: []string{module + "..."},
+		allowed:   []string{"shared/config"},
+		direct:    true,
+	},
+	{
+		why:       "the worker serves no route and parses no webhook",
+		from:      []string{"functions/worker"},
+		forbidden: []string{"shared/source/...", "shared/httpapi", "shared/intake", "shared/video/wherebyhook", "shared/video/zoomhook"},
+	},
+	{
+		why:       "the sweeper, started every minute, calls no provider",
+		from:      []string{"functions/sweeper"},
+		forbidden: []string{"shared/video/...", "shared/reconcile", "shared/invite", "shared/aws/ses", "shared/aws/secrets"},
+	},
+	{
+		why:       "the webhook functions answer within the providers' timeouts and call no provider",
+		from:      []string{"functions/bookings", "functions/hooks"},
+		forbidden: []string{"shared/video", "shared/video/whereby", "shared/video/zoom", "shared/video/twentyfour", "shared/video/accesstoken", "shared/video/phone", "shared/video/rest", "shared/reconcile", "shared/invite"},
+	},
+	{
+		why:       "the admin function reads bookings and renders no mail",
+		from:      []string{"functions/admin"},
+		forbidden: []string{"shared/reconcile", "shared/invite", "shared/aws/ses", "shared/aws/sqs"},
+	},
+	{
+		why:       "no deployed function carries the test kit",
+		from:      []string{"functions/..."},
+		forbidden: []string{"shared/devkit/..."},
+	},
+}
+
+// pkg is what go list says of one package.
+type pkg struct {
+	ImportPath string
+	Imports    []string
+	Deps       []string
+	Standard   bool
+}
+
+// abs makes a rule's path a full import path.
+func abs(p string) string {
+	first, _, _ := strings.Cut(p, "/")
+	if strings.HasPrefix(p, module) || strings.Contains(first, ".") || p == "net/http" {
+		return p
+	}
+	return module + p
+}
+
+// matches reports whether path is p, or below it when p ends in "/...".
+func matches(path, p string) bool {
+	p = abs(p)
+	if prefix, ok := strings.CutSuffix(p, "/..."); ok {
+		return path == prefix || strings.HasPrefix(path, prefix+"/")
+	}
+	return path == p
+}
+
+func matchesAny(path string, ps []string) bool {
+	return slices.ContainsFunc(ps, func(p string) bool { return matches(path, p) })
+}
+
+// violations lists every edge the rules forbid, as "from → to (why)".
+func violations(pkgs map[string]pkg, rules []rule) []string {
+	var out []string
+	for _, r := range rules {
+		for path, p := range pkgs {
+			if !matchesAny(path, r.from) {
+				continue
+			}
+			links := p.Deps
+			if r.direct {
+				links = p.Imports
+			}
+			for _, dep := range links {
+				if matchesAny(dep, r.forbidden) && !matchesAny(dep, r.allowed) {
+					out = append(out, fmt.Sprintf("%s → %s (%s)", strings.TrimPrefix(path, module), strings.TrimPrefix(dep, module), r.why))
+				}
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// listPackages runs go list over the module's non-test packages (what the binaries link).
+func listPackages(t *testing.T) map[string]pkg {
+	t.Helper()
+	cmd := exec.Command("go", "list", "-json", "./...")
+	cmd.Dir = ".."
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	require.NoError(t, err, "go list: %s", stderr.String())
+	pkgs := map[string]pkg{}
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for {
+		var p pkg
+		if err := dec.Decode(&p); errors.Is(err, io.EOF) {
+			break
+		} else {
+			require.NoError(t, err)
+		}
+		pkgs[p.ImportPath] = p
+	}
+	return pkgs
+}
+
+func TestDependencyRules(t *testing.T) {
+	pkgs := listPackages(t)
+	for _, r := range rules {
+		for _, from := range r.from {
+			found := slices.ContainsFunc(slices.Collect(maps.Keys(pkgs)), func(path string) bool { return matches(path, from) })
+			assert.True(t, found, "rule %q names %s, which is no package: the layout moved, update the rule", r.why, from)
+		}
+	}
+	assert.Empty(t, violations(pkgs, rules), "imports the layout forbids")
+}
+
+// TestDependencyRulesCatchANewImport feeds the checker a graph in which each rule is broken
+// once, as an import added tomorrow would break it.
+func TestDependencyRulesCatchANewImport(t *testing.T) {
+	graph := func(from string, deps ...string) map[string]pkg {
+		p := pkg{ImportPath: abs(from)}
+		for _, d := range deps {
+			p.Deps = append(p.Deps, abs(d))
+			p.Imports = append(p.Imports, abs(d))
+		}
+		return map[string]pkg{p.ImportPath: p}
+	}
+	tests := []struct {
+		from, dep string
+		allowed   bool
+	}{
+		{"shared/reconcile", "net/http", false},
+		{"shared/booking", "github.com/aws/aws-sdk-go-v2/service/dynamodb", false},
+		{"shared/sweep", "github.com/aws/aws-lambda-go/lambdacontext", false},
+		{"shared/intake", "shared/aws/dynamo", false},
+		{"shared/invite", "templates", true},
+		{"shared/reconcile", "shared/invite", true},
+		{"shared/config", "shared/video/twentyfour", false},
+		{"functions/worker", "shared/httpapi", false},
+		{"functions/worker", "shared/source/calcom", false},
+		{"functions/worker", "shared/intake", false},
+		{"functions/worker", "shared/video/zoom", true},
+		{"functions/sweeper", "shared/video/phone", false},
+		{"functions/sweeper", "shared/video/accesstoken", false},
+		{"functions/bookings", "shared/video/whereby", false},
+		{"functions/hooks", "shared/video/wherebyhook", true},
+		{"functions/admin", "shared/reconcile", false},
+		{"functions/admin", "shared/devkit/sandbox", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.from+"→"+tt.dep, func(t *testing.T) {
+			got := violations(graph(tt.from, tt.dep), rules)
+			if tt.allowed {
+				assert.Empty(t, got)
+			} else {
+				assert.Len(t, got, 1, "a forbidden import is reported")
+			}
+		})
+	}
+}
