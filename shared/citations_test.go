@@ -12,8 +12,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// mdCitation matches a cited Markdown file, with the path it is given: "docs/deploy.md",
-// "../README.md", "deploy.md#secrets".
+// mdCitation matches a cited Markdown file with the path it is given, such as docs/deploy.md or,
+// from a file in docs/, a link to ../README.md.
 var mdCitation = regexp.MustCompile(`[A-Za-z0-9_.\-/]*[A-Za-z0-9_\-]\.md\b`)
 
 // repoPath matches a path into the repository's own folders, "shared/video/zoom/zoom.go",
