@@ -101,6 +101,11 @@ func (s *Bookings) handle(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, status, reply)
 }
 
+// rules are the deployment's settings every booking is checked against.
+func (s *Bookings) rules() booking.Rules {
+	return booking.Rules{DefaultProvider: s.DefaultProvider, Providers: s.Providers}
+}
+
 // source is one booking source behind POST /v1/bookings/{source}: the secret it is signed with,
 // how a delivery is verified over the raw body, and how a verified body becomes changes.
 type source struct {
@@ -133,7 +138,7 @@ var sources = map[string]source{
 			return "", calcom.Verify(secret, h, body)
 		},
 		parse: func(s *Bookings, body []byte, now time.Time) ([]booking.Change, error) {
-			return calcom.Parse(body, now, calcom.Options{DefaultProvider: s.DefaultProvider, Providers: s.Providers})
+			return calcom.Parse(body, now, s.rules())
 		},
 	},
 	calendly.Source: {
@@ -142,7 +147,7 @@ var sources = map[string]source{
 			return "", calendly.Verify(secret, h, body, now, s.Tolerance)
 		},
 		parse: func(s *Bookings, body []byte, now time.Time) ([]booking.Change, error) {
-			return calendly.Parse(body, now, calendly.Options{DefaultProvider: s.DefaultProvider, Providers: s.Providers})
+			return calendly.Parse(body, now, s.rules())
 		},
 	},
 	cronofy.Source: {
@@ -151,7 +156,7 @@ var sources = map[string]source{
 			return "", cronofy.Verify(secret, h, body)
 		},
 		parse: func(s *Bookings, body []byte, now time.Time) ([]booking.Change, error) {
-			return cronofy.Parse(body, now, cronofy.Options{DefaultProvider: s.DefaultProvider, Providers: s.Providers})
+			return cronofy.Parse(body, now, s.rules())
 		},
 	},
 }

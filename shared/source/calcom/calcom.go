@@ -83,12 +83,6 @@ func mac(secret string, body []byte) []byte {
 	return m.Sum(nil)
 }
 
-// Options are the deployment's settings bookings are checked against.
-type Options struct {
-	DefaultProvider string   // ROOMKEEPER_PROVIDER: Cal.com bookings name no provider
-	Providers       []string // the configured providers
-}
-
 // Triggers roomkeeper acts on.
 const (
 	Created     = "BOOKING_CREATED"
@@ -109,7 +103,7 @@ const (
 //
 // Any problem is a *booking.Error with Code Invalid naming the field as Cal.com spells it, such
 // as "payload.attendees[0].email". Unknown fields are ignored.
-func Parse(body []byte, now time.Time, opts Options) ([]booking.Change, error) {
+func Parse(body []byte, now time.Time, rules booking.Rules) ([]booking.Change, error) {
 	var env struct {
 		TriggerEvent string          `json:"triggerEvent"`
 		CreatedAt    string          `json:"createdAt"`
@@ -178,7 +172,7 @@ func Parse(body []byte, now time.Time, opts Options) ([]booking.Change, error) {
 			return nil, nil
 		}
 		if seated {
-			return p.seats(base, booking.EventLeft, now, opts, f)
+			return p.seats(base, booking.EventLeft, now, rules, f)
 		}
 		base.Type = booking.EventCancelled
 		if base.Reason, err = booking.CheckText(f.path("cancellationReason"), p.CancellationReason, booking.MaxDescription, true); err != nil {
@@ -192,11 +186,11 @@ func Parse(body []byte, now time.Time, opts Options) ([]booking.Change, error) {
 		base.Type = booking.EventUpdated
 	default:
 		if seated {
-			return p.seats(base, booking.EventJoined, now, opts, f)
+			return p.seats(base, booking.EventJoined, now, rules, f)
 		}
 		base.Type = booking.EventCreated
 	}
-	if base.Details, err = p.details(now, opts, f, nil); err != nil {
+	if base.Details, err = p.details(now, rules, f, nil); err != nil {
 		return nil, err
 	}
 	return []booking.Change{base}, nil
@@ -231,7 +225,7 @@ type person struct {
 // details maps the booking onto roomkeeper's: the organizer, the attendees (the booker and
 // their guests) and the team's other hosts as attendees, since they need the link too. only, if
 // set, replaces the attendee list (one seat) and its source path.
-func (p *payload) details(now time.Time, opts Options, f fields, only *seat) (booking.Details, error) {
+func (p *payload) details(now time.Time, rules booking.Rules, f fields, only *seat) (booking.Details, error) {
 	start, err := booking.ParseTime(f.path("startTime"), p.StartTime)
 	if err != nil {
 		return booking.Details{}, err
@@ -273,7 +267,8 @@ func (p *payload) details(now time.Time, opts Options, f fields, only *seat) (bo
 	if p.SeatsPerTimeSlot != nil && *p.SeatsPerTimeSlot+1 > booking.SmallMax {
 		d.Room.Size = booking.Large // sized for the slot, not for the seats taken so far
 	}
-	err = d.Normalize(now, booking.Rules{DefaultProvider: opts.DefaultProvider, Providers: opts.Providers, Field: f.field})
+	rules.Field = f.field // errors name the source's own fields
+	err = d.Normalize(now, rules)
 	return d, err
 }
 
@@ -284,7 +279,7 @@ type seat struct {
 }
 
 // seats returns one attendee-level change per attendee listed: a seat booked or cancelled.
-func (p *payload) seats(base booking.Change, typ booking.EventType, now time.Time, opts Options, f fields) ([]booking.Change, error) {
+func (p *payload) seats(base booking.Change, typ booking.EventType, now time.Time, rules booking.Rules, f fields) ([]booking.Change, error) {
 	people, paths, err := decodePeople(p.Attendees, f.path("attendees"))
 	if err != nil {
 		return nil, err
@@ -297,7 +292,7 @@ func (p *payload) seats(base booking.Change, typ booking.EventType, now time.Tim
 		ch := base
 		ch.Type = typ
 		ch.DeliveryID = base.DeliveryID + "#" + strconv.Itoa(i)
-		if ch.Details, err = p.details(now, opts, f, &seat{people[i], paths[i]}); err != nil {
+		if ch.Details, err = p.details(now, rules, f, &seat{people[i], paths[i]}); err != nil {
 			return nil, err
 		}
 		out = append(out, ch)

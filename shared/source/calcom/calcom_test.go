@@ -25,7 +25,7 @@ const secret = "calcom-test-secret"
 
 var (
 	now  = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
-	opts = calcom.Options{DefaultProvider: "whereby", Providers: []string{"whereby"}}
+	opts = booking.Rules{DefaultProvider: "whereby", Providers: []string{"whereby"}}
 )
 
 func header(sig string) http.Header {

@@ -103,12 +103,6 @@ func mac(key, ts string, body []byte) []byte {
 	return m.Sum(nil)
 }
 
-// Options are the deployment's settings bookings are checked against.
-type Options struct {
-	DefaultProvider string   // ROOMKEEPER_PROVIDER: Calendly bookings name no provider
-	Providers       []string // the configured providers
-}
-
 // Events roomkeeper acts on; every other event is acknowledged and ignored.
 const (
 	InviteeCreated  = "invitee.created"
@@ -126,7 +120,7 @@ const (
 //
 // Any problem is a *booking.Error with Code Invalid naming the field as Calendly spells it, such
 // as "payload.scheduled_event.event_memberships[0].user_email". Unknown fields are ignored.
-func Parse(body []byte, now time.Time, opts Options) ([]booking.Change, error) {
+func Parse(body []byte, now time.Time, rules booking.Rules) ([]booking.Change, error) {
 	var env struct {
 		Event     string          `json:"event"`
 		CreatedAt string          `json:"created_at"`
@@ -209,7 +203,7 @@ func Parse(body []byte, now time.Time, opts Options) ([]booking.Change, error) {
 			return []booking.Change{ch}, nil
 		}
 	}
-	if ch.Details, err = p.details(now, opts, group); err != nil {
+	if ch.Details, err = p.details(now, rules, group); err != nil {
 		return nil, err
 	}
 	return []booking.Change{ch}, nil
@@ -246,7 +240,7 @@ type invitee struct {
 // source is where one participant's fields are in the payload.
 type source struct{ email, name, zone string }
 
-func (p *invitee) details(now time.Time, opts Options, group bool) (booking.Details, error) {
+func (p *invitee) details(now time.Time, rules booking.Rules, group bool) (booking.Details, error) {
 	const ev = "payload.scheduled_event"
 	start, err := booking.ParseTime(ev+".start_time", p.Event.StartTime)
 	if err != nil {
@@ -305,7 +299,8 @@ func (p *invitee) details(now time.Time, opts Options, group bool) (booking.Deta
 		d.Room.Size = booking.Large // sized for the event's limit, not for who has booked so far
 	}
 	f := fields{organizer: hostPaths[0], attendees: paths}
-	err = d.Normalize(now, booking.Rules{DefaultProvider: opts.DefaultProvider, Providers: opts.Providers, Field: f.field})
+	rules.Field = f.field // errors name the source's own fields
+	err = d.Normalize(now, rules)
 	return d, err
 }
 

@@ -26,7 +26,7 @@ const key = "calendly-signing-key"
 
 var (
 	now  = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
-	opts = calendly.Options{DefaultProvider: "whereby", Providers: []string{"whereby"}}
+	opts = booking.Rules{DefaultProvider: "whereby", Providers: []string{"whereby"}}
 )
 
 func header(v string) http.Header {

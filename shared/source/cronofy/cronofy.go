@@ -104,12 +104,6 @@ func mac(secret string, body []byte) []byte {
 	return m.Sum(nil)
 }
 
-// Options are the deployment's settings bookings are checked against.
-type Options struct {
-	DefaultProvider string   // ROOMKEEPER_PROVIDER: Cronofy callbacks name no provider
-	Providers       []string // the configured providers
-}
-
 // Parse decodes and validates a verified Cronofy callback; now is when it arrived. It returns the
 // change to apply, or none for a notification roomkeeper ignores. The change has Source
 // "cronofy", Type booking.EventCreated (a later time chosen for the same request updates it),
@@ -120,7 +114,7 @@ type Options struct {
 //
 // Any problem is a *booking.Error with Code Invalid naming the field as Cronofy spells it, such
 // as "scheduling_request.event.metadata.roomkeeper_organizer_email". Unknown fields are ignored.
-func Parse(body []byte, now time.Time, opts Options) ([]booking.Change, error) {
+func Parse(body []byte, now time.Time, rules booking.Rules) ([]booking.Change, error) {
 	var cb struct {
 		Notification struct {
 			Type        string `json:"type"`
@@ -162,7 +156,7 @@ func Parse(body []byte, now time.Time, opts Options) ([]booking.Change, error) {
 		if r.Event.Summary == "" {
 			r.Event.Summary = r.Summary
 		}
-		ch.Details, err = r.Event.details(now, opts, "scheduling_request.event", guests, paths)
+		ch.Details, err = r.Event.details(now, rules, "scheduling_request.event", guests, paths)
 		if err != nil {
 			return nil, err
 		}
@@ -170,7 +164,7 @@ func Parse(body []byte, now time.Time, opts Options) ([]booking.Change, error) {
 		if ch.ExternalID, err = booking.CheckID("event.event_id", cb.Event.ID, MaxID, "an id is required"); err != nil {
 			return nil, err
 		}
-		if ch.Details, err = cb.Event.details(now, opts, "event", nil, nil); err != nil {
+		if ch.Details, err = cb.Event.details(now, rules, "event", nil, nil); err != nil {
 			return nil, err
 		}
 	default:
@@ -189,7 +183,7 @@ type event struct {
 	Metadata    map[string]json.RawMessage `json:"metadata"`
 }
 
-func (e *event) details(now time.Time, opts Options, path string, guests []booking.Person, guestPaths []string) (booking.Details, error) {
+func (e *event) details(now time.Time, rules booking.Rules, path string, guests []booking.Person, guestPaths []string) (booking.Details, error) {
 	start, zone, err := eventTime(path+".start", e.Start)
 	if err != nil {
 		return booking.Details{}, err
@@ -275,7 +269,8 @@ func (e *event) details(now time.Time, opts Options, path string, guests []booki
 		}
 		return ""
 	}
-	err = d.Normalize(now, booking.Rules{DefaultProvider: opts.DefaultProvider, Providers: opts.Providers, Field: f})
+	rules.Field = f // errors name the source's own fields
+	err = d.Normalize(now, rules)
 	return d, err
 }
 

@@ -18,7 +18,7 @@ import (
 
 var (
 	now  = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
-	opts = cronofy.Options{DefaultProvider: "whereby", Providers: []string{"whereby"}}
+	opts = booking.Rules{DefaultProvider: "whereby", Providers: []string{"whereby"}}
 )
 
 func header(vs ...string) http.Header {
