@@ -1,8 +1,12 @@
 package booking
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // HeaderValues returns the values of header name under any spelling of the name: net/http
@@ -28,4 +32,22 @@ func UnixTimestamp(where, s string) (int64, error) {
 		return 0, Errorf(Unauthorized, "", "malformed %s: want unix seconds", where)
 	}
 	return n, nil
+}
+
+// TimestampSignature is the "t=<unix seconds>,v1=<lowercase hex MAC>" signature header Calendly
+// and Whereby both send (the scheme Stripe made common), for a delivery of body sent at t, keyed
+// with secret's UTF-8 bytes. Each verifier parses the header its vendor's way; the MAC is
+// TimestampMAC.
+func TimestampSignature(secret string, t time.Time, body []byte) string {
+	ts := strconv.FormatInt(t.Unix(), 10)
+	return "t=" + ts + ",v1=" + hex.EncodeToString(TimestampMAC(secret, ts, body))
+}
+
+// TimestampMAC is HMAC-SHA256 (RFC 2104) over "<ts>.<body>", ts exactly as the header carries it.
+func TimestampMAC(secret, ts string, body []byte) []byte {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(ts))
+	m.Write([]byte{'.'})
+	m.Write(body)
+	return m.Sum(nil)
 }

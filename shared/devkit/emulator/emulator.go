@@ -146,7 +146,7 @@ func start(t testing.TB, spec Spec, port int) (string, error) {
 	cmd := exec.CommandContext(ctx, spec.Path, spec.Args(port)...)
 	cmd.Dir = spec.Dir
 	cmd.Env = append(os.Environ(), spec.Env...)
-	out := &lockedBuffer{}
+	out := &Output{}
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
@@ -255,19 +255,20 @@ process.stdin.on('error', () => process.exit(0));
 process.stdin.resume();
 require(process.argv[1]);`
 
-// lockedBuffer collects a process's output; the process writes while a test may read.
-type lockedBuffer struct {
+// Output collects a child process's output (its stdout and stderr): the process writes while a
+// test may read. The emulators and the Lambda Runtime API harness both use it.
+type Output struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (b *lockedBuffer) Write(p []byte) (int, error) {
+func (b *Output) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
-func (b *lockedBuffer) String() string {
+func (b *Output) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()

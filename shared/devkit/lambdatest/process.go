@@ -1,7 +1,6 @@
 package lambdatest
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -108,7 +107,7 @@ type Function struct {
 
 	t      testing.TB
 	cmd    *exec.Cmd
-	out    *lockedBuffer
+	out    *emulator.Output
 	exited chan struct{}
 	err    error // the process's exit, once exited is closed
 }
@@ -141,7 +140,7 @@ func Start(t testing.TB, binary, name string, env ...string) *Function {
 		"AWS_EC2_METADATA_DISABLED=true",
 		"LAMBDA_TASK_ROOT=" + filepath.Dir(binary),
 	}, env...)
-	out := &lockedBuffer{}
+	out := &emulator.Output{}
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	f := &Function{Name: name, Runtime: rt, t: t, cmd: cmd, out: out, exited: make(chan struct{})}
@@ -266,21 +265,3 @@ func (f *Function) Stop() (maxRSS int64, err error) {
 
 // Logs returns what the process wrote to stdout and stderr so far.
 func (f *Function) Logs() string { return f.out.String() }
-
-// lockedBuffer collects a process's output while a test may read it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}

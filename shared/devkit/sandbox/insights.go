@@ -48,23 +48,10 @@ func (w *Whereby) roomSessionInsights(rw http.ResponseWriter, r *http.Request) {
 	if !strings.HasPrefix(name, "/") {
 		name = "/" + name
 	}
-	limit := insightsDefaultLimit
-	if s := q.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > insightsMaxLimit {
-			writeError(rw, http.StatusBadRequest, `"limit" must be an integer from 1 to 100`)
-			return
-		}
-		limit = n
-	}
-	offset := 0
-	if s := q.Get("cursor"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 0 {
-			writeError(rw, http.StatusBadRequest, `"cursor" is invalid`)
-			return
-		}
-		offset = n
+	limit, offset, msg := page(q, insightsDefaultLimit, insightsMaxLimit)
+	if msg != "" {
+		writeError(rw, http.StatusBadRequest, msg)
+		return
 	}
 
 	now := w.now()

@@ -324,23 +324,10 @@ func (w *Whereby) createMeeting(rw http.ResponseWriter, r *http.Request) {
 
 func (w *Whereby) listMeetings(rw http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	limit := defaultListLimit
-	if s := q.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > maxListLimit {
-			writeError(rw, http.StatusBadRequest, `"limit" must be an integer from 1 to 100`)
-			return
-		}
-		limit = n
-	}
-	after := 0
-	if s := q.Get("cursor"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 0 {
-			writeError(rw, http.StatusBadRequest, `"cursor" is invalid`)
-			return
-		}
-		after = n
+	limit, after, msg := page(q, defaultListLimit, maxListLimit)
+	if msg != "" {
+		writeError(rw, http.StatusBadRequest, msg)
+		return
 	}
 	fields := parseFields(strings.Split(q.Get("fields"), ","))
 
@@ -635,4 +622,25 @@ func digits(n int) string {
 		sb.WriteByte(byte('0' + d.Int64()))
 	}
 	return sb.String()
+}
+
+// page reads a Whereby list's "limit" (def when absent, 1 to max) and "cursor" (an offset here);
+// msg is the 400's message for a bad one.
+func page(q url.Values, def, max int) (limit, offset int, msg string) {
+	limit = def
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > max {
+			return 0, 0, fmt.Sprintf(`"limit" must be an integer from 1 to %d`, max)
+		}
+		limit = n
+	}
+	if s := q.Get("cursor"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 {
+			return 0, 0, `"cursor" is invalid`
+		}
+		offset = n
+	}
+	return limit, offset, ""
 }

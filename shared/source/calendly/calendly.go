@@ -22,7 +22,6 @@ package calendly
 
 import (
 	"crypto/hmac"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
@@ -79,7 +78,7 @@ func Verify(key string, h http.Header, body []byte, now time.Time, tolerance tim
 	if d := now.Sub(time.Unix(sec, 0)); d > tolerance || d < -tolerance {
 		return booking.Errorf(booking.Unauthorized, "", "timestamp outside tolerance")
 	}
-	want := mac(key, ts, body)
+	want := booking.TimestampMAC(key, ts, body)
 	for _, s := range sigs {
 		got, err := hex.DecodeString(s)
 		if err == nil && hmac.Equal(got, want) {
@@ -91,16 +90,7 @@ func Verify(key string, h http.Header, body []byte, now time.Time, tolerance tim
 
 // Sign returns the Calendly-Webhook-Signature value Calendly sends for body at ts.
 func Sign(key string, ts time.Time, body []byte) string {
-	t := strconv.FormatInt(ts.Unix(), 10)
-	return "t=" + t + ",v1=" + hex.EncodeToString(mac(key, t, body))
-}
-
-func mac(key, ts string, body []byte) []byte {
-	m := hmac.New(sha256.New, []byte(key))
-	m.Write([]byte(ts))
-	m.Write([]byte{'.'})
-	m.Write(body)
-	return m.Sum(nil)
+	return booking.TimestampSignature(key, ts, body)
 }
 
 // Events roomkeeper acts on; every other event is acknowledged and ignored.

@@ -20,6 +20,7 @@
 package twentyfour
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -146,7 +147,7 @@ func (cfg Config) Check() error {
 }
 
 func updateMethod(cfg Config) string {
-	return strings.ToUpper(cmpOr(cfg.UpdateMethod, DefaultUpdateMethod))
+	return strings.ToUpper(cmp.Or(cfg.UpdateMethod, DefaultUpdateMethod))
 }
 
 // New checks cfg and returns a client.
@@ -158,7 +159,7 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	base := strings.TrimRight(cmpOr(cfg.APIURL, "https://"+cfg.Instance+".api.24sessions.com"), "/")
+	base := strings.TrimRight(cmp.Or(cfg.APIURL, "https://"+cfg.Instance+".api.24sessions.com"), "/")
 	c := &Client{
 		instance: cfg.Instance,
 		user:     cfg.UserID,
@@ -183,7 +184,7 @@ func New(cfg Config) (*Client, error) {
 	oauth := &accesstoken.Endpoint{
 		Name: Name, Credentials: "the client credentials",
 		Check: "TWENTYFOUR_CLIENT_ID, TWENTYFOUR_CLIENT_SECRET and TWENTYFOUR_TOKEN_PATH", Throttle: defaultThrottle,
-		URL:      base + "/" + strings.TrimLeft(cmpOr(cfg.TokenPath, DefaultTokenPath), "/"),
+		URL:      base + "/" + strings.TrimLeft(cmp.Or(cfg.TokenPath, DefaultTokenPath), "/"),
 		ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
 		Params: url.Values{"grant_type": {"client_credentials"}}, InQuery: true,
 		HTTPClient: c.api.HTTPClient, Now: c.api.Now,
@@ -202,13 +203,6 @@ func CheckGuestURL(tmpl string) error {
 		return fmt.Errorf("TWENTYFOUR_GUEST_URL must be an absolute http(s) URL, got %q", tmpl)
 	}
 	return nil
-}
-
-func cmpOr(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
 }
 
 // ref is a JSON-LD reference to another resource.

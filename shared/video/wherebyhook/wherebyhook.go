@@ -13,11 +13,9 @@ package wherebyhook
 import (
 	"bytes"
 	"crypto/hmac"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -85,7 +83,7 @@ func Verify(secret string, h http.Header, body []byte, now time.Time, tolerance 
 	if d := now.Sub(time.Unix(sec, 0)); d > tolerance || d < -tolerance {
 		return booking.Errorf(booking.Unauthorized, "", "%s timestamp is outside the tolerance of %s", SignatureHeader, tolerance)
 	}
-	want := webhookMAC(secret, ts, body)
+	want := booking.TimestampMAC(secret, ts, body)
 	for _, s := range sigs {
 		got, err := hex.DecodeString(s)
 		if err != nil {
@@ -101,17 +99,7 @@ func Verify(secret string, h http.Header, body []byte, now time.Time, tolerance 
 // Sign returns the Whereby-Signature header value for a delivery of body sent at t:
 // "t=<unix seconds>,v1=<lowercase hex HMAC-SHA256>" keyed with secret's UTF-8 bytes.
 func Sign(secret string, t time.Time, body []byte) string {
-	ts := strconv.FormatInt(t.Unix(), 10)
-	return "t=" + ts + ",v1=" + hex.EncodeToString(webhookMAC(secret, ts, body))
-}
-
-// webhookMAC is HMAC-SHA256 over "t.body", t exactly as sent.
-func webhookMAC(secret, ts string, body []byte) []byte {
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write([]byte(ts))
-	m.Write([]byte{'.'})
-	m.Write(body)
-	return m.Sum(nil)
+	return booking.TimestampSignature(secret, t, body)
 }
 
 // Webhook event types roomkeeper records. Others (transcription.*, recording.finished,

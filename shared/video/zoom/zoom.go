@@ -20,6 +20,7 @@
 package zoom
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -138,14 +139,14 @@ func New(cfg Config) (*Client, error) {
 		return nil, errors.New("zoom: no host link function: the organizer needs roomkeeper's host link")
 	}
 	c := &Client{
-		user:     cmpOr(cfg.UserID, "me"),
+		user:     cmp.Or(cfg.UserID, "me"),
 		hostLink: cfg.HostLink,
 		altHosts: cfg.AlternativeHosts,
 		dialIn:   cfg.DialInCountries,
 		passcode: cfg.Passcode,
 		api: rest.New(rest.Client{
 			Provider:    Name,
-			BaseURL:     strings.TrimRight(cmpOr(cfg.APIURL, DefaultAPIURL), "/"),
+			BaseURL:     strings.TrimRight(cmp.Or(cfg.APIURL, DefaultAPIURL), "/"),
 			HTTPClient:  cfg.HTTPClient,
 			Now:         cfg.Now,
 			Throttle:    defaultThrottle,
@@ -165,19 +166,12 @@ func New(cfg Config) (*Client, error) {
 	oauth := &accesstoken.Endpoint{
 		Name: Name, Credentials: "the Server-to-Server OAuth credentials",
 		Check: "ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET", Throttle: defaultThrottle,
-		URL: cmpOr(cfg.OAuthURL, DefaultOAuthURL), ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
+		URL: cmp.Or(cfg.OAuthURL, DefaultOAuthURL), ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
 		Params:     url.Values{"grant_type": {"account_credentials"}, "account_id": {cfg.AccountID}},
 		HTTPClient: c.api.HTTPClient, Now: c.api.Now,
 	}
 	c.tokens = &accesstoken.Cache{Fetch: oauth.Fetch, Now: c.api.Now, Margin: refreshMargin}
 	return c, nil
-}
-
-func cmpOr(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
 }
 
 // meetingRequest is the body of POST /users/{userId}/meetings and PATCH /meetings/{id}.
@@ -263,7 +257,7 @@ func schedule(spec booking.RoomSpec) (meetingRequest, error) {
 		// UTC with "Z": Zoom reads a time without it in the meeting's (or account's) zone.
 		StartTime: spec.Start.UTC().Format("2006-01-02T15:04:05Z"),
 		Duration:  minutes,
-		Timezone:  cmpOr(spec.TimeZone, "UTC"),
+		Timezone:  cmp.Or(spec.TimeZone, "UTC"),
 	}, nil
 }
 
