@@ -70,7 +70,7 @@ func TestDocsCiteOnlyWhatTheRepositoryHolds(t *testing.T) {
 // cites reports whether a tracked file is text a person reads: code, docs, build files.
 func cites(name string) bool {
 	switch filepath.Ext(name) {
-	case ".go", ".md", ".c", ".sh", ".html", ".txt", ".tmpl":
+	case ".go", ".md", ".c", ".sh", ".html", ".txt", ".tmpl", ".mod", ".mjs":
 		return true
 	}
 	base := filepath.Base(name)

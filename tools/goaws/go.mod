@@ -1,5 +1,5 @@
 // Module goaws only pins the goaws SQS emulator (github.com/Admiral-Piett/goaws) that roomkeeper's
-// tests run, so the main module never depends on it. shared/emulator builds it with
+// tests run, so the main module never depends on it. shared/devkit/emulator builds it with
 //
 //	cd tools/goaws && go build -o <dir>/goaws github.com/Admiral-Piett/goaws/app/cmd
 module github.com/roomkeeper/roomkeeper/tools/goaws

@@ -14,11 +14,6 @@
 // roomkeeper/PossibleDuplicateInvites in the embedded metric format (EMF, "Specification: Embedded
 // metric format", https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html):
 // a JSON log line whose "_aws" member declares the metric.
-//
-// The package also holds the video providers of the AWS functions (provider.go): built from their
-// Secrets Manager secrets on first use rather than at start, with the optional interfaces the
-// reconciler and the HTTP handlers look for (in-place updates, host links, insights) kept. The
-// worker reconciles with them; the admin function serves host links and insights with them.
 package worker
 
 import (
