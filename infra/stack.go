@@ -188,6 +188,7 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 	// bookings gets no client secret's ARN: it only needs to know which providers are enabled
 	// (functions/bookings/main.go tells config the secrets are set elsewhere).
 	base := map[string]string{
+		"ROOMKEEPER_DEPLOYMENT":        deploymentID(id),
 		"ROOMKEEPER_TABLE":             *table.TableName(),
 		"ROOMKEEPER_MAIL_FROM":         p.MailFrom,
 		"WHEREBY_API_URL":              p.WherebyAPIURL,
@@ -539,4 +540,25 @@ func titleCase(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// deploymentID is the deployment id (ROOMKEEPER_DEPLOYMENT) of a stack: its name, lowercased
+// and reduced to letters and digits, at most 32 of them. Every room the stack's functions make
+// carries a short hash of it, so two stacks sharing a video provider account (production and
+// staging) never delete each other's rooms.
+func deploymentID(stackName string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(stackName) {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+		}
+	}
+	id := b.String()
+	if len(id) > 32 {
+		id = id[:32]
+	}
+	if id == "" {
+		id = "roomkeeper"
+	}
+	return id
 }

@@ -370,7 +370,7 @@ var wantEnv = map[string]struct {
 }
 
 var (
-	baseVars = []string{"ROOMKEEPER_TABLE", "ROOMKEEPER_MAIL_FROM", "ROOMKEEPER_SES_CONFIGURATION_SET", "WHEREBY_API_URL",
+	baseVars = []string{"ROOMKEEPER_DEPLOYMENT", "ROOMKEEPER_TABLE", "ROOMKEEPER_MAIL_FROM", "ROOMKEEPER_SES_CONFIGURATION_SET", "WHEREBY_API_URL",
 		"ROOMKEEPER_CLEANUP_GRACE", "ROOMKEEPER_MAX_OVERRUN", "ROOMKEEPER_ROOM_SLACK", "ROOMKEEPER_WEBHOOK_TOLERANCE", "ROOMKEEPER_RETENTION"}
 	zoomVars       = []string{"ZOOM_ACCOUNT_ID", "ZOOM_CLIENT_ID", "ZOOM_USER_ID", "ZOOM_ALTERNATIVE_HOSTS", "ZOOM_DIAL_IN_COUNTRIES"}
 	twentyFourVars = []string{"TWENTYFOUR_INSTANCE", "TWENTYFOUR_CLIENT_ID", "TWENTYFOUR_USER_ID", "TWENTYFOUR_MEETING_TYPE_ID",
@@ -425,6 +425,7 @@ func TestFunctions(t *testing.T) {
 				assert.Equal(t, getAtt(api, "ApiEndpoint"), env["ROOMKEEPER_PUBLIC_URL"], "the API's endpoint, without a custom domain")
 			}
 			for k, want := range map[string]string{
+				"ROOMKEEPER_DEPLOYMENT":            "roomkeepertest", // the stack's name, letters and digits
 				"ROOMKEEPER_MAIL_FROM":             "roomkeeper <invites@mail.example.com>",
 				"ROOMKEEPER_SES_CONFIGURATION_SET": "roomkeeper-events",
 				"ROOMKEEPER_PROVIDER":              "zoom",
@@ -1204,5 +1205,16 @@ func TestEnvDuration(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, d, back)
 		})
+	}
+}
+
+func TestDeploymentID(t *testing.T) {
+	for name, want := range map[string]string{
+		"roomkeeper-test":        "roomkeepertest",
+		"Staging_EU-2":           "stagingeu2",
+		"---":                    "roomkeeper",
+		strings.Repeat("ab", 20): strings.Repeat("ab", 16),
+	} {
+		assert.Equal(t, want, deploymentID(name), name)
 	}
 }

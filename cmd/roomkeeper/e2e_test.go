@@ -55,7 +55,7 @@ func TestCreatedUpdatedCancelled(t *testing.T) {
 	assert.Equal(t, false, create["isLocked"])
 	assert.Equal(t, true, create["isDialInEnabled"])
 	assert.ElementsMatch(t, []any{"hostRoomUrl", "dialIn"}, create["fields"])
-	assert.Equal(t, "demo-"+booking.RoomTag(b.Key, 1)+"-", create["roomNamePrefix"])
+	assert.Equal(t, "demo-"+booking.Tag{Key: b.Key, Gen: 1, Deployment: booking.DeploymentTag(s.cfg.Deployment)}.String()+"-", create["roomNamePrefix"])
 
 	mails := s.mail()
 	require.Len(t, mails, 2)

@@ -34,6 +34,7 @@ func invokeEnv(t *testing.T) string {
 	t.Setenv("ROOMKEEPER_PUBLIC_URL", "")
 	t.Setenv("ROOMKEEPER_GENERIC_SECRET", "")
 	t.Setenv("WHEREBY_API_KEY", "")
+	t.Setenv("ROOMKEEPER_DEPLOYMENT", "invoke-test")
 	return dir
 }
 
@@ -102,7 +103,7 @@ func TestInvokeRunsEachFunctionOnItsSample(t *testing.T) {
 	}
 	require.NoError(t, json.Unmarshal([]byte(adminResp.Body), &rooms))
 	require.Len(t, rooms.Rooms, 1)
-	assert.Equal(t, booking.RoomTag(key, 1), rooms.Rooms[0].RoomID)
+	assert.Equal(t, booking.Tag{Key: key, Gen: 1, Deployment: booking.DeploymentTag("invoke-test")}.String(), rooms.Rooms[0].RoomID)
 	assert.True(t, rooms.Rooms[0].Live, "the hook's join was recorded")
 
 	// sweeper: nothing is due yet (the meeting is tomorrow); the event asks for no reap.

@@ -104,6 +104,7 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 		Store:        store,
 		Mailer:       ob,
 		Providers:    videos.ByName(),
+		Deployment:   cfg.Deployment,
 		Now:          now,
 		MailFrom:     cfg.MailFrom,
 		CleanupGrace: cfg.CleanupGrace,
@@ -111,7 +112,7 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 		RoomSlack:    cfg.RoomSlack,
 	}
 	a.sweeper = &sweep.Sweeper{Store: store, Queue: a.queue, Now: now}
-	in := &intake.Intake{Store: store, Queue: a.queue, Now: now, Retention: cfg.Retention}
+	in := &intake.Intake{Store: store, Queue: a.queue, Now: now, Retention: cfg.Retention, Deployment: cfg.Deployment}
 	mux := http.NewServeMux()
 	for _, h := range []interface{ Register(*http.ServeMux) }{
 		&httpapi.Bookings{

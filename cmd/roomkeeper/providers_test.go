@@ -88,7 +88,7 @@ func TestZoomBookingEndToEnd(t *testing.T) {
 	require.NotNil(t, b.Room)
 	assert.Equal(t, "zoom", b.Room.Provider)
 	assert.Equal(t, id, b.Room.ID)
-	assert.Equal(t, "Intro call ("+booking.RoomTag(b.Key, 1)+")", m.Topic, "the tag rides in the topic")
+	assert.Equal(t, "Intro call ("+booking.Tag{Key: b.Key, Gen: 1, Deployment: booking.DeploymentTag(s.cfg.Deployment)}.String()+")", m.Topic, "the tag rides in the topic")
 	assert.Equal(t, b.Details.Start.UTC(), m.StartTime)
 	assert.Equal(t, 30, m.Duration)
 	assert.Equal(t, "Europe/Oslo", m.Timezone)
@@ -281,7 +281,7 @@ func TestTwentyFourBookingEndToEnd(t *testing.T) {
 	assert.Equal(t, bob, m.GuestEmail, "24sessions' guest is the first attendee")
 	assert.Equal(t, "/users/77", m.User)
 	b := s.booking(run)
-	assert.Contains(t, m.Description, booking.RoomTag(b.Key, 1))
+	assert.Contains(t, m.Description, booking.Tag{Key: b.Key, Gen: 1, Deployment: booking.DeploymentTag(s.cfg.Deployment)}.String())
 	hostLink := fmt.Sprintf("https://acme.24sessions.com/room/meeting/%d", m.ID)
 	guestLink := "https://acme.24sessions.com/join/" + m.AccessKey
 

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base32"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -14,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/config"
@@ -127,6 +129,8 @@ func devSecrets(cfg *config.Config) ([]namedSecret, error) {
 		{httpapi.CalcomSecret, &calcomSecret, randomToken},
 		{httpapi.CalendlySecret, &calendlyKey, randomToken},
 		{httpapi.CronofySecret, &cronofySecrets, randomToken},
+		// Not a secret, but generated once like them: the rooms this server makes carry it.
+		{"ROOMKEEPER_DEPLOYMENT", &cfg.Deployment, randomDeployment},
 	} {
 		if *s.dst != "" {
 			continue
@@ -172,6 +176,16 @@ func loadDevSecret(cfg config.Config, name string) (string, error) {
 		return "", fmt.Errorf("%s has no %s", secretsPath(cfg), name)
 	}
 	return saved[name], nil
+}
+
+// randomDeployment returns a deployment id for a local server: "local-" and 8 random characters,
+// so two laptops sharing a provider account keep to their own rooms.
+func randomDeployment() (string, error) {
+	var b [5]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	return "local-" + strings.ToLower(base32.StdEncoding.EncodeToString(b[:])), nil
 }
 
 // randomToken returns 32 random bytes, base64url-encoded.

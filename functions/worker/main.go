@@ -40,6 +40,7 @@ func main() {
 			Store:        dynamo.New(dynamodb.NewFromConfig(env.AWS), env.Var("ROOMKEEPER_TABLE")),
 			Mailer:       ses.New(sesv2.NewFromConfig(env.AWS), os.Getenv("ROOMKEEPER_SES_CONFIGURATION_SET")),
 			Providers:    videos.ByName(),
+			Deployment:   cfg.Deployment,
 			Now:          time.Now,
 			MailFrom:     cfg.MailFrom,
 			CleanupGrace: cfg.CleanupGrace,

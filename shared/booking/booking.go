@@ -7,7 +7,6 @@ package booking
 import (
 	"crypto/sha256"
 	"encoding/base32"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -225,41 +224,6 @@ var keyEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPad
 func KeyOf(source, externalID string) string {
 	sum := sha256.Sum256([]byte(source + "\x00" + externalID))
 	return keyEncoding.EncodeToString(sum[:])[:keyLen]
-}
-
-// RoomTag is the tag a room of generation gen for this booking carries in its provider name:
-// "rk", the booking key, "g" and the generation. It lets a restarted run recognise a room it
-// created but did not record, and the reaper find rooms no booking references.
-func RoomTag(key string, gen int) string {
-	return "rk" + key + "g" + strconv.Itoa(gen)
-}
-
-// ParseRoomTag finds a roomkeeper tag in a provider room name and returns the booking key and the
-// generation.
-func ParseRoomTag(name string) (key string, gen int, ok bool) {
-	for i := 0; i+2+keyLen+2 <= len(name); i++ {
-		if name[i] != 'r' || name[i+1] != 'k' || (i > 0 && isKeyChar(name[i-1])) {
-			continue
-		}
-		k := name[i+2 : i+2+keyLen]
-		if !allKeyChars(k) || name[i+2+keyLen] != 'g' {
-			continue
-		}
-		rest := name[i+2+keyLen+1:]
-		n := 0
-		for n < len(rest) && n < 6 && rest[n] >= '0' && rest[n] <= '9' {
-			n++
-		}
-		if n == 0 || (n < len(rest) && isKeyChar(rest[n])) {
-			continue
-		}
-		g, err := strconv.Atoi(rest[:n])
-		if err != nil {
-			continue
-		}
-		return k, g, true
-	}
-	return "", 0, false
 }
 
 func isKeyChar(c byte) bool { return (c >= 'a' && c <= 'z') || (c >= '2' && c <= '7') }

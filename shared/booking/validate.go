@@ -20,7 +20,10 @@ const (
 	MaxName        = 200    // characters
 	MaxEmail       = 254    // bytes: the longest address an SMTP path carries (RFC 5321 §4.5.3.1.3)
 	MaxDuration    = 24 * time.Hour
-	MaxNamePrefix  = 20
+	// MaxNamePrefix is the longest room name prefix: with a hyphen, the tag (MaxTagLen) and
+	// another hyphen it fits the shortest room name prefix a provider takes, Whereby's 39
+	// characters, so a prefix is never cut.
+	MaxNamePrefix = 39 - 2 - MaxTagLen
 )
 
 // maxProviderEchoed is the longest unknown provider name an error message repeats back.

@@ -154,7 +154,7 @@ func TestNormalize(t *testing.T) {
 				d.Description = strings.Repeat("ø", MaxDescription)
 				d.Organizer.Name = strings.Repeat("å", MaxName)
 				d.End = d.Start.Add(24 * time.Hour)
-				d.Room.NamePrefix = "abcdefghij-123456789"
+				d.Room.NamePrefix = "abcdefgh-1234" // MaxNamePrefix characters
 			},
 			expect: func(t *testing.T, d Details) {
 				assert.Equal(t, 24*time.Hour, d.End.Sub(d.Start))
@@ -305,7 +305,7 @@ func TestNormalize(t *testing.T) {
 		{"small too small", func(d *Details) { d.Attendees = people(4); d.Room.Size = Small }, nil, "data.room.size", "at most 4"},
 		{"unknown size", func(d *Details) { d.Room.Size = "medium" }, nil, "data.room.size", `"small" or "large"`},
 		{"name prefix uppercase", func(d *Details) { d.Room.NamePrefix = "Intro" }, nil, "data.room.namePrefix", "a-z"},
-		{"name prefix too long", func(d *Details) { d.Room.NamePrefix = strings.Repeat("a", MaxNamePrefix+1) }, nil, "data.room.namePrefix", "20"},
+		{"name prefix too long", func(d *Details) { d.Room.NamePrefix = strings.Repeat("a", MaxNamePrefix+1) }, nil, "data.room.namePrefix", "at most 13"},
 		{"name prefix underscore", func(d *Details) { d.Room.NamePrefix = "a_b" }, nil, "data.room.namePrefix", "a-z"},
 		{"field is mapped", func(d *Details) { d.Attendees[0].Email = "x" }, func(r *Rules) {
 			r.Field = func(p string) string { return strings.Replace(p, "data.attendees", "payload.attendees", 1) }
@@ -378,4 +378,12 @@ func TestRedactAddresses(t *testing.T) {
 	assert.Equal(t, "Invalid alternative hosts: <address>;<address>", RedactAddresses("Invalid alternative hosts: a@x.org;b@y.net"))
 	assert.Equal(t, "Email address is not verified: <address> (us-east-1)", RedactAddresses("Email address is not verified: invites@rk.example (us-east-1)"))
 	assert.Equal(t, "no address here", RedactAddresses("no address here"))
+}
+
+// TestNamePrefixFitsBesideTheLongestTag: the longest prefix, a hyphen, the longest tag
+// MaxNamePrefix allows for and another hyphen fit Whereby's 39-character roomNamePrefix.
+func TestNamePrefixFitsBesideTheLongestTag(t *testing.T) {
+	tag := Tag{Key: KeyOf("generic", "x"), Gen: 999, Deployment: DeploymentTag("x")}.String()
+	assert.Len(t, tag, MaxTagLen)
+	assert.Equal(t, 39, MaxNamePrefix+1+MaxTagLen+1)
 }

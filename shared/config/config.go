@@ -29,6 +29,14 @@ type Config struct {
 	HostSecret string
 	MailFrom   string // ROOMKEEPER_MAIL_FROM
 	Provider   string // ROOMKEEPER_PROVIDER: the default provider
+	// Deployment (ROOMKEEPER_DEPLOYMENT) names this deployment: 1–32 of a-z, 0-9 and -. Every
+	// room it makes carries a short hash of it, so deployments sharing a provider account touch
+	// only their own rooms. Required in a Lambda function (the stack sets it); the local server
+	// generates one into its data directory when it is unset.
+	Deployment string
+	// TimeZone (ROOMKEEPER_TIME_ZONE, an IANA name, default UTC) is the zone usage days are
+	// counted in.
+	TimeZone string
 
 	CleanupGrace     time.Duration // ROOMKEEPER_CLEANUP_GRACE
 	MaxOverrun       time.Duration // ROOMKEEPER_MAX_OVERRUN
@@ -144,6 +152,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		AdminToken:       str("ROOMKEEPER_ADMIN_TOKEN", ""),
 		MailFrom:         str("ROOMKEEPER_MAIL_FROM", "roomkeeper <invites@localhost>"),
 		Provider:         str("ROOMKEEPER_PROVIDER", "whereby"),
+		Deployment:       str("ROOMKEEPER_DEPLOYMENT", ""),
+		TimeZone:         str("ROOMKEEPER_TIME_ZONE", "UTC"),
 		CleanupGrace:     dur("ROOMKEEPER_CLEANUP_GRACE", 15*time.Minute),
 		MaxOverrun:       dur("ROOMKEEPER_MAX_OVERRUN", 2*time.Hour),
 		RoomSlack:        dur("ROOMKEEPER_ROOM_SLACK", 168*time.Hour),
@@ -194,9 +204,19 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	// A provider's own settings are checked where the providers are built (shared/video), by the
 	// functions that call them: the webhook functions only need to know which are enabled.
+	lambda := getenv("AWS_LAMBDA_FUNCTION_NAME") != ""
 	publicURL := "http://" + c.Addr
-	if getenv("AWS_LAMBDA_FUNCTION_NAME") != "" {
+	if lambda {
 		publicURL = "" // a Lambda function listens on no address of its own
+	}
+	switch {
+	case c.Deployment == "" && lambda:
+		errs = append(errs, "ROOMKEEPER_DEPLOYMENT must be set: the stack sets it from its name")
+	case c.Deployment != "" && !ValidDeployment(c.Deployment):
+		errs = append(errs, fmt.Sprintf("ROOMKEEPER_DEPLOYMENT: want 1 to 32 of a-z, 0-9 and -, such as staging, got %q", c.Deployment))
+	}
+	if _, err := time.LoadLocation(c.TimeZone); err != nil || c.TimeZone == "Local" {
+		errs = append(errs, fmt.Sprintf("ROOMKEEPER_TIME_ZONE: want an IANA time zone such as Europe/Oslo, got %q", c.TimeZone))
 	}
 	c.PublicURL = strings.TrimRight(str("ROOMKEEPER_PUBLIC_URL", publicURL), "/")
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
@@ -220,4 +240,17 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("configuration: %s", strings.Join(errs, "; "))
 	}
 	return c, nil
+}
+
+// ValidDeployment reports whether s can be a deployment id: 1 to 32 of a-z, 0-9 and -.
+func ValidDeployment(s string) bool {
+	if len(s) == 0 || len(s) > 32 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= 'a' && c <= 'z') && !(c >= '0' && c <= '9') && c != '-' {
+			return false
+		}
+	}
+	return true
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -196,10 +197,42 @@ func TestPublicURL(t *testing.T) {
 	c, err := FromEnv(env(map[string]string{"ROOMKEEPER_ADDR": "127.0.0.1:9090"}))
 	require.NoError(t, err)
 	assert.Equal(t, "http://127.0.0.1:9090", c.PublicURL, "locally, the listen address")
-	c, err = FromEnv(env(map[string]string{"AWS_LAMBDA_FUNCTION_NAME": "rk-worker"}))
+	c, err = FromEnv(env(map[string]string{"AWS_LAMBDA_FUNCTION_NAME": "rk-worker", "ROOMKEEPER_DEPLOYMENT": "prod"}))
 	require.NoError(t, err)
 	assert.Empty(t, c.PublicURL, "a Lambda function has no address of its own to default to")
-	c, err = FromEnv(env(map[string]string{"AWS_LAMBDA_FUNCTION_NAME": "rk-worker", "ROOMKEEPER_PUBLIC_URL": "https://rooms.example.com/"}))
+	c, err = FromEnv(env(map[string]string{"AWS_LAMBDA_FUNCTION_NAME": "rk-worker", "ROOMKEEPER_DEPLOYMENT": "prod", "ROOMKEEPER_PUBLIC_URL": "https://rooms.example.com/"}))
 	require.NoError(t, err)
 	assert.Equal(t, "https://rooms.example.com", c.PublicURL)
+}
+
+func TestDeploymentAndTimeZone(t *testing.T) {
+	c, err := FromEnv(env(map[string]string{"ROOMKEEPER_DEPLOYMENT": "staging-2", "ROOMKEEPER_TIME_ZONE": "Europe/Oslo"}))
+	require.NoError(t, err)
+	assert.Equal(t, "staging-2", c.Deployment)
+	assert.Equal(t, "Europe/Oslo", c.TimeZone)
+
+	c, err = FromEnv(env(nil))
+	require.NoError(t, err, "locally the server generates a deployment id when none is set")
+	assert.Empty(t, c.Deployment)
+	assert.Equal(t, "UTC", c.TimeZone)
+
+	for _, tt := range []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"upper case", map[string]string{"ROOMKEEPER_DEPLOYMENT": "Staging"}, "ROOMKEEPER_DEPLOYMENT"},
+		{"too long", map[string]string{"ROOMKEEPER_DEPLOYMENT": strings.Repeat("a", 33)}, "ROOMKEEPER_DEPLOYMENT"},
+		{"a dot", map[string]string{"ROOMKEEPER_DEPLOYMENT": "prod.eu"}, "ROOMKEEPER_DEPLOYMENT"},
+		{"unset in Lambda", map[string]string{"AWS_LAMBDA_FUNCTION_NAME": "rk-worker"}, "ROOMKEEPER_DEPLOYMENT must be set"},
+		{"unknown zone", map[string]string{"ROOMKEEPER_TIME_ZONE": "Mars/Olympus"}, "ROOMKEEPER_TIME_ZONE"},
+		{"the machine's zone", map[string]string{"ROOMKEEPER_TIME_ZONE": "Local"}, "ROOMKEEPER_TIME_ZONE"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := FromEnv(env(tt.env))
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+	assert.True(t, ValidDeployment(strings.Repeat("a", 32)))
 }

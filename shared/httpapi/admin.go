@@ -278,11 +278,11 @@ func includeHostURL(r *http.Request) (bool, error) {
 // tag, current or replaced.
 func (s *Admin) findRoom(ctx context.Context, roomID string) (*booking.Booking, *booking.Room, error) {
 	notFound := booking.Errorf(booking.NotFound, "", "no room with this id")
-	key, gen, ok := booking.ParseRoomTag(roomID)
-	if !ok || booking.RoomTag(key, gen) != roomID {
+	tag, ok := booking.ParseTag(roomID)
+	if !ok || tag.String() != roomID {
 		return nil, nil, notFound
 	}
-	b, err := s.Store.Get(ctx, key)
+	b, err := s.Store.Get(ctx, tag.Key)
 	if errors.Is(err, booking.ErrNotFound) {
 		return nil, nil, notFound
 	}

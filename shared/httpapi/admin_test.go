@@ -93,7 +93,7 @@ type fixture struct {
 }
 
 func room(key string, gen int, provider, id string) booking.Room {
-	tag := booking.RoomTag(key, gen)
+	tag := booking.Tag{Key: key, Gen: gen, Deployment: booking.DeploymentTag("test")}.String()
 	name := "/intro-" + tag + "-5d1c"
 	return booking.Room{
 		Provider:  provider,
@@ -196,8 +196,8 @@ func newFixture(t *testing.T) *fixture {
 func TestAdminAuth(t *testing.T) {
 	routes := []string{
 		"/v1/rooms",
-		"/v1/rooms/" + booking.RoomTag(booking.KeyOf("generic", "bk_a"), 2) + "/sessions",
-		"/v1/rooms/" + booking.RoomTag(booking.KeyOf("generic", "bk_a"), 2) + "/sessions/s1/participants",
+		"/v1/rooms/" + booking.Tag{Key: booking.KeyOf("generic", "bk_a"), Gen: 2, Deployment: booking.DeploymentTag("test")}.String() + "/sessions",
+		"/v1/rooms/" + booking.Tag{Key: booking.KeyOf("generic", "bk_a"), Gen: 2, Deployment: booking.DeploymentTag("test")}.String() + "/sessions/s1/participants",
 		"/v1/bookings/" + booking.KeyOf("generic", "bk_a"),
 	}
 	tests := []struct {
@@ -585,10 +585,10 @@ func TestAdminNotFound(t *testing.T) {
 	keyA := f.a.Key
 	for _, target := range []string{
 		"/v1/rooms/nonsense/sessions",
-		"/v1/rooms/" + booking.RoomTag(keyA, 3) + "/sessions",                               // a generation the booking does not hold
-		"/v1/rooms/" + booking.RoomTag(booking.KeyOf("generic", "nobody"), 1) + "/sessions", // no such booking
-		"/v1/rooms/x" + f.a.Room.Tag + "/sessions",                                          // a tag inside a longer id
-		"/v1/rooms/" + f.a.Room.Tag + "/sessions/s0/participants",                           // a session of the other room
+		"/v1/rooms/" + booking.Tag{Key: keyA, Gen: 3, Deployment: booking.DeploymentTag("test")}.String() + "/sessions",                               // a generation the booking does not hold
+		"/v1/rooms/" + booking.Tag{Key: booking.KeyOf("generic", "nobody"), Gen: 1, Deployment: booking.DeploymentTag("test")}.String() + "/sessions", // no such booking
+		"/v1/rooms/x" + f.a.Room.Tag + "/sessions",                // a tag inside a longer id
+		"/v1/rooms/" + f.a.Room.Tag + "/sessions/s0/participants", // a session of the other room
 		"/v1/rooms/" + f.a.Room.Tag + "/sessions/nope/participants",
 		"/v1/rooms/" + f.b.Room.Tag + "/sessions/-/participants", // nobody visited outside a session
 		"/v1/bookings/" + booking.KeyOf("generic", "nobody"),

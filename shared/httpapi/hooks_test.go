@@ -68,7 +68,7 @@ func newHookFixture(t testing.TB) *hookFixture {
 func (f *hookFixture) putBooking(id, meetingID string) (string, booking.Room) {
 	f.t.Helper()
 	key := booking.KeyOf("generic", id)
-	tag := booking.RoomTag(key, 1)
+	tag := booking.Tag{Key: key, Gen: 1, Deployment: booking.DeploymentTag("test")}.String()
 	room := booking.Room{
 		Provider: whereby.Name, ID: meetingID, Name: "/demo-" + tag + "-546f3ba5-4a1e-4bbd-9f0d-bf0c7a2b3c4d", Tag: tag,
 		GuestURL: "https://example.whereby.com/demo", HostURL: "https://example.whereby.com/demo?roomKey=k",
@@ -425,7 +425,7 @@ func TestHookDropsRoomsRoomkeeperDidNotCreate(t *testing.T) {
 		meeting  string
 	}{
 		{"a room without a roomkeeper tag", "/someone-elses-room-546f3ba5", "11111111"},
-		{"a tag no booking has", "/demo-" + booking.RoomTag(booking.KeyOf("generic", "nobody"), 1) + "-x", "22222222"},
+		{"a tag no booking has", "/demo-" + booking.Tag{Key: booking.KeyOf("generic", "nobody"), Gen: 1, Deployment: booking.DeploymentTag("test")}.String() + "-x", "22222222"},
 		{"the booking's tag on a room id it did not make", f.room.Name, "33333333"},
 		{"another booking's tag with this booking's room id", other.Name, f.room.ID},
 	}

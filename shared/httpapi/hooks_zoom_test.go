@@ -60,7 +60,7 @@ func newZoomHookFixture(t *testing.T) *zoomHookFixture {
 	s.Hooks.Log = slog.New(slog.NewTextHandler(logs, nil))
 	f := &zoomHookFixture{t: t, s: s, st: st, now: now, secrets: secrets, logs: logs}
 	f.key = booking.KeyOf("generic", "bk_zoom")
-	tag := booking.RoomTag(f.key, 1)
+	tag := booking.Tag{Key: f.key, Gen: 1, Deployment: booking.DeploymentTag("test")}.String()
 	f.room = booking.Room{
 		Provider: zoom.Name, ID: "85746302158", Name: zoom.Topic("Intro call", tag), Tag: tag,
 		GuestURL: "https://zoom.example/j/85746302158?pwd=x", HostURL: "https://rk.example/v1/host/t",

@@ -94,11 +94,11 @@ func (s *HostLinks) hostLink(ctx context.Context, token string) (string, *bookin
 			return "", nil, hostInvalid
 		}
 	}
-	key, gen, ok := booking.ParseRoomTag(tok.Tag)
-	if !ok || booking.RoomTag(key, gen) != tok.Tag {
+	tag, ok := booking.ParseTag(tok.Tag)
+	if !ok || tag.String() != tok.Tag {
 		return "", nil, hostInvalid
 	}
-	b, err := s.Store.Get(ctx, key)
+	b, err := s.Store.Get(ctx, tag.Key)
 	switch {
 	case errors.Is(err, booking.ErrNotFound):
 		return "", nil, hostReplaced // expired with its booking record

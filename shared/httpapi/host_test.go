@@ -96,7 +96,7 @@ func newHostFixture(t *testing.T) *hostFixture {
 func (f *hostFixture) putZoomBooking(t *testing.T, id string, gen int, edit ...func(*booking.Booking)) (*booking.Booking, string) {
 	t.Helper()
 	key := booking.KeyOf("generic", id)
-	tag := booking.RoomTag(key, gen)
+	tag := booking.Tag{Key: key, Gen: gen, Deployment: booking.DeploymentTag("test")}.String()
 	hostURL := link.HostURL(hostPublicURL, hostTestSecret, tag, "85746302158")
 	b := &booking.Booking{
 		Key: key, Source: "generic", ExternalID: id, UID: "uid-" + id, Status: booking.Confirmed,
@@ -193,7 +193,7 @@ func TestHostLinkRefusals(t *testing.T) {
 			return hostURL
 		}, http.StatusNotFound, "replaced or removed"},
 		{"unknown booking", func(*testing.T, *hostFixture) string {
-			return link.HostURL(hostPublicURL, hostTestSecret, booking.RoomTag(booking.KeyOf("generic", "nobody"), 1), "1")
+			return link.HostURL(hostPublicURL, hostTestSecret, booking.Tag{Key: booking.KeyOf("generic", "nobody"), Gen: 1, Deployment: booking.DeploymentTag("test")}.String(), "1")
 		}, http.StatusNotFound, "replaced or removed"},
 		{"meeting deleted at the provider", func(t *testing.T, f *hostFixture) string {
 			f.linker.err = fmt.Errorf("zoom: get start_url: %w", booking.ErrNotFound)
@@ -211,7 +211,7 @@ func TestHostLinkRefusals(t *testing.T) {
 		}, http.StatusServiceUnavailable, "unavailable"},
 		{"host links not configured", func(t *testing.T, f *hostFixture) string {
 			f.secrets.current = ""
-			return link.HostURL(hostPublicURL, hostTestSecret, booking.RoomTag(booking.KeyOf("generic", "x"), 1), "1")
+			return link.HostURL(hostPublicURL, hostTestSecret, booking.Tag{Key: booking.KeyOf("generic", "x"), Gen: 1, Deployment: booking.DeploymentTag("test")}.String(), "1")
 		}, http.StatusNotFound, "not configured"},
 		{"secret store down", func(t *testing.T, f *hostFixture) string {
 			f.secrets.err = errors.New("secrets manager unreachable")

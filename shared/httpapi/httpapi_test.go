@@ -64,7 +64,7 @@ func newServer(tb testing.TB, secrets Secrets) (*server, *bolt.Store, time.Time)
 	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	in := &intake.Intake{Store: st, Queue: nopQueue{}, Now: clock, Retention: time.Hour}
+	in := &intake.Intake{Store: st, Queue: nopQueue{}, Now: clock, Retention: time.Hour, Deployment: "test"}
 	return &server{
 		Intake: in,
 		Bookings: &Bookings{

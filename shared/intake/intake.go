@@ -32,6 +32,9 @@ type Intake struct {
 	Queue     booking.Queue
 	Now       func() time.Time
 	Retention time.Duration // records are kept this long after the meeting's end
+	// Deployment is this deployment's id (ROOMKEEPER_DEPLOYMENT): provider webhooks about rooms
+	// another deployment tagged are acknowledged and ignored.
+	Deployment string
 }
 
 // Outcome says what Apply did with a change.

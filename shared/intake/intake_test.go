@@ -41,7 +41,7 @@ func newFixture(t *testing.T) *fixture {
 	require.NoError(t, err)
 	t.Cleanup(func() { st.Close() })
 	f := &fixture{store: st, queue: &recordingQueue{}, now: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}
-	f.in = &Intake{Store: st, Queue: f.queue, Now: func() time.Time { return f.now }, Retention: 720 * time.Hour}
+	f.in = &Intake{Store: st, Queue: f.queue, Now: func() time.Time { return f.now }, Retention: 720 * time.Hour, Deployment: "test"}
 	return f
 }
 

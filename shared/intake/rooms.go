@@ -19,7 +19,8 @@ type RoomResult struct {
 
 // ApplyRoomEvents records one provider webhook delivery's events (sessions, participants,
 // knocks) on the bookings whose rooms they concern. A room is recognised by the roomkeeper tag
-// in its name and must be one the booking made; events for any other room are dropped. A knock
+// in its name, which must name this deployment (or none: a room tagged before deployments had
+// ids), and must be one the booking made; events for any other room are dropped. A knock
 // to tell the organizer about, or a meeting that ended after its scheduled end, makes the
 // booking due now, so the worker e-mails or cleans up at once.
 func (in *Intake) ApplyRoomEvents(ctx context.Context, provider, deliveryID string, events []booking.RoomEvent) (RoomResult, error) {
@@ -39,12 +40,14 @@ func (in *Intake) ApplyRoomEvents(ctx context.Context, provider, deliveryID stri
 	}
 	byKey := map[string][]booking.RoomEvent{}
 	var keys []string
+	own := booking.DeploymentTag(in.Deployment)
 	for _, e := range events {
-		key, _, ok := booking.ParseRoomTag(e.RoomName)
-		if !ok {
-			res.Dropped++
+		tag, ok := booking.ParseTag(e.RoomName)
+		if !ok || (tag.Deployment != "" && tag.Deployment != own) {
+			res.Dropped++ // not roomkeeper's, or another deployment's
 			continue
 		}
+		key := tag.Key
 		if _, ok := byKey[key]; !ok {
 			keys = append(keys, key)
 		}

@@ -16,7 +16,7 @@ func (f *fixture) withRoom(t *testing.T) *booking.Booking {
 	t.Helper()
 	f.apply(t, f.change(booking.EventCreated, 0, "msg_1"))
 	b := f.get(t)
-	b.Room = &booking.Room{Provider: "whereby", ID: "87673375", Name: "/demo-" + booking.RoomTag(b.Key, 1) + "-6f1c", Tag: booking.RoomTag(b.Key, 1)}
+	b.Room = &booking.Room{Provider: "whereby", ID: "87673375", Name: "/demo-" + booking.Tag{Key: b.Key, Gen: 1, Deployment: booking.DeploymentTag("test")}.String() + "-6f1c", Tag: booking.Tag{Key: b.Key, Gen: 1, Deployment: booking.DeploymentTag("test")}.String()}
 	b.DueAt = b.Details.End.Add(15 * time.Minute)
 	require.NoError(t, f.store.Put(context.Background(), b))
 	f.queue.keys = nil
@@ -55,7 +55,7 @@ func TestEventsForForeignRoomsAreDropped(t *testing.T) {
 	untagged := roomEvent(b, booking.Joined, b.Details.Start)
 	untagged.RoomName, untagged.RoomID = "/someone-elses-room", "1"
 	unknownBooking := roomEvent(b, booking.Joined, b.Details.Start)
-	unknownBooking.RoomName = "/" + booking.RoomTag(booking.KeyOf("generic", "nope"), 1) + "-x"
+	unknownBooking.RoomName = "/" + booking.Tag{Key: booking.KeyOf("generic", "nope"), Gen: 1, Deployment: booking.DeploymentTag("test")}.String() + "-x"
 	otherRoom := roomEvent(b, booking.Joined, b.Details.Start)
 	otherRoom.RoomID = "999" // tagged for this booking, but not a room it recorded
 	res, err := f.in.ApplyRoomEvents(context.Background(), "whereby", "evt_1", []booking.RoomEvent{untagged, unknownBooking, otherRoom})
@@ -82,4 +82,29 @@ func TestKnockAndLateEndMakeTheBookingDueNow(t *testing.T) {
 	assert.Equal(t, 2, res.Applied)
 	assert.Equal(t, []string{b.Key}, res.Nudged, "a meeting over after its end is cleaned up at once")
 	assert.Equal(t, f.now, f.get(t).DueAt)
+}
+
+// TestEventsForAnotherDeploymentsRoomsAreIgnored: two deployments sharing a provider account
+// may receive each other's webhooks (and, for the same booking from one source, share its key):
+// a room another deployment tagged is never recorded here, while a room tagged before
+// deployments had ids still is, if the booking made it.
+func TestEventsForAnotherDeploymentsRoomsAreIgnored(t *testing.T) {
+	f := newFixture(t)
+	b := f.withRoom(t)
+	theirs := roomEvent(b, booking.Joined, b.Details.Start)
+	theirs.RoomName = "/demo-" + booking.Tag{Key: b.Key, Gen: 1, Deployment: booking.DeploymentTag("staging")}.String() + "-6f1c"
+	// Even were its id one the booking recorded (ids are the provider's, and a provider account
+	// is shared), the tag says whose room it is.
+	res, err := f.in.ApplyRoomEvents(context.Background(), "whereby", "evt_1", []booking.RoomEvent{theirs})
+	require.NoError(t, err)
+	assert.Equal(t, 1, res.Dropped)
+	assert.Empty(t, f.get(t).Activity.Connections)
+
+	legacy := f.get(t)
+	legacy.Room.Tag = booking.Tag{Key: b.Key, Gen: 1}.String()
+	legacy.Room.Name = "/demo-" + legacy.Room.Tag + "-6f1c"
+	require.NoError(t, f.store.Put(context.Background(), legacy))
+	res, err = f.in.ApplyRoomEvents(context.Background(), "whereby", "evt_2", []booking.RoomEvent{roomEvent(legacy, booking.Joined, b.Details.Start)})
+	require.NoError(t, err)
+	assert.Equal(t, 1, res.Applied, "a room tagged the old way is still followed")
 }

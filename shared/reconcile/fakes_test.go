@@ -27,6 +27,7 @@ type fakeProvider struct {
 	deleted []string
 	// fail returns an error for an operation ("create", "delete", "list") or nil.
 	fail func(op string) error
+	now  func() time.Time // the rooms' creation time; nil leaves it unknown
 }
 
 func newFakeProvider() *fakeProvider { return &fakeProvider{rooms: map[string]booking.Room{}} }
@@ -48,6 +49,9 @@ func (p *fakeProvider) CreateRoom(_ context.Context, spec booking.RoomSpec) (boo
 		GuestURL:  "https://video.example/room" + id,
 		HostURL:   "https://video.example/room" + id + "?roomKey=secret-host-key-" + id,
 		ExpiresAt: spec.ExpiresAt,
+	}
+	if p.now != nil {
+		room.CreatedAt = p.now()
 	}
 	if spec.Options.DialIn {
 		room.DialIn = &booking.DialIn{Code: "1234567890", Numbers: []booking.PhoneNumber{
@@ -156,6 +160,7 @@ func newFixture(t *testing.T) *fixture {
 	c := clocktest.New(time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC))
 	f := &fixture{t: t, clock: c, store: st, provider: newFakeProvider(), mailer: &fakeMailer{}}
 	f.r = &Reconciler{
+		Deployment:   "test",
 		Store:        st,
 		Mailer:       f.mailer,
 		Providers:    map[string]booking.Provider{"fake": f.provider},

@@ -5,15 +5,25 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 )
 
-// Reap deletes provider rooms that carry a roomkeeper tag but that no booking references:
-// strays of a run that stopped mid-create and was never retried, or rooms whose record expired.
-// A room is kept while its booking records it as the current or a replaced room, or is still
-// creating it under that tag. It returns how many rooms it deleted.
+// ReapAge is how old an unreferenced room must be before the reaper deletes it.
+const ReapAge = time.Hour
+
+// Reap deletes provider rooms that this deployment tagged but that no record references: strays
+// of a run that stopped mid-create and was never retried, or rooms whose record expired. Only
+// rooms whose tag names this deployment are candidates: another deployment's rooms on the same
+// provider account, and rooms tagged before deployments had ids, are never deleted. A room is
+// kept while its record names it as the current, a replaced or an ended room, or is still
+// creating it under that tag, and while it is younger than ReapAge (by the provider's creation
+// time; a provider that gives none counts as older, since the creating intent written before
+// every create keeps a fresh room referenced). It returns how many rooms it deleted.
 func (r *Reconciler) Reap(ctx context.Context) (int, error) {
+	own := booking.DeploymentTag(r.Deployment)
+	now := r.Now()
 	names := make([]string, 0, len(r.Providers))
 	for name := range r.Providers {
 		names = append(names, name)
@@ -29,16 +39,16 @@ func (r *Reconciler) Reap(ctx context.Context) (int, error) {
 			continue
 		}
 		for _, room := range rooms {
-			key, _, ok := booking.ParseRoomTag(room.Tag)
-			if !ok {
+			tag, ok := booking.ParseTag(room.Tag)
+			if !ok || tag.Deployment != own || now.Sub(room.CreatedAt) < ReapAge {
 				continue
 			}
-			b, err := r.Store.Get(ctx, key)
+			b, err := r.Store.Get(ctx, tag.Key)
 			switch {
 			case errors.Is(err, booking.ErrNotFound):
 				b = nil
 			case err != nil:
-				return deleted, fmt.Errorf("reap: load booking %s: %w", key, err)
+				return deleted, fmt.Errorf("reap: load booking %s: %w", tag.Key, err)
 			}
 			if b != nil && references(b, name, room) {
 				continue

@@ -24,7 +24,10 @@ type Reconciler struct {
 	Store     booking.Store
 	Mailer    booking.Mailer
 	Providers map[string]booking.Provider // by name: "whereby", …
-	Now       func() time.Time
+	// Deployment is this deployment's id (ROOMKEEPER_DEPLOYMENT): every room it makes carries it
+	// in its tag, and the reaper deletes only rooms that carry it.
+	Deployment string
+	Now        func() time.Time
 	// Jitter returns a number in [0, 1) to spread back-off delays; nil uses math/rand.
 	Jitter func() float64
 

@@ -20,7 +20,7 @@ func TestCreatedBookingGetsOneRoomAndOneInvitePerParticipant(t *testing.T) {
 
 	require.Len(t, f.provider.live(), 1)
 	room := f.provider.live()[0]
-	assert.Equal(t, booking.RoomTag(key, 1), room.Tag)
+	assert.Equal(t, booking.Tag{Key: key, Gen: 1, Deployment: booking.DeploymentTag("test")}.String(), room.Tag)
 
 	mails := f.mails()
 	require.Len(t, mails, 3)
@@ -99,7 +99,7 @@ func TestUpdateBeyondTheRoomsLifeReplacesTheRoom(t *testing.T) {
 	live := f.provider.live()
 	require.Len(t, live, 1, "at most one live room per booking")
 	assert.NotEqual(t, old.ID, live[0].ID)
-	assert.Equal(t, booking.RoomTag(key, 2), live[0].Tag)
+	assert.Equal(t, booking.Tag{Key: key, Gen: 2, Deployment: booking.DeploymentTag("test")}.String(), live[0].Tag)
 	for to, m := range f.mails() {
 		assert.Contains(t, m.Text, live[0].GuestURL, to)
 		assert.NotContains(t, m.Text, old.GuestURL, to)
@@ -353,7 +353,7 @@ func TestStoppedBetweenCreateAndRecordAdoptsTheRoom(t *testing.T) {
 func TestRecoveryDeletesStrayDuplicates(t *testing.T) {
 	f := newFixture(t)
 	key := f.put()
-	tag := booking.RoomTag(key, 1)
+	tag := booking.Tag{Key: key, Gen: 1, Deployment: booking.DeploymentTag("test")}.String()
 	// Two rooms with the booking's tag, as two interrupted attempts could leave.
 	for range 2 {
 		_, err := f.provider.CreateRoom(context.Background(), booking.RoomSpec{Tag: tag, ExpiresAt: f.clock.Now().Add(200 * time.Hour)})
@@ -431,20 +431,36 @@ func TestUnconfiguredProviderIsPermanent(t *testing.T) {
 
 func TestReapDeletesRoomsNoBookingReferences(t *testing.T) {
 	f := newFixture(t)
+	f.provider.now = f.clock.Now
 	key := f.put()
 	f.reconcile(key)
 	kept := f.provider.live()[0]
-	orphanTag := booking.RoomTag(booking.KeyOf("generic", "gone"), 1)
-	_, err := f.provider.CreateRoom(context.Background(), booking.RoomSpec{Tag: orphanTag})
-	require.NoError(t, err)
-	stray, err := f.provider.CreateRoom(context.Background(), booking.RoomSpec{Tag: booking.RoomTag(key, 7)})
-	require.NoError(t, err)
+	create := func(tag booking.Tag) booking.Room {
+		t.Helper()
+		room, err := f.provider.CreateRoom(context.Background(), booking.RoomSpec{Tag: tag.String()})
+		require.NoError(t, err)
+		return room
+	}
+	own, other := booking.DeploymentTag("test"), booking.DeploymentTag("staging")
+	orphan := create(booking.Tag{Key: booking.KeyOf("generic", "gone"), Gen: 1, Deployment: own})
+	stray := create(booking.Tag{Key: key, Gen: 7, Deployment: own}) // a stopped run's second room
+	others := create(booking.Tag{Key: booking.KeyOf("generic", "gone"), Gen: 1, Deployment: other})
+	legacy := create(booking.Tag{Key: booking.KeyOf("generic", "gone"), Gen: 2}) // tagged before deployments had ids
 
 	n, err := f.r.Reap(context.Background())
 	require.NoError(t, err)
+	assert.Zero(t, n, "nothing younger than an hour is deleted")
+
+	f.clock.Add(ReapAge)
+	young := create(booking.Tag{Key: booking.KeyOf("generic", "gone-too"), Gen: 1, Deployment: own})
+	n, err = f.r.Reap(context.Background())
+	require.NoError(t, err)
 	assert.Equal(t, 2, n)
-	live := f.provider.live()
-	require.Len(t, live, 1)
-	assert.Equal(t, kept.ID, live[0].ID)
-	assert.Contains(t, f.provider.deleted, stray.ID)
+	assert.ElementsMatch(t, []string{orphan.ID, stray.ID}, f.provider.deleted, "only this deployment's unreferenced rooms")
+	var live []string
+	for _, r := range f.provider.live() {
+		live = append(live, r.ID)
+	}
+	assert.ElementsMatch(t, []string{kept.ID, others.ID, legacy.ID, young.ID}, live,
+		"the booking's room, another deployment's, an old-format one and a young one stay")
 }

@@ -250,7 +250,7 @@ func (w *run) createRoom(ctx context.Context) error {
 		return err
 	}
 	gen := w.b.RoomGen + 1
-	tag := booking.RoomTag(w.b.Key, gen)
+	tag := booking.Tag{Key: w.b.Key, Gen: gen, Deployment: booking.DeploymentTag(w.r.Deployment)}.String()
 	// Record the intent first: if this run stops after the provider made the room, the next
 	// run finds the room by its tag instead of making a second one.
 	if err := w.save(ctx, func(b *booking.Booking) {

@@ -133,7 +133,7 @@ func TestRoomGoneAtTheProviderIsMadeAgain(t *testing.T) {
 	assert.Equal(t, []string{"room gone at the provider", "create room"}, res.Steps[:2])
 	live := f.provider.live()
 	require.Len(t, live, 1)
-	assert.Equal(t, booking.RoomTag(key, 2), live[0].Tag)
+	assert.Equal(t, booking.Tag{Key: key, Gen: 2, Deployment: booking.DeploymentTag("test")}.String(), live[0].Tag)
 	for to, m := range f.mails() {
 		assert.Contains(t, m.Text, live[0].GuestURL, to)
 	}

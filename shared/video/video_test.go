@@ -327,7 +327,7 @@ func TestNewChecksTheProviderSettings(t *testing.T) {
 		return m
 	}
 	zoom := func(k, v string) map[string]string {
-		m := map[string]string{"ZOOM_ACCOUNT_ID": "acct", "ZOOM_CLIENT_ID": "id", "ZOOM_CLIENT_SECRET": "very-secret", "AWS_LAMBDA_FUNCTION_NAME": "rk-worker", "ROOMKEEPER_PUBLIC_URL": "https://rooms.example.com"}
+		m := map[string]string{"ZOOM_ACCOUNT_ID": "acct", "ZOOM_CLIENT_ID": "id", "ZOOM_CLIENT_SECRET": "very-secret", "AWS_LAMBDA_FUNCTION_NAME": "rk-worker", "ROOMKEEPER_DEPLOYMENT": "prod", "ROOMKEEPER_PUBLIC_URL": "https://rooms.example.com"}
 		m[k] = v
 		return m
 	}
@@ -452,7 +452,7 @@ func TestProvidersAgainstFakes(t *testing.T) {
 	start := now.Add(24 * time.Hour)
 
 	t.Run("zoom", func(t *testing.T) {
-		tag := booking.RoomTag(booking.KeyOf("generic", "zoom-views"), 1)
+		tag := booking.Tag{Key: booking.KeyOf("generic", "zoom-views"), Gen: 1, Deployment: booking.DeploymentTag("test")}.String()
 		room, err := ps[zoom.Name].CreateRoom(ctx, spec(tag, start))
 		require.NoError(t, err)
 		assert.True(t, strings.HasPrefix(room.HostURL, "https://rooms.example.com/v1/host/"),
@@ -472,7 +472,7 @@ func TestProvidersAgainstFakes(t *testing.T) {
 	})
 
 	t.Run("24sessions", func(t *testing.T) {
-		tag := booking.RoomTag(booking.KeyOf("generic", "tf-views"), 1)
+		tag := booking.Tag{Key: booking.KeyOf("generic", "tf-views"), Gen: 1, Deployment: booking.DeploymentTag("test")}.String()
 		room, err := ps[twentyfour.Name].CreateRoom(ctx, spec(tag, start))
 		require.NoError(t, err)
 		moved, err := ps[twentyfour.Name].(booking.RoomUpdater).UpdateRoom(ctx, room, spec(tag, start.Add(time.Hour)))

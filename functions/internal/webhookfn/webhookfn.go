@@ -19,9 +19,10 @@ import (
 // ROOMKEEPER_QUEUE_URL, which Load must have been asked to require.
 func Intake(env start.Env) *intake.Intake {
 	return &intake.Intake{
-		Store:     dynamo.New(dynamodb.NewFromConfig(env.AWS), env.Var("ROOMKEEPER_TABLE")),
-		Queue:     sqs.New(awssqs.NewFromConfig(env.AWS), env.Var("ROOMKEEPER_QUEUE_URL")),
-		Now:       time.Now,
-		Retention: env.Config.Retention,
+		Store:      dynamo.New(dynamodb.NewFromConfig(env.AWS), env.Var("ROOMKEEPER_TABLE")),
+		Queue:      sqs.New(awssqs.NewFromConfig(env.AWS), env.Var("ROOMKEEPER_QUEUE_URL")),
+		Now:        time.Now,
+		Retention:  env.Config.Retention,
+		Deployment: env.Config.Deployment,
 	}
 }

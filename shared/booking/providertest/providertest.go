@@ -120,9 +120,9 @@ func Run(t *testing.T, newProvider func(t *testing.T) (booking.Provider, Faults)
 		_, ok = find(rooms, untagged.ID)
 		assert.False(t, ok, "an untagged room is listed")
 		for _, r := range rooms {
-			key, gen, ok := booking.ParseRoomTag(r.Tag)
+			tag, ok := booking.ParseTag(r.Tag)
 			assert.True(t, ok, "listed room %s has tag %q", r.ID, r.Tag)
-			assert.Equal(t, booking.RoomTag(key, gen), r.Tag)
+			assert.Equal(t, tag.String(), r.Tag)
 		}
 	})
 
@@ -231,7 +231,7 @@ func spec(t *testing.T, gen int, dialIn bool) booking.RoomSpec {
 	start := time.Now().Add(time.Hour).Truncate(time.Minute)
 	end := start.Add(30 * time.Minute)
 	return booking.RoomSpec{
-		Tag:       booking.RoomTag(booking.KeyOf("providertest", t.Name()), gen),
+		Tag:       booking.Tag{Key: booking.KeyOf("providertest", t.Name()), Gen: gen, Deployment: booking.DeploymentTag("providertest")}.String(),
 		Title:     "Contract test",
 		Start:     start,
 		End:       end,

@@ -177,8 +177,12 @@ func testReap(t *testing.T, e *emulators) {
 	sweepFn, sweeperAWS := s.start("sweeper")
 	kept := s.book("kept")
 	s.work(worker, kept)
-	orphan := booking.RoomSpec{Tag: booking.RoomTag(booking.KeyOf("generic", "gone-"+s.table), 1), ExpiresAt: time.Now().Add(time.Hour)}
+	// A room of this deployment's that no record references, made two hours ago (the reaper
+	// leaves younger ones alone).
+	orphan := booking.RoomSpec{Tag: booking.Tag{Key: booking.KeyOf("generic", "gone-"+s.table), Gen: 1, Deployment: booking.DeploymentTag("lambdatest")}.String(), ExpiresAt: time.Now().Add(24 * time.Hour)}
+	s.sandboxAgo.Store(int64(2 * time.Hour))
 	_, err := whereby.New(whereby.Config{APIURL: s.wherebyURL, APIKey: wherebyKey}).CreateRoom(context.Background(), orphan)
+	s.sandboxAgo.Store(0)
 	require.NoError(t, err)
 	require.Len(t, s.sandbox.Rooms(), 2)
 	apiCalls := len(s.sandbox.Requests())

@@ -139,6 +139,8 @@ func Start(t testing.TB, binary, name string, env ...string) *Function {
 		"AWS_SECRET_ACCESS_KEY=test",
 		"AWS_EC2_METADATA_DISABLED=true",
 		"LAMBDA_TASK_ROOT=" + filepath.Dir(binary),
+		// The stack sets it on every function; env may name another deployment.
+		"ROOMKEEPER_DEPLOYMENT=lambdatest",
 	}, env...)
 	out := &emulator.Output{}
 	cmd.Stdout, cmd.Stderr = out, out

@@ -114,6 +114,7 @@ type stack struct {
 	sqs        *awssqs.Client // the test's own SQS client (it plays the event source mapping)
 	api        *apiGateway    // the HTTP API in front of bookings, hooks and admin
 	sandbox    *sandbox.Whereby
+	sandboxAgo atomic.Int64 // how far in the past the sandbox's clock runs, in nanoseconds
 	wherebyURL string
 	env        []string  // configuration every function gets
 	index      *dueIndex // shared by the stack's counting proxies
@@ -150,6 +151,7 @@ func newStack(t testing.TB, e *emulators, name string) *stack {
 	srv := httptest.NewUnstartedServer(nil)
 	var err error
 	s.sandbox, err = sandbox.NewWhereby(sandbox.WherebyOptions{
+		Now:           func() time.Time { return time.Now().Add(-time.Duration(s.sandboxAgo.Load())) },
 		PublicURL:     "http://" + srv.Listener.Addr().String(),
 		WebhookURL:    s.api.URL + "/v1/hooks/whereby",
 		WebhookSecret: wherebyHookSecret,

@@ -62,6 +62,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Cleanup(srv.Close)
 	f.h = &Handler{
 		Reconciler: &reconcile.Reconciler{
+			Deployment:   "test",
 			Store:        f.store,
 			Mailer:       f.outbox,
 			Providers:    map[string]booking.Provider{whereby.Name: whereby.New(whereby.Config{APIURL: srv.URL + sandbox.WherebyAPIPath, APIKey: "test-key", Now: clock})},
@@ -281,11 +282,12 @@ func TestReapMessageDeletesOrphanedRooms(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, f.sandbox.Rooms(), 1)
 	// A tagged room whose booking is gone, as an expired record leaves it.
-	orphan := booking.RoomSpec{Tag: booking.RoomTag(booking.KeyOf("generic", "gone"), 1), ExpiresAt: f.now.Add(time.Hour)}
+	orphan := booking.RoomSpec{Tag: booking.Tag{Key: booking.KeyOf("generic", "gone"), Gen: 1, Deployment: booking.DeploymentTag("test")}.String(), ExpiresAt: f.now.Add(24 * time.Hour)}
 	_, err = f.h.Reconciler.Providers[whereby.Name].CreateRoom(context.Background(), orphan)
 	require.NoError(t, err)
 	require.Len(t, f.sandbox.Rooms(), 2)
 
+	f.now = f.now.Add(reconcile.ReapAge) // an unreferenced room is deleted once it is an hour old
 	resp, err := f.h.Handle(context.Background(), events.SQSEvent{Records: []events.SQSMessage{{MessageId: "r", Body: `{"reap":true}`}}})
 	require.NoError(t, err)
 	assert.Empty(t, resp.BatchItemFailures)

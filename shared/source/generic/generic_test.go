@@ -439,7 +439,7 @@ func TestParseInvalid(t *testing.T) {
 		{"dial-in a string", func(ev map[string]any) { roomOf(ev)["dialIn"] = "yes" }, "data.room.dialIn", "must be true or false, not string"},
 		{"locked a number", func(ev map[string]any) { roomOf(ev)["locked"] = 0 }, "data.room.locked", "must be true or false, not number"},
 		{"name prefix with capitals", func(ev map[string]any) { roomOf(ev)["namePrefix"] = "Intro-" }, "data.room.namePrefix", "a-z"},
-		{"name prefix too long", func(ev map[string]any) { roomOf(ev)["namePrefix"] = strings.Repeat("a", 21) }, "data.room.namePrefix", "at most 20"},
+		{"name prefix too long", func(ev map[string]any) { roomOf(ev)["namePrefix"] = strings.Repeat("a", 14) }, "data.room.namePrefix", "at most 13"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

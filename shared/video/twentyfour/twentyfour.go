@@ -404,14 +404,14 @@ func (c *Client) TaggedRooms(ctx context.Context) ([]booking.Room, error) {
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}
 		for _, m := range resp.Members {
-			key, gen, ok := booking.ParseRoomTag(m.Description)
+			tag, ok := booking.ParseTag(m.Description)
 			if !ok || m.cancelled() {
 				continue
 			}
 			if start, err := time.Parse(time.RFC3339, m.Date); err == nil && start.Before(since) {
 				continue
 			}
-			room, err := c.roomOf(m, booking.RoomTag(key, gen))
+			room, err := c.roomOf(m, tag.String())
 			if err != nil {
 				return nil, fmt.Errorf("%s: meeting %s: %w", op, m.id(), err)
 			}

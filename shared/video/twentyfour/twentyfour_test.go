@@ -67,7 +67,7 @@ func spec(opts booking.RoomOptions) booking.RoomSpec {
 	start := time.Now().Add(48 * time.Hour).UTC().Truncate(time.Minute)
 	opts.Provider = twentyfour.Name
 	return booking.RoomSpec{
-		Tag:       booking.RoomTag(booking.KeyOf("generic", "bk_24"), 1),
+		Tag:       booking.Tag{Key: booking.KeyOf("generic", "bk_24"), Gen: 1, Deployment: booking.DeploymentTag("test")}.String(),
 		Title:     "Intake call",
 		Start:     start,
 		End:       start.Add(45 * time.Minute),
@@ -272,7 +272,7 @@ func TestTaggedRoomsPages(t *testing.T) {
 		s := spec(booking.RoomOptions{})
 		s.Tag = ""
 		if i%2 == 0 {
-			s.Tag = booking.RoomTag(booking.KeyOf("generic", fmt.Sprint("bk_", i)), 1)
+			s.Tag = booking.Tag{Key: booking.KeyOf("generic", fmt.Sprint("bk_", i)), Gen: 1, Deployment: booking.DeploymentTag("test")}.String()
 		}
 		room, err := e.client.CreateRoom(ctx, s)
 		require.NoError(t, err)

@@ -151,11 +151,12 @@ func createRequestFor(spec booking.RoomSpec) (createRequest, error) {
 	return req, nil
 }
 
-// namePrefix is the room name prefix: the booking's own prefix, the tag and a "-" to part it from
-// the name Whereby generates, lowercase. A "-" also parts the booking's prefix from the tag, which
-// booking.ParseRoomTag only finds after a character that cannot be in a key. When the whole would
-// pass Whereby's 39 characters the booking's prefix is shortened: the tag is what lets roomkeeper
-// recognise the room.
+// namePrefix is the room name prefix: the record's own prefix, the tag and a "-" to part it from
+// the name Whereby generates, lowercase. A "-" also parts the record's prefix from the tag, which
+// booking.ParseTag only finds after a character that cannot be in a key. A prefix is never cut:
+// validation keeps it within booking.MaxNamePrefix, which leaves room for the tag of any of a
+// record's first 999 rooms; beyond that, or for a prefix that was not validated, the room
+// cannot be made and the error says why.
 func namePrefix(user, tag string) (string, error) {
 	user, tag = strings.ToLower(user), strings.ToLower(tag)
 	if user != "" && !strings.HasSuffix(user, "-") {
@@ -164,17 +165,11 @@ func namePrefix(user, tag string) (string, error) {
 	if tag == "" {
 		return user, nil
 	}
-	room := maxPrefix - len(tag) - 1
-	if room < 0 {
-		return "", booking.Permanent(fmt.Errorf("room tag %q is longer than Whereby's name prefix allows", tag))
+	prefix := user + tag + "-"
+	if len(prefix) > maxPrefix {
+		return "", booking.Permanent(fmt.Errorf("the room name prefix %q and the tag %s are longer than Whereby's %d characters", user, tag, maxPrefix))
 	}
-	if len(user) > room {
-		user = user[:room]
-		if room > 0 {
-			user = user[:room-1] + "-"
-		}
-	}
-	return user + tag + "-", nil
+	return prefix, nil
 }
 
 // roomOf converts a meeting. With needDialIn, dial-in details must be present and every number
@@ -281,11 +276,11 @@ func (c *Client) TaggedRooms(ctx context.Context) ([]booking.Room, error) {
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}
 		for _, m := range resp.Results {
-			key, gen, ok := booking.ParseRoomTag(m.RoomName)
+			tag, ok := booking.ParseTag(m.RoomName)
 			if !ok {
 				continue
 			}
-			room, err := roomOf(m, booking.RoomTag(key, gen), false)
+			room, err := roomOf(m, tag.String(), false)
 			if err != nil {
 				return nil, fmt.Errorf("%s: meeting %s: %w", op, m.MeetingID, err)
 			}

@@ -64,7 +64,7 @@ func TestContract(t *testing.T) {
 var (
 	now     = time.Now().UTC()
 	expires = now.Add(8 * 24 * time.Hour).Truncate(time.Second)
-	tag     = booking.RoomTag(booking.KeyOf("generic", "bk_123"), 1)
+	tag     = booking.Tag{Key: booking.KeyOf("generic", "bk_123"), Gen: 1, Deployment: booking.DeploymentTag("test")}.String()
 )
 
 func roomSpec(opts booking.RoomOptions) booking.RoomSpec {
@@ -118,8 +118,8 @@ func TestCreateRoomRequest(t *testing.T) {
 			"endDate": endDate, "roomMode": "normal", "roomNamePrefix": "sales-" + tag + "-", "isLocked": false,
 			"fields": []any{"hostRoomUrl"},
 		}},
-		{"longest prefix fits", booking.RoomOptions{Size: booking.Small, NamePrefix: strings.Repeat("p", 19) + "-"}, map[string]any{
-			"endDate": endDate, "roomMode": "normal", "roomNamePrefix": strings.Repeat("p", 19) + "-" + tag + "-", "isLocked": false,
+		{"longest prefix fits", booking.RoomOptions{Size: booking.Small, NamePrefix: strings.Repeat("p", booking.MaxNamePrefix-1) + "-"}, map[string]any{
+			"endDate": endDate, "roomMode": "normal", "roomNamePrefix": strings.Repeat("p", booking.MaxNamePrefix-1) + "-" + tag + "-", "isLocked": false,
 			"fields": []any{"hostRoomUrl"},
 		}},
 	}
@@ -143,18 +143,25 @@ func TestCreateRoomRequest(t *testing.T) {
 		})
 	}
 
-	t.Run("a long generation shortens the booking's prefix, not the tag", func(t *testing.T) {
+	t.Run("a prefix that does not fit is refused, never cut", func(t *testing.T) {
 		c, sb := mustSandbox(t, nil)
-		s := roomSpec(booking.RoomOptions{NamePrefix: strings.Repeat("p", 20)})
-		s.Tag = booking.RoomTag(booking.KeyOf("generic", "bk_123"), 12345)
+		s := roomSpec(booking.RoomOptions{NamePrefix: strings.Repeat("p", booking.MaxNamePrefix)})
+		s.Tag = booking.Tag{Key: booking.KeyOf("generic", "bk_123"), Gen: 999, Deployment: booking.DeploymentTag("test")}.String()
 		room, err := c.CreateRoom(context.Background(), s)
-		require.NoError(t, err)
+		require.NoError(t, err, "the longest prefix fits beside the longest tag it allows for")
 		var got map[string]any
 		require.NoError(t, json.Unmarshal(sb.Requests()[0].Body, &got))
-		assert.Equal(t, strings.Repeat("p", 39-len(s.Tag)-2)+"-"+s.Tag+"-", got["roomNamePrefix"])
-		key, gen, ok := booking.ParseRoomTag(room.Name)
+		assert.Equal(t, strings.Repeat("p", booking.MaxNamePrefix)+"-"+s.Tag+"-", got["roomNamePrefix"])
+		assert.Len(t, got["roomNamePrefix"], 39)
+		tag, ok := booking.ParseTag(room.Name)
 		require.True(t, ok)
-		assert.Equal(t, s.Tag, booking.RoomTag(key, gen))
+		assert.Equal(t, s.Tag, tag.String())
+
+		s.Tag = booking.Tag{Key: booking.KeyOf("generic", "bk_123"), Gen: 1000, Deployment: booking.DeploymentTag("test")}.String()
+		_, err = c.CreateRoom(context.Background(), s)
+		require.Error(t, err)
+		assert.True(t, booking.IsPermanent(err))
+		assert.Len(t, sb.Requests(), 1, "nothing sent")
 	})
 
 	t.Run("unknown size is permanent and sends nothing", func(t *testing.T) {
@@ -313,7 +320,7 @@ func TestTaggedRooms(t *testing.T) {
 	var created []booking.Room
 	for i := range 230 {
 		s := roomSpec(booking.RoomOptions{NamePrefix: "intro-", DialIn: i%7 == 0})
-		s.Tag = booking.RoomTag(booking.KeyOf("generic", fmt.Sprint("bk_", i)), i%3+1)
+		s.Tag = booking.Tag{Key: booking.KeyOf("generic", fmt.Sprint("bk_", i)), Gen: i%3 + 1, Deployment: booking.DeploymentTag("test")}.String()
 		switch {
 		case i%25 == 0:
 			s.Tag = "rk" + strings.Repeat("1", 13) + "g1" // not a tag: '1' is no key character

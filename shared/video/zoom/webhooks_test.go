@@ -82,9 +82,9 @@ func TestFakeWebhooksRoundTrip(t *testing.T) {
 		assert.Equal(t, kinds[i], e.Kind, "event %d", i)
 		assert.Equal(t, room.ID, e.RoomID)
 		assert.Equal(t, room.Name, e.RoomName)
-		key, _, ok := booking.ParseRoomTag(e.RoomName)
+		tag, ok := booking.ParseTag(e.RoomName)
 		assert.True(t, ok)
-		assert.Equal(t, booking.KeyOf("generic", "bk_123"), key, "the tag in the topic links the event to its booking")
+		assert.Equal(t, booking.KeyOf("generic", "bk_123"), tag.Key, "the tag in the topic links the event to its booking")
 		assert.Equal(t, got[0].SessionID, e.SessionID, "one meeting instance")
 	}
 	assert.Equal(t, host, got[1].ParticipantID)

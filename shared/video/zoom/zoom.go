@@ -404,7 +404,7 @@ func (c *Client) TaggedRooms(ctx context.Context) ([]booking.Room, error) {
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}
 		for _, listed := range resp.Meetings {
-			key, gen, ok := booking.ParseRoomTag(listed.Topic)
+			tag, ok := booking.ParseTag(listed.Topic)
 			if !ok {
 				continue
 			}
@@ -416,7 +416,7 @@ func (c *Client) TaggedRooms(ctx context.Context) ([]booking.Room, error) {
 			if err != nil {
 				return nil, fmt.Errorf("%s: meeting %d: %w", op, listed.ID, err)
 			}
-			room, err := c.roomOf(m, booking.RoomTag(key, gen), false)
+			room, err := c.roomOf(m, tag.String(), false)
 			if err != nil {
 				return nil, fmt.Errorf("%s: meeting %d: %w", op, listed.ID, err)
 			}

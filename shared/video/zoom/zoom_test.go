@@ -78,7 +78,7 @@ func spec(opts booking.RoomOptions) booking.RoomSpec {
 	start := time.Now().Add(48 * time.Hour).UTC().Truncate(time.Minute)
 	opts.Provider = zoom.Name
 	return booking.RoomSpec{
-		Tag:       booking.RoomTag(booking.KeyOf("generic", "bk_123"), 1),
+		Tag:       booking.Tag{Key: booking.KeyOf("generic", "bk_123"), Gen: 1, Deployment: booking.DeploymentTag("test")}.String(),
 		Title:     "Intro call",
 		Start:     start,
 		End:       start.Add(30*time.Minute + 10*time.Second),
@@ -517,7 +517,7 @@ func TestTaggedRoomsPagesAndSkipsOthers(t *testing.T) {
 		s := spec(booking.RoomOptions{})
 		s.Tag = ""
 		if i%100 == 0 {
-			s.Tag = booking.RoomTag(booking.KeyOf("generic", fmt.Sprint("bk_", i)), 1)
+			s.Tag = booking.Tag{Key: booking.KeyOf("generic", fmt.Sprint("bk_", i)), Gen: 1, Deployment: booking.DeploymentTag("test")}.String()
 		}
 		room := e.create(t, s)
 		if s.Tag != "" {
