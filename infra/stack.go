@@ -227,8 +227,11 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 	grant(hooks, []string{"dynamodb:GetItem", "dynamodb:PutItem"}, tableArn)    // room activity and delivery-id marks
 	grant(worker, []string{"dynamodb:GetItem", "dynamodb:PutItem"}, tableArn)   // load and save progress; the reaper's "is this room referenced?"
 	grant(sweeper, []string{"dynamodb:Query"}, dueIndexArn)                     // due bookings
-	grant(admin, []string{"dynamodb:GetItem"}, tableArn)                        // bookings, rooms, sessions
-	grant(admin, []string{"dynamodb:Query"}, dueIndexArn)                       // GET /v1/rooms lists the bookings with work left
+	// The backfill of the list index: a Scan page at a time, a conditional UpdateItem per old
+	// record, its progress in a meta item (GetItem, PutItem).
+	grant(sweeper, []string{"dynamodb:Scan", "dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:PutItem"}, tableArn)
+	grant(admin, []string{"dynamodb:GetItem"}, tableArn)  // bookings, rooms, sessions
+	grant(admin, []string{"dynamodb:Query"}, dueIndexArn) // GET /v1/rooms lists the bookings with work left
 	for _, f := range []awslambda.Function{bookings, hooks, sweeper} {
 		queue.GrantSendMessages(f)
 	}

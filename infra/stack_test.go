@@ -757,8 +757,11 @@ func TestGrants(t *testing.T) {
 		},
 		{
 			name:    "sweeper",
-			actions: slices.Concat(base, []string{"dynamodb:Query"}, send),
-			on:      map[string][]string{"dynamodb:Query": {dueIndex}, "sqs:SendMessage": {queueArn}},
+			actions: slices.Concat(base, []string{"dynamodb:Query", "dynamodb:Scan", "dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:PutItem"}, send),
+			on: map[string][]string{
+				"dynamodb:Query": {dueIndex}, "sqs:SendMessage": {queueArn},
+				"dynamodb:Scan": {tableArn}, "dynamodb:UpdateItem": {tableArn}, "dynamodb:GetItem": {tableArn}, "dynamodb:PutItem": {tableArn},
+			},
 		},
 		{
 			name:    "admin",

@@ -23,6 +23,9 @@
 //	          expiresAt N  epoch seconds rounded up, for TTL
 //	          listPart  S  "person#<booking.PersonHash of the address>"
 //	          listSort  S  the booking key
+//	meta      pk "m#listBackfill": how far Backfill has come
+//	          from      S  the pk the next Scan page starts after; absent before the first page
+//	          done      BOOL  true once the whole table has been scanned
 //
 // The global secondary index "due" (dueShard, dueAt; KEYS_ONLY) is sparse: a booking is in it only
 // while it has a DueAt. Spreading it over 16 shards keeps one index partition from taking every
@@ -32,7 +35,8 @@
 // figures and the people index: each is one partition of it, read with one Query from a bound.
 // A table gets only one new index per stack update, hence one index for the three. It needs no
 // shards: an item writes to it only when it enters it, leaves it or moves in it (a booking when it
-// is made, moves, ends or becomes an alias; a usage or person item once), not on every Put.
+// is made, moves, ends or becomes an alias; a usage or person item once), not on every Put. Booking
+// items written before the index existed lack its attributes until Backfill gives them theirs.
 package dynamo
 
 import (

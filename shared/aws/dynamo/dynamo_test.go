@@ -301,6 +301,7 @@ func TestMissingTableGivesWrappedErrors(t *testing.T) {
 		{"IndexPeople", func() error { return s.IndexPeople(ctx, "abc", []string{"ada@example.com"}, now) }, "index people of booking abc: "},
 		{"People", func() error { _, err := s.People(ctx, "ada@example.com"); return err }, "find a person's bookings: "},
 		{"ForgetPerson", func() error { return s.ForgetPerson(ctx, "ada@example.com") }, "forget a person: "},
+		{"Backfill", func() error { _, err := s.Backfill(ctx, 1); return err }, "backfill list index: "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -326,6 +327,9 @@ func TestCallsPerOperation(t *testing.T) {
 	b.Details.Start = now.Add(time.Hour)
 	u := booking.Usage{Day: "2026-11-22", RoomID: "rkcounted"}
 	require.NoError(t, s.PutUsage(ctx, booking.Usage{Day: "2026-11-23", RoomID: "rkother"}, now))
+	// Once the backfill is done, a call reads only its meta item.
+	_, err := s.Backfill(ctx, 10)
+	require.NoError(t, err)
 
 	tests := []struct {
 		name string
@@ -353,6 +357,7 @@ func TestCallsPerOperation(t *testing.T) {
 		}, map[string]int{"DynamoDB.PutItem": 2}},
 		{"People", func() error { _, err := s.People(ctx, "ada@example.com"); return err }, map[string]int{"DynamoDB.Query": 1}},
 		{"ForgetPerson", func() error { return s.ForgetPerson(ctx, "ada@example.com") }, map[string]int{"DynamoDB.Query": 1, "DynamoDB.DeleteItem": 1}},
+		{"Backfill when done", func() error { _, err := s.Backfill(ctx, 10); return err }, map[string]int{"DynamoDB.GetItem": 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -128,7 +128,7 @@ var allowedCalls = map[string][]string{
 	"bookings": {"DynamoDB.GetItem", "DynamoDB.PutItem", "SQS.SendMessage", "SecretsManager.GetSecretValue"},
 	"hooks":    {"DynamoDB.GetItem", "DynamoDB.PutItem", "SQS.SendMessage", "SecretsManager.GetSecretValue"},
 	"worker":   {"DynamoDB.GetItem", "DynamoDB.PutItem", "SESv2.SendEmail", "SecretsManager.GetSecretValue"},
-	"sweeper":  {"DynamoDB.Query", "SQS.SendMessage"},
+	"sweeper":  {"DynamoDB.GetItem", "DynamoDB.PutItem", "DynamoDB.Query", "DynamoDB.Scan", "DynamoDB.UpdateItem", "SQS.SendMessage"},
 	"admin":    {"DynamoDB.GetItem", "DynamoDB.Query", "SecretsManager.GetSecretValue"},
 }
 
