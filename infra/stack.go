@@ -26,10 +26,11 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 )
 
-// Names the functions rely on: the table's due index and the secrets, whose ARNs reach each
-// function as <NAME>_SECRET_ARN.
+// Names the functions rely on: the table's indexes and their attributes (those of
+// shared/aws/dynamo), and the secrets, whose ARNs reach each function as <NAME>_SECRET_ARN.
 const (
 	tableDueIndex          = "due"
+	tableListIndex         = "list"
 	genericSecret          = "ROOMKEEPER_GENERIC_SECRET"
 	wherebyAPIKey          = "WHEREBY_API_KEY"
 	wherebyWebhookSecret   = "WHEREBY_WEBHOOK_SECRET"
@@ -144,6 +145,14 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 		SortKey:        &awsdynamodb.Attribute{Name: jsii.String("dueAt"), Type: awsdynamodb.AttributeType_STRING},
 		ProjectionType: awsdynamodb.ProjectionType_KEYS_ONLY,
 	})
+	// The lists of bookings by start, the usage figures and the people index share one index:
+	// CloudFormation adds at most one global secondary index to a table per stack update.
+	table.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
+		IndexName:      jsii.String(tableListIndex),
+		PartitionKey:   &awsdynamodb.Attribute{Name: jsii.String("listPart"), Type: awsdynamodb.AttributeType_STRING},
+		SortKey:        &awsdynamodb.Attribute{Name: jsii.String("listSort"), Type: awsdynamodb.AttributeType_STRING},
+		ProjectionType: awsdynamodb.ProjectionType_KEYS_ONLY,
+	})
 
 	workDLQ := newQueue(stack, "WorkDeadLetterQueue", &awssqs.QueueProps{RetentionPeriod: awscdk.Duration_Days(jsii.Number(14))})
 	queue := newQueue(stack, "WorkQueue", &awssqs.QueueProps{
@@ -223,12 +232,19 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 	// to every grant, so the resources are given explicitly.
 	tableArn := table.TableArn()
 	dueIndexArn := jsii.String(*tableArn + "/index/" + tableDueIndex)
-	grant(bookings, []string{"dynamodb:GetItem", "dynamodb:PutItem"}, tableArn) // bookings and delivery-id marks
-	grant(hooks, []string{"dynamodb:GetItem", "dynamodb:PutItem"}, tableArn)    // room activity and delivery-id marks
-	grant(worker, []string{"dynamodb:GetItem", "dynamodb:PutItem"}, tableArn)   // load and save progress; the reaper's "is this room referenced?"
+	listIndexArn := jsii.String(*tableArn + "/index/" + tableListIndex)
+	grant(bookings, []string{"dynamodb:GetItem", "dynamodb:PutItem"}, tableArn) // bookings, delivery-id marks, the people index
+	grant(hooks, []string{"dynamodb:GetItem", "dynamodb:PutItem"}, tableArn)    // room activity, delivery-id marks, the people index
+	grant(worker, []string{"dynamodb:GetItem", "dynamodb:PutItem"}, tableArn)   // load and save progress, usage; the reaper's "is this room referenced?"
 	grant(sweeper, []string{"dynamodb:Query"}, dueIndexArn)                     // due bookings
-	grant(admin, []string{"dynamodb:GetItem"}, tableArn)                        // bookings, rooms, sessions
-	grant(admin, []string{"dynamodb:Query"}, dueIndexArn)                       // GET /v1/rooms lists the bookings with work left
+	// The backfill of the list index: a Scan page at a time, a conditional UpdateItem per old
+	// record, its progress in a meta item (GetItem, PutItem).
+	grant(sweeper, []string{"dynamodb:Scan", "dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:PutItem"}, tableArn)
+	// Bookings, rooms and sessions, the lists' and usage's items (BatchGetItem), the rooms it
+	// makes and changes, and the people entries an erasure deletes.
+	grant(admin, []string{"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}, tableArn)
+	// GET /v1/rooms lists the bookings with work left (due); the lists, usage and people (list).
+	grant(admin, []string{"dynamodb:Query"}, dueIndexArn, listIndexArn)
 	for _, f := range []awslambda.Function{bookings, hooks, sweeper} {
 		queue.GrantSendMessages(f)
 	}

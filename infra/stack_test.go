@@ -581,12 +581,21 @@ func TestTable(t *testing.T) {
 					map[string]any{"AttributeName": "pk", "AttributeType": "S"},
 					map[string]any{"AttributeName": "dueShard", "AttributeType": "S"},
 					map[string]any{"AttributeName": "dueAt", "AttributeType": "S"},
+					map[string]any{"AttributeName": "listPart", "AttributeType": "S"},
+					map[string]any{"AttributeName": "listSort", "AttributeType": "S"},
 				}),
 				"GlobalSecondaryIndexes": []any{map[string]any{
 					"IndexName": "due",
 					"KeySchema": []any{
 						map[string]any{"AttributeName": "dueShard", "KeyType": "HASH"},
 						map[string]any{"AttributeName": "dueAt", "KeyType": "RANGE"},
+					},
+					"Projection": map[string]any{"ProjectionType": "KEYS_ONLY"},
+				}, map[string]any{
+					"IndexName": "list",
+					"KeySchema": []any{
+						map[string]any{"AttributeName": "listPart", "KeyType": "HASH"},
+						map[string]any{"AttributeName": "listSort", "KeyType": "RANGE"},
 					},
 					"Projection": map[string]any{"ProjectionType": "KEYS_ONLY"},
 				}},
@@ -716,6 +725,7 @@ func TestGrants(t *testing.T) {
 	queue, _ := workQueues(t)
 	tableArn := canon(getAtt(table, "Arn"))
 	dueIndex := canon(map[string]any{"Fn::Join": []any{"", []any{getAtt(table, "Arn"), "/index/due"}}})
+	listIndex := canon(map[string]any{"Fn::Join": []any{"", []any{getAtt(table, "Arn"), "/index/list"}}})
 	queueArn := canon(getAtt(queue, "Arn"))
 	sesArn := func(resource string) string {
 		return canon(map[string]any{"Fn::Join": []any{"", []any{
@@ -757,13 +767,20 @@ func TestGrants(t *testing.T) {
 		},
 		{
 			name:    "sweeper",
-			actions: slices.Concat(base, []string{"dynamodb:Query"}, send),
-			on:      map[string][]string{"dynamodb:Query": {dueIndex}, "sqs:SendMessage": {queueArn}},
+			actions: slices.Concat(base, []string{"dynamodb:Query", "dynamodb:Scan", "dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:PutItem"}, send),
+			on: map[string][]string{
+				"dynamodb:Query": {dueIndex}, "sqs:SendMessage": {queueArn},
+				"dynamodb:Scan": {tableArn}, "dynamodb:UpdateItem": {tableArn}, "dynamodb:GetItem": {tableArn}, "dynamodb:PutItem": {tableArn},
+			},
 		},
 		{
-			name:    "admin",
-			actions: slices.Concat(base, readSecrets, []string{"dynamodb:GetItem", "dynamodb:Query"}),
-			on:      map[string][]string{"dynamodb:GetItem": {tableArn}, "dynamodb:Query": {dueIndex}},
+			name: "admin",
+			actions: slices.Concat(base, readSecrets, []string{"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem",
+				"dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"}),
+			on: map[string][]string{
+				"dynamodb:GetItem": {tableArn}, "dynamodb:BatchGetItem": {tableArn}, "dynamodb:PutItem": {tableArn},
+				"dynamodb:UpdateItem": {tableArn}, "dynamodb:DeleteItem": {tableArn}, "dynamodb:Query": slices.Sorted(slices.Values([]string{dueIndex, listIndex})),
+			},
 		},
 	}
 	for _, tt := range tests {

@@ -11,6 +11,11 @@ import (
 	"time"
 )
 
+// Manual is the Source of a room an operator made by hand (POST /v1/rooms): a record like a
+// booking's, made, followed and cleaned up by the same steps, with no attendees, no invitations
+// and an optional organizer, who gets the knock alerts and failure notices.
+const Manual = "manual"
+
 // Status is a booking's desired status.
 type Status string
 
@@ -88,6 +93,14 @@ type Room struct {
 	CreatedAt time.Time `json:"createdAt,omitzero"`
 	// Options are the booking's room options the room was made for; a change needs a new room.
 	Options RoomOptions `json:"options"`
+	// End is the meeting end the room was made or last moved for (a provider that moves rooms
+	// in place is asked again when the record's end changes). Zero in rooms recorded before.
+	End time.Time `json:"end,omitzero"`
+	// DeletedAt is when roomkeeper deleted the room: it is then an ended room, kept in the record
+	// (Booking.Ended) with what happened in it until the record's retention ends.
+	DeletedAt time.Time `json:"deletedAt,omitzero"`
+	// Counted says an ended room's usage has been recorded (Store.PutUsage).
+	Counted bool `json:"counted,omitempty"`
 }
 
 // DialIn is how to join a room by phone.
@@ -182,6 +195,7 @@ type Booking struct {
 	RoomGen  int       `json:"roomGen"` // generation of the newest room tag issued
 	Creating *Creating `json:"creating,omitempty"`
 	Retired  []Room    `json:"retired,omitempty"` // rooms replaced by a newer one, still to delete
+	Ended    []Room    `json:"ended,omitempty"`   // rooms deleted, kept for their history
 	Invites  []Invite  `json:"invites,omitempty"`
 	Done     bool      `json:"done,omitempty"` // cleaned up: nothing left to do
 	Failure  *Failure  `json:"failure,omitempty"`
@@ -191,6 +205,10 @@ type Booking struct {
 	// PossibleDuplicates counts invites that may have gone out twice because a run stopped
 	// between the mail service accepting a message and the record being saved.
 	PossibleDuplicates int `json:"possibleDuplicates,omitempty"`
+
+	// Request is, for a hand-made room, the SHA-256 of the request that made it: a repeated
+	// request with the same Idempotency-Key must be the same request.
+	Request string `json:"request,omitempty"`
 
 	DueAt     time.Time `json:"dueAt,omitzero"`     // zero: nothing to do
 	Lease     Lease     `json:"lease,omitzero"`     // who is working on it
@@ -246,9 +264,12 @@ func (b *Booking) Clone() *Booking {
 		cr := *b.Creating
 		c.Creating = &cr
 	}
-	c.Retired = nil
+	c.Retired, c.Ended = nil, nil
 	for _, r := range b.Retired {
 		c.Retired = append(c.Retired, *r.clone())
+	}
+	for _, r := range b.Ended {
+		c.Ended = append(c.Ended, *r.clone())
 	}
 	c.Invites = append([]Invite(nil), b.Invites...)
 	for i := range c.Invites {
@@ -281,4 +302,64 @@ func (r *Room) clone() *Room {
 		c.DialIn = &d
 	}
 	return &c
+}
+
+// Rooms returns every room the record holds: the current one, those it replaced and has yet to
+// delete, then those it deleted, newest first.
+func (b *Booking) Rooms() []*Room {
+	var rooms []*Room
+	if b.Room != nil {
+		rooms = append(rooms, b.Room)
+	}
+	for i := range b.Retired {
+		rooms = append(rooms, &b.Retired[i])
+	}
+	for i := len(b.Ended) - 1; i >= 0; i-- {
+		rooms = append(rooms, &b.Ended[i])
+	}
+	return rooms
+}
+
+// ListState is which of the store's lists a record is in (Store.List).
+type ListState string
+
+// The lists: a record is active until the reconciler has nothing left to do for it (its rooms
+// cleaned up, or it was cancelled or failed for good), then ended.
+const (
+	Active ListState = "active"
+	Ended  ListState = "ended"
+)
+
+// Listed returns the list b belongs in, ordered by its meeting's start; false for a record no
+// list shows: an alias, or a cancellation of a booking never seen (it has no start).
+func (b *Booking) Listed() (ListState, bool) {
+	if b.AliasOf != "" || b.Details.Start.IsZero() {
+		return "", false
+	}
+	if b.Done {
+		return Ended, true
+	}
+	return Active, true
+}
+
+// Emails returns every address the record holds (organizer, attendees, invitations), lower
+// case, once each: what Store.IndexPeople links to the record so an erasure finds it.
+func (b *Booking) Emails() []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(e string) {
+		e = normalEmail(e)
+		if e != "" && !seen[e] {
+			seen[e] = true
+			out = append(out, e)
+		}
+	}
+	add(b.Details.Organizer.Email)
+	for _, p := range b.Details.Attendees {
+		add(p.Email)
+	}
+	for _, inv := range b.Invites {
+		add(inv.Email)
+	}
+	return out
 }

@@ -20,6 +20,68 @@ type Store interface {
 	Seen(ctx context.Context, id string, now time.Time) (bool, error)
 	// MarkSeen records a delivery id until expires.
 	MarkSeen(ctx context.Context, id string, expires time.Time) error
+
+	// List returns one page of a list of records (Booking.Listed) in order of their meeting's
+	// start, read through an index: never more than the page's worth of records.
+	List(ctx context.Context, q ListQuery) (ListPage, error)
+
+	// PutUsage records one room's figures for one day, replacing what an earlier PutUsage of the
+	// same (day, room) recorded, so a repeated cleanup never counts twice. The figures may be
+	// deleted after expires.
+	PutUsage(ctx context.Context, u Usage, expires time.Time) error
+	// Usage returns the figures recorded for days from to to, inclusive ("2006-01-02").
+	Usage(ctx context.Context, from, to string) ([]Usage, error)
+
+	// IndexPeople records that the record key holds each address (lower case), so People finds
+	// it; the entries may be deleted after expires. Repeating it is harmless.
+	IndexPeople(ctx context.Context, key string, emails []string, expires time.Time) error
+	// People returns the keys of the records IndexPeople linked to email (any case).
+	People(ctx context.Context, email string) ([]string, error)
+	// ForgetPerson removes email's entries from the people index.
+	ForgetPerson(ctx context.Context, email string) error
+}
+
+// ListQuery asks for one page of a list of records.
+type ListQuery struct {
+	State ListState
+	// From and To bound the meeting's start: From inclusive, To exclusive; zero is unbounded.
+	From, To time.Time
+	// Newest lists the latest start first.
+	Newest bool
+	// After continues a list: an earlier entry's Cursor. Empty starts at the beginning.
+	After string
+	Limit int // at most this many entries; at least 1
+}
+
+// ListPage is one page of a list.
+type ListPage struct {
+	Entries []ListEntry
+	// More says the list may go on after the last entry (continue with its Cursor).
+	More bool
+}
+
+// ListEntry is one record of a list.
+type ListEntry struct {
+	Key string
+	// Cursor is the entry's position: a query with After set to it continues after the entry.
+	// The cursors of every list compare as strings the way the entries are ordered by start
+	// (then key), so entries of two lists can be merged by them.
+	Cursor string
+}
+
+// Usage is one room's figures for one day: what happened in the sessions that started that day,
+// in the deployment's time zone (ROOMKEEPER_TIME_ZONE). A room's figures are recorded once, when
+// it is cleaned up.
+type Usage struct {
+	Day                string `json:"day"`    // "2006-01-02"
+	RoomID             string `json:"roomId"` // the room's tag
+	Provider           string `json:"provider"`
+	Sessions           int    `json:"sessions"`
+	Participants       int    `json:"participants"` // distinct participants (by name) in the room that day
+	ParticipantMinutes int    `json:"participantMinutes"`
+	DialInCallers      int    `json:"dialInCallers"`
+	RecordedMinutes    int    `json:"recordedMinutes"`
+	StreamedMinutes    int    `json:"streamedMinutes"`
 }
 
 // Queue nudges the worker to reconcile a booking soon. A lost nudge costs only time: the sweeper

@@ -9,13 +9,34 @@
 //	          data      S  the booking as JSON
 //	          expiresAt N  booking.ExpiresAt in epoch seconds, for TTL; absent when zero
 //	          dueShard  S  "0".."15", a stable hash of the key; only while DueAt is set
-//	          dueAt     S  fixed-width UTC DueAt + "#" + key; only while DueAt is set
+//	          dueAt     S  booking.Position of DueAt; only while DueAt is set
+//	          listPart  S  "active" or "ended" (booking.Listed); only while the record is listed
+//	          listSort  S  booking.Position of the meeting's start; only while listed
 //	delivery  pk "d#<delivery id>" (ids over 1 KB: "h#<sha256 of the id>")
 //	          expiresAt N  when the mark expires, epoch seconds rounded up, for TTL
+//	usage     pk "u#<day>#<room tag>", one per day and room, replaced by a repeated PutUsage
+//	          data      S  the booking.Usage as JSON
+//	          expiresAt N  epoch seconds rounded up, for TTL
+//	          listPart  S  "usage"
+//	          listSort  S  "<day>#<room tag>"
+//	person    pk "p#<booking.PersonHash of an address>#<booking key>", one per address and record
+//	          expiresAt N  epoch seconds rounded up, for TTL
+//	          listPart  S  "person#<booking.PersonHash of the address>"
+//	          listSort  S  the booking key
+//	meta      pk "m#listBackfill": how far Backfill has come
+//	          from      S  the pk the next Scan page starts after; absent before the first page
+//	          done      BOOL  true once the whole table has been scanned
 //
 // The global secondary index "due" (dueShard, dueAt; KEYS_ONLY) is sparse: a booking is in it only
 // while it has a DueAt. Spreading it over 16 shards keeps one index partition from taking every
 // write; Due reads all of them.
+//
+// The global secondary index "list" (listPart, listSort; KEYS_ONLY) serves the lists, the usage
+// figures and the people index: each is one partition of it, read with one Query from a bound.
+// A table gets only one new index per stack update, hence one index for the three. It needs no
+// shards: an item writes to it only when it enters it, leaves it or moves in it (a booking when it
+// is made, moves, ends or becomes an alias; a usage or person item once), not on every Put. Booking
+// items written before the index existed lack its attributes until Backfill gives them theirs.
 package dynamo
 
 import (
@@ -50,6 +71,9 @@ const (
 	DueShardAttr = "dueShard"  // the index's partition key (S)
 	DueAtAttr    = "dueAt"     // the index's sort key (S)
 	DueShards    = 16          // dueShard values are "0" to "15"
+	ListIndex    = "list"      // global secondary index of lists, usage and people, KEYS_ONLY
+	ListPartAttr = "listPart"  // the index's partition key (S)
+	ListSortAttr = "listSort"  // the index's sort key (S)
 )
 
 // Attributes of a booking item besides the key and index attributes.
@@ -63,14 +87,19 @@ const (
 	bookingPrefix  = "b#"
 	deliveryPrefix = "d#"
 	hashedPrefix   = "h#"
+	usagePrefix    = "u#"
+	personPrefix   = "p#"
+)
+
+// Partitions of the list index besides the two lists.
+const (
+	usagePart  = "usage"
+	personPart = "person#" // + the address's hash
 )
 
 // maxDeliveryID is the longest delivery id stored as is; longer ones (a partition key holds at
 // most 2048 bytes, and the id is the sender's) are stored by their SHA-256.
 const maxDeliveryID = 1024
-
-// dueLayout formats DueAt in UTC, fixed width, so string order is time order (years 0–9999).
-const dueLayout = "2006-01-02T15:04:05.000000000Z"
 
 // Store is a booking.Store on one DynamoDB table. It is safe for concurrent use.
 type Store struct {
@@ -150,8 +179,9 @@ func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]string, er
 	if limit <= 0 {
 		return nil, nil
 	}
-	// Every entry of an instant t sorts after t's own text and before t's text + "#~".
-	upTo := now.UTC().Format(dueLayout) + "#~"
+	// Every entry of an instant t sorts before the position of t and key "~" (keys are
+	// lowercase base32).
+	upTo := booking.Position(now, "~")
 	shards := make([][]entry, DueShards)
 	errs := make([]error, DueShards)
 	var wg sync.WaitGroup
@@ -239,21 +269,27 @@ func (s *Store) MarkSeen(ctx context.Context, id string, expires time.Time) erro
 	if id == "" {
 		return errors.New("mark delivery id: empty id")
 	}
-	secs := expires.Unix()
-	if expires.Nanosecond() > 0 {
-		secs++
-	}
 	_, err := s.client.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName: &s.table,
 		Item: map[string]types.AttributeValue{
 			KeyAttr:     str(deliveryKey(id)),
-			ExpiresAttr: num(secs),
+			ExpiresAttr: expiry(expires),
 		},
 	})
 	if err != nil {
 		return fmt.Errorf("mark delivery id: %w", err)
 	}
 	return nil
+}
+
+// expiry is the TTL attribute's value for an item that may be deleted after t: epoch seconds,
+// rounded up so that it never expires early.
+func expiry(t time.Time) types.AttributeValue {
+	secs := t.Unix()
+	if t.Nanosecond() > 0 {
+		secs++
+	}
+	return num(secs)
 }
 
 func deliveryKey(id string) string {
@@ -282,9 +318,22 @@ func encode(b *booking.Booking) (map[string]types.AttributeValue, error) {
 	}
 	if !b.DueAt.IsZero() {
 		item[DueShardAttr] = str(strconv.Itoa(shardOf(b.Key)))
-		item[DueAtAttr] = str(b.DueAt.UTC().Format(dueLayout) + "#" + b.Key)
+		item[DueAtAttr] = str(booking.Position(b.DueAt, b.Key))
+	}
+	if part, sort, ok := listAttrs(b); ok {
+		item[ListPartAttr] = str(part)
+		item[ListSortAttr] = str(sort)
 	}
 	return item, nil
+}
+
+// listAttrs returns the list index attributes of b's item; false when b is in no list.
+func listAttrs(b *booking.Booking) (part, sort string, ok bool) {
+	state, ok := b.Listed()
+	if !ok {
+		return "", "", false
+	}
+	return string(state), booking.Position(b.Details.Start, b.Key), true
 }
 
 func decode(item map[string]types.AttributeValue) (*booking.Booking, error) {
@@ -330,7 +379,8 @@ func num(n int64) types.AttributeValue {
 }
 
 // CreateTable creates the table Store needs, with on-demand billing: partition key "pk" (S), the
-// "due" index (dueShard S, dueAt S, KEYS_ONLY), and TTL on "expiresAt". It waits until the table
+// "due" index (dueShard S, dueAt S, KEYS_ONLY), the "list" index (listPart S, listSort S,
+// KEYS_ONLY), and TTL on "expiresAt". It waits until the table
 // is active. It is for tests and local tooling; the CDK stack defines the same table in AWS. An
 // emulator without TTL (dynalite: UnknownOperationException) gets the table without it, which
 // only means nothing expires on its own.
@@ -343,6 +393,8 @@ func CreateTable(ctx context.Context, client *dynamodb.Client, table string) err
 			{AttributeName: aws.String(KeyAttr), AttributeType: s},
 			{AttributeName: aws.String(DueShardAttr), AttributeType: s},
 			{AttributeName: aws.String(DueAtAttr), AttributeType: s},
+			{AttributeName: aws.String(ListPartAttr), AttributeType: s},
+			{AttributeName: aws.String(ListSortAttr), AttributeType: s},
 		},
 		KeySchema: []types.KeySchemaElement{
 			{AttributeName: aws.String(KeyAttr), KeyType: types.KeyTypeHash},
@@ -352,6 +404,13 @@ func CreateTable(ctx context.Context, client *dynamodb.Client, table string) err
 			KeySchema: []types.KeySchemaElement{
 				{AttributeName: aws.String(DueShardAttr), KeyType: types.KeyTypeHash},
 				{AttributeName: aws.String(DueAtAttr), KeyType: types.KeyTypeRange},
+			},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly},
+		}, {
+			IndexName: aws.String(ListIndex),
+			KeySchema: []types.KeySchemaElement{
+				{AttributeName: aws.String(ListPartAttr), KeyType: types.KeyTypeHash},
+				{AttributeName: aws.String(ListSortAttr), KeyType: types.KeyTypeRange},
 			},
 			Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly},
 		}},

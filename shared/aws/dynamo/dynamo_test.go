@@ -30,12 +30,13 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// newClient returns a client of the package's dynalite, counting its calls in counter if not nil.
-func newClient(t *testing.T, counter *emulator.Counter) *dynamodb.Client {
+// newClient returns a client of the package's dynalite, with each attach (a counter's) applied to
+// its configuration.
+func newClient(t *testing.T, attach ...func(*aws.Config)) *dynamodb.Client {
 	t.Helper()
 	cfg := emulator.AWSConfig(dynalite.Get(t, emulator.Dynalite))
-	if counter != nil {
-		counter.Attach(&cfg)
+	for _, a := range attach {
+		a(&cfg)
 	}
 	return dynamodb.NewFromConfig(cfg)
 }
@@ -53,7 +54,7 @@ func newTable(t *testing.T, client *dynamodb.Client) string {
 // newStore returns a Store on a new table, with the client for looking at raw items.
 func newStore(t *testing.T) (*Store, *dynamodb.Client, string) {
 	t.Helper()
-	client := newClient(t, nil)
+	client := newClient(t)
 	table := newTable(t, client)
 	return New(client, table), client, table
 }
@@ -245,7 +246,7 @@ func TestDeliveryItems(t *testing.T) {
 }
 
 func TestCreateTableSchema(t *testing.T) {
-	client := newClient(t, nil)
+	client := newClient(t)
 	table := newTable(t, client)
 	out, err := client.DescribeTable(t.Context(), &dynamodb.DescribeTableInput{TableName: &table})
 	require.NoError(t, err)
@@ -254,15 +255,24 @@ func TestCreateTableSchema(t *testing.T) {
 	require.NotNil(t, d.BillingModeSummary)
 	assert.Equal(t, types.BillingModePayPerRequest, d.BillingModeSummary.BillingMode)
 	assert.Equal(t, []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}}, d.KeySchema)
-	require.Len(t, d.GlobalSecondaryIndexes, 1)
-	gsi := d.GlobalSecondaryIndexes[0]
-	assert.Equal(t, "due", aws.ToString(gsi.IndexName))
-	assert.Equal(t, []types.KeySchemaElement{
-		{AttributeName: aws.String("dueShard"), KeyType: types.KeyTypeHash},
-		{AttributeName: aws.String("dueAt"), KeyType: types.KeyTypeRange},
-	}, gsi.KeySchema)
-	require.NotNil(t, gsi.Projection)
-	assert.Equal(t, types.ProjectionTypeKeysOnly, gsi.Projection.ProjectionType)
+	want := map[string][]types.KeySchemaElement{
+		"due": {
+			{AttributeName: aws.String("dueShard"), KeyType: types.KeyTypeHash},
+			{AttributeName: aws.String("dueAt"), KeyType: types.KeyTypeRange},
+		},
+		"list": {
+			{AttributeName: aws.String("listPart"), KeyType: types.KeyTypeHash},
+			{AttributeName: aws.String("listSort"), KeyType: types.KeyTypeRange},
+		},
+	}
+	require.Len(t, d.GlobalSecondaryIndexes, len(want))
+	for _, gsi := range d.GlobalSecondaryIndexes {
+		name := aws.ToString(gsi.IndexName)
+		require.Contains(t, want, name)
+		assert.Equal(t, want[name], gsi.KeySchema, name)
+		require.NotNil(t, gsi.Projection)
+		assert.Equal(t, types.ProjectionTypeKeysOnly, gsi.Projection.ProjectionType, name)
+	}
 
 	err = CreateTable(t.Context(), client, table)
 	require.Error(t, err, "the table exists")
@@ -270,7 +280,7 @@ func TestCreateTableSchema(t *testing.T) {
 }
 
 func TestMissingTableGivesWrappedErrors(t *testing.T) {
-	s := New(newClient(t, nil), "no-such-table")
+	s := New(newClient(t), "no-such-table")
 	ctx := t.Context()
 	tests := []struct {
 		name string
@@ -282,6 +292,16 @@ func TestMissingTableGivesWrappedErrors(t *testing.T) {
 		{"Due", func() error { _, err := s.Due(ctx, now, 10); return err }, "list due bookings: "},
 		{"Seen", func() error { _, err := s.Seen(ctx, "msg", now); return err }, "check delivery id: "},
 		{"MarkSeen", func() error { return s.MarkSeen(ctx, "msg", now) }, "mark delivery id: "},
+		{"List", func() error {
+			_, err := s.List(ctx, booking.ListQuery{State: booking.Active, Limit: 1})
+			return err
+		}, "list bookings: "},
+		{"PutUsage", func() error { return s.PutUsage(ctx, booking.Usage{Day: "2026-11-22", RoomID: "rk"}, now) }, "put usage 2026-11-22 rk: "},
+		{"Usage", func() error { _, err := s.Usage(ctx, "2026-11-22", "2026-11-22"); return err }, "read usage 2026-11-22 to 2026-11-22: "},
+		{"IndexPeople", func() error { return s.IndexPeople(ctx, "abc", []string{"ada@example.com"}, now) }, "index people of booking abc: "},
+		{"People", func() error { _, err := s.People(ctx, "ada@example.com"); return err }, "find a person's bookings: "},
+		{"ForgetPerson", func() error { return s.ForgetPerson(ctx, "ada@example.com") }, "forget a person: "},
+		{"Backfill", func() error { _, err := s.Backfill(ctx, 1); return err }, "backfill list index: "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -300,10 +320,16 @@ func TestMissingTableGivesWrappedErrors(t *testing.T) {
 func TestCallsPerOperation(t *testing.T) {
 	ctx := t.Context()
 	var counter emulator.Counter
-	client := newClient(t, &counter)
+	client := newClient(t, counter.Attach)
 	s := New(client, newTable(t, client))
 	b := newBooking("counted")
 	b.DueAt = now
+	b.Details.Start = now.Add(time.Hour)
+	u := booking.Usage{Day: "2026-11-22", RoomID: "rkcounted"}
+	require.NoError(t, s.PutUsage(ctx, booking.Usage{Day: "2026-11-23", RoomID: "rkother"}, now))
+	// Once the backfill is done, a call reads only its meta item.
+	_, err := s.Backfill(ctx, 10)
+	require.NoError(t, err)
 
 	tests := []struct {
 		name string
@@ -316,6 +342,22 @@ func TestCallsPerOperation(t *testing.T) {
 		{"Due", func() error { _, err := s.Due(ctx, now, 10); return err }, map[string]int{"DynamoDB.Query": DueShards}},
 		{"MarkSeen", func() error { return s.MarkSeen(ctx, "msg", now.Add(time.Hour)) }, map[string]int{"DynamoDB.PutItem": 1}},
 		{"Seen", func() error { _, err := s.Seen(ctx, "msg", now); return err }, map[string]int{"DynamoDB.GetItem": 1}},
+		{"List", func() error {
+			_, err := s.List(ctx, booking.ListQuery{State: booking.Active, Limit: 10})
+			return err
+		}, map[string]int{"DynamoDB.Query": 1, "DynamoDB.BatchGetItem": 1}},
+		{"List of nothing", func() error {
+			_, err := s.List(ctx, booking.ListQuery{State: booking.Ended, Limit: 10})
+			return err
+		}, map[string]int{"DynamoDB.Query": 1}},
+		{"PutUsage", func() error { return s.PutUsage(ctx, u, now) }, map[string]int{"DynamoDB.PutItem": 1}},
+		{"Usage", func() error { _, err := s.Usage(ctx, u.Day, u.Day); return err }, map[string]int{"DynamoDB.Query": 1, "DynamoDB.BatchGetItem": 1}},
+		{"IndexPeople", func() error {
+			return s.IndexPeople(ctx, b.Key, []string{"ada@example.com", "bob@example.net"}, now)
+		}, map[string]int{"DynamoDB.PutItem": 2}},
+		{"People", func() error { _, err := s.People(ctx, "ada@example.com"); return err }, map[string]int{"DynamoDB.Query": 1}},
+		{"ForgetPerson", func() error { return s.ForgetPerson(ctx, "ada@example.com") }, map[string]int{"DynamoDB.Query": 1, "DynamoDB.DeleteItem": 1}},
+		{"Backfill when done", func() error { _, err := s.Backfill(ctx, 10); return err }, map[string]int{"DynamoDB.GetItem": 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

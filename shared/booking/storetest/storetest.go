@@ -1,7 +1,9 @@
 // Package storetest is the contract test suite of the booking.Store port (shared/booking/ports.go):
 // every Store adapter — the embedded bolt file, DynamoDB — runs Run from its own tests and must
 // pass it unchanged. The suite checks the version rules of Put, the due index Due reads (across
-// enough keys to reach every shard of a sharded index) and the expiry of delivery-id marks.
+// enough keys to reach every shard of a sharded index), the expiry of delivery-id marks, the two
+// lists List pages through (order, bounds, cursors that continue and merge), the usage figures
+// and the people index.
 package storetest
 
 import (
@@ -39,6 +41,15 @@ func Run(t *testing.T, open func(t *testing.T) booking.Store) {
 		{"DueFollowsDueAtChanges", testDueFollowsChanges},
 		{"DueAcrossManyKeys", testDueManyKeys},
 		{"SeenAndMarkSeen", testSeen},
+		{"ListOrdersByStartThenKey", testListOrder},
+		{"ListBoundsFromAndTo", testListBounds},
+		{"ListPagesContinueWithoutGapsOrRepeats", testListPages},
+		{"ListFollowsChanges", testListFollowsChanges},
+		{"ListHonoursLimit", testListLimit},
+		{"ListCursorsMergeBothLists", testListMerge},
+		{"ListRefusesBadQueries", testListInvalid},
+		{"PutUsageReplacesAndUsageReadsDays", testUsage},
+		{"PeopleIndexIgnoresCaseAndRepeats", testPeople},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -402,6 +413,7 @@ func fullBooking(t *testing.T) *booking.Booking {
 			DialIn:    dialIn,
 			CreatedAt: now.Add(-50 * time.Minute),
 			Options:   booking.RoomOptions{Provider: "whereby", Size: booking.Large, DialIn: true, NamePrefix: "intro-", Locked: true},
+			End:       end,
 		},
 		RoomGen:  2,
 		Creating: &booking.Creating{Provider: "whereby", Tag: "rkabcdefghijklmg3", Options: booking.RoomOptions{Provider: "whereby", Size: booking.Large, DialIn: true, NamePrefix: "sales-", Locked: true}, At: now.Add(-2 * time.Second)},
@@ -415,6 +427,19 @@ func fullBooking(t *testing.T) *booking.Booking {
 			ExpiresAt: end.Add(24 * time.Hour),
 			CreatedAt: now.Add(-55 * time.Minute),
 			Options:   booking.RoomOptions{Provider: "whereby", Size: booking.Small},
+		}},
+		Ended: []booking.Room{{
+			Provider:  "whereby",
+			ID:        "776655",
+			Name:      "/intro-rkabcdefghijklmg0",
+			Tag:       "rkabcdefghijklmg0",
+			GuestURL:  "https://example.whereby.com/intro-rkabcdefghijklmg0",
+			ExpiresAt: end.Add(-24 * time.Hour),
+			CreatedAt: now.Add(-3 * time.Hour),
+			Options:   booking.RoomOptions{Provider: "whereby", Size: booking.Small},
+			End:       end.Add(-time.Hour).In(ny),
+			DeletedAt: now.Add(-70 * time.Minute),
+			Counted:   true,
 		}},
 		Invites: []booking.Invite{
 			{
@@ -447,6 +472,7 @@ func fullBooking(t *testing.T) *booking.Booking {
 		Failure:            &booking.Failure{Message: "whereby: 429 too many requests", Permanent: true, At: now.Add(-10 * time.Second), Notified: true},
 		Attempts:           4,
 		PossibleDuplicates: 1,
+		Request:            "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
 		AliasOf:            "abcdefghijklm",
 		Activity: booking.Activity{
 			Sessions: []booking.Session{{ID: "s-1", RoomID: "87673375", StartedAt: now.Add(-time.Hour), EndedAt: now.Add(-time.Minute), Closed: true}},

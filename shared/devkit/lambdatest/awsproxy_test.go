@@ -174,7 +174,7 @@ func (p *awsProxy) units(op string, req, res []byte) {
 		p.wru += math.Max(1, math.Ceil(float64(itemSize(in.Item))/1024))
 		p.wru += p.index.write(stringAttr(in.Item["pk"]), stringAttr(in.Item["dueAt"]))
 	case "DeleteItem", "UpdateItem":
-		p.wru++ // not used by the store; counted at the minimum
+		p.wru++ // the backfill's rewrites and ForgetPerson's deletes, none in a lifecycle; counted at the minimum
 	case "GetItem":
 		var out struct {
 			Item map[string]json.RawMessage

@@ -430,10 +430,11 @@ func BenchmarkBookingLifecycle(b *testing.B) {
 }
 
 // sweepCost is the schedule's fixed monthly cost, whatever the bookings: one invocation a minute,
-// each querying the 16 shards of the due index (at least half an RRU each).
+// each querying the 16 shards of the due index (at least half an RRU each) and, the backfill done,
+// reading its meta item (an eventually consistent GetItem, half an RRU).
 func sweepCost() string {
 	const perMonth = 60 * 24 * 30
-	rru := 16 * 0.5 * perMonth
+	rru := (16 + 1) * 0.5 * perMonth
 	return fmt.Sprintf("fixed: %d sweeper invocations/month (Scheduler $%.3f, within its free tier; Lambda requests $%.3f), %.0f RRU/month ($%.3f)",
 		perMonth, perMonth*1.0/1e6, perMonth*priceLambdaReq, rru, rru*priceRRU)
 }

@@ -128,8 +128,8 @@ var allowedCalls = map[string][]string{
 	"bookings": {"DynamoDB.GetItem", "DynamoDB.PutItem", "SQS.SendMessage", "SecretsManager.GetSecretValue"},
 	"hooks":    {"DynamoDB.GetItem", "DynamoDB.PutItem", "SQS.SendMessage", "SecretsManager.GetSecretValue"},
 	"worker":   {"DynamoDB.GetItem", "DynamoDB.PutItem", "SESv2.SendEmail", "SecretsManager.GetSecretValue"},
-	"sweeper":  {"DynamoDB.Query", "SQS.SendMessage"},
-	"admin":    {"DynamoDB.GetItem", "DynamoDB.Query", "SecretsManager.GetSecretValue"},
+	"sweeper":  {"DynamoDB.GetItem", "DynamoDB.PutItem", "DynamoDB.Query", "DynamoDB.Scan", "DynamoDB.UpdateItem", "SQS.SendMessage"},
+	"admin":    {"DynamoDB.BatchGetItem", "DynamoDB.DeleteItem", "DynamoDB.GetItem", "DynamoDB.PutItem", "DynamoDB.Query", "DynamoDB.UpdateItem", "SecretsManager.GetSecretValue"},
 }
 
 // stacks numbers the stacks of a test process, so each gets its own table and queue even when a

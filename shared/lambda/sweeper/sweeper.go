@@ -1,6 +1,6 @@
 // Package sweeper is the sweeper function's handler: the event its EventBridge Scheduler
-// schedule sends every minute becomes a sweep (shared/sweep) and, on the hour, a reap of the
-// provider rooms no booking references.
+// schedule sends every minute becomes a sweep (shared/sweep), on the hour a reap of the provider
+// rooms no booking references, and, until it is done, a few pages of the store's backfill.
 package sweeper
 
 import (
@@ -32,26 +32,43 @@ type Reaper interface {
 	Reap(ctx context.Context) (int, error)
 }
 
-// Handler is the sweeper function's handler: every minute it enqueues the due bookings, and once
-// an hour it also reaps orphaned rooms. Set its fields once in main.
+// Backfiller gives records written before the store's newest index their index entries, a few
+// pages of the table per call, and returns how many records it updated: dynamo.Store.Backfill.
+// Once it is done, a call is one read.
+type Backfiller interface {
+	Backfill(ctx context.Context, pages int) (int, error)
+}
+
+// backfillPages bounds one run's backfill, so the sweep that runs every minute stays short.
+const backfillPages = 3
+
+// Handler is the sweeper function's handler: every minute it enqueues the due bookings and
+// carries the backfill on, and once an hour it also reaps orphaned rooms. Set its fields once in
+// main.
 type Handler struct {
 	Sweeper *sweep.Sweeper
 	Reaper  Reaper
-	Log     *slog.Logger
+	// Backfill is nil where there is nothing to backfill (the local store builds its indexes
+	// when it opens a file).
+	Backfill Backfiller
+	Log      *slog.Logger
 }
 
 // Result is the handler's response.
 type Result struct {
-	Enqueued int  `json:"enqueued"`
-	Reaped   bool `json:"reaped"`  // the reap ran
-	Deleted  int  `json:"deleted"` // rooms the reap deleted
+	Enqueued   int  `json:"enqueued"`
+	Reaped     bool `json:"reaped"`               // the reap ran
+	Deleted    int  `json:"deleted"`              // rooms the reap deleted
+	Backfilled int  `json:"backfilled,omitempty"` // records the backfill updated
 }
 
 // Handle sweeps, and reaps when the event asks or when the scheduled time is on the hour (minute
 // 0, UTC), so a rate(1 minute) schedule reaps hourly; Scheduler's scheduled time is the nominal
-// one, so a late delivery still reaps. It returns an error only when the sweep fails, so Lambda
-// retries the invocation. A reap failure (the provider is down) is logged and left to the next
-// hour: retrying at once would spend the provider's rate budget on listing every room again.
+// one, so a late delivery still reaps. Then it backfills up to backfillPages pages. It returns an
+// error only when the sweep fails, so Lambda retries the invocation. A reap failure (the provider
+// is down) is logged and left to the next hour: retrying at once would spend the provider's rate
+// budget on listing every room again. A backfill failure is logged and left to the next minute,
+// which resumes where the last saved page ended.
 func (h *Handler) Handle(ctx context.Context, ev Event) (Result, error) {
 	log := h.Log
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
@@ -78,7 +95,14 @@ func (h *Handler) Handle(ctx context.Context, ev Event) (Result, error) {
 			log.Error("reaping orphaned rooms failed; retried next hour", "deleted", deleted, "err", err)
 		}
 	}
-	log.Info("sweep done", "enqueued", res.Enqueued, "reaped", res.Reaped, "deleted", res.Deleted)
+	if h.Backfill != nil {
+		n, err := h.Backfill.Backfill(ctx, backfillPages)
+		res.Backfilled = n
+		if err != nil {
+			log.Error("backfill failed; resumed next minute", "backfilled", n, "err", err)
+		}
+	}
+	log.Info("sweep done", "enqueued", res.Enqueued, "reaped", res.Reaped, "deleted", res.Deleted, "backfilled", res.Backfilled)
 	if sweepErr != nil {
 		return res, fmt.Errorf("sweeper: %w", sweepErr)
 	}

@@ -34,6 +34,18 @@ func (f *fakeReaper) Reap(context.Context) (int, error) {
 	return f.deleted, f.err
 }
 
+// fakeBackfill records the pages it is asked for and answers with updated and err.
+type fakeBackfill struct {
+	pages   []int
+	updated int
+	err     error
+}
+
+func (f *fakeBackfill) Backfill(_ context.Context, pages int) (int, error) {
+	f.pages = append(f.pages, pages)
+	return f.updated, f.err
+}
+
 // downStore is a store whose Due fails, as an unreachable DynamoDB would.
 type downStore struct{ booking.Store }
 
@@ -143,6 +155,42 @@ func TestHandleFailures(t *testing.T) {
 		assert.Equal(t, Result{Enqueued: 1, Reaped: true, Deleted: 1}, res)
 		assert.Contains(t, f.logs.String(), "reaping orphaned rooms failed")
 		assert.Contains(t, f.logs.String(), "whereby: 503")
+	})
+}
+
+func TestHandleBackfillsAFewPagesPerRun(t *testing.T) {
+	at := time.Date(2026, 11, 22, 10, 3, 0, 0, time.UTC)
+
+	t.Run("every run, after the sweep", func(t *testing.T) {
+		f := newFixture(t, at)
+		backfill := &fakeBackfill{updated: 120}
+		f.h.Backfill = backfill
+		for range 2 {
+			res, err := f.h.Handle(context.Background(), Event{ScheduledTime: at})
+			require.NoError(t, err)
+			assert.Equal(t, Result{Enqueued: 1, Backfilled: 120}, res)
+		}
+		assert.Equal(t, []int{backfillPages, backfillPages}, backfill.pages)
+	})
+
+	t.Run("a failed backfill is logged, not an error", func(t *testing.T) {
+		f := newFixture(t, at)
+		f.h.Backfill = &fakeBackfill{updated: 40, err: errors.New("throttled")}
+		res, err := f.h.Handle(context.Background(), Event{ScheduledTime: at})
+		require.NoError(t, err)
+		assert.Equal(t, Result{Enqueued: 1, Backfilled: 40}, res)
+		assert.Contains(t, f.logs.String(), "backfill failed")
+		assert.Contains(t, f.logs.String(), "throttled")
+	})
+
+	t.Run("a failed sweep still backfills", func(t *testing.T) {
+		f := newFixture(t, at)
+		f.h.Sweeper.Store = downStore{f.store}
+		backfill := &fakeBackfill{}
+		f.h.Backfill = backfill
+		_, err := f.h.Handle(context.Background(), Event{ScheduledTime: at})
+		require.Error(t, err)
+		assert.Len(t, backfill.pages, 1)
 	})
 }
 

@@ -6,9 +6,15 @@
 //   - "due": big-endian DueAt + booking key → nothing, so Due reads only what is due, oldest first
 //     (the embedded counterpart of the DynamoDB adapter's sparse dueAt index);
 //   - "expires": big-endian ExpiresAt + booking key → nothing, so Purge reads only what expired;
-//   - "seen": delivery id → big-endian expiry.
+//   - "list": list state + "#" + booking.Position of the meeting's start → booking key, so a page
+//     of List reads only its own entries (and the next, to tell whether the list goes on);
+//   - "seen": delivery id → big-endian expiry;
+//   - "usage": day + "#" + room tag → big-endian expiry, then JSON of booking.Usage;
+//   - "people": booking.PersonHash of an address + "#" + booking key → big-endian expiry.
 //
-// Both indexes are kept in step with the record in the same transaction as every Put.
+// The due, expiry and list indexes are kept in step with the record in the same transaction as
+// every Put; a file written before the list index existed gets it at Open. Every value of the
+// seen, usage and people buckets starts with its expiry, so Purge treats them alike.
 package bolt
 
 import (
@@ -20,6 +26,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
@@ -31,7 +39,10 @@ var (
 	bookingsBucket = []byte("bookings")
 	dueBucket      = []byte("due")
 	expiresBucket  = []byte("expires")
+	listBucket     = []byte("list")
 	seenBucket     = []byte("seen")
+	usageBucket    = []byte("usage")
+	peopleBucket   = []byte("people")
 )
 
 // lockTimeout is how long Open waits for another process to release the file.
@@ -39,7 +50,8 @@ const lockTimeout = time.Second
 
 // Store is a booking.Store in one bbolt file. It is safe for concurrent use.
 type Store struct {
-	db *bbolt.DB
+	db    *bbolt.DB
+	reads atomic.Int64 // records and index entries read, for Reads
 }
 
 var _ booking.Store = (*Store)(nil)
@@ -62,10 +74,15 @@ func open(path string, timeout time.Duration) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bbolt.Tx) error {
-		for _, name := range [][]byte{bookingsBucket, dueBucket, expiresBucket, seenBucket} {
+		// A file from before the list index has records but no list bucket.
+		rebuild := tx.Bucket(listBucket) == nil
+		for _, name := range [][]byte{bookingsBucket, dueBucket, expiresBucket, listBucket, seenBucket, usageBucket, peopleBucket} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
+		}
+		if rebuild {
+			return reindex(tx)
 		}
 		return nil
 	})
@@ -75,6 +92,22 @@ func open(path string, timeout time.Duration) (*Store, error) {
 	}
 	return &Store{db: db}, nil
 }
+
+// reindex writes every index entry of every record. Entries already there are written again
+// unchanged, so it only adds what is missing.
+func reindex(tx *bbolt.Tx) error {
+	return tx.Bucket(bookingsBucket).ForEach(func(k, _ []byte) error {
+		b, err := load(tx, string(k))
+		if err != nil {
+			return err
+		}
+		return index(tx, b)
+	})
+}
+
+// Reads returns how many records and index entries the store has read since Open. It is for
+// tests and benchmarks, to show that a read touches only what it returns.
+func (s *Store) Reads() int64 { return s.reads.Load() }
 
 // Close closes the file and releases its lock.
 func (s *Store) Close() error {
@@ -92,7 +125,7 @@ func (s *Store) Get(ctx context.Context, key string) (*booking.Booking, error) {
 	var b *booking.Booking
 	err := s.db.View(func(tx *bbolt.Tx) error {
 		var err error
-		b, err = load(tx, key)
+		b, err = s.load(tx, key)
 		return err
 	})
 	if err != nil {
@@ -121,7 +154,7 @@ func (s *Store) Put(ctx context.Context, b *booking.Booking) error {
 		return fmt.Errorf("put booking %s: encode: %w", b.Key, err)
 	}
 	err = s.db.Update(func(tx *bbolt.Tx) error {
-		old, err := load(tx, b.Key)
+		old, err := s.load(tx, b.Key)
 		if err != nil {
 			return err
 		}
@@ -155,7 +188,7 @@ func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]string, er
 	}
 	var keys []string
 	err := s.db.View(func(tx *bbolt.Tx) error {
-		keys = keysUpTo(tx.Bucket(dueBucket), now, limit)
+		keys = s.keysUpTo(tx.Bucket(dueBucket), now, limit)
 		return nil
 	})
 	if err != nil {
@@ -198,9 +231,208 @@ func (s *Store) MarkSeen(ctx context.Context, id string, expires time.Time) erro
 	return nil
 }
 
+// List returns one page of a list of records in order of their meeting's start, reading only the
+// page's index entries and the one after them.
+func (s *Store) List(ctx context.Context, q booking.ListQuery) (booking.ListPage, error) {
+	if err := ctx.Err(); err != nil {
+		return booking.ListPage{}, fmt.Errorf("list bookings: %w", err)
+	}
+	if err := q.Check(); err != nil {
+		return booking.ListPage{}, fmt.Errorf("list bookings: %w", err)
+	}
+	lo, hi := q.Span()
+	prefix := string(listKey(q.State, ""))
+	var page booking.ListPage
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		c := tx.Bucket(listBucket).Cursor()
+		var k, v []byte
+		next := c.Next
+		if q.Newest {
+			// The last entry before hi, or before the list's end: "$" follows "#".
+			end := prefix + hi
+			if hi == "" {
+				end = string(q.State) + "$"
+			}
+			if k, _ = c.Seek([]byte(end)); k == nil {
+				k, v = c.Last()
+			} else {
+				k, v = c.Prev()
+			}
+			next = c.Prev
+		} else {
+			k, v = c.Seek([]byte(prefix + lo))
+		}
+		for ; k != nil; k, v = next() {
+			s.reads.Add(1)
+			pos, ok := strings.CutPrefix(string(k), prefix)
+			if !ok || pos < lo || (hi != "" && pos >= hi) {
+				break
+			}
+			if pos == q.After {
+				continue
+			}
+			if len(page.Entries) == q.Limit {
+				page.More = true
+				break
+			}
+			page.Entries = append(page.Entries, booking.ListEntry{Key: string(v), Cursor: pos})
+		}
+		return nil
+	})
+	if err != nil {
+		return booking.ListPage{}, fmt.Errorf("list bookings: %w", err)
+	}
+	return page, nil
+}
+
+// listKey is the key of a list entry: the list, "#", the record's position in it.
+func listKey(state booking.ListState, position string) []byte {
+	return []byte(string(state) + "#" + position)
+}
+
+// PutUsage records one room's figures for one day, replacing those of an earlier PutUsage.
+func (s *Store) PutUsage(ctx context.Context, u booking.Usage, expires time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("put usage: %w", err)
+	}
+	if err := u.Check(); err != nil {
+		return fmt.Errorf("put usage: %w", err)
+	}
+	data, err := json.Marshal(u)
+	if err != nil {
+		return fmt.Errorf("put usage %s %s: encode: %w", u.Day, u.RoomID, err)
+	}
+	err = s.db.Update(func(tx *bbolt.Tx) error { return putUsage(tx, u, data, expires) })
+	if err != nil {
+		return fmt.Errorf("put usage %s %s: %w", u.Day, u.RoomID, err)
+	}
+	return nil
+}
+
+// putUsage writes the usage entry of u, whose JSON is data.
+func putUsage(tx *bbolt.Tx, u booking.Usage, data []byte, expires time.Time) error {
+	return tx.Bucket(usageBucket).Put([]byte(u.Day+"#"+u.RoomID), append(encodeTime(expires), data...))
+}
+
+// Usage returns the figures of the days from to to, inclusive, by day and room, reading only
+// those and the entry after them.
+func (s *Store) Usage(ctx context.Context, from, to string) ([]booking.Usage, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("read usage: %w", err)
+	}
+	if err := booking.CheckDays(from, to); err != nil {
+		return nil, fmt.Errorf("read usage: %w", err)
+	}
+	var out []booking.Usage
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		c := tx.Bucket(usageBucket).Cursor()
+		for k, v := c.Seek([]byte(from)); k != nil; k, v = c.Next() {
+			s.reads.Add(1)
+			if string(k[:len(booking.DayLayout)]) > to {
+				break
+			}
+			var u booking.Usage
+			if err := json.Unmarshal(v[timeLen:], &u); err != nil {
+				return fmt.Errorf("decode usage %s: %w", k, err)
+			}
+			out = append(out, u)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read usage %s to %s: %w", from, to, err)
+	}
+	return out, nil
+}
+
+// IndexPeople links each address to the record key until expires.
+func (s *Store) IndexPeople(ctx context.Context, key string, emails []string, expires time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("index people of booking %s: %w", key, err)
+	}
+	if key == "" {
+		return errors.New("index people: empty key")
+	}
+	err := s.db.Update(func(tx *bbolt.Tx) error { return indexPeople(tx, key, emails, expires) })
+	if err != nil {
+		return fmt.Errorf("index people of booking %s: %w", key, err)
+	}
+	return nil
+}
+
+// indexPeople writes the people entries linking each address to key.
+func indexPeople(tx *bbolt.Tx, key string, emails []string, expires time.Time) error {
+	for _, e := range emails {
+		if h := booking.PersonHash(e); h != "" {
+			if err := tx.Bucket(peopleBucket).Put(personKey(h, key), encodeTime(expires)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func personKey(hash, key string) []byte { return []byte(hash + "#" + key) }
+
+// People returns the keys of the records linked to email, reading only its entries and the one
+// after them.
+func (s *Store) People(ctx context.Context, email string) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("find a person's bookings: %w", err)
+	}
+	var keys []string
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		keys = s.personKeys(tx, booking.PersonHash(email))
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("find a person's bookings: %w", err)
+	}
+	return keys, nil
+}
+
+// ForgetPerson removes email's entries from the people index.
+func (s *Store) ForgetPerson(ctx context.Context, email string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("forget a person: %w", err)
+	}
+	h := booking.PersonHash(email)
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		for _, key := range s.personKeys(tx, h) {
+			if err := tx.Bucket(peopleBucket).Delete(personKey(h, key)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("forget a person: %w", err)
+	}
+	return nil
+}
+
+// personKeys returns the record keys linked to the address with the hash h.
+func (s *Store) personKeys(tx *bbolt.Tx, h string) []string {
+	if h == "" {
+		return nil
+	}
+	prefix := personKey(h, "")
+	var keys []string
+	c := tx.Bucket(peopleBucket).Cursor()
+	for k, _ := c.Seek(prefix); k != nil; k, _ = c.Next() {
+		s.reads.Add(1)
+		if !bytes.HasPrefix(k, prefix) {
+			break
+		}
+		keys = append(keys, string(k[len(prefix):]))
+	}
+	return keys
+}
+
 // Purge deletes the bookings whose ExpiresAt is set and before now, with their index entries, and
-// the delivery ids whose marks have expired by now. It returns how many bookings and marks it
-// deleted. The local sweeper calls it; DynamoDB expires the same records with TTL.
+// the delivery-id marks, usage figures and people entries that have expired by now. It returns
+// how many records and entries it deleted. The local sweeper calls it; DynamoDB expires the same
+// items with TTL.
 func (s *Store) Purge(ctx context.Context, now time.Time) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, fmt.Errorf("purge expired records: %w", err)
@@ -210,8 +442,8 @@ func (s *Store) Purge(ctx context.Context, now time.Time) (int, error) {
 		n = 0
 		// Strictly before now: the key range ends just below now's encoding.
 		before := now.Add(-time.Nanosecond)
-		for _, key := range keysUpTo(tx.Bucket(expiresBucket), before, -1) {
-			b, err := load(tx, key)
+		for _, key := range s.keysUpTo(tx.Bucket(expiresBucket), before, -1) {
+			b, err := s.load(tx, key)
 			if err != nil {
 				return err
 			}
@@ -226,23 +458,12 @@ func (s *Store) Purge(ctx context.Context, now time.Time) (int, error) {
 			}
 			n++
 		}
-		seen := tx.Bucket(seenBucket)
-		limit := encodeTime(now)
-		var expired [][]byte
-		err := seen.ForEach(func(id, expires []byte) error {
-			if bytes.Compare(limit, expires) >= 0 {
-				expired = append(expired, bytes.Clone(id))
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		for _, id := range expired {
-			if err := seen.Delete(id); err != nil {
+		for _, name := range [][]byte{seenBucket, usageBucket, peopleBucket} {
+			purged, err := s.purgeExpired(tx.Bucket(name), now)
+			if err != nil {
 				return err
 			}
-			n++
+			n += purged
 		}
 		return nil
 	})
@@ -250,6 +471,35 @@ func (s *Store) Purge(ctx context.Context, now time.Time) (int, error) {
 		return 0, fmt.Errorf("purge expired records: %w", err)
 	}
 	return n, nil
+}
+
+// purgeExpired deletes the entries of bucket whose value starts with an expiry not after now,
+// and returns how many it deleted. It reads the whole bucket: only Purge calls it.
+func (s *Store) purgeExpired(bucket *bbolt.Bucket, now time.Time) (int, error) {
+	limit := encodeTime(now)
+	var expired [][]byte
+	err := bucket.ForEach(func(k, v []byte) error {
+		s.reads.Add(1)
+		if len(v) < timeLen || bytes.Compare(limit, v[:timeLen]) >= 0 {
+			expired = append(expired, bytes.Clone(k))
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, k := range expired {
+		if err := bucket.Delete(k); err != nil {
+			return 0, err
+		}
+	}
+	return len(expired), nil
+}
+
+// load returns the stored booking with the key, or nil, counting the read.
+func (s *Store) load(tx *bbolt.Tx, key string) (*booking.Booking, error) {
+	s.reads.Add(1)
+	return load(tx, key)
 }
 
 // load returns the stored booking with the key, or nil.
@@ -265,30 +515,38 @@ func load(tx *bbolt.Tx, key string) (*booking.Booking, error) {
 	return &b, nil
 }
 
-// index adds b's entries to the due and expiry indexes.
-func index(tx *bbolt.Tx, b *booking.Booking) error {
+// indexEntry is one entry a record has in an index bucket.
+type indexEntry struct{ bucket, key, value []byte }
+
+// indexEntries returns b's entries in the due, expiry and list indexes.
+func indexEntries(b *booking.Booking) []indexEntry {
+	var entries []indexEntry
 	if !b.DueAt.IsZero() {
-		if err := tx.Bucket(dueBucket).Put(indexKey(b.DueAt, b.Key), nil); err != nil {
-			return err
-		}
+		entries = append(entries, indexEntry{dueBucket, indexKey(b.DueAt, b.Key), nil})
 	}
 	if !b.ExpiresAt.IsZero() {
-		if err := tx.Bucket(expiresBucket).Put(indexKey(b.ExpiresAt, b.Key), nil); err != nil {
+		entries = append(entries, indexEntry{expiresBucket, indexKey(b.ExpiresAt, b.Key), nil})
+	}
+	if state, ok := b.Listed(); ok {
+		entries = append(entries, indexEntry{listBucket, listKey(state, booking.Position(b.Details.Start, b.Key)), []byte(b.Key)})
+	}
+	return entries
+}
+
+// index adds b's index entries.
+func index(tx *bbolt.Tx, b *booking.Booking) error {
+	for _, e := range indexEntries(b) {
+		if err := tx.Bucket(e.bucket).Put(e.key, e.value); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// unindex removes b's entries from the due and expiry indexes.
+// unindex removes b's index entries.
 func unindex(tx *bbolt.Tx, b *booking.Booking) error {
-	if !b.DueAt.IsZero() {
-		if err := tx.Bucket(dueBucket).Delete(indexKey(b.DueAt, b.Key)); err != nil {
-			return err
-		}
-	}
-	if !b.ExpiresAt.IsZero() {
-		if err := tx.Bucket(expiresBucket).Delete(indexKey(b.ExpiresAt, b.Key)); err != nil {
+	for _, e := range indexEntries(b) {
+		if err := tx.Bucket(e.bucket).Delete(e.key); err != nil {
 			return err
 		}
 	}
@@ -297,11 +555,12 @@ func unindex(tx *bbolt.Tx, b *booking.Booking) error {
 
 // keysUpTo returns the booking keys of index entries with a time not after t, oldest first, at
 // most limit of them (all when limit is negative).
-func keysUpTo(bucket *bbolt.Bucket, t time.Time, limit int) []string {
+func (s *Store) keysUpTo(bucket *bbolt.Bucket, t time.Time, limit int) []string {
 	end := encodeTime(t)
 	var keys []string
 	c := bucket.Cursor()
 	for k, _ := c.First(); k != nil && len(keys) != limit; k, _ = c.Next() {
+		s.reads.Add(1)
 		if bytes.Compare(k[:timeLen], end) > 0 {
 			break
 		}

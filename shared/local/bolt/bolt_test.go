@@ -2,6 +2,8 @@ package bolt
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -90,6 +92,15 @@ func TestCancelledContext(t *testing.T) {
 		{"Due", func() error { _, err := s.Due(cctx, now, 1); return err }},
 		{"Seen", func() error { _, err := s.Seen(cctx, "x", now); return err }},
 		{"MarkSeen", func() error { return s.MarkSeen(cctx, "x", now) }},
+		{"List", func() error {
+			_, err := s.List(cctx, booking.ListQuery{State: booking.Active, Limit: 1})
+			return err
+		}},
+		{"PutUsage", func() error { return s.PutUsage(cctx, booking.Usage{Day: "2026-11-22", RoomID: "rk"}, now) }},
+		{"Usage", func() error { _, err := s.Usage(cctx, "2026-11-22", "2026-11-22"); return err }},
+		{"IndexPeople", func() error { return s.IndexPeople(cctx, b.Key, []string{"ada@example.com"}, now) }},
+		{"People", func() error { _, err := s.People(cctx, "ada@example.com"); return err }},
+		{"ForgetPerson", func() error { return s.ForgetPerson(cctx, "ada@example.com") }},
 		{"Purge", func() error { _, err := s.Purge(cctx, now); return err }},
 	}
 	for _, tt := range tests {
@@ -201,4 +212,154 @@ func TestEncodeTimeOrdersLikeTime(t *testing.T) {
 			assert.Less(t, string(encodeTime(times[i-1])), string(encodeTime(times[i])))
 		})
 	}
+}
+
+func TestOpenBuildsTheListIndexOfAnOlderFile(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "roomkeeper.db")
+	s, err := Open(path)
+	require.NoError(t, err)
+	var keys []string
+	for i := range 3 {
+		b := newBooking(fmt.Sprint("old-", i))
+		b.Details.Start = now.Add(time.Duration(i) * time.Hour)
+		b.DueAt = now
+		require.NoError(t, s.Put(ctx, b))
+		keys = append(keys, b.Key)
+	}
+	alias := newBooking("old-alias")
+	alias.AliasOf = "old-0"
+	require.NoError(t, s.Put(ctx, alias))
+	// A file from before the list index: no list bucket.
+	require.NoError(t, s.db.Update(func(tx *bbolt.Tx) error { return tx.DeleteBucket(listBucket) }))
+	require.NoError(t, s.Close())
+
+	s = mustOpen(t, path)
+	page, err := s.List(ctx, booking.ListQuery{State: booking.Active, Limit: 10})
+	require.NoError(t, err)
+	var got []string
+	for _, e := range page.Entries {
+		got = append(got, e.Key)
+	}
+	assert.Equal(t, keys, got)
+	due, err := s.Due(ctx, now, 10)
+	require.NoError(t, err)
+	assert.Len(t, due, 3, "the other indexes are as they were")
+}
+
+func TestPurgeDeletesExpiredUsageAndPeople(t *testing.T) {
+	ctx := t.Context()
+	s := mustOpen(t, filepath.Join(t.TempDir(), "roomkeeper.db"))
+	key := booking.KeyOf("generic", "purged")
+	require.NoError(t, s.PutUsage(ctx, booking.Usage{Day: "2026-11-20", RoomID: "rkold"}, now.Add(-time.Second)))
+	require.NoError(t, s.PutUsage(ctx, booking.Usage{Day: "2026-11-21", RoomID: "rkkept"}, now.Add(time.Hour)))
+	require.NoError(t, s.IndexPeople(ctx, key, []string{"gone@example.com"}, now))
+	require.NoError(t, s.IndexPeople(ctx, key, []string{"kept@example.com"}, now.Add(time.Hour)))
+
+	n, err := s.Purge(ctx, now)
+	require.NoError(t, err)
+	assert.Equal(t, 2, n, "one usage entry and one people entry")
+	usage, err := s.Usage(ctx, "2026-11-01", "2026-11-30")
+	require.NoError(t, err)
+	assert.Equal(t, []booking.Usage{{Day: "2026-11-21", RoomID: "rkkept"}}, usage)
+	gone, err := s.People(ctx, "gone@example.com")
+	require.NoError(t, err)
+	assert.Empty(t, gone)
+	kept, err := s.People(ctx, "kept@example.com")
+	require.NoError(t, err)
+	assert.Equal(t, []string{key}, kept)
+}
+
+// TestReadsAreBoundedByThePage loads 100,000 records, each with its people entry and a usage
+// entry, and checks that a page of a list, a day of usage and one person's records read about
+// what they return, not the table.
+func TestReadsAreBoundedByThePage(t *testing.T) {
+	const records = 100_000
+	ctx := t.Context()
+	s := mustOpen(t, filepath.Join(t.TempDir(), "roomkeeper.db"))
+	start := func(i int) time.Time { return now.Add(time.Duration(i) * time.Minute) }
+	expires := now.Add(720 * time.Hour)
+	// One transaction, built as Put, PutUsage and IndexPeople build theirs: one each would take
+	// minutes.
+	require.NoError(t, s.db.Update(func(tx *bbolt.Tx) error {
+		for i := range records {
+			b := newBooking(fmt.Sprint("bulk-", i))
+			b.Version = 1
+			b.Details = booking.Details{
+				Title: "Bulk", Start: start(i), End: start(i).Add(30 * time.Minute),
+				Organizer: booking.Person{Email: fmt.Sprintf("person-%d@example.com", i%(records/2))},
+			}
+			b.Done = i%2 == 1
+			data, err := json.Marshal(b)
+			if err != nil {
+				return err
+			}
+			if err := tx.Bucket(bookingsBucket).Put([]byte(b.Key), data); err != nil {
+				return err
+			}
+			if err := index(tx, b); err != nil {
+				return err
+			}
+			if err := indexPeople(tx, b.Key, b.Emails(), expires); err != nil {
+				return err
+			}
+			// 100 rooms a day.
+			u := booking.Usage{Day: now.AddDate(0, 0, i/100).Format(booking.DayLayout), RoomID: fmt.Sprintf("rk%03d", i%100), Sessions: 1}
+			data, err = json.Marshal(u)
+			if err != nil {
+				return err
+			}
+			if err := putUsage(tx, u, data, expires); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+
+	reads := func(t *testing.T, name string, returned int, call func()) {
+		t.Helper()
+		before := s.Reads()
+		call()
+		n := s.Reads() - before
+		t.Logf("%s: %d returned, %d records and entries read (%d records in the store)", name, returned, n, records)
+		assert.LessOrEqual(t, n, int64(returned+2), "reads beyond the page and the entry after it")
+	}
+	list := func(t *testing.T, q booking.ListQuery) booking.ListPage {
+		t.Helper()
+		var page booking.ListPage
+		reads(t, "List", q.Limit, func() {
+			var err error
+			page, err = s.List(ctx, q)
+			require.NoError(t, err)
+		})
+		require.Len(t, page.Entries, q.Limit)
+		assert.True(t, page.More)
+		return page
+	}
+
+	t.Run("List", func(t *testing.T) {
+		first := list(t, booking.ListQuery{State: booking.Active, Limit: 50})
+		list(t, booking.ListQuery{State: booking.Active, Limit: 50, After: first.Entries[49].Cursor})
+		list(t, booking.ListQuery{State: booking.Ended, Limit: 50, Newest: true})
+		list(t, booking.ListQuery{State: booking.Ended, From: start(records / 3), To: start(records / 2), Limit: 50, Newest: true})
+	})
+	t.Run("Usage", func(t *testing.T) {
+		day := now.AddDate(0, 0, 500).Format(booking.DayLayout)
+		var usage []booking.Usage
+		reads(t, "Usage", 100, func() {
+			var err error
+			usage, err = s.Usage(ctx, day, day)
+			require.NoError(t, err)
+		})
+		assert.Len(t, usage, 100)
+	})
+	t.Run("People", func(t *testing.T) {
+		var keys []string
+		reads(t, "People", 2, func() {
+			var err error
+			keys, err = s.People(ctx, "PERSON-4242@example.com")
+			require.NoError(t, err)
+		})
+		assert.ElementsMatch(t, []string{booking.KeyOf("generic", "bulk-4242"), booking.KeyOf("generic", fmt.Sprint("bulk-", 4242+records/2))}, keys)
+	})
 }
