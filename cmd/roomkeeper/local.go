@@ -12,11 +12,13 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/config"
 	"github.com/roomkeeper/roomkeeper/shared/devkit/sandbox"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi"
+	"github.com/roomkeeper/roomkeeper/shared/httpapi/admin"
 	"github.com/roomkeeper/roomkeeper/shared/intake"
 	"github.com/roomkeeper/roomkeeper/shared/link"
 	"github.com/roomkeeper/roomkeeper/shared/local/bolt"
 	"github.com/roomkeeper/roomkeeper/shared/local/memqueue"
 	"github.com/roomkeeper/roomkeeper/shared/local/outbox"
+	"github.com/roomkeeper/roomkeeper/shared/operator"
 	"github.com/roomkeeper/roomkeeper/shared/reconcile"
 	"github.com/roomkeeper/roomkeeper/shared/sweep"
 	"github.com/roomkeeper/roomkeeper/shared/video"
@@ -79,7 +81,7 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 	}
 	secrets := staticSecrets{
 		httpapi.GenericSecret: cfg.GenericSecret,
-		httpapi.AdminToken:    cfg.AdminToken,
+		admin.Token:           cfg.AdminToken,
 		// The sandbox's secret, or with WHEREBY_API_KEY set, the one configured in Whereby.
 		httpapi.WherebyWebhookSecret: cfg.Whereby.WebhookSecret,
 		httpapi.ZoomWebhookSecret:    cfg.Zoom.WebhookSecret,
@@ -105,6 +107,8 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 		Mailer:       ob,
 		Providers:    videos.ByName(),
 		Deployment:   cfg.Deployment,
+		Insights:     videos.Insights(),
+		Zone:         cfg.Zone(),
 		Now:          now,
 		MailFrom:     cfg.MailFrom,
 		CleanupGrace: cfg.CleanupGrace,
@@ -126,7 +130,18 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 		},
 		&httpapi.Hooks{Intake: in, Secrets: secrets, Now: now, Tolerance: cfg.WebhookTolerance, Log: log},
 		// The sandbox serves Whereby's insights too.
-		&httpapi.Admin{Store: store, Secrets: secrets, Now: now, Insights: videos.Insights(), Log: log},
+		&admin.API{Operator: &operator.Operator{
+			Store:           store,
+			Reconciler:      a.reconciler,
+			Queue:           a.queue,
+			Insights:        videos.Insights(),
+			Outbox:          ob,
+			Now:             now,
+			DefaultProvider: cfg.Provider,
+			Providers:       cfg.Providers(),
+			Retention:       cfg.Retention,
+			Zone:            cfg.Zone(),
+		}, Secrets: secrets, Log: log},
 		&httpapi.HostLinks{Store: store, Secrets: secrets, Linkers: videos.HostLinkers(), Log: log},
 	} {
 		h.Register(mux)

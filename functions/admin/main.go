@@ -31,6 +31,9 @@ import (
 	"github.com/roomkeeper/roomkeeper/functions/internal/start"
 	"github.com/roomkeeper/roomkeeper/shared/aws/dynamo"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi"
+	"github.com/roomkeeper/roomkeeper/shared/httpapi/admin"
+	"github.com/roomkeeper/roomkeeper/shared/operator"
+	"github.com/roomkeeper/roomkeeper/shared/reconcile"
 	"github.com/roomkeeper/roomkeeper/shared/video"
 )
 
@@ -42,8 +45,32 @@ func main() {
 	if err != nil {
 		env.Exit(err)
 	}
+	cfg := env.Config
+	// The admin API makes, moves and deletes hand-made rooms at once with the worker's steps; it
+	// sends no mail (a step that would leaves the room due for the worker).
+	reconciler := &reconcile.Reconciler{
+		Store:        store,
+		Providers:    videos.ByName(),
+		Deployment:   cfg.Deployment,
+		Insights:     videos.Insights(),
+		Zone:         cfg.Zone(),
+		Now:          time.Now,
+		MailFrom:     cfg.MailFrom,
+		CleanupGrace: cfg.CleanupGrace,
+		MaxOverrun:   cfg.MaxOverrun,
+		RoomSlack:    cfg.RoomSlack,
+	}
 	httpfn.Serve(
-		&httpapi.Admin{Store: store, Secrets: sec, Now: time.Now, Insights: videos.Insights(), Log: env.Log},
+		&admin.API{Operator: &operator.Operator{
+			Store:           store,
+			Reconciler:      reconciler,
+			Insights:        videos.Insights(),
+			Now:             time.Now,
+			DefaultProvider: cfg.Provider,
+			Providers:       cfg.Providers(),
+			Retention:       cfg.Retention,
+			Zone:            cfg.Zone(),
+		}, Secrets: sec, Log: env.Log},
 		&httpapi.HostLinks{Store: store, Secrets: sec, Linkers: videos.HostLinkers(), Log: env.Log},
 	)
 }

@@ -41,6 +41,8 @@ func main() {
 			Mailer:       ses.New(sesv2.NewFromConfig(env.AWS), os.Getenv("ROOMKEEPER_SES_CONFIGURATION_SET")),
 			Providers:    videos.ByName(),
 			Deployment:   cfg.Deployment,
+			Insights:     videos.Insights(),
+			Zone:         cfg.Zone(),
 			Now:          time.Now,
 			MailFrom:     cfg.MailFrom,
 			CleanupGrace: cfg.CleanupGrace,

@@ -1,9 +1,12 @@
 package booking
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -13,7 +16,34 @@ import (
 // "data.organizer") whose value has the wrong type. Every booking source and provider webhook
 // decodes with it.
 func DecodeJSON(b []byte, v any, prefix string) error {
-	err := json.Unmarshal(b, v)
+	return decodeError(json.Unmarshal(b, v), prefix)
+}
+
+// DecodeStrictJSON is DecodeJSON for requests a person writes (the admin API's): a field v does
+// not have is an Invalid error naming it, since a typo must not be ignored, and the body must
+// hold one JSON value.
+func DecodeStrictJSON(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil && dec.More() {
+		return Errorf(Invalid, "", "the body must hold one JSON object")
+	}
+	if err != nil && strings.HasPrefix(err.Error(), "json: unknown field ") {
+		field, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
+		return Errorf(Invalid, field, "is not a field of this request")
+	}
+	switch {
+	case errors.Is(err, io.EOF):
+		return Errorf(Invalid, "", "the body must be a JSON object")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return Errorf(Invalid, "", "malformed JSON: the body ends too soon")
+	}
+	return decodeError(err, "")
+}
+
+// decodeError turns a JSON decoding error into an Invalid *Error.
+func decodeError(err error, prefix string) error {
 	if err == nil {
 		return nil
 	}

@@ -124,3 +124,31 @@ func TestCheckID(t *testing.T) {
 		})
 	}
 }
+
+func TestDecodeStrictJSON(t *testing.T) {
+	var v struct {
+		Size string `json:"size"`
+		Dial bool   `json:"dialIn"`
+	}
+	for _, tt := range []struct {
+		body, field, says string
+	}{
+		{`{"size": "small", "dialInn": true}`, "dialInn", "not a field"},
+		{`{"size": 4}`, "size", "must be a string"},
+		{`{"size": "small"} {}`, "", "one JSON object"},
+		{``, "", "JSON object"},
+		{`[1]`, "", "JSON object"},
+		{`{"size": `, "", "malformed"},
+	} {
+		t.Run(tt.body, func(t *testing.T) {
+			err := DecodeStrictJSON([]byte(tt.body), &v)
+			var e *Error
+			require.ErrorAs(t, err, &e)
+			assert.Equal(t, Invalid, e.Code)
+			assert.Equal(t, tt.field, e.Field)
+			assert.Contains(t, e.Message, tt.says)
+		})
+	}
+	require.NoError(t, DecodeStrictJSON([]byte(`{"size": "large", "dialIn": true}`), &v))
+	assert.Equal(t, "large", v.Size)
+}

@@ -12,13 +12,17 @@ type Code string
 
 // Error codes, each answered with the HTTP status beside it (shared/httpapi).
 const (
-	Invalid      Code = "invalid"      // 400
-	Unauthorized Code = "unauthorized" // 401
-	NotFound     Code = "not_found"    // 404
-	TooLarge     Code = "too_large"    // 413
-	Unsupported  Code = "unsupported"  // 415
-	Unavailable  Code = "unavailable"  // 503
-	Internal     Code = "internal"     // 500, never with its message
+	Invalid          Code = "invalid"            // 400
+	Unauthorized     Code = "unauthorized"       // 401
+	Forbidden        Code = "forbidden"          // 403
+	NotFound         Code = "not_found"          // 404
+	MethodNotAllowed Code = "method_not_allowed" // 405
+	Conflict         Code = "conflict"           // 409: the request contradicts the record's state
+	TooLarge         Code = "too_large"          // 413
+	Unsupported      Code = "unsupported"        // 415
+	Unprocessable    Code = "unprocessable"      // 422: well formed, but cannot be done
+	Unavailable      Code = "unavailable"        // 503
+	Internal         Code = "internal"           // 500, never with its message
 )
 
 // Error is an error a caller may see: a code, the field at fault (a JSON path such as
@@ -49,6 +53,24 @@ func ErrorCode(err error) Code {
 	}
 	return Internal
 }
+
+// Outage wraps an internal failure (the store, a provider, the secret store) as the error a
+// caller sees: Unavailable, "retry later", with the cause kept for the log only.
+func Outage(cause error) error {
+	if cause == nil {
+		cause = errors.New("an outage with no cause given")
+	}
+	return &hidden{public: Errorf(Unavailable, "", "temporarily unavailable, retry later"), cause: cause}
+}
+
+// hidden carries a public error and the internal cause that is logged only.
+type hidden struct {
+	public *Error
+	cause  error
+}
+
+func (h *hidden) Error() string { return h.cause.Error() }
+func (h *hidden) Unwrap() error { return h.public }
 
 // Store errors.
 var (

@@ -178,6 +178,17 @@ func (d *Details) checkAttendees() error {
 	return nil
 }
 
+// CheckRoom checks d's room options alone and fills in their defaults (the provider, the size by
+// head count), as Normalize does: a hand-made room has no other details to normalise. Errors
+// name the field through r.Field.
+func (d *Details) CheckRoom(r Rules) error {
+	err := d.checkRoom(r)
+	if e, ok := err.(*Error); ok && r.Field != nil {
+		e.Field = r.Field(e.Field)
+	}
+	return err
+}
+
 func (d *Details) checkRoom(r Rules) error {
 	room := &d.Room
 	if room.Provider = strings.TrimSpace(room.Provider); room.Provider == "" {

@@ -254,3 +254,12 @@ func ValidDeployment(s string) bool {
 	}
 	return true
 }
+
+// Zone returns the time zone usage days are counted in (TimeZone, checked by FromEnv).
+func (c Config) Zone() *time.Location {
+	loc, err := time.LoadLocation(c.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}

@@ -49,10 +49,10 @@ func (s *Bookings) Register(mux *http.ServeMux) {
 func (s *Bookings) handle(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	name := r.PathValue("source")
-	log := requestLog(s.Log, r).With("route", "bookings", "source", name)
+	log := RequestLog(s.Log, r).With("route", "bookings", "source", name)
 	src, ok := sources[name]
 	if !ok {
-		writeError(w, log, booking.Errorf(booking.NotFound, "", "unknown booking source %q", name))
+		WriteError(w, log, booking.Errorf(booking.NotFound, "", "unknown booking source %q", name))
 		return
 	}
 	now := s.Now()
@@ -62,17 +62,17 @@ func (s *Bookings) handle(w http.ResponseWriter, r *http.Request) {
 		return err
 	})
 	if err != nil {
-		writeError(w, log, err)
+		WriteError(w, log, err)
 		return
 	}
 	changes, err := src.parse(s, body, now)
 	if err != nil {
-		writeError(w, log, err)
+		WriteError(w, log, err)
 		return
 	}
 	if len(changes) == 0 {
 		log.Info("booking webhook", "status", http.StatusOK, "outcome", string(intake.Ignored))
-		writeJSON(w, http.StatusOK, map[string]string{"status": string(intake.Ignored)})
+		WriteJSON(w, http.StatusOK, map[string]string{"status": string(intake.Ignored)})
 		return
 	}
 	status, reply := http.StatusOK, map[string]string{}
@@ -82,7 +82,7 @@ func (s *Bookings) handle(w http.ResponseWriter, r *http.Request) {
 		}
 		res, err := s.Intake.Apply(ctx, ch)
 		if err != nil {
-			writeError(w, log, unavailable(err))
+			WriteError(w, log, booking.Outage(err))
 			return
 		}
 		clog := log.With("booking", res.Key, "outcome", string(res.Outcome))
@@ -98,7 +98,7 @@ func (s *Bookings) handle(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	log.Info("booking webhook", "status", status)
-	writeJSON(w, status, reply)
+	WriteJSON(w, status, reply)
 }
 
 // rules are the deployment's settings every booking is checked against.

@@ -64,10 +64,10 @@ const (
 func (s *Hooks) handle(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	provider := r.PathValue("provider")
-	log := requestLog(s.Log, r).With("route", "hooks", "provider", provider)
+	log := RequestLog(s.Log, r).With("route", "hooks", "provider", provider)
 	p, ok := hookProviders[provider]
 	if !ok {
-		writeError(w, log, booking.Errorf(booking.NotFound, "", "unknown provider %q", provider))
+		WriteError(w, log, booking.Errorf(booking.NotFound, "", "unknown provider %q", provider))
 		return
 	}
 	now := s.Now()
@@ -75,23 +75,23 @@ func (s *Hooks) handle(w http.ResponseWriter, r *http.Request) {
 		return p.verify(secret, r.Header, body, now, s.Tolerance)
 	})
 	if err != nil {
-		writeError(w, log, err)
+		WriteError(w, log, err)
 		return
 	}
 	if p.answer != nil {
 		if v, ok, err := p.answer(secret, body); ok {
 			if err != nil {
-				writeError(w, log, err)
+				WriteError(w, log, err)
 				return
 			}
 			log.Info("provider webhook", "status", "answered")
-			writeJSON(w, http.StatusOK, v)
+			WriteJSON(w, http.StatusOK, v)
 			return
 		}
 	}
 	id, events, err := p.parse(body)
 	if err != nil {
-		writeError(w, log, err)
+		WriteError(w, log, err)
 		return
 	}
 	log = log.With("delivery", id, "events", len(events))
@@ -100,12 +100,12 @@ func (s *Hooks) handle(w http.ResponseWriter, r *http.Request) {
 		// A type roomkeeper does not record: acknowledged, so the provider does not retry, and
 		// nothing is written.
 		log.Info("provider webhook", "status", hookIgnored)
-		writeJSON(w, http.StatusOK, answer)
+		WriteJSON(w, http.StatusOK, answer)
 		return
 	}
 	res, err := s.Intake.ApplyRoomEvents(ctx, provider, id, events)
 	if err != nil {
-		writeError(w, log, unavailable(err))
+		WriteError(w, log, booking.Outage(err))
 		return
 	}
 	switch {
@@ -122,5 +122,5 @@ func (s *Hooks) handle(w http.ResponseWriter, r *http.Request) {
 		log = log.With("due", res.Nudged) // booking keys the worker was asked to look at now
 	}
 	log.Info("provider webhook", "status", answer["status"], "applied", res.Applied, "dropped", res.Dropped)
-	writeJSON(w, http.StatusOK, answer)
+	WriteJSON(w, http.StatusOK, answer)
 }

@@ -53,7 +53,7 @@ var (
 // clients the JSON error. Neither the token nor the link is logged.
 func (s *HostLinks) handle(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	log := requestLog(s.Log, r).With("route", "host")
+	log := RequestLog(s.Log, r).With("route", "host")
 	h := w.Header()
 	h.Set("Cache-Control", "no-store")
 	h.Set("Referrer-Policy", "no-referrer")
@@ -82,7 +82,7 @@ func (s *HostLinks) hostLink(ctx context.Context, token string) (string, *bookin
 	}
 	secret, err := s.Secrets.Secret(ctx, link.HostSecret, false)
 	if err != nil {
-		return "", nil, unavailable(err)
+		return "", nil, booking.Outage(err)
 	}
 	if secret == "" {
 		return "", nil, booking.Errorf(booking.NotFound, "", "Host links are not configured here.")
@@ -103,7 +103,7 @@ func (s *HostLinks) hostLink(ctx context.Context, token string) (string, *bookin
 	case errors.Is(err, booking.ErrNotFound):
 		return "", nil, hostReplaced // expired with its booking record
 	case err != nil:
-		return "", nil, unavailable(err)
+		return "", nil, booking.Outage(err)
 	case b.Status == booking.Cancelled:
 		return "", b, hostCancelled
 	case b.Room == nil || b.Room.Tag != tok.Tag || b.Room.ID != tok.RoomID:
@@ -120,10 +120,10 @@ func (s *HostLinks) hostLink(ctx context.Context, token string) (string, *bookin
 	case errors.Is(err, booking.ErrNotFound):
 		return "", b, hostGone
 	case err != nil:
-		return "", b, unavailable(err)
+		return "", b, booking.Outage(err)
 	}
 	if u, err := url.Parse(to); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return "", b, unavailable(errors.New("the provider's host link is not an absolute http(s) URL"))
+		return "", b, booking.Outage(errors.New("the provider's host link is not an absolute http(s) URL"))
 	}
 	return to, b, nil
 }
@@ -146,7 +146,7 @@ const hostPage = `<!doctype html>
 // writeHostError answers a refused host link: a page for a browser, the JSON error otherwise.
 func writeHostError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	if !strings.Contains(r.Header.Get("Accept"), "text/html") {
-		writeError(w, log, err)
+		WriteError(w, log, err)
 		return
 	}
 	var e *booking.Error

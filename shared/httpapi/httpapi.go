@@ -39,10 +39,10 @@ type Secrets interface {
 	Secret(ctx context.Context, name string, fresh bool) (string, error)
 }
 
-// requestLog returns log for one request, with the Lambda request id when the request came
+// RequestLog returns log for one request, with the Lambda request id when the request came
 // through a Lambda invocation (the API Gateway adapter passes its context on), so a function's
 // log lines can be found by invocation.
-func requestLog(log *slog.Logger, r *http.Request) *slog.Logger {
+func RequestLog(log *slog.Logger, r *http.Request) *slog.Logger {
 	if lc, ok := lambdacontext.FromContext(r.Context()); ok {
 		return log.With("requestId", lc.AwsRequestID)
 	}
@@ -57,7 +57,7 @@ func verifiedBody(w http.ResponseWriter, r *http.Request, secrets Secrets, secre
 	ctx := r.Context()
 	secret, err := secrets.Secret(ctx, secretName, false)
 	if err != nil {
-		return nil, "", unavailable(err)
+		return nil, "", booking.Outage(err)
 	}
 	if secret == "" {
 		return nil, "", booking.Errorf(booking.NotFound, "", "%s is not configured", what)
@@ -98,31 +98,22 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	return body, nil
 }
 
-func unavailable(err error) error {
-	return &wrapped{public: booking.Errorf(booking.Unavailable, "", "temporarily unavailable, retry later"), cause: err}
-}
-
-// wrapped carries a public error and the internal cause that is logged only.
-type wrapped struct {
-	public *booking.Error
-	cause  error
-}
-
-func (w *wrapped) Error() string { return w.cause.Error() }
-func (w *wrapped) Unwrap() error { return w.public }
-
 var statusOf = map[booking.Code]int{
-	booking.Invalid:      http.StatusBadRequest,
-	booking.Unauthorized: http.StatusUnauthorized,
-	booking.NotFound:     http.StatusNotFound,
-	booking.TooLarge:     http.StatusRequestEntityTooLarge,
-	booking.Unsupported:  http.StatusUnsupportedMediaType,
-	booking.Unavailable:  http.StatusServiceUnavailable,
+	booking.Invalid:          http.StatusBadRequest,
+	booking.Unauthorized:     http.StatusUnauthorized,
+	booking.Forbidden:        http.StatusForbidden,
+	booking.NotFound:         http.StatusNotFound,
+	booking.MethodNotAllowed: http.StatusMethodNotAllowed,
+	booking.Conflict:         http.StatusConflict,
+	booking.TooLarge:         http.StatusRequestEntityTooLarge,
+	booking.Unsupported:      http.StatusUnsupportedMediaType,
+	booking.Unprocessable:    http.StatusUnprocessableEntity,
+	booking.Unavailable:      http.StatusServiceUnavailable,
 }
 
-// writeError answers with the JSON error shape. Internal errors are logged with their cause and
-// answered with a generic message.
-func writeError(w http.ResponseWriter, log *slog.Logger, err error) {
+// WriteError answers with the JSON error shape and the status its code maps to. Internal errors
+// are logged with their cause and answered with a generic message.
+func WriteError(w http.ResponseWriter, log *slog.Logger, err error) {
 	body := struct {
 		Error errorBody `json:"error"`
 	}{}
@@ -142,7 +133,7 @@ func writeError(w http.ResponseWriter, log *slog.Logger, err error) {
 	} else {
 		log.Info("request rejected", "status", status, "code", body.Error.Code, "field", body.Error.Field)
 	}
-	writeJSON(w, status, body)
+	WriteJSON(w, status, body)
 }
 
 type errorBody struct {
@@ -151,7 +142,8 @@ type errorBody struct {
 	Field   string `json:"field,omitempty"`
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
+// WriteJSON answers with v as JSON.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)

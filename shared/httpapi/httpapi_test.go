@@ -52,7 +52,6 @@ type server struct {
 	Intake    *intake.Intake
 	Bookings  *Bookings
 	Hooks     *Hooks
-	Admin     *Admin
 	HostLinks *HostLinks
 }
 
@@ -77,7 +76,6 @@ func newServer(tb testing.TB, secrets Secrets) (*server, *bolt.Store, time.Time)
 			Log:             log,
 		},
 		Hooks:     &Hooks{Intake: in, Secrets: secrets, Now: clock, Tolerance: 5 * time.Minute, Log: log},
-		Admin:     &Admin{Store: st, Secrets: secrets, Now: clock, Log: log},
 		HostLinks: &HostLinks{Store: st, Secrets: secrets, Log: log},
 	}, st, now
 }
@@ -85,7 +83,6 @@ func newServer(tb testing.TB, secrets Secrets) (*server, *bolt.Store, time.Time)
 func (s *server) Register(mux *http.ServeMux) {
 	s.Bookings.Register(mux)
 	s.Hooks.Register(mux)
-	s.Admin.Register(mux)
 	s.HostLinks.Register(mux)
 }
 

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
@@ -108,6 +109,12 @@ func (in *Intake) Apply(ctx context.Context, ch booking.Change) (Result, error) 
 		if next == nil {
 			break
 		}
+		// The people index goes first: a record saved without it could escape an erasure.
+		if fresh := newEmails(t.b, next); len(fresh) > 0 {
+			if err := in.Store.IndexPeople(ctx, next.Key, fresh, next.ExpiresAt); err != nil {
+				return res, fmt.Errorf("index the people of booking %s: %w", next.Key, err)
+			}
+		}
 		err = in.Store.Put(ctx, next)
 		if errors.Is(err, booking.ErrConflict) && attempt < maxConflicts {
 			res.Outcome = ""
@@ -133,6 +140,22 @@ func (in *Intake) Apply(ctx context.Context, ch booking.Change) (Result, error) 
 		}
 	}
 	return res, nil
+}
+
+// newEmails returns the addresses next holds that prior (nil for a new record) did not, or
+// whose index entries may expire before next's record does.
+func newEmails(prior, next *booking.Booking) []string {
+	if prior == nil || next.ExpiresAt.After(prior.ExpiresAt) {
+		return next.Emails()
+	}
+	old := prior.Emails()
+	var out []string
+	for _, e := range next.Emails() {
+		if !slices.Contains(old, e) {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // departed returns the record that marks ch's member as gone, for attendee-level changes that

@@ -21,13 +21,21 @@ import (
 
 // Reconciler holds the worker's dependencies and settings. Set its fields once in main.
 type Reconciler struct {
-	Store     booking.Store
+	Store booking.Store
+	// Mailer sends the invitations and notices. Nil makes a reconciler that sends no mail (the
+	// admin API's, which makes a hand-made room at once): a run stops before a step that would
+	// send one and leaves the record due now for the worker.
 	Mailer    booking.Mailer
 	Providers map[string]booking.Provider // by name: "whereby", …
 	// Deployment is this deployment's id (ROOMKEEPER_DEPLOYMENT): every room it makes carries it
 	// in its tag, and the reaper deletes only rooms that carry it.
 	Deployment string
-	Now        func() time.Time
+	// Insights are the providers that report their own figures for a room's sessions, by name:
+	// a cleaned-up room's usage takes its recorded and streamed minutes from them.
+	Insights map[string]booking.Insights
+	// Zone is the zone usage days are counted in (ROOMKEEPER_TIME_ZONE); nil means UTC.
+	Zone *time.Location
+	Now  func() time.Time
 	// Jitter returns a number in [0, 1) to spread back-off delays; nil uses math/rand.
 	Jitter func() float64
 
@@ -48,6 +56,9 @@ const (
 	backoffBase = 10 * time.Second
 	backoffCap  = 10 * time.Minute
 )
+
+// finalSaveTimeout bounds the save that ends a run.
+const finalSaveTimeout = 10 * time.Second
 
 // maxSteps bounds one run; a booking with many recipients continues on the next run.
 const maxSteps = 500
@@ -89,12 +100,17 @@ func (r *Reconciler) Reconcile(ctx context.Context, key string) (Result, error) 
 	}
 	for i := 0; i < maxSteps; i++ {
 		act := r.plan(w.b, now)
-		if act.kind == actNone {
+		if act.kind == actNone || (r.Mailer == nil && act.mails()) {
 			break
 		}
 		err := w.do(ctx, act)
 		if err == nil {
 			continue
+		}
+		if ctx.Err() != nil && !w.lost {
+			// The caller stopped waiting (the admin API gives a hand-made room a few seconds):
+			// that is no failure of the provider's. The rest is left to the worker, at once.
+			break
 		}
 		if w.lost || isStoreErr(err) {
 			return res, w.storeErr(err)
@@ -107,7 +123,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, key string) (Result, error) 
 			return res, nil
 		}
 	}
-	err = w.save(ctx, func(b *booking.Booking) {
+	// The last save records where the run got to and frees the booking, even when the caller has
+	// stopped waiting.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finalSaveTimeout)
+	defer cancel()
+	err = w.save(sctx, func(b *booking.Booking) {
 		b.Lease = booking.Lease{}
 		act := r.plan(b, now)
 		switch {

@@ -21,6 +21,8 @@ const (
 	actSend                  // send one recipient the invite for the current sequence
 	actNotify                // e-mail the organizer a permanent failure
 	actKnock                 // e-mail the organizer that a guest is waiting
+	actMove                  // move a hand-made room to its record's new end (providers that move rooms)
+	actCount                 // record an ended room's usage
 )
 
 // action is the next missing step for a booking.
@@ -30,18 +32,27 @@ type action struct {
 	organizer bool           // actSend: the recipient is the organizer
 	method    booking.Method // actSend
 	cleanup   bool           // actDeleteRoom: after the meeting (else cancelled)
+	room      *booking.Room  // actCount: the ended room
 	due       time.Time      // actNone: when the booking next needs work; zero: never
 }
+
+// mails reports whether the action sends mail.
+func (a action) mails() bool { return a.kind == actSend || a.kind == actNotify || a.kind == actKnock }
 
 // plan returns the next missing step for b at now. It is pure: running it twice on the same
 // record gives the same answer, which is what makes every step idempotent.
 func (r *Reconciler) plan(b *booking.Booking, now time.Time) action {
 	f := b.Failure
-	if f != nil && f.Permanent && !f.Notified && b.Status == booking.Confirmed {
+	if f != nil && f.Permanent && !f.Notified && b.Status == booking.Confirmed && mailable(b.Details.Organizer.Email) {
 		return action{kind: actNotify}
 	}
 	if b.Creating != nil {
 		return action{kind: actRecover}
+	}
+	for i := range b.Ended {
+		if !b.Ended[i].Counted {
+			return action{kind: actCount, room: &b.Ended[i]}
+		}
 	}
 	if f != nil && f.Permanent {
 		if len(b.Retired) > 0 {
@@ -57,7 +68,7 @@ func (r *Reconciler) plan(b *booking.Booking, now time.Time) action {
 			return action{kind: actDeleteRetired}
 		}
 		for _, inv := range b.Invites {
-			if mayHoldRequest(inv) {
+			if mayHoldRequest(inv) && mailable(inv.Email) {
 				return action{kind: actSend, person: inv.Person, organizer: inv.Organizer, method: booking.Cancel}
 			}
 		}
@@ -69,27 +80,48 @@ func (r *Reconciler) plan(b *booking.Booking, now time.Time) action {
 	if b.Room == nil || !r.fits(b.Room, b) {
 		return action{kind: actCreate}
 	}
-	if b.Activity.KnockToTell() != nil {
+	d := &b.Details
+	if b.Activity.KnockToTell() != nil && mailable(d.Organizer.Email) {
 		return action{kind: actKnock}
 	}
-	d := &b.Details
-	if a, ok := sendRequest(b, d.Organizer, true); ok {
+	if b.Source == booking.Manual {
+		// A hand-made room sends no invitations: its maker has the links. Its end may move.
+		if room := b.Room; r.updater(room.Provider) != nil && !room.End.IsZero() && !room.End.Equal(d.End) {
+			return action{kind: actMove}
+		}
+	} else if a, ok := r.planInvites(b); ok {
 		return a
-	}
-	for _, p := range d.Attendees {
-		if a, ok := sendRequest(b, p, false); ok {
-			return a
-		}
-	}
-	for _, inv := range b.Invites {
-		if mayHoldRequest(inv) && !isParticipant(d, inv.Email) {
-			return action{kind: actSend, person: inv.Person, organizer: inv.Organizer, method: booking.Cancel}
-		}
 	}
 	if len(b.Retired) > 0 {
 		return action{kind: actDeleteRetired}
 	}
 	return r.planCleanup(b, now)
+}
+
+// planInvites returns the next invitation to send for a booking's current sequence, if any:
+// the organizer's REQUEST first, then each attendee's, then a CANCEL to each recipient who left.
+func (r *Reconciler) planInvites(b *booking.Booking) (action, bool) {
+	d := &b.Details
+	if a, ok := sendRequest(b, d.Organizer, true); ok {
+		return a, true
+	}
+	for _, p := range d.Attendees {
+		if a, ok := sendRequest(b, p, false); ok {
+			return a, true
+		}
+	}
+	for _, inv := range b.Invites {
+		if mayHoldRequest(inv) && !isParticipant(d, inv.Email) && mailable(inv.Email) {
+			return action{kind: actSend, person: inv.Person, organizer: inv.Organizer, method: booking.Cancel}, true
+		}
+	}
+	return action{}, false
+}
+
+// mailable reports whether mail may go to an address: not to none, and not to one in the
+// reserved .invalid domain (RFC 2606), which an erasure puts in place of a person's address.
+func mailable(email string) bool {
+	return email != "" && !strings.HasSuffix(strings.ToLower(email), ".invalid")
 }
 
 // LiveRecheck is how often a room whose cleanup is due but which has a live session is checked
@@ -135,6 +167,9 @@ func mayHoldRequest(inv booking.Invite) bool {
 
 // sendRequest returns a send action if p lacks the REQUEST for the current sequence.
 func sendRequest(b *booking.Booking, p booking.Person, organizer bool) (action, bool) {
+	if !mailable(p.Email) {
+		return action{}, false
+	}
 	inv := b.InviteFor(p.Email)
 	if inv != nil && inv.Sequence == b.Sequence && inv.Method == booking.Request {
 		return action{}, false
@@ -159,9 +194,12 @@ func isParticipant(d *booking.Details, email string) bool {
 // fits reports whether the booking can keep its room: same provider and options, and the room
 // still works until the end plus the overrun cap — or its provider moves rooms in place
 // (booking.RoomUpdater, update.go), so its end date is no limit.
+//
+// A hand-made room is never replaced for its end date: its link is all its users have, so an end
+// it cannot reach is refused when asked for (shared/operator), not met with a new room.
 func (r *Reconciler) fits(room *booking.Room, b *booking.Booking) bool {
 	return room.Options == b.Details.Room &&
-		(r.updater(room.Provider) != nil || !room.ExpiresAt.Before(b.Details.End.Add(r.MaxOverrun)))
+		(b.Source == booking.Manual || r.updater(room.Provider) != nil || !room.ExpiresAt.Before(b.Details.End.Add(r.MaxOverrun)))
 }
 
 func (r *Reconciler) provider(name string) (booking.Provider, error) {
@@ -195,6 +233,11 @@ func (w *run) do(ctx context.Context, a action) error {
 		return w.notify(ctx)
 	case actKnock:
 		return w.knock(ctx)
+	case actMove:
+		_, err := w.moveRoom(ctx)
+		return err
+	case actCount:
+		return w.count(ctx, a.room)
 	}
 	return fmt.Errorf("unknown action %d", a.kind)
 }
@@ -239,6 +282,10 @@ func (w *run) recoverRoom(ctx context.Context) error {
 				b.Retired = append(b.Retired, *b.Room)
 			}
 			b.Room = adopted
+		} else if tag, ok := booking.ParseTag(c.Tag); ok && tag.Gen == b.RoomGen {
+			// No room was made under the tag: the next attempt makes it under the same one, so
+			// the id a hand-made room was answered with (still being made) stays its id.
+			b.RoomGen--
 		}
 	})
 }
@@ -268,8 +315,7 @@ func (w *run) createRoom(ctx context.Context) error {
 		return fmt.Errorf("create %s room for booking %s: %w", d.Room.Provider, w.b.Key, err)
 	}
 	w.step("create room")
-	room.Options = d.Room
-	room.CreatedAt = w.now
+	room.Options, room.CreatedAt, room.End = d.Room, w.now, d.End
 	return w.save(ctx, func(b *booking.Booking) {
 		b.Room = &room
 		b.Creating = nil
@@ -307,12 +353,20 @@ func (w *run) deleteRoom(ctx context.Context, cleanup bool) error {
 	}
 	return w.save(ctx, func(b *booking.Booking) {
 		if b.Room != nil && b.Room.ID == room.ID {
+			w.end(b, *b.Room)
 			b.Room = nil
 		}
 		if cleanup && b.Status == booking.Confirmed {
 			b.Done = true
 		}
 	})
+}
+
+// end keeps a room roomkeeper deleted (or the provider lost) in the record's history, with what
+// happened in it, until the record's retention ends.
+func (w *run) end(b *booking.Booking, room booking.Room) {
+	room.DeletedAt = w.now
+	b.Ended = append(b.Ended, room)
 }
 
 func (w *run) deleteRetired(ctx context.Context) error {
@@ -330,6 +384,8 @@ func (w *run) deleteRetired(ctx context.Context) error {
 		for _, r := range b.Retired {
 			if r.ID != room.ID || r.Provider != room.Provider {
 				kept = append(kept, r)
+			} else {
+				w.end(b, r)
 			}
 		}
 		b.Retired = kept
@@ -474,6 +530,47 @@ func (w *run) knock(ctx context.Context) error {
 		b.Activity.KnockNoticeAt = w.now
 		if b.Activity.Knock != nil && !b.Activity.Knock.At.After(k.At) {
 			b.Activity.Knock = nil
+		}
+	})
+}
+
+// insightsTimeout bounds the provider's insights call when a room's usage is counted.
+const insightsTimeout = 10 * time.Second
+
+// count records an ended room's usage, a figure per day its sessions started (booking.UsageOf),
+// with the provider's recorded and streamed minutes where it reports them. Each day's figure
+// replaces what an earlier count of the same room wrote, so a count repeated after a stopped run
+// adds nothing; the room is then marked counted.
+func (w *run) count(ctx context.Context, room *booking.Room) error {
+	var figures map[string]booking.SessionInsight
+	if in := w.r.Insights[room.Provider]; in != nil && room.Name != "" {
+		ictx, cancel := context.WithTimeout(ctx, insightsTimeout)
+		f, err := in.RoomSessions(ictx, room.Name)
+		cancel()
+		switch {
+		case booking.IsPermanent(err):
+			w.step("count without the provider's figures: " + err.Error())
+		case err != nil:
+			return fmt.Errorf("read %s figures of room %s of booking %s: %w", room.Provider, room.ID, w.b.Key, err)
+		default:
+			figures = f
+		}
+	}
+	zone := w.r.Zone
+	if zone == nil {
+		zone = time.UTC
+	}
+	for _, u := range booking.UsageOf(room, w.b.RoomActivity(room), figures, zone, w.now) {
+		if err := w.r.Store.PutUsage(ctx, u, w.b.ExpiresAt); err != nil {
+			return &storeError{fmt.Errorf("record usage of room %s of booking %s: %w", room.ID, w.b.Key, err)}
+		}
+	}
+	id := room.ID // (a store write, not an outside effect: no step is reported)
+	return w.save(ctx, func(b *booking.Booking) {
+		for i := range b.Ended {
+			if b.Ended[i].ID == id {
+				b.Ended[i].Counted = true
+			}
 		}
 	})
 }

@@ -1,10 +1,9 @@
-package httpapi
+package admin
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -28,7 +27,7 @@ type adminSecrets struct {
 }
 
 func (s *adminSecrets) Secret(_ context.Context, name string, fresh bool) (string, error) {
-	if name != AdminToken {
+	if name != Token {
 		return "", nil
 	}
 	if s.err != nil {
@@ -267,21 +266,21 @@ func TestListRooms(t *testing.T) {
 			Live    bool   `json:"live"`
 			Booking struct{ Key string }
 		} `json:"rooms"`
-		Truncated bool `json:"truncated"`
+		NextCursor string `json:"nextCursor"`
 	}
 	body := getJSON(t, f.s, "/v1/rooms", &got)
 
-	// Sorted by start: a's rooms (the replaced one first, by id), then b's. Bookings without a
-	// room are not listed.
+	// Sorted by start: a's rooms (the current one, then the one it replaced), then b's. Bookings
+	// without a room are not listed, nor are ended ones.
 	require.Len(t, got.Rooms, 3, body)
-	assert.Equal(t, []string{f.a.Retired[0].Tag, f.a.Room.Tag, f.b.Room.Tag},
+	assert.Equal(t, []string{f.a.Room.Tag, f.a.Retired[0].Tag, f.b.Room.Tag},
 		[]string{got.Rooms[0].RoomID, got.Rooms[1].RoomID, got.Rooms[2].RoomID})
-	assert.True(t, got.Rooms[0].Retired)
-	assert.False(t, got.Rooms[1].Retired)
-	assert.False(t, got.Rooms[0].Live, "the replaced room's session ended")
-	assert.True(t, got.Rooms[1].Live, "a session is going on in the current room")
+	assert.False(t, got.Rooms[0].Retired)
+	assert.True(t, got.Rooms[1].Retired)
+	assert.True(t, got.Rooms[0].Live, "a session is going on in the current room")
+	assert.False(t, got.Rooms[1].Live, "the replaced room's session ended")
 	assert.False(t, got.Rooms[2].Live)
-	assert.False(t, got.Truncated)
+	assert.Empty(t, got.NextCursor, "one page")
 	assert.NotContains(t, body, "roomKey", "no host link unless asked for")
 	assert.NotContains(t, body, "hostUrl")
 
@@ -291,7 +290,10 @@ func TestListRooms(t *testing.T) {
 	tag := f.a.Room.Tag
 	assert.JSONEq(t, `{
 		"roomId": "`+tag+`",
+		"kind": "booking",
+		"state": "active",
 		"provider": "whereby",
+		"size": "small",
 		"roomName": "/intro-`+tag+`-5d1c",
 		"guestUrl": "https://rooms.test/intro-`+tag+`-5d1c",
 		"expiresAt": "2026-11-29T10:30:00Z",
@@ -301,14 +303,14 @@ func TestListRooms(t *testing.T) {
 		"title": "Intro call",
 		"start": "2026-11-22T09:30:00Z",
 		"end": "2026-11-22T10:30:00Z"
-	}`, string(raw.Rooms[1]))
+	}`, string(raw.Rooms[0]))
 
 	t.Run("host links on request", func(t *testing.T) {
 		for _, q := range []string{"?include=hostUrl", "?include=hostUrl,", "?include=&include=hostUrl"} {
 			body := getJSON(t, f.s, "/v1/rooms"+q, &got)
 			require.Len(t, got.Rooms, 3)
-			assert.Equal(t, f.a.Retired[0].HostURL, got.Rooms[0].HostURL, q)
-			assert.Equal(t, f.a.Room.HostURL, got.Rooms[1].HostURL, q)
+			assert.Equal(t, f.a.Room.HostURL, got.Rooms[0].HostURL, q)
+			assert.Equal(t, f.a.Retired[0].HostURL, got.Rooms[1].HostURL, q)
 			assert.Equal(t, f.b.Room.HostURL, got.Rooms[2].HostURL, q)
 			assert.Contains(t, body, "roomKey")
 		}
@@ -323,43 +325,44 @@ func TestListRooms(t *testing.T) {
 	})
 }
 
-// dueStore lists extra due keys besides the store's own, or fails.
-type dueStore struct {
-	booking.Store
-	extra     []string
-	err       error
-	lastLimit int
+// listStore fails its lists, as an unreachable table would.
+type listStore struct{ booking.Store }
+
+func (listStore) List(context.Context, booking.ListQuery) (booking.ListPage, error) {
+	return booking.ListPage{}, errors.New("dial tcp 10.0.0.7:8000: connection refused")
 }
 
-func (d *dueStore) Due(ctx context.Context, now time.Time, limit int) ([]string, error) {
-	d.lastLimit = limit
-	if d.err != nil {
-		return nil, d.err
-	}
-	keys, err := d.Store.Due(ctx, now, limit)
-	return append(keys, d.extra...)[:min(limit, len(keys)+len(d.extra))], err
-}
-
-func TestListRoomsCapAndOutage(t *testing.T) {
-	t.Run("capped", func(t *testing.T) {
+func TestListRoomsPagesAndOutage(t *testing.T) {
+	t.Run("pages", func(t *testing.T) {
 		f := newFixture(t)
-		ds := &dueStore{Store: f.st}
-		for i := range MaxRooms {
-			ds.extra = append(ds.extra, booking.KeyOf("gone", fmt.Sprint(i))) // deleted meanwhile
+		var seen []string
+		cursor := ""
+		for range 5 {
+			var got struct {
+				Rooms      []struct{ RoomID string } `json:"rooms"`
+				NextCursor string                    `json:"nextCursor"`
+			}
+			getJSON(t, f.s, "/v1/rooms?limit=1&cursor="+url.QueryEscape(cursor), &got)
+			for _, r := range got.Rooms {
+				seen = append(seen, r.RoomID)
+			}
+			if cursor = got.NextCursor; cursor == "" {
+				break
+			}
 		}
-		f.s.Admin.Store = ds
-		var got struct {
-			Rooms     []struct{ RoomID string } `json:"rooms"`
-			Truncated bool                      `json:"truncated"`
+		assert.Equal(t, []string{f.a.Room.Tag, f.a.Retired[0].Tag, f.b.Room.Tag}, seen, "every room once, in order, a booking a page")
+	})
+	t.Run("bad paging", func(t *testing.T) {
+		f := newFixture(t)
+		for q, field := range map[string]string{"?limit=0": "limit", "?limit=101": "limit", "?limit=x": "limit", "?cursor=!!!": "cursor", "?state=open": "state"} {
+			w := get(t, f.s, "/v1/rooms"+q, adminToken)
+			assert.Equal(t, http.StatusBadRequest, w.Code, q)
+			assert.Equal(t, field, errorOf(t, w).Field, q)
 		}
-		getJSON(t, f.s, "/v1/rooms", &got)
-		assert.Equal(t, MaxRooms, ds.lastLimit)
-		assert.True(t, got.Truncated)
-		assert.Len(t, got.Rooms, 3, "the store's own due bookings come first; missing ones are skipped")
 	})
 	t.Run("store unavailable", func(t *testing.T) {
 		f := newFixture(t)
-		f.s.Admin.Store = &dueStore{Store: f.st, err: errors.New("dial tcp 10.0.0.7:8000: connection refused")}
+		f.s.Admin.Operator.Store = listStore{f.st}
 		w := get(t, f.s, "/v1/rooms", adminToken)
 		assert.Equal(t, http.StatusServiceUnavailable, w.Code)
 		assert.Equal(t, "unavailable", errorOf(t, w).Code)
@@ -396,7 +399,7 @@ func TestListSessions(t *testing.T) {
 
 	// Oldest first, by start or, without one, by first join: the lone visit, then s1, then s2.
 	lone, s1, s2 := got.Sessions[0], got.Sessions[1], got.Sessions[2]
-	assert.Equal(t, NoSession, lone.SessionID)
+	assert.Equal(t, booking.NoSession, lone.SessionID)
 	assert.Nil(t, lone.StartedAt)
 	assert.Equal(t, 1, lone.Participants)
 	assert.Equal(t, 2, lone.ParticipantMinutes)
@@ -485,9 +488,9 @@ func TestListSessionsInsights(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f.s.Admin.Insights = nil
+			f.s.Admin.Operator.Insights = nil
 			if tt.insights != nil {
-				f.s.Admin.Insights = map[string]booking.Insights{"whereby": tt.insights}
+				f.s.Admin.Operator.Insights = map[string]booking.Insights{"whereby": tt.insights}
 			}
 			var got sessionsAnswer
 			body := getJSON(t, f.s, "/v1/rooms/"+tt.room().Tag+"/sessions", &got)
@@ -607,14 +610,16 @@ func TestGetBooking(t *testing.T) {
 	body := getJSON(t, f.s, "/v1/bookings/"+f.a.Key, &got)
 	tagNow, tagOld := f.a.Room.Tag, f.a.Retired[0].Tag
 	dial := `"dialIn": {"numbers": [{"e164": "+12125550100", "country": "US", "tel": "tel:+12125550100,1234567890"}], "code": "1234567890"}`
+	meeting := `"title": "Intro call", "start": "2026-11-22T09:30:00Z", "end": "2026-11-22T10:30:00Z",
+		"booking": {"key": "` + f.a.Key + `", "source": "generic", "externalId": "bk_a", "status": "confirmed"}`
 	assert.JSONEq(t, `{
 		"key": "`+f.a.Key+`", "source": "generic", "externalId": "bk_a", "status": "confirmed", "sequence": 1,
 		"title": "Intro call", "start": "2026-11-22T09:30:00Z", "end": "2026-11-22T10:30:00Z", "timeZone": "Europe/Oslo",
-		"room": {"roomId": "`+tagNow+`", "provider": "whereby", "roomName": "/intro-`+tagNow+`-5d1c",
-			"guestUrl": "https://rooms.test/intro-`+tagNow+`-5d1c", "expiresAt": "2026-11-29T10:30:00Z", `+dial+`, "live": true},
-		"retiredRooms": [{"roomId": "`+tagOld+`", "provider": "whereby", "roomName": "/intro-`+tagOld+`-5d1c",
+		"room": {"roomId": "`+tagNow+`", "kind": "booking", "state": "active", "provider": "whereby", "size": "small", "roomName": "/intro-`+tagNow+`-5d1c",
+			"guestUrl": "https://rooms.test/intro-`+tagNow+`-5d1c", "expiresAt": "2026-11-29T10:30:00Z", `+dial+`, "live": true, `+meeting+`},
+		"retiredRooms": [{"roomId": "`+tagOld+`", "kind": "booking", "state": "active", "provider": "whereby", "size": "small", "roomName": "/intro-`+tagOld+`-5d1c",
 			"guestUrl": "https://rooms.test/intro-`+tagOld+`-5d1c", "expiresAt": "2026-11-29T10:30:00Z", `+dial+`,
-			"retired": true, "live": false}],
+			"retired": true, "live": false, `+meeting+`}],
 		"invites": [
 			{"email": "ada@example.com", "name": "Ada Host", "role": "organizer", "sequence": 1, "method": "REQUEST", "sentAt": "2026-11-22T09:00:00Z"},
 			{"email": "bob@example.net", "name": "Bob Guest", "role": "guest", "sequence": 1, "method": "REQUEST", "sentAt": "2026-11-22T09:00:00Z"}
