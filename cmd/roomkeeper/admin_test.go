@@ -180,7 +180,7 @@ func TestHelp(t *testing.T) {
 		assert.Regexp(t, fmt.Sprintf(`(?m)^  %s +\S`, cmd.name), res.stdout, "help lists %s", cmd.name)
 	}
 	for _, name := range []string{"rooms list", "rooms create", "rooms show", "rooms extend", "rooms delete", "rooms sessions",
-		"rooms participants"} {
+		"rooms participants", "bookings list", "bookings show", "usage", "people erase"} {
 		t.Run(name, func(t *testing.T) {
 			args := append(strings.Fields(name), "-h")
 			res := runWith(t, nil, nil, args...)
@@ -205,9 +205,9 @@ func TestHelp(t *testing.T) {
 	res = runWith(t, nil, nil, "rooms", "lst")
 	assert.Equal(t, 2, res.code)
 	assert.True(t, strings.HasPrefix(res.stderr, `roomkeeper rooms: unknown command "lst": want one of: rooms list,`), res.stderr)
-	res = runWith(t, nil, nil, "rooms", "-h")
+	res = runWith(t, nil, nil, "bookings", "-h")
 	assert.Equal(t, 0, res.code)
-	assert.Regexp(t, `^  rooms list +the rooms that exist.*\n  rooms create +make a room`, res.stdout)
+	assert.Regexp(t, `^  bookings list +bookings by meeting start.*\n  bookings show +one booking`, res.stdout)
 }
 
 // TestSendExitsNonZeroOnARefusal: through run, as main runs it, a refused event is exit 1

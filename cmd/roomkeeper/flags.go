@@ -61,6 +61,34 @@ func endFlag(fl *flag.FlagSet, dst *string, name, usage string) {
 	})
 }
 
+// timeOrDateFlag reads a bound such as bookings' --from: a date (2026-12-01) or a time as
+// endFlag reads it.
+func timeOrDateFlag(fl *flag.FlagSet, dst *string, name, usage string) {
+	fl.Func(name, usage, func(s string) error {
+		if _, err := time.Parse(time.DateOnly, s); err == nil {
+			*dst = s
+			return nil
+		}
+		t, err := parseTime(s)
+		if err != nil {
+			return errors.New("want a date such as 2026-12-01 or a time such as 2026-12-01T09:00Z")
+		}
+		*dst = t
+		return nil
+	})
+}
+
+// dateFlag reads a date: 2026-12-01.
+func dateFlag(fl *flag.FlagSet, dst *string, name, usage string) {
+	fl.Func(name, usage, func(s string) error {
+		if _, err := time.Parse(time.DateOnly, s); err != nil {
+			return errors.New("want a date such as 2026-12-01")
+		}
+		*dst = s
+		return nil
+	})
+}
+
 // parseTime reads an RFC 3339 time, or one without seconds, and returns it in RFC 3339.
 func parseTime(s string) (string, error) {
 	if _, err := time.Parse(time.RFC3339, s); err == nil {

@@ -71,6 +71,7 @@ var localCommands = []command{
 // adminCommands call the admin API of a running roomkeeper, in the order help lists them.
 var adminCommands = []adminCommand{
 	roomsList, roomsCreate, roomsShow, roomsExtend, roomsDelete, roomsSessions, roomsParticipants,
+	bookingsList, bookingsShow, usageCommand, peopleErase,
 }
 
 // run runs the command args name and returns the process's exit status: 0 when it is done (or
