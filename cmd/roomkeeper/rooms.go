@@ -143,7 +143,7 @@ Each run sends a new Idempotency-Key, so a request the network repeats makes one
 	flags: func(fl *flag.FlagSet) adminAction {
 		var body newRoom
 		sizeFlag(fl, &body.Size, "size", "make the room for `2-4|2-200` people (also written small or large)")
-		endFlag(fl, &body.EndDate, "end", "delete the room after `TIME`: such as 2026-12-05T15:00Z, or +2h, +90m from now")
+		endFlag(fl, &body.EndDate, "end", "when the room ends, `TIME`: 2026-12-05T15:00Z, or +2h or +90m from now")
 		fl.StringVar(&body.NamePrefix, "prefix", "", "start the room's name with `P`: up to 13 of a-z, 0-9 and -")
 		fl.StringVar(&body.Title, "title", "", "the room's title `T`, up to 500 characters (default \"Room\")")
 		personFlag(fl, &body.Organizer, "organizer", "send the knock alerts and failure notices to `EMAIL` (or \"Name <email>\")")
@@ -218,7 +218,7 @@ was made with: roomkeeper says the latest end it allows.`,
 	required: []string{"end"},
 	flags: func(fl *flag.FlagSet) adminAction {
 		var end string
-		endFlag(fl, &end, "end", "delete the room after `TIME`: such as 2026-12-05T15:00Z, or +2h, +90m from now")
+		endFlag(fl, &end, "end", "the room's new end, `TIME`: 2026-12-05T15:00Z, or +2h or +90m from now")
 		asJSON := jsonFlag(fl)
 		return func(ctx context.Context, con *console, args []string) error {
 			ans, err := con.api.do(ctx, apiCall{method: http.MethodPatch, path: roomPath(args[0]),
