@@ -33,7 +33,7 @@ func demo(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	secret, err := loadDevSecret(cfg, "ROOMKEEPER_GENERIC_SECRET")
+	secret, err := loadDevSecret(cfg, os.Getenv, "ROOMKEEPER_GENERIC_SECRET")
 	if err != nil {
 		return err
 	}
@@ -49,11 +49,11 @@ func demo(ctx context.Context, args []string, out io.Writer) error {
 	for _, step := range []string{"created", "updated", "cancelled"} {
 		before := seen(ob)
 		file := filepath.Join(*events, "booking-"+step+".json")
-		status, body, err := postEvent(ctx, cfg.PublicURL, generic.Source, secret, file, run)
+		ans, err := postEvent(ctx, cfg.PublicURL, generic.Source, secret, file, run)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "\n== booking.%s: %s %s\n", step, status, strings.TrimSpace(body))
+		fmt.Fprintf(out, "\n== booking.%s: %s %s\n", step, ans.status, strings.TrimSpace(ans.body))
 		fresh := waitForMail(ctx, ob, before, *wait)
 		if len(fresh) == 0 {
 			fmt.Fprintf(out, "   no e-mail within %s: see the server's log\n", *wait)
@@ -66,7 +66,8 @@ func demo(ctx context.Context, args []string, out io.Writer) error {
 	return nil
 }
 
-// send fills one event file's placeholders, signs it as its booking source does and posts it.
+// send fills one event file's placeholders, signs it as its booking source does and posts it. It
+// prints the answer, and fails on a 4xx or 5xx so that a script sending events sees the refusal.
 func send(ctx context.Context, args []string, out io.Writer) error {
 	fl := flag.NewFlagSet("send", flag.ContinueOnError)
 	run := fl.String("run", newRunID(), "value for {{run}} in the file")
@@ -87,45 +88,57 @@ func send(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	secret, err := loadDevSecret(cfg, secretName)
+	secret, err := loadDevSecret(cfg, os.Getenv, secretName)
 	if err != nil {
 		return err
 	}
-	status, body, err := postEvent(ctx, cfg.PublicURL, *source, secret, fl.Arg(0), *run)
+	ans, err := postEvent(ctx, cfg.PublicURL, *source, secret, fl.Arg(0), *run)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "%s %s\n", status, strings.TrimSpace(body))
+	fmt.Fprintf(out, "%s %s\n", ans.status, strings.TrimSpace(ans.body))
+	if ans.code >= 400 {
+		return fmt.Errorf("%s answered %s", ans.url, ans.status)
+	}
 	return nil
 }
 
+// eventAnswer is what roomkeeper answered to one posted event.
+type eventAnswer struct {
+	url          string // where the event went
+	code         int
+	status, body string // "202 Accepted", the body as sent (up to 64 KiB)
+}
+
 // postEvent expands an event file, signs it as source does and posts it.
-func postEvent(ctx context.Context, baseURL, source, secret, file, run string) (status, body string, err error) {
+func postEvent(ctx context.Context, baseURL, source, secret, file, run string) (eventAnswer, error) {
+	ans := eventAnswer{url: baseURL + "/v1/bookings/" + source}
 	raw, err := os.ReadFile(file)
 	if err != nil {
-		return "", "", err
+		return ans, err
 	}
 	now := time.Now()
 	payload, err := eventfile.Expand(raw, eventfile.Vars{Now: now, Run: run})
 	if err != nil {
-		return "", "", fmt.Errorf("%s: %w", file, err)
+		return ans, fmt.Errorf("%s: %w", file, err)
 	}
 	h, err := signedHeaders(source, secret, now, payload)
 	if err != nil {
-		return "", "", err
+		return ans, err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, baseURL+"/v1/bookings/"+source, bytes.NewReader(payload))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ans.url, bytes.NewReader(payload))
 	if err != nil {
-		return "", "", err
+		return ans, err
 	}
 	req.Header = h
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return "", "", fmt.Errorf("post %s: %w", file, err)
+		return ans, fmt.Errorf("post %s: %w", file, err)
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	return resp.Status, string(b), nil
+	ans.code, ans.status, ans.body = resp.StatusCode, resp.Status, string(b)
+	return ans, nil
 }
 
 func newRunID() string {

@@ -51,7 +51,7 @@ so replaying a whole export creates only what is missing.`)
 	if err != nil {
 		return err
 	}
-	secret, err := loadDevSecret(cfg, name)
+	secret, err := loadDevSecret(cfg, os.Getenv, name)
 	if err != nil {
 		return err
 	}
@@ -195,7 +195,7 @@ func (r replayer) post(ctx context.Context, body []byte) (int, replayReply, erro
 // sourceSecret returns a booking source's secret for the local server: the environment
 // variable, else the generated development secret, else "" (the source answers 404).
 func sourceSecret(cfg config.Config, name string) string {
-	v, err := loadDevSecret(cfg, name)
+	v, err := loadDevSecret(cfg, os.Getenv, name)
 	if err != nil {
 		return ""
 	}

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +20,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/source/calcom"
 	"github.com/roomkeeper/roomkeeper/shared/source/calendly"
 	"github.com/roomkeeper/roomkeeper/shared/source/cronofy"
+	"github.com/roomkeeper/roomkeeper/shared/source/stdwebhook"
 )
 
 func TestSplitBodies(t *testing.T) {
@@ -177,4 +181,44 @@ func TestSendSignsAsEachSource(t *testing.T) {
 	}
 	s.work()
 	assert.Len(t, s.app.sandbox.Rooms(), 4, "a room per source's booking")
+}
+
+// TestSendFailsOnARefusal: `roomkeeper send` prints roomkeeper's answer and, for a 4xx or a 5xx,
+// fails, so a script sending events sees the refusal.
+func TestSendFailsOnARefusal(t *testing.T) {
+	secret, err := stdwebhook.NewSecret()
+	require.NoError(t, err)
+	tests := []struct {
+		name   string
+		status int
+		body   string
+		err    string
+	}{
+		{"accepted", http.StatusAccepted, `{"status": "applied", "booking": "fmckexvfaicei"}`, ""},
+		{"refused", http.StatusBadRequest, `{"error": {"code": "invalid", "message": "end is before start", "field": "end"}}`, "answered 400 Bad Request"},
+		{"unavailable", http.StatusServiceUnavailable, `{"error": {"code": "unavailable", "message": "temporarily unavailable, retry later"}}`, "answered 503 Service Unavailable"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				assert.Equal(t, "/v1/bookings/generic", r.URL.Path)
+				w.WriteHeader(tt.status)
+				io.WriteString(w, tt.body)
+			}))
+			t.Cleanup(srv.Close)
+			t.Setenv("ROOMKEEPER_PUBLIC_URL", srv.URL)
+			t.Setenv("ROOMKEEPER_DATA_DIR", t.TempDir())
+			t.Setenv("ROOMKEEPER_GENERIC_SECRET", secret)
+
+			var out bytes.Buffer
+			err := send(context.Background(), []string{"../../events/booking-created.json"}, &out)
+			assert.Equal(t, fmt.Sprintf("%d %s %s\n", tt.status, http.StatusText(tt.status), tt.body), out.String(), "the answer is printed")
+			if tt.err == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.ErrorContains(t, err, tt.err)
+			assert.Contains(t, err.Error(), srv.URL+"/v1/bookings/generic")
+		})
+	}
 }

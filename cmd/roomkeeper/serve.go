@@ -158,10 +158,10 @@ func devSecrets(cfg *config.Config) ([]namedSecret, error) {
 	return supplied, nil
 }
 
-// loadDevSecret reads one secret the way serve supplies it: the environment first, then the
-// data directory.
-func loadDevSecret(cfg config.Config, name string) (string, error) {
-	if v := os.Getenv(name); v != "" {
+// loadDevSecret reads one secret the way serve supplies it: the environment (getenv) first, then
+// the data directory.
+func loadDevSecret(cfg config.Config, getenv func(string) string, name string) (string, error) {
+	if v := getenv(name); v != "" {
 		return v, nil
 	}
 	raw, err := os.ReadFile(secretsPath(cfg))
