@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/config"
-	"github.com/roomkeeper/roomkeeper/shared/httpapi"
+	"github.com/roomkeeper/roomkeeper/shared/httpapi/admin"
 )
 
 // adminCommand is a command that calls the admin API (docs/admin-api.md). Its flags may come
@@ -158,7 +158,7 @@ type console struct {
 // its own. Times are shown in ROOMKEEPER_TIME_ZONE, by default the machine's zone.
 func (c cli) console() (*console, error) {
 	base := strings.TrimRight(strings.TrimSpace(c.getenv("ROOMKEEPER_URL")), "/")
-	token := strings.TrimSpace(c.getenv(httpapi.AdminToken))
+	token := strings.TrimSpace(c.getenv(admin.Token))
 	if base == "" || token == "" {
 		cfg, err := config.FromEnv(c.getenv)
 		if err != nil {
@@ -168,12 +168,12 @@ func (c cli) console() (*console, error) {
 		case base == "":
 			base = cfg.PublicURL
 		case token == "" && base != cfg.PublicURL:
-			return nil, fmt.Errorf("no admin token: set %s to the token of %s", httpapi.AdminToken, base)
+			return nil, fmt.Errorf("no admin token: set %s to the token of %s", admin.Token, base)
 		}
 		if token == "" {
-			token, err = loadDevSecret(cfg, c.getenv, httpapi.AdminToken)
+			token, err = loadDevSecret(cfg, c.getenv, admin.Token)
 			if errors.Is(err, fs.ErrNotExist) {
-				return nil, fmt.Errorf("no admin token: set %s, or start the local server with `make dev` (it keeps its token in %s)", httpapi.AdminToken, secretsPath(cfg))
+				return nil, fmt.Errorf("no admin token: set %s, or start the local server with `make dev` (it keeps its token in %s)", admin.Token, secretsPath(cfg))
 			}
 			if err != nil {
 				return nil, fmt.Errorf("no admin token: %w", err)
