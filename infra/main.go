@@ -115,6 +115,7 @@ func propsFromEnv(getenv func(string) string) (*RoomkeeperStackProps, string, er
 		RoomSlack:        dur("ROOMKEEPER_ROOM_SLACK"),
 		WebhookTolerance: dur("ROOMKEEPER_WEBHOOK_TOLERANCE"),
 		Retention:        dur("ROOMKEEPER_RETENTION"),
+		TimeZone:         str("ROOMKEEPER_TIME_ZONE", ""),
 		APIRateLimit:     num("ROOMKEEPER_API_RATE_LIMIT"),
 		APIBurstLimit:    num("ROOMKEEPER_API_BURST_LIMIT"),
 		AlarmEmail:       str("ROOMKEEPER_ALARM_EMAIL", ""),

@@ -71,6 +71,8 @@ type RoomkeeperStackProps struct {
 	RoomSlack        time.Duration // ROOMKEEPER_ROOM_SLACK
 	WebhookTolerance time.Duration // ROOMKEEPER_WEBHOOK_TOLERANCE
 	Retention        time.Duration // ROOMKEEPER_RETENTION
+	// TimeZone is ROOMKEEPER_TIME_ZONE, the IANA zone usage days are counted in (default UTC).
+	TimeZone string
 
 	// APIRateLimit (requests per second) and APIBurstLimit throttle every API route.
 	APIRateLimit  float64
@@ -173,6 +175,7 @@ func (p RoomkeeperStackProps) withDefaults() RoomkeeperStackProps {
 		}
 	}
 	str(&p.Provider, DefaultProvider)
+	str(&p.TimeZone, "UTC")
 	str(&p.WherebyAPIURL, DefaultWherebyAPIURL)
 	dur(&p.CleanupGrace, DefaultCleanupGrace)
 	dur(&p.MaxOverrun, DefaultMaxOverrun)
@@ -244,6 +247,9 @@ func (p RoomkeeperStackProps) Validate() error {
 		if d.v < 0 {
 			bad("%s: must be positive, got %s", d.name, d.v)
 		}
+	}
+	if _, err := time.LoadLocation(p.TimeZone); err != nil || p.TimeZone == "Local" {
+		bad("ROOMKEEPER_TIME_ZONE: want an IANA time zone such as Europe/Oslo, got %q", p.TimeZone)
 	}
 	if p.RoomSlack < p.MaxOverrun {
 		bad("ROOMKEEPER_ROOM_SLACK (%s) must not be less than ROOMKEEPER_MAX_OVERRUN (%s)", p.RoomSlack, p.MaxOverrun)

@@ -77,7 +77,7 @@ func secretSpecs(p RoomkeeperStackProps) []secretSpec {
 	}
 	specs = append(specs,
 		secretSpec{wherebyAPIKey, "WherebyApiKey",
-			"Whereby Embedded API key: rooms (worker) and session insights (admin). Set by the operator.", false, []string{"worker", "admin"}},
+			"Whereby Embedded API key: rooms (worker; admin, for rooms made by hand) and session insights. Set by the operator.", false, []string{"worker", "admin"}},
 		secretSpec{wherebyWebhookSecret, "WherebyWebhookSecret",
 			"Secret of the Whereby webhook (Whereby-Signature). Set by the operator; empty turns POST /v1/hooks/whereby off.", false, []string{"hooks"}},
 		secretSpec{adminToken, "AdminToken",
@@ -95,7 +95,7 @@ func secretSpecs(p RoomkeeperStackProps) []secretSpec {
 	}
 	if p.TwentyFour.Enabled() {
 		specs = append(specs, secretSpec{twentyFourClientSecret, "TwentyFourClientSecret",
-			"Client secret of the 24sessions API client. Set by the operator.", false, []string{"worker"}})
+			"Client secret of the 24sessions API client. Set by the operator.", false, []string{"worker", "admin"}})
 	}
 	return specs
 }
@@ -113,8 +113,11 @@ const (
 )
 
 // The admin function's routes: the admin API (bearer token) and the organizer's host link.
-var adminRoutes = []string{"/v1/rooms", "/v1/rooms/{roomId}/sessions",
-	"/v1/rooms/{roomId}/sessions/{sessionId}/participants", "/v1/bookings/{id}"}
+// adminRoutes are the admin API's paths. Every method of them reaches the admin function, which
+// answers a method a path does not take with its JSON 405 (naming the methods it does take);
+// POST /v1/bookings/{source}, the booking webhooks, is more specific and reaches bookings.
+var adminRoutes = []string{"/v1/rooms", "/v1/rooms/{proxy+}", "/v1/bookings", "/v1/bookings/{id}",
+	"/v1/usage", "/v1/people/{proxy+}"}
 
 const hostRoute = "/v1/host/{token}"
 
@@ -212,12 +215,13 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 	}
 	sends := map[string]string{"ROOMKEEPER_QUEUE_URL": *queue.QueueUrl()}
 	providers := merge(map[string]string{"ROOMKEEPER_PROVIDER": p.Provider}, p.Zoom.env(), p.TwentyFour.env())
+	zone := map[string]string{"ROOMKEEPER_TIME_ZONE": p.TimeZone} // usage days: counted by the worker, read by admin
 	envs := map[string]map[string]string{
 		"bookings": merge(base, sends, providers),
 		"hooks":    merge(base, sends),
-		"worker":   merge(base, providers, map[string]string{"ROOMKEEPER_PUBLIC_URL": publicURL}),
+		"worker":   merge(base, providers, zone, map[string]string{"ROOMKEEPER_PUBLIC_URL": publicURL}),
 		"sweeper":  merge(base, sends),
-		"admin":    merge(base, p.Zoom.env(), map[string]string{"ROOMKEEPER_PUBLIC_URL": publicURL}),
+		"admin":    merge(base, sends, providers, zone, map[string]string{"ROOMKEEPER_PUBLIC_URL": publicURL}),
 	}
 	fn := func(name, description string, timeout time.Duration) awslambda.Function {
 		return newFunction(stack, p.AssetDir, name, description, timeout, envs[name], secrets, readable[name])
@@ -226,7 +230,7 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 	hooks := fn("hooks", "roomkeeper hooks: provider webhooks (POST /v1/hooks/{provider})", hooksTimeout)
 	worker := fn("worker", "roomkeeper worker: reconciles one booking per queue message, reaps orphaned rooms", workerTimeout)
 	sweeper := fn("sweeper", "roomkeeper sweeper: enqueues due bookings every minute, asks the worker to reap hourly", sweeperTimeout)
-	admin := fn("admin", "roomkeeper admin: admin API (GET /v1/rooms..., /v1/bookings/{id}) and host links (GET /v1/host/{token})", adminTimeout)
+	admin := fn("admin", "roomkeeper admin: admin API (/v1/rooms..., /v1/bookings..., /v1/usage, /v1/people/...) and host links (GET /v1/host/{token})", adminTimeout)
 
 	// DynamoDB: the exact calls each function makes. table.Grant would add <table>/index/*
 	// to every grant, so the resources are given explicitly.
@@ -245,8 +249,8 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 	grant(admin, []string{"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}, tableArn)
 	// GET /v1/rooms lists the bookings with work left (due); the lists, usage and people (list).
 	grant(admin, []string{"dynamodb:Query"}, dueIndexArn, listIndexArn)
-	for _, f := range []awslambda.Function{bookings, hooks, sweeper} {
-		queue.GrantSendMessages(f)
+	for _, f := range []awslambda.Function{bookings, hooks, sweeper, admin} {
+		queue.GrantSendMessages(f) // admin: a hand-made room the provider was slow to make goes to the worker
 	}
 
 	// SES v2 SendEmail is authorised as ses:SendEmail, and with Raw content (the MIME invites)
@@ -273,7 +277,7 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 		"by its HMAC signature over the raw body, with a timestamp tolerance, in the function."
 	addRoutes(stack, api, "Bookings", bookings, awsapigatewayv2.HttpMethod_POST, []string{"/v1/bookings/{source}"}, signed)
 	addRoutes(stack, api, "Hooks", hooks, awsapigatewayv2.HttpMethod_POST, []string{"/v1/hooks/{provider}"}, signed)
-	addRoutes(stack, api, "Admin", admin, awsapigatewayv2.HttpMethod_GET, adminRoutes,
+	addRoutes(stack, api, "Admin", admin, awsapigatewayv2.HttpMethod_ANY, adminRoutes,
 		"The admin routes require the bearer token ROOMKEEPER_ADMIN_TOKEN, compared in constant time by the function "+
 			"(which also picks up a rotated token); a Lambda authorizer would be a second function making the same check.")
 	addRoutes(stack, api, "Host", admin, awsapigatewayv2.HttpMethod_GET, []string{hostRoute},

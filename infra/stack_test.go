@@ -362,11 +362,11 @@ var wantEnv = map[string]struct {
 		[]string{"CALCOM_WEBHOOK_SECRET", "CALENDLY_WEBHOOK_SIGNING_KEY", "CRONOFY_CLIENT_SECRETS", "ROOMKEEPER_GENERIC_SECRET"}},
 	"hooks": {10, slices.Concat(baseVars, []string{"ROOMKEEPER_QUEUE_URL"}),
 		[]string{"WHEREBY_WEBHOOK_SECRET", "ZOOM_WEBHOOK_SECRET"}},
-	"worker": {60, slices.Concat(baseVars, []string{"ROOMKEEPER_PROVIDER", "ROOMKEEPER_PUBLIC_URL"}, zoomVars, twentyFourVars),
+	"worker": {60, slices.Concat(baseVars, []string{"ROOMKEEPER_PROVIDER", "ROOMKEEPER_PUBLIC_URL", "ROOMKEEPER_TIME_ZONE"}, zoomVars, twentyFourVars),
 		[]string{"ROOMKEEPER_HOST_SECRET", "TWENTYFOUR_CLIENT_SECRET", "WHEREBY_API_KEY", "ZOOM_CLIENT_SECRET"}},
 	"sweeper": {60, slices.Concat(baseVars, []string{"ROOMKEEPER_QUEUE_URL"}), nil},
-	"admin": {15, slices.Concat(baseVars, []string{"ROOMKEEPER_PUBLIC_URL"}, zoomVars),
-		[]string{"ROOMKEEPER_ADMIN_TOKEN", "ROOMKEEPER_HOST_SECRET", "WHEREBY_API_KEY", "ZOOM_CLIENT_SECRET"}},
+	"admin": {15, slices.Concat(baseVars, []string{"ROOMKEEPER_QUEUE_URL", "ROOMKEEPER_PROVIDER", "ROOMKEEPER_PUBLIC_URL", "ROOMKEEPER_TIME_ZONE"}, zoomVars, twentyFourVars),
+		[]string{"ROOMKEEPER_ADMIN_TOKEN", "ROOMKEEPER_HOST_SECRET", "TWENTYFOUR_CLIENT_SECRET", "WHEREBY_API_KEY", "ZOOM_CLIENT_SECRET"}},
 }
 
 var (
@@ -620,13 +620,15 @@ func integrationOf(t *testing.T, route resource) string {
 
 func TestAPI(t *testing.T) {
 	routes := map[string]string{
-		"POST /v1/bookings/{source}":                               "bookings",
-		"POST /v1/hooks/{provider}":                                "hooks",
-		"GET /v1/rooms":                                            "admin",
-		"GET /v1/rooms/{roomId}/sessions":                          "admin",
-		"GET /v1/rooms/{roomId}/sessions/{sessionId}/participants": "admin",
-		"GET /v1/bookings/{id}":                                    "admin",
-		"GET /v1/host/{token}":                                     "admin",
+		"POST /v1/bookings/{source}": "bookings",
+		"POST /v1/hooks/{provider}":  "hooks",
+		"ANY /v1/rooms":              "admin",
+		"ANY /v1/rooms/{proxy+}":     "admin",
+		"ANY /v1/bookings":           "admin",
+		"ANY /v1/bookings/{id}":      "admin",
+		"ANY /v1/usage":              "admin",
+		"ANY /v1/people/{proxy+}":    "admin",
+		"GET /v1/host/{token}":       "admin",
 	}
 	has(t, func() {
 		synth.template.ResourceCountIs(jsii.String("AWS::ApiGatewayV2::Route"), jsii.Number(len(routes)))
@@ -776,8 +778,9 @@ func TestGrants(t *testing.T) {
 		{
 			name: "admin",
 			actions: slices.Concat(base, readSecrets, []string{"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem",
-				"dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"}),
+				"dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"}, send),
 			on: map[string][]string{
+				"sqs:SendMessage":  {queueArn},
 				"dynamodb:GetItem": {tableArn}, "dynamodb:BatchGetItem": {tableArn}, "dynamodb:PutItem": {tableArn},
 				"dynamodb:UpdateItem": {tableArn}, "dynamodb:DeleteItem": {tableArn}, "dynamodb:Query": slices.Sorted(slices.Values([]string{dueIndex, listIndex})),
 			},

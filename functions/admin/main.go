@@ -1,35 +1,36 @@
-// Command admin is the Lambda function behind API Gateway's read-only GET routes: the admin API
-// (shared/httpapi.Admin) — GET /v1/rooms, /v1/rooms/{roomId}/sessions,
-// /v1/rooms/{roomId}/sessions/{sessionId}/participants and /v1/bookings/{id}, behind the bearer
-// token ROOMKEEPER_ADMIN_TOKEN — and the organizer's host link, GET /v1/host/{token}, which checks
-// the token's MAC with ROOMKEEPER_HOST_SECRET and redirects to a fresh Zoom start_url
+// Command admin is the Lambda function behind API Gateway's admin routes — every method of
+// /v1/rooms, /v1/rooms/{proxy+}, /v1/bookings, /v1/bookings/{id}, /v1/usage and
+// /v1/people/{proxy+}, behind the bearer token ROOMKEEPER_ADMIN_TOKEN (shared/httpapi/admin over
+// shared/operator) — and of the organizer's host link, GET /v1/host/{token}, which checks the
+// token's MAC with ROOMKEEPER_HOST_SECRET and redirects to a fresh Zoom start_url
 // (shared/httpapi.HostLinks). They are the local server's handlers behind the API Gateway HTTP
-// API adapter (shared/lambda/apigw), reading bookings from DynamoDB (GetItem, and a Query of the due index for GET /v1/rooms).
+// API adapter (shared/lambda/apigw), over DynamoDB.
 //
-// The host link is served here rather than by a sixth function: both are GETs that read bookings
-// on behalf of a person, never write, and call a provider at most once (Whereby's insights, Zoom's
-// start_url), so they need the same table permissions and the same timeout; the host route adds
-// only the host secret and Zoom's client secret. A function of its own would bring its own role,
-// log group and cold starts for a route clicked a few times per meeting, for no permission the
-// admin routes do not already imply (both read every booking). The admin token does not guard it:
-// the organizer's link is its own credential, an HMAC that only ROOMKEEPER_HOST_SECRET can make.
+// The host link is served here rather than by a function of its own: both are requests of a
+// person that read bookings and call a provider at most once or twice, so they need the same
+// table permissions and the same timeout; the host route adds only the host secret and Zoom's
+// client secret. A function of its own would bring its own role, log group and cold starts for a
+// route clicked a few times per meeting. The admin token does not guard it: the organizer's link
+// is its own credential, an HMAC that only ROOMKEEPER_HOST_SECRET can make.
 //
-// It only wires: configuration is read and clients are built once per container; the admin
-// token, the host secret and the providers' secrets (WHEREBY_API_KEY for the sessions' recorded
-// and streamed minutes; ZOOM_CLIENT_SECRET, when Zoom is configured, for start_url) are read from
-// Secrets Manager on first use (video.New). An admin token or host secret with no
-// value turns its routes off (404); without a Whereby key the sessions come without Whereby's
-// figures.
+// A room made by hand is made at once with the worker's own steps (reconcile.Reconciler), for up
+// to a few seconds, with the providers' secrets read from Secrets Manager on first use
+// (video.New); this reconciler sends no mail, and what it leaves (a slow provider, a notice to
+// send) goes to the worker through the work queue. It only wires: configuration is read and
+// clients are built once per container; an admin token or host secret with no value turns its
+// routes off (404).
 package main
 
 import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/roomkeeper/roomkeeper/functions/internal/httpfn"
 	"github.com/roomkeeper/roomkeeper/functions/internal/start"
 	"github.com/roomkeeper/roomkeeper/shared/aws/dynamo"
+	"github.com/roomkeeper/roomkeeper/shared/aws/sqs"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi/admin"
 	"github.com/roomkeeper/roomkeeper/shared/operator"
@@ -38,7 +39,7 @@ import (
 )
 
 func main() {
-	env := start.Load("ROOMKEEPER_TABLE")
+	env := start.Load("ROOMKEEPER_TABLE", "ROOMKEEPER_QUEUE_URL")
 	sec := httpfn.Secrets(env)
 	store := dynamo.New(dynamodb.NewFromConfig(env.AWS), env.Var("ROOMKEEPER_TABLE"))
 	videos, err := video.New(env.Config, sec, time.Now)
@@ -64,6 +65,7 @@ func main() {
 		&admin.API{Operator: &operator.Operator{
 			Store:           store,
 			Reconciler:      reconciler,
+			Queue:           sqs.New(awssqs.NewFromConfig(env.AWS), env.Var("ROOMKEEPER_QUEUE_URL")),
 			Insights:        videos.Insights(),
 			Now:             time.Now,
 			DefaultProvider: cfg.Provider,

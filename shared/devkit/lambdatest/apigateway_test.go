@@ -23,13 +23,19 @@ var apiRoutes = map[string][]string{
 	"bookings": {"POST /v1/bookings/{source}"},
 	"hooks":    {"POST /v1/hooks/{provider}"},
 	"admin": {
-		"GET /v1/rooms",
-		"GET /v1/rooms/{roomId}/sessions",
-		"GET /v1/rooms/{roomId}/sessions/{sessionId}/participants",
-		"GET /v1/bookings/{id}",
-		"GET /v1/host/{token}",
+		"ANY /v1/rooms", "ANY /v1/rooms/{proxy+}", "ANY /v1/bookings", "ANY /v1/bookings/{id}",
+		"ANY /v1/usage", "ANY /v1/people/{proxy+}", "GET /v1/host/{token}",
 	},
 }
+
+// muxPattern is a route key as a net/http pattern: ANY is every method, {name+} a greedy
+// wildcard.
+func muxPattern(routeKey string) string {
+	p := strings.TrimPrefix(routeKey, "ANY ")
+	return greedy.ReplaceAllString(p, "{$1...}")
+}
+
+var greedy = regexp.MustCompile(`\{([A-Za-z]+)\+\}`)
 
 // apiGateway plays API Gateway's HTTP API in front of the function binaries, so that real HTTP
 // clients — the Whereby sandbox sending its webhooks, a test following a host link — reach them:
@@ -66,14 +72,14 @@ func (g *apiGateway) serve(name string, f *Function) {
 	defer g.mu.Unlock()
 	for _, route := range apiRoutes[name] {
 		if _, ok := g.handlers[route]; !ok {
-			g.mux.HandleFunc(route, g.integration(route))
+			g.mux.HandleFunc(muxPattern(route), g.integration(route))
 		}
 		g.handlers[route] = f
 	}
 }
 
 // pathParameters finds the {name} wildcards of a route key.
-var pathParameters = regexp.MustCompile(`\{([A-Za-z]+)\}`)
+var pathParameters = regexp.MustCompile(`\{([A-Za-z]+)\+?\}`)
 
 func (g *apiGateway) integration(routeKey string) http.HandlerFunc {
 	var params []string

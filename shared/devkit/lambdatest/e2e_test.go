@@ -30,6 +30,7 @@ func TestFunctions(t *testing.T) {
 	t.Run("init makes no AWS call", func(t *testing.T) { testInitOffline(t, e) })
 	t.Run("the samples chain", func(t *testing.T) { testSamples(t, e) })
 	t.Run("provider webhooks and the admin API", func(t *testing.T) { testFollow(t, e) })
+	t.Run("rooms made by hand", func(t *testing.T) { testHandMade(t, e) })
 	t.Run("the sweeper asks the worker to reap", func(t *testing.T) { testReap(t, e) })
 	t.Run("zoom host links", func(t *testing.T) { testZoom(t, e) })
 }
@@ -216,7 +217,7 @@ func testConfigError(t *testing.T, e *emulators) {
 		{"zoom without a public URL", "worker", []string{"ROOMKEEPER_TABLE=rk-config", "ZOOM_ACCOUNT_ID=a", "ZOOM_CLIENT_ID=c",
 			"ZOOM_CLIENT_SECRET_SECRET_ARN=" + zoomClientARN}, "ROOMKEEPER_PUBLIC_URL"},
 		{"zoom half configured", "worker", []string{"ROOMKEEPER_TABLE=rk-config", "ZOOM_CLIENT_ID=c"}, "ZOOM_ACCOUNT_ID"},
-		{"zoom half configured, admin", "admin", []string{"ROOMKEEPER_TABLE=rk-config", "ZOOM_CLIENT_ID=c",
+		{"zoom half configured, admin", "admin", []string{"ROOMKEEPER_TABLE=rk-config", "ROOMKEEPER_QUEUE_URL=http://127.0.0.1:9/q", "ZOOM_CLIENT_ID=c",
 			"ROOMKEEPER_PUBLIC_URL=https://rooms.example.com"}, "ZOOM_ACCOUNT_ID"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -40,19 +40,71 @@ func (s *stack) work(worker *Function, key string) {
 // the answer with its JSON body decoded.
 func (s *stack) get(path, token string) (*http.Response, map[string]any) {
 	s.t.Helper()
-	req, err := http.NewRequest(http.MethodGet, s.api.URL+path, nil)
+	return s.call(http.MethodGet, path, token, "")
+}
+
+// call sends a request to the stack's HTTP API, with the bearer token unless it is "" and a JSON
+// body unless it is "", and returns the answer with its JSON body decoded (nil when empty).
+func (s *stack) call(method, path, token, body string) (*http.Response, map[string]any) {
+	s.t.Helper()
+	req, err := http.NewRequest(method, s.api.URL+path, strings.NewReader(body))
 	require.NoError(s.t, err)
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(s.t, err)
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	require.NoError(s.t, err)
-	var body map[string]any
-	require.NoError(s.t, json.Unmarshal(raw, &body), "GET %s answered %d %s", path, resp.StatusCode, raw)
-	return resp, body
+	var out map[string]any
+	if len(raw) > 0 {
+		require.NoError(s.t, json.Unmarshal(raw, &out), "%s %s answered %d %s", method, path, resp.StatusCode, raw)
+	}
+	return resp, out
+}
+
+// testHandMade: the admin binary makes a room by hand at once with the worker's steps (the
+// Whereby key read from Secrets Manager on first use), lists it through the table's list index,
+// answers a method its paths do not take with a JSON 405, and deletes the room; the room then
+// shows among the ended ones.
+func testHandMade(t *testing.T, e *emulators) {
+	s := newStack(t, e, "handmade")
+	s.start("admin")
+	resp, room := s.call(http.MethodPost, "/v1/rooms", adminToken, `{"size": "large", "endDate": "+2h", "title": "Walk-in"}`)
+	require.Equal(t, http.StatusCreated, resp.StatusCode, "%v", room)
+	id := room["roomId"].(string)
+	assert.Equal(t, "/v1/rooms/"+id, resp.Header.Get("Location"))
+	assert.Equal(t, "manual", room["kind"])
+	assert.Contains(t, room["hostUrl"], "roomKey")
+	require.Len(t, s.sandbox.Rooms(), 1)
+	assert.Equal(t, "group", s.sandbox.Rooms()[0].RoomMode)
+	tag, ok := booking.ParseTag(id)
+	require.True(t, ok)
+	assert.Equal(t, booking.DeploymentTag("lambdatest"), tag.Deployment, "the stack's deployment")
+
+	resp, list := s.get("/v1/rooms", adminToken)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Len(t, list["rooms"], 1)
+	assert.Equal(t, id, list["rooms"].([]any)[0].(map[string]any)["roomId"])
+
+	resp, e405 := s.call(http.MethodPut, "/v1/rooms", adminToken, "")
+	assert.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
+	assert.Equal(t, "GET, POST", resp.Header.Get("Allow"))
+	assert.Equal(t, "method_not_allowed", e405["error"].(map[string]any)["code"])
+
+	resp, _ = s.call(http.MethodDelete, "/v1/rooms/"+id, adminToken, "")
+	assert.Equal(t, http.StatusNoContent, resp.StatusCode)
+	assert.Empty(t, s.sandbox.Rooms())
+	resp, list = s.get("/v1/rooms?state=ended", adminToken)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Len(t, list["rooms"], 1)
+	assert.Equal(t, "ended", list["rooms"].([]any)[0].(map[string]any)["state"])
+	s.checkLogs()
+	s.checkCalls()
 }
 
 // testFollow: the Whereby sandbox's room sends its signed webhooks to the HTTP API; the real hooks

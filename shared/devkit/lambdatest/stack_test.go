@@ -129,7 +129,7 @@ var allowedCalls = map[string][]string{
 	"hooks":    {"DynamoDB.GetItem", "DynamoDB.PutItem", "SQS.SendMessage", "SecretsManager.GetSecretValue"},
 	"worker":   {"DynamoDB.GetItem", "DynamoDB.PutItem", "SESv2.SendEmail", "SecretsManager.GetSecretValue"},
 	"sweeper":  {"DynamoDB.GetItem", "DynamoDB.PutItem", "DynamoDB.Query", "DynamoDB.Scan", "DynamoDB.UpdateItem", "SQS.SendMessage"},
-	"admin":    {"DynamoDB.BatchGetItem", "DynamoDB.DeleteItem", "DynamoDB.GetItem", "DynamoDB.PutItem", "DynamoDB.Query", "DynamoDB.UpdateItem", "SecretsManager.GetSecretValue"},
+	"admin":    {"DynamoDB.BatchGetItem", "DynamoDB.DeleteItem", "DynamoDB.GetItem", "DynamoDB.PutItem", "DynamoDB.Query", "DynamoDB.UpdateItem", "SQS.SendMessage", "SecretsManager.GetSecretValue"},
 }
 
 // stacks numbers the stacks of a test process, so each gets its own table and queue even when a
