@@ -318,3 +318,47 @@ func TestTwentyFourBookingEndToEnd(t *testing.T) {
 	assert.NotContains(t, s.logBuf.String(), tfE2ESecret, "the token URL never reaches a log")
 	assert.NotContains(t, s.logBuf.String(), "client_secret")
 }
+
+// TestHandMadeRoomsOnZoomAnd24sessions: a room made by hand on Zoom is a Zoom meeting of the
+// size's kind, moved in place when its end moves; 24sessions makes a meeting for one guest, so
+// a room made by hand there is refused with the provider's reason.
+func TestHandMadeRoomsOnZoomAnd24sessions(t *testing.T) {
+	s, fake, _ := zoomStack(t)
+	s.clock.real = true
+	vars := map[string]string{"ROOMKEEPER_URL": s.srv.URL, "ROOMKEEPER_ADMIN_TOKEN": s.cfg.AdminToken, "ROOMKEEPER_DATA_DIR": s.cfg.DataDir}
+	for _, size := range []string{"2-4", "2-200"} {
+		res := runWith(t, vars, nil, "rooms", "create", "--provider", "zoom", "--size", size, "--end", "+90m", "--title", "Zoom "+size, "--json")
+		require.Equal(t, 0, res.code, res.stderr)
+		assert.Contains(t, res.stdout, `"provider":"zoom"`)
+		assert.Contains(t, res.stdout, `"state":"active"`)
+	}
+	meetings := fake.Meetings()
+	require.Len(t, meetings, 2)
+	for _, m := range meetings {
+		assert.Contains(t, m.Topic, "(rk", "the tag rides in the topic")
+		assert.Equal(t, 90, m.Duration)
+	}
+	tag, ok := booking.ParseTag(meetings[0].Topic)
+	require.True(t, ok)
+	res := runWith(t, vars, nil, "rooms", "extend", tag.String(), "--end", "+150m")
+	require.Equal(t, 0, res.code, res.stderr)
+	moved := fake.Meetings()
+	require.Len(t, moved, 2, "moved in place, not replaced")
+	assert.Equal(t, 150, moved[0].Duration)
+
+	tfFake, err := sandbox.NewTwentyFour(sandbox.TwentyFourOptions{ClientID: "tf-client", ClientSecret: tfE2ESecret, UserID: "77", MeetingTypeID: "5"})
+	require.NoError(t, err)
+	tfSrv := httptest.NewServer(tfFake)
+	t.Cleanup(tfSrv.Close)
+	tf := newStack(t, map[string]string{
+		"TWENTYFOUR_INSTANCE": "acme", "TWENTYFOUR_CLIENT_ID": "tf-client", "TWENTYFOUR_CLIENT_SECRET": tfE2ESecret,
+		"TWENTYFOUR_USER_ID": "77", "TWENTYFOUR_MEETING_TYPE_ID": "5",
+		"TWENTYFOUR_API_URL": tfSrv.URL + sandbox.TwentyFourAPIPath, "TWENTYFOUR_GUEST_URL": tfE2EGuestLink,
+	})
+	tf.clock.real = true
+	res = runWith(t, map[string]string{"ROOMKEEPER_URL": tf.srv.URL, "ROOMKEEPER_ADMIN_TOKEN": tf.cfg.AdminToken, "ROOMKEEPER_DATA_DIR": tf.cfg.DataDir},
+		nil, "rooms", "create", "--provider", "24sessions", "--size", "2-4", "--end", "+1h")
+	assert.Equal(t, 1, res.code)
+	assert.Contains(t, res.stderr, "24sessions needs a guest")
+	assert.Empty(t, tfFake.Meetings())
+}
