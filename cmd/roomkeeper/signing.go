@@ -29,14 +29,7 @@ func signedHeaders(source, secret string, now time.Time, body []byte) (http.Head
 	h.Set("Content-Type", "application/json")
 	switch source {
 	case generic.Source:
-		id := "msg_" + newRunID() + newRunID()
-		sig, err := stdwebhook.Sign(secret, id, now, body)
-		if err != nil {
-			return nil, err
-		}
-		h.Set(stdwebhook.HeaderID, id)
-		h.Set(stdwebhook.HeaderTimestamp, fmt.Sprint(now.Unix()))
-		h.Set(stdwebhook.HeaderSignature, sig)
+		return genericHeaders(secret, "msg_"+newRunID()+newRunID(), now, body)
 	case calcom.Source:
 		h.Set(calcom.HeaderSignature, calcom.Sign(secret, body))
 	case calendly.Source:
@@ -47,5 +40,21 @@ func signedHeaders(source, secret string, now time.Time, body []byte) (http.Head
 	default:
 		return nil, fmt.Errorf("cannot sign for booking source %q", source)
 	}
+	return h, nil
+}
+
+// genericHeaders returns the headers of one delivery of a generic event: the content type and
+// the Standard Webhooks id, timestamp and signature over the exact bytes, made at now. A sender
+// retrying a delivery repeats its id, which is what roomkeeper deduplicates on.
+func genericHeaders(secret, id string, now time.Time, body []byte) (http.Header, error) {
+	sig, err := stdwebhook.Sign(secret, id, now, body)
+	if err != nil {
+		return nil, err
+	}
+	h := http.Header{}
+	h.Set("Content-Type", "application/json")
+	h.Set(stdwebhook.HeaderID, id)
+	h.Set(stdwebhook.HeaderTimestamp, fmt.Sprint(now.Unix()))
+	h.Set(stdwebhook.HeaderSignature, sig)
 	return h, nil
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -23,7 +22,6 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/devkit/clocktest"
 	"github.com/roomkeeper/roomkeeper/shared/devkit/eventfile"
 	"github.com/roomkeeper/roomkeeper/shared/invite/invitetest"
-	"github.com/roomkeeper/roomkeeper/shared/source/stdwebhook"
 )
 
 // clock is a settable clock shared by every part of a test stack. Set real before the stack's
@@ -163,13 +161,8 @@ func (s *stack) expand(file, run string) []byte {
 
 func (s *stack) sign(id string, body []byte) http.Header {
 	s.t.Helper()
-	sig, err := stdwebhook.Sign(s.cfg.GenericSecret, id, s.clock.Now(), body)
+	h, err := genericHeaders(s.cfg.GenericSecret, id, s.clock.Now(), body)
 	require.NoError(s.t, err)
-	h := http.Header{}
-	h.Set("Content-Type", "application/json")
-	h.Set("webhook-id", id)
-	h.Set("webhook-timestamp", fmt.Sprint(s.clock.Now().Unix()))
-	h.Set("webhook-signature", sig)
 	return h
 }
 
