@@ -6,47 +6,15 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"time"
+
+	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/shared/operator"
 )
 
-// bookingView is a booking as GET /v1/bookings/{id} shows it (docs/admin-api.md).
-type bookingView struct {
-	Key          string    `json:"key"`
-	Source       string    `json:"source"`
-	ExternalID   string    `json:"externalId"`
-	Status       string    `json:"status"`
-	Sequence     int       `json:"sequence"`
-	Title        string    `json:"title"`
-	Start        time.Time `json:"start"`
-	End          time.Time `json:"end"`
-	TimeZone     string    `json:"timeZone"`
-	Room         *room     `json:"room"`
-	RetiredRooms []room    `json:"retiredRooms"`
-	Invites      []struct {
-		Email    string    `json:"email"`
-		Name     string    `json:"name"`
-		Role     string    `json:"role"`
-		Sequence int       `json:"sequence"`
-		Method   string    `json:"method"`
-		SentAt   time.Time `json:"sentAt"`
-		Error    string    `json:"error"`
-	} `json:"invites"`
-	DueAt   time.Time `json:"dueAt"`
-	Done    bool      `json:"done"`
-	Failure *struct {
-		Message   string    `json:"message"`
-		Permanent bool      `json:"permanent"`
-		At        time.Time `json:"at"`
-	} `json:"failure"`
-	PossibleDuplicates int       `json:"possibleDuplicates"`
-	CreatedAt          time.Time `json:"createdAt"`
-	UpdatedAt          time.Time `json:"updatedAt"`
-}
-
-// invites sums up the invites: how many went out, how many the mail service refused.
-func (b bookingView) invites() string {
+// inviteSummary sums up the invites: how many went out, how many the mail service refused.
+func inviteSummary(invites []operator.Invite) string {
 	sent, refused := 0, 0
-	for _, inv := range b.Invites {
+	for _, inv := range invites {
 		switch {
 		case inv.Error != "":
 			refused++
@@ -54,7 +22,7 @@ func (b bookingView) invites() string {
 			sent++
 		}
 	}
-	s := fmt.Sprintf("%d of %d sent", sent, len(b.Invites))
+	s := fmt.Sprintf("%d of %d sent", sent, len(invites))
 	if refused > 0 {
 		s += fmt.Sprintf(", %d refused", refused)
 	}
@@ -62,7 +30,7 @@ func (b bookingView) invites() string {
 }
 
 // next says when roomkeeper next works on the booking.
-func (con *console) next(b bookingView) string {
+func (con *console) next(b operator.Booking) string {
 	if b.Done {
 		return "done"
 	}
@@ -70,14 +38,14 @@ func (con *console) next(b bookingView) string {
 }
 
 // problem shows the last failure: whether roomkeeper retries, and what it was.
-func (b bookingView) problem() string {
+func problem(f *operator.Failure) string {
 	switch {
-	case b.Failure == nil:
+	case f == nil:
 		return ""
-	case b.Failure.Permanent:
-		return "stopped: " + b.Failure.Message
+	case f.Permanent:
+		return "stopped: " + f.Message
 	}
-	return "retrying: " + b.Failure.Message
+	return "retrying: " + f.Message
 }
 
 var bookingsList = adminCommand{
@@ -110,7 +78,7 @@ invites, when roomkeeper next works on them and the last error. --from and --to 
 			if *asJSON {
 				return con.writeList("bookings", items)
 			}
-			bookings, err := decodeItems[bookingView](items)
+			bookings, err := decodeItems[operator.Booking](items)
 			if err != nil {
 				return err
 			}
@@ -124,7 +92,7 @@ invites, when roomkeeper next works on them and the last error. --from and --to 
 				if b.Room != nil {
 					roomID = b.Room.RoomID
 				}
-				t.row(b.Key, b.Source+":"+b.ExternalID, b.Status, con.at(b.Start), orDash(clip(b.Title, 32)), roomID, b.invites(), con.next(b), orDash(clip(b.problem(), 48)))
+				t.row(b.Key, b.Source+":"+b.ExternalID, string(b.Status), con.at(b.Start), orDash(clip(b.Title, 32)), roomID, inviteSummary(b.Invites), con.next(b), orDash(clip(problem(b.Failure), 48)))
 			}
 			return t.flush()
 		}
@@ -157,7 +125,7 @@ booking key the webhook answered with, or the source's own id as SOURCE:ID (gene
 	},
 }
 
-func (con *console) bookingDetails(b bookingView) error {
+func (con *console) bookingDetails(b operator.Booking) error {
 	t := newTable(con.out)
 	add := func(name, value string) {
 		if value != "" && value != "-" {
@@ -215,7 +183,7 @@ func (con *console) bookingDetails(b bookingView) error {
 		if inv.Method != "" {
 			seq = fmt.Sprint(inv.Sequence)
 		}
-		t.row(person{inv.Name, inv.Email}.String(), inv.Role, con.at(inv.SentAt), orDash(inv.Method), seq, inv.Error)
+		t.row(personLine(booking.Person{Name: inv.Name, Email: inv.Email}), inv.Role, con.at(inv.SentAt), orDash(string(inv.Method)), seq, inv.Error)
 	}
 	return t.flush()
 }

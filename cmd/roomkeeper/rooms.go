@@ -8,46 +8,9 @@ import (
 	"net/url"
 	"path"
 	"strings"
-	"time"
+
+	"github.com/roomkeeper/roomkeeper/shared/operator"
 )
-
-// room is a room as the admin API shows it (docs/admin-api.md, "Rooms").
-type room struct {
-	RoomID    string      `json:"roomId"`
-	Kind      string      `json:"kind"`  // booking or manual
-	State     string      `json:"state"` // creating, active or ended
-	Size      string      `json:"size"`  // small or large
-	Provider  string      `json:"provider"`
-	RoomName  string      `json:"roomName"`
-	GuestURL  string      `json:"guestUrl"`
-	HostURL   string      `json:"hostUrl"`
-	ExpiresAt time.Time   `json:"expiresAt"`
-	DialIn    *dialIn     `json:"dialIn"`
-	Retired   bool        `json:"retired"`
-	Live      bool        `json:"live"`
-	Title     string      `json:"title"`
-	Start     time.Time   `json:"start"`
-	End       time.Time   `json:"end"`
-	Booking   *bookingRef `json:"booking"`
-	DeletedAt time.Time   `json:"deletedAt"`
-	Organizer *person     `json:"organizer"`
-}
-
-type dialIn struct {
-	Numbers []struct {
-		E164    string `json:"e164"`
-		Country string `json:"country"`
-		Tel     string `json:"tel"`
-	} `json:"numbers"`
-	Code string `json:"code"`
-}
-
-type bookingRef struct {
-	Key        string `json:"key"`
-	Source     string `json:"source"`
-	ExternalID string `json:"externalId"`
-	Status     string `json:"status"`
-}
 
 // roomPath is the path of one room, or of what is under it: roomPath(id, "sessions").
 func roomPath(id string, under ...string) string {
@@ -92,7 +55,7 @@ the rooms deleted after their meeting, the latest first; with --all both. It rea
 			if *asJSON {
 				return con.writeList("rooms", items)
 			}
-			rooms, err := decodeItems[room](items)
+			rooms, err := decodeItems[operator.Room](items)
 			if err != nil {
 				return err
 			}
@@ -106,27 +69,15 @@ the rooms deleted after their meeting, the latest first; with --all both. It rea
 				if r.Retired {
 					state += " (retired)"
 				}
-				booking := "by hand"
-				if r.Booking != nil && r.Kind != "manual" {
-					booking = r.Booking.Source + ":" + r.Booking.ExternalID
+				made := "by hand"
+				if r.Booking.Key != "" && r.Kind != "manual" {
+					made = r.Booking.Source + ":" + r.Booking.ExternalID
 				}
-				t.row(r.RoomID, state, dot(r.Live), sizeLabel(r.Size), con.at(r.Start), con.at(r.End), orDash(clip(r.Title, 32)), booking, orDash(r.GuestURL))
+				t.row(r.RoomID, state, dot(r.Live), sizeLabel(r.Size), con.at(r.Start), con.at(r.End), orDash(clip(r.Title, 32)), made, orDash(r.GuestURL))
 			}
 			return t.flush()
 		}
 	},
-}
-
-// newRoom is the body of POST /v1/rooms.
-type newRoom struct {
-	EndDate    string  `json:"endDate"`
-	Size       string  `json:"size,omitempty"`
-	Provider   string  `json:"provider,omitempty"`
-	NamePrefix string  `json:"namePrefix,omitempty"`
-	DialIn     bool    `json:"dialIn,omitempty"`
-	Locked     bool    `json:"locked,omitempty"`
-	Title      string  `json:"title,omitempty"`
-	Organizer  *person `json:"organizer,omitempty"`
 }
 
 var roomsCreate = adminCommand{
@@ -141,7 +92,7 @@ Each run sends a new Idempotency-Key, so a request the network repeats makes one
 	example:  `roomkeeper rooms create --size 2-4 --end +2h --prefix support --title "Walk-in support"`,
 	required: []string{"size", "end"},
 	flags: func(fl *flag.FlagSet) adminAction {
-		var body newRoom
+		var body operator.NewRoom
 		sizeFlag(fl, &body.Size, "size", "make the room for `2-4|2-200` people (also written small or large)")
 		endFlag(fl, &body.EndDate, "end", "when the room ends, `TIME`: 2026-12-05T15:00Z, or +2h or +90m from now")
 		fl.StringVar(&body.NamePrefix, "prefix", "", "start the room's name with `P`: up to 13 of a-z, 0-9 and -")
@@ -161,7 +112,7 @@ Each run sends a new Idempotency-Key, so a request the network repeats makes one
 			if err != nil {
 				return err
 			}
-			return show(con, ans, *asJSON, func(r room) error {
+			return show(con, ans, *asJSON, func(r operator.Room) error {
 				if ans.status == http.StatusAccepted {
 					id := r.RoomID
 					if id == "" {
@@ -256,7 +207,7 @@ which ends the call for everyone in it. A booking's room goes when its booking i
 }
 
 // roomDetails shows one room as "name  value" lines, leaving out what it does not have.
-func (con *console) roomDetails(r room) error {
+func (con *console) roomDetails(r operator.Room) error {
 	t := newTable(con.out)
 	add := func(name, value string) {
 		if value != "" && value != "-" {
@@ -275,7 +226,7 @@ func (con *console) roomDetails(r room) error {
 	switch {
 	case r.Kind == "manual":
 		add("Made", "by hand")
-	case r.Booking != nil:
+	case r.Booking.Key != "":
 		add("Booking", fmt.Sprintf("%s (%s:%s, %s)", r.Booking.Key, r.Booking.Source, r.Booking.ExternalID, r.Booking.Status))
 	}
 	add("Title", r.Title)
@@ -292,7 +243,7 @@ func (con *console) roomDetails(r room) error {
 		add("Dial-in code", r.DialIn.Code)
 	}
 	if r.Organizer != nil {
-		add("Organizer", r.Organizer.String())
+		add("Organizer", personLine(*r.Organizer))
 	}
 	add("Expires", con.at(r.ExpiresAt))
 	add("Deleted", con.at(r.DeletedAt))
