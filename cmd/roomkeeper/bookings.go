@@ -71,30 +71,17 @@ invites, when roomkeeper next works on them and the last error. --from and --to 
 					q.Set(k, v)
 				}
 			}
-			items, err := con.api.list(ctx, "/v1/bookings", q, "bookings", limit)
-			if err != nil {
-				return err
-			}
-			if *asJSON {
-				return con.writeList("bookings", items)
-			}
-			bookings, err := decodeItems[operator.Booking](items)
-			if err != nil {
-				return err
-			}
-			if len(bookings) == 0 {
-				_, err := fmt.Fprintln(con.out, "No bookings.")
-				return err
-			}
-			t := newTable(con.out, "BOOKING", "SOURCE ID", "STATUS", "START", "TITLE", "ROOM", "INVITES", "NEXT", "LAST ERROR")
-			for _, b := range bookings {
-				roomID := "-"
-				if b.Room != nil {
-					roomID = b.Room.RoomID
+			return showList(ctx, con, "/v1/bookings", q, "bookings", limit, *asJSON, func(bookings []operator.Booking) error {
+				t := newTable(con.out, "BOOKING", "SOURCE ID", "STATUS", "START", "TITLE", "ROOM", "INVITES", "NEXT", "LAST ERROR")
+				for _, b := range bookings {
+					roomID := "-"
+					if b.Room != nil {
+						roomID = b.Room.RoomID
+					}
+					t.row(b.Key, b.Source+":"+b.ExternalID, string(b.Status), con.at(b.Start), orDash(clip(b.Title, 32)), roomID, inviteSummary(b.Invites), con.next(b), orDash(clip(problem(b.Failure), 48)))
 				}
-				t.row(b.Key, b.Source+":"+b.ExternalID, string(b.Status), con.at(b.Start), orDash(clip(b.Title, 32)), roomID, inviteSummary(b.Invites), con.next(b), orDash(clip(problem(b.Failure), 48)))
-			}
-			return t.flush()
+				return t.flush()
+			})
 		}
 	},
 }
@@ -112,11 +99,7 @@ booking key the webhook answered with, or the source's own id as SOURCE:ID (gene
 		hostURL := fl.Bool("host-url", false, "include the room's host link, which gives host powers for the room's whole life")
 		asJSON := jsonFlag(fl)
 		return func(ctx context.Context, con *console, args []string) error {
-			var q url.Values
-			if *hostURL {
-				q = url.Values{"include": {"hostUrl"}}
-			}
-			ans, err := con.api.do(ctx, apiCall{method: http.MethodGet, path: "/v1/bookings/" + url.PathEscape(args[0]), query: q})
+			ans, err := con.api.do(ctx, apiCall{method: http.MethodGet, path: "/v1/bookings/" + url.PathEscape(args[0]), query: includeHost(*hostURL)})
 			if err != nil {
 				return err
 			}
@@ -127,49 +110,44 @@ booking key the webhook answered with, or the source's own id as SOURCE:ID (gene
 
 func (con *console) bookingDetails(b operator.Booking) error {
 	t := newTable(con.out)
-	add := func(name, value string) {
-		if value != "" && value != "-" {
-			t.row(name, value)
-		}
-	}
-	add("Booking", b.Key)
-	add("Source ID", b.Source+":"+b.ExternalID)
-	add("Status", fmt.Sprintf("%s (sequence %d)", b.Status, b.Sequence))
-	add("Title", b.Title)
-	add("Start", con.at(b.Start))
-	add("End", con.at(b.End))
-	add("Booked in", b.TimeZone)
+	t.detail("Booking", b.Key)
+	t.detail("Source ID", b.Source+":"+b.ExternalID)
+	t.detail("Status", fmt.Sprintf("%s (sequence %d)", b.Status, b.Sequence))
+	t.detail("Title", b.Title)
+	t.detail("Start", con.at(b.Start))
+	t.detail("End", con.at(b.End))
+	t.detail("Booked in", b.TimeZone)
 	if r := b.Room; r != nil {
 		line := r.RoomID
 		if r.Live {
 			line += "  ● live"
 		}
-		add("Room", line)
-		add("Guest link", r.GuestURL)
-		add("Host link", r.HostURL)
+		t.detail("Room", line)
+		t.detail("Guest link", r.GuestURL)
+		t.detail("Host link", r.HostURL)
 	} else {
-		add("Room", "none")
+		t.detail("Room", "none")
 	}
 	for _, r := range b.RetiredRooms {
-		add("Replaced room", r.RoomID+" (to be deleted)")
+		t.detail("Replaced room", r.RoomID+" (to be deleted)")
 	}
 	if b.Done {
-		add("Next", "done: nothing left to do")
+		t.detail("Next", "done: nothing left to do")
 	} else {
-		add("Next", con.at(b.DueAt))
+		t.detail("Next", con.at(b.DueAt))
 	}
 	if f := b.Failure; f != nil {
 		how := "temporary: roomkeeper retries"
 		if f.Permanent {
 			how = "permanent: retries stopped, the organizer was e-mailed"
 		}
-		add("Last error", fmt.Sprintf("%s (%s, %s)", f.Message, how, con.at(f.At)))
+		t.detail("Last error", fmt.Sprintf("%s (%s, %s)", f.Message, how, con.at(f.At)))
 	}
 	if b.PossibleDuplicates > 0 {
-		add("Possible duplicates", plural(b.PossibleDuplicates, "invite")+" may have gone out twice")
+		t.detail("Possible duplicates", plural(b.PossibleDuplicates, "invite")+" may have gone out twice")
 	}
-	add("Created", con.at(b.CreatedAt))
-	add("Updated", con.at(b.UpdatedAt))
+	t.detail("Created", con.at(b.CreatedAt))
+	t.detail("Updated", con.at(b.UpdatedAt))
 	if err := t.flush(); err != nil {
 		return err
 	}

@@ -48,34 +48,21 @@ the rooms deleted after their meeting, the latest first; with --all both. It rea
 			case *all:
 				state = "all"
 			}
-			items, err := con.api.list(ctx, "/v1/rooms", url.Values{"state": {state}}, "rooms", limit)
-			if err != nil {
-				return err
-			}
-			if *asJSON {
-				return con.writeList("rooms", items)
-			}
-			rooms, err := decodeItems[operator.Room](items)
-			if err != nil {
-				return err
-			}
-			if len(rooms) == 0 {
-				_, err := fmt.Fprintln(con.out, "No rooms.")
-				return err
-			}
-			t := newTable(con.out, "ROOM", "STATE", "LIVE", "SIZE", "START", "END", "TITLE", "BOOKING", "GUEST LINK")
-			for _, r := range rooms {
-				state := r.State
-				if r.Retired {
-					state += " (retired)"
+			return showList(ctx, con, "/v1/rooms", url.Values{"state": {state}}, "rooms", limit, *asJSON, func(rooms []operator.Room) error {
+				t := newTable(con.out, "ROOM", "STATE", "LIVE", "SIZE", "START", "END", "TITLE", "BOOKING", "GUEST LINK")
+				for _, r := range rooms {
+					state := r.State
+					if r.Retired {
+						state += " (retired)"
+					}
+					made := "by hand"
+					if r.Booking.Key != "" && r.Kind != "manual" {
+						made = r.Booking.Source + ":" + r.Booking.ExternalID
+					}
+					t.row(r.RoomID, state, dot(r.Live), sizeLabel(r.Size), con.at(r.Start), con.at(r.End), orDash(clip(r.Title, 32)), made, orDash(r.GuestURL))
 				}
-				made := "by hand"
-				if r.Booking.Key != "" && r.Kind != "manual" {
-					made = r.Booking.Source + ":" + r.Booking.ExternalID
-				}
-				t.row(r.RoomID, state, dot(r.Live), sizeLabel(r.Size), con.at(r.Start), con.at(r.End), orDash(clip(r.Title, 32)), made, orDash(r.GuestURL))
-			}
-			return t.flush()
+				return t.flush()
+			})
 		}
 	},
 }
@@ -144,11 +131,7 @@ guest link and dial-in numbers. The host link is left out unless asked for with 
 		hostURL := fl.Bool("host-url", false, "include the host link, which gives host powers for the room's whole life")
 		asJSON := jsonFlag(fl)
 		return func(ctx context.Context, con *console, args []string) error {
-			var q url.Values
-			if *hostURL {
-				q = url.Values{"include": {"hostUrl"}}
-			}
-			ans, err := con.api.do(ctx, apiCall{method: http.MethodGet, path: roomPath(args[0]), query: q})
+			ans, err := con.api.do(ctx, apiCall{method: http.MethodGet, path: roomPath(args[0]), query: includeHost(*hostURL)})
 			if err != nil {
 				return err
 			}
@@ -209,12 +192,7 @@ which ends the call for everyone in it. A booking's room goes when its booking i
 // roomDetails shows one room as "name  value" lines, leaving out what it does not have.
 func (con *console) roomDetails(r operator.Room) error {
 	t := newTable(con.out)
-	add := func(name, value string) {
-		if value != "" && value != "-" {
-			t.row(name, value)
-		}
-	}
-	add("Room", r.RoomID)
+	t.detail("Room", r.RoomID)
 	state := r.State
 	if r.Live {
 		state += "  ● live"
@@ -222,30 +200,30 @@ func (con *console) roomDetails(r operator.Room) error {
 	if r.Retired {
 		state += ", retired: replaced by a newer room, to be deleted"
 	}
-	add("State", state)
+	t.detail("State", state)
 	switch {
 	case r.Kind == "manual":
-		add("Made", "by hand")
+		t.detail("Made", "by hand")
 	case r.Booking.Key != "":
-		add("Booking", fmt.Sprintf("%s (%s:%s, %s)", r.Booking.Key, r.Booking.Source, r.Booking.ExternalID, r.Booking.Status))
+		t.detail("Booking", fmt.Sprintf("%s (%s:%s, %s)", r.Booking.Key, r.Booking.Source, r.Booking.ExternalID, r.Booking.Status))
 	}
-	add("Title", r.Title)
-	add("Size", sizeLabel(r.Size))
-	add("Start", con.at(r.Start))
-	add("End", con.at(r.End))
-	add("Provider", strings.TrimSpace(r.Provider+" "+r.RoomName))
-	add("Guest link", r.GuestURL)
-	add("Host link", r.HostURL)
+	t.detail("Title", r.Title)
+	t.detail("Size", sizeLabel(r.Size))
+	t.detail("Start", con.at(r.Start))
+	t.detail("End", con.at(r.End))
+	t.detail("Provider", strings.TrimSpace(r.Provider+" "+r.RoomName))
+	t.detail("Guest link", r.GuestURL)
+	t.detail("Host link", r.HostURL)
 	if r.DialIn != nil {
 		for _, n := range r.DialIn.Numbers {
-			add("Dial-in", strings.TrimSpace(fmt.Sprintf("%s %s  %s", n.E164, n.Country, n.Tel)))
+			t.detail("Dial-in", strings.TrimSpace(fmt.Sprintf("%s %s  %s", n.E164, n.Country, n.Tel)))
 		}
-		add("Dial-in code", r.DialIn.Code)
+		t.detail("Dial-in code", r.DialIn.Code)
 	}
 	if r.Organizer != nil {
-		add("Organizer", personLine(*r.Organizer))
+		t.detail("Organizer", personLine(*r.Organizer))
 	}
-	add("Expires", con.at(r.ExpiresAt))
-	add("Deleted", con.at(r.DeletedAt))
+	t.detail("Expires", con.at(r.ExpiresAt))
+	t.detail("Deleted", con.at(r.DeletedAt))
 	return t.flush()
 }
