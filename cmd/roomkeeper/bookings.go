@@ -38,6 +38,7 @@ type bookingView struct {
 		Permanent bool      `json:"permanent"`
 		At        time.Time `json:"at"`
 	} `json:"failure"`
+	RoomVanishedAt     time.Time `json:"roomVanishedAt"`
 	PossibleDuplicates int       `json:"possibleDuplicates"`
 	CreatedAt          time.Time `json:"createdAt"`
 	UpdatedAt          time.Time `json:"updatedAt"`
@@ -184,6 +185,9 @@ func (con *console) bookingDetails(b bookingView) error {
 	}
 	for _, r := range b.RetiredRooms {
 		add("Replaced room", r.RoomID+" (to be deleted)")
+	}
+	if !b.RoomVanishedAt.IsZero() {
+		add("Room vanished", con.at(b.RoomVanishedAt)+": gone at the provider, replaced by a new room")
 	}
 	if b.Done {
 		add("Next", "done: nothing left to do")
