@@ -300,3 +300,31 @@ func TestARoomMadeAgainUnderItsIDCountsBothRoomsUsage(t *testing.T) {
 	assert.Equal(t, 2, usage[0].Sessions, "the vanished room's session and the new one's")
 	assert.Equal(t, 10+5, usage[0].ParticipantMinutes)
 }
+
+// slowInsights is a provider's insights API that is down.
+type slowInsights struct{ calls int }
+
+func (s *slowInsights) RoomSessions(context.Context, string) (map[string]booking.SessionInsight, error) {
+	s.calls++
+	return nil, errors.New("insights answered 503")
+}
+
+func TestAReplacementWaitsForNoUsageFigures(t *testing.T) {
+	f := newFixture(t)
+	in := &slowInsights{}
+	f.r.Insights = map[string]booking.Insights{"fake": in}
+	key := f.put()
+	f.reconcile(key)
+	f.mails()
+	f.deleteOutside(key)
+
+	f.toCheck(key)
+	res := f.reconcile(key)
+	assert.Equal(t, []string{"room gone at the provider", "create room",
+		"send REQUEST to organizer", "send REQUEST to guest", "send REQUEST to guest"}, res.Steps,
+		"the vanished room's usage is counted after everything the meeting needs")
+	assert.Contains(t, res.Failure, "503", "and retried later")
+	assert.Equal(t, 1, in.calls)
+	assert.Len(t, f.mails(), 3)
+	assert.NotNil(t, f.get(key).Room)
+}

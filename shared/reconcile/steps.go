@@ -52,16 +52,11 @@ func (r *Reconciler) plan(b *booking.Booking, now time.Time) action {
 	if b.Creating != nil {
 		return action{kind: actRecover}
 	}
-	for i := range b.Ended {
-		if !b.Ended[i].Counted {
-			return action{kind: actCount, room: &b.Ended[i]}
-		}
-	}
 	if f != nil && f.Permanent {
 		if len(b.Retired) > 0 {
 			return action{kind: actDeleteRetired}
 		}
-		return action{kind: actNone}
+		return countNext(b)
 	}
 	if b.Status == booking.Cancelled {
 		switch {
@@ -75,10 +70,10 @@ func (r *Reconciler) plan(b *booking.Booking, now time.Time) action {
 				return action{kind: actSend, person: inv.Person, organizer: inv.Organizer, method: booking.Cancel}
 			}
 		}
-		return action{kind: actNone}
+		return countNext(b)
 	}
 	if b.Done {
-		return action{kind: actNone}
+		return countNext(b)
 	}
 	if b.Room == nil || !r.fits(b.Room, b) {
 		return action{kind: actCreate}
@@ -101,6 +96,9 @@ func (r *Reconciler) plan(b *booking.Booking, now time.Time) action {
 	}
 	if len(b.Retired) > 0 {
 		return action{kind: actDeleteRetired}
+	}
+	if a := countNext(b); a.kind != actNone {
+		return a
 	}
 	a := r.planCleanup(b, now)
 	if a.kind == actNone && !checkAt.IsZero() && checkAt.Before(a.due) {
@@ -133,6 +131,18 @@ func (r *Reconciler) checkDue(b *booking.Booking, now time.Time) time.Time {
 		return at
 	}
 	return time.Time{}
+}
+
+// countNext counts the first ended room whose usage is not recorded yet, if any. It comes after
+// every step a meeting needs, so a provider slow to report its figures holds up neither a
+// replacement room nor the invitations.
+func countNext(b *booking.Booking) action {
+	for i := range b.Ended {
+		if !b.Ended[i].Counted {
+			return action{kind: actCount, room: &b.Ended[i]}
+		}
+	}
+	return action{kind: actNone}
 }
 
 // planInvites returns the next invitation to send for a booking's current sequence, if any:
