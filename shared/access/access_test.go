@@ -136,7 +136,7 @@ func TestTokenBits(t *testing.T) {
 		{"", 0, true}, // not configured
 		{"password1", 9 * 5.170, false},
 		{strings.Repeat("z", 27), 27 * 4.700, false},
-		{strings.Repeat("z", 28), 28 * 4.700, true}, // the estimate's blind spot: patterns
+		{strings.Repeat("z", 28), 28 * 4.700, true},  // the estimate's blind spot: patterns
 		{strings.Repeat("a", 32), 32 * 2.585, false}, // a–f only: hex letters
 		{hex.EncodeToString(random[:16]), 128, true},
 		{strings.ToUpper(hex.EncodeToString(random[:16])), 128, true},
