@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/roomkeeper/roomkeeper/shared/access"
 	"github.com/roomkeeper/roomkeeper/shared/config"
 	"github.com/roomkeeper/roomkeeper/shared/devkit/sandbox"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi"
@@ -141,7 +142,7 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 			Providers:       cfg.Providers(),
 			Retention:       cfg.Retention,
 			Zone:            cfg.Zone(),
-		}, Secrets: secrets, Log: log},
+		}, Access: &access.Access{Store: store, Secrets: secrets, Now: now}, Log: log},
 		&httpapi.HostLinks{Store: store, Secrets: secrets, Linkers: videos.HostLinkers(), Log: log},
 	} {
 		h.Register(mux)

@@ -29,6 +29,7 @@ import (
 
 	"github.com/roomkeeper/roomkeeper/functions/internal/httpfn"
 	"github.com/roomkeeper/roomkeeper/functions/internal/start"
+	"github.com/roomkeeper/roomkeeper/shared/access"
 	"github.com/roomkeeper/roomkeeper/shared/aws/dynamo"
 	"github.com/roomkeeper/roomkeeper/shared/aws/sqs"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi"
@@ -72,7 +73,7 @@ func main() {
 			Providers:       cfg.Providers(),
 			Retention:       cfg.Retention,
 			Zone:            cfg.Zone(),
-		}, Secrets: sec, Log: env.Log},
+		}, Access: &access.Access{Store: store, Secrets: sec, Now: time.Now}, Log: env.Log},
 		&httpapi.HostLinks{Store: store, Secrets: sec, Linkers: videos.HostLinkers(), Log: env.Log},
 	)
 }
