@@ -233,7 +233,7 @@ func (a *Access) AddOperator(ctx context.Context, by Operator, n NewOperator) (O
 		return Operator{}, "", err
 	}
 	n.Name = strings.TrimSpace(n.Name)
-	if err := checkName(n.Name); err != nil {
+	if err := CheckName(n.Name); err != nil {
 		return Operator{}, "", err
 	}
 	if n.Name == AdminName {

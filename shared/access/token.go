@@ -152,7 +152,7 @@ func tokenName(token string) (string, bool) {
 		return "", false
 	}
 	name, secret, ok := strings.Cut(rest, "_")
-	if !ok || checkName(name) != nil || !isSecret(secret) {
+	if !ok || CheckName(name) != nil || !isSecret(secret) {
 		return "", false
 	}
 	return name, true
@@ -164,9 +164,10 @@ const AdminName = "admin"
 // MaxName is the longest operator name.
 const MaxName = 32
 
-// checkName returns an Invalid error naming "name" unless name can name an operator: 1 to
-// MaxName of a-z, 0-9, "." and "-", starting with a letter or digit.
-func checkName(name string) error {
+// CheckName returns an Invalid error naming "name" unless name can name an operator: 1 to
+// MaxName of a-z, 0-9, "." and "-", starting with a letter or digit (so a name needs no
+// escaping in a path, and ends at the first "_" of a token).
+func CheckName(name string) error {
 	ok := len(name) > 0 && len(name) <= MaxName && name[0] != '.' && name[0] != '-'
 	for i := 0; ok && i < len(name); i++ {
 		c := name[i]
