@@ -69,18 +69,21 @@ func main() {
 		MaxOverrun:   cfg.MaxOverrun,
 		RoomSlack:    cfg.RoomSlack,
 	}
+	// The operator's rules and who may use them: the admin API's, and the console's.
+	ops := &operator.Operator{
+		Store:           store,
+		Reconciler:      reconciler,
+		Queue:           sqs.New(awssqs.NewFromConfig(env.AWS), env.Var("ROOMKEEPER_QUEUE_URL")),
+		Insights:        videos.Insights(),
+		Now:             time.Now,
+		DefaultProvider: cfg.Provider,
+		Providers:       cfg.Providers(),
+		Retention:       cfg.Retention,
+		Zone:            cfg.Zone(),
+	}
+	acc := &access.Access{Store: store, Secrets: sec, Now: time.Now}
 	httpfn.Serve(
-		&admin.API{Operator: &operator.Operator{
-			Store:           store,
-			Reconciler:      reconciler,
-			Queue:           sqs.New(awssqs.NewFromConfig(env.AWS), env.Var("ROOMKEEPER_QUEUE_URL")),
-			Insights:        videos.Insights(),
-			Now:             time.Now,
-			DefaultProvider: cfg.Provider,
-			Providers:       cfg.Providers(),
-			Retention:       cfg.Retention,
-			Zone:            cfg.Zone(),
-		}, Access: &access.Access{Store: store, Secrets: sec, Now: time.Now}, Log: env.Log},
+		&admin.API{Operator: ops, Access: acc, Log: env.Log},
 		&httpapi.HostLinks{Store: store, Secrets: sec, Linkers: videos.HostLinkers(), Log: env.Log},
 	)
 }
