@@ -603,3 +603,48 @@ func sha(s string) []byte {
 	sum := sha256.Sum256([]byte(s))
 	return sum[:]
 }
+
+// BenchmarkAuthenticate measures one bearer token's check on the embedded store: the client's
+// failure count and the operator's record read, the hashes compared (LastUsed is written at
+// most once a minute, so not here).
+func BenchmarkAuthenticate(b *testing.B) {
+	f := newBenchFixture(b)
+	_, token, err := f.a.AddOperator(b.Context(), f.admin, access.NewOperator{Name: "bob", Role: access.Viewer})
+	require.NoError(b, err)
+	_, err = f.a.Authenticate(b.Context(), token, "192.0.2.1")
+	require.NoError(b, err)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := f.a.Authenticate(b.Context(), token, "192.0.2.1"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSession measures one console request's session check: the session and its operator
+// read, nothing written (the expiry moves at most once a minute).
+func BenchmarkSession(b *testing.B) {
+	f := newBenchFixture(b)
+	_, token, err := f.a.AddOperator(b.Context(), f.admin, access.NewOperator{Name: "bob", Role: access.Viewer})
+	require.NoError(b, err)
+	s, err := f.a.SignIn(b.Context(), token, "192.0.2.1")
+	require.NoError(b, err)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := f.a.Session(b.Context(), s.ID); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func newBenchFixture(b *testing.B) *fixture {
+	b.Helper()
+	st, err := bolt.Open(filepath.Join(b.TempDir(), "roomkeeper.db"))
+	require.NoError(b, err)
+	b.Cleanup(func() { st.Close() })
+	f := &fixture{store: st, secrets: &secrets{cached: adminToken, current: adminToken}, now: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}
+	f.a = &access.Access{Store: st, Secrets: f.secrets, Now: f.clock}
+	f.admin, err = f.a.Authenticate(b.Context(), adminToken, "127.0.0.1")
+	require.NoError(b, err)
+	return f
+}
