@@ -1,5 +1,6 @@
-// Package bolt is the embedded booking.Store of the local server: one bbolt file (go.etcd.io/bbolt,
-// a B+tree key/value store with serializable transactions) that survives restarts.
+// Package bolt is the embedded booking.Store and access.Store of the local server: one bbolt file
+// (go.etcd.io/bbolt, a B+tree key/value store with serializable transactions) that survives
+// restarts.
 //
 // Buckets:
 //   - "bookings": booking key → JSON of booking.Booking;
@@ -10,7 +11,9 @@
 //     of List reads only its own entries (and the next, to tell whether the list goes on);
 //   - "seen": delivery id → big-endian expiry;
 //   - "usage": day + "#" + room tag → big-endian expiry, then JSON of booking.Usage;
-//   - "people": booking.PersonHash of an address + "#" + booking key → big-endian expiry.
+//   - "people": booking.PersonHash of an address + "#" + booking key → big-endian expiry;
+//
+// and the buckets of access.Store, listed in access.go.
 //
 // The due, expiry and list indexes are kept in step with the record in the same transaction as
 // every Put; a file written before the list index existed gets it at Open. Every value of the
@@ -76,7 +79,8 @@ func open(path string, timeout time.Duration) (*Store, error) {
 	err = db.Update(func(tx *bbolt.Tx) error {
 		// A file from before the list index has records but no list bucket.
 		rebuild := tx.Bucket(listBucket) == nil
-		for _, name := range [][]byte{bookingsBucket, dueBucket, expiresBucket, listBucket, seenBucket, usageBucket, peopleBucket} {
+		for _, name := range [][]byte{bookingsBucket, dueBucket, expiresBucket, listBucket, seenBucket, usageBucket, peopleBucket,
+			operatorsBucket, sessionsBucket, auditBucket, limitsBucket} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
@@ -430,7 +434,8 @@ func (s *Store) personKeys(tx *bbolt.Tx, h string) []string {
 }
 
 // Purge deletes the bookings whose ExpiresAt is set and before now, with their index entries, and
-// the delivery-id marks, usage figures and people entries that have expired by now. It returns
+// the delivery-id marks, usage figures, people entries, sessions, audit entries and failure
+// counts that have expired by now. It returns
 // how many records and entries it deleted. The local sweeper calls it; DynamoDB expires the same
 // items with TTL.
 func (s *Store) Purge(ctx context.Context, now time.Time) (int, error) {
@@ -458,7 +463,7 @@ func (s *Store) Purge(ctx context.Context, now time.Time) (int, error) {
 			}
 			n++
 		}
-		for _, name := range [][]byte{seenBucket, usageBucket, peopleBucket} {
+		for _, name := range [][]byte{seenBucket, usageBucket, peopleBucket, sessionsBucket, auditBucket, limitsBucket} {
 			purged, err := s.purgeExpired(tx.Bucket(name), now)
 			if err != nil {
 				return err
