@@ -21,6 +21,7 @@ import (
 
 	"github.com/roomkeeper/roomkeeper/functions/internal/start"
 	"github.com/roomkeeper/roomkeeper/shared/aws/dynamo"
+	"github.com/roomkeeper/roomkeeper/shared/aws/emf"
 	"github.com/roomkeeper/roomkeeper/shared/aws/secrets"
 	"github.com/roomkeeper/roomkeeper/shared/aws/ses"
 	"github.com/roomkeeper/roomkeeper/shared/lambda/worker"
@@ -49,7 +50,8 @@ func main() {
 			MaxOverrun:   cfg.MaxOverrun,
 			RoomSlack:    cfg.RoomSlack,
 		},
-		Log: env.Log,
+		Metrics: emf.New(env.Log),
+		Log:     env.Log,
 	}
 	lambda.Start(h.Handle)
 }

@@ -10,10 +10,9 @@
 // the booking back when it is due.
 //
 // Invites that may have gone out twice (a run that stopped between the mail service accepting a
-// message and the record being saved) are emitted as the CloudWatch metric
-// roomkeeper/PossibleDuplicateInvites in the embedded metric format (EMF, "Specification: Embedded
-// metric format", https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html):
-// a JSON log line whose "_aws" member declares the metric.
+// message and the record being saved) are counted once per batch as the metric
+// roomkeeper/PossibleDuplicateInvites, written through Metrics (shared/aws/emf: CloudWatch's
+// embedded metric format).
 package worker
 
 import (
@@ -23,20 +22,24 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"github.com/roomkeeper/roomkeeper/shared/aws/emf"
 	"github.com/roomkeeper/roomkeeper/shared/aws/sqs"
+	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/reconcile"
 )
 
-// Metric names and namespace of the EMF line.
+// Metric names and namespace of the batch's own figures.
 const (
-	MetricNamespace          = "roomkeeper"
-	PossibleDuplicatesMetric = "PossibleDuplicateInvites"
+	MetricNamespace          = emf.Namespace
+	PossibleDuplicatesMetric = booking.MetricPossibleDuplicateInvites
 )
 
 // Handler reconciles the bookings an SQS batch names. Set its fields once in main.
 type Handler struct {
 	Reconciler *reconcile.Reconciler
-	Log        *slog.Logger
+	// Metrics records the batch's figures; nil drops them.
+	Metrics booking.Metrics
+	Log     *slog.Logger
 }
 
 // Handle reconciles each message's booking in turn and returns the ids of the messages to
@@ -123,36 +126,10 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 	log.Info("batch done", "messages", len(ev.Records), "bookings", len(keys),
 		"failed", len(resp.BatchItemFailures), "possibleDuplicates", duplicates)
 	if duplicates > 0 {
-		log.Warn("invites possibly sent twice after an interrupted run",
-			"_aws", metricDirective(h.Reconciler.Now().UnixMilli(), PossibleDuplicatesMetric),
-			PossibleDuplicatesMetric, duplicates)
+		log.Warn("invites possibly sent twice after an interrupted run", "possibleDuplicates", duplicates)
+		if h.Metrics != nil {
+			h.Metrics.Put(ctx, booking.CountOf(PossibleDuplicatesMetric, duplicates))
+		}
 	}
 	return resp, nil
-}
-
-// emf is the "_aws" member of an embedded-metric-format log line.
-type emf struct {
-	Timestamp         int64          `json:"Timestamp"` // epoch milliseconds
-	CloudWatchMetrics []emfDirective `json:"CloudWatchMetrics"`
-}
-
-type emfDirective struct {
-	Namespace  string      `json:"Namespace"`
-	Dimensions [][]string  `json:"Dimensions"`
-	Metrics    []emfMetric `json:"Metrics"`
-}
-
-type emfMetric struct {
-	Name string `json:"Name"`
-	Unit string `json:"Unit"`
-}
-
-// metricDirective declares one dimensionless Count metric whose value is the log line's member
-// of the same name.
-func metricDirective(ms int64, name string) emf {
-	return emf{Timestamp: ms, CloudWatchMetrics: []emfDirective{{
-		Namespace:  MetricNamespace,
-		Dimensions: [][]string{{}},
-		Metrics:    []emfMetric{{Name: name, Unit: "Count"}},
-	}}}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/roomkeeper/roomkeeper/shared/aws/emf"
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/devkit/eventfile"
 	"github.com/roomkeeper/roomkeeper/shared/devkit/sandbox"
@@ -74,6 +75,7 @@ func newFixture(t *testing.T) *fixture {
 		},
 		Log: slog.New(slog.NewJSONHandler(f.logs, nil)),
 	}
+	f.h.Metrics = &emf.Writer{Log: f.h.Log, Now: clock}
 	t.Cleanup(f.checkLogs)
 	return f
 }
