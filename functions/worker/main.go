@@ -36,6 +36,7 @@ func main() {
 	if err != nil {
 		env.Exit(err)
 	}
+	metrics := emf.New(env.Log)
 	h := &worker.Handler{
 		Reconciler: &reconcile.Reconciler{
 			Store:        dynamo.New(dynamodb.NewFromConfig(env.AWS), env.Var("ROOMKEEPER_TABLE")),
@@ -49,8 +50,9 @@ func main() {
 			CleanupGrace: cfg.CleanupGrace,
 			MaxOverrun:   cfg.MaxOverrun,
 			RoomSlack:    cfg.RoomSlack,
+			Metrics:      metrics,
 		},
-		Metrics: emf.New(env.Log),
+		Metrics: metrics,
 		Log:     env.Log,
 	}
 	lambda.Start(h.Handle)

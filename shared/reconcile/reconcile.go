@@ -38,6 +38,9 @@ type Reconciler struct {
 	Now  func() time.Time
 	// Jitter returns a number in [0, 1) to spread back-off delays; nil uses math/rand.
 	Jitter func() float64
+	// Metrics records what each run did (rooms made, invitations sent, the providers' errors
+	// and waits, cleanup lag, failures that stopped a booking), once per run; nil drops it.
+	Metrics booking.Metrics
 
 	MailFrom     string        // ROOMKEEPER_MAIL_FROM
 	CleanupGrace time.Duration // delete the room this long after the end
@@ -89,6 +92,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, key string) (Result, error) 
 		return res, fmt.Errorf("load booking %s: %w", key, err)
 	}
 	w := &run{r: r, b: b, now: now, owner: newOwner(), res: &res}
+	defer func() { r.put(ctx, w.metrics...) }()
 	if w.heldByOther() {
 		res.Busy = true
 		return res, nil
@@ -146,6 +150,13 @@ func (r *Reconciler) Reconcile(ctx context.Context, key string) (Result, error) 
 	return res, w.storeErr(err)
 }
 
+// put records ms, even when ctx is done: they describe what happened.
+func (r *Reconciler) put(ctx context.Context, ms ...booking.Metric) {
+	if r.Metrics != nil && len(ms) > 0 {
+		r.Metrics.Put(context.WithoutCancel(ctx), ms...)
+	}
+}
+
 func (r *Reconciler) leaseTTL() time.Duration {
 	if r.LeaseTTL > 0 {
 		return r.LeaseTTL
@@ -161,7 +172,11 @@ type run struct {
 	owner string
 	res   *Result
 	lost  bool // another run took the lease
+	// metrics are the run's figures, recorded when it ends.
+	metrics []booking.Metric
 }
+
+func (w *run) report(ms ...booking.Metric) { w.metrics = append(w.metrics, ms...) }
 
 func (w *run) heldByOther() bool {
 	l := w.b.Lease
@@ -228,6 +243,18 @@ func (w *run) fail(ctx context.Context, act action, cause error) (bool, error) {
 	}
 	attempts := b.Attempts + 1
 	delay := backoff(attempts, booking.RetryDelay(cause), w.r.jitter())
+	var pe *providerError
+	switch {
+	case errors.As(cause, &pe) && booking.RetryDelay(cause) > 0:
+		// The provider asked to be left alone (a 429): how long it will be, as this run
+		// records it. A provider-wide pause reports under the same name.
+		w.report(booking.DurationOf(booking.MetricProviderPaused, delay).By("Provider", pe.provider))
+	case pe != nil:
+		w.report(booking.CountOf(booking.MetricProviderErrors, 1).By("Provider", pe.provider))
+	}
+	if permanent && (b.Failure == nil || !b.Failure.Permanent) {
+		w.report(booking.CountOf(booking.MetricPermanentFailures, 1))
+	}
 	// Go on only to notify about a failure that has just become permanent: a failure that was
 	// already permanent, or the notice failing, waits for the back-off.
 	cont := permanent && (b.Failure == nil || !b.Failure.Permanent) && act.kind != actNotify

@@ -210,22 +210,27 @@ func (r *Reconciler) provider(name string) (booking.Provider, error) {
 	return p, nil
 }
 
-// do performs one action's side effect and records it.
+// do performs one action's side effect and records it. The errors of the steps that call a
+// provider name it (providerError), for the metrics.
 func (w *run) do(ctx context.Context, a action) error {
+	b := w.b
 	switch a.kind {
 	case actRecover:
-		return w.recoverRoom(ctx)
+		return onProvider(b.Creating.Provider, w.recoverRoom(ctx))
 	case actCreate:
-		return w.createRoom(ctx)
+		return onProvider(b.Details.Room.Provider, w.createRoom(ctx))
 	case actDeleteRoom:
-		return w.deleteRoom(ctx, a.cleanup)
+		if a.cleanup {
+			w.report(booking.DurationOf(booking.MetricCleanupLag, max(w.now.Sub(w.r.cleanupDue(b)), 0)))
+		}
+		return onProvider(b.Room.Provider, w.deleteRoom(ctx, a.cleanup))
 	case actDeleteRetired:
-		return w.deleteRetired(ctx)
+		return onProvider(b.Retired[0].Provider, w.deleteRetired(ctx))
 	case actSend:
-		if a.organizer && a.method == booking.Request {
+		if a.organizer && a.method == booking.Request && b.Room != nil {
 			// A change reaches the organizer first: move the room before telling anyone.
 			if gone, err := w.updateRoom(ctx); err != nil || gone {
-				return err
+				return onProvider(b.Room.Provider, err)
 			}
 		}
 		return w.send(ctx, a)
@@ -235,11 +240,44 @@ func (w *run) do(ctx context.Context, a action) error {
 		return w.knock(ctx)
 	case actMove:
 		_, err := w.moveRoom(ctx)
-		return err
+		return onProvider(b.Room.Provider, err)
 	case actCount:
-		return w.count(ctx, a.room)
+		return onProvider(a.room.Provider, w.count(ctx, a.room))
 	}
 	return fmt.Errorf("unknown action %d", a.kind)
+}
+
+// providerError is a step's failure while it called a provider.
+type providerError struct {
+	provider string
+	err      error
+}
+
+func (e *providerError) Error() string { return e.err.Error() }
+func (e *providerError) Unwrap() error { return e.err }
+
+// onProvider marks err as a failure of the named provider's step; a store failure stays one.
+func onProvider(provider string, err error) error {
+	if err == nil || isStoreErr(err) {
+		return err
+	}
+	return &providerError{provider: provider, err: err}
+}
+
+// cleanupDue is when b's room became due for cleanup: at end + grace; at once when a meeting that
+// ran past its end was over; while a session is live, at its end or at the overrun cap, whichever
+// comes first.
+func (r *Reconciler) cleanupDue(b *booking.Booking) time.Time {
+	end := b.Details.End
+	capAt := end.Add(r.MaxOverrun)
+	if b.Activity.Live() {
+		return capAt
+	}
+	due := end.Add(r.CleanupGrace)
+	if last := b.Activity.LastEnd(); !last.Before(end) {
+		due = last
+	}
+	return earliestTime(due, capAt)
 }
 
 func (w *run) step(s string) { w.res.Steps = append(w.res.Steps, s) }
@@ -315,6 +353,7 @@ func (w *run) createRoom(ctx context.Context) error {
 		return fmt.Errorf("create %s room for booking %s: %w", d.Room.Provider, w.b.Key, err)
 	}
 	w.step("create room")
+	w.report(booking.CountOf(booking.MetricRoomsCreated, 1).By("Provider", d.Room.Provider))
 	room.Options, room.CreatedAt, room.End = d.Room, w.now, d.End
 	return w.save(ctx, func(b *booking.Booking) {
 		b.Room = &room
@@ -431,6 +470,7 @@ func (w *run) send(ctx context.Context, a action) error {
 		w.step(fmt.Sprintf("mail service refused %s", a.method))
 	} else {
 		w.step(fmt.Sprintf("send %s to %s", a.method, role(a.organizer)))
+		w.report(booking.CountOf(booking.MetricInvitesSent, 1))
 	}
 	return w.save(ctx, func(b *booking.Booking) {
 		inv := upsertInvite(b, a.person, a.organizer)

@@ -75,7 +75,9 @@ func newFixture(t *testing.T) *fixture {
 		},
 		Log: slog.New(slog.NewJSONHandler(f.logs, nil)),
 	}
+	// One writer for the batch's figures and the runs', as functions/worker wires it.
 	f.h.Metrics = &emf.Writer{Log: f.h.Log, Now: clock}
+	f.h.Reconciler.Metrics = f.h.Metrics
 	t.Cleanup(f.checkLogs)
 	return f
 }
@@ -269,12 +271,13 @@ func TestPossibleDuplicatesAreAnEMFMetric(t *testing.T) {
 	assert.Equal(t, []any{map[string]any{"Name": PossibleDuplicatesMetric, "Unit": "Count"}}, d["Metrics"])
 }
 
-func TestNoMetricWithoutDuplicates(t *testing.T) {
+func TestNoDuplicatesMetricWithoutDuplicates(t *testing.T) {
 	f := newFixture(t)
 	key := f.book("clean")
 	_, err := f.h.Handle(context.Background(), events.SQSEvent{Records: []events.SQSMessage{message("a", key)}})
 	require.NoError(t, err)
-	assert.NotContains(t, f.logs.String(), `"_aws"`)
+	assert.NotContains(t, f.logs.String(), PossibleDuplicatesMetric)
+	assert.Contains(t, f.logs.String(), `"`+booking.MetricRoomsCreated+`":1`, "the run's own figures")
 }
 
 func TestReapMessageDeletesOrphanedRooms(t *testing.T) {
