@@ -33,7 +33,9 @@ type Bookings struct {
 	Tolerance       time.Duration // ROOMKEEPER_WEBHOOK_TOLERANCE
 	DefaultProvider string        // ROOMKEEPER_PROVIDER
 	Providers       []string      // providers configured in this deployment
-	Log             *slog.Logger
+	// Metrics counts the deliveries answered with a 4xx (WebhookRejected); nil drops them.
+	Metrics booking.Metrics
+	Log     *slog.Logger
 }
 
 // Register adds the booking webhooks' route to mux.
@@ -51,8 +53,16 @@ func (s *Bookings) handle(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("source")
 	log := RequestLog(s.Log, r).With("route", "bookings", "source", name)
 	src, ok := sources[name]
+	// fail answers err; a 4xx is counted as a rejected delivery.
+	fail := func(err error) {
+		WriteError(w, log, err)
+		if !ok {
+			name = otherSource
+		}
+		countRejected(ctx, s.Metrics, name, err)
+	}
 	if !ok {
-		WriteError(w, log, booking.Errorf(booking.NotFound, "", "unknown booking source %q", name))
+		fail(booking.Errorf(booking.NotFound, "", "unknown booking source %q", name))
 		return
 	}
 	now := s.Now()
@@ -62,12 +72,12 @@ func (s *Bookings) handle(w http.ResponseWriter, r *http.Request) {
 		return err
 	})
 	if err != nil {
-		WriteError(w, log, err)
+		fail(err)
 		return
 	}
 	changes, err := src.parse(s, body, now)
 	if err != nil {
-		WriteError(w, log, err)
+		fail(err)
 		return
 	}
 	if len(changes) == 0 {
@@ -82,7 +92,7 @@ func (s *Bookings) handle(w http.ResponseWriter, r *http.Request) {
 		}
 		res, err := s.Intake.Apply(ctx, ch)
 		if err != nil {
-			WriteError(w, log, booking.Outage(err))
+			fail(booking.Outage(err))
 			return
 		}
 		clog := log.With("booking", res.Key, "outcome", string(res.Outcome))

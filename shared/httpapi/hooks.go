@@ -23,7 +23,9 @@ type Hooks struct {
 	Secrets   Secrets
 	Now       func() time.Time
 	Tolerance time.Duration // ROOMKEEPER_WEBHOOK_TOLERANCE
-	Log       *slog.Logger
+	// Metrics counts the deliveries answered with a 4xx (WebhookRejected); nil drops them.
+	Metrics booking.Metrics
+	Log     *slog.Logger
 }
 
 // Register adds the provider webhooks' route to mux.
@@ -66,8 +68,16 @@ func (s *Hooks) handle(w http.ResponseWriter, r *http.Request) {
 	provider := r.PathValue("provider")
 	log := RequestLog(s.Log, r).With("route", "hooks", "provider", provider)
 	p, ok := hookProviders[provider]
+	// fail answers err; a 4xx is counted as a rejected delivery.
+	fail := func(err error) {
+		WriteError(w, log, err)
+		if !ok {
+			provider = otherSource
+		}
+		countRejected(ctx, s.Metrics, provider, err)
+	}
 	if !ok {
-		WriteError(w, log, booking.Errorf(booking.NotFound, "", "unknown provider %q", provider))
+		fail(booking.Errorf(booking.NotFound, "", "unknown provider %q", provider))
 		return
 	}
 	now := s.Now()
@@ -75,13 +85,13 @@ func (s *Hooks) handle(w http.ResponseWriter, r *http.Request) {
 		return p.verify(secret, r.Header, body, now, s.Tolerance)
 	})
 	if err != nil {
-		WriteError(w, log, err)
+		fail(err)
 		return
 	}
 	if p.answer != nil {
 		if v, ok, err := p.answer(secret, body); ok {
 			if err != nil {
-				WriteError(w, log, err)
+				fail(err)
 				return
 			}
 			log.Info("provider webhook", "status", "answered")
@@ -91,7 +101,7 @@ func (s *Hooks) handle(w http.ResponseWriter, r *http.Request) {
 	}
 	id, events, err := p.parse(body)
 	if err != nil {
-		WriteError(w, log, err)
+		fail(err)
 		return
 	}
 	log = log.With("delivery", id, "events", len(events))
@@ -105,7 +115,7 @@ func (s *Hooks) handle(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := s.Intake.ApplyRoomEvents(ctx, provider, id, events)
 	if err != nil {
-		WriteError(w, log, booking.Outage(err))
+		fail(booking.Outage(err))
 		return
 	}
 	switch {

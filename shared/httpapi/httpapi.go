@@ -111,6 +111,31 @@ var statusOf = map[booking.Code]int{
 	booking.Unavailable:      http.StatusServiceUnavailable,
 }
 
+// errorStatus is the status err is answered with: its code's, or 500.
+func errorStatus(err error) int {
+	var e *booking.Error
+	if errors.As(err, &e) {
+		if s, ok := statusOf[e.Code]; ok {
+			return s
+		}
+	}
+	return http.StatusInternalServerError
+}
+
+// otherSource is the Source of a webhook figure for a route name roomkeeper does not know, so a
+// caller cannot make up dimension values.
+const otherSource = "other"
+
+// countRejected records a webhook delivery answered with a 4xx (a bad or stale signature, a body
+// roomkeeper cannot read, a source that is not configured), per source: source is a name the
+// route knows, or otherSource.
+func countRejected(ctx context.Context, m booking.Metrics, source string, err error) {
+	if s := errorStatus(err); m == nil || s < 400 || s >= 500 {
+		return
+	}
+	m.Put(ctx, booking.CountOf(booking.MetricWebhookRejected, 1).By("Source", source))
+}
+
 // WriteError answers with the JSON error shape and the status its code maps to. Internal errors
 // are logged with their cause and answered with a generic message.
 func WriteError(w http.ResponseWriter, log *slog.Logger, err error) {
@@ -118,12 +143,9 @@ func WriteError(w http.ResponseWriter, log *slog.Logger, err error) {
 		Error errorBody `json:"error"`
 	}{}
 	var e *booking.Error
-	status := http.StatusInternalServerError
-	if errors.As(err, &e) {
-		if s, ok := statusOf[e.Code]; ok {
-			status = s
-			body.Error = errorBody{Code: string(e.Code), Message: e.Message, Field: e.Field}
-		}
+	status := errorStatus(err)
+	if status != http.StatusInternalServerError && errors.As(err, &e) {
+		body.Error = errorBody{Code: string(e.Code), Message: e.Message, Field: e.Field}
 	}
 	if status >= 500 {
 		log.Error("request failed", "status", status, "err", err)
