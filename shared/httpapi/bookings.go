@@ -75,6 +75,7 @@ func (s *Bookings) handle(w http.ResponseWriter, r *http.Request) {
 		fail(err)
 		return
 	}
+	log = log.With("event", src.event(body))
 	changes, err := src.parse(s, body, now)
 	if err != nil {
 		fail(err)
@@ -120,6 +121,9 @@ func (s *Bookings) rules() booking.Rules {
 // how a delivery is verified over the raw body, and how a verified body becomes changes.
 type source struct {
 	secret string
+	// event returns the source's own name for a verified delivery's event, which the logs show:
+	// the trigger or event type it was sent for.
+	event func(body []byte) string
 	// verify checks the signature and returns the delivery id the signature covers, if any
 	// (the parse functions derive their own from the body).
 	verify func(s *Bookings, secret string, h http.Header, body []byte, now time.Time) (string, error)
@@ -131,6 +135,7 @@ type source struct {
 var sources = map[string]source{
 	generic.Source: {
 		secret: GenericSecret,
+		event:  eventAt("type"),
 		verify: func(s *Bookings, secret string, h http.Header, body []byte, now time.Time) (string, error) {
 			return stdwebhook.Verify(secret, h, body, now, s.Tolerance)
 		},
@@ -144,6 +149,7 @@ var sources = map[string]source{
 	},
 	calcom.Source: {
 		secret: CalcomSecret,
+		event:  eventAt("triggerEvent"),
 		verify: func(_ *Bookings, secret string, h http.Header, body []byte, _ time.Time) (string, error) {
 			return "", calcom.Verify(secret, h, body)
 		},
@@ -153,6 +159,7 @@ var sources = map[string]source{
 	},
 	calendly.Source: {
 		secret: CalendlySecret,
+		event:  eventAt("event"),
 		verify: func(s *Bookings, secret string, h http.Header, body []byte, now time.Time) (string, error) {
 			return "", calendly.Verify(secret, h, body, now, s.Tolerance)
 		},
@@ -162,6 +169,13 @@ var sources = map[string]source{
 	},
 	cronofy.Source: {
 		secret: CronofySecret,
+		// A Real-Time Scheduling completion callback carries no notification type.
+		event: func(body []byte) string {
+			if t := eventType(body, "notification", "type"); t != unknownEvent {
+				return t
+			}
+			return "real_time_scheduling"
+		},
 		verify: func(_ *Bookings, secret string, h http.Header, body []byte, _ time.Time) (string, error) {
 			return "", cronofy.Verify(secret, h, body)
 		},

@@ -36,6 +36,8 @@ func (s *Hooks) Register(mux *http.ServeMux) {
 // hookProvider is how one provider's webhooks are checked and read.
 type hookProvider struct {
 	secret string // the name of the signing secret, for s.Secrets
+	// event returns a verified delivery's event type, which the logs show.
+	event func(body []byte) string
 	// verify checks a delivery's signature over the raw body; a rejection is Unauthorized.
 	verify func(secret string, h http.Header, body []byte, now time.Time, tolerance time.Duration) error
 	// parse returns the delivery id and the room events; a bad body is Invalid.
@@ -47,7 +49,7 @@ type hookProvider struct {
 
 // hookProviders are the providers whose webhooks roomkeeper takes, by the {provider} path value.
 var hookProviders = map[string]hookProvider{
-	wherebyhook.Provider: {secret: WherebyWebhookSecret, verify: wherebyhook.Verify, parse: wherebyhook.Parse},
+	wherebyhook.Provider: {secret: WherebyWebhookSecret, event: eventAt("type"), verify: wherebyhook.Verify, parse: wherebyhook.Parse},
 	zoomhook.Provider:    zoomHook, // hooks_zoom.go
 }
 
@@ -88,6 +90,7 @@ func (s *Hooks) handle(w http.ResponseWriter, r *http.Request) {
 		fail(err)
 		return
 	}
+	log = log.With("event", p.event(body))
 	if p.answer != nil {
 		if v, ok, err := p.answer(secret, body); ok {
 			if err != nil {

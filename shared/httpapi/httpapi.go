@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"regexp"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
@@ -121,6 +122,36 @@ func errorStatus(err error) int {
 	}
 	return http.StatusInternalServerError
 }
+
+// eventType returns, for the logs, the event type a verified webhook body names at the JSON path
+// (the member names from the top): a Cal.com trigger, a Calendly event, a Whereby or Zoom event
+// type. A body that names none, or one that does not look like an event type (a short token of
+// letters, digits and . _ : -), gives "unknown": the value is the sender's, and a log line holds
+// only what roomkeeper can vouch for.
+func eventType(body []byte, path ...string) string {
+	raw := json.RawMessage(body)
+	for _, name := range path {
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(raw, &obj) != nil {
+			return unknownEvent
+		}
+		raw = obj[name]
+	}
+	var v string
+	if json.Unmarshal(raw, &v) != nil || !eventPattern.MatchString(v) {
+		return unknownEvent
+	}
+	return v
+}
+
+const unknownEvent = "unknown"
+
+// eventAt returns eventType at path.
+func eventAt(path ...string) func(body []byte) string {
+	return func(body []byte) string { return eventType(body, path...) }
+}
+
+var eventPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$`)
 
 // otherSource is the Source of a webhook figure for a route name roomkeeper does not know, so a
 // caller cannot make up dimension values.
