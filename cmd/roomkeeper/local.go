@@ -185,6 +185,9 @@ func (a *app) run(ctx context.Context) {
 func (a *app) reconcile(ctx context.Context, key string) {
 	res, err := a.reconciler.Reconcile(ctx, key)
 	log := a.log.With("booking", key)
+	if res.Cleanup != "" {
+		log = log.With("cleanup", res.Cleanup)
+	}
 	switch {
 	case err != nil:
 		log.Error("reconcile failed; the sweeper retries", "err", err)
@@ -192,6 +195,9 @@ func (a *app) reconcile(ctx context.Context, key string) {
 		log.Warn("reconcile step failed", "failure", res.Failure, "permanent", res.Permanent, "steps", res.Steps)
 	case len(res.Steps) > 0:
 		log.Info("reconciled", "steps", res.Steps)
+	}
+	if res.Postponed != "" {
+		log.Info("cleanup postponed", "reason", res.Postponed, "until", res.PostponedUntil)
 	}
 	if res.PossibleDuplicates > 0 {
 		log.Warn("invites possibly sent twice after an interrupted run", "metric", "possible_duplicate_invites", "count", res.PossibleDuplicates)

@@ -75,6 +75,13 @@ type Result struct {
 	PossibleDuplicates int      // invites re-sent after a run stopped between send and record
 	Failure            string   // the failure recorded, if any
 	Permanent          bool     // the failure stops retries
+	// Cleanup is why the run deleted the room after the meeting (CleanupAfterGrace…), when it
+	// did or tried to.
+	Cleanup string
+	// Postponed is why the room's cleanup, due by now, was put off (PostponedLive…), and
+	// PostponedUntil when it is looked at again.
+	Postponed      string
+	PostponedUntil time.Time
 }
 
 // Reconcile runs the missing steps for one booking. It returns an error only when the store
@@ -131,9 +138,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, key string) (Result, error) 
 	// stopped waiting.
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finalSaveTimeout)
 	defer cancel()
+	var last action
 	err = w.save(sctx, func(b *booking.Booking) {
 		b.Lease = booking.Lease{}
 		act := r.plan(b, now)
+		last = act
 		switch {
 		case act.kind != actNone:
 			// The desired state changed under us (or maxSteps ran out): more to do at once.
@@ -147,6 +156,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, key string) (Result, error) 
 			}
 		}
 	})
+	if err == nil && last.kind == actNone && last.reason != "" {
+		res.Postponed, res.PostponedUntil = last.reason, last.due
+	}
 	return res, w.storeErr(err)
 }
 

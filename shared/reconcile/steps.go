@@ -34,7 +34,20 @@ type action struct {
 	cleanup   bool           // actDeleteRoom: after the meeting (else cancelled)
 	room      *booking.Room  // actCount: the ended room
 	due       time.Time      // actNone: when the booking next needs work; zero: never
+	// reason says why: for a cleanup (actDeleteRoom with cleanup), why the room goes now; for
+	// actNone, why a cleanup that is due was put off (empty when nothing was put off).
+	reason string
 }
+
+// Why a cleanup happens, or waits (Result.Cleanup, Result.Postponed).
+const (
+	CleanupAfterGrace   = "end + grace passed"
+	CleanupMeetingOver  = "the meeting ran past its end and is over"
+	CleanupOverrunCap   = "the overrun cap is reached"
+	CleanupCapWhileLive = "the overrun cap is reached while a session is live"
+	PostponedLive       = "a session is live"
+	PostponedLiveToCap  = "a session is live; the overrun cap comes before the next check"
+)
 
 // mails reports whether the action sends mail.
 func (a action) mails() bool { return a.kind == actSend || a.kind == actNotify || a.kind == actKnock }
@@ -137,16 +150,21 @@ func (r *Reconciler) planCleanup(b *booking.Booking, now time.Time) action {
 	live := act.Live()
 	capAt := end.Add(r.MaxOverrun)
 	switch {
+	case !now.Before(capAt) && live:
+		return action{kind: actDeleteRoom, cleanup: true, reason: CleanupCapWhileLive}
 	case !now.Before(capAt):
-		return action{kind: actDeleteRoom, cleanup: true}
+		return action{kind: actDeleteRoom, cleanup: true, reason: CleanupOverrunCap}
 	case live && !now.Before(end.Add(r.CleanupGrace)):
-		return action{kind: actNone, due: earliestTime(now.Add(LiveRecheck), capAt)}
+		if recheck := now.Add(LiveRecheck); recheck.Before(capAt) {
+			return action{kind: actNone, due: recheck, reason: PostponedLive}
+		}
+		return action{kind: actNone, due: capAt, reason: PostponedLiveToCap}
 	case live:
 		return action{kind: actNone, due: end.Add(r.CleanupGrace)}
 	case !now.Before(end.Add(r.CleanupGrace)):
-		return action{kind: actDeleteRoom, cleanup: true}
+		return action{kind: actDeleteRoom, cleanup: true, reason: CleanupAfterGrace}
 	case !now.Before(end) && !act.LastEnd().Before(end):
-		return action{kind: actDeleteRoom, cleanup: true} // the meeting ran past its end and is over
+		return action{kind: actDeleteRoom, cleanup: true, reason: CleanupMeetingOver}
 	}
 	return action{kind: actNone, due: end.Add(r.CleanupGrace)}
 }
@@ -221,6 +239,7 @@ func (w *run) do(ctx context.Context, a action) error {
 		return onProvider(b.Details.Room.Provider, w.createRoom(ctx))
 	case actDeleteRoom:
 		if a.cleanup {
+			w.res.Cleanup = a.reason
 			w.report(booking.DurationOf(booking.MetricCleanupLag, max(w.now.Sub(w.r.cleanupDue(b)), 0)))
 		}
 		return onProvider(b.Room.Provider, w.deleteRoom(ctx, a.cleanup))

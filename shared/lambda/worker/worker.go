@@ -92,6 +92,9 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 		res, err := h.Reconciler.Reconcile(ctx, key)
 		duplicates += res.PossibleDuplicates
 		blog := log.With("booking", key)
+		if res.Cleanup != "" {
+			blog = blog.With("cleanup", res.Cleanup) // why the room goes now
+		}
 		switch {
 		case err != nil:
 			blog.Error("reconcile failed; the message will be redelivered", "err", err)
@@ -109,6 +112,9 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 			blog.Info("reconciled", "steps", res.Steps)
 		default:
 			blog.Info("nothing to do")
+		}
+		if res.Postponed != "" {
+			blog.Info("cleanup postponed", "reason", res.Postponed, "until", res.PostponedUntil)
 		}
 	}
 

@@ -300,3 +300,42 @@ func TestReapMessageDeletesOrphanedRooms(t *testing.T) {
 	require.Len(t, rooms, 1, "the orphan is deleted")
 	assert.Equal(t, f.get(kept).Room.ID, rooms[0].MeetingID, "the booking's room is kept")
 }
+
+// TestPostponedCleanupIsLoggedWithItsReason: a cleanup put off because a session is live is
+// logged with the reason and when it is looked at again; the cleanup at the overrun cap says why
+// the room goes although the session still looks live.
+func TestPostponedCleanupIsLoggedWithItsReason(t *testing.T) {
+	f := newFixture(t)
+	key := f.book("late")
+	handle := func() {
+		t.Helper()
+		resp, err := f.h.Handle(context.Background(), events.SQSEvent{Records: []events.SQSMessage{message("a", key)}})
+		require.NoError(t, err)
+		require.Empty(t, resp.BatchItemFailures)
+	}
+	handle()
+	b := f.get(key)
+	end := b.Details.End
+	b.Activity.Apply(booking.RoomEvent{Kind: booking.SessionStarted, At: end.Add(-10 * time.Minute), SessionID: "s1", RoomID: b.Room.ID})
+	require.NoError(t, f.store.Put(context.Background(), b))
+
+	f.now = end.Add(15 * time.Minute)
+	f.logs.Reset()
+	handle()
+	var postponed map[string]any
+	for _, l := range f.logLines() {
+		if l["msg"] == "cleanup postponed" {
+			postponed = l
+		}
+	}
+	require.NotNil(t, postponed, "the put-off cleanup is logged: %s", f.logs)
+	assert.Equal(t, key, postponed["booking"])
+	assert.Equal(t, reconcile.PostponedLive, postponed["reason"])
+	assert.Equal(t, f.now.Add(reconcile.LiveRecheck).Format(time.RFC3339), postponed["until"])
+
+	f.now = end.Add(2 * time.Hour)
+	f.logs.Reset()
+	handle()
+	assert.NotContains(t, f.logs.String(), "cleanup postponed")
+	assert.Contains(t, f.logs.String(), `"cleanup":"`+reconcile.CleanupCapWhileLive+`"`)
+}
