@@ -352,7 +352,9 @@ func (w *run) render(a action) (booking.Message, error) {
 			msg.HostURL = b.Room.HostURL
 		}
 	}
-	return invite.Render(msg)
+	m, err := invite.Render(msg)
+	m.Key = b.Key
+	return m, err
 }
 
 // updated reports whether a recipient holds an earlier REQUEST of the booking.

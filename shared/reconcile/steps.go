@@ -23,6 +23,7 @@ const (
 	actKnock                 // e-mail the organizer that a guest is waiting
 	actMove                  // move a hand-made room to its record's new end (providers that move rooms)
 	actCount                 // record an ended room's usage
+	actUndelivered           // e-mail the organizer that a guest's invitation bounced or was complained of
 )
 
 // action is the next missing step for a booking.
@@ -50,13 +51,15 @@ const (
 )
 
 // mails reports whether the action sends mail.
-func (a action) mails() bool { return a.kind == actSend || a.kind == actNotify || a.kind == actKnock }
+func (a action) mails() bool {
+	return a.kind == actSend || a.kind == actNotify || a.kind == actKnock || a.kind == actUndelivered
+}
 
 // plan returns the next missing step for b at now. It is pure: running it twice on the same
 // record gives the same answer, which is what makes every step idempotent.
 func (r *Reconciler) plan(b *booking.Booking, now time.Time) action {
 	f := b.Failure
-	if f != nil && f.Permanent && !f.Notified && b.Status == booking.Confirmed && mailable(b.Details.Organizer.Email) {
+	if f != nil && f.Permanent && !f.Notified && b.Status == booking.Confirmed && mailable(b, b.Details.Organizer.Email) {
 		return action{kind: actNotify}
 	}
 	if b.Creating != nil {
@@ -81,7 +84,7 @@ func (r *Reconciler) plan(b *booking.Booking, now time.Time) action {
 			return action{kind: actDeleteRetired}
 		}
 		for _, inv := range b.Invites {
-			if mayHoldRequest(inv) && mailable(inv.Email) {
+			if mayHoldRequest(inv) && mailable(b, inv.Email) {
 				return action{kind: actSend, person: inv.Person, organizer: inv.Organizer, method: booking.Cancel}
 			}
 		}
@@ -94,8 +97,11 @@ func (r *Reconciler) plan(b *booking.Booking, now time.Time) action {
 		return action{kind: actCreate}
 	}
 	d := &b.Details
-	if b.Activity.KnockToTell() != nil && mailable(d.Organizer.Email) {
+	if b.Activity.KnockToTell() != nil && mailable(b, d.Organizer.Email) {
 		return action{kind: actKnock}
+	}
+	if inv := b.ProblemToTell(); inv != nil && mailable(b, d.Organizer.Email) {
+		return action{kind: actUndelivered, person: inv.Person}
 	}
 	if b.Source == booking.Manual {
 		// A hand-made room sends no invitations: its maker has the links. Its end may move.
@@ -124,17 +130,18 @@ func (r *Reconciler) planInvites(b *booking.Booking) (action, bool) {
 		}
 	}
 	for _, inv := range b.Invites {
-		if mayHoldRequest(inv) && !isParticipant(d, inv.Email) && mailable(inv.Email) {
+		if mayHoldRequest(inv) && !isParticipant(d, inv.Email) && mailable(b, inv.Email) {
 			return action{kind: actSend, person: inv.Person, organizer: inv.Organizer, method: booking.Cancel}, true
 		}
 	}
 	return action{}, false
 }
 
-// mailable reports whether mail may go to an address: not to none, and not to one in the
-// reserved .invalid domain (RFC 2606), which an erasure puts in place of a person's address.
-func mailable(email string) bool {
-	return email != "" && !strings.HasSuffix(strings.ToLower(email), ".invalid")
+// mailable reports whether mail about b may go to an address: not to none, not to one in the
+// reserved .invalid domain (RFC 2606), which an erasure puts in place of a person's address, and
+// not to one whose mail about b was complained of or bounced for good.
+func mailable(b *booking.Booking, email string) bool {
+	return email != "" && !strings.HasSuffix(strings.ToLower(email), ".invalid") && !b.Unreachable(email)
 }
 
 // LiveRecheck is how often a room whose cleanup is due but which has a live session is checked
@@ -185,7 +192,7 @@ func mayHoldRequest(inv booking.Invite) bool {
 
 // sendRequest returns a send action if p lacks the REQUEST for the current sequence.
 func sendRequest(b *booking.Booking, p booking.Person, organizer bool) (action, bool) {
-	if !mailable(p.Email) {
+	if !mailable(b, p.Email) {
 		return action{}, false
 	}
 	inv := b.InviteFor(p.Email)
@@ -257,6 +264,8 @@ func (w *run) do(ctx context.Context, a action) error {
 		return w.notify(ctx)
 	case actKnock:
 		return w.knock(ctx)
+	case actUndelivered:
+		return w.undelivered(ctx, a.person)
 	case actMove:
 		_, err := w.moveRoom(ctx)
 		return onProvider(b.Room.Provider, err)
@@ -545,6 +554,7 @@ func (w *run) notify(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("render failure notice for booking %s: %w", w.b.Key, err)
 	}
+	msg.Key = w.b.Key
 	if _, err := w.r.Mailer.Send(ctx, msg); err != nil {
 		return fmt.Errorf("send failure notice for booking %s: %w", w.b.Key, err)
 	}
@@ -573,6 +583,7 @@ func (w *run) knock(ctx context.Context) error {
 		Stamp:     w.now,
 	})
 	if err == nil {
+		msg.Key = b.Key
 		_, err = w.r.Mailer.Send(ctx, msg)
 		if err != nil && !booking.IsPermanent(err) {
 			return fmt.Errorf("send knock notice for booking %s: %w", b.Key, err)
@@ -589,6 +600,42 @@ func (w *run) knock(ctx context.Context) error {
 		b.Activity.KnockNoticeAt = w.now
 		if b.Activity.Knock != nil && !b.Activity.Knock.At.After(k.At) {
 			b.Activity.Knock = nil
+		}
+	})
+}
+
+// undelivered e-mails the organizer that the invitation to guest bounced or was complained of,
+// once per guest. A notice that cannot be rendered or is refused for good is dropped (and counts
+// as told): the guest's record shows the problem either way.
+func (w *run) undelivered(ctx context.Context, guest booking.Person) error {
+	b := w.b
+	d := b.Details
+	inv := b.InviteFor(guest.Email)
+	msg, err := invite.RenderUndelivered(&invite.Undelivered{
+		From:      w.r.MailFrom,
+		Organizer: booking.Person{Name: d.Organizer.Name, Email: d.Organizer.Email, TimeZone: d.ZoneOf(d.Organizer)},
+		Title:     d.Title,
+		Start:     d.Start,
+		End:       d.End,
+		Guest:     inv.Person,
+		Problem:   *inv.Problem,
+		Stamp:     w.now,
+	})
+	if err == nil {
+		msg.Key = b.Key
+		_, err = w.r.Mailer.Send(ctx, msg)
+		if err != nil && !booking.IsPermanent(err) {
+			return fmt.Errorf("send undelivered notice for booking %s: %w", b.Key, err)
+		}
+	}
+	if err != nil {
+		w.step("drop undelivered notice: " + err.Error())
+	} else {
+		w.step("tell organizer a guest's invitation failed")
+	}
+	return w.save(ctx, func(b *booking.Booking) {
+		if inv := b.InviteFor(guest.Email); inv != nil && inv.Problem != nil {
+			inv.Problem.Notified = true
 		}
 	})
 }
