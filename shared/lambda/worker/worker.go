@@ -4,8 +4,13 @@
 // names, and answers with a partial batch response ("Handling errors for an SQS event source",
 // ReportBatchItemFailures), so only the messages that must be retried come back.
 //
-// A message is reported failed only when it cannot be decoded or when Reconcile returns an error,
-// which it does only when the store is unreachable. A provider or mail failure is recorded on the
+// A message is one of three kinds: a nudge {"key": …} or a reap request {"reap": true} (the
+// sqs package), or an SES event record that SNS delivered from the configuration set's event
+// destination (ses.ParseEvent): a bounce or complaint of a message roomkeeper sent is recorded on
+// its booking (reconcile.Reconciler.RecordMail), which is then reconciled in the same batch; any
+// other SES event is acknowledged and dropped.
+//
+// A message is reported failed only when it cannot be decoded or when the store is unreachable. A provider or mail failure is recorded on the
 // booking with a back-off dueAt by Reconcile and its message is acknowledged: the sweeper brings
 // the booking back when it is due.
 //
@@ -23,6 +28,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/roomkeeper/roomkeeper/shared/aws/emf"
+	"github.com/roomkeeper/roomkeeper/shared/aws/ses"
 	"github.com/roomkeeper/roomkeeper/shared/aws/sqs"
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/reconcile"
@@ -63,9 +69,25 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 	for _, m := range ev.Records {
 		msg, err := sqs.Decode(m.Body)
 		if err != nil {
-			// The body is not logged: it is not ours to trust, and could hold anything.
-			log.Warn("undecodable message; reported failed", "messageId", m.MessageId, "bytes", len(m.Body))
-			fail(m.MessageId)
+			mev, ours, perr := ses.ParseEvent([]byte(m.Body))
+			switch {
+			case perr != nil:
+				// The body is not logged: it is not ours to trust, and could hold anything.
+				log.Warn("undecodable message; reported failed", "messageId", m.MessageId, "bytes", len(m.Body))
+				fail(m.MessageId)
+			case !ours:
+				log.Info("mail event not ours; dropped", "messageId", m.MessageId)
+			default:
+				changed, ok := h.recordMail(ctx, log.With("messageId", m.MessageId), mev)
+				if !ok {
+					fail(m.MessageId)
+				} else if _, dup := ids[mev.Key]; changed && !dup {
+					// Its notice goes out in this batch. The event is recorded, so a failed run
+					// of the booking does not bring the message back: the sweeper has the booking.
+					keys = append(keys, mev.Key)
+					ids[mev.Key] = nil
+				}
+			}
 			continue
 		}
 		if msg.Reap {
@@ -138,4 +160,23 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 		}
 	}
 	return resp, nil
+}
+
+// recordMail records a bounce or complaint on its booking and reports whether that changed the
+// record; ok is false when the store failed, and the message must come back. The log names the
+// booking, the kind and SES's class of the event and how many recipients it concerns, never an
+// address.
+func (h *Handler) recordMail(ctx context.Context, log *slog.Logger, ev booking.MailEvent) (changed, ok bool) {
+	log = log.With("booking", ev.Key, "mail", string(ev.Kind), "class", ev.Type, "recipients", len(ev.Recipients))
+	changed, err := h.Reconciler.RecordMail(ctx, ev)
+	switch {
+	case err != nil:
+		log.Error("recording a mail event failed; the message will be redelivered", "err", err)
+		return false, false
+	case changed:
+		log.Info("mail event recorded")
+	default:
+		log.Info("mail event changes nothing; dropped")
+	}
+	return changed, true
 }

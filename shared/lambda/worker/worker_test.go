@@ -339,3 +339,64 @@ func TestPostponedCleanupIsLoggedWithItsReason(t *testing.T) {
 	assert.NotContains(t, f.logs.String(), "cleanup postponed")
 	assert.Contains(t, f.logs.String(), `"cleanup":"`+reconcile.CleanupCapWhileLive+`"`)
 }
+
+// sampleEvent is an events/ sample expanded for run at the fixture's time.
+func (f *fixture) sampleEvent(name, run string) events.SQSEvent {
+	f.t.Helper()
+	raw, err := os.ReadFile(filepath.Join("..", "..", "..", "events", name))
+	require.NoError(f.t, err)
+	payload, err := eventfile.Expand(raw, eventfile.Vars{Now: f.now, Run: run})
+	require.NoError(f.t, err)
+	var ev events.SQSEvent
+	require.NoError(f.t, json.Unmarshal(payload, &ev))
+	return ev
+}
+
+// TestABounceFromSESReachesTheBooking feeds the worker events/sqs-ses-bounce.json, an SES Bounce
+// event as SNS delivers it to the work queue: the guest's invite is marked, the organizer told
+// in the same batch, and the log names neither address.
+func TestABounceFromSESReachesTheBooking(t *testing.T) {
+	f := newFixture(t)
+	key := f.book("sample")
+	resp, err := f.h.Handle(context.Background(), events.SQSEvent{Records: []events.SQSMessage{message("a", key)}})
+	require.NoError(t, err)
+	require.Empty(t, resp.BatchItemFailures)
+	sent, err := f.outbox.List()
+	require.NoError(t, err)
+	require.Len(t, sent, 2)
+
+	f.now = f.now.Add(time.Minute)
+	ev := f.sampleEvent("sqs-ses-bounce.json", "sample")
+	unrelated := ev.Records[0]
+	unrelated.MessageId, unrelated.Body = "delivery", strings.Replace(unrelated.Body, `"eventType":"Bounce"`, `"eventType":"Delivery"`, 1)
+	ev.Records = append(ev.Records, unrelated, events.SQSMessage{MessageId: "junk", Body: "not a roomkeeper message"})
+	resp, err = f.h.Handle(context.Background(), ev)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"junk"}, failed(resp), "only the undecodable message comes back")
+
+	b := f.get(key)
+	bob := b.InviteFor("bob@example.net")
+	require.NotNil(t, bob.Problem)
+	assert.Equal(t, booking.MailBounced, bob.Problem.Kind)
+	assert.Equal(t, "Permanent/General", bob.Problem.Type)
+	assert.True(t, bob.Problem.Notified, "the organizer was told in the same batch")
+	sent, err = f.outbox.List()
+	require.NoError(t, err)
+	require.Len(t, sent, 3)
+	assert.Contains(t, sent[0].To, "ada@example.com")
+	assert.Contains(t, sent[0].Subject, "Invitation not delivered to Bob Guest")
+
+	logs := f.logs.String()
+	assert.Contains(t, logs, `"msg":"mail event recorded"`)
+	assert.Contains(t, logs, `"mail":"bounce","class":"Permanent/General","recipients":1`)
+	assert.Contains(t, logs, `"msg":"mail event not ours; dropped","messageId":"delivery"`)
+	assert.Contains(t, logs, `"`+booking.MetricMailBounced+`":1`)
+
+	// SNS delivers at least once: the same event again changes nothing and sends nothing.
+	resp, err = f.h.Handle(context.Background(), f.sampleEvent("sqs-ses-bounce.json", "sample"))
+	require.NoError(t, err)
+	assert.Empty(t, resp.BatchItemFailures)
+	sent, err = f.outbox.List()
+	require.NoError(t, err)
+	assert.Len(t, sent, 3)
+}
