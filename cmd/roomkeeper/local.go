@@ -202,6 +202,26 @@ func (a *app) reconcile(ctx context.Context, key string) {
 	if res.PossibleDuplicates > 0 {
 		log.Warn("invites possibly sent twice after an interrupted run", "metric", "possible_duplicate_invites", "count", res.PossibleDuplicates)
 	}
+	a.mailReports(ctx)
+}
+
+// mailReports records the outbox's bounces and complaints on their bookings and nudges the
+// worker for each booking that changed: what the worker does with SES's events on AWS. The
+// reports of a run's mail are taken when the run ends.
+func (a *app) mailReports(ctx context.Context) {
+	for _, ev := range a.outbox.Reports() {
+		log := a.log.With("booking", ev.Key, "mail", string(ev.Kind), "class", ev.Type, "recipients", len(ev.Recipients))
+		changed, err := a.reconciler.RecordMail(ctx, ev)
+		switch {
+		case err != nil:
+			log.Error("recording a mail event failed", "err", err)
+		case changed:
+			log.Info("mail event recorded")
+			if err := a.queue.Enqueue(ctx, ev.Key); err != nil {
+				log.Warn("worker nudge failed; the sweeper will pick the booking up", "err", err)
+			}
+		}
+	}
 }
 
 // sweep enqueues due bookings and deletes records past their retention.
