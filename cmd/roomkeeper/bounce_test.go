@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -10,6 +11,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/shared/invite"
 	"github.com/roomkeeper/roomkeeper/shared/invite/invitetest"
 )
 
@@ -93,4 +96,29 @@ func TestABouncedGuestLocally(t *testing.T) {
 	assert.Empty(t, sentTo(mails, bob), "no more mail to Bob")
 	assert.Len(t, sentTo(mails, cleo), 1)
 	assert.Contains(t, s.logBuf.String(), "mail event recorded")
+}
+
+// TestMailSentOutsideARunIsReportedAtTheSweep: the outbox's reports of mail no worker run sent
+// (an admin request's inline run, say) are taken at the next sweep.
+func TestMailSentOutsideARunIsReportedAtTheSweep(t *testing.T) {
+	s := newStack(t, nil)
+	status, body := s.post("booking-created.json", "outside")
+	require.Equal(t, http.StatusAccepted, status, body)
+	s.work()
+	key := s.booking("outside").Key
+	s.app.outbox.Complain(bob)
+	now := s.clock.Now()
+	msg, err := invite.RenderFailure(&invite.Failure{From: s.cfg.MailFrom, Organizer: booking.Person{Email: bob},
+		Title: "Intro call", Start: now.Add(time.Hour), End: now.Add(2 * time.Hour), Reason: "a test", Stamp: now})
+	require.NoError(t, err)
+	msg.Key = key
+	_, err = s.app.outbox.Send(context.Background(), msg)
+	require.NoError(t, err)
+	s.mail()
+
+	s.sweep()
+	p := s.booking("outside").InviteFor(bob).Problem
+	require.NotNil(t, p, "recorded at the sweep")
+	assert.Equal(t, booking.MailComplained, p.Kind)
+	assert.True(t, p.Notified, "and the organizer told")
 }

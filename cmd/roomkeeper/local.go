@@ -207,7 +207,7 @@ func (a *app) reconcile(ctx context.Context, key string) {
 
 // mailReports records the outbox's bounces and complaints on their bookings and nudges the
 // worker for each booking that changed: what the worker does with SES's events on AWS. The
-// reports of a run's mail are taken when the run ends.
+// reports of a run's mail are taken when the run ends, and at every sweep.
 func (a *app) mailReports(ctx context.Context) {
 	for _, ev := range a.outbox.Reports() {
 		log := a.log.With("booking", ev.Key, "mail", string(ev.Kind), "class", ev.Type, "recipients", len(ev.Recipients))
@@ -224,8 +224,10 @@ func (a *app) mailReports(ctx context.Context) {
 	}
 }
 
-// sweep enqueues due bookings and deletes records past their retention.
+// sweep enqueues due bookings and deletes records past their retention; it also takes the
+// outbox's reports of mail sent outside a worker's run (a hand-made room's notices).
 func (a *app) sweep(ctx context.Context) {
+	a.mailReports(ctx)
 	if _, err := a.sweeper.Sweep(ctx); err != nil {
 		a.log.Error("sweep failed", "err", err)
 	}
