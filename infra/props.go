@@ -49,7 +49,8 @@ type RoomkeeperStackProps struct {
 	// SESIdentity is the verified SES identity, a domain or an address, that covers MailFrom's
 	// address. The worker may send only as this identity. Required.
 	SESIdentity string
-	// SESConfigurationSet names an existing SES configuration set to send through (optional).
+	// SESConfigurationSet names an existing SES configuration set to send through; the stack adds
+	// its bounce and complaint event destination to it. Empty: the stack makes one of its own.
 	SESConfigurationSet string
 	// Provider is ROOMKEEPER_PROVIDER, the default video provider: whereby, or zoom or
 	// 24sessions when that provider is enabled.
@@ -78,7 +79,8 @@ type RoomkeeperStackProps struct {
 	APIRateLimit  float64
 	APIBurstLimit float64
 
-	// AlarmEmail, when set, is subscribed to the alarms (a dead-letter queue holding messages).
+	// AlarmEmail, when set, is subscribed to the alarms (a dead-letter queue holding messages, a
+	// provider pausing roomkeeper, a booking stopped for good, a late cleanup).
 	AlarmEmail string
 }
 

@@ -188,6 +188,9 @@ func (a *app) run(ctx context.Context) {
 func (a *app) reconcile(ctx context.Context, key string) {
 	res, err := a.reconciler.Reconcile(ctx, key)
 	log := a.log.With("booking", key)
+	if res.Cleanup != "" {
+		log = log.With("cleanup", res.Cleanup)
+	}
 	switch {
 	case err != nil:
 		log.Error("reconcile failed; the sweeper retries", "err", err)
@@ -196,13 +199,38 @@ func (a *app) reconcile(ctx context.Context, key string) {
 	case len(res.Steps) > 0:
 		log.Info("reconciled", "steps", res.Steps)
 	}
+	if res.Postponed != "" {
+		log.Info("cleanup postponed", "reason", res.Postponed, "until", res.PostponedUntil)
+	}
 	if res.PossibleDuplicates > 0 {
 		log.Warn("invites possibly sent twice after an interrupted run", "metric", "possible_duplicate_invites", "count", res.PossibleDuplicates)
 	}
+	a.mailReports(ctx)
 }
 
-// sweep enqueues due bookings and deletes records past their retention.
+// mailReports records the outbox's bounces and complaints on their bookings and nudges the
+// worker for each booking that changed: what the worker does with SES's events on AWS. The
+// reports of a run's mail are taken when the run ends, and at every sweep.
+func (a *app) mailReports(ctx context.Context) {
+	for _, ev := range a.outbox.Reports() {
+		log := a.log.With("booking", ev.Key, "mail", string(ev.Kind), "class", ev.Type, "recipients", len(ev.Recipients))
+		changed, err := a.reconciler.RecordMail(ctx, ev)
+		switch {
+		case err != nil:
+			log.Error("recording a mail event failed", "err", err)
+		case changed:
+			log.Info("mail event recorded")
+			if err := a.queue.Enqueue(ctx, ev.Key); err != nil {
+				log.Warn("worker nudge failed; the sweeper will pick the booking up", "err", err)
+			}
+		}
+	}
+}
+
+// sweep enqueues due bookings and deletes records past their retention; it also takes the
+// outbox's reports of mail sent outside a worker's run (a hand-made room's notices).
 func (a *app) sweep(ctx context.Context) {
+	a.mailReports(ctx)
 	if _, err := a.sweeper.Sweep(ctx); err != nil {
 		a.log.Error("sweep failed", "err", err)
 	}

@@ -153,6 +153,9 @@ type Invite struct {
 	// Pending is written before a send and cleared when the send is recorded. Finding it set on a
 	// later run means a run stopped in between: the mail may or may not have gone out.
 	Pending *Pending `json:"pending,omitempty"`
+	// Problem is set when the mail service reported mail to this recipient bounced or was
+	// complained of (ApplyMailEvent).
+	Problem *MailProblem `json:"mailProblem,omitempty"`
 }
 
 // Pending is a send that has started and not been recorded.
@@ -292,6 +295,10 @@ func (b *Booking) Clone() *Booking {
 		if p := c.Invites[i].Pending; p != nil {
 			pc := *p
 			c.Invites[i].Pending = &pc
+		}
+		if p := c.Invites[i].Problem; p != nil {
+			pc := *p
+			c.Invites[i].Problem = &pc
 		}
 	}
 	if b.Failure != nil {

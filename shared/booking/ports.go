@@ -95,6 +95,9 @@ type Message struct {
 	From string   // envelope sender (bare address)
 	To   []string // envelope recipients (bare addresses)
 	Raw  []byte   // the message, headers and body, CRLF line endings
+	// Key is the booking the message is about. The mail service keeps it with the message (SES:
+	// an EmailTag), so its bounce and complaint reports (MailEvent) name the booking.
+	Key string
 }
 
 // Mailer sends messages. It returns the id the mail service gave the message.

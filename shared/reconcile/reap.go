@@ -31,6 +31,8 @@ func (r *Reconciler) Reap(ctx context.Context) (int, error) {
 	sort.Strings(names)
 	deleted := 0
 	var errs []error
+	var reaped []booking.Metric
+	defer func() { r.put(ctx, reaped...) }()
 	for _, name := range names {
 		p := r.Providers[name]
 		rooms, err := p.TaggedRooms(ctx)
@@ -58,6 +60,7 @@ func (r *Reconciler) Reap(ctx context.Context) (int, error) {
 				continue
 			}
 			deleted++
+			reaped = append(reaped, booking.CountOf(booking.MetricRoomsReaped, 1).By("Provider", name))
 		}
 	}
 	return deleted, errors.Join(errs...)

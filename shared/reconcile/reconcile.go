@@ -38,6 +38,9 @@ type Reconciler struct {
 	Now  func() time.Time
 	// Jitter returns a number in [0, 1) to spread back-off delays; nil uses math/rand.
 	Jitter func() float64
+	// Metrics records what each run did (rooms made, invitations sent, the providers' errors
+	// and waits, cleanup lag, failures that stopped a booking), once per run; nil drops it.
+	Metrics booking.Metrics
 
 	MailFrom     string        // ROOMKEEPER_MAIL_FROM
 	CleanupGrace time.Duration // delete the room this long after the end
@@ -72,6 +75,13 @@ type Result struct {
 	PossibleDuplicates int      // invites re-sent after a run stopped between send and record
 	Failure            string   // the failure recorded, if any
 	Permanent          bool     // the failure stops retries
+	// Cleanup is why the run deleted the room after the meeting (CleanupAfterGrace…), when it
+	// did or tried to.
+	Cleanup string
+	// Postponed is why the room's cleanup, due by now, was put off (PostponedLive…), and
+	// PostponedUntil when it is looked at again.
+	Postponed      string
+	PostponedUntil time.Time
 }
 
 // Reconcile runs the missing steps for one booking. It returns an error only when the store
@@ -89,6 +99,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, key string) (Result, error) 
 		return res, fmt.Errorf("load booking %s: %w", key, err)
 	}
 	w := &run{r: r, b: b, now: now, owner: newOwner(), res: &res}
+	defer func() { r.put(ctx, w.metrics...) }()
 	if w.heldByOther() {
 		res.Busy = true
 		return res, nil
@@ -127,9 +138,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, key string) (Result, error) 
 	// stopped waiting.
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finalSaveTimeout)
 	defer cancel()
+	var last action
 	err = w.save(sctx, func(b *booking.Booking) {
 		b.Lease = booking.Lease{}
 		act := r.plan(b, now)
+		last = act
 		switch {
 		case act.kind != actNone:
 			// The desired state changed under us (or maxSteps ran out): more to do at once.
@@ -143,7 +156,17 @@ func (r *Reconciler) Reconcile(ctx context.Context, key string) (Result, error) 
 			}
 		}
 	})
+	if err == nil && last.kind == actNone && last.reason != "" {
+		res.Postponed, res.PostponedUntil = last.reason, last.due
+	}
 	return res, w.storeErr(err)
+}
+
+// put records ms, even when ctx is done: they describe what happened.
+func (r *Reconciler) put(ctx context.Context, ms ...booking.Metric) {
+	if r.Metrics != nil && len(ms) > 0 {
+		r.Metrics.Put(context.WithoutCancel(ctx), ms...)
+	}
 }
 
 func (r *Reconciler) leaseTTL() time.Duration {
@@ -161,7 +184,11 @@ type run struct {
 	owner string
 	res   *Result
 	lost  bool // another run took the lease
+	// metrics are the run's figures, recorded when it ends.
+	metrics []booking.Metric
 }
+
+func (w *run) report(ms ...booking.Metric) { w.metrics = append(w.metrics, ms...) }
 
 func (w *run) heldByOther() bool {
 	l := w.b.Lease
@@ -228,6 +255,18 @@ func (w *run) fail(ctx context.Context, act action, cause error) (bool, error) {
 	}
 	attempts := b.Attempts + 1
 	delay := backoff(attempts, booking.RetryDelay(cause), w.r.jitter())
+	var pe *providerError
+	switch {
+	case errors.As(cause, &pe) && booking.RetryDelay(cause) > 0:
+		// The provider asked to be left alone (a 429): how long it will be, as this run
+		// records it. A provider-wide pause reports under the same name.
+		w.report(booking.DurationOf(booking.MetricProviderPaused, delay).By("Provider", pe.provider))
+	case pe != nil:
+		w.report(booking.CountOf(booking.MetricProviderErrors, 1).By("Provider", pe.provider))
+	}
+	if permanent && (b.Failure == nil || !b.Failure.Permanent) {
+		w.report(booking.CountOf(booking.MetricPermanentFailures, 1))
+	}
 	// Go on only to notify about a failure that has just become permanent: a failure that was
 	// already permanent, or the notice failing, waits for the back-off.
 	cont := permanent && (b.Failure == nil || !b.Failure.Permanent) && act.kind != actNotify
@@ -313,7 +352,9 @@ func (w *run) render(a action) (booking.Message, error) {
 			msg.HostURL = b.Room.HostURL
 		}
 	}
-	return invite.Render(msg)
+	m, err := invite.Render(msg)
+	m.Key = b.Key
+	return m, err
 }
 
 // updated reports whether a recipient holds an earlier REQUEST of the booking.

@@ -468,6 +468,8 @@ func fullBooking(t *testing.T) *booking.Booking {
 				Sequence: 3,
 				Method:   booking.Request,
 				Error:    "550 mailbox unavailable",
+				Problem: &booking.MailProblem{Kind: booking.MailBounced, Type: "Permanent/General", MessageID: "0100018c-def",
+					At: now.Add(-5 * time.Second), Permanent: true, Notified: true},
 			},
 		},
 		Done:               true,
