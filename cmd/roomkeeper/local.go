@@ -29,6 +29,7 @@ const (
 	workers      = 2
 	queueSize    = 1024
 	reapInterval = time.Hour
+	wakeQueue    = 64 // due times the workers report to the sweep loop; more are dropped
 )
 
 // app is the whole product in one process.
@@ -43,6 +44,9 @@ type app struct {
 	reconciler *reconcile.Reconciler
 	sweeper    *sweep.Sweeper
 	handler    http.Handler
+	// after is the sweep loop's timer: time.After, or a test's on a faster clock.
+	after func(time.Duration) <-chan time.Time
+	wakes chan time.Time // when a booking a worker left is next due
 }
 
 // newApp wires the local adapters to the core. cfg's secrets must already be resolved.
@@ -56,7 +60,8 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 		store.Close()
 		return nil, fmt.Errorf("open outbox: %w", err)
 	}
-	a := &app{cfg: cfg, log: log, now: now, store: store, outbox: ob, queue: memqueue.New(queueSize)}
+	a := &app{cfg: cfg, log: log, now: now, store: store, outbox: ob, queue: memqueue.New(queueSize),
+		after: time.After, wakes: make(chan time.Time, wakeQueue)}
 
 	// The providers' view of the configuration: without a Whereby key, the sandbox's API, which the
 	// adapter calls over loopback HTTP exactly as it calls Whereby.
@@ -160,30 +165,44 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 func (a *app) Close() error { return a.store.Close() }
 
 // run works the queue, sweeps every SweepInterval and reaps orphaned rooms every hour, until
-// ctx is done.
+// ctx is done. A run that leaves its booking due before the next sweep (a short back-off, the
+// end of a provider's pause) brings that sweep forward, so the booking is not held up to a
+// whole interval longer than the provider asked.
 func (a *app) run(ctx context.Context) {
 	go a.queue.Run(ctx, workers, a.reconcile)
-	sweepTick := time.NewTicker(a.cfg.SweepInterval)
-	defer sweepTick.Stop()
 	reapTick := time.NewTicker(reapInterval)
 	defer reapTick.Stop()
 	a.sweep(ctx)
 	a.reap(ctx)
+	next := a.now().Add(a.cfg.SweepInterval)
 	for {
+		timer := a.after(next.Sub(a.now()))
 		select {
 		case <-ctx.Done():
 			return
-		case <-sweepTick.C:
+		case due := <-a.wakes:
+			if due.Before(next) {
+				next = due
+			}
+		case <-timer:
 			a.sweep(ctx)
+			next = a.now().Add(a.cfg.SweepInterval)
 		case <-reapTick.C:
 			a.reap(ctx)
 		}
 	}
 }
 
-// reconcile runs the worker for one booking and logs what it did.
+// reconcile runs the worker for one booking, logs what it did and tells the sweep loop when
+// the booking is next due.
 func (a *app) reconcile(ctx context.Context, key string) {
 	res, err := a.reconciler.Reconcile(ctx, key)
+	if !res.Due.IsZero() {
+		select {
+		case a.wakes <- res.Due:
+		default: // the loop is behind: the regular sweep finds the booking
+		}
+	}
 	log := a.log.With("booking", key)
 	switch {
 	case err != nil:

@@ -72,6 +72,10 @@ type Result struct {
 	PossibleDuplicates int      // invites re-sent after a run stopped between send and record
 	Failure            string   // the failure recorded, if any
 	Permanent          bool     // the failure stops retries
+	// Due is when the booking next needs work as the run left it (its DueAt); zero when nothing
+	// is left to do, or when the run stopped before saving. A worker that can wake itself (the
+	// local server) uses it to come back then rather than at its next sweep.
+	Due time.Time
 }
 
 // Reconcile runs the missing steps for one booking. It returns an error only when the store
@@ -120,6 +124,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, key string) (Result, error) 
 			return res, w.storeErr(err)
 		}
 		if !cont {
+			res.Due = w.b.DueAt
 			return res, nil
 		}
 	}
@@ -143,6 +148,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, key string) (Result, error) 
 			}
 		}
 	})
+	if err == nil {
+		res.Due = w.b.DueAt
+	}
 	return res, w.storeErr(err)
 }
 

@@ -40,6 +40,7 @@ func TestCreatedBookingGetsOneRoomAndOneInvitePerParticipant(t *testing.T) {
 
 	b := f.get(key)
 	assert.Equal(t, b.Details.End.Add(15*time.Minute), b.DueAt, "cleanup is due at end + grace")
+	assert.Equal(t, b.DueAt, res.Due, "the result says when the booking is due")
 	assert.Empty(t, b.Lease.Owner, "the lease is released")
 	assert.False(t, b.Done)
 }
@@ -214,6 +215,7 @@ func TestTemporaryProviderFailureBacksOffAndRecovers(t *testing.T) {
 	require.NotNil(t, b.Failure)
 	assert.Contains(t, b.Failure.Message, "429")
 	assert.Equal(t, f.clock.Now().Add(90*time.Second), b.DueAt, "Retry-After beats the shorter back-off")
+	assert.Equal(t, b.DueAt, res.Due, "the result says when the booking is due")
 	assert.Empty(t, b.Lease.Owner)
 
 	// A second failure backs off further; the Retry-After still wins over 10-20 s.
