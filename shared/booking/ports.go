@@ -116,7 +116,10 @@ type RoomSpec struct {
 }
 
 // Provider is a video provider (Whereby, Zoom, 24sessions, the sandbox). Errors are temporary
-// unless marked Permanent; RetryAfter carries the provider's requested delay.
+// unless marked Permanent; RetryAfter carries the provider's requested delay. Refused marks a
+// call the provider certainly did not act on (a 4xx, or no connection made), and Throttled a
+// refusal under a rate limit (a 429), which holds up the provider's calls of a kind; any other
+// error leaves the outcome unknown (a timeout, a 5xx, a connection lost after sending).
 type Provider interface {
 	// CreateRoom creates a room for spec.
 	CreateRoom(ctx context.Context, spec RoomSpec) (Room, error)

@@ -53,15 +53,18 @@ func IsStatus(err error, status, code int) bool {
 	return errors.As(err, &e) && e.Status == status && (code == 0 || e.Code == code)
 }
 
-// Classify marks err, which reports the failed answer a, for booking.Provider: a 429 is
-// booking.RetryAfter with the wait a's Retry-After asks for, else wait, else throttle; any other
-// 4xx is booking.Permanent; a 5xx, and a 1xx or 3xx nobody followed, are temporary.
+// Classify marks err, which reports the failed answer a, received at now, for booking.Provider:
+// a 429 is booking.Throttled, holding every call (booking.PauseAll) for the wait a's Retry-After
+// asks for, else wait, else throttle; any other 4xx is a booking.Permanent booking.Refused (the
+// provider did nothing, and repeating the call cannot help); a 5xx, and a 1xx or 3xx nobody
+// followed, are temporary and leave the outcome unknown.
 func Classify(err error, a Answer, now time.Time, wait, throttle time.Duration) error {
 	switch {
 	case a.Status == http.StatusTooManyRequests:
-		return booking.RetryAfter(err, cmp.Or(RetryAfterHeader(a.Header.Get("Retry-After"), now), max(wait, 0), throttle))
+		d := cmp.Or(RetryAfterHeader(a.Header.Get("Retry-After"), now), max(wait, 0), throttle)
+		return booking.Throttled(err, booking.PauseAll, now, d)
 	case a.Status >= 400 && a.Status < 500:
-		return booking.Permanent(err)
+		return booking.Permanent(booking.Refused(err))
 	}
 	return err
 }

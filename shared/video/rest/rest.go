@@ -15,8 +15,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
@@ -71,7 +73,8 @@ type Request struct {
 // Do sends r and decodes a 2xx JSON answer into out; an empty answer, or a nil out, decodes
 // nothing. Any other answer is an *Error classified by Classify, with the provider's wait (see
 // Problem) and then c.Throttle as the waits after a 429 without Retry-After. Transport errors
-// are temporary and name the call by its method and the first segment of its path.
+// are temporary, refused when no connection was made (see Send), and name the call by its
+// method and the first segment of its path.
 func (c *Client) Do(ctx context.Context, r Request, out any) error {
 	label := r.Method + " " + firstSegment(r.Path)
 	var body io.Reader
@@ -133,11 +136,19 @@ type Answer struct {
 
 // Send sends req with hc and reads the answer's body, at most limit bytes of it. A transport
 // error (a timeout, a refused connection, a cancelled context: all temporary) names the request
-// as label and never carries its URL.
+// as label and never carries its URL. One that came before a connection was made is
+// booking.Refused, as not a byte of the request went out; after that, the provider may have
+// acted on it, and the outcome is unknown.
 func Send(hc *http.Client, req *http.Request, label string, limit int64) (Answer, error) {
-	resp, err := hc.Do(req)
+	var connected atomic.Bool
+	trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { connected.Store(true) }}
+	resp, err := hc.Do(req.WithContext(httptrace.WithClientTrace(req.Context(), trace)))
 	if err != nil {
-		return Answer{}, fmt.Errorf("%s: %w", label, withoutURL(err))
+		err = fmt.Errorf("%s: %w", label, withoutURL(err))
+		if !connected.Load() {
+			return Answer{}, booking.Refused(err)
+		}
+		return Answer{}, err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, limit))

@@ -14,9 +14,10 @@
 // the flags that stop 24sessions' own e-mails. Each is configurable, with the defaults a
 // third-party script that calls the live API uses where there is one.
 //
-// Errors follow booking.Provider: a 429 is temporary with the delay asked for, rejected
-// credentials and other 4xx are permanent, 5xx and network failures temporary. The token request
-// carries the client secret in its query string, so its URL never appears in an error.
+// Errors follow booking.Provider: a 429 is temporary with the delay asked for
+// (booking.Throttled), rejected credentials and other 4xx are permanent, 5xx and network failures
+// temporary. The token request carries the client secret in its query string, so its URL never
+// appears in an error.
 package twentyfour
 
 import (

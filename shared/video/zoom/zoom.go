@@ -14,9 +14,10 @@
 // numbers are normalised to E.164 and joined to the meeting id and the numeric passcode in Zoom's
 // one-tap form, "tel:+<E.164>,,<id>%23,,,,*<passcode>%23".
 //
-// Errors follow booking.Provider: a 429 carries Zoom's delay (booking.RetryAfter) except the cap
-// of meetings created or updated per host per day, which is booking.Permanent, as are rejected
-// credentials and other 4xx; 5xx, timeouts and network failures are temporary.
+// Errors follow booking.Provider: a 429 carries Zoom's delay and pauses every call
+// (booking.Throttled) except the cap of meetings created or updated per host per day, which is
+// booking.Permanent, as are rejected credentials and other 4xx; 5xx, timeouts and network
+// failures are temporary.
 package zoom
 
 import (
