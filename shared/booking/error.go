@@ -98,7 +98,8 @@ func (f *failure) Unwrap() error { return f.err }
 // Permanent marks err as a failure retrying cannot fix: a rejected key, a 4xx, a daily cap.
 func Permanent(err error) error { return &failure{err: err, permanent: true} }
 
-// RetryAfter marks err as temporary, to be retried no sooner than after d (Retry-After).
+// RetryAfter marks err as temporary, to be retried after d, the delay the service asked for
+// (Retry-After).
 func RetryAfter(err error, d time.Duration) error { return &failure{err: err, retryAfter: d} }
 
 // Refused marks err as a definite refusal: the service answered that it did nothing (a 4xx), or

@@ -50,8 +50,8 @@ type Reconciler struct {
 // longer than any run takes (a run is a few provider and mail calls with their own timeouts).
 const DefaultLeaseTTL = 2 * time.Minute
 
-// Back-off for temporary failures: capped exponential with jitter, never sooner than the
-// service's Retry-After.
+// Back-off for temporary failures the service named no delay for: capped exponential with
+// jitter. A delay the service asked for (Retry-After) is taken as it is.
 const (
 	backoffBase = 10 * time.Second
 	backoffCap  = 10 * time.Minute
@@ -235,15 +235,27 @@ func (w *run) fail(ctx context.Context, act action, cause error) (bool, error) {
 		msg = "still no video room at the meeting's start: " + msg
 	}
 	attempts := b.Attempts + 1
-	delay := backoff(attempts, booking.RetryDelay(cause), w.r.jitter())
+	due := w.now.Add(backoff(attempts, booking.RetryDelay(cause), w.r.jitter()))
+	if _, until, ok := booking.Throttle(cause); ok {
+		due = until // the provider's delay counts from its answer, not from the run's start
+	}
 	// Go on only to notify about a failure that has just become permanent: a failure that was
 	// already permanent, or the notice failing, waits for the back-off.
 	cont := permanent && (b.Failure == nil || !b.Failure.Permanent) && act.kind != actNotify
 	w.res.Failure, w.res.Permanent = msg, permanent
 	err := w.save(ctx, func(b *booking.Booking) {
 		b.Attempts = attempts
-		if act.kind == actCreate && booking.IsPermanent(cause) {
-			b.Creating = nil // the provider refused: no room was made
+		if act.kind == actCreate {
+			switch {
+			case booking.IsRefused(cause):
+				// The provider certainly made no room (a 429, a 4xx, no connection): the next
+				// attempt creates at once, without first listing the rooms to recover one.
+				forgetCreating(b)
+			case booking.IsPermanent(cause):
+				// No retry: a room the provider may have made carries the tag, so the reaper
+				// finds it.
+				b.Creating = nil
+			}
 		}
 		var se *sendError
 		if errors.As(cause, &se) {
@@ -259,7 +271,7 @@ func (w *run) fail(ctx context.Context, act action, cause error) (bool, error) {
 		if cont {
 			b.DueAt = w.now
 		} else {
-			b.DueAt = w.now.Add(delay)
+			b.DueAt = due
 			b.Lease = booking.Lease{}
 		}
 	})
@@ -273,13 +285,17 @@ func (r *Reconciler) jitter() float64 {
 	return mathrand.Float64()
 }
 
-// backoff returns the delay before attempt n+1: base·2^(n-1) capped, scaled into [½, 1) by
-// jitter, and never less than what the service asked for.
+// backoff returns the delay before attempt n+1: what the service asked for (retryAfter) when it
+// asked, so a throttled call comes back as soon as the service takes it again and no later;
+// otherwise base·2^(n-1) capped, scaled into [½, 1) by jitter.
 func backoff(attempts int, retryAfter time.Duration, jitter float64) time.Duration {
+	if retryAfter > 0 {
+		return retryAfter
+	}
 	d := float64(backoffBase) * math.Pow(2, float64(attempts-1))
 	d = math.Min(d, float64(backoffCap))
 	d = d/2 + d/2*jitter
-	return max(time.Duration(d), retryAfter)
+	return time.Duration(d)
 }
 
 func newOwner() string {

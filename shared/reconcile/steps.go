@@ -276,18 +276,30 @@ func (w *run) recoverRoom(ctx context.Context) error {
 		adopted.CreatedAt = w.now
 	}
 	return w.save(ctx, func(b *booking.Booking) {
-		b.Creating = nil
-		if adopted != nil {
-			if b.Room != nil {
-				b.Retired = append(b.Retired, *b.Room)
-			}
-			b.Room = adopted
-		} else if tag, ok := booking.ParseTag(c.Tag); ok && tag.Gen == b.RoomGen {
-			// No room was made under the tag: the next attempt makes it under the same one, so
-			// the id a hand-made room was answered with (still being made) stays its id.
-			b.RoomGen--
+		if adopted == nil {
+			forgetCreating(b)
+			return
 		}
+		b.Creating = nil
+		if b.Room != nil {
+			b.Retired = append(b.Retired, *b.Room)
+		}
+		b.Room = adopted
 	})
+}
+
+// forgetCreating drops the intent to create a room when no room was made under its tag. The
+// next attempt makes it under the same tag, so the id a hand-made room was answered with (still
+// being made) stays its id.
+func forgetCreating(b *booking.Booking) {
+	c := b.Creating
+	if c == nil {
+		return
+	}
+	if tag, ok := booking.ParseTag(c.Tag); ok && tag.Gen == b.RoomGen {
+		b.RoomGen--
+	}
+	b.Creating = nil
 }
 
 func (w *run) createRoom(ctx context.Context) error {
