@@ -1,6 +1,8 @@
 package booking
 
 // PauseKind names the calls to a provider that one of its rate limits holds up (Throttled).
+// While a provider is paused for a kind (Store.Pause), the reconciler makes none of those calls:
+// every worker waits for the pause's end together instead of each being refused in turn.
 type PauseKind string
 
 // The kinds of pause.

@@ -39,6 +39,15 @@ type Store interface {
 	People(ctx context.Context, email string) ([]string, error)
 	// ForgetPerson removes email's entries from the people index.
 	ForgetPerson(ctx context.Context, email string) error
+
+	// Pause marks the provider's calls of the kind paused until the time (a rate limit's
+	// refusal, booking.Throttled), unless they are marked paused until later already: a mark is
+	// only ever extended. It is one small item per provider and kind, and may be deleted once
+	// its time has passed. Every worker reads it, on every instance, before calling the provider.
+	Pause(ctx context.Context, provider string, kind PauseKind, until time.Time) error
+	// PausedUntil returns when the provider's pause of the kind ends: the zero time when none
+	// is marked. The time may be past.
+	PausedUntil(ctx context.Context, provider string, kind PauseKind) (time.Time, error)
 }
 
 // ListQuery asks for one page of a list of records.
