@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/config"
@@ -29,7 +30,8 @@ const (
 	workers      = 2
 	queueSize    = 1024
 	reapInterval = time.Hour
-	wakeQueue    = 64 // due times the workers report to the sweep loop; more are dropped
+	wakeQueue    = 64   // due times the workers report to the sweep loop, waiting; more are dropped
+	maxWakes     = 1024 // due times the sweep loop keeps; the latest are dropped
 )
 
 // app is the whole product in one process.
@@ -174,19 +176,26 @@ func (a *app) run(ctx context.Context) {
 	defer reapTick.Stop()
 	a.sweep(ctx)
 	a.reap(ctx)
-	next := a.now().Add(a.cfg.SweepInterval)
+	last := a.now()     // the last sweep
+	var due []time.Time // when bookings the workers left are due, sorted, at most maxWakes
 	for {
+		next := last.Add(a.cfg.SweepInterval)
+		if len(due) > 0 && due[0].Before(next) {
+			next = due[0]
+		}
 		timer := a.after(next.Sub(a.now()))
 		select {
 		case <-ctx.Done():
 			return
-		case due := <-a.wakes:
-			if due.Before(next) {
-				next = due
+		case t := <-a.wakes:
+			if i, found := slices.BinarySearchFunc(due, t, time.Time.Compare); !found {
+				due = slices.Insert(due, i, t)
+				due = due[:min(len(due), maxWakes)]
 			}
 		case <-timer:
 			a.sweep(ctx)
-			next = a.now().Add(a.cfg.SweepInterval)
+			last = a.now()
+			due = slices.DeleteFunc(due, func(t time.Time) bool { return !t.After(last) })
 		case <-reapTick.C:
 			a.reap(ctx)
 		}

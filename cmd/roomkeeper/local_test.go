@@ -10,41 +10,50 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestRunSweepsWhenABookingIsDueSooner checks that the sweep loop comes back for a booking a
-// worker left due before the next regular sweep (here the provider asked for 3 s), instead of a
-// whole interval later.
-func TestRunSweepsWhenABookingIsDueSooner(t *testing.T) {
-	s := newStack(t, map[string]string{"ROOMKEEPER_SWEEP_INTERVAL": "1h"})
-	timers := make(chan time.Duration, 100)
+// timer is one wait the sweep loop asked for: how long, and the channel that ends it.
+type timer struct {
+	d    time.Duration
+	fire chan time.Time
+}
+
+// TestRunSweepsWhenABookingIsDue checks that the sweep loop comes back for a booking a worker
+// left due before the next regular sweep (here the provider asked for 3 s), instead of up to a
+// whole interval later, and that it remembers a due time later than the next regular sweep.
+func TestRunSweepsWhenABookingIsDue(t *testing.T) {
+	s := newStack(t, map[string]string{"ROOMKEEPER_SWEEP_INTERVAL": "2s"})
+	timers := make(chan timer, 100)
 	s.app.after = func(d time.Duration) <-chan time.Time {
-		timers <- d
-		return nil // never fires: the test only reads what the loop waits for
+		c := make(chan time.Time, 1)
+		timers <- timer{d, c}
+		return c
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { s.app.run(ctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
-
-	next := func() time.Duration {
+	next := func() timer {
 		t.Helper()
 		select {
-		case d := <-timers:
-			return d
+		case w := <-timers:
+			return w
 		case <-time.After(30 * time.Second):
 			t.Fatal("the sweep loop set no timer")
-			return 0
+			return timer{}
 		}
 	}
-	require.Equal(t, time.Hour, next(), "after the first sweep and reap: the regular interval")
+
+	require.Equal(t, 2*time.Second, next().d, "after the first sweep and reap: the regular interval")
 	s.app.sandbox.Throttle(1, 3*time.Second)
-	status, body := s.post("booking-created.json", newRunID())
+	run := newRunID()
+	status, body := s.post("booking-created.json", run)
 	require.Equal(t, http.StatusAccepted, status, body)
-	for {
-		d := next()
-		if d < time.Hour {
-			assert.Positive(t, d)
-			assert.Less(t, d, time.Minute, "the loop wakes when the refused booking is due again")
-			return
-		}
-	}
+	w := next() // set once the worker, refused, has told the loop when the booking is due
+	b := s.booking(run)
+	require.NotNil(t, b.Failure)
+	require.Equal(t, s.clock.Now().Add(3*time.Second), b.DueAt)
+	require.Equal(t, 2*time.Second, w.d, "the booking is due in 3 s: the regular sweep comes first")
+
+	s.clock.Add(2 * time.Second)
+	w.fire <- s.clock.Now()
+	assert.Equal(t, time.Second, next().d, "after that sweep, the loop still wakes when the booking is due")
 }
