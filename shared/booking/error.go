@@ -95,7 +95,7 @@ type failure struct {
 func (f *failure) Error() string { return f.err.Error() }
 func (f *failure) Unwrap() error { return f.err }
 
-// Permanent marks err as a failure retrying cannot fix: a rejected key, a 4xx, a daily cap.
+// Permanent marks err as a failure retrying cannot fix: a rejected key, a 4xx.
 func Permanent(err error) error { return &failure{err: err, permanent: true} }
 
 // RetryAfter marks err as temporary, to be retried after d, the delay the service asked for

@@ -226,18 +226,26 @@ func (w *run) save(ctx context.Context, mutate func(*booking.Booking)) error {
 // that stops retries. It reports whether the run should go on, which it does only to e-mail the
 // organizer about a new permanent failure. A permanent failure already recorded is kept, so a
 // failing notice does not overwrite what went wrong.
+//
+// A booking still without a room fails for good at its meeting's start, or at once when it
+// would have to wait until the meeting has ended (a provider paused until then: Zoom's daily
+// cap lifts only at midnight UTC); a wait that ends during the meeting still gets it a room.
 func (w *run) fail(ctx context.Context, act action, cause error) (bool, error) {
 	b := w.b
-	permanent := booking.IsPermanent(cause) ||
-		(b.Status == booking.Confirmed && b.Room == nil && !w.now.Before(b.Details.Start))
-	msg := cause.Error()
-	if permanent && !booking.IsPermanent(cause) {
-		msg = "still no video room at the meeting's start: " + msg
-	}
 	attempts := b.Attempts + 1
 	due := w.now.Add(backoff(attempts, booking.RetryDelay(cause), w.r.jitter()))
 	if _, until, ok := booking.Throttle(cause); ok {
 		due = until // the provider's delay counts from its answer, not from the run's start
+	}
+	noRoom := b.Status == booking.Confirmed && b.Room == nil
+	msg := cause.Error()
+	permanent := booking.IsPermanent(cause)
+	switch {
+	case permanent:
+	case noRoom && !w.now.Before(b.Details.Start):
+		permanent, msg = true, "still no video room at the meeting's start: "+msg
+	case noRoom && !due.Before(b.Details.End):
+		permanent, msg = true, "no video room can be made before the meeting ends: "+msg
 	}
 	// Go on only to notify about a failure that has just become permanent: a failure that was
 	// already permanent, or the notice failing, waits for the back-off.

@@ -252,7 +252,11 @@ func (w *run) recoverRoom(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	rooms, err := p.TaggedRooms(ctx)
+	var rooms []booking.Room
+	err = w.r.call(ctx, w.now, c.Provider, false, func() (err error) {
+		rooms, err = p.TaggedRooms(ctx)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("list %s rooms to recover booking %s: %w", c.Provider, w.b.Key, err)
 	}
@@ -265,7 +269,7 @@ func (w *run) recoverRoom(ctx context.Context) error {
 			adopted = &room
 			continue
 		}
-		if err := p.DeleteRoom(ctx, room); err != nil {
+		if err := w.r.call(ctx, w.now, c.Provider, false, func() error { return p.DeleteRoom(ctx, room) }); err != nil {
 			return fmt.Errorf("delete stray %s room for booking %s: %w", c.Provider, w.b.Key, err)
 		}
 		w.step("delete stray room")
@@ -310,19 +314,23 @@ func (w *run) createRoom(ctx context.Context) error {
 	}
 	gen := w.b.RoomGen + 1
 	tag := booking.Tag{Key: w.b.Key, Gen: gen, Deployment: booking.DeploymentTag(w.r.Deployment)}.String()
-	// Record the intent first: if this run stops after the provider made the room, the next
-	// run finds the room by its tag instead of making a second one.
-	if err := w.save(ctx, func(b *booking.Booking) {
-		if b.Room != nil {
-			b.Retired = append(b.Retired, *b.Room)
-			b.Room = nil
+	var room booking.Room
+	err = w.r.call(ctx, w.now, d.Room.Provider, true, func() (err error) {
+		// Record the intent first: if this run stops after the provider made the room, the
+		// next run finds the room by its tag instead of making a second one.
+		if err := w.save(ctx, func(b *booking.Booking) {
+			if b.Room != nil {
+				b.Retired = append(b.Retired, *b.Room)
+				b.Room = nil
+			}
+			b.RoomGen = gen
+			b.Creating = &booking.Creating{Provider: d.Room.Provider, Tag: tag, Options: d.Room, At: w.now}
+		}); err != nil {
+			return err
 		}
-		b.RoomGen = gen
-		b.Creating = &booking.Creating{Provider: d.Room.Provider, Tag: tag, Options: d.Room, At: w.now}
-	}); err != nil {
+		room, err = p.CreateRoom(ctx, w.roomSpec(d, tag))
 		return err
-	}
-	room, err := p.CreateRoom(ctx, w.roomSpec(d, tag))
+	})
 	if err != nil {
 		return fmt.Errorf("create %s room for booking %s: %w", d.Room.Provider, w.b.Key, err)
 	}
@@ -355,7 +363,7 @@ func (w *run) deleteRoom(ctx context.Context, cleanup bool) error {
 	if err != nil {
 		return err
 	}
-	if err := p.DeleteRoom(ctx, room); err != nil {
+	if err := w.r.call(ctx, w.now, room.Provider, false, func() error { return p.DeleteRoom(ctx, room) }); err != nil {
 		return fmt.Errorf("delete %s room %s of booking %s: %w", room.Provider, room.ID, w.b.Key, err)
 	}
 	if cleanup {
@@ -387,7 +395,7 @@ func (w *run) deleteRetired(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := p.DeleteRoom(ctx, room); err != nil {
+	if err := w.r.call(ctx, w.now, room.Provider, false, func() error { return p.DeleteRoom(ctx, room) }); err != nil {
 		return fmt.Errorf("delete replaced %s room %s of booking %s: %w", room.Provider, room.ID, w.b.Key, err)
 	}
 	w.step("delete replaced room")
@@ -556,9 +564,13 @@ const insightsTimeout = 10 * time.Second
 func (w *run) count(ctx context.Context, room *booking.Room) error {
 	var figures map[string]booking.SessionInsight
 	if in := w.r.Insights[room.Provider]; in != nil && room.Name != "" {
-		ictx, cancel := context.WithTimeout(ctx, insightsTimeout)
-		f, err := in.RoomSessions(ictx, room.Name)
-		cancel()
+		var f map[string]booking.SessionInsight
+		err := w.r.call(ctx, w.now, room.Provider, false, func() (err error) {
+			ictx, cancel := context.WithTimeout(ctx, insightsTimeout)
+			defer cancel()
+			f, err = in.RoomSessions(ictx, room.Name)
+			return err
+		})
 		switch {
 		case booking.IsPermanent(err):
 			w.step("count without the provider's figures: " + err.Error())

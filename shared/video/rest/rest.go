@@ -43,9 +43,10 @@ type Client struct {
 	Credentials string
 	// ReadProblem reads the provider's error body; nil reads nothing of it.
 	ReadProblem func(body []byte) Problem
-	// Refine, when set, sees each failed answer first and may return the error to report
-	// instead of the usual classification (nil keeps it), such as Zoom's daily cap: permanent.
-	Refine func(a Answer, e *Error) error
+	// Refine, when set, sees each failed answer, received at now, first and may return the error
+	// to report instead of the usual classification (nil keeps it), such as Zoom's daily cap: a
+	// pause of the calls that make rooms until midnight.
+	Refine func(a Answer, e *Error, now time.Time) error
 }
 
 // New returns a Client of c's fields, with the defaults for a nil HTTPClient and Now.
@@ -119,12 +120,13 @@ func (c *Client) fail(a Answer) error {
 		p = c.ReadProblem(a.Body)
 	}
 	e := &Error{Provider: c.Provider, Status: a.Status, Code: p.Code, Message: Excerpt(p.Message, maxMessage), rejected: c.Credentials}
+	now := c.Now()
 	if c.Refine != nil {
-		if err := c.Refine(a, e); err != nil {
+		if err := c.Refine(a, e, now); err != nil {
 			return err
 		}
 	}
-	return Classify(e, a, c.Now(), p.Wait, c.Throttle)
+	return Classify(e, a, now, p.Wait, c.Throttle)
 }
 
 // Answer is an HTTP answer with its body read.

@@ -183,7 +183,7 @@ func TestDoRefine(t *testing.T) {
 		fmt.Fprint(w, `{"code":429,"message":"daily cap"}`)
 	})
 	errCap := errors.New("the daily cap")
-	c.Refine = func(a Answer, e *Error) error {
+	c.Refine = func(a Answer, e *Error, _ time.Time) error {
 		if a.Status == http.StatusTooManyRequests && e.Message == "daily cap" {
 			return booking.Permanent(fmt.Errorf("%w: %w", errCap, e))
 		}

@@ -15,9 +15,10 @@
 // one-tap form, "tel:+<E.164>,,<id>%23,,,,*<passcode>%23".
 //
 // Errors follow booking.Provider: a 429 carries Zoom's delay and pauses every call
-// (booking.Throttled) except the cap of meetings created or updated per host per day, which is
-// booking.Permanent, as are rejected credentials and other 4xx; 5xx, timeouts and network
-// failures are temporary.
+// (booking.Throttled), except the cap of meetings created or updated per host per day, which
+// pauses only the calls that make or move meetings, until 00:00 UTC (booking.PauseCreate);
+// rejected credentials and other 4xx are booking.Permanent; 5xx, timeouts and network failures
+// are temporary.
 package zoom
 
 import (
