@@ -26,8 +26,10 @@ import (
 )
 
 // Local wiring: the same core and handlers as the Lambda functions, with embedded adapters.
+// Eight workers: a provider call that hangs holds one until its timeout (shared/video/rest), so
+// a few hung calls leave the others flowing; bbolt takes one write at a time whatever their number.
 const (
-	workers      = 2
+	workers      = 8
 	queueSize    = 1024
 	reapInterval = time.Hour
 	wakeQueue    = 64   // due times the workers report to the sweep loop, waiting; more are dropped

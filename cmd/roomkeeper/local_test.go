@@ -57,3 +57,30 @@ func TestRunSweepsWhenABookingIsDue(t *testing.T) {
 	w.fire <- s.clock.Now()
 	assert.Equal(t, time.Second, next().d, "after that sweep, the loop still wakes when the booking is due")
 }
+
+// TestHungProviderCallsLeaveTheRestFlowing: with a few of the provider's calls hanging (until
+// their timeout), the local server's other workers still make the other bookings' rooms and send
+// their invites in the meantime.
+func TestHungProviderCallsLeaveTheRestFlowing(t *testing.T) {
+	const hung, bookings = 3, 10
+	s := newStack(t, nil)
+	sb := s.app.sandbox
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { s.app.run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done }) // the hung calls give up with the workers
+	require.Eventually(t, func() bool { return len(sb.Requests()) > 0 }, 30*time.Second, time.Millisecond, "the first reap")
+
+	sb.Hang(hung)
+	for range bookings {
+		status, body := s.post("booking-created.json", newRunID())
+		require.Equal(t, http.StatusAccepted, status, body)
+	}
+	require.Eventually(t, func() bool { return len(sb.Rooms()) == bookings-hung }, time.Minute, 5*time.Millisecond)
+	assert.Equal(t, hung, sb.Hanging(), "the other rooms were made while the hung calls still waited")
+	require.Eventually(t, func() bool {
+		entries, err := s.app.outbox.List()
+		return err == nil && len(entries) == 2*(bookings-hung)
+	}, time.Minute, 5*time.Millisecond, "and their invites sent")
+	assert.Equal(t, hung, sb.Hanging())
+}

@@ -5,8 +5,9 @@
 // OpenAPI for https://api.whereby.dev/v1 in github.com/whereby/docs): POST/GET/DELETE /meetings with
 // Bearer auth, cursor paging, the `fields` parameter, the closed-beta dial-in
 // (whereby-product-features/dial-in.md in github.com/whereby/docs), rooms gone from endDate + 1 h,
-// and the documented 401 and 429 bodies. It has fault controls (throttling, failures, delay) and
-// a request budget (Limit: a fixed window or evenly spaced requests) for tests and benchmarks.
+// and the documented 401 and 429 bodies. It has fault controls (throttling, failures, delay,
+// hangs) and a request budget (Limit: a fixed window or evenly spaced requests) for tests and
+// benchmarks.
 //
 // Its room pages let a developer join, leave and knock as a visitor, the host or a phone caller,
 // and it then sends signed webhooks as Whereby does
@@ -121,6 +122,7 @@ type Whereby struct {
 	noDialIn bool
 	limit    *RateLimit // nil: no budget
 	limited  int        // requests the budget refused
+	hanging  int        // requests waiting for their client to give up (Hang)
 
 	// Room activity and its webhooks (rooms.go, webhooks.go).
 	hooks   webhookSender
@@ -205,6 +207,16 @@ func (w *Whereby) serveAPI(rw http.ResponseWriter, r *http.Request) {
 			t.Stop()
 			return // the client gave up
 		}
+	}
+	if faulted && f.hang {
+		w.mu.Lock()
+		w.hanging++
+		w.mu.Unlock()
+		<-r.Context().Done()
+		w.mu.Lock()
+		w.hanging--
+		w.mu.Unlock()
+		return
 	}
 	if faulted {
 		writeFault(rw, f)
@@ -455,6 +467,19 @@ func view(m *Meeting, f responseFields) map[string]any {
 // rounded up) and Whereby's throttle body carrying msLeft. Faults queue in the order they are set.
 func (w *Whereby) Throttle(n int, retryAfter time.Duration) {
 	w.addFault(fault{n: n, status: http.StatusTooManyRequests, retryAfter: retryAfter})
+}
+
+// Hang makes the next n API requests get no answer at all: each waits until its client gives up
+// (a timeout, a cancelled context, a closed connection), as a provider that hangs would.
+func (w *Whereby) Hang(n int) {
+	w.addFault(fault{n: n, hang: true})
+}
+
+// Hanging returns how many API requests Hang holds now.
+func (w *Whereby) Hanging() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.hanging
 }
 
 // Limit puts the API behind a request budget (nil removes it): a request over it is answered

@@ -25,9 +25,18 @@ import (
 )
 
 const (
-	defaultTimeout = 15 * time.Second
-	maxBody        = 4 << 20 // an API answer read
-	maxMessage     = 300     // a provider's message an error quotes
+	maxBody    = 4 << 20 // an API answer read
+	maxMessage = 300     // a provider's message an error quotes
+)
+
+// How long one call may take, from sending the request to reading the whole answer, by what it
+// does: a read, a delete or a token request is quick; a create or an update makes or moves a
+// room, which providers take longer over. A call that hangs is cut off then, so it holds a worker
+// that long and no longer (the reconciler's lease outlasts a step's calls), and its outcome is
+// unknown.
+const (
+	ReadTimeout  = 5 * time.Second  // GET, HEAD, DELETE; a token request
+	WriteTimeout = 10 * time.Second // POST, PUT, PATCH
 )
 
 // Client calls one provider's REST API. Make one with New; it is safe for concurrent use.
@@ -35,9 +44,12 @@ type Client struct {
 	Provider   string           // the provider as errors name it: "zoom"
 	BaseURL    string           // request paths go under it: "https://api.zoom.us/v2"
 	MediaType  string           // Accept, and the Content-Type of a body; empty means application/json
-	HTTPClient *http.Client     // New makes a nil one a client with a 15 s timeout
+	HTTPClient *http.Client     // New makes a nil one http.DefaultClient; each call has its own timeout
 	Now        func() time.Time // New makes a nil one time.Now
 	Throttle   time.Duration    // the wait after a 429 that names none
+	// ReadTimeout and WriteTimeout bound a call by its method; zero means the constant of the
+	// same name.
+	ReadTimeout, WriteTimeout time.Duration
 	// Credentials names what a 401 or 403 rejects ("the API key"), for an error that says so
 	// instead of quoting the answer; empty reports those answers like any other.
 	Credentials string
@@ -51,13 +63,20 @@ type Client struct {
 
 // New returns a Client of c's fields, with the defaults for a nil HTTPClient and Now.
 func New(c Client) *Client {
-	if c.HTTPClient == nil {
-		c.HTTPClient = &http.Client{Timeout: defaultTimeout}
-	}
+	c.HTTPClient = cmp.Or(c.HTTPClient, http.DefaultClient)
 	if c.Now == nil {
 		c.Now = time.Now
 	}
 	return &c
+}
+
+// timeout is how long a call with the method may take.
+func (c *Client) timeout(method string) time.Duration {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodDelete:
+		return cmp.Or(c.ReadTimeout, ReadTimeout)
+	}
+	return cmp.Or(c.WriteTimeout, WriteTimeout)
 }
 
 // Request is one call of a Client.
@@ -73,11 +92,14 @@ type Request struct {
 
 // Do sends r and decodes a 2xx JSON answer into out; an empty answer, or a nil out, decodes
 // nothing. Any other answer is an *Error classified by Classify, with the provider's wait (see
-// Problem) and then c.Throttle as the waits after a 429 without Retry-After. Transport errors
-// are temporary, refused when no connection was made (see Send), and name the call by its
-// method and the first segment of its path.
+// Problem) and then c.Throttle as the waits after a 429 without Retry-After. The call may take
+// c.ReadTimeout or c.WriteTimeout, by its method. Transport errors are temporary, refused when no
+// connection was made (see Send), and name the call by its method and the first segment of its
+// path.
 func (c *Client) Do(ctx context.Context, r Request, out any) error {
 	label := r.Method + " " + firstSegment(r.Path)
+	ctx, cancel := context.WithTimeout(ctx, c.timeout(r.Method))
+	defer cancel()
 	var body io.Reader
 	if r.Body != nil {
 		b, err := json.Marshal(r.Body)

@@ -287,3 +287,43 @@ func TestRetryAfterHeader(t *testing.T) {
 		assert.Equal(t, want, RetryAfterHeader(header, now), "%q", header)
 	}
 }
+
+// TestCallsTimeOutByWhatTheyDo checks that a call that hangs is cut off after its method's
+// timeout — a read or a delete sooner than a create or an update — with an unknown outcome.
+func TestCallsTimeOutByWhatTheyDo(t *testing.T) {
+	assert.Equal(t, 5*time.Second, (&Client{}).timeout(http.MethodGet), "the defaults")
+	assert.Equal(t, 5*time.Second, (&Client{}).timeout(http.MethodDelete))
+	assert.Equal(t, 10*time.Second, (&Client{}).timeout(http.MethodPost))
+	assert.Equal(t, 10*time.Second, (&Client{}).timeout(http.MethodPatch))
+
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	c := &Client{Provider: "acme", BaseURL: srv.URL, HTTPClient: srv.Client(), Now: time.Now,
+		ReadTimeout: 50 * time.Millisecond, WriteTimeout: 300 * time.Millisecond}
+	for _, tt := range []struct {
+		method string
+		want   time.Duration
+	}{
+		{http.MethodGet, 50 * time.Millisecond},
+		{http.MethodDelete, 50 * time.Millisecond},
+		{http.MethodPost, 300 * time.Millisecond},
+		{http.MethodPut, 300 * time.Millisecond},
+	} {
+		t.Run(tt.method, func(t *testing.T) {
+			start := time.Now()
+			err := c.Do(t.Context(), Request{Method: tt.method, Path: "/meetings/42"}, nil)
+			took := time.Since(start)
+			require.ErrorIs(t, err, context.DeadlineExceeded)
+			assert.False(t, booking.IsRefused(err), "the request went out: the outcome is unknown")
+			assert.GreaterOrEqual(t, took, tt.want)
+			assert.Less(t, took, 4*time.Second, "cut off at the call's own timeout, not a client-wide one")
+		})
+	}
+}

@@ -90,7 +90,7 @@ type Config struct {
 	TokenPath    string         // TWENTYFOUR_TOKEN_PATH, under APIURL; empty means DefaultTokenPath
 	UpdateMethod string         // TWENTYFOUR_UPDATE_METHOD: PUT or PATCH; empty means DefaultUpdateMethod
 	MeetingExtra map[string]any // TWENTYFOUR_MEETING_FIELDS: more fields for the create body
-	HTTPClient   *http.Client   // nil means one with a 15 s timeout
+	HTTPClient   *http.Client   // nil means http.DefaultClient; calls time out as rest says
 	Now          func() time.Time
 }
 

@@ -44,7 +44,7 @@ const (
 type Config struct {
 	APIURL     string           // e.g. https://api.whereby.dev/v1
 	APIKey     string           // the Bearer token
-	HTTPClient *http.Client     // nil means one with a 15 s timeout
+	HTTPClient *http.Client     // nil means http.DefaultClient; calls time out as rest says
 	Now        func() time.Time // nil means time.Now
 }
 

@@ -79,7 +79,7 @@ type Config struct {
 	// leaves the account's default.
 	DialInCountries []string
 
-	HTTPClient *http.Client     // nil means one with a 15 s timeout
+	HTTPClient *http.Client     // nil means http.DefaultClient; calls time out as rest says
 	Now        func() time.Time // nil means time.Now
 	// Passcode returns a meeting passcode; nil means 8 random digits.
 	Passcode func() string
