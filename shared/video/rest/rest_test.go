@@ -109,6 +109,7 @@ func TestDoFailures(t *testing.T) {
 		{"429 Retry-After seconds", 429, "3", `{"waitMs":1500}`, false, 3 * time.Second, "acme answered 429 Too Many Requests", true},
 		{"429 Retry-After date", 429, "Sun, 22 Nov 2026 10:01:30 GMT", ``, false, 90 * time.Second, "acme answered 429 Too Many Requests", true},
 		{"429 the body's wait", 429, "soon", `{"waitMs":1500}`, false, 1500 * time.Millisecond, "acme answered 429 Too Many Requests", true},
+		{"429 the body's wait, within Retry-After's second", 429, "2", `{"waitMs":1500}`, false, 1500 * time.Millisecond, "acme answered 429 Too Many Requests", true},
 		{"429 the provider's default", 429, "", `{"waitMs":-5}`, false, 7 * time.Second, "acme answered 429 Too Many Requests", true},
 		{"5xx temporary", 503, "", ``, false, 0, "acme answered 503 Service Unavailable", false},
 		{"4xx permanent, code and message", 404, "", `{"code":3001,"message":"Meeting does not exist: 42."}`, true, 0,
