@@ -43,12 +43,16 @@ type Reconciler struct {
 	CleanupGrace time.Duration // delete the room this long after the end
 	MaxOverrun   time.Duration // a room must work this long past the end
 	RoomSlack    time.Duration // provider room end date = end + RoomSlack
-	LeaseTTL     time.Duration // how long a run may hold a booking; 0 means DefaultLeaseTTL
+	LeaseTTL     time.Duration // how long a run may hold a booking between saves; 0 means DefaultLeaseTTL
 }
 
-// DefaultLeaseTTL is how long one run may hold a booking before another may take it over. It is
-// longer than any run takes (a run is a few provider and mail calls with their own timeouts).
-const DefaultLeaseTTL = 2 * time.Minute
+// DefaultLeaseTTL is how long a run holds a booking from its last save: another run may take the
+// booking over only once a run has saved nothing for that long. Every save renews the lease (a
+// heartbeat), so a run that lasts longer keeps it while it makes progress; between two saves
+// there is one step, whose provider calls each give up within 10 s (shared/video/rest), so a
+// minute is ample, and a run that stopped (a crashed process, a Lambda timeout) frees its booking
+// a minute after its last save.
+const DefaultLeaseTTL = time.Minute
 
 // Back-off for temporary failures the service named no delay for: capped exponential with
 // jitter. A delay the service asked for (Retry-After) is taken as it is.
@@ -195,11 +199,15 @@ func (w *run) storeErr(err error) error {
 }
 
 // save applies mutate to the record and writes it, reloading and re-applying on a version
-// conflict (a source changed the desired state meanwhile). It stops if another run took the lease.
+// conflict (a source changed the desired state meanwhile). A save that keeps the run's lease
+// renews it from the clock's current time. It stops if another run took the lease.
 func (w *run) save(ctx context.Context, mutate func(*booking.Booking)) error {
 	for attempt := 0; ; attempt++ {
 		next := w.b.Clone()
 		mutate(next)
+		if next.Lease.Owner == w.owner {
+			next.Lease.Until = w.r.Now().Add(w.r.leaseTTL())
+		}
 		next.UpdatedAt = w.now
 		err := w.r.Store.Put(ctx, next)
 		if err == nil {

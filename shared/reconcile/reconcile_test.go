@@ -531,3 +531,21 @@ func TestReapDeletesRoomsNoBookingReferences(t *testing.T) {
 	assert.ElementsMatch(t, []string{kept.ID, others.ID, legacy.ID, young.ID}, live,
 		"the booking's room, another deployment's, an old-format one and a young one stay")
 }
+
+// TestALongRunKeepsItsLease: a run that takes longer than the lease, step by step, renews it with
+// every save, so no other run may take the booking over while it makes progress.
+func TestALongRunKeepsItsLease(t *testing.T) {
+	f := newFixture(t)
+	key := f.put()
+	var held []bool
+	f.mailer.fail = func(booking.Message) error {
+		f.clock.Add(2 * DefaultLeaseTTL / 3) // each send takes two thirds of the lease
+		b := f.get(key)
+		held = append(held, b.Lease.Owner != "" && b.Lease.Until.After(f.clock.Now()))
+		return nil
+	}
+	res := f.reconcile(key)
+	assert.Len(t, res.Steps, 4, "a room and three invites, over twice the lease")
+	assert.Equal(t, []bool{true, true, true}, held, "another run finds the booking held at every send")
+	assert.Empty(t, f.get(key).Lease.Owner, "released at the end")
+}
