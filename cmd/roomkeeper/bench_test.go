@@ -40,10 +40,9 @@ func cpuTime() time.Duration {
 
 // BenchmarkThrottle measures how bookings fare against a provider's rate limit: throttleBookings
 // bookings arrive at once at the whole local product (its workers and sweep loop, as `make dev`
-// runs them), whose Whereby sandbox allows throttlePerMinute requests a minute, either as a
-// fixed window or evenly spaced. The stack's clock runs throttleSpeed times faster than the wall
-// clock, and so do the sandbox's budget and the sweep loop's timers, so only the processing
-// time is scaled up with it.
+// runs them), whose Whereby sandbox allows L requests a minute, as a fixed window or evenly
+// spaced. The stack's clock runs throttleSpeed times faster than the wall clock, and so do the
+// sandbox's budget and the sweep loop's timers: only the processing time is scaled up with it.
 //
 // floor-ratio is the time from the first booking to the last room made over the floor,
 // N·cost/L minutes (cost: the one POST a room takes); extra-req/429 is the requests beyond N·cost
@@ -51,17 +50,20 @@ func cpuTime() time.Duration {
 // before the run gave up at four times the floor.
 func BenchmarkThrottle(b *testing.B) {
 	for _, tt := range []struct {
-		name  string
-		limit func() *sandbox.RateLimit
+		name      string
+		perMinute int
+		limit     func(n int) *sandbox.RateLimit
 	}{
-		{"fixed-window", func() *sandbox.RateLimit { return sandbox.FixedWindow(throttlePerMinute, time.Minute) }},
-		{"spaced", func() *sandbox.RateLimit { return sandbox.Spaced(throttlePerMinute, time.Minute) }},
+		{"fixed-window-10", 10, func(n int) *sandbox.RateLimit { return sandbox.FixedWindow(n, time.Minute) }},
+		{"fixed-window-30", 30, func(n int) *sandbox.RateLimit { return sandbox.FixedWindow(n, time.Minute) }},
+		{"spaced-10", 10, func(n int) *sandbox.RateLimit { return sandbox.Spaced(n, time.Minute) }},
+		{"spaced-60", 60, func(n int) *sandbox.RateLimit { return sandbox.Spaced(n, time.Minute) }},
 	} {
 		b.Run(tt.name, func(b *testing.B) {
 			var sum throttleResult
 			runs := 0
 			for b.Loop() {
-				r := throttleRun(b, tt.limit(), throttleSpeed)
+				r := throttleRun(b, tt.limit(tt.perMinute), tt.perMinute, throttleSpeed)
 				sum.ratio += r.ratio
 				sum.requests += r.requests
 				sum.refused += r.refused
@@ -80,16 +82,18 @@ func BenchmarkThrottle(b *testing.B) {
 }
 
 const (
-	throttleBookings  = 20
-	throttlePerMinute = 10
-	throttleSpeed     = 10
+	throttleBookings = 20
+	throttleSpeed    = 10
 )
 
 type throttleResult struct {
 	ratio, requests, refused, rooms float64
 }
 
-func throttleRun(b *testing.B, limit *sandbox.RateLimit, speed float64) throttleResult {
+// throttleRun sends throttleBookings bookings to a stack whose sandbox is behind limit, which
+// allows perMinute requests a minute, and measures how long the rooms took on a clock running
+// speed times faster than the wall clock.
+func throttleRun(b *testing.B, limit *sandbox.RateLimit, perMinute int, speed float64) throttleResult {
 	s := startStack(b, nil)
 	s.app.after = s.clock.run(speed)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -110,7 +114,7 @@ func throttleRun(b *testing.B, limit *sandbox.RateLimit, speed float64) throttle
 			b.Fatalf("status %d: %v", status, body)
 		}
 	}
-	floor := time.Duration(throttleBookings) * time.Minute / throttlePerMinute
+	floor := time.Duration(throttleBookings) * time.Minute / time.Duration(perMinute)
 	giveUp := time.Now().Add(time.Duration(float64(4*floor) / speed))
 	for len(sb.Rooms()) < throttleBookings && time.Now().Before(giveUp) {
 		time.Sleep(5 * time.Millisecond)

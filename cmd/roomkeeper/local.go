@@ -195,9 +195,14 @@ func (a *app) run(ctx context.Context) {
 				due = due[:min(len(due), maxWakes)]
 			}
 		case <-timer:
-			a.sweep(ctx)
-			last = a.now()
-			due = slices.DeleteFunc(due, func(t time.Time) bool { return !t.After(last) })
+			now := a.now()
+			if now.Before(last.Add(a.cfg.SweepInterval)) {
+				a.enqueueDue(ctx) // early, for a booking due: the purge waits for the regular sweep
+			} else {
+				a.sweep(ctx)
+				last = now
+			}
+			due = slices.DeleteFunc(due, func(t time.Time) bool { return !t.After(now) })
 		case <-reapTick.C:
 			a.reap(ctx)
 		}
@@ -230,13 +235,18 @@ func (a *app) reconcile(ctx context.Context, key string) {
 
 // sweep enqueues due bookings and deletes records past their retention.
 func (a *app) sweep(ctx context.Context) {
-	if _, err := a.sweeper.Sweep(ctx); err != nil {
-		a.log.Error("sweep failed", "err", err)
-	}
+	a.enqueueDue(ctx)
 	if n, err := a.store.Purge(ctx, a.now()); err != nil {
 		a.log.Error("purge failed", "err", err)
 	} else if n > 0 {
 		a.log.Info("purged expired records", "count", n)
+	}
+}
+
+// enqueueDue enqueues due bookings.
+func (a *app) enqueueDue(ctx context.Context) {
+	if _, err := a.sweeper.Sweep(ctx); err != nil {
+		a.log.Error("sweep failed", "err", err)
 	}
 }
 

@@ -16,6 +16,21 @@ import (
 // worker reads before its own calls: they wait together instead of each being refused in turn.
 // Only a store failure is returned as a *storeError.
 func (r *Reconciler) call(ctx context.Context, now time.Time, provider string, creates bool, fn func() error) error {
+	if err := r.paused(ctx, now, provider, creates); err != nil {
+		return err
+	}
+	err := fn()
+	if kind, until, ok := booking.Throttle(err); ok {
+		if perr := r.Store.Pause(ctx, provider, kind, until); perr != nil {
+			return &storeError{fmt.Errorf("pause %s after %w: %w", provider, err, perr)}
+		}
+	}
+	return err
+}
+
+// paused returns the refusal of a call to the provider that a pause holds up at now (see call),
+// a *storeError, or nil.
+func (r *Reconciler) paused(ctx context.Context, now time.Time, provider string, creates bool) error {
 	for _, kind := range pauseKinds(creates) {
 		until, err := r.Store.PausedUntil(ctx, provider, kind)
 		if err != nil {
@@ -25,13 +40,7 @@ func (r *Reconciler) call(ctx context.Context, now time.Time, provider string, c
 			return booking.Throttled(&pausedError{provider: provider, kind: kind, until: until}, kind, now, until.Sub(now))
 		}
 	}
-	err := fn()
-	if kind, until, ok := booking.Throttle(err); ok {
-		if perr := r.Store.Pause(ctx, provider, kind, until); perr != nil {
-			return &storeError{fmt.Errorf("pause %s after %w: %w", provider, err, perr)}
-		}
-	}
-	return err
+	return nil
 }
 
 // pauseKinds are the kinds of pause that hold up a call.

@@ -49,8 +49,12 @@ func TestARateLimitPausesEveryWorker(t *testing.T) {
 	assert.True(t, f.pausedUntil(booking.PauseCreate).IsZero())
 
 	f.clock.Add(10 * time.Second)
+	var puts int
+	f.r.Store = &failingStore{Store: f.store, failPut: func(*booking.Booking) bool { puts++; return false }}
 	res := f.reconcile(second)
+	f.r.Store = f.store
 	assert.Equal(t, []string{"create"}, *ops, "the second booking does not call while the provider is paused")
+	assert.Equal(t, 1, puts, "it waits at the cost of one write")
 	assert.Contains(t, res.Failure, "fake: every call paused until")
 	assert.False(t, res.Permanent)
 	b := f.get(second)
@@ -117,6 +121,19 @@ func TestAPauseOutlastingTheMeetingFailsItNow(t *testing.T) {
 	b := f.get(key)
 	assert.Contains(t, b.Failure.Message, "no video room can be made before the meeting ends: ")
 	assert.True(t, b.Failure.Notified, "the organizer hears of it at once, not at the meeting's start")
+	assert.Len(t, f.mails(), 1)
+	assert.Equal(t, []string{"create"}, *ops)
+
+	// Another booking, arriving while the pause lasts, is told at once too, without a call.
+	other := f.put(func(b *booking.Booking) {
+		b.Key, b.ExternalID = booking.KeyOf("generic", "bk-2"), "bk-2"
+		b.Details.Start = b.LastEventAt.Add(time.Hour)
+		b.Details.End = b.Details.Start.Add(30 * time.Minute)
+	})
+	res = f.reconcile(other)
+	assert.True(t, res.Permanent)
+	assert.Contains(t, f.get(other).Failure.Message, "no video room can be made before the meeting ends: fake: making and moving rooms paused until")
+	assert.True(t, f.get(other).Failure.Notified)
 	assert.Len(t, f.mails(), 1)
 	assert.Equal(t, []string{"create"}, *ops)
 

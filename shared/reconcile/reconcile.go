@@ -101,6 +101,25 @@ func (r *Reconciler) Reconcile(ctx context.Context, key string) (Result, error) 
 		res.Busy = true
 		return res, nil
 	}
+	if act := r.plan(w.b, now); act.kind == actCreate {
+		// A booking waiting for a room at a paused provider is set due at the pause's end in one
+		// write, before taking the lease: a burst of them waits on one pause, all woken at its
+		// end, and each costs the store as little as it can. (Only a failure that has just
+		// become permanent goes on, with the lease, to tell the organizer.)
+		if err := r.paused(ctx, now, b.Details.Room.Provider, true); err != nil {
+			if isStoreErr(err) {
+				return res, err
+			}
+			cont, err := w.fail(ctx, act, err)
+			if err != nil {
+				return res, w.storeErr(err)
+			}
+			if !cont {
+				res.Due = w.b.DueAt
+				return res, nil
+			}
+		}
+	}
 	if err := w.save(ctx, func(b *booking.Booking) {
 		b.Lease = booking.Lease{Owner: w.owner, Until: now.Add(r.leaseTTL())}
 	}); err != nil {

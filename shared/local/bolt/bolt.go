@@ -432,10 +432,14 @@ func (s *Store) personKeys(tx *bbolt.Tx, h string) []string {
 }
 
 // Pause marks the provider's calls of the kind paused until the time, unless a later end is
-// marked already.
+// marked already. That is read first, so the workers refused together write the pause once: a
+// write transaction costs a sync to disk even when it changes nothing.
 func (s *Store) Pause(ctx context.Context, provider string, kind booking.PauseKind, until time.Time) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("pause %s: %w", provider, err)
+	}
+	if marked, err := s.PausedUntil(ctx, provider, kind); err != nil || !marked.Before(until) {
+		return err
 	}
 	err := s.db.Update(func(tx *bbolt.Tx) error {
 		b, k, v := tx.Bucket(pausesBucket), pauseKey(provider, kind), encodeTime(until)
