@@ -39,6 +39,15 @@ type Store interface {
 	People(ctx context.Context, email string) ([]string, error)
 	// ForgetPerson removes email's entries from the people index.
 	ForgetPerson(ctx context.Context, email string) error
+
+	// Pause marks the provider's calls of the kind paused until the time (a rate limit's
+	// refusal, booking.Throttled), unless they are marked paused until later already: a mark is
+	// only ever extended. It is one small item per provider and kind, and may be deleted once
+	// its time has passed. Every worker reads it, on every instance, before calling the provider.
+	Pause(ctx context.Context, provider string, kind PauseKind, until time.Time) error
+	// PausedUntil returns when the provider's pause of the kind ends: the zero time when none
+	// is marked. The time may be past.
+	PausedUntil(ctx context.Context, provider string, kind PauseKind) (time.Time, error)
 }
 
 // ListQuery asks for one page of a list of records.
@@ -119,7 +128,10 @@ type RoomSpec struct {
 }
 
 // Provider is a video provider (Whereby, Zoom, 24sessions, the sandbox). Errors are temporary
-// unless marked Permanent; RetryAfter carries the provider's requested delay.
+// unless marked Permanent; RetryAfter carries the provider's requested delay. Refused marks a
+// call the provider certainly did not act on (a 4xx, or no connection made), and Throttled a
+// refusal under a rate limit (a 429), which holds up the provider's calls of a kind; any other
+// error leaves the outcome unknown (a timeout, a 5xx, a connection lost after sending).
 type Provider interface {
 	// CreateRoom creates a room for spec.
 	CreateRoom(ctx context.Context, spec RoomSpec) (Room, error)

@@ -46,15 +46,19 @@ type Reconciler struct {
 	CleanupGrace time.Duration // delete the room this long after the end
 	MaxOverrun   time.Duration // a room must work this long past the end
 	RoomSlack    time.Duration // provider room end date = end + RoomSlack
-	LeaseTTL     time.Duration // how long a run may hold a booking; 0 means DefaultLeaseTTL
+	LeaseTTL     time.Duration // how long a run may hold a booking between saves; 0 means DefaultLeaseTTL
 }
 
-// DefaultLeaseTTL is how long one run may hold a booking before another may take it over. It is
-// longer than any run takes (a run is a few provider and mail calls with their own timeouts).
-const DefaultLeaseTTL = 2 * time.Minute
+// DefaultLeaseTTL is how long a run holds a booking from its last save: another run may take the
+// booking over only once a run has saved nothing for that long. Every save renews the lease (a
+// heartbeat), so a run that lasts longer keeps it while it makes progress; between two saves
+// there is one step, whose provider calls each give up within 10 s (shared/video/rest), so a
+// minute is ample, and a run that stopped (a crashed process, a Lambda timeout) frees its booking
+// a minute after its last save.
+const DefaultLeaseTTL = time.Minute
 
-// Back-off for temporary failures: capped exponential with jitter, never sooner than the
-// service's Retry-After.
+// Back-off for temporary failures the service named no delay for: capped exponential with
+// jitter. A delay the service asked for (Retry-After) is taken as it is.
 const (
 	backoffBase = 10 * time.Second
 	backoffCap  = 10 * time.Minute
@@ -82,6 +86,10 @@ type Result struct {
 	// PostponedUntil when it is looked at again.
 	Postponed      string
 	PostponedUntil time.Time
+	// Due is when the booking next needs work as the run left it (its DueAt); zero when nothing
+	// is left to do, or when the run stopped before saving. A worker that can wake itself (the
+	// local server) uses it to come back then rather than at its next sweep.
+	Due time.Time
 }
 
 // Reconcile runs the missing steps for one booking. It returns an error only when the store
@@ -103,6 +111,25 @@ func (r *Reconciler) Reconcile(ctx context.Context, key string) (Result, error) 
 	if w.heldByOther() {
 		res.Busy = true
 		return res, nil
+	}
+	if act := r.plan(w.b, now); act.kind == actCreate {
+		// A booking waiting for a room at a paused provider is set due at the pause's end in one
+		// write, before taking the lease: a burst of them waits on one pause, all woken at its
+		// end, and each costs the store as little as it can. (Only a failure that has just
+		// become permanent goes on, with the lease, to tell the organizer.)
+		if err := r.paused(ctx, now, b.Details.Room.Provider, true); err != nil {
+			if isStoreErr(err) {
+				return res, err
+			}
+			cont, err := w.fail(ctx, act, err)
+			if err != nil {
+				return res, w.storeErr(err)
+			}
+			if !cont {
+				res.Due = w.b.DueAt
+				return res, nil
+			}
+		}
 	}
 	if err := w.save(ctx, func(b *booking.Booking) {
 		b.Lease = booking.Lease{Owner: w.owner, Until: now.Add(r.leaseTTL())}
@@ -131,6 +158,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, key string) (Result, error) 
 			return res, w.storeErr(err)
 		}
 		if !cont {
+			res.Due = w.b.DueAt
 			return res, nil
 		}
 	}
@@ -156,8 +184,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, key string) (Result, error) 
 			}
 		}
 	})
-	if err == nil && last.kind == actNone && last.reason != "" {
-		res.Postponed, res.PostponedUntil = last.reason, last.due
+	if err == nil {
+		res.Due = w.b.DueAt
+		if last.kind == actNone && last.reason != "" {
+			res.Postponed, res.PostponedUntil = last.reason, last.due
+		}
 	}
 	return res, w.storeErr(err)
 }
@@ -214,11 +245,15 @@ func (w *run) storeErr(err error) error {
 }
 
 // save applies mutate to the record and writes it, reloading and re-applying on a version
-// conflict (a source changed the desired state meanwhile). It stops if another run took the lease.
+// conflict (a source changed the desired state meanwhile). A save that keeps the run's lease
+// renews it from the clock's current time. It stops if another run took the lease.
 func (w *run) save(ctx context.Context, mutate func(*booking.Booking)) error {
 	for attempt := 0; ; attempt++ {
 		next := w.b.Clone()
 		mutate(next)
+		if next.Lease.Owner == w.owner {
+			next.Lease.Until = w.r.Now().Add(w.r.leaseTTL())
+		}
 		next.UpdatedAt = w.now
 		err := w.r.Store.Put(ctx, next)
 		if err == nil {
@@ -245,22 +280,33 @@ func (w *run) save(ctx context.Context, mutate func(*booking.Booking)) error {
 // that stops retries. It reports whether the run should go on, which it does only to e-mail the
 // organizer about a new permanent failure. A permanent failure already recorded is kept, so a
 // failing notice does not overwrite what went wrong.
+//
+// A booking still without a room fails for good at its meeting's start, or at once when it
+// would have to wait until the meeting has ended (a provider paused until then: Zoom's daily
+// cap lifts only at midnight UTC); a wait that ends during the meeting still gets it a room.
 func (w *run) fail(ctx context.Context, act action, cause error) (bool, error) {
 	b := w.b
-	permanent := booking.IsPermanent(cause) ||
-		(b.Status == booking.Confirmed && b.Room == nil && !w.now.Before(b.Details.Start))
-	msg := cause.Error()
-	if permanent && !booking.IsPermanent(cause) {
-		msg = "still no video room at the meeting's start: " + msg
-	}
 	attempts := b.Attempts + 1
-	delay := backoff(attempts, booking.RetryDelay(cause), w.r.jitter())
+	due := w.now.Add(backoff(attempts, booking.RetryDelay(cause), w.r.jitter()))
+	_, until, throttled := booking.Throttle(cause)
+	if throttled {
+		due = until // the provider's delay counts from its answer, not from the run's start
+	}
+	noRoom := b.Status == booking.Confirmed && b.Room == nil
+	msg := cause.Error()
+	permanent := booking.IsPermanent(cause)
+	switch {
+	case permanent:
+	case noRoom && !w.now.Before(b.Details.Start):
+		permanent, msg = true, "still no video room at the meeting's start: "+msg
+	case noRoom && !due.Before(b.Details.End):
+		permanent, msg = true, "no video room can be made before the meeting ends: "+msg
+	}
 	var pe *providerError
 	switch {
-	case errors.As(cause, &pe) && booking.RetryDelay(cause) > 0:
-		// The provider asked to be left alone (a 429): how long it will be, as this run
-		// records it. A provider-wide pause reports under the same name.
-		w.report(booking.DurationOf(booking.MetricProviderPaused, delay).By("Provider", pe.provider))
+	case errors.As(cause, &pe) && throttled:
+		// The provider asked to be left alone (a 429): how long every worker now waits.
+		w.report(booking.DurationOf(booking.MetricProviderPaused, until.Sub(w.now)).By("Provider", pe.provider))
 	case pe != nil:
 		w.report(booking.CountOf(booking.MetricProviderErrors, 1).By("Provider", pe.provider))
 	}
@@ -273,8 +319,17 @@ func (w *run) fail(ctx context.Context, act action, cause error) (bool, error) {
 	w.res.Failure, w.res.Permanent = msg, permanent
 	err := w.save(ctx, func(b *booking.Booking) {
 		b.Attempts = attempts
-		if act.kind == actCreate && booking.IsPermanent(cause) {
-			b.Creating = nil // the provider refused: no room was made
+		if act.kind == actCreate {
+			switch {
+			case booking.IsRefused(cause):
+				// The provider certainly made no room (a 429, a 4xx, no connection): the next
+				// attempt creates at once, without first listing the rooms to recover one.
+				forgetCreating(b)
+			case booking.IsPermanent(cause):
+				// No retry: a room the provider may have made carries the tag, so the reaper
+				// finds it.
+				b.Creating = nil
+			}
 		}
 		var se *sendError
 		if errors.As(cause, &se) {
@@ -290,7 +345,7 @@ func (w *run) fail(ctx context.Context, act action, cause error) (bool, error) {
 		if cont {
 			b.DueAt = w.now
 		} else {
-			b.DueAt = w.now.Add(delay)
+			b.DueAt = due
 			b.Lease = booking.Lease{}
 		}
 	})
@@ -304,13 +359,17 @@ func (r *Reconciler) jitter() float64 {
 	return mathrand.Float64()
 }
 
-// backoff returns the delay before attempt n+1: base·2^(n-1) capped, scaled into [½, 1) by
-// jitter, and never less than what the service asked for.
+// backoff returns the delay before attempt n+1: what the service asked for (retryAfter) when it
+// asked, so a throttled call comes back as soon as the service takes it again and no later;
+// otherwise base·2^(n-1) capped, scaled into [½, 1) by jitter.
 func backoff(attempts int, retryAfter time.Duration, jitter float64) time.Duration {
+	if retryAfter > 0 {
+		return retryAfter
+	}
 	d := float64(backoffBase) * math.Pow(2, float64(attempts-1))
 	d = math.Min(d, float64(backoffCap))
 	d = d/2 + d/2*jitter
-	return max(time.Duration(d), retryAfter)
+	return time.Duration(d)
 }
 
 func newOwner() string {

@@ -367,7 +367,11 @@ func (w *run) recoverRoom(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	rooms, err := p.TaggedRooms(ctx)
+	var rooms []booking.Room
+	err = w.r.call(ctx, w.now, c.Provider, false, func() (err error) {
+		rooms, err = p.TaggedRooms(ctx)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("list %s rooms to recover booking %s: %w", c.Provider, w.b.Key, err)
 	}
@@ -380,7 +384,7 @@ func (w *run) recoverRoom(ctx context.Context) error {
 			adopted = &room
 			continue
 		}
-		if err := p.DeleteRoom(ctx, room); err != nil {
+		if err := w.r.call(ctx, w.now, c.Provider, false, func() error { return p.DeleteRoom(ctx, room) }); err != nil {
 			return fmt.Errorf("delete stray %s room for booking %s: %w", c.Provider, w.b.Key, err)
 		}
 		w.step("delete stray room")
@@ -392,18 +396,30 @@ func (w *run) recoverRoom(ctx context.Context) error {
 		adopted.Checked = w.checked()
 	}
 	return w.save(ctx, func(b *booking.Booking) {
-		b.Creating = nil
-		if adopted != nil {
-			if b.Room != nil {
-				b.Retired = append(b.Retired, *b.Room)
-			}
-			b.Room = adopted
-		} else if tag, ok := booking.ParseTag(c.Tag); ok && tag.Gen == b.RoomGen {
-			// No room was made under the tag: the next attempt makes it under the same one, so
-			// the id a hand-made room was answered with (still being made) stays its id.
-			b.RoomGen--
+		if adopted == nil {
+			forgetCreating(b)
+			return
 		}
+		b.Creating = nil
+		if b.Room != nil {
+			b.Retired = append(b.Retired, *b.Room)
+		}
+		b.Room = adopted
 	})
+}
+
+// forgetCreating drops the intent to create a room when no room was made under its tag. The
+// next attempt makes it under the same tag, so the id a hand-made room was answered with (still
+// being made) stays its id.
+func forgetCreating(b *booking.Booking) {
+	c := b.Creating
+	if c == nil {
+		return
+	}
+	if tag, ok := booking.ParseTag(c.Tag); ok && tag.Gen == b.RoomGen {
+		b.RoomGen--
+	}
+	b.Creating = nil
 }
 
 func (w *run) createRoom(ctx context.Context) error {
@@ -414,19 +430,23 @@ func (w *run) createRoom(ctx context.Context) error {
 	}
 	gen := w.b.RoomGen + 1
 	tag := booking.Tag{Key: w.b.Key, Gen: gen, Deployment: booking.DeploymentTag(w.r.Deployment)}.String()
-	// Record the intent first: if this run stops after the provider made the room, the next
-	// run finds the room by its tag instead of making a second one.
-	if err := w.save(ctx, func(b *booking.Booking) {
-		if b.Room != nil {
-			b.Retired = append(b.Retired, *b.Room)
-			b.Room = nil
+	var room booking.Room
+	err = w.r.call(ctx, w.now, d.Room.Provider, true, func() (err error) {
+		// Record the intent first: if this run stops after the provider made the room, the
+		// next run finds the room by its tag instead of making a second one.
+		if err := w.save(ctx, func(b *booking.Booking) {
+			if b.Room != nil {
+				b.Retired = append(b.Retired, *b.Room)
+				b.Room = nil
+			}
+			b.RoomGen = gen
+			b.Creating = &booking.Creating{Provider: d.Room.Provider, Tag: tag, Options: d.Room, At: w.now}
+		}); err != nil {
+			return err
 		}
-		b.RoomGen = gen
-		b.Creating = &booking.Creating{Provider: d.Room.Provider, Tag: tag, Options: d.Room, At: w.now}
-	}); err != nil {
+		room, err = p.CreateRoom(ctx, w.roomSpec(d, tag))
 		return err
-	}
-	room, err := p.CreateRoom(ctx, w.roomSpec(d, tag))
+	})
 	if err != nil {
 		return fmt.Errorf("create %s room for booking %s: %w", d.Room.Provider, w.b.Key, err)
 	}
@@ -469,7 +489,7 @@ func (w *run) checkRoom(ctx context.Context) error {
 	room := *w.b.Room
 	p, err := w.r.provider(room.Provider)
 	if err == nil {
-		err = p.CheckRoom(ctx, room)
+		err = w.r.call(ctx, w.now, room.Provider, false, func() error { return p.CheckRoom(ctx, room) })
 	}
 	switch {
 	case errors.Is(err, booking.ErrNotFound):
@@ -536,7 +556,7 @@ func (w *run) deleteRoom(ctx context.Context, cleanup bool) error {
 	if err != nil {
 		return err
 	}
-	if err := p.DeleteRoom(ctx, room); err != nil {
+	if err := w.r.call(ctx, w.now, room.Provider, false, func() error { return p.DeleteRoom(ctx, room) }); err != nil {
 		return fmt.Errorf("delete %s room %s of booking %s: %w", room.Provider, room.ID, w.b.Key, err)
 	}
 	if cleanup {
@@ -568,7 +588,7 @@ func (w *run) deleteRetired(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := p.DeleteRoom(ctx, room); err != nil {
+	if err := w.r.call(ctx, w.now, room.Provider, false, func() error { return p.DeleteRoom(ctx, room) }); err != nil {
 		return fmt.Errorf("delete replaced %s room %s of booking %s: %w", room.Provider, room.ID, w.b.Key, err)
 	}
 	w.step("delete replaced room")
@@ -776,9 +796,13 @@ func (w *run) figures(ctx context.Context, room *booking.Room) (map[string]booki
 	if in == nil || room.Name == "" {
 		return nil, nil
 	}
-	ictx, cancel := context.WithTimeout(ctx, insightsTimeout)
-	f, err := in.RoomSessions(ictx, room.Name)
-	cancel()
+	var f map[string]booking.SessionInsight
+	err := w.r.call(ctx, w.now, room.Provider, false, func() (err error) {
+		ictx, cancel := context.WithTimeout(ctx, insightsTimeout)
+		defer cancel()
+		f, err = in.RoomSessions(ictx, room.Name)
+		return err
+	})
 	switch {
 	case booking.IsPermanent(err):
 		w.step("count without the provider's figures: " + err.Error())

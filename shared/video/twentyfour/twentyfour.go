@@ -15,9 +15,10 @@
 // the flags that stop 24sessions' own e-mails. Each is configurable, with the defaults a
 // third-party script that calls the live API uses where there is one.
 //
-// Errors follow booking.Provider: a 429 is temporary with the delay asked for, rejected
-// credentials and other 4xx are permanent, 5xx and network failures temporary. The token request
-// carries the client secret in its query string, so its URL never appears in an error.
+// Errors follow booking.Provider: a 429 is temporary with the delay asked for
+// (booking.Throttled), rejected credentials and other 4xx are permanent, 5xx and network failures
+// temporary. The token request carries the client secret in its query string, so its URL never
+// appears in an error.
 package twentyfour
 
 import (
@@ -90,7 +91,7 @@ type Config struct {
 	TokenPath    string         // TWENTYFOUR_TOKEN_PATH, under APIURL; empty means DefaultTokenPath
 	UpdateMethod string         // TWENTYFOUR_UPDATE_METHOD: PUT or PATCH; empty means DefaultUpdateMethod
 	MeetingExtra map[string]any // TWENTYFOUR_MEETING_FIELDS: more fields for the create body
-	HTTPClient   *http.Client   // nil means one with a 15 s timeout
+	HTTPClient   *http.Client   // nil means http.DefaultClient; calls time out as rest says
 	Now          func() time.Time
 }
 
