@@ -31,6 +31,11 @@ func TestCheckEmail(t *testing.T) {
 		{"  Bob.Smith+tag@Example.NET\t", "Bob.Smith+tag@Example.NET"},
 		{"a@localhost", "a@localhost"},
 		{"o'neil@example.com", "o'neil@example.com"},
+		// An internationalised domain is sent in its punycode form (RFC 3492).
+		{"bob@bücher.example", "bob@xn--bcher-kva.example"},
+		{"Bob@BÜCHER.Example", "Bob@xn--bcher-kva.example"},
+		{"ana@例え.テスト", "ana@xn--r8jz45g.xn--zckzah"},
+		{"bob@xn--bcher-kva.example", "bob@xn--bcher-kva.example"},
 	}
 	for _, tt := range valid {
 		t.Run("valid "+tt.in, func(t *testing.T) {
@@ -58,12 +63,35 @@ func TestCheckEmail(t *testing.T) {
 		{"nul", "bob\x00@example.net"},
 		{"quoted local part rewritten", `"bob"@example.net`},
 		{"too long", strings.Repeat("a", 250) + "@example.net"},
+		{"too long in punycode", strings.Repeat("a", 235) + "@bücher.example"},
+		{"IP literal", "bob@[192.0.2.1]"},
 	}
 	for _, tt := range invalid {
 		t.Run("invalid "+tt.name, func(t *testing.T) {
 			got, err := CheckEmail("data.attendees[3].email", tt.in)
 			requireInvalid(t, err, "data.attendees[3].email")
+			assert.NotErrorIs(t, err, ErrUndeliverable, "malformed, not merely undeliverable")
 			assert.Empty(t, got)
+		})
+	}
+
+	// Well formed, but no mail service roomkeeper sends with takes them: the error says so, and
+	// the address comes back for a source that keeps the booking for everyone else.
+	undeliverable := []struct {
+		name, in, want string
+	}{
+		{"non-ASCII local part", " jörg@example.com ", "jörg@example.com"},
+		{"non-ASCII local part at an internationalised domain", "jörg@bücher.example", "jörg@xn--bcher-kva.example"},
+		{"replaced invalid UTF-8 in the local part", "j\uFFFDrg@example.com", "j\uFFFDrg@example.com"},
+		{"domain without a punycode form", "bob@ex\uFFFDample.com", "bob@ex\uFFFDample.com"},
+	}
+	for _, tt := range undeliverable {
+		t.Run("undeliverable "+tt.name, func(t *testing.T) {
+			got, err := CheckEmail("data.attendees[3].email", tt.in)
+			e := requireInvalid(t, err, "data.attendees[3].email")
+			assert.ErrorIs(t, err, ErrUndeliverable)
+			assert.NotContains(t, e.Message, "example", "the message does not repeat the address")
+			assert.Equal(t, tt.want, got)
 		})
 	}
 }

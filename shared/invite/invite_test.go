@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -455,6 +456,75 @@ func TestRenderInvalid(t *testing.T) {
 			assert.Equal(t, tt.field, e.Field)
 			assert.NotContains(t, err.Error(), "@example", "errors carry no e-mail addresses")
 			assert.NotContains(t, err.Error(), "+47", "errors carry no phone numbers")
+		})
+	}
+}
+
+// TestRenderTakesWhatIntakeAccepts checks the one rule for addresses: every address
+// booking.CheckEmail accepts renders, in the form CheckEmail gives (an internationalised domain
+// in punycode), and every one it refuses is refused here too.
+func TestRenderTakesWhatIntakeAccepts(t *testing.T) {
+	for _, addr := range []string{
+		"bob@bücher.example",
+		"ana@例え.テスト",
+		"o'neil@example.com",
+		"bob.smith+tag@Example.NET",
+		"a@localhost",
+		"x!#$%&*/=?^_`{|}~-@example.net",
+	} {
+		t.Run(addr, func(t *testing.T) {
+			want, err := booking.CheckEmail("email", addr)
+			require.NoError(t, err, "intake accepts it")
+
+			inv := guestRequest()
+			inv.Recipient.Email = addr
+			inv.Attendees = []booking.Person{{Name: "Guest", Email: addr}}
+			msg, err := invite.Render(inv)
+			require.NoError(t, err)
+			assert.Equal(t, []string{want}, msg.To)
+			m := invitetest.Parse(t, msg.Raw)
+			assert.Equal(t, "Bob Guest <"+want+">", m.To)
+			attendees := values(event(t, m.Calendar).Props.Values(ical.PropAttendee))
+			require.Len(t, attendees, 1)
+			u, err := url.Parse(attendees[0])
+			require.NoError(t, err, "the ATTENDEE is a URI")
+			assert.Equal(t, "mailto", u.Scheme)
+			assert.NotContains(t, u.Opaque, "?", "no header part: the address is one")
+			sent, err := url.PathUnescape(u.Opaque)
+			require.NoError(t, err)
+			assert.Equal(t, want, sent, "one address, percent-encoded where a URI needs it (RFC 6068)")
+
+			org := organizerRequest()
+			org.Organizer.Email, org.Recipient.Email = addr, want // the same address in either form
+			msg, err = invite.Render(org)
+			require.NoError(t, err, "the organizer's own invitation")
+			assert.Contains(t, invitetest.Parse(t, msg.Raw).ReplyTo, want)
+
+			for name, render := range map[string]func() (booking.Message, error){
+				"failure": func() (booking.Message, error) {
+					return invite.RenderFailure(&invite.Failure{From: from, Organizer: booking.Person{Email: addr}, Start: start, End: start.Add(time.Hour), Stamp: stamp})
+				},
+				"knock": func() (booking.Message, error) {
+					return invite.RenderKnock(&invite.Knock{From: from, Organizer: booking.Person{Email: addr}, Start: start, End: start.Add(time.Hour), HostURL: hostURL, Stamp: stamp})
+				},
+			} {
+				msg, err := render()
+				require.NoError(t, err, name)
+				assert.Equal(t, []string{want}, msg.To, name)
+			}
+		})
+	}
+
+	for _, addr := range []string{"jörg@example.com", "bob@[192.0.2.1]", "Bob <bob@example.net>"} {
+		t.Run("refused "+addr, func(t *testing.T) {
+			_, err := booking.CheckEmail("email", addr)
+			require.Error(t, err, "intake refuses it")
+			inv := guestRequest()
+			inv.Recipient.Email = addr
+			_, err = invite.Render(inv)
+			require.Error(t, err)
+			assert.Equal(t, booking.Invalid, booking.ErrorCode(err))
+			assert.NotContains(t, err.Error(), "example", "errors carry no e-mail addresses")
 		})
 	}
 }
