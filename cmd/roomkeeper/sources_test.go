@@ -180,6 +180,39 @@ func TestCalcomCancelAndReject(t *testing.T) {
 	assert.Equal(t, http.StatusAccepted, status)
 }
 
+// TestCalcomGuestMailCannotReach sends a Cal.com booking one of whose guests has a non-ASCII
+// local part (jörg@…), which no mail service roomkeeper sends with takes. Cal.com sends the
+// booking once, so it goes ahead: the room is made, everyone else is invited, and the organizer
+// is told in plain words who could not be, with nothing left failing or retrying.
+func TestCalcomGuestMailCannotReach(t *testing.T) {
+	s := newStack(t, nil)
+	const jorg = "jörg@example.net"
+	status, body := s.postSource(calcom.Source, "calcom-booking-created.json", "jorg", func(v map[string]any) {
+		a := v["payload"].(map[string]any)["attendees"].([]any)
+		a[1].(map[string]any)["email"], a[1].(map[string]any)["name"] = jorg, "Jörg Gast"
+	})
+	require.Equal(t, http.StatusAccepted, status, body)
+	s.work()
+	rooms := s.app.sandbox.Rooms()
+	require.Len(t, rooms, 1)
+	mails := s.mail()
+	require.Len(t, mails, 2, "the organizer and Bob; nothing to Jörg")
+	guestChecks(t, to(t, mails, bob), rooms[0].RoomURL, 0, "bkjorga@Cal.com")
+	m := to(t, mails, organizer)
+	organizerChecks(t, m, rooms[0].HostRoomURL)
+	assert.Contains(t, m.Text, "Not invited: Jörg Gast <"+jorg+">")
+	assert.Contains(t, m.Text, "Please send them the guest link yourself.")
+	assert.Contains(t, m.Text, rooms[0].RoomURL, "the guest link to pass on")
+
+	b := s.sourceBooking(calcom.Source, "bkjorga@Cal.com")
+	assert.Nil(t, b.Failure, "nothing failed")
+	assert.Nil(t, b.InviteFor(jorg))
+	assert.Equal(t, []booking.Person{{Name: "Jörg Gast", Email: jorg}}, b.Details.Uninvited)
+	assert.False(t, b.DueAt.Before(b.Details.End), "nothing is due before the cleanup: no retry")
+	s.sweep()
+	assert.Empty(t, s.mail(), "and nothing is sent again")
+}
+
 func TestCalcomBadDeliveryStoresNothing(t *testing.T) {
 	s := newStack(t, nil)
 	status, body := s.postSource(calcom.Source, "calcom-booking-created.json", "bad", func(v map[string]any) {

@@ -141,6 +141,12 @@ type Rules struct {
 	// Field maps a generic event's field path ("data.attendees[1].email") to the caller's, so a
 	// source's errors name its own fields. Nil keeps the generic path.
 	Field func(path string) string
+	// KeepUndeliverable is set by the sources that send a booking once (Cal.com, Calendly,
+	// Cronofy): an attendee whose address mail cannot reach (ErrUndeliverable) is moved to
+	// Details.Uninvited rather than failing the booking, which goes ahead for everyone else. A
+	// source that can send again (the generic event) leaves it false: such an address is then
+	// an Invalid error naming the field, for the sender to correct.
+	KeepUndeliverable bool
 }
 
 // Normalize applies the booking rules every source shares (docs/generic-event.md) to d in place,
@@ -149,7 +155,9 @@ type Rules struct {
 // On success: the title defaults to DefaultTitle; title, names, e-mail addresses and zones are
 // trimmed; attendees are de-duplicated ignoring case (the first entry wins) and the organizer is
 // removed from them; Room.Provider is set (defaulting to r.DefaultProvider) and configured;
-// Room.Size is set (Small for up to SmallMax participants, organizer included, else Large);
+// with r.KeepUndeliverable, attendees mail cannot reach are moved to Uninvited (de-duplicated
+// the same way); Room.Size is set (Small for up to SmallMax participants, organizer and
+// uninvited included, else Large);
 // Start and End are in UTC, End after Start, at most MaxDuration apart and End after now.
 // OrganizerCalendar is left as the caller set it. On error d is unchanged.
 func (d *Details) Normalize(now time.Time, r Rules) error {
@@ -187,7 +195,7 @@ func (d *Details) normalize(now time.Time, r Rules) error {
 	if err := checkPerson(&d.Organizer, "data.organizer"); err != nil {
 		return err
 	}
-	if err := d.checkAttendees(); err != nil {
+	if err := d.checkAttendees(r.KeepUndeliverable); err != nil {
 		return err
 	}
 	return d.checkRoom(r)
@@ -210,7 +218,7 @@ func (d *Details) checkTimes(now time.Time) error {
 	return nil
 }
 
-func (d *Details) checkAttendees() error {
+func (d *Details) checkAttendees(keepUndeliverable bool) error {
 	if len(d.Attendees) == 0 {
 		return Errorf(Invalid, "data.attendees", "at least one attendee is required")
 	}
@@ -218,24 +226,34 @@ func (d *Details) checkAttendees() error {
 		return Errorf(Invalid, "data.attendees", "at most %d attendees are allowed", LargeMax)
 	}
 	kept := make([]Person, 0, len(d.Attendees))
+	var uninvited []Person
+	listed := func(email string) bool {
+		same := func(k Person) bool { return strings.EqualFold(k.Email, email) }
+		return strings.EqualFold(email, d.Organizer.Email) || slices.ContainsFunc(kept, same) || slices.ContainsFunc(uninvited, same)
+	}
 	for i := range d.Attendees {
 		p := d.Attendees[i]
-		if err := checkPerson(&p, "data.attendees["+strconv.Itoa(i)+"]"); err != nil {
+		err := checkPerson(&p, "data.attendees["+strconv.Itoa(i)+"]")
+		switch {
+		case keepUndeliverable && errors.Is(err, ErrUndeliverable):
+			if !listed(p.Email) {
+				uninvited = append(uninvited, Person{Name: p.Name, Email: p.Email})
+			}
+			continue
+		case err != nil:
 			return err
-		}
-		if strings.EqualFold(p.Email, d.Organizer.Email) ||
-			slices.ContainsFunc(kept, func(k Person) bool { return strings.EqualFold(k.Email, p.Email) }) {
+		case listed(p.Email):
 			continue
 		}
 		kept = append(kept, p)
 	}
-	if len(kept) == 0 {
+	switch {
+	case len(kept) == 0 && len(uninvited) == 0:
 		return Errorf(Invalid, "data.attendees", "at least one attendee other than the organizer is required")
-	}
-	if len(kept)+1 > LargeMax {
+	case len(kept)+len(uninvited)+1 > LargeMax:
 		return Errorf(Invalid, "data.attendees", "at most %d participants are allowed, organizer included", LargeMax)
 	}
-	d.Attendees = kept
+	d.Attendees, d.Uninvited = kept, uninvited
 	return nil
 }
 
@@ -266,7 +284,8 @@ func (d *Details) checkRoom(r Rules) error {
 		return Errorf(Invalid, field, "provider is not configured; configured: %s", strings.Join(r.Providers, ", "))
 	}
 
-	participants := len(d.Attendees) + 1
+	// The uninvited count: the organizer may pass the guest link on to them.
+	participants := len(d.Attendees) + len(d.Uninvited) + 1
 	switch room.Size {
 	case "":
 		room.Size = Small
@@ -295,7 +314,7 @@ func checkPerson(p *Person, path string) error {
 		return err
 	}
 	if p.Email, err = CheckEmail(path+".email", p.Email); err != nil {
-		return err
+		return err // with the address when it is only undeliverable (CheckEmail)
 	}
 	if p.TimeZone = strings.TrimSpace(p.TimeZone); p.TimeZone != "" {
 		if err := CheckZone(path+".timeZone", p.TimeZone); err != nil {

@@ -354,6 +354,45 @@ func TestNormalize(t *testing.T) {
 	}
 }
 
+// TestNormalizeKeepsUndeliverable checks the rule for sources that send a booking once: a guest
+// mail cannot reach is moved to Uninvited, with the others kept; without KeepUndeliverable the
+// same guest is an error naming the field.
+func TestNormalizeKeepsUndeliverable(t *testing.T) {
+	d, r := validDetails(), testRules()
+	d.Attendees = append(d.Attendees,
+		Person{Name: " Jörg ", Email: " jörg@bücher.example ", TimeZone: "Europe/Berlin"},
+		Person{Name: "Jörg again", Email: "JÖRG@bücher.example"},
+		Person{Email: "cleo@bücher.example"},
+	)
+	strict := d
+	requireInvalid(t, strict.Normalize(testNow, r), "data.attendees[1].email")
+
+	r.KeepUndeliverable = true
+	require.NoError(t, d.Normalize(testNow, r))
+	assert.Equal(t, []string{"bob@example.net", "cleo@xn--bcher-kva.example"}, []string{d.Attendees[0].Email, d.Attendees[1].Email})
+	assert.Equal(t, []Person{{Name: "Jörg", Email: "jörg@xn--bcher-kva.example"}}, d.Uninvited, "once, by the first entry")
+	assert.Equal(t, Small, d.Room.Size, "four participants, the uninvited counted: the organizer may pass the link on")
+
+	d = validDetails()
+	d.Attendees = []Person{{Email: "jörg@example.net"}, {Email: "åse@example.net"}, {Email: "øyvind@example.net"}, {Email: "bob@example.net"}}
+	require.NoError(t, d.Normalize(testNow, r))
+	assert.Equal(t, Large, d.Room.Size, "five participants, three of them uninvited")
+
+	d = validDetails()
+	d.Attendees = []Person{{Email: "jörg@example.net"}}
+	require.NoError(t, d.Normalize(testNow, r), "nobody but the organizer can be mailed: the meeting still goes ahead")
+	assert.Empty(t, d.Attendees)
+	assert.Len(t, d.Uninvited, 1)
+
+	d = validDetails()
+	d.Organizer.Email = "åse@example.com"
+	requireInvalid(t, d.Normalize(testNow, r), "data.organizer.email")
+
+	d = validDetails()
+	d.Attendees = []Person{{Email: "Jörg <jörg@example.net>"}}
+	requireInvalid(t, d.Normalize(testNow, r), "data.attendees[0].email")
+}
+
 func TestNormalizeLeavesDetailsUnchangedOnError(t *testing.T) {
 	d := validDetails()
 	d.Title = "  Intro  "

@@ -321,7 +321,13 @@ func (in *Intake) apply(t target, ch booking.Change, now time.Time) (*booking.Bo
 	case booking.EventLinked:
 		return nil, Unchanged
 	case booking.EventJoined, booking.EventLeft:
-		if len(ch.Details.Attendees) != 1 {
+		d := &ch.Details
+		switch {
+		case len(d.Attendees) == 1:
+		case len(d.Attendees) == 0 && len(d.Uninvited) == 1:
+			// One mail cannot reach: nobody is sent an invitation or a CANCEL for them.
+			return in.uninvited(b, ch.Type, d.Uninvited[0], now)
+		default:
 			return nil, Ignored // a source always names exactly one attendee
 		}
 	}

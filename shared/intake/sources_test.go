@@ -244,6 +244,47 @@ func TestGroupMembersJoinAndLeaveOneByOne(t *testing.T) {
 	assert.Len(t, f.record(t, "calendly", group).Details.Attendees, 2)
 }
 
+// TestGroupMembersMailCannotReach checks a group event's invitee whose address mail cannot
+// reach: joining, they are named to the organizer (whose message alone is sent again) and sent
+// nothing; leaving, they are dropped from the list and nobody is sent anything.
+func TestGroupMembersMailCannotReach(t *testing.T) {
+	f := newFixture(t)
+	group := "https://api.calendly.com/scheduled_events/G1"
+	uninvited := func(typ booking.EventType, email, member string) booking.Change {
+		ch := f.member(typ, email, member)
+		ch.Details.Uninvited, ch.Details.Attendees = ch.Details.Attendees, nil
+		return ch
+	}
+	f.apply(t, f.member(booking.EventJoined, "bob@example.net", "M1"))
+	f.sent(t, f.record(t, "calendly", group))
+
+	assert.Equal(t, Applied, f.apply(t, uninvited(booking.EventJoined, "jörg@example.net", "M2")).Outcome)
+	b := f.record(t, "calendly", group)
+	assert.Equal(t, []string{"bob@example.net"}, emails(b.Details.Attendees))
+	assert.Equal(t, []string{"jörg@example.net"}, emails(b.Details.Uninvited))
+	assert.Equal(t, 1, b.Sequence)
+	assert.Equal(t, 0, b.InviteFor("ada@example.com").Sequence, "the organizer is told who could not be invited")
+	assert.Equal(t, 1, b.InviteFor("bob@example.net").Sequence, "Bob's invitation does not change")
+
+	again := uninvited(booking.EventJoined, "JÖRG@example.net", "M2")
+	again.DeliveryID = "again"
+	assert.Equal(t, Unchanged, f.apply(t, again).Outcome)
+
+	assert.Equal(t, Applied, f.apply(t, uninvited(booking.EventLeft, "jörg@example.net", "M2")).Outcome)
+	b = f.record(t, "calendly", group)
+	assert.Empty(t, b.Details.Uninvited)
+	assert.Equal(t, 1, b.Sequence, "never invited: no CANCEL")
+
+	// The first invitee of an event mail cannot reach still makes the booking, for the organizer.
+	f.now = f.now.Add(time.Minute)
+	first := uninvited(booking.EventJoined, "åse@example.net", "M5")
+	first.ExternalID = "https://api.calendly.com/scheduled_events/G2"
+	assert.Equal(t, Applied, f.apply(t, first).Outcome)
+	b = f.record(t, "calendly", first.ExternalID)
+	assert.Empty(t, b.Details.Attendees)
+	assert.Equal(t, []string{"åse@example.net"}, emails(b.Details.Uninvited))
+}
+
 func TestRejoiningAfterACancelRaisesTheSequence(t *testing.T) {
 	f := newFixture(t)
 	group := "https://api.calendly.com/scheduled_events/G1"

@@ -49,6 +49,10 @@ type Invite struct {
 	// Host says the recipient is the organizer: the message shows the host link and the guest
 	// link to share. Render refuses Host for a recipient other than the organizer.
 	Host bool
+	// Uninvited are guests of the booking whom mail cannot reach (booking.Details.Uninvited):
+	// the organizer's message names them and asks the organizer to pass the guest link on.
+	// Shown only when Host is true; their addresses go in no header and no calendar.
+	Uninvited []booking.Person
 
 	GuestURL string
 	// HostURL is rendered only when Host is true: a guest's message never contains it, whatever
@@ -128,9 +132,10 @@ func render(inv *Invite) (booking.Message, error) {
 	if inv.Host {
 		v.HostURL = inv.HostURL // the only place HostURL is read
 		v.Guests = guestList(inv.Attendees)
+		v.Uninvited = peopleList(inv.Uninvited)
 	}
 	if cancelled {
-		v.GuestURL, v.HostURL, v.DialIn = "", "", nil
+		v.GuestURL, v.HostURL, v.DialIn, v.Uninvited = "", "", nil, ""
 	}
 
 	var subject strings.Builder

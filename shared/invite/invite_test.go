@@ -110,6 +110,14 @@ func TestRenderGolden(t *testing.T) {
 			inv.Calendar = false
 			return inv
 		}},
+		// A Cal.com booking whose source listed a guest mail cannot reach: the organizer is told
+		// who, in their own message.
+		{"organizer-uninvited", func() *invite.Invite {
+			inv := organizerRequest()
+			inv.Calendar = false
+			inv.Uninvited = []booking.Person{{Name: "Jörg Müller", Email: "jörg@example.net"}, {Email: "åse@xn--bcher-kva.example"}}
+			return inv
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -267,6 +275,34 @@ func TestGuestNeverGetsHostURL(t *testing.T) {
 		assert.Equal(t, booking.Invalid, booking.ErrorCode(err))
 		assert.NotContains(t, err.Error(), bob.Email, "errors carry no e-mail addresses")
 	})
+}
+
+// TestUninvitedOnlyToTheOrganizer checks that the guests mail cannot reach are named in the
+// organizer's message only, never in a header or a calendar, and not in a cancellation.
+func TestUninvitedOnlyToTheOrganizer(t *testing.T) {
+	jorg := booking.Person{Name: "Jörg", Email: "jörg@example.net"}
+	org := organizerRequest()
+	org.Uninvited = []booking.Person{jorg}
+	msg, err := invite.Render(org)
+	require.NoError(t, err)
+	m := invitetest.Parse(t, msg.Raw)
+	assert.Contains(t, m.Text, "Not invited: Jörg <jörg@example.net>\r\n")
+	assert.Contains(t, m.Text, "\r\nPlease send them the guest link yourself.\r\n")
+	assert.Contains(t, m.HTML, "<strong>Not invited:</strong> Jörg &lt;jörg@example.net&gt;")
+	assert.NotContains(t, string(m.Calendar), "example.net:", "no ATTENDEE for them")
+	assert.NotContains(t, string(m.Calendar), "jörg")
+	assert.NotContains(t, m.To+m.ReplyTo, "jörg")
+
+	guest := guestRequest()
+	guest.Uninvited = []booking.Person{jorg}
+	msg, err = invite.Render(guest)
+	require.NoError(t, err)
+	assert.NotContains(t, string(invitetest.Parse(t, msg.Raw).Raw), "Not invited", "a guest's message")
+
+	org.Method, org.Sequence = booking.Cancel, 1
+	msg, err = invite.Render(org)
+	require.NoError(t, err)
+	assert.NotContains(t, invitetest.Parse(t, msg.Raw).Text, "Not invited", "a cancellation")
 }
 
 func TestRenderLinks(t *testing.T) {

@@ -47,6 +47,10 @@ type Booking struct {
 	PossibleDuplicates int            `json:"possibleDuplicates"`
 	CreatedAt          time.Time      `json:"createdAt,omitzero"`
 	UpdatedAt          time.Time      `json:"updatedAt,omitzero"`
+
+	// Uninvited are the guests the source listed whom mail cannot reach: they were sent nothing,
+	// and the organizer's message names them.
+	Uninvited []booking.Person `json:"uninvited,omitempty"`
 }
 
 func bookingView(b *booking.Booking, withHost bool) Booking {
@@ -87,6 +91,9 @@ func bookingView(b *booking.Booking, withHost bool) Booking {
 			Email: inv.Email, Name: inv.Name, Role: role, Sequence: inv.Sequence,
 			Method: inv.Method, SentAt: inv.SentAt, Error: inv.Error,
 		})
+	}
+	for _, p := range b.Details.Uninvited {
+		item.Uninvited = append(item.Uninvited, booking.Person{Name: p.Name, Email: p.Email})
 	}
 	if f := b.Failure; f != nil {
 		item.Failure = &Failure{Message: f.Message, Permanent: f.Permanent, At: f.At}

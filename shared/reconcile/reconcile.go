@@ -303,6 +303,7 @@ func (w *run) render(a action) (booking.Message, error) {
 	}
 	if a.organizer {
 		msg.Attendees = w.invitedGuests(a.method)
+		msg.Uninvited = d.Uninvited
 	} else {
 		msg.Attendees = []booking.Person{p}
 	}

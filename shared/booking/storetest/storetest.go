@@ -401,6 +401,7 @@ func fullBooking(t *testing.T) *booking.Booking {
 			},
 			Room:              booking.RoomOptions{Provider: "whereby", Size: booking.Large, DialIn: true, NamePrefix: "intro-", Locked: true},
 			OrganizerCalendar: true,
+			Uninvited:         []booking.Person{{Name: "Jörg", Email: "jörg@example.net"}},
 		},
 		Room: &booking.Room{
 			Provider:  "whereby",

@@ -268,6 +268,9 @@ func (p *payload) details(now time.Time, rules booking.Rules, f fields, only *se
 		d.Room.Size = booking.Large // sized for the slot, not for the seats taken so far
 	}
 	rules.Field = f.field // errors name the source's own fields
+	// Cal.com sends a booking once: a guest mail cannot reach is left out, and named to the
+	// organizer, rather than the booking lost.
+	rules.KeepUndeliverable = true
 	err = d.Normalize(now, rules)
 	return d, err
 }

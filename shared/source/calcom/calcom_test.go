@@ -214,6 +214,31 @@ func TestInvalid(t *testing.T) {
 	}
 }
 
+// TestGuestsMailCannotReachAreLeftOut checks that Cal.com's booking, which it sends once, goes
+// ahead for everyone else when a guest's address has non-ASCII characters before the @, with
+// that guest listed for the organizer; an organizer mail cannot reach is still refused.
+func TestGuestsMailCannotReachAreLeftOut(t *testing.T) {
+	body := edit(t, "calcom-booking-created.json", "payload.attendees.1", map[string]any{"name": "Jörg", "email": "jörg@bücher.example", "timeZone": "Europe/Berlin"})
+	changes, err := calcom.Parse(body, now, opts)
+	require.NoError(t, err)
+	require.Len(t, changes, 1)
+	d := changes[0].Details
+	assert.Equal(t, []string{"bob@example.net"}, emails(d.Attendees))
+	assert.Equal(t, []booking.Person{{Name: "Jörg", Email: "jörg@xn--bcher-kva.example"}}, d.Uninvited)
+
+	// Even when nobody but the organizer can be mailed, the booking and its room go ahead.
+	body = edit(t, "calcom-booking-created.json", "payload.attendees", []any{map[string]any{"email": "jörg@example.net"}})
+	changes, err = calcom.Parse(body, now, opts)
+	require.NoError(t, err)
+	assert.Empty(t, changes[0].Details.Attendees)
+	assert.Equal(t, []string{"jörg@example.net"}, emails(changes[0].Details.Uninvited))
+
+	_, err = calcom.Parse(edit(t, "calcom-booking-created.json", "payload.organizer.email", "åse@example.com"), now, opts)
+	var e *booking.Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, "payload.organizer.email", e.Field, "every message names the organizer: one mail cannot reach is refused")
+}
+
 func TestUnknownTriggersAreIgnored(t *testing.T) {
 	for _, trigger := range []string{"BOOKING_PAID", "BOOKING_PAYMENT_INITIATED", "MEETING_STARTED", "RECORDING_READY", "SOMETHING_NEW"} {
 		t.Run(trigger, func(t *testing.T) {

@@ -342,6 +342,21 @@ func TestGroupInviteeCancelling(t *testing.T) {
 	assert.Equal(t, intake.Stale, res.Outcome)
 }
 
+// TestInviteesMailCannotReach checks that an invitee whose address has non-ASCII characters
+// before the @ does not cost the booking: they are listed for the organizer, joining or leaving.
+func TestInviteesMailCannotReach(t *testing.T) {
+	for _, file := range []string{"calendly-invitee-created.json", "calendly-group-invitee-created.json", "calendly-group-invitee-canceled.json"} {
+		t.Run(file, func(t *testing.T) {
+			changes, err := calendly.Parse(edit(t, file, "payload.email", "jörg@example.net"), now, opts)
+			require.NoError(t, err)
+			require.Len(t, changes, 1)
+			d := changes[0].Details
+			assert.Equal(t, []string{"jörg@example.net"}, emails(d.Uninvited))
+			assert.NotContains(t, emails(d.Attendees), "jörg@example.net")
+		})
+	}
+}
+
 type nopQueue struct{}
 
 func (nopQueue) Enqueue(context.Context, string) error { return nil }

@@ -178,6 +178,22 @@ func TestInvalid(t *testing.T) {
 	}
 }
 
+// TestGuestsMailCannotReachAreLeftOut checks that a guest with non-ASCII characters before the
+// @ does not cost the booking: the others are kept, the guest is listed for the organizer.
+func TestGuestsMailCannotReachAreLeftOut(t *testing.T) {
+	body := edit(t, "cronofy-scheduling-request-time-chosen.json", "scheduling_request.event.metadata.roomkeeper_attendee_emails", "jörg@example.net, cleo@example.net")
+	changes, err := cronofy.Parse(body, now, opts)
+	require.NoError(t, err)
+	d := changes[0].Details
+	assert.Equal(t, []booking.Person{{Name: "Bob Guest", Email: "bob@example.net"}, {Email: "cleo@example.net"}}, d.Attendees)
+	assert.Equal(t, []booking.Person{{Email: "jörg@example.net"}}, d.Uninvited)
+
+	_, err = cronofy.Parse(edit(t, "cronofy-scheduling-request-time-chosen.json", "scheduling_request.event.metadata.roomkeeper_organizer_email", "åse@example.com"), now, opts)
+	var e *booking.Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, "scheduling_request.event.metadata.roomkeeper_organizer_email", e.Field, "an organizer mail cannot reach is refused")
+}
+
 func TestUncoveredNotificationsAreIgnored(t *testing.T) {
 	for _, body := range []string{
 		`{"notification":{"type":"verification"}}`,
