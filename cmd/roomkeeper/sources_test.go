@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -211,6 +212,52 @@ func TestCalcomGuestMailCannotReach(t *testing.T) {
 	assert.False(t, b.DueAt.Before(b.Details.End), "nothing is due before the cleanup: no retry")
 	s.sweep()
 	assert.Empty(t, s.mail(), "and nothing is sent again")
+}
+
+// TestGenericRefusesWhatTheSenderCanCorrect: the generic source's sender can send again, so an
+// address no mail can reach and bytes that are not UTF-8 (which the JSON decoder would replace
+// without a word) are a 400 naming the field, and nothing is stored.
+func TestGenericRefusesWhatTheSenderCanCorrect(t *testing.T) {
+	s := newStack(t, nil)
+	status, body := s.post("booking-created.json", "jorg", func(v map[string]any) {
+		v["data"].(map[string]any)["attendees"].([]any)[0].(map[string]any)["email"] = "jörg@example.net"
+	})
+	require.Equal(t, http.StatusBadRequest, status, body)
+	assert.Equal(t, "data.attendees[0].email", body["error"].(map[string]any)["field"])
+
+	raw := bytes.Replace(s.expand("booking-created.json", "bytes"), []byte(`"Bob Guest"`), []byte("\"B\xf6b Guest\""), 1)
+	status, body = s.postRaw(raw, s.sign("msg_bytes", raw))
+	require.Equal(t, http.StatusBadRequest, status, body)
+	assert.Equal(t, "data.attendees[0].name", body["error"].(map[string]any)["field"])
+	assert.Contains(t, body["error"].(map[string]any)["message"], "UTF-8")
+
+	for _, run := range []string{"jorg", "bytes"} {
+		_, err := s.app.store.Get(context.Background(), booking.KeyOf("generic", "demo-"+run))
+		assert.ErrorIs(t, err, booking.ErrNotFound, run)
+	}
+	s.work()
+	assert.Empty(t, s.mail())
+}
+
+// TestCalcomInvalidUTF8IsReplaced: Cal.com sends a booking once, so bytes that are not UTF-8 are
+// replaced (U+FFFD) and the booking goes ahead; a guest whose address they spoil cannot be
+// mailed and is named to the organizer.
+func TestCalcomInvalidUTF8IsReplaced(t *testing.T) {
+	s := newStack(t, nil)
+	raw := s.expand("calcom-booking-created.json", "bytes")
+	raw = bytes.Replace(raw, []byte(`"title": "Intro call between`), []byte("\"title\": \"Intro call \xff between"), 1)
+	raw = bytes.Replace(raw, []byte(`"email": "cleo@example.net"`), []byte("\"email\": \"cl\xe9o@example.net\""), 1)
+	require.False(t, utf8.Valid(raw))
+	status, body := s.postSourceRaw(calcom.Source, raw)
+	require.Equal(t, http.StatusAccepted, status, body)
+	s.work()
+	mails := s.mail()
+	require.Len(t, mails, 2, "the organizer and Bob")
+	m := to(t, mails, bob)
+	assert.Contains(t, m.Subject, "Intro call \uFFFD between")
+	org := to(t, mails, organizer)
+	assert.Contains(t, org.Text, "Not invited: cl\uFFFDo@example.net")
+	assert.Nil(t, s.sourceBooking(calcom.Source, "bkbytesa@Cal.com").Failure)
 }
 
 func TestCalcomBadDeliveryStoresNothing(t *testing.T) {

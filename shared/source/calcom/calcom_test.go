@@ -1,6 +1,7 @@
 package calcom_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -354,4 +356,20 @@ func emails(ps []booking.Person) []string {
 		out = append(out, p.Email)
 	}
 	return out
+}
+
+// TestBytesThatAreNotUTF8AreReplaced: Cal.com sends a booking once, so bytes that are not UTF-8 are
+// replaced (U+FFFD) rather than refused, and a guest whose address they spoil is left out and
+// named to the organizer.
+func TestBytesThatAreNotUTF8AreReplaced(t *testing.T) {
+	body := sample(t, "calcom-booking-created.json", now)
+	body = bytes.Replace(body, []byte(`"name": "Bob Guest"`), []byte("\"name\": \"B\xf6b Guest\""), 1)
+	body = bytes.Replace(body, []byte(`"email": "bob@example.net"`), []byte("\"email\": \"b\xf6b@example.net\""), 1)
+	require.False(t, utf8.Valid(body))
+	changes, err := calcom.Parse(body, now, opts)
+	require.NoError(t, err)
+	require.Len(t, changes, 1)
+	d := changes[0].Details
+	assert.Equal(t, []string{"b\uFFFDb@example.net"}, emails(d.Uninvited))
+	assert.Equal(t, "B\uFFFDb Guest", d.Uninvited[0].Name)
 }

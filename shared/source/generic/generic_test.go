@@ -468,6 +468,29 @@ func TestParseInvalid(t *testing.T) {
 	}
 }
 
+// TestParseInvalidUTF8 checks that bytes that are not UTF-8 are refused naming the field, though
+// the JSON decoder would replace them without a word: the sender can correct them and send again.
+func TestParseInvalidUTF8(t *testing.T) {
+	tests := []struct {
+		name, from, to, field string
+	}{
+		{"title", `"title": "Intro call"`, "\"title\": \"Intro \xffcall\"", "data.title"},
+		{"attendee name", `"name": "Bob Guest"`, "\"name\": \"B\xf6b\"", "data.attendees[0].name"},
+		{"attendee address", `"email": "bob@example.net"`, "\"email\": \"j\xf6rg@example.net\"", "data.attendees[0].email"},
+		{"an ignored field", `"timeZone": "Europe/Oslo",`, "\"timeZone\": \"Europe/Oslo\", \"color\": \"\xc3\",", "data.color"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := strings.Replace(designSample, tt.from, tt.to, 1)
+			require.NotEqual(t, designSample, body)
+			c, err := Parse([]byte(body), now, opts)
+			e := requireInvalid(t, err, tt.field)
+			assert.Contains(t, e.Message, "UTF-8")
+			assert.Zero(t, c)
+		})
+	}
+}
+
 func TestParseNoDefaultProvider(t *testing.T) {
 	ev := sample(t)
 	delete(roomOf(ev), "provider")

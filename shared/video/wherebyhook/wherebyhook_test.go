@@ -187,6 +187,9 @@ func TestParseWebhook(t *testing.T) {
 			with(func(e *booking.RoomEvent) { e.Kind, e.SessionID, e.RoomID = booking.SessionEnded, "s1", "" })},
 		{"createdAt with an offset is UTC", strings.Replace(hook("room.session.ended", `{`+room+`,"roomSessionId":"s1"}`), "15:04:05.123Z", "16:04:05.123+01:00", 1), "evt-1",
 			with(func(e *booking.RoomEvent) { e.Kind, e.SessionID = booking.SessionEnded, "s1" })},
+		// Whereby does not retry a 4xx: bytes that are not UTF-8 are replaced, not refused.
+		{"a name with bytes that are not UTF-8", hook("room.client.joined", `{`+room+`,"participantId":"p1","displayName":"J`+"\xf6"+`rg"}`), "evt-1",
+			with(func(e *booking.RoomEvent) { e.Kind, e.ParticipantID, e.Name = booking.Joined, "p1", "J\uFFFDrg" })},
 		{"recording finished is ignored", hook("recording.finished", `{"filename":"x.mp4","recordingId":"r1","roomName":"/x","status":"completed"}`), "evt-1", nil},
 		{"transcription is ignored", hook("transcription.started", `{"transcriptionId":"t1"}`), "evt-1", nil},
 		{"an unknown type is ignored whatever its data", hook("room.something.new", `[1,2]`), "evt-1", nil},

@@ -146,6 +146,11 @@ func TestParseWebhook(t *testing.T) {
 			[]booking.RoomEvent{with(func(e *booking.RoomEvent) {
 				e.Kind, e.At, e.ParticipantID, e.Name, e.Role = booking.Left, at("2026-11-23T15:30:00Z"), "16778241", "Bob Guest", "participant"
 			})}, ""},
+		// Zoom's deliveries are not to be lost over a name: bytes that are not UTF-8 are replaced.
+		{"a name with bytes that are not UTF-8", envelope("meeting.participant_joined", `,"participant":{"user_id":"16778241","user_name":"J`+"\xf6"+`rg","join_time":"2026-11-23T15:02:00Z"}`),
+			[]booking.RoomEvent{with(func(e *booking.RoomEvent) {
+				e.Kind, e.At, e.ParticipantID, e.Name, e.Role = booking.Joined, at("2026-11-23T15:02:00Z"), "16778241", "J\uFFFDrg", "participant"
+			})}, ""},
 		{"numeric meeting id", `{"event":"meeting.started","event_ts":1700000000123,"payload":{"object":{"id":85746302158,"uuid":"u","topic":"t","start_time":"2026-11-23T15:01:02Z"}}}`,
 			[]booking.RoomEvent{{Kind: booking.SessionStarted, At: at("2026-11-23T15:01:02Z"), RoomID: "85746302158", RoomName: "t", SessionID: "u"}}, ""},
 		{"no time: the event's", envelope("meeting.started", ``),
