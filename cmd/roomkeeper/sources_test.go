@@ -152,6 +152,47 @@ func TestCalcomEndToEnd(t *testing.T) {
 	assert.Empty(t, s.mail(), "cleanup sends no mail")
 }
 
+// TestCalcomWithoutICalUID sends BOOKING_RESCHEDULED and BOOKING_REJECTED as Cal.com's own
+// published examples have them, without iCalUID: each is linked to the booking through the uid it
+// had or has, and only one nothing links is a 400.
+func TestCalcomWithoutICalUID(t *testing.T) {
+	s := newStack(t, nil)
+	const run = "noical"
+	uid := "bk" + run + "a@Cal.com"
+	status, body := s.postSource(calcom.Source, "calcom-booking-created.json", run)
+	require.Equal(t, http.StatusAccepted, status, body)
+	s.work()
+	rooms := s.app.sandbox.Rooms()
+	require.Len(t, rooms, 1)
+	s.mail()
+
+	s.clock.Add(time.Minute)
+	noICalUID := func(v map[string]any) { delete(v["payload"].(map[string]any), "iCalUID") }
+	status, body = s.postSource(calcom.Source, "calcom-booking-rescheduled.json", run, noICalUID)
+	require.Equal(t, http.StatusAccepted, status, body)
+	assert.Equal(t, booking.KeyOf(calcom.Source, uid), body["booking"])
+	s.work()
+	mails := s.mail()
+	require.Len(t, mails, 3)
+	for _, addr := range []string{bob, cleo} {
+		m := to(t, mails, addr)
+		guestChecks(t, m, rooms[0].RoomURL, 1, uid)
+		assert.True(t, strings.HasPrefix(m.Subject, "Updated invitation: "), m.Subject)
+	}
+
+	s.clock.Add(time.Minute)
+	status, body = s.postSource(calcom.Source, "calcom-booking-rejected.json", "stranger", noICalUID)
+	require.Equal(t, http.StatusBadRequest, status, body)
+	assert.Equal(t, "payload.iCalUID", body["error"].(map[string]any)["field"])
+
+	// The uid the reschedule gave the booking links a later rejection to it.
+	status, body = s.postSource(calcom.Source, "calcom-booking-rejected.json", run, noICalUID, setIn("payload.uid", "bk"+run+"b"))
+	require.Equal(t, http.StatusAccepted, status, body)
+	s.work()
+	assert.Equal(t, "CANCEL", to(t, s.mail(), bob).Method)
+	assert.Empty(t, s.app.sandbox.Rooms())
+}
+
 func TestCalcomCancelAndReject(t *testing.T) {
 	s := newStack(t, nil)
 	status, _ := s.postSource(calcom.Source, "calcom-booking-created.json", "x")

@@ -189,6 +189,42 @@ func TestIfExists(t *testing.T) {
 	assert.Equal(t, booking.Cancelled, f.get(t).Status)
 }
 
+// TestNamesLinkChangesWithoutAnIDOfTheirOwn: a booking's other ids (Change.Names, a Cal.com uid)
+// are recorded as aliases; a later change that has only such ids applies to the booking the first
+// known one leads to, records its own, and is refused with its Unlinked error when none is known.
+func TestNamesLinkChangesWithoutAnIDOfTheirOwn(t *testing.T) {
+	f := newFixture(t)
+	created := f.change(booking.EventCreated, 0, "d1")
+	created.Source, created.ExternalID, created.Names = "calcom", "ical-1", []string{"uid:a"}
+	assert.Equal(t, Applied, f.apply(t, created).Outcome)
+	assert.Equal(t, "ical-1", f.record(t, "calcom", "uid:a").AliasOf)
+
+	moved := f.change(booking.EventUpdated, time.Minute, "d2")
+	moved.Source, moved.ExternalID, moved.Names = "calcom", "", []string{"uid:a", "uid:b"}
+	moved.Details.Title = "Moved"
+	moved.Unlinked = booking.Errorf(booking.Invalid, "payload.iCalUID", "nothing links it")
+	res := f.apply(t, moved)
+	assert.Equal(t, Applied, res.Outcome)
+	assert.Equal(t, booking.KeyOf("calcom", "ical-1"), res.Key)
+	b := f.record(t, "calcom", "ical-1")
+	assert.Equal(t, "Moved", b.Details.Title)
+	assert.Equal(t, 1, b.Sequence)
+	assert.Equal(t, "ical-1", f.record(t, "calcom", "uid:b").AliasOf, "its own uid is recorded too")
+	assert.False(t, f.record(t, "calcom", "uid:b").ExpiresAt.Before(b.ExpiresAt), "as long as the booking")
+
+	stray := f.change(booking.EventCancelled, 2*time.Minute, "d3")
+	stray.Source, stray.ExternalID, stray.Names, stray.IfExists = "calcom", "", []string{"uid:x", "uid:y"}, true
+	stray.Unlinked = moved.Unlinked
+	_, err := f.in.Apply(context.Background(), stray)
+	require.ErrorIs(t, err, moved.Unlinked)
+	f.missing(t, "calcom", "uid:x")
+	f.missing(t, "calcom", "uid:y")
+	seen, err := f.store.Seen(context.Background(), "calcom:d3", f.now)
+	require.NoError(t, err)
+	assert.False(t, seen, "a refused delivery is not marked")
+	assert.Equal(t, booking.Confirmed, f.record(t, "calcom", "ical-1").Status)
+}
+
 // group is a fixture for attendee-level changes to one group event.
 func (f *fixture) member(typ booking.EventType, email, member string) booking.Change {
 	d := f.details()
