@@ -100,9 +100,17 @@ func TestValidationAnswer(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, ok, "other events are not challenges")
 
-	_, ok, err = zoomhook.ValidationAnswer(webhookSecret, []byte(`{"event":"endpoint.url_validation","payload":{}}`))
-	assert.True(t, ok)
-	assert.Equal(t, booking.Invalid, booking.ErrorCode(err))
+	for _, payload := range []string{`{}`, `{"plainToken":""}`, `{"plainToken":null}`, `{"plainToken":12345}`,
+		`{"plainToken":{"value":"x"}}`, `{"plainToken":["x"]}`, `{"plainToken":true}`, `"x"`, `null`} {
+		t.Run("refused "+payload, func(t *testing.T) {
+			_, ok, err := zoomhook.ValidationAnswer(webhookSecret, []byte(`{"event":"endpoint.url_validation","payload":`+payload+`}`))
+			assert.True(t, ok, "a challenge all the same: not passed on to be ignored")
+			var e *booking.Error
+			require.ErrorAs(t, err, &e)
+			assert.Equal(t, booking.Invalid, e.Code)
+			assert.Equal(t, "payload.plainToken", e.Field)
+		})
+	}
 }
 
 func TestParseWebhook(t *testing.T) {
