@@ -1248,7 +1248,11 @@ func TestValidate(t *testing.T) {
 		{"zoom settings without ids are off", func(p *RoomkeeperStackProps) { p.Zoom = ZoomProps{UserID: "me"} }, ""},
 		{"24sessions", func(p *RoomkeeperStackProps) { p.Provider, p.TwentyFour = "24sessions", twentyFour() }, ""},
 		{"24sessions half configured", func(p *RoomkeeperStackProps) { p.TwentyFour = TwentyFourProps{Instance: "acme"} },
-			"24sessions is half configured: set TWENTYFOUR_CLIENT_ID, TWENTYFOUR_USER_ID, TWENTYFOUR_MEETING_TYPE_ID, TWENTYFOUR_GUEST_URL"},
+			"24sessions is half configured: set TWENTYFOUR_CLIENT_ID, TWENTYFOUR_USER_ID, TWENTYFOUR_MEETING_TYPE_ID"},
+		{"24sessions without a guest link: the instance's own", func(p *RoomkeeperStackProps) {
+			p.Provider, p.TwentyFour = "24sessions", twentyFour()
+			p.TwentyFour.GuestURL = ""
+		}, ""},
 		{"24sessions instance", func(p *RoomkeeperStackProps) {
 			p.TwentyFour = twentyFour()
 			p.TwentyFour.Instance = "acme.24sessions.com"

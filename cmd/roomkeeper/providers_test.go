@@ -288,9 +288,8 @@ func TestTwentyFourBookingEndToEnd(t *testing.T) {
 	s := newStack(t, map[string]string{
 		"TWENTYFOUR_INSTANCE": "acme", "TWENTYFOUR_CLIENT_ID": "tf-client", "TWENTYFOUR_CLIENT_SECRET": tfE2ESecret,
 		"TWENTYFOUR_USER_ID": "77", "TWENTYFOUR_MEETING_TYPE_ID": "5",
-		"TWENTYFOUR_API_URL":   srv.URL + sandbox.TwentyFourAPIPath,
-		"TWENTYFOUR_GUEST_URL": tfE2EGuestLink,
-		"ROOMKEEPER_PROVIDER":  "24sessions",
+		"TWENTYFOUR_API_URL":  srv.URL + sandbox.TwentyFourAPIPath,
+		"ROOMKEEPER_PROVIDER": "24sessions", // no TWENTYFOUR_GUEST_URL: the instance's own guest link
 	})
 	run := "24s"
 	twoGuests := func(v map[string]any) {

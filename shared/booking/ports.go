@@ -214,4 +214,13 @@ type Change struct {
 	// IfExists applies the change only to a booking already stored: for an unknown one nothing
 	// is stored, not even a tombstone (Cal.com's BOOKING_REJECTED).
 	IfExists bool
+	// Names are the source's other ids for the booking, which change under it (a Cal.com
+	// booking's uid, new on every reschedule, and the uid a reschedule replaced). Intake records
+	// each one that names nothing yet as an alias of the booking, so a later delivery that
+	// carries only such an id finds it.
+	Names []string
+	// Unlinked is, for a change without an ExternalID (a Cal.com delivery without iCalUID), the
+	// error to answer when none of Names leads to a booking: nothing links the change to one. The
+	// change applies to the booking the first of Names that does leads to, and never creates one.
+	Unlinked error
 }

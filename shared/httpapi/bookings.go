@@ -92,6 +92,10 @@ func (s *Bookings) handle(w http.ResponseWriter, r *http.Request) {
 			ch.DeliveryID = deliveryID
 		}
 		res, err := s.Intake.Apply(ctx, ch)
+		if booking.ErrorCode(err) == booking.Invalid {
+			WriteError(w, log, err) // nothing links the change to a booking (Change.Unlinked)
+			return
+		}
 		if err != nil {
 			fail(booking.Outage(err))
 			return

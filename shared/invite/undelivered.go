@@ -49,10 +49,11 @@ func renderUndelivered(u *Undelivered) (booking.Message, error) {
 	case u.Start.IsZero() || !u.End.After(u.Start):
 		return booking.Message{}, invalid("end", "end must be after start")
 	}
-	if err := checkAddress("organizer", u.Organizer.Email); err != nil {
+	to, err := address("organizer", u.Organizer.Email)
+	if err != nil {
 		return booking.Message{}, err
 	}
-	if err := checkAddress("guest", u.Guest.Email); err != nil {
+	if _, err := address("guest", u.Guest.Email); err != nil {
 		return booking.Message{}, err
 	}
 	loc, zone, err := location(u.Organizer.TimeZone)
@@ -88,7 +89,7 @@ func renderUndelivered(u *Undelivered) (booking.Message, error) {
 	}
 	env := envelope{
 		from:    from,
-		to:      &mail.Address{Name: cleanLine(u.Organizer.Name), Address: u.Organizer.Email},
+		to:      &mail.Address{Name: cleanLine(u.Organizer.Name), Address: to},
 		subject: "Invitation not delivered to " + guest + ": " + title,
 		date:    u.Stamp,
 		seed: hashOf("undelivered", strings.ToLower(u.Organizer.Email), strings.ToLower(u.Guest.Email), title,
@@ -98,5 +99,5 @@ func renderUndelivered(u *Undelivered) (booking.Message, error) {
 	if err != nil {
 		return booking.Message{}, err
 	}
-	return booking.Message{From: from.Address, To: []string{u.Organizer.Email}, Raw: raw}, nil
+	return booking.Message{From: from.Address, To: []string{to}, Raw: raw}, nil
 }

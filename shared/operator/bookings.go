@@ -62,6 +62,10 @@ type Booking struct {
 	PossibleDuplicates int            `json:"possibleDuplicates"`
 	CreatedAt          time.Time      `json:"createdAt,omitzero"`
 	UpdatedAt          time.Time      `json:"updatedAt,omitzero"`
+
+	// Uninvited are the guests the source listed whom mail cannot reach: they were sent nothing,
+	// and the organizer's message names them.
+	Uninvited []booking.Person `json:"uninvited,omitempty"`
 }
 
 func bookingView(b *booking.Booking, withHost bool) Booking {
@@ -109,6 +113,9 @@ func bookingView(b *booking.Booking, withHost bool) Booking {
 			v.MailProblem = &MailProblem{Kind: string(p.Kind), Type: p.Type, At: p.At, Stopped: p.Permanent, OrganizerTold: p.Notified}
 		}
 		item.Invites = append(item.Invites, v)
+	}
+	for _, p := range b.Details.Uninvited {
+		item.Uninvited = append(item.Uninvited, booking.Person{Name: p.Name, Email: p.Email})
 	}
 	if f := b.Failure; f != nil {
 		item.Failure = &Failure{Message: f.Message, Permanent: f.Permanent, At: f.At}

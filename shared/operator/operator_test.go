@@ -529,6 +529,16 @@ func TestErase(t *testing.T) {
 	assert.Equal(t, operator.Erased{}, again, "an erasure repeated touches nothing more")
 	_, err = f.op.Erase(f.ctx, "not an address")
 	assert.Equal(t, booking.Invalid, booking.ErrorCode(err))
+
+	// A guest a booking tool listed whom mail cannot reach is held too, and can be erased.
+	b := get(other)
+	b.Details.Uninvited = []booking.Person{{Name: "Jörg", Email: "jörg@xn--bcher-kva.example"}}
+	require.NoError(t, f.st.IndexPeople(f.ctx, b.Key, b.Emails(), now.Add(time.Hour)))
+	require.NoError(t, f.st.Put(f.ctx, b))
+	out, err = f.op.Erase(f.ctx, "Jörg@bücher.example")
+	require.NoError(t, err)
+	assert.Equal(t, 1, out.Records)
+	assert.Empty(t, get(other).Details.Uninvited)
 }
 
 // TestABookingShowsEachRecipientsMailProblem: GET /v1/bookings/{id} shows, per recipient, a

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"math"
 	mathrand "math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
@@ -400,7 +401,9 @@ func (w *run) render(a action) (booking.Message, error) {
 		From:        w.r.MailFrom,
 	}
 	if a.organizer {
-		msg.Attendees = w.invitedGuests(a.method)
+		var unreachable []booking.Person
+		msg.Attendees, unreachable = reachable(w.invitedGuests(a.method))
+		msg.Uninvited = append(slices.Clip(d.Uninvited), unreachable...)
 	} else {
 		msg.Attendees = []booking.Person{p}
 	}
@@ -414,6 +417,20 @@ func (w *run) render(a action) (booking.Message, error) {
 	m, err := invite.Render(msg)
 	m.Key = b.Key
 	return m, err
+}
+
+// reachable splits guests into those mail can reach and those it cannot (booking.CheckEmail): a
+// record stored before intake kept the latter out may still list them. The organizer's calendar
+// lists only the former; the latter are named to the organizer as not invited.
+func reachable(guests []booking.Person) (ok, not []booking.Person) {
+	for _, g := range guests {
+		if _, err := booking.CheckEmail("email", g.Email); err != nil {
+			not = append(not, g)
+		} else {
+			ok = append(ok, g)
+		}
+	}
+	return ok, not
 }
 
 // updated reports whether a recipient holds an earlier REQUEST of the booking.

@@ -394,6 +394,52 @@ func TestRefusedRecipientDoesNotBlockTheOthers(t *testing.T) {
 	assert.Equal(t, b.Details.Start.Add(-CheckLead), b.DueAt)
 }
 
+// TestGuestMailCannotReachDoesNotStopTheOthers reconciles a record stored before intake kept out
+// guests mail cannot reach (jörg@…): the others are invited, the organizer's calendar lists only
+// them and the organizer is told who was not invited, and nothing fails or retries.
+func TestGuestMailCannotReachDoesNotStopTheOthers(t *testing.T) {
+	f := newFixture(t)
+	const jorg = "jörg@example.net"
+	key := f.put(func(b *booking.Booking) {
+		b.Details.Attendees = append(b.Details.Attendees, booking.Person{Name: "Jörg", Email: jorg})
+	})
+	res := f.reconcile(key)
+	assert.False(t, res.Permanent, res.Failure)
+	mails := f.mails()
+	require.Len(t, mails, 3, "the organizer, Bob and Cy")
+	org := mails["ada@example.com"]
+	require.NotNil(t, org)
+	assert.Contains(t, org.Text, "Not invited: Jörg <"+jorg+">")
+	assert.NotContains(t, string(org.Calendar), "example.net:", "no ATTENDEE for Jörg")
+
+	b := f.get(key)
+	assert.Nil(t, b.Failure)
+	inv := b.InviteFor(jorg)
+	require.NotNil(t, inv)
+	assert.NotEmpty(t, inv.Error, "recorded as refused for good")
+	assert.NotContains(t, inv.Error, "example", "no address in the error")
+	assert.Equal(t, b.Details.End.Add(15*time.Minute), b.DueAt, "nothing left to retry")
+	assert.Empty(t, f.reconcile(key).Steps)
+}
+
+// TestFailureNoticeThatCannotBeRenderedIsDropped reconciles a record whose organizer address no
+// mail can reach (stored before intake refused them): the booking fails for good, and the notice
+// that cannot be rendered is given up rather than retried for ever.
+func TestFailureNoticeThatCannotBeRenderedIsDropped(t *testing.T) {
+	f := newFixture(t)
+	key := f.put(func(b *booking.Booking) { b.Details.Organizer.Email = "åse@example.com" })
+	res := f.reconcile(key)
+	assert.True(t, res.Permanent)
+	assert.Empty(t, f.mails())
+	b := f.get(key)
+	require.NotNil(t, b.Failure)
+	assert.True(t, b.Failure.Permanent)
+	assert.True(t, b.Failure.Notified, "given up")
+	assert.True(t, b.DueAt.IsZero(), "no more retries")
+	f.clock.Add(time.Hour)
+	assert.Empty(t, f.reconcile(key).Steps)
+}
+
 func TestStoppedBetweenCreateAndRecordAdoptsTheRoom(t *testing.T) {
 	f := newFixture(t)
 	key := f.put()

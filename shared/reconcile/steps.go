@@ -632,19 +632,30 @@ func (w *run) send(ctx context.Context, a action) error {
 		return err
 	}
 	seq = w.b.Sequence
+	var id string
+	var sendErr error
 	msg, err := w.render(a)
-	if err != nil {
+	switch {
+	case err != nil && a.organizer:
 		return booking.Permanent(fmt.Errorf("render %s for booking %s: %w", a.method, w.b.Key, err))
-	}
-	id, sendErr := w.r.Mailer.Send(ctx, msg)
-	if sendErr != nil && !booking.IsPermanent(sendErr) {
-		return &sendError{err: fmt.Errorf("send %s for booking %s: %w", a.method, w.b.Key, sendErr), prior: same}
-	}
-	if sendErr != nil {
-		w.step(fmt.Sprintf("mail service refused %s", a.method))
-	} else {
-		w.step(fmt.Sprintf("send %s to %s", a.method, role(a.organizer)))
-		w.report(booking.CountOf(booking.MetricInvitesSent, 1))
+	case err != nil:
+		// One guest's message cannot be made, though the organizer's could: an address no mail
+		// can reach, in a record stored before intake kept such guests out. It is recorded as
+		// refused for good, as the mail service's refusals are, so the others are still invited
+		// and nothing is retried.
+		sendErr = booking.Permanent(fmt.Errorf("render %s for booking %s: %w", a.method, w.b.Key, err))
+		w.step(fmt.Sprintf("cannot render %s for a guest", a.method))
+	default:
+		id, sendErr = w.r.Mailer.Send(ctx, msg)
+		switch {
+		case sendErr != nil && !booking.IsPermanent(sendErr):
+			return &sendError{err: fmt.Errorf("send %s for booking %s: %w", a.method, w.b.Key, sendErr), prior: same}
+		case sendErr != nil:
+			w.step(fmt.Sprintf("mail service refused %s", a.method))
+		default:
+			w.step(fmt.Sprintf("send %s to %s", a.method, role(a.organizer)))
+			w.report(booking.CountOf(booking.MetricInvitesSent, 1))
+		}
 	}
 	return w.save(ctx, func(b *booking.Booking) {
 		inv := upsertInvite(b, a.person, a.organizer)
@@ -697,14 +708,19 @@ func (w *run) notify(ctx context.Context) error {
 		Reason:    w.b.Failure.Message,
 		Stamp:     w.now,
 	})
-	if err != nil {
-		return fmt.Errorf("render failure notice for booking %s: %w", w.b.Key, err)
+	switch {
+	case err != nil:
+		// A notice that cannot be rendered never will be (an organizer address no mail can
+		// reach, in a record stored before intake refused them): retried, it would keep the
+		// booking due for ever. It is dropped; the failure stays on the record.
+		w.step("drop failure notice: " + err.Error())
+	default:
+		msg.Key = w.b.Key
+		if _, err := w.r.Mailer.Send(ctx, msg); err != nil {
+			return fmt.Errorf("send failure notice for booking %s: %w", w.b.Key, err)
+		}
+		w.step("notify organizer of failure")
 	}
-	msg.Key = w.b.Key
-	if _, err := w.r.Mailer.Send(ctx, msg); err != nil {
-		return fmt.Errorf("send failure notice for booking %s: %w", w.b.Key, err)
-	}
-	w.step("notify organizer of failure")
 	return w.save(ctx, func(b *booking.Booking) {
 		if b.Failure != nil {
 			b.Failure.Notified = true

@@ -456,6 +456,7 @@ func fullBooking(t *testing.T) *booking.Booking {
 			},
 			Room:              booking.RoomOptions{Provider: "whereby", Size: booking.Large, DialIn: true, NamePrefix: "intro-", Locked: true},
 			OrganizerCalendar: true,
+			Uninvited:         []booking.Person{{Name: "Jörg", Email: "jörg@example.net"}},
 		},
 		Room: &booking.Room{
 			Provider:  "whereby",
@@ -538,6 +539,8 @@ func fullBooking(t *testing.T) *booking.Booking {
 			Connections: []booking.Connection{{
 				ID: "p-1", RoomID: "87673375", SessionID: "s-1", Name: "Ada Lovelace", Role: "host",
 				Host: true, DialIn: true, JoinedAt: now.Add(-time.Hour), LeftAt: now.Add(-2 * time.Minute), LeftAtEnd: true,
+			}, {
+				ID: "unpaired:evt-9", RoomID: "87673375", Name: "Joe Bloggs", JoinedAt: now.Add(-time.Hour), Unpaired: true,
 			}},
 			Knock:         &booking.Knock{Name: "Bob", At: now.Add(-30 * time.Second)},
 			KnockNoticeAt: now.Add(-20 * time.Minute),
