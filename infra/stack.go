@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsscheduler"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsses"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
@@ -112,18 +113,23 @@ const (
 	workerConcurrent = 2 // the ESM minimum; bounds provider calls so a burst stays under Whereby's rate limit
 )
 
-// The admin function's routes: the admin API (bearer token) and the organizer's host link.
+// The admin function's routes: the admin API (bearer token), the console (a session cookie) and
+// the organizer's host link.
 // adminRoutes are the admin API's paths. Every method of them reaches the admin function, which
 // answers a method a path does not take with its JSON 405 (naming the methods it does take);
 // POST /v1/bookings/{source}, the booking webhooks, is more specific and reaches bookings.
 var adminRoutes = []string{"/v1/rooms", "/v1/rooms/{proxy+}", "/v1/bookings", "/v1/bookings/{id}",
-	"/v1/usage", "/v1/people/{proxy+}"}
+	"/v1/usage", "/v1/people/{proxy+}", "/v1/operators", "/v1/operators/{proxy+}", "/v1/audit"}
+
+// consoleRoutes are the console's pages, its form posts and its embedded assets: every method
+// reaches the admin function, which serves them with the same operators, sessions and rules.
+var consoleRoutes = []string{"/console", "/console/{proxy+}"}
 
 const hostRoute = "/v1/host/{token}"
 
 // NewRoomkeeperStack defines roomkeeper on AWS: the HTTP API, the bookings, hooks, worker,
-// sweeper and admin functions, the table, the work queue, the sweep schedule, the secrets and
-// the alarms. Each function gets exactly the permissions it uses, through grants, and the ARNs
+// sweeper and admin functions, the table, the work queue, the sweep schedule, the secrets, the
+// path of SES's bounce and complaint events to the worker, and the alarms. Each function gets exactly the permissions it uses, through grants, and the ARNs
 // of exactly the secrets it reads. It panics (as CDK constructs do) when props fail Validate;
 // main.go validates first to report errors.
 func NewRoomkeeperStack(scope constructs.Construct, id string, props *RoomkeeperStackProps) awscdk.Stack {
@@ -171,6 +177,8 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 		Reason: jsii.String("This queue is itself a dead-letter queue: EventBridge Scheduler's, for sweeper invocations it could not deliver."),
 	}}, jsii.Bool(false))
 
+	configurationSet := newMailEvents(stack, p, queue)
+
 	specs := secretSpecs(p)
 	secrets := map[string]awssecretsmanager.ISecret{}
 	readable := map[string][]string{} // function → the secrets it reads
@@ -210,9 +218,9 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 		"ROOMKEEPER_WEBHOOK_TOLERANCE": envDuration(p.WebhookTolerance),
 		"ROOMKEEPER_RETENTION":         envDuration(p.Retention),
 	}
-	if p.SESConfigurationSet != "" {
-		base["ROOMKEEPER_SES_CONFIGURATION_SET"] = p.SESConfigurationSet
-	}
+	// Every message goes through the configuration set, whose event destination brings its
+	// bounces and complaints back.
+	base["ROOMKEEPER_SES_CONFIGURATION_SET"] = *configurationSet
 	sends := map[string]string{"ROOMKEEPER_QUEUE_URL": *queue.QueueUrl()}
 	providers := merge(map[string]string{"ROOMKEEPER_PROVIDER": p.Provider}, p.Zoom.env(), p.TwentyFour.env())
 	zone := map[string]string{"ROOMKEEPER_TIME_ZONE": p.TimeZone} // usage days: counted by the worker, read by admin
@@ -230,7 +238,7 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 	hooks := fn("hooks", "roomkeeper hooks: provider webhooks (POST /v1/hooks/{provider})", hooksTimeout)
 	worker := fn("worker", "roomkeeper worker: reconciles one booking per queue message, reaps orphaned rooms", workerTimeout)
 	sweeper := fn("sweeper", "roomkeeper sweeper: enqueues due bookings every minute, asks the worker to reap hourly", sweeperTimeout)
-	admin := fn("admin", "roomkeeper admin: admin API (/v1/rooms..., /v1/bookings..., /v1/usage, /v1/people/...) and host links (GET /v1/host/{token})", adminTimeout)
+	admin := fn("admin", "roomkeeper admin: admin API (/v1/rooms..., /v1/bookings..., /v1/usage, /v1/people/..., /v1/operators..., /v1/audit), the console (/console...) and host links (GET /v1/host/{token})", adminTimeout)
 
 	// DynamoDB: the exact calls each function makes. table.Grant would add <table>/index/*
 	// to every grant, so the resources are given explicitly.
@@ -245,9 +253,12 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 	// record, its progress in a meta item (GetItem, PutItem).
 	grant(sweeper, []string{"dynamodb:Scan", "dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:PutItem"}, tableArn)
 	// Bookings, rooms and sessions, the lists' and usage's items (BatchGetItem), the rooms it
-	// makes and changes, and the people entries an erasure deletes.
+	// makes and changes, the people entries an erasure deletes; operators, console sessions,
+	// audit entries and failure counts (shared/access: conditional PutItem, UpdateItem and
+	// DeleteItem, BatchGetItem after the list index).
 	grant(admin, []string{"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}, tableArn)
-	// GET /v1/rooms lists the bookings with work left (due); the lists, usage and people (list).
+	// GET /v1/rooms lists the bookings with work left (due); the lists, usage, people, operators
+	// and the audit list (list).
 	grant(admin, []string{"dynamodb:Query"}, dueIndexArn, listIndexArn)
 	for _, f := range []awslambda.Function{bookings, hooks, sweeper, admin} {
 		queue.GrantSendMessages(f) // admin: a hand-made room the provider was slow to make goes to the worker
@@ -257,12 +268,9 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 	// as ses:SendRawEmail, against the sending identity and the configuration set.
 	sesResources := []*string{stack.FormatArn(&awscdk.ArnComponents{
 		Service: jsii.String("ses"), Resource: jsii.String("identity"), ResourceName: jsii.String(p.SESIdentity),
+	}), stack.FormatArn(&awscdk.ArnComponents{
+		Service: jsii.String("ses"), Resource: jsii.String("configuration-set"), ResourceName: configurationSet,
 	})}
-	if p.SESConfigurationSet != "" {
-		sesResources = append(sesResources, stack.FormatArn(&awscdk.ArnComponents{
-			Service: jsii.String("ses"), Resource: jsii.String("configuration-set"), ResourceName: jsii.String(p.SESConfigurationSet),
-		}))
-	}
 	grant(worker, []string{"ses:SendEmail", "ses:SendRawEmail"}, sesResources...)
 
 	worker.AddEventSource(awslambdaeventsources.NewSqsEventSource(queue, &awslambdaeventsources.SqsEventSourceProps{
@@ -278,8 +286,13 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 	addRoutes(stack, api, "Bookings", bookings, awsapigatewayv2.HttpMethod_POST, []string{"/v1/bookings/{source}"}, signed)
 	addRoutes(stack, api, "Hooks", hooks, awsapigatewayv2.HttpMethod_POST, []string{"/v1/hooks/{provider}"}, signed)
 	addRoutes(stack, api, "Admin", admin, awsapigatewayv2.HttpMethod_ANY, adminRoutes,
-		"The admin routes require the bearer token ROOMKEEPER_ADMIN_TOKEN, compared in constant time by the function "+
-			"(which also picks up a rotated token); a Lambda authorizer would be a second function making the same check.")
+		"The admin routes require a bearer token, the admin token ROOMKEEPER_ADMIN_TOKEN or an operator's, checked by "+
+			"the function against its hash in constant time, with failures slowed per client address; the function also "+
+			"picks up a rotated admin token. A Lambda authorizer would be a second function making the same check.")
+	addRoutes(stack, api, "Console", admin, awsapigatewayv2.HttpMethod_ANY, consoleRoutes,
+		"The console's pages require a server-side session begun by signing in with an operator's token (the same "+
+			"check and limiter as the admin routes) and named by an HttpOnly, Secure, SameSite=Strict cookie; every "+
+			"form post carries the session's CSRF token. The sign-in page itself must be reachable without one.")
 	addRoutes(stack, api, "Host", admin, awsapigatewayv2.HttpMethod_GET, []string{hostRoute},
 		"The organizer's host link is its own credential: the path carries an HMAC-SHA256 token over the room, keyed "+
 			"with ROOMKEEPER_HOST_SECRET and checked in constant time by the function; organizers click it from an e-mail, "+
@@ -303,6 +316,7 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 		"Booking messages failed 5 times and were dead-lettered: the worker could not decode them or reach the table. Inspect and redrive the queue.")
 	newQueueAlarm(stack, "SweepScheduleDeadLetterAlarm", scheduleDLQ, alarmTopic,
 		"EventBridge Scheduler could not invoke the sweeper (permissions, throttling or a missing function); due bookings are not being swept.")
+	newMetricAlarms(stack, alarmTopic)
 
 	output(stack, "ApiUrl", api.ApiEndpoint(), "Base URL of the roomkeeper HTTP API")
 	output(stack, "PublicUrl", jsii.String(publicURL),
@@ -547,6 +561,102 @@ func newQueueAlarm(stack awscdk.Stack, id string, queue awssqs.Queue, topic awss
 	})
 	if topic != nil {
 		alarm.AddAlarmAction(awscloudwatchactions.NewSnsAction(topic))
+	}
+}
+
+// newMailEvents brings SES's reports of bounces and complaints to the worker, with as little
+// as that takes: the configuration set every message is sent through (the one named by
+// ROOMKEEPER_SES_CONFIGURATION_SET, or one of the stack's own) gets an event destination for
+// Bounce and Complaint events, an SNS topic (SES publishes events to SNS, not to SQS), and the
+// topic an SQS subscription with raw message delivery, so each event arrives on the work queue
+// exactly as SES published it ("Set up an Amazon SNS event destination for event publishing",
+// https://docs.aws.amazon.com/ses/latest/dg/event-publishing-add-event-destination-sns.html;
+// "Amazon SNS raw message delivery", https://docs.aws.amazon.com/sns/latest/dg/sns-large-payload-raw-message-delivery.html).
+// The topic's policy lets SES publish only for this account and configuration set; the queue's
+// lets only this topic send. The worker, which consumes the queue already, needs nothing more.
+// It returns the configuration set's name.
+func newMailEvents(stack awscdk.Stack, p RoomkeeperStackProps, queue awssqs.Queue) *string {
+	var set awsses.IConfigurationSet
+	if p.SESConfigurationSet != "" {
+		set = awsses.ConfigurationSet_FromConfigurationSetName(stack, jsii.String("MailConfigurationSet"), jsii.String(p.SESConfigurationSet))
+	} else {
+		set = awsses.NewConfigurationSet(stack, jsii.String("MailConfigurationSet"), &awsses.ConfigurationSetProps{})
+	}
+	topic := awssns.NewTopic(stack, jsii.String("MailEventTopic"), &awssns.TopicProps{
+		DisplayName: jsii.String("roomkeeper mail events"),
+		EnforceSSL:  jsii.Bool(true),
+	})
+	cdknag.NagSuppressions_AddResourceSuppressions(topic, &[]*cdknag.NagPackSuppression{{
+		Id: jsii.String("AwsSolutions-SNS2"),
+		Reason: jsii.String("SES cannot publish to a topic encrypted with the AWS-managed SNS key; the events only pass through " +
+			"the topic (HTTPS only) to the work queue, where they rest encrypted (SSE-SQS)."),
+	}}, jsii.Bool(false))
+	awsses.NewConfigurationSetEventDestination(stack, jsii.String("MailEventDestination"), &awsses.ConfigurationSetEventDestinationProps{
+		ConfigurationSet: set,
+		Destination:      awsses.EventDestination_SnsTopic(topic),
+		Events:           &[]awsses.EmailSendingEvent{awsses.EmailSendingEvent_BOUNCE, awsses.EmailSendingEvent_COMPLAINT},
+	})
+	topic.AddSubscription(awssnssubscriptions.NewSqsSubscription(queue, &awssnssubscriptions.SqsSubscriptionProps{
+		RawMessageDelivery: jsii.Bool(true),
+	}))
+	return set.ConfigurationSetName()
+}
+
+// Names of the metrics the functions write (those of shared/booking/metric.go), in the
+// namespace metricNamespace.
+const (
+	metricNamespace         = "roomkeeper"
+	metricProviderPaused    = "ProviderPaused"
+	metricPermanentFailures = "PermanentFailures"
+	metricCleanupLag        = "CleanupLag"
+)
+
+// Thresholds of the alarms on the functions' metrics.
+const (
+	providerPausedFor = 15 * time.Minute // the providers' waits adding up to this within as long
+	cleanupLagOver    = 10 * time.Minute
+)
+
+// newMetricAlarms alarms on the functions' own metrics where a person is needed, notifying
+// topic if set: a provider keeping roomkeeper waiting, a booking stopped for good, a room not
+// deleted in time. A period without data is not a breach: the metrics are written only when
+// something happens.
+func newMetricAlarms(stack awscdk.Stack, topic awssns.ITopic) {
+	for _, a := range []struct {
+		id, metric, statistic, description string
+		period                             time.Duration
+		threshold                          float64
+		comparison                         awscloudwatch.ComparisonOperator
+	}{
+		{"ProviderPausedAlarm", metricProviderPaused, "Sum",
+			"A video provider has kept roomkeeper waiting (429, Retry-After) for 15 minutes or more within a quarter of an hour: rooms are late. " +
+				"Check the provider's status and rate limits (docs/deploy.md, Alarms).",
+			providerPausedFor, providerPausedFor.Seconds(), awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD},
+		{"PermanentFailuresAlarm", metricPermanentFailures, "Sum",
+			"A booking stopped for good (a rejected key, a refusal retrying cannot fix, no room by the start); its organizer was e-mailed. " +
+				"GET /v1/bookings/{id} shows why (docs/deploy.md, Alarms).",
+			5 * time.Minute, 1, awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD},
+		{"CleanupLagAlarm", metricCleanupLag, "Maximum",
+			"A room's cleanup ran, or was tried, more than 10 minutes after it was due: rooms outlive their meetings. " +
+				"Look at the worker's log for the booking (docs/deploy.md, Alarms).",
+			5 * time.Minute, cleanupLagOver.Seconds(), awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD},
+	} {
+		alarm := awscloudwatch.NewAlarm(stack, jsii.String(a.id), &awscloudwatch.AlarmProps{
+			AlarmDescription: jsii.String(a.description),
+			Metric: awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+				Namespace:  jsii.String(metricNamespace),
+				MetricName: jsii.String(a.metric),
+				Statistic:  jsii.String(a.statistic),
+				Period:     awscdk.Duration_Seconds(jsii.Number(a.period.Seconds())),
+			}),
+			Threshold:          jsii.Number(a.threshold),
+			ComparisonOperator: a.comparison,
+			EvaluationPeriods:  jsii.Number(1),
+			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+		})
+		if topic != nil {
+			alarm.AddAlarmAction(awscloudwatchactions.NewSnsAction(topic))
+		}
 	}
 }
 

@@ -115,7 +115,7 @@ func (s *soak) check(bookings []*soakBooking) *soakFigures {
 	for _, e := range entries {
 		raw, err := ob.Read(e.ID)
 		require.NoError(s.t, err)
-		m := invitetest.Decode(s.t, raw)
+		m := invitetest.ParseStructure(s.t, raw)
 		addr, err := mail.ParseAddress(m.To)
 		require.NoError(s.t, err, "To of message %s", e.ID)
 		to := strings.ToLower(addr.Address)

@@ -21,6 +21,9 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"regexp"
+	"strconv"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
@@ -108,21 +111,79 @@ var statusOf = map[booking.Code]int{
 	booking.TooLarge:         http.StatusRequestEntityTooLarge,
 	booking.Unsupported:      http.StatusUnsupportedMediaType,
 	booking.Unprocessable:    http.StatusUnprocessableEntity,
+	booking.TooManyRequests:  http.StatusTooManyRequests,
 	booking.Unavailable:      http.StatusServiceUnavailable,
 }
 
-// WriteError answers with the JSON error shape and the status its code maps to. Internal errors
-// are logged with their cause and answered with a generic message.
+// StatusOf returns the HTTP status of an error's code: that of the first *booking.Error in its
+// chain, 500 for any other error.
+func StatusOf(err error) int {
+	var e *booking.Error
+	if errors.As(err, &e) {
+		if s, ok := statusOf[e.Code]; ok {
+			return s
+		}
+	}
+	return http.StatusInternalServerError
+}
+
+// eventType returns, for the logs, the event type a verified webhook body names at the JSON path
+// (the member names from the top): a Cal.com trigger, a Calendly event, a Whereby or Zoom event
+// type. A body that names none, or one that does not look like an event type (a short token of
+// letters, digits and . _ : -), gives "unknown": the value is the sender's, and a log line holds
+// only what roomkeeper can vouch for.
+func eventType(body []byte, path ...string) string {
+	raw := json.RawMessage(body)
+	for _, name := range path {
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(raw, &obj) != nil {
+			return unknownEvent
+		}
+		raw = obj[name]
+	}
+	var v string
+	if json.Unmarshal(raw, &v) != nil || !eventPattern.MatchString(v) {
+		return unknownEvent
+	}
+	return v
+}
+
+const unknownEvent = "unknown"
+
+// eventAt returns eventType at path.
+func eventAt(path ...string) func(body []byte) string {
+	return func(body []byte) string { return eventType(body, path...) }
+}
+
+var eventPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$`)
+
+// otherSource is the Source of a webhook figure for a route name roomkeeper does not know, so a
+// caller cannot make up dimension values.
+const otherSource = "other"
+
+// countRejected records a webhook delivery answered with a 4xx (a bad or stale signature, a body
+// roomkeeper cannot read, a source that is not configured), per source: source is a name the
+// route knows, or otherSource.
+func countRejected(ctx context.Context, m booking.Metrics, source string, err error) {
+	if s := StatusOf(err); m == nil || s < 400 || s >= 500 {
+		return
+	}
+	m.Put(ctx, booking.CountOf(booking.MetricWebhookRejected, 1).By("Source", source))
+}
+
+// WriteError answers with the JSON error shape and the status its code maps to, with
+// Retry-After (whole seconds, rounded up) when the error asks the caller to wait. Internal
+// errors are logged with their cause and answered with a generic message.
 func WriteError(w http.ResponseWriter, log *slog.Logger, err error) {
 	body := struct {
 		Error errorBody `json:"error"`
 	}{}
 	var e *booking.Error
-	status := http.StatusInternalServerError
-	if errors.As(err, &e) {
-		if s, ok := statusOf[e.Code]; ok {
-			status = s
-			body.Error = errorBody{Code: string(e.Code), Message: e.Message, Field: e.Field}
+	status := StatusOf(err)
+	if status != http.StatusInternalServerError && errors.As(err, &e) {
+		body.Error = errorBody{Code: string(e.Code), Message: e.Message, Field: e.Field}
+		if e.RetryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int((e.RetryAfter+time.Second-1)/time.Second)))
 		}
 	}
 	if status >= 500 {

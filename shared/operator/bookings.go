@@ -17,6 +17,20 @@ type Invite struct {
 	Method   booking.Method `json:"method,omitempty"` // empty: nothing sent yet
 	SentAt   time.Time      `json:"sentAt,omitzero"`
 	Error    string         `json:"error,omitempty"` // the mail service refused it for good
+	// MailProblem is set when the mail service reported the recipient's mail bounced or was
+	// complained of.
+	MailProblem *MailProblem `json:"mailProblem,omitempty"`
+}
+
+// MailProblem is what the mail service reported about a recipient's mail.
+type MailProblem struct {
+	Kind string    `json:"kind"`           // "bounce" or "complaint"
+	Type string    `json:"type,omitempty"` // the mail service's class, such as Permanent/General
+	At   time.Time `json:"at"`
+	// Stopped: no more mail goes to the address about this booking (a complaint, a hard bounce).
+	Stopped bool `json:"stopped"`
+	// OrganizerTold: the organizer was e-mailed which guest's invitation failed.
+	OrganizerTold bool `json:"organizerTold"`
 }
 
 // Failure is the last error that stopped or delayed work on a record.
@@ -44,9 +58,14 @@ type Booking struct {
 	DueAt              time.Time      `json:"dueAt,omitzero"`
 	Done               bool           `json:"done"`
 	Failure            *Failure       `json:"failure,omitempty"`
+	RoomVanishedAt     time.Time      `json:"roomVanishedAt,omitzero"` // a room last found gone at the provider and replaced (EndedRooms marks it)
 	PossibleDuplicates int            `json:"possibleDuplicates"`
 	CreatedAt          time.Time      `json:"createdAt,omitzero"`
 	UpdatedAt          time.Time      `json:"updatedAt,omitzero"`
+
+	// Uninvited are the guests the source listed whom mail cannot reach: they were sent nothing,
+	// and the organizer's message names them.
+	Uninvited []booking.Person `json:"uninvited,omitempty"`
 }
 
 func bookingView(b *booking.Booking, withHost bool) Booking {
@@ -72,6 +91,9 @@ func bookingView(b *booking.Booking, withHost bool) Booking {
 		switch {
 		case v.State == Ended:
 			item.EndedRooms = append(item.EndedRooms, v)
+			if v.Vanished && v.DeletedAt.After(item.RoomVanishedAt) {
+				item.RoomVanishedAt = v.DeletedAt
+			}
 		case v.Retired:
 			item.RetiredRooms = append(item.RetiredRooms, v)
 		default:
@@ -83,10 +105,17 @@ func bookingView(b *booking.Booking, withHost bool) Booking {
 		if inv.Organizer {
 			role = "organizer"
 		}
-		item.Invites = append(item.Invites, Invite{
+		v := Invite{
 			Email: inv.Email, Name: inv.Name, Role: role, Sequence: inv.Sequence,
 			Method: inv.Method, SentAt: inv.SentAt, Error: inv.Error,
-		})
+		}
+		if p := inv.Problem; p != nil {
+			v.MailProblem = &MailProblem{Kind: string(p.Kind), Type: p.Type, At: p.At, Stopped: p.Permanent, OrganizerTold: p.Notified}
+		}
+		item.Invites = append(item.Invites, v)
+	}
+	for _, p := range b.Details.Uninvited {
+		item.Uninvited = append(item.Uninvited, booking.Person{Name: p.Name, Email: p.Email})
 	}
 	if f := b.Failure; f != nil {
 		item.Failure = &Failure{Message: f.Message, Permanent: f.Permanent, At: f.At}
@@ -148,11 +177,11 @@ type BookingsPage struct {
 // Bookings lists bookings (not hand-made rooms) by their meeting's start, soonest first, a page
 // at a time.
 func (o *Operator) Bookings(ctx context.Context, q BookingsQuery) (BookingsPage, error) {
-	n, err := limit(q.Limit)
+	n, err := booking.PageSize(q.Limit)
 	if err != nil {
 		return BookingsPage{}, err
 	}
-	after, err := decodeCursor(q.Cursor)
+	after, err := booking.DecodeCursor(q.Cursor)
 	if err != nil {
 		return BookingsPage{}, err
 	}
@@ -178,7 +207,7 @@ func (o *Operator) Bookings(ctx context.Context, q BookingsQuery) (BookingsPage,
 	if err != nil {
 		return BookingsPage{}, err
 	}
-	page := BookingsPage{Bookings: []Booking{}, NextCursor: encodeCursor(next)}
+	page := BookingsPage{Bookings: []Booking{}, NextCursor: booking.EncodeCursor(next)}
 	for _, b := range records {
 		page.Bookings = append(page.Bookings, bookingView(b, false))
 	}

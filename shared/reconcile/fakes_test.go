@@ -25,7 +25,8 @@ type fakeProvider struct {
 	next    int
 	created int
 	deleted []string
-	// fail returns an error for an operation ("create", "delete", "list") or nil.
+	checks  int
+	// fail returns an error for an operation ("create", "delete", "list", "check") or nil.
 	fail func(op string) error
 	now  func() time.Time // the rooms' creation time; nil leaves it unknown
 }
@@ -86,6 +87,19 @@ func (p *fakeProvider) TaggedRooms(context.Context) ([]booking.Room, error) {
 		}
 	}
 	return out, nil
+}
+
+func (p *fakeProvider) CheckRoom(_ context.Context, room booking.Room) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.checks++
+	if err := p.failure("check"); err != nil {
+		return err
+	}
+	if _, ok := p.rooms[room.ID]; !ok {
+		return fmt.Errorf("no room %s: %w", room.ID, booking.ErrNotFound)
+	}
+	return nil
 }
 
 func (p *fakeProvider) failure(op string) error {
@@ -149,7 +163,29 @@ type fixture struct {
 	store    *bolt.Store
 	provider *fakeProvider
 	mailer   *fakeMailer
+	metrics  *fakeMetrics
 	r        *Reconciler
+}
+
+// fakeMetrics records the figures put.
+type fakeMetrics struct {
+	mu  sync.Mutex
+	got []booking.Metric
+}
+
+func (m *fakeMetrics) Put(_ context.Context, ms ...booking.Metric) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.got = append(m.got, ms...)
+}
+
+// take returns the figures put since the last call.
+func (m *fakeMetrics) take() []booking.Metric {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := m.got
+	m.got = nil
+	return out
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -158,8 +194,9 @@ func newFixture(t *testing.T) *fixture {
 	require.NoError(t, err)
 	t.Cleanup(func() { st.Close() })
 	c := clocktest.New(time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC))
-	f := &fixture{t: t, clock: c, store: st, provider: newFakeProvider(), mailer: &fakeMailer{}}
+	f := &fixture{t: t, clock: c, store: st, provider: newFakeProvider(), mailer: &fakeMailer{}, metrics: &fakeMetrics{}}
 	f.r = &Reconciler{
+		Metrics:      f.metrics,
 		Deployment:   "test",
 		Store:        st,
 		Mailer:       f.mailer,

@@ -16,6 +16,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/roomkeeper/roomkeeper/shared/access"
+	"github.com/roomkeeper/roomkeeper/shared/access/accesstest"
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/booking/storetest"
 	"github.com/roomkeeper/roomkeeper/shared/devkit/emulator"
@@ -245,6 +247,18 @@ func TestDeliveryItems(t *testing.T) {
 	})
 }
 
+func TestPauseItems(t *testing.T) {
+	ctx := t.Context()
+	s, client, table := newStore(t)
+	until := now.Add(1500 * time.Millisecond)
+	require.NoError(t, s.Pause(ctx, "zoom", booking.PauseCreate, until))
+	assert.Equal(t, map[string]string{
+		"pk":        "t#zoom#create",
+		"until":     strconv.FormatInt(until.UnixNano(), 10),
+		"expiresAt": strconv.FormatInt(now.Unix()+2, 10),
+	}, attrs(t, rawItem(t, client, table, "t#zoom#create")), "one small item, deleted by TTL once over")
+}
+
 func TestCreateTableSchema(t *testing.T) {
 	client := newClient(t)
 	table := newTable(t, client)
@@ -358,6 +372,9 @@ func TestCallsPerOperation(t *testing.T) {
 		{"People", func() error { _, err := s.People(ctx, "ada@example.com"); return err }, map[string]int{"DynamoDB.Query": 1}},
 		{"ForgetPerson", func() error { return s.ForgetPerson(ctx, "ada@example.com") }, map[string]int{"DynamoDB.Query": 1, "DynamoDB.DeleteItem": 1}},
 		{"Backfill when done", func() error { _, err := s.Backfill(ctx, 10); return err }, map[string]int{"DynamoDB.GetItem": 1}},
+		{"Pause", func() error { return s.Pause(ctx, "whereby", booking.PauseAll, now.Add(time.Minute)) }, map[string]int{"DynamoDB.PutItem": 1}},
+		{"Pause, a later one standing", func() error { return s.Pause(ctx, "whereby", booking.PauseAll, now) }, map[string]int{"DynamoDB.PutItem": 1}},
+		{"PausedUntil", func() error { _, err := s.PausedUntil(ctx, "whereby", booking.PauseAll); return err }, map[string]int{"DynamoDB.GetItem": 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -366,4 +383,47 @@ func TestCallsPerOperation(t *testing.T) {
 			assert.Equal(t, tt.want, counter.Calls())
 		})
 	}
+}
+
+func TestAccessStoreContract(t *testing.T) {
+	accesstest.Run(t, func(t *testing.T) accesstest.Opened {
+		s, client, table := newStore(t)
+		return accesstest.Opened{Store: s, Dump: func(t *testing.T) string {
+			t.Helper()
+			out, err := client.Scan(t.Context(), &dynamodb.ScanInput{TableName: &table})
+			require.NoError(t, err)
+			require.Nil(t, out.LastEvaluatedKey, "the test's table fits one page")
+			var b strings.Builder
+			for _, item := range out.Items {
+				for name, v := range item {
+					fmt.Fprintf(&b, "%s=%v\n", name, v)
+				}
+			}
+			return b.String()
+		}}
+	})
+}
+
+// TestAccessItemsExpireByTTL: sessions, audit entries and failure counts carry the table's TTL
+// attribute, so DynamoDB deletes them; operators never expire.
+func TestAccessItemsExpireByTTL(t *testing.T) {
+	ctx := t.Context()
+	s, client, table := newStore(t)
+	expires := now.Add(12*time.Hour + 500*time.Millisecond)
+	hash := strings.Repeat("1", 64)
+	require.NoError(t, s.PutSession(ctx, access.SessionRecord{IDHash: hash, Operator: "ada", Created: now, Touched: now, Expires: expires}))
+	require.NoError(t, s.AddAuditEntry(ctx, access.AuditRecord{Entry: access.Entry{At: now, Action: "room.create"}, Position: "p1"}, now.Add(time.Hour)))
+	_, err := s.AddFailure(ctx, "client", now, time.Hour)
+	require.NoError(t, err)
+	require.NoError(t, s.AddOperator(ctx, access.OperatorRecord{Operator: access.Operator{Name: "ada", Role: access.Viewer, Created: now}}))
+
+	ttl := func(pk string) string { return attrs(t, rawItem(t, client, table, pk))[ExpiresAttr] }
+	assert.Equal(t, strconv.FormatInt(expires.Unix()+1, 10), ttl("s#"+hash), "a session: its idle expiry, rounded up")
+	assert.Equal(t, strconv.FormatInt(now.Add(time.Hour).Unix(), 10), ttl("a#p1"))
+	assert.Equal(t, strconv.FormatInt(now.Add(time.Hour).Unix(), 10), ttl("l#client"))
+	assert.Empty(t, ttl("o#ada"), "operators never expire")
+
+	later := expires.Add(time.Hour)
+	require.NoError(t, s.TouchSession(ctx, hash, now.Add(time.Hour), later))
+	assert.Equal(t, strconv.FormatInt(later.Unix()+1, 10), ttl("s#"+hash), "a touch moves the TTL with the expiry")
 }

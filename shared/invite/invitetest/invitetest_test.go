@@ -245,19 +245,19 @@ func TestParseRejectsMalformedMail(t *testing.T) {
 	}
 }
 
-// TestDecodeLeavesTheCalendarToTheValidators: Decode checks the message's layout as Parse does,
+// TestParseStructureLeavesTheCalendarToTheValidators: ParseStructure checks the message's layout as Parse does,
 // but a calendar only the outside validators reject passes it.
-func TestDecodeLeavesTheCalendarToTheValidators(t *testing.T) {
+func TestParseStructureLeavesTheCalendarToTheValidators(t *testing.T) {
 	good := rendered(t, booking.Request)
-	m := invitetest.Decode(t, good)
+	m := invitetest.ParseStructure(t, good)
 	assert.Equal(t, "REQUEST", m.Method)
 	assert.Equal(t, 3, m.Sequence)
 
 	cal := dropAttendee(m.Calendar)
 	bad := build(t, cal, cal, "REQUEST")
-	f := run(t, func(tb testing.TB) { invitetest.Decode(tb, bad) })
+	f := run(t, func(tb testing.TB) { invitetest.ParseStructure(tb, bad) })
 	assert.False(t, f.Failed(), f.output())
-	f = run(t, func(tb testing.TB) { invitetest.Decode(tb, bytes.ReplaceAll(good, []byte("\r\n"), []byte("\n"))) })
+	f = run(t, func(tb testing.TB) { invitetest.ParseStructure(tb, bytes.ReplaceAll(good, []byte("\r\n"), []byte("\n"))) })
 	assert.True(t, f.Failed(), "the layout is still checked")
 }
 

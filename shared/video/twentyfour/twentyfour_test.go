@@ -195,6 +195,26 @@ func TestMeetingExtraFields(t *testing.T) {
 	assert.Equal(t, "scheduled", m.Status, "but never over roomkeeper's own fields")
 }
 
+// TestGuestLink: the guest link is 24sessions' own, https://<instance>.24sessions.com/join/<accessKey>
+// (its guide "Joining a 24sessions meeting"), unless a template overrides it for an instance on its
+// own domain.
+func TestGuestLink(t *testing.T) {
+	for name, tt := range map[string]struct{ template, want string }{
+		"the instance's own":   {"", "https://acme.24sessions.com/join/"},
+		"an instance's domain": {"https://video.acme.example/join/{accessKey}?lang=en", "https://video.acme.example/join/"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, 0, func(c *twentyfour.Config) { c.GuestURL = tt.template })
+			room, err := e.client.CreateRoom(context.Background(), spec(booking.RoomOptions{}))
+			require.NoError(t, err)
+			assert.True(t, strings.HasPrefix(room.GuestURL, tt.want+e.fake.Meetings()[0].AccessKey), room.GuestURL)
+		})
+	}
+	assert.Equal(t, "https://acme.24sessions.com/join/{accessKey}", twentyfour.DefaultGuestURL("acme"))
+	require.NoError(t, twentyfour.Config{Instance: "acme", ClientID: clientID, UserID: userID, MeetingTypeID: typeID}.Check(),
+		"TWENTYFOUR_GUEST_URL is not required")
+}
+
 func TestGuestLinkIsNeverTheHostLink(t *testing.T) {
 	e := newEnv(t, 0, func(c *twentyfour.Config) { c.GuestURL = "https://acme.24sessions.com/room/meeting/{accessKey}" })
 	_, err := e.client.CreateRoom(context.Background(), spec(booking.RoomOptions{}))
@@ -262,6 +282,23 @@ func TestDeleteRoom(t *testing.T) {
 	err = e.client.DeleteRoom(ctx, booking.Room{ID: "/meetings/1"})
 	require.Error(t, err)
 	assert.True(t, booking.IsPermanent(err))
+}
+
+func TestCheckRoom(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, 0, nil)
+	room, err := e.client.CreateRoom(ctx, spec(booking.RoomOptions{}))
+	require.NoError(t, err)
+	n := len(e.fake.Requests())
+	require.NoError(t, e.client.CheckRoom(ctx, room))
+	reqs := e.fake.Requests()
+	require.Len(t, reqs, n+1, "one request")
+	assert.Equal(t, http.MethodGet, reqs[n].Method)
+
+	// Cancelled in 24sessions' own pages: the meeting is still there, but over.
+	require.NoError(t, e.client.DeleteRoom(ctx, room))
+	assert.ErrorIs(t, e.client.CheckRoom(ctx, room), booking.ErrNotFound)
+	assert.ErrorIs(t, e.client.CheckRoom(ctx, booking.Room{ID: "999999"}), booking.ErrNotFound, "gone")
 }
 
 func TestTaggedRoomsPages(t *testing.T) {
