@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"strings"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
@@ -140,6 +141,30 @@ type errorBody struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Field   string `json:"field,omitempty"`
+}
+
+// Unrouted answers a request under prefix that no route of mux took, in the JSON error shape:
+// 405 with Allow naming the methods the path takes, when it takes any, else 404. Register it
+// for the prefix of a handler's routes, so a wrong method or path gets roomkeeper's error rather
+// than net/http's plain-text one. route names it in the log.
+func Unrouted(mux *http.ServeMux, prefix string, log *slog.Logger, route string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		log := RequestLog(log, r).With("route", route)
+		var allow []string
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete} {
+			probe := r.Clone(r.Context())
+			probe.Method = m
+			if _, pattern := mux.Handler(probe); pattern != "" && pattern != prefix {
+				allow = append(allow, m)
+			}
+		}
+		if len(allow) == 0 {
+			WriteError(w, log, booking.Errorf(booking.NotFound, "", "no route %s", r.URL.Path))
+			return
+		}
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		WriteError(w, log, booking.Errorf(booking.MethodNotAllowed, "", "%s takes %s", r.URL.Path, strings.Join(allow, ", ")))
+	})
 }
 
 // WriteJSON answers with v as JSON.
