@@ -132,9 +132,23 @@ func WriteError(w http.ResponseWriter, log *slog.Logger, err error) {
 			body.Error = errorBody{Code: string(booking.Internal), Message: "internal error"}
 		}
 	} else {
-		log.Info("request rejected", "status", status, "code", body.Error.Code, "field", body.Error.Field)
+		log.Info("request rejected", "status", status, "code", body.Error.Code, "field", logField(body.Error.Field))
 	}
 	WriteJSON(w, status, body)
+}
+
+// maxLogField bounds the field a rejection's log line names.
+const maxLogField = 100
+
+// logField is an error's field as the log may carry it. A field can be a name the sender chose
+// (an unknown member of an admin request), so addresses are redacted and the length bounded:
+// no e-mail address reaches a log.
+func logField(field string) string {
+	field = booking.RedactAddresses(field)
+	if len(field) > maxLogField {
+		field = strings.ToValidUTF8(field[:maxLogField], "") + "…"
+	}
+	return field
 }
 
 type errorBody struct {
