@@ -3,8 +3,9 @@
 SHELL := /bin/bash
 GO    ?= go
 
-# Debian packages the tests need: libical (the iTIP checker), pkg-config to find it.
-APT_PACKAGES := libical-dev pkg-config
+# Debian packages the tests need: libical (the iTIP checker), pkg-config to find it and the C
+# compiler that builds the checker.
+APT_PACKAGES := libical-dev pkg-config gcc libc6-dev
 
 # The Lambda functions, each built to dist/<name>/bootstrap for linux/arm64.
 FUNCTIONS    := bookings hooks worker sweeper admin
@@ -13,7 +14,7 @@ LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags="-s -w"
 # jsii (under CDK for Go) warns about the machine's Node 20; the warnings change nothing.
 JSII_QUIET := JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1 JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
 
-.PHONY: dev demo test test-deps bench build synth deploy lint clean
+.PHONY: dev demo test test-deps bench fuzz build synth deploy lint clean
 
 dev: ## run the whole product locally on 127.0.0.1:8080 (Ctrl-C stops it)
 	$(GO) run ./cmd/roomkeeper serve
@@ -29,6 +30,17 @@ test: test-deps ## every test, with every backend required (nothing skips), and 
 
 bench: test-deps ## benchmarks; results go in docs/benchmarks.md
 	ROOMKEEPER_REQUIRE_BACKENDS=1 $(GO) test -run '^$$' -bench . -benchmem ./...
+
+# How long `make fuzz` runs each fuzz target.
+FUZZTIME ?= 30s
+
+fuzz: ## run every fuzz target for FUZZTIME (30s) each; an input that fails is kept under testdata/fuzz/ as a seed
+	@for file in $$(grep -rl --include='*_test.go' '^func Fuzz' cmd functions shared | sort); do \
+		for target in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$file); do \
+			echo "== $$(dirname $$file) $$target"; \
+			$(GO) test ./$$(dirname $$file) -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) || exit 1; \
+		done; \
+	done
 
 build: ## the Lambda bootstraps for linux/arm64, zipped for deployment, in dist/
 	@for f in $(FUNCTIONS); do \
@@ -60,7 +72,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 	@touch $@
 
 .deps/apt:
-	@if ! pkg-config --exists libical 2>/dev/null; then \
+	@if ! pkg-config --exists libical 2>/dev/null || ! command -v gcc >/dev/null; then \
 		echo "installing $(APT_PACKAGES) with apt-get"; \
 		SUDO=; if [ "$$(id -u)" != 0 ]; then SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(APT_PACKAGES); \

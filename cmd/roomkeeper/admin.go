@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -235,15 +236,35 @@ func show[T any](con *console, ans apiAnswer, asJSON bool, text func(v T) error)
 	return text(v)
 }
 
-// decodeItems decodes the items of a list.
-func decodeItems[T any](items []json.RawMessage) ([]T, error) {
+// showList reads a paged list (up to most items, 0: all) and prints it: with asJSON as the API
+// sent its items, "No rooms." (the key) when it is empty, else as text writes it.
+func showList[T any](ctx context.Context, con *console, path string, query url.Values, key string, most int, asJSON bool, text func(items []T) error) error {
+	items, err := con.api.list(ctx, path, query, key, most)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return con.writeList(key, items)
+	}
 	out := make([]T, len(items))
 	for i, raw := range items {
 		if err := json.Unmarshal(raw, &out[i]); err != nil {
-			return nil, fmt.Errorf("item %d of the list is not roomkeeper's JSON: %w", i+1, err)
+			return fmt.Errorf("item %d of the list is not roomkeeper's JSON: %w", i+1, err)
 		}
 	}
-	return out, nil
+	if len(out) == 0 {
+		_, err := fmt.Fprintf(con.out, "No %s.\n", key)
+		return err
+	}
+	return text(out)
+}
+
+// includeHost is the query that asks for host links, when want is set.
+func includeHost(want bool) url.Values {
+	if !want {
+		return nil
+	}
+	return url.Values{"include": {"hostUrl"}}
 }
 
 // at shows a time to the minute in the console's zone, with the zone's abbreviation; "-" when it

@@ -6,47 +6,15 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"time"
+
+	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/shared/operator"
 )
 
-// bookingView is a booking as GET /v1/bookings/{id} shows it (docs/admin-api.md).
-type bookingView struct {
-	Key          string    `json:"key"`
-	Source       string    `json:"source"`
-	ExternalID   string    `json:"externalId"`
-	Status       string    `json:"status"`
-	Sequence     int       `json:"sequence"`
-	Title        string    `json:"title"`
-	Start        time.Time `json:"start"`
-	End          time.Time `json:"end"`
-	TimeZone     string    `json:"timeZone"`
-	Room         *room     `json:"room"`
-	RetiredRooms []room    `json:"retiredRooms"`
-	Invites      []struct {
-		Email    string    `json:"email"`
-		Name     string    `json:"name"`
-		Role     string    `json:"role"`
-		Sequence int       `json:"sequence"`
-		Method   string    `json:"method"`
-		SentAt   time.Time `json:"sentAt"`
-		Error    string    `json:"error"`
-	} `json:"invites"`
-	DueAt   time.Time `json:"dueAt"`
-	Done    bool      `json:"done"`
-	Failure *struct {
-		Message   string    `json:"message"`
-		Permanent bool      `json:"permanent"`
-		At        time.Time `json:"at"`
-	} `json:"failure"`
-	PossibleDuplicates int       `json:"possibleDuplicates"`
-	CreatedAt          time.Time `json:"createdAt"`
-	UpdatedAt          time.Time `json:"updatedAt"`
-}
-
-// invites sums up the invites: how many went out, how many the mail service refused.
-func (b bookingView) invites() string {
+// inviteSummary sums up the invites: how many went out, how many the mail service refused.
+func inviteSummary(invites []operator.Invite) string {
 	sent, refused := 0, 0
-	for _, inv := range b.Invites {
+	for _, inv := range invites {
 		switch {
 		case inv.Error != "":
 			refused++
@@ -54,7 +22,7 @@ func (b bookingView) invites() string {
 			sent++
 		}
 	}
-	s := fmt.Sprintf("%d of %d sent", sent, len(b.Invites))
+	s := fmt.Sprintf("%d of %d sent", sent, len(invites))
 	if refused > 0 {
 		s += fmt.Sprintf(", %d refused", refused)
 	}
@@ -62,7 +30,7 @@ func (b bookingView) invites() string {
 }
 
 // next says when roomkeeper next works on the booking.
-func (con *console) next(b bookingView) string {
+func (con *console) next(b operator.Booking) string {
 	if b.Done {
 		return "done"
 	}
@@ -70,14 +38,14 @@ func (con *console) next(b bookingView) string {
 }
 
 // problem shows the last failure: whether roomkeeper retries, and what it was.
-func (b bookingView) problem() string {
+func problem(f *operator.Failure) string {
 	switch {
-	case b.Failure == nil:
+	case f == nil:
 		return ""
-	case b.Failure.Permanent:
-		return "stopped: " + b.Failure.Message
+	case f.Permanent:
+		return "stopped: " + f.Message
 	}
-	return "retrying: " + b.Failure.Message
+	return "retrying: " + f.Message
 }
 
 var bookingsList = adminCommand{
@@ -103,30 +71,17 @@ invites, when roomkeeper next works on them and the last error. --from and --to 
 					q.Set(k, v)
 				}
 			}
-			items, err := con.api.list(ctx, "/v1/bookings", q, "bookings", limit)
-			if err != nil {
-				return err
-			}
-			if *asJSON {
-				return con.writeList("bookings", items)
-			}
-			bookings, err := decodeItems[bookingView](items)
-			if err != nil {
-				return err
-			}
-			if len(bookings) == 0 {
-				_, err := fmt.Fprintln(con.out, "No bookings.")
-				return err
-			}
-			t := newTable(con.out, "BOOKING", "SOURCE ID", "STATUS", "START", "TITLE", "ROOM", "INVITES", "NEXT", "LAST ERROR")
-			for _, b := range bookings {
-				roomID := "-"
-				if b.Room != nil {
-					roomID = b.Room.RoomID
+			return showList(ctx, con, "/v1/bookings", q, "bookings", limit, *asJSON, func(bookings []operator.Booking) error {
+				t := newTable(con.out, "BOOKING", "SOURCE ID", "STATUS", "START", "TITLE", "ROOM", "INVITES", "NEXT", "LAST ERROR")
+				for _, b := range bookings {
+					roomID := "-"
+					if b.Room != nil {
+						roomID = b.Room.RoomID
+					}
+					t.row(b.Key, b.Source+":"+b.ExternalID, string(b.Status), con.at(b.Start), orDash(clip(b.Title, 32)), roomID, inviteSummary(b.Invites), con.next(b), orDash(clip(problem(b.Failure), 48)))
 				}
-				t.row(b.Key, b.Source+":"+b.ExternalID, b.Status, con.at(b.Start), orDash(clip(b.Title, 32)), roomID, b.invites(), con.next(b), orDash(clip(b.problem(), 48)))
-			}
-			return t.flush()
+				return t.flush()
+			})
 		}
 	},
 }
@@ -144,11 +99,7 @@ booking key the webhook answered with, or the source's own id as SOURCE:ID (gene
 		hostURL := fl.Bool("host-url", false, "include the room's host link, which gives host powers for the room's whole life")
 		asJSON := jsonFlag(fl)
 		return func(ctx context.Context, con *console, args []string) error {
-			var q url.Values
-			if *hostURL {
-				q = url.Values{"include": {"hostUrl"}}
-			}
-			ans, err := con.api.do(ctx, apiCall{method: http.MethodGet, path: "/v1/bookings/" + url.PathEscape(args[0]), query: q})
+			ans, err := con.api.do(ctx, apiCall{method: http.MethodGet, path: "/v1/bookings/" + url.PathEscape(args[0]), query: includeHost(*hostURL)})
 			if err != nil {
 				return err
 			}
@@ -157,51 +108,46 @@ booking key the webhook answered with, or the source's own id as SOURCE:ID (gene
 	},
 }
 
-func (con *console) bookingDetails(b bookingView) error {
+func (con *console) bookingDetails(b operator.Booking) error {
 	t := newTable(con.out)
-	add := func(name, value string) {
-		if value != "" && value != "-" {
-			t.row(name, value)
-		}
-	}
-	add("Booking", b.Key)
-	add("Source ID", b.Source+":"+b.ExternalID)
-	add("Status", fmt.Sprintf("%s (sequence %d)", b.Status, b.Sequence))
-	add("Title", b.Title)
-	add("Start", con.at(b.Start))
-	add("End", con.at(b.End))
-	add("Booked in", b.TimeZone)
+	t.detail("Booking", b.Key)
+	t.detail("Source ID", b.Source+":"+b.ExternalID)
+	t.detail("Status", fmt.Sprintf("%s (sequence %d)", b.Status, b.Sequence))
+	t.detail("Title", b.Title)
+	t.detail("Start", con.at(b.Start))
+	t.detail("End", con.at(b.End))
+	t.detail("Booked in", b.TimeZone)
 	if r := b.Room; r != nil {
 		line := r.RoomID
 		if r.Live {
 			line += "  ● live"
 		}
-		add("Room", line)
-		add("Guest link", r.GuestURL)
-		add("Host link", r.HostURL)
+		t.detail("Room", line)
+		t.detail("Guest link", r.GuestURL)
+		t.detail("Host link", r.HostURL)
 	} else {
-		add("Room", "none")
+		t.detail("Room", "none")
 	}
 	for _, r := range b.RetiredRooms {
-		add("Replaced room", r.RoomID+" (to be deleted)")
+		t.detail("Replaced room", r.RoomID+" (to be deleted)")
 	}
 	if b.Done {
-		add("Next", "done: nothing left to do")
+		t.detail("Next", "done: nothing left to do")
 	} else {
-		add("Next", con.at(b.DueAt))
+		t.detail("Next", con.at(b.DueAt))
 	}
 	if f := b.Failure; f != nil {
 		how := "temporary: roomkeeper retries"
 		if f.Permanent {
 			how = "permanent: retries stopped, the organizer was e-mailed"
 		}
-		add("Last error", fmt.Sprintf("%s (%s, %s)", f.Message, how, con.at(f.At)))
+		t.detail("Last error", fmt.Sprintf("%s (%s, %s)", f.Message, how, con.at(f.At)))
 	}
 	if b.PossibleDuplicates > 0 {
-		add("Possible duplicates", plural(b.PossibleDuplicates, "invite")+" may have gone out twice")
+		t.detail("Possible duplicates", plural(b.PossibleDuplicates, "invite")+" may have gone out twice")
 	}
-	add("Created", con.at(b.CreatedAt))
-	add("Updated", con.at(b.UpdatedAt))
+	t.detail("Created", con.at(b.CreatedAt))
+	t.detail("Updated", con.at(b.UpdatedAt))
 	if err := t.flush(); err != nil {
 		return err
 	}
@@ -215,7 +161,7 @@ func (con *console) bookingDetails(b bookingView) error {
 		if inv.Method != "" {
 			seq = fmt.Sprint(inv.Sequence)
 		}
-		t.row(person{inv.Name, inv.Email}.String(), inv.Role, con.at(inv.SentAt), orDash(inv.Method), seq, inv.Error)
+		t.row(personLine(booking.Person{Name: inv.Name, Email: inv.Email}), inv.Role, con.at(inv.SentAt), orDash(string(inv.Method)), seq, inv.Error)
 	}
 	return t.flush()
 }

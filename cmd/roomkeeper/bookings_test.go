@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/roomkeeper/roomkeeper/shared/operator"
 )
 
 var bookingColumns = []string{"BOOKING", "SOURCE ID", "STATUS", "START", "TITLE", "ROOM", "INVITES", "NEXT", "LAST ERROR"}
@@ -153,7 +155,7 @@ func TestUsage(t *testing.T) {
 	res = f.runCLI(t, nil, "usage", "--json")
 	require.Equal(t, 0, res.code, res.stderr)
 	assert.Equal(t, []string{"GET /v1/usage"}, requestLines(f.seen()), "the server's default: the last 30 days")
-	var got usageReport
+	var got operator.Usage
 	require.NoError(t, json.Unmarshal([]byte(res.stdout), &got))
 	assert.Len(t, got.Days, 30)
 

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/roomkeeper/roomkeeper/shared/booking"
 )
 
 // The admin commands' flag values. Each is checked as it is read, so a mistake is a usage error
@@ -19,14 +21,14 @@ var sizes = map[string]string{
 }
 
 // sizeLabel shows an API size as people count: "2–4 people".
-func sizeLabel(size string) string {
+func sizeLabel(size booking.Size) string {
 	switch size {
-	case "small":
+	case booking.Small:
 		return "2–4 people"
-	case "large":
+	case booking.Large:
 		return "2–200 people"
 	}
-	return orDash(size)
+	return orDash(string(size))
 }
 
 // sizeFlag reads --size 2-4|2-200 (or small|large) into the API's size.
@@ -113,14 +115,8 @@ func limitFlag(fl *flag.FlagSet, dst *int) {
 	})
 }
 
-// person is someone as the API names them.
-type person struct {
-	Name  string `json:"name,omitempty"`
-	Email string `json:"email"`
-}
-
-// String shows the person as "Ada Host <ada@example.com>", or the address alone.
-func (p person) String() string {
+// personLine shows a person as "Ada Host <ada@example.com>", or the address alone.
+func personLine(p booking.Person) string {
 	if p.Name == "" {
 		return p.Email
 	}
@@ -128,13 +124,13 @@ func (p person) String() string {
 }
 
 // personFlag reads an e-mail address, with or without a name: "Ada Host <ada@example.com>".
-func personFlag(fl *flag.FlagSet, dst **person, name, usage string) {
+func personFlag(fl *flag.FlagSet, dst **booking.Person, name, usage string) {
 	fl.Func(name, usage, func(s string) error {
 		a, err := mail.ParseAddress(s)
 		if err != nil {
 			return errors.New("want an e-mail address such as ada@example.com")
 		}
-		*dst = &person{Name: a.Name, Email: a.Address}
+		*dst = &booking.Person{Name: a.Name, Email: a.Address}
 		return nil
 	})
 }

@@ -8,46 +8,9 @@ import (
 	"net/url"
 	"path"
 	"strings"
-	"time"
+
+	"github.com/roomkeeper/roomkeeper/shared/operator"
 )
-
-// room is a room as the admin API shows it (docs/admin-api.md, "Rooms").
-type room struct {
-	RoomID    string      `json:"roomId"`
-	Kind      string      `json:"kind"`  // booking or manual
-	State     string      `json:"state"` // creating, active or ended
-	Size      string      `json:"size"`  // small or large
-	Provider  string      `json:"provider"`
-	RoomName  string      `json:"roomName"`
-	GuestURL  string      `json:"guestUrl"`
-	HostURL   string      `json:"hostUrl"`
-	ExpiresAt time.Time   `json:"expiresAt"`
-	DialIn    *dialIn     `json:"dialIn"`
-	Retired   bool        `json:"retired"`
-	Live      bool        `json:"live"`
-	Title     string      `json:"title"`
-	Start     time.Time   `json:"start"`
-	End       time.Time   `json:"end"`
-	Booking   *bookingRef `json:"booking"`
-	DeletedAt time.Time   `json:"deletedAt"`
-	Organizer *person     `json:"organizer"`
-}
-
-type dialIn struct {
-	Numbers []struct {
-		E164    string `json:"e164"`
-		Country string `json:"country"`
-		Tel     string `json:"tel"`
-	} `json:"numbers"`
-	Code string `json:"code"`
-}
-
-type bookingRef struct {
-	Key        string `json:"key"`
-	Source     string `json:"source"`
-	ExternalID string `json:"externalId"`
-	Status     string `json:"status"`
-}
 
 // roomPath is the path of one room, or of what is under it: roomPath(id, "sessions").
 func roomPath(id string, under ...string) string {
@@ -85,48 +48,23 @@ the rooms deleted after their meeting, the latest first; with --all both. It rea
 			case *all:
 				state = "all"
 			}
-			items, err := con.api.list(ctx, "/v1/rooms", url.Values{"state": {state}}, "rooms", limit)
-			if err != nil {
-				return err
-			}
-			if *asJSON {
-				return con.writeList("rooms", items)
-			}
-			rooms, err := decodeItems[room](items)
-			if err != nil {
-				return err
-			}
-			if len(rooms) == 0 {
-				_, err := fmt.Fprintln(con.out, "No rooms.")
-				return err
-			}
-			t := newTable(con.out, "ROOM", "STATE", "LIVE", "SIZE", "START", "END", "TITLE", "BOOKING", "GUEST LINK")
-			for _, r := range rooms {
-				state := r.State
-				if r.Retired {
-					state += " (retired)"
+			return showList(ctx, con, "/v1/rooms", url.Values{"state": {state}}, "rooms", limit, *asJSON, func(rooms []operator.Room) error {
+				t := newTable(con.out, "ROOM", "STATE", "LIVE", "SIZE", "START", "END", "TITLE", "BOOKING", "GUEST LINK")
+				for _, r := range rooms {
+					state := r.State
+					if r.Retired {
+						state += " (retired)"
+					}
+					made := "by hand"
+					if r.Booking.Key != "" && r.Kind != "manual" {
+						made = r.Booking.Source + ":" + r.Booking.ExternalID
+					}
+					t.row(r.RoomID, state, dot(r.Live), sizeLabel(r.Size), con.at(r.Start), con.at(r.End), orDash(clip(r.Title, 32)), made, orDash(r.GuestURL))
 				}
-				booking := "by hand"
-				if r.Booking != nil && r.Kind != "manual" {
-					booking = r.Booking.Source + ":" + r.Booking.ExternalID
-				}
-				t.row(r.RoomID, state, dot(r.Live), sizeLabel(r.Size), con.at(r.Start), con.at(r.End), orDash(clip(r.Title, 32)), booking, orDash(r.GuestURL))
-			}
-			return t.flush()
+				return t.flush()
+			})
 		}
 	},
-}
-
-// newRoom is the body of POST /v1/rooms.
-type newRoom struct {
-	EndDate    string  `json:"endDate"`
-	Size       string  `json:"size,omitempty"`
-	Provider   string  `json:"provider,omitempty"`
-	NamePrefix string  `json:"namePrefix,omitempty"`
-	DialIn     bool    `json:"dialIn,omitempty"`
-	Locked     bool    `json:"locked,omitempty"`
-	Title      string  `json:"title,omitempty"`
-	Organizer  *person `json:"organizer,omitempty"`
 }
 
 var roomsCreate = adminCommand{
@@ -141,7 +79,7 @@ Each run sends a new Idempotency-Key, so a request the network repeats makes one
 	example:  `roomkeeper rooms create --size 2-4 --end +2h --prefix support --title "Walk-in support"`,
 	required: []string{"size", "end"},
 	flags: func(fl *flag.FlagSet) adminAction {
-		var body newRoom
+		var body operator.NewRoom
 		sizeFlag(fl, &body.Size, "size", "make the room for `2-4|2-200` people (also written small or large)")
 		endFlag(fl, &body.EndDate, "end", "when the room ends, `TIME`: 2026-12-05T15:00Z, or +2h or +90m from now")
 		fl.StringVar(&body.NamePrefix, "prefix", "", "start the room's name with `P`: up to 13 of a-z, 0-9 and -")
@@ -161,7 +99,7 @@ Each run sends a new Idempotency-Key, so a request the network repeats makes one
 			if err != nil {
 				return err
 			}
-			return show(con, ans, *asJSON, func(r room) error {
+			return show(con, ans, *asJSON, func(r operator.Room) error {
 				if ans.status == http.StatusAccepted {
 					id := r.RoomID
 					if id == "" {
@@ -193,11 +131,7 @@ guest link and dial-in numbers. The host link is left out unless asked for with 
 		hostURL := fl.Bool("host-url", false, "include the host link, which gives host powers for the room's whole life")
 		asJSON := jsonFlag(fl)
 		return func(ctx context.Context, con *console, args []string) error {
-			var q url.Values
-			if *hostURL {
-				q = url.Values{"include": {"hostUrl"}}
-			}
-			ans, err := con.api.do(ctx, apiCall{method: http.MethodGet, path: roomPath(args[0]), query: q})
+			ans, err := con.api.do(ctx, apiCall{method: http.MethodGet, path: roomPath(args[0]), query: includeHost(*hostURL)})
 			if err != nil {
 				return err
 			}
@@ -256,14 +190,9 @@ which ends the call for everyone in it. A booking's room goes when its booking i
 }
 
 // roomDetails shows one room as "name  value" lines, leaving out what it does not have.
-func (con *console) roomDetails(r room) error {
+func (con *console) roomDetails(r operator.Room) error {
 	t := newTable(con.out)
-	add := func(name, value string) {
-		if value != "" && value != "-" {
-			t.row(name, value)
-		}
-	}
-	add("Room", r.RoomID)
+	t.detail("Room", r.RoomID)
 	state := r.State
 	if r.Live {
 		state += "  ● live"
@@ -271,30 +200,30 @@ func (con *console) roomDetails(r room) error {
 	if r.Retired {
 		state += ", retired: replaced by a newer room, to be deleted"
 	}
-	add("State", state)
+	t.detail("State", state)
 	switch {
 	case r.Kind == "manual":
-		add("Made", "by hand")
-	case r.Booking != nil:
-		add("Booking", fmt.Sprintf("%s (%s:%s, %s)", r.Booking.Key, r.Booking.Source, r.Booking.ExternalID, r.Booking.Status))
+		t.detail("Made", "by hand")
+	case r.Booking.Key != "":
+		t.detail("Booking", fmt.Sprintf("%s (%s:%s, %s)", r.Booking.Key, r.Booking.Source, r.Booking.ExternalID, r.Booking.Status))
 	}
-	add("Title", r.Title)
-	add("Size", sizeLabel(r.Size))
-	add("Start", con.at(r.Start))
-	add("End", con.at(r.End))
-	add("Provider", strings.TrimSpace(r.Provider+" "+r.RoomName))
-	add("Guest link", r.GuestURL)
-	add("Host link", r.HostURL)
+	t.detail("Title", r.Title)
+	t.detail("Size", sizeLabel(r.Size))
+	t.detail("Start", con.at(r.Start))
+	t.detail("End", con.at(r.End))
+	t.detail("Provider", strings.TrimSpace(r.Provider+" "+r.RoomName))
+	t.detail("Guest link", r.GuestURL)
+	t.detail("Host link", r.HostURL)
 	if r.DialIn != nil {
 		for _, n := range r.DialIn.Numbers {
-			add("Dial-in", strings.TrimSpace(fmt.Sprintf("%s %s  %s", n.E164, n.Country, n.Tel)))
+			t.detail("Dial-in", strings.TrimSpace(fmt.Sprintf("%s %s  %s", n.E164, n.Country, n.Tel)))
 		}
-		add("Dial-in code", r.DialIn.Code)
+		t.detail("Dial-in code", r.DialIn.Code)
 	}
 	if r.Organizer != nil {
-		add("Organizer", r.Organizer.String())
+		t.detail("Organizer", personLine(*r.Organizer))
 	}
-	add("Expires", con.at(r.ExpiresAt))
-	add("Deleted", con.at(r.DeletedAt))
+	t.detail("Expires", con.at(r.ExpiresAt))
+	t.detail("Deleted", con.at(r.DeletedAt))
 	return t.flush()
 }

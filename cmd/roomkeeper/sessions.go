@@ -6,45 +6,9 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
+
+	"github.com/roomkeeper/roomkeeper/shared/operator"
 )
-
-// sessions is the answer of GET /v1/rooms/{roomId}/sessions.
-type sessions struct {
-	RoomID   string `json:"roomId"`
-	Sessions []struct {
-		SessionID          string    `json:"sessionId"`
-		StartedAt          time.Time `json:"startedAt"`
-		EndedAt            time.Time `json:"endedAt"`
-		Live               bool      `json:"live"`
-		Participants       int       `json:"participants"`
-		ParticipantMinutes int       `json:"participantMinutes"`
-		DialInCallers      []struct {
-			DisplayName string `json:"displayName"`
-			Calls       int    `json:"calls"`
-		} `json:"dialInCallers"`
-		RecordedMinutes *int `json:"recordedMinutes"`
-		StreamedMinutes *int `json:"streamedMinutes"`
-	} `json:"sessions"`
-	Insights string `json:"insights"` // ok, unavailable, or absent: no insights for this provider
-}
-
-// participants is the answer of GET /v1/rooms/{roomId}/sessions/{sessionId}/participants.
-type participants struct {
-	RoomID       string `json:"roomId"`
-	SessionID    string `json:"sessionId"`
-	Participants []struct {
-		ParticipantID string    `json:"participantId"`
-		DisplayName   string    `json:"displayName"`
-		Role          string    `json:"role"`
-		Host          bool      `json:"host"`
-		DialIn        bool      `json:"dialIn"`
-		JoinedAt      time.Time `json:"joinedAt"`
-		LeftAt        time.Time `json:"leftAt"`
-		Present       bool      `json:"present"`
-		Minutes       int       `json:"minutes"`
-	} `json:"participants"`
-}
 
 var roomsSessions = adminCommand{
 	name:     "rooms sessions",
@@ -63,7 +27,7 @@ lone visitor forms none). roomkeeper rooms participants shows who was in one.`,
 			if err != nil {
 				return err
 			}
-			return show(con, ans, *asJSON, func(s sessions) error {
+			return show(con, ans, *asJSON, func(s operator.Sessions) error {
 				if len(s.Sessions) == 0 {
 					_, err := fmt.Fprintf(con.out, "No sessions in room %s.\n", args[0])
 					return err
@@ -84,7 +48,7 @@ lone visitor forms none). roomkeeper rooms participants shows who was in one.`,
 				if err := t.flush(); err != nil {
 					return err
 				}
-				if s.Insights == "unavailable" {
+				if s.Insights == operator.InsightsUnavailable {
 					_, err := fmt.Fprintln(con.out, "\nRecorded and streamed minutes are missing: the provider's insights did not answer in time.")
 					return err
 				}
@@ -111,7 +75,7 @@ any session.`,
 			if err != nil {
 				return err
 			}
-			return show(con, ans, *asJSON, func(p participants) error {
+			return show(con, ans, *asJSON, func(p operator.Participants) error {
 				if len(p.Participants) == 0 {
 					_, err := fmt.Fprintf(con.out, "No one in session %s of room %s.\n", args[1], args[0])
 					return err

@@ -41,6 +41,13 @@ func (t *table) row(cells ...string) {
 	fmt.Fprintln(t.tw, strings.Join(clean, "\t"))
 }
 
+// detail adds a "name  value" row, leaving out a value that is absent ("" or "-").
+func (t *table) detail(name, value string) {
+	if value != "" && value != "-" {
+		t.row(name, value)
+	}
+}
+
 // flush writes the rows, aligned, without the padding an empty last cell leaves.
 func (t *table) flush() error {
 	if err := t.tw.Flush(); err != nil {

@@ -6,31 +6,14 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+
+	"github.com/roomkeeper/roomkeeper/shared/operator"
 )
 
-// usageReport is the answer of GET /v1/usage.
-type usageReport struct {
-	TimeZone string        `json:"timeZone"`
-	From     string        `json:"from"`
-	To       string        `json:"to"`
-	Days     []usageFigure `json:"days"`
-	Totals   usageFigure   `json:"totals"`
-}
-
-type usageFigure struct {
-	Date               string `json:"date"`
-	Rooms              int    `json:"rooms"`
-	Sessions           int    `json:"sessions"`
-	Participants       int    `json:"participants"`
-	ParticipantMinutes int    `json:"participantMinutes"`
-	DialInCallers      int    `json:"dialInCallers"`
-	RecordedMinutes    int    `json:"recordedMinutes"`
-	StreamedMinutes    int    `json:"streamedMinutes"`
-}
-
-func (u usageFigure) cells(label string) []string {
-	return []string{label, fmt.Sprint(u.Rooms), fmt.Sprint(u.Sessions), fmt.Sprint(u.Participants), fmt.Sprint(u.ParticipantMinutes),
-		fmt.Sprint(u.DialInCallers), fmt.Sprint(u.RecordedMinutes), fmt.Sprint(u.StreamedMinutes)}
+// figureCells is a row of the usage table: label, then the figures.
+func figureCells(label string, f operator.Figures) []string {
+	return []string{label, fmt.Sprint(f.Rooms), fmt.Sprint(f.Sessions), fmt.Sprint(f.Participants), fmt.Sprint(f.ParticipantMinutes),
+		fmt.Sprint(f.DialInCallers), fmt.Sprint(f.RecordedMinutes), fmt.Sprint(f.StreamedMinutes)}
 }
 
 var usageCommand = adminCommand{
@@ -59,13 +42,13 @@ counted once it is cleaned up.`,
 			if err != nil {
 				return err
 			}
-			return show(con, ans, *asJSON, func(u usageReport) error {
+			return show(con, ans, *asJSON, func(u operator.Usage) error {
 				fmt.Fprintf(con.out, "Usage per day in %s, %s to %s\n\n", u.TimeZone, u.From, u.To)
 				t := newTable(con.out, "DAY", "ROOMS", "SESSIONS", "PARTICIPANTS", "PARTICIPANT MINUTES", "DIAL-IN CALLERS", "RECORDED MINUTES", "STREAMED MINUTES")
 				for _, d := range u.Days {
-					t.row(d.cells(d.Date)...)
+					t.row(figureCells(d.Date, d.Figures)...)
 				}
-				t.row(u.Totals.cells("total")...)
+				t.row(figureCells("total", u.Totals)...)
 				return t.flush()
 			})
 		}
@@ -89,7 +72,7 @@ from them. Running it again changes nothing more.`,
 			if err != nil {
 				return err
 			}
-			return show(con, ans, *asJSON, func(n struct{ Records, Outbox int }) error {
+			return show(con, ans, *asJSON, func(n operator.Erased) error {
 				if n.Records == 0 && n.Outbox == 0 {
 					_, err := fmt.Fprintf(con.out, "Nothing held %s: nothing changed.\n", args[0])
 					return err

@@ -204,6 +204,17 @@ func TestRenderSubject(t *testing.T) {
 	}
 }
 
+// TestRenderSubjectEncodedWordText: a title that reads as an RFC 2047 encoded word reaches the
+// reader as the text it is, not decoded into another subject.
+func TestRenderSubjectEncodedWordText(t *testing.T) {
+	inv := guestRequest()
+	inv.Title = "=?utf-8?q?Bcc=3A_x?= =?0?B??="
+	msg, err := invite.Render(inv)
+	require.NoError(t, err)
+	subject := invitetest.Parse(t, msg.Raw).Subject
+	assert.Equal(t, "Invitation: =\u2060?utf-8?q?Bcc=3A_x?= =\u2060?0?B??= @ Mon 23 Nov 2026 10:00 EST (America/New_York)", subject)
+}
+
 func TestRenderReadableTimes(t *testing.T) {
 	tests := []struct {
 		name       string

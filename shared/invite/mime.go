@@ -39,7 +39,10 @@ func assemble(env *envelope, text, html, ics []byte, method string) ([]byte, err
 	// The fields carrying user text go through go-message, which writes them in the reverse
 	// order of insertion.
 	var h mail.Header
-	h.SetSubject(env.subject)
+	// Text that reads as an RFC 2047 encoded word ("=?utf-8?q?…?=") would be decoded by the
+	// reader into something the title never said. A word joiner (invisible) between "=" and "?"
+	// stops that, and being non-ASCII it makes go-message encode the whole subject.
+	h.SetSubject(strings.ReplaceAll(env.subject, "=?", "=\u2060?"))
 	if env.replyTo != nil {
 		h.SetAddressList("Reply-To", []*mail.Address{env.replyTo})
 	}

@@ -36,3 +36,33 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// FuzzVerify signs arbitrary bodies with arbitrary keys at arbitrary times: a delivery signed
+// with the key verifies, and one changed byte, another key or a timestamp out of tolerance is
+// refused as Unauthorized.
+func FuzzVerify(f *testing.F) {
+	f.Add(key, []byte(`{"event":"invitee.created"}`), int64(1700000000), 0)
+	f.Add("clé", []byte("{\"event\":\"x\xff\"}"), int64(0), 3)
+	f.Add("k", []byte(`{}`), int64(1<<40), -7)
+	f.Fuzz(func(t *testing.T, key string, body []byte, unix int64, flip int) {
+		if key == "" || unix < 0 || unix > 1<<40 {
+			return
+		}
+		at := time.Unix(unix, 0)
+		h := header(calendly.Sign(key, at, body))
+		require.NoError(t, calendly.Verify(key, h, body, at, 5*time.Minute), "a signed body verifies")
+
+		refused := func(msg, key string, body []byte, now time.Time) {
+			t.Helper()
+			err := calendly.Verify(key, h, body, now, 5*time.Minute)
+			assert.Equal(t, booking.Unauthorized, booking.ErrorCode(err), "%s is refused: %v", msg, err)
+		}
+		refused("another key", key+"x", body, at)
+		refused("a stale delivery", key, body, at.Add(5*time.Minute+time.Second))
+		if len(body) > 0 {
+			tampered := append([]byte(nil), body...)
+			tampered[(flip%len(body)+len(body))%len(body)] ^= 0x20
+			refused("a changed byte", key, tampered, at)
+		}
+	})
+}

@@ -3,7 +3,9 @@ package cronofy_test
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -35,6 +37,39 @@ func FuzzParse(f *testing.F) {
 			h := header()
 			h.Set(cronofy.HeaderSignature, sig)
 			assert.Error(t, cronofy.Verify(secret, h, body))
+		}
+	})
+}
+
+// FuzzVerify signs arbitrary bodies with arbitrary secrets: a delivery signed with any of the
+// configured secrets verifies (a rotation lists the old and the new), and one changed byte or a
+// secret not configured is refused as Unauthorized.
+func FuzzVerify(f *testing.F) {
+	f.Add("CRN_a", "CRN_b", []byte(`{"notification":{"type":"change"}}`), 0)
+	f.Add("clé", "", []byte("{\"x\":\"\xff\"}"), -3)
+	f.Fuzz(func(t *testing.T, secret, old string, body []byte, flip int) {
+		// Secrets are printable text from the environment. (HMAC pads a key with zero bytes, so
+		// "\x00" and "\x00\x00" would be the same key.)
+		if secret = strings.TrimSpace(secret); secret == "" || strings.Contains(secret, ",") || strings.Contains(old, secret) ||
+			strings.ContainsFunc(secret+old, unicode.IsControl) {
+			return
+		}
+		configured := old + "," + secret
+		h := header(cronofy.Sign(secret, body))
+		require.NoError(t, cronofy.Verify(configured, h, body), "a signed body verifies")
+
+		refused := func(msg, secrets string, body []byte) {
+			t.Helper()
+			err := cronofy.Verify(secrets, h, body)
+			assert.Equal(t, booking.Unauthorized, booking.ErrorCode(err), "%s is refused: %v", msg, err)
+		}
+		if old = strings.TrimSpace(old); old != "" && !strings.Contains(old, ",") {
+			refused("a secret not configured", old, body)
+		}
+		if len(body) > 0 {
+			tampered := append([]byte(nil), body...)
+			tampered[(flip%len(body)+len(body))%len(body)] ^= 0x20
+			refused("a changed byte", configured, tampered)
 		}
 	})
 }
