@@ -131,6 +131,9 @@ func (con *console) bookingDetails(b operator.Booking) error {
 	for _, r := range b.RetiredRooms {
 		t.detail("Replaced room", r.RoomID+" (to be deleted)")
 	}
+	if !b.RoomVanishedAt.IsZero() {
+		t.detail("Room vanished", con.at(b.RoomVanishedAt)+": gone at the provider, replaced by a new room")
+	}
 	if b.Done {
 		t.detail("Next", "done: nothing left to do")
 	} else {

@@ -83,6 +83,7 @@ func TestBookingsShow(t *testing.T) {
 		"Booking": "fmckexvfaicei", "Source ID": "generic:bk_a", "Status": "confirmed (sequence 1)", "Title": "Intro call",
 		"Start": "2026-11-22 10:30 CET", "End": "2026-11-22 11:30 CET", "Booked in": "Europe/Oslo",
 		"Room": "rkfmckexvfaiceig2d3xk4  ● live", "Guest link": introURL, "Replaced room": "rkfmckexvfaiceig1 (to be deleted)",
+		"Room vanished":       "2026-11-22 09:30 CET: gone at the provider, replaced by a new room",
 		"Next":                "2026-11-22 11:32 CET",
 		"Last error":          "delete whereby room 87673375 of booking fmckexvfaicei: whereby answered 503 Service Unavailable (temporary: roomkeeper retries, 2026-11-22 10:44 CET)",
 		"Possible duplicates": "1 invite may have gone out twice",

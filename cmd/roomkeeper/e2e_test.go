@@ -92,7 +92,7 @@ func TestCreatedUpdatedCancelled(t *testing.T) {
 	assert.True(t, strings.HasPrefix(to(t, mails, bob).Subject, "Updated invitation: "), "Bob held the earlier version")
 	assert.True(t, strings.HasPrefix(to(t, mails, cleo).Subject, "Invitation: "), "Cleo's first invitation is not an update")
 	b = s.booking(run)
-	assert.Equal(t, b.Details.End.Add(time.Minute), b.DueAt, "cleanup moved with the meeting")
+	assert.Equal(t, b.Details.Start.Add(-reconcile.CheckLead), b.DueAt, "the room check, then the cleanup, moved with the meeting")
 
 	s.clock.Add(time.Minute)
 	status, body = s.post("booking-cancelled.json", run)

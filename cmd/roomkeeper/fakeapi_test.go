@@ -809,6 +809,11 @@ const fakeBookings = `[
       {"email": "bob@example.net", "name": "Bob Guest", "role": "guest", "sequence": 1, "method": "REQUEST", "sentAt": "2026-11-22T09:00:00Z"},
       {"email": "cleo@example.net", "name": "Cleo", "role": "guest", "error": "mailbox does not exist"}
     ],
+    "endedRooms": [
+      {"roomId": "rkfmckexvfaiceig0", "provider": "whereby", "roomName": "/intro-rkfmckexvfaiceig0-5d1c", "state": "ended",
+       "guestUrl": "https://subdomain.whereby.com/intro-rkfmckexvfaiceig0-5d1c", "live": false, "deletedAt": "2026-11-22T08:30:00Z", "vanished": true}
+    ],
+    "roomVanishedAt": "2026-11-22T08:30:00Z",
     "dueAt": "2026-11-22T10:32:00Z", "done": false,
     "failure": {"message": "delete whereby room 87673375 of booking fmckexvfaicei: whereby answered 503 Service Unavailable", "permanent": false, "at": "2026-11-22T09:44:00Z"},
     "possibleDuplicates": 1,

@@ -96,11 +96,27 @@ type Room struct {
 	// End is the meeting end the room was made or last moved for (a provider that moves rooms
 	// in place is asked again when the record's end changes). Zero in rooms recorded before.
 	End time.Time `json:"end,omitzero"`
+	// Checked is when roomkeeper last knew the room to exist at the provider, and for which
+	// meeting times: it made or moved the room, or read it (Provider.CheckRoom) before the
+	// meeting's start or after a reschedule that kept it. Zero in rooms recorded before.
+	Checked RoomCheck `json:"checked,omitzero"`
 	// DeletedAt is when roomkeeper deleted the room: it is then an ended room, kept in the record
 	// (Booking.Ended) with what happened in it until the record's retention ends.
 	DeletedAt time.Time `json:"deletedAt,omitzero"`
+	// Vanished says the provider no longer had the room when roomkeeper checked (it was deleted
+	// in the provider's dashboard or by another tool): DeletedAt is when that was found, and a
+	// new room replaced it.
+	Vanished bool `json:"vanished,omitempty"`
 	// Counted says an ended room's usage has been recorded (Store.PutUsage).
 	Counted bool `json:"counted,omitempty"`
+}
+
+// RoomCheck is when a room was last known to exist at the provider and the meeting's times then,
+// so that a change of times (a reschedule that keeps the room) makes a check due again.
+type RoomCheck struct {
+	At    time.Time `json:"at"`
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
 }
 
 // DialIn is how to join a room by phone.

@@ -124,6 +124,10 @@ type Provider interface {
 	DeleteRoom(ctx context.Context, room Room) error
 	// TaggedRooms lists the provider's rooms whose names carry a roomkeeper tag, with Tag set.
 	TaggedRooms(ctx context.Context) ([]Room, error)
+	// CheckRoom reads room at the provider (one request) to confirm it still exists: nil when
+	// it does. A room the provider no longer has — deleted in its dashboard or by another tool —
+	// is an error wrapping ErrNotFound; any other error means the provider could not tell.
+	CheckRoom(ctx context.Context, room Room) error
 }
 
 // RoomUpdater is a provider that moves a room to a booking's new times and title in place,

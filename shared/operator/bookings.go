@@ -44,6 +44,7 @@ type Booking struct {
 	DueAt              time.Time      `json:"dueAt,omitzero"`
 	Done               bool           `json:"done"`
 	Failure            *Failure       `json:"failure,omitempty"`
+	RoomVanishedAt     time.Time      `json:"roomVanishedAt,omitzero"` // a room last found gone at the provider and replaced (EndedRooms marks it)
 	PossibleDuplicates int            `json:"possibleDuplicates"`
 	CreatedAt          time.Time      `json:"createdAt,omitzero"`
 	UpdatedAt          time.Time      `json:"updatedAt,omitzero"`
@@ -72,6 +73,9 @@ func bookingView(b *booking.Booking, withHost bool) Booking {
 		switch {
 		case v.State == Ended:
 			item.EndedRooms = append(item.EndedRooms, v)
+			if v.Vanished && v.DeletedAt.After(item.RoomVanishedAt) {
+				item.RoomVanishedAt = v.DeletedAt
+			}
 		case v.Retired:
 			item.RetiredRooms = append(item.RetiredRooms, v)
 		default:

@@ -258,6 +258,39 @@ func TestExtendRoom(t *testing.T) {
 	assert.Equal(t, booking.Invalid, booking.ErrorCode(err))
 }
 
+func TestAHandMadeRoomThatVanishedIsMadeAgainUnderItsID(t *testing.T) {
+	f := newFixture(t)
+	made := f.create(operator.NewRoom{EndDate: "+2h"}, "")
+	id := made.Room.RoomID
+	gone := *f.record(id).Room
+	require.NoError(t, f.r.Providers[whereby.Name].DeleteRoom(f.ctx, gone)) // in Whereby's dashboard
+	f.clock.Add(10 * time.Minute)
+
+	room, err := f.op.ExtendRoom(f.ctx, id, "+3h")
+	require.NoError(t, err)
+	assert.Equal(t, id, room.RoomID, "the id its maker holds still finds it")
+	assert.Equal(t, operator.Active, room.State)
+	assert.NotEqual(t, made.Room.GuestURL, room.GuestURL, "with a new link")
+	live := f.sb.Rooms()
+	require.Len(t, live, 1)
+	assert.Equal(t, live[0].RoomURL, room.GuestURL)
+
+	view, err := f.op.Booking(f.ctx, f.record(id).Key, false)
+	require.NoError(t, err)
+	assert.Equal(t, f.clock.Now(), view.RoomVanishedAt)
+	require.Len(t, view.EndedRooms, 1)
+	assert.True(t, view.EndedRooms[0].Vanished)
+	assert.Equal(t, made.Room.GuestURL, view.EndedRooms[0].GuestURL)
+	require.NotNil(t, view.Room)
+	assert.False(t, view.Room.Vanished)
+	assert.Equal(t, id, view.Room.RoomID)
+
+	page, err := f.op.Rooms(f.ctx, operator.RoomsQuery{})
+	require.NoError(t, err)
+	require.Len(t, page.Rooms, 1, "listed once, as active")
+	assert.Equal(t, room.GuestURL, page.Rooms[0].GuestURL)
+}
+
 func TestDeleteRoom(t *testing.T) {
 	f := newFixture(t)
 	made := f.create(operator.NewRoom{EndDate: "+2h"}, "")

@@ -40,6 +40,7 @@ type Room struct {
 	End       time.Time       `json:"end"`
 	Booking   Ref             `json:"booking"`
 	DeletedAt time.Time       `json:"deletedAt,omitzero"`
+	Vanished  bool            `json:"vanished,omitempty"`  // gone at the provider when checked (deleted outside roomkeeper): replaced; DeletedAt is when found
 	Organizer *booking.Person `json:"organizer,omitempty"` // a hand-made room's, when given
 }
 
@@ -82,6 +83,7 @@ func roomView(b *booking.Booking, room *booking.Room, withHost bool) Room {
 		End:       b.Details.End,
 		Booking:   refOf(b),
 		DeletedAt: room.DeletedAt,
+		Vanished:  room.Vanished,
 	}
 	if !room.DeletedAt.IsZero() {
 		v.State = Ended

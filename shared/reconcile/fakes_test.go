@@ -25,7 +25,8 @@ type fakeProvider struct {
 	next    int
 	created int
 	deleted []string
-	// fail returns an error for an operation ("create", "delete", "list") or nil.
+	checks  int
+	// fail returns an error for an operation ("create", "delete", "list", "check") or nil.
 	fail func(op string) error
 	now  func() time.Time // the rooms' creation time; nil leaves it unknown
 }
@@ -86,6 +87,19 @@ func (p *fakeProvider) TaggedRooms(context.Context) ([]booking.Room, error) {
 		}
 	}
 	return out, nil
+}
+
+func (p *fakeProvider) CheckRoom(_ context.Context, room booking.Room) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.checks++
+	if err := p.failure("check"); err != nil {
+		return err
+	}
+	if _, ok := p.rooms[room.ID]; !ok {
+		return fmt.Errorf("no room %s: %w", room.ID, booking.ErrNotFound)
+	}
+	return nil
 }
 
 func (p *fakeProvider) failure(op string) error {

@@ -158,7 +158,7 @@ func TestAHandMadeRoomIsNeverReplacedForItsEnd(t *testing.T) {
 	b.Details.End = b.Room.ExpiresAt.Add(time.Hour) // past what the room can do (the operator refuses this)
 	b.DueAt = f.clock.Now()
 	require.NoError(t, f.store.Put(context.Background(), b))
-	assert.Empty(t, f.reconcile(key).Steps, "its link is all its users have")
+	assert.Equal(t, []string{"check room"}, f.reconcile(key).Steps, "its link is all its users have: checked, not replaced")
 }
 
 func TestAReconcilerWithoutAMailerLeavesTheMailToTheWorker(t *testing.T) {

@@ -93,7 +93,7 @@ func TestKnockEmailsTheOrganizerOnceAndNotWithAHost(t *testing.T) {
 	f.clock.Set(start)
 
 	f.record(key, booking.RoomEvent{Kind: booking.Knocked, At: start, Name: "Bob Guest"})
-	assert.Equal(t, []string{"tell organizer a guest is waiting"}, f.reconcile(key).Steps)
+	assert.Equal(t, []string{"check room", "tell organizer a guest is waiting"}, f.reconcile(key).Steps, "the room check was due too")
 	mails := f.mails()
 	require.Len(t, mails, 1)
 	m := mails["ada@example.com"]

@@ -39,7 +39,7 @@ func TestCreatedBookingGetsOneRoomAndOneInvitePerParticipant(t *testing.T) {
 	requireNoHostLinkToGuests(t, mails, "ada@example.com")
 
 	b := f.get(key)
-	assert.Equal(t, b.Details.End.Add(15*time.Minute), b.DueAt, "cleanup is due at end + grace")
+	assert.Equal(t, b.Details.Start.Add(-CheckLead), b.DueAt, "the room check is due before the start, then the cleanup")
 	assert.Empty(t, b.Lease.Owner, "the lease is released")
 	assert.False(t, b.Done)
 }
@@ -79,7 +79,7 @@ func TestUpdateThatFitsKeepsTheRoomAndRaisesSequence(t *testing.T) {
 		assert.Equal(t, "0f8e5c7a-1d2b-4c3d-9e8f-000000000001", m.UID, to)
 	}
 	b := f.get(key)
-	assert.Equal(t, b.Details.End.Add(15*time.Minute), b.DueAt, "cleanup moved with the meeting")
+	assert.Equal(t, b.Details.Start.Add(-CheckLead), b.DueAt, "the room check moved with the meeting")
 }
 
 func TestUpdateBeyondTheRoomsLifeReplacesTheRoom(t *testing.T) {
@@ -324,7 +324,7 @@ func TestRefusedRecipientDoesNotBlockTheOthers(t *testing.T) {
 	assert.Len(t, f.mails(), 2)
 	b := f.get(key)
 	assert.Contains(t, b.InviteFor("bob@example.net").Error, "address rejected")
-	assert.Equal(t, b.Details.End.Add(15*time.Minute), b.DueAt)
+	assert.Equal(t, b.Details.Start.Add(-CheckLead), b.DueAt)
 }
 
 func TestStoppedBetweenCreateAndRecordAdoptsTheRoom(t *testing.T) {

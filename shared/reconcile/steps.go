@@ -2,7 +2,9 @@ package reconcile
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -16,6 +18,7 @@ const (
 	actNone          actKind = iota
 	actRecover               // a run stopped while creating a room: adopt it or delete strays
 	actCreate                // create a room (replacing one that no longer fits)
+	actCheck                 // confirm the room still exists at the provider: before the start, after a reschedule
 	actDeleteRoom            // delete the current room: cancelled, or cleanup after the meeting
 	actDeleteRetired         // delete a room a newer one replaced
 	actSend                  // send one recipient the invite for the current sequence
@@ -49,16 +52,11 @@ func (r *Reconciler) plan(b *booking.Booking, now time.Time) action {
 	if b.Creating != nil {
 		return action{kind: actRecover}
 	}
-	for i := range b.Ended {
-		if !b.Ended[i].Counted {
-			return action{kind: actCount, room: &b.Ended[i]}
-		}
-	}
 	if f != nil && f.Permanent {
 		if len(b.Retired) > 0 {
 			return action{kind: actDeleteRetired}
 		}
-		return action{kind: actNone}
+		return countNext(b)
 	}
 	if b.Status == booking.Cancelled {
 		switch {
@@ -72,13 +70,17 @@ func (r *Reconciler) plan(b *booking.Booking, now time.Time) action {
 				return action{kind: actSend, person: inv.Person, organizer: inv.Organizer, method: booking.Cancel}
 			}
 		}
-		return action{kind: actNone}
+		return countNext(b)
 	}
 	if b.Done {
-		return action{kind: actNone}
+		return countNext(b)
 	}
 	if b.Room == nil || !r.fits(b.Room, b) {
 		return action{kind: actCreate}
+	}
+	checkAt := r.checkDue(b, now)
+	if !checkAt.IsZero() && !checkAt.After(now) {
+		return action{kind: actCheck}
 	}
 	d := &b.Details
 	if b.Activity.KnockToTell() != nil && mailable(d.Organizer.Email) {
@@ -95,7 +97,52 @@ func (r *Reconciler) plan(b *booking.Booking, now time.Time) action {
 	if len(b.Retired) > 0 {
 		return action{kind: actDeleteRetired}
 	}
-	return r.planCleanup(b, now)
+	if a := countNext(b); a.kind != actNone {
+		return a
+	}
+	a := r.planCleanup(b, now)
+	if a.kind == actNone && !checkAt.IsZero() && checkAt.Before(a.due) {
+		a.due = checkAt // dueAt is the earliest pending step
+	}
+	return a
+}
+
+// CheckLead is how long before a meeting's start roomkeeper confirms that its room still exists
+// at the provider, so that a room deleted outside roomkeeper is replaced, and its new link sent,
+// before anyone tries to join.
+const CheckLead = 15 * time.Minute
+
+// checkDue returns when the booking's room must next be read at the provider to confirm it still
+// exists (Provider.CheckRoom), or zero for never. It is due at once after a reschedule that kept
+// the room — the meeting's times differ from those the room was last made, moved or checked for —
+// unless the provider moves rooms in place, since the move finds a room that is gone (update.go); and
+// CheckLead before the start, unless the room was made, moved or checked since. From the meeting's
+// end on, only the cleanup is left.
+func (r *Reconciler) checkDue(b *booking.Booking, now time.Time) time.Time {
+	room, d := b.Room, &b.Details
+	if !now.Before(d.End) {
+		return time.Time{}
+	}
+	c := room.Checked
+	if r.updater(room.Provider) == nil && (!c.Start.Equal(d.Start) || !c.End.Equal(d.End)) {
+		return now
+	}
+	if at := d.Start.Add(-CheckLead); c.At.Before(at) {
+		return at
+	}
+	return time.Time{}
+}
+
+// countNext counts the first ended room whose usage is not recorded yet, if any. It comes after
+// every step a meeting needs, so a provider slow to report its figures holds up neither a
+// replacement room nor the invitations.
+func countNext(b *booking.Booking) action {
+	for i := range b.Ended {
+		if !b.Ended[i].Counted {
+			return action{kind: actCount, room: &b.Ended[i]}
+		}
+	}
+	return action{kind: actNone}
 }
 
 // planInvites returns the next invitation to send for a booking's current sequence, if any:
@@ -217,6 +264,8 @@ func (w *run) do(ctx context.Context, a action) error {
 		return w.recoverRoom(ctx)
 	case actCreate:
 		return w.createRoom(ctx)
+	case actCheck:
+		return w.checkRoom(ctx)
 	case actDeleteRoom:
 		return w.deleteRoom(ctx, a.cleanup)
 	case actDeleteRetired:
@@ -274,6 +323,7 @@ func (w *run) recoverRoom(ctx context.Context) error {
 		w.step("adopt room")
 		adopted.Options = c.Options // a listed room cannot say what it was made for; the intent can
 		adopted.CreatedAt = w.now
+		adopted.Checked = w.checked()
 	}
 	return w.save(ctx, func(b *booking.Booking) {
 		b.Creating = nil
@@ -316,6 +366,7 @@ func (w *run) createRoom(ctx context.Context) error {
 	}
 	w.step("create room")
 	room.Options, room.CreatedAt, room.End = d.Room, w.now, d.End
+	room.Checked = booking.RoomCheck{At: w.now, Start: d.Start, End: d.End}
 	return w.save(ctx, func(b *booking.Booking) {
 		b.Room = &room
 		b.Creating = nil
@@ -335,6 +386,81 @@ func (w *run) roomSpec(d booking.Details, tag string) booking.RoomSpec {
 		Host:      d.Organizer,
 		Guests:    d.Attendees,
 	}
+}
+
+// checked is what a room known to exist now is known for: the record's current times.
+func (w *run) checked() booking.RoomCheck {
+	return booking.RoomCheck{At: w.now, Start: w.b.Details.Start, End: w.b.Details.End}
+}
+
+// checkRoom reads the booking's room at the provider: one request, recorded right after, so a run
+// that stops in between repeats only that request. A room the provider no longer has is replaced
+// (vanish). An answer that will not change (a rejected key, say) leaves the room as it is and is
+// not asked again for these times; any other failure — an outage, a timeout, a 429 — is retried
+// with a back-off, and is never a reason to replace the room.
+func (w *run) checkRoom(ctx context.Context) error {
+	room := *w.b.Room
+	p, err := w.r.provider(room.Provider)
+	if err == nil {
+		err = p.CheckRoom(ctx, room)
+	}
+	switch {
+	case errors.Is(err, booking.ErrNotFound):
+		return w.vanish(ctx, room)
+	case booking.IsPermanent(err):
+		w.step("room not checked: " + err.Error())
+	case err != nil:
+		return fmt.Errorf("check %s room %s of booking %s: %w", room.Provider, room.ID, w.b.Key, err)
+	default:
+		w.step("check room")
+	}
+	checked := w.checked()
+	return w.save(ctx, func(b *booking.Booking) {
+		if b.Room != nil && b.Room.ID == room.ID {
+			b.Room.Checked = checked
+		}
+	})
+}
+
+// vanish records that the provider no longer has the booking's room (deleted in its dashboard or
+// by another tool): the room is kept as an ended room marked Vanished, and the next step makes a
+// new one. When anyone may hold the current sequence's REQUEST, which carries the old link, the
+// sequence is raised, so every recipient is sent an update with the new link.
+//
+// A hand-made room is made again under the same tag, which is its id in the admin API
+// (shared/operator): its old link, all its users had, is dead whatever roomkeeper does, and the
+// id is what its maker looks it up by to find the new one. Rooms sharing a tag count their usage
+// together (count).
+func (w *run) vanish(ctx context.Context, room booking.Room) error {
+	w.step("room gone at the provider")
+	return w.save(ctx, func(b *booking.Booking) {
+		if b.Room == nil || b.Room.ID != room.ID {
+			return
+		}
+		gone := *b.Room
+		gone.Vanished = true
+		w.end(b, gone)
+		b.Room = nil
+		if requestSent(b) {
+			b.Sequence++
+		}
+		if tag, ok := booking.ParseTag(gone.Tag); ok && b.Source == booking.Manual && tag.Gen == b.RoomGen {
+			b.RoomGen-- // the next room is made under the same tag
+		}
+	})
+}
+
+// requestSent reports whether anyone may hold the REQUEST of the booking's current sequence: it
+// was recorded as sent, or a stopped run was sending it.
+func requestSent(b *booking.Booking) bool {
+	for _, inv := range b.Invites {
+		p := inv.Pending
+		if (inv.Method == booking.Request && inv.Sequence == b.Sequence) ||
+			(p != nil && p.Method == booking.Request && p.Sequence == b.Sequence) {
+			return true
+		}
+	}
+	return false
 }
 
 func (w *run) deleteRoom(ctx context.Context, cleanup bool) error {
@@ -362,8 +488,8 @@ func (w *run) deleteRoom(ctx context.Context, cleanup bool) error {
 	})
 }
 
-// end keeps a room roomkeeper deleted (or the provider lost) in the record's history, with what
-// happened in it, until the record's retention ends.
+// end keeps a room roomkeeper deleted (or the provider lost: vanish) in the record's history, with
+// what happened in it, until the record's retention ends.
 func (w *run) end(b *booking.Booking, room booking.Room) {
 	room.DeletedAt = w.now
 	b.Ended = append(b.Ended, room)
@@ -537,30 +663,54 @@ func (w *run) knock(ctx context.Context) error {
 // insightsTimeout bounds the provider's insights call when a room's usage is counted.
 const insightsTimeout = 10 * time.Second
 
+// figures returns the provider's own figures for an ended room's sessions, by session id: none
+// from a provider without them, or one that refuses for good (the step says so).
+func (w *run) figures(ctx context.Context, room *booking.Room) (map[string]booking.SessionInsight, error) {
+	in := w.r.Insights[room.Provider]
+	if in == nil || room.Name == "" {
+		return nil, nil
+	}
+	ictx, cancel := context.WithTimeout(ctx, insightsTimeout)
+	f, err := in.RoomSessions(ictx, room.Name)
+	cancel()
+	switch {
+	case booking.IsPermanent(err):
+		w.step("count without the provider's figures: " + err.Error())
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("read %s figures of room %s of booking %s: %w", room.Provider, room.ID, w.b.Key, err)
+	}
+	return f, nil
+}
+
 // count records an ended room's usage, a figure per day its sessions started (booking.UsageOf),
 // with the provider's recorded and streamed minutes where it reports them. Each day's figure
 // replaces what an earlier count of the same room wrote, so a count repeated after a stopped run
-// adds nothing; the room is then marked counted.
+// adds nothing; the room is then marked counted. The figures' room id is the tag, which a
+// hand-made room made again after it vanished shares with the room it replaced: each day's figure
+// sums the ended rooms with the tag, so the later count does not undo the earlier one.
 func (w *run) count(ctx context.Context, room *booking.Room) error {
-	var figures map[string]booking.SessionInsight
-	if in := w.r.Insights[room.Provider]; in != nil && room.Name != "" {
-		ictx, cancel := context.WithTimeout(ctx, insightsTimeout)
-		f, err := in.RoomSessions(ictx, room.Name)
-		cancel()
-		switch {
-		case booking.IsPermanent(err):
-			w.step("count without the provider's figures: " + err.Error())
-		case err != nil:
-			return fmt.Errorf("read %s figures of room %s of booking %s: %w", room.Provider, room.ID, w.b.Key, err)
-		default:
-			figures = f
+	var act booking.Activity
+	figures := map[string]booking.SessionInsight{}
+	for i := range w.b.Ended {
+		r := &w.b.Ended[i]
+		if r.Provider != room.Provider || (r.ID != room.ID && (room.Tag == "" || r.Tag != room.Tag)) {
+			continue
 		}
+		a := w.b.RoomActivity(r)
+		act.Sessions = append(act.Sessions, a.Sessions...)
+		act.Connections = append(act.Connections, a.Connections...)
+		f, err := w.figures(ctx, r)
+		if err != nil {
+			return err
+		}
+		maps.Copy(figures, f)
 	}
 	zone := w.r.Zone
 	if zone == nil {
 		zone = time.UTC
 	}
-	for _, u := range booking.UsageOf(room, w.b.RoomActivity(room), figures, zone, w.now) {
+	for _, u := range booking.UsageOf(room, act, figures, zone, w.now) {
 		if err := w.r.Store.PutUsage(ctx, u, w.b.ExpiresAt); err != nil {
 			return &storeError{fmt.Errorf("record usage of room %s of booking %s: %w", room.ID, w.b.Key, err)}
 		}

@@ -36,8 +36,8 @@ func (w *run) updateRoom(ctx context.Context) (gone bool, err error) {
 
 // moveRoom asks the provider to move the current room to the record's details, in place.
 //
-// gone reports that the provider no longer has the room: it is kept as an ended room, and the
-// next step makes a new one. A permanent failure (Zoom's daily cap) does not hold the invitations
+// gone reports that the provider no longer has the room: it is kept as an ended room (vanish), and
+// the next step makes a new one. A permanent failure (Zoom's daily cap) does not hold the invitations
 // up, as the room and its links still work; a temporary one is retried first.
 func (w *run) moveRoom(ctx context.Context) (gone bool, err error) {
 	room := w.b.Room
@@ -45,13 +45,7 @@ func (w *run) moveRoom(ctx context.Context) (gone bool, err error) {
 	updated, err := u.UpdateRoom(ctx, *room, w.roomSpec(w.b.Details, room.Tag))
 	switch {
 	case errors.Is(err, booking.ErrNotFound):
-		w.step("room gone at the provider")
-		return true, w.save(ctx, func(b *booking.Booking) {
-			if b.Room != nil && b.Room.ID == room.ID {
-				w.end(b, *b.Room)
-				b.Room = nil
-			}
-		})
+		return true, w.vanish(ctx, *room)
 	case booking.IsPermanent(err):
 		w.step("room not moved: " + err.Error())
 		return false, w.save(ctx, func(b *booking.Booking) {
@@ -64,6 +58,7 @@ func (w *run) moveRoom(ctx context.Context) (gone bool, err error) {
 	}
 	w.step("update room")
 	updated.Options, updated.CreatedAt, updated.End = room.Options, room.CreatedAt, w.b.Details.End
+	updated.Checked = w.checked() // an update succeeds only on a room the provider has
 	return false, w.save(ctx, func(b *booking.Booking) {
 		if b.Room != nil && b.Room.ID == room.ID {
 			b.Room = &updated

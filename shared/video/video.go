@@ -124,6 +124,15 @@ func (s *SecretProvider) TaggedRooms(ctx context.Context) ([]booking.Room, error
 	return p.TaggedRooms(ctx)
 }
 
+// CheckRoom implements booking.Provider.
+func (s *SecretProvider) CheckRoom(ctx context.Context, room booking.Room) error {
+	p, err := s.Provider(ctx)
+	if err != nil {
+		return err
+	}
+	return p.CheckRoom(ctx, room)
+}
+
 // errLacks is the permanent failure of a view whose provider lacks the view's method: a wiring
 // mistake, never fixed by retrying.
 func errLacks(p booking.Provider, iface string) error {

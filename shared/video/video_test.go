@@ -90,6 +90,11 @@ func (p *keyedProvider) TaggedRooms(context.Context) ([]booking.Room, error) {
 	return nil, nil
 }
 
+func (p *keyedProvider) CheckRoom(context.Context, booking.Room) error {
+	p.record("check")
+	return nil
+}
+
 // fullProvider has every optional interface a view can show.
 type fullProvider struct{ keyedProvider }
 
@@ -139,11 +144,12 @@ func TestSecretProvider(t *testing.T) {
 		require.NoError(t, p.DeleteRoom(ctx, room))
 		_, err = p.TaggedRooms(ctx)
 		require.NoError(t, err)
+		require.NoError(t, p.CheckRoom(ctx, room))
 		assert.Equal(t, map[string]int{"API_KEY": 1, "HOST": 1}, sec.reads)
 		require.Len(t, *built, 1)
 		kp := (*built)[0].(*keyedProvider)
 		assert.Equal(t, map[string]string{"API_KEY": "key-1", "HOST": "host-1"}, kp.secrets)
-		assert.Equal(t, []string{"create", "delete", "list"}, kp.calls)
+		assert.Equal(t, []string{"create", "delete", "list", "check"}, kp.calls)
 	})
 
 	t.Run("a failed read is a temporary error, tried again", func(t *testing.T) {

@@ -1,8 +1,9 @@
 // Package providertest is the contract test suite every booking.Provider adapter passes
 // (docs/design.md, "One core, ports, adapters"): rooms carry separate guest and host links and
 // the tag they were created with, dial-in numbers are E.164 with a tel: link, tagged rooms can be
-// found and deleted (twice, harmlessly), and failures are classified as booking.Provider says —
-// throttling temporary with a delay, a 5xx temporary, a rejected key permanent.
+// found and deleted (twice, harmlessly), a deleted room reads as booking.ErrNotFound, and failures
+// are classified as booking.Provider says — throttling temporary with a delay, a 5xx temporary, a
+// rejected key permanent, and none of them taken for a room that is gone.
 //
 // Run it from the adapter's tests against a fake speaking the provider's API (for Whereby, the
 // sandbox). The suite only looks at rooms it created, and deletes them when done, so it can also
@@ -135,6 +136,17 @@ func Run(t *testing.T, newProvider func(t *testing.T) (booking.Provider, Faults)
 		require.NoError(t, p.DeleteRoom(context.Background(), room), "deleting twice must be fine")
 	})
 
+	t.Run("check", func(t *testing.T) {
+		p, _ := newProvider(t)
+		room := mustCreate(t, p, spec(t, 1, false))
+		require.NoError(t, p.CheckRoom(context.Background(), room), "a room the provider has")
+
+		require.NoError(t, p.DeleteRoom(context.Background(), room)) // as another tool would
+		err := p.CheckRoom(context.Background(), room)
+		require.Error(t, err, "a deleted room")
+		assert.ErrorIs(t, err, booking.ErrNotFound, "the reconciler replaces a room on ErrNotFound")
+	})
+
 	t.Run("update in place", func(t *testing.T) {
 		p, _ := newProvider(t)
 		u, ok := p.(updater)
@@ -204,6 +216,9 @@ func Run(t *testing.T, newProvider func(t *testing.T) (booking.Provider, Faults)
 			_, err := p.TaggedRooms(context.Background())
 			return err
 		}},
+		{"check", func(_ *testing.T, p booking.Provider, room booking.Room) error {
+			return p.CheckRoom(context.Background(), room)
+		}},
 	}
 	for _, f := range faults {
 		for _, op := range ops {
@@ -215,6 +230,7 @@ func Run(t *testing.T, newProvider func(t *testing.T) (booking.Provider, Faults)
 				err := op.do(t, p, room)
 				require.Error(t, err)
 				assert.Equal(t, f.permanent, booking.IsPermanent(err), "IsPermanent(%v)", err)
+				assert.NotErrorIs(t, err, booking.ErrNotFound, "a fault is no sign that the room is gone")
 				if f.delay {
 					assert.Positive(t, booking.RetryDelay(err), "RetryDelay(%v)", err)
 				}

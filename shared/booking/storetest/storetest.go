@@ -420,6 +420,7 @@ func fullBooking(t *testing.T) *booking.Booking {
 			CreatedAt: now.Add(-50 * time.Minute),
 			Options:   booking.RoomOptions{Provider: "whereby", Size: booking.Large, DialIn: true, NamePrefix: "intro-", Locked: true},
 			End:       end,
+			Checked:   booking.RoomCheck{At: now.Add(-10 * time.Minute), Start: end.Add(-time.Hour), End: end.In(ny)},
 		},
 		RoomGen:  2,
 		Creating: &booking.Creating{Provider: "whereby", Tag: "rkabcdefghijklmg3", Options: booking.RoomOptions{Provider: "whereby", Size: booking.Large, DialIn: true, NamePrefix: "sales-", Locked: true}, At: now.Add(-2 * time.Second)},
@@ -445,6 +446,7 @@ func fullBooking(t *testing.T) *booking.Booking {
 			Options:   booking.RoomOptions{Provider: "whereby", Size: booking.Small},
 			End:       end.Add(-time.Hour).In(ny),
 			DeletedAt: now.Add(-70 * time.Minute),
+			Vanished:  true,
 			Counted:   true,
 		}},
 		Invites: []booking.Invite{

@@ -1,8 +1,9 @@
 // Package twentyfour implements booking.Provider against the 24sessions API
 // (https://developers.24sessions.com/docs/): a JSON-LD / Hydra API (API Platform) behind OAuth2
 // client credentials. A room is a 24sessions meeting of one host user and meeting type: POST
-// /meetings creates it with the booking's first guest, a change of its date moves it, and a status
-// of canceled_user cancels it (24sessions advises cancelling rather than deleting: a deleted meeting
+// /meetings creates it with the booking's first guest, GET /meetings/{id} reads it (a meeting gone
+// or cancelled no longer exists for roomkeeper), a change of its date moves it, and a status of
+// canceled_user cancels it (24sessions advises cancelling rather than deleting: a deleted meeting
 // drops out of its reporting).
 //
 // Links: the host link https://<instance>.24sessions.com/room/meeting/<id> needs a 24sessions
@@ -331,10 +332,7 @@ func (c *Client) UpdateRoom(ctx context.Context, room booking.Room, spec booking
 	if !ValidID(room.ID) {
 		return booking.Room{}, fmt.Errorf("%s: %w", op, booking.Permanent(fmt.Errorf("room id %q is not a 24sessions meeting id", room.ID)))
 	}
-	m, err := c.get(ctx, room.ID)
-	if err == nil && m.cancelled() {
-		err = fmt.Errorf("%w: the meeting is cancelled", booking.ErrNotFound)
-	}
+	m, err := c.current(ctx, room.ID)
 	if err != nil {
 		return booking.Room{}, fmt.Errorf("%s %s: %w", op, room.ID, err)
 	}
@@ -346,6 +344,19 @@ func (c *Client) UpdateRoom(ctx context.Context, room booking.Room, spec booking
 	}
 	room.ExpiresAt = spec.ExpiresAt.UTC()
 	return room, nil
+}
+
+// CheckRoom reads the meeting. One that is gone or cancelled (in 24sessions' own pages, say) is an
+// error wrapping booking.ErrNotFound.
+func (c *Client) CheckRoom(ctx context.Context, room booking.Room) error {
+	const op = "24sessions: get meeting"
+	if !ValidID(room.ID) {
+		return fmt.Errorf("%s: %w", op, booking.Permanent(fmt.Errorf("room id %q is not a 24sessions meeting id", room.ID)))
+	}
+	if _, err := c.current(ctx, room.ID); err != nil {
+		return fmt.Errorf("%s %s: %w", op, room.ID, err)
+	}
+	return nil
 }
 
 // DeleteRoom cancels the meeting (status canceled_user) if it has not started yet. From its start
@@ -382,6 +393,16 @@ func (c *Client) get(ctx context.Context, id string) (meeting, error) {
 	var m meeting
 	err := c.do(ctx, http.MethodGet, "/meetings/"+id, nil, &m)
 	return m, notFound(err)
+}
+
+// current reads a meeting that is still on: one that is gone or cancelled is an error wrapping
+// booking.ErrNotFound.
+func (c *Client) current(ctx context.Context, id string) (meeting, error) {
+	m, err := c.get(ctx, id)
+	if err == nil && m.cancelled() {
+		err = fmt.Errorf("%w: the meeting is cancelled", booking.ErrNotFound)
+	}
+	return m, err
 }
 
 // TaggedRooms lists the scheduled meetings from the last 24 hours on whose description carries a

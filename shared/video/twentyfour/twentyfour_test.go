@@ -264,6 +264,23 @@ func TestDeleteRoom(t *testing.T) {
 	assert.True(t, booking.IsPermanent(err))
 }
 
+func TestCheckRoom(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, 0, nil)
+	room, err := e.client.CreateRoom(ctx, spec(booking.RoomOptions{}))
+	require.NoError(t, err)
+	n := len(e.fake.Requests())
+	require.NoError(t, e.client.CheckRoom(ctx, room))
+	reqs := e.fake.Requests()
+	require.Len(t, reqs, n+1, "one request")
+	assert.Equal(t, http.MethodGet, reqs[n].Method)
+
+	// Cancelled in 24sessions' own pages: the meeting is still there, but over.
+	require.NoError(t, e.client.DeleteRoom(ctx, room))
+	assert.ErrorIs(t, e.client.CheckRoom(ctx, room), booking.ErrNotFound)
+	assert.ErrorIs(t, e.client.CheckRoom(ctx, booking.Room{ID: "999999"}), booking.ErrNotFound, "gone")
+}
+
 func TestTaggedRoomsPages(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t, 3, nil)

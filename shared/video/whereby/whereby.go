@@ -1,8 +1,8 @@
 // Package whereby implements booking.Provider against the Whereby Embedded REST API v1
 // (https://docs.whereby.com/reference/whereby-rest-api-reference; OpenAPI for
 // https://api.whereby.dev/v1 in github.com/whereby/docs): POST /meetings to create a transient
-// room, DELETE /meetings/{id} (idempotent), and GET /meetings with cursor paging to find the rooms
-// roomkeeper tagged. Dial-in follows the closed-beta docs
+// room, GET /meetings/{id} to check that a room still exists, DELETE /meetings/{id} (idempotent),
+// and GET /meetings with cursor paging to find the rooms roomkeeper tagged. Dial-in follows the closed-beta docs
 // (whereby-product-features/dial-in.md in github.com/whereby/docs):
 // numbers are normalised to E.164 and joined to the room code as "tel:+<E.164>,<code>".
 //
@@ -245,6 +245,23 @@ func (c *Client) DeleteRoom(ctx context.Context, room booking.Room) error {
 	err := c.do(ctx, http.MethodDelete, "/meetings/"+url.PathEscape(room.ID), nil, nil)
 	if rest.IsStatus(err, http.StatusNotFound, 0) {
 		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", op, room.ID, err)
+	}
+	return nil
+}
+
+// CheckRoom reads the meeting (GET /meetings/{meetingId}). Whereby answers 404 for a meeting
+// deleted by anyone, or past endDate + 1 h: an error wrapping booking.ErrNotFound.
+func (c *Client) CheckRoom(ctx context.Context, room booking.Room) error {
+	const op = "whereby: get meeting"
+	if room.ID == "" {
+		return fmt.Errorf("%s: %w", op, booking.Permanent(errors.New("room has no id")))
+	}
+	err := c.do(ctx, http.MethodGet, "/meetings/"+url.PathEscape(room.ID), nil, nil)
+	if rest.IsStatus(err, http.StatusNotFound, 0) {
+		err = fmt.Errorf("%w: %w", booking.ErrNotFound, err)
 	}
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", op, room.ID, err)

@@ -313,6 +313,30 @@ func TestDeleteRoom(t *testing.T) {
 	assert.True(t, booking.IsPermanent(err))
 }
 
+func TestCheckRoom(t *testing.T) {
+	c, sb := mustSandbox(t, nil)
+	room, err := c.CreateRoom(context.Background(), roomSpec(booking.RoomOptions{}))
+	require.NoError(t, err)
+
+	n := len(sb.Requests())
+	require.NoError(t, c.CheckRoom(context.Background(), room))
+	reqs := sb.Requests()
+	require.Len(t, reqs, n+1, "one request")
+	assert.Equal(t, http.MethodGet, reqs[n].Method)
+	assert.Equal(t, sandbox.WherebyAPIPath+"/meetings/"+room.ID, reqs[n].Path)
+
+	sb.Fail(1, http.StatusServiceUnavailable)
+	err = c.CheckRoom(context.Background(), room)
+	require.Error(t, err)
+	assert.NotErrorIs(t, err, booking.ErrNotFound, "an outage says nothing about the room")
+	assert.False(t, booking.IsPermanent(err))
+
+	require.NoError(t, c.DeleteRoom(context.Background(), room))
+	err = c.CheckRoom(context.Background(), room)
+	assert.ErrorIs(t, err, booking.ErrNotFound)
+	assert.Contains(t, err.Error(), room.ID)
+}
+
 func TestTaggedRooms(t *testing.T) {
 	c, sb := mustSandbox(t, nil)
 	ctx := context.Background()

@@ -2,8 +2,9 @@
 // 2.0.0, https://developers.zoom.us/docs/api/meetings/), authenticated as a Server-to-Server
 // OAuth app (https://developers.zoom.us/docs/internal-apps/s2s-oauth/; JWT apps were switched off
 // in September 2023). A room is a scheduled meeting (type 2) of one Zoom user: POST
-// /users/{userId}/meetings creates it, PATCH /meetings/{id} moves it keeping its links, DELETE
-// /meetings/{id} removes it, and GET /users/{userId}/meetings lists the meetings roomkeeper tagged.
+// /users/{userId}/meetings creates it, GET /meetings/{id} reads it (to check it still exists),
+// PATCH /meetings/{id} moves it keeping its links, DELETE /meetings/{id} removes it, and GET
+// /users/{userId}/meetings lists the meetings roomkeeper tagged.
 //
 // Zoom has no room-name prefix, so the roomkeeper tag goes at the end of the meeting's topic,
 // "Intro call (rk…g1)": the list API and the webhooks both carry the topic.
@@ -357,6 +358,20 @@ func gone(err error) error {
 		return fmt.Errorf("%w: %w", booking.ErrNotFound, err)
 	}
 	return err
+}
+
+// CheckRoom reads the meeting (GET /meetings/{meetingId}). A meeting Zoom no longer has (404,
+// code 3001: deleted, or expired) is an error wrapping booking.ErrNotFound.
+func (c *Client) CheckRoom(ctx context.Context, room booking.Room) error {
+	const op = "zoom: get meeting"
+	id, err := meetingID(room)
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	if err := c.do(ctx, http.MethodGet, "/meetings/"+id, nil, nil); err != nil {
+		return fmt.Errorf("%s %s: %w", op, id, gone(err))
+	}
+	return nil
 }
 
 // DeleteRoom deletes the meeting without Zoom's own cancellation e-mails. A meeting that is gone

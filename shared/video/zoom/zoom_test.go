@@ -508,6 +508,22 @@ func TestHostLink(t *testing.T) {
 	assert.ErrorIs(t, err, booking.ErrNotFound)
 }
 
+func TestCheckRoom(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, nil, nil)
+	room := e.create(t, spec(booking.RoomOptions{}))
+	n := len(e.fake.Requests())
+	require.NoError(t, e.client.CheckRoom(ctx, room))
+	reqs := e.fake.Requests()
+	require.Len(t, reqs, n+1, "one request")
+	assert.Equal(t, http.MethodGet, reqs[n].Method)
+	assert.Equal(t, sandbox.ZoomAPIPath+"/meetings/"+room.ID, reqs[n].Path)
+
+	require.NoError(t, e.client.DeleteRoom(ctx, room))
+	err := e.client.CheckRoom(ctx, room)
+	assert.ErrorIs(t, err, booking.ErrNotFound, "404, code 3001")
+}
+
 func TestTaggedRoomsPagesAndSkipsOthers(t *testing.T) {
 	e := newEnv(t, nil, nil)
 	e.fake.SetDailyLimit(1000)
