@@ -112,12 +112,17 @@ const (
 	workerConcurrent = 2 // the ESM minimum; bounds provider calls so a burst stays under Whereby's rate limit
 )
 
-// The admin function's routes: the admin API (bearer token) and the organizer's host link.
+// The admin function's routes: the admin API (bearer token), the console (a session cookie) and
+// the organizer's host link.
 // adminRoutes are the admin API's paths. Every method of them reaches the admin function, which
 // answers a method a path does not take with its JSON 405 (naming the methods it does take);
 // POST /v1/bookings/{source}, the booking webhooks, is more specific and reaches bookings.
 var adminRoutes = []string{"/v1/rooms", "/v1/rooms/{proxy+}", "/v1/bookings", "/v1/bookings/{id}",
-	"/v1/usage", "/v1/people/{proxy+}"}
+	"/v1/usage", "/v1/people/{proxy+}", "/v1/operators", "/v1/operators/{proxy+}", "/v1/audit"}
+
+// consoleRoutes are the console's pages, its form posts and its embedded assets: every method
+// reaches the admin function, which serves them with the same operators, sessions and rules.
+var consoleRoutes = []string{"/console", "/console/{proxy+}"}
 
 const hostRoute = "/v1/host/{token}"
 
@@ -230,7 +235,7 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 	hooks := fn("hooks", "roomkeeper hooks: provider webhooks (POST /v1/hooks/{provider})", hooksTimeout)
 	worker := fn("worker", "roomkeeper worker: reconciles one booking per queue message, reaps orphaned rooms", workerTimeout)
 	sweeper := fn("sweeper", "roomkeeper sweeper: enqueues due bookings every minute, asks the worker to reap hourly", sweeperTimeout)
-	admin := fn("admin", "roomkeeper admin: admin API (/v1/rooms..., /v1/bookings..., /v1/usage, /v1/people/...) and host links (GET /v1/host/{token})", adminTimeout)
+	admin := fn("admin", "roomkeeper admin: admin API (/v1/rooms..., /v1/bookings..., /v1/usage, /v1/people/..., /v1/operators..., /v1/audit), the console (/console...) and host links (GET /v1/host/{token})", adminTimeout)
 
 	// DynamoDB: the exact calls each function makes. table.Grant would add <table>/index/*
 	// to every grant, so the resources are given explicitly.
@@ -245,9 +250,12 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 	// record, its progress in a meta item (GetItem, PutItem).
 	grant(sweeper, []string{"dynamodb:Scan", "dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:PutItem"}, tableArn)
 	// Bookings, rooms and sessions, the lists' and usage's items (BatchGetItem), the rooms it
-	// makes and changes, and the people entries an erasure deletes.
+	// makes and changes, the people entries an erasure deletes; operators, console sessions,
+	// audit entries and failure counts (shared/access: conditional PutItem, UpdateItem and
+	// DeleteItem, BatchGetItem after the list index).
 	grant(admin, []string{"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}, tableArn)
-	// GET /v1/rooms lists the bookings with work left (due); the lists, usage and people (list).
+	// GET /v1/rooms lists the bookings with work left (due); the lists, usage, people, operators
+	// and the audit list (list).
 	grant(admin, []string{"dynamodb:Query"}, dueIndexArn, listIndexArn)
 	for _, f := range []awslambda.Function{bookings, hooks, sweeper, admin} {
 		queue.GrantSendMessages(f) // admin: a hand-made room the provider was slow to make goes to the worker
@@ -278,8 +286,13 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 	addRoutes(stack, api, "Bookings", bookings, awsapigatewayv2.HttpMethod_POST, []string{"/v1/bookings/{source}"}, signed)
 	addRoutes(stack, api, "Hooks", hooks, awsapigatewayv2.HttpMethod_POST, []string{"/v1/hooks/{provider}"}, signed)
 	addRoutes(stack, api, "Admin", admin, awsapigatewayv2.HttpMethod_ANY, adminRoutes,
-		"The admin routes require the bearer token ROOMKEEPER_ADMIN_TOKEN, compared in constant time by the function "+
-			"(which also picks up a rotated token); a Lambda authorizer would be a second function making the same check.")
+		"The admin routes require a bearer token, the admin token ROOMKEEPER_ADMIN_TOKEN or an operator's, checked by "+
+			"the function against its hash in constant time, with failures slowed per client address; the function also "+
+			"picks up a rotated admin token. A Lambda authorizer would be a second function making the same check.")
+	addRoutes(stack, api, "Console", admin, awsapigatewayv2.HttpMethod_ANY, consoleRoutes,
+		"The console's pages require a server-side session begun by signing in with an operator's token (the same "+
+			"check and limiter as the admin routes) and named by an HttpOnly, Secure, SameSite=Strict cookie; every "+
+			"form post carries the session's CSRF token. The sign-in page itself must be reachable without one.")
 	addRoutes(stack, api, "Host", admin, awsapigatewayv2.HttpMethod_GET, []string{hostRoute},
 		"The organizer's host link is its own credential: the path carries an HMAC-SHA256 token over the room, keyed "+
 			"with ROOMKEEPER_HOST_SECRET and checked in constant time by the function; organizers click it from an e-mail, "+

@@ -628,6 +628,11 @@ func TestAPI(t *testing.T) {
 		"ANY /v1/bookings/{id}":      "admin",
 		"ANY /v1/usage":              "admin",
 		"ANY /v1/people/{proxy+}":    "admin",
+		"ANY /v1/operators":          "admin",
+		"ANY /v1/operators/{proxy+}": "admin",
+		"ANY /v1/audit":              "admin",
+		"ANY /console":               "admin",
+		"ANY /console/{proxy+}":      "admin",
 		"GET /v1/host/{token}":       "admin",
 	}
 	has(t, func() {

@@ -144,6 +144,10 @@ func stoppedAtDashes(fl *flag.FlagSet, args, rest []string) bool {
 	return ok && b.IsBoolFlag()
 }
 
+// operatorToken is the variable holding an operator's token for the admin commands; it wins over
+// the admin token.
+const operatorToken = "ROOMKEEPER_TOKEN"
+
 // console is what an admin command works with: the API, where to print, the zone times are shown
 // in, and the randomness idempotency keys come from.
 type console struct {
@@ -154,12 +158,16 @@ type console struct {
 }
 
 // console finds the admin API: ROOMKEEPER_URL, by default the local server (the public URL the
-// configuration gives), with ROOMKEEPER_ADMIN_TOKEN, by default the token the local server
-// generated into its data directory. That token is for the local server only: another URL needs
-// its own. Times are shown in ROOMKEEPER_TIME_ZONE, by default the machine's zone.
+// configuration gives), with ROOMKEEPER_TOKEN (an operator's token) or else
+// ROOMKEEPER_ADMIN_TOKEN, by default the admin token the local server generated into its data
+// directory. That token is for the local server only: another URL needs its own. Times are shown
+// in ROOMKEEPER_TIME_ZONE, by default the machine's zone.
 func (c cli) console() (*console, error) {
 	base := strings.TrimRight(strings.TrimSpace(c.getenv("ROOMKEEPER_URL")), "/")
-	token := strings.TrimSpace(c.getenv(admin.Token))
+	token := strings.TrimSpace(c.getenv(operatorToken))
+	if token == "" {
+		token = strings.TrimSpace(c.getenv(admin.Token))
+	}
 	if base == "" || token == "" {
 		cfg, err := config.FromEnv(c.getenv)
 		if err != nil {

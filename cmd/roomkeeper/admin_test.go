@@ -180,7 +180,8 @@ func TestHelp(t *testing.T) {
 		assert.Regexp(t, fmt.Sprintf(`(?m)^  %s +\S`, cmd.name), res.stdout, "help lists %s", cmd.name)
 	}
 	for _, name := range []string{"rooms list", "rooms create", "rooms show", "rooms extend", "rooms delete", "rooms sessions",
-		"rooms participants", "bookings list", "bookings show", "usage", "people erase"} {
+		"rooms participants", "bookings list", "bookings show", "usage", "people erase",
+		"operators add", "operators list", "operators remove", "audit"} {
 		t.Run(name, func(t *testing.T) {
 			args := append(strings.Fields(name), "-h")
 			res := runWith(t, nil, nil, args...)

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/roomkeeper/roomkeeper/shared/access"
 	"github.com/roomkeeper/roomkeeper/shared/config"
 	"github.com/roomkeeper/roomkeeper/shared/devkit/sandbox"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi"
@@ -117,6 +118,20 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 	}
 	a.sweeper = &sweep.Sweeper{Store: store, Queue: a.queue, Now: now}
 	in := &intake.Intake{Store: store, Queue: a.queue, Now: now, Retention: cfg.Retention, Deployment: cfg.Deployment}
+	// The operator's rules and who may use them: the admin API's, and the console's.
+	ops := &operator.Operator{
+		Store:           store,
+		Reconciler:      a.reconciler,
+		Queue:           a.queue,
+		Insights:        videos.Insights(), // the sandbox serves Whereby's insights too
+		Outbox:          ob,
+		Now:             now,
+		DefaultProvider: cfg.Provider,
+		Providers:       cfg.Providers(),
+		Retention:       cfg.Retention,
+		Zone:            cfg.Zone(),
+	}
+	acc := &access.Access{Store: store, Secrets: secrets, Now: now}
 	mux := http.NewServeMux()
 	for _, h := range []interface{ Register(*http.ServeMux) }{
 		&httpapi.Bookings{
@@ -129,19 +144,7 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 			Log:             log,
 		},
 		&httpapi.Hooks{Intake: in, Secrets: secrets, Now: now, Tolerance: cfg.WebhookTolerance, Log: log},
-		// The sandbox serves Whereby's insights too.
-		&admin.API{Operator: &operator.Operator{
-			Store:           store,
-			Reconciler:      a.reconciler,
-			Queue:           a.queue,
-			Insights:        videos.Insights(),
-			Outbox:          ob,
-			Now:             now,
-			DefaultProvider: cfg.Provider,
-			Providers:       cfg.Providers(),
-			Retention:       cfg.Retention,
-			Zone:            cfg.Zone(),
-		}, Secrets: secrets, Log: log},
+		&admin.API{Operator: ops, Access: acc, Log: log},
 		&httpapi.HostLinks{Store: store, Secrets: secrets, Linkers: videos.HostLinkers(), Log: log},
 	} {
 		h.Register(mux)

@@ -6,6 +6,7 @@
 //	roomkeeper invoke FUNCTION FILE  run a Lambda function's handler locally on a sample event
 //	roomkeeper replay -source S FILE post exported Cal.com, Calendly or Cronofy webhooks again
 //	roomkeeper rooms list|create|…   rooms, bookings, usage and erasure through the admin API
+//	roomkeeper operators add|list|…  operators and their tokens, and the audit list
 //
 // `roomkeeper help` lists every command. Configuration comes from the environment variables listed
 // in the README.
@@ -72,6 +73,7 @@ var localCommands = []command{
 var adminCommands = []adminCommand{
 	roomsList, roomsCreate, roomsShow, roomsExtend, roomsDelete, roomsSessions, roomsParticipants,
 	bookingsList, bookingsShow, usageCommand, peopleErase,
+	operatorsAdd, operatorsList, operatorsRemove, auditCommand,
 }
 
 // run runs the command args name and returns the process's exit status: 0 when it is done (or
@@ -164,8 +166,9 @@ func helpText() string {
 	all := allCommands()
 	return "usage: roomkeeper <command> [flags] [arguments]\n\nRun roomkeeper on this machine:\n" +
 		commandList(all[:len(localCommands)]) +
-		"\nRun rooms, and look at bookings and usage, through the admin API of ROOMKEEPER_URL\n" +
-		"(default: the local server) with ROOMKEEPER_ADMIN_TOKEN (default: the local server's):\n" +
+		"\nRun rooms, look at bookings and usage, and manage operators through the admin API of\n" +
+		"ROOMKEEPER_URL (default: the local server) with ROOMKEEPER_TOKEN, an operator's token, or\n" +
+		"ROOMKEEPER_ADMIN_TOKEN (default: the local server's):\n" +
 		commandList(all[len(localCommands):]) +
 		"\n`roomkeeper help <command>` or `roomkeeper <command> -h` says more about a command.\n"
 }

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/roomkeeper/roomkeeper/shared/access"
 	"github.com/roomkeeper/roomkeeper/shared/config"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi"
 	"github.com/roomkeeper/roomkeeper/shared/source/stdwebhook"
@@ -37,6 +38,10 @@ func serve(ctx context.Context, args []string) error {
 	}
 	secrets, err := devSecrets(&cfg)
 	if err != nil {
+		return err
+	}
+	// A guessable admin token is refused before anything listens (on AWS, when it is first read).
+	if err := access.CheckToken(access.AdminToken, cfg.AdminToken); err != nil {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))

@@ -1,10 +1,17 @@
 // Command admin is the Lambda function behind API Gateway's admin routes — every method of
-// /v1/rooms, /v1/rooms/{proxy+}, /v1/bookings, /v1/bookings/{id}, /v1/usage and
-// /v1/people/{proxy+}, behind the bearer token ROOMKEEPER_ADMIN_TOKEN (shared/httpapi/admin over
-// shared/operator) — and of the organizer's host link, GET /v1/host/{token}, which checks the
-// token's MAC with ROOMKEEPER_HOST_SECRET and redirects to a fresh Zoom start_url
-// (shared/httpapi.HostLinks). They are the local server's handlers behind the API Gateway HTTP
-// API adapter (shared/lambda/apigw), over DynamoDB.
+// /v1/rooms, /v1/rooms/{proxy+}, /v1/bookings, /v1/bookings/{id}, /v1/usage,
+// /v1/people/{proxy+}, /v1/operators, /v1/operators/{proxy+} and /v1/audit, behind bearer tokens
+// (shared/httpapi/admin over shared/operator and shared/access: the admin token
+// ROOMKEEPER_ADMIN_TOKEN or an operator's, checked against its hash in the table) — of the
+// console's paths, /console and /console/{proxy+}, and of the organizer's host link,
+// GET /v1/host/{token}, which checks the token's MAC with ROOMKEEPER_HOST_SECRET and redirects to
+// a fresh Zoom start_url (shared/httpapi.HostLinks). They are the local server's handlers behind
+// the API Gateway HTTP API adapter (shared/lambda/apigw), over DynamoDB.
+//
+// Operators, console sessions, the audit list and the limiter's failure counts live in the same
+// table (shared/aws/dynamo), so every container sees the same: a token removed or a client slowed
+// in one is so in all. No key signs the console's cookie: it holds a random session ID whose
+// SHA-256 the table keeps, so there is nothing to sign and no further secret to keep.
 //
 // The host link is served here rather than by a function of its own: both are requests of a
 // person that read bookings and call a provider at most once or twice, so they need the same
@@ -29,6 +36,7 @@ import (
 
 	"github.com/roomkeeper/roomkeeper/functions/internal/httpfn"
 	"github.com/roomkeeper/roomkeeper/functions/internal/start"
+	"github.com/roomkeeper/roomkeeper/shared/access"
 	"github.com/roomkeeper/roomkeeper/shared/aws/dynamo"
 	"github.com/roomkeeper/roomkeeper/shared/aws/sqs"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi"
@@ -61,18 +69,21 @@ func main() {
 		MaxOverrun:   cfg.MaxOverrun,
 		RoomSlack:    cfg.RoomSlack,
 	}
+	// The operator's rules and who may use them: the admin API's, and the console's.
+	ops := &operator.Operator{
+		Store:           store,
+		Reconciler:      reconciler,
+		Queue:           sqs.New(awssqs.NewFromConfig(env.AWS), env.Var("ROOMKEEPER_QUEUE_URL")),
+		Insights:        videos.Insights(),
+		Now:             time.Now,
+		DefaultProvider: cfg.Provider,
+		Providers:       cfg.Providers(),
+		Retention:       cfg.Retention,
+		Zone:            cfg.Zone(),
+	}
+	acc := &access.Access{Store: store, Secrets: sec, Now: time.Now}
 	httpfn.Serve(
-		&admin.API{Operator: &operator.Operator{
-			Store:           store,
-			Reconciler:      reconciler,
-			Queue:           sqs.New(awssqs.NewFromConfig(env.AWS), env.Var("ROOMKEEPER_QUEUE_URL")),
-			Insights:        videos.Insights(),
-			Now:             time.Now,
-			DefaultProvider: cfg.Provider,
-			Providers:       cfg.Providers(),
-			Retention:       cfg.Retention,
-			Zone:            cfg.Zone(),
-		}, Secrets: sec, Log: env.Log},
+		&admin.API{Operator: ops, Access: acc, Log: env.Log},
 		&httpapi.HostLinks{Store: store, Secrets: sec, Linkers: videos.HostLinkers(), Log: env.Log},
 	)
 }

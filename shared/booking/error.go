@@ -21,6 +21,7 @@ const (
 	TooLarge         Code = "too_large"          // 413
 	Unsupported      Code = "unsupported"        // 415
 	Unprocessable    Code = "unprocessable"      // 422: well formed, but cannot be done
+	TooManyRequests  Code = "too_many_requests"  // 429: slow down; Error.RetryAfter says how long
 	Unavailable      Code = "unavailable"        // 503
 	Internal         Code = "internal"           // 500, never with its message
 )
@@ -31,6 +32,9 @@ type Error struct {
 	Code    Code
 	Field   string
 	Message string
+	// RetryAfter, for TooManyRequests, is how long the caller must wait before trying again
+	// (the HTTP edge sends it as Retry-After).
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {

@@ -2,10 +2,51 @@ package booking
 
 import (
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"strings"
 	"time"
 )
+
+// Page sizes of every paged list a caller reads (rooms, bookings, the audit list).
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 100
+)
+
+// PageSize reads the page size a caller asked for: 0 means DefaultPageSize; anything outside 1
+// to MaxPageSize is an Invalid error naming "limit".
+func PageSize(n int) (int, error) {
+	switch {
+	case n == 0:
+		return DefaultPageSize, nil
+	case n < 1 || n > MaxPageSize:
+		return 0, Errorf(Invalid, "limit", "must be from 1 to %d", MaxPageSize)
+	}
+	return n, nil
+}
+
+// EncodeCursor turns a store's position into the opaque cursor a caller passes back to continue
+// a list; "" (the list is done) stays "".
+func EncodeCursor(position string) string {
+	if position == "" {
+		return ""
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte(position))
+}
+
+// DecodeCursor reads a cursor EncodeCursor made; "" is the start of the list. Anything else is
+// an Invalid error naming "cursor".
+func DecodeCursor(cursor string) (string, error) {
+	if cursor == "" {
+		return "", nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err != nil || len(b) > 512 {
+		return "", Errorf(Invalid, "cursor", "is not a cursor this API gave")
+	}
+	return string(b), nil
+}
 
 // positionLayout writes an instant in UTC at a fixed width, so that for the years 0 to 9999
 // string order is time order.

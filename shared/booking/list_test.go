@@ -85,3 +85,33 @@ func TestPersonHash(t *testing.T) {
 	assert.Equal(t, ada, PersonHash(" Ada@Example.COM\t"))
 	assert.Empty(t, PersonHash("  "))
 }
+
+func TestPageSize(t *testing.T) {
+	tests := []struct {
+		in   int
+		want int
+		ok   bool
+	}{{0, DefaultPageSize, true}, {1, 1, true}, {MaxPageSize, MaxPageSize, true}, {-1, 0, false}, {MaxPageSize + 1, 0, false}}
+	for _, tt := range tests {
+		got, err := PageSize(tt.in)
+		if !tt.ok {
+			assert.Equal(t, Invalid, ErrorCode(err), "PageSize(%d)", tt.in)
+			continue
+		}
+		require.NoError(t, err, "PageSize(%d)", tt.in)
+		assert.Equal(t, tt.want, got, "PageSize(%d)", tt.in)
+	}
+}
+
+func TestCursorsRoundTrip(t *testing.T) {
+	pos := Position(time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC), "abc")
+	got, err := DecodeCursor(EncodeCursor(pos))
+	require.NoError(t, err)
+	assert.Equal(t, pos, got)
+	assert.Empty(t, EncodeCursor(""), "a finished list has no cursor")
+	start, err := DecodeCursor("")
+	require.NoError(t, err)
+	assert.Empty(t, start)
+	_, err = DecodeCursor("not base64!")
+	assert.Equal(t, Invalid, ErrorCode(err))
+}

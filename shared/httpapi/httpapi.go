@@ -21,7 +21,9 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
@@ -109,21 +111,35 @@ var statusOf = map[booking.Code]int{
 	booking.TooLarge:         http.StatusRequestEntityTooLarge,
 	booking.Unsupported:      http.StatusUnsupportedMediaType,
 	booking.Unprocessable:    http.StatusUnprocessableEntity,
+	booking.TooManyRequests:  http.StatusTooManyRequests,
 	booking.Unavailable:      http.StatusServiceUnavailable,
 }
 
-// WriteError answers with the JSON error shape and the status its code maps to. Internal errors
-// are logged with their cause and answered with a generic message.
+// StatusOf returns the HTTP status of an error's code: that of the first *booking.Error in its
+// chain, 500 for any other error.
+func StatusOf(err error) int {
+	var e *booking.Error
+	if errors.As(err, &e) {
+		if s, ok := statusOf[e.Code]; ok {
+			return s
+		}
+	}
+	return http.StatusInternalServerError
+}
+
+// WriteError answers with the JSON error shape and the status its code maps to, with
+// Retry-After (whole seconds, rounded up) when the error asks the caller to wait. Internal
+// errors are logged with their cause and answered with a generic message.
 func WriteError(w http.ResponseWriter, log *slog.Logger, err error) {
 	body := struct {
 		Error errorBody `json:"error"`
 	}{}
 	var e *booking.Error
-	status := http.StatusInternalServerError
-	if errors.As(err, &e) {
-		if s, ok := statusOf[e.Code]; ok {
-			status = s
-			body.Error = errorBody{Code: string(e.Code), Message: e.Message, Field: e.Field}
+	status := StatusOf(err)
+	if status != http.StatusInternalServerError && errors.As(err, &e) {
+		body.Error = errorBody{Code: string(e.Code), Message: e.Message, Field: e.Field}
+		if e.RetryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int((e.RetryAfter+time.Second-1)/time.Second)))
 		}
 	}
 	if status >= 500 {

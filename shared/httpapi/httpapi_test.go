@@ -166,6 +166,33 @@ func TestRejectionLogCarriesNoAddress(t *testing.T) {
 	}
 }
 
+func TestWriteErrorStatusesAndRetryAfter(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	tests := []struct {
+		name       string
+		err        error
+		status     int
+		code       string
+		retryAfter string
+	}{
+		{"forbidden", booking.Errorf(booking.Forbidden, "", "needs the admin role"), http.StatusForbidden, "forbidden", ""},
+		{"too many, rounded up", &booking.Error{Code: booking.TooManyRequests, Message: "slow down", RetryAfter: 1500 * time.Millisecond}, http.StatusTooManyRequests, "too_many_requests", "2"},
+		{"too many, whole seconds", &booking.Error{Code: booking.TooManyRequests, Message: "slow down", RetryAfter: 3 * time.Second}, http.StatusTooManyRequests, "too_many_requests", "3"},
+		{"wrapped", fmt.Errorf("sign in: %w", booking.Errorf(booking.Unauthorized, "", "no")), http.StatusUnauthorized, "unauthorized", ""},
+		{"internal", fmt.Errorf("boom"), http.StatusInternalServerError, "internal", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := httptest.NewRecorder()
+			WriteError(w, log, tt.err)
+			assert.Equal(t, tt.status, w.Code)
+			assert.Equal(t, tt.status, StatusOf(tt.err))
+			assert.Contains(t, w.Body.String(), `"code":"`+tt.code+`"`)
+			assert.Equal(t, tt.retryAfter, w.Header().Get("Retry-After"))
+		})
+	}
+}
+
 // BenchmarkIntake measures one booking webhook through the handler: verify the signature,
 // validate the event, persist it in the embedded store (bbolt, with its fsync).
 func BenchmarkIntake(b *testing.B) {

@@ -152,11 +152,11 @@ type BookingsPage struct {
 // Bookings lists bookings (not hand-made rooms) by their meeting's start, soonest first, a page
 // at a time.
 func (o *Operator) Bookings(ctx context.Context, q BookingsQuery) (BookingsPage, error) {
-	n, err := limit(q.Limit)
+	n, err := booking.PageSize(q.Limit)
 	if err != nil {
 		return BookingsPage{}, err
 	}
-	after, err := decodeCursor(q.Cursor)
+	after, err := booking.DecodeCursor(q.Cursor)
 	if err != nil {
 		return BookingsPage{}, err
 	}
@@ -182,7 +182,7 @@ func (o *Operator) Bookings(ctx context.Context, q BookingsQuery) (BookingsPage,
 	if err != nil {
 		return BookingsPage{}, err
 	}
-	page := BookingsPage{Bookings: []Booking{}, NextCursor: encodeCursor(next)}
+	page := BookingsPage{Bookings: []Booking{}, NextCursor: booking.EncodeCursor(next)}
 	for _, b := range records {
 		page.Bookings = append(page.Bookings, bookingView(b, false))
 	}

@@ -11,7 +11,6 @@ package operator
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"slices"
@@ -58,8 +57,8 @@ type Eraser interface {
 
 // Limits of the lists.
 const (
-	DefaultLimit = 50
-	MaxLimit     = 100
+	DefaultLimit = booking.DefaultPageSize
+	MaxLimit     = booking.MaxPageSize
 	// loadConcurrency is how many records a list reads from the store at once.
 	loadConcurrency = 8
 	// insightsTimeout bounds the provider's insights call, so a slow provider costs the figures,
@@ -169,36 +168,6 @@ func (o *Operator) merge(ctx context.Context, states []booking.ListState, q book
 		all, more = all[:q.Limit], true
 	}
 	return all, more, nil
-}
-
-// limit reads a page size; 0 means DefaultLimit.
-func limit(n int) (int, error) {
-	switch {
-	case n == 0:
-		return DefaultLimit, nil
-	case n < 1 || n > MaxLimit:
-		return 0, booking.Errorf(booking.Invalid, "limit", "must be from 1 to %d", MaxLimit)
-	}
-	return n, nil
-}
-
-// EncodeCursor and decodeCursor turn a store cursor into the opaque text a client passes back.
-func encodeCursor(c string) string {
-	if c == "" {
-		return ""
-	}
-	return base64.RawURLEncoding.EncodeToString([]byte(c))
-}
-
-func decodeCursor(s string) (string, error) {
-	if s == "" {
-		return "", nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || len(b) > 512 {
-		return "", booking.Errorf(booking.Invalid, "cursor", "is not a cursor this API gave")
-	}
-	return string(b), nil
 }
 
 // save applies change to the record with the key and writes it, re-reading it on a version

@@ -147,11 +147,11 @@ type RoomsPage struct {
 // start, soonest first; ended ones latest first; "all" both, latest first. A page holds up to
 // Limit records, each with its rooms in the state asked for.
 func (o *Operator) Rooms(ctx context.Context, q RoomsQuery) (RoomsPage, error) {
-	n, err := limit(q.Limit)
+	n, err := booking.PageSize(q.Limit)
 	if err != nil {
 		return RoomsPage{}, err
 	}
-	after, err := decodeCursor(q.Cursor)
+	after, err := booking.DecodeCursor(q.Cursor)
 	if err != nil {
 		return RoomsPage{}, err
 	}
@@ -172,7 +172,7 @@ func (o *Operator) Rooms(ctx context.Context, q RoomsQuery) (RoomsPage, error) {
 	if err != nil {
 		return RoomsPage{}, err
 	}
-	page := RoomsPage{Rooms: []Room{}, NextCursor: encodeCursor(next)}
+	page := RoomsPage{Rooms: []Room{}, NextCursor: booking.EncodeCursor(next)}
 	for _, b := range records {
 		page.Rooms = append(page.Rooms, roomsOf(b, state, q.WithHost)...)
 	}

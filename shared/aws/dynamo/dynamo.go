@@ -1,6 +1,7 @@
-// Package dynamo is the booking.Store of the AWS deployment: one DynamoDB table (Amazon DynamoDB
-// API Reference, PutItem/GetItem/Query with condition expressions), written one item at a time
-// with conditional writes — no transactions, which the local emulator dynalite lacks.
+// Package dynamo is the booking.Store and access.Store of the AWS deployment: one DynamoDB table
+// (Amazon DynamoDB API Reference, PutItem/GetItem/Query with condition expressions), written one
+// item at a time with conditional writes — no transactions, which the local emulator dynalite
+// lacks.
 //
 // Item layout (partition key "pk" only):
 //
@@ -26,6 +27,9 @@
 //	meta      pk "m#listBackfill": how far Backfill has come
 //	          from      S  the pk the next Scan page starts after; absent before the first page
 //	          done      BOOL  true once the whole table has been scanned
+//
+// and the items of access.Store (operators, sessions, the audit list, failure counts), listed in
+// access.go.
 //
 // The global secondary index "due" (dueShard, dueAt; KEYS_ONLY) is sparse: a booking is in it only
 // while it has a DueAt. Spreading it over 16 shards keeps one index partition from taking every

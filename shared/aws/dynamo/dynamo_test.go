@@ -16,6 +16,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/roomkeeper/roomkeeper/shared/access"
+	"github.com/roomkeeper/roomkeeper/shared/access/accesstest"
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/booking/storetest"
 	"github.com/roomkeeper/roomkeeper/shared/devkit/emulator"
@@ -366,4 +368,47 @@ func TestCallsPerOperation(t *testing.T) {
 			assert.Equal(t, tt.want, counter.Calls())
 		})
 	}
+}
+
+func TestAccessStoreContract(t *testing.T) {
+	accesstest.Run(t, func(t *testing.T) accesstest.Opened {
+		s, client, table := newStore(t)
+		return accesstest.Opened{Store: s, Dump: func(t *testing.T) string {
+			t.Helper()
+			out, err := client.Scan(t.Context(), &dynamodb.ScanInput{TableName: &table})
+			require.NoError(t, err)
+			require.Nil(t, out.LastEvaluatedKey, "the test's table fits one page")
+			var b strings.Builder
+			for _, item := range out.Items {
+				for name, v := range item {
+					fmt.Fprintf(&b, "%s=%v\n", name, v)
+				}
+			}
+			return b.String()
+		}}
+	})
+}
+
+// TestAccessItemsExpireByTTL: sessions, audit entries and failure counts carry the table's TTL
+// attribute, so DynamoDB deletes them; operators never expire.
+func TestAccessItemsExpireByTTL(t *testing.T) {
+	ctx := t.Context()
+	s, client, table := newStore(t)
+	expires := now.Add(12*time.Hour + 500*time.Millisecond)
+	hash := strings.Repeat("1", 64)
+	require.NoError(t, s.PutSession(ctx, access.SessionRecord{IDHash: hash, Operator: "ada", Created: now, Touched: now, Expires: expires}))
+	require.NoError(t, s.AddAuditEntry(ctx, access.AuditRecord{Entry: access.Entry{At: now, Action: "room.create"}, Position: "p1"}, now.Add(time.Hour)))
+	_, err := s.AddFailure(ctx, "client", now, time.Hour)
+	require.NoError(t, err)
+	require.NoError(t, s.AddOperator(ctx, access.OperatorRecord{Operator: access.Operator{Name: "ada", Role: access.Viewer, Created: now}}))
+
+	ttl := func(pk string) string { return attrs(t, rawItem(t, client, table, pk))[ExpiresAttr] }
+	assert.Equal(t, strconv.FormatInt(expires.Unix()+1, 10), ttl("s#"+hash), "a session: its idle expiry, rounded up")
+	assert.Equal(t, strconv.FormatInt(now.Add(time.Hour).Unix(), 10), ttl("a#p1"))
+	assert.Equal(t, strconv.FormatInt(now.Add(time.Hour).Unix(), 10), ttl("l#client"))
+	assert.Empty(t, ttl("o#ada"), "operators never expire")
+
+	later := expires.Add(time.Hour)
+	require.NoError(t, s.TouchSession(ctx, hash, now.Add(time.Hour), later))
+	assert.Equal(t, strconv.FormatInt(later.Unix()+1, 10), ttl("s#"+hash), "a touch moves the TTL with the expiry")
 }

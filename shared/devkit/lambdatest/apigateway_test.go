@@ -24,7 +24,8 @@ var apiRoutes = map[string][]string{
 	"hooks":    {"POST /v1/hooks/{provider}"},
 	"admin": {
 		"ANY /v1/rooms", "ANY /v1/rooms/{proxy+}", "ANY /v1/bookings", "ANY /v1/bookings/{id}",
-		"ANY /v1/usage", "ANY /v1/people/{proxy+}", "GET /v1/host/{token}",
+		"ANY /v1/usage", "ANY /v1/people/{proxy+}", "ANY /v1/operators", "ANY /v1/operators/{proxy+}",
+		"ANY /v1/audit", "ANY /console", "ANY /console/{proxy+}", "GET /v1/host/{token}",
 	},
 }
 

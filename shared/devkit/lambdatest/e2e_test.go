@@ -31,6 +31,7 @@ func TestFunctions(t *testing.T) {
 	t.Run("the samples chain", func(t *testing.T) { testSamples(t, e) })
 	t.Run("provider webhooks and the admin API", func(t *testing.T) { testFollow(t, e) })
 	t.Run("rooms made by hand", func(t *testing.T) { testHandMade(t, e) })
+	t.Run("operators, roles, the audit list and the limiter", func(t *testing.T) { testOperators(t, e) })
 	t.Run("the sweeper asks the worker to reap", func(t *testing.T) { testReap(t, e) })
 	t.Run("zoom host links", func(t *testing.T) { testZoom(t, e) })
 }

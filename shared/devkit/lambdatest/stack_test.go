@@ -54,7 +54,7 @@ const (
 	wherebyHookARN    = "arn:aws:secretsmanager:us-east-1:123456789012:secret:roomkeeper/whereby-webhook-AbCdEf"
 	wherebyHookSecret = "whereby-webhook-secret-not-for-logs"
 	adminTokenARN     = "arn:aws:secretsmanager:us-east-1:123456789012:secret:roomkeeper/admin-token-AbCdEf"
-	adminToken        = "admin-token-not-for-logs"
+	adminToken        = "admin-token-not-for-logs-Xq7Rv2Kp9Lm4Wz8T" // over 128 bits by access.TokenBits
 	hostSecretARN     = "arn:aws:secretsmanager:us-east-1:123456789012:secret:roomkeeper/host-secret-AbCdEf"
 	hostSecret        = "host-secret-not-for-logs"
 	zoomClientARN     = "arn:aws:secretsmanager:us-east-1:123456789012:secret:roomkeeper/zoom-client-AbCdEf"

@@ -1,77 +1,107 @@
 // Package admin serves the admin API (docs/admin-api.md): the operator's rules (shared/operator)
-// over JSON, behind the bearer token ROOMKEEPER_ADMIN_TOKEN. It is apart from the webhook
-// handlers of shared/httpapi, whose plumbing it uses, so the webhook functions link none of the
-// operator's machinery (the reconciler that makes hand-made rooms).
+// and the operators, roles and audit list (shared/access) over JSON, behind bearer tokens — the
+// admin token ROOMKEEPER_ADMIN_TOKEN or an operator's. It is apart from the webhook handlers of
+// shared/httpapi, whose plumbing it uses, so the webhook functions link none of the operator's
+// machinery (the reconciler that makes hand-made rooms).
 package admin
 
 import (
-	"crypto/sha256"
-	"crypto/subtle"
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
 
+	"github.com/roomkeeper/roomkeeper/shared/access"
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi"
 	"github.com/roomkeeper/roomkeeper/shared/operator"
 )
 
-// Token is the name of the admin API's bearer token secret.
-const Token = "ROOMKEEPER_ADMIN_TOKEN"
+// Token is the name of the admin token's secret, ROOMKEEPER_ADMIN_TOKEN.
+const Token = access.AdminToken
 
 // maxRequest bounds an admin request's body: a room request is a few hundred bytes.
 const maxRequest = 16 << 10
 
-// API serves the admin API. Every route needs the bearer token (the secret Token names); without
-// a configured token the admin API is off and answers 404. An unknown path under its routes is a
-// JSON 404, a known path with another method a JSON 405 naming the methods it takes. Set its
-// fields once in main.
+// API serves the admin API. Every route needs a bearer token — the admin token or an operator's
+// (shared/access) — and a role: viewers read, admins also change. Without a configured admin
+// token the admin API is off and answers 404. An unknown path under its routes is a JSON 404, a
+// known path with another method a JSON 405 naming the methods it takes. Set its fields once in
+// main.
 type API struct {
 	Operator *operator.Operator
-	Secrets  httpapi.Secrets
+	Access   *access.Access
 	Log      *slog.Logger
 }
 
-// Register adds the admin API's routes to mux.
+// Register adds the admin API's routes to mux. Each names the role it needs and, when it changes
+// something, the action the audit list records: this table is where the admin API's roles are
+// decided.
 func (s *API) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /v1/rooms", s.route("rooms", s.listRooms))
-	mux.HandleFunc("POST /v1/rooms", s.route("rooms.create", s.createRoom))
-	mux.HandleFunc("GET /v1/rooms/{roomId}", s.route("room", s.getRoom))
-	mux.HandleFunc("PATCH /v1/rooms/{roomId}", s.route("room.extend", s.extendRoom))
-	mux.HandleFunc("DELETE /v1/rooms/{roomId}", s.route("room.delete", s.deleteRoom))
-	mux.HandleFunc("GET /v1/rooms/{roomId}/sessions", s.route("sessions", s.listSessions))
-	mux.HandleFunc("GET /v1/rooms/{roomId}/sessions/{sessionId}/participants", s.route("participants", s.listParticipants))
-	mux.HandleFunc("GET /v1/bookings", s.route("bookings", s.listBookings))
-	mux.HandleFunc("GET /v1/bookings/{id}", s.route("booking", s.getBooking))
-	mux.HandleFunc("GET /v1/usage", s.route("usage", s.usage))
-	mux.HandleFunc("DELETE /v1/people/{email}", s.route("people.erase", s.erase))
+	const viewer, admin = access.Viewer, access.Admin
+	mux.HandleFunc("GET /v1/rooms", s.route("rooms", viewer, "", s.listRooms))
+	mux.HandleFunc("POST /v1/rooms", s.route("rooms.create", admin, access.ActionRoomCreate, s.createRoom))
+	mux.HandleFunc("GET /v1/rooms/{roomId}", s.route("room", viewer, "", s.getRoom))
+	mux.HandleFunc("PATCH /v1/rooms/{roomId}", s.route("room.extend", admin, access.ActionRoomExtend, s.extendRoom))
+	mux.HandleFunc("DELETE /v1/rooms/{roomId}", s.route("room.delete", admin, access.ActionRoomDelete, s.deleteRoom))
+	mux.HandleFunc("GET /v1/rooms/{roomId}/sessions", s.route("sessions", viewer, "", s.listSessions))
+	mux.HandleFunc("GET /v1/rooms/{roomId}/sessions/{sessionId}/participants", s.route("participants", viewer, "", s.listParticipants))
+	mux.HandleFunc("GET /v1/bookings", s.route("bookings", viewer, "", s.listBookings))
+	mux.HandleFunc("GET /v1/bookings/{id}", s.route("booking", viewer, "", s.getBooking))
+	mux.HandleFunc("GET /v1/usage", s.route("usage", viewer, "", s.usage))
+	mux.HandleFunc("DELETE /v1/people/{email}", s.route("people.erase", admin, access.ActionPeopleErase, s.erase))
+	// Operators are added and removed through shared/access, which records them in the audit list.
+	mux.HandleFunc("GET /v1/operators", s.route("operators", admin, "", s.listOperators))
+	mux.HandleFunc("POST /v1/operators", s.route("operators.add", admin, "", s.addOperator))
+	mux.HandleFunc("DELETE /v1/operators/{name}", s.route("operator.remove", admin, "", s.removeOperator))
+	mux.HandleFunc("GET /v1/audit", s.route("audit", viewer, "", s.audit))
 	// Anything else under the admin API's paths: a JSON 404, or 405 with Allow.
-	for _, prefix := range []string{"/v1/rooms", "/v1/rooms/", "/v1/bookings", "/v1/bookings/", "/v1/usage", "/v1/usage/", "/v1/people", "/v1/people/"} {
+	for _, prefix := range []string{"/v1/rooms", "/v1/rooms/", "/v1/bookings", "/v1/bookings/", "/v1/usage", "/v1/usage/",
+		"/v1/people", "/v1/people/", "/v1/operators", "/v1/operators/", "/v1/audit", "/v1/audit/"} {
 		mux.Handle(prefix, httpapi.Unrouted(mux, prefix, s.Log, "admin.unrouted"))
 	}
 }
 
 // answer is what an admin route returns: a status (0: 200) and a value to encode as JSON (nil:
-// no body), or an error.
+// no body), or an error; target names what a change changed, for the audit list.
 type answer struct {
 	status   int
 	body     any
 	location string
+	target   string
 }
 
-// route wraps an admin route: it checks the token, then writes the route's answer as JSON, or
-// the JSON error.
-func (s *API) route(name string, h func(*http.Request, *slog.Logger) (answer, error)) http.HandlerFunc {
+// handler is an admin route's own work, for the operator who sent the request.
+type handler func(r *http.Request, op access.Operator, log *slog.Logger) (answer, error)
+
+// route wraps an admin route: it checks the token and that its operator has the role need,
+// runs the route (through access.Change, which records it, when action names a change), then
+// writes the route's answer as JSON, or the JSON error.
+func (s *API) route(name string, need access.Role, action string, h handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		log := httpapi.RequestLog(s.Log, r).With("route", "admin."+name)
 		w.Header().Set("Cache-Control", "no-store") // answers may carry host links
-		if err := s.authorizeAdmin(w, r); err != nil {
+		op, err := s.authenticate(w, r)
+		if err == nil {
+			log = log.With("operator", op.Name)
+			err = op.Require(need)
+		}
+		if err != nil {
 			httpapi.WriteError(w, log, err)
 			return
 		}
-		a, err := h(r, log)
+		var a answer
+		if action == "" {
+			a, err = h(r, op, log)
+		} else {
+			err = s.Access.Change(r.Context(), op, action, func(ctx context.Context) (string, error) {
+				var herr error
+				a, herr = h(r.WithContext(ctx), op, log)
+				return a.target, herr
+			})
+		}
 		if err != nil {
 			httpapi.WriteError(w, log, err)
 			return
@@ -91,31 +121,19 @@ func (s *API) route(name string, h func(*http.Request, *slog.Logger) (answer, er
 	}
 }
 
-// authorizeAdmin checks the bearer token in constant time. A mismatch reads the token once more,
-// fresh, so a rotated token is picked up (the Secrets implementation limits how often).
-func (s *API) authorizeAdmin(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	want, err := s.Secrets.Secret(ctx, Token, false)
-	if err != nil {
-		return booking.Outage(err)
-	}
-	if want == "" {
-		return booking.Errorf(booking.NotFound, "", "the admin API is not configured")
-	}
-	const realm = `Bearer realm="roomkeeper"`
-	got, ok := bearerToken(r.Header.Get("Authorization"))
-	if !ok {
+// authenticate returns the operator of the request's bearer token (access.Authenticate, with the
+// limiter keyed by the client's address), setting WWW-Authenticate (RFC 6750 §3) on a 401.
+func (s *API) authenticate(w http.ResponseWriter, r *http.Request) (access.Operator, error) {
+	token, _ := bearerToken(r.Header.Get("Authorization"))
+	op, err := s.Access.Authenticate(r.Context(), token, httpapi.ClientAddr(r))
+	if booking.ErrorCode(err) == booking.Unauthorized {
+		realm := `Bearer realm="roomkeeper"`
+		if token != "" {
+			realm += `, error="invalid_token"`
+		}
 		w.Header().Set("WWW-Authenticate", realm)
-		return booking.Errorf(booking.Unauthorized, "", "send the admin token in an Authorization: Bearer header")
 	}
-	if tokenEqual(got, want) {
-		return nil
-	}
-	if fresh, err := s.Secrets.Secret(ctx, Token, true); err == nil && fresh != "" && fresh != want && tokenEqual(got, fresh) {
-		return nil
-	}
-	w.Header().Set("WWW-Authenticate", realm+`, error="invalid_token"`)
-	return booking.Errorf(booking.Unauthorized, "", "the admin token is not valid")
+	return op, err
 }
 
 // bearerToken returns the token of an "Authorization: Bearer <token>" header (RFC 6750 §2.1;
@@ -127,12 +145,6 @@ func bearerToken(header string) (string, bool) {
 		return "", false
 	}
 	return token, true
-}
-
-// tokenEqual compares two tokens in constant time, their lengths included: it compares digests.
-func tokenEqual(a, b string) bool {
-	ha, hb := sha256.Sum256([]byte(a)), sha256.Sum256([]byte(b))
-	return subtle.ConstantTimeCompare(ha[:], hb[:]) == 1
 }
 
 // includeHostURL reads ?include=hostUrl (a comma-separated list; hostUrl is its only value).
@@ -152,7 +164,7 @@ func includeHostURL(r *http.Request) (bool, error) {
 	return host, nil
 }
 
-func (s *API) listRooms(r *http.Request, _ *slog.Logger) (answer, error) {
+func (s *API) listRooms(r *http.Request, _ access.Operator, _ *slog.Logger) (answer, error) {
 	withHost, err := includeHostURL(r)
 	if err != nil {
 		return answer{}, err
@@ -166,7 +178,7 @@ func (s *API) listRooms(r *http.Request, _ *slog.Logger) (answer, error) {
 	return answer{body: page}, err
 }
 
-func (s *API) createRoom(r *http.Request, log *slog.Logger) (answer, error) {
+func (s *API) createRoom(r *http.Request, _ access.Operator, log *slog.Logger) (answer, error) {
 	var req operator.NewRoom
 	if err := readRequest(r, &req); err != nil {
 		return answer{}, err
@@ -176,13 +188,14 @@ func (s *API) createRoom(r *http.Request, log *slog.Logger) (answer, error) {
 		return answer{}, err
 	}
 	log.Info("room made by hand", "room", made.Room.RoomID, "ready", made.Ready)
+	a := answer{status: http.StatusCreated, body: made.Room, location: "/v1/rooms/" + made.Room.RoomID, target: made.Room.RoomID}
 	if !made.Ready {
-		return answer{status: http.StatusAccepted, body: made.Room, location: "/v1/rooms/" + made.Room.RoomID}, nil
+		a.status = http.StatusAccepted
 	}
-	return answer{status: http.StatusCreated, body: made.Room, location: "/v1/rooms/" + made.Room.RoomID}, nil
+	return a, nil
 }
 
-func (s *API) getRoom(r *http.Request, _ *slog.Logger) (answer, error) {
+func (s *API) getRoom(r *http.Request, _ access.Operator, _ *slog.Logger) (answer, error) {
 	withHost, err := includeHostURL(r)
 	if err != nil {
 		return answer{}, err
@@ -191,7 +204,7 @@ func (s *API) getRoom(r *http.Request, _ *slog.Logger) (answer, error) {
 	return answer{body: room}, err
 }
 
-func (s *API) extendRoom(r *http.Request, _ *slog.Logger) (answer, error) {
+func (s *API) extendRoom(r *http.Request, _ access.Operator, _ *slog.Logger) (answer, error) {
 	var req struct {
 		EndDate string `json:"endDate"`
 	}
@@ -199,10 +212,10 @@ func (s *API) extendRoom(r *http.Request, _ *slog.Logger) (answer, error) {
 		return answer{}, err
 	}
 	room, err := s.Operator.ExtendRoom(r.Context(), r.PathValue("roomId"), req.EndDate)
-	return answer{body: room}, err
+	return answer{body: room, target: room.RoomID}, err
 }
 
-func (s *API) deleteRoom(r *http.Request, _ *slog.Logger) (answer, error) {
+func (s *API) deleteRoom(r *http.Request, _ access.Operator, _ *slog.Logger) (answer, error) {
 	force := false
 	if v := r.URL.Query().Get("force"); v != "" {
 		var err error
@@ -211,10 +224,10 @@ func (s *API) deleteRoom(r *http.Request, _ *slog.Logger) (answer, error) {
 		}
 	}
 	err := s.Operator.DeleteRoom(r.Context(), r.PathValue("roomId"), force)
-	return answer{status: http.StatusNoContent}, err
+	return answer{status: http.StatusNoContent, target: r.PathValue("roomId")}, err
 }
 
-func (s *API) listSessions(r *http.Request, log *slog.Logger) (answer, error) {
+func (s *API) listSessions(r *http.Request, _ access.Operator, log *slog.Logger) (answer, error) {
 	out, err := s.Operator.Sessions(r.Context(), r.PathValue("roomId"))
 	if out.InsightsErr != nil {
 		log.Warn("provider insights unavailable", "room", out.RoomID, "err", out.InsightsErr)
@@ -222,12 +235,12 @@ func (s *API) listSessions(r *http.Request, log *slog.Logger) (answer, error) {
 	return answer{body: out}, err
 }
 
-func (s *API) listParticipants(r *http.Request, _ *slog.Logger) (answer, error) {
+func (s *API) listParticipants(r *http.Request, _ access.Operator, _ *slog.Logger) (answer, error) {
 	out, err := s.Operator.Participants(r.Context(), r.PathValue("roomId"), r.PathValue("sessionId"))
 	return answer{body: out}, err
 }
 
-func (s *API) listBookings(r *http.Request, _ *slog.Logger) (answer, error) {
+func (s *API) listBookings(r *http.Request, _ access.Operator, _ *slog.Logger) (answer, error) {
 	n, err := limitParam(r)
 	if err != nil {
 		return answer{}, err
@@ -239,7 +252,7 @@ func (s *API) listBookings(r *http.Request, _ *slog.Logger) (answer, error) {
 	return answer{body: page}, err
 }
 
-func (s *API) getBooking(r *http.Request, _ *slog.Logger) (answer, error) {
+func (s *API) getBooking(r *http.Request, _ access.Operator, _ *slog.Logger) (answer, error) {
 	withHost, err := includeHostURL(r)
 	if err != nil {
 		return answer{}, err
@@ -248,18 +261,66 @@ func (s *API) getBooking(r *http.Request, _ *slog.Logger) (answer, error) {
 	return answer{body: b}, err
 }
 
-func (s *API) usage(r *http.Request, _ *slog.Logger) (answer, error) {
+func (s *API) usage(r *http.Request, _ access.Operator, _ *slog.Logger) (answer, error) {
 	q := r.URL.Query()
 	u, err := s.Operator.Usage(r.Context(), q.Get("from"), q.Get("to"))
 	return answer{body: u}, err
 }
 
-func (s *API) erase(r *http.Request, log *slog.Logger) (answer, error) {
-	out, err := s.Operator.Erase(r.Context(), r.PathValue("email"))
-	if err == nil {
-		log.Info("person erased", "records", out.Records, "outbox", out.Outbox)
+func (s *API) erase(r *http.Request, _ access.Operator, log *slog.Logger) (answer, error) {
+	email := r.PathValue("email")
+	out, err := s.Operator.Erase(r.Context(), email)
+	if err != nil {
+		return answer{}, err
 	}
-	return answer{body: out}, err
+	log.Info("person erased", "records", out.Records, "outbox", out.Outbox)
+	// The audit list names the person as their records now do, never by address.
+	erased, _, _ := strings.Cut(operator.Anonymous(strings.TrimSpace(email)), "@")
+	return answer{body: out, target: erased}, nil
+}
+
+func (s *API) listOperators(r *http.Request, op access.Operator, _ *slog.Logger) (answer, error) {
+	ops, err := s.Access.Operators(r.Context(), op)
+	return answer{body: struct {
+		Operators []access.Operator `json:"operators"`
+	}{ops}}, err
+}
+
+// added is the answer to POST /v1/operators: the operator and their token, shown this once.
+type added struct {
+	Operator access.Operator `json:"operator"`
+	Token    string          `json:"token"`
+}
+
+func (s *API) addOperator(r *http.Request, by access.Operator, log *slog.Logger) (answer, error) {
+	var req access.NewOperator
+	if err := readRequest(r, &req); err != nil {
+		return answer{}, err
+	}
+	op, token, err := s.Access.AddOperator(r.Context(), by, req)
+	if err != nil {
+		return answer{}, err
+	}
+	log.Info("operator added", "name", op.Name, "role", op.Role)
+	return answer{status: http.StatusCreated, body: added{Operator: op, Token: token}}, nil
+}
+
+func (s *API) removeOperator(r *http.Request, by access.Operator, log *slog.Logger) (answer, error) {
+	name := r.PathValue("name")
+	if err := s.Access.RemoveOperator(r.Context(), by, name); err != nil {
+		return answer{}, err
+	}
+	log.Info("operator removed", "name", name)
+	return answer{status: http.StatusNoContent}, nil
+}
+
+func (s *API) audit(r *http.Request, op access.Operator, _ *slog.Logger) (answer, error) {
+	n, err := limitParam(r)
+	if err != nil {
+		return answer{}, err
+	}
+	page, err := s.Access.Audit(r.Context(), op, access.AuditQuery{Limit: n, Cursor: r.URL.Query().Get("cursor")})
+	return answer{body: page}, err
 }
 
 // limitParam reads ?limit=; absent is 0 (the default).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -17,7 +18,11 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/local/bolt"
 )
 
-const adminToken = "rk-admin-7f3c9a0e5b1d4c2a"
+// adminToken and oldToken are admin tokens of more than 128 random bits (access.CheckToken).
+const (
+	adminToken = "Qm7vX2kR9pLw4Tz8Nn3Yc6Hb1Jd5Fg0KsUe"
+	oldToken   = "Ab3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dF3hJ5"
+)
 
 // adminSecrets serves the admin token: cached until a fresh read, which picks up current.
 type adminSecrets struct {
@@ -226,9 +231,9 @@ func TestAdminAuth(t *testing.T) {
 			wantStatus: http.StatusOK},
 		{name: "scheme in lower case", secrets: &adminSecrets{cached: adminToken, current: adminToken}, header: "bearer " + adminToken,
 			wantStatus: http.StatusOK},
-		{name: "rotated token read fresh", secrets: &adminSecrets{cached: "old-token", current: adminToken}, header: "Bearer " + adminToken,
+		{name: "rotated token read fresh", secrets: &adminSecrets{cached: oldToken, current: adminToken}, header: "Bearer " + adminToken,
 			wantStatus: http.StatusOK, wantFresh: 1},
-		{name: "old token after rotation", secrets: &adminSecrets{cached: "old-token", current: adminToken}, header: "Bearer old-token",
+		{name: "old token after rotation", secrets: &adminSecrets{cached: oldToken, current: adminToken}, header: "Bearer " + oldToken,
 			wantStatus: http.StatusOK},
 		{name: "secrets unreachable", secrets: &adminSecrets{err: errors.New("dial tcp 10.0.0.9:443: i/o timeout")}, header: "Bearer " + adminToken,
 			wantStatus: http.StatusServiceUnavailable, wantCode: "unavailable"},
@@ -236,10 +241,11 @@ func TestAdminAuth(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
-			for _, route := range routes {
+			for i, route := range routes {
 				secrets := *tt.secrets // each route starts from the same cache
-				f.s.Admin.Secrets = &secrets
+				f.s.Admin.Access.Secrets = &secrets
 				r := httptest.NewRequest(http.MethodGet, route, nil)
+				r.RemoteAddr = fmt.Sprintf("192.0.2.%d:1234", i+1) // the limiter is tested on its own
 				if tt.header != "" {
 					r.Header.Set("Authorization", tt.header)
 				}

@@ -11,8 +11,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/roomkeeper/roomkeeper/shared/access"
 	"github.com/roomkeeper/roomkeeper/shared/booking"
-	"github.com/roomkeeper/roomkeeper/shared/httpapi"
 	"github.com/roomkeeper/roomkeeper/shared/local/bolt"
 	"github.com/roomkeeper/roomkeeper/shared/operator"
 	"github.com/roomkeeper/roomkeeper/shared/reconcile"
@@ -23,7 +23,7 @@ type server struct {
 	Admin *API
 }
 
-func newServer(tb testing.TB, secrets httpapi.Secrets) (*server, *bolt.Store, time.Time) {
+func newServer(tb testing.TB, secrets access.Secrets) (*server, *bolt.Store, time.Time) {
 	tb.Helper()
 	st, err := bolt.Open(filepath.Join(tb.TempDir(), "db"))
 	require.NoError(tb, err)
@@ -35,8 +35,8 @@ func newServer(tb testing.TB, secrets httpapi.Secrets) (*server, *bolt.Store, ti
 			Store: st, Now: clock, Retention: time.Hour, DefaultProvider: "whereby", Providers: []string{"whereby"},
 			Reconciler: &reconcile.Reconciler{Store: st, Now: clock, Deployment: "test", Providers: map[string]booking.Provider{}},
 		},
-		Secrets: secrets,
-		Log:     slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Access: &access.Access{Store: st, Secrets: secrets, Now: clock},
+		Log:    slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}}, st, now
 }
 

@@ -1,5 +1,6 @@
-// Package bolt is the embedded booking.Store of the local server: one bbolt file (go.etcd.io/bbolt,
-// a B+tree key/value store with serializable transactions) that survives restarts.
+// Package bolt is the embedded booking.Store and access.Store of the local server: one bbolt file
+// (go.etcd.io/bbolt, a B+tree key/value store with serializable transactions) that survives
+// restarts.
 //
 // Buckets:
 //   - "bookings": booking key → JSON of booking.Booking;
@@ -11,7 +12,9 @@
 //   - "seen": delivery id → big-endian expiry; "seen-long": the same for ids over 1 KiB, keyed by
 //     their SHA-256 (a bbolt key holds at most 32 KiB, and the id is the sender's);
 //   - "usage": day + "#" + room tag → big-endian expiry, then JSON of booking.Usage;
-//   - "people": booking.PersonHash of an address + "#" + booking key → big-endian expiry.
+//   - "people": booking.PersonHash of an address + "#" + booking key → big-endian expiry;
+//
+// and the buckets of access.Store, listed in access.go.
 //
 // The due, expiry and list indexes are kept in step with the record in the same transaction as
 // every Put; a file written before the list index existed gets it at Open. Every value of the
@@ -79,7 +82,8 @@ func open(path string, timeout time.Duration) (*Store, error) {
 	err = db.Update(func(tx *bbolt.Tx) error {
 		// A file from before the list index has records but no list bucket.
 		rebuild := tx.Bucket(listBucket) == nil
-		for _, name := range [][]byte{bookingsBucket, dueBucket, expiresBucket, listBucket, seenBucket, longSeenBucket, usageBucket, peopleBucket} {
+		for _, name := range [][]byte{bookingsBucket, dueBucket, expiresBucket, listBucket, seenBucket, longSeenBucket, usageBucket, peopleBucket,
+			operatorsBucket, sessionsBucket, auditBucket, limitsBucket} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
@@ -449,7 +453,8 @@ func (s *Store) personKeys(tx *bbolt.Tx, h string) []string {
 }
 
 // Purge deletes the bookings whose ExpiresAt is set and before now, with their index entries, and
-// the delivery-id marks, usage figures and people entries that have expired by now. It returns
+// the delivery-id marks, usage figures, people entries, sessions, audit entries and failure
+// counts that have expired by now. It returns
 // how many records and entries it deleted. The local sweeper calls it; DynamoDB expires the same
 // items with TTL.
 func (s *Store) Purge(ctx context.Context, now time.Time) (int, error) {
@@ -477,7 +482,7 @@ func (s *Store) Purge(ctx context.Context, now time.Time) (int, error) {
 			}
 			n++
 		}
-		for _, name := range [][]byte{seenBucket, longSeenBucket, usageBucket, peopleBucket} {
+		for _, name := range [][]byte{seenBucket, longSeenBucket, usageBucket, peopleBucket, sessionsBucket, auditBucket, limitsBucket} {
 			purged, err := s.purgeExpired(tx.Bucket(name), now)
 			if err != nil {
 				return err
