@@ -1,7 +1,8 @@
 // Command infra is roomkeeper's AWS deployment as an AWS CDK app (AWS CDK v2 for Go): one
 // stack holding the HTTP API, the Lambda functions, the DynamoDB table, the SQS work queue,
-// the EventBridge Scheduler sweep, the Secrets Manager secrets and the alarms, checked by
-// cdk-nag's AwsSolutions rules on every synthesis. See docs/deploy.md.
+// the EventBridge Scheduler sweep, the Secrets Manager secrets, the SES configuration set's
+// bounce and complaint events and the alarms, checked by cdk-nag's AwsSolutions rules on every
+// synthesis. See docs/deploy.md.
 package main
 
 import (

@@ -49,7 +49,8 @@ type RoomkeeperStackProps struct {
 	// SESIdentity is the verified SES identity, a domain or an address, that covers MailFrom's
 	// address. The worker may send only as this identity. Required.
 	SESIdentity string
-	// SESConfigurationSet names an existing SES configuration set to send through (optional).
+	// SESConfigurationSet names an existing SES configuration set to send through; the stack adds
+	// its bounce and complaint event destination to it. Empty: the stack makes one of its own.
 	SESConfigurationSet string
 	// Provider is ROOMKEEPER_PROVIDER, the default video provider: whereby, or zoom or
 	// 24sessions when that provider is enabled.
@@ -78,7 +79,8 @@ type RoomkeeperStackProps struct {
 	APIRateLimit  float64
 	APIBurstLimit float64
 
-	// AlarmEmail, when set, is subscribed to the alarms (a dead-letter queue holding messages).
+	// AlarmEmail, when set, is subscribed to the alarms (a dead-letter queue holding messages, a
+	// provider pausing roomkeeper, a booking stopped for good, a late cleanup).
 	AlarmEmail string
 }
 
@@ -117,15 +119,15 @@ func (z ZoomProps) env() map[string]string {
 }
 
 // TwentyFourProps are 24sessions' settings besides its client secret (docs/providers.md).
-// 24sessions is enabled when Instance or ClientID is set, and then Instance, ClientID, UserID,
-// MeetingTypeID and GuestURL are required; the stack then creates the secret
-// TWENTYFOUR_CLIENT_SECRET. Empty fields leave the functions' defaults.
+// 24sessions is enabled when Instance or ClientID is set, and then Instance, ClientID, UserID and
+// MeetingTypeID are required; the stack then creates the secret TWENTYFOUR_CLIENT_SECRET. Empty
+// fields leave the functions' defaults.
 type TwentyFourProps struct {
 	Instance      string // TWENTYFOUR_INSTANCE: "acme" for acme.24sessions.com
 	ClientID      string // TWENTYFOUR_CLIENT_ID
 	UserID        string // TWENTYFOUR_USER_ID, numeric
 	MeetingTypeID string // TWENTYFOUR_MEETING_TYPE_ID, numeric
-	GuestURL      string // TWENTYFOUR_GUEST_URL, a link template with {accessKey}
+	GuestURL      string // TWENTYFOUR_GUEST_URL: a link template with {accessKey}, for an instance on its own domain (empty: https://<instance>.24sessions.com/join/{accessKey})
 	APIURL        string // TWENTYFOUR_API_URL
 	TokenPath     string // TWENTYFOUR_TOKEN_PATH
 	UpdateMethod  string // TWENTYFOUR_UPDATE_METHOD: PUT or PATCH
@@ -307,7 +309,7 @@ func (t TwentyFourProps) check(httpsURL func(name, v string)) []error {
 	var missing []string
 	for _, f := range []struct{ name, v string }{
 		{"TWENTYFOUR_INSTANCE", t.Instance}, {"TWENTYFOUR_CLIENT_ID", t.ClientID}, {"TWENTYFOUR_USER_ID", t.UserID},
-		{"TWENTYFOUR_MEETING_TYPE_ID", t.MeetingTypeID}, {"TWENTYFOUR_GUEST_URL", t.GuestURL},
+		{"TWENTYFOUR_MEETING_TYPE_ID", t.MeetingTypeID},
 	} {
 		if f.v == "" {
 			missing = append(missing, f.name)
@@ -327,10 +329,14 @@ func (t TwentyFourProps) check(httpsURL func(name, v string)) []error {
 	if !numericPattern.MatchString(t.MeetingTypeID) {
 		bad("TWENTYFOUR_MEETING_TYPE_ID: want a numeric meeting type id, got %q", t.MeetingTypeID)
 	}
-	if strings.Count(t.GuestURL, "{accessKey}") != 1 {
+	switch {
+	case t.GuestURL == "": // the functions use the instance's own, https://<instance>.24sessions.com/join/<accessKey>
+	case strings.Count(t.GuestURL, "{accessKey}") != 1:
 		bad("TWENTYFOUR_GUEST_URL: want a link template containing {accessKey} once, got %q", t.GuestURL)
-	} else if u, err := url.Parse(strings.Replace(t.GuestURL, "{accessKey}", "key", 1)); err != nil || u.Scheme != "https" || u.Host == "" {
-		bad("TWENTYFOUR_GUEST_URL: want an https:// link template, got %q", t.GuestURL)
+	default:
+		if u, err := url.Parse(strings.Replace(t.GuestURL, "{accessKey}", "key", 1)); err != nil || u.Scheme != "https" || u.Host == "" {
+			bad("TWENTYFOUR_GUEST_URL: want an https:// link template, got %q", t.GuestURL)
+		}
 	}
 	if t.APIURL != "" {
 		httpsURL("TWENTYFOUR_API_URL", t.APIURL)

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsscheduler"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsses"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
@@ -127,8 +128,8 @@ var consoleRoutes = []string{"/console", "/console/{proxy+}"}
 const hostRoute = "/v1/host/{token}"
 
 // NewRoomkeeperStack defines roomkeeper on AWS: the HTTP API, the bookings, hooks, worker,
-// sweeper and admin functions, the table, the work queue, the sweep schedule, the secrets and
-// the alarms. Each function gets exactly the permissions it uses, through grants, and the ARNs
+// sweeper and admin functions, the table, the work queue, the sweep schedule, the secrets, the
+// path of SES's bounce and complaint events to the worker, and the alarms. Each function gets exactly the permissions it uses, through grants, and the ARNs
 // of exactly the secrets it reads. It panics (as CDK constructs do) when props fail Validate;
 // main.go validates first to report errors.
 func NewRoomkeeperStack(scope constructs.Construct, id string, props *RoomkeeperStackProps) awscdk.Stack {
@@ -176,6 +177,8 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 		Reason: jsii.String("This queue is itself a dead-letter queue: EventBridge Scheduler's, for sweeper invocations it could not deliver."),
 	}}, jsii.Bool(false))
 
+	configurationSet := newMailEvents(stack, p, queue)
+
 	specs := secretSpecs(p)
 	secrets := map[string]awssecretsmanager.ISecret{}
 	readable := map[string][]string{} // function → the secrets it reads
@@ -215,9 +218,9 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 		"ROOMKEEPER_WEBHOOK_TOLERANCE": envDuration(p.WebhookTolerance),
 		"ROOMKEEPER_RETENTION":         envDuration(p.Retention),
 	}
-	if p.SESConfigurationSet != "" {
-		base["ROOMKEEPER_SES_CONFIGURATION_SET"] = p.SESConfigurationSet
-	}
+	// Every message goes through the configuration set, whose event destination brings its
+	// bounces and complaints back.
+	base["ROOMKEEPER_SES_CONFIGURATION_SET"] = *configurationSet
 	sends := map[string]string{"ROOMKEEPER_QUEUE_URL": *queue.QueueUrl()}
 	providers := merge(map[string]string{"ROOMKEEPER_PROVIDER": p.Provider}, p.Zoom.env(), p.TwentyFour.env())
 	zone := map[string]string{"ROOMKEEPER_TIME_ZONE": p.TimeZone} // usage days: counted by the worker, read by admin
@@ -265,12 +268,9 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 	// as ses:SendRawEmail, against the sending identity and the configuration set.
 	sesResources := []*string{stack.FormatArn(&awscdk.ArnComponents{
 		Service: jsii.String("ses"), Resource: jsii.String("identity"), ResourceName: jsii.String(p.SESIdentity),
+	}), stack.FormatArn(&awscdk.ArnComponents{
+		Service: jsii.String("ses"), Resource: jsii.String("configuration-set"), ResourceName: configurationSet,
 	})}
-	if p.SESConfigurationSet != "" {
-		sesResources = append(sesResources, stack.FormatArn(&awscdk.ArnComponents{
-			Service: jsii.String("ses"), Resource: jsii.String("configuration-set"), ResourceName: jsii.String(p.SESConfigurationSet),
-		}))
-	}
 	grant(worker, []string{"ses:SendEmail", "ses:SendRawEmail"}, sesResources...)
 
 	worker.AddEventSource(awslambdaeventsources.NewSqsEventSource(queue, &awslambdaeventsources.SqsEventSourceProps{
@@ -316,6 +316,7 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 		"Booking messages failed 5 times and were dead-lettered: the worker could not decode them or reach the table. Inspect and redrive the queue.")
 	newQueueAlarm(stack, "SweepScheduleDeadLetterAlarm", scheduleDLQ, alarmTopic,
 		"EventBridge Scheduler could not invoke the sweeper (permissions, throttling or a missing function); due bookings are not being swept.")
+	newMetricAlarms(stack, alarmTopic)
 
 	output(stack, "ApiUrl", api.ApiEndpoint(), "Base URL of the roomkeeper HTTP API")
 	output(stack, "PublicUrl", jsii.String(publicURL),
@@ -560,6 +561,102 @@ func newQueueAlarm(stack awscdk.Stack, id string, queue awssqs.Queue, topic awss
 	})
 	if topic != nil {
 		alarm.AddAlarmAction(awscloudwatchactions.NewSnsAction(topic))
+	}
+}
+
+// newMailEvents brings SES's reports of bounces and complaints to the worker, with as little
+// as that takes: the configuration set every message is sent through (the one named by
+// ROOMKEEPER_SES_CONFIGURATION_SET, or one of the stack's own) gets an event destination for
+// Bounce and Complaint events, an SNS topic (SES publishes events to SNS, not to SQS), and the
+// topic an SQS subscription with raw message delivery, so each event arrives on the work queue
+// exactly as SES published it ("Set up an Amazon SNS event destination for event publishing",
+// https://docs.aws.amazon.com/ses/latest/dg/event-publishing-add-event-destination-sns.html;
+// "Amazon SNS raw message delivery", https://docs.aws.amazon.com/sns/latest/dg/sns-large-payload-raw-message-delivery.html).
+// The topic's policy lets SES publish only for this account and configuration set; the queue's
+// lets only this topic send. The worker, which consumes the queue already, needs nothing more.
+// It returns the configuration set's name.
+func newMailEvents(stack awscdk.Stack, p RoomkeeperStackProps, queue awssqs.Queue) *string {
+	var set awsses.IConfigurationSet
+	if p.SESConfigurationSet != "" {
+		set = awsses.ConfigurationSet_FromConfigurationSetName(stack, jsii.String("MailConfigurationSet"), jsii.String(p.SESConfigurationSet))
+	} else {
+		set = awsses.NewConfigurationSet(stack, jsii.String("MailConfigurationSet"), &awsses.ConfigurationSetProps{})
+	}
+	topic := awssns.NewTopic(stack, jsii.String("MailEventTopic"), &awssns.TopicProps{
+		DisplayName: jsii.String("roomkeeper mail events"),
+		EnforceSSL:  jsii.Bool(true),
+	})
+	cdknag.NagSuppressions_AddResourceSuppressions(topic, &[]*cdknag.NagPackSuppression{{
+		Id: jsii.String("AwsSolutions-SNS2"),
+		Reason: jsii.String("SES cannot publish to a topic encrypted with the AWS-managed SNS key; the events only pass through " +
+			"the topic (HTTPS only) to the work queue, where they rest encrypted (SSE-SQS)."),
+	}}, jsii.Bool(false))
+	awsses.NewConfigurationSetEventDestination(stack, jsii.String("MailEventDestination"), &awsses.ConfigurationSetEventDestinationProps{
+		ConfigurationSet: set,
+		Destination:      awsses.EventDestination_SnsTopic(topic),
+		Events:           &[]awsses.EmailSendingEvent{awsses.EmailSendingEvent_BOUNCE, awsses.EmailSendingEvent_COMPLAINT},
+	})
+	topic.AddSubscription(awssnssubscriptions.NewSqsSubscription(queue, &awssnssubscriptions.SqsSubscriptionProps{
+		RawMessageDelivery: jsii.Bool(true),
+	}))
+	return set.ConfigurationSetName()
+}
+
+// Names of the metrics the functions write (those of shared/booking/metric.go), in the
+// namespace metricNamespace.
+const (
+	metricNamespace         = "roomkeeper"
+	metricProviderPaused    = "ProviderPaused"
+	metricPermanentFailures = "PermanentFailures"
+	metricCleanupLag        = "CleanupLag"
+)
+
+// Thresholds of the alarms on the functions' metrics.
+const (
+	providerPausedFor = 15 * time.Minute // the providers' waits adding up to this within as long
+	cleanupLagOver    = 10 * time.Minute
+)
+
+// newMetricAlarms alarms on the functions' own metrics where a person is needed, notifying
+// topic if set: a provider keeping roomkeeper waiting, a booking stopped for good, a room not
+// deleted in time. A period without data is not a breach: the metrics are written only when
+// something happens.
+func newMetricAlarms(stack awscdk.Stack, topic awssns.ITopic) {
+	for _, a := range []struct {
+		id, metric, statistic, description string
+		period                             time.Duration
+		threshold                          float64
+		comparison                         awscloudwatch.ComparisonOperator
+	}{
+		{"ProviderPausedAlarm", metricProviderPaused, "Sum",
+			"A video provider has kept roomkeeper waiting (429, Retry-After) for 15 minutes or more within a quarter of an hour: rooms are late. " +
+				"Check the provider's status and rate limits (docs/deploy.md, Alarms).",
+			providerPausedFor, providerPausedFor.Seconds(), awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD},
+		{"PermanentFailuresAlarm", metricPermanentFailures, "Sum",
+			"A booking stopped for good (a rejected key, a refusal retrying cannot fix, no room by the start); its organizer was e-mailed. " +
+				"GET /v1/bookings/{id} shows why (docs/deploy.md, Alarms).",
+			5 * time.Minute, 1, awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD},
+		{"CleanupLagAlarm", metricCleanupLag, "Maximum",
+			"A room's cleanup ran, or was tried, more than 10 minutes after it was due: rooms outlive their meetings. " +
+				"Look at the worker's log for the booking (docs/deploy.md, Alarms).",
+			5 * time.Minute, cleanupLagOver.Seconds(), awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD},
+	} {
+		alarm := awscloudwatch.NewAlarm(stack, jsii.String(a.id), &awscloudwatch.AlarmProps{
+			AlarmDescription: jsii.String(a.description),
+			Metric: awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+				Namespace:  jsii.String(metricNamespace),
+				MetricName: jsii.String(a.metric),
+				Statistic:  jsii.String(a.statistic),
+				Period:     awscdk.Duration_Seconds(jsii.Number(a.period.Seconds())),
+			}),
+			Threshold:          jsii.Number(a.threshold),
+			ComparisonOperator: a.comparison,
+			EvaluationPeriods:  jsii.Number(1),
+			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+		})
+		if topic != nil {
+			alarm.AddAlarmAction(awscloudwatchactions.NewSnsAction(topic))
+		}
 	}
 }
 

@@ -488,7 +488,7 @@ func TestWorkQueue(t *testing.T) {
 
 func TestDeadLetterAlarms(t *testing.T) {
 	_, workDLQ := workQueues(t)
-	topic, _ := only(t, "AWS::SNS::Topic", func(string, resource) bool { return true })
+	topic := alarmTopic(t)
 	has(t, func() {
 		synth.template.HasResourceProperties(jsii.String("AWS::SNS::Subscription"), map[string]any{
 			"Protocol": "email", "Endpoint": "ops@example.com", "TopicArn": ref(topic),
@@ -508,6 +508,167 @@ func TestDeadLetterAlarms(t *testing.T) {
 			})
 		})
 	}
+}
+
+// alarmTopic returns the logical id of the topic the alarms notify.
+func alarmTopic(t *testing.T) string {
+	t.Helper()
+	id, _ := only(t, "AWS::SNS::Topic", func(_ string, r resource) bool { return props(r)["DisplayName"] == "roomkeeper alarms" })
+	return id
+}
+
+// mailTopic returns the logical id of the topic SES publishes bounces and complaints to.
+func mailTopic(t *testing.T, tmpl map[string]any) string {
+	t.Helper()
+	var ids []string
+	for id, r := range resourcesIn(tmpl, "AWS::SNS::Topic") {
+		if props(r)["DisplayName"] == "roomkeeper mail events" {
+			ids = append(ids, id)
+		}
+	}
+	require.Len(t, ids, 1)
+	return ids[0]
+}
+
+// TestMailEvents checks the path of SES's bounce and complaint events to the worker: the
+// configuration set's event destination (Bounce and Complaint only) publishes to a topic that
+// only SES, for this account and configuration set, may publish to; the topic's one
+// subscription delivers raw to the work queue, which only that topic may send to.
+func TestMailEvents(t *testing.T) {
+	queue, _ := workQueues(t)
+	for _, tt := range []struct {
+		name string
+		tmpl map[string]any
+		tpl  assertions.Template
+		set  any // the configuration set's name in the template
+		own  int // configuration sets the stack makes
+	}{
+		{"an existing configuration set", synth.json, synth.template, "roomkeeper-events", 0},
+		{"the stack's own", minimal.json, minimal.template, nil, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			sets := resourcesIn(tt.tmpl, "AWS::SES::ConfigurationSet")
+			require.Len(t, sets, tt.own)
+			set := tt.set
+			for id := range sets {
+				set = ref(id)
+			}
+			topic := mailTopic(t, tt.tmpl)
+			arn := []any{"arn:", ref("AWS::Partition"), ":ses:", ref("AWS::Region"), ":", ref("AWS::AccountId")}
+			if name, ok := set.(string); ok {
+				arn = append(arn, ":configuration-set/"+name) // CDK joins the literal parts
+			} else {
+				arn = append(arn, ":configuration-set/", set)
+			}
+			setArn := map[string]any{"Fn::Join": []any{"", arn}}
+			has(t, func() {
+				tt.tpl.HasResourceProperties(jsii.String("AWS::SES::ConfigurationSetEventDestination"), map[string]any{
+					"ConfigurationSetName": set,
+					"EventDestination": map[string]any{
+						"Enabled":            true,
+						"MatchingEventTypes": []any{"bounce", "complaint"},
+						"SnsDestination":     map[string]any{"TopicARN": ref(topic)},
+					},
+				})
+			})
+			has(t, func() {
+				tt.tpl.ResourceCountIs(jsii.String("AWS::SES::ConfigurationSetEventDestination"), jsii.Number(1))
+			})
+
+			var subs []resource
+			for _, r := range resourcesIn(tt.tmpl, "AWS::SNS::Subscription") {
+				if canon(props(r)["TopicArn"]) == canon(ref(topic)) {
+					subs = append(subs, r)
+				}
+			}
+			require.Len(t, subs, 1, "one subscription of the mail topic")
+			assert.Equal(t, map[string]any{
+				"Protocol": "sqs", "Endpoint": getAtt(queue, "Arn"), "TopicArn": ref(topic), "RawMessageDelivery": true,
+			}, props(subs[0]), "raw delivery to the work queue, so the body is the SES event")
+
+			has(t, func() {
+				tt.tpl.HasResourceProperties(jsii.String("AWS::SNS::TopicPolicy"), map[string]any{
+					"Topics": []any{ref(topic)},
+					"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{
+						assertions.Match_ObjectLike(&map[string]any{
+							"Effect":    "Deny",
+							"Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}},
+						}),
+						assertions.Match_ObjectLike(&map[string]any{
+							"Effect":    "Allow",
+							"Action":    "sns:Publish",
+							"Principal": map[string]any{"Service": "ses.amazonaws.com"},
+							"Resource":  ref(topic),
+							"Condition": map[string]any{"StringEquals": map[string]any{
+								"AWS:SourceAccount": ref("AWS::AccountId"),
+								"AWS:SourceArn":     setArn,
+							}},
+						}),
+					})},
+				})
+			})
+			has(t, func() {
+				tt.tpl.HasResourceProperties(jsii.String("AWS::SQS::QueuePolicy"), map[string]any{
+					"Queues": []any{ref(queue)},
+					"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{
+						assertions.Match_ObjectLike(&map[string]any{
+							"Effect":    "Allow",
+							"Action":    "sqs:SendMessage",
+							"Principal": map[string]any{"Service": "sns.amazonaws.com"},
+							"Resource":  getAtt(queue, "Arn"),
+							"Condition": map[string]any{"ArnEquals": map[string]any{"aws:SourceArn": ref(topic)}},
+						}),
+					})},
+				})
+			})
+
+			// Every function sends, or would send, through the configuration set.
+			for _, r := range resourcesIn(tt.tmpl, "AWS::Lambda::Function") {
+				assert.Equal(t, set, envOf(r)["ROOMKEEPER_SES_CONFIGURATION_SET"])
+			}
+		})
+	}
+}
+
+// TestMetricAlarms checks the alarms on the functions' own metrics (written in CloudWatch's
+// embedded metric format, namespace roomkeeper): each on the metric's total, missing data not a
+// breach, notifying the alarm topic when there is one.
+func TestMetricAlarms(t *testing.T) {
+	topic := alarmTopic(t)
+	for _, a := range []struct {
+		name, metric, statistic, comparison string
+		period, threshold                   float64
+	}{
+		{"a provider paused 15 minutes", "ProviderPaused", "Sum", "GreaterThanOrEqualToThreshold", 900, 900},
+		{"a permanent failure", "PermanentFailures", "Sum", "GreaterThanOrEqualToThreshold", 300, 1},
+		{"cleanup lag over 10 minutes", "CleanupLag", "Maximum", "GreaterThanThreshold", 300, 600},
+	} {
+		t.Run(a.name, func(t *testing.T) {
+			want := map[string]any{
+				"Namespace":          "roomkeeper",
+				"MetricName":         a.metric,
+				"Statistic":          a.statistic,
+				"Period":             a.period,
+				"Threshold":          a.threshold,
+				"ComparisonOperator": a.comparison,
+				"EvaluationPeriods":  1,
+				"TreatMissingData":   "notBreaching",
+				"AlarmActions":       []any{ref(topic)},
+			}
+			has(t, func() { synth.template.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), want) })
+			delete(want, "AlarmActions")
+			var found []resource
+			for _, r := range resourcesIn(minimal.json, "AWS::CloudWatch::Alarm") {
+				if props(r)["MetricName"] == a.metric {
+					found = append(found, r)
+				}
+			}
+			require.Len(t, found, 1, "the alarm exists without an e-mail to send to too")
+			assert.NotContains(t, props(found[0]), "AlarmActions")
+			assert.NotContains(t, props(found[0]), "Dimensions", "the total over every provider")
+		})
+	}
+	has(t, func() { synth.template.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(5)) })
 }
 
 func TestWorkerEventSource(t *testing.T) {
@@ -1087,7 +1248,11 @@ func TestValidate(t *testing.T) {
 		{"zoom settings without ids are off", func(p *RoomkeeperStackProps) { p.Zoom = ZoomProps{UserID: "me"} }, ""},
 		{"24sessions", func(p *RoomkeeperStackProps) { p.Provider, p.TwentyFour = "24sessions", twentyFour() }, ""},
 		{"24sessions half configured", func(p *RoomkeeperStackProps) { p.TwentyFour = TwentyFourProps{Instance: "acme"} },
-			"24sessions is half configured: set TWENTYFOUR_CLIENT_ID, TWENTYFOUR_USER_ID, TWENTYFOUR_MEETING_TYPE_ID, TWENTYFOUR_GUEST_URL"},
+			"24sessions is half configured: set TWENTYFOUR_CLIENT_ID, TWENTYFOUR_USER_ID, TWENTYFOUR_MEETING_TYPE_ID"},
+		{"24sessions without a guest link: the instance's own", func(p *RoomkeeperStackProps) {
+			p.Provider, p.TwentyFour = "24sessions", twentyFour()
+			p.TwentyFour.GuestURL = ""
+		}, ""},
 		{"24sessions instance", func(p *RoomkeeperStackProps) {
 			p.TwentyFour = twentyFour()
 			p.TwentyFour.Instance = "acme.24sessions.com"

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"net/http"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/devkit/sandbox"
 	"github.com/roomkeeper/roomkeeper/shared/reconcile"
+	"github.com/roomkeeper/roomkeeper/shared/video/wherebyhook"
 )
 
 // End-to-end tests of provider webhooks: the sandbox's rooms send signed Whereby webhooks to the
@@ -84,6 +86,41 @@ func connection(t *testing.T, b *booking.Booking, id string) booking.Connection 
 	}
 	require.Failf(t, "no connection", "%s on booking %s", id, b.Key)
 	return booking.Connection{}
+}
+
+// TestWherebyEventWithoutParticipantID posts Whereby's published room.client.joined example,
+// which has no participantId, for the booking's room: it is recorded with what it has (Whereby
+// does not retry a 4xx), and since its leave can never be paired with it, it does not keep the
+// room from being cleaned up.
+func TestWherebyEventWithoutParticipantID(t *testing.T) {
+	s := newStack(t, nil)
+	b, room := s.hookRoom("hooks-unpaired")
+	s.until(b.Details.Start)
+	body := []byte(`{"id":"d7c4df48b85318352b47d2df45872bf9","apiVersion":"1.0","createdAt":"` + s.clock.Now().Format(time.RFC3339Nano) +
+		`","type":"room.client.joined","data":{"roleName":"host","displayName":"Joe Bloggs","meetingId":"` + room.MeetingID +
+		`","roomName":"` + room.RoomName + `","subdomain":"example","numClients":1,"numClientsByRoleName":{"host":1},"metadata":null,"externalId":null}}`)
+	req, err := http.NewRequest(http.MethodPost, s.srv.URL+"/v1/hooks/whereby", bytes.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(wherebyhook.SignatureHeader, wherebyhook.Sign(s.cfg.Whereby.WebhookSecret, s.clock.Now(), body))
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	answer := readAll(t, resp.Body)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode, answer)
+	assert.Contains(t, answer, `"status":"recorded"`)
+
+	b = s.booking("hooks-unpaired")
+	require.Len(t, b.Activity.Connections, 1)
+	c := b.Activity.Connections[0]
+	assert.True(t, c.Unpaired)
+	assert.Equal(t, "Joe Bloggs", c.Name)
+	assert.True(t, c.Host)
+	assert.False(t, b.Activity.Live(), "a join that cannot be paired with a leave is not someone in the room")
+
+	s.until(b.Details.End.Add(reconcile.LiveRecheck + 15*time.Minute))
+	assert.Empty(t, s.app.sandbox.Rooms(), "cleaned up at end + grace, not held until the overrun cap")
+	assert.True(t, s.booking("hooks-unpaired").Done)
 }
 
 func TestSandboxWebhooksRecordTheMeeting(t *testing.T) {

@@ -41,7 +41,7 @@ functions and their events:
             signed with the local WHEREBY_WEBHOOK_SECRET at send time
   admin     an API Gateway event for the admin API (events/apigw-admin-rooms.json), sent with the
             local ROOMKEEPER_ADMIN_TOKEN
-  worker    an SQS event (events/sqs-batch.json)
+  worker    an SQS event (events/sqs-batch.json; events/sqs-ses-bounce.json, an SES bounce)
   sweeper   a scheduler event (events/scheduler-sweep.json)
 
 The event's {{now…}} and {{run}} placeholders are filled in first. events/sqs-batch.json names the

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/access"
@@ -26,10 +27,14 @@ import (
 )
 
 // Local wiring: the same core and handlers as the Lambda functions, with embedded adapters.
+// Eight workers: a provider call that hangs holds one until its timeout (shared/video/rest), so
+// a few hung calls leave the others flowing; bbolt takes one write at a time whatever their number.
 const (
-	workers      = 2
+	workers      = 8
 	queueSize    = 1024
 	reapInterval = time.Hour
+	wakeQueue    = 64   // due times the workers report to the sweep loop, waiting; more are dropped
+	maxWakes     = 1024 // due times the sweep loop keeps; the latest are dropped
 )
 
 // app is the whole product in one process.
@@ -44,6 +49,9 @@ type app struct {
 	reconciler *reconcile.Reconciler
 	sweeper    *sweep.Sweeper
 	handler    http.Handler
+	// after is the sweep loop's timer: time.After, or a test's on a faster clock.
+	after func(time.Duration) <-chan time.Time
+	wakes chan time.Time // when a booking a worker left is next due
 }
 
 // newApp wires the local adapters to the core. cfg's secrets must already be resolved.
@@ -57,7 +65,8 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 		store.Close()
 		return nil, fmt.Errorf("open outbox: %w", err)
 	}
-	a := &app{cfg: cfg, log: log, now: now, store: store, outbox: ob, queue: memqueue.New(queueSize)}
+	a := &app{cfg: cfg, log: log, now: now, store: store, outbox: ob, queue: memqueue.New(queueSize),
+		after: time.After, wakes: make(chan time.Time, wakeQueue)}
 
 	// The providers' view of the configuration: without a Whereby key, the sandbox's API, which the
 	// adapter calls over loopback HTTP exactly as it calls Whereby.
@@ -163,31 +172,60 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 func (a *app) Close() error { return a.store.Close() }
 
 // run works the queue, sweeps every SweepInterval and reaps orphaned rooms every hour, until
-// ctx is done.
+// ctx is done. A run that leaves its booking due before the next sweep (a short back-off, the
+// end of a provider's pause) brings that sweep forward, so the booking is not held up to a
+// whole interval longer than the provider asked.
 func (a *app) run(ctx context.Context) {
 	go a.queue.Run(ctx, workers, a.reconcile)
-	sweepTick := time.NewTicker(a.cfg.SweepInterval)
-	defer sweepTick.Stop()
 	reapTick := time.NewTicker(reapInterval)
 	defer reapTick.Stop()
 	a.sweep(ctx)
 	a.reap(ctx)
+	last := a.now()     // the last sweep
+	var due []time.Time // when bookings the workers left are due, sorted, at most maxWakes
 	for {
+		next := last.Add(a.cfg.SweepInterval)
+		if len(due) > 0 && due[0].Before(next) {
+			next = due[0]
+		}
+		timer := a.after(next.Sub(a.now()))
 		select {
 		case <-ctx.Done():
 			return
-		case <-sweepTick.C:
-			a.sweep(ctx)
+		case t := <-a.wakes:
+			if i, found := slices.BinarySearchFunc(due, t, time.Time.Compare); !found {
+				due = slices.Insert(due, i, t)
+				due = due[:min(len(due), maxWakes)]
+			}
+		case <-timer:
+			now := a.now()
+			if now.Before(last.Add(a.cfg.SweepInterval)) {
+				a.enqueueDue(ctx) // early, for a booking due: the purge waits for the regular sweep
+			} else {
+				a.sweep(ctx)
+				last = now
+			}
+			due = slices.DeleteFunc(due, func(t time.Time) bool { return !t.After(now) })
 		case <-reapTick.C:
 			a.reap(ctx)
 		}
 	}
 }
 
-// reconcile runs the worker for one booking and logs what it did.
+// reconcile runs the worker for one booking, logs what it did and tells the sweep loop when
+// the booking is next due.
 func (a *app) reconcile(ctx context.Context, key string) {
 	res, err := a.reconciler.Reconcile(ctx, key)
+	if !res.Due.IsZero() {
+		select {
+		case a.wakes <- res.Due:
+		default: // the loop is behind: the regular sweep finds the booking
+		}
+	}
 	log := a.log.With("booking", key)
+	if res.Cleanup != "" {
+		log = log.With("cleanup", res.Cleanup)
+	}
 	switch {
 	case err != nil:
 		log.Error("reconcile failed; the sweeper retries", "err", err)
@@ -196,20 +234,50 @@ func (a *app) reconcile(ctx context.Context, key string) {
 	case len(res.Steps) > 0:
 		log.Info("reconciled", "steps", res.Steps)
 	}
+	if res.Postponed != "" {
+		log.Info("cleanup postponed", "reason", res.Postponed, "until", res.PostponedUntil)
+	}
 	if res.PossibleDuplicates > 0 {
 		log.Warn("invites possibly sent twice after an interrupted run", "metric", "possible_duplicate_invites", "count", res.PossibleDuplicates)
 	}
+	a.mailReports(ctx)
 }
 
-// sweep enqueues due bookings and deletes records past their retention.
-func (a *app) sweep(ctx context.Context) {
-	if _, err := a.sweeper.Sweep(ctx); err != nil {
-		a.log.Error("sweep failed", "err", err)
+// mailReports records the outbox's bounces and complaints on their bookings and nudges the
+// worker for each booking that changed: what the worker does with SES's events on AWS. The
+// reports of a run's mail are taken when the run ends, and at every sweep.
+func (a *app) mailReports(ctx context.Context) {
+	for _, ev := range a.outbox.Reports() {
+		log := a.log.With("booking", ev.Key, "mail", string(ev.Kind), "class", ev.Type, "recipients", len(ev.Recipients))
+		changed, err := a.reconciler.RecordMail(ctx, ev)
+		switch {
+		case err != nil:
+			log.Error("recording a mail event failed", "err", err)
+		case changed:
+			log.Info("mail event recorded")
+			if err := a.queue.Enqueue(ctx, ev.Key); err != nil {
+				log.Warn("worker nudge failed; the sweeper will pick the booking up", "err", err)
+			}
+		}
 	}
+}
+
+// sweep enqueues due bookings and deletes records past their retention; it also takes the
+// outbox's reports of mail sent outside a worker's run (a hand-made room's notices).
+func (a *app) sweep(ctx context.Context) {
+	a.mailReports(ctx)
+	a.enqueueDue(ctx)
 	if n, err := a.store.Purge(ctx, a.now()); err != nil {
 		a.log.Error("purge failed", "err", err)
 	} else if n > 0 {
 		a.log.Info("purged expired records", "count", n)
+	}
+}
+
+// enqueueDue enqueues due bookings.
+func (a *app) enqueueDue(ctx context.Context) {
+	if _, err := a.sweeper.Sweep(ctx); err != nil {
+		a.log.Error("sweep failed", "err", err)
 	}
 }
 

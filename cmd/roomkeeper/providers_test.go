@@ -232,20 +232,47 @@ func TestZoomMeetingInProgressIsDeletedLater(t *testing.T) {
 	assert.True(t, b.Done)
 }
 
+// TestZoomDailyCapIsReportedToTheOrganizer: Zoom's daily cap lifts at midnight UTC, so a booking
+// whose meeting is over by then fails at once and its organizer is told; one whose meeting comes
+// later waits for midnight, without asking Zoom again.
 func TestZoomDailyCapIsReportedToTheOrganizer(t *testing.T) {
 	s, fake, _ := zoomStack(t)
+	s.clock.Set(time.Date(2026, 11, 22, 22, 0, 0, 0, time.UTC))
+	midnight := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
 	fake.SetDailyLimit(0)
-	status, body := s.post("booking-created.json", "zoom-cap", onZoom)
+	tonight := func(v map[string]any) {
+		d := v["data"].(map[string]any)
+		d["start"] = s.clock.Now().Add(30 * time.Minute).Format(time.RFC3339)
+		d["end"] = s.clock.Now().Add(time.Hour).Format(time.RFC3339)
+	}
+	status, body := s.post("booking-created.json", "zoom-cap", onZoom, tonight)
 	require.Equal(t, http.StatusAccepted, status, body)
 	s.work()
 	b := s.booking("zoom-cap")
 	require.NotNil(t, b.Failure)
-	assert.True(t, b.Failure.Permanent, "no retries: the cap lifts at midnight UTC")
+	assert.True(t, b.Failure.Permanent, "no retries: the cap lifts at midnight UTC, after the meeting")
 	assert.True(t, b.Failure.Notified)
 	mails := s.mail()
 	require.Len(t, mails, 1, "only the organizer hears, of the failure")
 	notice := to(t, mails, organizer)
 	assert.Contains(t, notice.Text, "daily limit")
+
+	creates := len(fake.Requests())
+	status, body = s.post("booking-created.json", "zoom-cap-tomorrow", onZoom) // tomorrow at 22:00
+	require.Equal(t, http.StatusAccepted, status, body)
+	s.work()
+	b = s.booking("zoom-cap-tomorrow")
+	require.NotNil(t, b.Failure)
+	assert.False(t, b.Failure.Permanent, "the meeting is after midnight: it waits")
+	assert.Equal(t, midnight, b.DueAt.UTC())
+	assert.Len(t, fake.Requests(), creates, "Zoom is paused for creates: not asked again")
+	assert.Empty(t, s.mail())
+
+	fake.SetDailyLimit(100)
+	s.advance(midnight.Sub(s.clock.Now()))
+	b = s.booking("zoom-cap-tomorrow")
+	assert.NotNil(t, b.Room, "made once the cap lifted")
+	assert.Nil(t, b.Failure)
 }
 
 func TestUnconfiguredProviderIs400(t *testing.T) {
@@ -268,9 +295,8 @@ func TestTwentyFourBookingEndToEnd(t *testing.T) {
 	s := newStack(t, map[string]string{
 		"TWENTYFOUR_INSTANCE": "acme", "TWENTYFOUR_CLIENT_ID": "tf-client", "TWENTYFOUR_CLIENT_SECRET": tfE2ESecret,
 		"TWENTYFOUR_USER_ID": "77", "TWENTYFOUR_MEETING_TYPE_ID": "5",
-		"TWENTYFOUR_API_URL":   srv.URL + sandbox.TwentyFourAPIPath,
-		"TWENTYFOUR_GUEST_URL": tfE2EGuestLink,
-		"ROOMKEEPER_PROVIDER":  "24sessions",
+		"TWENTYFOUR_API_URL":  srv.URL + sandbox.TwentyFourAPIPath,
+		"ROOMKEEPER_PROVIDER": "24sessions", // no TWENTYFOUR_GUEST_URL: the instance's own guest link
 	})
 	run := "24s"
 	twoGuests := func(v map[string]any) {

@@ -70,7 +70,7 @@ func serve(ctx context.Context, args []string) error {
 		}
 	}
 
-	srv := &http.Server{Handler: a.handler, ReadHeaderTimeout: 10 * time.Second}
+	srv := newServer(a.handler, localTimeouts())
 	go a.run(ctx)
 	go func() {
 		<-ctx.Done()
@@ -82,6 +82,22 @@ func serve(ctx context.Context, args []string) error {
 		return err
 	}
 	return nil
+}
+
+// serverTimeouts bound how long the local server waits on a client: for a request's headers, for
+// the whole request (so a body that stalls is cut off), for the handler's answer, and for the
+// next request on a kept-alive connection. A client that stalls is disconnected.
+type serverTimeouts struct{ readHeader, read, write, idle time.Duration }
+
+// localTimeouts are the local server's: requests are small (a webhook's body is at most
+// httpapi.MaxBody, on loopback), and the slowest handler, the admin API's room creation, waits
+// 5 s for the provider at most.
+func localTimeouts() serverTimeouts {
+	return serverTimeouts{readHeader: 5 * time.Second, read: 10 * time.Second, write: 30 * time.Second, idle: time.Minute}
+}
+
+func newServer(h http.Handler, t serverTimeouts) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: t.readHeader, ReadTimeout: t.read, WriteTimeout: t.write, IdleTimeout: t.idle}
 }
 
 // requireLoopback keeps the local server, with its sandbox and outbox, off the network.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -151,6 +152,47 @@ func TestCalcomEndToEnd(t *testing.T) {
 	assert.Empty(t, s.mail(), "cleanup sends no mail")
 }
 
+// TestCalcomWithoutICalUID sends BOOKING_RESCHEDULED and BOOKING_REJECTED as Cal.com's own
+// published examples have them, without iCalUID: each is linked to the booking through the uid it
+// had or has, and only one nothing links is a 400.
+func TestCalcomWithoutICalUID(t *testing.T) {
+	s := newStack(t, nil)
+	const run = "noical"
+	uid := "bk" + run + "a@Cal.com"
+	status, body := s.postSource(calcom.Source, "calcom-booking-created.json", run)
+	require.Equal(t, http.StatusAccepted, status, body)
+	s.work()
+	rooms := s.app.sandbox.Rooms()
+	require.Len(t, rooms, 1)
+	s.mail()
+
+	s.clock.Add(time.Minute)
+	noICalUID := func(v map[string]any) { delete(v["payload"].(map[string]any), "iCalUID") }
+	status, body = s.postSource(calcom.Source, "calcom-booking-rescheduled.json", run, noICalUID)
+	require.Equal(t, http.StatusAccepted, status, body)
+	assert.Equal(t, booking.KeyOf(calcom.Source, uid), body["booking"])
+	s.work()
+	mails := s.mail()
+	require.Len(t, mails, 3)
+	for _, addr := range []string{bob, cleo} {
+		m := to(t, mails, addr)
+		guestChecks(t, m, rooms[0].RoomURL, 1, uid)
+		assert.True(t, strings.HasPrefix(m.Subject, "Updated invitation: "), m.Subject)
+	}
+
+	s.clock.Add(time.Minute)
+	status, body = s.postSource(calcom.Source, "calcom-booking-rejected.json", "stranger", noICalUID)
+	require.Equal(t, http.StatusBadRequest, status, body)
+	assert.Equal(t, "payload.iCalUID", body["error"].(map[string]any)["field"])
+
+	// The uid the reschedule gave the booking links a later rejection to it.
+	status, body = s.postSource(calcom.Source, "calcom-booking-rejected.json", run, noICalUID, setIn("payload.uid", "bk"+run+"b"))
+	require.Equal(t, http.StatusAccepted, status, body)
+	s.work()
+	assert.Equal(t, "CANCEL", to(t, s.mail(), bob).Method)
+	assert.Empty(t, s.app.sandbox.Rooms())
+}
+
 func TestCalcomCancelAndReject(t *testing.T) {
 	s := newStack(t, nil)
 	status, _ := s.postSource(calcom.Source, "calcom-booking-created.json", "x")
@@ -178,6 +220,85 @@ func TestCalcomCancelAndReject(t *testing.T) {
 	// … so the booking can still be made when it is confirmed after all.
 	status, _ = s.postSource(calcom.Source, "calcom-booking-created.json", "y")
 	assert.Equal(t, http.StatusAccepted, status)
+}
+
+// TestCalcomGuestMailCannotReach sends a Cal.com booking one of whose guests has a non-ASCII
+// local part (jörg@…), which no mail service roomkeeper sends with takes. Cal.com sends the
+// booking once, so it goes ahead: the room is made, everyone else is invited, and the organizer
+// is told in plain words who could not be, with nothing left failing or retrying.
+func TestCalcomGuestMailCannotReach(t *testing.T) {
+	s := newStack(t, nil)
+	const jorg = "jörg@example.net"
+	status, body := s.postSource(calcom.Source, "calcom-booking-created.json", "jorg", func(v map[string]any) {
+		a := v["payload"].(map[string]any)["attendees"].([]any)
+		a[1].(map[string]any)["email"], a[1].(map[string]any)["name"] = jorg, "Jörg Gast"
+	})
+	require.Equal(t, http.StatusAccepted, status, body)
+	s.work()
+	rooms := s.app.sandbox.Rooms()
+	require.Len(t, rooms, 1)
+	mails := s.mail()
+	require.Len(t, mails, 2, "the organizer and Bob; nothing to Jörg")
+	guestChecks(t, to(t, mails, bob), rooms[0].RoomURL, 0, "bkjorga@Cal.com")
+	m := to(t, mails, organizer)
+	organizerChecks(t, m, rooms[0].HostRoomURL)
+	assert.Contains(t, m.Text, "Not invited: Jörg Gast <"+jorg+">")
+	assert.Contains(t, m.Text, "Please send them the guest link yourself.")
+	assert.Contains(t, m.Text, rooms[0].RoomURL, "the guest link to pass on")
+
+	b := s.sourceBooking(calcom.Source, "bkjorga@Cal.com")
+	assert.Nil(t, b.Failure, "nothing failed")
+	assert.Nil(t, b.InviteFor(jorg))
+	assert.Equal(t, []booking.Person{{Name: "Jörg Gast", Email: jorg}}, b.Details.Uninvited)
+	assert.False(t, b.DueAt.Before(b.Details.End), "nothing is due before the cleanup: no retry")
+	s.sweep()
+	assert.Empty(t, s.mail(), "and nothing is sent again")
+}
+
+// TestGenericRefusesWhatTheSenderCanCorrect: the generic source's sender can send again, so an
+// address no mail can reach and bytes that are not UTF-8 (which the JSON decoder would replace
+// without a word) are a 400 naming the field, and nothing is stored.
+func TestGenericRefusesWhatTheSenderCanCorrect(t *testing.T) {
+	s := newStack(t, nil)
+	status, body := s.post("booking-created.json", "jorg", func(v map[string]any) {
+		v["data"].(map[string]any)["attendees"].([]any)[0].(map[string]any)["email"] = "jörg@example.net"
+	})
+	require.Equal(t, http.StatusBadRequest, status, body)
+	assert.Equal(t, "data.attendees[0].email", body["error"].(map[string]any)["field"])
+
+	raw := bytes.Replace(s.expand("booking-created.json", "bytes"), []byte(`"Bob Guest"`), []byte("\"B\xf6b Guest\""), 1)
+	status, body = s.postRaw(raw, s.sign("msg_bytes", raw))
+	require.Equal(t, http.StatusBadRequest, status, body)
+	assert.Equal(t, "data.attendees[0].name", body["error"].(map[string]any)["field"])
+	assert.Contains(t, body["error"].(map[string]any)["message"], "UTF-8")
+
+	for _, run := range []string{"jorg", "bytes"} {
+		_, err := s.app.store.Get(context.Background(), booking.KeyOf("generic", "demo-"+run))
+		assert.ErrorIs(t, err, booking.ErrNotFound, run)
+	}
+	s.work()
+	assert.Empty(t, s.mail())
+}
+
+// TestCalcomInvalidUTF8IsReplaced: Cal.com sends a booking once, so bytes that are not UTF-8 are
+// replaced (U+FFFD) and the booking goes ahead; a guest whose address they spoil cannot be
+// mailed and is named to the organizer.
+func TestCalcomInvalidUTF8IsReplaced(t *testing.T) {
+	s := newStack(t, nil)
+	raw := s.expand("calcom-booking-created.json", "bytes")
+	raw = bytes.Replace(raw, []byte(`"title": "Intro call between`), []byte("\"title\": \"Intro call \xff between"), 1)
+	raw = bytes.Replace(raw, []byte(`"email": "cleo@example.net"`), []byte("\"email\": \"cl\xe9o@example.net\""), 1)
+	require.False(t, utf8.Valid(raw))
+	status, body := s.postSourceRaw(calcom.Source, raw)
+	require.Equal(t, http.StatusAccepted, status, body)
+	s.work()
+	mails := s.mail()
+	require.Len(t, mails, 2, "the organizer and Bob")
+	m := to(t, mails, bob)
+	assert.Contains(t, m.Subject, "Intro call \uFFFD between")
+	org := to(t, mails, organizer)
+	assert.Contains(t, org.Text, "Not invited: cl\uFFFDo@example.net")
+	assert.Nil(t, s.sourceBooking(calcom.Source, "bkbytesa@Cal.com").Failure)
 }
 
 func TestCalcomBadDeliveryStoresNothing(t *testing.T) {

@@ -27,17 +27,34 @@ import (
 )
 
 // clock is a settable clock shared by every part of a test stack. Set real before the stack's
-// background workers start to follow the wall clock instead.
+// background workers start to follow the wall clock instead, or call run to have it run faster
+// than the wall clock.
 type clock struct {
 	clocktest.Clock
-	real bool
+	real  bool
+	speed float64   // set by run
+	since time.Time // the wall clock when run was called
 }
 
 func (c *clock) Now() time.Time {
-	if c.real {
+	switch {
+	case c.real:
 		return time.Now()
+	case c.speed > 0:
+		return c.Clock.Now().Add(time.Duration(float64(time.Since(c.since)) * c.speed))
 	}
 	return c.Clock.Now()
+}
+
+// run makes the clock run speed times faster than the wall clock from now on, and returns a
+// timer on it for the stack's sweep loop (app.after). Call it before the background workers
+// start.
+func (c *clock) run(speed float64) func(time.Duration) <-chan time.Time {
+	c.Set(c.Now())
+	c.since, c.speed = time.Now(), speed
+	return func(d time.Duration) <-chan time.Time {
+		return time.After(time.Duration(float64(d) / speed))
+	}
 }
 
 func newClock(t time.Time) *clock {

@@ -38,6 +38,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/functions/internal/start"
 	"github.com/roomkeeper/roomkeeper/shared/access"
 	"github.com/roomkeeper/roomkeeper/shared/aws/dynamo"
+	"github.com/roomkeeper/roomkeeper/shared/aws/emf"
 	"github.com/roomkeeper/roomkeeper/shared/aws/sqs"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi/admin"
@@ -68,6 +69,7 @@ func main() {
 		CleanupGrace: cfg.CleanupGrace,
 		MaxOverrun:   cfg.MaxOverrun,
 		RoomSlack:    cfg.RoomSlack,
+		Metrics:      emf.New(env.Log), // hand-made rooms: rooms made, the providers' errors and waits
 	}
 	// The operator's rules and who may use them: the admin API's, and the console's.
 	ops := &operator.Operator{

@@ -11,6 +11,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/functions/internal/httpfn"
 	"github.com/roomkeeper/roomkeeper/functions/internal/start"
 	"github.com/roomkeeper/roomkeeper/functions/internal/webhookfn"
+	"github.com/roomkeeper/roomkeeper/shared/aws/emf"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi"
 )
 
@@ -23,6 +24,7 @@ func main() {
 		Tolerance:       env.Config.WebhookTolerance,
 		DefaultProvider: env.Config.Provider,
 		Providers:       env.Config.Providers(), // a booking asking for another is a 400 naming data.room.provider
+		Metrics:         emf.New(env.Log),
 		Log:             env.Log,
 	})
 }

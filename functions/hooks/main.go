@@ -17,6 +17,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/functions/internal/httpfn"
 	"github.com/roomkeeper/roomkeeper/functions/internal/start"
 	"github.com/roomkeeper/roomkeeper/functions/internal/webhookfn"
+	"github.com/roomkeeper/roomkeeper/shared/aws/emf"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi"
 )
 
@@ -27,6 +28,7 @@ func main() {
 		Secrets:   httpfn.Secrets(env),
 		Now:       time.Now,
 		Tolerance: env.Config.WebhookTolerance,
+		Metrics:   emf.New(env.Log),
 		Log:       env.Log,
 	})
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/roomkeeper/roomkeeper/functions/internal/start"
 	"github.com/roomkeeper/roomkeeper/shared/aws/dynamo"
+	"github.com/roomkeeper/roomkeeper/shared/aws/emf"
 	"github.com/roomkeeper/roomkeeper/shared/aws/sqs"
 	"github.com/roomkeeper/roomkeeper/shared/lambda/sweeper"
 	"github.com/roomkeeper/roomkeeper/shared/sweep"
@@ -30,6 +31,7 @@ func main() {
 		Sweeper:  &sweep.Sweeper{Store: store, Queue: queue, Now: time.Now},
 		Reaper:   queue, // the worker reaps
 		Backfill: store,
+		Metrics:  emf.New(env.Log),
 		Log:      env.Log,
 	}
 	lambda.Start(h.Handle)

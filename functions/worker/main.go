@@ -21,6 +21,7 @@ import (
 
 	"github.com/roomkeeper/roomkeeper/functions/internal/start"
 	"github.com/roomkeeper/roomkeeper/shared/aws/dynamo"
+	"github.com/roomkeeper/roomkeeper/shared/aws/emf"
 	"github.com/roomkeeper/roomkeeper/shared/aws/secrets"
 	"github.com/roomkeeper/roomkeeper/shared/aws/ses"
 	"github.com/roomkeeper/roomkeeper/shared/lambda/worker"
@@ -35,6 +36,7 @@ func main() {
 	if err != nil {
 		env.Exit(err)
 	}
+	metrics := emf.New(env.Log)
 	h := &worker.Handler{
 		Reconciler: &reconcile.Reconciler{
 			Store:        dynamo.New(dynamodb.NewFromConfig(env.AWS), env.Var("ROOMKEEPER_TABLE")),
@@ -48,8 +50,10 @@ func main() {
 			CleanupGrace: cfg.CleanupGrace,
 			MaxOverrun:   cfg.MaxOverrun,
 			RoomSlack:    cfg.RoomSlack,
+			Metrics:      metrics,
 		},
-		Log: env.Log,
+		Metrics: metrics,
+		Log:     env.Log,
 	}
 	lambda.Start(h.Handle)
 }

@@ -46,6 +46,10 @@ type Connection struct {
 	// LeftAtEnd says LeftAt is the closing end of the session, not a left event: a left event
 	// that arrives later replaces it.
 	LeftAtEnd bool `json:"leftAtEnd,omitempty"`
+	// Unpaired says the provider named no participant (RoomEvent.Unpaired): the connection holds
+	// one event and its other end will never be matched to it, so an open one is not taken as
+	// someone in the room.
+	Unpaired bool `json:"unpaired,omitempty"`
 }
 
 // Knock is a guest waiting to be let into a locked room.
@@ -83,6 +87,10 @@ type RoomEvent struct {
 	// Closes, on SessionEnded, says everyone left when the session ended (Zoom's meeting.ended).
 	// Whereby's session end does not: it means fewer than two are in, and one may remain.
 	Closes bool
+	// Unpaired, on Joined and Left, says the provider named no participant (Whereby's published
+	// room.client.joined example has no participantId): ParticipantID is then the delivery's
+	// own, so the event is recorded once, but a join cannot be paired with its leave.
+	Unpaired bool
 }
 
 // Apply records e. It returns false when e changes nothing (a duplicate).
@@ -170,7 +178,7 @@ func (a *Activity) connection(e RoomEvent) *Connection {
 			return &a.Connections[i]
 		}
 	}
-	a.Connections = append(a.Connections, Connection{ID: e.ParticipantID, RoomID: e.RoomID})
+	a.Connections = append(a.Connections, Connection{ID: e.ParticipantID, RoomID: e.RoomID, Unpaired: e.Unpaired})
 	return &a.Connections[len(a.Connections)-1]
 }
 
@@ -221,8 +229,11 @@ func (a *Activity) closeEnded() bool {
 }
 
 // Present reports whether a connection is in the room: it joined and has not been reported
-// leaving.
-func (c *Connection) Present() bool { return !c.JoinedAt.IsZero() && c.LeftAt.IsZero() }
+// leaving. An unpaired join never is: its leave cannot be matched to it, and taking it as present
+// would keep the room live until the overrun cap.
+func (c *Connection) Present() bool {
+	return !c.Unpaired && !c.JoinedAt.IsZero() && c.LeftAt.IsZero()
+}
 
 // Live reports whether a meeting is going on: a session has started and not ended, or someone
 // is still connected. A lone visitor counts: they may be waiting for the others.
@@ -287,11 +298,12 @@ func (a *Activity) Participants(sessionID string) []Connection {
 }
 
 // ParticipantMinutes sums a session's connections, each rounded up to the whole minute
-// (Whereby's rule). A connection still open counts until now.
+// (Whereby's rule). A connection still open counts until now; an unpaired one, whose end is
+// unknown, not at all.
 func (a *Activity) ParticipantMinutes(sessionID string, now time.Time) int {
 	total := 0
 	for _, c := range a.Participants(sessionID) {
-		if c.JoinedAt.IsZero() {
+		if c.JoinedAt.IsZero() || (c.Unpaired && c.LeftAt.IsZero()) {
 			continue
 		}
 		end := c.LeftAt

@@ -181,3 +181,31 @@ func TestClosingSessionEndEndsOpenConnections(t *testing.T) {
 	whereby.Apply(RoomEvent{Kind: SessionEnded, At: at(50), RoomID: "m1", SessionID: "s1"})
 	assert.True(t, whereby.Live())
 }
+
+// TestUnpairedJoinDoesNotKeepTheRoomLive: a join the provider named no participant for (Whereby's
+// published example) is recorded, but its leave can never be matched to it, so it must not hold
+// the meeting live until the overrun cap, nor count minutes it cannot know.
+func TestUnpairedJoinDoesNotKeepTheRoomLive(t *testing.T) {
+	host := RoomEvent{Kind: Joined, At: at(0), RoomID: "m1", ParticipantID: "unpaired:evt-1", Unpaired: true, Name: "Joe Bloggs", Host: true}
+	var a Activity
+	assert.True(t, a.Apply(host))
+	assert.False(t, a.Apply(host), "a duplicate is one connection")
+	assert.Len(t, a.Connections, 1)
+	assert.True(t, a.Connections[0].Unpaired)
+	assert.False(t, a.Live(), "its leave will never be paired with it")
+	assert.False(t, a.HostPresent())
+	assert.Equal(t, at(0), a.HostSeenAt, "a host was seen")
+	assert.Zero(t, a.ParticipantMinutes("", at(60)))
+
+	// The unpaired leave that follows is another record, and changes nothing of the above.
+	assert.True(t, a.Apply(RoomEvent{Kind: Left, At: at(30), RoomID: "m1", ParticipantID: "unpaired:evt-2", Unpaired: true, Name: "Joe Bloggs"}))
+	assert.False(t, a.Live())
+	assert.Equal(t, at(30), a.LastEnd())
+
+	// Paired connections beside it still count as before.
+	a.Apply(joined("bob", 5, false))
+	assert.True(t, a.Live())
+	a.Apply(left("bob", 25))
+	assert.False(t, a.Live())
+	assert.Equal(t, 20, a.ParticipantMinutes("s1", at(60)))
+}

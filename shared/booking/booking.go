@@ -66,6 +66,12 @@ type Details struct {
 	// OrganizerCalendar is false for sources that already put the event in the organizer's
 	// calendar (Cal.com, Calendly): the organizer's mail then carries no calendar part.
 	OrganizerCalendar bool `json:"organizerCalendar"`
+	// Uninvited are guests the source listed whom mail cannot reach (CheckEmail's
+	// ErrUndeliverable: characters other than ASCII before the @). A source that sends each
+	// booking once keeps the booking for everyone else (Rules.KeepUndeliverable) and lists them
+	// here: they are sent nothing, and the organizer's message names them so the organizer can
+	// pass the guest link on.
+	Uninvited []Person `json:"uninvited,omitempty"`
 }
 
 // ZoneOf returns the IANA zone a person's readable times are shown in: their own, else the
@@ -153,6 +159,9 @@ type Invite struct {
 	// Pending is written before a send and cleared when the send is recorded. Finding it set on a
 	// later run means a run stopped in between: the mail may or may not have gone out.
 	Pending *Pending `json:"pending,omitempty"`
+	// Problem is set when the mail service reported mail to this recipient bounced or was
+	// complained of (ApplyMailEvent).
+	Problem *MailProblem `json:"mailProblem,omitempty"`
 }
 
 // Pending is a send that has started and not been recorded.
@@ -275,6 +284,9 @@ func allKeyChars(s string) bool {
 func (b *Booking) Clone() *Booking {
 	c := *b
 	c.Details.Attendees = append([]Person(nil), b.Details.Attendees...)
+	if b.Details.Uninvited != nil {
+		c.Details.Uninvited = append([]Person(nil), b.Details.Uninvited...)
+	}
 	c.Room = b.Room.clone()
 	if b.Creating != nil {
 		cr := *b.Creating
@@ -292,6 +304,10 @@ func (b *Booking) Clone() *Booking {
 		if p := c.Invites[i].Pending; p != nil {
 			pc := *p
 			c.Invites[i].Pending = &pc
+		}
+		if p := c.Invites[i].Problem; p != nil {
+			pc := *p
+			c.Invites[i].Problem = &pc
 		}
 	}
 	if b.Failure != nil {
@@ -358,8 +374,9 @@ func (b *Booking) Listed() (ListState, bool) {
 	return Active, true
 }
 
-// Emails returns every address the record holds (organizer, attendees, invitations), lower
-// case, once each: what Store.IndexPeople links to the record so an erasure finds it.
+// Emails returns every address the record holds (organizer, attendees, the uninvited,
+// invitations), lower case, once each: what Store.IndexPeople links to the record so an erasure
+// finds it.
 func (b *Booking) Emails() []string {
 	seen := map[string]bool{}
 	var out []string
@@ -372,6 +389,9 @@ func (b *Booking) Emails() []string {
 	}
 	add(b.Details.Organizer.Email)
 	for _, p := range b.Details.Attendees {
+		add(p.Email)
+	}
+	for _, p := range b.Details.Uninvited {
 		add(p.Email)
 	}
 	for _, inv := range b.Invites {

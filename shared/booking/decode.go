@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // DecodeJSON unmarshals b into v, turning a decoding error into an Invalid *Error a sender can
@@ -17,6 +18,87 @@ import (
 // decodes with it.
 func DecodeJSON(b []byte, v any, prefix string) error {
 	return decodeError(json.Unmarshal(b, v), prefix)
+}
+
+// CheckUTF8 returns nil if every string of the JSON body b, names and values, is valid UTF-8
+// (RFC 8259 §8.1), and otherwise an Invalid *Error naming the first string at fault as a path
+// ("data.attendees[0].name"; for a name at fault, the object holding it). DecodeJSON cannot
+// tell: encoding/json replaces invalid bytes with U+FFFD without a word. A source that can send
+// again checks the raw body with it before decoding, so the sender hears of the bad bytes; one
+// that sends once decodes without it, so the bad bytes are replaced and the delivery kept. A
+// body that is not JSON passes, for the decoder to report.
+func CheckUTF8(b []byte) error {
+	if utf8.Valid(b) {
+		return nil
+	}
+	type frame struct {
+		array   bool
+		key     string // the name of the member being read (objects)
+		index   int    // the index of the element being read (arrays)
+		wantKey bool
+	}
+	var stack []frame
+	path := func(withKey bool) string {
+		var p strings.Builder
+		for i, f := range stack {
+			switch {
+			case f.array:
+				p.WriteString("[" + strconv.Itoa(f.index) + "]")
+			case i < len(stack)-1 || withKey:
+				if p.Len() > 0 {
+					p.WriteByte('.')
+				}
+				p.WriteString(f.key)
+			}
+		}
+		return p.String()
+	}
+	valueRead := func() {
+		if n := len(stack); n > 0 {
+			if f := &stack[n-1]; f.array {
+				f.index++
+			} else {
+				f.wantKey = true
+			}
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	var start int64
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil // the end, or not JSON: decoding reports it
+		}
+		end := dec.InputOffset()
+		bad := !utf8.Valid(b[start:end])
+		start = end
+		top := len(stack) - 1
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{':
+				stack = append(stack, frame{wantKey: true})
+			case '[':
+				stack = append(stack, frame{array: true})
+			default:
+				stack = stack[:top]
+				valueRead()
+			}
+			continue
+		case string:
+			if top >= 0 && !stack[top].array && stack[top].wantKey {
+				if bad {
+					return Errorf(Invalid, path(false), "holds a field name that is not valid UTF-8: JSON must be sent in UTF-8")
+				}
+				stack[top].key, stack[top].wantKey = t, false
+				continue
+			}
+		}
+		if bad {
+			return Errorf(Invalid, path(true), "is not valid UTF-8: JSON must be sent in UTF-8")
+		}
+		valueRead()
+	}
 }
 
 // DecodeStrictJSON is DecodeJSON for requests a person writes (the admin API's): a field v does

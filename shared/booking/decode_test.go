@@ -152,3 +152,35 @@ func TestDecodeStrictJSON(t *testing.T) {
 	require.NoError(t, DecodeStrictJSON([]byte(`{"size": "large", "dialIn": true}`), &v))
 	assert.Equal(t, "large", v.Size)
 }
+
+func TestCheckUTF8(t *testing.T) {
+	valid := []string{
+		`{"data":{"title":"Jörg's café ☕","attendees":[{"name":"Åse"}]}}`,
+		`{"a":"\ud83d\ude00 escaped"}`,
+		`not JSON at all \xff`, // the decoder reports it
+		``,
+	}
+	for _, body := range valid {
+		t.Run("valid "+body, func(t *testing.T) {
+			assert.NoError(t, CheckUTF8([]byte(body)))
+		})
+	}
+	invalid := []struct {
+		name, body, field, msg string
+	}{
+		{"a top-level value", "{\"type\":\"booking.\xffcreated\"}", "type", "not valid UTF-8"},
+		{"a nested value", "{\"data\":{\"title\":\"Caf\xe9\"}}", "data.title", "not valid UTF-8"},
+		{"in an array", "{\"data\":{\"bookingId\":\"b\",\"attendees\":[{\"email\":\"bob@example.net\"},{\"name\":\"J\xf6rg\",\"email\":\"j@example.net\"}]}}", "data.attendees[1].name", "not valid UTF-8"},
+		{"after a nested array", "{\"data\":{\"a\":[1,[2,3],{\"x\":null}],\"b\":true,\"c\":\"\xc3\"}}", "data.c", "not valid UTF-8"},
+		{"a field name", "{\"data\":{\"ti\xfftle\":\"x\"}}", "data", "field name"},
+		{"a top-level field name", "{\"\xff\":1}", "", "field name"},
+		{"a lone string", "\"\xff\"", "", "not valid UTF-8"},
+		{"an array", "[\"ok\",\"\xff\"]", "[1]", "not valid UTF-8"},
+	}
+	for _, tt := range invalid {
+		t.Run(tt.name, func(t *testing.T) {
+			e := requireInvalid(t, CheckUTF8([]byte(tt.body)), tt.field)
+			assert.Contains(t, e.Message, tt.msg)
+		})
+	}
+}

@@ -83,36 +83,80 @@ var (
 )
 
 // failure classifies an error from an outside system (a provider, the mail service): permanent
-// (retrying cannot help) or temporary with an optional delay the service asked for.
+// (retrying cannot help) or temporary with an optional delay the service asked for; a definite
+// refusal (the service certainly did nothing) or an unknown outcome; and, for a rate limit's
+// refusal, the calls it holds up and until when. The marks nest: each predicate below looks
+// through every failure in an error's chain.
 type failure struct {
 	err        error
 	permanent  bool
+	refused    bool
 	retryAfter time.Duration
+	pause      PauseKind // Throttled: the calls the limit holds up
+	until      time.Time // Throttled: when they may go on
 }
 
 func (f *failure) Error() string { return f.err.Error() }
 func (f *failure) Unwrap() error { return f.err }
 
-// Permanent marks err as a failure retrying cannot fix: a rejected key, a 4xx, a daily cap.
+// Permanent marks err as a failure retrying cannot fix: a rejected key, a 4xx.
 func Permanent(err error) error { return &failure{err: err, permanent: true} }
 
-// RetryAfter marks err as temporary, to be retried no sooner than after d (Retry-After).
+// RetryAfter marks err as temporary, to be retried after d, the delay the service asked for
+// (Retry-After).
 func RetryAfter(err error, d time.Duration) error { return &failure{err: err, retryAfter: d} }
+
+// Refused marks err as a definite refusal: the service answered that it did nothing (a 4xx), or
+// was never reached (no connection was made, so not a byte of the request went out). An
+// unmarked error leaves the outcome unknown: after a timeout, a 5xx or a connection lost once
+// the request was on its way, the service may have done what was asked.
+func Refused(err error) error { return &failure{err: err, refused: true} }
+
+// Throttled marks err as a refusal under a rate limit (a 429): nothing was done, the service
+// answered at at and asked for d before the next call (RetryDelay), and until then no call of
+// the kind should be made to it (Throttle).
+func Throttled(err error, kind PauseKind, at time.Time, d time.Duration) error {
+	return &failure{err: err, refused: true, retryAfter: d, pause: kind, until: at.Add(d)}
+}
+
+// marked returns the first failure in err's chain that has, or nil.
+func marked(err error, has func(*failure) bool) *failure {
+	var f *failure
+	for errors.As(err, &f) {
+		if has(f) {
+			return f
+		}
+		err = f.err
+	}
+	return nil
+}
 
 // IsPermanent reports whether err was marked Permanent. Unmarked errors (timeouts, refused
 // connections, 5xx) are temporary.
 func IsPermanent(err error) bool {
-	var f *failure
-	return errors.As(err, &f) && f.permanent
+	return marked(err, func(f *failure) bool { return f.permanent }) != nil
 }
 
-// RetryDelay returns the delay err asked for with RetryAfter, or 0.
+// IsRefused reports whether err was marked Refused or Throttled: the service certainly did
+// nothing.
+func IsRefused(err error) bool {
+	return marked(err, func(f *failure) bool { return f.refused }) != nil
+}
+
+// RetryDelay returns the delay err asked for with RetryAfter or Throttled, or 0.
 func RetryDelay(err error) time.Duration {
-	var f *failure
-	if errors.As(err, &f) {
+	if f := marked(err, func(f *failure) bool { return f.retryAfter > 0 }); f != nil {
 		return f.retryAfter
 	}
 	return 0
+}
+
+// Throttle returns the pause a Throttled err asks for: which calls wait, and until when.
+func Throttle(err error) (kind PauseKind, until time.Time, ok bool) {
+	if f := marked(err, func(f *failure) bool { return f.pause != "" }); f != nil {
+		return f.pause, f.until, true
+	}
+	return "", time.Time{}, false
 }
 
 // addressPattern matches anything shaped like an e-mail address.

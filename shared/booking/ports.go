@@ -39,6 +39,15 @@ type Store interface {
 	People(ctx context.Context, email string) ([]string, error)
 	// ForgetPerson removes email's entries from the people index.
 	ForgetPerson(ctx context.Context, email string) error
+
+	// Pause marks the provider's calls of the kind paused until the time (a rate limit's
+	// refusal, booking.Throttled), unless they are marked paused until later already: a mark is
+	// only ever extended. It is one small item per provider and kind, and may be deleted once
+	// its time has passed. Every worker reads it, on every instance, before calling the provider.
+	Pause(ctx context.Context, provider string, kind PauseKind, until time.Time) error
+	// PausedUntil returns when the provider's pause of the kind ends: the zero time when none
+	// is marked. The time may be past.
+	PausedUntil(ctx context.Context, provider string, kind PauseKind) (time.Time, error)
 }
 
 // ListQuery asks for one page of a list of records.
@@ -95,6 +104,9 @@ type Message struct {
 	From string   // envelope sender (bare address)
 	To   []string // envelope recipients (bare addresses)
 	Raw  []byte   // the message, headers and body, CRLF line endings
+	// Key is the booking the message is about. The mail service keeps it with the message (SES:
+	// an EmailTag), so its bounce and complaint reports (MailEvent) name the booking.
+	Key string
 }
 
 // Mailer sends messages. It returns the id the mail service gave the message.
@@ -116,7 +128,10 @@ type RoomSpec struct {
 }
 
 // Provider is a video provider (Whereby, Zoom, 24sessions, the sandbox). Errors are temporary
-// unless marked Permanent; RetryAfter carries the provider's requested delay.
+// unless marked Permanent; RetryAfter carries the provider's requested delay. Refused marks a
+// call the provider certainly did not act on (a 4xx, or no connection made), and Throttled a
+// refusal under a rate limit (a 429), which holds up the provider's calls of a kind; any other
+// error leaves the outcome unknown (a timeout, a 5xx, a connection lost after sending).
 type Provider interface {
 	// CreateRoom creates a room for spec.
 	CreateRoom(ctx context.Context, spec RoomSpec) (Room, error)
@@ -199,4 +214,13 @@ type Change struct {
 	// IfExists applies the change only to a booking already stored: for an unknown one nothing
 	// is stored, not even a tombstone (Cal.com's BOOKING_REJECTED).
 	IfExists bool
+	// Names are the source's other ids for the booking, which change under it (a Cal.com
+	// booking's uid, new on every reschedule, and the uid a reschedule replaced). Intake records
+	// each one that names nothing yet as an alias of the booking, so a later delivery that
+	// carries only such an id finds it.
+	Names []string
+	// Unlinked is, for a change without an ExternalID (a Cal.com delivery without iCalUID), the
+	// error to answer when none of Names leads to a booking: nothing links the change to one. The
+	// change applies to the booking the first of Names that does leads to, and never creates one.
+	Unlinked error
 }

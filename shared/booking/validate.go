@@ -1,6 +1,7 @@
 package booking
 
 import (
+	"errors"
 	"net/mail"
 	"regexp"
 	"slices"
@@ -10,6 +11,8 @@ import (
 	_ "time/tzdata" // Lambda images may have no zoneinfo; CheckZone must still load every IANA zone.
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/net/idna"
 )
 
 // Limits of the shared booking rules (docs/generic-event.md).
@@ -33,9 +36,28 @@ const maxProviderEchoed = 40
 // repetition compiles to as many copies of the class).
 var namePrefixPattern = regexp.MustCompile(`^[a-z0-9-]*$`)
 
-// CheckEmail returns s, trimmed, if it is a single plain address ("bob@example.net": no display
-// name, no angle brackets, no comment, no list, no control characters, at most MaxEmail bytes).
-// Otherwise it returns an *Error with Code Invalid naming field.
+// ErrUndeliverable is in the chain of CheckEmail's error (errors.Is) for an address that is well
+// formed but cannot be mailed. roomkeeper's mail service takes 7-bit ASCII addresses only: Amazon
+// SES does not support SMTPUTF8 (RFC 6531), so the local part must be ASCII, and a domain with
+// other characters is sent in its punycode form (RFC 3492), which it must have
+// (https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_Destination.html).
+var ErrUndeliverable = errors.New("the address cannot be mailed")
+
+// CheckEmail is roomkeeper's one rule for an e-mail address: intake checks every address with
+// it, and the invite renderer refuses nothing it accepts.
+//
+// It returns s as mail is sent to it when s is a single plain address ("bob@example.net": no
+// display name, no angle brackets, no comment, no list, no control characters, a domain name
+// rather than an IP literal, at most MaxEmail bytes) that can be mailed: trimmed, the local
+// part as given, and a domain with characters other than ASCII in its punycode form
+// ("bob@bücher.example" becomes "bob@xn--bcher-kva.example", by the IDNA lookup rules of
+// UTS #46). Otherwise it returns an *Error with Code Invalid naming field, which never repeats
+// the address.
+//
+// A well-formed address that cannot be mailed (characters other than ASCII before the @, or a
+// domain with no punycode form) gets an error that also matches ErrUndeliverable, and the
+// address is returned with it (trimmed, the domain in punycode where it has one): a source that
+// cannot send a booking again keeps the booking for everyone else and names who was left out.
 func CheckEmail(field, s string) (string, error) {
 	s = strings.TrimSpace(s)
 	switch {
@@ -55,7 +77,46 @@ func CheckEmail(field, s string) (string, error) {
 	if a.Name != "" || a.Address != s {
 		return "", Errorf(Invalid, field, "must be a plain e-mail address like name@example.com, without a display name")
 	}
-	return s, nil
+	at := strings.LastIndexByte(s, '@')
+	local, domain := s[:at], s[at+1:]
+	if strings.HasPrefix(domain, "[") {
+		return "", Errorf(Invalid, field, "must be an address at a domain name, not at an IP address")
+	}
+	if !isASCII(domain) {
+		ascii, err := idna.Lookup.ToASCII(domain)
+		if err != nil {
+			return s, undeliverableError(field, "the domain of this address has characters that cannot be written in ASCII (punycode), so e-mail cannot be sent to it")
+		}
+		domain = ascii
+	}
+	addr := local + "@" + domain
+	if len(addr) > MaxEmail {
+		return "", Errorf(Invalid, field, "e-mail address is longer than %d characters once its domain is written in ASCII (punycode)", MaxEmail)
+	}
+	if !isASCII(local) {
+		return addr, undeliverableError(field, "e-mail cannot be sent to an address with characters other than ASCII letters, digits and punctuation before the @")
+	}
+	return addr, nil
+}
+
+// undeliverable is the error of a well-formed address that cannot be mailed: an *Error that also
+// matches ErrUndeliverable.
+type undeliverable struct{ err *Error }
+
+func (u *undeliverable) Error() string   { return u.err.Error() }
+func (u *undeliverable) Unwrap() []error { return []error{u.err, ErrUndeliverable} }
+
+func undeliverableError(field, message string) error {
+	return &undeliverable{err: &Error{Code: Invalid, Field: field, Message: message}}
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // CheckZone returns nil if s is an IANA time zone name such as "Europe/Oslo" or "UTC", and an
@@ -80,6 +141,12 @@ type Rules struct {
 	// Field maps a generic event's field path ("data.attendees[1].email") to the caller's, so a
 	// source's errors name its own fields. Nil keeps the generic path.
 	Field func(path string) string
+	// KeepUndeliverable is set by the sources that send a booking once (Cal.com, Calendly,
+	// Cronofy): an attendee whose address mail cannot reach (ErrUndeliverable) is moved to
+	// Details.Uninvited rather than failing the booking, which goes ahead for everyone else. A
+	// source that can send again (the generic event) leaves it false: such an address is then
+	// an Invalid error naming the field, for the sender to correct.
+	KeepUndeliverable bool
 }
 
 // Normalize applies the booking rules every source shares (docs/generic-event.md) to d in place,
@@ -88,13 +155,15 @@ type Rules struct {
 // On success: the title defaults to DefaultTitle; title, names, e-mail addresses and zones are
 // trimmed; attendees are de-duplicated ignoring case (the first entry wins) and the organizer is
 // removed from them; Room.Provider is set (defaulting to r.DefaultProvider) and configured;
-// Room.Size is set (Small for up to SmallMax participants, organizer included, else Large);
+// with r.KeepUndeliverable, attendees mail cannot reach are moved to Uninvited (de-duplicated
+// the same way); Room.Size is set (Small for up to SmallMax participants, organizer and
+// uninvited included, else Large);
 // Start and End are in UTC, End after Start, at most MaxDuration apart and End after now.
 // OrganizerCalendar is left as the caller set it. On error d is unchanged.
 func (d *Details) Normalize(now time.Time, r Rules) error {
 	c := *d
 	if err := c.normalize(now, r); err != nil {
-		if e, ok := err.(*Error); ok && r.Field != nil {
+		if e := (*Error)(nil); errors.As(err, &e) && r.Field != nil {
 			e.Field = r.Field(e.Field)
 		}
 		return err
@@ -126,7 +195,7 @@ func (d *Details) normalize(now time.Time, r Rules) error {
 	if err := checkPerson(&d.Organizer, "data.organizer"); err != nil {
 		return err
 	}
-	if err := d.checkAttendees(); err != nil {
+	if err := d.checkAttendees(r.KeepUndeliverable); err != nil {
 		return err
 	}
 	return d.checkRoom(r)
@@ -149,7 +218,7 @@ func (d *Details) checkTimes(now time.Time) error {
 	return nil
 }
 
-func (d *Details) checkAttendees() error {
+func (d *Details) checkAttendees(keepUndeliverable bool) error {
 	if len(d.Attendees) == 0 {
 		return Errorf(Invalid, "data.attendees", "at least one attendee is required")
 	}
@@ -157,24 +226,34 @@ func (d *Details) checkAttendees() error {
 		return Errorf(Invalid, "data.attendees", "at most %d attendees are allowed", LargeMax)
 	}
 	kept := make([]Person, 0, len(d.Attendees))
+	var uninvited []Person
+	listed := func(email string) bool {
+		same := func(k Person) bool { return strings.EqualFold(k.Email, email) }
+		return strings.EqualFold(email, d.Organizer.Email) || slices.ContainsFunc(kept, same) || slices.ContainsFunc(uninvited, same)
+	}
 	for i := range d.Attendees {
 		p := d.Attendees[i]
-		if err := checkPerson(&p, "data.attendees["+strconv.Itoa(i)+"]"); err != nil {
+		err := checkPerson(&p, "data.attendees["+strconv.Itoa(i)+"]")
+		switch {
+		case keepUndeliverable && errors.Is(err, ErrUndeliverable):
+			if !listed(p.Email) {
+				uninvited = append(uninvited, Person{Name: p.Name, Email: p.Email})
+			}
+			continue
+		case err != nil:
 			return err
-		}
-		if strings.EqualFold(p.Email, d.Organizer.Email) ||
-			slices.ContainsFunc(kept, func(k Person) bool { return strings.EqualFold(k.Email, p.Email) }) {
+		case listed(p.Email):
 			continue
 		}
 		kept = append(kept, p)
 	}
-	if len(kept) == 0 {
+	switch {
+	case len(kept) == 0 && len(uninvited) == 0:
 		return Errorf(Invalid, "data.attendees", "at least one attendee other than the organizer is required")
-	}
-	if len(kept)+1 > LargeMax {
+	case len(kept)+len(uninvited)+1 > LargeMax:
 		return Errorf(Invalid, "data.attendees", "at most %d participants are allowed, organizer included", LargeMax)
 	}
-	d.Attendees = kept
+	d.Attendees, d.Uninvited = kept, uninvited
 	return nil
 }
 
@@ -183,7 +262,7 @@ func (d *Details) checkAttendees() error {
 // name the field through r.Field.
 func (d *Details) CheckRoom(r Rules) error {
 	err := d.checkRoom(r)
-	if e, ok := err.(*Error); ok && r.Field != nil {
+	if e := (*Error)(nil); errors.As(err, &e) && r.Field != nil {
 		e.Field = r.Field(e.Field)
 	}
 	return err
@@ -205,7 +284,8 @@ func (d *Details) checkRoom(r Rules) error {
 		return Errorf(Invalid, field, "provider is not configured; configured: %s", strings.Join(r.Providers, ", "))
 	}
 
-	participants := len(d.Attendees) + 1
+	// The uninvited count: the organizer may pass the guest link on to them.
+	participants := len(d.Attendees) + len(d.Uninvited) + 1
 	switch room.Size {
 	case "":
 		room.Size = Small
@@ -234,7 +314,7 @@ func checkPerson(p *Person, path string) error {
 		return err
 	}
 	if p.Email, err = CheckEmail(path+".email", p.Email); err != nil {
-		return err
+		return err // with the address when it is only undeliverable (CheckEmail)
 	}
 	if p.TimeZone = strings.TrimSpace(p.TimeZone); p.TimeZone != "" {
 		if err := CheckZone(path+".timeZone", p.TimeZone); err != nil {

@@ -31,6 +31,11 @@ func TestCheckEmail(t *testing.T) {
 		{"  Bob.Smith+tag@Example.NET\t", "Bob.Smith+tag@Example.NET"},
 		{"a@localhost", "a@localhost"},
 		{"o'neil@example.com", "o'neil@example.com"},
+		// An internationalised domain is sent in its punycode form (RFC 3492).
+		{"bob@bücher.example", "bob@xn--bcher-kva.example"},
+		{"Bob@BÜCHER.Example", "Bob@xn--bcher-kva.example"},
+		{"ana@例え.テスト", "ana@xn--r8jz45g.xn--zckzah"},
+		{"bob@xn--bcher-kva.example", "bob@xn--bcher-kva.example"},
 	}
 	for _, tt := range valid {
 		t.Run("valid "+tt.in, func(t *testing.T) {
@@ -58,12 +63,35 @@ func TestCheckEmail(t *testing.T) {
 		{"nul", "bob\x00@example.net"},
 		{"quoted local part rewritten", `"bob"@example.net`},
 		{"too long", strings.Repeat("a", 250) + "@example.net"},
+		{"too long in punycode", strings.Repeat("a", 235) + "@bücher.example"},
+		{"IP literal", "bob@[192.0.2.1]"},
 	}
 	for _, tt := range invalid {
 		t.Run("invalid "+tt.name, func(t *testing.T) {
 			got, err := CheckEmail("data.attendees[3].email", tt.in)
 			requireInvalid(t, err, "data.attendees[3].email")
+			assert.NotErrorIs(t, err, ErrUndeliverable, "malformed, not merely undeliverable")
 			assert.Empty(t, got)
+		})
+	}
+
+	// Well formed, but no mail service roomkeeper sends with takes them: the error says so, and
+	// the address comes back for a source that keeps the booking for everyone else.
+	undeliverable := []struct {
+		name, in, want string
+	}{
+		{"non-ASCII local part", " jörg@example.com ", "jörg@example.com"},
+		{"non-ASCII local part at an internationalised domain", "jörg@bücher.example", "jörg@xn--bcher-kva.example"},
+		{"replaced invalid UTF-8 in the local part", "j\uFFFDrg@example.com", "j\uFFFDrg@example.com"},
+		{"domain without a punycode form", "bob@ex\uFFFDample.com", "bob@ex\uFFFDample.com"},
+	}
+	for _, tt := range undeliverable {
+		t.Run("undeliverable "+tt.name, func(t *testing.T) {
+			got, err := CheckEmail("data.attendees[3].email", tt.in)
+			e := requireInvalid(t, err, "data.attendees[3].email")
+			assert.ErrorIs(t, err, ErrUndeliverable)
+			assert.NotContains(t, e.Message, "example", "the message does not repeat the address")
+			assert.Equal(t, tt.want, got)
 		})
 	}
 }
@@ -324,6 +352,45 @@ func TestNormalize(t *testing.T) {
 			assert.Contains(t, e.Message, tt.msg)
 		})
 	}
+}
+
+// TestNormalizeKeepsUndeliverable checks the rule for sources that send a booking once: a guest
+// mail cannot reach is moved to Uninvited, with the others kept; without KeepUndeliverable the
+// same guest is an error naming the field.
+func TestNormalizeKeepsUndeliverable(t *testing.T) {
+	d, r := validDetails(), testRules()
+	d.Attendees = append(d.Attendees,
+		Person{Name: " Jörg ", Email: " jörg@bücher.example ", TimeZone: "Europe/Berlin"},
+		Person{Name: "Jörg again", Email: "JÖRG@bücher.example"},
+		Person{Email: "cleo@bücher.example"},
+	)
+	strict := d
+	requireInvalid(t, strict.Normalize(testNow, r), "data.attendees[1].email")
+
+	r.KeepUndeliverable = true
+	require.NoError(t, d.Normalize(testNow, r))
+	assert.Equal(t, []string{"bob@example.net", "cleo@xn--bcher-kva.example"}, []string{d.Attendees[0].Email, d.Attendees[1].Email})
+	assert.Equal(t, []Person{{Name: "Jörg", Email: "jörg@xn--bcher-kva.example"}}, d.Uninvited, "once, by the first entry")
+	assert.Equal(t, Small, d.Room.Size, "four participants, the uninvited counted: the organizer may pass the link on")
+
+	d = validDetails()
+	d.Attendees = []Person{{Email: "jörg@example.net"}, {Email: "åse@example.net"}, {Email: "øyvind@example.net"}, {Email: "bob@example.net"}}
+	require.NoError(t, d.Normalize(testNow, r))
+	assert.Equal(t, Large, d.Room.Size, "five participants, three of them uninvited")
+
+	d = validDetails()
+	d.Attendees = []Person{{Email: "jörg@example.net"}}
+	require.NoError(t, d.Normalize(testNow, r), "nobody but the organizer can be mailed: the meeting still goes ahead")
+	assert.Empty(t, d.Attendees)
+	assert.Len(t, d.Uninvited, 1)
+
+	d = validDetails()
+	d.Organizer.Email = "åse@example.com"
+	requireInvalid(t, d.Normalize(testNow, r), "data.organizer.email")
+
+	d = validDetails()
+	d.Attendees = []Person{{Email: "Jörg <jörg@example.net>"}}
+	requireInvalid(t, d.Normalize(testNow, r), "data.attendees[0].email")
 }
 
 func TestNormalizeLeavesDetailsUnchangedOnError(t *testing.T) {

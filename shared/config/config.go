@@ -97,7 +97,7 @@ type TwentyFour struct {
 	UserID        string // TWENTYFOUR_USER_ID: the host user
 	MeetingTypeID string // TWENTYFOUR_MEETING_TYPE_ID
 	APIURL        string // TWENTYFOUR_API_URL (default https://<instance>.api.24sessions.com)
-	GuestURL      string // TWENTYFOUR_GUEST_URL: the guest link, a template with {accessKey}
+	GuestURL      string // TWENTYFOUR_GUEST_URL: a template with {accessKey}, for an instance on its own domain (empty: https://<instance>.24sessions.com/join/{accessKey})
 	TokenPath     string // TWENTYFOUR_TOKEN_PATH (default /oauth/v2/token)
 	UpdateMethod  string // TWENTYFOUR_UPDATE_METHOD: PUT (default) or PATCH
 	// MeetingFields (TWENTYFOUR_MEETING_FIELDS, a JSON object) are added to each meeting

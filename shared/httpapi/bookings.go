@@ -33,7 +33,9 @@ type Bookings struct {
 	Tolerance       time.Duration // ROOMKEEPER_WEBHOOK_TOLERANCE
 	DefaultProvider string        // ROOMKEEPER_PROVIDER
 	Providers       []string      // providers configured in this deployment
-	Log             *slog.Logger
+	// Metrics counts the deliveries answered with a 4xx (WebhookRejected); nil drops them.
+	Metrics booking.Metrics
+	Log     *slog.Logger
 }
 
 // Register adds the booking webhooks' route to mux.
@@ -51,8 +53,16 @@ func (s *Bookings) handle(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("source")
 	log := RequestLog(s.Log, r).With("route", "bookings", "source", name)
 	src, ok := sources[name]
+	// fail answers err; a 4xx is counted as a rejected delivery.
+	fail := func(err error) {
+		WriteError(w, log, err)
+		if !ok {
+			name = otherSource
+		}
+		countRejected(ctx, s.Metrics, name, err)
+	}
 	if !ok {
-		WriteError(w, log, booking.Errorf(booking.NotFound, "", "unknown booking source %q", name))
+		fail(booking.Errorf(booking.NotFound, "", "unknown booking source %q", name))
 		return
 	}
 	now := s.Now()
@@ -62,12 +72,13 @@ func (s *Bookings) handle(w http.ResponseWriter, r *http.Request) {
 		return err
 	})
 	if err != nil {
-		WriteError(w, log, err)
+		fail(err)
 		return
 	}
+	log = log.With("event", src.event(body))
 	changes, err := src.parse(s, body, now)
 	if err != nil {
-		WriteError(w, log, err)
+		fail(err)
 		return
 	}
 	if len(changes) == 0 {
@@ -81,8 +92,12 @@ func (s *Bookings) handle(w http.ResponseWriter, r *http.Request) {
 			ch.DeliveryID = deliveryID
 		}
 		res, err := s.Intake.Apply(ctx, ch)
+		if booking.ErrorCode(err) == booking.Invalid {
+			WriteError(w, log, err) // nothing links the change to a booking (Change.Unlinked)
+			return
+		}
 		if err != nil {
-			WriteError(w, log, booking.Outage(err))
+			fail(booking.Outage(err))
 			return
 		}
 		clog := log.With("booking", res.Key, "outcome", string(res.Outcome))
@@ -110,6 +125,9 @@ func (s *Bookings) rules() booking.Rules {
 // how a delivery is verified over the raw body, and how a verified body becomes changes.
 type source struct {
 	secret string
+	// event returns the source's own name for a verified delivery's event, which the logs show:
+	// the trigger or event type it was sent for.
+	event func(body []byte) string
 	// verify checks the signature and returns the delivery id the signature covers, if any
 	// (the parse functions derive their own from the body).
 	verify func(s *Bookings, secret string, h http.Header, body []byte, now time.Time) (string, error)
@@ -121,6 +139,7 @@ type source struct {
 var sources = map[string]source{
 	generic.Source: {
 		secret: GenericSecret,
+		event:  eventAt("type"),
 		verify: func(s *Bookings, secret string, h http.Header, body []byte, now time.Time) (string, error) {
 			return stdwebhook.Verify(secret, h, body, now, s.Tolerance)
 		},
@@ -134,6 +153,7 @@ var sources = map[string]source{
 	},
 	calcom.Source: {
 		secret: CalcomSecret,
+		event:  eventAt("triggerEvent"),
 		verify: func(_ *Bookings, secret string, h http.Header, body []byte, _ time.Time) (string, error) {
 			return "", calcom.Verify(secret, h, body)
 		},
@@ -143,6 +163,7 @@ var sources = map[string]source{
 	},
 	calendly.Source: {
 		secret: CalendlySecret,
+		event:  eventAt("event"),
 		verify: func(s *Bookings, secret string, h http.Header, body []byte, now time.Time) (string, error) {
 			return "", calendly.Verify(secret, h, body, now, s.Tolerance)
 		},
@@ -152,6 +173,13 @@ var sources = map[string]source{
 	},
 	cronofy.Source: {
 		secret: CronofySecret,
+		// A Real-Time Scheduling completion callback carries no notification type.
+		event: func(body []byte) string {
+			if t := eventType(body, "notification", "type"); t != unknownEvent {
+				return t
+			}
+			return "real_time_scheduling"
+		},
 		verify: func(_ *Bookings, secret string, h http.Header, body []byte, _ time.Time) (string, error) {
 			return "", cronofy.Verify(secret, h, body)
 		},

@@ -23,7 +23,9 @@ type Hooks struct {
 	Secrets   Secrets
 	Now       func() time.Time
 	Tolerance time.Duration // ROOMKEEPER_WEBHOOK_TOLERANCE
-	Log       *slog.Logger
+	// Metrics counts the deliveries answered with a 4xx (WebhookRejected); nil drops them.
+	Metrics booking.Metrics
+	Log     *slog.Logger
 }
 
 // Register adds the provider webhooks' route to mux, and a JSON 404 or 405 for the rest of its
@@ -36,6 +38,8 @@ func (s *Hooks) Register(mux *http.ServeMux) {
 // hookProvider is how one provider's webhooks are checked and read.
 type hookProvider struct {
 	secret string // the name of the signing secret, for s.Secrets
+	// event returns a verified delivery's event type, which the logs show.
+	event func(body []byte) string
 	// verify checks a delivery's signature over the raw body; a rejection is Unauthorized.
 	verify func(secret string, h http.Header, body []byte, now time.Time, tolerance time.Duration) error
 	// parse returns the delivery id and the room events; a bad body is Invalid.
@@ -47,7 +51,7 @@ type hookProvider struct {
 
 // hookProviders are the providers whose webhooks roomkeeper takes, by the {provider} path value.
 var hookProviders = map[string]hookProvider{
-	wherebyhook.Provider: {secret: WherebyWebhookSecret, verify: wherebyhook.Verify, parse: wherebyhook.Parse},
+	wherebyhook.Provider: {secret: WherebyWebhookSecret, event: eventAt("type"), verify: wherebyhook.Verify, parse: wherebyhook.Parse},
 	zoomhook.Provider:    zoomHook, // hooks_zoom.go
 }
 
@@ -68,8 +72,16 @@ func (s *Hooks) handle(w http.ResponseWriter, r *http.Request) {
 	provider := r.PathValue("provider")
 	log := RequestLog(s.Log, r).With("route", "hooks", "provider", provider)
 	p, ok := hookProviders[provider]
+	// fail answers err; a 4xx is counted as a rejected delivery.
+	fail := func(err error) {
+		WriteError(w, log, err)
+		if !ok {
+			provider = otherSource
+		}
+		countRejected(ctx, s.Metrics, provider, err)
+	}
 	if !ok {
-		WriteError(w, log, booking.Errorf(booking.NotFound, "", "unknown provider %q", provider))
+		fail(booking.Errorf(booking.NotFound, "", "unknown provider %q", provider))
 		return
 	}
 	now := s.Now()
@@ -77,13 +89,14 @@ func (s *Hooks) handle(w http.ResponseWriter, r *http.Request) {
 		return p.verify(secret, r.Header, body, now, s.Tolerance)
 	})
 	if err != nil {
-		WriteError(w, log, err)
+		fail(err)
 		return
 	}
+	log = log.With("event", p.event(body))
 	if p.answer != nil {
 		if v, ok, err := p.answer(secret, body); ok {
 			if err != nil {
-				WriteError(w, log, err)
+				fail(err)
 				return
 			}
 			log.Info("provider webhook", "status", "answered")
@@ -93,7 +106,7 @@ func (s *Hooks) handle(w http.ResponseWriter, r *http.Request) {
 	}
 	id, events, err := p.parse(body)
 	if err != nil {
-		WriteError(w, log, err)
+		fail(err)
 		return
 	}
 	log = log.With("delivery", id, "events", len(events))
@@ -107,7 +120,7 @@ func (s *Hooks) handle(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := s.Intake.ApplyRoomEvents(ctx, provider, id, events)
 	if err != nil {
-		WriteError(w, log, booking.Outage(err))
+		fail(booking.Outage(err))
 		return
 	}
 	switch {

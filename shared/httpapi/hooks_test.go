@@ -262,7 +262,7 @@ func TestHookRejectsMalformedBodies(t *testing.T) {
 		{"missing id", bytes.Replace(ok, []byte(`"id":"evt-ok"`), []byte(`"ident":"evt-ok"`), 1), "", http.StatusBadRequest, "invalid", "id"},
 		{"missing createdAt", bytes.Replace(ok, []byte(`"createdAt"`), []byte(`"created"`), 1), "", http.StatusBadRequest, "invalid", "createdAt"},
 		{"missing type", bytes.Replace(ok, []byte(`"type"`), []byte(`"kind"`), 1), "", http.StatusBadRequest, "invalid", "type"},
-		{"missing participantId", bytes.Replace(ok, []byte(`"participantId"`), []byte(`"participant"`), 1), "", http.StatusBadRequest, "invalid", "data.participantId"},
+		{"missing roomName", bytes.Replace(ok, []byte(`"roomName"`), []byte(`"room"`), 1), "", http.StatusBadRequest, "invalid", "data.roomName"},
 		{"wrong content type", ok, "text/plain", http.StatusUnsupportedMediaType, "unsupported", ""},
 		{"too large", append(bytes.Clone(ok), bytes.Repeat([]byte(" "), MaxBody)...), "", http.StatusRequestEntityTooLarge, "too_large", ""},
 	}

@@ -14,6 +14,7 @@ const ZoomWebhookSecret = "ZOOM_WEBHOOK_SECRET"
 // the same body.
 var zoomHook = hookProvider{
 	secret: ZoomWebhookSecret,
+	event:  eventAt("event"),
 	verify: zoomhook.Verify,
 	parse:  zoomhook.Parse,
 	answer: zoomhook.ValidationAnswer,

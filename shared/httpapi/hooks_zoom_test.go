@@ -127,9 +127,11 @@ func TestZoomURLValidation(t *testing.T) {
 	status, _ = f.post(body, nil)
 	assert.Equal(t, http.StatusUnauthorized, status, "the challenge is signed like any delivery")
 
-	status, out = f.send([]byte(`{"event":"endpoint.url_validation","payload":{}}`))
-	assert.Equal(t, http.StatusBadRequest, status)
-	assert.Equal(t, "payload.plainToken", out["error"].(map[string]any)["field"])
+	for _, payload := range []string{`{}`, `{"plainToken":12345}`} {
+		status, out = f.send([]byte(`{"event":"endpoint.url_validation","payload":` + payload + `}`))
+		assert.Equal(t, http.StatusBadRequest, status, payload)
+		assert.Equal(t, "payload.plainToken", out["error"].(map[string]any)["field"], payload)
+	}
 
 	// After a rotation the challenge is answered with the secret that verified it.
 	f.secrets.cached, f.secrets.current, f.secrets.fresh = "old-secret", "new-secret", 0

@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -125,6 +126,50 @@ func StatusOf(err error) int {
 		}
 	}
 	return http.StatusInternalServerError
+}
+
+// eventType returns, for the logs, the event type a verified webhook body names at the JSON path
+// (the member names from the top): a Cal.com trigger, a Calendly event, a Whereby or Zoom event
+// type. A body that names none, or one that does not look like an event type (a short token of
+// letters, digits and . _ : -), gives "unknown": the value is the sender's, and a log line holds
+// only what roomkeeper can vouch for.
+func eventType(body []byte, path ...string) string {
+	raw := json.RawMessage(body)
+	for _, name := range path {
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(raw, &obj) != nil {
+			return unknownEvent
+		}
+		raw = obj[name]
+	}
+	var v string
+	if json.Unmarshal(raw, &v) != nil || !eventPattern.MatchString(v) {
+		return unknownEvent
+	}
+	return v
+}
+
+const unknownEvent = "unknown"
+
+// eventAt returns eventType at path.
+func eventAt(path ...string) func(body []byte) string {
+	return func(body []byte) string { return eventType(body, path...) }
+}
+
+var eventPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$`)
+
+// otherSource is the Source of a webhook figure for a route name roomkeeper does not know, so a
+// caller cannot make up dimension values.
+const otherSource = "other"
+
+// countRejected records a webhook delivery answered with a 4xx (a bad or stale signature, a body
+// roomkeeper cannot read, a source that is not configured), per source: source is a name the
+// route knows, or otherSource.
+func countRejected(ctx context.Context, m booking.Metrics, source string, err error) {
+	if s := StatusOf(err); m == nil || s < 400 || s >= 500 {
+		return
+	}
+	m.Put(ctx, booking.CountOf(booking.MetricWebhookRejected, 1).By("Source", source))
 }
 
 // WriteError answers with the JSON error shape and the status its code maps to, with

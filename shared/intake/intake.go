@@ -6,9 +6,12 @@
 // Beyond the generic event's whole-booking changes it handles what the other sources need
 // (docs/sources.md): a booking whose source id changes on every reschedule (a Calendly invitee),
 // found again through small alias records, one per later id, since the store offers only
-// single-item conditional writes; attendees joining and leaving one at a time (a Calendly group
-// event), each sent only what concerns them; cancellations that apply only to a booking already
-// known (Cal.com's BOOKING_REJECTED); and a meeting reported over (Cal.com's MEETING_ENDED).
+// single-item conditional writes; the other ids a source gives a booking (a Cal.com uid),
+// recorded as aliases the same way, so a delivery without the booking's own id (a Cal.com
+// reschedule without iCalUID) still finds it, and is refused when nothing links it; attendees
+// joining and leaving one at a time (a Calendly group event), each sent only what concerns them;
+// cancellations that apply only to a booking already known (Cal.com's BOOKING_REJECTED); and a
+// meeting reported over (Cal.com's MEETING_ENDED).
 package intake
 
 import (
@@ -61,8 +64,9 @@ type Result struct {
 // maxConflicts bounds retries when another writer changes the record between read and write.
 const maxConflicts = 8
 
-// Apply applies ch to its booking. An error means nothing was applied (the store failed) and the
-// caller should answer 503 so the source retries.
+// Apply applies ch to its booking. An error means nothing was applied: ch.Unlinked when nothing
+// links a change without an id of its own to a booking (the caller answers it, a 400), otherwise
+// the store failed and the caller should answer 503 so the source retries.
 func (in *Intake) Apply(ctx context.Context, ch booking.Change) (Result, error) {
 	now := in.Now()
 	res := Result{Key: booking.KeyOf(ch.Source, ch.ExternalID)}
@@ -79,6 +83,7 @@ func (in *Intake) Apply(ctx context.Context, ch booking.Change) (Result, error) 
 		}
 	}
 	var superseded string
+	var named *target // the booking ch.Names are recorded for, once it is stored
 	if left, ok := in.departed(ch); ok {
 		// A departure is recorded before anything else: a join for the same member that arrives
 		// late, or is being applied right now, must not bring them back.
@@ -106,6 +111,9 @@ func (in *Intake) Apply(ctx context.Context, ch booking.Change) (Result, error) 
 		}
 		var next *booking.Booking
 		next, res.Outcome = in.apply(t, ch, now)
+		if t.b != nil || next != nil {
+			named = &t
+		}
 		if next == nil {
 			break
 		}
@@ -122,6 +130,11 @@ func (in *Intake) Apply(ctx context.Context, ch booking.Change) (Result, error) 
 		}
 		if err != nil {
 			return res, fmt.Errorf("save booking %s: %w", res.Key, err)
+		}
+	}
+	if named != nil {
+		if err := in.name(ctx, ch, *named, now); err != nil {
+			return res, err
 		}
 	}
 	// Marking the delivery after the change is saved means a crash in between lets the retry
@@ -211,6 +224,9 @@ func (in *Intake) resolve(ctx context.Context, source, id string) (t target, ali
 // so its guests do not keep two calendar entries. A conflicting write returns ErrConflict for
 // the caller to start again.
 func (in *Intake) target(ctx context.Context, ch booking.Change, now time.Time) (target, error) {
+	if ch.ExternalID == "" {
+		return in.byName(ctx, ch)
+	}
 	t, alias, err := in.resolve(ctx, ch.Source, ch.ExternalID)
 	if err != nil || ch.Previous == "" {
 		return t, err
@@ -248,6 +264,41 @@ func (in *Intake) target(ctx context.Context, ch booking.Change, now time.Time) 
 		t.superseded = prev.key
 	}
 	return t, nil
+}
+
+// byName finds the booking a change without an id of its own applies to: the first of its Names
+// that leads to one. When none does, nothing links the change to a booking: ch.Unlinked.
+func (in *Intake) byName(ctx context.Context, ch booking.Change) (target, error) {
+	for _, n := range ch.Names {
+		t, _, err := in.resolve(ctx, ch.Source, n)
+		if err != nil || t.b != nil {
+			return t, err
+		}
+	}
+	if ch.Unlinked == nil {
+		return target{}, booking.Errorf(booking.Invalid, "", "the change names no booking")
+	}
+	return target{}, ch.Unlinked
+}
+
+// name records each of ch.Names that names nothing yet as an alias of t's booking, create-only:
+// a name already recorded, or recorded by a concurrent delivery, is left as it is. Aliases
+// expire with the booking, as far as now is known.
+func (in *Intake) name(ctx context.Context, ch booking.Change, t target, now time.Time) error {
+	for _, n := range ch.Names {
+		key := booking.KeyOf(ch.Source, n)
+		if key == t.key {
+			continue
+		}
+		alias := &booking.Booking{
+			Key: key, Source: ch.Source, ExternalID: n, AliasOf: t.externalID,
+			CreatedAt: now, UpdatedAt: now, ExpiresAt: in.aliasExpiry(ch, t.b, now),
+		}
+		if err := in.Store.Put(ctx, alias); err != nil && !errors.Is(err, booking.ErrConflict) {
+			return fmt.Errorf("name booking %s by another id: %w", t.key, err)
+		}
+	}
+	return nil
 }
 
 // keepAlias makes an alias last as long as the booking's latest meeting needs it: it was written
@@ -321,7 +372,13 @@ func (in *Intake) apply(t target, ch booking.Change, now time.Time) (*booking.Bo
 	case booking.EventLinked:
 		return nil, Unchanged
 	case booking.EventJoined, booking.EventLeft:
-		if len(ch.Details.Attendees) != 1 {
+		d := &ch.Details
+		switch {
+		case len(d.Attendees) == 1:
+		case len(d.Attendees) == 0 && len(d.Uninvited) == 1:
+			// One mail cannot reach: nobody is sent an invitation or a CANCEL for them.
+			return in.uninvited(b, ch.Type, d.Uninvited[0], now)
+		default:
 			return nil, Ignored // a source always names exactly one attendee
 		}
 	}

@@ -84,6 +84,31 @@ func raise(b *booking.Booking, who string, needed, everyone bool) {
 	}
 }
 
+// uninvited records one attendee mail cannot reach joining or leaving (booking.Details.Uninvited).
+// A newcomer is named to the organizer: the SEQUENCE rises for the organizer's message only,
+// the others holding the same invitation as before (see raise). One leaving is dropped from the
+// list, and nobody is sent anything, since they were never invited.
+func (in *Intake) uninvited(b *booking.Booking, typ booking.EventType, p booking.Person, now time.Time) (*booking.Booking, Outcome) {
+	d := &b.Details
+	i := slices.IndexFunc(d.Uninvited, sameEmail(p.Email))
+	switch {
+	case typ == booking.EventLeft && i < 0:
+		return nil, Unchanged
+	case typ == booking.EventLeft:
+		d.Uninvited = slices.Delete(d.Uninvited, i, i+1)
+	case i >= 0 || strings.EqualFold(p.Email, d.Organizer.Email) || slices.ContainsFunc(d.Attendees, sameEmail(p.Email)):
+		return nil, Unchanged
+	case len(d.Attendees)+len(d.Uninvited)+2 > booking.LargeMax:
+		return nil, Ignored // no room holds more; the source's own limit should have stopped this
+	default:
+		d.Uninvited = append(d.Uninvited, p)
+		raise(b, d.Organizer.Email, true, false)
+	}
+	b.UpdatedAt = now
+	in.reopen(b, now)
+	return b, Applied
+}
+
 // ended records that the meeting is over (Cal.com's MEETING_ENDED) as a session that ended at
 // the scheduled end, and makes the booking due: the worker's cleanup rule then deletes the room at
 // once, unless the provider's webhooks report the call still live, which keeps the room up to the

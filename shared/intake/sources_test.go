@@ -189,6 +189,42 @@ func TestIfExists(t *testing.T) {
 	assert.Equal(t, booking.Cancelled, f.get(t).Status)
 }
 
+// TestNamesLinkChangesWithoutAnIDOfTheirOwn: a booking's other ids (Change.Names, a Cal.com uid)
+// are recorded as aliases; a later change that has only such ids applies to the booking the first
+// known one leads to, records its own, and is refused with its Unlinked error when none is known.
+func TestNamesLinkChangesWithoutAnIDOfTheirOwn(t *testing.T) {
+	f := newFixture(t)
+	created := f.change(booking.EventCreated, 0, "d1")
+	created.Source, created.ExternalID, created.Names = "calcom", "ical-1", []string{"uid:a"}
+	assert.Equal(t, Applied, f.apply(t, created).Outcome)
+	assert.Equal(t, "ical-1", f.record(t, "calcom", "uid:a").AliasOf)
+
+	moved := f.change(booking.EventUpdated, time.Minute, "d2")
+	moved.Source, moved.ExternalID, moved.Names = "calcom", "", []string{"uid:a", "uid:b"}
+	moved.Details.Title = "Moved"
+	moved.Unlinked = booking.Errorf(booking.Invalid, "payload.iCalUID", "nothing links it")
+	res := f.apply(t, moved)
+	assert.Equal(t, Applied, res.Outcome)
+	assert.Equal(t, booking.KeyOf("calcom", "ical-1"), res.Key)
+	b := f.record(t, "calcom", "ical-1")
+	assert.Equal(t, "Moved", b.Details.Title)
+	assert.Equal(t, 1, b.Sequence)
+	assert.Equal(t, "ical-1", f.record(t, "calcom", "uid:b").AliasOf, "its own uid is recorded too")
+	assert.False(t, f.record(t, "calcom", "uid:b").ExpiresAt.Before(b.ExpiresAt), "as long as the booking")
+
+	stray := f.change(booking.EventCancelled, 2*time.Minute, "d3")
+	stray.Source, stray.ExternalID, stray.Names, stray.IfExists = "calcom", "", []string{"uid:x", "uid:y"}, true
+	stray.Unlinked = moved.Unlinked
+	_, err := f.in.Apply(context.Background(), stray)
+	require.ErrorIs(t, err, moved.Unlinked)
+	f.missing(t, "calcom", "uid:x")
+	f.missing(t, "calcom", "uid:y")
+	seen, err := f.store.Seen(context.Background(), "calcom:d3", f.now)
+	require.NoError(t, err)
+	assert.False(t, seen, "a refused delivery is not marked")
+	assert.Equal(t, booking.Confirmed, f.record(t, "calcom", "ical-1").Status)
+}
+
 // group is a fixture for attendee-level changes to one group event.
 func (f *fixture) member(typ booking.EventType, email, member string) booking.Change {
 	d := f.details()
@@ -242,6 +278,47 @@ func TestGroupMembersJoinAndLeaveOneByOne(t *testing.T) {
 	late.DeliveryID = "again"
 	assert.Equal(t, Stale, f.apply(t, late).Outcome)
 	assert.Len(t, f.record(t, "calendly", group).Details.Attendees, 2)
+}
+
+// TestGroupMembersMailCannotReach checks a group event's invitee whose address mail cannot
+// reach: joining, they are named to the organizer (whose message alone is sent again) and sent
+// nothing; leaving, they are dropped from the list and nobody is sent anything.
+func TestGroupMembersMailCannotReach(t *testing.T) {
+	f := newFixture(t)
+	group := "https://api.calendly.com/scheduled_events/G1"
+	uninvited := func(typ booking.EventType, email, member string) booking.Change {
+		ch := f.member(typ, email, member)
+		ch.Details.Uninvited, ch.Details.Attendees = ch.Details.Attendees, nil
+		return ch
+	}
+	f.apply(t, f.member(booking.EventJoined, "bob@example.net", "M1"))
+	f.sent(t, f.record(t, "calendly", group))
+
+	assert.Equal(t, Applied, f.apply(t, uninvited(booking.EventJoined, "jörg@example.net", "M2")).Outcome)
+	b := f.record(t, "calendly", group)
+	assert.Equal(t, []string{"bob@example.net"}, emails(b.Details.Attendees))
+	assert.Equal(t, []string{"jörg@example.net"}, emails(b.Details.Uninvited))
+	assert.Equal(t, 1, b.Sequence)
+	assert.Equal(t, 0, b.InviteFor("ada@example.com").Sequence, "the organizer is told who could not be invited")
+	assert.Equal(t, 1, b.InviteFor("bob@example.net").Sequence, "Bob's invitation does not change")
+
+	again := uninvited(booking.EventJoined, "JÖRG@example.net", "M2")
+	again.DeliveryID = "again"
+	assert.Equal(t, Unchanged, f.apply(t, again).Outcome)
+
+	assert.Equal(t, Applied, f.apply(t, uninvited(booking.EventLeft, "jörg@example.net", "M2")).Outcome)
+	b = f.record(t, "calendly", group)
+	assert.Empty(t, b.Details.Uninvited)
+	assert.Equal(t, 1, b.Sequence, "never invited: no CANCEL")
+
+	// The first invitee of an event mail cannot reach still makes the booking, for the organizer.
+	f.now = f.now.Add(time.Minute)
+	first := uninvited(booking.EventJoined, "åse@example.net", "M5")
+	first.ExternalID = "https://api.calendly.com/scheduled_events/G2"
+	assert.Equal(t, Applied, f.apply(t, first).Outcome)
+	b = f.record(t, "calendly", first.ExternalID)
+	assert.Empty(t, b.Details.Attendees)
+	assert.Equal(t, []string{"åse@example.net"}, emails(b.Details.Uninvited))
 }
 
 func TestRejoiningAfterACancelRaisesTheSequence(t *testing.T) {

@@ -130,7 +130,7 @@ func utcProp(name string, t time.Time) []ical.Prop {
 // calAddress is an ORGANIZER or an ATTENDEE: a mailto: URI with the display name in CN. An
 // attendee is a required participant asked to respond.
 func calAddress(name string, p booking.Person, attendee bool) ical.Prop {
-	prop := ical.Prop{Name: name, Params: make(ical.Params, 4), Value: "mailto:" + p.Email}
+	prop := ical.Prop{Name: name, Params: make(ical.Params, 4), Value: mailto(p.Email)}
 	if cn := paramText(p.Name); cn != "" {
 		prop.Params[ical.ParamCommonName] = []string{cn}
 	}
@@ -140,6 +140,25 @@ func calAddress(name string, p booking.Person, attendee bool) ical.Prop {
 		prop.Params[ical.ParamRSVP] = []string{"TRUE"}
 	}
 	return prop
+}
+
+// mailto is the mailto: URI of an ASCII address (RFC 6068 §2): the characters an address may
+// hold that a URI reserves or excludes ('%', '/', '?', '#', '&', '=', '{'…) are percent-encoded,
+// so "bob?x@example.net" stays one address instead of becoming bob with a header.
+func mailto(addr string) string {
+	const keep = "!$'()*+,;:@-._~"
+	var b strings.Builder
+	b.Grow(len("mailto:") + len(addr))
+	b.WriteString("mailto:")
+	for i := 0; i < len(addr); i++ {
+		c := addr[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte(keep, c) >= 0 {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "%%%02X", c)
+	}
+	return b.String()
 }
 
 // conference is an RFC 7986 CONFERENCE property. go-ical's SetURI would drop VALUE=URI because

@@ -49,6 +49,10 @@ type Invite struct {
 	// Host says the recipient is the organizer: the message shows the host link and the guest
 	// link to share. Render refuses Host for a recipient other than the organizer.
 	Host bool
+	// Uninvited are guests of the booking whom mail cannot reach (booking.Details.Uninvited):
+	// the organizer's message names them and asks the organizer to pass the guest link on.
+	// Shown only when Host is true; their addresses go in no header and no calendar.
+	Uninvited []booking.Person
 
 	GuestURL string
 	// HostURL is rendered only when Host is true: a guest's message never contains it, whatever
@@ -95,6 +99,9 @@ func render(inv *Invite) (booking.Message, error) {
 	if err != nil {
 		return booking.Message{}, err
 	}
+	if inv, err = withAddresses(inv); err != nil {
+		return booking.Message{}, err
+	}
 	if err := check(inv); err != nil {
 		return booking.Message{}, err
 	}
@@ -125,9 +132,10 @@ func render(inv *Invite) (booking.Message, error) {
 	if inv.Host {
 		v.HostURL = inv.HostURL // the only place HostURL is read
 		v.Guests = guestList(inv.Attendees)
+		v.Uninvited = peopleList(inv.Uninvited)
 	}
 	if cancelled {
-		v.GuestURL, v.HostURL, v.DialIn = "", "", nil
+		v.GuestURL, v.HostURL, v.DialIn, v.Uninvited = "", "", nil, ""
 	}
 
 	var subject strings.Builder
@@ -170,6 +178,28 @@ func render(inv *Invite) (booking.Message, error) {
 	return booking.Message{From: from.Address, To: []string{inv.Recipient.Email}, Raw: raw}, nil
 }
 
+// withAddresses returns a copy of inv with every address as mail is sent to it, or the error of
+// the first that cannot be (booking.CheckEmail, the rule intake checks addresses with: what it
+// accepts is rendered).
+func withAddresses(inv *Invite) (*Invite, error) {
+	c := *inv
+	var err error
+	if c.Organizer.Email, err = address("organizer", c.Organizer.Email); err != nil {
+		return nil, err
+	}
+	if c.Recipient.Email, err = address("recipient", c.Recipient.Email); err != nil {
+		return nil, err
+	}
+	c.Attendees = make([]booking.Person, len(inv.Attendees))
+	for i, a := range inv.Attendees {
+		if a.Email, err = address("attendees["+strconv.Itoa(i)+"]", a.Email); err != nil {
+			return nil, err
+		}
+		c.Attendees[i] = a
+	}
+	return &c, nil
+}
+
 // check validates what Render cannot repair.
 func check(inv *Invite) error {
 	switch {
@@ -183,17 +213,6 @@ func check(inv *Invite) error {
 		return invalid("stamp", "stamp is not set")
 	case inv.Start.IsZero() || !inv.End.After(inv.Start):
 		return invalid("end", "end must be after start")
-	}
-	if err := checkAddress("organizer", inv.Organizer.Email); err != nil {
-		return err
-	}
-	if err := checkAddress("recipient", inv.Recipient.Email); err != nil {
-		return err
-	}
-	for i, a := range inv.Attendees {
-		if err := checkAddress("attendees["+strconv.Itoa(i)+"]", a.Email); err != nil {
-			return err
-		}
 	}
 	if inv.Host && !strings.EqualFold(inv.Recipient.Email, inv.Organizer.Email) {
 		// Invariant 3: the host link goes to the organizer only.
@@ -236,7 +255,8 @@ func renderFailure(f *Failure) (booking.Message, error) {
 	case f.Start.IsZero() || !f.End.After(f.Start):
 		return booking.Message{}, invalid("end", "end must be after start")
 	}
-	if err := checkAddress("organizer", f.Organizer.Email); err != nil {
+	to, err := address("organizer", f.Organizer.Email)
+	if err != nil {
 		return booking.Message{}, err
 	}
 	loc, zone, err := location(f.Organizer.TimeZone)
@@ -259,17 +279,17 @@ func renderFailure(f *Failure) (booking.Message, error) {
 	subject := "Video room not set up: " + title + " @ " + readableStart(f.Start, loc, zone)
 	env := envelope{
 		from:    from,
-		to:      &mail.Address{Name: cleanLine(f.Organizer.Name), Address: f.Organizer.Email},
+		to:      &mail.Address{Name: cleanLine(f.Organizer.Name), Address: to},
 		subject: subject,
 		date:    f.Stamp,
-		seed: hashOf("failure", strings.ToLower(f.Organizer.Email), title, f.Start.UTC().Format(time.RFC3339Nano),
+		seed: hashOf("failure", strings.ToLower(to), title, f.Start.UTC().Format(time.RFC3339Nano),
 			reason, f.Stamp.UTC().Format(time.RFC3339Nano)),
 	}
 	raw, err := assemble(&env, text, html, nil, "")
 	if err != nil {
 		return booking.Message{}, err
 	}
-	return booking.Message{From: from.Address, To: []string{f.Organizer.Email}, Raw: raw}, nil
+	return booking.Message{From: from.Address, To: []string{to}, Raw: raw}, nil
 }
 
 // Knock is the organizer's notice that a guest is waiting in a locked room with no host.
@@ -297,8 +317,9 @@ func RenderKnock(k *Knock) (booking.Message, error) {
 	case k.Start.IsZero() || !k.End.After(k.Start):
 		return booking.Message{}, invalid("end", "end must be after start")
 	}
-	if err := checkAddress("organizer", k.Organizer.Email); err != nil {
-		return booking.Message{}, err
+	to, err := address("organizer", k.Organizer.Email)
+	if err != nil {
+		return booking.Message{}, fmt.Errorf("render knock notice: %w", err)
 	}
 	if err := checkURL("hostUrl", k.HostURL, true); err != nil {
 		return booking.Message{}, err
@@ -322,17 +343,17 @@ func RenderKnock(k *Knock) (booking.Message, error) {
 	}
 	env := envelope{
 		from:    from,
-		to:      &mail.Address{Name: cleanLine(k.Organizer.Name), Address: k.Organizer.Email},
+		to:      &mail.Address{Name: cleanLine(k.Organizer.Name), Address: to},
 		subject: name + " is waiting: " + title,
 		date:    k.Stamp,
-		seed: hashOf("knock", strings.ToLower(k.Organizer.Email), title, name,
+		seed: hashOf("knock", strings.ToLower(to), title, name,
 			k.Start.UTC().Format(time.RFC3339Nano), k.Stamp.UTC().Format(time.RFC3339Nano)),
 	}
 	raw, err := assemble(&env, text, html, nil, "")
 	if err != nil {
 		return booking.Message{}, fmt.Errorf("render knock notice: %w", err)
 	}
-	return booking.Message{From: from.Address, To: []string{k.Organizer.Email}, Raw: raw}, nil
+	return booking.Message{From: from.Address, To: []string{to}, Raw: raw}, nil
 }
 
 // senders caches parsed From addresses: there is one per deployment.
@@ -347,23 +368,21 @@ func sender(from string) (*mail.Address, error) {
 	if err != nil {
 		return nil, invalid("from", "sender is not an RFC 5322 address")
 	}
-	if err := checkAddress("from", a.Address); err != nil {
+	if a.Address, err = address("from", a.Address); err != nil {
 		return nil, err
 	}
 	senders.Store(from, a)
 	return a, nil
 }
 
-// checkAddress accepts a single plain address (local@domain) that can be written both in a
-// header and after mailto: without quoting. The address itself is left out of the error.
-func checkAddress(field, addr string) error {
-	at := strings.LastIndexByte(addr, '@')
-	if at <= 0 || at == len(addr)-1 || strings.ContainsFunc(addr, func(r rune) bool {
-		return r <= ' ' || r >= 0x7f || strings.ContainsRune(`"<>()[]\,;:`, r)
-	}) {
-		return invalid(field, "%s is not a plain e-mail address", field)
+// address returns addr as mail is sent to it (booking.CheckEmail), or an Invalid error naming
+// field that leaves the address out.
+func address(field, addr string) (string, error) {
+	a, err := booking.CheckEmail(field, addr)
+	if err != nil {
+		return "", invalid(field, "%s is not an e-mail address mail can be sent to", field)
 	}
-	return nil
+	return a, nil
 }
 
 // checkURL accepts an absolute http(s) URL of printable ASCII with nothing that would need

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -107,6 +108,14 @@ func TestRenderGolden(t *testing.T) {
 		{"organizer-notification", func() *invite.Invite {
 			inv := organizerRequest()
 			inv.Calendar = false
+			return inv
+		}},
+		// A Cal.com booking whose source listed a guest mail cannot reach: the organizer is told
+		// who, in their own message.
+		{"organizer-uninvited", func() *invite.Invite {
+			inv := organizerRequest()
+			inv.Calendar = false
+			inv.Uninvited = []booking.Person{{Name: "Jörg Müller", Email: "jörg@example.net"}, {Email: "åse@xn--bcher-kva.example"}}
 			return inv
 		}},
 	}
@@ -277,6 +286,34 @@ func TestGuestNeverGetsHostURL(t *testing.T) {
 		assert.Equal(t, booking.Invalid, booking.ErrorCode(err))
 		assert.NotContains(t, err.Error(), bob.Email, "errors carry no e-mail addresses")
 	})
+}
+
+// TestUninvitedOnlyToTheOrganizer checks that the guests mail cannot reach are named in the
+// organizer's message only, never in a header or a calendar, and not in a cancellation.
+func TestUninvitedOnlyToTheOrganizer(t *testing.T) {
+	jorg := booking.Person{Name: "Jörg", Email: "jörg@example.net"}
+	org := organizerRequest()
+	org.Uninvited = []booking.Person{jorg}
+	msg, err := invite.Render(org)
+	require.NoError(t, err)
+	m := invitetest.Parse(t, msg.Raw)
+	assert.Contains(t, m.Text, "Not invited: Jörg <jörg@example.net>\r\n")
+	assert.Contains(t, m.Text, "\r\nPlease send them the guest link yourself.\r\n")
+	assert.Contains(t, m.HTML, "<strong>Not invited:</strong> Jörg &lt;jörg@example.net&gt;")
+	assert.NotContains(t, string(m.Calendar), "example.net:", "no ATTENDEE for them")
+	assert.NotContains(t, string(m.Calendar), "jörg")
+	assert.NotContains(t, m.To+m.ReplyTo, "jörg")
+
+	guest := guestRequest()
+	guest.Uninvited = []booking.Person{jorg}
+	msg, err = invite.Render(guest)
+	require.NoError(t, err)
+	assert.NotContains(t, string(invitetest.Parse(t, msg.Raw).Raw), "Not invited", "a guest's message")
+
+	org.Method, org.Sequence = booking.Cancel, 1
+	msg, err = invite.Render(org)
+	require.NoError(t, err)
+	assert.NotContains(t, invitetest.Parse(t, msg.Raw).Text, "Not invited", "a cancellation")
 }
 
 func TestRenderLinks(t *testing.T) {
@@ -466,6 +503,75 @@ func TestRenderInvalid(t *testing.T) {
 			assert.Equal(t, tt.field, e.Field)
 			assert.NotContains(t, err.Error(), "@example", "errors carry no e-mail addresses")
 			assert.NotContains(t, err.Error(), "+47", "errors carry no phone numbers")
+		})
+	}
+}
+
+// TestRenderTakesWhatIntakeAccepts checks the one rule for addresses: every address
+// booking.CheckEmail accepts renders, in the form CheckEmail gives (an internationalised domain
+// in punycode), and every one it refuses is refused here too.
+func TestRenderTakesWhatIntakeAccepts(t *testing.T) {
+	for _, addr := range []string{
+		"bob@bücher.example",
+		"ana@例え.テスト",
+		"o'neil@example.com",
+		"bob.smith+tag@Example.NET",
+		"a@localhost",
+		"x!#$%&*/=?^_`{|}~-@example.net",
+	} {
+		t.Run(addr, func(t *testing.T) {
+			want, err := booking.CheckEmail("email", addr)
+			require.NoError(t, err, "intake accepts it")
+
+			inv := guestRequest()
+			inv.Recipient.Email = addr
+			inv.Attendees = []booking.Person{{Name: "Guest", Email: addr}}
+			msg, err := invite.Render(inv)
+			require.NoError(t, err)
+			assert.Equal(t, []string{want}, msg.To)
+			m := invitetest.Parse(t, msg.Raw)
+			assert.Equal(t, "Bob Guest <"+want+">", m.To)
+			attendees := values(event(t, m.Calendar).Props.Values(ical.PropAttendee))
+			require.Len(t, attendees, 1)
+			u, err := url.Parse(attendees[0])
+			require.NoError(t, err, "the ATTENDEE is a URI")
+			assert.Equal(t, "mailto", u.Scheme)
+			assert.NotContains(t, u.Opaque, "?", "no header part: the address is one")
+			sent, err := url.PathUnescape(u.Opaque)
+			require.NoError(t, err)
+			assert.Equal(t, want, sent, "one address, percent-encoded where a URI needs it (RFC 6068)")
+
+			org := organizerRequest()
+			org.Organizer.Email, org.Recipient.Email = addr, want // the same address in either form
+			msg, err = invite.Render(org)
+			require.NoError(t, err, "the organizer's own invitation")
+			assert.Contains(t, invitetest.Parse(t, msg.Raw).ReplyTo, want)
+
+			for name, render := range map[string]func() (booking.Message, error){
+				"failure": func() (booking.Message, error) {
+					return invite.RenderFailure(&invite.Failure{From: from, Organizer: booking.Person{Email: addr}, Start: start, End: start.Add(time.Hour), Stamp: stamp})
+				},
+				"knock": func() (booking.Message, error) {
+					return invite.RenderKnock(&invite.Knock{From: from, Organizer: booking.Person{Email: addr}, Start: start, End: start.Add(time.Hour), HostURL: hostURL, Stamp: stamp})
+				},
+			} {
+				msg, err := render()
+				require.NoError(t, err, name)
+				assert.Equal(t, []string{want}, msg.To, name)
+			}
+		})
+	}
+
+	for _, addr := range []string{"jörg@example.com", "bob@[192.0.2.1]", "Bob <bob@example.net>"} {
+		t.Run("refused "+addr, func(t *testing.T) {
+			_, err := booking.CheckEmail("email", addr)
+			require.Error(t, err, "intake refuses it")
+			inv := guestRequest()
+			inv.Recipient.Email = addr
+			_, err = invite.Render(inv)
+			require.Error(t, err)
+			assert.Equal(t, booking.Invalid, booking.ErrorCode(err))
+			assert.NotContains(t, err.Error(), "example", "errors carry no e-mail addresses")
 		})
 	}
 }

@@ -21,6 +21,7 @@ type inviteView struct {
 	When        string // readable range in the recipient's zone
 	Organizer   string // "Name <address>" or the address
 	Guests      string // organizer's message only: the guests, comma-separated
+	Uninvited   string // organizer's message only: the guests mail cannot reach, comma-separated
 	HostURL     string // organizer's message only
 	GuestURL    string
 	DialIn      *dialInView
@@ -281,6 +282,19 @@ func guestList(guests []booking.Person) string {
 		} else {
 			b.WriteString(g.Email)
 		}
+	}
+	return b.String()
+}
+
+// peopleList shows people as "Name <address>" (or the address), comma-separated: the organizer
+// needs the address to reach someone roomkeeper could not.
+func peopleList(people []booking.Person) string {
+	var b strings.Builder
+	for i, p := range people {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(personLine(booking.Person{Name: p.Name, Email: cleanLine(p.Email)}))
 	}
 	return b.String()
 }

@@ -17,6 +17,20 @@ type Invite struct {
 	Method   booking.Method `json:"method,omitempty"` // empty: nothing sent yet
 	SentAt   time.Time      `json:"sentAt,omitzero"`
 	Error    string         `json:"error,omitempty"` // the mail service refused it for good
+	// MailProblem is set when the mail service reported the recipient's mail bounced or was
+	// complained of.
+	MailProblem *MailProblem `json:"mailProblem,omitempty"`
+}
+
+// MailProblem is what the mail service reported about a recipient's mail.
+type MailProblem struct {
+	Kind string    `json:"kind"`           // "bounce" or "complaint"
+	Type string    `json:"type,omitempty"` // the mail service's class, such as Permanent/General
+	At   time.Time `json:"at"`
+	// Stopped: no more mail goes to the address about this booking (a complaint, a hard bounce).
+	Stopped bool `json:"stopped"`
+	// OrganizerTold: the organizer was e-mailed which guest's invitation failed.
+	OrganizerTold bool `json:"organizerTold"`
 }
 
 // Failure is the last error that stopped or delayed work on a record.
@@ -48,6 +62,10 @@ type Booking struct {
 	PossibleDuplicates int            `json:"possibleDuplicates"`
 	CreatedAt          time.Time      `json:"createdAt,omitzero"`
 	UpdatedAt          time.Time      `json:"updatedAt,omitzero"`
+
+	// Uninvited are the guests the source listed whom mail cannot reach: they were sent nothing,
+	// and the organizer's message names them.
+	Uninvited []booking.Person `json:"uninvited,omitempty"`
 }
 
 func bookingView(b *booking.Booking, withHost bool) Booking {
@@ -87,10 +105,17 @@ func bookingView(b *booking.Booking, withHost bool) Booking {
 		if inv.Organizer {
 			role = "organizer"
 		}
-		item.Invites = append(item.Invites, Invite{
+		v := Invite{
 			Email: inv.Email, Name: inv.Name, Role: role, Sequence: inv.Sequence,
 			Method: inv.Method, SentAt: inv.SentAt, Error: inv.Error,
-		})
+		}
+		if p := inv.Problem; p != nil {
+			v.MailProblem = &MailProblem{Kind: string(p.Kind), Type: p.Type, At: p.At, Stopped: p.Permanent, OrganizerTold: p.Notified}
+		}
+		item.Invites = append(item.Invites, v)
+	}
+	for _, p := range b.Details.Uninvited {
+		item.Uninvited = append(item.Uninvited, booking.Person{Name: p.Name, Email: p.Email})
 	}
 	if f := b.Failure; f != nil {
 		item.Failure = &Failure{Message: f.Message, Permanent: f.Permanent, At: f.At}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -27,8 +28,8 @@ const ErasedName = "(erased)"
 // repeated erasure touches nothing more.
 func (o *Operator) Erase(ctx context.Context, email string) (Erased, error) {
 	email, err := booking.CheckEmail("email", email)
-	if err != nil {
-		return Erased{}, err
+	if err != nil && !errors.Is(err, booking.ErrUndeliverable) {
+		return Erased{}, err // an address mail cannot reach may still be held: a guest left uninvited
 	}
 	email = strings.ToLower(email)
 	keys, err := o.Store.People(ctx, email)
@@ -103,6 +104,11 @@ func erase(b *booking.Booking, email string, now time.Time) bool {
 		}
 	}
 	d.Attendees = kept
+	if i := slices.IndexFunc(d.Uninvited, is); i >= 0 {
+		note(d.Uninvited[i].Name)
+		d.Uninvited = slices.DeleteFunc(d.Uninvited, is) // never invited: nothing to keep
+		changed = true
+	}
 	for i := range b.Invites {
 		if inv := &b.Invites[i]; is(inv.Person) {
 			note(inv.Name)

@@ -533,4 +533,48 @@ func TestErase(t *testing.T) {
 	assert.Equal(t, operator.Erased{}, again, "an erasure repeated touches nothing more")
 	_, err = f.op.Erase(f.ctx, "not an address")
 	assert.Equal(t, booking.Invalid, booking.ErrorCode(err))
+
+	// A guest a booking tool listed whom mail cannot reach is held too, and can be erased.
+	b := get(other)
+	b.Details.Uninvited = []booking.Person{{Name: "Jörg", Email: "jörg@xn--bcher-kva.example"}}
+	require.NoError(t, f.st.IndexPeople(f.ctx, b.Key, b.Emails(), now.Add(time.Hour)))
+	require.NoError(t, f.st.Put(f.ctx, b))
+	out, err = f.op.Erase(f.ctx, "Jörg@bücher.example")
+	require.NoError(t, err)
+	assert.Equal(t, 1, out.Records)
+	assert.Empty(t, get(other).Details.Uninvited)
+}
+
+// TestABookingShowsEachRecipientsMailProblem: GET /v1/bookings/{id} shows, per recipient, a
+// bounce or complaint the mail service reported, whether mail to them stopped and whether the
+// organizer was told.
+func TestABookingShowsEachRecipientsMailProblem(t *testing.T) {
+	f := newFixture(t)
+	now := f.clock.Now()
+	ada := booking.Person{Name: "Ada Host", Email: "ada@example.com"}
+	bob := booking.Person{Name: "Bob Guest", Email: "bob@example.net"}
+	cy := booking.Person{Email: "cy@example.org"}
+	b := &booking.Booking{
+		Key: booking.KeyOf("generic", "bounced"), Source: "generic", ExternalID: "bounced", Status: booking.Confirmed,
+		Details: booking.Details{Title: "Intro", Start: now.Add(time.Hour), End: now.Add(2 * time.Hour), Organizer: ada, Attendees: []booking.Person{bob, cy}},
+		Invites: []booking.Invite{
+			{Person: ada, Organizer: true, Method: booking.Request, SentAt: now},
+			{Person: bob, Method: booking.Request, SentAt: now},
+			{Person: cy, Method: booking.Request, SentAt: now},
+		},
+	}
+	b.ApplyMailEvent(booking.MailEvent{Kind: booking.MailBounced, Type: "Permanent/General", Recipients: []string{bob.Email}, At: now})
+	b.ApplyMailEvent(booking.MailEvent{Kind: booking.MailBounced, Type: "Transient/MailboxFull", Recipients: []string{cy.Email}, At: now})
+	b.InviteFor(bob.Email).Problem.Notified = true
+	require.NoError(t, f.st.Put(f.ctx, b))
+
+	got, err := f.op.Booking(f.ctx, "generic:bounced", false)
+	require.NoError(t, err)
+	require.Len(t, got.Invites, 3)
+	assert.Nil(t, got.Invites[0].MailProblem)
+	assert.Equal(t, &operator.MailProblem{Kind: "bounce", Type: "Permanent/General", At: now, Stopped: true, OrganizerTold: true}, got.Invites[1].MailProblem)
+	assert.Equal(t, &operator.MailProblem{Kind: "bounce", Type: "Transient/MailboxFull", At: now}, got.Invites[2].MailProblem)
+	raw, err := json.Marshal(got.Invites[1])
+	require.NoError(t, err)
+	assert.Contains(t, string(raw), `"mailProblem":{"kind":"bounce","type":"Permanent/General","at":"2026-12-04T09:00:00Z","stopped":true,"organizerTold":true}`)
 }

@@ -163,7 +163,29 @@ type fixture struct {
 	store    *bolt.Store
 	provider *fakeProvider
 	mailer   *fakeMailer
+	metrics  *fakeMetrics
 	r        *Reconciler
+}
+
+// fakeMetrics records the figures put.
+type fakeMetrics struct {
+	mu  sync.Mutex
+	got []booking.Metric
+}
+
+func (m *fakeMetrics) Put(_ context.Context, ms ...booking.Metric) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.got = append(m.got, ms...)
+}
+
+// take returns the figures put since the last call.
+func (m *fakeMetrics) take() []booking.Metric {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := m.got
+	m.got = nil
+	return out
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -172,8 +194,9 @@ func newFixture(t *testing.T) *fixture {
 	require.NoError(t, err)
 	t.Cleanup(func() { st.Close() })
 	c := clocktest.New(time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC))
-	f := &fixture{t: t, clock: c, store: st, provider: newFakeProvider(), mailer: &fakeMailer{}}
+	f := &fixture{t: t, clock: c, store: st, provider: newFakeProvider(), mailer: &fakeMailer{}, metrics: &fakeMetrics{}}
 	f.r = &Reconciler{
+		Metrics:      f.metrics,
 		Deployment:   "test",
 		Store:        st,
 		Mailer:       f.mailer,

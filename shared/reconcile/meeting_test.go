@@ -119,3 +119,62 @@ func TestKnockEmailsTheOrganizerOnceAndNotWithAHost(t *testing.T) {
 	f.reconcile(key)
 	assert.Len(t, f.mails(), 1, "a new stretch without a host")
 }
+
+// TestACleanupPutOffSaysWhy: a run that finds the cleanup due but a session live reports why it
+// waits and until when; the run that deletes the room reports why it goes.
+func TestACleanupPutOffSaysWhy(t *testing.T) {
+	f := newFixture(t)
+	key := f.put()
+	f.reconcile(key)
+	end := f.get(key).Details.End
+	f.record(key, booking.RoomEvent{Kind: booking.SessionStarted, At: end.Add(-20 * time.Minute), SessionID: "s1"})
+
+	f.at(key, 10*time.Minute)
+	res := f.reconcile(key)
+	assert.Empty(t, res.Postponed, "before end + grace nothing is due, so nothing is put off")
+
+	f.at(key, 15*time.Minute)
+	res = f.reconcile(key)
+	assert.Equal(t, PostponedLive, res.Postponed)
+	assert.Equal(t, f.clock.Now().Add(LiveRecheck), res.PostponedUntil)
+
+	f.at(key, 2*time.Hour-2*time.Minute)
+	res = f.reconcile(key)
+	assert.Equal(t, PostponedLiveToCap, res.Postponed)
+	assert.Equal(t, end.Add(2*time.Hour), res.PostponedUntil)
+
+	f.at(key, 2*time.Hour)
+	res = f.reconcile(key)
+	assert.Equal(t, []string{"clean up room"}, res.Steps)
+	assert.Equal(t, CleanupCapWhileLive, res.Cleanup)
+	assert.Empty(t, res.Postponed)
+}
+
+func TestACleanupSaysWhyTheRoomGoes(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		events  func(end time.Time) []booking.RoomEvent
+		fromEnd time.Duration
+		want    string
+	}{
+		{"after the grace", func(time.Time) []booking.RoomEvent { return nil }, 15 * time.Minute, CleanupAfterGrace},
+		{"a meeting that ran over", func(end time.Time) []booking.RoomEvent {
+			return []booking.RoomEvent{
+				{Kind: booking.SessionStarted, At: end.Add(-30 * time.Minute), SessionID: "s1"},
+				{Kind: booking.SessionEnded, At: end.Add(5 * time.Minute), SessionID: "s1"},
+			}
+		}, 6 * time.Minute, CleanupMeetingOver},
+		{"the cap without webhooks", func(time.Time) []booking.RoomEvent { return nil }, 3 * time.Hour, CleanupOverrunCap},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			key := f.put()
+			f.reconcile(key)
+			f.record(key, tt.events(f.get(key).Details.End)...)
+			f.at(key, tt.fromEnd)
+			res := f.reconcile(key)
+			assert.Equal(t, []string{"clean up room"}, res.Steps)
+			assert.Equal(t, tt.want, res.Cleanup)
+		})
+	}
+}

@@ -31,9 +31,18 @@ func (r *Reconciler) Reap(ctx context.Context) (int, error) {
 	sort.Strings(names)
 	deleted := 0
 	var errs []error
+	var reaped []booking.Metric
+	defer func() { r.put(ctx, reaped...) }()
 	for _, name := range names {
 		p := r.Providers[name]
-		rooms, err := p.TaggedRooms(ctx)
+		var rooms []booking.Room
+		err := r.call(ctx, now, name, false, func() (err error) {
+			rooms, err = p.TaggedRooms(ctx)
+			return err
+		})
+		if isStoreErr(err) {
+			return deleted, fmt.Errorf("reap: %w", err)
+		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("reap: list %s rooms: %w", name, err))
 			continue
@@ -53,11 +62,16 @@ func (r *Reconciler) Reap(ctx context.Context) (int, error) {
 			if b != nil && references(b, name, room) {
 				continue
 			}
-			if err := p.DeleteRoom(ctx, room); err != nil {
+			err = r.call(ctx, now, name, false, func() error { return p.DeleteRoom(ctx, room) })
+			if isStoreErr(err) {
+				return deleted, fmt.Errorf("reap: %w", err)
+			}
+			if err != nil {
 				errs = append(errs, fmt.Errorf("reap: delete %s room %s: %w", name, room.ID, err))
 				continue
 			}
 			deleted++
+			reaped = append(reaped, booking.CountOf(booking.MetricRoomsReaped, 1).By("Provider", name))
 		}
 	}
 	return deleted, errors.Join(errs...)

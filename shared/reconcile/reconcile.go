@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"math"
 	mathrand "math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
@@ -38,20 +39,27 @@ type Reconciler struct {
 	Now  func() time.Time
 	// Jitter returns a number in [0, 1) to spread back-off delays; nil uses math/rand.
 	Jitter func() float64
+	// Metrics records what each run did (rooms made, invitations sent, the providers' errors
+	// and waits, cleanup lag, failures that stopped a booking), once per run; nil drops it.
+	Metrics booking.Metrics
 
 	MailFrom     string        // ROOMKEEPER_MAIL_FROM
 	CleanupGrace time.Duration // delete the room this long after the end
 	MaxOverrun   time.Duration // a room must work this long past the end
 	RoomSlack    time.Duration // provider room end date = end + RoomSlack
-	LeaseTTL     time.Duration // how long a run may hold a booking; 0 means DefaultLeaseTTL
+	LeaseTTL     time.Duration // how long a run may hold a booking between saves; 0 means DefaultLeaseTTL
 }
 
-// DefaultLeaseTTL is how long one run may hold a booking before another may take it over. It is
-// longer than any run takes (a run is a few provider and mail calls with their own timeouts).
-const DefaultLeaseTTL = 2 * time.Minute
+// DefaultLeaseTTL is how long a run holds a booking from its last save: another run may take the
+// booking over only once a run has saved nothing for that long. Every save renews the lease (a
+// heartbeat), so a run that lasts longer keeps it while it makes progress; between two saves
+// there is one step, whose provider calls each give up within 10 s (shared/video/rest), so a
+// minute is ample, and a run that stopped (a crashed process, a Lambda timeout) frees its booking
+// a minute after its last save.
+const DefaultLeaseTTL = time.Minute
 
-// Back-off for temporary failures: capped exponential with jitter, never sooner than the
-// service's Retry-After.
+// Back-off for temporary failures the service named no delay for: capped exponential with
+// jitter. A delay the service asked for (Retry-After) is taken as it is.
 const (
 	backoffBase = 10 * time.Second
 	backoffCap  = 10 * time.Minute
@@ -72,6 +80,17 @@ type Result struct {
 	PossibleDuplicates int      // invites re-sent after a run stopped between send and record
 	Failure            string   // the failure recorded, if any
 	Permanent          bool     // the failure stops retries
+	// Cleanup is why the run deleted the room after the meeting (CleanupAfterGrace…), when it
+	// did or tried to.
+	Cleanup string
+	// Postponed is why the room's cleanup, due by now, was put off (PostponedLive…), and
+	// PostponedUntil when it is looked at again.
+	Postponed      string
+	PostponedUntil time.Time
+	// Due is when the booking next needs work as the run left it (its DueAt); zero when nothing
+	// is left to do, or when the run stopped before saving. A worker that can wake itself (the
+	// local server) uses it to come back then rather than at its next sweep.
+	Due time.Time
 }
 
 // Reconcile runs the missing steps for one booking. It returns an error only when the store
@@ -89,9 +108,29 @@ func (r *Reconciler) Reconcile(ctx context.Context, key string) (Result, error) 
 		return res, fmt.Errorf("load booking %s: %w", key, err)
 	}
 	w := &run{r: r, b: b, now: now, owner: newOwner(), res: &res}
+	defer func() { r.put(ctx, w.metrics...) }()
 	if w.heldByOther() {
 		res.Busy = true
 		return res, nil
+	}
+	if act := r.plan(w.b, now); act.kind == actCreate {
+		// A booking waiting for a room at a paused provider is set due at the pause's end in one
+		// write, before taking the lease: a burst of them waits on one pause, all woken at its
+		// end, and each costs the store as little as it can. (Only a failure that has just
+		// become permanent goes on, with the lease, to tell the organizer.)
+		if err := r.paused(ctx, now, b.Details.Room.Provider, true); err != nil {
+			if isStoreErr(err) {
+				return res, err
+			}
+			cont, err := w.fail(ctx, act, err)
+			if err != nil {
+				return res, w.storeErr(err)
+			}
+			if !cont {
+				res.Due = w.b.DueAt
+				return res, nil
+			}
+		}
 	}
 	if err := w.save(ctx, func(b *booking.Booking) {
 		b.Lease = booking.Lease{Owner: w.owner, Until: now.Add(r.leaseTTL())}
@@ -120,6 +159,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, key string) (Result, error) 
 			return res, w.storeErr(err)
 		}
 		if !cont {
+			res.Due = w.b.DueAt
 			return res, nil
 		}
 	}
@@ -127,9 +167,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, key string) (Result, error) 
 	// stopped waiting.
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finalSaveTimeout)
 	defer cancel()
+	var last action
 	err = w.save(sctx, func(b *booking.Booking) {
 		b.Lease = booking.Lease{}
 		act := r.plan(b, now)
+		last = act
 		switch {
 		case act.kind != actNone:
 			// The desired state changed under us (or maxSteps ran out): more to do at once.
@@ -143,7 +185,20 @@ func (r *Reconciler) Reconcile(ctx context.Context, key string) (Result, error) 
 			}
 		}
 	})
+	if err == nil {
+		res.Due = w.b.DueAt
+		if last.kind == actNone && last.reason != "" {
+			res.Postponed, res.PostponedUntil = last.reason, last.due
+		}
+	}
 	return res, w.storeErr(err)
+}
+
+// put records ms, even when ctx is done: they describe what happened.
+func (r *Reconciler) put(ctx context.Context, ms ...booking.Metric) {
+	if r.Metrics != nil && len(ms) > 0 {
+		r.Metrics.Put(context.WithoutCancel(ctx), ms...)
+	}
 }
 
 func (r *Reconciler) leaseTTL() time.Duration {
@@ -161,7 +216,11 @@ type run struct {
 	owner string
 	res   *Result
 	lost  bool // another run took the lease
+	// metrics are the run's figures, recorded when it ends.
+	metrics []booking.Metric
 }
+
+func (w *run) report(ms ...booking.Metric) { w.metrics = append(w.metrics, ms...) }
 
 func (w *run) heldByOther() bool {
 	l := w.b.Lease
@@ -187,11 +246,15 @@ func (w *run) storeErr(err error) error {
 }
 
 // save applies mutate to the record and writes it, reloading and re-applying on a version
-// conflict (a source changed the desired state meanwhile). It stops if another run took the lease.
+// conflict (a source changed the desired state meanwhile). A save that keeps the run's lease
+// renews it from the clock's current time. It stops if another run took the lease.
 func (w *run) save(ctx context.Context, mutate func(*booking.Booking)) error {
 	for attempt := 0; ; attempt++ {
 		next := w.b.Clone()
 		mutate(next)
+		if next.Lease.Owner == w.owner {
+			next.Lease.Until = w.r.Now().Add(w.r.leaseTTL())
+		}
 		next.UpdatedAt = w.now
 		err := w.r.Store.Put(ctx, next)
 		if err == nil {
@@ -218,24 +281,56 @@ func (w *run) save(ctx context.Context, mutate func(*booking.Booking)) error {
 // that stops retries. It reports whether the run should go on, which it does only to e-mail the
 // organizer about a new permanent failure. A permanent failure already recorded is kept, so a
 // failing notice does not overwrite what went wrong.
+//
+// A booking still without a room fails for good at its meeting's start, or at once when it
+// would have to wait until the meeting has ended (a provider paused until then: Zoom's daily
+// cap lifts only at midnight UTC); a wait that ends during the meeting still gets it a room.
 func (w *run) fail(ctx context.Context, act action, cause error) (bool, error) {
 	b := w.b
-	permanent := booking.IsPermanent(cause) ||
-		(b.Status == booking.Confirmed && b.Room == nil && !w.now.Before(b.Details.Start))
-	msg := cause.Error()
-	if permanent && !booking.IsPermanent(cause) {
-		msg = "still no video room at the meeting's start: " + msg
-	}
 	attempts := b.Attempts + 1
-	delay := backoff(attempts, booking.RetryDelay(cause), w.r.jitter())
+	due := w.now.Add(backoff(attempts, booking.RetryDelay(cause), w.r.jitter()))
+	_, until, throttled := booking.Throttle(cause)
+	if throttled {
+		due = until // the provider's delay counts from its answer, not from the run's start
+	}
+	noRoom := b.Status == booking.Confirmed && b.Room == nil
+	msg := cause.Error()
+	permanent := booking.IsPermanent(cause)
+	switch {
+	case permanent:
+	case noRoom && !w.now.Before(b.Details.Start):
+		permanent, msg = true, "still no video room at the meeting's start: "+msg
+	case noRoom && !due.Before(b.Details.End):
+		permanent, msg = true, "no video room can be made before the meeting ends: "+msg
+	}
+	var pe *providerError
+	switch {
+	case errors.As(cause, &pe) && throttled:
+		// The provider asked to be left alone (a 429): how long every worker now waits.
+		w.report(booking.DurationOf(booking.MetricProviderPaused, until.Sub(w.now)).By("Provider", pe.provider))
+	case pe != nil:
+		w.report(booking.CountOf(booking.MetricProviderErrors, 1).By("Provider", pe.provider))
+	}
+	if permanent && (b.Failure == nil || !b.Failure.Permanent) {
+		w.report(booking.CountOf(booking.MetricPermanentFailures, 1))
+	}
 	// Go on only to notify about a failure that has just become permanent: a failure that was
 	// already permanent, or the notice failing, waits for the back-off.
 	cont := permanent && (b.Failure == nil || !b.Failure.Permanent) && act.kind != actNotify
 	w.res.Failure, w.res.Permanent = msg, permanent
 	err := w.save(ctx, func(b *booking.Booking) {
 		b.Attempts = attempts
-		if act.kind == actCreate && booking.IsPermanent(cause) {
-			b.Creating = nil // the provider refused: no room was made
+		if act.kind == actCreate {
+			switch {
+			case booking.IsRefused(cause):
+				// The provider certainly made no room (a 429, a 4xx, no connection): the next
+				// attempt creates at once, without first listing the rooms to recover one.
+				forgetCreating(b)
+			case booking.IsPermanent(cause):
+				// No retry: a room the provider may have made carries the tag, so the reaper
+				// finds it.
+				b.Creating = nil
+			}
 		}
 		var se *sendError
 		if errors.As(cause, &se) {
@@ -251,7 +346,7 @@ func (w *run) fail(ctx context.Context, act action, cause error) (bool, error) {
 		if cont {
 			b.DueAt = w.now
 		} else {
-			b.DueAt = w.now.Add(delay)
+			b.DueAt = due
 			b.Lease = booking.Lease{}
 		}
 	})
@@ -265,13 +360,17 @@ func (r *Reconciler) jitter() float64 {
 	return mathrand.Float64()
 }
 
-// backoff returns the delay before attempt n+1: base·2^(n-1) capped, scaled into [½, 1) by
-// jitter, and never less than what the service asked for.
+// backoff returns the delay before attempt n+1: what the service asked for (retryAfter) when it
+// asked, so a throttled call comes back as soon as the service takes it again and no later;
+// otherwise base·2^(n-1) capped, scaled into [½, 1) by jitter.
 func backoff(attempts int, retryAfter time.Duration, jitter float64) time.Duration {
+	if retryAfter > 0 {
+		return retryAfter
+	}
 	d := float64(backoffBase) * math.Pow(2, float64(attempts-1))
 	d = math.Min(d, float64(backoffCap))
 	d = d/2 + d/2*jitter
-	return max(time.Duration(d), retryAfter)
+	return time.Duration(d)
 }
 
 func newOwner() string {
@@ -302,7 +401,9 @@ func (w *run) render(a action) (booking.Message, error) {
 		From:        w.r.MailFrom,
 	}
 	if a.organizer {
-		msg.Attendees = w.invitedGuests(a.method)
+		var unreachable []booking.Person
+		msg.Attendees, unreachable = reachable(w.invitedGuests(a.method))
+		msg.Uninvited = append(slices.Clip(d.Uninvited), unreachable...)
 	} else {
 		msg.Attendees = []booking.Person{p}
 	}
@@ -313,7 +414,23 @@ func (w *run) render(a action) (booking.Message, error) {
 			msg.HostURL = b.Room.HostURL
 		}
 	}
-	return invite.Render(msg)
+	m, err := invite.Render(msg)
+	m.Key = b.Key
+	return m, err
+}
+
+// reachable splits guests into those mail can reach and those it cannot (booking.CheckEmail): a
+// record stored before intake kept the latter out may still list them. The organizer's calendar
+// lists only the former; the latter are named to the organizer as not invited.
+func reachable(guests []booking.Person) (ok, not []booking.Person) {
+	for _, g := range guests {
+		if _, err := booking.CheckEmail("email", g.Email); err != nil {
+			not = append(not, g)
+		} else {
+			ok = append(ok, g)
+		}
+	}
+	return ok, not
 }
 
 // updated reports whether a recipient holds an earlier REQUEST of the booking.

@@ -3,6 +3,7 @@ package reconcile
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -40,6 +41,7 @@ func TestCreatedBookingGetsOneRoomAndOneInvitePerParticipant(t *testing.T) {
 
 	b := f.get(key)
 	assert.Equal(t, b.Details.Start.Add(-CheckLead), b.DueAt, "the room check is due before the start, then the cleanup")
+	assert.Equal(t, b.DueAt, res.Due, "the result says when the booking is due")
 	assert.Empty(t, b.Lease.Owner, "the lease is released")
 	assert.False(t, b.Done)
 }
@@ -214,9 +216,10 @@ func TestTemporaryProviderFailureBacksOffAndRecovers(t *testing.T) {
 	require.NotNil(t, b.Failure)
 	assert.Contains(t, b.Failure.Message, "429")
 	assert.Equal(t, f.clock.Now().Add(90*time.Second), b.DueAt, "Retry-After beats the shorter back-off")
+	assert.Equal(t, b.DueAt, res.Due, "the result says when the booking is due")
 	assert.Empty(t, b.Lease.Owner)
 
-	// A second failure backs off further; the Retry-After still wins over 10-20 s.
+	// A second failure waits what the provider asks again, not a growing back-off.
 	f.clock.Add(90 * time.Second)
 	f.reconcile(key)
 	assert.Equal(t, 2, f.get(key).Attempts)
@@ -237,6 +240,70 @@ func TestBackoffGrowsAndIsCapped(t *testing.T) {
 	assert.InDelta(t, float64(20*time.Second), float64(backoff(2, 0, 0.999999999)), float64(time.Millisecond))
 	assert.Equal(t, 5*time.Minute, backoff(30, 0, 0))
 	assert.Equal(t, time.Hour, backoff(1, time.Hour, 0))
+	assert.Equal(t, time.Second, backoff(5, time.Second, 0), "the service's delay, not a floor under the back-off")
+}
+
+// TestRefusedCreateIsRetriedWithoutAListing checks that a create the provider certainly did not
+// act on drops the creating intent in the save that records the back-off, so the next attempt
+// creates at once; only a create whose outcome is unknown is followed by a listing to recover
+// the room it may have made.
+func TestRefusedCreateIsRetriedWithoutAListing(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		err     func(answeredAt time.Time) error
+		refused bool
+		due     time.Duration // after the answer; 0: the back-off
+	}{
+		{"429", func(at time.Time) error {
+			return booking.Throttled(errors.New("whereby answered 429"), booking.PauseAll, at, 3*time.Second)
+		}, true, 3 * time.Second},
+		{"no connection", func(time.Time) error {
+			return booking.Refused(errors.New("POST meetings: dial tcp: connection refused"))
+		}, true, 0},
+		{"5xx", func(time.Time) error { return errors.New("whereby answered 503 Service Unavailable") }, false, 0},
+		{"timeout", func(time.Time) error {
+			return fmt.Errorf("POST meetings: %w", context.DeadlineExceeded)
+		}, false, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			key := f.put()
+			var ops []string
+			f.provider.fail = func(op string) error {
+				ops = append(ops, op)
+				if len(ops) > 1 {
+					return nil
+				}
+				f.clock.Add(2 * time.Second) // a slow answer
+				return tt.err(f.clock.Now())
+			}
+			start := f.clock.Now()
+			f.reconcile(key)
+			b := f.get(key)
+			require.NotNil(t, b.Failure)
+			if tt.refused {
+				assert.Nil(t, b.Creating, "nothing was made: the intent goes with the back-off's save")
+				assert.Zero(t, b.RoomGen, "the next attempt uses the same tag")
+			} else {
+				assert.NotNil(t, b.Creating, "a room may have been made: the intent stays")
+			}
+			if tt.due > 0 {
+				assert.Equal(t, start.Add(2*time.Second+tt.due), b.DueAt, "Retry-After, from the answer")
+			}
+
+			f.clock.Set(b.DueAt)
+			f.reconcile(key)
+			if tt.refused {
+				assert.Equal(t, []string{"create", "create"}, ops, "no listing before the second attempt")
+			} else {
+				assert.Equal(t, []string{"create", "list", "create"}, ops, "the rooms are listed to recover one")
+			}
+			live := f.provider.live()
+			require.Len(t, live, 1)
+			assert.Equal(t, booking.Tag{Key: key, Gen: 1, Deployment: booking.DeploymentTag("test")}.String(), live[0].Tag)
+			assert.Equal(t, live[0].ID, f.get(key).Room.ID)
+		})
+	}
 }
 
 func TestPermanentFailureStopsAndNotifiesTheOrganizerOnce(t *testing.T) {
@@ -325,6 +392,52 @@ func TestRefusedRecipientDoesNotBlockTheOthers(t *testing.T) {
 	b := f.get(key)
 	assert.Contains(t, b.InviteFor("bob@example.net").Error, "address rejected")
 	assert.Equal(t, b.Details.Start.Add(-CheckLead), b.DueAt)
+}
+
+// TestGuestMailCannotReachDoesNotStopTheOthers reconciles a record stored before intake kept out
+// guests mail cannot reach (jörg@…): the others are invited, the organizer's calendar lists only
+// them and the organizer is told who was not invited, and nothing fails or retries.
+func TestGuestMailCannotReachDoesNotStopTheOthers(t *testing.T) {
+	f := newFixture(t)
+	const jorg = "jörg@example.net"
+	key := f.put(func(b *booking.Booking) {
+		b.Details.Attendees = append(b.Details.Attendees, booking.Person{Name: "Jörg", Email: jorg})
+	})
+	res := f.reconcile(key)
+	assert.False(t, res.Permanent, res.Failure)
+	mails := f.mails()
+	require.Len(t, mails, 3, "the organizer, Bob and Cy")
+	org := mails["ada@example.com"]
+	require.NotNil(t, org)
+	assert.Contains(t, org.Text, "Not invited: Jörg <"+jorg+">")
+	assert.NotContains(t, string(org.Calendar), "example.net:", "no ATTENDEE for Jörg")
+
+	b := f.get(key)
+	assert.Nil(t, b.Failure)
+	inv := b.InviteFor(jorg)
+	require.NotNil(t, inv)
+	assert.NotEmpty(t, inv.Error, "recorded as refused for good")
+	assert.NotContains(t, inv.Error, "example", "no address in the error")
+	assert.Equal(t, b.Details.End.Add(15*time.Minute), b.DueAt, "nothing left to retry")
+	assert.Empty(t, f.reconcile(key).Steps)
+}
+
+// TestFailureNoticeThatCannotBeRenderedIsDropped reconciles a record whose organizer address no
+// mail can reach (stored before intake refused them): the booking fails for good, and the notice
+// that cannot be rendered is given up rather than retried for ever.
+func TestFailureNoticeThatCannotBeRenderedIsDropped(t *testing.T) {
+	f := newFixture(t)
+	key := f.put(func(b *booking.Booking) { b.Details.Organizer.Email = "åse@example.com" })
+	res := f.reconcile(key)
+	assert.True(t, res.Permanent)
+	assert.Empty(t, f.mails())
+	b := f.get(key)
+	require.NotNil(t, b.Failure)
+	assert.True(t, b.Failure.Permanent)
+	assert.True(t, b.Failure.Notified, "given up")
+	assert.True(t, b.DueAt.IsZero(), "no more retries")
+	f.clock.Add(time.Hour)
+	assert.Empty(t, f.reconcile(key).Steps)
 }
 
 func TestStoppedBetweenCreateAndRecordAdoptsTheRoom(t *testing.T) {
@@ -463,4 +576,22 @@ func TestReapDeletesRoomsNoBookingReferences(t *testing.T) {
 	}
 	assert.ElementsMatch(t, []string{kept.ID, others.ID, legacy.ID, young.ID}, live,
 		"the booking's room, another deployment's, an old-format one and a young one stay")
+}
+
+// TestALongRunKeepsItsLease: a run that takes longer than the lease, step by step, renews it with
+// every save, so no other run may take the booking over while it makes progress.
+func TestALongRunKeepsItsLease(t *testing.T) {
+	f := newFixture(t)
+	key := f.put()
+	var held []bool
+	f.mailer.fail = func(booking.Message) error {
+		f.clock.Add(2 * DefaultLeaseTTL / 3) // each send takes two thirds of the lease
+		b := f.get(key)
+		held = append(held, b.Lease.Owner != "" && b.Lease.Until.After(f.clock.Now()))
+		return nil
+	}
+	res := f.reconcile(key)
+	assert.Len(t, res.Steps, 4, "a room and three invites, over twice the lease")
+	assert.Equal(t, []bool{true, true, true}, held, "another run finds the booking held at every send")
+	assert.Empty(t, f.get(key).Lease.Owner, "released at the end")
 }

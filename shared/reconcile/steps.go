@@ -26,6 +26,7 @@ const (
 	actKnock                 // e-mail the organizer that a guest is waiting
 	actMove                  // move a hand-made room to its record's new end (providers that move rooms)
 	actCount                 // record an ended room's usage
+	actUndelivered           // e-mail the organizer that a guest's invitation bounced or was complained of
 )
 
 // action is the next missing step for a booking.
@@ -37,16 +38,31 @@ type action struct {
 	cleanup   bool           // actDeleteRoom: after the meeting (else cancelled)
 	room      *booking.Room  // actCount: the ended room
 	due       time.Time      // actNone: when the booking next needs work; zero: never
+	// reason says why: for a cleanup (actDeleteRoom with cleanup), why the room goes now; for
+	// actNone, why a cleanup that is due was put off (empty when nothing was put off).
+	reason string
 }
 
+// Why a cleanup happens, or waits (Result.Cleanup, Result.Postponed).
+const (
+	CleanupAfterGrace   = "end + grace passed"
+	CleanupMeetingOver  = "the meeting ran past its end and is over"
+	CleanupOverrunCap   = "the overrun cap is reached"
+	CleanupCapWhileLive = "the overrun cap is reached while a session is live"
+	PostponedLive       = "a session is live"
+	PostponedLiveToCap  = "a session is live; the overrun cap comes before the next check"
+)
+
 // mails reports whether the action sends mail.
-func (a action) mails() bool { return a.kind == actSend || a.kind == actNotify || a.kind == actKnock }
+func (a action) mails() bool {
+	return a.kind == actSend || a.kind == actNotify || a.kind == actKnock || a.kind == actUndelivered
+}
 
 // plan returns the next missing step for b at now. It is pure: running it twice on the same
 // record gives the same answer, which is what makes every step idempotent.
 func (r *Reconciler) plan(b *booking.Booking, now time.Time) action {
 	f := b.Failure
-	if f != nil && f.Permanent && !f.Notified && b.Status == booking.Confirmed && mailable(b.Details.Organizer.Email) {
+	if f != nil && f.Permanent && !f.Notified && b.Status == booking.Confirmed && mailable(b, b.Details.Organizer.Email) {
 		return action{kind: actNotify}
 	}
 	if b.Creating != nil {
@@ -66,7 +82,7 @@ func (r *Reconciler) plan(b *booking.Booking, now time.Time) action {
 			return action{kind: actDeleteRetired}
 		}
 		for _, inv := range b.Invites {
-			if mayHoldRequest(inv) && mailable(inv.Email) {
+			if mayHoldRequest(inv) && mailable(b, inv.Email) {
 				return action{kind: actSend, person: inv.Person, organizer: inv.Organizer, method: booking.Cancel}
 			}
 		}
@@ -83,8 +99,11 @@ func (r *Reconciler) plan(b *booking.Booking, now time.Time) action {
 		return action{kind: actCheck}
 	}
 	d := &b.Details
-	if b.Activity.KnockToTell() != nil && mailable(d.Organizer.Email) {
+	if b.Activity.KnockToTell() != nil && mailable(b, d.Organizer.Email) {
 		return action{kind: actKnock}
+	}
+	if inv := b.ProblemToTell(); inv != nil && mailable(b, d.Organizer.Email) {
+		return action{kind: actUndelivered, person: inv.Person}
 	}
 	if b.Source == booking.Manual {
 		// A hand-made room sends no invitations: its maker has the links. Its end may move.
@@ -158,17 +177,18 @@ func (r *Reconciler) planInvites(b *booking.Booking) (action, bool) {
 		}
 	}
 	for _, inv := range b.Invites {
-		if mayHoldRequest(inv) && !isParticipant(d, inv.Email) && mailable(inv.Email) {
+		if mayHoldRequest(inv) && !isParticipant(d, inv.Email) && mailable(b, inv.Email) {
 			return action{kind: actSend, person: inv.Person, organizer: inv.Organizer, method: booking.Cancel}, true
 		}
 	}
 	return action{}, false
 }
 
-// mailable reports whether mail may go to an address: not to none, and not to one in the
-// reserved .invalid domain (RFC 2606), which an erasure puts in place of a person's address.
-func mailable(email string) bool {
-	return email != "" && !strings.HasSuffix(strings.ToLower(email), ".invalid")
+// mailable reports whether mail about b may go to an address: not to none, not to one in the
+// reserved .invalid domain (RFC 2606), which an erasure puts in place of a person's address, and
+// not to one whose mail about b was complained of or bounced for good.
+func mailable(b *booking.Booking, email string) bool {
+	return email != "" && !strings.HasSuffix(strings.ToLower(email), ".invalid") && !b.Unreachable(email)
 }
 
 // LiveRecheck is how often a room whose cleanup is due but which has a live session is checked
@@ -184,16 +204,21 @@ func (r *Reconciler) planCleanup(b *booking.Booking, now time.Time) action {
 	live := act.Live()
 	capAt := end.Add(r.MaxOverrun)
 	switch {
+	case !now.Before(capAt) && live:
+		return action{kind: actDeleteRoom, cleanup: true, reason: CleanupCapWhileLive}
 	case !now.Before(capAt):
-		return action{kind: actDeleteRoom, cleanup: true}
+		return action{kind: actDeleteRoom, cleanup: true, reason: CleanupOverrunCap}
 	case live && !now.Before(end.Add(r.CleanupGrace)):
-		return action{kind: actNone, due: earliestTime(now.Add(LiveRecheck), capAt)}
+		if recheck := now.Add(LiveRecheck); recheck.Before(capAt) {
+			return action{kind: actNone, due: recheck, reason: PostponedLive}
+		}
+		return action{kind: actNone, due: capAt, reason: PostponedLiveToCap}
 	case live:
 		return action{kind: actNone, due: end.Add(r.CleanupGrace)}
 	case !now.Before(end.Add(r.CleanupGrace)):
-		return action{kind: actDeleteRoom, cleanup: true}
+		return action{kind: actDeleteRoom, cleanup: true, reason: CleanupAfterGrace}
 	case !now.Before(end) && !act.LastEnd().Before(end):
-		return action{kind: actDeleteRoom, cleanup: true} // the meeting ran past its end and is over
+		return action{kind: actDeleteRoom, cleanup: true, reason: CleanupMeetingOver}
 	}
 	return action{kind: actNone, due: end.Add(r.CleanupGrace)}
 }
@@ -214,7 +239,7 @@ func mayHoldRequest(inv booking.Invite) bool {
 
 // sendRequest returns a send action if p lacks the REQUEST for the current sequence.
 func sendRequest(b *booking.Booking, p booking.Person, organizer bool) (action, bool) {
-	if !mailable(p.Email) {
+	if !mailable(b, p.Email) {
 		return action{}, false
 	}
 	inv := b.InviteFor(p.Email)
@@ -257,24 +282,30 @@ func (r *Reconciler) provider(name string) (booking.Provider, error) {
 	return p, nil
 }
 
-// do performs one action's side effect and records it.
+// do performs one action's side effect and records it. The errors of the steps that call a
+// provider name it (providerError), for the metrics.
 func (w *run) do(ctx context.Context, a action) error {
+	b := w.b
 	switch a.kind {
 	case actRecover:
-		return w.recoverRoom(ctx)
+		return onProvider(b.Creating.Provider, w.recoverRoom(ctx))
 	case actCreate:
-		return w.createRoom(ctx)
+		return onProvider(b.Details.Room.Provider, w.createRoom(ctx))
 	case actCheck:
-		return w.checkRoom(ctx)
+		return onProvider(b.Room.Provider, w.checkRoom(ctx))
 	case actDeleteRoom:
-		return w.deleteRoom(ctx, a.cleanup)
+		if a.cleanup {
+			w.res.Cleanup = a.reason
+			w.report(booking.DurationOf(booking.MetricCleanupLag, max(w.now.Sub(w.r.cleanupDue(b)), 0)))
+		}
+		return onProvider(b.Room.Provider, w.deleteRoom(ctx, a.cleanup))
 	case actDeleteRetired:
-		return w.deleteRetired(ctx)
+		return onProvider(b.Retired[0].Provider, w.deleteRetired(ctx))
 	case actSend:
-		if a.organizer && a.method == booking.Request {
+		if a.organizer && a.method == booking.Request && b.Room != nil {
 			// A change reaches the organizer first: move the room before telling anyone.
 			if gone, err := w.updateRoom(ctx); err != nil || gone {
-				return err
+				return onProvider(b.Room.Provider, err)
 			}
 		}
 		return w.send(ctx, a)
@@ -282,13 +313,48 @@ func (w *run) do(ctx context.Context, a action) error {
 		return w.notify(ctx)
 	case actKnock:
 		return w.knock(ctx)
+	case actUndelivered:
+		return w.undelivered(ctx, a.person)
 	case actMove:
 		_, err := w.moveRoom(ctx)
-		return err
+		return onProvider(b.Room.Provider, err)
 	case actCount:
-		return w.count(ctx, a.room)
+		return onProvider(a.room.Provider, w.count(ctx, a.room))
 	}
 	return fmt.Errorf("unknown action %d", a.kind)
+}
+
+// providerError is a step's failure while it called a provider.
+type providerError struct {
+	provider string
+	err      error
+}
+
+func (e *providerError) Error() string { return e.err.Error() }
+func (e *providerError) Unwrap() error { return e.err }
+
+// onProvider marks err as a failure of the named provider's step; a store failure stays one.
+func onProvider(provider string, err error) error {
+	if err == nil || isStoreErr(err) {
+		return err
+	}
+	return &providerError{provider: provider, err: err}
+}
+
+// cleanupDue is when b's room became due for cleanup: at end + grace; at once when a meeting that
+// ran past its end was over; while a session is live, at its end or at the overrun cap, whichever
+// comes first.
+func (r *Reconciler) cleanupDue(b *booking.Booking) time.Time {
+	end := b.Details.End
+	capAt := end.Add(r.MaxOverrun)
+	if b.Activity.Live() {
+		return capAt
+	}
+	due := end.Add(r.CleanupGrace)
+	if last := b.Activity.LastEnd(); !last.Before(end) {
+		due = last
+	}
+	return earliestTime(due, capAt)
 }
 
 func (w *run) step(s string) { w.res.Steps = append(w.res.Steps, s) }
@@ -301,7 +367,11 @@ func (w *run) recoverRoom(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	rooms, err := p.TaggedRooms(ctx)
+	var rooms []booking.Room
+	err = w.r.call(ctx, w.now, c.Provider, false, func() (err error) {
+		rooms, err = p.TaggedRooms(ctx)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("list %s rooms to recover booking %s: %w", c.Provider, w.b.Key, err)
 	}
@@ -314,7 +384,7 @@ func (w *run) recoverRoom(ctx context.Context) error {
 			adopted = &room
 			continue
 		}
-		if err := p.DeleteRoom(ctx, room); err != nil {
+		if err := w.r.call(ctx, w.now, c.Provider, false, func() error { return p.DeleteRoom(ctx, room) }); err != nil {
 			return fmt.Errorf("delete stray %s room for booking %s: %w", c.Provider, w.b.Key, err)
 		}
 		w.step("delete stray room")
@@ -326,18 +396,30 @@ func (w *run) recoverRoom(ctx context.Context) error {
 		adopted.Checked = w.checked()
 	}
 	return w.save(ctx, func(b *booking.Booking) {
-		b.Creating = nil
-		if adopted != nil {
-			if b.Room != nil {
-				b.Retired = append(b.Retired, *b.Room)
-			}
-			b.Room = adopted
-		} else if tag, ok := booking.ParseTag(c.Tag); ok && tag.Gen == b.RoomGen {
-			// No room was made under the tag: the next attempt makes it under the same one, so
-			// the id a hand-made room was answered with (still being made) stays its id.
-			b.RoomGen--
+		if adopted == nil {
+			forgetCreating(b)
+			return
 		}
+		b.Creating = nil
+		if b.Room != nil {
+			b.Retired = append(b.Retired, *b.Room)
+		}
+		b.Room = adopted
 	})
+}
+
+// forgetCreating drops the intent to create a room when no room was made under its tag. The
+// next attempt makes it under the same tag, so the id a hand-made room was answered with (still
+// being made) stays its id.
+func forgetCreating(b *booking.Booking) {
+	c := b.Creating
+	if c == nil {
+		return
+	}
+	if tag, ok := booking.ParseTag(c.Tag); ok && tag.Gen == b.RoomGen {
+		b.RoomGen--
+	}
+	b.Creating = nil
 }
 
 func (w *run) createRoom(ctx context.Context) error {
@@ -348,23 +430,28 @@ func (w *run) createRoom(ctx context.Context) error {
 	}
 	gen := w.b.RoomGen + 1
 	tag := booking.Tag{Key: w.b.Key, Gen: gen, Deployment: booking.DeploymentTag(w.r.Deployment)}.String()
-	// Record the intent first: if this run stops after the provider made the room, the next
-	// run finds the room by its tag instead of making a second one.
-	if err := w.save(ctx, func(b *booking.Booking) {
-		if b.Room != nil {
-			b.Retired = append(b.Retired, *b.Room)
-			b.Room = nil
+	var room booking.Room
+	err = w.r.call(ctx, w.now, d.Room.Provider, true, func() (err error) {
+		// Record the intent first: if this run stops after the provider made the room, the
+		// next run finds the room by its tag instead of making a second one.
+		if err := w.save(ctx, func(b *booking.Booking) {
+			if b.Room != nil {
+				b.Retired = append(b.Retired, *b.Room)
+				b.Room = nil
+			}
+			b.RoomGen = gen
+			b.Creating = &booking.Creating{Provider: d.Room.Provider, Tag: tag, Options: d.Room, At: w.now}
+		}); err != nil {
+			return err
 		}
-		b.RoomGen = gen
-		b.Creating = &booking.Creating{Provider: d.Room.Provider, Tag: tag, Options: d.Room, At: w.now}
-	}); err != nil {
+		room, err = p.CreateRoom(ctx, w.roomSpec(d, tag))
 		return err
-	}
-	room, err := p.CreateRoom(ctx, w.roomSpec(d, tag))
+	})
 	if err != nil {
 		return fmt.Errorf("create %s room for booking %s: %w", d.Room.Provider, w.b.Key, err)
 	}
 	w.step("create room")
+	w.report(booking.CountOf(booking.MetricRoomsCreated, 1).By("Provider", d.Room.Provider))
 	room.Options, room.CreatedAt, room.End = d.Room, w.now, d.End
 	room.Checked = booking.RoomCheck{At: w.now, Start: d.Start, End: d.End}
 	return w.save(ctx, func(b *booking.Booking) {
@@ -402,7 +489,7 @@ func (w *run) checkRoom(ctx context.Context) error {
 	room := *w.b.Room
 	p, err := w.r.provider(room.Provider)
 	if err == nil {
-		err = p.CheckRoom(ctx, room)
+		err = w.r.call(ctx, w.now, room.Provider, false, func() error { return p.CheckRoom(ctx, room) })
 	}
 	switch {
 	case errors.Is(err, booking.ErrNotFound):
@@ -469,7 +556,7 @@ func (w *run) deleteRoom(ctx context.Context, cleanup bool) error {
 	if err != nil {
 		return err
 	}
-	if err := p.DeleteRoom(ctx, room); err != nil {
+	if err := w.r.call(ctx, w.now, room.Provider, false, func() error { return p.DeleteRoom(ctx, room) }); err != nil {
 		return fmt.Errorf("delete %s room %s of booking %s: %w", room.Provider, room.ID, w.b.Key, err)
 	}
 	if cleanup {
@@ -501,7 +588,7 @@ func (w *run) deleteRetired(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := p.DeleteRoom(ctx, room); err != nil {
+	if err := w.r.call(ctx, w.now, room.Provider, false, func() error { return p.DeleteRoom(ctx, room) }); err != nil {
 		return fmt.Errorf("delete replaced %s room %s of booking %s: %w", room.Provider, room.ID, w.b.Key, err)
 	}
 	w.step("delete replaced room")
@@ -545,18 +632,30 @@ func (w *run) send(ctx context.Context, a action) error {
 		return err
 	}
 	seq = w.b.Sequence
+	var id string
+	var sendErr error
 	msg, err := w.render(a)
-	if err != nil {
+	switch {
+	case err != nil && a.organizer:
 		return booking.Permanent(fmt.Errorf("render %s for booking %s: %w", a.method, w.b.Key, err))
-	}
-	id, sendErr := w.r.Mailer.Send(ctx, msg)
-	if sendErr != nil && !booking.IsPermanent(sendErr) {
-		return &sendError{err: fmt.Errorf("send %s for booking %s: %w", a.method, w.b.Key, sendErr), prior: same}
-	}
-	if sendErr != nil {
-		w.step(fmt.Sprintf("mail service refused %s", a.method))
-	} else {
-		w.step(fmt.Sprintf("send %s to %s", a.method, role(a.organizer)))
+	case err != nil:
+		// One guest's message cannot be made, though the organizer's could: an address no mail
+		// can reach, in a record stored before intake kept such guests out. It is recorded as
+		// refused for good, as the mail service's refusals are, so the others are still invited
+		// and nothing is retried.
+		sendErr = booking.Permanent(fmt.Errorf("render %s for booking %s: %w", a.method, w.b.Key, err))
+		w.step(fmt.Sprintf("cannot render %s for a guest", a.method))
+	default:
+		id, sendErr = w.r.Mailer.Send(ctx, msg)
+		switch {
+		case sendErr != nil && !booking.IsPermanent(sendErr):
+			return &sendError{err: fmt.Errorf("send %s for booking %s: %w", a.method, w.b.Key, sendErr), prior: same}
+		case sendErr != nil:
+			w.step(fmt.Sprintf("mail service refused %s", a.method))
+		default:
+			w.step(fmt.Sprintf("send %s to %s", a.method, role(a.organizer)))
+			w.report(booking.CountOf(booking.MetricInvitesSent, 1))
+		}
 	}
 	return w.save(ctx, func(b *booking.Booking) {
 		inv := upsertInvite(b, a.person, a.organizer)
@@ -609,13 +708,19 @@ func (w *run) notify(ctx context.Context) error {
 		Reason:    w.b.Failure.Message,
 		Stamp:     w.now,
 	})
-	if err != nil {
-		return fmt.Errorf("render failure notice for booking %s: %w", w.b.Key, err)
+	switch {
+	case err != nil:
+		// A notice that cannot be rendered never will be (an organizer address no mail can
+		// reach, in a record stored before intake refused them): retried, it would keep the
+		// booking due for ever. It is dropped; the failure stays on the record.
+		w.step("drop failure notice: " + err.Error())
+	default:
+		msg.Key = w.b.Key
+		if _, err := w.r.Mailer.Send(ctx, msg); err != nil {
+			return fmt.Errorf("send failure notice for booking %s: %w", w.b.Key, err)
+		}
+		w.step("notify organizer of failure")
 	}
-	if _, err := w.r.Mailer.Send(ctx, msg); err != nil {
-		return fmt.Errorf("send failure notice for booking %s: %w", w.b.Key, err)
-	}
-	w.step("notify organizer of failure")
 	return w.save(ctx, func(b *booking.Booking) {
 		if b.Failure != nil {
 			b.Failure.Notified = true
@@ -640,6 +745,7 @@ func (w *run) knock(ctx context.Context) error {
 		Stamp:     w.now,
 	})
 	if err == nil {
+		msg.Key = b.Key
 		_, err = w.r.Mailer.Send(ctx, msg)
 		if err != nil && !booking.IsPermanent(err) {
 			return fmt.Errorf("send knock notice for booking %s: %w", b.Key, err)
@@ -660,6 +766,42 @@ func (w *run) knock(ctx context.Context) error {
 	})
 }
 
+// undelivered e-mails the organizer that the invitation to guest bounced or was complained of,
+// once per guest. A notice that cannot be rendered or is refused for good is dropped (and counts
+// as told): the guest's record shows the problem either way.
+func (w *run) undelivered(ctx context.Context, guest booking.Person) error {
+	b := w.b
+	d := b.Details
+	inv := b.InviteFor(guest.Email)
+	msg, err := invite.RenderUndelivered(&invite.Undelivered{
+		From:      w.r.MailFrom,
+		Organizer: booking.Person{Name: d.Organizer.Name, Email: d.Organizer.Email, TimeZone: d.ZoneOf(d.Organizer)},
+		Title:     d.Title,
+		Start:     d.Start,
+		End:       d.End,
+		Guest:     inv.Person,
+		Problem:   *inv.Problem,
+		Stamp:     w.now,
+	})
+	if err == nil {
+		msg.Key = b.Key
+		_, err = w.r.Mailer.Send(ctx, msg)
+		if err != nil && !booking.IsPermanent(err) {
+			return fmt.Errorf("send undelivered notice for booking %s: %w", b.Key, err)
+		}
+	}
+	if err != nil {
+		w.step("drop undelivered notice: " + err.Error())
+	} else {
+		w.step("tell organizer a guest's invitation failed")
+	}
+	return w.save(ctx, func(b *booking.Booking) {
+		if inv := b.InviteFor(guest.Email); inv != nil && inv.Problem != nil {
+			inv.Problem.Notified = true
+		}
+	})
+}
+
 // insightsTimeout bounds the provider's insights call when a room's usage is counted.
 const insightsTimeout = 10 * time.Second
 
@@ -670,9 +812,13 @@ func (w *run) figures(ctx context.Context, room *booking.Room) (map[string]booki
 	if in == nil || room.Name == "" {
 		return nil, nil
 	}
-	ictx, cancel := context.WithTimeout(ctx, insightsTimeout)
-	f, err := in.RoomSessions(ictx, room.Name)
-	cancel()
+	var f map[string]booking.SessionInsight
+	err := w.r.call(ctx, w.now, room.Provider, false, func() (err error) {
+		ictx, cancel := context.WithTimeout(ctx, insightsTimeout)
+		defer cancel()
+		f, err = in.RoomSessions(ictx, room.Name)
+		return err
+	})
 	switch {
 	case booking.IsPermanent(err):
 		w.step("count without the provider's figures: " + err.Error())

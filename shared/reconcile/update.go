@@ -37,16 +37,21 @@ func (w *run) updateRoom(ctx context.Context) (gone bool, err error) {
 // moveRoom asks the provider to move the current room to the record's details, in place.
 //
 // gone reports that the provider no longer has the room: it is kept as an ended room (vanish), and
-// the next step makes a new one. A permanent failure (Zoom's daily cap) does not hold the invitations
-// up, as the room and its links still work; a temporary one is retried first.
+// the next step makes a new one. A permanent failure, or a pause of the calls that move rooms (Zoom's
+// daily cap), does not hold the invitations up, as the room and its links still work; a
+// temporary one is retried first.
 func (w *run) moveRoom(ctx context.Context) (gone bool, err error) {
 	room := w.b.Room
 	u := w.r.updater(room.Provider)
-	updated, err := u.UpdateRoom(ctx, *room, w.roomSpec(w.b.Details, room.Tag))
+	var updated booking.Room
+	err = w.r.call(ctx, w.now, room.Provider, true, func() (err error) {
+		updated, err = u.UpdateRoom(ctx, *room, w.roomSpec(w.b.Details, room.Tag))
+		return err
+	})
 	switch {
 	case errors.Is(err, booking.ErrNotFound):
 		return true, w.vanish(ctx, *room)
-	case booking.IsPermanent(err):
+	case booking.IsPermanent(err) || createsPaused(err):
 		w.step("room not moved: " + err.Error())
 		return false, w.save(ctx, func(b *booking.Booking) {
 			if b.Room != nil && b.Room.ID == room.ID {

@@ -346,7 +346,7 @@ func TestNewChecksTheProviderSettings(t *testing.T) {
 		{"bad dial-in country", zoom("ZOOM_DIAL_IN_COUNTRIES", "USA"), "ZOOM_DIAL_IN_COUNTRIES"},
 		{"zoom in Lambda without a public URL", zoom("ROOMKEEPER_PUBLIC_URL", ""), "ROOMKEEPER_PUBLIC_URL"},
 		{"half a 24sessions", map[string]string{"TWENTYFOUR_INSTANCE": "acme"}, "TWENTYFOUR_CLIENT_ID"},
-		{"no guest link", twentyfour("TWENTYFOUR_GUEST_URL", ""), "TWENTYFOUR_GUEST_URL"},
+		{"guest link not absolute", twentyfour("TWENTYFOUR_GUEST_URL", "/join/{accessKey}"), "TWENTYFOUR_GUEST_URL"},
 		{"guest link without key", twentyfour("TWENTYFOUR_GUEST_URL", "https://acme.24sessions.com/join"), "{accessKey}"},
 		{"bad instance", twentyfour("TWENTYFOUR_INSTANCE", "acme.24sessions.com"), "TWENTYFOUR_INSTANCE"},
 		{"bad user", twentyfour("TWENTYFOUR_USER_ID", "/users/12"), "TWENTYFOUR_USER_ID"},
@@ -369,6 +369,13 @@ func TestNewChecksTheProviderSettings(t *testing.T) {
 			assert.Zero(t, sec.total(), "checked before any secret is read")
 		})
 	}
+
+	t.Run("no guest link: the instance's own", func(t *testing.T) {
+		cfg, err := config.FromEnv(env(twentyfour("TWENTYFOUR_GUEST_URL", "")))
+		require.NoError(t, err)
+		_, err = New(cfg, newSecrets(map[string]string{}), time.Now)
+		require.NoError(t, err, "TWENTYFOUR_GUEST_URL only overrides https://<instance>.24sessions.com/join/<accessKey>")
+	})
 
 	t.Run("the limits themselves are valid", func(t *testing.T) {
 		cfg, err := config.FromEnv(env(map[string]string{

@@ -24,6 +24,9 @@
 //	          expiresAt N  epoch seconds rounded up, for TTL
 //	          listPart  S  "person#<booking.PersonHash of the address>"
 //	          listSort  S  the booking key
+//	pause     pk "t#<provider>#<booking.PauseKind>", one per provider and kind, only ever extended
+//	          until     N  when the pause ends, Unix nanoseconds
+//	          expiresAt N  the same in epoch seconds rounded up, for TTL
 //	meta      pk "m#listBackfill": how far Backfill has come
 //	          from      S  the pk the next Scan page starts after; absent before the first page
 //	          done      BOOL  true once the whole table has been scanned
@@ -93,6 +96,7 @@ const (
 	hashedPrefix   = "h#"
 	usagePrefix    = "u#"
 	personPrefix   = "p#"
+	pausePrefix    = "t#"
 )
 
 // Partitions of the list index besides the two lists.

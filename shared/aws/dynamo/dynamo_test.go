@@ -247,6 +247,18 @@ func TestDeliveryItems(t *testing.T) {
 	})
 }
 
+func TestPauseItems(t *testing.T) {
+	ctx := t.Context()
+	s, client, table := newStore(t)
+	until := now.Add(1500 * time.Millisecond)
+	require.NoError(t, s.Pause(ctx, "zoom", booking.PauseCreate, until))
+	assert.Equal(t, map[string]string{
+		"pk":        "t#zoom#create",
+		"until":     strconv.FormatInt(until.UnixNano(), 10),
+		"expiresAt": strconv.FormatInt(now.Unix()+2, 10),
+	}, attrs(t, rawItem(t, client, table, "t#zoom#create")), "one small item, deleted by TTL once over")
+}
+
 func TestCreateTableSchema(t *testing.T) {
 	client := newClient(t)
 	table := newTable(t, client)
@@ -360,6 +372,9 @@ func TestCallsPerOperation(t *testing.T) {
 		{"People", func() error { _, err := s.People(ctx, "ada@example.com"); return err }, map[string]int{"DynamoDB.Query": 1}},
 		{"ForgetPerson", func() error { return s.ForgetPerson(ctx, "ada@example.com") }, map[string]int{"DynamoDB.Query": 1, "DynamoDB.DeleteItem": 1}},
 		{"Backfill when done", func() error { _, err := s.Backfill(ctx, 10); return err }, map[string]int{"DynamoDB.GetItem": 1}},
+		{"Pause", func() error { return s.Pause(ctx, "whereby", booking.PauseAll, now.Add(time.Minute)) }, map[string]int{"DynamoDB.PutItem": 1}},
+		{"Pause, a later one standing", func() error { return s.Pause(ctx, "whereby", booking.PauseAll, now) }, map[string]int{"DynamoDB.PutItem": 1}},
+		{"PausedUntil", func() error { _, err := s.PausedUntil(ctx, "whereby", booking.PauseAll); return err }, map[string]int{"DynamoDB.GetItem": 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -7,6 +7,11 @@
 // SendEmail has no idempotency token, so a retried Send can deliver twice; the reconciler's
 // pending-invite record limits that to a run that stops between SES accepting a message and the
 // record being saved.
+//
+// Every message carries its booking's key as the EmailTag BookingTag. SES publishes a bounce or
+// a complaint through the configuration set's event destination with the message's tags (Amazon
+// SES Developer Guide, "Monitor email sending using Amazon SES event publishing"); ParseEvent
+// reads such an event back into a booking.MailEvent that names the booking.
 package ses
 
 import (
@@ -16,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 	"github.com/aws/smithy-go"
@@ -68,6 +74,9 @@ func (m *Mailer) Send(ctx context.Context, msg booking.Message) (string, error) 
 	}
 	if m.configurationSet != "" {
 		in.ConfigurationSetName = &m.configurationSet
+	}
+	if msg.Key != "" {
+		in.EmailTags = []types.MessageTag{{Name: aws.String(BookingTag), Value: aws.String(msg.Key)}}
 	}
 	out, err := m.client.SendEmail(ctx, in)
 	if err != nil {

@@ -50,6 +50,7 @@ type sesRequest struct {
 	Content              struct {
 		Raw *struct{ Data []byte }
 	}
+	EmailTags []struct{ Name, Value string }
 }
 
 // fakeSES is an SES v2 endpoint that records SendEmail requests and answers each with the next
@@ -142,6 +143,21 @@ func TestSendRequest(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSendTagsTheBooking: a message about a booking carries its key as the EmailTag that SES
+// hands back with a bounce or complaint.
+func TestSendTagsTheBooking(t *testing.T) {
+	f := &fakeSES{answers: []answer{{status: 200, body: `{"MessageId":"0100019a-test"}`}}}
+	m := ses.New(f.start(t), "roomkeeper")
+	raw := []byte("Subject: x\r\n\r\nx\r\n")
+	_, err := m.Send(t.Context(), booking.Message{From: "invites@roomkeeper.test", To: []string{"bob@example.net"}, Raw: raw, Key: "fsfrjwdrtwpac"})
+	require.NoError(t, err)
+	_, err = m.Send(t.Context(), booking.Message{From: "invites@roomkeeper.test", To: []string{"bob@example.net"}, Raw: raw})
+	require.NoError(t, err)
+	require.Len(t, f.requests, 2)
+	assert.Equal(t, []struct{ Name, Value string }{{ses.BookingTag, "fsfrjwdrtwpac"}}, f.requests[0].EmailTags)
+	assert.Empty(t, f.requests[1].EmailTags, "no booking, no tag")
 }
 
 func TestSendErrors(t *testing.T) {

@@ -2,8 +2,9 @@
 // (docs/design.md, "One core, ports, adapters"): rooms carry separate guest and host links and
 // the tag they were created with, dial-in numbers are E.164 with a tel: link, tagged rooms can be
 // found and deleted (twice, harmlessly), a deleted room reads as booking.ErrNotFound, and failures
-// are classified as booking.Provider says — throttling temporary with a delay, a 5xx temporary, a
-// rejected key permanent, and none of them taken for a room that is gone.
+// are classified as booking.Provider says — throttling temporary with a delay and a pause of every
+// call, a 5xx temporary with an unknown outcome, a rejected key permanent; a 429 and a rejected key
+// are refusals (nothing was done), and none of them is taken for a room that is gone.
 //
 // Run it from the adapter's tests against a fake speaking the provider's API (for Whereby, the
 // sandbox). The suite only looks at rooms it created, and deletes them when done, so it can also
@@ -191,12 +192,13 @@ func Run(t *testing.T, newProvider func(t *testing.T) (booking.Provider, Faults)
 		name      string
 		set       func(Faults)
 		permanent bool
-		delay     bool
+		delay     bool // a 429: a delay, and a pause of every call (booking.Throttle)
+		refused   bool // the provider certainly did nothing (booking.IsRefused)
 	}{
-		{"throttled", func(f Faults) { f.Throttle(1, 2*time.Second) }, false, true},
-		{"server error", func(f Faults) { f.Fail(1, http.StatusInternalServerError) }, false, false},
-		{"unavailable", func(f Faults) { f.Fail(1, http.StatusServiceUnavailable) }, false, false},
-		{"rejected key", func(f Faults) { f.Fail(refusals, http.StatusUnauthorized) }, true, false},
+		{"throttled", func(f Faults) { f.Throttle(1, 2*time.Second) }, false, true, true},
+		{"server error", func(f Faults) { f.Fail(1, http.StatusInternalServerError) }, false, false, false},
+		{"unavailable", func(f Faults) { f.Fail(1, http.StatusServiceUnavailable) }, false, false, false},
+		{"rejected key", func(f Faults) { f.Fail(refusals, http.StatusUnauthorized) }, true, false, true},
 	}
 	ops := []struct {
 		name string
@@ -231,8 +233,12 @@ func Run(t *testing.T, newProvider func(t *testing.T) (booking.Provider, Faults)
 				require.Error(t, err)
 				assert.Equal(t, f.permanent, booking.IsPermanent(err), "IsPermanent(%v)", err)
 				assert.NotErrorIs(t, err, booking.ErrNotFound, "a fault is no sign that the room is gone")
+				assert.Equal(t, f.refused, booking.IsRefused(err), "IsRefused(%v)", err)
 				if f.delay {
 					assert.Positive(t, booking.RetryDelay(err), "RetryDelay(%v)", err)
+					kind, _, ok := booking.Throttle(err)
+					assert.True(t, ok, "Throttle(%v)", err)
+					assert.Equal(t, booking.PauseAll, kind)
 				}
 
 				require.NoError(t, op.do(t, p, room), "once the fault has passed")

@@ -2,8 +2,8 @@
 // every Store adapter — the embedded bolt file, DynamoDB — runs Run from its own tests and must
 // pass it unchanged. The suite checks the version rules of Put, the due index Due reads (across
 // enough keys to reach every shard of a sharded index), the expiry of delivery-id marks, the two
-// lists List pages through (order, bounds, cursors that continue and merge), the usage figures
-// and the people index.
+// lists List pages through (order, bounds, cursors that continue and merge), the usage figures,
+// the people index and the providers' pauses.
 package storetest
 
 import (
@@ -50,6 +50,8 @@ func Run(t *testing.T, open func(t *testing.T) booking.Store) {
 		{"ListRefusesBadQueries", testListInvalid},
 		{"PutUsageReplacesAndUsageReadsDays", testUsage},
 		{"PeopleIndexIgnoresCaseAndRepeats", testPeople},
+		{"PauseIsPerProviderAndKindAndOnlyExtended", testPause},
+		{"ConcurrentPausesKeepTheLatestEnd", testConcurrentPauses},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -349,6 +351,59 @@ func testSeen(t *testing.T, s booking.Store) {
 	assert.False(t, seen(long[1:], now), "another long id")
 }
 
+func pausedUntil(t *testing.T, s booking.Store, provider string, kind booking.PauseKind) time.Time {
+	t.Helper()
+	until, err := s.PausedUntil(t.Context(), provider, kind)
+	require.NoError(t, err)
+	return until
+}
+
+func testPause(t *testing.T, s booking.Store) {
+	ctx := t.Context()
+	assert.True(t, pausedUntil(t, s, "whereby", booking.PauseAll).IsZero(), "never paused")
+
+	end := base.Add(38689 * time.Millisecond) // Whereby's msLeft is in milliseconds
+	require.NoError(t, s.Pause(ctx, "whereby", booking.PauseAll, end))
+	assert.True(t, end.Equal(pausedUntil(t, s, "whereby", booking.PauseAll)), "paused")
+	assert.True(t, pausedUntil(t, s, "whereby", booking.PauseCreate).IsZero(), "another kind")
+	assert.True(t, pausedUntil(t, s, "zoom", booking.PauseAll).IsZero(), "another provider")
+
+	require.NoError(t, s.Pause(ctx, "whereby", booking.PauseAll, base.Add(time.Second)))
+	assert.True(t, end.Equal(pausedUntil(t, s, "whereby", booking.PauseAll)), "an earlier end does not shorten the pause")
+	require.NoError(t, s.Pause(ctx, "whereby", booking.PauseAll, end))
+	assert.True(t, end.Equal(pausedUntil(t, s, "whereby", booking.PauseAll)), "the same end again")
+
+	later := end.Add(time.Minute + 1500*time.Microsecond)
+	require.NoError(t, s.Pause(ctx, "whereby", booking.PauseAll, later))
+	assert.True(t, later.Equal(pausedUntil(t, s, "whereby", booking.PauseAll)), "a later end extends it, to the microsecond")
+
+	midnight := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	require.NoError(t, s.Pause(ctx, "zoom", booking.PauseCreate, midnight))
+	assert.True(t, midnight.Equal(pausedUntil(t, s, "zoom", booking.PauseCreate)))
+	assert.True(t, pausedUntil(t, s, "zoom", booking.PauseAll).IsZero(), "a create pause holds no other call")
+	assert.True(t, later.Equal(pausedUntil(t, s, "whereby", booking.PauseAll)), "one provider's pause is its own")
+
+	past := base.Add(-time.Hour)
+	require.NoError(t, s.Pause(ctx, "twentyfour", booking.PauseAll, past))
+	got := pausedUntil(t, s, "twentyfour", booking.PauseAll)
+	assert.True(t, got.IsZero() || got.Equal(past), "a pause already over: none, or its end (got %s)", got)
+}
+
+func testConcurrentPauses(t *testing.T, s booking.Store) {
+	var wg sync.WaitGroup
+	errs := make([]error, 10)
+	for i := range 10 {
+		wg.Go(func() {
+			errs[i] = s.Pause(t.Context(), "whereby", booking.PauseAll, base.Add(time.Duration(i)*time.Second))
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		require.NoError(t, err)
+	}
+	assert.True(t, base.Add(9*time.Second).Equal(pausedUntil(t, s, "whereby", booking.PauseAll)), "the latest end stands, whatever the order")
+}
+
 // newBooking returns a minimal valid booking for a source booking id.
 func newBooking(externalID string) *booking.Booking {
 	return &booking.Booking{
@@ -407,6 +462,7 @@ func fullBooking(t *testing.T) *booking.Booking {
 			},
 			Room:              booking.RoomOptions{Provider: "whereby", Size: booking.Large, DialIn: true, NamePrefix: "intro-", Locked: true},
 			OrganizerCalendar: true,
+			Uninvited:         []booking.Person{{Name: "Jörg", Email: "jörg@example.net"}},
 		},
 		Room: &booking.Room{
 			Provider:  "whereby",
@@ -474,6 +530,8 @@ func fullBooking(t *testing.T) *booking.Booking {
 				Sequence: 3,
 				Method:   booking.Request,
 				Error:    "550 mailbox unavailable",
+				Problem: &booking.MailProblem{Kind: booking.MailBounced, Type: "Permanent/General", MessageID: "0100018c-def",
+					At: now.Add(-5 * time.Second), Permanent: true, Notified: true},
 			},
 		},
 		Done:               true,
@@ -487,6 +545,8 @@ func fullBooking(t *testing.T) *booking.Booking {
 			Connections: []booking.Connection{{
 				ID: "p-1", RoomID: "87673375", SessionID: "s-1", Name: "Ada Lovelace", Role: "host",
 				Host: true, DialIn: true, JoinedAt: now.Add(-time.Hour), LeftAt: now.Add(-2 * time.Minute), LeftAtEnd: true,
+			}, {
+				ID: "unpaired:evt-9", RoomID: "87673375", Name: "Joe Bloggs", JoinedAt: now.Add(-time.Hour), Unpaired: true,
 			}},
 			Knock:         &booking.Knock{Name: "Bob", At: now.Add(-30 * time.Second)},
 			KnockNoticeAt: now.Add(-20 * time.Minute),

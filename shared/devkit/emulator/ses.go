@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -39,7 +40,7 @@ func SESLocal(t testing.TB) string {
 	}
 	target := &url.URL{Scheme: "http", Host: Start(t, spec)}
 
-	rec := &sesRecorder{raw: map[string][]byte{}}
+	rec := &sesRecorder{raw: map[string][]byte{}, tags: map[string]map[string]string{}}
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	proxy.ModifyResponse = rec.record
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -64,10 +65,11 @@ func SESLocal(t testing.TB) string {
 // requestBodyKey is the context key of a proxied request's body.
 type requestBodyKey struct{}
 
-// sesRecorder keeps the raw messages the emulator accepted, by MessageId.
+// sesRecorder keeps the raw messages the emulator accepted, and their EmailTags, by MessageId.
 type sesRecorder struct {
-	mu  sync.Mutex
-	raw map[string][]byte
+	mu   sync.Mutex
+	raw  map[string][]byte
+	tags map[string]map[string]string
 }
 
 // record runs on every answer from the emulator; it keeps the raw message of an accepted
@@ -82,6 +84,7 @@ func (r *sesRecorder) record(res *http.Response) error {
 		Content struct {
 			Raw *struct{ Data []byte } // base64 on the wire
 		}
+		EmailTags []struct{ Name, Value string }
 	}
 	if err := json.Unmarshal(reqBody, &in); err != nil || in.Content.Raw == nil {
 		return nil // not a Raw send: nothing to keep
@@ -98,6 +101,13 @@ func (r *sesRecorder) record(res *http.Response) error {
 	}
 	r.mu.Lock()
 	r.raw[out.MessageId] = in.Content.Raw.Data
+	if len(in.EmailTags) > 0 {
+		tags := map[string]string{}
+		for _, tag := range in.EmailTags {
+			tags[tag.Name] = tag.Value
+		}
+		r.tags[out.MessageId] = tags
+	}
 	r.mu.Unlock()
 	return nil
 }
@@ -173,6 +183,20 @@ func SESRaw(t testing.TB, endpoint, messageID string) []byte {
 		t.Fatalf("SES message %s was not sent with Raw content", messageID)
 	}
 	return bytes.Clone(raw)
+}
+
+// SESTags returns the EmailTags a SendEmail call gave the message the emulator behind endpoint
+// (SESLocal) stored under messageID, by name: what SES would hand back in the events it
+// publishes about the message (aws-ses-v2-local accepts them and keeps none). It fails t if the
+// emulator stored no such message or it was not sent as Raw.
+func SESTags(t testing.TB, endpoint, messageID string) map[string]string {
+	t.Helper()
+	SESRaw(t, endpoint, messageID)
+	v, _ := sesRecorders.Load(endpoint)
+	rec := v.(*sesRecorder)
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	return maps.Clone(rec.tags[messageID])
 }
 
 // SESRebuilt returns what the emulator's raw-message endpoint, GET /get-emlContent, answers for a

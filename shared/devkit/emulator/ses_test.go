@@ -25,7 +25,10 @@ func TestSESLocal(t *testing.T) {
 		"",
 		"Hei\r\n",
 	}, "\r\n"))
-	out, err := c.SendEmail(t.Context(), &sesv2.SendEmailInput{Content: &types.EmailContent{Raw: &types.RawMessage{Data: raw}}})
+	out, err := c.SendEmail(t.Context(), &sesv2.SendEmailInput{
+		Content:   &types.EmailContent{Raw: &types.RawMessage{Data: raw}},
+		EmailTags: []types.MessageTag{{Name: new("roomkeeper-booking"), Value: new("fsfrjwdrtwpac")}},
+	})
 	require.NoError(t, err)
 	rawID := *out.MessageId
 
@@ -51,6 +54,7 @@ func TestSESLocal(t *testing.T) {
 	assert.Equal(t, "Simple", msgs[1].Subject)
 
 	assert.Equal(t, raw, SESRaw(t, endpoint, rawID), "the accepted bytes, exactly")
+	assert.Equal(t, map[string]string{"roomkeeper-booking": "fsfrjwdrtwpac"}, SESTags(t, endpoint, rawID), "the tags SES would hand back")
 
 	rebuilt := string(SESRebuilt(t, endpoint, rawID))
 	assert.Contains(t, rebuilt, "Subject: =?UTF-8?Q?M=C3=B8te?=")

@@ -34,6 +34,8 @@ func TestFunctions(t *testing.T) {
 	t.Run("operators, roles, the audit list and the limiter", func(t *testing.T) { testOperators(t, e) })
 	t.Run("the sweeper asks the worker to reap", func(t *testing.T) { testReap(t, e) })
 	t.Run("zoom host links", func(t *testing.T) { testZoom(t, e) })
+	t.Run("a bounce reaches the booking through the worker", func(t *testing.T) { testBounce(t, e) })
+	t.Run("every function writes its metrics", func(t *testing.T) { testMetrics(t, e) })
 }
 
 // testLifecycle follows one booking from the webhook to the room's deletion: bookings stores it
@@ -275,4 +277,11 @@ func testSamples(t *testing.T, e *emulators) {
 	var swept sweeper.Result
 	sweepFn.MustInvoke(t, sample(t, "scheduler-sweep.json"), &swept)
 	assert.Zero(t, swept.Enqueued, "the sample meeting is tomorrow")
+
+	// SES reports that Bob's invitation bounced.
+	worker.MustInvoke(t, sample(t, "sqs-ses-bounce.json"), &work)
+	assert.Empty(t, work.BatchItemFailures)
+	bob := s.booking("sample").InviteFor("bob@example.net")
+	require.NotNil(t, bob.Problem)
+	assert.True(t, bob.Problem.Notified, "the organizer was told")
 }

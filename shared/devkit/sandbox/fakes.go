@@ -45,6 +45,7 @@ type fault struct {
 	n          int
 	status     int
 	retryAfter time.Duration
+	hang       bool // no answer at all: the request waits until its client gives up
 }
 
 // faultQueue holds faults in the order they were set.

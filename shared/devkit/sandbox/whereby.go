@@ -5,8 +5,9 @@
 // OpenAPI for https://api.whereby.dev/v1 in github.com/whereby/docs): POST/GET/DELETE /meetings with
 // Bearer auth, cursor paging, the `fields` parameter, the closed-beta dial-in
 // (whereby-product-features/dial-in.md in github.com/whereby/docs), rooms gone from endDate + 1 h,
-// and the documented 401 and 429 bodies. It has fault controls (throttling, failures, delay) for
-// tests.
+// and the documented 401 and 429 bodies. It has fault controls (throttling, failures, delay,
+// hangs) and a request budget (Limit: a fixed window or evenly spaced requests) for tests and
+// benchmarks.
 //
 // Its room pages let a developer join, leave and knock as a visitor, the host or a phone caller,
 // and it then sends signed webhooks as Whereby does
@@ -119,6 +120,9 @@ type Whereby struct {
 	faults   faultQueue
 	delay    time.Duration
 	noDialIn bool
+	limit    *RateLimit // nil: no budget
+	limited  int        // requests the budget refused
+	hanging  int        // requests waiting for their client to give up (Hang)
 
 	// Room activity and its webhooks (rooms.go, webhooks.go).
 	hooks   webhookSender
@@ -178,8 +182,8 @@ func (w *Whereby) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	w.mux.ServeHTTP(rw, r)
 }
 
-// serveAPI records the request, then applies the delay, a queued fault and authentication before
-// the endpoint runs.
+// serveAPI records the request, then applies the delay, a queued fault, the rate limit and
+// authentication before the endpoint runs.
 func (w *Whereby) serveAPI(rw http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(http.MaxBytesReader(rw, r.Body, maxBodyBytes))
 	if err != nil {
@@ -192,6 +196,7 @@ func (w *Whereby) serveAPI(rw http.ResponseWriter, r *http.Request) {
 	w.requests.record(r, body)
 	delay := w.delay
 	f, faulted := w.faults.take()
+	limit := w.limit
 	w.mu.Unlock()
 
 	if delay > 0 {
@@ -203,9 +208,28 @@ func (w *Whereby) serveAPI(rw http.ResponseWriter, r *http.Request) {
 			return // the client gave up
 		}
 	}
+	if faulted && f.hang {
+		w.mu.Lock()
+		w.hanging++
+		w.mu.Unlock()
+		<-r.Context().Done()
+		w.mu.Lock()
+		w.hanging--
+		w.mu.Unlock()
+		return
+	}
 	if faulted {
 		writeFault(rw, f)
 		return
+	}
+	if limit != nil {
+		if wait := limit.take(w.now()); wait > 0 {
+			w.mu.Lock()
+			w.limited++
+			w.mu.Unlock()
+			writeFault(rw, fault{status: http.StatusTooManyRequests, retryAfter: wait})
+			return
+		}
 	}
 	if !authorized(r) {
 		writeError(rw, http.StatusUnauthorized, msgUnauthorized)
@@ -443,6 +467,34 @@ func view(m *Meeting, f responseFields) map[string]any {
 // rounded up) and Whereby's throttle body carrying msLeft. Faults queue in the order they are set.
 func (w *Whereby) Throttle(n int, retryAfter time.Duration) {
 	w.addFault(fault{n: n, status: http.StatusTooManyRequests, retryAfter: retryAfter})
+}
+
+// Hang makes the next n API requests get no answer at all: each waits until its client gives up
+// (a timeout, a cancelled context, a closed connection), as a provider that hangs would.
+func (w *Whereby) Hang(n int) {
+	w.addFault(fault{n: n, hang: true})
+}
+
+// Hanging returns how many API requests Hang holds now.
+func (w *Whereby) Hanging() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.hanging
+}
+
+// Limit puts the API behind a request budget (nil removes it): a request over it is answered
+// like Throttle's, with the time until the budget allows the next one.
+func (w *Whereby) Limit(l *RateLimit) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.limit = l
+}
+
+// RateLimited returns how many API requests the budget set with Limit refused.
+func (w *Whereby) RateLimited() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.limited
 }
 
 // Fail makes the next n API requests fail with status and a body {"error": "<message>"}.

@@ -463,6 +463,23 @@ func TestFaults(t *testing.T) {
 		assert.Equal(t, []int{500, 429, 502, 502, 200}, got)
 	})
 
+	t.Run("hang until the client gives up", func(t *testing.T) {
+		w, _ := mustSandbox(t, "")
+		w.Hang(1)
+		ctx, cancel := context.WithCancel(t.Context())
+		req := httptest.NewRequest(http.MethodPost, api+"/meetings", strings.NewReader(`{"endDate":"2026-11-30T17:00:00Z"}`)).WithContext(ctx)
+		req.Header.Set("Authorization", "Bearer test-key")
+		done := make(chan struct{})
+		rec := httptest.NewRecorder()
+		go func() { w.ServeHTTP(rec, req); close(done) }()
+		require.Eventually(t, func() bool { return w.Hanging() == 1 }, 10*time.Second, time.Millisecond)
+		assert.Equal(t, http.StatusCreated, call(t, w, http.MethodPost, api+"/meetings", `{"endDate":"2026-11-30T17:00:00Z"}`).status, "only the next n")
+		cancel()
+		<-done
+		assert.Zero(t, w.Hanging())
+		assert.Len(t, w.Rooms(), 1, "the hung request made nothing")
+	})
+
 	t.Run("faults do not touch room pages", func(t *testing.T) {
 		w, _ := mustSandbox(t, "")
 		m := create(t, w, `{"endDate":"2026-11-30T17:00:00Z"}`)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/sweep"
 )
 
@@ -51,7 +52,10 @@ type Handler struct {
 	// Backfill is nil where there is nothing to backfill (the local store builds its indexes
 	// when it opens a file).
 	Backfill Backfiller
-	Log      *slog.Logger
+	// Metrics records BookingsDue every sweep, 0 included, so the figure's absence means no
+	// sweep ran; nil drops it.
+	Metrics booking.Metrics
+	Log     *slog.Logger
 }
 
 // Result is the handler's response.
@@ -84,6 +88,9 @@ func (h *Handler) Handle(ctx context.Context, ev Event) (Result, error) {
 	var res Result
 	n, sweepErr := h.Sweeper.Sweep(ctx)
 	res.Enqueued = n
+	if h.Metrics != nil {
+		h.Metrics.Put(ctx, booking.CountOf(booking.MetricBookingsDue, n))
+	}
 	if sweepErr != nil {
 		log.Error("sweep failed", "enqueued", n, "err", sweepErr)
 	}

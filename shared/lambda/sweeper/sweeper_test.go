@@ -218,3 +218,33 @@ func TestSampleEvent(t *testing.T) {
 	assert.True(t, ev.ScheduledTime.Equal(now), "scheduledTime is the expanded {{now}}: %s", ev.ScheduledTime)
 	assert.False(t, ev.Reap)
 }
+
+// recordedMetrics records the figures put.
+type recordedMetrics struct{ got []booking.Metric }
+
+func (m *recordedMetrics) Put(_ context.Context, ms ...booking.Metric) { m.got = append(m.got, ms...) }
+
+// TestEverySweepReportsTheBookingsDue: one figure per sweep, 0 included, so a missing figure
+// means a missing sweep.
+func TestEverySweepReportsTheBookingsDue(t *testing.T) {
+	now := time.Date(2026, 11, 22, 10, 7, 0, 0, time.UTC)
+	f := newFixture(t, now)
+	m := &recordedMetrics{}
+	f.h.Metrics = m
+	for range 2 {
+		_, err := f.h.Handle(context.Background(), Event{ScheduledTime: now})
+		require.NoError(t, err)
+		f.queued(t)
+		require.NoError(t, f.store.Put(context.Background(), clearDue(t, f.store, booking.KeyOf("generic", "due"))))
+	}
+	assert.Equal(t, []booking.Metric{booking.CountOf(booking.MetricBookingsDue, 1), booking.CountOf(booking.MetricBookingsDue, 0)}, m.got)
+}
+
+// clearDue returns the record with key as the worker leaves it when nothing is left to do.
+func clearDue(t *testing.T, store *bolt.Store, key string) *booking.Booking {
+	t.Helper()
+	b, err := store.Get(context.Background(), key)
+	require.NoError(t, err)
+	b.DueAt = time.Time{}
+	return b
+}

@@ -4,16 +4,20 @@
 // names, and answers with a partial batch response ("Handling errors for an SQS event source",
 // ReportBatchItemFailures), so only the messages that must be retried come back.
 //
-// A message is reported failed only when it cannot be decoded or when Reconcile returns an error,
-// which it does only when the store is unreachable. A provider or mail failure is recorded on the
+// A message is one of three kinds: a nudge {"key": …} or a reap request {"reap": true} (the
+// sqs package), or an SES event record that SNS delivered from the configuration set's event
+// destination (ses.ParseEvent): a bounce or complaint of a message roomkeeper sent is recorded on
+// its booking (reconcile.Reconciler.RecordMail), which is then reconciled in the same batch; any
+// other SES event is acknowledged and dropped.
+//
+// A message is reported failed only when it cannot be decoded or when the store is unreachable. A provider or mail failure is recorded on the
 // booking with a back-off dueAt by Reconcile and its message is acknowledged: the sweeper brings
 // the booking back when it is due.
 //
 // Invites that may have gone out twice (a run that stopped between the mail service accepting a
-// message and the record being saved) are emitted as the CloudWatch metric
-// roomkeeper/PossibleDuplicateInvites in the embedded metric format (EMF, "Specification: Embedded
-// metric format", https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html):
-// a JSON log line whose "_aws" member declares the metric.
+// message and the record being saved) are counted once per batch as the metric
+// roomkeeper/PossibleDuplicateInvites, written through Metrics (shared/aws/emf: CloudWatch's
+// embedded metric format).
 package worker
 
 import (
@@ -23,20 +27,25 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"github.com/roomkeeper/roomkeeper/shared/aws/emf"
+	"github.com/roomkeeper/roomkeeper/shared/aws/ses"
 	"github.com/roomkeeper/roomkeeper/shared/aws/sqs"
+	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/reconcile"
 )
 
-// Metric names and namespace of the EMF line.
+// Metric names and namespace of the batch's own figures.
 const (
-	MetricNamespace          = "roomkeeper"
-	PossibleDuplicatesMetric = "PossibleDuplicateInvites"
+	MetricNamespace          = emf.Namespace
+	PossibleDuplicatesMetric = booking.MetricPossibleDuplicateInvites
 )
 
 // Handler reconciles the bookings an SQS batch names. Set its fields once in main.
 type Handler struct {
 	Reconciler *reconcile.Reconciler
-	Log        *slog.Logger
+	// Metrics records the batch's figures; nil drops them.
+	Metrics booking.Metrics
+	Log     *slog.Logger
 }
 
 // Handle reconciles each message's booking in turn and returns the ids of the messages to
@@ -60,9 +69,25 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 	for _, m := range ev.Records {
 		msg, err := sqs.Decode(m.Body)
 		if err != nil {
-			// The body is not logged: it is not ours to trust, and could hold anything.
-			log.Warn("undecodable message; reported failed", "messageId", m.MessageId, "bytes", len(m.Body))
-			fail(m.MessageId)
+			mev, ours, perr := ses.ParseEvent([]byte(m.Body))
+			switch {
+			case perr != nil:
+				// The body is not logged: it is not ours to trust, and could hold anything.
+				log.Warn("undecodable message; reported failed", "messageId", m.MessageId, "bytes", len(m.Body))
+				fail(m.MessageId)
+			case !ours:
+				log.Info("mail event not ours; dropped", "messageId", m.MessageId)
+			default:
+				changed, ok := h.recordMail(ctx, log.With("messageId", m.MessageId), mev)
+				if !ok {
+					fail(m.MessageId)
+				} else if _, dup := ids[mev.Key]; changed && !dup {
+					// Its notice goes out in this batch. The event is recorded, so a failed run
+					// of the booking does not bring the message back: the sweeper has the booking.
+					keys = append(keys, mev.Key)
+					ids[mev.Key] = nil
+				}
+			}
 			continue
 		}
 		if msg.Reap {
@@ -89,6 +114,9 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 		res, err := h.Reconciler.Reconcile(ctx, key)
 		duplicates += res.PossibleDuplicates
 		blog := log.With("booking", key)
+		if res.Cleanup != "" {
+			blog = blog.With("cleanup", res.Cleanup) // why the room goes now
+		}
 		switch {
 		case err != nil:
 			blog.Error("reconcile failed; the message will be redelivered", "err", err)
@@ -107,6 +135,9 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 		default:
 			blog.Info("nothing to do")
 		}
+		if res.Postponed != "" {
+			blog.Info("cleanup postponed", "reason", res.Postponed, "until", res.PostponedUntil)
+		}
 	}
 
 	if reap && ctx.Err() == nil {
@@ -123,36 +154,29 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 	log.Info("batch done", "messages", len(ev.Records), "bookings", len(keys),
 		"failed", len(resp.BatchItemFailures), "possibleDuplicates", duplicates)
 	if duplicates > 0 {
-		log.Warn("invites possibly sent twice after an interrupted run",
-			"_aws", metricDirective(h.Reconciler.Now().UnixMilli(), PossibleDuplicatesMetric),
-			PossibleDuplicatesMetric, duplicates)
+		log.Warn("invites possibly sent twice after an interrupted run", "possibleDuplicates", duplicates)
+		if h.Metrics != nil {
+			h.Metrics.Put(ctx, booking.CountOf(PossibleDuplicatesMetric, duplicates))
+		}
 	}
 	return resp, nil
 }
 
-// emf is the "_aws" member of an embedded-metric-format log line.
-type emf struct {
-	Timestamp         int64          `json:"Timestamp"` // epoch milliseconds
-	CloudWatchMetrics []emfDirective `json:"CloudWatchMetrics"`
-}
-
-type emfDirective struct {
-	Namespace  string      `json:"Namespace"`
-	Dimensions [][]string  `json:"Dimensions"`
-	Metrics    []emfMetric `json:"Metrics"`
-}
-
-type emfMetric struct {
-	Name string `json:"Name"`
-	Unit string `json:"Unit"`
-}
-
-// metricDirective declares one dimensionless Count metric whose value is the log line's member
-// of the same name.
-func metricDirective(ms int64, name string) emf {
-	return emf{Timestamp: ms, CloudWatchMetrics: []emfDirective{{
-		Namespace:  MetricNamespace,
-		Dimensions: [][]string{{}},
-		Metrics:    []emfMetric{{Name: name, Unit: "Count"}},
-	}}}
+// recordMail records a bounce or complaint on its booking and reports whether that changed the
+// record; ok is false when the store failed, and the message must come back. The log names the
+// booking, the kind and SES's class of the event and how many recipients it concerns, never an
+// address.
+func (h *Handler) recordMail(ctx context.Context, log *slog.Logger, ev booking.MailEvent) (changed, ok bool) {
+	log = log.With("booking", ev.Key, "mail", string(ev.Kind), "class", ev.Type, "recipients", len(ev.Recipients))
+	changed, err := h.Reconciler.RecordMail(ctx, ev)
+	switch {
+	case err != nil:
+		log.Error("recording a mail event failed; the message will be redelivered", "err", err)
+		return false, false
+	case changed:
+		log.Info("mail event recorded")
+	default:
+		log.Info("mail event changes nothing; dropped")
+	}
+	return changed, true
 }

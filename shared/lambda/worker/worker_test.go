@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/roomkeeper/roomkeeper/shared/aws/emf"
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/devkit/eventfile"
 	"github.com/roomkeeper/roomkeeper/shared/devkit/sandbox"
@@ -74,6 +75,9 @@ func newFixture(t *testing.T) *fixture {
 		},
 		Log: slog.New(slog.NewJSONHandler(f.logs, nil)),
 	}
+	// One writer for the batch's figures and the runs', as functions/worker wires it.
+	f.h.Metrics = &emf.Writer{Log: f.h.Log, Now: clock}
+	f.h.Reconciler.Metrics = f.h.Metrics
 	t.Cleanup(f.checkLogs)
 	return f
 }
@@ -267,12 +271,13 @@ func TestPossibleDuplicatesAreAnEMFMetric(t *testing.T) {
 	assert.Equal(t, []any{map[string]any{"Name": PossibleDuplicatesMetric, "Unit": "Count"}}, d["Metrics"])
 }
 
-func TestNoMetricWithoutDuplicates(t *testing.T) {
+func TestNoDuplicatesMetricWithoutDuplicates(t *testing.T) {
 	f := newFixture(t)
 	key := f.book("clean")
 	_, err := f.h.Handle(context.Background(), events.SQSEvent{Records: []events.SQSMessage{message("a", key)}})
 	require.NoError(t, err)
-	assert.NotContains(t, f.logs.String(), `"_aws"`)
+	assert.NotContains(t, f.logs.String(), PossibleDuplicatesMetric)
+	assert.Contains(t, f.logs.String(), `"`+booking.MetricRoomsCreated+`":1`, "the run's own figures")
 }
 
 func TestReapMessageDeletesOrphanedRooms(t *testing.T) {
@@ -294,4 +299,104 @@ func TestReapMessageDeletesOrphanedRooms(t *testing.T) {
 	rooms := f.sandbox.Rooms()
 	require.Len(t, rooms, 1, "the orphan is deleted")
 	assert.Equal(t, f.get(kept).Room.ID, rooms[0].MeetingID, "the booking's room is kept")
+}
+
+// TestPostponedCleanupIsLoggedWithItsReason: a cleanup put off because a session is live is
+// logged with the reason and when it is looked at again; the cleanup at the overrun cap says why
+// the room goes although the session still looks live.
+func TestPostponedCleanupIsLoggedWithItsReason(t *testing.T) {
+	f := newFixture(t)
+	key := f.book("late")
+	handle := func() {
+		t.Helper()
+		resp, err := f.h.Handle(context.Background(), events.SQSEvent{Records: []events.SQSMessage{message("a", key)}})
+		require.NoError(t, err)
+		require.Empty(t, resp.BatchItemFailures)
+	}
+	handle()
+	b := f.get(key)
+	end := b.Details.End
+	b.Activity.Apply(booking.RoomEvent{Kind: booking.SessionStarted, At: end.Add(-10 * time.Minute), SessionID: "s1", RoomID: b.Room.ID})
+	require.NoError(t, f.store.Put(context.Background(), b))
+
+	f.now = end.Add(15 * time.Minute)
+	f.logs.Reset()
+	handle()
+	var postponed map[string]any
+	for _, l := range f.logLines() {
+		if l["msg"] == "cleanup postponed" {
+			postponed = l
+		}
+	}
+	require.NotNil(t, postponed, "the put-off cleanup is logged: %s", f.logs)
+	assert.Equal(t, key, postponed["booking"])
+	assert.Equal(t, reconcile.PostponedLive, postponed["reason"])
+	assert.Equal(t, f.now.Add(reconcile.LiveRecheck).Format(time.RFC3339), postponed["until"])
+
+	f.now = end.Add(2 * time.Hour)
+	f.logs.Reset()
+	handle()
+	assert.NotContains(t, f.logs.String(), "cleanup postponed")
+	assert.Contains(t, f.logs.String(), `"cleanup":"`+reconcile.CleanupCapWhileLive+`"`)
+}
+
+// sampleEvent is an events/ sample expanded for run at the fixture's time.
+func (f *fixture) sampleEvent(name, run string) events.SQSEvent {
+	f.t.Helper()
+	raw, err := os.ReadFile(filepath.Join("..", "..", "..", "events", name))
+	require.NoError(f.t, err)
+	payload, err := eventfile.Expand(raw, eventfile.Vars{Now: f.now, Run: run})
+	require.NoError(f.t, err)
+	var ev events.SQSEvent
+	require.NoError(f.t, json.Unmarshal(payload, &ev))
+	return ev
+}
+
+// TestABounceFromSESReachesTheBooking feeds the worker events/sqs-ses-bounce.json, an SES Bounce
+// event as SNS delivers it to the work queue: the guest's invite is marked, the organizer told
+// in the same batch, and the log names neither address.
+func TestABounceFromSESReachesTheBooking(t *testing.T) {
+	f := newFixture(t)
+	key := f.book("sample")
+	resp, err := f.h.Handle(context.Background(), events.SQSEvent{Records: []events.SQSMessage{message("a", key)}})
+	require.NoError(t, err)
+	require.Empty(t, resp.BatchItemFailures)
+	sent, err := f.outbox.List()
+	require.NoError(t, err)
+	require.Len(t, sent, 2)
+
+	f.now = f.now.Add(time.Minute)
+	ev := f.sampleEvent("sqs-ses-bounce.json", "sample")
+	unrelated := ev.Records[0]
+	unrelated.MessageId, unrelated.Body = "delivery", strings.Replace(unrelated.Body, `"eventType":"Bounce"`, `"eventType":"Delivery"`, 1)
+	ev.Records = append(ev.Records, unrelated, events.SQSMessage{MessageId: "junk", Body: "not a roomkeeper message"})
+	resp, err = f.h.Handle(context.Background(), ev)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"junk"}, failed(resp), "only the undecodable message comes back")
+
+	b := f.get(key)
+	bob := b.InviteFor("bob@example.net")
+	require.NotNil(t, bob.Problem)
+	assert.Equal(t, booking.MailBounced, bob.Problem.Kind)
+	assert.Equal(t, "Permanent/General", bob.Problem.Type)
+	assert.True(t, bob.Problem.Notified, "the organizer was told in the same batch")
+	sent, err = f.outbox.List()
+	require.NoError(t, err)
+	require.Len(t, sent, 3)
+	assert.Contains(t, sent[0].To, "ada@example.com")
+	assert.Contains(t, sent[0].Subject, "Invitation not delivered to Bob Guest")
+
+	logs := f.logs.String()
+	assert.Contains(t, logs, `"msg":"mail event recorded"`)
+	assert.Contains(t, logs, `"mail":"bounce","class":"Permanent/General","recipients":1`)
+	assert.Contains(t, logs, `"msg":"mail event not ours; dropped","messageId":"delivery"`)
+	assert.Contains(t, logs, `"`+booking.MetricMailBounced+`":1`)
+
+	// SNS delivers at least once: the same event again changes nothing and sends nothing.
+	resp, err = f.h.Handle(context.Background(), f.sampleEvent("sqs-ses-bounce.json", "sample"))
+	require.NoError(t, err)
+	assert.Empty(t, resp.BatchItemFailures)
+	sent, err = f.outbox.List()
+	require.NoError(t, err)
+	assert.Len(t, sent, 3)
 }

@@ -13,12 +13,14 @@
 //     their SHA-256 (a bbolt key holds at most 32 KiB, and the id is the sender's);
 //   - "usage": day + "#" + room tag → big-endian expiry, then JSON of booking.Usage;
 //   - "people": booking.PersonHash of an address + "#" + booking key → big-endian expiry;
+//   - "pauses": provider + "#" + booking.PauseKind → big-endian end of the pause;
 //
 // and the buckets of access.Store, listed in access.go.
 //
 // The due, expiry and list indexes are kept in step with the record in the same transaction as
 // every Put; a file written before the list index existed gets it at Open. Every value of the
-// seen, seen-long, usage and people buckets starts with its expiry, so Purge treats them alike.
+// seen, seen-long, usage, people and pauses buckets (and of access.Store's) starts with its
+// expiry, so Purge treats them alike.
 package bolt
 
 import (
@@ -49,6 +51,7 @@ var (
 	longSeenBucket = []byte("seen-long")
 	usageBucket    = []byte("usage")
 	peopleBucket   = []byte("people")
+	pausesBucket   = []byte("pauses")
 )
 
 // lockTimeout is how long Open waits for another process to release the file.
@@ -83,7 +86,7 @@ func open(path string, timeout time.Duration) (*Store, error) {
 		// A file from before the list index has records but no list bucket.
 		rebuild := tx.Bucket(listBucket) == nil
 		for _, name := range [][]byte{bookingsBucket, dueBucket, expiresBucket, listBucket, seenBucket, longSeenBucket, usageBucket, peopleBucket,
-			operatorsBucket, sessionsBucket, auditBucket, limitsBucket} {
+			operatorsBucket, sessionsBucket, auditBucket, limitsBucket, pausesBucket} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
@@ -452,10 +455,55 @@ func (s *Store) personKeys(tx *bbolt.Tx, h string) []string {
 	return keys
 }
 
+// Pause marks the provider's calls of the kind paused until the time, unless a later end is
+// marked already. That is read first, so the workers refused together write the pause once: a
+// write transaction costs a sync to disk even when it changes nothing.
+func (s *Store) Pause(ctx context.Context, provider string, kind booking.PauseKind, until time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("pause %s: %w", provider, err)
+	}
+	if marked, err := s.PausedUntil(ctx, provider, kind); err != nil || !marked.Before(until) {
+		return err
+	}
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		b, k, v := tx.Bucket(pausesBucket), pauseKey(provider, kind), encodeTime(until)
+		if old := b.Get(k); old != nil && bytes.Compare(old, v) >= 0 {
+			return nil
+		}
+		return b.Put(k, v)
+	})
+	if err != nil {
+		return fmt.Errorf("pause %s: %w", provider, err)
+	}
+	return nil
+}
+
+// PausedUntil returns when the provider's pause of the kind ends, or the zero time.
+func (s *Store) PausedUntil(ctx context.Context, provider string, kind booking.PauseKind) (time.Time, error) {
+	if err := ctx.Err(); err != nil {
+		return time.Time{}, fmt.Errorf("read pause of %s: %w", provider, err)
+	}
+	var until time.Time
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		s.reads.Add(1)
+		if v := tx.Bucket(pausesBucket).Get(pauseKey(provider, kind)); v != nil {
+			until = decodeTime(v)
+		}
+		return nil
+	})
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read pause of %s: %w", provider, err)
+	}
+	return until, nil
+}
+
+func pauseKey(provider string, kind booking.PauseKind) []byte {
+	return []byte(provider + "#" + string(kind))
+}
+
 // Purge deletes the bookings whose ExpiresAt is set and before now, with their index entries, and
-// the delivery-id marks, usage figures, people entries, sessions, audit entries and failure
-// counts that have expired by now. It returns
-// how many records and entries it deleted. The local sweeper calls it; DynamoDB expires the same
+// the delivery-id marks, usage figures, people entries, pauses, sessions, audit entries and
+// failure counts that have expired by now. It returns how many records and entries it deleted. The local sweeper calls it; DynamoDB expires the same
 // items with TTL.
 func (s *Store) Purge(ctx context.Context, now time.Time) (int, error) {
 	if err := ctx.Err(); err != nil {
@@ -482,7 +530,7 @@ func (s *Store) Purge(ctx context.Context, now time.Time) (int, error) {
 			}
 			n++
 		}
-		for _, name := range [][]byte{seenBucket, longSeenBucket, usageBucket, peopleBucket, sessionsBucket, auditBucket, limitsBucket} {
+		for _, name := range [][]byte{seenBucket, longSeenBucket, usageBucket, peopleBucket, sessionsBucket, auditBucket, limitsBucket, pausesBucket} {
 			purged, err := s.purgeExpired(tx.Bucket(name), now)
 			if err != nil {
 				return err
@@ -603,6 +651,12 @@ func encodeTime(t time.Time) []byte {
 	binary.BigEndian.PutUint64(b, uint64(t.Unix())^(1<<63))
 	binary.BigEndian.PutUint32(b[8:], uint32(t.Nanosecond()))
 	return b
+}
+
+// decodeTime reverses encodeTime.
+func decodeTime(b []byte) time.Time {
+	secs := int64(binary.BigEndian.Uint64(b) ^ (1 << 63))
+	return time.Unix(secs, int64(binary.BigEndian.Uint32(b[8:]))).UTC()
 }
 
 func indexKey(t time.Time, key string) []byte {

@@ -102,6 +102,8 @@ func TestCancelledContext(t *testing.T) {
 		{"People", func() error { _, err := s.People(cctx, "ada@example.com"); return err }},
 		{"ForgetPerson", func() error { return s.ForgetPerson(cctx, "ada@example.com") }},
 		{"Purge", func() error { _, err := s.Purge(cctx, now); return err }},
+		{"Pause", func() error { return s.Pause(cctx, "whereby", booking.PauseAll, now) }},
+		{"PausedUntil", func() error { _, err := s.PausedUntil(cctx, "whereby", booking.PauseAll); return err }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -245,6 +247,23 @@ func TestOpenBuildsTheListIndexOfAnOlderFile(t *testing.T) {
 	due, err := s.Due(ctx, now, 10)
 	require.NoError(t, err)
 	assert.Len(t, due, 3, "the other indexes are as they were")
+}
+
+func TestPurgeDeletesPausesOver(t *testing.T) {
+	ctx := t.Context()
+	s := mustOpen(t, filepath.Join(t.TempDir(), "roomkeeper.db"))
+	require.NoError(t, s.Pause(ctx, "whereby", booking.PauseAll, now))
+	require.NoError(t, s.Pause(ctx, "zoom", booking.PauseCreate, now.Add(time.Hour)))
+
+	n, err := s.Purge(ctx, now)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	over, err := s.PausedUntil(ctx, "whereby", booking.PauseAll)
+	require.NoError(t, err)
+	assert.True(t, over.IsZero())
+	kept, err := s.PausedUntil(ctx, "zoom", booking.PauseCreate)
+	require.NoError(t, err)
+	assert.True(t, now.Add(time.Hour).Equal(kept))
 }
 
 func TestPurgeDeletesExpiredUsageAndPeople(t *testing.T) {

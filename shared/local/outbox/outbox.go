@@ -1,6 +1,13 @@
 // Package outbox is the booking.Mailer of the local server: instead of sending, it writes each
 // message as an RFC 5322 .eml file (RFC 5322, MIME per RFC 2045–2049) in a folder, and serves the
 // folder as readable pages under /outbox, a route only the local server has.
+//
+// Like SES it can report that a message bounced or was complained of, so the local server takes
+// the same path as a deployment does with SES's events: mail to an address it was told to bounce
+// (Bounce, Complain) is written as usual and then reported (Reports). It knows the addresses of
+// SES's mailbox simulator from the start ("Using the mailbox simulator", Amazon SES Developer
+// Guide): bounce@simulator.amazonses.com bounces for good and complaint@simulator.amazonses.com
+// complains, here as on AWS.
 package outbox
 
 import (
@@ -15,6 +22,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/emersion/go-message"
@@ -34,6 +42,59 @@ const idTime = "20060102T150405.000Z"
 type Outbox struct {
 	dir string
 	now func() time.Time
+
+	mu      sync.Mutex
+	returns map[string]booking.MailEventKind // lower-case address → what mail to it does
+	reports []booking.MailEvent
+}
+
+// The addresses of SES's mailbox simulator that the outbox bounces and complains about.
+const (
+	SimulatorBounce    = "bounce@simulator.amazonses.com"
+	SimulatorComplaint = "complaint@simulator.amazonses.com"
+)
+
+// Bounce makes every later message to address bounce for good, as an address that does not exist
+// does ("Permanent/General", SES's class).
+func (o *Outbox) Bounce(address string) { o.set(address, booking.MailBounced) }
+
+// Complain makes every later message to address draw a complaint ("abuse").
+func (o *Outbox) Complain(address string) { o.set(address, booking.MailComplained) }
+
+func (o *Outbox) set(address string, kind booking.MailEventKind) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.returns[strings.ToLower(strings.TrimSpace(address))] = kind
+}
+
+// Reports returns the bounces and complaints of the messages sent since the last call, oldest
+// first, each naming the message's booking (Message.Key) and id, as SES's events do.
+func (o *Outbox) Reports() []booking.MailEvent {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	out := o.reports
+	o.reports = nil
+	return out
+}
+
+// report records what sending m under id at draws from its recipients.
+func (o *Outbox) report(m booking.Message, id string, at time.Time) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, kind := range []booking.MailEventKind{booking.MailBounced, booking.MailComplained} {
+		ev := booking.MailEvent{Kind: kind, Key: m.Key, MessageID: id, At: at, Type: "Permanent/General"}
+		if kind == booking.MailComplained {
+			ev.Type = "abuse"
+		}
+		for _, to := range m.To {
+			if o.returns[strings.ToLower(to)] == kind {
+				ev.Recipients = append(ev.Recipients, to)
+			}
+		}
+		if len(ev.Recipients) > 0 {
+			o.reports = append(o.reports, ev)
+		}
+	}
 }
 
 var _ booking.Mailer = (*Outbox)(nil)
@@ -56,7 +117,10 @@ func New(dir string, now func() time.Time) (*Outbox, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create outbox %s: %w", dir, err)
 	}
-	return &Outbox{dir: dir, now: now}, nil
+	return &Outbox{dir: dir, now: now, returns: map[string]booking.MailEventKind{
+		SimulatorBounce:    booking.MailBounced,
+		SimulatorComplaint: booking.MailComplained,
+	}}, nil
 }
 
 // Send writes m.Raw byte for byte to <dir>/<UTC time YYYYMMDDTHHMMSS.nnnZ>-<random>.eml and
@@ -73,10 +137,12 @@ func (o *Outbox) Send(ctx context.Context, m booking.Message) (string, error) {
 	if _, err := rand.Read(r[:]); err != nil {
 		return "", fmt.Errorf("write message to outbox: %w", err)
 	}
-	id := o.now().UTC().Format(idTime) + "-" + hex.EncodeToString(r[:])
+	sent := o.now().UTC()
+	id := sent.Format(idTime) + "-" + hex.EncodeToString(r[:])
 	if err := o.write(id+ext, m.Raw); err != nil {
 		return "", fmt.Errorf("write message %s to outbox: %w", id, err)
 	}
+	o.report(m, id, sent)
 	return id, nil
 }
 

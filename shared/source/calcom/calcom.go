@@ -7,6 +7,9 @@
 // the iCalUID is both roomkeeper's booking id and the calendar UID of the invites, and guests'
 // calendars merge roomkeeper's invite with Cal.com's own. roomkeeper's SEQUENCE is its own
 // counter: iCalSequence is ignored, since Cal.com leaves it stuck after the first reschedule.
+// Each uid a booking has had is recorded as another name for it (booking.Change.Names), so a
+// BOOKING_RESCHEDULED or BOOKING_REJECTED without iCalUID, as in Cal.com's published examples,
+// is linked to the booking through its rescheduleUid or uid; one nothing links is refused.
 //
 // Triggers: BOOKING_CREATED creates (Cal.com sends it again when a requested booking is
 // confirmed); BOOKING_RESCHEDULED updates; BOOKING_CANCELLED cancels, except with
@@ -26,6 +29,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -95,7 +99,9 @@ const (
 
 // Parse decodes and validates a verified Cal.com delivery. now is when it arrived: a meeting
 // that has already ended by then is rejected. It returns the changes to apply, none for a
-// trigger roomkeeper ignores. Each change has Source "calcom", ExternalID and UID the iCalUID,
+// trigger roomkeeper ignores. Each change has Source "calcom", ExternalID and UID the iCalUID
+// (for a BOOKING_RESCHEDULED or BOOKING_REJECTED without one: neither, and Unlinked, an Invalid
+// error naming iCalUID, for intake to answer when no name links it), Names the uids ("uid:<uid>"),
 // At the delivery's createdAt (now when absent; never later than now), DeliveryID from the
 // trigger, the uid and the body's SHA-256, and, for bookings, Details normalised by
 // booking.Details.Normalize with OrganizerCalendar false (Cal.com already put the meeting in the
@@ -136,8 +142,14 @@ func Parse(body []byte, now time.Time, rules booking.Rules) ([]booking.Change, e
 		return nil, err
 	}
 	f := fields{prefix: prefix}
+	seated := p.SeatsPerTimeSlot != nil && *p.SeatsPerTimeSlot > 0
+	var names []string
+	if !seated && (env.TriggerEvent == Created || env.TriggerEvent == Rescheduled || env.TriggerEvent == Rejected) {
+		names = p.names(env.TriggerEvent)
+	}
 	uid, err := booking.CheckID(f.path("iCalUID"), p.ICalUID, MaxUID, "an iCalUID is required: it identifies the booking across reschedules")
-	if err != nil {
+	linked := p.ICalUID == "" && len(names) > 0 && (env.TriggerEvent == Rescheduled || env.TriggerEvent == Rejected)
+	if err != nil && !linked {
 		return nil, err
 	}
 	sum := sha256.Sum256(body)
@@ -147,8 +159,15 @@ func Parse(body []byte, now time.Time, rules booking.Rules) ([]booking.Change, e
 		UID:        uid,
 		At:         at,
 		DeliveryID: env.TriggerEvent + ":" + p.UID + ":" + hex.EncodeToString(sum[:]),
+		Names:      names,
 	}
-	seated := p.SeatsPerTimeSlot != nil && *p.SeatsPerTimeSlot > 0
+	if linked {
+		// Cal.com's own examples of these triggers carry no iCalUID: the booking is found by the
+		// uid it had (rescheduleUid) or has, which roomkeeper recorded when it saw them.
+		base.ExternalID, base.UID = "", ""
+		base.Unlinked = booking.Errorf(booking.Invalid, f.path("iCalUID"),
+			"an iCalUID is required: roomkeeper holds no booking with this delivery's uid or rescheduleUid to link it to")
+	}
 
 	switch env.TriggerEvent {
 	case Ended:
@@ -196,6 +215,24 @@ func Parse(body []byte, now time.Time, rules booking.Rules) ([]booking.Change, e
 	return []booking.Change{base}, nil
 }
 
+// names are the booking's names by Cal.com uid ("uid:<uid>", apart from iCalUIDs): the
+// delivery's own uid and the uid a reschedule replaced (rescheduleUid), the one a delivery without
+// iCalUID is linked by first (the uid it replaced for a reschedule, its own otherwise). An id
+// roomkeeper would not take as an id (CheckID) is left out.
+func (p *payload) names(trigger string) []string {
+	ids := []string{p.UID, p.RescheduleUID}
+	if trigger == Rescheduled {
+		ids[0], ids[1] = ids[1], ids[0]
+	}
+	var out []string
+	for _, id := range ids {
+		if id, err := booking.CheckID("", id, MaxUID, ""); err == nil && !slices.Contains(out, "uid:"+id) {
+			out = append(out, "uid:"+id)
+		}
+	}
+	return out
+}
+
 // payload is the part of Cal.com's booking payload roomkeeper reads.
 type payload struct {
 	UID         string `json:"uid"`
@@ -210,6 +247,7 @@ type payload struct {
 	Team      *struct {
 		Members []json.RawMessage `json:"members"`
 	} `json:"team"`
+	RescheduleUID      string `json:"rescheduleUid"` // the uid of the booking a reschedule replaced
 	SeatsPerTimeSlot   *int   `json:"seatsPerTimeSlot"`
 	RequestReschedule  bool   `json:"requestReschedule"`
 	CancellationReason string `json:"cancellationReason"`
@@ -268,6 +306,9 @@ func (p *payload) details(now time.Time, rules booking.Rules, f fields, only *se
 		d.Room.Size = booking.Large // sized for the slot, not for the seats taken so far
 	}
 	rules.Field = f.field // errors name the source's own fields
+	// Cal.com sends a booking once: a guest mail cannot reach is left out, and named to the
+	// organizer, rather than the booking lost.
+	rules.KeepUndeliverable = true
 	err = d.Normalize(now, rules)
 	return d, err
 }

@@ -1,6 +1,7 @@
 package calcom_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -214,6 +216,31 @@ func TestInvalid(t *testing.T) {
 	}
 }
 
+// TestGuestsMailCannotReachAreLeftOut checks that Cal.com's booking, which it sends once, goes
+// ahead for everyone else when a guest's address has non-ASCII characters before the @, with
+// that guest listed for the organizer; an organizer mail cannot reach is still refused.
+func TestGuestsMailCannotReachAreLeftOut(t *testing.T) {
+	body := edit(t, "calcom-booking-created.json", "payload.attendees.1", map[string]any{"name": "Jörg", "email": "jörg@bücher.example", "timeZone": "Europe/Berlin"})
+	changes, err := calcom.Parse(body, now, opts)
+	require.NoError(t, err)
+	require.Len(t, changes, 1)
+	d := changes[0].Details
+	assert.Equal(t, []string{"bob@example.net"}, emails(d.Attendees))
+	assert.Equal(t, []booking.Person{{Name: "Jörg", Email: "jörg@xn--bcher-kva.example"}}, d.Uninvited)
+
+	// Even when nobody but the organizer can be mailed, the booking and its room go ahead.
+	body = edit(t, "calcom-booking-created.json", "payload.attendees", []any{map[string]any{"email": "jörg@example.net"}})
+	changes, err = calcom.Parse(body, now, opts)
+	require.NoError(t, err)
+	assert.Empty(t, changes[0].Details.Attendees)
+	assert.Equal(t, []string{"jörg@example.net"}, emails(changes[0].Details.Uninvited))
+
+	_, err = calcom.Parse(edit(t, "calcom-booking-created.json", "payload.organizer.email", "åse@example.com"), now, opts)
+	var e *booking.Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, "payload.organizer.email", e.Field, "every message names the organizer: one mail cannot reach is refused")
+}
+
 func TestUnknownTriggersAreIgnored(t *testing.T) {
 	for _, trigger := range []string{"BOOKING_PAID", "BOOKING_PAYMENT_INITIATED", "MEETING_STARTED", "RECORDING_READY", "SOMETHING_NEW"} {
 		t.Run(trigger, func(t *testing.T) {
@@ -319,6 +346,101 @@ func TestChainWithStuckICalSequence(t *testing.T) {
 	assert.ErrorIs(t, err, booking.ErrNotFound)
 }
 
+// TestWithoutICalUID covers Cal.com's published examples of BOOKING_RESCHEDULED and
+// BOOKING_REJECTED, which carry no iCalUID: each is linked through the uid the booking had
+// (rescheduleUid) or has, recorded when roomkeeper saw it; one nothing links is refused, and
+// nothing is stored for it.
+func TestWithoutICalUID(t *testing.T) {
+	created := sample(t, "calcom-booking-created.json", now)
+	changes, err := calcom.Parse(created, now, opts)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"uid:bkta"}, changes[0].Names, "the booking's uid is another name for it")
+
+	moved := edit(t, "calcom-booking-rescheduled.json", "payload.iCalUID", nil)
+	changes, err = calcom.Parse(moved, now, opts)
+	require.NoError(t, err)
+	ch := changes[0]
+	assert.Empty(t, ch.ExternalID)
+	assert.Empty(t, ch.UID)
+	assert.Equal(t, []string{"uid:bkta", "uid:bktb"}, ch.Names, "the uid it replaced first, then its own")
+	var e *booking.Error
+	require.ErrorAs(t, ch.Unlinked, &e)
+	assert.Equal(t, "payload.iCalUID", e.Field)
+
+	_, err = calcom.Parse(edit(t, "calcom-booking-created.json", "payload.iCalUID", nil), now, opts)
+	require.ErrorAs(t, err, &e, "a new booking has nothing to be linked to")
+	noUIDs, err := eventfile.Set(moved, "payload.rescheduleUid", nil)
+	require.NoError(t, err)
+	noUIDs, err = eventfile.Set(noUIDs, "payload.uid", nil)
+	require.NoError(t, err)
+	_, err = calcom.Parse(noUIDs, now, opts)
+	require.ErrorAs(t, err, &e, "nothing to link it by")
+	assert.Equal(t, "payload.iCalUID", e.Field)
+
+	// Through the real intake: the reschedule and, later, the rejection find the booking.
+	st, err := bolt.Open(filepath.Join(t.TempDir(), "db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { st.Close() })
+	clock := now
+	in := &intake.Intake{Store: st, Queue: nopQueue{}, Now: func() time.Time { return clock }, Retention: time.Hour}
+	apply := func(body []byte) (intake.Result, error) {
+		t.Helper()
+		changes, err := calcom.Parse(body, clock, opts)
+		require.NoError(t, err)
+		require.Len(t, changes, 1)
+		return in.Apply(context.Background(), changes[0])
+	}
+	get := func() *booking.Booking {
+		b, err := st.Get(context.Background(), booking.KeyOf(calcom.Source, "bkta@Cal.com"))
+		require.NoError(t, err)
+		return b
+	}
+
+	res, err := apply(created)
+	require.NoError(t, err)
+	require.Equal(t, intake.Applied, res.Outcome)
+	for i, uids := range [][2]string{{"bkta", "bktb"}, {"bktb", "bktc"}} {
+		clock = clock.Add(time.Minute)
+		body := edit(t, "calcom-booking-rescheduled.json", "payload.iCalUID", nil)
+		var v map[string]any
+		require.NoError(t, json.Unmarshal(body, &v))
+		p := v["payload"].(map[string]any)
+		p["rescheduleUid"], p["uid"] = uids[0], uids[1]
+		p["startTime"] = now.Add(time.Duration(25+i) * time.Hour).Format(time.RFC3339)
+		p["endTime"] = now.Add(time.Duration(25+i)*time.Hour + 30*time.Minute).Format(time.RFC3339)
+		v["createdAt"] = clock.Format(time.RFC3339Nano)
+		body, err = json.Marshal(v)
+		require.NoError(t, err)
+		res, err := apply(body)
+		require.NoError(t, err)
+		assert.Equal(t, intake.Applied, res.Outcome, "reschedule %d", i+1)
+		assert.Equal(t, booking.KeyOf(calcom.Source, "bkta@Cal.com"), res.Key)
+		assert.Equal(t, i+1, get().Sequence)
+		assert.Equal(t, now.Add(time.Duration(25+i)*time.Hour), get().Details.Start)
+	}
+
+	// A rejection of a booking roomkeeper never had, and without iCalUID: nothing links it.
+	clock = clock.Add(time.Minute)
+	stranger, err := eventfile.Set(edit(t, "calcom-booking-rejected.json", "payload.iCalUID", nil), "payload.uid", "bkzz")
+	require.NoError(t, err)
+	_, err = apply(stranger)
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, booking.Invalid, e.Code)
+	assert.Equal(t, "payload.iCalUID", e.Field)
+	_, err = st.Get(context.Background(), booking.KeyOf(calcom.Source, "uid:bkzz"))
+	assert.ErrorIs(t, err, booking.ErrNotFound, "nothing stored")
+
+	// The latest uid, known since the second reschedule, links the rejection to the booking.
+	rejected, err := eventfile.Set(edit(t, "calcom-booking-rejected.json", "payload.iCalUID", nil), "payload.uid", "bktc")
+	require.NoError(t, err)
+	rejected, err = eventfile.Set(rejected, "createdAt", clock.Format(time.RFC3339Nano))
+	require.NoError(t, err)
+	res, err = apply(rejected)
+	require.NoError(t, err)
+	assert.Equal(t, intake.Applied, res.Outcome)
+	assert.Equal(t, booking.Cancelled, get().Status)
+}
+
 type nopQueue struct{}
 
 func (nopQueue) Enqueue(context.Context, string) error { return nil }
@@ -329,4 +451,20 @@ func emails(ps []booking.Person) []string {
 		out = append(out, p.Email)
 	}
 	return out
+}
+
+// TestBytesThatAreNotUTF8AreReplaced: Cal.com sends a booking once, so bytes that are not UTF-8 are
+// replaced (U+FFFD) rather than refused, and a guest whose address they spoil is left out and
+// named to the organizer.
+func TestBytesThatAreNotUTF8AreReplaced(t *testing.T) {
+	body := sample(t, "calcom-booking-created.json", now)
+	body = bytes.Replace(body, []byte(`"name": "Bob Guest"`), []byte("\"name\": \"B\xf6b Guest\""), 1)
+	body = bytes.Replace(body, []byte(`"email": "bob@example.net"`), []byte("\"email\": \"b\xf6b@example.net\""), 1)
+	require.False(t, utf8.Valid(body))
+	changes, err := calcom.Parse(body, now, opts)
+	require.NoError(t, err)
+	require.Len(t, changes, 1)
+	d := changes[0].Details
+	assert.Equal(t, []string{"b\uFFFDb@example.net"}, emails(d.Uninvited))
+	assert.Equal(t, "B\uFFFDb Guest", d.Uninvited[0].Name)
 }

@@ -24,6 +24,7 @@ import (
 	"crypto/hmac"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -186,10 +187,14 @@ func Parse(body []byte, now time.Time, rules booking.Rules) ([]booking.Change, e
 		if env.Event == InviteeCanceled {
 			ch.Type = booking.EventLeft
 			email, err := booking.CheckEmail("payload.email", p.Email)
-			if err != nil {
+			switch {
+			case errors.Is(err, booking.ErrUndeliverable):
+				ch.Details.Uninvited = []booking.Person{{Email: email}} // never invited, so no CANCEL
+			case err != nil:
 				return nil, err
+			default:
+				ch.Details.Attendees = []booking.Person{{Email: email}}
 			}
-			ch.Details.Attendees = []booking.Person{{Email: email}}
 			return []booking.Change{ch}, nil
 		}
 	}
@@ -290,6 +295,9 @@ func (p *invitee) details(now time.Time, rules booking.Rules, group bool) (booki
 	}
 	f := fields{organizer: hostPaths[0], attendees: paths}
 	rules.Field = f.field // errors name the source's own fields
+	// A delivery Calendly gives up on is lost: a guest mail cannot reach is left out, and named
+	// to the organizer, rather than the booking refused.
+	rules.KeepUndeliverable = true
 	err = d.Normalize(now, rules)
 	return d, err
 }

@@ -1,6 +1,7 @@
 package calendly_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -342,6 +344,21 @@ func TestGroupInviteeCancelling(t *testing.T) {
 	assert.Equal(t, intake.Stale, res.Outcome)
 }
 
+// TestInviteesMailCannotReach checks that an invitee whose address has non-ASCII characters
+// before the @ does not cost the booking: they are listed for the organizer, joining or leaving.
+func TestInviteesMailCannotReach(t *testing.T) {
+	for _, file := range []string{"calendly-invitee-created.json", "calendly-group-invitee-created.json", "calendly-group-invitee-canceled.json"} {
+		t.Run(file, func(t *testing.T) {
+			changes, err := calendly.Parse(edit(t, file, "payload.email", "jörg@example.net"), now, opts)
+			require.NoError(t, err)
+			require.Len(t, changes, 1)
+			d := changes[0].Details
+			assert.Equal(t, []string{"jörg@example.net"}, emails(d.Uninvited))
+			assert.NotContains(t, emails(d.Attendees), "jörg@example.net")
+		})
+	}
+}
+
 type nopQueue struct{}
 
 func (nopQueue) Enqueue(context.Context, string) error { return nil }
@@ -352,4 +369,20 @@ func emails(ps []booking.Person) []string {
 		out = append(out, p.Email)
 	}
 	return out
+}
+
+// TestBytesThatAreNotUTF8AreReplaced: Calendly gives up on a delivery after a day, so bytes that are not UTF-8 are
+// replaced (U+FFFD) rather than refused, and a guest whose address they spoil is left out and
+// named to the organizer.
+func TestBytesThatAreNotUTF8AreReplaced(t *testing.T) {
+	body := sample(t, "calendly-invitee-created.json", now)
+	body = bytes.Replace(body, []byte(`"name": "Bob Guest"`), []byte("\"name\": \"B\xf6b Guest\""), 1)
+	body = bytes.Replace(body, []byte(`"email": "bob@example.net"`), []byte("\"email\": \"b\xf6b@example.net\""), 1)
+	require.False(t, utf8.Valid(body))
+	changes, err := calendly.Parse(body, now, opts)
+	require.NoError(t, err)
+	require.Len(t, changes, 1)
+	d := changes[0].Details
+	assert.Equal(t, []string{"b\uFFFDb@example.net"}, emails(d.Uninvited))
+	assert.Equal(t, "B\uFFFDb Guest", d.Uninvited[0].Name)
 }

@@ -270,6 +270,9 @@ func (e *event) details(now time.Time, rules booking.Rules, path string, guests 
 		return ""
 	}
 	rules.Field = f // errors name the source's own fields
+	// Cronofy's retries are not documented: a guest mail cannot reach is left out, and named to
+	// the organizer, rather than the booking refused.
+	rules.KeepUndeliverable = true
 	err = d.Normalize(now, rules)
 	return d, err
 }

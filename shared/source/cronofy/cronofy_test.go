@@ -1,12 +1,14 @@
 package cronofy_test
 
 import (
+	"bytes"
 	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -178,6 +180,22 @@ func TestInvalid(t *testing.T) {
 	}
 }
 
+// TestGuestsMailCannotReachAreLeftOut checks that a guest with non-ASCII characters before the
+// @ does not cost the booking: the others are kept, the guest is listed for the organizer.
+func TestGuestsMailCannotReachAreLeftOut(t *testing.T) {
+	body := edit(t, "cronofy-scheduling-request-time-chosen.json", "scheduling_request.event.metadata.roomkeeper_attendee_emails", "jörg@example.net, cleo@example.net")
+	changes, err := cronofy.Parse(body, now, opts)
+	require.NoError(t, err)
+	d := changes[0].Details
+	assert.Equal(t, []booking.Person{{Name: "Bob Guest", Email: "bob@example.net"}, {Email: "cleo@example.net"}}, d.Attendees)
+	assert.Equal(t, []booking.Person{{Email: "jörg@example.net"}}, d.Uninvited)
+
+	_, err = cronofy.Parse(edit(t, "cronofy-scheduling-request-time-chosen.json", "scheduling_request.event.metadata.roomkeeper_organizer_email", "åse@example.com"), now, opts)
+	var e *booking.Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, "scheduling_request.event.metadata.roomkeeper_organizer_email", e.Field, "an organizer mail cannot reach is refused")
+}
+
 func TestUncoveredNotificationsAreIgnored(t *testing.T) {
 	for _, body := range []string{
 		`{"notification":{"type":"verification"}}`,
@@ -198,4 +216,28 @@ func TestBareTimesAreAccepted(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, now.Add(48*time.Hour), changes[0].Details.Start)
 	assert.Empty(t, changes[0].Details.TimeZone, "no zone given: each person's own, else UTC")
+}
+
+// TestBytesThatAreNotUTF8AreReplaced: Cronofy documents no retries, so bytes that are not UTF-8 are
+// replaced (U+FFFD) rather than refused, and a guest whose address they spoil is left out and
+// named to the organizer.
+func TestBytesThatAreNotUTF8AreReplaced(t *testing.T) {
+	body := sample(t, "cronofy-scheduling-request-time-chosen.json")
+	body = bytes.Replace(body, []byte(`"display_name": "Bob Guest"`), []byte("\"display_name\": \"B\xf6b Guest\""), 1)
+	body = bytes.Replace(body, []byte(`"email": "bob@example.net"`), []byte("\"email\": \"b\xf6b@example.net\""), 1)
+	require.False(t, utf8.Valid(body))
+	changes, err := cronofy.Parse(body, now, opts)
+	require.NoError(t, err)
+	require.Len(t, changes, 1)
+	d := changes[0].Details
+	assert.Equal(t, []string{"b\uFFFDb@example.net"}, emails(d.Uninvited))
+	assert.Equal(t, "B\uFFFDb Guest", d.Uninvited[0].Name)
+}
+
+func emails(ps []booking.Person) []string {
+	var out []string
+	for _, p := range ps {
+		out = append(out, p.Email)
+	}
+	return out
 }

@@ -43,8 +43,14 @@ type Options struct {
 // booking.cancelled every data field except bookingId and reason is ignored.
 //
 // Any problem is a *booking.Error with Code Invalid naming the field at fault as a path into the
-// body, such as "data.attendees[1].email" (empty when the body itself is not JSON).
+// body, such as "data.attendees[1].email" (empty when the body itself is not JSON); so is a
+// string anywhere in the body that is not valid UTF-8, even in a field roomkeeper ignores.
 func Parse(body []byte, now time.Time, opts Options) (booking.Change, error) {
+	// The sender can send again: bytes that are not UTF-8, which decoding would replace without a
+	// word, are refused, naming the field.
+	if err := booking.CheckUTF8(body); err != nil {
+		return booking.Change{}, err
+	}
 	var ev struct {
 		Type      string          `json:"type"`
 		Timestamp string          `json:"timestamp"`

@@ -196,6 +196,17 @@ func TestParseValid(t *testing.T) {
 			},
 		},
 		{
+			name: "internationalised domains are sent as punycode",
+			edit: func(ev map[string]any) {
+				organizerOf(ev)["email"] = "ada@bücher.example"
+				attendee(ev, 0)["email"] = "bob@例え.テスト"
+			},
+			check: func(t *testing.T, c booking.Change) {
+				assert.Equal(t, "ada@xn--bcher-kva.example", c.Details.Organizer.Email)
+				assert.Equal(t, "bob@xn--r8jz45g.xn--zckzah", c.Details.Attendees[0].Email)
+			},
+		},
+		{
 			name: "size defaults by head count",
 			edit: func(ev map[string]any) {
 				delete(roomOf(ev), "size")
@@ -426,6 +437,10 @@ func TestParseInvalid(t *testing.T) {
 		}, "data.attendees[1].email", "required"},
 		{"attendee email with a list", func(ev map[string]any) { attendee(ev, 0)["email"] = "bob@example.net, eve@example.net" }, "data.attendees[0].email", "single"},
 		{"attendee email with CRLF", func(ev map[string]any) { attendee(ev, 0)["email"] = "bob@example.net\r\nBcc: eve@example.net" }, "data.attendees[0].email", "control"},
+		// The generic source can send again: an address mail cannot reach is refused, not dropped.
+		{"attendee address with non-ASCII before the @", func(ev map[string]any) { attendee(ev, 0)["email"] = "jörg@example.net" }, "data.attendees[0].email", "before the @"},
+		{"organizer address with non-ASCII before the @", func(ev map[string]any) { organizerOf(ev)["email"] = "åse@example.com" }, "data.organizer.email", "before the @"},
+		{"attendee address at an IP", func(ev map[string]any) { attendee(ev, 0)["email"] = "bob@[192.0.2.1]" }, "data.attendees[0].email", "domain name"},
 		{"attendee name a bool", func(ev map[string]any) { attendee(ev, 0)["name"] = true }, "data.attendees[0].name", "must be a string, not bool"},
 		{"attendee zone", func(ev map[string]any) { attendee(ev, 0)["timeZone"] = "EST5EDT!" }, "data.attendees[0].timeZone", "IANA"},
 
@@ -448,6 +463,29 @@ func TestParseInvalid(t *testing.T) {
 			c, err := Parse(body(t, ev), now, opts)
 			e := requireInvalid(t, err, tt.field)
 			assert.Contains(t, e.Message, tt.msg)
+			assert.Zero(t, c)
+		})
+	}
+}
+
+// TestParseInvalidUTF8 checks that bytes that are not UTF-8 are refused naming the field, though
+// the JSON decoder would replace them without a word: the sender can correct them and send again.
+func TestParseInvalidUTF8(t *testing.T) {
+	tests := []struct {
+		name, from, to, field string
+	}{
+		{"title", `"title": "Intro call"`, "\"title\": \"Intro \xffcall\"", "data.title"},
+		{"attendee name", `"name": "Bob Guest"`, "\"name\": \"B\xf6b\"", "data.attendees[0].name"},
+		{"attendee address", `"email": "bob@example.net"`, "\"email\": \"j\xf6rg@example.net\"", "data.attendees[0].email"},
+		{"an ignored field", `"timeZone": "Europe/Oslo",`, "\"timeZone\": \"Europe/Oslo\", \"color\": \"\xc3\",", "data.color"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := strings.Replace(designSample, tt.from, tt.to, 1)
+			require.NotEqual(t, designSample, body)
+			c, err := Parse([]byte(body), now, opts)
+			e := requireInvalid(t, err, tt.field)
+			assert.Contains(t, e.Message, "UTF-8")
 			assert.Zero(t, c)
 		})
 	}

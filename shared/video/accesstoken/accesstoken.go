@@ -10,6 +10,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/roomkeeper/roomkeeper/shared/booking"
 )
 
 // Cache holds one access token. Set Fetch, Now and Margin before first use; it is safe for
@@ -55,12 +57,13 @@ func (c *Cache) Invalidate(tok string) {
 
 // Do calls call with the current token. When the API refuses that token (refused reports it of
 // call's error), the token is dropped and call runs once more with a fresh one; a second refusal
-// is returned as it is.
+// is returned as it is. A token that cannot be had is a booking.Refused error: the call it was
+// for was never sent.
 func (c *Cache) Do(ctx context.Context, call func(token string) error, refused func(error) bool) error {
 	for attempt := 0; ; attempt++ {
 		tok, err := c.Token(ctx)
 		if err != nil {
-			return err
+			return booking.Refused(err)
 		}
 		err = call(tok)
 		if attempt == 0 && refused(err) {

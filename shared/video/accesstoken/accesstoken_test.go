@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/roomkeeper/roomkeeper/shared/booking"
 )
 
 type fetcher struct {
@@ -102,4 +104,15 @@ func TestDo(t *testing.T) {
 			assert.Equal(t, tt.tokens, got)
 		})
 	}
+}
+
+func TestDoWithoutATokenSendsNothing(t *testing.T) {
+	errDown := errors.New("token endpoint answered 503")
+	c := &Cache{Fetch: (&fetcher{err: errDown}).fetch, Now: time.Now}
+	calls := 0
+	err := c.Do(context.Background(), func(string) error { calls++; return nil }, func(error) bool { return false })
+	require.ErrorIs(t, err, errDown)
+	assert.Zero(t, calls)
+	assert.True(t, booking.IsRefused(err), "the call was never sent: a definite refusal")
+	assert.False(t, booking.IsPermanent(err))
 }

@@ -1,6 +1,7 @@
 package accesstoken
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -32,6 +33,7 @@ type Endpoint struct {
 	InQuery    bool
 	HTTPClient *http.Client
 	Now        func() time.Time
+	Timeout    time.Duration // how long the request may take; zero means rest.ReadTimeout
 }
 
 // maxGrant bounds the token answer read: a token answer is a few hundred bytes.
@@ -52,6 +54,8 @@ func (e *Endpoint) Fetch(ctx context.Context) (token string, ttl time.Duration, 
 }
 
 func (e *Endpoint) request(ctx context.Context) (string, time.Duration, error) {
+	ctx, cancel := context.WithTimeout(ctx, cmp.Or(e.Timeout, rest.ReadTimeout))
+	defer cancel()
 	req, err := e.newRequest(ctx)
 	if err != nil {
 		return "", 0, booking.Permanent(errors.New("build the token request: the token URL is not valid"))

@@ -53,15 +53,25 @@ func IsStatus(err error, status, code int) bool {
 	return errors.As(err, &e) && e.Status == status && (code == 0 || e.Code == code)
 }
 
-// Classify marks err, which reports the failed answer a, for booking.Provider: a 429 is
-// booking.RetryAfter with the wait a's Retry-After asks for, else wait, else throttle; any other
-// 4xx is booking.Permanent; a 5xx, and a 1xx or 3xx nobody followed, are temporary.
+// Classify marks err, which reports the failed answer a, received at now, for booking.Provider:
+// a 429 is booking.Throttled, holding every call (booking.PauseAll) for the wait a's Retry-After
+// asks for, else wait (the wait the body names), else throttle; any other 4xx is a
+// booking.Permanent booking.Refused (the provider did nothing, and repeating the call cannot
+// help); a 5xx, and a 1xx or 3xx nobody followed, are temporary and leave the outcome unknown.
+//
+// Retry-After counts whole seconds, so a body's wait within its last second is the same wait to
+// the millisecond (Whereby sends both, msLeft rounded up): that one is taken, or every worker
+// refused within the same second would pause the provider up to a second too long.
 func Classify(err error, a Answer, now time.Time, wait, throttle time.Duration) error {
 	switch {
 	case a.Status == http.StatusTooManyRequests:
-		return booking.RetryAfter(err, cmp.Or(RetryAfterHeader(a.Header.Get("Retry-After"), now), max(wait, 0), throttle))
+		d := RetryAfterHeader(a.Header.Get("Retry-After"), now)
+		if wait > 0 && (d == 0 || (wait <= d && wait > d-time.Second)) {
+			d = wait
+		}
+		return booking.Throttled(err, booking.PauseAll, now, cmp.Or(d, throttle))
 	case a.Status >= 400 && a.Status < 500:
-		return booking.Permanent(err)
+		return booking.Permanent(booking.Refused(err))
 	}
 	return err
 }

@@ -15,17 +15,28 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 )
 
 const (
-	defaultTimeout = 15 * time.Second
-	maxBody        = 4 << 20 // an API answer read
-	maxMessage     = 300     // a provider's message an error quotes
+	maxBody    = 4 << 20 // an API answer read
+	maxMessage = 300     // a provider's message an error quotes
+)
+
+// How long one call may take, from sending the request to reading the whole answer, by what it
+// does: a read, a delete or a token request is quick; a create or an update makes or moves a
+// room, which providers take longer over. A call that hangs is cut off then, so it holds a worker
+// that long and no longer (the reconciler's lease outlasts a step's calls), and its outcome is
+// unknown.
+const (
+	ReadTimeout  = 5 * time.Second  // GET, HEAD, DELETE; a token request
+	WriteTimeout = 10 * time.Second // POST, PUT, PATCH
 )
 
 // Client calls one provider's REST API. Make one with New; it is safe for concurrent use.
@@ -33,28 +44,39 @@ type Client struct {
 	Provider   string           // the provider as errors name it: "zoom"
 	BaseURL    string           // request paths go under it: "https://api.zoom.us/v2"
 	MediaType  string           // Accept, and the Content-Type of a body; empty means application/json
-	HTTPClient *http.Client     // New makes a nil one a client with a 15 s timeout
+	HTTPClient *http.Client     // New makes a nil one http.DefaultClient; each call has its own timeout
 	Now        func() time.Time // New makes a nil one time.Now
 	Throttle   time.Duration    // the wait after a 429 that names none
+	// ReadTimeout and WriteTimeout bound a call by its method; zero means the constant of the
+	// same name.
+	ReadTimeout, WriteTimeout time.Duration
 	// Credentials names what a 401 or 403 rejects ("the API key"), for an error that says so
 	// instead of quoting the answer; empty reports those answers like any other.
 	Credentials string
 	// ReadProblem reads the provider's error body; nil reads nothing of it.
 	ReadProblem func(body []byte) Problem
-	// Refine, when set, sees each failed answer first and may return the error to report
-	// instead of the usual classification (nil keeps it), such as Zoom's daily cap: permanent.
-	Refine func(a Answer, e *Error) error
+	// Refine, when set, sees each failed answer, received at now, first and may return the error
+	// to report instead of the usual classification (nil keeps it), such as Zoom's daily cap: a
+	// pause of the calls that make rooms until midnight.
+	Refine func(a Answer, e *Error, now time.Time) error
 }
 
 // New returns a Client of c's fields, with the defaults for a nil HTTPClient and Now.
 func New(c Client) *Client {
-	if c.HTTPClient == nil {
-		c.HTTPClient = &http.Client{Timeout: defaultTimeout}
-	}
+	c.HTTPClient = cmp.Or(c.HTTPClient, http.DefaultClient)
 	if c.Now == nil {
 		c.Now = time.Now
 	}
 	return &c
+}
+
+// timeout is how long a call with the method may take.
+func (c *Client) timeout(method string) time.Duration {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodDelete:
+		return cmp.Or(c.ReadTimeout, ReadTimeout)
+	}
+	return cmp.Or(c.WriteTimeout, WriteTimeout)
 }
 
 // Request is one call of a Client.
@@ -70,10 +92,14 @@ type Request struct {
 
 // Do sends r and decodes a 2xx JSON answer into out; an empty answer, or a nil out, decodes
 // nothing. Any other answer is an *Error classified by Classify, with the provider's wait (see
-// Problem) and then c.Throttle as the waits after a 429 without Retry-After. Transport errors
-// are temporary and name the call by its method and the first segment of its path.
+// Problem) and then c.Throttle as the waits after a 429 without Retry-After. The call may take
+// c.ReadTimeout or c.WriteTimeout, by its method. Transport errors are temporary, refused when no
+// connection was made (see Send), and name the call by its method and the first segment of its
+// path.
 func (c *Client) Do(ctx context.Context, r Request, out any) error {
 	label := r.Method + " " + firstSegment(r.Path)
+	ctx, cancel := context.WithTimeout(ctx, c.timeout(r.Method))
+	defer cancel()
 	var body io.Reader
 	if r.Body != nil {
 		b, err := json.Marshal(r.Body)
@@ -116,12 +142,13 @@ func (c *Client) fail(a Answer) error {
 		p = c.ReadProblem(a.Body)
 	}
 	e := &Error{Provider: c.Provider, Status: a.Status, Code: p.Code, Message: Excerpt(p.Message, maxMessage), rejected: c.Credentials}
+	now := c.Now()
 	if c.Refine != nil {
-		if err := c.Refine(a, e); err != nil {
+		if err := c.Refine(a, e, now); err != nil {
 			return err
 		}
 	}
-	return Classify(e, a, c.Now(), p.Wait, c.Throttle)
+	return Classify(e, a, now, p.Wait, c.Throttle)
 }
 
 // Answer is an HTTP answer with its body read.
@@ -133,11 +160,19 @@ type Answer struct {
 
 // Send sends req with hc and reads the answer's body, at most limit bytes of it. A transport
 // error (a timeout, a refused connection, a cancelled context: all temporary) names the request
-// as label and never carries its URL.
+// as label and never carries its URL. One that came before a connection was made is
+// booking.Refused, as not a byte of the request went out; after that, the provider may have
+// acted on it, and the outcome is unknown.
 func Send(hc *http.Client, req *http.Request, label string, limit int64) (Answer, error) {
-	resp, err := hc.Do(req)
+	var connected atomic.Bool
+	trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { connected.Store(true) }}
+	resp, err := hc.Do(req.WithContext(httptrace.WithClientTrace(req.Context(), trace)))
 	if err != nil {
-		return Answer{}, fmt.Errorf("%s: %w", label, withoutURL(err))
+		err = fmt.Errorf("%s: %w", label, withoutURL(err))
+		if !connected.Load() {
+			return Answer{}, booking.Refused(err)
+		}
+		return Answer{}, err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, limit))

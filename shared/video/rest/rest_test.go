@@ -104,16 +104,18 @@ func TestDoFailures(t *testing.T) {
 		permanent bool
 		delay     time.Duration
 		want      string
+		refused   bool // the provider certainly did nothing
 	}{
-		{"429 Retry-After seconds", 429, "3", `{"waitMs":1500}`, false, 3 * time.Second, "acme answered 429 Too Many Requests"},
-		{"429 Retry-After date", 429, "Sun, 22 Nov 2026 10:01:30 GMT", ``, false, 90 * time.Second, "acme answered 429 Too Many Requests"},
-		{"429 the body's wait", 429, "soon", `{"waitMs":1500}`, false, 1500 * time.Millisecond, "acme answered 429 Too Many Requests"},
-		{"429 the provider's default", 429, "", `{"waitMs":-5}`, false, 7 * time.Second, "acme answered 429 Too Many Requests"},
-		{"5xx temporary", 503, "", ``, false, 0, "acme answered 503 Service Unavailable"},
+		{"429 Retry-After seconds", 429, "3", `{"waitMs":1500}`, false, 3 * time.Second, "acme answered 429 Too Many Requests", true},
+		{"429 Retry-After date", 429, "Sun, 22 Nov 2026 10:01:30 GMT", ``, false, 90 * time.Second, "acme answered 429 Too Many Requests", true},
+		{"429 the body's wait", 429, "soon", `{"waitMs":1500}`, false, 1500 * time.Millisecond, "acme answered 429 Too Many Requests", true},
+		{"429 the body's wait, within Retry-After's second", 429, "2", `{"waitMs":1500}`, false, 1500 * time.Millisecond, "acme answered 429 Too Many Requests", true},
+		{"429 the provider's default", 429, "", `{"waitMs":-5}`, false, 7 * time.Second, "acme answered 429 Too Many Requests", true},
+		{"5xx temporary", 503, "", ``, false, 0, "acme answered 503 Service Unavailable", false},
 		{"4xx permanent, code and message", 404, "", `{"code":3001,"message":"Meeting does not exist: 42."}`, true, 0,
-			"acme answered 404 (code 3001): Meeting does not exist: 42."},
-		{"rejected credentials", 401, "", `{"message":"Invalid access token"}`, true, 0, "acme rejected the API key (401)"},
-		{"3xx not followed", 304, "", ``, false, 0, "acme answered 304 Not Modified"},
+			"acme answered 404 (code 3001): Meeting does not exist: 42.", true},
+		{"rejected credentials", 401, "", `{"message":"Invalid access token"}`, true, 0, "acme rejected the API key (401)", true},
+		{"3xx not followed", 304, "", ``, false, 0, "acme answered 304 Not Modified", false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c := client(t, func(w http.ResponseWriter, r *http.Request) {
@@ -129,9 +131,51 @@ func TestDoFailures(t *testing.T) {
 			assert.Equal(t, tt.want, err.Error())
 			assert.Equal(t, tt.permanent, booking.IsPermanent(err), "IsPermanent")
 			assert.Equal(t, tt.delay, booking.RetryDelay(err), "RetryDelay")
+			assert.Equal(t, tt.refused, booking.IsRefused(err), "IsRefused")
 			assert.True(t, IsStatus(err, tt.status, 0))
+			kind, until, throttled := booking.Throttle(err)
+			assert.Equal(t, tt.status == http.StatusTooManyRequests, throttled, "a 429 pauses the provider")
+			if throttled {
+				assert.Equal(t, booking.PauseAll, kind, "every call waits")
+				assert.Equal(t, now.Add(tt.delay), until, "from the answer")
+			}
 		})
 	}
+}
+
+// TestTransportErrorsRefusedOnlyBeforeAConnection checks that a call that failed before it had a
+// connection is a definite refusal, and that one that failed after its request went out is not:
+// the provider may have acted on it.
+func TestTransportErrorsRefusedOnlyBeforeAConnection(t *testing.T) {
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close() // nothing listens there now
+	c := &Client{Provider: "acme", BaseURL: closed.URL, HTTPClient: closed.Client(), Now: time.Now}
+	err := c.Do(t.Context(), Request{Method: http.MethodPost, Path: "/meetings", Body: map[string]int{}}, nil)
+	require.Error(t, err)
+	assert.True(t, booking.IsRefused(err), "no connection, nothing sent: %v", err)
+	assert.False(t, booking.IsPermanent(err))
+
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	err = c.Do(ctx, Request{Method: http.MethodPost, Path: "/meetings"}, nil)
+	assert.True(t, booking.IsRefused(err), "cancelled before connecting: %v", err)
+
+	received := make(chan struct{}, 1)
+	dropped := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.ReadAll(r.Body)
+		received <- struct{}{}
+		conn, _, err := http.NewResponseController(w).Hijack()
+		if err == nil {
+			conn.Close() // the request arrived; the answer never leaves
+		}
+	}))
+	defer dropped.Close()
+	c = &Client{Provider: "acme", BaseURL: dropped.URL, HTTPClient: dropped.Client(), Now: time.Now}
+	err = c.Do(t.Context(), Request{Method: http.MethodPost, Path: "/meetings", Body: map[string]int{}}, nil)
+	require.Error(t, err)
+	<-received
+	assert.False(t, booking.IsRefused(err), "the request went out: the outcome is unknown: %v", err)
+	assert.False(t, booking.IsPermanent(err))
 }
 
 func TestDoRefine(t *testing.T) {
@@ -140,7 +184,7 @@ func TestDoRefine(t *testing.T) {
 		fmt.Fprint(w, `{"code":429,"message":"daily cap"}`)
 	})
 	errCap := errors.New("the daily cap")
-	c.Refine = func(a Answer, e *Error) error {
+	c.Refine = func(a Answer, e *Error, _ time.Time) error {
 		if a.Status == http.StatusTooManyRequests && e.Message == "daily cap" {
 			return booking.Permanent(fmt.Errorf("%w: %w", errCap, e))
 		}
@@ -242,5 +286,45 @@ func TestRetryAfterHeader(t *testing.T) {
 		"Sun, 22 Nov 2026 09:00:00 GMT": 0, // in the past
 	} {
 		assert.Equal(t, want, RetryAfterHeader(header, now), "%q", header)
+	}
+}
+
+// TestCallsTimeOutByWhatTheyDo checks that a call that hangs is cut off after its method's
+// timeout — a read or a delete sooner than a create or an update — with an unknown outcome.
+func TestCallsTimeOutByWhatTheyDo(t *testing.T) {
+	assert.Equal(t, 5*time.Second, (&Client{}).timeout(http.MethodGet), "the defaults")
+	assert.Equal(t, 5*time.Second, (&Client{}).timeout(http.MethodDelete))
+	assert.Equal(t, 10*time.Second, (&Client{}).timeout(http.MethodPost))
+	assert.Equal(t, 10*time.Second, (&Client{}).timeout(http.MethodPatch))
+
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	c := &Client{Provider: "acme", BaseURL: srv.URL, HTTPClient: srv.Client(), Now: time.Now,
+		ReadTimeout: 50 * time.Millisecond, WriteTimeout: 300 * time.Millisecond}
+	for _, tt := range []struct {
+		method string
+		want   time.Duration
+	}{
+		{http.MethodGet, 50 * time.Millisecond},
+		{http.MethodDelete, 50 * time.Millisecond},
+		{http.MethodPost, 300 * time.Millisecond},
+		{http.MethodPut, 300 * time.Millisecond},
+	} {
+		t.Run(tt.method, func(t *testing.T) {
+			start := time.Now()
+			err := c.Do(t.Context(), Request{Method: tt.method, Path: "/meetings/42"}, nil)
+			took := time.Since(start)
+			require.ErrorIs(t, err, context.DeadlineExceeded)
+			assert.False(t, booking.IsRefused(err), "the request went out: the outcome is unknown")
+			assert.GreaterOrEqual(t, took, tt.want)
+			assert.Less(t, took, 4*time.Second, "cut off at the call's own timeout, not a client-wide one")
+		})
 	}
 }

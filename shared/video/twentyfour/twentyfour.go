@@ -7,17 +7,21 @@
 // drops out of its reporting).
 //
 // Links: the host link https://<instance>.24sessions.com/room/meeting/<id> needs a 24sessions
-// login and goes to the organizer only. The guest link is built from the meeting's accessKey with
-// a configured template (Config.GuestURL), and every guest gets the same one.
+// login and goes to the organizer only. The guest link is built from the meeting's accessKey:
+// https://<instance>.24sessions.com/join/<accessKey>, as 24sessions' guide "Joining a 24sessions
+// meeting" (https://developers.24sessions.com/docs/meetings/joining/index.html) gives it, unless a
+// template overrides it for an instance on its own domain (Config.GuestURL). Every guest gets the
+// same one.
 //
 // Several facts are not confirmed by 24sessions' documentation (docs/providers.md lists them):
-// the token path, whether paths carry /v1, the method that updates a meeting, the guest link and
-// the flags that stop 24sessions' own e-mails. Each is configurable, with the defaults a
-// third-party script that calls the live API uses where there is one.
+// the token path, whether paths carry /v1, the method that updates a meeting and the flags that
+// stop 24sessions' own e-mails. Each is configurable, with the defaults a third-party script that
+// calls the live API uses where there is one.
 //
-// Errors follow booking.Provider: a 429 is temporary with the delay asked for, rejected
-// credentials and other 4xx are permanent, 5xx and network failures temporary. The token request
-// carries the client secret in its query string, so its URL never appears in an error.
+// Errors follow booking.Provider: a 429 is temporary with the delay asked for
+// (booking.Throttled), rejected credentials and other 4xx are permanent, 5xx and network failures
+// temporary. The token request carries the client secret in its query string, so its URL never
+// appears in an error.
 package twentyfour
 
 import (
@@ -67,6 +71,13 @@ var (
 // (RFC 1035: at most 63 of a-z, 0-9 and -, neither first nor last a -).
 func ValidInstance(s string) bool { return len(s) <= 63 && instancePattern.MatchString(s) }
 
+// DefaultGuestURL returns an instance's guest link template,
+// https://<instance>.24sessions.com/join/{accessKey}: the link 24sessions' guide "Joining a
+// 24sessions meeting" gives as https://your-instance.24sessions.com/join/your-accessKey.
+func DefaultGuestURL(instance string) string {
+	return "https://" + instance + ".24sessions.com/join/{accessKey}"
+}
+
 // ValidID reports whether s is a 24sessions id (of a user, a meeting type or a meeting): a
 // positive decimal number, without leading zeros, that fits an int64.
 func ValidID(s string) bool {
@@ -81,16 +92,17 @@ type Config struct {
 	ClientSecret  string // TWENTYFOUR_CLIENT_SECRET
 	UserID        string // TWENTYFOUR_USER_ID: the host user, numeric
 	MeetingTypeID string // TWENTYFOUR_MEETING_TYPE_ID, numeric
-	// GuestURL is the guest link template; {accessKey} is replaced by the meeting's accessKey
-	// (TWENTYFOUR_GUEST_URL).
-	GuestURL string
 
 	// Optional.
+	// GuestURL is the guest link template, {accessKey} replaced by the meeting's accessKey
+	// (TWENTYFOUR_GUEST_URL), for an instance on its own domain; empty means
+	// DefaultGuestURL(Instance).
+	GuestURL     string
 	APIURL       string         // TWENTYFOUR_API_URL; empty means https://<instance>.api.24sessions.com
 	TokenPath    string         // TWENTYFOUR_TOKEN_PATH, under APIURL; empty means DefaultTokenPath
 	UpdateMethod string         // TWENTYFOUR_UPDATE_METHOD: PUT or PATCH; empty means DefaultUpdateMethod
 	MeetingExtra map[string]any // TWENTYFOUR_MEETING_FIELDS: more fields for the create body
-	HTTPClient   *http.Client   // nil means one with a 15 s timeout
+	HTTPClient   *http.Client   // nil means http.DefaultClient; calls time out as rest says
 	Now          func() time.Time
 }
 
@@ -117,7 +129,7 @@ func (cfg Config) Check() error {
 	var errs, missing []string
 	for _, f := range []struct{ name, v string }{
 		{"TWENTYFOUR_INSTANCE", cfg.Instance}, {"TWENTYFOUR_CLIENT_ID", cfg.ClientID}, {"TWENTYFOUR_USER_ID", cfg.UserID},
-		{"TWENTYFOUR_MEETING_TYPE_ID", cfg.MeetingTypeID}, {"TWENTYFOUR_GUEST_URL", cfg.GuestURL},
+		{"TWENTYFOUR_MEETING_TYPE_ID", cfg.MeetingTypeID},
 	} {
 		if f.v == "" {
 			missing = append(missing, f.name)
@@ -135,8 +147,10 @@ func (cfg Config) Check() error {
 	if !ValidID(cfg.MeetingTypeID) {
 		errs = append(errs, "TWENTYFOUR_MEETING_TYPE_ID must be a numeric meeting type id")
 	}
-	if err := CheckGuestURL(cfg.GuestURL); err != nil {
-		errs = append(errs, err.Error())
+	if cfg.GuestURL != "" {
+		if err := CheckGuestURL(cfg.GuestURL); err != nil {
+			errs = append(errs, err.Error())
+		}
 	}
 	if m := updateMethod(cfg); m != http.MethodPut && m != http.MethodPatch {
 		errs = append(errs, fmt.Sprintf("TWENTYFOUR_UPDATE_METHOD must be PUT or PATCH, got %q", cfg.UpdateMethod))
@@ -165,7 +179,7 @@ func New(cfg Config) (*Client, error) {
 		instance: cfg.Instance,
 		user:     cfg.UserID,
 		typ:      cfg.MeetingTypeID,
-		guestURL: cfg.GuestURL,
+		guestURL: cmp.Or(cfg.GuestURL, DefaultGuestURL(cfg.Instance)),
 		update:   updateMethod(cfg),
 		extra:    cfg.MeetingExtra,
 		api: rest.New(rest.Client{
@@ -194,7 +208,8 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
-// CheckGuestURL checks a guest link template: an absolute http(s) URL with one {accessKey}.
+// CheckGuestURL checks a guest link template set to override DefaultGuestURL: an absolute
+// http(s) URL with one {accessKey}.
 func CheckGuestURL(tmpl string) error {
 	if strings.Count(tmpl, "{accessKey}") != 1 {
 		return fmt.Errorf("TWENTYFOUR_GUEST_URL must contain {accessKey} once, got %q", tmpl)

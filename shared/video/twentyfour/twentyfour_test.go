@@ -195,6 +195,26 @@ func TestMeetingExtraFields(t *testing.T) {
 	assert.Equal(t, "scheduled", m.Status, "but never over roomkeeper's own fields")
 }
 
+// TestGuestLink: the guest link is 24sessions' own, https://<instance>.24sessions.com/join/<accessKey>
+// (its guide "Joining a 24sessions meeting"), unless a template overrides it for an instance on its
+// own domain.
+func TestGuestLink(t *testing.T) {
+	for name, tt := range map[string]struct{ template, want string }{
+		"the instance's own":   {"", "https://acme.24sessions.com/join/"},
+		"an instance's domain": {"https://video.acme.example/join/{accessKey}?lang=en", "https://video.acme.example/join/"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, 0, func(c *twentyfour.Config) { c.GuestURL = tt.template })
+			room, err := e.client.CreateRoom(context.Background(), spec(booking.RoomOptions{}))
+			require.NoError(t, err)
+			assert.True(t, strings.HasPrefix(room.GuestURL, tt.want+e.fake.Meetings()[0].AccessKey), room.GuestURL)
+		})
+	}
+	assert.Equal(t, "https://acme.24sessions.com/join/{accessKey}", twentyfour.DefaultGuestURL("acme"))
+	require.NoError(t, twentyfour.Config{Instance: "acme", ClientID: clientID, UserID: userID, MeetingTypeID: typeID}.Check(),
+		"TWENTYFOUR_GUEST_URL is not required")
+}
+
 func TestGuestLinkIsNeverTheHostLink(t *testing.T) {
 	e := newEnv(t, 0, func(c *twentyfour.Config) { c.GuestURL = "https://acme.24sessions.com/room/meeting/{accessKey}" })
 	_, err := e.client.CreateRoom(context.Background(), spec(booking.RoomOptions{}))

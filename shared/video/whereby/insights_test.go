@@ -88,7 +88,7 @@ func TestRoomSessionsResponses(t *testing.T) {
 		{name: "missing room name", status: http.StatusBadRequest, body: `{"error":"\"roomName\" is required"}`,
 			permanent: true, wantErr: "roomName"},
 		{name: "throttled", status: http.StatusTooManyRequests, header: map[string]string{"Retry-After": "7"},
-			body: `{"error":"Rate limit active","data":{"msLeft":6500}}`, retry: 7 * time.Second, wantErr: "429"},
+			body: `{"error":"Rate limit active","data":{"msLeft":6500}}`, retry: 6500 * time.Millisecond, wantErr: "429"},
 		{name: "server error", status: http.StatusBadGateway, body: `oops`, wantErr: "502"},
 		{name: "not JSON", status: http.StatusOK, body: `<html>`, wantErr: "decode response"},
 		{name: "bad result", status: http.StatusOK, body: `{"results":[{"roomSessionId":7}],"cursor":null}`, wantErr: "result 0"},

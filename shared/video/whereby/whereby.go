@@ -6,9 +6,9 @@
 // (whereby-product-features/dial-in.md in github.com/whereby/docs):
 // numbers are normalised to E.164 and joined to the room code as "tel:+<E.164>,<code>".
 //
-// Errors follow booking.Provider: a 429 carries the delay Whereby asked for (booking.RetryAfter),
-// a rejected key and other 4xx are booking.Permanent, and 5xx, timeouts and network failures are
-// temporary.
+// Errors follow booking.Provider: a 429 carries the delay Whereby asked for and pauses every call
+// (booking.Throttled: Whereby's budget is the organisation's, per minute), a rejected key and
+// other 4xx are booking.Permanent refusals, and 5xx, timeouts and network failures are temporary.
 package whereby
 
 import (
@@ -44,7 +44,7 @@ const (
 type Config struct {
 	APIURL     string           // e.g. https://api.whereby.dev/v1
 	APIKey     string           // the Bearer token
-	HTTPClient *http.Client     // nil means one with a 15 s timeout
+	HTTPClient *http.Client     // nil means http.DefaultClient; calls time out as rest says
 	Now        func() time.Time // nil means time.Now
 }
 

@@ -456,7 +456,7 @@ func TestErrors(t *testing.T) {
 		msg       string
 	}{
 		{"429", func(s *sandbox.Whereby) { s.Throttle(1, 3*time.Second) }, false, 3 * time.Second, "429: Rate limit active"},
-		{"429 rounds up to whole seconds", func(s *sandbox.Whereby) { s.Throttle(1, 1200*time.Millisecond) }, false, 2 * time.Second, "429"},
+		{"429 to the millisecond", func(s *sandbox.Whereby) { s.Throttle(1, 1200*time.Millisecond) }, false, 1200 * time.Millisecond, "429"},
 		{"500", func(s *sandbox.Whereby) { s.Fail(1, 500) }, false, 0, "whereby answered 500"},
 		{"502", func(s *sandbox.Whereby) { s.Fail(1, 502) }, false, 0, "whereby answered 502"},
 		{"503", func(s *sandbox.Whereby) { s.Fail(1, 503) }, false, 0, "whereby answered 503"},

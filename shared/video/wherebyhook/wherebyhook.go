@@ -150,9 +150,14 @@ type inRoom struct {
 // it reports (one for each in-room event roomkeeper records; none for other types, which are
 // not an error). Unknown fields are ignored, as Whereby adds fields without notice.
 //
+// A join, leave or knock without participantId (Whereby's published room.client.joined example
+// has none) is recorded with what it has: its connection id is the delivery's ("unpaired:<id>")
+// and it is Unpaired, so a join is never paired with a leave. Whereby does not retry a 4xx, so
+// a 400 would lose it for good.
+//
 // A body that is not JSON, an envelope without id, type or a valid createdAt, or a recorded event
-// without the data it needs (roomName; participantId for joins and leaves; roomSessionId for
-// session events) is a *booking.Error with Code Invalid naming the field.
+// without the data it needs (roomName; roomSessionId for session events) is a *booking.Error
+// with Code Invalid naming the field.
 func Parse(body []byte) (id string, events []booking.RoomEvent, err error) {
 	var env envelope
 	if err := booking.DecodeJSON(body, &env, ""); err != nil {
@@ -189,12 +194,13 @@ func Parse(body []byte) (id string, events []booking.RoomEvent, err error) {
 		return "", nil, booking.Errorf(booking.Invalid, "data.roomName", "roomName is required for %s", env.Type)
 	case (kind == booking.SessionStarted || kind == booking.SessionEnded) && e.SessionID == "":
 		return "", nil, booking.Errorf(booking.Invalid, "data.roomSessionId", "roomSessionId is required for %s", env.Type)
-	case (kind == booking.Joined || kind == booking.Left) && d.ParticipantID == "":
-		return "", nil, booking.Errorf(booking.Invalid, "data.participantId", "participantId is required for %s", env.Type)
 	}
 	switch kind {
 	case booking.Joined, booking.Left, booking.Knocked, booking.KnockCancelled:
 		e.ParticipantID = d.ParticipantID
+		if e.ParticipantID == "" && (kind == booking.Joined || kind == booking.Left) {
+			e.ParticipantID, e.Unpaired = "unpaired:"+env.ID, true
+		}
 		e.Name = d.DisplayName
 		e.Role = d.RoleName
 		e.Host = hostRoles[d.RoleName]

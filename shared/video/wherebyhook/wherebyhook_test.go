@@ -187,6 +187,16 @@ func TestParseWebhook(t *testing.T) {
 			with(func(e *booking.RoomEvent) { e.Kind, e.SessionID, e.RoomID = booking.SessionEnded, "s1", "" })},
 		{"createdAt with an offset is UTC", strings.Replace(hook("room.session.ended", `{`+room+`,"roomSessionId":"s1"}`), "15:04:05.123Z", "16:04:05.123+01:00", 1), "evt-1",
 			with(func(e *booking.RoomEvent) { e.Kind, e.SessionID = booking.SessionEnded, "s1" })},
+		// Whereby does not retry a 4xx: bytes that are not UTF-8 are replaced, not refused.
+		{"a name with bytes that are not UTF-8", hook("room.client.joined", `{`+room+`,"participantId":"p1","displayName":"J`+"\xf6"+`rg"}`), "evt-1",
+			with(func(e *booking.RoomEvent) { e.Kind, e.ParticipantID, e.Name = booking.Joined, "p1", "J\uFFFDrg" })},
+		// Whereby does not retry a 4xx: an event without participantId is recorded with what it has.
+		{"left without participantId", hook("room.client.left", `{`+room+`,"displayName":"Bob"}`), "evt-1",
+			with(func(e *booking.RoomEvent) {
+				e.Kind, e.ParticipantID, e.Name, e.Unpaired = booking.Left, "unpaired:evt-1", "Bob", true
+			})},
+		{"knocked without participantId", hook("room.client.knocked", `{`+room+`,"displayName":"Bob"}`), "evt-1",
+			with(func(e *booking.RoomEvent) { e.Kind, e.Name = booking.Knocked, "Bob" })},
 		{"recording finished is ignored", hook("recording.finished", `{"filename":"x.mp4","recordingId":"r1","roomName":"/x","status":"completed"}`), "evt-1", nil},
 		{"transcription is ignored", hook("transcription.started", `{"transcriptionId":"t1"}`), "evt-1", nil},
 		{"an unknown type is ignored whatever its data", hook("room.something.new", `[1,2]`), "evt-1", nil},
@@ -199,6 +209,44 @@ func TestParseWebhook(t *testing.T) {
 			assert.Equal(t, tt.want, events)
 		})
 	}
+}
+
+// publishedJoined is the room.client.joined example of Whereby's webhook documentation
+// (whereby-product-features/insights-suite-and-api/webhooks.md in github.com/whereby/docs), with
+// the comma it lacks after "subdomain" put back: it has no participantId and no roomSessionId.
+const publishedJoined = `{
+  "id": "d7c4df48b85318352b47d2df45872bf9be87595af379e2a8ad8f1ad28b2a482e",
+  "apiVersion": "1.0",
+  "createdAt": "2021-01-21T16:29:59.681Z",
+  "type": "room.client.joined",
+  "data": {
+    "roleName": "host",
+    "displayName": "Joe Bloggs",
+    "meetingId": "134",
+    "roomName": "/af0b7b66-c738-4981-887a-ad416754f32d",
+    "subdomain": "JoeBloggsInc",
+    "numClients": 8,
+    "numClientsByRoleName": {
+      "host": 1,
+      "visitor": 7
+    },
+    "metadata": "<custom-metadata>",
+    "externalId": "<custom-id>"
+  }
+}`
+
+// TestParsePublishedExample: the documented event, without participantId, is recorded with what
+// it has, never refused (Whereby does not retry a 4xx); the delivery's id stands in for the
+// participant's, so a duplicate is still one connection.
+func TestParsePublishedExample(t *testing.T) {
+	id, events, err := wherebyhook.Parse([]byte(publishedJoined))
+	require.NoError(t, err)
+	assert.Equal(t, "d7c4df48b85318352b47d2df45872bf9be87595af379e2a8ad8f1ad28b2a482e", id)
+	assert.Equal(t, []booking.RoomEvent{{
+		Kind: booking.Joined, At: time.Date(2021, 1, 21, 16, 29, 59, 681e6, time.UTC),
+		RoomID: "134", RoomName: "/af0b7b66-c738-4981-887a-ad416754f32d",
+		ParticipantID: "unpaired:" + id, Unpaired: true, Name: "Joe Bloggs", Role: "host", Host: true,
+	}}, events)
 }
 
 func TestParseWebhookRejects(t *testing.T) {
@@ -219,7 +267,6 @@ func TestParseWebhookRejects(t *testing.T) {
 		{"null data", hook("room.client.joined", `null`), "data"},
 		{"data not an object", hook("room.client.joined", `"x"`), "data"},
 		{"missing roomName", hook("room.client.joined", `{"participantId":"p1"}`), "data.roomName"},
-		{"missing participantId", hook("room.client.left", `{`+room+`}`), "data.participantId"},
 		{"session without id", hook("room.session.started", `{`+room+`,"roomSessionId":null}`), "data.roomSessionId"},
 		{"displayName not a string", hook("room.client.joined", `{`+room+`,"participantId":"p1","displayName":5}`), "data.displayName"},
 		{"isDialIn not a boolean", hook("room.client.joined", `{`+room+`,"participantId":"p1","isDialIn":"yes"}`), "data.isDialIn"},

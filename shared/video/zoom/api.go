@@ -55,9 +55,10 @@ func problem(body []byte) rest.Problem {
 }
 
 // dailyCap makes a 429 that is Zoom's cap of meetings created or updated per host per day (100)
-// permanent: the cap lifts only at midnight UTC, so retrying the booking cannot help in time.
-// Zoom marks daily limits with X-RateLimit-Type "Daily-limit"; the message is checked too.
-func dailyCap(a rest.Answer, e *rest.Error) error {
+// a pause of the calls that make or move meetings (booking.PauseCreate) until the cap lifts at
+// 00:00 UTC, as the answer says; deleting and listing meetings go on. Zoom marks daily limits
+// with X-RateLimit-Type "Daily-limit"; the message is checked too.
+func dailyCap(a rest.Answer, e *rest.Error, now time.Time) error {
 	if a.Status != http.StatusTooManyRequests {
 		return nil
 	}
@@ -66,5 +67,7 @@ func dailyCap(a rest.Answer, e *rest.Error) error {
 		!strings.Contains(m, "daily") && !strings.Contains(m, "per day") && !strings.Contains(m, "one day") {
 		return nil
 	}
-	return booking.Permanent(fmt.Errorf("zoom's daily limit of meetings created or updated for this host is reached: %w", e))
+	midnight := now.UTC().Truncate(24 * time.Hour).Add(24 * time.Hour)
+	return booking.Throttled(fmt.Errorf("zoom's daily limit of meetings created or updated for this host is reached until 00:00 UTC: %w", e),
+		booking.PauseCreate, now, midnight.Sub(now))
 }

@@ -15,9 +15,11 @@
 // numbers are normalised to E.164 and joined to the meeting id and the numeric passcode in Zoom's
 // one-tap form, "tel:+<E.164>,,<id>%23,,,,*<passcode>%23".
 //
-// Errors follow booking.Provider: a 429 carries Zoom's delay (booking.RetryAfter) except the cap
-// of meetings created or updated per host per day, which is booking.Permanent, as are rejected
-// credentials and other 4xx; 5xx, timeouts and network failures are temporary.
+// Errors follow booking.Provider: a 429 carries Zoom's delay and pauses every call
+// (booking.Throttled), except the cap of meetings created or updated per host per day, which
+// pauses only the calls that make or move meetings, until 00:00 UTC (booking.PauseCreate);
+// rejected credentials and other 4xx are booking.Permanent; 5xx, timeouts and network failures
+// are temporary.
 package zoom
 
 import (
@@ -78,7 +80,7 @@ type Config struct {
 	// leaves the account's default.
 	DialInCountries []string
 
-	HTTPClient *http.Client     // nil means one with a 15 s timeout
+	HTTPClient *http.Client     // nil means http.DefaultClient; calls time out as rest says
 	Now        func() time.Time // nil means time.Now
 	// Passcode returns a meeting passcode; nil means 8 random digits.
 	Passcode func() string

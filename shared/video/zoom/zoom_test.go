@@ -411,21 +411,34 @@ func TestDeleteSendsNoZoomEmails(t *testing.T) {
 	assert.Equal(t, "false", del.Query.Get("cancel_meeting_reminder"))
 }
 
-func TestDailyCapIsPermanent(t *testing.T) {
+func TestDailyCapPausesCreatesUntilMidnight(t *testing.T) {
 	e := newEnv(t, nil, nil)
+	e.clock.Set(time.Date(2026, 11, 22, 21, 30, 0, 0, time.UTC))
 	e.fake.SetDailyLimit(1)
 	room := e.create(t, spec(booking.RoomOptions{}))
+	midnight := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
 
 	_, err := e.client.CreateRoom(context.Background(), spec(booking.RoomOptions{}))
 	require.Error(t, err)
-	assert.True(t, booking.IsPermanent(err), "the cap lifts only at midnight UTC")
+	assert.False(t, booking.IsPermanent(err), "the cap lifts at midnight UTC: a booking after it can wait")
+	assert.True(t, booking.IsRefused(err), "no meeting was made")
 	assert.Contains(t, err.Error(), "daily limit")
+	kind, until, ok := booking.Throttle(err)
+	require.True(t, ok)
+	assert.Equal(t, booking.PauseCreate, kind, "deletes and lists go on")
+	assert.Equal(t, midnight, until)
+	assert.Equal(t, 150*time.Minute, booking.RetryDelay(err))
 
 	moved := spec(booking.RoomOptions{})
-	moved.Start = moved.Start.Add(time.Hour)
+	moved.Start, moved.End = moved.Start.Add(time.Hour), moved.End.Add(time.Hour)
 	_, err = e.client.UpdateRoom(context.Background(), room, moved)
 	require.Error(t, err, "updates count against the cap too")
-	assert.True(t, booking.IsPermanent(err))
+	assert.Contains(t, err.Error(), "daily limit")
+	kind, _, ok = booking.Throttle(err)
+	assert.True(t, ok)
+	assert.Equal(t, booking.PauseCreate, kind)
+
+	require.NoError(t, e.client.DeleteRoom(context.Background(), room), "the cap does not hold deletes")
 }
 
 func TestThrottleIsTemporary(t *testing.T) {

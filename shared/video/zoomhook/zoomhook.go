@@ -110,24 +110,29 @@ func webhookMAC(secret, ts string, body []byte) []byte {
 
 // ValidationAnswer answers the endpoint.url_validation challenge: for a body of that event it
 // returns {"plainToken": …, "encryptedToken": hex HMAC-SHA256(secret, plainToken)} and true. For
-// any other event it returns false. A challenge without a plainToken is an Invalid error.
+// any other event it returns false. A challenge whose plainToken is missing, empty or not a
+// string is an Invalid error naming payload.plainToken.
 func ValidationAnswer(secret string, body []byte) (any, bool, error) {
+	// Each level is read raw, so a challenge whose payload or token has another type is told
+	// apart from a body that is no challenge.
 	var env struct {
-		Event   string `json:"event"`
-		Payload struct {
-			PlainToken string `json:"plainToken"`
-		} `json:"payload"`
+		Event   string          `json:"event"`
+		Payload json.RawMessage `json:"payload"`
 	}
 	if err := json.Unmarshal(body, &env); err != nil || env.Event != EventURLValidation {
 		return nil, false, nil
 	}
-	if env.Payload.PlainToken == "" {
-		return nil, true, booking.Errorf(booking.Invalid, "payload.plainToken", "plainToken is required for %s", EventURLValidation)
+	var payload struct {
+		PlainToken json.RawMessage `json:"plainToken"`
+	}
+	var token string
+	if json.Unmarshal(env.Payload, &payload) != nil || json.Unmarshal(payload.PlainToken, &token) != nil || token == "" {
+		return nil, true, booking.Errorf(booking.Invalid, "payload.plainToken", "plainToken is required for %s, as a string", EventURLValidation)
 	}
 	m := hmac.New(sha256.New, []byte(secret))
-	m.Write([]byte(env.Payload.PlainToken))
+	m.Write([]byte(token))
 	return map[string]string{
-		"plainToken":     env.Payload.PlainToken,
+		"plainToken":     token,
 		"encryptedToken": hex.EncodeToString(m.Sum(nil)),
 	}, true, nil
 }

@@ -100,9 +100,17 @@ func TestValidationAnswer(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, ok, "other events are not challenges")
 
-	_, ok, err = zoomhook.ValidationAnswer(webhookSecret, []byte(`{"event":"endpoint.url_validation","payload":{}}`))
-	assert.True(t, ok)
-	assert.Equal(t, booking.Invalid, booking.ErrorCode(err))
+	for _, payload := range []string{`{}`, `{"plainToken":""}`, `{"plainToken":null}`, `{"plainToken":12345}`,
+		`{"plainToken":{"value":"x"}}`, `{"plainToken":["x"]}`, `{"plainToken":true}`, `"x"`, `null`} {
+		t.Run("refused "+payload, func(t *testing.T) {
+			_, ok, err := zoomhook.ValidationAnswer(webhookSecret, []byte(`{"event":"endpoint.url_validation","payload":`+payload+`}`))
+			assert.True(t, ok, "a challenge all the same: not passed on to be ignored")
+			var e *booking.Error
+			require.ErrorAs(t, err, &e)
+			assert.Equal(t, booking.Invalid, e.Code)
+			assert.Equal(t, "payload.plainToken", e.Field)
+		})
+	}
 }
 
 func TestParseWebhook(t *testing.T) {
@@ -145,6 +153,11 @@ func TestParseWebhook(t *testing.T) {
 		{"guest leaves", envelope("meeting.participant_left", `,"participant":{"user_id":16778241,"user_name":"Bob Guest","leave_time":"2026-11-23T15:30:00Z","leave_reason":"left"}`),
 			[]booking.RoomEvent{with(func(e *booking.RoomEvent) {
 				e.Kind, e.At, e.ParticipantID, e.Name, e.Role = booking.Left, at("2026-11-23T15:30:00Z"), "16778241", "Bob Guest", "participant"
+			})}, ""},
+		// Zoom's deliveries are not to be lost over a name: bytes that are not UTF-8 are replaced.
+		{"a name with bytes that are not UTF-8", envelope("meeting.participant_joined", `,"participant":{"user_id":"16778241","user_name":"J`+"\xf6"+`rg","join_time":"2026-11-23T15:02:00Z"}`),
+			[]booking.RoomEvent{with(func(e *booking.RoomEvent) {
+				e.Kind, e.At, e.ParticipantID, e.Name, e.Role = booking.Joined, at("2026-11-23T15:02:00Z"), "16778241", "J\uFFFDrg", "participant"
 			})}, ""},
 		{"numeric meeting id", `{"event":"meeting.started","event_ts":1700000000123,"payload":{"object":{"id":85746302158,"uuid":"u","topic":"t","start_time":"2026-11-23T15:01:02Z"}}}`,
 			[]booking.RoomEvent{{Kind: booking.SessionStarted, At: at("2026-11-23T15:01:02Z"), RoomID: "85746302158", RoomName: "t", SessionID: "u"}}, ""},

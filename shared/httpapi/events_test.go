@@ -1,0 +1,87 @@
+package httpapi
+
+import (
+	"bytes"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/roomkeeper/roomkeeper/shared/video/wherebyhook"
+	"github.com/roomkeeper/roomkeeper/shared/video/zoomhook"
+)
+
+// TestEventTypeOfEachSource reads each sender's name for its event from the samples in events/.
+func TestEventTypeOfEachSource(t *testing.T) {
+	for _, tt := range []struct{ source, file, want string }{
+		{"generic", "booking-created.json", "booking.created"},
+		{"calcom", "calcom-booking-created.json", "BOOKING_CREATED"},
+		{"calcom", "calcom-meeting-ended.json", "MEETING_ENDED"},
+		{"calendly", "calendly-invitee-canceled.json", "invitee.canceled"},
+		{"cronofy", "cronofy-scheduling-request-time-chosen.json", "scheduling_request_time_chosen"},
+		{"cronofy", "cronofy-push-change.json", "change"},
+		{"cronofy", "cronofy-real-time-scheduling-completed.json", "real_time_scheduling"},
+	} {
+		t.Run(tt.file, func(t *testing.T) {
+			body, err := os.ReadFile(filepath.Join("..", "..", "events", tt.file))
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, sources[tt.source].event(body))
+		})
+	}
+	assert.Equal(t, "room.session.ended", hookProviders[wherebyhook.Provider].event([]byte(`{"id":"1","type":"room.session.ended"}`)))
+	assert.Equal(t, "meeting.participant_joined", hookProviders[zoomhook.Provider].event([]byte(`{"event":"meeting.participant_joined"}`)))
+}
+
+// TestEventTypeShowsOnlyATypeName: what the sender put there is logged only when it looks like
+// an event type.
+func TestEventTypeShowsOnlyATypeName(t *testing.T) {
+	for body, want := range map[string]string{
+		`{"type":"booking.created"}`:     "booking.created",
+		`{"type":"bob@example.net"}`:     unknownEvent,
+		`{"type":"+4712345678 call me"}`: unknownEvent,
+		`{"type":"line\nbreak"}`:         unknownEvent,
+		`{"type":42}`:                    unknownEvent,
+		`{"other":"booking.created"}`:    unknownEvent,
+		`not json`:                       unknownEvent,
+		`{"type":""}`:                    unknownEvent,
+	} {
+		assert.Equal(t, want, eventType([]byte(body), "type"), body)
+	}
+	assert.Equal(t, unknownEvent, eventType([]byte(`{"notification":"change"}`), "notification", "type"), "not an object on the way")
+}
+
+// TestWebhookLogsNameTheEvent: each booking and provider webhook's log lines carry the event it
+// was sent for.
+func TestWebhookLogsNameTheEvent(t *testing.T) {
+	f := newHookFixture(t)
+	logs := &bytes.Buffer{}
+	f.s.Bookings.Log = slog.New(slog.NewTextHandler(logs, nil))
+	f.s.Bookings.Secrets = &rotatingSecrets{cached: testSecret, current: testSecret}
+
+	w := serve(f.s, request(t, testSecret, "msg_1", f.now, event("bk_1", f.now)))
+	require.Equal(t, http.StatusAccepted, w.Code, w.Body.String())
+	assert.Contains(t, logs.String(), `msg="booking webhook" route=bookings source=generic event=booking.created status=202`)
+
+	status, _ := f.send(f.delivery(f.nextID(), wherebyhook.EventClientJoined, f.now, joined("p1", "Bob", "visitor", "")))
+	require.Equal(t, http.StatusOK, status)
+	assert.Contains(t, f.logs.String(), "event=room.client.joined")
+
+	status, _ = f.send(f.delivery(f.nextID(), "room.recording.started", f.now, nil))
+	require.Equal(t, http.StatusOK, status)
+	assert.Contains(t, f.logs.String(), `msg="provider webhook" route=hooks provider=whereby event=room.recording.started`,
+		"a type roomkeeper does not record is named too")
+}
+
+func TestZoomLogsNameTheEvent(t *testing.T) {
+	f := newZoomHookFixture(t)
+	status, _ := f.send([]byte(`{"payload":{"plainToken":"qgg8vlvZRS6UYooatFL8Aw"},"event_ts":1654503849680,"event":"endpoint.url_validation"}`))
+	require.Equal(t, http.StatusOK, status)
+	assert.Contains(t, f.logs.String(), "event=endpoint.url_validation status=answered")
+	status, _ = f.send(f.event(zoomhook.EventMeetingStarted, map[string]any{"start_time": f.now.Format("2006-01-02T15:04:05Z")}))
+	require.Equal(t, http.StatusOK, status)
+	assert.Contains(t, f.logs.String(), "event=meeting.started")
+}

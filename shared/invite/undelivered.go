@@ -1,0 +1,103 @@
+package invite
+
+import (
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/roomkeeper/roomkeeper/shared/booking"
+)
+
+// Undelivered is the organizer's notice that a guest's invitation bounced or was complained of.
+type Undelivered struct {
+	From      string
+	Organizer booking.Person // recipient; Organizer.TimeZone is the zone times are shown in
+	Title     string
+	Start     time.Time
+	End       time.Time
+	Guest     booking.Person // whose invitation failed: the organizer learns the address
+	Problem   booking.MailProblem
+	Stamp     time.Time
+}
+
+// undeliveredView is what undelivered.txt.tmpl and undelivered.html.tmpl see.
+type undeliveredView struct {
+	Guest, Title, When, Outcome string
+	Stopped, Complaint          bool
+}
+
+// RenderUndelivered renders the "invitation not delivered" e-mail to the organizer: text and
+// HTML, no calendar. It names the guest and the address that failed, which only the organizer
+// sees; it carries no link.
+func RenderUndelivered(u *Undelivered) (booking.Message, error) {
+	msg, err := renderUndelivered(u)
+	if err != nil {
+		return booking.Message{}, fmt.Errorf("render undelivered notice: %w", err)
+	}
+	return msg, nil
+}
+
+func renderUndelivered(u *Undelivered) (booking.Message, error) {
+	from, err := sender(u.From)
+	if err != nil {
+		return booking.Message{}, err
+	}
+	switch {
+	case u.Stamp.IsZero():
+		return booking.Message{}, invalid("stamp", "stamp is not set")
+	case u.Start.IsZero() || !u.End.After(u.Start):
+		return booking.Message{}, invalid("end", "end must be after start")
+	}
+	to, err := address("organizer", u.Organizer.Email)
+	if err != nil {
+		return booking.Message{}, err
+	}
+	if _, err := address("guest", u.Guest.Email); err != nil {
+		return booking.Message{}, err
+	}
+	loc, zone, err := location(u.Organizer.TimeZone)
+	if err != nil {
+		return booking.Message{}, err
+	}
+	title := cleanLine(u.Title)
+	if title == "" {
+		title = defaultTitle
+	}
+	v := undeliveredView{
+		Guest:     personLine(u.Guest),
+		Title:     title,
+		When:      readableRange(u.Start, u.End, loc, zone),
+		Stopped:   u.Problem.Permanent,
+		Complaint: u.Problem.Kind == booking.MailComplained,
+	}
+	switch {
+	case v.Complaint:
+		v.Outcome = "was marked as unwanted by its recipient"
+	case u.Problem.Permanent:
+		v.Outcome = "could not be delivered: the receiving mail server refused the address"
+	default:
+		v.Outcome = "could not be delivered"
+	}
+	text, html, err := execute("undelivered.txt.tmpl", "undelivered.html.tmpl", &v)
+	if err != nil {
+		return booking.Message{}, err
+	}
+	guest := cleanLine(u.Guest.Name)
+	if guest == "" {
+		guest = "a guest"
+	}
+	env := envelope{
+		from:    from,
+		to:      &mail.Address{Name: cleanLine(u.Organizer.Name), Address: to},
+		subject: "Invitation not delivered to " + guest + ": " + title,
+		date:    u.Stamp,
+		seed: hashOf("undelivered", strings.ToLower(u.Organizer.Email), strings.ToLower(u.Guest.Email), title,
+			string(u.Problem.Kind), u.Start.UTC().Format(time.RFC3339Nano), u.Stamp.UTC().Format(time.RFC3339Nano)),
+	}
+	raw, err := assemble(&env, text, html, nil, "")
+	if err != nil {
+		return booking.Message{}, err
+	}
+	return booking.Message{From: from.Address, To: []string{to}, Raw: raw}, nil
+}
