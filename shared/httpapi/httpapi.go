@@ -19,10 +19,13 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"maps"
 	"mime"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -164,6 +167,35 @@ const otherSource = "other"
 // countRejected records a webhook delivery answered with a 4xx (a bad or stale signature, a body
 // roomkeeper cannot read, a source that is not configured), per source: source is a name the
 // route knows, or otherSource.
+// delivery is a webhook being handled: the route name it is logged and counted under, its log
+// (which the handler extends as it learns more) and fail, which answers an error and counts a
+// 4xx as a rejected delivery.
+type delivery struct {
+	name string
+	log  *slog.Logger
+	fail func(error)
+}
+
+// openDelivery looks the {param} path value up among the known handlers of a webhook route. A
+// name roomkeeper does not know is answered 404 listing the known ones, and is logged and
+// counted as otherSource: the path is the sender's, never logged, as it may hold anything.
+func openDelivery[T any](w http.ResponseWriter, r *http.Request, base *slog.Logger, m booking.Metrics, route, param, what string, known map[string]T) (T, *delivery, bool) {
+	name := r.PathValue(param)
+	h, ok := known[name]
+	if !ok {
+		name = otherSource
+	}
+	d := &delivery{name: name, log: RequestLog(base, r).With("route", route, param, name)}
+	d.fail = func(err error) {
+		WriteError(w, d.log, err)
+		countRejected(r.Context(), m, name, err)
+	}
+	if !ok {
+		d.fail(booking.Errorf(booking.NotFound, "", "unknown %s: want one of %s", what, strings.Join(slices.Sorted(maps.Keys(known)), ", ")))
+	}
+	return h, d, ok
+}
+
 func countRejected(ctx context.Context, m booking.Metrics, source string, err error) {
 	if s := StatusOf(err); m == nil || s < 400 || s >= 500 {
 		return
@@ -192,15 +224,53 @@ func WriteError(w http.ResponseWriter, log *slog.Logger, err error) {
 			body.Error = errorBody{Code: string(booking.Internal), Message: "internal error"}
 		}
 	} else {
-		log.Info("request rejected", "status", status, "code", body.Error.Code, "field", body.Error.Field)
+		log.Info("request rejected", "status", status, "code", body.Error.Code, "field", logField(body.Error.Field))
 	}
 	WriteJSON(w, status, body)
+}
+
+// maxLogField bounds the field a rejection's log line names.
+const maxLogField = 100
+
+// logField is an error's field as the log may carry it. A field can be a name the sender chose
+// (an unknown member of an admin request), so addresses are redacted and the length bounded:
+// no e-mail address reaches a log.
+func logField(field string) string {
+	field = booking.RedactAddresses(field)
+	if len(field) > maxLogField {
+		field = strings.ToValidUTF8(field[:maxLogField], "") + "…"
+	}
+	return field
 }
 
 type errorBody struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Field   string `json:"field,omitempty"`
+}
+
+// Unrouted answers a request under prefix that no route of mux took, in the JSON error shape:
+// 405 with Allow naming the methods the path takes, when it takes any, else 404. Register it
+// for the prefix of a handler's routes, so a wrong method or path gets roomkeeper's error rather
+// than net/http's plain-text one. route names it in the log.
+func Unrouted(mux *http.ServeMux, prefix string, log *slog.Logger, route string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		log := RequestLog(log, r).With("route", route)
+		var allow []string
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete} {
+			probe := r.Clone(r.Context())
+			probe.Method = m
+			if _, pattern := mux.Handler(probe); pattern != "" && pattern != prefix {
+				allow = append(allow, m)
+			}
+		}
+		if len(allow) == 0 {
+			WriteError(w, log, booking.Errorf(booking.NotFound, "", "no route %s", r.URL.Path))
+			return
+		}
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		WriteError(w, log, booking.Errorf(booking.MethodNotAllowed, "", "%s takes %s", r.URL.Path, strings.Join(allow, ", ")))
+	})
 }
 
 // WriteJSON answers with v as JSON.
