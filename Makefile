@@ -44,9 +44,7 @@ fuzz: ## run every fuzz target for FUZZTIME (30s) each; an input that fails is k
 	done
 
 # The fault soak's size and the share of provider requests that meet a fault; make test runs the
-# same test with 24 bookings at 10%. With 1,000 bookings a recovery lists about 8 pages of rooms
-# through the faults, and at 15% a few such bookings stay unsettled for more than 30 minutes under
-# the current back-off (docs/design.md, "The fault soak").
+# same test with 24 bookings at 6%, kills between waves (docs/design.md, "The fault soak").
 N      ?= 1000
 FAULTS ?= 0.05
 

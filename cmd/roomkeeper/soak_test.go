@@ -37,20 +37,25 @@ var (
 	soakN      = flag.Int("soak.n", 24, "bookings the fault soak drives")
 	soakKills  = flag.Int("soak.kills", 2, "times the fault soak kills roomkeeper (SIGKILL) and restarts it")
 	soakCrash  = flag.Bool("soak.crash", false, "kill roomkeeper wherever it is; without it a kill waits until nothing is due (a run killed mid-step holds its booking for reconcile.DefaultLeaseTTL, longer than make test waits)")
-	soakFaults = flag.Float64("soak.faults", 0.1, "share of provider requests that meet a fault")
+	soakFaults = flag.Float64("soak.faults", 0.06, "share of provider requests that meet a fault")
 	soakRate   = flag.Float64("soak.rate", 10, "bookings handed to the senders per second in each wave, so the work (and the kills) spread over the wave")
 	soakSeed   = flag.Uint64("soak.seed", 1, "seed of the bookings, the kills and the faults")
-	// A booking whose provider calls fail three times running waits 35–70 s in back-off, four
-	// times 75–150 s: at 10% faults the first happens in about one run of ten, the second in one
-	// of a hundred.
-	soakSettle = flag.Duration("soak.settle", 2*time.Minute, "how long the bookings may take to settle after each wave")
+	// A booking whose steps fail three times before a run completes has waited 35–70 s in
+	// back-off, four times 75–150 s (pauses turning it away count): at make test's 6% the first
+	// is rare, the second rarer still.
+	soakSettle = flag.Duration("soak.settle", 3*time.Minute, "how long the bookings may take to settle after each wave")
 )
 
 // soakMix is how the faults share the soak's fault rate: mostly refusals and unknown outcomes,
-// a few hangs (each holds one of the two local workers for the client's 15 s timeout).
+// fewer hangs (each holds one of the eight local workers until the call's 5 or 10 s timeout).
 var soakMix = map[faultproxy.Fault]float64{
-	faultproxy.ServerError: 0.3, faultproxy.Throttle: 0.25, faultproxy.LostAnswer: 0.2, faultproxy.Drop: 0.2, faultproxy.Hang: 0.05,
+	faultproxy.ServerError: 0.25, faultproxy.Throttle: 0.2, faultproxy.LostAnswer: 0.2, faultproxy.Drop: 0.2, faultproxy.Hang: 0.15,
 }
+
+// soakMaxRetryAfter bounds the proxy's Retry-After. A 429 pauses every call to the provider
+// until then, and each booking a pause turns away counts an attempt, which lengthens its next
+// back-off: a short pause keeps make test's run under a minute.
+const soakMaxRetryAfter = time.Second
 
 // TestSoak is the fault soak (make soak): the real `roomkeeper serve`, built once, against the
 // Whereby sandbox behind a fault proxy, fed bookings through the signed generic webhook with
@@ -89,7 +94,10 @@ func TestSoak(t *testing.T) {
 	assert.Zero(t, f.hostLinks, "host links in guest mail")
 	assert.Zero(t, f.staleInvites, "recipients left holding an invitation they should have had cancelled")
 	assert.LessOrEqual(t, f.duplicateInvites, f.possibleDuplicates, "duplicate invites the records did not count")
-	assert.LessOrEqual(t, f.duplicateInvites, s.kills*workers, "duplicate invites: at most one per run a kill stopped")
+	// Each run records an invite's intent before sending it, so only a run killed between the
+	// send and the record sends it again: at most one per run a kill stops (kills × workers),
+	// and the issue asks no more than one per kill.
+	assert.LessOrEqual(t, f.duplicateInvites, s.kills, "duplicate invites: no more than the kills")
 	assert.Zero(t, f.rejected, "deliveries refused with 4xx")
 	assert.Empty(t, f.logLeaks, "e-mail addresses or phone numbers in roomkeeper's log")
 }
@@ -144,7 +152,7 @@ func startSoak(t *testing.T) *soak {
 	for f, share := range soakMix {
 		rates[f] = share * *soakFaults
 	}
-	s.proxy, err = faultproxy.New(faultproxy.Options{Target: sb.URL, Rates: rates, Seed: *soakSeed})
+	s.proxy, err = faultproxy.New(faultproxy.Options{Target: sb.URL, Rates: rates, Seed: *soakSeed, MaxRetryAfter: soakMaxRetryAfter})
 	require.NoError(t, err)
 	px := httptest.NewServer(s.proxy)
 	t.Cleanup(px.Close)
@@ -355,12 +363,14 @@ func (s *soak) settle(bookings []*soakBooking) {
 	defer func() {
 		s.lastSettle = time.Since(began)
 		s.settleDur += s.lastSettle
+		s.t.Logf("settled in %s", s.lastSettle.Round(100*time.Millisecond))
 	}()
 	waiting := map[string]*soakBooking{}
 	for _, b := range bookings {
 		waiting[b.id] = b
 	}
 	var last string
+	logged := began
 	for {
 		for id := range waiting {
 			v, err := s.booking(id)
@@ -378,6 +388,10 @@ func (s *soak) settle(bookings []*soakBooking) {
 		}
 		if len(waiting) == 0 {
 			return
+		}
+		if time.Since(logged) >= 30*time.Second {
+			logged = time.Now()
+			s.t.Logf("settling for %s: work due for %d of the bookings, such as %s", time.Since(began).Round(time.Second), len(waiting), last)
 		}
 		if time.Since(began) > *soakSettle {
 			s.t.Errorf("%d bookings still have work due after %s, such as %s", len(waiting), *soakSettle, last)

@@ -292,7 +292,7 @@ func (f *soakFigures) report(s *soak) string {
 	row("cancelled bookings keeping a room", "%d", f.cancelledWithRoom)
 	row("host links in guest mail", "%d", f.hostLinks)
 	row("stale invitations", "%d", f.staleInvites)
-	row("duplicate invites", "%d (counted by the records: %d; bound: %d kills × %d workers)", f.duplicateInvites, f.possibleDuplicates, s.kills, workers)
+	row("duplicate invites", "%d (counted by the records: %d; kills: %d)", f.duplicateInvites, f.possibleDuplicates, s.kills)
 	row("failure notices", "%d", f.failureNotices)
 	row("deliveries refused", "%d", f.rejected)
 	row("log leaks", "%d", len(f.logLeaks))

@@ -257,7 +257,9 @@ func TestParseStructureLeavesTheCalendarToTheValidators(t *testing.T) {
 	bad := build(t, cal, cal, "REQUEST")
 	f := run(t, func(tb testing.TB) { invitetest.ParseStructure(tb, bad) })
 	assert.False(t, f.Failed(), f.output())
-	f = run(t, func(tb testing.TB) { invitetest.ParseStructure(tb, bytes.ReplaceAll(good, []byte("\r\n"), []byte("\n"))) })
+	f = run(t, func(tb testing.TB) {
+		invitetest.ParseStructure(tb, bytes.ReplaceAll(good, []byte("\r\n"), []byte("\n")))
+	})
 	assert.True(t, f.Failed(), "the layout is still checked")
 }
 
