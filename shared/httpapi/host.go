@@ -149,12 +149,10 @@ func writeHostError(w http.ResponseWriter, r *http.Request, log *slog.Logger, er
 		WriteError(w, log, err)
 		return
 	}
-	var e *booking.Error
-	status, msg := http.StatusInternalServerError, "Something went wrong."
-	if errors.As(err, &e) {
-		if st, ok := statusOf[e.Code]; ok {
-			status, msg = st, e.Message
-		}
+	status, e := StatusOf(err)
+	msg := "Something went wrong."
+	if e != nil {
+		msg = e.Message
 	}
 	if e != nil && e.Code == booking.Unavailable {
 		msg = "The video service could not be reached just now."

@@ -111,19 +111,27 @@ var statusOf = map[booking.Code]int{
 	booking.Unavailable:      http.StatusServiceUnavailable,
 }
 
+// StatusOf returns the HTTP status err's code maps to and the error a caller may see; an error
+// without a known code is a 500 with no public error (nil): its message is internal.
+func StatusOf(err error) (int, *booking.Error) {
+	var e *booking.Error
+	if errors.As(err, &e) {
+		if s, ok := statusOf[e.Code]; ok {
+			return s, e
+		}
+	}
+	return http.StatusInternalServerError, nil
+}
+
 // WriteError answers with the JSON error shape and the status its code maps to. Internal errors
 // are logged with their cause and answered with a generic message.
 func WriteError(w http.ResponseWriter, log *slog.Logger, err error) {
 	body := struct {
 		Error errorBody `json:"error"`
 	}{}
-	var e *booking.Error
-	status := http.StatusInternalServerError
-	if errors.As(err, &e) {
-		if s, ok := statusOf[e.Code]; ok {
-			status = s
-			body.Error = errorBody{Code: string(e.Code), Message: e.Message, Field: e.Field}
-		}
+	status, e := StatusOf(err)
+	if e != nil {
+		body.Error = errorBody{Code: string(e.Code), Message: e.Message, Field: e.Field}
 	}
 	if status >= 500 {
 		log.Error("request failed", "status", status, "err", err)
