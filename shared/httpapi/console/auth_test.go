@@ -108,7 +108,7 @@ func TestSignIn(t *testing.T) {
 	assert.NotContains(t, sess.Value, adminToken)
 
 	page = b.page("/console/bookings?status=confirmed")
-	assert.Contains(t, page, `<span>ada</span> <span class="role">admin</span>`)
+	assert.Contains(t, page, `<span class="who">ada</span> <span class="role">admin</span>`)
 	a = b.get("/console/sign-in")
 	assert.Equal(t, http.StatusSeeOther, a.StatusCode, "already signed in")
 }

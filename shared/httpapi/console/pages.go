@@ -85,6 +85,7 @@ func (c *Console) booking(q *request) error {
 // usageData is the usage page's.
 type usageData struct {
 	Usage operator.Usage
+	Range string // "8 Nov – 7 Dec 2026"
 	Chart chart
 	Rows  []usageRow // newest first
 }
@@ -101,9 +102,9 @@ func (c *Console) usage(q *request) error {
 	if err != nil {
 		return err
 	}
-	d := usageData{Usage: u, Chart: newChart(u)}
+	d := usageData{Usage: u, Range: shortDay(u.From) + " – " + dayLabel(u.To), Chart: newChart(u)}
 	for i := len(u.Days) - 1; i >= 0; i-- {
-		d.Rows = append(d.Rows, usageRow{Label: dayLabel(u.Days[i].Date), Figures: u.Days[i].Figures})
+		d.Rows = append(d.Rows, usageRow{Label: weekDay(u.Days[i].Date), Figures: u.Days[i].Figures})
 	}
 	return q.page(c, "usage", "Usage", "usage", d)
 }
@@ -135,7 +136,7 @@ type xLabel struct {
 }
 
 func newChart(u operator.Usage) chart {
-	const width, height, left, right, top, bottom = 720, 260, 48.0, 8.0, 12.0, 28.0
+	const width, height, left, right, top, bottom = 600, 260, 44.0, 8.0, 12.0, 28.0
 	ch := chart{Width: width, Height: height, Left: left, Bottom: height - bottom}
 	peak, peakDay := 0, ""
 	for _, d := range u.Days {
@@ -190,6 +191,15 @@ func dayLabel(date string) string {
 		return date
 	}
 	return t.Format("Mon 2 Jan 2006")
+}
+
+// weekDay is a day in the table: "Mon 7 Dec".
+func weekDay(date string) string {
+	t, err := time.Parse(time.DateOnly, date)
+	if err != nil {
+		return date
+	}
+	return t.Format("Mon 2 Jan")
 }
 
 func shortDay(date string) string {

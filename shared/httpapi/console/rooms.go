@@ -78,7 +78,7 @@ func (c *Console) room(q *request) error {
 	if err != nil {
 		return err
 	}
-	return q.showRoom(c, http.StatusOK, roomData{Room: room, End: c.endChooser(q.z, "extend-", "Move the end", "", "", "")})
+	return q.showRoom(c, http.StatusOK, roomData{Room: room, End: c.endChooser(q.z, "extend-", "When may the room go now?", "", "", "")})
 }
 
 func (q *request) showRoom(c *Console, status int, d roomData) error {
@@ -98,7 +98,7 @@ func (c *Console) hostLink(q *request) error {
 		return booking.Errorf(booking.Conflict, "", "This room has no host link to show: it has ended or is still being made.")
 	}
 	q.record(c, ActionHostLink, id)
-	return q.showRoom(c, http.StatusOK, roomData{Room: room, HostURL: room.HostURL, End: c.endChooser(q.z, "extend-", "Move the end", "", "", "")})
+	return q.showRoom(c, http.StatusOK, roomData{Room: room, HostURL: room.HostURL, End: c.endChooser(q.z, "extend-", "When may the room go now?", "", "", "")})
 }
 
 // extend moves a hand-made room's end.
@@ -121,7 +121,7 @@ func (c *Console) extend(q *request) error {
 	if rerr != nil {
 		return rerr
 	}
-	d := roomData{Room: room, End: c.endChooser(q.z, "extend-", "Move the end", choice, at, "")}
+	d := roomData{Room: room, End: c.endChooser(q.z, "extend-", "When may the room go now?", choice, at, "")}
 	if e.Field == "endDate" {
 		d.End.Error = sentence(e.Message)
 	} else {
