@@ -9,10 +9,13 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/roomkeeper/roomkeeper/shared/access"
+	"github.com/roomkeeper/roomkeeper/shared/access/accesstest"
 	"github.com/roomkeeper/roomkeeper/shared/config"
 	"github.com/roomkeeper/roomkeeper/shared/devkit/sandbox"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi/admin"
+	webconsole "github.com/roomkeeper/roomkeeper/shared/httpapi/console"
 	"github.com/roomkeeper/roomkeeper/shared/intake"
 	"github.com/roomkeeper/roomkeeper/shared/link"
 	"github.com/roomkeeper/roomkeeper/shared/local/bolt"
@@ -22,6 +25,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/reconcile"
 	"github.com/roomkeeper/roomkeeper/shared/sweep"
 	"github.com/roomkeeper/roomkeeper/shared/video"
+	web "github.com/roomkeeper/roomkeeper/templates/console"
 )
 
 // Local wiring: the same core and handlers as the Lambda functions, with embedded adapters.
@@ -40,6 +44,7 @@ type app struct {
 	outbox     *outbox.Outbox
 	queue      *memqueue.Queue
 	sandbox    *sandbox.Whereby // nil when a real Whereby key is configured
+	access     *accesstest.Access
 	reconciler *reconcile.Reconciler
 	sweeper    *sweep.Sweeper
 	handler    http.Handler
@@ -117,6 +122,25 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 	}
 	a.sweeper = &sweep.Sweeper{Store: store, Queue: a.queue, Now: now}
 	in := &intake.Intake{Store: store, Queue: a.queue, Now: now, Retention: cfg.Retention, Deployment: cfg.Deployment}
+	op := &operator.Operator{
+		Store:           store,
+		Reconciler:      a.reconciler,
+		Queue:           a.queue,
+		Insights:        videos.Insights(), // the sandbox serves Whereby's insights too
+		Outbox:          ob,
+		Now:             now,
+		DefaultProvider: cfg.Provider,
+		Providers:       cfg.Providers(),
+		Retention:       cfg.Retention,
+		Zone:            cfg.Zone(),
+	}
+	// The console's operators and sessions: until shared/access's store is wired in, the
+	// in-memory stand-in, with the admin token as the first admin. Sessions end with the process.
+	a.access = accesstest.New(now)
+	if err := a.access.Add(access.Operator{Name: "admin", Role: access.Admin}, cfg.AdminToken); err != nil {
+		store.Close()
+		return nil, fmt.Errorf("console operators: %w", err)
+	}
 	mux := http.NewServeMux()
 	for _, h := range []interface{ Register(*http.ServeMux) }{
 		&httpapi.Bookings{
@@ -129,19 +153,8 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 			Log:             log,
 		},
 		&httpapi.Hooks{Intake: in, Secrets: secrets, Now: now, Tolerance: cfg.WebhookTolerance, Log: log},
-		// The sandbox serves Whereby's insights too.
-		&admin.API{Operator: &operator.Operator{
-			Store:           store,
-			Reconciler:      a.reconciler,
-			Queue:           a.queue,
-			Insights:        videos.Insights(),
-			Outbox:          ob,
-			Now:             now,
-			DefaultProvider: cfg.Provider,
-			Providers:       cfg.Providers(),
-			Retention:       cfg.Retention,
-			Zone:            cfg.Zone(),
-		}, Secrets: secrets, Log: log},
+		&admin.API{Operator: op, Secrets: secrets, Log: log},
+		&webconsole.Console{Operator: op, Access: a.access, Log: log},
 		&httpapi.HostLinks{Store: store, Secrets: secrets, Linkers: videos.HostLinkers(), Log: log},
 	} {
 		h.Register(mux)
@@ -233,16 +246,25 @@ func (a *app) drain(ctx context.Context) {
 	}
 }
 
-var indexPage = template.Must(template.New("index").Parse(`<!doctype html>
-<html><head><meta charset="utf-8"><title>roomkeeper</title></head>
-<body style="font-family: sans-serif; max-width: 40em; margin: 2em auto">
-<h1>roomkeeper</h1>
-<p>Running locally with embedded defaults.</p>
-<ul>
-<li><a href="/outbox">Outbox</a>: every e-mail roomkeeper "sent"</li>
-{{if .Sandbox}}<li>Whereby sandbox API: <code>/sandbox/whereby/v1</code> (room pages under <code>/sandbox/whereby/rooms/</code>)</li>{{end}}
-<li>Booking webhook: <code>POST /v1/bookings/generic</code> (Standard Webhooks signature)</li>
+var indexPage = template.Must(template.New("index").Funcs(template.FuncMap{"asset": web.Asset}).Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>roomkeeper</title>
+<link rel="icon" href="{{asset "favicon.svg"}}" type="image/svg+xml"><link rel="stylesheet" href="{{asset "style.css"}}"></head>
+<body>
+<header class="topbar">
+<a class="brand" href="/"><img src="{{asset "favicon.svg"}}" alt="" width="28" height="28"><span>roomkeeper</span><span class="where">local</span></a>
+<nav aria-label="Local server"><ul><li><a href="/console">Console</a></li><li><a href="/outbox">Outbox</a></li></ul></nav>
+</header>
+<main class="narrow">
+<h1>roomkeeper is running</h1>
+<p class="muted">One process with embedded defaults: a database file, an in-process queue, an outbox folder{{if .Sandbox}} and a Whereby sandbox{{end}}.</p>
+<ul class="cards">
+<li class="card"><h2><a href="/console">Console</a></h2><p>Rooms, who is in them, bookings and usage. Sign in with <code>ROOMKEEPER_ADMIN_TOKEN</code>, which <code>make dev</code> printed.</p></li>
+<li class="card"><h2><a href="/outbox">Outbox</a></h2><p>Every e-mail roomkeeper "sent", with its invite.</p></li>
+{{if .Sandbox}}<li class="card"><h2>Whereby sandbox</h2><p>The API at <code>/sandbox/whereby/v1</code>; the room pages, where invite links lead, under <code>/sandbox/whereby/rooms/</code>.</p></li>{{end}}
+<li class="card"><h2>Booking webhook</h2><p><code>POST /v1/bookings/generic</code>, with a Standard Webhooks signature; <code>make demo</code> sends samples.</p></li>
 </ul>
+</main>
 </body></html>`))
 
 func (a *app) index(w http.ResponseWriter, _ *http.Request) {
