@@ -7,7 +7,8 @@
 //   - config reads the environment and imports nothing of this module;
 //   - each Lambda function links only what it runs: the worker no booking-source parser, no HTTP
 //     handler and no intake; the sweeper no video provider; the webhook functions no provider
-//     REST client; the admin function no mail client; none of them the test kit.
+//     REST client; the admin function no mail client; none of them the test kit (nor the
+//     in-memory stand-in of the operator store).
 package shared_test
 
 import (
@@ -78,7 +79,7 @@ var rules = []rule{
 	{
 		why:       "no deployed function carries the test kit",
 		from:      []string{"functions/..."},
-		forbidden: []string{"shared/devkit/..."},
+		forbidden: []string{"shared/devkit/...", "shared/access/accesstest"},
 	},
 }
 
@@ -201,6 +202,7 @@ func TestDependencyRulesCatchANewImport(t *testing.T) {
 		{"functions/hooks", "shared/video/wherebyhook", true},
 		{"functions/admin", "shared/aws/ses", false},
 		{"functions/admin", "shared/devkit/sandbox", false},
+		{"functions/admin", "shared/access/accesstest", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.from+"→"+tt.dep, func(t *testing.T) {
