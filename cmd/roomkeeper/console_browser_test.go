@@ -162,6 +162,7 @@ func TestConsoleInTheBrowser(t *testing.T) {
 	} {
 		tab.Open(page.path)
 		assert.Contains(t, tab.Text("main"), page.want, page.path)
+		checkPage(t, tab, page.path)
 		tab.Screenshot(page.shot)
 	}
 	tab.Open("/console")
@@ -260,8 +261,9 @@ func TestConsoleAt390px(t *testing.T) {
 	tab.Screenshot("phone-room")
 }
 
-// checkPage checks a page at phone width: no sideways scrolling, and every form control named by
-// a label (or aria-label).
+// checkPage checks the page shown: nothing wider than the screen, every form control named by a
+// label (or aria-label), text in WCAG AA contrast with its background (4.5:1, or 3:1 for large
+// text), and a visible focus ring on the first thing the Tab key reaches.
 func checkPage(t *testing.T, tab *browser.Tab, name string) {
 	t.Helper()
 	overflow := browser.Run(tab, chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`))
@@ -270,4 +272,31 @@ func checkPage(t *testing.T, tab *browser.Tab, name string) {
 		.filter(el => el.labels.length === 0 && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby'))
 		.map(el => el.name || el.id)`))
 	assert.Empty(t, unlabelled, "%s: controls without a label", name)
+	assert.Empty(t, browser.Run(tab, chromedp.Evaluate[[]string](lowContrast)), "%s: text below WCAG AA contrast", name)
+	tab.Do(chromedp.Evaluate[chromedp.Void](`document.activeElement && document.activeElement.blur()`), chromedp.KeyEvent("\t"))
+	ring := browser.Run(tab, chromedp.Evaluate[string](`(() => { const s = getComputedStyle(document.activeElement); return s.outlineStyle + " " + s.outlineWidth; })()`))
+	assert.Equal(t, "solid 3px", ring, "%s: the focused element shows a focus ring", name)
 }
+
+// lowContrast lists the text whose colour is below WCAG AA contrast with the background it is
+// drawn on (the nearest opaque background colour; text over an image or gradient is skipped).
+const lowContrast = `(() => {
+	const parse = c => { const m = c.match(/rgba?\(([^)]+)\)/); if (!m) return null;
+		const p = m[1].split(/[ ,\/]+/).filter(Boolean).map(Number); return {r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1}; };
+	const lum = ({r, g, b}) => { const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+		return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+	const background = el => { for (let e = el; e; e = e.parentElement) { const s = getComputedStyle(e);
+		if (s.backgroundImage !== 'none') return null; const c = parse(s.backgroundColor); if (c && c.a > 0.5) return c; }
+		return {r: 255, g: 255, b: 255, a: 1}; };
+	const low = [];
+	for (const el of document.querySelectorAll('body *')) {
+		if (![...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())) continue;
+		if (el.closest('.visually-hidden, svg, option, datalist, .skip') || el.getClientRects().length === 0) continue;
+		const s = getComputedStyle(el), fg = parse(s.color), bg = background(el);
+		if (!fg || !bg || s.visibility === 'hidden') continue;
+		const a = lum(fg), b = lum(bg), ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+		const size = parseFloat(s.fontSize), large = size >= 24 || (parseInt(s.fontWeight) >= 700 && size >= 18.66);
+		if (ratio < (large ? 3 : 4.5)) low.push(el.tagName.toLowerCase() + ' "' + el.textContent.trim().slice(0, 40) + '" ' + ratio.toFixed(2));
+	}
+	return low;
+})()`
