@@ -2,7 +2,7 @@
 // operator's rules (shared/operator) — the HTML twin of the JSON admin API, with no rule of its
 // own — for the people who run meetings: the rooms with who is in them now, making a room by hand,
 // each room's sessions and participants, the bookings with their invites and errors, usage per
-// day, the audit list and help.
+// day, the audit list and help (docs/console.md).
 //
 // Operators sign in with their token in a form (never in a URL); the session lives server-side
 // (Access) and the browser holds only its id, in an HttpOnly, SameSite=Strict cookie limited to
