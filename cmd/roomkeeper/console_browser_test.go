@@ -234,6 +234,9 @@ func TestConsoleAt390px(t *testing.T) {
 	tab.Type("#displayName", "Bob")
 	tab.Click(`button[value="join"]`)
 	tab.Screenshot("phone-sandbox-room")
+	status, _ := s.post("booking-created.json", "phone")
+	require.Equal(t, http.StatusAccepted, status)
+	s.work()
 
 	for _, page := range []struct{ path, shot string }{
 		{"/console", "phone-rooms"},
@@ -276,6 +279,7 @@ func checkPage(t *testing.T, tab *browser.Tab, name string) {
 	tab.Do(chromedp.Evaluate[chromedp.Void](`document.activeElement && document.activeElement.blur()`), chromedp.KeyEvent("\t"))
 	ring := browser.Run(tab, chromedp.Evaluate[string](`(() => { const s = getComputedStyle(document.activeElement); return s.outlineStyle + " " + s.outlineWidth; })()`))
 	assert.Equal(t, "solid 3px", ring, "%s: the focused element shows a focus ring", name)
+	tab.Do(chromedp.Evaluate[chromedp.Void](`document.activeElement.blur()`))
 }
 
 // lowContrast lists the text whose colour is below WCAG AA contrast with the background it is
