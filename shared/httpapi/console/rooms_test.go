@@ -123,6 +123,15 @@ func TestCreateRoomShowsEachMessageBesideItsField(t *testing.T) {
 	assert.Empty(t, f.sb.Rooms(), "nothing made")
 }
 
+func TestCreateRoomOffersTheProvidersWhenThereAreSeveral(t *testing.T) {
+	f := newFixture(t)
+	f.op.Providers = []string{"whereby", "zoom"}
+	form := f.signedIn(adminToken).page("/console/rooms/new")
+	assert.Contains(t, form, `<label for="provider">Video provider</label>`)
+	assert.Contains(t, form, `<option value="whereby" selected>whereby</option>`, "the default provider first chosen")
+	assert.Contains(t, form, `<option value="zoom">zoom</option>`)
+}
+
 func TestCreateRoomEndChoices(t *testing.T) {
 	f := newFixture(t)
 	b := f.signedIn(adminToken)
