@@ -15,6 +15,7 @@ import (
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/invite/invitetest"
+	"github.com/roomkeeper/roomkeeper/shared/reconcile"
 	"github.com/roomkeeper/roomkeeper/shared/source/calcom"
 	"github.com/roomkeeper/roomkeeper/shared/source/calendly"
 	"github.com/roomkeeper/roomkeeper/shared/source/cronofy"
@@ -250,7 +251,7 @@ func TestCalcomGuestMailCannotReach(t *testing.T) {
 	assert.Nil(t, b.Failure, "nothing failed")
 	assert.Nil(t, b.InviteFor(jorg))
 	assert.Equal(t, []booking.Person{{Name: "Jörg Gast", Email: jorg}}, b.Details.Uninvited)
-	assert.False(t, b.DueAt.Before(b.Details.End), "nothing is due before the cleanup: no retry")
+	assert.Equal(t, b.Details.Start.Add(-reconcile.CheckLead), b.DueAt, "nothing is due before the room check: no retry")
 	s.sweep()
 	assert.Empty(t, s.mail(), "and nothing is sent again")
 }

@@ -3,7 +3,10 @@ package httpapi
 import (
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
@@ -51,18 +54,18 @@ func (s *Bookings) Register(mux *http.ServeMux) {
 func (s *Bookings) handle(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	name := r.PathValue("source")
-	log := RequestLog(s.Log, r).With("route", "bookings", "source", name)
 	src, ok := sources[name]
+	if !ok {
+		name = otherSource // the path is the sender's: never logged, it may hold anything
+	}
+	log := RequestLog(s.Log, r).With("route", "bookings", "source", name)
 	// fail answers err; a 4xx is counted as a rejected delivery.
 	fail := func(err error) {
 		WriteError(w, log, err)
-		if !ok {
-			name = otherSource
-		}
 		countRejected(ctx, s.Metrics, name, err)
 	}
 	if !ok {
-		fail(booking.Errorf(booking.NotFound, "", "unknown booking source %q", name))
+		fail(booking.Errorf(booking.NotFound, "", "unknown booking source: want one of %s", strings.Join(slices.Sorted(maps.Keys(sources)), ", ")))
 		return
 	}
 	now := s.Now()

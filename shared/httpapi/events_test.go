@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -84,4 +86,22 @@ func TestZoomLogsNameTheEvent(t *testing.T) {
 	status, _ = f.send(f.event(zoomhook.EventMeetingStarted, map[string]any{"start_time": f.now.Format("2006-01-02T15:04:05Z")}))
 	require.Equal(t, http.StatusOK, status)
 	assert.Contains(t, f.logs.String(), "event=meeting.started")
+}
+
+// TestUnknownRouteNamesAreNotLogged: the {source} and {provider} path values are the sender's,
+// and may hold anything (an address, a token): a name roomkeeper does not know is logged as
+// "other", and the answer lists the names it does know.
+func TestUnknownRouteNamesAreNotLogged(t *testing.T) {
+	f := newHookFixture(t)
+	logs := &bytes.Buffer{}
+	f.s.Bookings.Log = slog.New(slog.NewTextHandler(logs, nil))
+	f.s.Hooks.Log = f.s.Bookings.Log
+	for _, path := range []string{"/v1/bookings/jo@example.com", "/v1/hooks/jo@example.com"} {
+		w := serve(f.s, httptest.NewRequest(http.MethodPost, path, strings.NewReader(`{}`)))
+		assert.Equal(t, http.StatusNotFound, w.Code, path)
+		assert.Contains(t, w.Body.String(), "want one of", path)
+	}
+	assert.NotContains(t, logs.String(), "example.com")
+	assert.Contains(t, logs.String(), "source="+otherSource)
+	assert.Contains(t, logs.String(), "provider="+otherSource)
 }

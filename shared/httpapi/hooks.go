@@ -3,7 +3,10 @@ package httpapi
 import (
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
@@ -68,18 +71,18 @@ const (
 func (s *Hooks) handle(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	provider := r.PathValue("provider")
-	log := RequestLog(s.Log, r).With("route", "hooks", "provider", provider)
 	p, ok := hookProviders[provider]
+	if !ok {
+		provider = otherSource // the path is the sender's: never logged, it may hold anything
+	}
+	log := RequestLog(s.Log, r).With("route", "hooks", "provider", provider)
 	// fail answers err; a 4xx is counted as a rejected delivery.
 	fail := func(err error) {
 		WriteError(w, log, err)
-		if !ok {
-			provider = otherSource
-		}
 		countRejected(ctx, s.Metrics, provider, err)
 	}
 	if !ok {
-		fail(booking.Errorf(booking.NotFound, "", "unknown provider %q", provider))
+		fail(booking.Errorf(booking.NotFound, "", "unknown provider: want one of %s", strings.Join(slices.Sorted(maps.Keys(hookProviders)), ", ")))
 		return
 	}
 	now := s.Now()

@@ -197,3 +197,26 @@ func parseSent(t *testing.T, m booking.Message) sent {
 	require.NotEmpty(t, s.method, "no calendar in the message to %s", s.to)
 	return s
 }
+
+// TestARoomKeptThroughAPermanentFailureIsStillCleanedUp: a record stored before intake refused
+// addresses no mail can reach has such an organizer. Its room is made, then its organizer's
+// invitation cannot be, which stops the booking for good; the room is still deleted after the
+// meeting, not left to the provider's expiry.
+func TestARoomKeptThroughAPermanentFailureIsStillCleanedUp(t *testing.T) {
+	f := newFixture(t)
+	key := f.put(func(b *booking.Booking) { b.Details.Organizer.Email = "jörg@example.com" })
+	res := f.reconcile(key)
+	require.True(t, res.Permanent, res.Failure)
+	b := f.get(key)
+	require.NotNil(t, b.Room, "the room was made before the failure")
+	room := *b.Room
+	assert.Equal(t, b.Details.End.Add(15*time.Minute), b.DueAt, "the kept room's cleanup is due")
+
+	f.clock.Set(b.DueAt)
+	f.reconcile(key)
+	assert.Contains(t, f.provider.deleted, room.ID, "the room is deleted after the meeting")
+	assert.Empty(t, f.provider.live())
+	b = f.get(key)
+	assert.Nil(t, b.Room)
+	assert.True(t, b.Done)
+}

@@ -36,7 +36,7 @@ func TestProviderErrorsAndWaitsAreReportedApart(t *testing.T) {
 
 	// A 429 is a wait the provider asked for: reported as how long roomkeeper will wait.
 	f.provider.fail = func(string) error {
-		return booking.RetryAfter(errors.New("whereby: 429 too many requests"), 90*time.Second)
+		return booking.Throttled(errors.New("whereby: 429 too many requests"), booking.PauseAll, f.clock.Now(), 90*time.Second)
 	}
 	f.clock.Set(f.get(key).DueAt)
 	f.reconcile(key)

@@ -418,7 +418,7 @@ func TestGuestMailCannotReachDoesNotStopTheOthers(t *testing.T) {
 	require.NotNil(t, inv)
 	assert.NotEmpty(t, inv.Error, "recorded as refused for good")
 	assert.NotContains(t, inv.Error, "example", "no address in the error")
-	assert.Equal(t, b.Details.End.Add(15*time.Minute), b.DueAt, "nothing left to retry")
+	assert.Equal(t, b.Details.Start.Add(-CheckLead), b.DueAt, "nothing left to retry: next is the room check")
 	assert.Empty(t, f.reconcile(key).Steps)
 }
 

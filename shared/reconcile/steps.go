@@ -72,7 +72,12 @@ func (r *Reconciler) plan(b *booking.Booking, now time.Time) action {
 		if len(b.Retired) > 0 {
 			return action{kind: actDeleteRetired}
 		}
-		return countNext(b)
+		if a := countNext(b); a.kind != actNone || b.Room == nil {
+			return a
+		}
+		// A room made before the failure (a reschedule whose new room was refused for good)
+		// is still deleted after the meeting, never left for the provider to expire.
+		return r.planCleanup(b, now)
 	}
 	if b.Status == booking.Cancelled {
 		switch {
