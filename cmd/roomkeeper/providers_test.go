@@ -30,6 +30,13 @@ const (
 // stack's POST /v1/hooks/zoom.
 func zoomStack(t *testing.T) (*stack, *sandbox.Zoom, *httptest.Server) {
 	t.Helper()
+	return zoomStackWith(t, newStack)
+}
+
+// zoomStackWith is zoomStack with the stack started by start: newStack, or startStack for a
+// test that checks its mail itself.
+func zoomStackWith(t *testing.T, start func(*testing.T, map[string]string) *stack) (*stack, *sandbox.Zoom, *httptest.Server) {
+	t.Helper()
 	var s *stack
 	hooks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.URL.Path = "/v1/hooks/zoom"
@@ -48,7 +55,7 @@ func zoomStack(t *testing.T) (*stack, *sandbox.Zoom, *httptest.Server) {
 	srv.Config.Handler = fake
 	srv.Start()
 	t.Cleanup(srv.Close)
-	s = newStack(t, map[string]string{
+	s = start(t, map[string]string{
 		"ZOOM_ACCOUNT_ID": "acct-e2e", "ZOOM_CLIENT_ID": "client-e2e", "ZOOM_CLIENT_SECRET": "zoom-client-secret-e2e",
 		"ZOOM_API_URL":        srv.URL + sandbox.ZoomAPIPath,
 		"ZOOM_OAUTH_URL":      srv.URL + sandbox.ZoomOAuthPath,

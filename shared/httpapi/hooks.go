@@ -31,9 +31,11 @@ type Hooks struct {
 	Log     *slog.Logger
 }
 
-// Register adds the provider webhooks' route to mux.
+// Register adds the provider webhooks' route to mux, and a JSON 404 or 405 for the rest of its
+// paths.
 func (s *Hooks) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v1/hooks/{provider}", s.handle)
+	mux.Handle("/v1/hooks/", Unrouted(mux, "/v1/hooks/", s.Log, "hooks.unrouted"))
 }
 
 // hookProvider is how one provider's webhooks are checked and read.

@@ -471,8 +471,23 @@ func TestHookProviders(t *testing.T) {
 	assert.Contains(t, out["error"].(map[string]any)["message"], "not configured")
 	assert.Empty(t, f.booking(f.key).Activity.Connections)
 
-	resp := serve(f.s, httptest.NewRequest(http.MethodGet, "/v1/hooks/whereby", nil))
-	assert.Equal(t, http.StatusMethodNotAllowed, resp.Code)
+	// Another method or path gets roomkeeper's JSON error, not net/http's text.
+	for _, tt := range []struct {
+		method, path string
+		status       int
+		code, allow  string
+	}{
+		{http.MethodGet, "/v1/hooks/whereby", http.StatusMethodNotAllowed, "method_not_allowed", "POST"},
+		{http.MethodPut, "/v1/hooks/zoom", http.StatusMethodNotAllowed, "method_not_allowed", "POST"},
+		{http.MethodPost, "/v1/hooks/whereby/extra", http.StatusNotFound, "not_found", ""},
+	} {
+		resp := serve(f.s, httptest.NewRequest(tt.method, tt.path, nil))
+		assert.Equal(t, tt.status, resp.Code, "%s %s", tt.method, tt.path)
+		assert.Equal(t, tt.allow, resp.Header().Get("Allow"), "%s %s", tt.method, tt.path)
+		var out map[string]map[string]any
+		require.NoError(t, json.Unmarshal(resp.Body.Bytes(), &out), "%s %s: %s", tt.method, tt.path, resp.Body)
+		assert.Equal(t, tt.code, out["error"]["code"], "%s %s", tt.method, tt.path)
+	}
 }
 
 func TestHookStoreOutageIs503(t *testing.T) {

@@ -28,9 +28,10 @@ type HostLinks struct {
 	Log     *slog.Logger
 }
 
-// Register adds the host links' route to mux.
+// Register adds the host links' route to mux, and a JSON 404 or 405 for the rest of its paths.
 func (s *HostLinks) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v1/host/{token}", s.handle)
+	mux.Handle("/v1/host/", Unrouted(mux, "/v1/host/", s.Log, "host.unrouted"))
 }
 
 // hostLinkTimeout bounds the provider call behind a click.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -237,6 +238,29 @@ func TestHostLinkRefusals(t *testing.T) {
 			assert.Contains(t, page.Body.String(), "<h1>")
 			assert.Equal(t, tt.status >= 500, strings.Contains(page.Body.String(), "Try again in a moment"), "a retry is suggested only for a fault")
 		})
+	}
+}
+
+func TestHostLinkOtherMethodsAndPaths(t *testing.T) {
+	f := newHostFixture(t)
+	mux := http.NewServeMux()
+	f.s.Register(mux)
+	for _, tt := range []struct {
+		method, path string
+		status       int
+		code, allow  string
+	}{
+		{http.MethodPost, "/v1/host/abc.def", http.StatusMethodNotAllowed, "method_not_allowed", "GET"},
+		{http.MethodDelete, "/v1/host/abc.def", http.StatusMethodNotAllowed, "method_not_allowed", "GET"},
+		{http.MethodGet, "/v1/host/abc.def/start", http.StatusNotFound, "not_found", ""},
+	} {
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, httptest.NewRequest(tt.method, tt.path, nil))
+		assert.Equal(t, tt.status, rec.Code, "%s %s", tt.method, tt.path)
+		assert.Equal(t, tt.allow, rec.Header().Get("Allow"), "%s %s", tt.method, tt.path)
+		var out map[string]map[string]any
+		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &out), "%s %s: %s", tt.method, tt.path, rec.Body)
+		assert.Equal(t, tt.code, out["error"]["code"], "%s %s", tt.method, tt.path)
 	}
 }
 

@@ -23,6 +23,7 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -190,7 +191,7 @@ func WriteError(w http.ResponseWriter, log *slog.Logger, err error) {
 			body.Error = errorBody{Code: string(booking.Internal), Message: "internal error"}
 		}
 	} else {
-		log.Info("request rejected", "status", status, "code", body.Error.Code, "field", body.Error.Field)
+		log.Info("request rejected", "status", status, "code", body.Error.Code, "field", logField(body.Error.Field))
 	}
 	WriteJSON(w, status, body)
 }
@@ -204,10 +205,48 @@ func SetRetryAfter(w http.ResponseWriter, err error) {
 	}
 }
 
+// maxLogField bounds the field a rejection's log line names.
+const maxLogField = 100
+
+// logField is an error's field as the log may carry it. A field can be a name the sender chose
+// (an unknown member of an admin request), so addresses are redacted and the length bounded:
+// no e-mail address reaches a log.
+func logField(field string) string {
+	field = booking.RedactAddresses(field)
+	if len(field) > maxLogField {
+		field = strings.ToValidUTF8(field[:maxLogField], "") + "…"
+	}
+	return field
+}
+
 type errorBody struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Field   string `json:"field,omitempty"`
+}
+
+// Unrouted answers a request under prefix that no route of mux took, in the JSON error shape:
+// 405 with Allow naming the methods the path takes, when it takes any, else 404. Register it
+// for the prefix of a handler's routes, so a wrong method or path gets roomkeeper's error rather
+// than net/http's plain-text one. route names it in the log.
+func Unrouted(mux *http.ServeMux, prefix string, log *slog.Logger, route string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		log := RequestLog(log, r).With("route", route)
+		var allow []string
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete} {
+			probe := r.Clone(r.Context())
+			probe.Method = m
+			if _, pattern := mux.Handler(probe); pattern != "" && pattern != prefix {
+				allow = append(allow, m)
+			}
+		}
+		if len(allow) == 0 {
+			WriteError(w, log, booking.Errorf(booking.NotFound, "", "no route %s", r.URL.Path))
+			return
+		}
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		WriteError(w, log, booking.Errorf(booking.MethodNotAllowed, "", "%s takes %s", r.URL.Path, strings.Join(allow, ", ")))
+	})
 }
 
 // WriteJSON answers with v as JSON.

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -149,6 +150,20 @@ func TestStoreOutageIs503WithoutInternals(t *testing.T) {
 	assert.Equal(t, http.StatusServiceUnavailable, w.Code)
 	assert.NotContains(t, w.Body.String(), "10.0.0.1", "internal detail stays in the log")
 	assert.Contains(t, w.Body.String(), `"code":"unavailable"`)
+}
+
+func TestRejectionLogCarriesNoAddress(t *testing.T) {
+	for _, field := range []string{"bob@example.net", "data.bob@example.net.x", strings.Repeat("f", 10_000)} {
+		var logs bytes.Buffer
+		w := httptest.NewRecorder()
+		WriteError(w, slog.New(slog.NewTextHandler(&logs, nil)), booking.Errorf(booking.Invalid, field, "is not a field of this request"))
+		assert.Equal(t, http.StatusBadRequest, w.Code)
+		var out map[string]map[string]string
+		require.NoError(t, json.Unmarshal(w.Body.Bytes(), &out))
+		assert.Equal(t, field, out["error"]["field"], "the sender is told which field")
+		assert.NotContains(t, logs.String(), "@example.", "the log is not")
+		assert.Less(t, logs.Len(), 500, "the log line is bounded")
+	}
 }
 
 func TestWriteErrorStatusesAndRetryAfter(t *testing.T) {

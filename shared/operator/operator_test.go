@@ -175,8 +175,12 @@ func TestCreateRoomIdempotency(t *testing.T) {
 
 	other := req
 	other.Title = "Retro"
+	other.Organizer = &booking.Person{Email: "fay@example.org"}
 	_, err := f.op.CreateRoom(f.ctx, other, "key-123")
 	assert.Equal(t, booking.Unprocessable, booking.ErrorCode(err), "%v", err)
+	keys, err := f.st.People(f.ctx, "fay@example.org")
+	require.NoError(t, err)
+	assert.Empty(t, keys, "the refused request's organizer is not indexed")
 
 	f.clock.Add(operator.IdempotencyWindow + time.Minute)
 	req.EndDate = "+3h"

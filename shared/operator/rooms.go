@@ -268,8 +268,24 @@ func (o *Operator) CreateRoom(ctx context.Context, req NewRoom, idempotencyKey s
 		return Made{}, err
 	}
 	fingerprint := requestHash(req)
+	key := booking.KeyOf(booking.Manual, external)
+	if idempotencyKey != "" {
+		// A repeat is answered from the record the key made, before anything is written: a
+		// request refused for another body must leave nothing behind, not even its people in
+		// the index.
+		prior, err := o.loadRecord(ctx, key)
+		if err != nil {
+			return Made{}, err
+		}
+		if prior != nil {
+			if err := repeated(prior, fingerprint, now); err != nil {
+				return Made{}, err
+			}
+			return o.made(ctx, key)
+		}
+	}
 	b := &booking.Booking{
-		Key:        booking.KeyOf(booking.Manual, external),
+		Key:        key,
 		Source:     booking.Manual,
 		ExternalID: external,
 		UID:        "manual-" + external,
@@ -289,6 +305,7 @@ func (o *Operator) CreateRoom(ctx context.Context, req NewRoom, idempotencyKey s
 	err = o.Store.Put(ctx, b)
 	switch {
 	case errors.Is(err, booking.ErrConflict):
+		// Another request with the key wrote first, since the look above.
 		prior, err := o.loadRecord(ctx, b.Key)
 		if err != nil {
 			return Made{}, err
@@ -296,11 +313,8 @@ func (o *Operator) CreateRoom(ctx context.Context, req NewRoom, idempotencyKey s
 		if prior == nil {
 			return Made{}, booking.Outage(errors.New("the room's record vanished: expired since"))
 		}
-		if prior.Request != fingerprint {
-			return Made{}, booking.Errorf(booking.Unprocessable, "", "this Idempotency-Key was used for another request")
-		}
-		if now.Sub(prior.CreatedAt) > IdempotencyWindow {
-			return Made{}, booking.Errorf(booking.Conflict, "", "this Idempotency-Key was first used more than 24 hours ago: send a new one")
+		if err := repeated(prior, fingerprint, now); err != nil {
+			return Made{}, err
 		}
 	case err != nil:
 		return Made{}, booking.Outage(err)
@@ -310,6 +324,18 @@ func (o *Operator) CreateRoom(ctx context.Context, req NewRoom, idempotencyKey s
 		}
 	}
 	return o.made(ctx, b.Key)
+}
+
+// repeated checks a request that repeats an Idempotency-Key against the record the key made: the
+// same request, within IdempotencyWindow.
+func repeated(prior *booking.Booking, fingerprint string, now time.Time) error {
+	if prior.Request != fingerprint {
+		return booking.Errorf(booking.Unprocessable, "", "this Idempotency-Key was used for another request")
+	}
+	if now.Sub(prior.CreatedAt) > IdempotencyWindow {
+		return booking.Errorf(booking.Conflict, "", "this Idempotency-Key was first used more than 24 hours ago: send a new one")
+	}
+	return nil
 }
 
 // made answers a create with the record as it stands.

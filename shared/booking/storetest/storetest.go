@@ -343,6 +343,12 @@ func testSeen(t *testing.T, s booking.Store) {
 	odd := "msg_2mzZ8Q/+=:é#" + strings.Repeat("x", 180) + "end"
 	require.NoError(t, s.MarkSeen(ctx, odd, now.Add(time.Hour)))
 	assert.True(t, seen(odd, now))
+	// As long as a webhook body can make them: a Whereby envelope's id is the sender's.
+	long := strings.Repeat("i", 100_000)
+	assert.False(t, seen(long, now), "never marked")
+	require.NoError(t, s.MarkSeen(ctx, long, now.Add(time.Hour)))
+	assert.True(t, seen(long, now))
+	assert.False(t, seen(long[1:], now), "another long id")
 }
 
 func pausedUntil(t *testing.T, s booking.Store, provider string, kind booking.PauseKind) time.Time {

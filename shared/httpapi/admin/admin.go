@@ -60,7 +60,7 @@ func (s *API) Register(mux *http.ServeMux) {
 	// Anything else under the admin API's paths: a JSON 404, or 405 with Allow.
 	for _, prefix := range []string{"/v1/rooms", "/v1/rooms/", "/v1/bookings", "/v1/bookings/", "/v1/usage", "/v1/usage/",
 		"/v1/people", "/v1/people/", "/v1/operators", "/v1/operators/", "/v1/audit", "/v1/audit/"} {
-		mux.Handle(prefix, s.unrouted(mux, prefix))
+		mux.Handle(prefix, httpapi.Unrouted(mux, prefix, s.Log, "admin.unrouted"))
 	}
 }
 
@@ -119,28 +119,6 @@ func (s *API) route(name string, need access.Role, action string, h handler) htt
 		}
 		httpapi.WriteJSON(w, status, a.body)
 	}
-}
-
-// unrouted answers a request under an admin path that no route took: 405 with Allow when the
-// path takes other methods, else 404. It asks mux which methods would be routed elsewhere.
-func (s *API) unrouted(mux *http.ServeMux, prefix string) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		log := httpapi.RequestLog(s.Log, r).With("route", "admin.unrouted")
-		var allow []string
-		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete} {
-			probe := r.Clone(r.Context())
-			probe.Method = m
-			if _, pattern := mux.Handler(probe); pattern != "" && pattern != prefix {
-				allow = append(allow, m)
-			}
-		}
-		if len(allow) == 0 {
-			httpapi.WriteError(w, log, booking.Errorf(booking.NotFound, "", "no route %s", r.URL.Path))
-			return
-		}
-		w.Header().Set("Allow", strings.Join(allow, ", "))
-		httpapi.WriteError(w, log, booking.Errorf(booking.MethodNotAllowed, "", "%s takes %s", r.URL.Path, strings.Join(allow, ", ")))
-	})
 }
 
 // authenticate returns the operator of the request's bearer token (access.Authenticate, with the

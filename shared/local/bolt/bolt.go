@@ -9,7 +9,8 @@
 //   - "expires": big-endian ExpiresAt + booking key → nothing, so Purge reads only what expired;
 //   - "list": list state + "#" + booking.Position of the meeting's start → booking key, so a page
 //     of List reads only its own entries (and the next, to tell whether the list goes on);
-//   - "seen": delivery id → big-endian expiry;
+//   - "seen": delivery id → big-endian expiry; "seen-long": the same for ids over 1 KiB, keyed by
+//     their SHA-256 (a bbolt key holds at most 32 KiB, and the id is the sender's);
 //   - "usage": day + "#" + room tag → big-endian expiry, then JSON of booking.Usage;
 //   - "people": booking.PersonHash of an address + "#" + booking key → big-endian expiry;
 //   - "pauses": provider + "#" + booking.PauseKind → big-endian end of the pause;
@@ -18,13 +19,14 @@
 //
 // The due, expiry and list indexes are kept in step with the record in the same transaction as
 // every Put; a file written before the list index existed gets it at Open. Every value of the
-// seen, usage, people and pauses buckets (and of access.Store's) starts with its expiry, so Purge
-// treats them alike.
+// seen, seen-long, usage, people and pauses buckets (and of access.Store's) starts with its
+// expiry, so Purge treats them alike.
 package bolt
 
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -46,6 +48,7 @@ var (
 	expiresBucket  = []byte("expires")
 	listBucket     = []byte("list")
 	seenBucket     = []byte("seen")
+	longSeenBucket = []byte("seen-long")
 	usageBucket    = []byte("usage")
 	peopleBucket   = []byte("people")
 	pausesBucket   = []byte("pauses")
@@ -82,7 +85,7 @@ func open(path string, timeout time.Duration) (*Store, error) {
 	err = db.Update(func(tx *bbolt.Tx) error {
 		// A file from before the list index has records but no list bucket.
 		rebuild := tx.Bucket(listBucket) == nil
-		for _, name := range [][]byte{bookingsBucket, dueBucket, expiresBucket, listBucket, seenBucket, usageBucket, peopleBucket,
+		for _, name := range [][]byte{bookingsBucket, dueBucket, expiresBucket, listBucket, seenBucket, longSeenBucket, usageBucket, peopleBucket,
 			operatorsBucket, sessionsBucket, auditBucket, limitsBucket, pausesBucket} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
@@ -211,7 +214,8 @@ func (s *Store) Seen(ctx context.Context, id string, now time.Time) (bool, error
 	}
 	var seen bool
 	err := s.db.View(func(tx *bbolt.Tx) error {
-		v := tx.Bucket(seenBucket).Get([]byte(id))
+		bucket, key := seenKey(tx, id)
+		v := bucket.Get(key)
 		seen = v != nil && bytes.Compare(encodeTime(now), v) < 0
 		return nil
 	})
@@ -230,12 +234,27 @@ func (s *Store) MarkSeen(ctx context.Context, id string, expires time.Time) erro
 		return errors.New("mark delivery id: empty id")
 	}
 	err := s.db.Update(func(tx *bbolt.Tx) error {
-		return tx.Bucket(seenBucket).Put([]byte(id), encodeTime(expires))
+		bucket, key := seenKey(tx, id)
+		return bucket.Put(key, encodeTime(expires))
 	})
 	if err != nil {
 		return fmt.Errorf("mark delivery id: %w", err)
 	}
 	return nil
+}
+
+// maxDeliveryID is the longest delivery id kept as its own key. The id is the sender's (a
+// webhook-id header, a Whereby envelope's id), and a bbolt key holds at most 32 KiB.
+const maxDeliveryID = 1024
+
+// seenKey returns where a delivery id's mark is kept: under the id, or, for an id longer than
+// maxDeliveryID, under its SHA-256 in a bucket of their own, where no id can be taken for another.
+func seenKey(tx *bbolt.Tx, id string) (*bbolt.Bucket, []byte) {
+	if len(id) > maxDeliveryID {
+		sum := sha256.Sum256([]byte(id))
+		return tx.Bucket(longSeenBucket), sum[:]
+	}
+	return tx.Bucket(seenBucket), []byte(id)
 }
 
 // List returns one page of a list of records in order of their meeting's start, reading only the
@@ -511,7 +530,7 @@ func (s *Store) Purge(ctx context.Context, now time.Time) (int, error) {
 			}
 			n++
 		}
-		for _, name := range [][]byte{seenBucket, usageBucket, peopleBucket, sessionsBucket, auditBucket, limitsBucket, pausesBucket} {
+		for _, name := range [][]byte{seenBucket, longSeenBucket, usageBucket, peopleBucket, sessionsBucket, auditBucket, limitsBucket, pausesBucket} {
 			purged, err := s.purgeExpired(tx.Bucket(name), now)
 			if err != nil {
 				return err

@@ -182,10 +182,14 @@ func (o *Outbox) Read(id string) ([]byte, error) {
 	return raw, nil
 }
 
+// maxID bounds the id Read looks up. Send's ids are 29 characters; a name longer than the file
+// system allows (255 bytes) would make the lookup fail with an error rather than "not found".
+const maxID = 100
+
 // validID reports whether id names a file directly inside the folder: no separators, no parent
-// references, no hidden or temporary files.
+// references, no hidden or temporary files, no name longer than maxID.
 func validID(id string) bool {
-	return id != "" && !strings.HasPrefix(id, ".") && !strings.ContainsAny(id, `/\:`+"\x00") &&
+	return id != "" && len(id) <= maxID && !strings.HasPrefix(id, ".") && !strings.ContainsAny(id, `/\:`+"\x00") &&
 		filepath.IsLocal(id) && filepath.Base(id) == id
 }
 

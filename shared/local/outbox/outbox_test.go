@@ -121,7 +121,7 @@ func TestReadRejectsIDsThatAreNotFileNames(t *testing.T) {
 	o := mustNew(t, filepath.Join(dir, "outbox"), time.Now)
 	// A file a path escape would reach.
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "secret.eml"), []byte("Subject: secret"), 0o600))
-	for _, id := range []string{"", "../secret", "..", ".", "a/b", `a\b`, "/etc/passwd", ".tmp-1", "x\x00y", "c:secret"} {
+	for _, id := range []string{"", "../secret", "..", ".", "a/b", `a\b`, "/etc/passwd", ".tmp-1", "x\x00y", "c:secret", strings.Repeat("m", 5000)} {
 		t.Run(id, func(t *testing.T) {
 			_, err := o.Read(id)
 			require.Error(t, err)
@@ -236,6 +236,7 @@ func TestHandlerErrors(t *testing.T) {
 		{"unknown raw", http.MethodGet, "/outbox/nothing.eml", http.StatusNotFound},
 		{"escaped traversal", http.MethodGet, "/outbox/..%2f..%2fetc%2fpasswd", http.StatusNotFound},
 		{"hidden file", http.MethodGet, "/outbox/.tmp-1", http.StatusNotFound},
+		{"id longer than a file name can be", http.MethodGet, "/outbox/" + strings.Repeat("m", 5000), http.StatusNotFound},
 		{"nested path", http.MethodGet, "/outbox/a/b", http.StatusNotFound},
 		{"post", http.MethodPost, "/outbox", http.StatusMethodNotAllowed},
 		{"outside the prefix", http.MethodGet, "/elsewhere", http.StatusNotFound},
