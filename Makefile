@@ -5,8 +5,8 @@ SHELL := /bin/bash
 GO    ?= go
 
 # Debian packages the tests need: libical (the iTIP checker), pkg-config to find it and the C
-# compiler that builds the checker.
-APT_PACKAGES := libical-dev pkg-config gcc libc6-dev
+# compiler that builds the checker; Chromium for the console's browser tests.
+APT_PACKAGES := libical-dev pkg-config gcc libc6-dev chromium
 
 # The Lambda functions, each built to dist/<name>/bootstrap for linux/arm64.
 FUNCTIONS    := bookings hooks worker sweeper admin
@@ -80,8 +80,8 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-.deps/apt:
-	@if ! pkg-config --exists libical 2>/dev/null || ! command -v gcc >/dev/null; then \
+.deps/apt: Makefile
+	@if ! pkg-config --exists libical 2>/dev/null || ! command -v gcc >/dev/null || ! command -v chromium >/dev/null; then \
 		echo "installing $(APT_PACKAGES) with apt-get"; \
 		SUDO=; if [ "$$(id -u)" != 0 ]; then SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(APT_PACKAGES); \
@@ -89,4 +89,4 @@ node_modules/.package-lock.json: package.json package-lock.json
 	@mkdir -p .deps && touch $@
 
 clean:
-	rm -rf .deps node_modules dist cdk.out
+	rm -rf .deps node_modules dist cdk.out .artifacts

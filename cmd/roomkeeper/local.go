@@ -15,6 +15,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/devkit/sandbox"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi/admin"
+	webconsole "github.com/roomkeeper/roomkeeper/shared/httpapi/console"
 	"github.com/roomkeeper/roomkeeper/shared/intake"
 	"github.com/roomkeeper/roomkeeper/shared/link"
 	"github.com/roomkeeper/roomkeeper/shared/local/bolt"
@@ -24,6 +25,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/reconcile"
 	"github.com/roomkeeper/roomkeeper/shared/sweep"
 	"github.com/roomkeeper/roomkeeper/shared/video"
+	web "github.com/roomkeeper/roomkeeper/templates/console"
 )
 
 // Local wiring: the same core and handlers as the Lambda functions, with embedded adapters.
@@ -154,6 +156,7 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 		},
 		&httpapi.Hooks{Intake: in, Secrets: secrets, Now: now, Tolerance: cfg.WebhookTolerance, Log: log},
 		&admin.API{Operator: ops, Access: acc, Log: log},
+		&webconsole.Console{Operator: ops, Access: acc, Log: log},
 		&httpapi.HostLinks{Store: store, Secrets: secrets, Linkers: videos.HostLinkers(), Log: log},
 	} {
 		h.Register(mux)
@@ -304,16 +307,25 @@ func (a *app) drain(ctx context.Context) {
 	}
 }
 
-var indexPage = template.Must(template.New("index").Parse(`<!doctype html>
-<html><head><meta charset="utf-8"><title>roomkeeper</title></head>
-<body style="font-family: sans-serif; max-width: 40em; margin: 2em auto">
-<h1>roomkeeper</h1>
-<p>Running locally with embedded defaults.</p>
-<ul>
-<li><a href="/outbox">Outbox</a>: every e-mail roomkeeper "sent"</li>
-{{if .Sandbox}}<li>Whereby sandbox API: <code>/sandbox/whereby/v1</code> (room pages under <code>/sandbox/whereby/rooms/</code>)</li>{{end}}
-<li>Booking webhook: <code>POST /v1/bookings/generic</code> (Standard Webhooks signature)</li>
+var indexPage = template.Must(template.New("index").Funcs(template.FuncMap{"asset": web.Asset}).Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>roomkeeper</title>
+<link rel="icon" href="{{asset "favicon.svg"}}" type="image/svg+xml"><link rel="stylesheet" href="{{asset "style.css"}}"></head>
+<body>
+<header class="topbar">
+<a class="brand" href="/"><img src="{{asset "favicon.svg"}}" alt="" width="28" height="28"><span>roomkeeper</span><span class="where">local</span></a>
+<nav aria-label="Local server"><ul><li><a href="/console">Console</a></li><li><a href="/outbox">Outbox</a></li></ul></nav>
+</header>
+<main class="narrow">
+<h1>roomkeeper is running</h1>
+<p class="muted">One process with embedded defaults: a database file, an in-process queue, an outbox folder{{if .Sandbox}} and a Whereby sandbox{{end}}.</p>
+<ul class="cards">
+<li class="card"><h2><a href="/console">Console</a></h2><p>Rooms, who is in them, bookings and usage. Sign in with <code>ROOMKEEPER_ADMIN_TOKEN</code>, which <code>make dev</code> printed.</p></li>
+<li class="card"><h2><a href="/outbox">Outbox</a></h2><p>Every e-mail roomkeeper "sent", with its invite.</p></li>
+{{if .Sandbox}}<li class="card"><h2>Whereby sandbox</h2><p>The API at <code>/sandbox/whereby/v1</code>; the room pages, where invite links lead, under <code>/sandbox/whereby/rooms/</code>.</p></li>{{end}}
+<li class="card"><h2>Booking webhook</h2><p><code>POST /v1/bookings/generic</code>, with a Standard Webhooks signature; <code>make demo</code> sends samples.</p></li>
 </ul>
+</main>
 </body></html>`))
 
 func (a *app) index(w http.ResponseWriter, _ *http.Request) {

@@ -42,6 +42,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/aws/sqs"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi/admin"
+	"github.com/roomkeeper/roomkeeper/shared/httpapi/console"
 	"github.com/roomkeeper/roomkeeper/shared/operator"
 	"github.com/roomkeeper/roomkeeper/shared/reconcile"
 	"github.com/roomkeeper/roomkeeper/shared/video"
@@ -86,6 +87,7 @@ func main() {
 	acc := &access.Access{Store: store, Secrets: sec, Now: time.Now}
 	httpfn.Serve(
 		&admin.API{Operator: ops, Access: acc, Log: env.Log},
+		&console.Console{Operator: ops, Access: acc, Log: env.Log},
 		&httpapi.HostLinks{Store: store, Secrets: sec, Linkers: videos.HostLinkers(), Log: env.Log},
 	)
 }

@@ -214,9 +214,7 @@ func WriteError(w http.ResponseWriter, log *slog.Logger, err error) {
 	status := StatusOf(err)
 	if status != http.StatusInternalServerError && errors.As(err, &e) {
 		body.Error = errorBody{Code: string(e.Code), Message: e.Message, Field: e.Field}
-		if e.RetryAfter > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(int((e.RetryAfter+time.Second-1)/time.Second)))
-		}
+		SetRetryAfter(w, err)
 	}
 	if status >= 500 {
 		log.Error("request failed", "status", status, "err", err)
@@ -227,6 +225,15 @@ func WriteError(w http.ResponseWriter, log *slog.Logger, err error) {
 		log.Info("request rejected", "status", status, "code", body.Error.Code, "field", logField(body.Error.Field))
 	}
 	WriteJSON(w, status, body)
+}
+
+// SetRetryAfter sets Retry-After, in whole seconds rounded up, when err is a *booking.Error that
+// asks the caller to wait (RetryAfter, as access's limiter sets on a 429).
+func SetRetryAfter(w http.ResponseWriter, err error) {
+	var e *booking.Error
+	if errors.As(err, &e) && e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int((e.RetryAfter+time.Second-1)/time.Second)))
+	}
 }
 
 // maxLogField bounds the field a rejection's log line names.
