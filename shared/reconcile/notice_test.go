@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +16,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/shared/notify"
+	"github.com/roomkeeper/roomkeeper/shared/stdwebhook"
 )
 
 // fakeNotifier records the notices sent; fail scripts the receiver's answers.
@@ -316,3 +321,41 @@ func TestWithoutANotifierNothingIsQueued(t *testing.T) {
 	f.reconcile(key)
 	assert.Empty(t, f.get(key).Notices)
 }
+
+func TestARealReceiverAnswering500Then200GetsTheSameSignedEvent(t *testing.T) {
+	const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	var mu sync.Mutex
+	var ids, bodies []string
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		id, err := stdwebhook.Verify(secret, r.Header, body, time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC), 48*time.Hour)
+		if !assert.NoError(t, err) {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		ids, bodies = append(ids, id), append(bodies, string(body))
+		if len(ids) == 1 {
+			w.WriteHeader(http.StatusInternalServerError)
+		}
+	}))
+	t.Cleanup(rcv.Close)
+	f := newFixture(t)
+	f.r.Notifier = &notify.Notifier{URL: rcv.URL, Secrets: staticSecret(secret), Now: f.clock.Now}
+	key := f.put()
+	res := f.reconcile(key)
+	assert.Equal(t, "room.ready notice failed: notify room.ready: the receiver answered 500", res.Steps[len(res.Steps)-1])
+	f.clock.Set(f.get(key).DueAt)
+	assert.Equal(t, []string{"send room.ready notice"}, f.reconcile(key).Steps)
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, ids, 2)
+	assert.Equal(t, "msg_"+key+"_ready_1", ids[0])
+	assert.Equal(t, ids[0], ids[1], "the same webhook-id on the retry")
+	assert.Equal(t, bodies[0], bodies[1])
+}
+
+type staticSecret string
+
+func (s staticSecret) Secret(context.Context, string, bool) (string, error) { return string(s), nil }
