@@ -101,7 +101,7 @@ func TestAnswers(t *testing.T) {
 	} {
 		t.Run(http.StatusText(tt.status), func(t *testing.T) {
 			rcv := newReceiver(t, tt.status)
-			err := notifier(rcv.URL + "/hook?token=receiver-token").Notify(context.Background(), notice())
+			err := notifier(rcv.URL+"/hook?token=receiver-token").Notify(context.Background(), notice())
 			if tt.ok {
 				require.NoError(t, err)
 				return
