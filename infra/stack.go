@@ -37,6 +37,7 @@ const (
 	wherebyWebhookSecret   = "WHEREBY_WEBHOOK_SECRET"
 	adminToken             = "ROOMKEEPER_ADMIN_TOKEN"
 	hostSecret             = "ROOMKEEPER_HOST_SECRET"
+	notifySecret           = "ROOMKEEPER_NOTIFY_SECRET"
 	zoomClientSecret       = "ZOOM_CLIENT_SECRET"
 	zoomWebhookSecret      = "ZOOM_WEBHOOK_SECRET"
 	twentyFourClientSecret = "TWENTYFOUR_CLIENT_SECRET"
@@ -67,7 +68,8 @@ type secretSpec struct {
 }
 
 // secretSpecs are the secrets p needs: those of the booking sources, Whereby and the admin API
-// always; Zoom's and the host-link secret when Zoom is enabled; 24sessions' when it is.
+// always; Zoom's and the host-link secret when Zoom is enabled; 24sessions' when it is; the
+// outbound webhook's when it has a receiver.
 func secretSpecs(p RoomkeeperStackProps) []secretSpec {
 	specs := []secretSpec{
 		{genericSecret, "GenericSecret",
@@ -97,6 +99,10 @@ func secretSpecs(p RoomkeeperStackProps) []secretSpec {
 	if p.TwentyFour.Enabled() {
 		specs = append(specs, secretSpec{twentyFourClientSecret, "TwentyFourClientSecret",
 			"Client secret of the 24sessions API client. Set by the operator.", false, []string{"worker", "admin"}})
+	}
+	if p.NotifyURL != "" {
+		specs = append(specs, secretSpec{notifySecret, "NotifySecret",
+			"whsec_... secret signing the outbound webhook's events (Standard Webhooks; at least 24 random bytes). Set by the operator.", true, []string{"worker"}})
 	}
 	return specs
 }
@@ -224,10 +230,12 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 	sends := map[string]string{"ROOMKEEPER_QUEUE_URL": *queue.QueueUrl()}
 	providers := merge(map[string]string{"ROOMKEEPER_PROVIDER": p.Provider}, p.Zoom.env(), p.TwentyFour.env())
 	zone := map[string]string{"ROOMKEEPER_TIME_ZONE": p.TimeZone} // usage days: counted by the worker, read by admin
+	notify := map[string]string{}                                 // the outbound webhook: sent by the worker alone
+	set(notify, "ROOMKEEPER_NOTIFY_URL", p.NotifyURL)
 	envs := map[string]map[string]string{
 		"bookings": merge(base, sends, providers),
 		"hooks":    merge(base, sends),
-		"worker":   merge(base, providers, zone, map[string]string{"ROOMKEEPER_PUBLIC_URL": publicURL}),
+		"worker":   merge(base, providers, zone, notify, map[string]string{"ROOMKEEPER_PUBLIC_URL": publicURL}),
 		"sweeper":  merge(base, sends),
 		"admin":    merge(base, sends, providers, zone, map[string]string{"ROOMKEEPER_PUBLIC_URL": publicURL}),
 	}
@@ -375,7 +383,8 @@ func newSecret(stack awscdk.Stack, id, name, description string, ours bool) awss
 	reason := "The value is a credential issued by a third party (the video provider or the booking system); " +
 		"it cannot be rotated by a Lambda and is rotated by the operator with put-secret-value."
 	if ours {
-		reason = "The value is shared with what lies outside AWS (the admin token with the operator's tools; the host secret " +
+		reason = "The value is shared with what lies outside AWS (the admin token with the operator's tools; the notify secret " +
+			"with the integrations' receiver; the host secret " +
 			"with every host link already mailed, rotated by adding a value, \"new,old\", and dropping the old one once its " +
 			"rooms are gone), so the operator rotates it with put-secret-value; a rotation Lambda could not."
 	}

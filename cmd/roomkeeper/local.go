@@ -21,6 +21,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/local/bolt"
 	"github.com/roomkeeper/roomkeeper/shared/local/memqueue"
 	"github.com/roomkeeper/roomkeeper/shared/local/outbox"
+	"github.com/roomkeeper/roomkeeper/shared/notify"
 	"github.com/roomkeeper/roomkeeper/shared/operator"
 	"github.com/roomkeeper/roomkeeper/shared/reconcile"
 	"github.com/roomkeeper/roomkeeper/shared/sweep"
@@ -105,6 +106,7 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 		httpapi.CalcomSecret:   sourceSecret(cfg, httpapi.CalcomSecret),
 		httpapi.CalendlySecret: sourceSecret(cfg, httpapi.CalendlySecret),
 		httpapi.CronofySecret:  sourceSecret(cfg, httpapi.CronofySecret),
+		notify.SecretName:      cfg.NotifySecret,
 	}
 	videos, err := video.New(vcfg, secrets, now)
 	if err == nil {
@@ -126,6 +128,9 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 		CleanupGrace: cfg.CleanupGrace,
 		MaxOverrun:   cfg.MaxOverrun,
 		RoomSlack:    cfg.RoomSlack,
+	}
+	if cfg.NotifyURL != "" {
+		a.reconciler.Notifier = &notify.Notifier{URL: cfg.NotifyURL, Secrets: secrets, Now: now}
 	}
 	a.sweeper = &sweep.Sweeper{Store: store, Queue: a.queue, Now: now}
 	in := &intake.Intake{Store: store, Queue: a.queue, Now: now, Retention: cfg.Retention, Deployment: cfg.Deployment}
@@ -239,6 +244,9 @@ func (a *app) reconcile(ctx context.Context, key string) {
 	}
 	if res.Postponed != "" {
 		log.Info("cleanup postponed", "reason", res.Postponed, "until", res.PostponedUntil)
+	}
+	if len(res.NoticesDropped) > 0 {
+		log.Warn("outbound webhook events given up", "notices", res.NoticesDropped)
 	}
 	if res.PossibleDuplicates > 0 {
 		log.Warn("invites possibly sent twice after an interrupted run", "metric", "possible_duplicate_invites", "count", res.PossibleDuplicates)

@@ -21,7 +21,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/access"
 	"github.com/roomkeeper/roomkeeper/shared/config"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi"
-	"github.com/roomkeeper/roomkeeper/shared/source/stdwebhook"
+	"github.com/roomkeeper/roomkeeper/shared/stdwebhook"
 )
 
 func serve(ctx context.Context, args []string) error {

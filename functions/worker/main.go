@@ -7,7 +7,8 @@
 // Zoom's client secret and ROOMKEEPER_HOST_SECRET, which signs the organizer's host links under
 // ROOMKEEPER_PUBLIC_URL; 24sessions' client secret) are read from Secrets Manager on that
 // provider's first call (video.New), so a cold start makes no Secrets Manager call
-// and a run that only sends mail reads none.
+// and a run that only sends mail reads none. With ROOMKEEPER_NOTIFY_URL it sends the outbound
+// webhook's events (shared/notify), signed with ROOMKEEPER_NOTIFY_SECRET, read on the first event.
 package main
 
 import (
@@ -24,7 +25,9 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/aws/emf"
 	"github.com/roomkeeper/roomkeeper/shared/aws/secrets"
 	"github.com/roomkeeper/roomkeeper/shared/aws/ses"
+	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/lambda/worker"
+	"github.com/roomkeeper/roomkeeper/shared/notify"
 	"github.com/roomkeeper/roomkeeper/shared/reconcile"
 	"github.com/roomkeeper/roomkeeper/shared/video"
 )
@@ -32,9 +35,14 @@ import (
 func main() {
 	env := start.Load("ROOMKEEPER_TABLE")
 	cfg := env.Config
-	videos, err := video.New(cfg, secrets.New(secretsmanager.NewFromConfig(env.AWS), os.Getenv), time.Now)
+	src := secrets.New(secretsmanager.NewFromConfig(env.AWS), os.Getenv)
+	videos, err := video.New(cfg, src, time.Now)
 	if err != nil {
 		env.Exit(err)
+	}
+	var notifier booking.Notifier // none without ROOMKEEPER_NOTIFY_URL
+	if cfg.NotifyURL != "" {
+		notifier = &notify.Notifier{URL: cfg.NotifyURL, Secrets: src, Now: time.Now}
 	}
 	metrics := emf.New(env.Log)
 	h := &worker.Handler{
@@ -44,6 +52,7 @@ func main() {
 			Providers:    videos.ByName(),
 			Deployment:   cfg.Deployment,
 			Insights:     videos.Insights(),
+			Notifier:     notifier,
 			Zone:         cfg.Zone(),
 			Now:          time.Now,
 			MailFrom:     cfg.MailFrom,

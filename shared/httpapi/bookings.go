@@ -12,7 +12,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/source/calendly"
 	"github.com/roomkeeper/roomkeeper/shared/source/cronofy"
 	"github.com/roomkeeper/roomkeeper/shared/source/generic"
-	"github.com/roomkeeper/roomkeeper/shared/source/stdwebhook"
+	"github.com/roomkeeper/roomkeeper/shared/stdwebhook"
 )
 
 // Secret names of the booking sources. A source whose secret has no value answers 404.
