@@ -62,6 +62,7 @@ func TestARateLimitPausesEveryWorker(t *testing.T) {
 	assert.Equal(t, end, res.Due)
 	assert.Nil(t, b.Creating, "nothing was asked of the provider")
 	assert.Zero(t, b.RoomGen)
+	assert.Zero(t, b.Attempts, "no attempt of its own: its back-off does not grow")
 
 	n, err := f.r.Reap(context.Background())
 	require.Error(t, err, "the reaper waits too")

@@ -295,6 +295,12 @@ func (w *run) save(ctx context.Context, mutate func(*booking.Booking)) error {
 func (w *run) fail(ctx context.Context, act action, cause error) (bool, error) {
 	b := w.b
 	attempts := b.Attempts + 1
+	var held *pausedError
+	if errors.As(cause, &held) {
+		// Held up by another worker's pause, without a call: no attempt of this booking's,
+		// so the back-off after its next real failure does not grow.
+		attempts = b.Attempts
+	}
 	due := w.now.Add(backoff(attempts, booking.RetryDelay(cause), w.r.jitter()))
 	_, until, throttled := booking.Throttle(cause)
 	if throttled {
