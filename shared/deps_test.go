@@ -7,7 +7,8 @@
 //   - config reads the environment and imports nothing of this module;
 //   - each Lambda function links only what it runs: the worker no booking-source parser, no HTTP
 //     handler and no intake; the sweeper no video provider; the webhook functions no provider
-//     REST client; the admin function no mail client; none of them the test kit.
+//     REST client; the admin function no mail client; none of them the test kit, nor the AWS
+//     SDK's default credential chain.
 package shared_test
 
 import (
@@ -38,6 +39,8 @@ type rule struct {
 	allowed   []string // exceptions to forbidden
 	direct    bool
 }
+
+const sdk = "github.com/aws/aws-sdk-go-v2/"
 
 var core = []string{"shared/booking", "shared/intake", "shared/reconcile", "shared/sweep", "shared/invite"}
 
@@ -74,6 +77,13 @@ var rules = []rule{
 		why:       "the admin function sends no mail (its reconciler leaves mail to the worker)",
 		from:      []string{"functions/admin"},
 		forbidden: []string{"shared/aws/ses"},
+	},
+	{
+		why: "a deployed function builds its AWS clients from what Lambda gives it (functions/internal/start): " +
+			"the default credential chain's STS, SSO, SSO OIDC and sign-in clients would cost every cold start their tables",
+		from:      []string{"functions/..."},
+		forbidden: []string{sdk + "config", sdk + "credentials/...", sdk + "service/sts", sdk + "service/sso", sdk + "service/ssooidc", sdk + "service/signin", sdk + "feature/ec2/imds"},
+		allowed:   []string{sdk + "credentials"},
 	},
 	{
 		why:       "no deployed function carries the test kit",
@@ -201,6 +211,10 @@ func TestDependencyRulesCatchANewImport(t *testing.T) {
 		{"functions/hooks", "shared/video/wherebyhook", true},
 		{"functions/admin", "shared/aws/ses", false},
 		{"functions/admin", "shared/devkit/sandbox", false},
+		{"functions/internal/start", sdk + "config", false},
+		{"functions/worker", sdk + "service/sts", false},
+		{"functions/sweeper", sdk + "credentials/stscreds", false},
+		{"functions/hooks", sdk + "credentials", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.from+"→"+tt.dep, func(t *testing.T) {
