@@ -7,8 +7,9 @@
 //   - config reads the environment and imports nothing of this module;
 //   - each Lambda function links only what it runs: the worker no booking-source parser, no HTTP
 //     handler and no intake; the sweeper no video provider; the webhook functions no provider
-//     REST client; the admin function no mail client; none of them the test kit, nor the AWS
-//     SDK's default credential chain.
+//     REST client; the admin function no mail client and, like every function but the worker,
+//     no phone-number library; none of them the test kit, nor the AWS SDK's default credential
+//     chain.
 package shared_test
 
 import (
@@ -84,6 +85,12 @@ var rules = []rule{
 		from:      []string{"functions/..."},
 		forbidden: []string{sdk + "config", sdk + "credentials/...", sdk + "service/sts", sdk + "service/sso", sdk + "service/ssooidc", sdk + "service/signin", sdk + "feature/ec2/imds"},
 		allowed:   []string{sdk + "credentials"},
+	},
+	{
+		why: "the functions that answer people start without the phone-number library's metadata " +
+			"(milliseconds of init and megabytes): the worker normalises dial-in numbers where it makes rooms",
+		from:      []string{"functions/admin", "functions/bookings", "functions/hooks", "shared/video"},
+		forbidden: []string{"github.com/nyaruka/phonenumbers", "shared/video/phone"},
 	},
 	{
 		why:       "no deployed function carries the test kit",
@@ -215,6 +222,9 @@ func TestDependencyRulesCatchANewImport(t *testing.T) {
 		{"functions/worker", sdk + "service/sts", false},
 		{"functions/sweeper", sdk + "credentials/stscreds", false},
 		{"functions/hooks", sdk + "credentials", true},
+		{"functions/admin", "github.com/nyaruka/phonenumbers", false},
+		{"shared/video", "shared/video/phone", false},
+		{"functions/worker", "shared/video/phone", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.from+"→"+tt.dep, func(t *testing.T) {

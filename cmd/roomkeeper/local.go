@@ -24,6 +24,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/reconcile"
 	"github.com/roomkeeper/roomkeeper/shared/sweep"
 	"github.com/roomkeeper/roomkeeper/shared/video"
+	"github.com/roomkeeper/roomkeeper/shared/video/phone"
 )
 
 // Local wiring: the same core and handlers as the Lambda functions, with embedded adapters.
@@ -104,7 +105,7 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 		httpapi.CalendlySecret: sourceSecret(cfg, httpapi.CalendlySecret),
 		httpapi.CronofySecret:  sourceSecret(cfg, httpapi.CronofySecret),
 	}
-	videos, err := video.New(vcfg, secrets, now)
+	videos, err := video.New(vcfg, secrets, now, phone.Normalize)
 	if err == nil {
 		err = videos.Build(context.Background())
 	}

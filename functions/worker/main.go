@@ -27,12 +27,13 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/lambda/worker"
 	"github.com/roomkeeper/roomkeeper/shared/reconcile"
 	"github.com/roomkeeper/roomkeeper/shared/video"
+	"github.com/roomkeeper/roomkeeper/shared/video/phone"
 )
 
 func main() {
 	env := start.Load("ROOMKEEPER_TABLE")
 	cfg := env.Config
-	videos, err := video.New(cfg, secrets.New(secretsmanager.NewFromConfig(env.AWS), os.Getenv), time.Now)
+	videos, err := video.New(cfg, secrets.New(secretsmanager.NewFromConfig(env.AWS), os.Getenv), time.Now, phone.Normalize)
 	if err != nil {
 		env.Exit(err)
 	}
