@@ -7,8 +7,9 @@
 //   - config reads the environment and imports nothing of this module;
 //   - each Lambda function links only what it runs: the worker no booking-source parser, no HTTP
 //     handler and no intake; the sweeper no video provider; the webhook functions no provider
-//     REST client; the admin function no mail client; none of them the test kit (shared/devkit,
-//     the contract suites);
+//     REST client; the admin function no mail client and, like every function but the worker,
+//     no phone-number library; none of them the test kit (shared/devkit, the contract suites),
+//     nor the AWS SDK's default credential chain;
 //   - only the admin function (and the local server in cmd/) links the web console.
 package shared_test
 
@@ -40,6 +41,8 @@ type rule struct {
 	allowed   []string // exceptions to forbidden
 	direct    bool
 }
+
+const sdk = "github.com/aws/aws-sdk-go-v2/"
 
 var core = []string{"shared/booking", "shared/intake", "shared/reconcile", "shared/sweep", "shared/invite"}
 
@@ -76,6 +79,19 @@ var rules = []rule{
 		why:       "the admin function sends no mail (its reconciler leaves mail to the worker)",
 		from:      []string{"functions/admin"},
 		forbidden: []string{"shared/aws/ses"},
+	},
+	{
+		why: "a deployed function builds its AWS clients from what Lambda gives it (functions/internal/start): " +
+			"the default credential chain's STS, SSO, SSO OIDC and sign-in clients would cost every cold start their tables",
+		from:      []string{"functions/..."},
+		forbidden: []string{sdk + "config", sdk + "credentials/...", sdk + "service/sts", sdk + "service/sso", sdk + "service/ssooidc", sdk + "service/signin", sdk + "feature/ec2/imds"},
+		allowed:   []string{sdk + "credentials"},
+	},
+	{
+		why: "the functions that answer people start without the phone-number library's metadata " +
+			"(milliseconds of init and megabytes): the worker normalises dial-in numbers where it makes rooms",
+		from:      []string{"functions/admin", "functions/bookings", "functions/hooks", "shared/video"},
+		forbidden: []string{"github.com/nyaruka/phonenumbers", "shared/video/phone"},
 	},
 	{
 		why:       "no deployed function carries the test kit",
@@ -213,6 +229,13 @@ func TestDependencyRulesCatchANewImport(t *testing.T) {
 		{"functions/admin", "shared/httpapi/console", true},
 		{"functions/hooks", "shared/httpapi/console", false},
 		{"functions/worker", "templates/console", false},
+		{"functions/internal/start", sdk + "config", false},
+		{"functions/worker", sdk + "service/sts", false},
+		{"functions/sweeper", sdk + "credentials/stscreds", false},
+		{"functions/hooks", sdk + "credentials", true},
+		{"functions/admin", "github.com/nyaruka/phonenumbers", false},
+		{"shared/video", "shared/video/phone", false},
+		{"functions/worker", "shared/video/phone", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.from+"→"+tt.dep, func(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/devkit/sandbox"
 	"github.com/roomkeeper/roomkeeper/shared/reconcile"
+	"github.com/roomkeeper/roomkeeper/shared/video/phone"
 	"github.com/roomkeeper/roomkeeper/shared/video/whereby"
 )
 
@@ -58,7 +59,7 @@ func TestTwoDeploymentsShareOneProviderAccount(t *testing.T) {
 	assert.Empty(t, prod.booking("shared").Activity.Connections, "and records nothing of it")
 
 	// A room of production's that nothing references, as a run that stopped mid-create leaves.
-	wb := whereby.New(whereby.Config{APIURL: prod.srv.URL + sandbox.WherebyAPIPath, APIKey: "prod", Now: prod.clock.Now})
+	wb := whereby.New(whereby.Config{APIURL: prod.srv.URL + sandbox.WherebyAPIPath, APIKey: "prod", Now: prod.clock.Now, Phone: phone.Normalize})
 	orphan, err := wb.CreateRoom(context.Background(), booking.RoomSpec{
 		Tag:       booking.Tag{Key: booking.KeyOf("generic", "gone"), Gen: 1, Deployment: booking.DeploymentTag("prod")}.String(),
 		ExpiresAt: prod.clock.Now().Add(48 * time.Hour),

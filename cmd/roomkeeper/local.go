@@ -26,6 +26,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/reconcile"
 	"github.com/roomkeeper/roomkeeper/shared/sweep"
 	"github.com/roomkeeper/roomkeeper/shared/video"
+	"github.com/roomkeeper/roomkeeper/shared/video/phone"
 	web "github.com/roomkeeper/roomkeeper/templates/console"
 )
 
@@ -108,7 +109,7 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 		httpapi.CronofySecret:  sourceSecret(cfg, httpapi.CronofySecret),
 		notify.SecretName:      cfg.NotifySecret,
 	}
-	videos, err := video.New(vcfg, secrets, now)
+	videos, err := video.New(vcfg, secrets, now, phone.Normalize)
 	if err == nil {
 		err = videos.Build(context.Background())
 	}

@@ -23,9 +23,10 @@
 // A room made by hand is made at once with the worker's own steps (reconcile.Reconciler), for up
 // to a few seconds, with the providers' secrets read from Secrets Manager on first use
 // (video.New); this reconciler sends no mail, and what it leaves (a slow provider, a notice to
-// send) goes to the worker through the work queue. It only wires: configuration is read and
-// clients are built once per container; an admin token or host secret with no value turns its
-// routes off (404).
+// send, a room with dial-in, whose numbers only the worker normalises: this function does not
+// link the phone-number library) goes to the worker through the work queue. It only wires:
+// configuration is read and clients are built once per container; an admin token or host secret
+// with no value turns its routes off (404).
 package main
 
 import (
@@ -52,7 +53,7 @@ func main() {
 	env := start.Load("ROOMKEEPER_TABLE", "ROOMKEEPER_QUEUE_URL")
 	sec := httpfn.Secrets(env)
 	store := dynamo.New(dynamodb.NewFromConfig(env.AWS), env.Var("ROOMKEEPER_TABLE"))
-	videos, err := video.New(env.Config, sec, time.Now)
+	videos, err := video.New(env.Config, sec, time.Now, nil) // no phone numbers: dial-in rooms are the worker's
 	if err != nil {
 		env.Exit(err)
 	}
@@ -61,6 +62,7 @@ func main() {
 	// sends no mail (a step that would leaves the room due for the worker).
 	reconciler := &reconcile.Reconciler{
 		Store:        store,
+		LeaveDialIn:  true, // its providers have no phone-number library (video.New above)
 		Providers:    videos.ByName(),
 		Deployment:   cfg.Deployment,
 		Insights:     videos.Insights(),

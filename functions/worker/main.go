@@ -30,13 +30,14 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/notify"
 	"github.com/roomkeeper/roomkeeper/shared/reconcile"
 	"github.com/roomkeeper/roomkeeper/shared/video"
+	"github.com/roomkeeper/roomkeeper/shared/video/phone"
 )
 
 func main() {
 	env := start.Load("ROOMKEEPER_TABLE")
 	cfg := env.Config
 	src := secrets.New(secretsmanager.NewFromConfig(env.AWS), os.Getenv)
-	videos, err := video.New(cfg, src, time.Now)
+	videos, err := video.New(cfg, src, time.Now, phone.Normalize)
 	if err != nil {
 		env.Exit(err)
 	}

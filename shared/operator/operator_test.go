@@ -20,6 +20,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/local/outbox"
 	"github.com/roomkeeper/roomkeeper/shared/operator"
 	"github.com/roomkeeper/roomkeeper/shared/reconcile"
+	"github.com/roomkeeper/roomkeeper/shared/video/phone"
 	"github.com/roomkeeper/roomkeeper/shared/video/whereby"
 )
 
@@ -55,7 +56,7 @@ func newFixture(t *testing.T) *fixture {
 	srv.Config.Handler = sb
 	srv.Start()
 	t.Cleanup(srv.Close)
-	wb := whereby.New(whereby.Config{APIURL: srv.URL + sandbox.WherebyAPIPath, APIKey: "key", Now: clock.Now})
+	wb := whereby.New(whereby.Config{APIURL: srv.URL + sandbox.WherebyAPIPath, APIKey: "key", Now: clock.Now, Phone: phone.Normalize})
 	insights := map[string]booking.Insights{whereby.Name: wb}
 	r := &reconcile.Reconciler{
 		Store: st, Providers: map[string]booking.Provider{whereby.Name: wb}, Deployment: "ops-test",
@@ -96,6 +97,25 @@ func (f *fixture) createBodies() []map[string]any {
 		}
 	}
 	return out
+}
+
+// TestCreateRoomWithDialInIsTheWorkersInTheAdminFunction: the admin function's reconciler leaves
+// a room with dial-in to the worker (it links no phone-number library), which is nudged at once;
+// the answer says the room is being made, and the worker's reconciler makes it.
+func TestCreateRoomWithDialInIsTheWorkersInTheAdminFunction(t *testing.T) {
+	f := newFixture(t)
+	f.r.LeaveDialIn = true
+	made := f.create(operator.NewRoom{NamePrefix: "support", EndDate: "+2h", DialIn: true}, "")
+	assert.False(t, made.Ready, "being made")
+	assert.Empty(t, f.createBodies(), "no provider call")
+	require.Len(t, f.queue.keys, 1, "the worker is nudged")
+
+	f.r.LeaveDialIn = false // the worker's
+	_, err := f.r.Reconcile(f.ctx, f.queue.keys[0])
+	require.NoError(t, err)
+	b := f.record(made.Room.RoomID)
+	require.NotNil(t, b.Room)
+	assert.NotNil(t, b.Room.DialIn)
 }
 
 func TestCreateRoomIsReadyAtOnce(t *testing.T) {

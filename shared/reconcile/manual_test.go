@@ -174,6 +174,43 @@ func TestAReconcilerWithoutAMailerLeavesTheMailToTheWorker(t *testing.T) {
 	assert.False(t, b.Done)
 }
 
+// TestAReconcilerThatLeavesDialInLeavesThoseRoomsToTheWorker is the admin API's reconciler, whose
+// providers normalise no phone numbers: a hand-made room with dial-in is made by the worker's, at
+// once, and one without is made on the spot.
+func TestAReconcilerThatLeavesDialInLeavesThoseRoomsToTheWorker(t *testing.T) {
+	tests := []struct {
+		name      string
+		dialIn    bool
+		wantSteps []string
+	}{
+		{"with dial-in", true, nil},
+		{"without", false, []string{"create room"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			key := f.putManual("", func(b *booking.Booking) { b.Details.Room.DialIn = tt.dialIn })
+			f.r.Mailer, f.r.LeaveDialIn = nil, true
+			assert.Equal(t, tt.wantSteps, f.reconcile(key).Steps)
+			b := f.get(key)
+			assert.Equal(t, booking.Lease{}, b.Lease, "the run frees the booking")
+			if tt.dialIn {
+				assert.Nil(t, b.Room)
+				assert.Equal(t, 0, f.provider.created, "no provider call")
+				assert.Equal(t, f.clock.Now(), b.DueAt, "due now, for the worker")
+				assert.Nil(t, b.Failure, "leaving a step is no failure")
+
+				// The worker's reconciler makes it.
+				f.r.Mailer, f.r.LeaveDialIn = f.mailer, false
+				assert.Equal(t, []string{"create room"}, f.reconcile(key).Steps)
+				require.NotNil(t, f.get(key).Room)
+				return
+			}
+			require.NotNil(t, b.Room)
+		})
+	}
+}
+
 func TestErasedAddressesGetNoMail(t *testing.T) {
 	f := newFixture(t)
 	key := f.put(func(b *booking.Booking) {

@@ -26,8 +26,13 @@ type Reconciler struct {
 	// Mailer sends the invitations and notices. Nil makes a reconciler that sends no mail (the
 	// admin API's, which makes a hand-made room at once): a run stops before a step that would
 	// send one and leaves the record due now for the worker.
-	Mailer    booking.Mailer
-	Providers map[string]booking.Provider // by name: "whereby", …
+	Mailer booking.Mailer
+	// LeaveDialIn makes a reconciler that makes no room with dial-in (the admin API's: its
+	// providers normalise no phone numbers, so the admin function does not link the
+	// phone-number metadata): a run stops before making, replacing or recovering the room of a
+	// booking that asks for dial-in and leaves the record due now for the worker.
+	LeaveDialIn bool
+	Providers   map[string]booking.Provider // by name: "whereby", …
 	// Deployment is this deployment's id (ROOMKEEPER_DEPLOYMENT): every room it makes carries it
 	// in its tag, and the reaper deletes only rooms that carry it.
 	Deployment string
@@ -146,7 +151,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, key string) (Result, error) 
 	}
 	for i := 0; i < maxSteps; i++ {
 		act := r.plan(w.b, now)
-		if act.kind == actNone || (r.Mailer == nil && act.mails()) {
+		if act.kind == actNone || (r.Mailer == nil && act.mails()) || (r.LeaveDialIn && act.makesDialIn(w.b)) {
 			break
 		}
 		err := w.do(ctx, act)

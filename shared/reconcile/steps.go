@@ -68,6 +68,12 @@ func (a action) mails() bool {
 	return a.kind == actSend || a.kind == actNotify || a.kind == actKnock || a.kind == actUndelivered
 }
 
+// makesDialIn reports whether the action makes (or adopts, after a stopped run) a room with
+// dial-in numbers, which only a reconciler whose providers normalise phone numbers can do.
+func (a action) makesDialIn(b *booking.Booking) bool {
+	return (a.kind == actCreate || a.kind == actRecover) && b.Details.Room.DialIn
+}
+
 // plan returns the next missing step for b at now. It is pure: running it twice on the same
 // record gives the same answer, which is what makes every step idempotent. The outbound
 // webhook's notices come after every step the meeting needs; with nothing left to do, due is the

@@ -11,6 +11,13 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 )
 
+// BatchQueue is a queue that nudges many bookings per request (shared/aws/sqs: SendMessageBatch,
+// ten a call). The sweeper uses it when its Queue has it; EnqueueBatch returns how many of keys
+// it sent before it stopped.
+type BatchQueue interface {
+	EnqueueBatch(ctx context.Context, keys []string) (int, error)
+}
+
 // Sweeper enqueues due bookings.
 type Sweeper struct {
 	Store booking.Store
@@ -31,6 +38,13 @@ func (s *Sweeper) Sweep(ctx context.Context) (int, error) {
 	keys, err := s.Store.Due(ctx, s.Now(), limit)
 	if err != nil {
 		return 0, fmt.Errorf("sweep: query due bookings: %w", err)
+	}
+	if bq, ok := s.Queue.(BatchQueue); ok {
+		n, err := bq.EnqueueBatch(ctx, keys)
+		if err != nil {
+			return n, fmt.Errorf("sweep: %w", err)
+		}
+		return n, nil
 	}
 	for i, key := range keys {
 		if err := s.Queue.Enqueue(ctx, key); err != nil {

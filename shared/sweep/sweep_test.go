@@ -63,3 +63,51 @@ func TestSweepEnqueuesWhatIsDue(t *testing.T) {
 	assert.ErrorContains(t, err, "queue unreachable")
 	assert.Equal(t, 1, n, "what was enqueued before the failure is counted")
 }
+
+// batchQueue is a queue with EnqueueBatch, as shared/aws/sqs's; it takes at most accept keys
+// (all when 0) and records each batch. Its Enqueue always fails: a sweep must batch.
+type batchQueue struct {
+	keys    []string
+	batches [][]string
+	accept  int
+}
+
+func (q *batchQueue) Enqueue(context.Context, string) error {
+	return errors.New("one Enqueue per booking: the sweep did not batch")
+}
+
+func (q *batchQueue) EnqueueBatch(_ context.Context, keys []string) (int, error) {
+	q.batches = append(q.batches, keys)
+	if q.accept > 0 && len(keys) > q.accept {
+		q.keys = append(q.keys, keys[:q.accept]...)
+		return q.accept, errors.New("queue refused some")
+	}
+	q.keys = append(q.keys, keys...)
+	return len(keys), nil
+}
+
+func TestSweepSendsOneBatchWhenTheQueueTakesBatches(t *testing.T) {
+	st, err := bolt.Open(filepath.Join(t.TempDir(), "db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { st.Close() })
+	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	ctx := context.Background()
+	var due []string
+	for i := range 25 {
+		b := &booking.Booking{Key: booking.KeyOf("generic", fmt.Sprint(i)), Source: "generic", ExternalID: fmt.Sprint(i), DueAt: now.Add(time.Duration(i-30) * time.Minute)}
+		require.NoError(t, st.Put(ctx, b))
+		due = append(due, b.Key)
+	}
+	clock := func() time.Time { return now }
+
+	q := &batchQueue{}
+	n, err := (&Sweeper{Store: st, Queue: q, Now: clock, Max: 20}).Sweep(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 20, n)
+	assert.Equal(t, [][]string{due[:20]}, q.batches, "the due keys, oldest first, in one call")
+
+	q = &batchQueue{accept: 7}
+	n, err = (&Sweeper{Store: st, Queue: q, Now: clock}).Sweep(ctx)
+	assert.ErrorContains(t, err, "queue refused some")
+	assert.Equal(t, 7, n, "what was enqueued before the failure is counted")
+}

@@ -8,8 +8,9 @@
 // The worker uses the providers to make and delete rooms, the admin function for Zoom's host
 // links and Whereby's insights; the package depends on no part of the reconciler, so the admin
 // function links none of it. The providers themselves are the subpackages: whereby, zoom and
-// twentyfour (REST clients over rest, with accesstoken and phone), and wherebyhook and zoomhook
-// (their webhooks, apart so the webhook functions link no REST client).
+// twentyfour (REST clients over rest, with accesstoken), phone (dial-in numbers to E.164, passed in
+// by the functions that make rooms: this package does not import it), and wherebyhook and
+// zoomhook (their webhooks, apart so the webhook functions link no REST client).
 package video
 
 import (
@@ -208,13 +209,16 @@ type Providers struct {
 // after checking every enabled provider's settings but its secrets: an error names each variable
 // that is missing or wrong. Zoom's rooms carry the organizer's host link, roomkeeper's signed
 // cfg.PublicURL/v1/host/{token} (link.HostURL), so Zoom needs ROOMKEEPER_PUBLIC_URL and the host
-// secret that signs the links. New calls nothing.
-func New(cfg config.Config, secrets Secrets, now func() time.Time) (Providers, error) {
+// secret that signs the links. phone normalises the providers' dial-in numbers to E.164
+// (shared/video/phone.Normalize) where rooms are made; nil gives providers that make no room with
+// dial-in, for a function that leaves those to the worker and so does not link the phone-number
+// library, whose metadata costs every start milliseconds. New calls nothing.
+func New(cfg config.Config, secrets Secrets, now func() time.Time, phone func(number, region string) (string, error)) (Providers, error) {
 	v := Providers{Whereby: &SecretProvider{
 		Secrets: secrets,
 		Names:   []string{WherebyAPIKey},
 		New: func(s map[string]string) (booking.Provider, error) {
-			return whereby.New(whereby.Config{APIURL: cfg.Whereby.APIURL, APIKey: s[WherebyAPIKey], Now: now}), nil
+			return whereby.New(whereby.Config{APIURL: cfg.Whereby.APIURL, APIKey: s[WherebyAPIKey], Now: now, Phone: phone}), nil
 		},
 	}}
 	var errs []error
@@ -227,7 +231,9 @@ func New(cfg config.Config, secrets Secrets, now func() time.Time) (Providers, e
 			Secrets: secrets,
 			Names:   []string{ZoomClientSecret, link.HostSecret},
 			New: func(s map[string]string) (booking.Provider, error) {
-				return zoom.New(zoomConfig(cfg, now, s))
+				z := zoomConfig(cfg, now, s)
+				z.Phone = phone
+				return zoom.New(z)
 			},
 		}
 	}

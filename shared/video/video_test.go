@@ -16,6 +16,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/config"
 	"github.com/roomkeeper/roomkeeper/shared/devkit/sandbox"
 	"github.com/roomkeeper/roomkeeper/shared/link"
+	"github.com/roomkeeper/roomkeeper/shared/video/phone"
 	"github.com/roomkeeper/roomkeeper/shared/video/twentyfour"
 	"github.com/roomkeeper/roomkeeper/shared/video/whereby"
 	"github.com/roomkeeper/roomkeeper/shared/video/wherebyhook"
@@ -282,7 +283,7 @@ func TestProviders(t *testing.T) {
 		cfg, err := config.FromEnv(env(map[string]string{"WHEREBY_API_KEY_SECRET_ARN": "arn:whereby"}))
 		require.NoError(t, err)
 		sec := newSecrets(map[string]string{})
-		v, err := New(cfg, sec, time.Now)
+		v, err := New(cfg, sec, time.Now, phone.Normalize)
 		require.NoError(t, err)
 		assert.Nil(t, v.Zoom)
 		assert.Nil(t, v.TwentyFour)
@@ -305,7 +306,7 @@ func TestProviders(t *testing.T) {
 		}))
 		require.NoError(t, err)
 		sec := newSecrets(map[string]string{})
-		v, err := New(cfg, sec, time.Now)
+		v, err := New(cfg, sec, time.Now, phone.Normalize)
 		require.NoError(t, err)
 		ps := v.ByName()
 		assert.ElementsMatch(t, []string{whereby.Name, zoom.Name, twentyfour.Name}, keys(ps))
@@ -362,7 +363,7 @@ func TestNewChecksTheProviderSettings(t *testing.T) {
 			cfg, err := config.FromEnv(env(tt.env))
 			require.NoError(t, err, "config reads the values; the providers' rules are checked here")
 			sec := newSecrets(map[string]string{})
-			_, err = New(cfg, sec, time.Now)
+			_, err = New(cfg, sec, time.Now, phone.Normalize)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.want)
 			assert.NotContains(t, err.Error(), "very-secret", "secrets are never echoed")
@@ -373,7 +374,7 @@ func TestNewChecksTheProviderSettings(t *testing.T) {
 	t.Run("no guest link: the instance's own", func(t *testing.T) {
 		cfg, err := config.FromEnv(env(twentyfour("TWENTYFOUR_GUEST_URL", "")))
 		require.NoError(t, err)
-		_, err = New(cfg, newSecrets(map[string]string{}), time.Now)
+		_, err = New(cfg, newSecrets(map[string]string{}), time.Now, phone.Normalize)
 		require.NoError(t, err, "TWENTYFOUR_GUEST_URL only overrides https://<instance>.24sessions.com/join/<accessKey>")
 	})
 
@@ -384,7 +385,7 @@ func TestNewChecksTheProviderSettings(t *testing.T) {
 			"TWENTYFOUR_GUEST_URL": "https://acme.24sessions.com/join/{accessKey}",
 		}))
 		require.NoError(t, err)
-		_, err = New(cfg, newSecrets(map[string]string{}), time.Now)
+		_, err = New(cfg, newSecrets(map[string]string{}), time.Now, phone.Normalize)
 		require.NoError(t, err, "a 63-character instance and the largest int64 id are valid")
 	})
 }
@@ -393,13 +394,13 @@ func TestNewChecksTheProviderSettings(t *testing.T) {
 func TestBuild(t *testing.T) {
 	cfg, err := config.FromEnv(env(map[string]string{"ZOOM_ACCOUNT_ID": "acct", "ZOOM_CLIENT_ID": "client"}))
 	require.NoError(t, err)
-	v, err := New(cfg, newSecrets(map[string]string{WherebyAPIKey: "key", link.HostSecret: "host"}), time.Now)
+	v, err := New(cfg, newSecrets(map[string]string{WherebyAPIKey: "key", link.HostSecret: "host"}), time.Now, phone.Normalize)
 	require.NoError(t, err)
 	err = v.Build(context.Background())
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "ZOOM_CLIENT_SECRET is not configured")
 
-	v, err = New(cfg, newSecrets(map[string]string{WherebyAPIKey: "key", link.HostSecret: "host", ZoomClientSecret: "zs"}), time.Now)
+	v, err = New(cfg, newSecrets(map[string]string{WherebyAPIKey: "key", link.HostSecret: "host", ZoomClientSecret: "zs"}), time.Now, phone.Normalize)
 	require.NoError(t, err)
 	require.NoError(t, v.Build(context.Background()))
 }
@@ -450,7 +451,7 @@ func TestProvidersAgainstFakes(t *testing.T) {
 		ZoomClientSecret: "zoom-secret-value", link.HostSecret: "host-secret-value",
 		TwentyFourClientSecret: "tf-secret-value",
 	})
-	v, err := New(cfg, sec, func() time.Time { return now })
+	v, err := New(cfg, sec, func() time.Time { return now }, phone.Normalize)
 	require.NoError(t, err)
 	ps := v.ByName()
 

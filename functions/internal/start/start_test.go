@@ -1,10 +1,13 @@
 package start
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -12,6 +15,8 @@ import (
 func TestLoad(t *testing.T) {
 	t.Setenv("ROOMKEEPER_TABLE", "rk-table")
 	t.Setenv("AWS_REGION", "eu-north-1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKID")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
 	t.Setenv("ROOMKEEPER_CLEANUP_GRACE", "2m")
 	env := Load("ROOMKEEPER_TABLE")
 	assert.Equal(t, "rk-table", env.Var("ROOMKEEPER_TABLE"))
@@ -47,4 +52,92 @@ func TestLoadStopsOnBadConfiguration(t *testing.T) {
 			assert.Contains(t, string(out), tt.want)
 		})
 	}
+}
+
+// lambdaEnv is what the Lambda runtime sets for every function.
+var lambdaEnv = map[string]string{
+	"AWS_REGION":            "eu-north-1",
+	"AWS_ACCESS_KEY_ID":     "ASIAEXAMPLE",
+	"AWS_SECRET_ACCESS_KEY": "secret",
+	"AWS_SESSION_TOKEN":     "token",
+}
+
+func TestFromEnv(t *testing.T) {
+	for k, v := range lambdaEnv {
+		t.Setenv(k, v)
+	}
+	cfg, err := FromEnv()
+	require.NoError(t, err)
+	assert.Equal(t, "eu-north-1", cfg.Region)
+	creds, err := cfg.Credentials.Retrieve(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, "ASIAEXAMPLE", creds.AccessKeyID)
+	assert.Equal(t, "secret", creds.SecretAccessKey)
+	assert.Equal(t, "token", creds.SessionToken)
+	assert.Nil(t, cfg.BaseEndpoint)
+	assert.Nil(t, dynamodb.NewFromConfig(cfg).Options().BaseEndpoint, "no override: the region's endpoint")
+}
+
+// TestFromEnvEndpoints checks the overrides the tests against emulators rely on reach the clients
+// as with the SDK's config.LoadDefaultConfig.
+func TestFromEnvEndpoints(t *testing.T) {
+	tests := []struct {
+		name                    string
+		env                     map[string]string
+		wantDynamo, wantSecrets string // empty: no override
+	}{
+		{"per service", map[string]string{
+			"AWS_ENDPOINT_URL_DYNAMODB":        "http://127.0.0.1:8000",
+			"AWS_ENDPOINT_URL_SECRETS_MANAGER": "http://127.0.0.1:8001",
+		}, "http://127.0.0.1:8000", "http://127.0.0.1:8001"},
+		{"global", map[string]string{"AWS_ENDPOINT_URL": "http://127.0.0.1:4566"}, "http://127.0.0.1:4566", "http://127.0.0.1:4566"},
+		{"per service before global", map[string]string{
+			"AWS_ENDPOINT_URL":          "http://127.0.0.1:4566",
+			"AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:8000",
+		}, "http://127.0.0.1:8000", "http://127.0.0.1:4566"},
+		{"ignored", map[string]string{
+			"AWS_ENDPOINT_URL_DYNAMODB":           "http://127.0.0.1:8000",
+			"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true",
+		}, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for k, v := range lambdaEnv {
+				t.Setenv(k, v)
+			}
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			cfg, err := FromEnv()
+			require.NoError(t, err)
+			assert.Equal(t, tt.wantDynamo, deref(dynamodb.NewFromConfig(cfg).Options().BaseEndpoint), "DynamoDB")
+			assert.Equal(t, tt.wantSecrets, deref(secretsmanager.NewFromConfig(cfg).Options().BaseEndpoint), "Secrets Manager")
+		})
+	}
+}
+
+func TestFromEnvNeedsRegionAndCredentials(t *testing.T) {
+	tests := []struct{ unset, want string }{
+		{"AWS_REGION", "AWS_REGION must be set"},
+		{"AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set"},
+		{"AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.unset, func(t *testing.T) {
+			for k, v := range lambdaEnv {
+				t.Setenv(k, v)
+			}
+			t.Setenv(tt.unset, "")
+			_, err := FromEnv()
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }

@@ -47,7 +47,6 @@
 package dynamo
 
 import (
-	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -56,7 +55,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -178,7 +176,12 @@ func (s *Store) Put(ctx context.Context, b *booking.Booking) error {
 }
 
 // Due returns up to limit keys of bookings whose DueAt is set and not after now, oldest first
-// (ties by key). It queries every shard of the "due" index and merges the results.
+// (ties by key). It merges the shards of the "due" index as it reads them: a first page of four
+// fifths of an even share from every shard at once, then, whenever the shard holding the next
+// candidate has nothing left in hand, a page of 1/(2·DueShards) of what is still wanted from that
+// shard alone. So when more is due than limit, it reads little more than it returns (the last
+// pages' unused entries: about 2% at a limit of 1000, against up to DueShards times the limit if
+// every shard were read to the limit), and when less is due, one query per shard.
 //
 // The index is eventually consistent: a booking written a moment ago may be missing, and one whose
 // DueAt was just cleared or moved may still be listed. Callers treat the keys as hints and re-read
@@ -190,32 +193,70 @@ func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]string, er
 	// Every entry of an instant t sorts before the position of t and key "~" (keys are
 	// lowercase base32).
 	upTo := booking.Position(now, "~")
-	shards := make([][]entry, DueShards)
-	errs := make([]error, DueShards)
-	var wg sync.WaitGroup
-	for shard := range DueShards {
-		wg.Go(func() { shards[shard], errs[shard] = s.dueInShard(ctx, shard, upTo, limit) })
+	shards := make([]*dueShard, DueShards)
+	for i := range shards {
+		shards[i] = &dueShard{shard: i}
 	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	if err := s.readDue(ctx, shards, upTo, max(1, limit*4/(5*DueShards))); err != nil {
 		return nil, fmt.Errorf("list due bookings: %w", err)
 	}
-	all := slices.Concat(shards...)
-	slices.SortFunc(all, func(a, b entry) int { return cmp.Compare(a.dueAt, b.dueAt) })
-	keys := make([]string, 0, min(limit, len(all)))
-	for _, e := range all[:min(limit, len(all))] {
-		keys = append(keys, e.key)
+	keys := make([]string, 0, min(limit, 1024))
+	for len(keys) < limit {
+		var empty []*dueShard
+		for _, sh := range shards {
+			if len(sh.read) == 0 && !sh.done {
+				empty = append(empty, sh)
+			}
+		}
+		if len(empty) > 0 {
+			// Its next entry may be older than any in hand.
+			page := max(1, (limit-len(keys)+2*DueShards-1)/(2*DueShards))
+			if err := s.readDue(ctx, empty, upTo, page); err != nil {
+				return nil, fmt.Errorf("list due bookings: %w", err)
+			}
+			continue
+		}
+		var next *dueShard
+		for _, sh := range shards {
+			if len(sh.read) > 0 && (next == nil || sh.read[0].dueAt < next.read[0].dueAt) {
+				next = sh
+			}
+		}
+		if next == nil {
+			break // every shard read to its end
+		}
+		keys = append(keys, next.read[0].key)
+		next.read = next.read[1:]
 	}
 	return keys, nil
 }
 
-// entry is one item of the due index.
+// entry is one item of the due index. Its dueAt is the index's sort key, a booking.Position:
+// unique, and in the order of the time and then the key.
 type entry struct{ dueAt, key string }
 
-// dueInShard returns the oldest limit entries of one shard not after upTo, oldest first.
-func (s *Store) dueInShard(ctx context.Context, shard int, upTo string, limit int) ([]entry, error) {
-	var entries []entry
-	in := &dynamodb.QueryInput{
+// dueShard is one shard of the due index as Due reads it.
+type dueShard struct {
+	shard int
+	read  []entry                         // read and not yet returned, oldest first
+	after map[string]types.AttributeValue // where the next page starts; nil: the first page
+	done  bool                            // no more entries up to the time asked for
+}
+
+// readDue reads the next page of at most limit entries of each of shards, at once.
+func (s *Store) readDue(ctx context.Context, shards []*dueShard, upTo string, limit int) error {
+	errs := make([]error, len(shards))
+	var wg sync.WaitGroup
+	for i, sh := range shards {
+		wg.Go(func() { errs[i] = s.readDuePage(ctx, sh, upTo, limit) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// readDuePage reads one page of sh, oldest first.
+func (s *Store) readDuePage(ctx context.Context, sh *dueShard, upTo string, limit int) error {
+	out, err := s.client.Query(ctx, &dynamodb.QueryInput{
 		TableName:              &s.table,
 		IndexName:              aws.String(DueIndex),
 		KeyConditionExpression: aws.String("#s = :s AND #d <= :d"),
@@ -224,30 +265,27 @@ func (s *Store) dueInShard(ctx context.Context, shard int, upTo string, limit in
 			"#d": DueAtAttr,
 		},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":s": str(strconv.Itoa(shard)),
+			":s": str(strconv.Itoa(sh.shard)),
 			":d": str(upTo),
 		},
-		ScanIndexForward: aws.Bool(true),
+		ScanIndexForward:  aws.Bool(true),
+		Limit:             aws.Int32(int32(min(limit, math.MaxInt32))),
+		ExclusiveStartKey: sh.after,
+	})
+	if err != nil {
+		return fmt.Errorf("query shard %d: %w", sh.shard, err)
 	}
-	for {
-		in.Limit = aws.Int32(int32(min(limit-len(entries), math.MaxInt32)))
-		out, err := s.client.Query(ctx, in)
-		if err != nil {
-			return nil, fmt.Errorf("query shard %d: %w", shard, err)
+	for _, item := range out.Items {
+		pk, _ := item[KeyAttr].(*types.AttributeValueMemberS)
+		dueAt, _ := item[DueAtAttr].(*types.AttributeValueMemberS)
+		if pk == nil || dueAt == nil || !strings.HasPrefix(pk.Value, bookingPrefix) {
+			return fmt.Errorf("query shard %d: malformed index item", sh.shard)
 		}
-		for _, item := range out.Items {
-			pk, _ := item[KeyAttr].(*types.AttributeValueMemberS)
-			dueAt, _ := item[DueAtAttr].(*types.AttributeValueMemberS)
-			if pk == nil || dueAt == nil || !strings.HasPrefix(pk.Value, bookingPrefix) {
-				return nil, fmt.Errorf("query shard %d: malformed index item", shard)
-			}
-			entries = append(entries, entry{dueAt: dueAt.Value, key: strings.TrimPrefix(pk.Value, bookingPrefix)})
-		}
-		if len(entries) >= limit || out.LastEvaluatedKey == nil {
-			return entries, nil
-		}
-		in.ExclusiveStartKey = out.LastEvaluatedKey
+		sh.read = append(sh.read, entry{dueAt: dueAt.Value, key: strings.TrimPrefix(pk.Value, bookingPrefix)})
 	}
+	sh.after = out.LastEvaluatedKey
+	sh.done = out.LastEvaluatedKey == nil
+	return nil
 }
 
 // Seen reports whether a delivery id was marked and its mark has not expired by now. The expiry

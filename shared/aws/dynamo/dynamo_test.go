@@ -1,11 +1,17 @@
 package dynamo
 
 import (
+	"cmp"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -13,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go/middleware"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -353,7 +360,7 @@ func TestCallsPerOperation(t *testing.T) {
 		{"Put", func() error { return s.Put(ctx, b) }, map[string]int{"DynamoDB.PutItem": 1}},
 		{"Put conflict", func() error { stale := *b; stale.Version = 0; _ = s.Put(ctx, &stale); return nil }, map[string]int{"DynamoDB.PutItem": 1}},
 		{"Get", func() error { _, err := s.Get(ctx, b.Key); return err }, map[string]int{"DynamoDB.GetItem": 1}},
-		{"Due", func() error { _, err := s.Due(ctx, now, 10); return err }, map[string]int{"DynamoDB.Query": DueShards}},
+		{"Due", func() error { _, err := s.Due(ctx, now, 100); return err }, map[string]int{"DynamoDB.Query": DueShards}},
 		{"MarkSeen", func() error { return s.MarkSeen(ctx, "msg", now.Add(time.Hour)) }, map[string]int{"DynamoDB.PutItem": 1}},
 		{"Seen", func() error { _, err := s.Seen(ctx, "msg", now); return err }, map[string]int{"DynamoDB.GetItem": 1}},
 		{"List", func() error {
@@ -426,4 +433,66 @@ func TestAccessItemsExpireByTTL(t *testing.T) {
 	later := expires.Add(time.Hour)
 	require.NoError(t, s.TouchSession(ctx, hash, now.Add(time.Hour), later))
 	assert.Equal(t, strconv.FormatInt(later.Unix()+1, 10), ttl("s#"+hash), "a touch moves the TTL with the expiry")
+}
+
+// TestDueReadsLittleMoreThanItReturnsPastTheLimit is the sweeper past its per-run cap (1000): more
+// bookings are due than it takes, and it reads at most 1.05 times what it returns from the index,
+// the oldest first across the shards.
+func TestDueReadsLittleMoreThanItReturnsPastTheLimit(t *testing.T) {
+	const due, limit = 1200, 1000
+	var scanned atomic.Int64
+	countScanned := func(cfg *aws.Config) {
+		cfg.APIOptions = append(cfg.APIOptions, func(stack *middleware.Stack) error {
+			return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("countScanned",
+				func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+					out, md, err := next.HandleInitialize(ctx, in)
+					if q, ok := out.Result.(*dynamodb.QueryOutput); ok {
+						scanned.Add(int64(q.ScannedCount))
+					}
+					return out, md, err
+				}), middleware.After)
+		})
+	}
+	client := newClient(t, countScanned)
+	s := New(client, newTable(t, client))
+	rng := rand.New(rand.NewPCG(3, 4))
+	keys := make([]string, due)
+	at := map[string]time.Time{}
+	for i := range keys {
+		b := newBooking(fmt.Sprint("past-cap-", i))
+		b.DueAt = now.Add(-time.Duration(rng.IntN(int(48*time.Hour/time.Second))) * time.Second)
+		keys[i], at[b.Key] = b.Key, b.DueAt
+	}
+	// Eight writers at once, to keep the test short.
+	todo := make(chan string)
+	errs := make([]error, 8)
+	var wg sync.WaitGroup
+	for w := range errs {
+		wg.Go(func() {
+			for key := range todo {
+				b := newBooking("")
+				b.Key, b.ExternalID, b.DueAt = key, key, at[key]
+				if err := s.Put(t.Context(), b); err != nil && errs[w] == nil {
+					errs[w] = err
+				}
+			}
+		})
+	}
+	for _, key := range keys {
+		todo <- key
+	}
+	close(todo)
+	wg.Wait()
+	require.NoError(t, errors.Join(errs...))
+	slices.SortFunc(keys, func(a, b string) int {
+		return cmp.Or(at[a].Compare(at[b]), strings.Compare(a, b))
+	})
+
+	scanned.Store(0)
+	got, err := s.Due(t.Context(), now, limit)
+	require.NoError(t, err)
+	assert.Equal(t, keys[:limit], got, "the oldest, across the shards")
+	read := scanned.Load()
+	t.Logf("read %d index entries for %d keys (%.3f×)", read, limit, float64(read)/limit)
+	assert.LessOrEqual(t, float64(read), 1.05*limit, "entries read past the cap")
 }

@@ -15,9 +15,7 @@ import (
 	"context"
 	"log/slog"
 	"math"
-	"regexp"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -66,12 +64,12 @@ func (w *Writer) Put(ctx context.Context, ms ...booking.Metric) {
 	stamp := now().UnixMilli()
 	var groups []*group
 	for _, m := range ms {
-		if !namePattern.MatchString(m.Name) || math.IsNaN(m.Value) || math.IsInf(m.Value, 0) || (m.Unit != booking.Count && m.Unit != booking.Seconds) {
+		if !validName(m.Name) || math.IsNaN(m.Value) || math.IsInf(m.Value, 0) || (m.Unit != booking.Count && m.Unit != booking.Seconds) {
 			continue
 		}
 		dim := m.Dimension
 		if dim.Name != "" || dim.Value != "" {
-			if !namePattern.MatchString(dim.Name) {
+			if !validName(dim.Name) {
 				dim = booking.Dimension{}
 			} else if !validValue(dim.Value) {
 				dim.Value = Other
@@ -93,20 +91,45 @@ func (w *Writer) Put(ctx context.Context, ms ...booking.Metric) {
 	}
 }
 
-var (
-	// namePattern is what a metric or dimension name may be: CamelCase, as roomkeeper names them,
-	// which also keeps them apart from the log line's own members (time, level, msg, requestId).
-	namePattern = regexp.MustCompile(`^[A-Z][A-Za-z0-9]{0,63}$`)
-	// valuePattern is what a dimension value may be: a short lowercase name (whereby,
-	// 24sessions, calcom), which no address or secret is.
-	valuePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,31}$`)
-)
-
-// validValue reports whether v may be written as a dimension value: a name, with a letter in it,
-// since digits alone could be a phone number.
-func validValue(v string) bool {
-	return valuePattern.MatchString(v) && strings.ContainsAny(v, "abcdefghijklmnopqrstuvwxyz")
+// validName reports whether n may be a metric or dimension name: CamelCase, as roomkeeper names
+// them ([A-Z][A-Za-z0-9]{0,63}), which also keeps them apart from the log line's own members
+// (time, level, msg, requestId). It and validValue check by hand what a regular expression
+// would say, so that no function compiles one at every cold start.
+func validName(n string) bool {
+	if len(n) == 0 || len(n) > 64 || n[0] < 'A' || n[0] > 'Z' {
+		return false
+	}
+	for i := 1; i < len(n); i++ {
+		if c := n[i]; !isLower(c) && !isDigit(c) && (c < 'A' || c > 'Z') {
+			return false
+		}
+	}
+	return true
 }
+
+// validValue reports whether v may be written as a dimension value: a short lowercase name
+// ([a-z0-9][a-z0-9._-]{0,31}: whereby, 24sessions, calcom), which no address or secret is, with a
+// letter in it, since digits alone could be a phone number.
+func validValue(v string) bool {
+	if len(v) == 0 || len(v) > 32 || (!isLower(v[0]) && !isDigit(v[0])) {
+		return false
+	}
+	letter := false
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case isLower(c):
+			letter = true
+		case isDigit(c), i > 0 && (c == '.' || c == '_' || c == '-'):
+		default:
+			return false
+		}
+	}
+	return letter
+}
+
+func isLower(c byte) bool { return 'a' <= c && c <= 'z' }
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 // group is the figures of one line: those with the same dimension.
 type group struct {

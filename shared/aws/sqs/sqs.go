@@ -1,6 +1,6 @@
 // Package sqs is the booking.Queue on Amazon SQS: a nudge is one message whose body is the JSON
-// object {"key":"<booking key>"} (Amazon SQS API reference: SendMessage, ReceiveMessage,
-// DeleteMessage). The worker Lambda receives the messages through the SQS event source and reads
+// object {"key":"<booking key>"} (Amazon SQS API reference: SendMessage, SendMessageBatch,
+// ReceiveMessage, DeleteMessage). The worker Lambda receives the messages through the SQS event source and reads
 // each body with Decode; a body Decode rejects is the one thing it reports as a batch item
 // failure, so SQS redrives it to the dead-letter queue: a provider or mail failure is retried
 // through the booking's dueAt instead, never through the queue.
@@ -12,9 +12,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strconv"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 )
@@ -55,6 +59,55 @@ func (q *Queue) Enqueue(ctx context.Context, key string) error {
 		return fmt.Errorf("enqueue booking %s: %w", key, err)
 	}
 	return nil
+}
+
+// MaxBatch is the most messages one SendMessageBatch call takes (the SQS quota).
+const MaxBatch = 10
+
+// EnqueueBatch nudges the worker for each of keys, ten messages per SendMessageBatch call, and
+// returns how many were sent: the sweeper's nudges cost a tenth of the requests Enqueue would.
+// It stops at the first call that fails or refuses an entry; the keys after it are not sent (a
+// sweep finds the bookings again, as they stay due). A key Decode would reject is refused, as by
+// Enqueue, before anything is sent.
+func (q *Queue) EnqueueBatch(ctx context.Context, keys []string) (int, error) {
+	for _, key := range keys {
+		if !validKey(key) {
+			return 0, fmt.Errorf("enqueue booking %q: %w", key, booking.Errorf(booking.Invalid, "key", "not a booking key"))
+		}
+	}
+	sent := 0
+	for chunk := range slices.Chunk(keys, MaxBatch) {
+		entries := make([]types.SendMessageBatchRequestEntry, len(chunk))
+		for i, key := range chunk {
+			body, err := json.Marshal(message{Key: key})
+			if err != nil {
+				return sent, fmt.Errorf("enqueue booking %s: %w", key, err)
+			}
+			entries[i] = types.SendMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), MessageBody: aws.String(string(body))}
+		}
+		out, err := q.client.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: &q.url, Entries: entries})
+		if err != nil {
+			return sent, fmt.Errorf("enqueue %d bookings: %w", len(chunk), err)
+		}
+		// Each entry is in Successful or in Failed (goaws v0.5.4 lists the successful ones under
+		// another name, so they are counted as the entries not failed).
+		sent += len(chunk) - len(out.Failed)
+		if len(out.Failed) > 0 {
+			f := out.Failed[0]
+			return sent, fmt.Errorf("enqueue %d bookings: %d refused, the first (%s) with %s: %s",
+				len(chunk), len(out.Failed), chunk[entryIndex(f.Id)], aws.ToString(f.Code), aws.ToString(f.Message))
+		}
+	}
+	return sent, nil
+}
+
+// entryIndex reads back a batch entry's Id, its index in the chunk.
+func entryIndex(id *string) int {
+	i, err := strconv.Atoi(aws.ToString(id))
+	if err != nil || i < 0 || i >= MaxBatch {
+		return 0
+	}
+	return i
 }
 
 // Reap asks the worker to reap orphaned rooms by sending it a reap message. It deletes nothing

@@ -150,3 +150,48 @@ func FuzzDecode(f *testing.F) {
 		assert.Len(t, m.Key, len(booking.KeyOf("", "")))
 	})
 }
+
+// TestEnqueueBatch sends 23 nudges in three SendMessageBatch calls, each the body Enqueue sends.
+func TestEnqueueBatch(t *testing.T) {
+	endpoint := emulator.GoAWS(t)
+	var counter emulator.Counter
+	cfg := emulator.AWSConfig(endpoint)
+	counter.Attach(&cfg)
+	client := awssqs.NewFromConfig(cfg)
+	url := emulator.CreateQueue(t, endpoint, "roomkeeper-batch")
+	q := sqs.New(client, url)
+	var keys []string
+	want := map[string]bool{}
+	for i := range 23 {
+		key := booking.KeyOf("generic", fmt.Sprint("batch-", i))
+		keys = append(keys, key)
+		want[`{"key":"`+key+`"}`] = true
+	}
+	n, err := q.EnqueueBatch(t.Context(), keys)
+	require.NoError(t, err)
+	assert.Equal(t, 23, n)
+	assert.Equal(t, map[string]int{"SQS.SendMessageBatch": 3}, counter.Calls())
+
+	got := map[string]bool{}
+	for len(got) < len(want) {
+		out, err := client.ReceiveMessage(t.Context(), &awssqs.ReceiveMessageInput{QueueUrl: &url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
+		require.NoError(t, err)
+		require.NotEmpty(t, out.Messages, "received %d of %d", len(got), len(want))
+		for _, m := range out.Messages {
+			got[*m.Body] = true
+		}
+	}
+	assert.Equal(t, want, got)
+}
+
+func TestEnqueueBatchRefusesWhatDecodeRejectsBeforeSending(t *testing.T) {
+	client, fresh := newQueues(t)
+	url := fresh(t)
+	n, err := sqs.New(client, url).EnqueueBatch(t.Context(), []string{booking.KeyOf("generic", "a"), "bk_123"})
+	require.Error(t, err)
+	assert.Equal(t, booking.Invalid, booking.ErrorCode(err))
+	assert.Zero(t, n)
+	out, err := client.ReceiveMessage(t.Context(), &awssqs.ReceiveMessageInput{QueueUrl: &url})
+	require.NoError(t, err)
+	assert.Empty(t, out.Messages, "nothing sent")
+}

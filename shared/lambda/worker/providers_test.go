@@ -21,6 +21,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/local/memqueue"
 	"github.com/roomkeeper/roomkeeper/shared/source/generic"
 	"github.com/roomkeeper/roomkeeper/shared/video"
+	"github.com/roomkeeper/roomkeeper/shared/video/phone"
 	"github.com/roomkeeper/roomkeeper/shared/video/twentyfour"
 	"github.com/roomkeeper/roomkeeper/shared/video/whereby"
 )
@@ -68,7 +69,7 @@ func TestWorkerMovesTwentyFourMeetingInPlace(t *testing.T) {
 
 	f := newFixture(t)
 	f.now = now
-	videos, err := video.New(cfg, sec, clock)
+	videos, err := video.New(cfg, sec, clock, phone.Normalize)
 	require.NoError(t, err)
 	f.h.Reconciler.Providers = videos.ByName()
 	apply := func(file string) string {

@@ -30,6 +30,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/local/outbox"
 	"github.com/roomkeeper/roomkeeper/shared/reconcile"
 	"github.com/roomkeeper/roomkeeper/shared/source/generic"
+	"github.com/roomkeeper/roomkeeper/shared/video/phone"
 	"github.com/roomkeeper/roomkeeper/shared/video/whereby"
 )
 
@@ -66,7 +67,7 @@ func newFixture(t *testing.T) *fixture {
 			Deployment:   "test",
 			Store:        f.store,
 			Mailer:       f.outbox,
-			Providers:    map[string]booking.Provider{whereby.Name: whereby.New(whereby.Config{APIURL: srv.URL + sandbox.WherebyAPIPath, APIKey: "test-key", Now: clock})},
+			Providers:    map[string]booking.Provider{whereby.Name: whereby.New(whereby.Config{APIURL: srv.URL + sandbox.WherebyAPIPath, APIKey: "test-key", Now: clock, Phone: phone.Normalize})},
 			Now:          clock,
 			MailFrom:     "roomkeeper <invites@example.org>",
 			CleanupGrace: 15 * time.Minute,

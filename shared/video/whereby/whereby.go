@@ -24,7 +24,6 @@ import (
 	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
-	"github.com/roomkeeper/roomkeeper/shared/video/phone"
 	"github.com/roomkeeper/roomkeeper/shared/video/rest"
 )
 
@@ -46,19 +45,28 @@ type Config struct {
 	APIKey     string           // the Bearer token
 	HTTPClient *http.Client     // nil means http.DefaultClient; calls time out as rest says
 	Now        func() time.Time // nil means time.Now
+	// Phone normalises a dial-in number of an ISO 3166 region to E.164 (shared/video/phone's
+	// Normalize, given by the functions that make rooms, so that the others do not link the
+	// phone-number metadata). Nil makes a client that fails to make a room with dial-in and
+	// leaves the numbers out of the rooms it lists.
+	Phone func(number, region string) (string, error)
 }
+
+// errNoPhone is the error of a client without Config.Phone asked for dial-in numbers.
+var errNoPhone = errors.New("dial-in numbers cannot be normalised by this client (no Phone); the worker makes rooms with dial-in")
 
 // Client is a Whereby REST client implementing booking.Provider. It is safe for concurrent use.
 type Client struct {
-	api *rest.Client
-	key string
+	api   *rest.Client
+	key   string
+	phone func(number, region string) (string, error)
 }
 
 var _ booking.Provider = (*Client)(nil)
 
 // New returns a client for cfg.
 func New(cfg Config) *Client {
-	return &Client{key: cfg.APIKey, api: rest.New(rest.Client{
+	return &Client{key: cfg.APIKey, phone: cfg.Phone, api: rest.New(rest.Client{
 		Provider:    "whereby",
 		BaseURL:     strings.TrimRight(cfg.APIURL, "/"),
 		HTTPClient:  cfg.HTTPClient,
@@ -104,6 +112,9 @@ type dialIn struct {
 // When the created room cannot be used, CreateRoom deletes it before returning the error.
 func (c *Client) CreateRoom(ctx context.Context, spec booking.RoomSpec) (booking.Room, error) {
 	const op = "whereby: create meeting"
+	if spec.Options.DialIn && c.phone == nil {
+		return booking.Room{}, fmt.Errorf("%s: %w", op, errNoPhone)
+	}
 	req, err := createRequestFor(spec)
 	if err != nil {
 		return booking.Room{}, fmt.Errorf("%s: %w", op, err)
@@ -112,7 +123,7 @@ func (c *Client) CreateRoom(ctx context.Context, spec booking.RoomSpec) (booking
 	if err := c.do(ctx, http.MethodPost, "/meetings", req, &m); err != nil {
 		return booking.Room{}, fmt.Errorf("%s: %w", op, err)
 	}
-	room, err := roomOf(m, spec.Tag, spec.Options.DialIn)
+	room, err := c.roomOf(m, spec.Tag, spec.Options.DialIn)
 	if err != nil {
 		if m.MeetingID != "" {
 			// Best effort: a room left behind carries the tag, so the reaper finds it.
@@ -174,7 +185,7 @@ func namePrefix(user, tag string) (string, error) {
 
 // roomOf converts a meeting. With needDialIn, dial-in details must be present and every number
 // valid; without it numbers that do not normalise are left out.
-func roomOf(m meeting, tag string, needDialIn bool) (booking.Room, error) {
+func (c *Client) roomOf(m meeting, tag string, needDialIn bool) (booking.Room, error) {
 	switch {
 	case m.MeetingID == "" || m.RoomURL == "" || m.EndDate.IsZero():
 		return booking.Room{}, errors.New("response lacks meetingId, roomUrl or endDate")
@@ -194,7 +205,7 @@ func roomOf(m meeting, tag string, needDialIn bool) (booking.Room, error) {
 		ExpiresAt: m.EndDate.UTC(),
 		CreatedAt: m.StartDate.UTC(),
 	}
-	d, err := dialInOf(m.DialIn, needDialIn)
+	d, err := c.dialInOf(m.DialIn, needDialIn)
 	if err != nil {
 		return booking.Room{}, err
 	}
@@ -209,14 +220,20 @@ func roomOf(m meeting, tag string, needDialIn bool) (booking.Room, error) {
 // dialInOf converts Whereby's dial-in details: each number to E.164 and a tel: link that dials
 // the number, waits for the answer (",") and sends the room code. Nil when there is no usable
 // dial-in. With strict, a number that does not normalise is an error; otherwise it is left out.
-func dialInOf(d *dialIn, strict bool) (*booking.DialIn, error) {
+func (c *Client) dialInOf(d *dialIn, strict bool) (*booking.DialIn, error) {
 	if d == nil || d.Code == "" {
+		return nil, nil
+	}
+	if c.phone == nil {
+		if strict {
+			return nil, errNoPhone
+		}
 		return nil, nil
 	}
 	out := &booking.DialIn{Code: d.Code}
 	code := strings.ReplaceAll(d.Code, "#", "%23") // Whereby's codes are digits; '#' would end the URI
 	for i, n := range d.PhoneNumbers {
-		e164, err := phone.Normalize(n.PhoneNumber, n.CountryCode)
+		e164, err := c.phone(n.PhoneNumber, n.CountryCode)
 		if err != nil {
 			if strict {
 				return nil, booking.Permanent(fmt.Errorf("dial-in number %d: %w", i+1, err))
@@ -297,7 +314,7 @@ func (c *Client) TaggedRooms(ctx context.Context) ([]booking.Room, error) {
 			if !ok {
 				continue
 			}
-			room, err := roomOf(m, tag.String(), false)
+			room, err := c.roomOf(m, tag.String(), false)
 			if err != nil {
 				return nil, fmt.Errorf("%s: meeting %s: %w", op, m.MeetingID, err)
 			}

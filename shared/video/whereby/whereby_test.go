@@ -19,6 +19,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/booking/providertest"
 	"github.com/roomkeeper/roomkeeper/shared/devkit/sandbox"
+	"github.com/roomkeeper/roomkeeper/shared/video/phone"
 	"github.com/roomkeeper/roomkeeper/shared/video/whereby"
 )
 
@@ -31,7 +32,7 @@ func mustSandbox(t *testing.T, hc *http.Client) (*whereby.Client, *sandbox.Where
 	require.NoError(t, err)
 	srv := httptest.NewServer(sb)
 	t.Cleanup(srv.Close)
-	return whereby.New(whereby.Config{APIURL: srv.URL + sandbox.WherebyAPIPath + "/", APIKey: apiKey, HTTPClient: hc}), sb
+	return whereby.New(whereby.Config{APIURL: srv.URL + sandbox.WherebyAPIPath + "/", APIKey: apiKey, HTTPClient: hc, Phone: phone.Normalize}), sb
 }
 
 // fixed serves one canned answer to every request, for responses the sandbox never gives.
@@ -51,7 +52,7 @@ func fixed(t *testing.T, status int, header map[string]string, body string) (*wh
 		fmt.Fprint(w, body)
 	}))
 	t.Cleanup(srv.Close)
-	return whereby.New(whereby.Config{APIURL: srv.URL + "/v1", APIKey: apiKey, HTTPClient: srv.Client()}), &seen
+	return whereby.New(whereby.Config{APIURL: srv.URL + "/v1", APIKey: apiKey, HTTPClient: srv.Client(), Phone: phone.Normalize}), &seen
 }
 
 func TestContract(t *testing.T) {
@@ -525,7 +526,7 @@ func TestThrottleDateReadsTheClock(t *testing.T) {
 	}))
 	defer srv.Close()
 	clock := func() time.Time { return time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC) }
-	c := whereby.New(whereby.Config{APIURL: srv.URL + "/v1", APIKey: apiKey, HTTPClient: srv.Client(), Now: clock})
+	c := whereby.New(whereby.Config{APIURL: srv.URL + "/v1", APIKey: apiKey, HTTPClient: srv.Client(), Now: clock, Phone: phone.Normalize})
 	_, err := c.TaggedRooms(context.Background())
 	require.Error(t, err)
 	assert.Equal(t, 90*time.Second, booking.RetryDelay(err), "an HTTP-date Retry-After, measured from Config.Now")
@@ -593,4 +594,25 @@ func TestCancelledContext(t *testing.T) {
 	assert.True(t, errors.Is(err, context.Canceled))
 	assert.False(t, booking.IsPermanent(err))
 	assert.Empty(t, sb.Requests())
+}
+
+// TestWithoutPhoneNoRoomWithDialIn is the admin function's client, which links no phone-number
+// library: a room with dial-in is refused before any request (the worker makes it), a room
+// without is made as usual.
+func TestWithoutPhoneNoRoomWithDialIn(t *testing.T) {
+	sb, err := sandbox.NewWhereby(sandbox.WherebyOptions{PublicURL: "http://rooms.test"})
+	require.NoError(t, err)
+	srv := httptest.NewServer(sb)
+	t.Cleanup(srv.Close)
+	c := whereby.New(whereby.Config{APIURL: srv.URL + sandbox.WherebyAPIPath, APIKey: apiKey})
+
+	_, err = c.CreateRoom(context.Background(), roomSpec(booking.RoomOptions{DialIn: true}))
+	require.Error(t, err)
+	assert.False(t, booking.IsPermanent(err), "another client can make it: %v", err)
+	assert.Empty(t, sb.Rooms(), "no request")
+
+	room, err := c.CreateRoom(context.Background(), roomSpec(booking.RoomOptions{}))
+	require.NoError(t, err)
+	assert.Nil(t, room.DialIn)
+	assert.Len(t, sb.Rooms(), 1)
 }

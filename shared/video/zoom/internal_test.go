@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/roomkeeper/roomkeeper/shared/video/phone"
 	"github.com/stretchr/testify/assert"
 )
 
@@ -51,7 +52,7 @@ func TestDialString(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := tt.m.build()
-			d := dialInOf(m, "85746302158")
+			d := dialInOf(m, "85746302158", phone.Normalize)
 			if tt.wantTel == nil {
 				assert.Nil(t, d)
 				return
@@ -73,7 +74,7 @@ func TestDialInIsCapped(t *testing.T) {
 	for range 12 {
 		f.numbers = append(f.numbers, number{"US", "+1 212 555 0142"})
 	}
-	assert.Len(t, dialInOf(f.build(), "1").Numbers, maxDialIn)
+	assert.Len(t, dialInOf(f.build(), "1", phone.Normalize).Numbers, maxDialIn)
 }
 
 func TestTopic(t *testing.T) {

@@ -38,7 +38,6 @@ import (
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/video/accesstoken"
-	"github.com/roomkeeper/roomkeeper/shared/video/phone"
 	"github.com/roomkeeper/roomkeeper/shared/video/rest"
 )
 
@@ -84,7 +83,15 @@ type Config struct {
 	Now        func() time.Time // nil means time.Now
 	// Passcode returns a meeting passcode; nil means 8 random digits.
 	Passcode func() string
+	// Phone normalises a dial-in number of an ISO 3166 region to E.164 (shared/video/phone's
+	// Normalize, given by the functions that make rooms, so that the others do not link the
+	// phone-number metadata). Nil makes a client that leaves dial-in numbers out, so a room
+	// asked for with dial-in fails.
+	Phone func(number, region string) (string, error)
 }
+
+// errNoPhone is the error of a client without Config.Phone asked for dial-in numbers.
+var errNoPhone = errors.New("dial-in numbers cannot be normalised by this client (no Phone); the worker makes rooms with dial-in")
 
 // Client is a Zoom client implementing booking.Provider, the in-place update the reconciler uses
 // (UpdateRoom) and the fresh host link roomkeeper's /v1/host/{token} redirects to (HostLink). It
@@ -96,6 +103,7 @@ type Client struct {
 	altHosts bool
 	dialIn   []string
 	passcode func() string
+	phone    func(number, region string) (string, error)
 	tokens   *accesstoken.Cache
 }
 
@@ -147,6 +155,7 @@ func New(cfg Config) (*Client, error) {
 		altHosts: cfg.AlternativeHosts,
 		dialIn:   cfg.DialInCountries,
 		passcode: cfg.Passcode,
+		phone:    cfg.Phone,
 		api: rest.New(rest.Client{
 			Provider:    Name,
 			BaseURL:     strings.TrimRight(cmp.Or(cfg.APIURL, DefaultAPIURL), "/"),
@@ -271,6 +280,9 @@ func schedule(spec booking.RoomSpec) (meetingRequest, error) {
 // no Zoom equivalent and are ignored. A created meeting that cannot be used is deleted again.
 func (c *Client) CreateRoom(ctx context.Context, spec booking.RoomSpec) (booking.Room, error) {
 	const op = "zoom: create meeting"
+	if spec.Options.DialIn && c.phone == nil {
+		return booking.Room{}, fmt.Errorf("%s: %w", op, errNoPhone)
+	}
 	req, err := schedule(spec)
 	if err != nil {
 		return booking.Room{}, fmt.Errorf("%s: %w", op, err)
@@ -501,7 +513,10 @@ func (c *Client) roomOf(m meeting, tag string, needDialIn bool) (booking.Room, e
 	if t, err := time.Parse(time.RFC3339, m.CreatedAt); err == nil {
 		room.CreatedAt = t.UTC()
 	}
-	room.DialIn = dialInOf(m, id)
+	room.DialIn = dialInOf(m, id, c.phone)
+	if needDialIn && c.phone == nil {
+		return booking.Room{}, errNoPhone
+	}
 	if needDialIn && room.DialIn == nil {
 		return booking.Room{}, booking.Permanent(errors.New(
 			"dial-in was requested but Zoom returned no dial-in numbers; does the account have audio conferencing?"))
@@ -512,7 +527,10 @@ func (c *Client) roomOf(m meeting, tag string, needDialIn bool) (booking.Room, e
 // dialInOf builds the dial-in details: each number in E.164 with Zoom's one-tap dial string
 // (number, pause, meeting id and #, longer pause, * passcode #), and as the code to dial by hand
 // the meeting id and the passcode. Nil when Zoom gave no usable number.
-func dialInOf(m meeting, id string) *booking.DialIn {
+func dialInOf(m meeting, id string, normalize func(number, region string) (string, error)) *booking.DialIn {
+	if normalize == nil {
+		return nil
+	}
 	pass := numericPasscode(m)
 	d := &booking.DialIn{Code: id + "#"}
 	tail := ",," + id + "%23"
@@ -524,7 +542,7 @@ func dialInOf(m meeting, id string) *booking.DialIn {
 		if len(d.Numbers) == maxDialIn {
 			break
 		}
-		e164, err := phone.Normalize(n.Number, n.Country)
+		e164, err := normalize(n.Number, n.Country)
 		if err != nil {
 			continue
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/booking/providertest"
 	"github.com/roomkeeper/roomkeeper/shared/devkit/clocktest"
 	"github.com/roomkeeper/roomkeeper/shared/devkit/sandbox"
+	"github.com/roomkeeper/roomkeeper/shared/video/phone"
 	"github.com/roomkeeper/roomkeeper/shared/video/zoom"
 )
 
@@ -65,6 +66,7 @@ func newEnv(t *testing.T, fakeOpts func(*sandbox.ZoomOptions), cfgOpts func(*zoo
 		HostLink:   hostLink,
 		HTTPClient: e.srv.Client(),
 		Now:        e.clock.Now,
+		Phone:      phone.Normalize,
 	}
 	if cfgOpts != nil {
 		cfgOpts(&cfg)
@@ -606,4 +608,19 @@ func TestNetworkErrorsCarryNoUserAddress(t *testing.T) {
 	require.Error(t, err)
 	assert.False(t, booking.IsPermanent(err), "a refused connection is temporary")
 	assert.NotContains(t, err.Error(), "@", "ZOOM_USER_ID may be an address; errors are logged")
+}
+
+// TestWithoutPhoneNoRoomWithDialIn is the admin function's client, which links no phone-number
+// library: a room with dial-in is refused before any request (the worker makes it), a room
+// without is made as usual.
+func TestWithoutPhoneNoRoomWithDialIn(t *testing.T) {
+	e := newEnv(t, nil, func(c *zoom.Config) { c.Phone = nil })
+	_, err := e.client.CreateRoom(context.Background(), spec(booking.RoomOptions{DialIn: true}))
+	require.Error(t, err)
+	assert.False(t, booking.IsPermanent(err), "another client can make it: %v", err)
+	assert.Empty(t, e.fake.Meetings(), "no request")
+
+	_, err = e.client.CreateRoom(context.Background(), spec(booking.RoomOptions{}))
+	require.NoError(t, err)
+	assert.Len(t, e.fake.Meetings(), 1)
 }

@@ -1,0 +1,87 @@
+package sweeper
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/smithy-go/middleware"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/roomkeeper/roomkeeper/shared/aws/dynamo"
+	"github.com/roomkeeper/roomkeeper/shared/aws/sqs"
+	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/shared/devkit/emulator"
+	"github.com/roomkeeper/roomkeeper/shared/sweep"
+)
+
+// TestASweepPastItsCapOnAWS is the deployed sweeper's sweep over DynamoDB (dynalite) and SQS
+// (goaws) with more bookings due than its cap: it enqueues the cap, in SendMessageBatch calls of
+// ten, and reads at most 1.05 times that many entries of the due index.
+func TestASweepPastItsCapOnAWS(t *testing.T) {
+	const due, limit = 1100, 1000
+	now := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+
+	var scanned atomic.Int64
+	ddbCfg := emulator.AWSConfig(emulator.Dynalite(t))
+	ddbCfg.APIOptions = append(ddbCfg.APIOptions, func(stack *middleware.Stack) error {
+		return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("countScanned",
+			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				out, md, err := next.HandleInitialize(ctx, in)
+				if q, ok := out.Result.(*dynamodb.QueryOutput); ok {
+					scanned.Add(int64(q.ScannedCount))
+				}
+				return out, md, err
+			}), middleware.After)
+	})
+	ddb := dynamodb.NewFromConfig(ddbCfg)
+	require.NoError(t, dynamo.CreateTable(t.Context(), ddb, "roomkeeper"))
+	store := dynamo.New(ddb, "roomkeeper")
+
+	sqsEndpoint := emulator.GoAWS(t)
+	var calls emulator.Counter
+	sqsCfg := emulator.AWSConfig(sqsEndpoint)
+	calls.Attach(&sqsCfg)
+	queue := sqs.New(awssqs.NewFromConfig(sqsCfg), emulator.CreateQueue(t, sqsEndpoint, "roomkeeper-work"))
+
+	// The bookings, due at random times over the last two days, written eight at a time.
+	rng := rand.New(rand.NewPCG(5, 6))
+	todo := make(chan *booking.Booking, due)
+	for i := range due {
+		id := fmt.Sprint("sweep-cap-", i)
+		todo <- &booking.Booking{Key: booking.KeyOf("generic", id), Source: "generic", ExternalID: id,
+			DueAt: now.Add(-time.Duration(rng.IntN(2*24*3600)) * time.Second)}
+	}
+	close(todo)
+	errs := make([]error, 8)
+	var wg sync.WaitGroup
+	for w := range errs {
+		wg.Go(func() {
+			for b := range todo {
+				if err := store.Put(t.Context(), b); err != nil && errs[w] == nil {
+					errs[w] = err
+				}
+			}
+		})
+	}
+	wg.Wait()
+	require.NoError(t, errors.Join(errs...))
+
+	scanned.Store(0)
+	s := &sweep.Sweeper{Store: store, Queue: queue, Now: func() time.Time { return now }, Max: limit}
+	n, err := s.Sweep(t.Context())
+	require.NoError(t, err)
+	assert.Equal(t, limit, n)
+	assert.Equal(t, map[string]int{"SQS.SendMessageBatch": limit / sqs.MaxBatch}, calls.Calls(), "ten nudges a request")
+	read := scanned.Load()
+	t.Logf("read %d due-index entries to enqueue %d (%.3f×)", read, n, float64(read)/float64(n))
+	assert.LessOrEqual(t, float64(read), 1.05*float64(n), "entries read past the cap")
+}
