@@ -27,6 +27,7 @@ const (
 	actMove                  // move a hand-made room to its record's new end (providers that move rooms)
 	actCount                 // record an ended room's usage
 	actUndelivered           // e-mail the organizer that a guest's invitation bounced or was complained of
+	actIDs                   // give participants recipient ids (a record stored before ids), before any link is made
 )
 
 // action is the next missing step for a booking.
@@ -95,6 +96,9 @@ func (r *Reconciler) plan(b *booking.Booking, now time.Time) action {
 	}
 	if b.Done {
 		return countNext(b)
+	}
+	if b.Source != booking.Manual && b.MissingIDs() {
+		return action{kind: actIDs}
 	}
 	if b.Room == nil || !r.fits(b.Room, b) {
 		return action{kind: actCreate}
@@ -325,6 +329,9 @@ func (w *run) do(ctx context.Context, a action) error {
 		return onProvider(b.Room.Provider, err)
 	case actCount:
 		return onProvider(a.room.Provider, w.count(ctx, a.room))
+	case actIDs:
+		w.step("assign recipient ids")
+		return w.save(ctx, func(b *booking.Booking) { b.AssignIDs(nil, w.r.NewID) })
 	}
 	return fmt.Errorf("unknown action %d", a.kind)
 }
@@ -639,7 +646,7 @@ func (w *run) send(ctx context.Context, a action) error {
 	seq = w.b.Sequence
 	var id string
 	var sendErr error
-	msg, err := w.render(a)
+	msg, err := w.render(ctx, a)
 	switch {
 	case err != nil && a.organizer:
 		return booking.Permanent(fmt.Errorf("render %s for booking %s: %w", a.method, w.b.Key, err))
@@ -739,6 +746,14 @@ func (w *run) knock(ctx context.Context) error {
 	b := w.b
 	d := b.Details
 	k := *b.Activity.Knock
+	who := d.Organizer.ID
+	if b.Source == booking.Manual {
+		who = booking.RoomLink // a hand-made room's pair of links names no person
+	}
+	host, err := w.link(ctx, who, booking.ForHost)
+	if err != nil {
+		return err
+	}
 	msg, err := invite.RenderKnock(&invite.Knock{
 		From:      w.r.MailFrom,
 		Organizer: booking.Person{Name: d.Organizer.Name, Email: d.Organizer.Email, TimeZone: d.ZoneOf(d.Organizer)},
@@ -746,7 +761,7 @@ func (w *run) knock(ctx context.Context) error {
 		Start:     d.Start,
 		End:       d.End,
 		Name:      k.Name,
-		HostURL:   b.Room.HostURL,
+		HostURL:   host,
 		Stamp:     w.now,
 	})
 	if err == nil {
