@@ -22,6 +22,7 @@ import (
 
 	"github.com/roomkeeper/roomkeeper/shared/aws/emf"
 	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/shared/link"
 	"github.com/roomkeeper/roomkeeper/shared/devkit/eventfile"
 	"github.com/roomkeeper/roomkeeper/shared/devkit/sandbox"
 	"github.com/roomkeeper/roomkeeper/shared/intake"
@@ -69,6 +70,7 @@ func newFixture(t *testing.T) *fixture {
 			Providers:    map[string]booking.Provider{whereby.Name: whereby.New(whereby.Config{APIURL: srv.URL + sandbox.WherebyAPIPath, APIKey: "test-key", Now: clock})},
 			Now:          clock,
 			MailFrom:     "roomkeeper <invites@example.org>",
+			Links:        &link.Linker{PublicURL: "https://rk.example", Secrets: linkSecret("test-link-secret")},
 			CleanupGrace: 15 * time.Minute,
 			MaxOverrun:   2 * time.Hour,
 			RoomSlack:    168 * time.Hour,
@@ -400,3 +402,7 @@ func TestABounceFromSESReachesTheBooking(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, sent, 3)
 }
+
+type linkSecret string
+
+func (s linkSecret) Secret(context.Context, string, bool) (string, error) { return string(s), nil }
