@@ -4,13 +4,14 @@
 // Whereby always, Zoom and 24sessions when their settings are given — and, on a reap message from
 // the sweeper, deletes the provider rooms no booking references. It only wires: configuration is
 // read and clients are built once per container; each provider's secrets (the Whereby API key;
-// Zoom's client secret and ROOMKEEPER_HOST_SECRET, which signs the organizer's host links under
-// ROOMKEEPER_PUBLIC_URL; 24sessions' client secret) are read from Secrets Manager on that
-// provider's first call (video.New), so a cold start makes no Secrets Manager call
-// and a run that only sends mail reads none.
+// Zoom's client secret; 24sessions' client secret) are read from Secrets Manager on that
+// provider's first call (video.New), and ROOMKEEPER_LINK_SECRET, which signs every person's link
+// under ROOMKEEPER_PUBLIC_URL, on the first invitation (shared/link.Linker), so a cold start makes
+// no Secrets Manager call.
 package main
 
 import (
+	"errors"
 	"os"
 	"time"
 
@@ -25,6 +26,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/aws/secrets"
 	"github.com/roomkeeper/roomkeeper/shared/aws/ses"
 	"github.com/roomkeeper/roomkeeper/shared/lambda/worker"
+	"github.com/roomkeeper/roomkeeper/shared/link"
 	"github.com/roomkeeper/roomkeeper/shared/reconcile"
 	"github.com/roomkeeper/roomkeeper/shared/video"
 )
@@ -32,15 +34,20 @@ import (
 func main() {
 	env := start.Load("ROOMKEEPER_TABLE")
 	cfg := env.Config
-	videos, err := video.New(cfg, secrets.New(secretsmanager.NewFromConfig(env.AWS), os.Getenv), time.Now)
+	sec := secrets.New(secretsmanager.NewFromConfig(env.AWS), os.Getenv)
+	videos, err := video.New(cfg, sec, time.Now)
 	if err != nil {
 		env.Exit(err)
+	}
+	if cfg.PublicURL == "" {
+		env.Exit(errors.New("ROOMKEEPER_PUBLIC_URL is not set: every link roomkeeper mails is made under it"))
 	}
 	metrics := emf.New(env.Log)
 	h := &worker.Handler{
 		Reconciler: &reconcile.Reconciler{
 			Store:        dynamo.New(dynamodb.NewFromConfig(env.AWS), env.Var("ROOMKEEPER_TABLE")),
 			Mailer:       ses.New(sesv2.NewFromConfig(env.AWS), os.Getenv("ROOMKEEPER_SES_CONFIGURATION_SET")),
+			Links:        &link.Linker{PublicURL: cfg.PublicURL, Secrets: sec},
 			Providers:    videos.ByName(),
 			Deployment:   cfg.Deployment,
 			Insights:     videos.Insights(),

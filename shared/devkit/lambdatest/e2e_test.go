@@ -217,9 +217,10 @@ func testConfigError(t *testing.T, e *emulators) {
 		{"a bad duration", "worker", []string{"ROOMKEEPER_TABLE=rk-config", "ROOMKEEPER_CLEANUP_GRACE=soon"}, "ROOMKEEPER_CLEANUP_GRACE"},
 		{"no table", "admin", nil, "ROOMKEEPER_TABLE"},
 		{"no queue", "hooks", []string{"ROOMKEEPER_TABLE=rk-config"}, "ROOMKEEPER_QUEUE_URL"},
-		{"zoom without a public URL", "worker", []string{"ROOMKEEPER_TABLE=rk-config", "ZOOM_ACCOUNT_ID=a", "ZOOM_CLIENT_ID=c",
+		{"no public URL", "worker", []string{"ROOMKEEPER_TABLE=rk-config", "ZOOM_ACCOUNT_ID=a", "ZOOM_CLIENT_ID=c",
 			"ZOOM_CLIENT_SECRET_SECRET_ARN=" + zoomClientARN}, "ROOMKEEPER_PUBLIC_URL"},
 		{"zoom half configured", "worker", []string{"ROOMKEEPER_TABLE=rk-config", "ZOOM_CLIENT_ID=c"}, "ZOOM_ACCOUNT_ID"},
+		{"no public URL, admin", "admin", []string{"ROOMKEEPER_TABLE=rk-config", "ROOMKEEPER_QUEUE_URL=http://127.0.0.1:9/q"}, "ROOMKEEPER_PUBLIC_URL"},
 		{"zoom half configured, admin", "admin", []string{"ROOMKEEPER_TABLE=rk-config", "ROOMKEEPER_QUEUE_URL=http://127.0.0.1:9/q", "ZOOM_CLIENT_ID=c",
 			"ROOMKEEPER_PUBLIC_URL=https://rooms.example.com"}, "ZOOM_ACCOUNT_ID"},
 	} {
