@@ -1060,7 +1060,7 @@ func TestMinimalStack(t *testing.T) {
 	}
 	assert.Equal(t, map[string]bool{"ROOMKEEPER_GENERIC_SECRET": true, "CALCOM_WEBHOOK_SECRET": true,
 		"CALENDLY_WEBHOOK_SIGNING_KEY": true, "CRONOFY_CLIENT_SECRETS": true, "WHEREBY_API_KEY": true,
-		"WHEREBY_WEBHOOK_SECRET": true, "ROOMKEEPER_ADMIN_TOKEN": true}, secrets, "no secret of a provider that is off")
+		"WHEREBY_WEBHOOK_SECRET": true, "ROOMKEEPER_ADMIN_TOKEN": true, "ROOMKEEPER_LINK_SECRET": true}, secrets, "no secret of a provider that is off")
 
 	fns := resourcesIn(tmpl, "AWS::Lambda::Function")
 	require.Len(t, fns, len(functionNames))
