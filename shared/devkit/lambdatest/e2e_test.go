@@ -86,11 +86,13 @@ func testLifecycle(t *testing.T, e *emulators) {
 		mail := invitetest.Parse(t, emulator.SESRaw(t, e.ses, m.MessageID))
 		assert.Equal(t, "REQUEST", mail.Method)
 		assert.Equal(t, b.UID, mail.UID)
-		assert.Contains(t, mail.Text, rooms[0].RoomURL)
+		assert.NotContains(t, mail.Text+mail.HTML+string(mail.Calendar), rooms[0].RoomURL, "roomkeeper's links, never the provider's")
 		assert.Contains(t, mail.Text, "tel:+", "tap-to-dial link")
 		if strings.Contains(mail.To, organizer) {
-			assert.Contains(t, mail.Text, rooms[0].HostRoomURL, "the organizer gets the host link")
+			assert.Contains(t, mail.Text, joinLink(t, s.api.URL, b.Key, b.Details.Organizer.ID, booking.ForHost), "the organizer gets the host link")
+			assert.Contains(t, mail.Text, joinLink(t, s.api.URL, b.Key, booking.RoomLink, booking.ForGuest), "and the room's guest link")
 		} else {
+			assert.Contains(t, mail.Text, joinLink(t, s.api.URL, b.Key, b.Details.Attendees[0].ID, booking.ForGuest), "the guest's own link")
 			assert.NotContains(t, mail.Text+mail.HTML+string(mail.Calendar), "roomKey", "a guest never gets the host link")
 		}
 	}

@@ -80,7 +80,8 @@ func testHandMade(t *testing.T, e *emulators) {
 	id := room["roomId"].(string)
 	assert.Equal(t, "/v1/rooms/"+id, resp.Header.Get("Location"))
 	assert.Equal(t, "manual", room["kind"])
-	assert.Contains(t, room["hostUrl"], "roomKey")
+	assert.True(t, strings.HasPrefix(room["hostUrl"].(string), s.api.URL+"/j/"), "roomkeeper's own host link: %s", room["hostUrl"])
+	assert.Contains(t, follow(t, room["hostUrl"].(string)), "roomKey", "through the admin function, to the host link")
 	require.Len(t, s.sandbox.Rooms(), 1)
 	assert.Equal(t, "group", s.sandbox.Rooms()[0].RoomMode)
 	tag, ok := booking.ParseTag(id)
@@ -192,7 +193,8 @@ func testFollow(t *testing.T, e *emulators) {
 	require.Len(t, listed, 1)
 	r := listed[0].(map[string]any)
 	assert.Equal(t, b.Room.Tag, r["roomId"])
-	assert.Equal(t, room.RoomURL, r["guestUrl"])
+	assert.Equal(t, joinLink(t, s.api.URL, key, booking.RoomLink, booking.ForGuest), r["guestUrl"], "the room's own link")
+	assert.Equal(t, room.RoomURL, follow(t, r["guestUrl"].(string)), "through the admin function, to the room")
 	assert.NotContains(t, r, "hostUrl", "the host link only when asked for")
 	assert.Equal(t, true, r["live"])
 	assert.Equal(t, key, r["booking"].(map[string]any)["key"])
@@ -217,7 +219,7 @@ func testFollow(t *testing.T, e *emulators) {
 	assert.Len(t, body["invites"], 2)
 
 	u = adminAWS.Usage()
-	assert.Equal(t, 2, u.Calls["SecretsManager.GetSecretValue"], "the admin token and the Whereby key, once each")
+	assert.Equal(t, 3, u.Calls["SecretsManager.GetSecretValue"], "the admin token, the Whereby key and the link secret, once each")
 	assert.Positive(t, u.Calls["DynamoDB.Query"], "GET /v1/rooms lists the due index")
 }
 
@@ -363,4 +365,25 @@ func testZoom(t *testing.T, e *emulators) {
 	require.Equal(t, http.StatusFound, click.StatusCode)
 	assert.Contains(t, click.Header.Get("Location"), zsrv.URL+"/sandbox/zoom/s/"+b.Room.ID)
 	assert.Equal(t, 3, adminAWS.Usage().Calls["SecretsManager.GetSecretValue"], "the link secret, Zoom's client secret and the host secret, once each")
+}
+
+// joinLink is the /j/ link the functions make for a record's recipient id and purpose.
+func joinLink(t *testing.T, publicURL, key, recipient string, p booking.Purpose) string {
+	t.Helper()
+	tok, err := link.Make(linkSecret, link.Token{Key: key, Recipient: recipient, Purpose: p})
+	require.NoError(t, err)
+	return link.URL(publicURL, tok)
+}
+
+// follow requests a link through the HTTP API, as a browser would, and returns where its 302
+// leads.
+func follow(t *testing.T, u string) string {
+	t.Helper()
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Get(u)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusFound, resp.StatusCode, "%s", u)
+	assert.Equal(t, "no-store", resp.Header.Get("Cache-Control"))
+	return resp.Header.Get("Location")
 }
