@@ -115,7 +115,7 @@ func TestLinksFollowTheBookingEndToEnd(t *testing.T) {
 
 	// After the meeting and its cleanup: "this meeting has ended".
 	b = s.booking(run)
-	s.advance(b.Details.End.Add(2*time.Minute).Sub(s.clock.Now()))
+	s.advance(b.Details.End.Add(2 * time.Minute).Sub(s.clock.Now()))
 	s.work()
 	assert.Empty(t, s.app.sandbox.Rooms(), "cleaned up")
 	for _, u := range []string{bobLink, hostLink, shareLink} {

@@ -27,7 +27,7 @@ import (
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
 
 const (
-	from     = "roomkeeper <invites@localhost>"
+	from = "roomkeeper <invites@localhost>"
 	// Each person's /j/ link (shared/link), as the reconciler passes them: the guest's own, and
 	// the organizer's host link (a distinctive token, so a test can tell it anywhere).
 	guestURL = "https://rooms.example.com/j/Zw1hYmNkZWZnaGlqa2xtQm9iMDAwMDEZ8x2qLm4Kp0vRtW7sYc"
