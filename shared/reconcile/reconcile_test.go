@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/shared/link"
 )
 
 func TestCreatedBookingGetsOneRoomAndOneInvitePerParticipant(t *testing.T) {
@@ -624,4 +625,37 @@ func TestRecordWithoutRecipientIDsGetsThemBeforeAnyLink(t *testing.T) {
 		assert.Contains(t, m.Text, f.linkFor(key, to), to)
 	}
 	assert.NotContains(t, f.reconcile(key).Steps, "assign recipient ids", "once")
+}
+
+type failingLinks struct{ fail bool }
+
+func (l *failingLinks) Link(ctx context.Context, key, recipient string, p booking.Purpose) (string, error) {
+	if l.fail {
+		return "", errors.New("secret unreadable")
+	}
+	tok, err := link.Make(testLinkSecret, link.Token{Key: key, Recipient: recipient, Purpose: p})
+	return link.URL(testPublicURL, tok), err
+}
+
+// TestLinkSecretUnreadableIsTemporary checks that invitations wait, with back-off, while the
+// link secret cannot be read, and go out once it can: no invitation is marked refused.
+func TestLinkSecretUnreadableIsTemporary(t *testing.T) {
+	f := newFixture(t)
+	links := &failingLinks{fail: true}
+	f.r.Links = links
+	key := f.put()
+	f.reconcile(key)
+	b := f.get(key)
+	require.NotNil(t, b.Failure)
+	assert.False(t, b.Failure.Permanent, "a temporary failure")
+	assert.Empty(t, f.mails())
+	for _, inv := range b.Invites {
+		assert.Nil(t, inv.Pending, "no send was begun")
+		assert.Empty(t, inv.Error)
+	}
+	links.fail = false
+	f.clock.Add(time.Hour)
+	f.reconcile(key)
+	assert.Len(t, f.mails(), 3)
+	assert.Zero(t, f.get(key).PossibleDuplicates)
 }

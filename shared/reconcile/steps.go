@@ -620,6 +620,14 @@ func (w *run) deleteRetired(ctx context.Context) error {
 // send delivers one invite: the intent is recorded first, so a run that stops between the mail
 // service accepting the message and the record being saved is detected and counted.
 func (w *run) send(ctx context.Context, a action) error {
+	if a.method == booking.Request && w.b.Room != nil {
+		// The links are signed with a secret the adapter may have to fetch: a failure to read
+		// it is temporary (retried with back-off) and comes before the send's intent is saved,
+		// so it neither marks an invitation refused nor counts a possible duplicate.
+		if _, err := w.link(ctx, booking.RoomLink, booking.ForGuest); err != nil {
+			return err
+		}
+	}
 	seq := w.b.Sequence
 	var same *booking.Pending // a stopped run's unrecorded send of this very invite
 	if inv := w.b.InviteFor(a.person.Email); inv != nil && inv.Pending != nil &&
