@@ -4,8 +4,8 @@ SHELL := /bin/bash
 GO    ?= go
 
 # Debian packages the tests need: libical (the iTIP checker), pkg-config to find it and the C
-# compiler that builds the checker.
-APT_PACKAGES := libical-dev pkg-config gcc libc6-dev
+# compiler that builds the checker; Chromium for the console's browser tests.
+APT_PACKAGES := libical-dev pkg-config gcc libc6-dev chromium
 
 # The Lambda functions, each built to dist/<name>/bootstrap for linux/arm64.
 FUNCTIONS    := bookings hooks worker sweeper admin
@@ -25,7 +25,7 @@ demo: ## with `make dev` running: send the sample booking events and show the in
 test: test-deps ## every test, with every backend required (nothing skips), and the CDK stack tests
 	@unformatted=$$(gofmt -l cmd functions shared templates infra); if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
-	ROOMKEEPER_REQUIRE_BACKENDS=1 $(GO) test -count=1 ./...
+	ROOMKEEPER_REQUIRE_BACKENDS=1 $(GO) test -count=1 -timeout 15m ./...
 	cd infra && $(GO) vet ./... && $(JSII_QUIET) $(GO) test -count=1 ./...
 
 bench: test-deps ## benchmarks; results go in docs/benchmarks.md
@@ -71,8 +71,8 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-.deps/apt:
-	@if ! pkg-config --exists libical 2>/dev/null || ! command -v gcc >/dev/null; then \
+.deps/apt: Makefile
+	@if ! pkg-config --exists libical 2>/dev/null || ! command -v gcc >/dev/null || ! command -v chromium >/dev/null; then \
 		echo "installing $(APT_PACKAGES) with apt-get"; \
 		SUDO=; if [ "$$(id -u)" != 0 ]; then SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(APT_PACKAGES); \
@@ -80,4 +80,4 @@ node_modules/.package-lock.json: package.json package-lock.json
 	@mkdir -p .deps && touch $@
 
 clean:
-	rm -rf .deps node_modules dist cdk.out
+	rm -rf .deps node_modules dist cdk.out .artifacts

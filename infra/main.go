@@ -119,6 +119,7 @@ func propsFromEnv(getenv func(string) string) (*RoomkeeperStackProps, string, er
 		APIRateLimit:     num("ROOMKEEPER_API_RATE_LIMIT"),
 		APIBurstLimit:    num("ROOMKEEPER_API_BURST_LIMIT"),
 		AlarmEmail:       str("ROOMKEEPER_ALARM_EMAIL", ""),
+		NotifyURL:        str("ROOMKEEPER_NOTIFY_URL", ""),
 	}
 	if v := str("ZOOM_ALTERNATIVE_HOSTS", ""); v != "" {
 		alt, err := strconv.ParseBool(v)

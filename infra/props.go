@@ -79,6 +79,11 @@ type RoomkeeperStackProps struct {
 	APIRateLimit  float64
 	APIBurstLimit float64
 
+	// NotifyURL is ROOMKEEPER_NOTIFY_URL, the https receiver of the outbound webhook for
+	// integrations (docs/notify.md); the worker sends it the events. When set, the stack creates
+	// the secret ROOMKEEPER_NOTIFY_SECRET, readable by the worker alone. Empty: no events.
+	NotifyURL string
+
 	// AlarmEmail, when set, is subscribed to the alarms (a dead-letter queue holding messages, a
 	// provider pausing roomkeeper, a booking stopped for good, a late cleanup).
 	AlarmEmail string
@@ -234,6 +239,12 @@ func (p RoomkeeperStackProps) Validate() error {
 	httpsURL("WHEREBY_API_URL", p.WherebyAPIURL)
 	if p.PublicURL != "" {
 		httpsURL("ROOMKEEPER_PUBLIC_URL", p.PublicURL)
+	}
+	if p.NotifyURL != "" {
+		// A query is allowed: a receiver may take its own token there.
+		if u, err := url.Parse(p.NotifyURL); err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil {
+			bad("ROOMKEEPER_NOTIFY_URL: want an https:// URL, such as https://hooks.example.com/roomkeeper")
+		}
 	}
 	errs = append(errs, p.Zoom.check(httpsURL)...)
 	errs = append(errs, p.TwentyFour.check(httpsURL)...)

@@ -38,6 +38,7 @@ const (
 	adminToken             = "ROOMKEEPER_ADMIN_TOKEN"
 	hostSecret             = "ROOMKEEPER_HOST_SECRET"
 	linkSecret             = "ROOMKEEPER_LINK_SECRET"
+	notifySecret           = "ROOMKEEPER_NOTIFY_SECRET"
 	zoomClientSecret       = "ZOOM_CLIENT_SECRET"
 	zoomWebhookSecret      = "ZOOM_WEBHOOK_SECRET"
 	twentyFourClientSecret = "TWENTYFOUR_CLIENT_SECRET"
@@ -69,7 +70,7 @@ type secretSpec struct {
 
 // secretSpecs are the secrets p needs: those of the booking sources, Whereby, the admin API and
 // the links always; Zoom's and the older host links' secret when Zoom is enabled; 24sessions'
-// when it is.
+// when it is; the outbound webhook's when it has a receiver.
 func secretSpecs(p RoomkeeperStackProps) []secretSpec {
 	specs := []secretSpec{
 		{genericSecret, "GenericSecret",
@@ -86,7 +87,7 @@ func secretSpecs(p RoomkeeperStackProps) []secretSpec {
 		secretSpec{adminToken, "AdminToken",
 			"Bearer token of the admin API. Set by the operator; empty turns the admin API off.", true, []string{"admin"}},
 		secretSpec{linkSecret, "LinkSecret",
-			"Signs every person's link GET /j/{token}, made by the worker (invitations) and the admin function (rooms' links), "+
+			"Signs every person's link GET /j/{token}, made by the worker (invitations) and the admin function (rooms' links), " +
 				"checked by the admin function (\"new,old\" while rotating). Set by the operator: at least 32 random bytes.", true, []string{"worker", "admin"}},
 	)
 	if p.Zoom.Enabled() {
@@ -96,13 +97,17 @@ func secretSpecs(p RoomkeeperStackProps) []secretSpec {
 			secretSpec{zoomWebhookSecret, "ZoomWebhookSecret",
 				"Secret token of the Zoom app (x-zm-signature). Set by the operator; empty turns POST /v1/hooks/zoom off.", false, []string{"hooks"}},
 			secretSpec{hostSecret, "HostSecret",
-				"Verifies the organizer's host links of the older kind, GET /v1/host/{token}, already mailed; no new ones are made. "+
+				"Verifies the organizer's host links of the older kind, GET /v1/host/{token}, already mailed; no new ones are made. " +
 					"Set by the operator; keep it until the records of the bookings they were sent for have expired.", true, []string{"admin"}},
 		)
 	}
 	if p.TwentyFour.Enabled() {
 		specs = append(specs, secretSpec{twentyFourClientSecret, "TwentyFourClientSecret",
 			"Client secret of the 24sessions API client. Set by the operator.", false, []string{"worker", "admin"}})
+	}
+	if p.NotifyURL != "" {
+		specs = append(specs, secretSpec{notifySecret, "NotifySecret",
+			"whsec_... secret signing the outbound webhook's events (Standard Webhooks; at least 24 random bytes). Set by the operator.", true, []string{"worker"}})
 	}
 	return specs
 }
@@ -235,10 +240,12 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 	sends := map[string]string{"ROOMKEEPER_QUEUE_URL": *queue.QueueUrl()}
 	providers := merge(map[string]string{"ROOMKEEPER_PROVIDER": p.Provider}, p.Zoom.env(), p.TwentyFour.env())
 	zone := map[string]string{"ROOMKEEPER_TIME_ZONE": p.TimeZone} // usage days: counted by the worker, read by admin
+	notify := map[string]string{}                                 // the outbound webhook: sent by the worker alone
+	set(notify, "ROOMKEEPER_NOTIFY_URL", p.NotifyURL)
 	envs := map[string]map[string]string{
 		"bookings": merge(base, sends, providers),
 		"hooks":    merge(base, sends),
-		"worker":   merge(base, providers, zone, map[string]string{"ROOMKEEPER_PUBLIC_URL": publicURL}),
+		"worker":   merge(base, providers, zone, notify, map[string]string{"ROOMKEEPER_PUBLIC_URL": publicURL}),
 		"sweeper":  merge(base, sends),
 		"admin":    merge(base, sends, providers, zone, map[string]string{"ROOMKEEPER_PUBLIC_URL": publicURL}),
 	}
@@ -390,8 +397,9 @@ func newSecret(stack awscdk.Stack, id, name, description string, ours bool) awss
 	reason := "The value is a credential issued by a third party (the video provider or the booking system); " +
 		"it cannot be rotated by a Lambda and is rotated by the operator with put-secret-value."
 	if ours {
-		reason = "The value is shared with what lies outside AWS (the admin token with the operator's tools; the host secret " +
-			"with every host link already mailed, rotated by adding a value, \"new,old\", and dropping the old one once its " +
+		reason = "The value is shared with what lies outside AWS (the admin token with the operator's tools; the notify secret " +
+			"with the integrations' receiver; the link and host secrets " +
+			"with every link already mailed, rotated by adding a value, \"new,old\", and dropping the old one once its " +
 			"rooms are gone), so the operator rotates it with put-secret-value; a rotation Lambda could not."
 	}
 	cdknag.NagSuppressions_AddResourceSuppressions(cfn, &[]*cdknag.NagPackSuppression{{

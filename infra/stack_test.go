@@ -35,6 +35,7 @@ var synth, minimal struct {
 const (
 	testStackName = "roomkeeper-test"
 	testPublicURL = "https://rooms.example.com"
+	testNotifyURL = "https://hooks.example.com/roomkeeper?token=abc"
 )
 
 func TestMain(m *testing.M) {
@@ -70,6 +71,7 @@ func synthAndRun(m *testing.M) (int, error) {
 		SESIdentity:         "example.com",
 		SESConfigurationSet: "roomkeeper-events",
 		AlarmEmail:          "ops@example.com",
+		NotifyURL:           testNotifyURL,
 		Provider:            "zoom",
 		Zoom: ZoomProps{
 			AccountID: "zoom-account", ClientID: "zoom-client", UserID: "host@example.com",
@@ -362,8 +364,8 @@ var wantEnv = map[string]struct {
 		[]string{"CALCOM_WEBHOOK_SECRET", "CALENDLY_WEBHOOK_SIGNING_KEY", "CRONOFY_CLIENT_SECRETS", "ROOMKEEPER_GENERIC_SECRET"}},
 	"hooks": {10, slices.Concat(baseVars, []string{"ROOMKEEPER_QUEUE_URL"}),
 		[]string{"WHEREBY_WEBHOOK_SECRET", "ZOOM_WEBHOOK_SECRET"}},
-	"worker": {60, slices.Concat(baseVars, []string{"ROOMKEEPER_PROVIDER", "ROOMKEEPER_PUBLIC_URL", "ROOMKEEPER_TIME_ZONE"}, zoomVars, twentyFourVars),
-		[]string{"ROOMKEEPER_LINK_SECRET", "TWENTYFOUR_CLIENT_SECRET", "WHEREBY_API_KEY", "ZOOM_CLIENT_SECRET"}},
+	"worker": {60, slices.Concat(baseVars, []string{"ROOMKEEPER_PROVIDER", "ROOMKEEPER_PUBLIC_URL", "ROOMKEEPER_TIME_ZONE", "ROOMKEEPER_NOTIFY_URL"}, zoomVars, twentyFourVars),
+		[]string{"ROOMKEEPER_LINK_SECRET", "ROOMKEEPER_NOTIFY_SECRET", "TWENTYFOUR_CLIENT_SECRET", "WHEREBY_API_KEY", "ZOOM_CLIENT_SECRET"}},
 	"sweeper": {60, slices.Concat(baseVars, []string{"ROOMKEEPER_QUEUE_URL"}), nil},
 	"admin": {15, slices.Concat(baseVars, []string{"ROOMKEEPER_QUEUE_URL", "ROOMKEEPER_PROVIDER", "ROOMKEEPER_PUBLIC_URL", "ROOMKEEPER_TIME_ZONE"}, zoomVars, twentyFourVars),
 		[]string{"ROOMKEEPER_ADMIN_TOKEN", "ROOMKEEPER_HOST_SECRET", "ROOMKEEPER_LINK_SECRET", "TWENTYFOUR_CLIENT_SECRET", "WHEREBY_API_KEY", "ZOOM_CLIENT_SECRET"}},
@@ -857,7 +859,8 @@ func TestAPI(t *testing.T) {
 // allSecrets are the secrets of the full stack.
 var allSecrets = []string{"ROOMKEEPER_GENERIC_SECRET", "CALCOM_WEBHOOK_SECRET", "CALENDLY_WEBHOOK_SIGNING_KEY",
 	"CRONOFY_CLIENT_SECRETS", "WHEREBY_API_KEY", "WHEREBY_WEBHOOK_SECRET", "ROOMKEEPER_ADMIN_TOKEN",
-	"ZOOM_CLIENT_SECRET", "ZOOM_WEBHOOK_SECRET", "ROOMKEEPER_HOST_SECRET", "ROOMKEEPER_LINK_SECRET", "TWENTYFOUR_CLIENT_SECRET"}
+	"ZOOM_CLIENT_SECRET", "ZOOM_WEBHOOK_SECRET", "ROOMKEEPER_HOST_SECRET", "ROOMKEEPER_LINK_SECRET", "TWENTYFOUR_CLIENT_SECRET",
+	"ROOMKEEPER_NOTIFY_SECRET"}
 
 func TestSecrets(t *testing.T) {
 	has(t, func() {
@@ -1040,6 +1043,7 @@ func TestOutputs(t *testing.T) {
 		"HostSecretArn":             ref(secretID(t, "ROOMKEEPER_HOST_SECRET")),
 		"LinkSecretArn":             ref(secretID(t, "ROOMKEEPER_LINK_SECRET")),
 		"TwentyFourClientSecretArn": ref(secretID(t, "TWENTYFOUR_CLIENT_SECRET")),
+		"NotifySecretArn":           ref(secretID(t, "ROOMKEEPER_NOTIFY_SECRET")),
 	}
 	assert.Len(t, synth.json["Outputs"], len(outputs), "no other outputs")
 	for name, value := range outputs {
@@ -1077,6 +1081,7 @@ func TestMinimalStack(t *testing.T) {
 			for k := range env {
 				assert.False(t, strings.HasPrefix(k, "ZOOM_") || strings.HasPrefix(k, "TWENTYFOUR_") || strings.HasPrefix(k, "ROOMKEEPER_HOST_SECRET"),
 					"%s: %s belongs to a provider that is off", name, k)
+				assert.False(t, strings.HasPrefix(k, "ROOMKEEPER_NOTIFY_"), "%s: %s without a receiver", name, k)
 			}
 			var secretVars []string
 			for _, s := range wantEnv[name].secrets {
@@ -1283,6 +1288,9 @@ func TestValidate(t *testing.T) {
 		{"slack below overrun", func(p *RoomkeeperStackProps) { p.RoomSlack = time.Hour }, "ROOMKEEPER_ROOM_SLACK"},
 		{"overrun below grace", func(p *RoomkeeperStackProps) { p.MaxOverrun = 10 * time.Minute }, "ROOMKEEPER_MAX_OVERRUN"},
 		{"alarm e-mail", func(p *RoomkeeperStackProps) { p.AlarmEmail = "ops" }, "alarm e-mail"},
+		{"notify url", func(p *RoomkeeperStackProps) { p.NotifyURL = "https://hooks.example.com/rk?token=abc" }, ""},
+		{"plain http notify url", func(p *RoomkeeperStackProps) { p.NotifyURL = "http://127.0.0.1:9000/hook" }, "ROOMKEEPER_NOTIFY_URL: want an https:// URL"},
+		{"notify url with credentials", func(p *RoomkeeperStackProps) { p.NotifyURL = "https://u:p@hooks.example.com" }, "ROOMKEEPER_NOTIFY_URL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -1323,6 +1331,7 @@ func TestPropsFromEnv(t *testing.T) {
 			"ROOMKEEPER_ALARM_EMAIL":     "ops@example.org",
 			"ROOMKEEPER_RETENTION":       "",
 			"ROOMKEEPER_API_BURST_LIMIT": "",
+			"ROOMKEEPER_NOTIFY_URL":      "https://hooks.example.org/rk",
 		}))
 		require.NoError(t, err)
 		assert.Equal(t, "rk-staging", stack)
@@ -1331,6 +1340,7 @@ func TestPropsFromEnv(t *testing.T) {
 		assert.Zero(t, p.Retention, "unset means the stack default")
 		assert.Equal(t, 5.0, p.APIRateLimit)
 		assert.Equal(t, "https://api.whereby.dev/v1", p.WherebyAPIURL)
+		assert.Equal(t, "https://hooks.example.org/rk", p.NotifyURL)
 		require.NotNil(t, p.Env)
 		assert.Equal(t, "eu-north-1", *p.Env.Region)
 	})
@@ -1409,4 +1419,21 @@ func TestDeploymentID(t *testing.T) {
 	} {
 		assert.Equal(t, want, deploymentID(name), name)
 	}
+}
+
+// TestNotify checks the outbound webhook's wiring: its URL in the worker's environment alone,
+// its secret readable by the worker alone (TestSecrets, TestGrants), and an output to set it.
+func TestNotify(t *testing.T) {
+	for _, name := range functionNames {
+		_, f := function(t, name)
+		url, ok := envOf(f)["ROOMKEEPER_NOTIFY_URL"]
+		if name == "worker" {
+			assert.Equal(t, testNotifyURL, url)
+		} else {
+			assert.False(t, ok, "%s sends no events", name)
+		}
+	}
+	outputs := synth.json["Outputs"].(map[string]any)
+	assert.Contains(t, outputs, "NotifySecretArn")
+	assert.NotContains(t, minimal.json["Outputs"].(map[string]any), "NotifySecretArn")
 }

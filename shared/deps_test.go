@@ -7,7 +7,9 @@
 //   - config reads the environment and imports nothing of this module;
 //   - each Lambda function links only what it runs: the worker no booking-source parser, no HTTP
 //     handler and no intake; the sweeper no video provider; the webhook functions no provider
-//     REST client; the admin function no mail client; none of them the test kit.
+//     REST client; the admin function no mail client; none of them the test kit (shared/devkit,
+//     the contract suites);
+//   - only the admin function (and the local server in cmd/) links the web console.
 package shared_test
 
 import (
@@ -78,7 +80,12 @@ var rules = []rule{
 	{
 		why:       "no deployed function carries the test kit",
 		from:      []string{"functions/..."},
-		forbidden: []string{"shared/devkit/..."},
+		forbidden: []string{"shared/devkit/...", "shared/access/accesstest"},
+	},
+	{
+		why:       "the console's pages are served by the admin function only, behind its routes",
+		from:      []string{"functions/bookings", "functions/hooks", "functions/worker", "functions/sweeper"},
+		forbidden: []string{"shared/httpapi/console", "templates/console"},
 	},
 }
 
@@ -201,6 +208,11 @@ func TestDependencyRulesCatchANewImport(t *testing.T) {
 		{"functions/hooks", "shared/video/wherebyhook", true},
 		{"functions/admin", "shared/aws/ses", false},
 		{"functions/admin", "shared/devkit/sandbox", false},
+		{"functions/admin", "shared/access/accesstest", false},
+		{"functions/admin", "shared/devkit/browser", false},
+		{"functions/admin", "shared/httpapi/console", true},
+		{"functions/hooks", "shared/httpapi/console", false},
+		{"functions/worker", "templates/console", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.from+"→"+tt.dep, func(t *testing.T) {

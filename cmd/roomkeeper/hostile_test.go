@@ -36,7 +36,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/source/calcom"
 	"github.com/roomkeeper/roomkeeper/shared/source/calendly"
 	"github.com/roomkeeper/roomkeeper/shared/source/cronofy"
-	"github.com/roomkeeper/roomkeeper/shared/source/stdwebhook"
+	"github.com/roomkeeper/roomkeeper/shared/stdwebhook"
 	"github.com/roomkeeper/roomkeeper/shared/video/wherebyhook"
 	"github.com/roomkeeper/roomkeeper/shared/video/zoomhook"
 )

@@ -15,16 +15,19 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/devkit/sandbox"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi/admin"
+	webconsole "github.com/roomkeeper/roomkeeper/shared/httpapi/console"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi/join"
 	"github.com/roomkeeper/roomkeeper/shared/intake"
 	"github.com/roomkeeper/roomkeeper/shared/link"
 	"github.com/roomkeeper/roomkeeper/shared/local/bolt"
 	"github.com/roomkeeper/roomkeeper/shared/local/memqueue"
 	"github.com/roomkeeper/roomkeeper/shared/local/outbox"
+	"github.com/roomkeeper/roomkeeper/shared/notify"
 	"github.com/roomkeeper/roomkeeper/shared/operator"
 	"github.com/roomkeeper/roomkeeper/shared/reconcile"
 	"github.com/roomkeeper/roomkeeper/shared/sweep"
 	"github.com/roomkeeper/roomkeeper/shared/video"
+	web "github.com/roomkeeper/roomkeeper/templates/console"
 )
 
 // Local wiring: the same core and handlers as the Lambda functions, with embedded adapters.
@@ -105,6 +108,7 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 		httpapi.CalcomSecret:   sourceSecret(cfg, httpapi.CalcomSecret),
 		httpapi.CalendlySecret: sourceSecret(cfg, httpapi.CalendlySecret),
 		httpapi.CronofySecret:  sourceSecret(cfg, httpapi.CronofySecret),
+		notify.SecretName:      cfg.NotifySecret,
 	}
 	videos, err := video.New(vcfg, secrets, now)
 	if err == nil {
@@ -128,6 +132,9 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 		CleanupGrace: cfg.CleanupGrace,
 		MaxOverrun:   cfg.MaxOverrun,
 		RoomSlack:    cfg.RoomSlack,
+	}
+	if cfg.NotifyURL != "" {
+		a.reconciler.Notifier = &notify.Notifier{URL: cfg.NotifyURL, Secrets: secrets, Now: now}
 	}
 	a.sweeper = &sweep.Sweeper{Store: store, Queue: a.queue, Now: now}
 	in := &intake.Intake{Store: store, Queue: a.queue, Now: now, Retention: cfg.Retention, Deployment: cfg.Deployment}
@@ -159,6 +166,7 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 		},
 		&httpapi.Hooks{Intake: in, Secrets: secrets, Now: now, Tolerance: cfg.WebhookTolerance, Log: log},
 		&admin.API{Operator: ops, Access: acc, Log: log},
+		&webconsole.Console{Operator: ops, Access: acc, Log: log},
 		&join.Links{Store: store, Secrets: secrets, Linkers: videos.HostLinkers(), Log: log},
 		// The organizer's host links of the older kind, already sent: still verified.
 		&httpapi.HostLinks{Store: store, Secrets: secrets, Linkers: videos.HostLinkers(), Log: log},
@@ -244,6 +252,9 @@ func (a *app) reconcile(ctx context.Context, key string) {
 	if res.Postponed != "" {
 		log.Info("cleanup postponed", "reason", res.Postponed, "until", res.PostponedUntil)
 	}
+	if len(res.NoticesDropped) > 0 {
+		log.Warn("outbound webhook events given up", "notices", res.NoticesDropped)
+	}
 	if res.PossibleDuplicates > 0 {
 		log.Warn("invites possibly sent twice after an interrupted run", "metric", "possible_duplicate_invites", "count", res.PossibleDuplicates)
 	}
@@ -311,16 +322,25 @@ func (a *app) drain(ctx context.Context) {
 	}
 }
 
-var indexPage = template.Must(template.New("index").Parse(`<!doctype html>
-<html><head><meta charset="utf-8"><title>roomkeeper</title></head>
-<body style="font-family: sans-serif; max-width: 40em; margin: 2em auto">
-<h1>roomkeeper</h1>
-<p>Running locally with embedded defaults.</p>
-<ul>
-<li><a href="/outbox">Outbox</a>: every e-mail roomkeeper "sent"</li>
-{{if .Sandbox}}<li>Whereby sandbox API: <code>/sandbox/whereby/v1</code> (room pages under <code>/sandbox/whereby/rooms/</code>)</li>{{end}}
-<li>Booking webhook: <code>POST /v1/bookings/generic</code> (Standard Webhooks signature)</li>
+var indexPage = template.Must(template.New("index").Funcs(template.FuncMap{"asset": web.Asset}).Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>roomkeeper</title>
+<link rel="icon" href="{{asset "favicon.svg"}}" type="image/svg+xml"><link rel="stylesheet" href="{{asset "style.css"}}"></head>
+<body>
+<header class="topbar">
+<a class="brand" href="/"><img src="{{asset "favicon.svg"}}" alt="" width="28" height="28"><span>roomkeeper</span><span class="where">local</span></a>
+<nav aria-label="Local server"><ul><li><a href="/console">Console</a></li><li><a href="/outbox">Outbox</a></li></ul></nav>
+</header>
+<main class="narrow">
+<h1>roomkeeper is running</h1>
+<p class="muted">One process with embedded defaults: a database file, an in-process queue, an outbox folder{{if .Sandbox}} and a Whereby sandbox{{end}}.</p>
+<ul class="cards">
+<li class="card"><h2><a href="/console">Console</a></h2><p>Rooms, who is in them, bookings and usage. Sign in with <code>ROOMKEEPER_ADMIN_TOKEN</code>, which <code>make dev</code> printed.</p></li>
+<li class="card"><h2><a href="/outbox">Outbox</a></h2><p>Every e-mail roomkeeper "sent", with its invite.</p></li>
+{{if .Sandbox}}<li class="card"><h2>Whereby sandbox</h2><p>The API at <code>/sandbox/whereby/v1</code>; the room pages, where invite links lead, under <code>/sandbox/whereby/rooms/</code>.</p></li>{{end}}
+<li class="card"><h2>Booking webhook</h2><p><code>POST /v1/bookings/generic</code>, with a Standard Webhooks signature; <code>make demo</code> sends samples.</p></li>
 </ul>
+</main>
 </body></html>`))
 
 func (a *app) index(w http.ResponseWriter, _ *http.Request) {

@@ -20,7 +20,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/source/calcom"
 	"github.com/roomkeeper/roomkeeper/shared/source/calendly"
 	"github.com/roomkeeper/roomkeeper/shared/source/cronofy"
-	"github.com/roomkeeper/roomkeeper/shared/source/stdwebhook"
+	"github.com/roomkeeper/roomkeeper/shared/stdwebhook"
 )
 
 func TestSplitBodies(t *testing.T) {

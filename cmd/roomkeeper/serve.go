@@ -21,7 +21,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/access"
 	"github.com/roomkeeper/roomkeeper/shared/config"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi"
-	"github.com/roomkeeper/roomkeeper/shared/source/stdwebhook"
+	"github.com/roomkeeper/roomkeeper/shared/stdwebhook"
 )
 
 func serve(ctx context.Context, args []string) error {
@@ -57,6 +57,7 @@ func serve(ctx context.Context, args []string) error {
 	defer a.Close()
 
 	fmt.Printf("roomkeeper is running at %s\n", cfg.PublicURL)
+	fmt.Printf("  console: %s/console (sign in with ROOMKEEPER_ADMIN_TOKEN)\n", cfg.PublicURL)
 	fmt.Printf("  outbox:  %s/outbox\n", cfg.PublicURL)
 	if a.sandbox != nil {
 		fmt.Printf("  Whereby: sandbox at %s/sandbox/whereby/v1 (set WHEREBY_API_KEY to use the real API)\n", cfg.PublicURL)

@@ -11,7 +11,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/source/calendly"
 	"github.com/roomkeeper/roomkeeper/shared/source/cronofy"
 	"github.com/roomkeeper/roomkeeper/shared/source/generic"
-	"github.com/roomkeeper/roomkeeper/shared/source/stdwebhook"
+	"github.com/roomkeeper/roomkeeper/shared/stdwebhook"
 )
 
 // sourceSecrets names the secret each booking source signs its webhooks with.

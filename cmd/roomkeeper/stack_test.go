@@ -25,7 +25,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/devkit/clocktest"
 	"github.com/roomkeeper/roomkeeper/shared/devkit/eventfile"
 	"github.com/roomkeeper/roomkeeper/shared/invite/invitetest"
-	"github.com/roomkeeper/roomkeeper/shared/source/stdwebhook"
+	"github.com/roomkeeper/roomkeeper/shared/stdwebhook"
 )
 
 // clock is a settable clock shared by every part of a test stack. Set real before the stack's

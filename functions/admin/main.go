@@ -46,6 +46,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/aws/sqs"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi/admin"
+	"github.com/roomkeeper/roomkeeper/shared/httpapi/console"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi/join"
 	"github.com/roomkeeper/roomkeeper/shared/link"
 	"github.com/roomkeeper/roomkeeper/shared/operator"
@@ -98,6 +99,7 @@ func main() {
 	acc := &access.Access{Store: store, Secrets: sec, Now: time.Now}
 	httpfn.Serve(
 		&admin.API{Operator: ops, Access: acc, Log: env.Log},
+		&console.Console{Operator: ops, Access: acc, Log: env.Log},
 		&join.Links{Store: store, Secrets: sec, Linkers: videos.HostLinkers(), Log: env.Log},
 		&httpapi.HostLinks{Store: store, Secrets: sec, Linkers: videos.HostLinkers(), Log: env.Log},
 	)

@@ -7,7 +7,8 @@
 // Zoom's client secret; 24sessions' client secret) are read from Secrets Manager on that
 // provider's first call (video.New), and ROOMKEEPER_LINK_SECRET, which signs every person's link
 // under ROOMKEEPER_PUBLIC_URL, on the first invitation (shared/link.Linker), so a cold start makes
-// no Secrets Manager call.
+// no Secrets Manager call. With ROOMKEEPER_NOTIFY_URL it sends the outbound webhook's events
+// (shared/notify), signed with ROOMKEEPER_NOTIFY_SECRET, read on the first event.
 package main
 
 import (
@@ -25,8 +26,10 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/aws/emf"
 	"github.com/roomkeeper/roomkeeper/shared/aws/secrets"
 	"github.com/roomkeeper/roomkeeper/shared/aws/ses"
+	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/lambda/worker"
 	"github.com/roomkeeper/roomkeeper/shared/link"
+	"github.com/roomkeeper/roomkeeper/shared/notify"
 	"github.com/roomkeeper/roomkeeper/shared/reconcile"
 	"github.com/roomkeeper/roomkeeper/shared/video"
 )
@@ -42,6 +45,10 @@ func main() {
 	if cfg.PublicURL == "" {
 		env.Exit(errors.New("ROOMKEEPER_PUBLIC_URL is not set: every link roomkeeper mails is made under it"))
 	}
+	var notifier booking.Notifier // none without ROOMKEEPER_NOTIFY_URL
+	if cfg.NotifyURL != "" {
+		notifier = &notify.Notifier{URL: cfg.NotifyURL, Secrets: sec, Now: time.Now}
+	}
 	metrics := emf.New(env.Log)
 	h := &worker.Handler{
 		Reconciler: &reconcile.Reconciler{
@@ -51,6 +58,7 @@ func main() {
 			Providers:    videos.ByName(),
 			Deployment:   cfg.Deployment,
 			Insights:     videos.Insights(),
+			Notifier:     notifier,
 			Zone:         cfg.Zone(),
 			Now:          time.Now,
 			MailFrom:     cfg.MailFrom,

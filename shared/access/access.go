@@ -87,6 +87,7 @@ const (
 	ActionRoomCreate       = "room.create"        // target: the room's id
 	ActionRoomExtend       = "room.extend"        // target: the room's id
 	ActionRoomDelete       = "room.delete"        // target: the room's id
+	ActionRoomHostLink     = "room.host_link"     // target: the room's id (the console showed its host link)
 	ActionPeopleErase      = "people.erase"       // target: "erased-<hash>", the anonymous name left behind
 	ActionOperatorAdd      = "operator.add"       // target: the new operator's name
 	ActionOperatorRemove   = "operator.remove"    // target: the operator's name

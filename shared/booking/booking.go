@@ -7,6 +7,7 @@ package booking
 import (
 	"crypto/sha256"
 	"encoding/base32"
+	"encoding/json"
 	"strings"
 	"time"
 )
@@ -235,6 +236,9 @@ type Booking struct {
 	// PossibleDuplicates counts invites that may have gone out twice because a run stopped
 	// between the mail service accepting a message and the record being saved.
 	PossibleDuplicates int `json:"possibleDuplicates,omitempty"`
+	// Notices are the outbound webhook's events for the booking (ROOMKEEPER_NOTIFY_URL), queued,
+	// sent and settled by the reconciler.
+	Notices []Notice `json:"notices,omitempty"`
 
 	// Request is, for a hand-made room, the SHA-256 of the request that made it: a repeated
 	// request with the same Idempotency-Key must be the same request.
@@ -318,6 +322,10 @@ func (b *Booking) Clone() *Booking {
 	if b.Failure != nil {
 		f := *b.Failure
 		c.Failure = &f
+	}
+	c.Notices = append([]Notice(nil), b.Notices...)
+	for i := range c.Notices {
+		c.Notices[i].Body = append(json.RawMessage(nil), b.Notices[i].Body...)
 	}
 	c.Activity.Sessions = append([]Session(nil), b.Activity.Sessions...)
 	c.Activity.Connections = append([]Connection(nil), b.Activity.Connections...)

@@ -7,9 +7,11 @@
 package config
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -40,6 +42,12 @@ type Config struct {
 	// TimeZone (ROOMKEEPER_TIME_ZONE, an IANA name, default UTC) is the zone usage days are
 	// counted in.
 	TimeZone string
+	// NotifyURL (ROOMKEEPER_NOTIFY_URL) receives the outbound webhook's events (docs/notify.md):
+	// https, or http to a loopback address; empty sends none. NotifySecret
+	// (ROOMKEEPER_NOTIFY_SECRET, "whsec_" and the base64 of at least 24 bytes) signs them; it
+	// is required with the URL (in AWS, as its Secrets Manager secret's ARN).
+	NotifyURL    string
+	NotifySecret string
 
 	CleanupGrace     time.Duration // ROOMKEEPER_CLEANUP_GRACE
 	MaxOverrun       time.Duration // ROOMKEEPER_MAX_OVERRUN
@@ -165,6 +173,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		Retention:        dur("ROOMKEEPER_RETENTION", 720*time.Hour),
 		HostSecret:       str("ROOMKEEPER_HOST_SECRET", ""),
 		LinkSecret:       str("ROOMKEEPER_LINK_SECRET", ""),
+		NotifyURL:        str("ROOMKEEPER_NOTIFY_URL", ""),
+		NotifySecret:     str("ROOMKEEPER_NOTIFY_SECRET", ""),
 		Whereby: Whereby{
 			APIKey:        str("WHEREBY_API_KEY", ""),
 			APIURL:        strings.TrimRight(str("WHEREBY_API_URL", DefaultWherebyURL), "/"),
@@ -240,10 +250,57 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if c.MaxOverrun < c.CleanupGrace {
 		errs = append(errs, fmt.Sprintf("ROOMKEEPER_MAX_OVERRUN (%s) must not be less than ROOMKEEPER_CLEANUP_GRACE (%s)", c.MaxOverrun, c.CleanupGrace))
 	}
+	errs = append(errs, checkNotify(c.NotifyURL, c.NotifySecret, getenv("ROOMKEEPER_NOTIFY_SECRET"+arnSuffix) != "")...)
 	if len(errs) > 0 {
 		return Config{}, fmt.Errorf("configuration: %s", strings.Join(errs, "; "))
 	}
 	return c, nil
+}
+
+// arnSuffix ends the variable holding a secret's Secrets Manager ARN in AWS (shared/aws/secrets).
+const arnSuffix = "_SECRET_ARN"
+
+// Standard Webhooks secrets: "whsec_" and base64 (shared/stdwebhook); the outbound webhook's
+// key must hold at least minNotifyKey bytes (192 bits).
+const (
+	whsecPrefix  = "whsec_"
+	minNotifyKey = 24
+)
+
+// checkNotify checks the outbound webhook's settings: the URL is https, or http to a loopback
+// address (a receiver on the same machine); a URL needs a secret, given or (in AWS) named by its
+// ARN; a secret given is "whsec_" and the base64 of at least 24 bytes. The messages never repeat
+// the secret.
+func checkNotify(rawURL, secret string, secretARN bool) []string {
+	var errs []string
+	if rawURL != "" {
+		u, err := url.Parse(rawURL)
+		switch {
+		case err != nil || u.Host == "" || u.User != nil || (u.Scheme != "https" && u.Scheme != "http"):
+			errs = append(errs, "ROOMKEEPER_NOTIFY_URL: want an https URL such as https://hooks.example.com/roomkeeper")
+		case u.Scheme == "http" && !loopback(u.Hostname()):
+			errs = append(errs, "ROOMKEEPER_NOTIFY_URL: want https; plain http only to a loopback address such as http://127.0.0.1:9000/hook")
+		}
+		if secret == "" && !secretARN {
+			errs = append(errs, "ROOMKEEPER_NOTIFY_SECRET must be set with ROOMKEEPER_NOTIFY_URL: it signs the events (whsec_ and base64, see docs/notify.md)")
+		}
+	}
+	if secret != "" {
+		key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, whsecPrefix))
+		if !strings.HasPrefix(secret, whsecPrefix) || err != nil || len(key) < minNotifyKey {
+			errs = append(errs, fmt.Sprintf("ROOMKEEPER_NOTIFY_SECRET: want %s and the base64 of at least %d random bytes, such as whsec_$(openssl rand -base64 32)", whsecPrefix, minNotifyKey))
+		}
+	}
+	return errs
+}
+
+// loopback reports whether host names this machine: localhost or a loopback IP.
+func loopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // ValidDeployment reports whether s can be a deployment id: 1 to 32 of a-z, 0-9 and -.

@@ -238,3 +238,42 @@ func TestDeploymentAndTimeZone(t *testing.T) {
 	}
 	assert.True(t, ValidDeployment(strings.Repeat("a", 32)))
 }
+
+func TestNotify(t *testing.T) {
+	const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwAAAAAAAAAAAAAAAA" // 39 bytes
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string // "" for valid; else a part of the error
+	}{
+		{"none", map[string]string{}, ""},
+		{"https", map[string]string{"ROOMKEEPER_NOTIFY_URL": "https://hooks.example.com/rk?token=x", "ROOMKEEPER_NOTIFY_SECRET": secret}, ""},
+		{"http to loopback", map[string]string{"ROOMKEEPER_NOTIFY_URL": "http://127.0.0.1:9000/hook", "ROOMKEEPER_NOTIFY_SECRET": secret}, ""},
+		{"http to localhost", map[string]string{"ROOMKEEPER_NOTIFY_URL": "http://localhost:9000/hook", "ROOMKEEPER_NOTIFY_SECRET": secret}, ""},
+		{"http to ::1", map[string]string{"ROOMKEEPER_NOTIFY_URL": "http://[::1]:9000/hook", "ROOMKEEPER_NOTIFY_SECRET": secret}, ""},
+		{"secret by ARN in AWS", map[string]string{"ROOMKEEPER_NOTIFY_URL": "https://hooks.example.com/rk", "ROOMKEEPER_NOTIFY_SECRET_SECRET_ARN": "arn:aws:secretsmanager:eu-west-1:1:secret:x"}, ""},
+		{"http elsewhere", map[string]string{"ROOMKEEPER_NOTIFY_URL": "http://hooks.example.com/rk", "ROOMKEEPER_NOTIFY_SECRET": secret}, "ROOMKEEPER_NOTIFY_URL: want https"},
+		{"not a URL", map[string]string{"ROOMKEEPER_NOTIFY_URL": "hooks.example.com", "ROOMKEEPER_NOTIFY_SECRET": secret}, "ROOMKEEPER_NOTIFY_URL"},
+		{"other scheme", map[string]string{"ROOMKEEPER_NOTIFY_URL": "ftp://hooks.example.com", "ROOMKEEPER_NOTIFY_SECRET": secret}, "ROOMKEEPER_NOTIFY_URL"},
+		{"credentials in the URL", map[string]string{"ROOMKEEPER_NOTIFY_URL": "https://u:p@hooks.example.com", "ROOMKEEPER_NOTIFY_SECRET": secret}, "ROOMKEEPER_NOTIFY_URL"},
+		{"URL without secret", map[string]string{"ROOMKEEPER_NOTIFY_URL": "https://hooks.example.com/rk"}, "ROOMKEEPER_NOTIFY_SECRET must be set"},
+		{"no prefix", map[string]string{"ROOMKEEPER_NOTIFY_URL": "https://hooks.example.com/rk", "ROOMKEEPER_NOTIFY_SECRET": strings.TrimPrefix(secret, "whsec_")}, "ROOMKEEPER_NOTIFY_SECRET: want whsec_"},
+		{"short", map[string]string{"ROOMKEEPER_NOTIFY_URL": "https://hooks.example.com/rk", "ROOMKEEPER_NOTIFY_SECRET": "whsec_c2hvcnQ="}, "at least 24"},
+		{"not base64", map[string]string{"ROOMKEEPER_NOTIFY_URL": "https://hooks.example.com/rk", "ROOMKEEPER_NOTIFY_SECRET": "whsec_not*base64*at*all*not*base64*at*all"}, "ROOMKEEPER_NOTIFY_SECRET"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := FromEnv(env(tt.env))
+			if tt.want == "" {
+				require.NoError(t, err)
+				assert.Equal(t, tt.env["ROOMKEEPER_NOTIFY_URL"], c.NotifyURL)
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+			if s := tt.env["ROOMKEEPER_NOTIFY_SECRET"]; s != "" {
+				assert.NotContains(t, err.Error(), strings.TrimPrefix(s, "whsec_"), "never the secret")
+			}
+		})
+	}
+}

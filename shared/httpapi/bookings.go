@@ -3,10 +3,7 @@ package httpapi
 import (
 	"fmt"
 	"log/slog"
-	"maps"
 	"net/http"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
@@ -15,7 +12,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/source/calendly"
 	"github.com/roomkeeper/roomkeeper/shared/source/cronofy"
 	"github.com/roomkeeper/roomkeeper/shared/source/generic"
-	"github.com/roomkeeper/roomkeeper/shared/source/stdwebhook"
+	"github.com/roomkeeper/roomkeeper/shared/stdwebhook"
 )
 
 // Secret names of the booking sources. A source whose secret has no value answers 404.
@@ -53,21 +50,11 @@ func (s *Bookings) Register(mux *http.ServeMux) {
 // changes (the attendees of a Cal.com seated booking), answered 202 if any was applied.
 func (s *Bookings) handle(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	name := r.PathValue("source")
-	src, ok := sources[name]
+	src, d, ok := openDelivery(w, r, s.Log, s.Metrics, "bookings", "source", "booking source", sources)
 	if !ok {
-		name = otherSource // the path is the sender's: never logged, it may hold anything
-	}
-	log := RequestLog(s.Log, r).With("route", "bookings", "source", name)
-	// fail answers err; a 4xx is counted as a rejected delivery.
-	fail := func(err error) {
-		WriteError(w, log, err)
-		countRejected(ctx, s.Metrics, name, err)
-	}
-	if !ok {
-		fail(booking.Errorf(booking.NotFound, "", "unknown booking source: want one of %s", strings.Join(slices.Sorted(maps.Keys(sources)), ", ")))
 		return
 	}
+	name, fail := d.name, d.fail
 	now := s.Now()
 	var deliveryID string
 	body, _, err := verifiedBody(w, r, s.Secrets, src.secret, fmt.Sprintf("booking source %q", name), func(secret string, body []byte) (err error) {
@@ -78,14 +65,14 @@ func (s *Bookings) handle(w http.ResponseWriter, r *http.Request) {
 		fail(err)
 		return
 	}
-	log = log.With("event", src.event(body))
+	d.log = d.log.With("event", src.event(body))
 	changes, err := src.parse(s, body, now)
 	if err != nil {
 		fail(err)
 		return
 	}
 	if len(changes) == 0 {
-		log.Info("booking webhook", "status", http.StatusOK, "outcome", string(intake.Ignored))
+		d.log.Info("booking webhook", "status", http.StatusOK, "outcome", string(intake.Ignored))
 		WriteJSON(w, http.StatusOK, map[string]string{"status": string(intake.Ignored)})
 		return
 	}
@@ -96,14 +83,14 @@ func (s *Bookings) handle(w http.ResponseWriter, r *http.Request) {
 		}
 		res, err := s.Intake.Apply(ctx, ch)
 		if booking.ErrorCode(err) == booking.Invalid {
-			WriteError(w, log, err) // nothing links the change to a booking (Change.Unlinked)
+			WriteError(w, d.log, err) // nothing links the change to a booking (Change.Unlinked)
 			return
 		}
 		if err != nil {
 			fail(booking.Outage(err))
 			return
 		}
-		clog := log.With("booking", res.Key, "outcome", string(res.Outcome))
+		clog := d.log.With("booking", res.Key, "outcome", string(res.Outcome))
 		if res.NudgeErr != nil {
 			clog.Warn("worker nudge failed; the sweeper will pick the booking up", "err", res.NudgeErr)
 		}
@@ -115,7 +102,7 @@ func (s *Bookings) handle(w http.ResponseWriter, r *http.Request) {
 			status = http.StatusAccepted
 		}
 	}
-	log.Info("booking webhook", "status", status)
+	d.log.Info("booking webhook", "status", status)
 	WriteJSON(w, status, reply)
 }
 

@@ -48,8 +48,16 @@ func SessionID(r *http.Request) string {
 }
 
 func sessionCookie(r *http.Request, value string, maxAge int) *http.Cookie {
+	return ConsoleCookie(r, SessionCookie, value, maxAge)
+}
+
+// ConsoleCookie returns a cookie of the console's named name, for the answer to r, with the
+// session cookie's attributes: HttpOnly, SameSite Strict, Path /console, and Secure unless r came
+// over plain HTTP to a loopback address. maxAge is http.Cookie's (0: until the browser closes;
+// negative: delete it now).
+func ConsoleCookie(r *http.Request, name, value string, maxAge int) *http.Cookie {
 	return &http.Cookie{
-		Name:     SessionCookie,
+		Name:     name,
 		Value:    value,
 		Path:     "/console",
 		MaxAge:   maxAge,

@@ -3,10 +3,7 @@ package httpapi
 import (
 	"fmt"
 	"log/slog"
-	"maps"
 	"net/http"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
@@ -72,21 +69,11 @@ const (
 // the provider retry.
 func (s *Hooks) handle(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	provider := r.PathValue("provider")
-	p, ok := hookProviders[provider]
+	p, d, ok := openDelivery(w, r, s.Log, s.Metrics, "hooks", "provider", "provider", hookProviders)
 	if !ok {
-		provider = otherSource // the path is the sender's: never logged, it may hold anything
-	}
-	log := RequestLog(s.Log, r).With("route", "hooks", "provider", provider)
-	// fail answers err; a 4xx is counted as a rejected delivery.
-	fail := func(err error) {
-		WriteError(w, log, err)
-		countRejected(ctx, s.Metrics, provider, err)
-	}
-	if !ok {
-		fail(booking.Errorf(booking.NotFound, "", "unknown provider: want one of %s", strings.Join(slices.Sorted(maps.Keys(hookProviders)), ", ")))
 		return
 	}
+	provider, fail := d.name, d.fail
 	now := s.Now()
 	body, secret, err := verifiedBody(w, r, s.Secrets, p.secret, fmt.Sprintf("webhooks from provider %q", provider), func(secret string, body []byte) error {
 		return p.verify(secret, r.Header, body, now, s.Tolerance)
@@ -95,14 +82,14 @@ func (s *Hooks) handle(w http.ResponseWriter, r *http.Request) {
 		fail(err)
 		return
 	}
-	log = log.With("event", p.event(body))
+	d.log = d.log.With("event", p.event(body))
 	if p.answer != nil {
 		if v, ok, err := p.answer(secret, body); ok {
 			if err != nil {
 				fail(err)
 				return
 			}
-			log.Info("provider webhook", "status", "answered")
+			d.log.Info("provider webhook", "status", "answered")
 			WriteJSON(w, http.StatusOK, v)
 			return
 		}
@@ -112,12 +99,12 @@ func (s *Hooks) handle(w http.ResponseWriter, r *http.Request) {
 		fail(err)
 		return
 	}
-	log = log.With("delivery", id, "events", len(events))
+	d.log = d.log.With("delivery", id, "events", len(events))
 	answer := map[string]any{"status": hookIgnored, "applied": 0, "dropped": 0}
 	if len(events) == 0 {
 		// A type roomkeeper does not record: acknowledged, so the provider does not retry, and
 		// nothing is written.
-		log.Info("provider webhook", "status", hookIgnored)
+		d.log.Info("provider webhook", "status", hookIgnored)
 		WriteJSON(w, http.StatusOK, answer)
 		return
 	}
@@ -134,11 +121,11 @@ func (s *Hooks) handle(w http.ResponseWriter, r *http.Request) {
 	}
 	answer["applied"], answer["dropped"] = res.Applied, res.Dropped
 	if res.NudgeErr != nil {
-		log.Warn("worker nudge failed; the sweeper will pick the booking up", "err", res.NudgeErr)
+		d.log.Warn("worker nudge failed; the sweeper will pick the booking up", "err", res.NudgeErr)
 	}
 	if len(res.Nudged) > 0 {
-		log = log.With("due", res.Nudged) // booking keys the worker was asked to look at now
+		d.log = d.log.With("due", res.Nudged) // booking keys the worker was asked to look at now
 	}
-	log.Info("provider webhook", "status", answer["status"], "applied", res.Applied, "dropped", res.Dropped)
+	d.log.Info("provider webhook", "status", answer["status"], "applied", res.Applied, "dropped", res.Dropped)
 	WriteJSON(w, http.StatusOK, answer)
 }

@@ -21,9 +21,11 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"maps"
 	"mime"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -167,6 +169,35 @@ const otherSource = "other"
 // countRejected records a webhook delivery answered with a 4xx (a bad or stale signature, a body
 // roomkeeper cannot read, a source that is not configured), per source: source is a name the
 // route knows, or otherSource.
+// delivery is a webhook being handled: the route name it is logged and counted under, its log
+// (which the handler extends as it learns more) and fail, which answers an error and counts a
+// 4xx as a rejected delivery.
+type delivery struct {
+	name string
+	log  *slog.Logger
+	fail func(error)
+}
+
+// openDelivery looks the {param} path value up among the known handlers of a webhook route. A
+// name roomkeeper does not know is answered 404 listing the known ones, and is logged and
+// counted as otherSource: the path is the sender's, never logged, as it may hold anything.
+func openDelivery[T any](w http.ResponseWriter, r *http.Request, base *slog.Logger, m booking.Metrics, route, param, what string, known map[string]T) (T, *delivery, bool) {
+	name := r.PathValue(param)
+	h, ok := known[name]
+	if !ok {
+		name = otherSource
+	}
+	d := &delivery{name: name, log: RequestLog(base, r).With("route", route, param, name)}
+	d.fail = func(err error) {
+		WriteError(w, d.log, err)
+		countRejected(r.Context(), m, name, err)
+	}
+	if !ok {
+		d.fail(booking.Errorf(booking.NotFound, "", "unknown %s: want one of %s", what, strings.Join(slices.Sorted(maps.Keys(known)), ", ")))
+	}
+	return h, d, ok
+}
+
 func countRejected(ctx context.Context, m booking.Metrics, source string, err error) {
 	if s := StatusOf(err); m == nil || s < 400 || s >= 500 {
 		return
@@ -185,9 +216,7 @@ func WriteError(w http.ResponseWriter, log *slog.Logger, err error) {
 	status := StatusOf(err)
 	if status != http.StatusInternalServerError && errors.As(err, &e) {
 		body.Error = errorBody{Code: string(e.Code), Message: e.Message, Field: e.Field}
-		if e.RetryAfter > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(int((e.RetryAfter+time.Second-1)/time.Second)))
-		}
+		SetRetryAfter(w, err)
 	}
 	if status >= 500 {
 		log.Error("request failed", "status", status, "err", err)
@@ -198,6 +227,15 @@ func WriteError(w http.ResponseWriter, log *slog.Logger, err error) {
 		log.Info("request rejected", "status", status, "code", body.Error.Code, "field", logField(body.Error.Field))
 	}
 	WriteJSON(w, status, body)
+}
+
+// SetRetryAfter sets Retry-After, in whole seconds rounded up, when err is a *booking.Error that
+// asks the caller to wait (RetryAfter, as access's limiter sets on a 429).
+func SetRetryAfter(w http.ResponseWriter, err error) {
+	var e *booking.Error
+	if errors.As(err, &e) && e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int((e.RetryAfter+time.Second-1)/time.Second)))
+	}
 }
 
 // maxLogField bounds the field a rejection's log line names.

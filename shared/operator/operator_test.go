@@ -302,8 +302,12 @@ func TestDeleteRoom(t *testing.T) {
 	b := f.record(id)
 	b.Activity.Apply(booking.RoomEvent{Kind: booking.Joined, At: f.clock.Now(), RoomID: b.Room.ID, ParticipantID: "p1", Name: "Walk-in"})
 	require.NoError(t, f.st.Put(f.ctx, b))
+	live, err := f.op.Room(f.ctx, id, false)
+	require.NoError(t, err)
+	assert.True(t, live.Live)
+	assert.Equal(t, 1, live.InRoom, "one person in the room now")
 
-	err := f.op.DeleteRoom(f.ctx, id, false)
+	err = f.op.DeleteRoom(f.ctx, id, false)
 	assert.Equal(t, booking.Conflict, booking.ErrorCode(err), "someone is in the room")
 	assert.Len(t, f.sb.Rooms(), 1)
 
@@ -312,6 +316,7 @@ func TestDeleteRoom(t *testing.T) {
 	room, err := f.op.Room(f.ctx, id, true)
 	require.NoError(t, err)
 	assert.Equal(t, operator.Ended, room.State)
+	assert.Zero(t, room.InRoom, "nobody is in a deleted room")
 	assert.Empty(t, room.HostURL, "an ended room has no host link to give")
 	require.NoError(t, f.op.DeleteRoom(f.ctx, id, false), "deleting again is no error")
 

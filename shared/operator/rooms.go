@@ -35,6 +35,7 @@ type Room struct {
 	DialIn    *booking.DialIn `json:"dialIn,omitempty"`
 	Retired   bool            `json:"retired,omitempty"` // replaced by a newer room, to be deleted
 	Live      bool            `json:"live"`
+	InRoom    int             `json:"inRoom"` // connections in the room now (0 once it has ended)
 	Title     string          `json:"title"`
 	Start     time.Time       `json:"start"`
 	End       time.Time       `json:"end"`
@@ -107,6 +108,12 @@ func roomView(b *booking.Booking, room *booking.Room, withHost bool, link linkFu
 	}
 	if !room.DeletedAt.IsZero() {
 		v.State = Ended
+	} else {
+		for i := range act.Connections {
+			if act.Connections[i].Present() {
+				v.InRoom++
+			}
+		}
 	}
 	if withHost && room.DeletedAt.IsZero() {
 		v.HostURL = room.HostURL

@@ -46,6 +46,10 @@ type Reconciler struct {
 	// NewID returns a fresh recipient id for a record stored before ids were assigned; nil means
 	// booking.NewRecipientID.
 	NewID func() string
+	// Notifier sends the outbound webhook's events (ROOMKEEPER_NOTIFY_URL; notice.go). Nil sends
+	// none and queues none: no notifier is configured, or the reconciler is the admin API's,
+	// which leaves them to the worker.
+	Notifier booking.Notifier
 	// Metrics records what each run did (rooms made, invitations sent, the providers' errors
 	// and waits, cleanup lag, failures that stopped a booking), once per run; nil drops it.
 	Metrics booking.Metrics
@@ -94,6 +98,9 @@ type Result struct {
 	// PostponedUntil when it is looked at again.
 	Postponed      string
 	PostponedUntil time.Time
+	// NoticesDropped are the ids of outbound webhook events given up this run: 24 hours without a
+	// 2xx, or refused for good by the receiver. The edge logs them (never the receiver's address).
+	NoticesDropped []string
 	// Due is when the booking next needs work as the run left it (its DueAt); zero when nothing
 	// is left to do, or when the run stopped before saving. A worker that can wake itself (the
 	// local server) uses it to come back then rather than at its next sweep.
@@ -185,7 +192,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, key string) (Result, error) 
 			b.DueAt = now
 		default:
 			b.DueAt = act.due
-			b.Done = act.due.IsZero()
+			b.Done = act.finished
 			b.Attempts = 0
 			if b.Failure != nil && !b.Failure.Permanent {
 				b.Failure = nil
@@ -195,7 +202,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, key string) (Result, error) 
 	if err == nil {
 		res.Due = w.b.DueAt
 		if last.kind == actNone && last.reason != "" {
-			res.Postponed, res.PostponedUntil = last.reason, last.due
+			res.Postponed, res.PostponedUntil = last.reason, last.until
 		}
 	}
 	return res, w.storeErr(err)

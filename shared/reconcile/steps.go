@@ -28,6 +28,9 @@ const (
 	actCount                 // record an ended room's usage
 	actUndelivered           // e-mail the organizer that a guest's invitation bounced or was complained of
 	actIDs                   // give participants recipient ids (a record stored before ids), before any link is made
+	actQueueNotice           // store an outbound webhook event the record calls for (notice.go)
+	actSendNotice            // send a queued event to the integrations' receiver
+	actDropNotice            // give up an event: 24 hours without a 2xx, or its room is gone
 )
 
 // action is the next missing step for a booking.
@@ -40,8 +43,15 @@ type action struct {
 	room      *booking.Room  // actCount: the ended room
 	due       time.Time      // actNone: when the booking next needs work; zero: never
 	// reason says why: for a cleanup (actDeleteRoom with cleanup), why the room goes now; for
-	// actNone, why a cleanup that is due was put off (empty when nothing was put off).
+	// actNone, why a cleanup that is due was put off (empty when nothing was put off); for
+	// actDropNotice, why the notice is dropped.
 	reason string
+	// For actNone: finished says the meeting needs nothing more (its notices aside: they may still
+	// be due), and until is when the meeting itself next needs work (zero: never).
+	finished bool
+	until    time.Time
+	// For the notice steps: the notice's id, and for actQueueNotice its type.
+	notice, noticeKind string
 }
 
 // Why a cleanup happens, or waits (Result.Cleanup, Result.Postponed).
@@ -60,8 +70,28 @@ func (a action) mails() bool {
 }
 
 // plan returns the next missing step for b at now. It is pure: running it twice on the same
-// record gives the same answer, which is what makes every step idempotent.
+// record gives the same answer, which is what makes every step idempotent. The outbound
+// webhook's notices come after every step the meeting needs; with nothing left to do, due is the
+// earliest of the meeting's next step and the next notice's.
 func (r *Reconciler) plan(b *booking.Booking, now time.Time) action {
+	a := r.planMeeting(b, now)
+	if a.kind != actNone {
+		return a
+	}
+	a.finished, a.until = a.due.IsZero(), a.due
+	n, due := r.planNotices(b, now)
+	if n.kind != actNone {
+		return n
+	}
+	if !due.IsZero() && (a.due.IsZero() || due.Before(a.due)) {
+		a.due = due
+	}
+	return a
+}
+
+// planMeeting returns the next step the meeting needs: its room, invitations, notices by mail,
+// cleanup and usage.
+func (r *Reconciler) planMeeting(b *booking.Booking, now time.Time) action {
 	f := b.Failure
 	if f != nil && f.Permanent && !f.Notified && b.Status == booking.Confirmed && mailable(b, b.Details.Organizer.Email) {
 		return action{kind: actNotify}
@@ -332,6 +362,12 @@ func (w *run) do(ctx context.Context, a action) error {
 	case actIDs:
 		w.step("assign recipient ids")
 		return w.save(ctx, func(b *booking.Booking) { b.AssignIDs(nil, w.r.NewID) })
+	case actQueueNotice:
+		return w.queueNotice(ctx, a)
+	case actSendNotice:
+		return w.sendNotice(ctx, a)
+	case actDropNotice:
+		return w.dropNotice(ctx, a)
 	}
 	return fmt.Errorf("unknown action %d", a.kind)
 }

@@ -538,8 +538,16 @@ func fullBooking(t *testing.T) *booking.Booking {
 		Failure:            &booking.Failure{Message: "whereby: 429 too many requests", Permanent: true, At: now.Add(-10 * time.Second), Notified: true},
 		Attempts:           4,
 		PossibleDuplicates: 1,
-		Request:            "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-		AliasOf:            "abcdefghijklm",
+		Notices: []booking.Notice{{
+			ID: "msg_abcdefghijklm_ready_1", Type: booking.RoomReady, At: now.Add(-time.Minute),
+			Body: []byte(`{"type":"room.ready","data":{"generation":1}}`), Attempts: 2,
+			NextAt: now.Add(time.Minute), Error: "notify room.ready: the receiver answered 500",
+		}, {
+			ID: "msg_abcdefghijklm_failed_1", Type: booking.BookingFailed, At: now.Add(-time.Hour),
+			SentAt: now.Add(-time.Hour), Dropped: "refused: notify booking.failed: the receiver answered 410 Gone",
+		}},
+		Request: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+		AliasOf: "abcdefghijklm",
 		Activity: booking.Activity{
 			Sessions: []booking.Session{{ID: "s-1", RoomID: "87673375", StartedAt: now.Add(-time.Hour), EndedAt: now.Add(-time.Minute), Closed: true}},
 			Connections: []booking.Connection{{

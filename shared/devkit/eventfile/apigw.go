@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/roomkeeper/roomkeeper/shared/source/stdwebhook"
+	"github.com/roomkeeper/roomkeeper/shared/stdwebhook"
 )
 
 // SignAPIGateway signs the webhook an API Gateway HTTP API event (payload format 2.0, as in

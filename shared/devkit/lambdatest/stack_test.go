@@ -29,7 +29,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/intake"
 	"github.com/roomkeeper/roomkeeper/shared/local/memqueue"
 	"github.com/roomkeeper/roomkeeper/shared/source/generic"
-	"github.com/roomkeeper/roomkeeper/shared/source/stdwebhook"
+	"github.com/roomkeeper/roomkeeper/shared/stdwebhook"
 )
 
 // functionNames are the Lambda functions, as the stack deploys them (infra/props.go) and the

@@ -12,6 +12,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	web "github.com/roomkeeper/roomkeeper/templates/console"
 )
 
 // Who is in a sandbox room, and the webhooks that follow from it. The rules are Whereby's
@@ -339,86 +341,111 @@ type roomPageData struct {
 const pageDeliveries = 10
 
 var roomPageTmpl = template.Must(template.New("room").Funcs(template.FuncMap{
+	"asset":   web.Asset,
 	"rfc3339": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 }).Parse(`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{if .Found}}{{.Name}}{{else}}Room not found{{end}} · Whereby sandbox</title>
+<title>{{if .Found}}{{.Name}}{{else}}Room not found{{end}} · Whereby sandbox · roomkeeper</title>
+<link rel="icon" href="{{asset "favicon.svg"}}" type="image/svg+xml">
+<link rel="stylesheet" href="{{asset "style.css"}}">
 </head>
-<body style="font-family: sans-serif; max-width: 48em; margin: 2em auto">
+<body>
+<header class="topbar">
+<span class="brand"><img src="{{asset "favicon.svg"}}" alt="" width="28" height="28"><span>roomkeeper</span><span class="where">Whereby sandbox</span></span>
+</header>
 <main>
 {{- if .Found}}
-<h1 id="room">{{.Name}}</h1>
-<p id="role">{{if .Host}}You hold the host key for this room.{{else}}You are a guest in this room.{{end}}</p>
+<p class="crumbs">A stand-in for a Whereby room: join, leave and knock here, and the sandbox sends Whereby's webhooks.</p>
+<div class="page-head">
+<div>
+<h1 id="room" class="mono">{{.Name}}</h1>
+<p id="role">{{if .Host}}You hold the host key for this room.{{else}}You are a guest in this room.{{end}}
+<span class="badges">{{if .Presence.Present}}<span class="badge live">{{len .Presence.Present}} in the room</span>{{end}}{{if .Locked}}<span class="badge warn">Locked</span>{{end}}</span></p>
+</div>
+</div>
 {{- with .Error}}
-<p id="error" role="alert"><strong>{{.}}</strong></p>
+<div class="alert" id="error" role="alert"><p><strong>{{.}}</strong></p></div>
 {{- end}}
-<dl>
-<dt>Mode</dt><dd id="mode">{{.Mode}}</dd>
-<dt>Locked</dt><dd id="locked">{{if .Locked}}yes{{else}}no{{end}}</dd>
-<dt>End date</dt><dd><time id="expires" datetime="{{rfc3339 .ExpiresAt}}">{{rfc3339 .ExpiresAt}}</time></dd>
-<dt>Gone from</dt><dd><time id="gone" datetime="{{rfc3339 .GoneAt}}">{{rfc3339 .GoneAt}}</time></dd>
-<dt>Session</dt><dd id="session">{{with .Presence.SessionID}}{{.}}{{else}}none (a session needs two people in the room){{end}}</dd>
-</dl>
-
-<h2>In the room</h2>
+<div class="grid-2">
+<section class="card" aria-labelledby="come-in-heading">
+<h2 id="come-in-heading">Come in</h2>
+<form method="post" id="come-in" class="come-in">
+<div class="field"><label for="displayName">Display name</label><input type="text" id="displayName" name="displayName" required maxlength="100" autocomplete="name"></div>
+<div class="actions">
+{{- if .Host}}
+<button class="btn primary" name="action" value="host">Join as host</button>
+{{- else}}
+{{- if .Locked}}
+<button class="btn primary" name="action" value="knock">Knock</button>
+{{- else}}
+<button class="btn primary" name="action" value="join">Join</button>
+{{- end}}
+<button class="btn" name="action" value="dialin">Call in by phone</button>
+{{- end}}
+</div>
+</form>
+</section>
+<section class="card" aria-labelledby="in-room-heading">
+<h2 id="in-room-heading">In the room</h2>
 {{- if .Presence.Present}}
-<ul id="present">
+<ul class="people" id="present">
 {{- range .Presence.Present}}
-<li>{{.Name}} · {{.Role}}{{if .DialIn}} · by phone{{end}} · since <time datetime="{{rfc3339 .At}}">{{rfc3339 .At}}</time>
-<form method="post" style="display:inline"><input type="hidden" name="participant" value="{{.ID}}"><button name="action" value="leave">Leave</button></form></li>
+<li><span>{{.Name}} · {{.Role}}{{if .DialIn}} · by phone{{end}} <span class="muted small">since <time datetime="{{rfc3339 .At}}">{{rfc3339 .At}}</time></span></span>
+<form method="post" class="inline"><input type="hidden" name="participant" value="{{.ID}}"><button class="btn small" name="action" value="leave">Leave<span class="visually-hidden"> ({{.Name}})</span></button></form></li>
 {{- end}}
 </ul>
 {{- else}}
 <p id="present">Nobody is in the room.</p>
 {{- end}}
-
 {{- if .Presence.Waiting}}
-<h2>Knocking</h2>
-<ul id="waiting">
+<h3>Knocking</h3>
+<ul class="people" id="waiting">
 {{- range .Presence.Waiting}}
-<li>{{.Name}} · since <time datetime="{{rfc3339 .At}}">{{rfc3339 .At}}</time>
-<form method="post" style="display:inline"><input type="hidden" name="participant" value="{{.ID}}">
-{{- if and $.Host $.HostIn}}<button name="action" value="admit">Let in</button>{{end}}
-<button name="action" value="cancel">Stop knocking</button></form></li>
+<li><span>{{.Name}} <span class="muted small">since <time datetime="{{rfc3339 .At}}">{{rfc3339 .At}}</time></span></span>
+<form method="post" class="inline"><input type="hidden" name="participant" value="{{.ID}}">
+{{- if and $.Host $.HostIn}}<button class="btn small primary" name="action" value="admit">Let in</button>{{end}}
+<button class="btn small" name="action" value="cancel">Stop knocking</button></form></li>
 {{- end}}
 </ul>
 {{- end}}
-
-<h2>Come in</h2>
-<form method="post" id="come-in">
-<label>Display name <input name="displayName" required maxlength="100"></label>
-{{- if .Host}}
-<button name="action" value="host">Join as host</button>
-{{- else}}
-{{- if .Locked}}
-<button name="action" value="knock">Knock</button>
-{{- else}}
-<button name="action" value="join">Join</button>
-{{- end}}
-<button name="action" value="dialin">Call in by phone</button>
-{{- end}}
-</form>
-
+</section>
+</div>
+<section class="card section-card" aria-labelledby="about-heading">
+<h2 id="about-heading">The room</h2>
+<dl class="facts">
+<dt>Mode</dt><dd id="mode">{{.Mode}}</dd>
+<dt>Locked</dt><dd id="locked">{{if .Locked}}yes{{else}}no{{end}}</dd>
+<dt>End date</dt><dd><time id="expires" datetime="{{rfc3339 .ExpiresAt}}">{{rfc3339 .ExpiresAt}}</time></dd>
+<dt>Gone from</dt><dd><time id="gone" datetime="{{rfc3339 .GoneAt}}">{{rfc3339 .GoneAt}}</time></dd>
+<dt>Session</dt><dd id="session">{{with .Presence.SessionID}}<span class="mono">{{.}}</span>{{else}}none (a session needs two people in the room){{end}}</dd>
+</dl>
+</section>
 <h2>Webhooks</h2>
 {{- if .Webhooks}}
 <p id="webhooks">Sent, signed, to <code>{{.Webhooks}}</code>.</p>
 {{- if .Deliveries}}
-<table id="deliveries">
-<tr><th>Created</th><th>Type</th><th>Answer</th><th>Attempts</th></tr>
+<div class="table-wrap">
+<table class="data" id="deliveries">
+<thead><tr><th scope="col">Created</th><th scope="col">Type</th><th scope="col">Answer</th><th scope="col" class="num">Attempts</th></tr></thead>
+<tbody>
 {{- range .Deliveries}}
-<tr><td>{{rfc3339 .CreatedAt}}</td><td>{{.Type}}</td><td>{{if .Status}}{{.Status}}{{else if .Attempts}}no answer{{else}}held{{end}}</td><td>{{.Attempts}}</td></tr>
+<tr><td>{{rfc3339 .CreatedAt}}</td><td>{{.Type}}</td><td>{{if .Status}}{{.Status}}{{else if .Attempts}}no answer{{else}}held{{end}}</td><td class="num">{{.Attempts}}</td></tr>
 {{- end}}
+</tbody>
 </table>
+</div>
 {{- end}}
 {{- else}}
 <p id="webhooks">Off: the sandbox has no webhook URL.</p>
 {{- end}}
 {{- else}}
+<div class="card empty">
 <h1>Room not found</h1>
 <p id="gone">This room does not exist, was deleted or has expired.</p>
+</div>
 {{- end}}
 </main>
 </body>

@@ -305,6 +305,7 @@ func TestListRooms(t *testing.T) {
 		"expiresAt": "2026-11-29T10:30:00Z",
 		"dialIn": {"numbers": [{"e164": "+12125550100", "country": "US", "tel": "tel:+12125550100,1234567890"}], "code": "1234567890"},
 		"live": true,
+		"inRoom": 3,
 		"booking": {"key": "`+f.a.Key+`", "source": "generic", "externalId": "bk_a", "status": "confirmed"},
 		"title": "Intro call",
 		"start": "2026-11-22T09:30:00Z",
@@ -622,10 +623,10 @@ func TestGetBooking(t *testing.T) {
 		"key": "`+f.a.Key+`", "source": "generic", "externalId": "bk_a", "status": "confirmed", "sequence": 1,
 		"title": "Intro call", "start": "2026-11-22T09:30:00Z", "end": "2026-11-22T10:30:00Z", "timeZone": "Europe/Oslo",
 		"room": {"roomId": "`+tagNow+`", "kind": "booking", "state": "active", "provider": "whereby", "size": "small", "roomName": "/intro-`+tagNow+`-5d1c",
-			"guestUrl": "https://rooms.test/intro-`+tagNow+`-5d1c", "expiresAt": "2026-11-29T10:30:00Z", `+dial+`, "live": true, `+meeting+`},
+			"guestUrl": "https://rooms.test/intro-`+tagNow+`-5d1c", "expiresAt": "2026-11-29T10:30:00Z", `+dial+`, "live": true, "inRoom": 3, `+meeting+`},
 		"retiredRooms": [{"roomId": "`+tagOld+`", "kind": "booking", "state": "active", "provider": "whereby", "size": "small", "roomName": "/intro-`+tagOld+`-5d1c",
 			"guestUrl": "https://rooms.test/intro-`+tagOld+`-5d1c", "expiresAt": "2026-11-29T10:30:00Z", `+dial+`,
-			"retired": true, "live": false, `+meeting+`}],
+			"retired": true, "live": false, "inRoom": 0, `+meeting+`}],
 		"invites": [
 			{"email": "ada@example.com", "name": "Ada Host", "role": "organizer", "sequence": 1, "method": "REQUEST", "sentAt": "2026-11-22T09:00:00Z"},
 			{"email": "bob@example.net", "name": "Bob Guest", "role": "guest", "sequence": 1, "method": "REQUEST", "sentAt": "2026-11-22T09:00:00Z"}

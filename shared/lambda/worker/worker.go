@@ -138,6 +138,9 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 		if res.Postponed != "" {
 			blog.Info("cleanup postponed", "reason", res.Postponed, "until", res.PostponedUntil)
 		}
+		if len(res.NoticesDropped) > 0 {
+			blog.Warn("outbound webhook events given up", "notices", res.NoticesDropped)
+		}
 	}
 
 	if reap && ctx.Err() == nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/emersion/go-message/mail"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
+	web "github.com/roomkeeper/roomkeeper/templates/console"
 )
 
 // Handler serves the outbox for people to read, under the path prefix "/outbox" (mount it at
@@ -158,6 +159,7 @@ func partPath(path []int) string {
 }
 
 var pages = template.Must(template.New("").Funcs(template.FuncMap{
+	"asset": web.Asset,
 	"time": func(e Entry) string {
 		if e.Time.IsZero() {
 			return ""
@@ -165,48 +167,60 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{
 		return e.Time.Format("2006-01-02 15:04:05.000 UTC")
 	},
 }).Parse(`
-{{define "style"}}<style>
-body{font-family:system-ui,sans-serif;margin:1.5rem;color:#222}
-table{border-collapse:collapse}td,th{padding:.25rem .6rem;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}
-pre{white-space:pre-wrap;background:#f6f6f6;padding:.75rem;border:1px solid #ddd}
-iframe{width:100%;height:32rem;border:1px solid #ddd;background:#fff}
-.problem{color:#a00}
-</style>{{end}}
+{{define "head"}}<meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="{{asset "favicon.svg"}}" type="image/svg+xml"><link rel="stylesheet" href="{{asset "style.css"}}">{{end}}
+
+{{define "top"}}<header class="topbar">
+<a class="brand" href="/"><img src="{{asset "favicon.svg"}}" alt="" width="28" height="28"><span>roomkeeper</span><span class="where">Outbox</span></a>
+<nav aria-label="Local server"><ul><li><a href="/console">Console</a></li><li><a href="/outbox" aria-current="page">Outbox</a></li></ul></nav>
+</header>{{end}}
 
 {{define "list"}}<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Outbox</title>{{template "style"}}</head>
+<html lang="en"><head>{{template "head"}}<title>Outbox · roomkeeper</title></head>
 <body>
-<h1>Outbox</h1>
-{{if .}}<table>
-<thead><tr><th>Time</th><th>To</th><th>Subject</th><th></th></tr></thead>
+{{template "top"}}
+<main>
+<div class="page-head"><div><h1>Outbox</h1><p>Every e-mail roomkeeper "sent" while running locally, the newest first.</p></div></div>
+{{if .}}<div class="table-wrap">
+<table class="data stack">
+<thead><tr><th scope="col">Time</th><th scope="col">To</th><th scope="col">Subject</th><th scope="col"><span class="visually-hidden">Raw message</span></th></tr></thead>
 <tbody>
-{{range .}}<tr><td>{{time .}}</td><td>{{.To}}</td><td><a href="/outbox/{{.ID}}">{{or .Subject "(no subject)"}}</a></td><td><a href="/outbox/{{.ID}}.eml">raw</a></td></tr>
+{{range .}}<tr><td data-label="Time" class="nowrap">{{time .}}</td><td data-label="To">{{.To}}</td><td data-label="Subject"><a href="/outbox/{{.ID}}">{{or .Subject "(no subject)"}}</a></td><td data-label="Raw"><a href="/outbox/{{.ID}}.eml">raw</a></td></tr>
 {{end}}</tbody>
-</table>{{else}}<p>No messages yet.</p>{{end}}
+</table>
+</div>{{else}}<div class="card empty"><h2>No messages yet</h2><p>Send a booking (<code>make demo</code>) and its invites show here.</p></div>{{end}}
+</main>
 </body></html>
 {{end}}
 
 {{define "message"}}<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{{or .Subject "(no subject)"}} · Outbox</title>{{template "style"}}</head>
+<html lang="en"><head>{{template "head"}}<title>{{or .Subject "(no subject)"}} · Outbox · roomkeeper</title></head>
 <body>
-<p><a href="/outbox">← Outbox</a> · <a href="/outbox/{{.ID}}.eml">raw message ({{.ID}}.eml)</a></p>
+{{template "top"}}
+<main>
+<p class="crumbs"><a href="/outbox">Outbox</a> / <a href="/outbox/{{.ID}}.eml">raw message ({{.ID}}.eml)</a></p>
 <h1>{{or .Subject "(no subject)"}}</h1>
-{{range .Problems}}<p class="problem">{{.}}</p>
+{{range .Problems}}<div class="alert" role="alert"><p>{{.}}</p></div>
 {{end}}<h2>Headers</h2>
-<table>
-{{range .Headers}}<tr><th>{{index . 0}}</th><td>{{index . 1}}</td></tr>
+<div class="table-wrap">
+<table class="data">
+{{range .Headers}}<tr><th scope="row">{{index . 0}}</th><td>{{index . 1}}</td></tr>
 {{end}}</table>
+</div>
 <h2>Parts</h2>
-<table>
-<thead><tr><th>Part</th><th>Type</th><th>File name</th><th>Bytes</th></tr></thead>
-{{range .Parts}}<tr><td>{{.Path}}</td><td>{{.Type}}</td><td>{{.Filename}}</td><td>{{.Size}}</td></tr>
+<div class="table-wrap">
+<table class="data stack">
+<thead><tr><th scope="col">Part</th><th scope="col">Type</th><th scope="col">File name</th><th scope="col" class="num">Bytes</th></tr></thead>
+{{range .Parts}}<tr><td data-label="Part">{{.Path}}</td><td data-label="Type">{{.Type}}</td><td data-label="File name">{{.Filename}}</td><td data-label="Bytes" class="num">{{.Size}}</td></tr>
 {{end}}</table>
+</div>
 {{if .Text}}<h2>Text</h2>
 <pre>{{.Text}}</pre>
 {{end}}{{if .HTML}}<h2>HTML</h2>
-<iframe sandbox srcdoc="{{.HTML}}" title="HTML part"></iframe>
+<iframe class="mail-frame" sandbox srcdoc="{{.HTML}}" title="HTML part"></iframe>
 {{end}}{{range .Calendars}}<h2>Calendar ({{.Type}}{{with .Filename}}, {{.}}{{end}})</h2>
 <pre>{{.Body}}</pre>
-{{end}}</body></html>
+{{end}}</main>
+</body></html>
 {{end}}
 `))

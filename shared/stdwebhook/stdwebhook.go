@@ -7,6 +7,10 @@
 // used: it reads time.Now and a package-level tolerance, so neither the clock nor the tolerance can
 // be injected, and it finds headers with http.Header.Get, which misses the lower-cased names API
 // Gateway delivers when a header map is built directly. The rules are a few lines; they are here.
+//
+// The generic booking source verifies with it and shared/notify signs the outbound webhook with
+// it; it sits outside shared/source because the worker, which links no booking source, sends
+// that webhook.
 package stdwebhook
 
 import (

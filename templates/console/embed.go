@@ -1,0 +1,90 @@
+// Package console holds the look of roomkeeper's web pages: the operator console's page
+// templates (html/template, *.html), one stylesheet, one small script (the copy buttons, the only
+// JavaScript) and the icon, all embedded in the binary, so the console needs no build step and no
+// file from outside it. shared/httpapi/console fills the templates in.
+//
+// The static files are served under StaticPath with a content hash in their names (Asset), so a
+// browser may keep them for a year and a new build is fetched at once. The local server's other
+// pages — the outbox and the Whereby sandbox's room pages — link the same stylesheet and icon, so
+// `make dev` looks like one product. Every page obeys a Content-Security-Policy without
+// 'unsafe-inline': no inline script, no style attribute, no <style> element.
+package console
+
+import (
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"io/fs"
+	"mime"
+	"net/http"
+	"path"
+	"strings"
+)
+
+// FS holds the page templates (*.html) and the static files (static/).
+//
+//go:embed *.html static
+var FS embed.FS
+
+// StaticPath is where the static files are served.
+const StaticPath = "/console/static/"
+
+// file is one static file.
+type file struct {
+	body        []byte
+	contentType string
+}
+
+var (
+	byHashed = map[string]file{}   // "style.1a2b3c4d5e.css" → the file
+	hashed   = map[string]string{} // "style.css" → "style.1a2b3c4d5e.css"
+)
+
+func init() {
+	entries, err := fs.ReadDir(FS, "static")
+	if err != nil {
+		panic(err)
+	}
+	for _, e := range entries {
+		body, err := fs.ReadFile(FS, "static/"+e.Name())
+		if err != nil {
+			panic(err)
+		}
+		sum := sha256.Sum256(body)
+		ext := path.Ext(e.Name())
+		name := strings.TrimSuffix(e.Name(), ext) + "." + hex.EncodeToString(sum[:5]) + ext
+		hashed[e.Name()] = name
+		byHashed[name] = file{body: body, contentType: mime.TypeByExtension(ext)}
+	}
+}
+
+// Asset returns the URL path of a static file by its plain name ("style.css", "console.js",
+// "favicon.svg"), with its content hash in the name. An unknown name is a programming error:
+// Asset panics, and every page's test catches it.
+func Asset(name string) string {
+	h, ok := hashed[name]
+	if !ok {
+		panic("console: no static file " + name)
+	}
+	return StaticPath + h
+}
+
+// Static serves the static files by their hashed names (GET and HEAD), cacheable for a year,
+// since a changed file gets a new name. Any other name is a 404.
+func Static() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f, ok := byHashed[strings.TrimPrefix(r.URL.Path, StaticPath)]
+		if !ok || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
+			http.NotFound(w, r)
+			return
+		}
+		h := w.Header()
+		h.Set("Content-Type", f.contentType)
+		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+		h.Set("X-Content-Type-Options", "nosniff")
+		if r.Method == http.MethodHead {
+			return
+		}
+		_, _ = w.Write(f.body)
+	})
+}
