@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"strings"
@@ -285,6 +286,28 @@ func TestConsoleAt390px(t *testing.T) {
 // checkPage checks the page shown: nothing wider than the screen, every form control named by a
 // label (or aria-label), text in WCAG AA contrast with its background (4.5:1, or 3:1 for large
 // text), and a visible focus ring on the first thing the Tab key reaches.
+// TestLinkPagesInTheBrowser: the pages a person's link answers with when it cannot lead to a room
+// look like the console — they link its stylesheet, which their Content-Security-Policy allows (a
+// violation would fail the tab) — and read well on a phone.
+func TestLinkPagesInTheBrowser(t *testing.T) {
+	t.Parallel() // a tab each in the one browser
+	s := newStack(t, nil)
+	tab := browsers.Tab(t, s.srv.URL)
+	for _, width := range []int64{1280, 390} {
+		tab.Width(width)
+		tab.Expect("/j/not-a-token", http.StatusNotFound)
+		tab.Open("/j/not-a-token")
+		assert.Equal(t, "This link is not valid", tab.Text("h1"))
+		background := browser.Run(tab, chromedp.Evaluate[string](`getComputedStyle(document.body).backgroundImage`))
+		assert.Contains(t, background, "linear-gradient", "the console's stylesheet is applied")
+		assert.Equal(t, 1, browser.Run(tab, chromedp.Evaluate[int](`document.styleSheets.length`)), "one stylesheet, the console's")
+		overflow := browser.Run(tab, chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`))
+		assert.LessOrEqual(t, overflow, 0, "the page is wider than the screen")
+		assert.Empty(t, browser.Run(tab, chromedp.Evaluate[[]string](lowContrast)), "text below WCAG AA contrast")
+		tab.Screenshot(fmt.Sprintf("link-invalid-%d", width))
+	}
+}
+
 // redirect GETs a link without following it, requires a 302 and returns where it leads.
 func redirect(t *testing.T, u string) string {
 	t.Helper()

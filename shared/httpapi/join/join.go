@@ -13,7 +13,10 @@
 //	503 the video service or the store could not be reached, or the room could not be made
 //
 // Every answer is never cached (Cache-Control: no-store), sends no referrer, and the pages carry
-// a Content-Security-Policy that allows nothing but their own inlined stylesheet (no script).
+// a Content-Security-Policy that allows nothing but stylesheets and images of the same origin: they
+// link the console's stylesheet and icon (templates/console, served under /console/static/ by
+// shared/httpapi/console next to this route, locally and in the admin function alike). No inline
+// style, no script.
 // Neither the token nor an address is logged. It is its own package, not part of
 // shared/httpapi, so that only the local server and the admin function link html/template.
 package join
@@ -21,16 +24,12 @@ package join
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"html/template"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
@@ -38,6 +37,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/invite"
 	"github.com/roomkeeper/roomkeeper/shared/link"
 	"github.com/roomkeeper/roomkeeper/templates"
+	web "github.com/roomkeeper/roomkeeper/templates/console"
 )
 
 // Links serves GET /j/{token}. Set its fields once in main.
@@ -192,12 +192,11 @@ type view struct {
 	Title   string // the meeting's title
 	When    string // its times, in the recipient's zone
 	Refresh int    // seconds; 0: no reload
-	CSS     template.CSS
 }
 
 // render writes a page.
 func (s *Links) render(w http.ResponseWriter, log *slog.Logger, p page) {
-	v := view{CSS: pages.css}
+	var v view
 	if p.b != nil && p.name != "invalid" {
 		d := &p.b.Details
 		v.Title = d.Title
@@ -209,14 +208,14 @@ func (s *Links) render(w http.ResponseWriter, log *slog.Logger, p page) {
 		v.Refresh = refresh
 	}
 	var buf bytes.Buffer
-	if err := pages.set[p.name].ExecuteTemplate(&buf, "layout", v); err != nil {
+	if err := pages[p.name].ExecuteTemplate(&buf, "layout", v); err != nil {
 		log.Error("render link page", "page", p.name, "err", err)
 		http.Error(w, http.StatusText(p.status), p.status)
 		return
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", pages.csp)
+	h.Set("Content-Security-Policy", contentSecurityPolicy)
 	if p.status == http.StatusServiceUnavailable {
 		h.Set("Retry-After", fmt.Sprint(refresh))
 	}
@@ -224,36 +223,23 @@ func (s *Links) render(w http.ResponseWriter, log *slog.Logger, p page) {
 	_, _ = w.Write(buf.Bytes())
 }
 
-// pages are the parsed templates, by page name, and the stylesheet with the policy allowing it.
-var pages = mustParse()
+// contentSecurityPolicy allows the console's stylesheet and icon, files of the same origin, and
+// nothing else: no inline style, no script, no form, no frame.
+const contentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self'; " +
+	"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
-type parsed struct {
-	set map[string]*template.Template
-	css template.CSS
-	csp string
-}
+// pages are the parsed templates, by page name.
+var pages = mustParse()
 
 // pageNames are the pages resolve answers with.
 var pageNames = []string{"waiting", "cancelled", "removed", "ended", "invalid", "failed", "unavailable"}
 
-func mustParse() parsed {
-	css, err := fs.ReadFile(templates.Pages, "pages/style.css")
-	if err != nil {
-		panic(err) // embedded: a build without it cannot work at all
-	}
-	sum := sha256.Sum256(css)
-	p := parsed{
-		set: map[string]*template.Template{},
-		css: template.CSS(css),
-		csp: "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'; " +
-			"base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-	}
-	layout := template.Must(template.New("").Option("missingkey=error").ParseFS(templates.Pages, "pages/layout.html.tmpl"))
+func mustParse() map[string]*template.Template {
+	set := map[string]*template.Template{}
+	layout := template.Must(template.New("").Option("missingkey=error").Funcs(template.FuncMap{"asset": web.Asset}).
+		ParseFS(templates.Pages, "pages/layout.html.tmpl"))
 	for _, name := range pageNames {
-		p.set[name] = template.Must(template.Must(layout.Clone()).ParseFS(templates.Pages, "pages/"+name+".html.tmpl"))
+		set[name] = template.Must(template.Must(layout.Clone()).ParseFS(templates.Pages, "pages/"+name+".html.tmpl"))
 	}
-	if strings.Contains(string(css), "</") {
-		panic("pages/style.css must not contain </")
-	}
-	return p
+	return set
 }
