@@ -57,8 +57,8 @@ type RoomkeeperStackProps struct {
 	Provider string
 	// WherebyAPIURL is WHEREBY_API_URL.
 	WherebyAPIURL string
-	// PublicURL is ROOMKEEPER_PUBLIC_URL, the base of the links roomkeeper serves and mails (the
-	// organizer's Zoom host link, PublicURL/v1/host/{token}). Empty means the HTTP API's default
+	// PublicURL is ROOMKEEPER_PUBLIC_URL, the base of the links roomkeeper serves and mails
+	// (every person's link, PublicURL/j/{token}). Empty means the HTTP API's default
 	// endpoint, https://<api id>.execute-api.<region>.amazonaws.com; set it to a custom domain
 	// mapped to the API's $default stage.
 	PublicURL string
@@ -91,7 +91,8 @@ type RoomkeeperStackProps struct {
 
 // ZoomProps are Zoom's settings besides its secrets (docs/providers.md). Zoom is enabled when
 // AccountID or ClientID is set, and then both are required; the stack then creates the secrets
-// ZOOM_CLIENT_SECRET, ZOOM_WEBHOOK_SECRET and ROOMKEEPER_HOST_SECRET. Empty fields leave the
+// ZOOM_CLIENT_SECRET, ZOOM_WEBHOOK_SECRET and ROOMKEEPER_HOST_SECRET (which verifies the
+// older host links already mailed). Empty fields leave the
 // functions' defaults.
 type ZoomProps struct {
 	AccountID string // ZOOM_ACCOUNT_ID

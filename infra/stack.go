@@ -37,6 +37,7 @@ const (
 	wherebyWebhookSecret   = "WHEREBY_WEBHOOK_SECRET"
 	adminToken             = "ROOMKEEPER_ADMIN_TOKEN"
 	hostSecret             = "ROOMKEEPER_HOST_SECRET"
+	linkSecret             = "ROOMKEEPER_LINK_SECRET"
 	notifySecret           = "ROOMKEEPER_NOTIFY_SECRET"
 	zoomClientSecret       = "ZOOM_CLIENT_SECRET"
 	zoomWebhookSecret      = "ZOOM_WEBHOOK_SECRET"
@@ -67,9 +68,9 @@ type secretSpec struct {
 	readers     []string // function names
 }
 
-// secretSpecs are the secrets p needs: those of the booking sources, Whereby and the admin API
-// always; Zoom's and the host-link secret when Zoom is enabled; 24sessions' when it is; the
-// outbound webhook's when it has a receiver.
+// secretSpecs are the secrets p needs: those of the booking sources, Whereby, the admin API and
+// the links always; Zoom's and the older host links' secret when Zoom is enabled; 24sessions'
+// when it is; the outbound webhook's when it has a receiver.
 func secretSpecs(p RoomkeeperStackProps) []secretSpec {
 	specs := []secretSpec{
 		{genericSecret, "GenericSecret",
@@ -85,6 +86,9 @@ func secretSpecs(p RoomkeeperStackProps) []secretSpec {
 			"Secret of the Whereby webhook (Whereby-Signature). Set by the operator; empty turns POST /v1/hooks/whereby off.", false, []string{"hooks"}},
 		secretSpec{adminToken, "AdminToken",
 			"Bearer token of the admin API. Set by the operator; empty turns the admin API off.", true, []string{"admin"}},
+		secretSpec{linkSecret, "LinkSecret",
+			"Signs every person's link GET /j/{token}, made by the worker (invitations) and the admin function (rooms' links), " +
+				"checked by the admin function (\"new,old\" while rotating). Set by the operator: at least 32 random bytes.", true, []string{"worker", "admin"}},
 	)
 	if p.Zoom.Enabled() {
 		specs = append(specs,
@@ -93,7 +97,8 @@ func secretSpecs(p RoomkeeperStackProps) []secretSpec {
 			secretSpec{zoomWebhookSecret, "ZoomWebhookSecret",
 				"Secret token of the Zoom app (x-zm-signature). Set by the operator; empty turns POST /v1/hooks/zoom off.", false, []string{"hooks"}},
 			secretSpec{hostSecret, "HostSecret",
-				"Signs the organizer's host links GET /v1/host/{token} (\"new,old\" while rotating). Set by the operator.", true, []string{"worker", "admin"}},
+				"Verifies the organizer's host links of the older kind, GET /v1/host/{token}, already mailed; no new ones are made. " +
+					"Set by the operator; keep it until the records of the bookings they were sent for have expired.", true, []string{"admin"}},
 		)
 	}
 	if p.TwentyFour.Enabled() {
@@ -131,7 +136,12 @@ var adminRoutes = []string{"/v1/rooms", "/v1/rooms/{proxy+}", "/v1/bookings", "/
 // reaches the admin function, which serves them with the same operators, sessions and rules.
 var consoleRoutes = []string{"/console", "/console/{proxy+}"}
 
-const hostRoute = "/v1/host/{token}"
+// joinRoute is every person's link; hostRoute the organizer's host link of the older kind,
+// still verified.
+const (
+	joinRoute = "/j/{token}"
+	hostRoute = "/v1/host/{token}"
+)
 
 // NewRoomkeeperStack defines roomkeeper on AWS: the HTTP API, the bookings, hooks, worker,
 // sweeper and admin functions, the table, the work queue, the sweep schedule, the secrets, the
@@ -208,7 +218,7 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 	// more. The providers' settings go to the functions that need to know which providers are
 	// enabled (bookings, to refuse a booking for another) or that call them (worker; admin for
 	// Zoom's host links); hooks and the sweeper call no provider. The functions that build the
-	// providers (worker, admin) get ROOMKEEPER_PUBLIC_URL, under which Zoom's host links are made.
+	// providers (worker, admin) get ROOMKEEPER_PUBLIC_URL, under which every person's link (/j/{token}) is made.
 	// FromEnv checks that the default provider is enabled, so ROOMKEEPER_PROVIDER goes only where
 	// the providers' settings go.
 	// bookings gets no client secret's ARN: it only needs to know which providers are enabled
@@ -246,7 +256,7 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 	hooks := fn("hooks", "roomkeeper hooks: provider webhooks (POST /v1/hooks/{provider})", hooksTimeout)
 	worker := fn("worker", "roomkeeper worker: reconciles one booking per queue message, reaps orphaned rooms", workerTimeout)
 	sweeper := fn("sweeper", "roomkeeper sweeper: enqueues due bookings every minute, asks the worker to reap hourly", sweeperTimeout)
-	admin := fn("admin", "roomkeeper admin: admin API (/v1/rooms..., /v1/bookings..., /v1/usage, /v1/people/..., /v1/operators..., /v1/audit), the console (/console...) and host links (GET /v1/host/{token})", adminTimeout)
+	admin := fn("admin", "roomkeeper admin: admin API (/v1/rooms..., /v1/bookings..., /v1/usage, /v1/people/..., /v1/operators..., /v1/audit), the console (/console...) and people's links (GET /j/{token}, and the older GET /v1/host/{token})", adminTimeout)
 
 	// DynamoDB: the exact calls each function makes. table.Grant would add <table>/index/*
 	// to every grant, so the resources are given explicitly.
@@ -301,6 +311,10 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 		"The console's pages require a server-side session begun by signing in with an operator's token (the same "+
 			"check and limiter as the admin routes) and named by an HttpOnly, Secure, SameSite=Strict cookie; every "+
 			"form post carries the session's CSRF token. The sign-in page itself must be reachable without one.")
+	addRoutes(stack, api, "Join", admin, awsapigatewayv2.HttpMethod_GET, []string{joinRoute},
+		"A person's link is its own credential: the path carries a token naming the booking, the recipient and the "+
+			"purpose under an HMAC-SHA256 keyed with ROOMKEEPER_LINK_SECRET, checked in constant time by the function; "+
+			"people click it from an e-mail, so it cannot carry an Authorization header.")
 	addRoutes(stack, api, "Host", admin, awsapigatewayv2.HttpMethod_GET, []string{hostRoute},
 		"The organizer's host link is its own credential: the path carries an HMAC-SHA256 token over the room, keyed "+
 			"with ROOMKEEPER_HOST_SECRET and checked in constant time by the function; organizers click it from an e-mail, "+
@@ -328,7 +342,7 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 
 	output(stack, "ApiUrl", api.ApiEndpoint(), "Base URL of the roomkeeper HTTP API")
 	output(stack, "PublicUrl", jsii.String(publicURL),
-		"ROOMKEEPER_PUBLIC_URL: the base of the links roomkeeper mails (Zoom host links) and of the URLs below")
+		"ROOMKEEPER_PUBLIC_URL: the base of the links roomkeeper mails (/j/{token}) and of the URLs below")
 	output(stack, "GenericWebhookUrl", jsii.String(publicURL+"/v1/bookings/generic"),
 		"Register this URL with the booking system (generic source, Standard Webhooks signing)")
 	for _, src := range bookingSources {
@@ -384,8 +398,8 @@ func newSecret(stack awscdk.Stack, id, name, description string, ours bool) awss
 		"it cannot be rotated by a Lambda and is rotated by the operator with put-secret-value."
 	if ours {
 		reason = "The value is shared with what lies outside AWS (the admin token with the operator's tools; the notify secret " +
-			"with the integrations' receiver; the host secret " +
-			"with every host link already mailed, rotated by adding a value, \"new,old\", and dropping the old one once its " +
+			"with the integrations' receiver; the link and host secrets " +
+			"with every link already mailed, rotated by adding a value, \"new,old\", and dropping the old one once its " +
 			"rooms are gone), so the operator rotates it with put-secret-value; a rotation Lambda could not."
 	}
 	cdknag.NagSuppressions_AddResourceSuppressions(cfn, &[]*cdknag.NagPackSuppression{{

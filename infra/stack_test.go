@@ -365,10 +365,10 @@ var wantEnv = map[string]struct {
 	"hooks": {10, slices.Concat(baseVars, []string{"ROOMKEEPER_QUEUE_URL"}),
 		[]string{"WHEREBY_WEBHOOK_SECRET", "ZOOM_WEBHOOK_SECRET"}},
 	"worker": {60, slices.Concat(baseVars, []string{"ROOMKEEPER_PROVIDER", "ROOMKEEPER_PUBLIC_URL", "ROOMKEEPER_TIME_ZONE", "ROOMKEEPER_NOTIFY_URL"}, zoomVars, twentyFourVars),
-		[]string{"ROOMKEEPER_HOST_SECRET", "ROOMKEEPER_NOTIFY_SECRET", "TWENTYFOUR_CLIENT_SECRET", "WHEREBY_API_KEY", "ZOOM_CLIENT_SECRET"}},
+		[]string{"ROOMKEEPER_LINK_SECRET", "ROOMKEEPER_NOTIFY_SECRET", "TWENTYFOUR_CLIENT_SECRET", "WHEREBY_API_KEY", "ZOOM_CLIENT_SECRET"}},
 	"sweeper": {60, slices.Concat(baseVars, []string{"ROOMKEEPER_QUEUE_URL"}), nil},
 	"admin": {15, slices.Concat(baseVars, []string{"ROOMKEEPER_QUEUE_URL", "ROOMKEEPER_PROVIDER", "ROOMKEEPER_PUBLIC_URL", "ROOMKEEPER_TIME_ZONE"}, zoomVars, twentyFourVars),
-		[]string{"ROOMKEEPER_ADMIN_TOKEN", "ROOMKEEPER_HOST_SECRET", "TWENTYFOUR_CLIENT_SECRET", "WHEREBY_API_KEY", "ZOOM_CLIENT_SECRET"}},
+		[]string{"ROOMKEEPER_ADMIN_TOKEN", "ROOMKEEPER_HOST_SECRET", "ROOMKEEPER_LINK_SECRET", "TWENTYFOUR_CLIENT_SECRET", "WHEREBY_API_KEY", "ZOOM_CLIENT_SECRET"}},
 }
 
 var (
@@ -797,6 +797,7 @@ func TestAPI(t *testing.T) {
 		"ANY /console":               "admin",
 		"ANY /console/{proxy+}":      "admin",
 		"GET /v1/host/{token}":       "admin",
+		"GET /j/{token}":             "admin",
 	}
 	has(t, func() {
 		synth.template.ResourceCountIs(jsii.String("AWS::ApiGatewayV2::Route"), jsii.Number(len(routes)))
@@ -858,7 +859,8 @@ func TestAPI(t *testing.T) {
 // allSecrets are the secrets of the full stack.
 var allSecrets = []string{"ROOMKEEPER_GENERIC_SECRET", "CALCOM_WEBHOOK_SECRET", "CALENDLY_WEBHOOK_SIGNING_KEY",
 	"CRONOFY_CLIENT_SECRETS", "WHEREBY_API_KEY", "WHEREBY_WEBHOOK_SECRET", "ROOMKEEPER_ADMIN_TOKEN",
-	"ZOOM_CLIENT_SECRET", "ZOOM_WEBHOOK_SECRET", "ROOMKEEPER_HOST_SECRET", "TWENTYFOUR_CLIENT_SECRET", "ROOMKEEPER_NOTIFY_SECRET"}
+	"ZOOM_CLIENT_SECRET", "ZOOM_WEBHOOK_SECRET", "ROOMKEEPER_HOST_SECRET", "ROOMKEEPER_LINK_SECRET", "TWENTYFOUR_CLIENT_SECRET",
+	"ROOMKEEPER_NOTIFY_SECRET"}
 
 func TestSecrets(t *testing.T) {
 	has(t, func() {
@@ -1039,6 +1041,7 @@ func TestOutputs(t *testing.T) {
 		"ZoomClientSecretArn":       ref(secretID(t, "ZOOM_CLIENT_SECRET")),
 		"ZoomWebhookSecretArn":      ref(secretID(t, "ZOOM_WEBHOOK_SECRET")),
 		"HostSecretArn":             ref(secretID(t, "ROOMKEEPER_HOST_SECRET")),
+		"LinkSecretArn":             ref(secretID(t, "ROOMKEEPER_LINK_SECRET")),
 		"TwentyFourClientSecretArn": ref(secretID(t, "TWENTYFOUR_CLIENT_SECRET")),
 		"NotifySecretArn":           ref(secretID(t, "ROOMKEEPER_NOTIFY_SECRET")),
 	}
@@ -1061,7 +1064,7 @@ func TestMinimalStack(t *testing.T) {
 	}
 	assert.Equal(t, map[string]bool{"ROOMKEEPER_GENERIC_SECRET": true, "CALCOM_WEBHOOK_SECRET": true,
 		"CALENDLY_WEBHOOK_SIGNING_KEY": true, "CRONOFY_CLIENT_SECRETS": true, "WHEREBY_API_KEY": true,
-		"WHEREBY_WEBHOOK_SECRET": true, "ROOMKEEPER_ADMIN_TOKEN": true}, secrets, "no secret of a provider that is off")
+		"WHEREBY_WEBHOOK_SECRET": true, "ROOMKEEPER_ADMIN_TOKEN": true, "ROOMKEEPER_LINK_SECRET": true}, secrets, "no secret of a provider that is off")
 
 	fns := resourcesIn(tmpl, "AWS::Lambda::Function")
 	require.Len(t, fns, len(functionNames))

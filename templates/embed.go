@@ -3,6 +3,11 @@
 // invitation that was not delivered). Package invite parses them
 // (text/template for *.txt.tmpl, html/template for *.html.tmpl) and fills them in.
 //
+// pages/ holds the web pages a person's link (GET /j/{token}) answers with when it cannot send
+// them to the room (shared/httpapi/join parses them with html/template): one layout and one file
+// per page. They have no stylesheet of their own: they link the console's (templates/console),
+// served as a file from the same origin, which their Content-Security-Policy allows ('self').
+//
 // The HTML is deliberately plain: inline styles only (mail clients drop <style> blocks), no
 // images, and one big link to join, so it reads the same in every client and with images off.
 package templates
@@ -13,3 +18,8 @@ import "embed"
 //
 //go:embed *.tmpl
 var FS embed.FS
+
+// Pages holds the pages of GET /j/{token} (pages/*.html.tmpl).
+//
+//go:embed pages/*.html.tmpl
+var Pages embed.FS

@@ -33,7 +33,10 @@ func TestRoomsCommandsAgainstTheLocalServer(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(made.stdout), &room), made.stdout)
 	id := room["roomId"].(string)
 	assert.Equal(t, "large", room["size"])
-	assert.Contains(t, room["hostUrl"], "roomKey", "its maker gets the host link")
+	hostURL := room["hostUrl"].(string)
+	assert.True(t, strings.HasPrefix(hostURL, s.cfg.PublicURL+"/j/"), "its maker gets the room's own host link: %s", hostURL)
+	_, loc := s.follow(hostURL)
+	assert.Contains(t, loc, "roomKey", "which leads to the provider's host link")
 	require.Len(t, s.app.sandbox.Rooms(), 1)
 
 	list := cli("rooms", "list")

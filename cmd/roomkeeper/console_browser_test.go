@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"strings"
@@ -99,8 +100,11 @@ func TestConsoleInTheBrowser(t *testing.T) {
 	tab.Click(`form[action="/console/rooms"] button[type="submit"]`)
 	assert.Equal(t, "Room created", tab.Text("h1"))
 	guest, host := value(tab, "#guest-link"), value(tab, "#host-link")
-	assert.Contains(t, guest, "/sandbox/whereby/rooms/team-")
-	assert.Contains(t, host, "roomKey=")
+	assert.True(t, strings.HasPrefix(guest, s.cfg.PublicURL+"/j/"), "the room's own guest link: %s", guest)
+	assert.True(t, strings.HasPrefix(host, s.cfg.PublicURL+"/j/"), "the room's own host link: %s", host)
+	assert.NotEqual(t, guest, host)
+	assert.Contains(t, redirect(t, guest), "/sandbox/whereby/rooms/team-", "the guest link leads to the room")
+	assert.Contains(t, redirect(t, host), "roomKey=", "the host link to the room's host link")
 	assert.True(t, strings.HasPrefix(attr(tab, `a[href^="tel:"]`, "href"), "tel:+"), "a tap-to-dial link")
 	assert.False(t, browser.Run(tab, chromedp.Evaluate[bool](`document.querySelector('[data-copy="guest-link"]').hidden`)), "the script shows the copy buttons")
 	tab.Do(chromedp.Click(chromedp.CSS(`[data-copy="guest-link"]`)))
@@ -115,12 +119,16 @@ func TestConsoleInTheBrowser(t *testing.T) {
 	assert.Contains(t, tab.Text("#rooms"), "Team sync")
 	html := browser.Run(tab, chromedp.OuterHTML(chromedp.CSS("html")))
 	assert.NotContains(t, html, "roomKey", "no host link in the page until asked for")
+	assert.NotContains(t, html, strings.TrimPrefix(host, s.cfg.PublicURL), "nor the room's own host link")
+	assert.Equal(t, guest, attr(tab, `#rooms a.btn.primary`, "href"), "Join: the room's own guest link")
 	tab.Click(`#rooms form[action$="/host-link"] button`)
 	assert.Equal(t, host, value(tab, "#host-link"), "shown on request")
 	tab.Screenshot("console-host-link")
 
-	// Join it from the sandbox's room page, with a phone caller, so a session starts.
+	// Join it from the sandbox's room page, reached through the guest link (302), with a phone
+	// caller, so a session starts.
 	tab.Open(strings.TrimPrefix(guest, s.srv.URL))
+	assert.True(t, strings.HasPrefix(tab.Path(), "/sandbox/whereby/rooms/team-"), "the guest link led to the room: %s", tab.Path())
 	tab.Type("#displayName", "Bob Guest")
 	tab.Click(`button[value="join"]`)
 	tab.Type("#displayName", "Phone caller")
@@ -237,7 +245,9 @@ func TestConsoleAt390px(t *testing.T) {
 	require.Equal(t, "Room created", tab.Text("h1"))
 	tab.Screenshot("phone-created")
 	guest := value(tab, "#guest-link")
+	require.True(t, strings.HasPrefix(guest, s.cfg.PublicURL+"/j/"), "the room's own guest link: %s", guest)
 	tab.Open(strings.TrimPrefix(guest, s.srv.URL))
+	require.True(t, strings.HasPrefix(tab.Path(), "/sandbox/whereby/rooms/"), "the guest link led to the room: %s", tab.Path())
 	tab.Type("#displayName", "Ada")
 	tab.Click(`button[value="join"]`)
 	tab.Type("#displayName", "Bob")
@@ -276,6 +286,39 @@ func TestConsoleAt390px(t *testing.T) {
 // checkPage checks the page shown: nothing wider than the screen, every form control named by a
 // label (or aria-label), text in WCAG AA contrast with its background (4.5:1, or 3:1 for large
 // text), and a visible focus ring on the first thing the Tab key reaches.
+// TestLinkPagesInTheBrowser: the pages a person's link answers with when it cannot lead to a room
+// look like the console — they link its stylesheet, which their Content-Security-Policy allows (a
+// violation would fail the tab) — and read well on a phone.
+func TestLinkPagesInTheBrowser(t *testing.T) {
+	t.Parallel() // a tab each in the one browser
+	s := newStack(t, nil)
+	tab := browsers.Tab(t, s.srv.URL)
+	for _, width := range []int64{1280, 390} {
+		tab.Width(width)
+		tab.Expect("/j/not-a-token", http.StatusNotFound)
+		tab.Open("/j/not-a-token")
+		assert.Equal(t, "This link is not valid", tab.Text("h1"))
+		background := browser.Run(tab, chromedp.Evaluate[string](`getComputedStyle(document.body).backgroundImage`))
+		assert.Contains(t, background, "linear-gradient", "the console's stylesheet is applied")
+		assert.Equal(t, 1, browser.Run(tab, chromedp.Evaluate[int](`document.styleSheets.length`)), "one stylesheet, the console's")
+		overflow := browser.Run(tab, chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`))
+		assert.LessOrEqual(t, overflow, 0, "the page is wider than the screen")
+		assert.Empty(t, browser.Run(tab, chromedp.Evaluate[[]string](lowContrast)), "text below WCAG AA contrast")
+		tab.Screenshot(fmt.Sprintf("link-invalid-%d", width))
+	}
+}
+
+// redirect GETs a link without following it, requires a 302 and returns where it leads.
+func redirect(t *testing.T, u string) string {
+	t.Helper()
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Get(u)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusFound, resp.StatusCode, "GET %s", u)
+	return resp.Header.Get("Location")
+}
+
 func checkPage(t *testing.T, tab *browser.Tab, name string) {
 	t.Helper()
 	overflow := browser.Run(tab, chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`))

@@ -64,11 +64,12 @@ func TestCreatedUpdatedCancelled(t *testing.T) {
 		assert.Equal(t, "REQUEST", m.Method)
 		assert.Equal(t, 0, m.Sequence)
 		assert.Equal(t, b.UID, m.UID)
-		assert.Contains(t, m.Text, rooms[0].RoomURL)
+		assert.NotContains(t, m.Text+m.HTML+string(m.Calendar), rooms[0].RoomURL, "never the provider's link")
 		assert.Contains(t, m.Text, "tel:+1", "tap-to-dial link")
 		assert.Contains(t, m.Text, rooms[0].DialIn.Code, "the access code as text")
 	}
-	assert.Contains(t, org.Text, rooms[0].HostRoomURL, "the organizer gets the host link")
+	assert.Equal(t, []string{rooms[0].HostRoomURL, rooms[0].RoomURL}, s.leadsTo(org), "the organizer's links: the host link, then the guest link to pass on")
+	assert.Equal(t, []string{rooms[0].RoomURL}, s.leadsTo(guest), "the guest's own link leads to the room")
 	assert.NotContains(t, guest.Text+guest.HTML+string(guest.Calendar), "roomKey", "the guest never does")
 	assert.Contains(t, string(org.Calendar), "mailto:"+bob, "the organizer's calendar lists the guests")
 	assert.Contains(t, guest.Text, "America/New_York", "times in the guest's own zone")
@@ -87,7 +88,7 @@ func TestCreatedUpdatedCancelled(t *testing.T) {
 		assert.Equal(t, "REQUEST", m.Method, addr)
 		assert.Equal(t, 1, m.Sequence, addr)
 		assert.Equal(t, b.UID, m.UID, addr)
-		assert.Contains(t, m.Text, rooms[0].RoomURL, addr)
+		assert.Equal(t, rooms[0].RoomURL, s.leadsTo(m)[len(s.leadsTo(m))-1], addr)
 	}
 	assert.True(t, strings.HasPrefix(to(t, mails, bob).Subject, "Updated invitation: "), "Bob held the earlier version")
 	assert.True(t, strings.HasPrefix(to(t, mails, cleo).Subject, "Invitation: "), "Cleo's first invitation is not an update")

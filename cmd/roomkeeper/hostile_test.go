@@ -275,6 +275,11 @@ func newHostile(t *testing.T) *hostile {
 		require.NotNil(t, b.Room, "fixture %s has its room", b.Key)
 	}
 	viewer := addViewer(t, s)
+	joinToken := func(secret, recipient string, p booking.Purpose) string {
+		tok, err := link.Make(secret, link.Token{Key: wb.Key, Recipient: recipient, Purpose: p})
+		require.NoError(t, err)
+		return tok
+	}
 	hostToken := func(secret, tag, room string) string {
 		u := link.HostURL(s.cfg.PublicURL, secret, tag, room)
 		require.NotEmpty(t, u)
@@ -290,6 +295,12 @@ func newHostile(t *testing.T) *hostile {
 			"whereby.roomId":         wb.Room.Tag,
 			"whereby.roomName":       wb.Room.Name,
 			"whereby.meetingId":      wb.Room.ID,
+			"whereby.guestId":        wb.Details.Attendees[0].ID,
+			"whereby.guestToken":     joinToken(s.cfg.LinkSecret, wb.Details.Attendees[0].ID, booking.ForGuest),
+			"whereby.hostToken":      joinToken(s.cfg.LinkSecret, wb.Details.Organizer.ID, booking.ForHost),
+			"whereby.joinWrongKey":   joinToken("not-the-link-secret", wb.Details.Organizer.ID, booking.ForHost),
+			"whereby.guestUrl":       wb.Room.GuestURL,
+			"whereby.hostUrl":        wb.Room.HostURL,
 			"zoom.bookingKey":        zb.Key,
 			"zoom.roomId":            zb.Room.Tag,
 			"zoom.meetingId":         zb.Room.ID,
@@ -301,7 +312,7 @@ func newHostile(t *testing.T) *hostile {
 			"calcom.uid":             "bkfxcala",
 		},
 		secrets: []string{
-			s.cfg.GenericSecret, s.cfg.AdminToken, viewer, s.cfg.HostSecret, s.cfg.Whereby.WebhookSecret, zoomE2ESecret,
+			s.cfg.GenericSecret, s.cfg.AdminToken, viewer, s.cfg.HostSecret, s.cfg.LinkSecret, s.cfg.Whereby.WebhookSecret, zoomE2ESecret,
 			sourceSecret(s.cfg, sourceSecrets[calcom.Source]), sourceSecret(s.cfg, sourceSecrets[calendly.Source]),
 			sourceSecret(s.cfg, sourceSecrets[cronofy.Source]),
 		},
@@ -593,6 +604,15 @@ func (h *hostile) expand(t *testing.T, b []byte, run string) []byte {
 			return b
 		case name == "unix":
 			return []byte(strconv.FormatInt(h.s.clock.Now().Unix(), 10))
+		case len(fields) == 4 && fields[0] == "joinToken":
+			arg := func(s string) string { return cmp.Or(h.fixtures[s], s) }
+			recipient := arg(fields[2])
+			if recipient == "-" {
+				recipient = booking.RoomLink
+			}
+			tok, err := link.Make(h.s.cfg.LinkSecret, link.Token{Key: arg(fields[1]), Recipient: recipient, Purpose: booking.Purpose(fields[3][0])})
+			require.NoError(t, err, "%s: want {{joinToken KEY RECIPIENT g|h}}", m)
+			return []byte(tok)
 		case len(fields) == 3 && fields[0] == "hostToken":
 			arg := func(s string) string { return cmp.Or(h.fixtures[s], s) }
 			u := link.HostURL(h.s.cfg.PublicURL, h.s.cfg.HostSecret, arg(fields[1]), arg(fields[2]))
@@ -692,7 +712,7 @@ func (h *hostile) checkAnswer(t *testing.T, c hostileCase, status int, header ht
 		assert.NotContains(t, string(body), string(h.expand(t, []byte(s), c.run)))
 	}
 	for k, v := range c.AnswerHeaders {
-		assert.Equal(t, v, header.Get(k), "answer header %s", k)
+		assert.Equal(t, string(h.expand(t, []byte(v), c.run)), header.Get(k), "answer header %s", k)
 	}
 	if !c.jsonAnswer() {
 		if status >= 400 {

@@ -16,6 +16,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/httpapi"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi/admin"
 	webconsole "github.com/roomkeeper/roomkeeper/shared/httpapi/console"
+	"github.com/roomkeeper/roomkeeper/shared/httpapi/join"
 	"github.com/roomkeeper/roomkeeper/shared/intake"
 	"github.com/roomkeeper/roomkeeper/shared/link"
 	"github.com/roomkeeper/roomkeeper/shared/local/bolt"
@@ -100,6 +101,7 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 		httpapi.WherebyWebhookSecret: cfg.Whereby.WebhookSecret,
 		httpapi.ZoomWebhookSecret:    cfg.Zoom.WebhookSecret,
 		link.HostSecret:              cfg.HostSecret,
+		link.Secret:                  cfg.LinkSecret,
 		video.WherebyAPIKey:          vcfg.Whereby.APIKey,
 		video.ZoomClientSecret:       cfg.Zoom.ClientSecret,
 		video.TwentyFourClientSecret: cfg.TwentyFour.ClientSecret,
@@ -117,9 +119,11 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 		store.Close()
 		return nil, err
 	}
+	links := &link.Linker{PublicURL: cfg.PublicURL, Secrets: secrets}
 	a.reconciler = &reconcile.Reconciler{
 		Store:        store,
 		Mailer:       ob,
+		Links:        links,
 		Providers:    videos.ByName(),
 		Deployment:   cfg.Deployment,
 		Insights:     videos.Insights(),
@@ -147,6 +151,7 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 		Providers:       cfg.Providers(),
 		Retention:       cfg.Retention,
 		Zone:            cfg.Zone(),
+		Links:           links,
 	}
 	acc := &access.Access{Store: store, Secrets: secrets, Now: now}
 	mux := http.NewServeMux()
@@ -163,6 +168,8 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 		&httpapi.Hooks{Intake: in, Secrets: secrets, Now: now, Tolerance: cfg.WebhookTolerance, Log: log},
 		&admin.API{Operator: ops, Access: acc, Log: log},
 		&webconsole.Console{Operator: ops, Access: acc, Log: log},
+		&join.Links{Store: store, Secrets: secrets, Linkers: videos.HostLinkers(), Log: log},
+		// The organizer's host links of the older kind, already sent: still verified.
 		&httpapi.HostLinks{Store: store, Secrets: secrets, Linkers: videos.HostLinkers(), Log: log},
 	} {
 		h.Register(mux)

@@ -17,6 +17,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/devkit/sandbox"
 	"github.com/roomkeeper/roomkeeper/shared/invite/invitetest"
+	"github.com/roomkeeper/roomkeeper/shared/link"
 )
 
 const (
@@ -108,17 +109,18 @@ func TestZoomBookingEndToEnd(t *testing.T) {
 	tel := "tel:+12125550142,," + id + "%23,,,,*" + m.Password + "%23"
 	for _, mail := range []*invitetest.Mail{org, guest} {
 		assert.Equal(t, "REQUEST", mail.Method)
-		assert.Contains(t, mail.Text, m.JoinURL, "everyone gets join_url")
+		assert.NotContains(t, everyPart(mail), m.JoinURL, "everyone gets roomkeeper's link, never join_url")
+		assert.Equal(t, m.JoinURL, s.leadsTo(mail)[len(s.leadsTo(mail))-1], "which leads to join_url")
 		assert.Contains(t, everyPart(mail), tel, "Zoom's one-tap dial string")
 		assert.Contains(t, mail.Text, id+"#, passcode "+m.Password+"#", "the numbers as text")
 		assert.NotRegexp(t, startURL, everyPart(mail), "start_url never goes into an e-mail")
 	}
-	hostLink := b.Room.HostURL
-	assert.True(t, strings.HasPrefix(hostLink, s.cfg.PublicURL+"/v1/host/"), hostLink)
-	assert.Contains(t, org.Text, hostLink, "the organizer gets roomkeeper's host link")
-	assert.NotContains(t, everyPart(guest), "/v1/host/", "a guest never does")
+	assert.Empty(t, b.Room.HostURL, "no start_url is kept")
+	hostLink := s.joinLinks(org.Text)[0]
+	assert.NotContains(t, everyPart(guest), hostLink, "a guest never gets the host link")
+	assert.NotContains(t, everyPart(org)+everyPart(guest), "/v1/host/", "no host link of the older kind is made")
 
-	// The host link fetches a fresh start_url and redirects to it.
+	// The organizer's link fetches a fresh start_url at each click and redirects to it.
 	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := noFollow.Get(hostLink)
 	require.NoError(t, err)
@@ -131,6 +133,30 @@ func TestZoomBookingEndToEnd(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, http.StatusOK, resp.StatusCode, "the start link works")
+	startCalls := func() int {
+		n := 0
+		for _, r := range fake.Requests() {
+			if r.Method == http.MethodGet && r.Path == "/sandbox/zoom/v2/meetings/"+id {
+				n++
+			}
+		}
+		return n
+	}
+	before := startCalls()
+	_, again := s.follow(hostLink)
+	assert.True(t, strings.HasPrefix(again, zsrv.URL+"/sandbox/zoom/s/"+id+"?zak="), again)
+	assert.Equal(t, before+1, startCalls(), "each click asks Zoom for the start_url afresh")
+	_, _ = s.follow(s.joinLinks(guest.Text)[0])
+	assert.Equal(t, before+1, startCalls(), "a guest's click never does")
+
+	// A host link of the older kind, mailed before /j/ links, is still verified with
+	// ROOMKEEPER_HOST_SECRET.
+	old := link.HostURL(s.cfg.PublicURL, s.cfg.HostSecret, b.Room.Tag, b.Room.ID)
+	status, loc := s.follow(old)
+	require.Equal(t, http.StatusFound, status)
+	assert.True(t, strings.HasPrefix(loc, zsrv.URL+"/sandbox/zoom/s/"+id+"?zak="), loc)
+	status, _ = s.follow(link.HostURL(s.cfg.PublicURL, "another-secret", b.Room.Tag, b.Room.ID))
+	assert.Equal(t, http.StatusNotFound, status, "and refused when signed with another secret")
 	tampered := hostLink[:len(hostLink)-3] + "AAA"
 	if tampered == hostLink {
 		tampered = hostLink[:len(hostLink)-3] + "BBB"
@@ -170,10 +196,10 @@ func TestZoomBookingEndToEnd(t *testing.T) {
 	for _, addr := range []string{organizer, bob, cleo} {
 		mail := to(t, mails, addr)
 		assert.Equal(t, 1, mail.Sequence, addr)
-		assert.Contains(t, mail.Text, m.JoinURL, addr)
+		assert.Equal(t, m.JoinURL, s.leadsTo(mail)[len(s.leadsTo(mail))-1], addr)
 		assert.NotRegexp(t, startURL, everyPart(mail), addr)
 	}
-	assert.Equal(t, hostLink, b.Room.HostURL, "the host link stays")
+	assert.Equal(t, hostLink, s.joinLinks(to(t, mails, organizer).Text)[0], "the host link stays")
 
 	// Cancelling deletes the meeting (held already, so Zoom answers 3007: nothing left to
 	// delete); the host link then says so.
@@ -196,8 +222,10 @@ func TestZoomBookingEndToEnd(t *testing.T) {
 	require.NoError(t, err)
 	page := readAll(t, resp.Body)
 	resp.Body.Close()
-	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+	assert.Equal(t, http.StatusGone, resp.StatusCode)
 	assert.Contains(t, page, "cancelled")
+	status, _ = s.follow(old)
+	assert.Equal(t, http.StatusNotFound, status, "the older host link says so too")
 
 	logs := s.logBuf.String()
 	for _, leak := range []string{"zak=", zoomE2ESecret, "zoom-client-secret-e2e", s.cfg.HostSecret, "555 0142"} {
@@ -320,10 +348,10 @@ func TestTwentyFourBookingEndToEnd(t *testing.T) {
 
 	mails := s.mail()
 	require.Len(t, mails, 3)
-	assert.Contains(t, to(t, mails, organizer).Text, hostLink, "the organizer's login-protected host link")
+	assert.Equal(t, hostLink, s.leadsTo(to(t, mails, organizer))[0], "the organizer's login-protected host link")
 	for _, addr := range []string{bob, cleo} {
 		mail := to(t, mails, addr)
-		assert.Contains(t, mail.Text, guestLink, "every guest shares the accessKey link")
+		assert.Equal(t, []string{guestLink}, s.leadsTo(mail), "every guest's link leads to the accessKey link")
 		assert.NotContains(t, everyPart(mail), hostLink, "no guest ever gets the host link")
 		assert.NotContains(t, everyPart(mail), "/room/meeting/")
 		assert.NotContains(t, mail.Text, "tel:", "24sessions has no dial-in")
@@ -339,7 +367,7 @@ func TestTwentyFourBookingEndToEnd(t *testing.T) {
 	require.Len(t, mails, 3)
 	for _, addr := range []string{bob, cleo} {
 		mail := to(t, mails, addr)
-		assert.Contains(t, mail.Text, guestLink, "the same link after the move")
+		assert.Equal(t, []string{guestLink}, s.leadsTo(mail), "the same room after the move")
 		assert.NotContains(t, everyPart(mail), "/room/meeting/")
 	}
 

@@ -148,6 +148,7 @@ func devSecrets(cfg *config.Config) ([]namedSecret, error) {
 		{"ROOMKEEPER_ADMIN_TOKEN", &cfg.AdminToken, randomToken},
 		{"WHEREBY_WEBHOOK_SECRET", &cfg.Whereby.WebhookSecret, randomToken},
 		{"ROOMKEEPER_HOST_SECRET", &cfg.HostSecret, randomToken},
+		{"ROOMKEEPER_LINK_SECRET", &cfg.LinkSecret, randomToken},
 		{httpapi.CalcomSecret, &calcomSecret, randomToken},
 		{httpapi.CalendlySecret, &calendlyKey, randomToken},
 		{httpapi.CronofySecret, &cronofySecrets, randomToken},

@@ -10,6 +10,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -261,6 +263,12 @@ func (s *stack) checkAllMail() {
 		raw, err := s.app.outbox.Read(e.ID)
 		require.NoError(s.t, err)
 		m := invitetest.Parse(s.t, raw)
+		// Every link a message carries is roomkeeper's own, under ROOMKEEPER_PUBLIC_URL/j/.
+		for _, part := range []string{m.Text, m.HTML, string(m.Calendar)} {
+			for _, u := range webURL.FindAllString(strings.ReplaceAll(part, "\r\n ", ""), -1) {
+				require.True(s.t, strings.HasPrefix(u, s.cfg.PublicURL+"/j/"), "a link that is not roomkeeper's in a message to %s: %s", m.To, u)
+			}
+		}
 		if strings.Contains(m.To, organizer) {
 			continue
 		}
@@ -275,9 +283,56 @@ const organizer = "ada@example.com"
 func (s *stack) checkLogs() {
 	s.t.Helper()
 	logs := s.logBuf.String()
-	for _, leak := range []string{"@example.", "+1212", "212-555", s.cfg.GenericSecret, s.cfg.AdminToken} {
+	for _, leak := range []string{"@example.", "+1212", "212-555", s.cfg.GenericSecret, s.cfg.AdminToken, s.cfg.LinkSecret} {
 		require.NotContains(s.t, logs, leak, "log leaks %q", leak)
 	}
+	require.NotRegexp(s.t, `/j/[A-Za-z0-9_-]{20}`, logs, "log leaks a link's token")
+}
+
+// webURL matches an http(s) URL in a message part.
+var webURL = regexp.MustCompile(`https?://[^\s"'<>\\]+`)
+
+// joinLinks returns the /j/ links in a text, in order, once each.
+func (s *stack) joinLinks(text string) []string {
+	s.t.Helper()
+	re := regexp.MustCompile(regexp.QuoteMeta(s.cfg.PublicURL) + `/j/[A-Za-z0-9_-]+`)
+	var out []string
+	for _, u := range re.FindAllString(text, -1) {
+		if !slices.Contains(out, u) {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// follow requests a link as a browser would, without following the redirect, and returns the
+// status and where it leads.
+func (s *stack) follow(u string) (int, string) {
+	s.t.Helper()
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	require.NoError(s.t, err)
+	req.Header.Set("Accept", "text/html")
+	resp, err := c.Do(req)
+	require.NoError(s.t, err)
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode, resp.Header.Get("Location")
+}
+
+// leadsTo returns where each /j/ link of a message's text leads now (a 302's Location), in
+// order: a guest's message has one, the organizer's the host link, then the room's guest link.
+func (s *stack) leadsTo(m *invitetest.Mail) []string {
+	s.t.Helper()
+	links := s.joinLinks(m.Text)
+	require.NotEmpty(s.t, links, "no /j/ link in the message to %s", m.To)
+	var out []string
+	for _, u := range links {
+		status, loc := s.follow(u)
+		require.Equal(s.t, http.StatusFound, status, "%s's link", m.To)
+		out = append(out, loc)
+	}
+	return out
 }
 
 func readAll(t *testing.T, r io.Reader) string {

@@ -3,33 +3,38 @@
 // /v1/people/{proxy+}, /v1/operators, /v1/operators/{proxy+} and /v1/audit, behind bearer tokens
 // (shared/httpapi/admin over shared/operator and shared/access: the admin token
 // ROOMKEEPER_ADMIN_TOKEN or an operator's, checked against its hash in the table) — of the
-// console's paths, /console and /console/{proxy+}, and of the organizer's host link,
-// GET /v1/host/{token}, which checks the token's MAC with ROOMKEEPER_HOST_SECRET and redirects to
-// a fresh Zoom start_url (shared/httpapi.HostLinks). They are the local server's handlers behind
-// the API Gateway HTTP API adapter (shared/lambda/apigw), over DynamoDB.
+// console's paths, /console and /console/{proxy+}, of every person's link, GET /j/{token}, which
+// checks the token's MAC with ROOMKEEPER_LINK_SECRET and redirects to the booking's room as it is
+// then, or to a fresh Zoom start_url for the organizer (shared/httpapi/join), and of the
+// organizer's host links of the older kind, GET /v1/host/{token}, which are no longer made but
+// still verified with ROOMKEEPER_HOST_SECRET (shared/httpapi.HostLinks). They are the local
+// server's handlers behind the API Gateway HTTP API adapter (shared/lambda/apigw), over DynamoDB.
 //
 // Operators, console sessions, the audit list and the limiter's failure counts live in the same
 // table (shared/aws/dynamo), so every container sees the same: a token removed or a client slowed
 // in one is so in all. No key signs the console's cookie: it holds a random session ID whose
 // SHA-256 the table keeps, so there is nothing to sign and no further secret to keep.
 //
-// The host link is served here rather than by a function of its own: both are requests of a
-// person that read bookings and call a provider at most once or twice, so they need the same
-// table permissions and the same timeout; the host route adds only the host secret and Zoom's
-// client secret. A function of its own would bring its own role, log group and cold starts for a
-// route clicked a few times per meeting. The admin token does not guard it: the organizer's link
-// is its own credential, an HMAC that only ROOMKEEPER_HOST_SECRET can make.
+// The links are served here rather than by a function of their own: they are requests of a
+// person that read one booking and call a provider at most once, so they need the same table
+// permissions and the same timeout; they add only the link and host secrets and Zoom's client
+// secret. A function of its own would bring its own role, log group and cold starts for a route
+// clicked a few times per meeting (not measured: the admin function's cold start is the same
+// binary's). The admin token does not guard them: a link is its own credential, an HMAC that only
+// ROOMKEEPER_LINK_SECRET (or, for the older host links, ROOMKEEPER_HOST_SECRET) can make.
 //
 // A room made by hand is made at once with the worker's own steps (reconcile.Reconciler), for up
 // to a few seconds, with the providers' secrets read from Secrets Manager on first use
 // (video.New); this reconciler sends no mail, and what it leaves (a slow provider, a notice to
 // send, a room with dial-in, whose numbers only the worker normalises: this function does not
 // link the phone-number library) goes to the worker through the work queue. It only wires:
-// configuration is read and clients are built once per container; an admin token or host secret
-// with no value turns its routes off (404).
+// configuration is read and clients are built once per container; an admin token or link secret
+// with no value turns its routes off (404). The answers' links are made under
+// ROOMKEEPER_PUBLIC_URL, which must be set.
 package main
 
 import (
+	"errors"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -44,6 +49,8 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/httpapi"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi/admin"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi/console"
+	"github.com/roomkeeper/roomkeeper/shared/httpapi/join"
+	"github.com/roomkeeper/roomkeeper/shared/link"
 	"github.com/roomkeeper/roomkeeper/shared/operator"
 	"github.com/roomkeeper/roomkeeper/shared/reconcile"
 	"github.com/roomkeeper/roomkeeper/shared/video"
@@ -60,9 +67,14 @@ func main() {
 	cfg := env.Config
 	// The admin API makes, moves and deletes hand-made rooms at once with the worker's steps; it
 	// sends no mail (a step that would leaves the room due for the worker).
+	if cfg.PublicURL == "" {
+		env.Exit(errors.New("ROOMKEEPER_PUBLIC_URL is not set: every link roomkeeper shows is made under it"))
+	}
+	links := &link.Linker{PublicURL: cfg.PublicURL, Secrets: sec}
 	reconciler := &reconcile.Reconciler{
 		Store:        store,
 		LeaveDialIn:  true, // its providers have no phone-number library (video.New above)
+		Links:        links,
 		Providers:    videos.ByName(),
 		Deployment:   cfg.Deployment,
 		Insights:     videos.Insights(),
@@ -85,11 +97,13 @@ func main() {
 		Providers:       cfg.Providers(),
 		Retention:       cfg.Retention,
 		Zone:            cfg.Zone(),
+		Links:           links,
 	}
 	acc := &access.Access{Store: store, Secrets: sec, Now: time.Now}
 	httpfn.Serve(
 		&admin.API{Operator: ops, Access: acc, Log: env.Log},
 		&console.Console{Operator: ops, Access: acc, Log: env.Log},
+		&join.Links{Store: store, Secrets: sec, Linkers: videos.HostLinkers(), Log: env.Log},
 		&httpapi.HostLinks{Store: store, Secrets: sec, Linkers: videos.HostLinkers(), Log: env.Log},
 	)
 }

@@ -4,14 +4,15 @@
 // Whereby always, Zoom and 24sessions when their settings are given — and, on a reap message from
 // the sweeper, deletes the provider rooms no booking references. It only wires: configuration is
 // read and clients are built once per container; each provider's secrets (the Whereby API key;
-// Zoom's client secret and ROOMKEEPER_HOST_SECRET, which signs the organizer's host links under
-// ROOMKEEPER_PUBLIC_URL; 24sessions' client secret) are read from Secrets Manager on that
-// provider's first call (video.New), so a cold start makes no Secrets Manager call
-// and a run that only sends mail reads none. With ROOMKEEPER_NOTIFY_URL it sends the outbound
-// webhook's events (shared/notify), signed with ROOMKEEPER_NOTIFY_SECRET, read on the first event.
+// Zoom's client secret; 24sessions' client secret) are read from Secrets Manager on that
+// provider's first call (video.New), and ROOMKEEPER_LINK_SECRET, which signs every person's link
+// under ROOMKEEPER_PUBLIC_URL, on the first invitation (shared/link.Linker), so a cold start makes
+// no Secrets Manager call. With ROOMKEEPER_NOTIFY_URL it sends the outbound webhook's events
+// (shared/notify), signed with ROOMKEEPER_NOTIFY_SECRET, read on the first event.
 package main
 
 import (
+	"errors"
 	"os"
 	"time"
 
@@ -27,6 +28,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/aws/ses"
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/lambda/worker"
+	"github.com/roomkeeper/roomkeeper/shared/link"
 	"github.com/roomkeeper/roomkeeper/shared/notify"
 	"github.com/roomkeeper/roomkeeper/shared/reconcile"
 	"github.com/roomkeeper/roomkeeper/shared/video"
@@ -36,20 +38,24 @@ import (
 func main() {
 	env := start.Load("ROOMKEEPER_TABLE")
 	cfg := env.Config
-	src := secrets.New(secretsmanager.NewFromConfig(env.AWS), os.Getenv)
-	videos, err := video.New(cfg, src, time.Now, phone.Normalize)
+	sec := secrets.New(secretsmanager.NewFromConfig(env.AWS), os.Getenv)
+	videos, err := video.New(cfg, sec, time.Now, phone.Normalize)
 	if err != nil {
 		env.Exit(err)
 	}
+	if cfg.PublicURL == "" {
+		env.Exit(errors.New("ROOMKEEPER_PUBLIC_URL is not set: every link roomkeeper mails is made under it"))
+	}
 	var notifier booking.Notifier // none without ROOMKEEPER_NOTIFY_URL
 	if cfg.NotifyURL != "" {
-		notifier = &notify.Notifier{URL: cfg.NotifyURL, Secrets: src, Now: time.Now}
+		notifier = &notify.Notifier{URL: cfg.NotifyURL, Secrets: sec, Now: time.Now}
 	}
 	metrics := emf.New(env.Log)
 	h := &worker.Handler{
 		Reconciler: &reconcile.Reconciler{
 			Store:        dynamo.New(dynamodb.NewFromConfig(env.AWS), env.Var("ROOMKEEPER_TABLE")),
 			Mailer:       ses.New(sesv2.NewFromConfig(env.AWS), os.Getenv("ROOMKEEPER_SES_CONFIGURATION_SET")),
+			Links:        &link.Linker{PublicURL: cfg.PublicURL, Secrets: sec},
 			Providers:    videos.ByName(),
 			Deployment:   cfg.Deployment,
 			Insights:     videos.Insights(),

@@ -40,6 +40,11 @@ const (
 
 // Person is an organizer or an attendee.
 type Person struct {
+	// ID is roomkeeper's opaque id of the person on this record (NewRecipientID), named by their
+	// /j/ links: random, never derived from the address or a list position, and kept while the
+	// same address stays on the record (a reschedule, an update), so a link sent earlier still
+	// names them. A source never sets it; AssignIDs does.
+	ID       string `json:"id,omitempty"`
 	Name     string `json:"name,omitempty"`
 	Email    string `json:"email"`
 	TimeZone string `json:"timeZone,omitempty"` // IANA name; empty means the booking's zone

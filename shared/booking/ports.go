@@ -224,3 +224,26 @@ type Change struct {
 	// change applies to the booking the first of Names that does leads to, and never creates one.
 	Unlinked error
 }
+
+// Purpose is what a link of roomkeeper's own (GET /j/{token}) opens: the room as a guest, or
+// as its host. It is part of the signed data, so no change to a guest's token yields a host
+// link.
+type Purpose byte
+
+// Link purposes.
+const (
+	ForGuest Purpose = 'g'
+	ForHost  Purpose = 'h'
+)
+
+// RoomLink is the recipient id of a room's own links, which name no person: the organizer's
+// guest link to pass on to people not on the invite, and a hand-made room's pair.
+const RoomLink = ""
+
+// Linker makes the links roomkeeper mails and shows: ROOMKEEPER_PUBLIC_URL/j/<token>, naming
+// the record (key), a recipient id the record holds (Person.ID, or RoomLink) and a purpose. The
+// link resolves against the record when it is followed, so it keeps working when the room
+// behind it is replaced.
+type Linker interface {
+	Link(ctx context.Context, key, recipient string, purpose Purpose) (string, error)
+}

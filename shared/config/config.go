@@ -26,8 +26,11 @@ type Config struct {
 	DataDir       string // ROOMKEEPER_DATA_DIR
 	GenericSecret string // ROOMKEEPER_GENERIC_SECRET: whsec_… for the generic source
 	AdminToken    string // ROOMKEEPER_ADMIN_TOKEN
-	// HostSecret (ROOMKEEPER_HOST_SECRET) signs the organizer's host links GET /v1/host/{token},
-	// which Zoom rooms need; "new,old" while rotating (the first signs, any verifies).
+	// LinkSecret (ROOMKEEPER_LINK_SECRET) signs every person's link, GET /j/{token}; "new,old"
+	// while rotating (the first signs, any verifies).
+	LinkSecret string
+	// HostSecret (ROOMKEEPER_HOST_SECRET) verifies the organizer's host links of the older kind,
+	// GET /v1/host/{token}, already sent; no new ones are made. "new,old" while rotating.
 	HostSecret string
 	MailFrom   string // ROOMKEEPER_MAIL_FROM
 	Provider   string // ROOMKEEPER_PROVIDER: the default provider
@@ -169,6 +172,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		WebhookTolerance: dur("ROOMKEEPER_WEBHOOK_TOLERANCE", 5*time.Minute),
 		Retention:        dur("ROOMKEEPER_RETENTION", 720*time.Hour),
 		HostSecret:       str("ROOMKEEPER_HOST_SECRET", ""),
+		LinkSecret:       str("ROOMKEEPER_LINK_SECRET", ""),
 		NotifyURL:        str("ROOMKEEPER_NOTIFY_URL", ""),
 		NotifySecret:     str("ROOMKEEPER_NOTIFY_SECRET", ""),
 		Whereby: Whereby{

@@ -106,6 +106,7 @@ func TestZoomSettings(t *testing.T) {
 		"ZOOM_WEBHOOK_SECRET": "whs", "ZOOM_API_URL": "http://127.0.0.1:1/v2/", "ZOOM_OAUTH_URL": "http://127.0.0.1:1/oauth/token",
 		"ZOOM_ALTERNATIVE_HOSTS": "false", "ZOOM_DIAL_IN_COUNTRIES": "us, no",
 		"ROOMKEEPER_HOST_SECRET": "host-secret",
+		"ROOMKEEPER_LINK_SECRET": "link-secret,old-link-secret",
 	}))
 	require.NoError(t, err)
 	assert.Equal(t, Zoom{
@@ -114,6 +115,7 @@ func TestZoomSettings(t *testing.T) {
 		AlternativeHosts: false, DialInCountries: []string{"US", "NO"},
 	}, c.Zoom)
 	assert.Equal(t, "host-secret", c.HostSecret)
+	assert.Equal(t, "link-secret,old-link-secret", c.LinkSecret)
 
 	c, err = FromEnv(env(nil))
 	require.NoError(t, err)

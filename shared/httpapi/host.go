@@ -15,8 +15,9 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/link"
 )
 
-// HostLinks serves the organizer's host links, GET /v1/host/{token} (shared/link makes and
-// reads the tokens). The token is its own credential: no admin token guards the route. Set its
+// HostLinks serves the organizer's host links of the older kind, GET /v1/host/{token}
+// (shared/link reads the tokens): mailed to Zoom organizers before every link became a /j/ link
+// (shared/httpapi/join), no longer made, and still verified with ROOMKEEPER_HOST_SECRET. The token is its own credential: no admin token guards the route. Set its
 // fields once in main.
 type HostLinks struct {
 	Store interface {

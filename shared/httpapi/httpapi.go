@@ -5,7 +5,9 @@
 //   - Hooks: the video providers' webhooks, POST /v1/hooks/{provider} (hooks.go);
 //   - Admin: the operator's API behind a bearer token, GET /v1/rooms… and /v1/bookings/{id}
 //     (admin.go; docs/admin-api.md);
-//   - HostLinks: the organizer's host links, GET /v1/host/{token} (host.go).
+//   - HostLinks: the organizer's host links of the older kind, GET /v1/host/{token} (host.go),
+//     no longer made but still verified; every person's link, GET /j/{token}, is served by
+//     shared/httpapi/join.
 //
 // They are plain net/http handlers: the local server serves them all on one mux, and each
 // Lambda function serves its own through the API Gateway adapter (shared/lambda/apigw), so there

@@ -39,6 +39,8 @@ type Intake struct {
 	// Deployment is this deployment's id (ROOMKEEPER_DEPLOYMENT): provider webhooks about rooms
 	// another deployment tagged are acknowledged and ignored.
 	Deployment string
+	// NewID returns a fresh recipient id (booking.Person.ID); nil means booking.NewRecipientID.
+	NewID func() string
 }
 
 // Outcome says what Apply did with a change.
@@ -360,7 +362,7 @@ func (in *Intake) apply(t target, ch booking.Change, now time.Time) (*booking.Bo
 			return b, Applied
 		}
 		b.Status = booking.Confirmed
-		b.Details = ch.Details
+		b.Details = in.withIDs(nil, ch.Details)
 		b.DueAt = now
 		b.ExpiresAt = ch.Details.End.Add(in.Retention)
 		return b, Applied
@@ -401,14 +403,32 @@ func (in *Intake) apply(t target, ch booking.Change, now time.Time) (*booking.Bo
 		in.reopen(b, now)
 		return b, Applied
 	}
-	if reflect.DeepEqual(b.Details, ch.Details) {
+	next := in.withIDs(b, ch.Details)
+	if reflect.DeepEqual(b.Details, next) {
 		return b, Unchanged
 	}
-	b.Details = ch.Details
+	b.Details = next
 	b.Sequence++
 	b.ExpiresAt = ch.Details.End.Add(in.Retention)
 	in.reopen(b, now)
 	return b, Applied
+}
+
+// withIDs returns d with every participant's recipient id: the one prior (nil for a new record)
+// holds for the same address, else a new one. Ids a source sent are replaced.
+func (in *Intake) withIDs(prior *booking.Booking, d booking.Details) booking.Details {
+	d.Attendees = slices.Clone(d.Attendees)
+	d.Uninvited = slices.Clone(d.Uninvited)
+	d.Organizer.ID = ""
+	for i := range d.Attendees {
+		d.Attendees[i].ID = ""
+	}
+	next := &booking.Booking{Details: d}
+	if prior != nil {
+		next.Invites = prior.Invites
+	}
+	next.AssignIDs(prior, in.NewID)
+	return next.Details
 }
 
 // reopen makes a changed booking due now and clears the previous run's failure, so a change

@@ -21,6 +21,7 @@ func (in *Intake) join(b *booking.Booking, p booking.Person, now time.Time) (*bo
 		return nil, Ignored // no room holds more; the source's own limit should have stopped this
 	}
 	d.Attendees = append(d.Attendees, p)
+	b.AssignIDs(nil, in.NewID) // a guest who left and comes back gets their id again
 	everyone := false
 	if len(d.Attendees)+1 > booking.SmallMax && d.Room.Size == booking.Small {
 		// The room is too small now: the next one is a new room, whose link everyone needs.

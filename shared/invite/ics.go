@@ -92,7 +92,7 @@ func description(v *inviteView) string {
 		if v.HostURL != "" {
 			b.WriteString("Start the meeting as host:\n")
 			b.WriteString(v.HostURL)
-			b.WriteString("\n\nGuests join at:\n")
+			b.WriteString("\n\nGuest link, to share with anyone not on the invitation:\n")
 			b.WriteString(v.GuestURL)
 		} else {
 			b.WriteString("Join the meeting:\n")

@@ -27,9 +27,11 @@ import (
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
 
 const (
-	from     = "roomkeeper <invites@localhost>"
-	guestURL = "https://roomkeeper.whereby.com/intro-rkabcdefghijklmg0"
-	hostURL  = "https://roomkeeper.whereby.com/intro-rkabcdefghijklmg0?roomKey=HOST-SECRET-KEY"
+	from = "roomkeeper <invites@localhost>"
+	// Each person's /j/ link (shared/link), as the reconciler passes them: the guest's own, and
+	// the organizer's host link (a distinctive token, so a test can tell it anywhere).
+	guestURL = "https://rooms.example.com/j/Zw1hYmNkZWZnaGlqa2xtQm9iMDAwMDEZ8x2qLm4Kp0vRtW7sYc"
+	hostURL  = "https://rooms.example.com/j/aA1hYmNkZWZnaGlqa2xtHOST-SECRET-KEY_qLm4Kp0vRtW7sYc"
 )
 
 var (
@@ -340,7 +342,7 @@ func TestRenderLinks(t *testing.T) {
 		require.NoError(t, err)
 		m := invitetest.Parse(t, msg.Raw)
 		assert.Contains(t, m.Text, "Start the meeting as host:\r\n"+hostURL+"\r\n")
-		assert.Contains(t, m.Text, "Guests join at:\r\n"+guestURL+"\r\n")
+		assert.Contains(t, m.Text, "Guest link, to share with anyone not on the invitation:\r\n"+guestURL+"\r\n")
 		assert.Contains(t, m.Text, "One tap on a mobile phone: tel:+16465588656,,85775884256%23,,,,*010383%23\r\n")
 		assert.Contains(t, m.HTML, `href="tel:&#43;16465588656,,85775884256%23,,,,*010383%23"`, "# stays %23 in the href")
 

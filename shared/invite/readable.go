@@ -337,3 +337,13 @@ func cleanText(s string) string {
 	}, s)
 	return strings.TrimSpace(s)
 }
+
+// When is a meeting's times as its mail shows them, in the IANA zone given ("" is UTC): what the
+// pages behind a person's link say. An unknown zone shows UTC.
+func When(start, end time.Time, zone string) string {
+	loc, name, err := location(zone)
+	if err != nil {
+		loc, name, _ = location("")
+	}
+	return readableRange(start, end, loc, name)
+}

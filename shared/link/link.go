@@ -1,10 +1,16 @@
 // Package link signs and verifies the links roomkeeper hands out to people, so that a link is
 // its own credential: nothing is stored for it, and only a holder of the secret can make one.
 //
-// Today that is the organizer's host link, GET /v1/host/{token}: a token naming a room (its
-// roomkeeper tag, and so its booking, and the provider's room id) under an HMAC-SHA256 (RFC
-// 2104) keyed with ROOMKEEPER_HOST_SECRET, which a click exchanges for a fresh provider host
-// link (Zoom's start_url expires after two hours, so it cannot be mailed).
+// Every link mailed or shown is GET /j/{token} (token.go): a token naming a record, a recipient
+// id on it and a purpose (guest or host) under an HMAC-SHA256 (RFC 2104), truncated to 128 bits,
+// keyed with ROOMKEEPER_LINK_SECRET. The link is resolved against the record when it is
+// followed (shared/httpapi.Links), so it keeps working when the room behind it is replaced.
+//
+// The organizer's host links of the kind sent before, GET /v1/host/{token} (this file): a token
+// naming a room (its roomkeeper tag, and so its booking, and the provider's room id) under an
+// HMAC-SHA256 keyed with ROOMKEEPER_HOST_SECRET, which a click exchanges for a fresh provider
+// host link (Zoom's start_url expires after two hours, so it cannot be mailed). No new ones are
+// made; those already sent are still verified until their record's retention ends.
 package link
 
 import (
@@ -24,7 +30,8 @@ const hostLabel = "roomkeeper host link v1"
 // maxToken bounds the token a request may present: a real one is well under 200 characters.
 const maxToken = 512
 
-// HostURL returns the organizer's host link for a room: publicURL + "/v1/host/" + a token
+// HostURL returns the organizer's host link of the old kind for a room (tests make the links
+// sent before /j/ links, to check they still work): publicURL + "/v1/host/" + a token
 // naming the room's tag and the provider's room id, signed with the first of secrets. The same
 // room always gets the same link; the link stops working when its booking is cancelled or the
 // room replaced, because the handler checks the token against the booking. An empty secret, tag

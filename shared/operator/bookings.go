@@ -68,7 +68,7 @@ type Booking struct {
 	Uninvited []booking.Person `json:"uninvited,omitempty"`
 }
 
-func bookingView(b *booking.Booking, withHost bool) Booking {
+func bookingView(b *booking.Booking, withHost bool, link linkFunc) Booking {
 	item := Booking{
 		Key:                b.Key,
 		Source:             b.Source,
@@ -87,7 +87,7 @@ func bookingView(b *booking.Booking, withHost bool) Booking {
 		UpdatedAt:          b.UpdatedAt,
 	}
 	for _, room := range b.Rooms() {
-		v := roomView(b, room, withHost)
+		v := roomView(b, room, withHost, link)
 		switch {
 		case v.State == Ended:
 			item.EndedRooms = append(item.EndedRooms, v)
@@ -157,7 +157,7 @@ func (o *Operator) Booking(ctx context.Context, id string, withHost bool) (Booki
 	if b == nil {
 		return Booking{}, notFound
 	}
-	return bookingView(b, withHost), nil
+	return bookingView(b, withHost, o.linker(ctx)), nil
 }
 
 // BookingsQuery asks for a page of bookings.
@@ -209,7 +209,7 @@ func (o *Operator) Bookings(ctx context.Context, q BookingsQuery) (BookingsPage,
 	}
 	page := BookingsPage{Bookings: []Booking{}, NextCursor: booking.EncodeCursor(next)}
 	for _, b := range records {
-		page.Bookings = append(page.Bookings, bookingView(b, false))
+		page.Bookings = append(page.Bookings, bookingView(b, false, o.linker(ctx)))
 	}
 	return page, nil
 }

@@ -33,6 +33,10 @@ type Operator struct {
 	Queue booking.Queue
 	// Insights are the providers that report their own session figures, by name.
 	Insights map[string]booking.Insights
+	// Links makes the links the answers show for a record's current room: roomkeeper's own
+	// /j/ links (ROOMKEEPER_PUBLIC_URL/j/<token>), never the provider's. Nil shows the
+	// provider's (tests that do not look at links).
+	Links booking.Linker
 	// Outbox, when set, holds copies of sent mail that an erasure must reach (locally).
 	Outbox Eraser
 	Now    func() time.Time

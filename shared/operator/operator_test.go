@@ -16,6 +16,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/devkit/clocktest"
 	"github.com/roomkeeper/roomkeeper/shared/devkit/sandbox"
+	"github.com/roomkeeper/roomkeeper/shared/link"
 	"github.com/roomkeeper/roomkeeper/shared/local/bolt"
 	"github.com/roomkeeper/roomkeeper/shared/local/outbox"
 	"github.com/roomkeeper/roomkeeper/shared/operator"
@@ -67,6 +68,7 @@ func newFixture(t *testing.T) *fixture {
 	op := &operator.Operator{
 		Store: st, Reconciler: r, Queue: q, Insights: insights, Now: clock.Now,
 		DefaultProvider: whereby.Name, Providers: []string{whereby.Name}, Retention: 720 * time.Hour, Wait: time.Second,
+		Links: &link.Linker{PublicURL: "https://rk.example", Secrets: linkSecret(testLinkSecret)},
 	}
 	return &fixture{t: t, ctx: context.Background(), clock: clock, st: st, sb: sb, r: r, op: op, queue: q}
 }
@@ -130,8 +132,10 @@ func TestCreateRoomIsReadyAtOnce(t *testing.T) {
 			room := made.Room
 			assert.Equal(t, "manual", room.Kind)
 			assert.Equal(t, operator.Active, room.State)
-			assert.NotEmpty(t, room.GuestURL)
-			assert.Contains(t, room.HostURL, "roomKey", "its maker gets the host link")
+			tag, _ := booking.ParseTag(room.RoomID)
+			assert.Equal(t, joinLink(t, tag.Key, booking.ForGuest), room.GuestURL, "the room's own guest link")
+			assert.Equal(t, joinLink(t, tag.Key, booking.ForHost), room.HostURL, "its maker gets the room's own host link")
+			assert.NotContains(t, room.GuestURL+room.HostURL, "whereby", "never the provider's links")
 			assert.NotNil(t, room.DialIn)
 			assert.Equal(t, "Walk-in", room.Title)
 			assert.Equal(t, f.clock.Now().Add(2*time.Hour), room.End)
@@ -142,7 +146,6 @@ func TestCreateRoomIsReadyAtOnce(t *testing.T) {
 			assert.Equal(t, tt.mode, bodies[0]["roomMode"])
 			assert.Equal(t, "support-"+room.RoomID+"-", bodies[0]["roomNamePrefix"])
 			assert.Equal(t, f.clock.Now().Add(2*time.Hour+168*time.Hour).Format(time.RFC3339), bodies[0]["endDate"])
-			tag, _ := booking.ParseTag(room.RoomID)
 			assert.Equal(t, booking.DeploymentTag("ops-test"), tag.Deployment, "the room carries this deployment")
 
 			got, err := f.op.Room(f.ctx, room.RoomID, false)
@@ -290,17 +293,18 @@ func TestAHandMadeRoomThatVanishedIsMadeAgainUnderItsID(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, id, room.RoomID, "the id its maker holds still finds it")
 	assert.Equal(t, operator.Active, room.State)
-	assert.NotEqual(t, made.Room.GuestURL, room.GuestURL, "with a new link")
+	assert.Equal(t, made.Room.GuestURL, room.GuestURL, "the same link: it now leads to the new room")
 	live := f.sb.Rooms()
 	require.Len(t, live, 1)
-	assert.Equal(t, live[0].RoomURL, room.GuestURL)
+	assert.NotEqual(t, gone.GuestURL, live[0].RoomURL, "a new room")
+	assert.Equal(t, live[0].RoomURL, f.record(id).Room.GuestURL)
 
 	view, err := f.op.Booking(f.ctx, f.record(id).Key, false)
 	require.NoError(t, err)
 	assert.Equal(t, f.clock.Now(), view.RoomVanishedAt)
 	require.Len(t, view.EndedRooms, 1)
 	assert.True(t, view.EndedRooms[0].Vanished)
-	assert.Equal(t, made.Room.GuestURL, view.EndedRooms[0].GuestURL)
+	assert.Equal(t, gone.GuestURL, view.EndedRooms[0].GuestURL, "an ended room shows the link it had")
 	require.NotNil(t, view.Room)
 	assert.False(t, view.Room.Vanished)
 	assert.Equal(t, id, view.Room.RoomID)
@@ -602,4 +606,18 @@ func TestABookingShowsEachRecipientsMailProblem(t *testing.T) {
 	raw, err := json.Marshal(got.Invites[1])
 	require.NoError(t, err)
 	assert.Contains(t, string(raw), `"mailProblem":{"kind":"bounce","type":"Permanent/General","at":"2026-12-04T09:00:00Z","stopped":true,"organizerTold":true}`)
+}
+
+const testLinkSecret = "ops-link-secret"
+
+type linkSecret string
+
+func (s linkSecret) Secret(context.Context, string, bool) (string, error) { return string(s), nil }
+
+// joinLink is a hand-made room's own /j/ link for a purpose.
+func joinLink(t *testing.T, key string, p booking.Purpose) string {
+	t.Helper()
+	tok, err := link.Make(testLinkSecret, link.Token{Key: key, Recipient: booking.RoomLink, Purpose: p})
+	require.NoError(t, err)
+	return link.URL("https://rk.example", tok)
 }

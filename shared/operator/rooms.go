@@ -64,8 +64,28 @@ func kindOf(b *booking.Booking) string {
 	return "booking"
 }
 
-// roomView is one of a record's rooms as an operator sees it.
-func roomView(b *booking.Booking, room *booking.Room, withHost bool) Room {
+// linkFunc makes a record's /j/ link for a recipient id and purpose ("" when it cannot).
+type linkFunc func(b *booking.Booking, recipient string, p booking.Purpose) string
+
+// linker returns the link maker of one request, or nil without Links (the provider's links
+// are shown then).
+func (o *Operator) linker(ctx context.Context) linkFunc {
+	if o.Links == nil {
+		return nil
+	}
+	return func(b *booking.Booking, recipient string, p booking.Purpose) string {
+		u, err := o.Links.Link(ctx, b.Key, recipient, p)
+		if err != nil {
+			return "" // a secret that cannot be read leaves the link out; the room is still shown
+		}
+		return u
+	}
+}
+
+// roomView is one of a record's rooms as an operator sees it. The current room's links are
+// roomkeeper's own (/j/), which follow the record to whatever room it has when clicked: the
+// room's guest link, and its host link — a hand-made room's own, a booking's organizer's.
+func roomView(b *booking.Booking, room *booking.Room, withHost bool, link linkFunc) Room {
 	act := b.RoomActivity(room)
 	v := Room{
 		RoomID:    room.Tag,
@@ -98,6 +118,19 @@ func roomView(b *booking.Booking, room *booking.Room, withHost bool) Room {
 	if withHost && room.DeletedAt.IsZero() {
 		v.HostURL = room.HostURL
 	}
+	if link != nil && room == b.Room && room.DeletedAt.IsZero() {
+		v.GuestURL = link(b, booking.RoomLink, booking.ForGuest)
+		if withHost {
+			who := booking.RoomLink
+			if b.Source != booking.Manual {
+				who = b.Details.Organizer.ID
+			}
+			v.HostURL = ""
+			if b.Source == booking.Manual || who != "" {
+				v.HostURL = link(b, who, booking.ForHost)
+			}
+		}
+	}
 	if b.Source == booking.Manual && b.Details.Organizer.Email != "" {
 		org := b.Details.Organizer
 		v.Organizer = &booking.Person{Name: org.Name, Email: org.Email}
@@ -122,13 +155,13 @@ func creatingView(b *booking.Booking, tag string) Room {
 
 // roomsOf returns the record's rooms in one state ("" for every state), newest first: the room
 // being made, the current room, those it replaced, those it deleted.
-func roomsOf(b *booking.Booking, state string, withHost bool) []Room {
+func roomsOf(b *booking.Booking, state string, withHost bool, link linkFunc) []Room {
 	var out []Room
 	if c := b.Creating; c != nil && (state == "" || state == Active) {
 		out = append(out, creatingView(b, c.Tag))
 	}
 	for _, room := range b.Rooms() {
-		v := roomView(b, room, withHost)
+		v := roomView(b, room, withHost, link)
 		if state == "" || v.State == state {
 			out = append(out, v)
 		}
@@ -175,13 +208,13 @@ func (o *Operator) Rooms(ctx context.Context, q RoomsQuery) (RoomsPage, error) {
 	default:
 		return RoomsPage{}, booking.Errorf(booking.Invalid, "state", "must be active, ended or all")
 	}
-	records, next, err := o.list(ctx, states, lq, func(b *booking.Booking) bool { return len(roomsOf(b, state, false)) > 0 })
+	records, next, err := o.list(ctx, states, lq, func(b *booking.Booking) bool { return len(roomsOf(b, state, false, nil)) > 0 })
 	if err != nil {
 		return RoomsPage{}, err
 	}
 	page := RoomsPage{Rooms: []Room{}, NextCursor: booking.EncodeCursor(next)}
 	for _, b := range records {
-		page.Rooms = append(page.Rooms, roomsOf(b, state, q.WithHost)...)
+		page.Rooms = append(page.Rooms, roomsOf(b, state, q.WithHost, o.linker(ctx))...)
 	}
 	return page, nil
 }
@@ -223,7 +256,7 @@ func (o *Operator) Room(ctx context.Context, roomID string, withHost bool) (Room
 	if room == nil {
 		return creatingView(b, roomID), nil
 	}
-	return roomView(b, room, withHost), nil
+	return roomView(b, room, withHost, o.linker(ctx)), nil
 }
 
 // NewRoom is a request for a room made by hand.
@@ -348,13 +381,13 @@ func (o *Operator) made(ctx context.Context, key string) (Made, error) {
 		return Made{}, booking.Outage(errors.New("the room's record vanished: expired since"))
 	}
 	if b.Room != nil {
-		return Made{Room: roomView(b, b.Room, true), Ready: true}, nil
+		return Made{Room: roomView(b, b.Room, true, o.linker(ctx)), Ready: true}, nil
 	}
 	if f := b.Failure; f != nil && f.Permanent {
 		return Made{}, booking.Errorf(booking.Unprocessable, "", "the video provider refused to make the room: %s", f.Message)
 	}
 	if len(b.Ended) > 0 { // deleted since, by an earlier request's DELETE
-		return Made{Room: roomView(b, &b.Ended[len(b.Ended)-1], true), Ready: true}, nil
+		return Made{Room: roomView(b, &b.Ended[len(b.Ended)-1], true, o.linker(ctx)), Ready: true}, nil
 	}
 	tag := booking.Tag{Key: b.Key, Gen: b.RoomGen + 1, Deployment: booking.DeploymentTag(o.Reconciler.Deployment)}.String()
 	if b.Creating != nil {

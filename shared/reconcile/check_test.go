@@ -86,11 +86,12 @@ func TestARoomGoneBeforeTheStartIsReplacedAndEveryoneUpdated(t *testing.T) {
 	for to, m := range mails {
 		assert.Equal(t, "REQUEST", m.Method, to)
 		assert.Equal(t, 1, m.Sequence, "a new sequence, so calendars take the update: %s", to)
-		assert.Contains(t, m.Text, room.GuestURL, to)
+		assert.Contains(t, m.Text, f.linkFor(key, to), "the same link as before: it now leads to the new room: %s", to)
+		assert.NotContains(t, m.Text+m.HTML+string(m.Calendar), room.GuestURL, "never the provider's link: %s", to)
 		assert.NotContains(t, m.Text+m.HTML+string(m.Calendar), old.GuestURL, to)
 		assert.Contains(t, m.Subject, "Updated invitation", to)
 	}
-	assert.Contains(t, mails["ada@example.com"].Text, room.HostURL, "the organizer gets the new host link")
+	assert.NotContains(t, mails["ada@example.com"].Text, room.HostURL, "the organizer's host link is roomkeeper's")
 	requireNoHostLinkToGuests(t, mails, "ada@example.com")
 
 	b := f.get(key)
@@ -202,7 +203,8 @@ func TestARoomGoneAtARescheduleIsReplacedInTheUpdate(t *testing.T) {
 	require.Len(t, mails, 3)
 	for to, m := range mails {
 		assert.Equal(t, 1, m.Sequence, "the change's own sequence: nobody held it yet: %s", to)
-		assert.Contains(t, m.Text, room.GuestURL, to)
+		assert.Contains(t, m.Text, f.linkFor(key, to), to)
+		assert.NotContains(t, m.Text, room.GuestURL, to)
 		assert.NotContains(t, m.Text, old.GuestURL, to)
 	}
 	requireNoHostLinkToGuests(t, mails, "ada@example.com")

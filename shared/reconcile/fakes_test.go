@@ -15,6 +15,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/devkit/clocktest"
 	"github.com/roomkeeper/roomkeeper/shared/invite/invitetest"
+	"github.com/roomkeeper/roomkeeper/shared/link"
 	"github.com/roomkeeper/roomkeeper/shared/local/bolt"
 )
 
@@ -188,6 +189,38 @@ func (m *fakeMetrics) take() []booking.Metric {
 	return out
 }
 
+// The links mailed in these tests: /j/ tokens under testPublicURL, signed with testLinkSecret.
+const (
+	testPublicURL  = "https://rk.example"
+	testLinkSecret = "test-link-secret"
+)
+
+type staticSecret string
+
+func (s staticSecret) Secret(context.Context, string, bool) (string, error) { return string(s), nil }
+
+// linkOf returns the /j/ link the fixture's reconciler mails for a recipient id and purpose.
+func linkOf(t *testing.T, key, recipient string, p booking.Purpose) string {
+	t.Helper()
+	tok, err := link.Make(testLinkSecret, link.Token{Key: key, Recipient: recipient, Purpose: p})
+	require.NoError(t, err)
+	return link.URL(testPublicURL, tok)
+}
+
+// linkFor returns the /j/ link a recipient of the booking is mailed: the organizer's host link,
+// or a guest's own link.
+func (f *fixture) linkFor(key, email string) string {
+	f.t.Helper()
+	b := f.get(key)
+	if strings.EqualFold(b.Details.Organizer.Email, email) {
+		return linkOf(f.t, key, b.Details.Organizer.ID, booking.ForHost)
+	}
+	r := b.InviteFor(email)
+	require.NotNil(f.t, r, email)
+	require.NotEmpty(f.t, r.ID, email)
+	return linkOf(f.t, key, r.ID, booking.ForGuest)
+}
+
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	st, err := bolt.Open(filepath.Join(t.TempDir(), "db"))
@@ -204,6 +237,7 @@ func newFixture(t *testing.T) *fixture {
 		Now:          c.Now,
 		Jitter:       func() float64 { return 0 },
 		MailFrom:     "roomkeeper <invites@rk.example>",
+		Links:        &link.Linker{PublicURL: testPublicURL, Secrets: staticSecret(testLinkSecret)},
 		CleanupGrace: 15 * time.Minute,
 		MaxOverrun:   2 * time.Hour,
 		RoomSlack:    168 * time.Hour,
@@ -240,6 +274,9 @@ func (f *fixture) put(mutate ...func(*booking.Booking)) string {
 	for _, m := range mutate {
 		m(b)
 	}
+	if b.Source != booking.Manual {
+		b.AssignIDs(nil, nil) // as intake does
+	}
 	require.NoError(f.t, f.store.Put(context.Background(), b))
 	return b.Key
 }
@@ -256,6 +293,9 @@ func (f *fixture) change(key string, mutate func(*booking.Booking)) {
 	f.t.Helper()
 	b := f.get(key)
 	mutate(b)
+	if b.Source != booking.Manual {
+		b.AssignIDs(nil, nil) // as intake does
+	}
 	b.Sequence++
 	b.DueAt = f.clock.Now()
 	b.Done = false

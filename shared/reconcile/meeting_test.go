@@ -99,7 +99,8 @@ func TestKnockEmailsTheOrganizerOnceAndNotWithAHost(t *testing.T) {
 	m := mails["ada@example.com"]
 	require.NotNil(t, m, "only the organizer is told")
 	assert.Contains(t, m.Subject, "Bob Guest is waiting")
-	assert.Contains(t, m.Text, f.get(key).Room.HostURL, "with the host link to let them in")
+	assert.Contains(t, m.Text, f.linkFor(key, "ada@example.com"), "with the host link to let them in")
+	assert.NotContains(t, m.Text, f.get(key).Room.HostURL, "roomkeeper's own, not the provider's")
 
 	f.record(key, booking.RoomEvent{Kind: booking.Knocked, At: start.Add(time.Minute), Name: "Bob Guest"})
 	assert.Empty(t, f.reconcile(key).Steps, "once per stretch without a host")

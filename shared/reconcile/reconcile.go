@@ -44,6 +44,13 @@ type Reconciler struct {
 	Now  func() time.Time
 	// Jitter returns a number in [0, 1) to spread back-off delays; nil uses math/rand.
 	Jitter func() float64
+	// Links makes the links mailed to each recipient (ROOMKEEPER_PUBLIC_URL/j/<token>): never the
+	// provider's room URL, so a link keeps working when the room behind it is replaced. Required
+	// with a Mailer.
+	Links booking.Linker
+	// NewID returns a fresh recipient id for a record stored before ids were assigned; nil means
+	// booking.NewRecipientID.
+	NewID func() string
 	// Notifier sends the outbound webhook's events (ROOMKEEPER_NOTIFY_URL; notice.go). Nil sends
 	// none and queues none: no notifier is configured, or the reconciler is the admin API's,
 	// which leaves them to the worker.
@@ -398,7 +405,7 @@ func newOwner() string {
 }
 
 // render builds the message for one invite action.
-func (w *run) render(a action) (booking.Message, error) {
+func (w *run) render(ctx context.Context, a action) (booking.Message, error) {
 	b := w.b
 	d := &b.Details
 	p := a.person
@@ -426,15 +433,45 @@ func (w *run) render(a action) (booking.Message, error) {
 		msg.Attendees = []booking.Person{p}
 	}
 	if a.method == booking.Request && b.Room != nil {
-		msg.GuestURL = b.Room.GuestURL
-		msg.DialIn = b.Room.DialIn
+		// Each person's own link, resolved when followed (GET /j/{token}); the organizer gets the
+		// host link and the room's own guest link, to pass on to people not on the invite.
+		guest, purpose := p.ID, booking.ForGuest
 		if a.organizer {
-			msg.HostURL = b.Room.HostURL
+			guest, purpose = booking.RoomLink, booking.ForHost
 		}
+		var err error
+		if msg.GuestURL, err = w.link(ctx, guest, booking.ForGuest); err != nil {
+			return booking.Message{}, err
+		}
+		if a.organizer {
+			if msg.HostURL, err = w.link(ctx, p.ID, purpose); err != nil {
+				return booking.Message{}, err
+			}
+		}
+		msg.DialIn = b.Room.DialIn
 	}
 	m, err := invite.Render(msg)
 	m.Key = b.Key
 	return m, err
+}
+
+// errNoLinks is a reconciler wired to send mail without a link maker.
+var errNoLinks = errors.New("no link maker configured (Reconciler.Links)")
+
+// link returns the booking's /j/ link for a recipient id and purpose. A person without an id
+// (a record stored before ids, not yet given them) gets no link rather than a wrong one.
+func (w *run) link(ctx context.Context, recipient string, p booking.Purpose) (string, error) {
+	if w.r.Links == nil {
+		return "", errNoLinks
+	}
+	if recipient == booking.RoomLink && p == booking.ForHost && w.b.Source != booking.Manual {
+		return "", errors.New("a booking's host link names its organizer")
+	}
+	u, err := w.r.Links.Link(ctx, w.b.Key, recipient, p)
+	if err != nil {
+		return "", fmt.Errorf("make link for booking %s: %w", w.b.Key, err)
+	}
+	return u, nil
 }
 
 // reachable splits guests into those mail can reach and those it cannot (booking.CheckEmail): a

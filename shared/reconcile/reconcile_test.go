@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/shared/link"
 )
 
 func TestCreatedBookingGetsOneRoomAndOneInvitePerParticipant(t *testing.T) {
@@ -28,12 +29,13 @@ func TestCreatedBookingGetsOneRoomAndOneInvitePerParticipant(t *testing.T) {
 	org := mails["ada@example.com"]
 	assert.Equal(t, "REQUEST", org.Method)
 	assert.Equal(t, 0, org.Sequence)
-	assert.Contains(t, org.Text, room.HostURL, "the organizer gets the host link")
-	assert.Contains(t, org.Text, room.GuestURL, "and the guest link to share")
+	assert.Contains(t, org.Text, f.linkFor(key, "ada@example.com"), "the organizer gets the host link")
+	assert.Contains(t, org.Text, linkOf(t, key, booking.RoomLink, booking.ForGuest), "and the room's guest link to share")
 	for _, guest := range []string{"bob@example.net", "cy@example.org"} {
 		m := mails[guest]
 		require.NotNil(t, m, guest)
-		assert.Contains(t, m.Text, room.GuestURL)
+		assert.Contains(t, m.Text, f.linkFor(key, guest), "each guest's own link")
+		assert.NotContains(t, m.Text+m.HTML+string(m.Calendar), room.GuestURL, "never the provider's")
 		assert.Contains(t, m.Text, "tel:+12125550142,1234567890")
 		assert.Equal(t, "0f8e5c7a-1d2b-4c3d-9e8f-000000000001", m.UID)
 	}
@@ -103,7 +105,8 @@ func TestUpdateBeyondTheRoomsLifeReplacesTheRoom(t *testing.T) {
 	assert.NotEqual(t, old.ID, live[0].ID)
 	assert.Equal(t, booking.Tag{Key: key, Gen: 2, Deployment: booking.DeploymentTag("test")}.String(), live[0].Tag)
 	for to, m := range f.mails() {
-		assert.Contains(t, m.Text, live[0].GuestURL, to)
+		assert.Contains(t, m.Text, f.linkFor(key, to), to)
+		assert.NotContains(t, m.Text, live[0].GuestURL, to)
 		assert.NotContains(t, m.Text, old.GuestURL, to)
 	}
 }
@@ -594,4 +597,65 @@ func TestALongRunKeepsItsLease(t *testing.T) {
 	assert.Len(t, res.Steps, 4, "a room and three invites, over twice the lease")
 	assert.Equal(t, []bool{true, true, true}, held, "another run finds the booking held at every send")
 	assert.Empty(t, f.get(key).Lease.Owner, "released at the end")
+}
+
+// TestRecordWithoutRecipientIDsGetsThemBeforeAnyLink covers a record stored before recipient ids:
+// the run gives every participant one and saves it before the first link is made, and keeps
+// them on a later change.
+func TestRecordWithoutRecipientIDsGetsThemBeforeAnyLink(t *testing.T) {
+	f := newFixture(t)
+	key := f.put()
+	b := f.get(key)
+	b.Details.Organizer.ID = ""
+	for i := range b.Details.Attendees {
+		b.Details.Attendees[i].ID = ""
+	}
+	require.NoError(t, f.store.Put(context.Background(), b))
+	res := f.reconcile(key)
+	assert.Equal(t, []string{"assign recipient ids", "create room"}, res.Steps[:2])
+	b = f.get(key)
+	ids := map[string]bool{}
+	for _, p := range b.Details.Participants() {
+		require.NotEmpty(t, p.ID, p.Email)
+		assert.NotContains(t, p.ID, "@")
+		ids[p.ID] = true
+	}
+	assert.Len(t, ids, 3, "one id per person")
+	for to, m := range f.mails() {
+		assert.Contains(t, m.Text, f.linkFor(key, to), to)
+	}
+	assert.NotContains(t, f.reconcile(key).Steps, "assign recipient ids", "once")
+}
+
+type failingLinks struct{ fail bool }
+
+func (l *failingLinks) Link(ctx context.Context, key, recipient string, p booking.Purpose) (string, error) {
+	if l.fail {
+		return "", errors.New("secret unreadable")
+	}
+	tok, err := link.Make(testLinkSecret, link.Token{Key: key, Recipient: recipient, Purpose: p})
+	return link.URL(testPublicURL, tok), err
+}
+
+// TestLinkSecretUnreadableIsTemporary checks that invitations wait, with back-off, while the
+// link secret cannot be read, and go out once it can: no invitation is marked refused.
+func TestLinkSecretUnreadableIsTemporary(t *testing.T) {
+	f := newFixture(t)
+	links := &failingLinks{fail: true}
+	f.r.Links = links
+	key := f.put()
+	f.reconcile(key)
+	b := f.get(key)
+	require.NotNil(t, b.Failure)
+	assert.False(t, b.Failure.Permanent, "a temporary failure")
+	assert.Empty(t, f.mails())
+	for _, inv := range b.Invites {
+		assert.Nil(t, inv.Pending, "no send was begun")
+		assert.Empty(t, inv.Error)
+	}
+	links.fail = false
+	f.clock.Add(time.Hour)
+	f.reconcile(key)
+	assert.Len(t, f.mails(), 3)
+	assert.Zero(t, f.get(key).PossibleDuplicates)
 }

@@ -27,6 +27,7 @@ const (
 	actMove                  // move a hand-made room to its record's new end (providers that move rooms)
 	actCount                 // record an ended room's usage
 	actUndelivered           // e-mail the organizer that a guest's invitation bounced or was complained of
+	actIDs                   // give participants recipient ids (a record stored before ids), before any link is made
 	actQueueNotice           // store an outbound webhook event the record calls for (notice.go)
 	actSendNotice            // send a queued event to the integrations' receiver
 	actDropNotice            // give up an event: 24 hours without a 2xx, or its room is gone
@@ -131,6 +132,9 @@ func (r *Reconciler) planMeeting(b *booking.Booking, now time.Time) action {
 	}
 	if b.Done {
 		return countNext(b)
+	}
+	if b.Source != booking.Manual && b.MissingIDs() {
+		return action{kind: actIDs}
 	}
 	if b.Room == nil || !r.fits(b.Room, b) {
 		return action{kind: actCreate}
@@ -361,6 +365,9 @@ func (w *run) do(ctx context.Context, a action) error {
 		return onProvider(b.Room.Provider, err)
 	case actCount:
 		return onProvider(a.room.Provider, w.count(ctx, a.room))
+	case actIDs:
+		w.step("assign recipient ids")
+		return w.save(ctx, func(b *booking.Booking) { b.AssignIDs(nil, w.r.NewID) })
 	case actQueueNotice:
 		return w.queueNotice(ctx, a)
 	case actSendNotice:
@@ -655,6 +662,14 @@ func (w *run) deleteRetired(ctx context.Context) error {
 // send delivers one invite: the intent is recorded first, so a run that stops between the mail
 // service accepting the message and the record being saved is detected and counted.
 func (w *run) send(ctx context.Context, a action) error {
+	if a.method == booking.Request && w.b.Room != nil {
+		// The links are signed with a secret the adapter may have to fetch: a failure to read
+		// it is temporary (retried with back-off) and comes before the send's intent is saved,
+		// so it neither marks an invitation refused nor counts a possible duplicate.
+		if _, err := w.link(ctx, booking.RoomLink, booking.ForGuest); err != nil {
+			return err
+		}
+	}
 	seq := w.b.Sequence
 	var same *booking.Pending // a stopped run's unrecorded send of this very invite
 	if inv := w.b.InviteFor(a.person.Email); inv != nil && inv.Pending != nil &&
@@ -681,7 +696,7 @@ func (w *run) send(ctx context.Context, a action) error {
 	seq = w.b.Sequence
 	var id string
 	var sendErr error
-	msg, err := w.render(a)
+	msg, err := w.render(ctx, a)
 	switch {
 	case err != nil && a.organizer:
 		return booking.Permanent(fmt.Errorf("render %s for booking %s: %w", a.method, w.b.Key, err))
@@ -781,6 +796,14 @@ func (w *run) knock(ctx context.Context) error {
 	b := w.b
 	d := b.Details
 	k := *b.Activity.Knock
+	who := d.Organizer.ID
+	if b.Source == booking.Manual {
+		who = booking.RoomLink // a hand-made room's pair of links names no person
+	}
+	host, err := w.link(ctx, who, booking.ForHost)
+	if err != nil {
+		return err
+	}
 	msg, err := invite.RenderKnock(&invite.Knock{
 		From:      w.r.MailFrom,
 		Organizer: booking.Person{Name: d.Organizer.Name, Email: d.Organizer.Email, TimeZone: d.ZoneOf(d.Organizer)},
@@ -788,7 +811,7 @@ func (w *run) knock(ctx context.Context) error {
 		Start:     d.Start,
 		End:       d.End,
 		Name:      k.Name,
-		HostURL:   b.Room.HostURL,
+		HostURL:   host,
 		Stamp:     w.now,
 	})
 	if err == nil {

@@ -92,7 +92,7 @@ func TestRescheduleMovesAnUpdatableRoomInPlace(t *testing.T) {
 	assert.Equal(t, booking.RoomOptions{Provider: "fake", Size: booking.Small, DialIn: true}, b.Room.Options)
 	for to, m := range f.mails() {
 		assert.Equal(t, 1, m.Sequence, to)
-		assert.Contains(t, m.Text, room.GuestURL, to)
+		assert.Contains(t, m.Text, f.linkFor(key, to), to)
 	}
 
 	f.reconcile(key)
@@ -135,7 +135,7 @@ func TestRoomGoneAtTheProviderIsMadeAgain(t *testing.T) {
 	require.Len(t, live, 1)
 	assert.Equal(t, booking.Tag{Key: key, Gen: 2, Deployment: booking.DeploymentTag("test")}.String(), live[0].Tag)
 	for to, m := range f.mails() {
-		assert.Contains(t, m.Text, live[0].GuestURL, to)
+		assert.Contains(t, m.Text, f.linkFor(key, to), to)
 	}
 	assert.Empty(t, f.get(key).Retired, "nothing left to delete")
 }

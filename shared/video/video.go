@@ -22,7 +22,6 @@ import (
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/config"
-	"github.com/roomkeeper/roomkeeper/shared/link"
 	"github.com/roomkeeper/roomkeeper/shared/video/twentyfour"
 	"github.com/roomkeeper/roomkeeper/shared/video/whereby"
 	"github.com/roomkeeper/roomkeeper/shared/video/zoom"
@@ -201,15 +200,13 @@ func (i SecretInsights) RoomSessions(ctx context.Context, roomName string) (map[
 // first use.
 type Providers struct {
 	Whereby    *SecretProvider // always: WHEREBY_API_KEY
-	Zoom       *SecretProvider // nil unless configured: ZOOM_CLIENT_SECRET, ROOMKEEPER_HOST_SECRET
+	Zoom       *SecretProvider // nil unless configured: ZOOM_CLIENT_SECRET
 	TwentyFour *SecretProvider // nil unless configured: TWENTYFOUR_CLIENT_SECRET
 }
 
 // New returns the providers cfg enables, reading their secrets through secrets when first used,
 // after checking every enabled provider's settings but its secrets: an error names each variable
-// that is missing or wrong. Zoom's rooms carry the organizer's host link, roomkeeper's signed
-// cfg.PublicURL/v1/host/{token} (link.HostURL), so Zoom needs ROOMKEEPER_PUBLIC_URL and the host
-// secret that signs the links. phone normalises the providers' dial-in numbers to E.164
+// that is missing or wrong. phone normalises the providers' dial-in numbers to E.164
 // (shared/video/phone.Normalize) where rooms are made; nil gives providers that make no room with
 // dial-in, for a function that leaves those to the worker and so does not link the phone-number
 // library, whose metadata costs every start milliseconds. New calls nothing.
@@ -223,13 +220,10 @@ func New(cfg config.Config, secrets Secrets, now func() time.Time, phone func(nu
 	}}
 	var errs []error
 	if cfg.Zoom.Enabled() {
-		if cfg.PublicURL == "" {
-			errs = append(errs, errors.New("zoom: set ROOMKEEPER_PUBLIC_URL, the public base URL of roomkeeper's links: the organizer's host links are made under it"))
-		}
 		errs = append(errs, zoomConfig(cfg, now, map[string]string{}).Check())
 		v.Zoom = &SecretProvider{
 			Secrets: secrets,
-			Names:   []string{ZoomClientSecret, link.HostSecret},
+			Names:   []string{ZoomClientSecret},
 			New: func(s map[string]string) (booking.Provider, error) {
 				z := zoomConfig(cfg, now, s)
 				z.Phone = phone
@@ -255,13 +249,10 @@ func New(cfg config.Config, secrets Secrets, now func() time.Time, phone func(nu
 
 // zoomConfig is Zoom's client configuration, with the secrets' values s (by name).
 func zoomConfig(cfg config.Config, now func() time.Time, s map[string]string) zoom.Config {
-	z, hostSecret := cfg.Zoom, s[link.HostSecret]
+	z := cfg.Zoom
 	return zoom.Config{
 		AccountID: z.AccountID, ClientID: z.ClientID, ClientSecret: s[ZoomClientSecret],
 		UserID: z.UserID, APIURL: z.APIURL, OAuthURL: z.OAuthURL,
-		HostLink: func(tag, id string) string {
-			return link.HostURL(cfg.PublicURL, hostSecret, tag, id)
-		},
 		AlternativeHosts: z.AlternativeHosts,
 		DialInCountries:  z.DialInCountries,
 		Now:              now,
@@ -306,8 +297,9 @@ func (v Providers) ByName() map[string]booking.Provider {
 	return out
 }
 
-// HostLinkers returns the providers whose host link GET /v1/host/{token} fetches, by name, for
-// httpapi.HostLinks: Zoom, when configured.
+// HostLinkers returns the providers whose host link is fetched when the organizer's link is
+// followed, by name, for join.Links (GET /j/{token}) and httpapi.HostLinks (the older
+// GET /v1/host/{token}): Zoom, when configured.
 func (v Providers) HostLinkers() map[string]booking.HostLinker {
 	out := map[string]booking.HostLinker{}
 	if v.Zoom != nil {

@@ -315,7 +315,7 @@ func TestProviders(t *testing.T) {
 			assert.True(t, updates, "%s moves meetings in place", name)
 		}
 		assert.Equal(t, []string{zoom.Name}, keys(v.HostLinkers()))
-		assert.Equal(t, []string{ZoomClientSecret, link.HostSecret}, v.Zoom.Names)
+		assert.Equal(t, []string{ZoomClientSecret}, v.Zoom.Names, "no host secret: the organizer's link is made by the reconciler")
 		assert.Equal(t, []string{TwentyFourClientSecret}, v.TwentyFour.Names)
 		assert.Zero(t, sec.total(), "building the providers reads nothing")
 	})
@@ -345,7 +345,6 @@ func TestNewChecksTheProviderSettings(t *testing.T) {
 	}{
 		{"half a zoom", map[string]string{"ZOOM_CLIENT_ID": "id"}, "Zoom is half configured: set ZOOM_ACCOUNT_ID"},
 		{"bad dial-in country", zoom("ZOOM_DIAL_IN_COUNTRIES", "USA"), "ZOOM_DIAL_IN_COUNTRIES"},
-		{"zoom in Lambda without a public URL", zoom("ROOMKEEPER_PUBLIC_URL", ""), "ROOMKEEPER_PUBLIC_URL"},
 		{"half a 24sessions", map[string]string{"TWENTYFOUR_INSTANCE": "acme"}, "TWENTYFOUR_CLIENT_ID"},
 		{"guest link not absolute", twentyfour("TWENTYFOUR_GUEST_URL", "/join/{accessKey}"), "TWENTYFOUR_GUEST_URL"},
 		{"guest link without key", twentyfour("TWENTYFOUR_GUEST_URL", "https://acme.24sessions.com/join"), "{accessKey}"},
@@ -448,7 +447,7 @@ func TestProvidersAgainstFakes(t *testing.T) {
 	}))
 	require.NoError(t, err)
 	sec := newSecrets(map[string]string{
-		ZoomClientSecret: "zoom-secret-value", link.HostSecret: "host-secret-value",
+		ZoomClientSecret:       "zoom-secret-value",
 		TwentyFourClientSecret: "tf-secret-value",
 	})
 	v, err := New(cfg, sec, func() time.Time { return now }, phone.Normalize)
@@ -469,9 +468,7 @@ func TestProvidersAgainstFakes(t *testing.T) {
 		tag := booking.Tag{Key: booking.KeyOf("generic", "zoom-views"), Gen: 1, Deployment: booking.DeploymentTag("test")}.String()
 		room, err := ps[zoom.Name].CreateRoom(ctx, spec(tag, start))
 		require.NoError(t, err)
-		assert.True(t, strings.HasPrefix(room.HostURL, "https://rooms.example.com/v1/host/"),
-			"the organizer's host link is roomkeeper's, signed with the host secret: %s", room.HostURL)
-		assert.Equal(t, link.HostURL("https://rooms.example.com", "host-secret-value", tag, room.ID), room.HostURL)
+		assert.Empty(t, room.HostURL, "no host link is kept: Zoom's is fetched when the organizer's link is followed")
 
 		moved, err := ps[zoom.Name].(booking.RoomUpdater).UpdateRoom(ctx, room, spec(tag, start.Add(time.Hour)))
 		require.NoError(t, err)
@@ -497,7 +494,7 @@ func TestProvidersAgainstFakes(t *testing.T) {
 		assert.True(t, start.Add(time.Hour).Equal(meetings[0].Date), "date %s", meetings[0].Date)
 	})
 
-	assert.Equal(t, map[string]int{ZoomClientSecret: 1, link.HostSecret: 1, TwentyFourClientSecret: 1}, sec.reads,
+	assert.Equal(t, map[string]int{ZoomClientSecret: 1, TwentyFourClientSecret: 1}, sec.reads,
 		"each secret read once, on first use")
 }
 

@@ -4,9 +4,10 @@
 // file from outside it. shared/httpapi/console fills the templates in.
 //
 // The static files are served under StaticPath with a content hash in their names (Asset), so a
-// browser may keep them for a year and a new build is fetched at once. The local server's other
-// pages — the outbox and the Whereby sandbox's room pages — link the same stylesheet and icon, so
-// `make dev` looks like one product. Every page obeys a Content-Security-Policy without
+// browser may keep them for a year and a new build is fetched at once. The other web pages — the
+// pages a person's link answers with (GET /j/{token}, shared/httpapi/join), and the local
+// server's outbox and Whereby sandbox's room pages — link the same stylesheet and icon, so
+// roomkeeper looks like one product; they are served even while the console is off. Every page obeys a Content-Security-Policy without
 // 'unsafe-inline': no inline script, no style attribute, no <style> element.
 package console
 

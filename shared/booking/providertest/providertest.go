@@ -76,7 +76,10 @@ func Run(t *testing.T, newProvider func(t *testing.T) (booking.Provider, Faults)
 		assert.NotEmpty(t, room.ID, "ID")
 		assert.Equal(t, s.Tag, room.Tag, "Tag")
 		require.NotEmpty(t, room.GuestURL, "GuestURL")
-		require.NotEmpty(t, room.HostURL, "HostURL")
+		if _, fetched := p.(booking.HostLinker); !fetched {
+			// A provider whose host link expires (Zoom) records none: it is fetched at click time.
+			require.NotEmpty(t, room.HostURL, "HostURL")
+		}
 		assert.NotEqual(t, room.GuestURL, room.HostURL, "guests and host need different links")
 		for _, secret := range hostSecrets(t, room) {
 			assert.NotContains(t, room.GuestURL, secret, "GuestURL must not carry the host key")

@@ -455,7 +455,7 @@ func fullBooking(t *testing.T) *booking.Booking {
 			Start:       start,
 			End:         end,
 			TimeZone:    "Europe/Oslo",
-			Organizer:   booking.Person{Name: "Ada Host", Email: "ada@example.com", TimeZone: "Europe/Oslo"},
+			Organizer:   booking.Person{ID: "Xo3k_9aQ", Name: "Ada Host", Email: "ada@example.com", TimeZone: "Europe/Oslo"},
 			Attendees: []booking.Person{
 				{Name: "Bob Guest", Email: "bob@example.net", TimeZone: "America/New_York"},
 				{Name: "Cleo", Email: "cleo@example.org"},
@@ -507,7 +507,7 @@ func fullBooking(t *testing.T) *booking.Booking {
 		}},
 		Invites: []booking.Invite{
 			{
-				Person:    booking.Person{Name: "Ada Host", Email: "ada@example.com", TimeZone: "Europe/Oslo"},
+				Person:    booking.Person{ID: "Xo3k_9aQ", Name: "Ada Host", Email: "ada@example.com", TimeZone: "Europe/Oslo"},
 				Organizer: true,
 				Sequence:  3,
 				Method:    booking.Request,

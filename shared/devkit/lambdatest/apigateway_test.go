@@ -26,6 +26,7 @@ var apiRoutes = map[string][]string{
 		"ANY /v1/rooms", "ANY /v1/rooms/{proxy+}", "ANY /v1/bookings", "ANY /v1/bookings/{id}",
 		"ANY /v1/usage", "ANY /v1/people/{proxy+}", "ANY /v1/operators", "ANY /v1/operators/{proxy+}",
 		"ANY /v1/audit", "ANY /console", "ANY /console/{proxy+}", "GET /v1/host/{token}",
+		"GET /j/{token}",
 	},
 }
 

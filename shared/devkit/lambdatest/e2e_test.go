@@ -86,11 +86,13 @@ func testLifecycle(t *testing.T, e *emulators) {
 		mail := invitetest.Parse(t, emulator.SESRaw(t, e.ses, m.MessageID))
 		assert.Equal(t, "REQUEST", mail.Method)
 		assert.Equal(t, b.UID, mail.UID)
-		assert.Contains(t, mail.Text, rooms[0].RoomURL)
+		assert.NotContains(t, mail.Text+mail.HTML+string(mail.Calendar), rooms[0].RoomURL, "roomkeeper's links, never the provider's")
 		assert.Contains(t, mail.Text, "tel:+", "tap-to-dial link")
 		if strings.Contains(mail.To, organizer) {
-			assert.Contains(t, mail.Text, rooms[0].HostRoomURL, "the organizer gets the host link")
+			assert.Contains(t, mail.Text, joinLink(t, s.api.URL, b.Key, b.Details.Organizer.ID, booking.ForHost), "the organizer gets the host link")
+			assert.Contains(t, mail.Text, joinLink(t, s.api.URL, b.Key, booking.RoomLink, booking.ForGuest), "and the room's guest link")
 		} else {
+			assert.Contains(t, mail.Text, joinLink(t, s.api.URL, b.Key, b.Details.Attendees[0].ID, booking.ForGuest), "the guest's own link")
 			assert.NotContains(t, mail.Text+mail.HTML+string(mail.Calendar), "roomKey", "a guest never gets the host link")
 		}
 	}
@@ -217,9 +219,10 @@ func testConfigError(t *testing.T, e *emulators) {
 		{"a bad duration", "worker", []string{"ROOMKEEPER_TABLE=rk-config", "ROOMKEEPER_CLEANUP_GRACE=soon"}, "ROOMKEEPER_CLEANUP_GRACE"},
 		{"no table", "admin", nil, "ROOMKEEPER_TABLE"},
 		{"no queue", "hooks", []string{"ROOMKEEPER_TABLE=rk-config"}, "ROOMKEEPER_QUEUE_URL"},
-		{"zoom without a public URL", "worker", []string{"ROOMKEEPER_TABLE=rk-config", "ZOOM_ACCOUNT_ID=a", "ZOOM_CLIENT_ID=c",
+		{"no public URL", "worker", []string{"ROOMKEEPER_TABLE=rk-config", "ZOOM_ACCOUNT_ID=a", "ZOOM_CLIENT_ID=c",
 			"ZOOM_CLIENT_SECRET_SECRET_ARN=" + zoomClientARN}, "ROOMKEEPER_PUBLIC_URL"},
 		{"zoom half configured", "worker", []string{"ROOMKEEPER_TABLE=rk-config", "ZOOM_CLIENT_ID=c"}, "ZOOM_ACCOUNT_ID"},
+		{"no public URL, admin", "admin", []string{"ROOMKEEPER_TABLE=rk-config", "ROOMKEEPER_QUEUE_URL=http://127.0.0.1:9/q"}, "ROOMKEEPER_PUBLIC_URL"},
 		{"zoom half configured, admin", "admin", []string{"ROOMKEEPER_TABLE=rk-config", "ROOMKEEPER_QUEUE_URL=http://127.0.0.1:9/q", "ZOOM_CLIENT_ID=c",
 			"ROOMKEEPER_PUBLIC_URL=https://rooms.example.com"}, "ZOOM_ACCOUNT_ID"},
 	} {

@@ -22,6 +22,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/devkit/sandbox"
 	"github.com/roomkeeper/roomkeeper/shared/invite/invitetest"
 	"github.com/roomkeeper/roomkeeper/shared/lambda/sweeper"
+	"github.com/roomkeeper/roomkeeper/shared/link"
 	"github.com/roomkeeper/roomkeeper/shared/video/whereby"
 )
 
@@ -79,7 +80,8 @@ func testHandMade(t *testing.T, e *emulators) {
 	id := room["roomId"].(string)
 	assert.Equal(t, "/v1/rooms/"+id, resp.Header.Get("Location"))
 	assert.Equal(t, "manual", room["kind"])
-	assert.Contains(t, room["hostUrl"], "roomKey")
+	assert.True(t, strings.HasPrefix(room["hostUrl"].(string), s.api.URL+"/j/"), "roomkeeper's own host link: %s", room["hostUrl"])
+	assert.Contains(t, follow(t, room["hostUrl"].(string)), "roomKey", "through the admin function, to the host link")
 	require.Len(t, s.sandbox.Rooms(), 1)
 	assert.Equal(t, "group", s.sandbox.Rooms()[0].RoomMode)
 	tag, ok := booking.ParseTag(id)
@@ -191,7 +193,8 @@ func testFollow(t *testing.T, e *emulators) {
 	require.Len(t, listed, 1)
 	r := listed[0].(map[string]any)
 	assert.Equal(t, b.Room.Tag, r["roomId"])
-	assert.Equal(t, room.RoomURL, r["guestUrl"])
+	assert.Equal(t, joinLink(t, s.api.URL, key, booking.RoomLink, booking.ForGuest), r["guestUrl"], "the room's own link")
+	assert.Equal(t, room.RoomURL, follow(t, r["guestUrl"].(string)), "through the admin function, to the room")
 	assert.NotContains(t, r, "hostUrl", "the host link only when asked for")
 	assert.Equal(t, true, r["live"])
 	assert.Equal(t, key, r["booking"].(map[string]any)["key"])
@@ -216,7 +219,7 @@ func testFollow(t *testing.T, e *emulators) {
 	assert.Len(t, body["invites"], 2)
 
 	u = adminAWS.Usage()
-	assert.Equal(t, 2, u.Calls["SecretsManager.GetSecretValue"], "the admin token and the Whereby key, once each")
+	assert.Equal(t, 3, u.Calls["SecretsManager.GetSecretValue"], "the admin token, the Whereby key and the link secret, once each")
 	assert.Positive(t, u.Calls["DynamoDB.Query"], "GET /v1/rooms lists the due index")
 }
 
@@ -302,23 +305,30 @@ func testZoom(t *testing.T, e *emulators) {
 	require.Nil(t, b.Failure)
 	assert.Equal(t, "zoom", b.Room.Provider)
 	assert.Equal(t, strconv.FormatInt(meetings[0].ID, 10), b.Room.ID)
-	hostLink := b.Room.HostURL
-	require.True(t, strings.HasPrefix(hostLink, s.api.URL+"/v1/host/"), "roomkeeper's host link under ROOMKEEPER_PUBLIC_URL: %s", hostLink)
+	assert.Empty(t, b.Room.HostURL, "no start_url is kept")
+	joinLink := func(recipient string, p booking.Purpose) string {
+		tok, err := link.Make(linkSecret, link.Token{Key: b.Key, Recipient: recipient, Purpose: p})
+		require.NoError(t, err)
+		return link.URL(s.api.URL, tok)
+	}
+	hostLink := joinLink(b.Details.Organizer.ID, booking.ForHost)
 
 	sent := emulator.SESMessages(t, e.ses)[mailsBefore:]
 	require.Len(t, sent, 2, "organizer and guest")
 	for _, m := range sent {
 		mail := invitetest.Parse(t, emulator.SESRaw(t, e.ses, m.MessageID))
 		all := string(mail.Raw) + mail.Text + mail.HTML + string(mail.Calendar)
-		assert.Contains(t, mail.Text, meetings[0].JoinURL, "everyone gets join_url")
+		assert.NotContains(t, all, meetings[0].JoinURL, "everyone gets roomkeeper's link, never join_url")
 		assert.NotRegexp(t, startURL, all, "start_url never goes into an e-mail")
+		assert.NotContains(t, all, "/v1/host/", "nor a host link of the older kind")
 		if strings.Contains(mail.To, organizer) {
 			assert.Contains(t, mail.Text, hostLink, "the organizer gets the host link")
 		} else {
-			assert.NotContains(t, all, "/v1/host/", "a guest never does")
+			assert.NotContains(t, all, hostLink, "a guest never does")
+			assert.Contains(t, mail.Text, joinLink(b.Details.Attendees[0].ID, booking.ForGuest), "the guest gets their own link")
 		}
 	}
-	assert.Equal(t, 2, workerAWS.Usage().Calls["SecretsManager.GetSecretValue"], "Zoom's client secret and the host secret, once each")
+	assert.Equal(t, 2, workerAWS.Usage().Calls["SecretsManager.GetSecretValue"], "Zoom's client secret and the link secret, once each")
 
 	// The organizer clicks: the admin function checks the link and redirects to a fresh start_url.
 	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -340,5 +350,40 @@ func testZoom(t *testing.T, e *emulators) {
 	require.NoError(t, err)
 	click.Body.Close()
 	assert.Equal(t, http.StatusNotFound, click.StatusCode, "a tampered link")
-	assert.Equal(t, 2, adminAWS.Usage().Calls["SecretsManager.GetSecretValue"], "the host secret and Zoom's client secret, once each")
+
+	// A guest's link leads to join_url.
+	click, err = noFollow.Get(joinLink(b.Details.Attendees[0].ID, booking.ForGuest))
+	require.NoError(t, err)
+	click.Body.Close()
+	require.Equal(t, http.StatusFound, click.StatusCode)
+	assert.Equal(t, meetings[0].JoinURL, click.Header.Get("Location"))
+
+	// A host link of the older kind, mailed before /j/ links, still works.
+	click, err = noFollow.Get(link.HostURL(s.api.URL, hostSecret, b.Room.Tag, b.Room.ID))
+	require.NoError(t, err)
+	click.Body.Close()
+	require.Equal(t, http.StatusFound, click.StatusCode)
+	assert.Contains(t, click.Header.Get("Location"), zsrv.URL+"/sandbox/zoom/s/"+b.Room.ID)
+	assert.Equal(t, 3, adminAWS.Usage().Calls["SecretsManager.GetSecretValue"], "the link secret, Zoom's client secret and the host secret, once each")
+}
+
+// joinLink is the /j/ link the functions make for a record's recipient id and purpose.
+func joinLink(t *testing.T, publicURL, key, recipient string, p booking.Purpose) string {
+	t.Helper()
+	tok, err := link.Make(linkSecret, link.Token{Key: key, Recipient: recipient, Purpose: p})
+	require.NoError(t, err)
+	return link.URL(publicURL, tok)
+}
+
+// follow requests a link through the HTTP API, as a browser would, and returns where its 302
+// leads.
+func follow(t *testing.T, u string) string {
+	t.Helper()
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Get(u)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusFound, resp.StatusCode, "%s", u)
+	assert.Equal(t, "no-store", resp.Header.Get("Cache-Control"))
+	return resp.Header.Get("Location")
 }

@@ -57,6 +57,8 @@ const (
 	adminToken        = "admin-token-not-for-logs-Xq7Rv2Kp9Lm4Wz8T" // over 128 bits by access.TokenBits
 	hostSecretARN     = "arn:aws:secretsmanager:us-east-1:123456789012:secret:roomkeeper/host-secret-AbCdEf"
 	hostSecret        = "host-secret-not-for-logs"
+	linkSecretARN     = "arn:aws:secretsmanager:us-east-1:123456789012:secret:roomkeeper/link-secret-AbCdEf"
+	linkSecret        = "link-secret-not-for-logs"
 	zoomClientARN     = "arn:aws:secretsmanager:us-east-1:123456789012:secret:roomkeeper/zoom-client-AbCdEf"
 	zoomClientSecret  = "zoom-client-secret-not-for-logs"
 	organizer         = "ada@example.com"
@@ -68,7 +70,7 @@ const (
 // with {} would send an extra reap message whenever it happened to run at minute 0.
 var sweepTick = []byte(`{"scheduledTime": "2026-01-01T00:30:00Z"}`)
 
-var secretValues = []string{wherebyKey, wherebyHookSecret, adminToken, hostSecret, zoomClientSecret}
+var secretValues = []string{wherebyKey, wherebyHookSecret, adminToken, hostSecret, linkSecret, zoomClientSecret}
 
 // emulators are the AWS API emulators one top-level test shares: dynalite, goaws,
 // aws-ses-v2-local and a fake Secrets Manager, each on its own loopback port.
@@ -89,6 +91,7 @@ func startEmulators(t testing.TB) *emulators {
 	e.sm = emulator.NewFakeSecretsManager(t, map[string]string{
 		genericARN: e.secret, wherebyARN: wherebyKey, wherebyHookARN: wherebyHookSecret,
 		adminTokenARN: adminToken, hostSecretARN: hostSecret, zoomClientARN: zoomClientSecret,
+		linkSecretARN: linkSecret,
 	})
 	pkgs := make([]string, len(functionNames))
 	for i, n := range functionNames {
@@ -173,6 +176,8 @@ func newStack(t testing.TB, e *emulators, name string) *stack {
 		"WHEREBY_WEBHOOK_SECRET_SECRET_ARN=" + wherebyHookARN,
 		"ROOMKEEPER_ADMIN_TOKEN_SECRET_ARN=" + adminTokenARN,
 		"ROOMKEEPER_HOST_SECRET_SECRET_ARN=" + hostSecretARN,
+		"ROOMKEEPER_LINK_SECRET_SECRET_ARN=" + linkSecretARN,
+		"ROOMKEEPER_PUBLIC_URL=" + s.api.URL,
 	}
 	t.Cleanup(s.checkLogs)
 	t.Cleanup(s.checkCalls)

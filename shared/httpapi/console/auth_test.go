@@ -178,6 +178,14 @@ func TestConsoleIsOffWithoutTheAdminToken(t *testing.T) {
 		assert.Contains(t, w.Body.String(), "The console is off")
 		assert.Equal(t, "DENY", w.Header().Get("X-Frame-Options"))
 	}
+	// The static files are still served: the pages of a person's link (/j/) use them.
+	w := httptest.NewRecorder()
+	mux.ServeHTTP(w, httptest.NewRequest(http.MethodGet, web.Asset("style.css"), nil))
+	assert.Equal(t, http.StatusOK, w.Code)
+	assert.Equal(t, "text/css; charset=utf-8", w.Header().Get("Content-Type"))
+	w = httptest.NewRecorder()
+	mux.ServeHTTP(w, httptest.NewRequest(http.MethodPost, web.Asset("style.css"), nil))
+	assert.Equal(t, http.StatusNotFound, w.Code, "GET and HEAD only")
 }
 
 func TestCookieIsSecureExceptOnLoopbackHTTP(t *testing.T) {

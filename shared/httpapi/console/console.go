@@ -62,7 +62,6 @@ const contentSecurityPolicy = "default-src 'none'; style-src 'self'; script-src 
 // Register adds the console's routes, under /console, to mux.
 func (c *Console) Register(mux *http.ServeMux) {
 	pages := http.NewServeMux()
-	pages.Handle("GET "+web.StaticPath+"{file}", web.Static())
 	pages.HandleFunc("GET /console/sign-in", c.signInPage)
 	pages.HandleFunc("POST /console/sign-in", c.signIn)
 	pages.Handle("POST /console/sign-out", c.authed("sign-out", false, c.signOut))
@@ -93,6 +92,9 @@ func (c *Console) Register(mux *http.ServeMux) {
 	h := headers(c.enabled(cop.Handler(pages)))
 	mux.Handle("/console", h)
 	mux.Handle("/console/", h)
+	// The static files are served even while the console is off: the pages of a person's link
+	// (GET /j/{token}) use the same stylesheet and icon, and nothing in them is secret.
+	mux.Handle(web.StaticPath, headers(web.Static()))
 }
 
 // headers sets the headers every answer of the console carries. The static files replace

@@ -26,6 +26,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/local/bolt"
 	"github.com/roomkeeper/roomkeeper/shared/operator"
 	"github.com/roomkeeper/roomkeeper/shared/reconcile"
+	"github.com/roomkeeper/roomkeeper/shared/video/phone"
 	"github.com/roomkeeper/roomkeeper/shared/video/whereby"
 )
 
@@ -71,7 +72,7 @@ func newFixture(t *testing.T) *fixture {
 	sbSrv.Config.Handler = sb
 	sbSrv.Start()
 	t.Cleanup(sbSrv.Close)
-	wb := whereby.New(whereby.Config{APIURL: sbSrv.URL + sandbox.WherebyAPIPath, APIKey: "key", Now: clock.Now})
+	wb := whereby.New(whereby.Config{APIURL: sbSrv.URL + sandbox.WherebyAPIPath, APIKey: "key", Now: clock.Now, Phone: phone.Normalize})
 	r := &reconcile.Reconciler{
 		Store: st, Providers: map[string]booking.Provider{whereby.Name: wb}, Deployment: "console-test",
 		Insights: map[string]booking.Insights{whereby.Name: wb}, Now: clock.Now, Jitter: func() float64 { return 0 },

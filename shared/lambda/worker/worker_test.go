@@ -25,6 +25,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/devkit/eventfile"
 	"github.com/roomkeeper/roomkeeper/shared/devkit/sandbox"
 	"github.com/roomkeeper/roomkeeper/shared/intake"
+	"github.com/roomkeeper/roomkeeper/shared/link"
 	"github.com/roomkeeper/roomkeeper/shared/local/bolt"
 	"github.com/roomkeeper/roomkeeper/shared/local/memqueue"
 	"github.com/roomkeeper/roomkeeper/shared/local/outbox"
@@ -70,6 +71,7 @@ func newFixture(t *testing.T) *fixture {
 			Providers:    map[string]booking.Provider{whereby.Name: whereby.New(whereby.Config{APIURL: srv.URL + sandbox.WherebyAPIPath, APIKey: "test-key", Now: clock, Phone: phone.Normalize})},
 			Now:          clock,
 			MailFrom:     "roomkeeper <invites@example.org>",
+			Links:        &link.Linker{PublicURL: "https://rk.example", Secrets: linkSecret("test-link-secret")},
 			CleanupGrace: 15 * time.Minute,
 			MaxOverrun:   2 * time.Hour,
 			RoomSlack:    168 * time.Hour,
@@ -401,3 +403,7 @@ func TestABounceFromSESReachesTheBooking(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, sent, 3)
 }
+
+type linkSecret string
+
+func (s linkSecret) Secret(context.Context, string, bool) (string, error) { return string(s), nil }

@@ -10,8 +10,9 @@
 // "Intro call (rk…g1)": the list API and the webhooks both carry the topic.
 //
 // Links: guests get join_url. The host's start_url logs its holder in as the host and expires
-// after two hours, so it is never stored or mailed; the organizer's host link is roomkeeper's own
-// signed link (Config.HostLink), which fetches a fresh start_url when clicked (HostLink). Dial-in
+// after two hours, so it is never stored or mailed: a Zoom room records no HostURL, and the
+// organizer's link, roomkeeper's own GET /j/{token}, fetches a fresh start_url when clicked
+// (HostLink). Dial-in
 // numbers are normalised to E.164 and joined to the meeting id and the numeric passcode in Zoom's
 // one-tap form, "tel:+<E.164>,,<id>%23,,,,*<passcode>%23".
 //
@@ -59,7 +60,7 @@ const (
 	maxDialIn      = 5   // numbers listed in an invite; Zoom may return dozens
 )
 
-// Config configures a Client. AccountID, ClientID, ClientSecret and HostLink are required.
+// Config configures a Client. AccountID, ClientID and ClientSecret are required.
 type Config struct {
 	AccountID    string // ZOOM_ACCOUNT_ID
 	ClientID     string // ZOOM_CLIENT_ID
@@ -68,9 +69,6 @@ type Config struct {
 	APIURL       string // ZOOM_API_URL; empty means DefaultAPIURL
 	OAuthURL     string // ZOOM_OAUTH_URL; empty means DefaultOAuthURL
 
-	// HostLink returns the organizer's host link for a meeting: roomkeeper's signed
-	// GET /v1/host/{token} link naming the room's tag and the meeting id.
-	HostLink func(tag, meetingID string) string
 	// AlternativeHosts makes the organizer an alternative host of each meeting. Zoom accepts
 	// only users of the same account with a licence, so a meeting Zoom refuses this way is
 	// created again without; the organizer still hosts through the host link.
@@ -94,12 +92,11 @@ type Config struct {
 var errNoPhone = errors.New("dial-in numbers cannot be normalised by this client (no Phone); the worker makes rooms with dial-in")
 
 // Client is a Zoom client implementing booking.Provider, the in-place update the reconciler uses
-// (UpdateRoom) and the fresh host link roomkeeper's /v1/host/{token} redirects to (HostLink). It
+// (UpdateRoom) and the fresh host link roomkeeper's links redirect to (HostLink). It
 // holds one access token for the process and is safe for concurrent use.
 type Client struct {
 	api      *rest.Client
 	user     string
-	hostLink func(tag, id string) string
 	altHosts bool
 	dialIn   []string
 	passcode func() string
@@ -146,12 +143,8 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.HostLink == nil {
-		return nil, errors.New("zoom: no host link function: the organizer needs roomkeeper's host link")
-	}
 	c := &Client{
 		user:     cmp.Or(cfg.UserID, "me"),
-		hostLink: cfg.HostLink,
 		altHosts: cfg.AlternativeHosts,
 		dialIn:   cfg.DialInCountries,
 		passcode: cfg.Passcode,
@@ -507,8 +500,7 @@ func (c *Client) roomOf(m meeting, tag string, needDialIn bool) (booking.Room, e
 		ID:       id,
 		Name:     m.Topic,
 		Tag:      tag,
-		GuestURL: m.JoinURL,
-		HostURL:  c.hostLink(tag, id),
+		GuestURL: m.JoinURL, // HostURL stays empty: the start_url is fetched at click time
 	}
 	if t, err := time.Parse(time.RFC3339, m.CreatedAt); err == nil {
 		room.CreatedAt = t.UTC()

@@ -38,8 +38,6 @@ type env struct {
 	clock  *clocktest.Clock
 }
 
-func hostLink(tag, id string) string { return "https://rk.example/v1/host/" + tag + "." + id }
-
 // newEnv starts a Zoom fake on a loopback server and a client for it.
 func newEnv(t *testing.T, fakeOpts func(*sandbox.ZoomOptions), cfgOpts func(*zoom.Config)) *env {
 	t.Helper()
@@ -63,7 +61,6 @@ func newEnv(t *testing.T, fakeOpts func(*sandbox.ZoomOptions), cfgOpts func(*zoo
 		AccountID: accountID, ClientID: clientID, ClientSecret: clientSecret,
 		APIURL:     e.srv.URL + sandbox.ZoomAPIPath,
 		OAuthURL:   e.srv.URL + sandbox.ZoomOAuthPath,
-		HostLink:   hostLink,
 		HTTPClient: e.srv.Client(),
 		Now:        e.clock.Now,
 		Phone:      phone.Normalize,
@@ -114,13 +111,13 @@ func (e *env) lastBody(t *testing.T, method string) map[string]any {
 	return nil
 }
 
-func TestNewNeedsCredentialsAndHostLink(t *testing.T) {
-	_, err := zoom.New(zoom.Config{ClientID: "x", HostLink: hostLink})
+func TestNewNeedsCredentials(t *testing.T) {
+	_, err := zoom.New(zoom.Config{ClientID: "x"})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "ZOOM_ACCOUNT_ID")
 	assert.Contains(t, err.Error(), "ZOOM_CLIENT_SECRET")
 	_, err = zoom.New(zoom.Config{AccountID: "a", ClientID: "b", ClientSecret: "c"})
-	require.Error(t, err, "no host link")
+	require.NoError(t, err)
 }
 
 func TestContract(t *testing.T) {
@@ -184,7 +181,7 @@ func TestCreatedRoom(t *testing.T) {
 	assert.Equal(t, s.Tag, room.Tag)
 	assert.Equal(t, m[0].Topic, room.Name)
 	assert.Equal(t, m[0].JoinURL, room.GuestURL, "guests get join_url")
-	assert.Equal(t, hostLink(s.Tag, id), room.HostURL, "the organizer gets roomkeeper's host link")
+	assert.Empty(t, room.HostURL, "no host link is kept: the start_url is fetched at click time")
 	assert.Equal(t, s.ExpiresAt, room.ExpiresAt)
 	for _, v := range []string{room.GuestURL, room.HostURL, room.Name, fmt.Sprint(room.DialIn)} {
 		assert.NotContains(t, v, "zak=", "no start_url anywhere in the room")
@@ -307,7 +304,7 @@ func TestTokenRequest(t *testing.T) {
 	}))
 	defer srv.Close()
 	c, err := zoom.New(zoom.Config{AccountID: accountID, ClientID: clientID, ClientSecret: clientSecret,
-		APIURL: srv.URL + "/v2", OAuthURL: srv.URL + "/oauth/token", HostLink: hostLink})
+		APIURL: srv.URL + "/v2", OAuthURL: srv.URL + "/oauth/token"})
 	require.NoError(t, err)
 	_, err = c.TaggedRooms(context.Background())
 	require.NoError(t, err)
@@ -342,7 +339,7 @@ func TestTokenErrors(t *testing.T) {
 			}))
 			defer srv.Close()
 			c, err := zoom.New(zoom.Config{AccountID: accountID, ClientID: clientID, ClientSecret: clientSecret,
-				APIURL: srv.URL, OAuthURL: srv.URL, HostLink: hostLink})
+				APIURL: srv.URL, OAuthURL: srv.URL})
 			require.NoError(t, err)
 			_, err = c.CreateRoom(context.Background(), spec(booking.RoomOptions{}))
 			require.Error(t, err)
@@ -560,7 +557,7 @@ func TestTaggedRoomsPagesAndSkipsOthers(t *testing.T) {
 	var got []string
 	for _, r := range rooms {
 		got = append(got, r.ID)
-		assert.Equal(t, hostLink(r.Tag, r.ID), r.HostURL)
+		assert.Empty(t, r.HostURL)
 		assert.True(t, r.ExpiresAt.IsZero(), "Zoom meetings have no end date")
 	}
 	assert.Equal(t, want, got)
@@ -577,7 +574,7 @@ func TestErrorsCarryNoAddresses(t *testing.T) {
 	}))
 	defer srv.Close()
 	c, err := zoom.New(zoom.Config{AccountID: "a", ClientID: "b", ClientSecret: "c", UserID: organizer,
-		APIURL: srv.URL, OAuthURL: srv.URL + "/token", HostLink: hostLink})
+		APIURL: srv.URL, OAuthURL: srv.URL + "/token"})
 	require.NoError(t, err)
 	_, err = c.CreateRoom(context.Background(), spec(booking.RoomOptions{}))
 	require.Error(t, err)
@@ -602,7 +599,7 @@ func TestNetworkErrorsCarryNoUserAddress(t *testing.T) {
 	}))
 	defer srv.Close()
 	c, err := zoom.New(zoom.Config{AccountID: "a", ClientID: "b", ClientSecret: "c", UserID: organizer,
-		APIURL: "http://127.0.0.1:1/v2", OAuthURL: srv.URL, HostLink: hostLink})
+		APIURL: "http://127.0.0.1:1/v2", OAuthURL: srv.URL})
 	require.NoError(t, err)
 	_, err = c.CreateRoom(context.Background(), spec(booking.RoomOptions{}))
 	require.Error(t, err)

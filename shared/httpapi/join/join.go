@@ -1,0 +1,245 @@
+// Package join serves every person's own link, GET /j/{token} (docs/design.md, "Links"): the
+// token (shared/link) names a record, a recipient id on it and a purpose under an HMAC keyed
+// with ROOMKEEPER_LINK_SECRET, and a click resolves it against the record as it is then. A
+// working link answers 302 to the room the booking has now — a room replaced after a reschedule
+// included — and the organizer's host link to a host link fetched from the provider at that
+// moment where the provider's expires (booking.HostLinker: Zoom's start_url). Otherwise it
+// answers a page from templates/pages:
+//
+//	200 the room is not made yet (it says when the meeting is, and reloads itself)
+//	404 the token is malformed, tampered with, or signed with another secret
+//	410 the booking was cancelled; the person was taken off it; the meeting has ended (its room
+//	    was cleaned up, or its record's retention is over): each for good, so 410 rather than 404
+//	503 the video service or the store could not be reached, or the room could not be made
+//
+// Every answer is never cached (Cache-Control: no-store), sends no referrer, and the pages carry
+// a Content-Security-Policy that allows nothing but stylesheets and images of the same origin: they
+// link the console's stylesheet and icon (templates/console, served under /console/static/ by
+// shared/httpapi/console next to this route, locally and in the admin function alike). No inline
+// style, no script.
+// Neither the token nor an address is logged. It is its own package, not part of
+// shared/httpapi, so that only the local server and the admin function link html/template.
+package join
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/shared/httpapi"
+	"github.com/roomkeeper/roomkeeper/shared/invite"
+	"github.com/roomkeeper/roomkeeper/shared/link"
+	"github.com/roomkeeper/roomkeeper/templates"
+	web "github.com/roomkeeper/roomkeeper/templates/console"
+)
+
+// Links serves GET /j/{token}. Set its fields once in main.
+type Links struct {
+	Store interface {
+		Get(ctx context.Context, key string) (*booking.Booking, error)
+	}
+	Secrets httpapi.Secrets // ROOMKEEPER_LINK_SECRET
+	// Linkers are the providers whose host link is fetched at click time (Zoom), by name; the
+	// others' host link is the one recorded with the room.
+	Linkers map[string]booking.HostLinker
+	Log     *slog.Logger
+}
+
+// Register adds the route to mux, and a JSON 404 or 405 for the rest of /j/.
+func (s *Links) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /j/{token}", s.handle)
+	mux.Handle("/j/", httpapi.Unrouted(mux, "/j/", s.Log, "join.unrouted"))
+}
+
+// hostLinkTimeout bounds the provider call behind a host link's click.
+const hostLinkTimeout = 10 * time.Second
+
+// refresh is how often (seconds) a page that may change soon reloads itself (a meta refresh:
+// no script).
+const refresh = 30
+
+// page is one answer that is not a redirect.
+type page struct {
+	name   string // its template in templates/pages
+	status int
+	reason string // logged: why (never the token or an address)
+	b      *booking.Booking
+	zone   string // the recipient's time zone
+	err    error  // logged for a 5xx
+}
+
+// handle resolves a link.
+func (s *Links) handle(w http.ResponseWriter, r *http.Request) {
+	log := httpapi.RequestLog(s.Log, r).With("route", "join")
+	h := w.Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Content-Type-Options", "nosniff")
+	to, tok, p := s.resolve(r.Context(), r.PathValue("token"))
+	if tok != nil {
+		log = log.With("booking", tok.Key, "purpose", string(tok.Purpose))
+	}
+	if to != "" {
+		log.Info("link followed", "status", http.StatusFound)
+		h.Set("Location", to)
+		w.WriteHeader(http.StatusFound)
+		return
+	}
+	if p.status >= 500 {
+		log.Error("link failed", "status", p.status, "reason", p.reason, "err", p.err)
+	} else {
+		log.Info("link refused", "status", p.status, "reason", p.reason)
+	}
+	s.render(w, log, p)
+}
+
+// resolve returns where a token leads now, or the page to show instead; tok is the verified
+// token, nil when it did not verify.
+func (s *Links) resolve(ctx context.Context, token string) (to string, tok *link.Token, p page) {
+	secret, err := s.Secrets.Secret(ctx, link.Secret, false)
+	if err != nil {
+		return "", nil, page{name: "unavailable", status: http.StatusServiceUnavailable, reason: "link secret unreadable", err: err}
+	}
+	t, ok := link.Parse(secret, token)
+	if !ok && secret != "" {
+		// The secret may have been rotated since it was cached: read it once more.
+		if fresh, ferr := s.Secrets.Secret(ctx, link.Secret, true); ferr == nil && fresh != secret {
+			t, ok = link.Parse(fresh, token)
+		}
+	}
+	if !ok {
+		return "", nil, page{name: "invalid", status: http.StatusNotFound, reason: "token not valid"}
+	}
+	tok = &t
+	b, err := s.Store.Get(ctx, t.Key)
+	switch {
+	case errors.Is(err, booking.ErrNotFound):
+		// Only roomkeeper makes tokens, so the record existed: its retention is over.
+		return "", tok, page{name: "ended", status: http.StatusGone, reason: "record expired"}
+	case err != nil:
+		return "", tok, page{name: "unavailable", status: http.StatusServiceUnavailable, reason: "store", err: err}
+	case b.AliasOf != "":
+		return "", tok, page{name: "invalid", status: http.StatusNotFound, reason: "token names an alias"}
+	}
+	d := &b.Details
+	zone := d.ZoneOf(d.Organizer)
+	var who booking.Recipient
+	if t.Recipient == booking.RoomLink {
+		// The room's own links: the guest link the organizer passes on, and a hand-made room's
+		// pair. A booking's host link always names its organizer.
+		if t.Purpose == booking.ForHost && b.Source != booking.Manual {
+			return "", tok, page{name: "invalid", status: http.StatusNotFound, reason: "room host link of a booking"}
+		}
+	} else {
+		var found bool
+		if who, found = b.RecipientByID(t.Recipient); !found {
+			return "", tok, page{name: "invalid", status: http.StatusNotFound, reason: "unknown recipient"}
+		}
+		zone = d.ZoneOf(who.Person)
+		switch {
+		case who.Removed:
+			return "", tok, page{name: "removed", status: http.StatusGone, reason: "recipient removed", b: b, zone: zone}
+		case t.Purpose == booking.ForHost && !who.Organizer:
+			return "", tok, page{name: "invalid", status: http.StatusNotFound, reason: "host link of a guest"}
+		}
+	}
+	at := func(name string, status int, reason string) page {
+		return page{name: name, status: status, reason: reason, b: b, zone: zone}
+	}
+	room := b.Room
+	switch {
+	case b.Status == booking.Cancelled:
+		return "", tok, at("cancelled", http.StatusGone, "cancelled")
+	case room == nil && b.Failure != nil && b.Failure.Permanent && len(b.Ended) == 0:
+		return "", tok, at("failed", http.StatusServiceUnavailable, "no room: failed for good")
+	case room == nil && b.Done:
+		return "", tok, at("ended", http.StatusGone, "cleaned up")
+	case room == nil:
+		return "", tok, at("waiting", http.StatusOK, "no room yet")
+	case t.Purpose == booking.ForGuest:
+		to = room.GuestURL
+	default:
+		if linker := s.Linkers[room.Provider]; linker != nil {
+			lctx, cancel := context.WithTimeout(ctx, hostLinkTimeout)
+			defer cancel()
+			to, err = linker.HostLink(lctx, *room)
+			if err != nil {
+				// A room the provider lost is replaced by the next run; either way, try again.
+				p := at("unavailable", http.StatusServiceUnavailable, "provider host link")
+				p.err = err
+				return "", tok, p
+			}
+		} else {
+			to = room.HostURL
+		}
+	}
+	if u, err := url.Parse(to); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		p := at("unavailable", http.StatusServiceUnavailable, "room link not an absolute http(s) URL")
+		return "", tok, p
+	}
+	return to, tok, page{}
+}
+
+// view is what a page shows.
+type view struct {
+	Title   string // the meeting's title
+	When    string // its times, in the recipient's zone
+	Refresh int    // seconds; 0: no reload
+}
+
+// render writes a page.
+func (s *Links) render(w http.ResponseWriter, log *slog.Logger, p page) {
+	var v view
+	if p.b != nil && p.name != "invalid" {
+		d := &p.b.Details
+		v.Title = d.Title
+		if !d.Start.IsZero() {
+			v.When = invite.When(d.Start, d.End, p.zone)
+		}
+	}
+	if p.name == "waiting" || p.name == "unavailable" {
+		v.Refresh = refresh
+	}
+	var buf bytes.Buffer
+	if err := pages[p.name].ExecuteTemplate(&buf, "layout", v); err != nil {
+		log.Error("render link page", "page", p.name, "err", err)
+		http.Error(w, http.StatusText(p.status), p.status)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", contentSecurityPolicy)
+	if p.status == http.StatusServiceUnavailable {
+		h.Set("Retry-After", fmt.Sprint(refresh))
+	}
+	w.WriteHeader(p.status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// contentSecurityPolicy allows the console's stylesheet and icon, files of the same origin, and
+// nothing else: no inline style, no script, no form, no frame.
+const contentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self'; " +
+	"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+// pages are the parsed templates, by page name.
+var pages = mustParse()
+
+// pageNames are the pages resolve answers with.
+var pageNames = []string{"waiting", "cancelled", "removed", "ended", "invalid", "failed", "unavailable"}
+
+func mustParse() map[string]*template.Template {
+	set := map[string]*template.Template{}
+	layout := template.Must(template.New("").Option("missingkey=error").Funcs(template.FuncMap{"asset": web.Asset}).
+		ParseFS(templates.Pages, "pages/layout.html.tmpl"))
+	for _, name := range pageNames {
+		set[name] = template.Must(template.Must(layout.Clone()).ParseFS(templates.Pages, "pages/"+name+".html.tmpl"))
+	}
+	return set
+}
