@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/mail"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -145,7 +146,7 @@ func (s *soak) check(bookings []*soakBooking) *soakFigures {
 		})
 	}
 
-	referenced := map[string]bool{} // live rooms a confirmed booking records, by meeting URL
+	referenced := map[string]bool{} // live rooms a confirmed booking records, by room name
 	roomPages := s.sandboxURL + "/sandbox/whereby/rooms/"
 	for _, b := range bookings {
 		f.arcs[b.arc]++
@@ -192,11 +193,11 @@ func (s *soak) check(bookings []*soakBooking) *soakFigures {
 			why = append(why, fmt.Sprintf("%d replaced rooms not deleted", len(v.RetiredRooms)))
 		case len(rooms) != 1:
 			why = append(why, fmt.Sprintf("%d rooms at the provider", len(rooms)))
-		case rooms[0].RoomURL != v.Room.GuestURL:
+		case rooms[0].RoomName != v.Room.RoomName:
 			why = append(why, "the room on record is not the provider's")
 		}
 		if v.Room != nil {
-			referenced[v.Room.GuestURL] = true
+			referenced[v.Room.RoomName] = true
 		}
 		for _, p := range b.participants() {
 			ms := byTo[p]
@@ -210,6 +211,8 @@ func (s *soak) check(bookings []*soakBooking) *soakFigures {
 				why = append(why, fmt.Sprintf("%s's last message is %s %d, not REQUEST %d", b.role(p), last.Method, last.Sequence, v.Sequence))
 			case v.Room != nil && strings.Contains(last.Text, roomPages) && !strings.Contains(last.Text, v.Room.GuestURL):
 				why = append(why, b.role(p)+"'s invite links to another room")
+			case len(rooms) == 1 && !s.leadsTo(last.Text, rooms[0].RoomURL):
+				why = append(why, b.role(p)+"'s invite link does not lead to the room")
 			}
 		}
 		if len(why) > 0 {
@@ -228,13 +231,32 @@ func (s *soak) check(bookings []*soakBooking) *soakFigures {
 	}
 	for _, rooms := range live {
 		for _, m := range rooms {
-			if !referenced[m.RoomURL] {
+			if !referenced[m.RoomName] {
 				f.orphanRooms++
 				f.problem("room %s is no confirmed booking's room", m.MeetingID)
 			}
 		}
 	}
 	return f
+}
+
+// joinLink matches roomkeeper's own link in a message.
+var joinLink = regexp.MustCompile(`https?://[^\s<>"]+/j/[A-Za-z0-9_-]+`)
+
+// leadsTo reports whether the first of roomkeeper's own links in a message's text answers with a
+// redirect to the room (the guest link, or the host link with its key), as it does at click time.
+func (s *soak) leadsTo(text, roomURL string) bool {
+	link := joinLink.FindString(text)
+	if link == "" {
+		return false
+	}
+	client := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Get(link)
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusFound && strings.HasPrefix(resp.Header.Get("Location"), roomURL)
 }
 
 // hasHostLink reports whether a message carries a host link: a Whereby room key, or roomkeeper's
