@@ -30,12 +30,17 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"regexp"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi"
 	"github.com/roomkeeper/roomkeeper/shared/invite"
 	"github.com/roomkeeper/roomkeeper/shared/link"
+	"github.com/roomkeeper/roomkeeper/shared/video/wherebyhook"
 	"github.com/roomkeeper/roomkeeper/templates"
 	web "github.com/roomkeeper/roomkeeper/templates/console"
 )
@@ -184,7 +189,70 @@ func (s *Links) resolve(ctx context.Context, token string) (to string, tok *link
 		p := at("unavailable", http.StatusServiceUnavailable, "room link not an absolute http(s) URL")
 		return "", tok, p
 	}
+	if room.Provider == wherebyhook.Provider && t.Recipient != booking.RoomLink {
+		to = whereby(to, who.Person)
+	}
 	return to, tok, page{}
+}
+
+// Whereby's room URL parameters (whereby-101/customizing-rooms/using-url-parameters.md in
+// github.com/whereby/docs): displayName, any characters but $!<>:; and at most 100 of them
+// (else Whereby asks for a name); externalId, A-Za-z0-9-_ and at most 36 characters (else
+// Whereby refuses it), passed on in the room.client.* webhooks.
+const (
+	maxDisplayName = 100
+	nameNotAllowed = "$!<>:;"
+)
+
+var externalIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,36}$`)
+
+// whereby adds to a Whereby room link the parameters that name the person following their own
+// link: displayName (their name, so Whereby does not ask for it) and externalId (their opaque
+// recipient id, so Whereby's webhooks say which invitee joined). Never an address: a name that
+// holds an "@" is left out, and the id is never derived from the address.
+func whereby(to string, who booking.Person) string {
+	u, err := url.Parse(to)
+	if err != nil {
+		return to
+	}
+	q := u.Query()
+	added := false
+	if name := DisplayName(who.Name); name != "" {
+		q.Set("displayName", name)
+		added = true
+	}
+	if externalIDPattern.MatchString(who.ID) {
+		q.Set("externalId", who.ID)
+		added = true
+	}
+	if !added {
+		return to
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// DisplayName returns a person's name as Whereby's displayName parameter takes it: without the
+// characters Whereby refuses, control characters or runs of spaces, cut to 100 characters; ""
+// when nothing is left or the name holds an "@" (it may be an address: never put in a URL).
+func DisplayName(name string) string {
+	if strings.Contains(name, "@") {
+		return ""
+	}
+	name = strings.Map(func(r rune) rune {
+		switch {
+		case strings.ContainsRune(nameNotAllowed, r), r == utf8.RuneError:
+			return -1
+		case unicode.IsControl(r):
+			return ' '
+		}
+		return r
+	}, name)
+	name = strings.Join(strings.Fields(name), " ")
+	if r := []rune(name); len(r) > maxDisplayName {
+		name = strings.TrimSpace(string(r[:maxDisplayName]))
+	}
+	return name
 }
 
 // view is what a page shows.

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	neturl "net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -155,7 +156,7 @@ func TestGuestLinkFollowsTheRoomAsItIsAtClickTime(t *testing.T) {
 	bob := f.token(b.Key, "bob00001", booking.ForGuest)
 	rec := f.get(bob)
 	require.Equal(t, http.StatusFound, rec.Code)
-	assert.Equal(t, guestURL, rec.Header().Get("Location"))
+	assert.Equal(t, guestURL+"?displayName=Bob+Guest&externalId=bob00001", rec.Header().Get("Location"))
 
 	// A reschedule replaced the room: the link mailed before now leads to the new one.
 	f.put(func(b *booking.Booking) {
@@ -164,11 +165,11 @@ func TestGuestLinkFollowsTheRoomAsItIsAtClickTime(t *testing.T) {
 	})
 	rec = f.get(bob)
 	require.Equal(t, http.StatusFound, rec.Code)
-	assert.Equal(t, "https://example.whereby.com/new-room", rec.Header().Get("Location"))
+	assert.Equal(t, "https://example.whereby.com/new-room?displayName=Bob+Guest&externalId=bob00001", rec.Header().Get("Location"))
 
 	org := f.get(f.token(b.Key, "org00001", booking.ForHost))
 	require.Equal(t, http.StatusFound, org.Code)
-	assert.Equal(t, "https://example.whereby.com/new-room?roomKey=k2", org.Header().Get("Location"), "the organizer's link gives the host link")
+	assert.Equal(t, "https://example.whereby.com/new-room?displayName=Ada+Host&externalId=org00001&roomKey=k2", org.Header().Get("Location"), "the organizer's link gives the host link")
 
 	share := f.get(f.token(b.Key, booking.RoomLink, booking.ForGuest))
 	require.Equal(t, http.StatusFound, share.Code)
@@ -176,6 +177,56 @@ func TestGuestLinkFollowsTheRoomAsItIsAtClickTime(t *testing.T) {
 
 	assert.NotContains(t, f.logs.String(), bob, "tokens are never logged")
 	assert.NotContains(t, f.logs.String(), "@", "nor addresses")
+}
+
+// TestWherebyGuestsArriveNamed checks that a person's own link to a Whereby room carries
+// Whereby's displayName and externalId parameters, properly encoded: their name and their opaque
+// recipient id, never their address; the room's own links name nobody.
+func TestWherebyGuestsArriveNamed(t *testing.T) {
+	f := newFixture(t)
+	b := f.put(func(b *booking.Booking) {
+		b.Details.Attendees[0].Name = "Bøb O'Brien & Co: <Sales>; $50!"
+		b.Details.Attendees[1].Name = "cy@example.org"
+	})
+	location := func(recipient string, p booking.Purpose) *neturl.URL {
+		t.Helper()
+		rec := f.get(f.token(b.Key, recipient, p))
+		require.Equal(t, http.StatusFound, rec.Code)
+		loc := rec.Header().Get("Location")
+		assert.NotContains(t, loc, "@", "never an address")
+		assert.NotContains(t, loc, "%40")
+		u, err := neturl.Parse(loc)
+		require.NoError(t, err)
+		assert.Equal(t, "https://example.whereby.com/intro-rkabc", u.Scheme+"://"+u.Host+u.Path)
+		return u
+	}
+	bob := location("bob00001", booking.ForGuest)
+	assert.Equal(t, neturl.Values{"displayName": {"Bøb O'Brien & Co Sales 50"}, "externalId": {"bob00001"}}, bob.Query(),
+		"Whereby's refused characters ($!<>:;) left out, the rest encoded")
+	assert.NotContains(t, bob.RawQuery, " ", "encoded")
+
+	cy := location("cy000001", booking.ForGuest)
+	assert.Equal(t, neturl.Values{"externalId": {"cy000001"}}, cy.Query(), "a name that is an address is left out")
+
+	host := location("org00001", booking.ForHost)
+	assert.Equal(t, neturl.Values{"displayName": {"Ada Host"}, "externalId": {"org00001"}, "roomKey": {"host-key"}}, host.Query(),
+		"the organizer's host link keeps its key and names them")
+
+	share := location(booking.RoomLink, booking.ForGuest)
+	assert.Empty(t, share.RawQuery, "the room's guest link, passed on, names nobody")
+
+	for _, ms := range []string{"bob@example.net", "cy@example.org", "ada@example.com"} {
+		assert.NotContains(t, f.logs.String(), ms)
+	}
+}
+
+func TestDisplayName(t *testing.T) {
+	assert.Equal(t, "Ada Lovelace", join.DisplayName("  Ada\tLovelace\n"))
+	assert.Equal(t, "", join.DisplayName("ada@example.com"))
+	assert.Equal(t, "", join.DisplayName("Ada <ada@example.com>"))
+	assert.Equal(t, "", join.DisplayName(":;!"))
+	long := strings.Repeat("é", 150)
+	assert.Equal(t, strings.Repeat("é", 100), join.DisplayName(long), "100 characters at most")
 }
 
 func TestZoomHostLinkIsFetchedAtClickTime(t *testing.T) {
@@ -191,7 +242,7 @@ func TestZoomHostLinkIsFetchedAtClickTime(t *testing.T) {
 		assert.Equal(t, fmt.Sprintf("https://zoom.example/s/85746302158?zak=fresh-%d", i), rec.Header().Get("Location"), "a fresh start_url on each click")
 	}
 	rec := f.get(f.token(b.Key, "bob00001", booking.ForGuest))
-	assert.Equal(t, "https://zoom.example/j/85746302158?pwd=p", rec.Header().Get("Location"))
+	assert.Equal(t, "https://zoom.example/j/85746302158?pwd=p", rec.Header().Get("Location"), "no Whereby parameters for Zoom")
 	assert.Equal(t, 2, f.zoom.calls, "a guest's click never asks for a start_url")
 	assert.NotContains(t, f.logs.String(), "zak=", "the start_url is never logged")
 }
