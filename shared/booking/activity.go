@@ -34,15 +34,18 @@ type Session struct {
 
 // Connection is one participant's stay in a room, from joining to leaving.
 type Connection struct {
-	ID        string    `json:"id"` // the provider's participant (connection) id
-	RoomID    string    `json:"roomId"`
-	SessionID string    `json:"sessionId,omitempty"` // empty: no session (a lone visitor)
-	Name      string    `json:"name,omitempty"`
-	Role      string    `json:"role,omitempty"`
-	Host      bool      `json:"host,omitempty"`   // joined with host powers
-	DialIn    bool      `json:"dialIn,omitempty"` // a phone caller
-	JoinedAt  time.Time `json:"joinedAt,omitzero"`
-	LeftAt    time.Time `json:"leftAt,omitzero"`
+	ID        string `json:"id"` // the provider's participant (connection) id
+	RoomID    string `json:"roomId"`
+	SessionID string `json:"sessionId,omitempty"` // empty: no session (a lone visitor)
+	Name      string `json:"name,omitempty"`
+	// ExternalID is the id the participant's room link named (Whereby's externalId): roomkeeper's
+	// recipient id (Person.ID) when they came by their own /j/ link; empty otherwise.
+	ExternalID string    `json:"externalId,omitempty"`
+	Role       string    `json:"role,omitempty"`
+	Host       bool      `json:"host,omitempty"`   // joined with host powers
+	DialIn     bool      `json:"dialIn,omitempty"` // a phone caller
+	JoinedAt   time.Time `json:"joinedAt,omitzero"`
+	LeftAt     time.Time `json:"leftAt,omitzero"`
 	// LeftAtEnd says LeftAt is the closing end of the session, not a left event: a left event
 	// that arrives later replaces it.
 	LeftAtEnd bool `json:"leftAtEnd,omitempty"`
@@ -81,6 +84,7 @@ type RoomEvent struct {
 	// For Joined, Left and Knocked:
 	ParticipantID string
 	Name          string
+	ExternalID    string // Whereby's externalId, from the room link's parameter; optional
 	Role          string
 	Host          bool
 	DialIn        bool
@@ -113,6 +117,9 @@ func (a *Activity) Apply(e RoomEvent) bool {
 		before := *c
 		if e.Name != "" {
 			c.Name = e.Name
+		}
+		if e.ExternalID != "" {
+			c.ExternalID = e.ExternalID
 		}
 		if e.Role != "" {
 			c.Role = e.Role

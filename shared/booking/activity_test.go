@@ -209,3 +209,23 @@ func TestUnpairedJoinDoesNotKeepTheRoomLive(t *testing.T) {
 	assert.False(t, a.Live())
 	assert.Equal(t, 20, a.ParticipantMinutes("s1", at(60)))
 }
+
+func TestConnectionKeepsItsExternalID(t *testing.T) {
+	for _, order := range [][]RoomEvent{
+		{withExternal(joined("p1", 1, false), "bob00001"), left("p1", 9)},
+		{left("p1", 9), withExternal(joined("p1", 1, false), "bob00001")},
+		{joined("p1", 1, false), withExternal(left("p1", 9), "bob00001")},
+	} {
+		var a Activity
+		for _, e := range order {
+			a.Apply(e)
+		}
+		assert.Len(t, a.Connections, 1)
+		assert.Equal(t, "bob00001", a.Connections[0].ExternalID, "whichever event carries it")
+	}
+	var a Activity
+	a.Apply(joined("p2", 1, false))
+	assert.Empty(t, a.Connections[0].ExternalID, "optional")
+}
+
+func withExternal(e RoomEvent, id string) RoomEvent { e.ExternalID = id; return e }

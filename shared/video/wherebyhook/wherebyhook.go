@@ -142,6 +142,7 @@ type inRoom struct {
 	RoomSessionID *string `json:"roomSessionId"`
 	DisplayName   string  `json:"displayName"`
 	ParticipantID string  `json:"participantId"`
+	ExternalID    *string `json:"externalId"` // null or absent unless the room link carried one
 	RoleName      string  `json:"roleName"`
 	IsDialIn      bool    `json:"isDialIn"`
 }
@@ -202,6 +203,9 @@ func Parse(body []byte) (id string, events []booking.RoomEvent, err error) {
 			e.ParticipantID, e.Unpaired = "unpaired:"+env.ID, true
 		}
 		e.Name = d.DisplayName
+		if d.ExternalID != nil {
+			e.ExternalID = *d.ExternalID
+		}
 		e.Role = d.RoleName
 		e.Host = hostRoles[d.RoleName]
 		e.DialIn = d.IsDialIn

@@ -175,6 +175,16 @@ func TestParseWebhook(t *testing.T) {
 			with(func(e *booking.RoomEvent) {
 				e.Kind, e.SessionID, e.ParticipantID, e.Name, e.Role, e.DialIn = booking.Left, "s1", "p2", "Caller", "visitor", true
 			})},
+		{"joined with the externalId the room link carried", hook("room.client.joined", `{`+room+`,"roomSessionId":"s1","displayName":"Bob Guest","participantId":"p4","metadata":null,"externalId":"bob00001","roleName":"visitor","numClients":2,"isDialIn":false}`), "evt-1",
+			with(func(e *booking.RoomEvent) {
+				e.Kind, e.SessionID, e.ParticipantID, e.Name, e.ExternalID, e.Role = booking.Joined, "s1", "p4", "Bob Guest", "bob00001", "visitor"
+			})},
+		{"left with its externalId", hook("room.client.left", `{`+room+`,"roomSessionId":"s1","displayName":"Bob Guest","participantId":"p4","externalId":"bob00001","roleName":"visitor","numClients":1}`), "evt-1",
+			with(func(e *booking.RoomEvent) {
+				e.Kind, e.SessionID, e.ParticipantID, e.Name, e.ExternalID, e.Role = booking.Left, "s1", "p4", "Bob Guest", "bob00001", "visitor"
+			})},
+		{"joined with a null externalId (no parameter on the link)", hook("room.client.joined", `{`+room+`,"participantId":"p5","externalId":null,"roleName":"visitor"}`), "evt-1",
+			with(func(e *booking.RoomEvent) { e.Kind, e.ParticipantID, e.Role = booking.Joined, "p5", "visitor" })},
 		{"knocked", hook("room.client.knocked", `{`+room+`,"roomSessionId":null,"displayName":"Bob","participantId":"p3","metadata":null,"externalId":null}`), "evt-1",
 			with(func(e *booking.RoomEvent) { e.Kind, e.ParticipantID, e.Name = booking.Knocked, "p3", "Bob" })},
 		{"knock cancelled", hook("room.client.knockCancelled", `{`+room+`,"displayName":"Bob","participantId":"p3"}`), "evt-1",
@@ -245,7 +255,7 @@ func TestParsePublishedExample(t *testing.T) {
 	assert.Equal(t, []booking.RoomEvent{{
 		Kind: booking.Joined, At: time.Date(2021, 1, 21, 16, 29, 59, 681e6, time.UTC),
 		RoomID: "134", RoomName: "/af0b7b66-c738-4981-887a-ad416754f32d",
-		ParticipantID: "unpaired:" + id, Unpaired: true, Name: "Joe Bloggs", Role: "host", Host: true,
+		ParticipantID: "unpaired:" + id, Unpaired: true, Name: "Joe Bloggs", ExternalID: "<custom-id>", Role: "host", Host: true,
 	}}, events)
 }
 
