@@ -78,7 +78,8 @@ type AttendedData struct {
 	Booking EventBooking `json:"booking"`
 	// Organizer is whether the organizer joined (a host connection, or their display name).
 	Organizer AttendedOrganizer `json:"organizer"`
-	// Invitees are the booking's attendees, each matched to connections by display name.
+	// Invitees are the booking's attendees, each matched to connections by the externalId the
+	// room link carried (their recipient id), else by display name.
 	Invitees []AttendedInvitee `json:"invitees"`
 	// Others are the participants that are neither the organizer, an invitee nor a phone
 	// caller, by display name.
@@ -285,9 +286,11 @@ func (w *run) noticeData(kind string) any {
 	return w.attended()
 }
 
-// attended builds booking.attended's data. Connections are matched to the organizer by their host
-// powers or display name, to an attendee by display name; phone callers are only counted. A
-// display name shaped like an e-mail address is not repeated.
+// attended builds booking.attended's data. A connection is matched first by the externalId its
+// room link carried (Whereby: the recipient id of the person's own /j/ link, booking.Person.ID)
+// to the organizer or an attendee; without one, or with one the booking does not hold, to the
+// organizer by their host powers or display name, to an attendee by display name. Phone callers
+// are only counted. A display name shaped like an e-mail address is not repeated.
 func (w *run) attended() AttendedData {
 	b := w.b
 	d := &b.Details
@@ -300,13 +303,17 @@ func (w *run) attended() AttendedData {
 		}
 	}
 	norm := func(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
-	invitee := map[string]int{} // display name → index in out.Invitees
+	invitee := map[string]int{}   // display name → index in out.Invitees
+	inviteeID := map[string]int{} // recipient id → index in out.Invitees
 	for _, p := range d.Attendees {
 		out.Invitees = append(out.Invitees, AttendedInvitee{ID: InviteeID(b.Key, p.Email), Name: booking.RedactAddresses(p.Name)})
 		if k := norm(p.Name); k != "" {
 			if _, dup := invitee[k]; !dup {
 				invitee[k] = len(out.Invitees) - 1
 			}
+		}
+		if p.ID != "" {
+			inviteeID[p.ID] = len(out.Invitees) - 1
 		}
 	}
 	others := map[string]int{}
@@ -318,14 +325,21 @@ func (w *run) attended() AttendedData {
 		one := booking.Activity{Connections: []booking.Connection{c}}
 		minutes := one.ParticipantMinutes(c.SessionID, w.now)
 		name := norm(c.Name)
-		switch i, ok := invitee[name]; {
+		i, ok := inviteeID[c.ExternalID]
+		byID := ok && c.ExternalID != ""
+		orgByID := c.ExternalID != "" && c.ExternalID == d.Organizer.ID
+		if !byID && !orgByID {
+			i, ok = invitee[name]
+			ok = ok && name != ""
+		}
+		switch {
 		case c.DialIn:
 			out.DialIn.Calls++
 			out.DialIn.Minutes += minutes
-		case c.Host || (organizer != "" && name == organizer):
+		case orgByID || (!byID && (c.Host || (organizer != "" && name == organizer))):
 			out.Organizer.Joined = true
 			out.Organizer.Minutes += minutes
-		case ok && name != "":
+		case ok:
 			inv := &out.Invitees[i]
 			inv.Joined = true
 			inv.Minutes += minutes

@@ -147,6 +147,55 @@ func TestNoticesReportTheRoomThenWhoCame(t *testing.T) {
 	assert.True(t, after.DueAt.IsZero(), "nothing left")
 }
 
+// TestAttendedMatchesByExternalIDFirst: a connection whose room link carried an externalId (the
+// recipient id of the person's own /j/ link) is that person, whatever display name they typed;
+// one without falls back to the display name.
+func TestAttendedMatchesByExternalIDFirst(t *testing.T) {
+	f := newFixture(t)
+	notifier := withNotifier(f)
+	key := f.put()
+	f.reconcile(key)
+	notifier.take()
+	b := f.get(key)
+	start := b.Details.Start
+	org, bob, cy := b.Details.Organizer.ID, b.Details.Attendees[0].ID, b.Details.Attendees[1].ID
+	require.NotEmpty(t, org)
+	require.NotEmpty(t, bob)
+	require.NotEmpty(t, cy)
+	f.record(key,
+		booking.RoomEvent{Kind: booking.SessionStarted, At: start, SessionID: "s1"},
+		// The organizer, on a laptop named for the room, by their own host link.
+		booking.RoomEvent{Kind: booking.Joined, At: start, SessionID: "s1", ParticipantID: "p1", Name: "Meeting room 4", ExternalID: org, Role: "visitor"},
+		// Bob, with a name of his own choosing.
+		booking.RoomEvent{Kind: booking.Joined, At: start.Add(time.Minute), SessionID: "s1", ParticipantID: "p2", Name: "Robert", ExternalID: bob},
+		// Cy, on a borrowed device still named for Bob: the id wins over the name.
+		booking.RoomEvent{Kind: booking.Joined, At: start.Add(2 * time.Minute), SessionID: "s1", ParticipantID: "p3", Name: "Bob Guest", ExternalID: cy},
+		// Someone with an id the booking never held is matched by name, or not at all.
+		booking.RoomEvent{Kind: booking.Joined, At: start.Add(3 * time.Minute), SessionID: "s1", ParticipantID: "p4", Name: "Dee", ExternalID: "zzzzzzzz"},
+		booking.RoomEvent{Kind: booking.Left, At: start.Add(11 * time.Minute), SessionID: "s1", ParticipantID: "p2"},
+		booking.RoomEvent{Kind: booking.Left, At: start.Add(12 * time.Minute), SessionID: "s1", ParticipantID: "p3"},
+		booking.RoomEvent{Kind: booking.Left, At: start.Add(13 * time.Minute), SessionID: "s1", ParticipantID: "p4"},
+		booking.RoomEvent{Kind: booking.Left, At: start.Add(30 * time.Minute), SessionID: "s1", ParticipantID: "p1"},
+		booking.RoomEvent{Kind: booking.SessionEnded, At: start.Add(30 * time.Minute), SessionID: "s1"},
+	)
+	f.at(key, 15*time.Minute)
+	f.reconcile(key)
+	sent := notifier.take()
+	require.Len(t, sent, 1)
+	requireNothingPersonal(t, sent[0])
+	assert.NotContains(t, string(sent[0].Body), bob, "the recipient ids stay roomkeeper's: the event has its own")
+	var got struct {
+		Data AttendedData `json:"data"`
+	}
+	require.NoError(t, json.Unmarshal(sent[0].Body, &got))
+	assert.Equal(t, AttendedOrganizer{Joined: true, Minutes: 30}, got.Data.Organizer, "by id, without host powers or their name")
+	assert.Equal(t, []AttendedInvitee{
+		{ID: InviteeID(key, "bob@example.net"), Name: "Bob Guest", Joined: true, Minutes: 10, First: start.Add(time.Minute), Last: start.Add(11 * time.Minute)},
+		{ID: InviteeID(key, "cy@example.org"), Name: "Cy Guest", Joined: true, Minutes: 10, First: start.Add(2 * time.Minute), Last: start.Add(12 * time.Minute)},
+	}, got.Data.Invitees)
+	assert.Equal(t, []AttendedOther{{Name: "Dee", Minutes: 10}}, got.Data.Others)
+}
+
 func TestAFailingReceiverHoldsUpNothingAndIsRetriedUntilItAnswers(t *testing.T) {
 	f := newFixture(t)
 	notifier := withNotifier(f)
