@@ -76,14 +76,26 @@ func Anonymous(email string) string {
 func erase(b *booking.Booking, email string, now time.Time) bool {
 	anon := Anonymous(email)
 	is := func(p booking.Person) bool { return strings.EqualFold(p.Email, email) }
-	var names []string
+	var names, ids []string
 	note := func(name string) {
 		if name != "" && !slices.Contains(names, name) {
 			names = append(names, name)
 		}
 	}
+
 	changed := false
 	d := &b.Details
+	// Their recipient ids, which their room links carried (a connection's externalId).
+	for _, p := range append(append([]booking.Person{d.Organizer}, d.Attendees...), d.Uninvited...) {
+		if is(p) && p.ID != "" {
+			ids = append(ids, p.ID)
+		}
+	}
+	for _, inv := range b.Invites {
+		if is(inv.Person) && inv.ID != "" && !slices.Contains(ids, inv.ID) {
+			ids = append(ids, inv.ID)
+		}
+	}
 	if is(d.Organizer) {
 		note(d.Organizer.Name)
 		d.Organizer.Email, d.Organizer.Name = anon, ""
@@ -118,7 +130,9 @@ func erase(b *booking.Booking, email string, now time.Time) bool {
 	}
 	act := &b.Activity
 	for i := range act.Connections {
-		if c := &act.Connections[i]; c.Name != "" && slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, c.Name) }) {
+		c := &act.Connections[i]
+		byID := c.ExternalID != "" && slices.Contains(ids, c.ExternalID)
+		if c.Name != "" && c.Name != ErasedName && (byID || slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, c.Name) })) {
 			c.Name = ErasedName
 			changed = true
 		}

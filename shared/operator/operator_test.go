@@ -497,7 +497,7 @@ func TestErase(t *testing.T) {
 	require.NoError(t, err)
 	f.op.Outbox = ob
 	now := f.clock.Now()
-	bob := booking.Person{Name: "Bob Guest", Email: "bob@example.net"}
+	bob := booking.Person{ID: "bob00001", Name: "Bob Guest", Email: "bob@example.net"}
 	ada := booking.Person{Name: "Ada Host", Email: "ada@example.com"}
 	store := func(id string, start time.Duration, organizer booking.Person, attendees ...booking.Person) string {
 		t.Helper()
@@ -509,6 +509,8 @@ func TestErase(t *testing.T) {
 			b.Invites = append(b.Invites, booking.Invite{Person: p, Organizer: p == organizer, Sequence: 0, Method: booking.Request})
 		}
 		b.Activity.Apply(booking.RoomEvent{Kind: booking.Joined, At: now, ParticipantID: "p1", Name: "Bob Guest"})
+		// Bob again, under another name, by his own link: its externalId names him.
+		b.Activity.Apply(booking.RoomEvent{Kind: booking.Joined, At: now, ParticipantID: "p2", Name: "Robert", ExternalID: "bob00001"})
 		require.NoError(t, f.st.IndexPeople(f.ctx, b.Key, b.Emails(), now.Add(time.Hour)))
 		require.NoError(t, f.st.Put(f.ctx, b))
 		return b.Key
@@ -542,12 +544,14 @@ func TestErase(t *testing.T) {
 	assert.Equal(t, anon, u.Invites[1].Email)
 	assert.Empty(t, u.Invites[1].Name)
 	assert.Equal(t, operator.ErasedName, u.Activity.Connections[0].Name)
+	assert.Equal(t, operator.ErasedName, u.Activity.Connections[1].Name, "matched by the externalId his link carried")
 	p := get(past)
 	assert.Equal(t, anon, p.Details.Organizer.Email, "anonymised in a meeting that is over")
 	raw, err := json.Marshal([]*booking.Booking{u, p})
 	require.NoError(t, err)
 	assert.NotContains(t, strings.ToLower(string(raw)), "bob@example.net")
 	assert.NotContains(t, string(raw), "Bob Guest")
+	assert.NotContains(t, string(raw), "Robert")
 	assert.Equal(t, "ada@example.com", get(other).Details.Organizer.Email, "no one else is touched")
 
 	keys, err := f.st.People(f.ctx, "bob@example.net")

@@ -90,15 +90,18 @@ func (o *Operator) Sessions(ctx context.Context, roomID string) (Sessions, error
 
 // Participant is one connection of a session.
 type Participant struct {
-	ParticipantID string    `json:"participantId"`
-	DisplayName   string    `json:"displayName"`
-	Role          string    `json:"role,omitempty"`
-	Host          bool      `json:"host"`
-	DialIn        bool      `json:"dialIn"`
-	JoinedAt      time.Time `json:"joinedAt,omitzero"`
-	LeftAt        time.Time `json:"leftAt,omitzero"`
-	Present       bool      `json:"present"`
-	Minutes       int       `json:"minutes"` // rounded up; a connection still open counts until now
+	ParticipantID string `json:"participantId"`
+	DisplayName   string `json:"displayName"`
+	// ExternalID is the externalId the participant's room link carried (Whereby): the recipient
+	// id of the person whose own /j/ link they followed.
+	ExternalID string    `json:"externalId,omitempty"`
+	Role       string    `json:"role,omitempty"`
+	Host       bool      `json:"host"`
+	DialIn     bool      `json:"dialIn"`
+	JoinedAt   time.Time `json:"joinedAt,omitzero"`
+	LeftAt     time.Time `json:"leftAt,omitzero"`
+	Present    bool      `json:"present"`
+	Minutes    int       `json:"minutes"` // rounded up; a connection still open counts until now
 }
 
 // Participants is one session's connections.
@@ -134,6 +137,7 @@ func (o *Operator) Participants(ctx context.Context, roomID, sessionID string) (
 		out.Participants = append(out.Participants, Participant{
 			ParticipantID: c.ID,
 			DisplayName:   c.Name,
+			ExternalID:    c.ExternalID,
 			Role:          c.Role,
 			Host:          c.Host,
 			DialIn:        c.DialIn,
