@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -48,11 +49,13 @@ const maxDisplayName = 100 // Whereby's displayName limit
 
 // Participant is one connection to a sandbox room, or a visitor knocking.
 type Participant struct {
-	ID     string    // the participantId in webhooks
-	Name   string    // displayName
-	Role   string    // roleName; empty while knocking
-	DialIn bool      // a phone caller
-	At     time.Time // when they joined, or knocked
+	ID   string // the participantId in webhooks
+	Name string // displayName
+	// ExternalID is the externalId parameter of the room link they came by; "" for none.
+	ExternalID string
+	Role       string    // roleName; empty while knocking
+	DialIn     bool      // a phone caller
+	At         time.Time // when they joined, or knocked
 }
 
 // Presence is who is in a room now.
@@ -76,8 +79,18 @@ type roomState struct {
 // receiver did not accept is returned as a *DeliveryError along with the participant id, since
 // the join itself happened.
 func (w *Whereby) Join(roomName, displayName, role string, dialIn bool) (participantID string, err error) {
+	return w.JoinAs(roomName, displayName, "", role, dialIn)
+}
+
+// JoinAs is Join by a room link that carried Whereby's externalId parameter: the id is passed on
+// in the participant's webhooks ("" for none). Whereby takes A-Za-z0-9-_ and at most 36
+// characters, and refuses anything else.
+func (w *Whereby) JoinAs(roomName, displayName, externalID, role string, dialIn bool) (participantID string, err error) {
 	name, err := checkName(displayName)
 	if err != nil {
+		return "", err
+	}
+	if err := checkExternalID(externalID); err != nil {
 		return "", err
 	}
 	if !joinRoles[role] {
@@ -87,7 +100,7 @@ func (w *Whereby) Join(roomName, displayName, role string, dialIn bool) (partici
 		if role == "visitor" && !dialIn && m.IsLocked {
 			return nil, ErrLocked
 		}
-		p := &Participant{ID: uuidV4(), Name: name, Role: role, DialIn: dialIn}
+		p := &Participant{ID: uuidV4(), Name: name, ExternalID: externalID, Role: role, DialIn: dialIn}
 		participantID = p.ID
 		return w.enter(m, rs, p, now), nil
 	})
@@ -110,15 +123,24 @@ func (w *Whereby) Leave(roomName, participantID string) error {
 // host in the room lets them in (Admit) or they stop (CancelKnock). Delivery failures are
 // reported as in Join.
 func (w *Whereby) Knock(roomName, displayName string) error {
+	return w.KnockAs(roomName, displayName, "")
+}
+
+// KnockAs is Knock by a room link that carried Whereby's externalId parameter (see JoinAs): the
+// knock and, once let in, the join carry it.
+func (w *Whereby) KnockAs(roomName, displayName, externalID string) error {
 	name, err := checkName(displayName)
 	if err != nil {
+		return err
+	}
+	if err := checkExternalID(externalID); err != nil {
 		return err
 	}
 	return w.do(roomName, func(m *Meeting, rs *roomState, now time.Time) ([]*Webhook, error) {
 		if !m.IsLocked {
 			return nil, ErrNotLocked
 		}
-		p := &Participant{ID: uuidV4(), Name: name, At: now}
+		p := &Participant{ID: uuidV4(), Name: name, ExternalID: externalID, At: now}
 		rs.waiting = append(rs.waiting, p)
 		return []*Webhook{w.clientEvent("room.client.knocked", m, rs, p, now)}, nil
 	})
@@ -293,7 +315,12 @@ func (w *Whereby) clientEvent(typ string, m *Meeting, rs *roomState, p *Particip
 }
 
 func (w *Whereby) client(m *Meeting, rs *roomState, p *Participant) clientData {
-	return clientData{inRoomData: w.inRoom(m, rs.session), DisplayName: p.Name, ParticipantID: p.ID}
+	d := clientData{inRoomData: w.inRoom(m, rs.session), DisplayName: p.Name, ParticipantID: p.ID}
+	if p.ExternalID != "" {
+		id := p.ExternalID
+		d.ExternalID = &id
+	}
+	return d
 }
 
 // memberEvent is a joined or left event: the counts are those after the event. A participant
@@ -322,6 +349,17 @@ func checkName(s string) (string, error) {
 	return s, nil
 }
 
+// externalIDPattern is what Whereby takes as an externalId (using-url-parameters.md in
+// github.com/whereby/docs).
+var externalIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,36}$`)
+
+func checkExternalID(s string) error {
+	if s != "" && !externalIDPattern.MatchString(s) {
+		return fmt.Errorf("%w: an externalId is A-Za-z0-9-_ and at most 36 characters", ErrInvalid)
+	}
+	return nil
+}
+
 // roomPageData is what the room page shows.
 type roomPageData struct {
 	Name       string
@@ -336,6 +374,10 @@ type roomPageData struct {
 	Webhooks   string    // where webhooks go; empty: nowhere
 	Deliveries []Webhook // this room's latest deliveries, newest first
 	Error      string
+	// DisplayName and ExternalID are the room link's displayName and externalId parameters:
+	// the name filled in, and the id the webhooks of whoever comes in by the page carry.
+	DisplayName string
+	ExternalID  string
 }
 
 const pageDeliveries = 10
@@ -373,7 +415,10 @@ var roomPageTmpl = template.Must(template.New("room").Funcs(template.FuncMap{
 <section class="card" aria-labelledby="come-in-heading">
 <h2 id="come-in-heading">Come in</h2>
 <form method="post" id="come-in" class="come-in">
-<div class="field"><label for="displayName">Display name</label><input type="text" id="displayName" name="displayName" required maxlength="100" autocomplete="name"></div>
+<div class="field"><label for="displayName">Display name</label><input type="text" id="displayName" name="displayName" required maxlength="100" autocomplete="name"{{with .DisplayName}} value="{{.}}"{{end}}></div>
+{{- with .ExternalID}}
+<p class="muted small">Your link names you as <span class="mono" id="external-id">{{.}}</span> (externalId): the webhooks say so.</p>
+{{- end}}
 <div class="actions">
 {{- if .Host}}
 <button class="btn primary" name="action" value="host">Join as host</button>
@@ -462,7 +507,9 @@ func (w *Whereby) renderRoom(rw http.ResponseWriter, r *http.Request, msg string
 	name := "/" + r.PathValue("name")
 	key := r.URL.Query().Get("roomKey")
 
-	data := roomPageData{Name: strings.TrimPrefix(name, "/"), Webhooks: w.hooks.url, Error: msg}
+	q := r.URL.Query()
+	data := roomPageData{Name: strings.TrimPrefix(name, "/"), Webhooks: w.hooks.url, Error: msg,
+		DisplayName: q.Get("displayName"), ExternalID: q.Get("externalId")}
 	w.mu.Lock()
 	if m, rs, err := w.liveRoom(name); err == nil {
 		data.Found = true
@@ -520,10 +567,12 @@ func (w *Whereby) roomAction(rw http.ResponseWriter, r *http.Request) {
 	w.mu.Unlock()
 
 	displayName, pid := r.PostForm.Get("displayName"), r.PostForm.Get("participant")
+	// The form posts to the page's own URL: the room link's externalId, if it carried one.
+	externalID := r.URL.Query().Get("externalId")
 	var err error
 	switch action := r.PostForm.Get("action"); action {
 	case "join":
-		_, err = w.Join(name, displayName, "visitor", false)
+		_, err = w.JoinAs(name, displayName, externalID, "visitor", false)
 	case "dialin":
 		_, err = w.Join(name, displayName, "visitor", true)
 	case "host":
@@ -531,9 +580,9 @@ func (w *Whereby) roomAction(rw http.ResponseWriter, r *http.Request) {
 			err = errNoKey
 			break
 		}
-		_, err = w.Join(name, displayName, "host", false)
+		_, err = w.JoinAs(name, displayName, externalID, "host", false)
 	case "knock":
-		err = w.Knock(name, displayName)
+		err = w.KnockAs(name, displayName, externalID)
 	case "leave":
 		err = w.Leave(name, pid)
 	case "admit":

@@ -590,3 +590,43 @@ func TestRoomPageForms(t *testing.T) {
 		assert.Equal(t, http.StatusNotFound, r.status)
 	})
 }
+
+// TestRoomLinkParametersReachTheWebhooks: a room link with Whereby's displayName and externalId
+// parameters fills in the name, and whoever comes in by the page is reported with the externalId
+// in room.client.joined and room.client.left, parsed by roomkeeper's own code.
+func TestRoomLinkParametersReachTheWebhooks(t *testing.T) {
+	w, _, rc := hookSandbox(t)
+	m := create(t, w, `{"endDate":"2026-11-30T17:00:00Z","fields":["hostRoomUrl"]}`)
+	guest := strings.TrimPrefix(m["roomUrl"].(string), publicURL)
+	link := guest + "?" + url.Values{"displayName": {"Bøb & <Co>"}, "externalId": {"bob00001"}}.Encode()
+
+	r := call(t, w, http.MethodGet, link, "", "")
+	require.Equal(t, http.StatusOK, r.status)
+	assert.Contains(t, string(r.body), `value="Bøb &amp; &lt;Co&gt;"`, "the name filled in, escaped")
+	assert.Contains(t, string(r.body), `id="external-id">bob00001<`)
+
+	r = page(t, w, link, url.Values{"action": {"join"}, "displayName": {"Bøb & <Co>"}})
+	require.Equal(t, http.StatusSeeOther, r.status)
+	got := rc.take()
+	require.Equal(t, []string{"room.client.joined"}, types(got))
+	assert.Equal(t, "bob00001", got[0].data["externalId"])
+	require.Len(t, got[0].events, 1)
+	assert.Equal(t, "bob00001", got[0].events[0].ExternalID)
+	assert.Equal(t, "Bøb & <Co>", got[0].events[0].Name)
+
+	p, err := w.Presence(m["roomName"].(string))
+	require.NoError(t, err)
+	require.Len(t, p.Present, 1)
+	assert.Equal(t, "bob00001", p.Present[0].ExternalID)
+	require.NoError(t, w.Leave(m["roomName"].(string), p.Present[0].ID))
+	got = rc.take()
+	require.Equal(t, []string{"room.client.left"}, types(got))
+	assert.Equal(t, "bob00001", got[0].events[0].ExternalID, "the leave carries it too")
+
+	r = page(t, w, guest+"?externalId=bob%40example.net", url.Values{"action": {"join"}, "displayName": {"Bob"}})
+	assert.Equal(t, http.StatusBadRequest, r.status, "Whereby refuses an externalId other than A-Za-z0-9-_")
+	assert.Empty(t, rc.take())
+
+	_, err = w.JoinAs(m["roomName"].(string), "Cy", strings.Repeat("x", 37), "visitor", false)
+	assert.ErrorIs(t, err, sandbox.ErrInvalid, "at most 36 characters")
+}
