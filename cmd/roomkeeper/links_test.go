@@ -1,8 +1,10 @@
 package main
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/link"
+	"github.com/roomkeeper/roomkeeper/shared/reconcile"
 )
 
 // TestLinksFollowTheBookingEndToEnd runs the local server and follows the links its mail carries:
@@ -45,7 +48,7 @@ func TestLinksFollowTheBookingEndToEnd(t *testing.T) {
 	page, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
-	assert.Equal(t, rooms[0].RoomURL, resp.Request.URL.String(), "the sandbox room")
+	assert.Equal(t, rooms[0].RoomURL, unnamed(t, resp.Request.URL.String()), "the sandbox room")
 	assert.NotEmpty(t, page)
 
 	// A reschedule beyond the room's life (ROOMKEEPER_ROOM_SLACK, a week) replaces the room.
@@ -61,9 +64,9 @@ func TestLinksFollowTheBookingEndToEnd(t *testing.T) {
 	require.Len(t, now, 1, "the old room is deleted")
 	require.NotEqual(t, rooms[0].RoomURL, now[0].RoomURL, "a new room")
 	_, loc := s.follow(bobLink)
-	assert.Equal(t, now[0].RoomURL, loc, "the link in last week's mail leads to the new room")
+	assert.Equal(t, now[0].RoomURL, unnamed(t, loc), "the link in last week's mail leads to the new room")
 	_, loc = s.follow(hostLink)
-	assert.Equal(t, now[0].HostRoomURL, loc, "and the organizer's to its host link")
+	assert.Equal(t, now[0].HostRoomURL, unnamed(t, loc), "and the organizer's to its host link")
 	_, loc = s.follow(shareLink)
 	assert.Equal(t, now[0].RoomURL, loc)
 	for addr, ms := range s.mail() {
@@ -110,7 +113,7 @@ func TestLinksFollowTheBookingEndToEnd(t *testing.T) {
 		}
 		status, loc = s.follow(bobLink[:i] + string(c) + bobLink[i+1:])
 		assert.Equal(t, http.StatusNotFound, status)
-		assert.NotEqual(t, now[0].HostRoomURL, loc)
+		assert.NotEqual(t, now[0].HostRoomURL, unnamed(t, loc))
 	}
 
 	// After the meeting and its cleanup: "this meeting has ended".
@@ -123,6 +126,98 @@ func TestLinksFollowTheBookingEndToEnd(t *testing.T) {
 		assert.Equal(t, http.StatusGone, resp.status, u)
 		assert.Contains(t, resp.body, "This meeting has ended")
 	}
+}
+
+// TestWherebyGuestsArriveNamedEndToEnd: a guest's and the organizer's own /j/ links lead to the
+// Whereby room with displayName and externalId (their recipient id, never an address); the
+// sandbox room page they reach passes the id on in Whereby's webhooks, so the record shows which
+// invitee joined whatever name they typed, and booking.attended matches them by it.
+func TestWherebyGuestsArriveNamedEndToEnd(t *testing.T) {
+	var s *stack
+	rcv := newReceiver(t, func() *stack { return s })
+	s = newStack(t, map[string]string{
+		"ROOMKEEPER_NOTIFY_URL":    rcv.URL + "/hook",
+		"ROOMKEEPER_NOTIFY_SECRET": notifySecret,
+	})
+	run := "links-named"
+	status, body := s.post("booking-created.json", run)
+	require.Equal(t, http.StatusAccepted, status, body)
+	s.work()
+	rooms := s.app.sandbox.Rooms()
+	require.Len(t, rooms, 1)
+	room := rooms[0]
+	b := s.booking(run)
+	bobP, ada := b.Details.Attendees[0], b.Details.Organizer
+	require.NotEmpty(t, bobP.ID)
+	require.NotEmpty(t, ada.ID)
+	mails := s.mail()
+	bobLink := s.joinLinks(to(t, mails, bob).Text)[0]
+	hostLink := s.joinLinks(to(t, mails, organizer).Text)[0]
+
+	status, loc := s.follow(bobLink)
+	require.Equal(t, http.StatusFound, status)
+	assert.NotContains(t, loc, "@")
+	assert.NotContains(t, loc, "%40", "never an address")
+	u, err := url.Parse(loc)
+	require.NoError(t, err)
+	assert.Equal(t, url.Values{"displayName": {bobP.Name}, "externalId": {bobP.ID}}, u.Query())
+	assert.Equal(t, room.RoomURL, unnamed(t, loc))
+
+	status, loc = s.follow(hostLink)
+	require.Equal(t, http.StatusFound, status)
+	u, err = url.Parse(loc)
+	require.NoError(t, err)
+	assert.Equal(t, ada.ID, u.Query().Get("externalId"), "the organizer's host link names them too")
+	assert.Equal(t, ada.Name, u.Query().Get("displayName"))
+	assert.NotEmpty(t, u.Query().Get("roomKey"))
+
+	// Bob follows his link as a browser would, and joins from the room page under another name;
+	// the organizer joins by their host link from a device named for the meeting room.
+	s.until(b.Details.Start)
+	come := func(link, action, name string) {
+		t.Helper()
+		resp, err := http.Get(link)
+		require.NoError(t, err)
+		page := readAll(t, resp.Body)
+		resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		assert.Contains(t, page, `id="external-id"`, "the sandbox page took the link's externalId")
+		resp, err = http.PostForm(resp.Request.URL.String(), url.Values{"action": {action}, "displayName": {name}})
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		s.work()
+	}
+	come(bobLink, "join", "Robert")
+	come(hostLink, "host", "Meeting room 4")
+	b = s.booking(run)
+	got := map[string]string{}
+	for _, c := range b.Activity.Connections {
+		got[c.Name] = c.ExternalID
+	}
+	assert.Equal(t, map[string]string{"Robert": bobP.ID, "Meeting room 4": ada.ID}, got, "each recorded with the externalId their link carried")
+
+	s.advance(10 * time.Minute)
+	p, err := s.app.sandbox.Presence(room.RoomName)
+	require.NoError(t, err)
+	for _, q := range p.Present {
+		s.leave(room.RoomName, q.ID)
+	}
+	rcv.take()
+	s.until(b.Details.End.Add(s.cfg.CleanupGrace))
+	events := rcv.take()
+	require.Len(t, events, 1)
+	require.Equal(t, booking.BookingAttended, events[0].Type)
+	var data reconcile.AttendedData
+	raw, err := json.Marshal(events[0].Data)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(raw, &data))
+	require.Len(t, data.Invitees, 1)
+	assert.True(t, data.Invitees[0].Joined, "Bob, matched by his externalId though he typed another name")
+	assert.Equal(t, 10, data.Invitees[0].Minutes)
+	assert.True(t, data.Organizer.Joined)
+	assert.Empty(t, data.Others)
+	assert.NotContains(t, events[0].Body, bobP.ID, "the event gives its own ids, not the links'")
 }
 
 // TestCancelledBookingsLinks checks that a cancelled booking's links answer 410 with a page

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -320,8 +321,9 @@ func (s *stack) follow(u string) (int, string) {
 	return resp.StatusCode, resp.Header.Get("Location")
 }
 
-// leadsTo returns where each /j/ link of a message's text leads now (a 302's Location), in
-// order: a guest's message has one, the organizer's the host link, then the room's guest link.
+// leadsTo returns where each /j/ link of a message's text leads now (a 302's Location, without
+// the Whereby parameters that name the person: see unnamed), in order: a guest's message has
+// one, the organizer's the host link, then the room's guest link.
 func (s *stack) leadsTo(m *invitetest.Mail) []string {
 	s.t.Helper()
 	links := s.joinLinks(m.Text)
@@ -330,9 +332,25 @@ func (s *stack) leadsTo(m *invitetest.Mail) []string {
 	for _, u := range links {
 		status, loc := s.follow(u)
 		require.Equal(s.t, http.StatusFound, status, "%s's link", m.To)
-		out = append(out, loc)
+		out = append(out, unnamed(s.t, loc))
 	}
 	return out
+}
+
+// unnamed returns a room link without the Whereby parameters a person's own /j/ link adds
+// (displayName, externalId): the room it leads to.
+func unnamed(t testing.TB, loc string) string {
+	t.Helper()
+	u, err := url.Parse(loc)
+	require.NoError(t, err)
+	q := u.Query()
+	if !q.Has("displayName") && !q.Has("externalId") {
+		return loc
+	}
+	q.Del("displayName")
+	q.Del("externalId")
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 func readAll(t *testing.T, r io.Reader) string {
