@@ -13,6 +13,7 @@ import (
 	"mime"
 	"net/http"
 	"net/mail"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -301,6 +302,8 @@ func newHostile(t *testing.T) *hostile {
 			"whereby.joinWrongKey":   joinToken("not-the-link-secret", wb.Details.Organizer.ID, booking.ForHost),
 			"whereby.guestUrl":       wb.Room.GuestURL,
 			"whereby.hostUrl":        wb.Room.HostURL,
+			"whereby.guestLinkUrl":   named(t, wb.Room.GuestURL, wb.Details.Attendees[0]),
+			"whereby.hostLinkUrl":    named(t, wb.Room.HostURL, wb.Details.Organizer),
 			"zoom.bookingKey":        zb.Key,
 			"zoom.roomId":            zb.Room.Tag,
 			"zoom.meetingId":         zb.Room.ID,
@@ -1060,4 +1063,17 @@ func (h *hostile) checkAllMail(t *testing.T) {
 		h.checkMail(t, raw, nil)
 	}
 	invitetest.CheckICS(t, h.calendars...)
+}
+
+// named is a Whereby room link as a person's own /j/ link leads to it: with their displayName and
+// externalId (their recipient id).
+func named(t *testing.T, room string, p booking.Person) string {
+	t.Helper()
+	u, err := url.Parse(room)
+	require.NoError(t, err)
+	q := u.Query()
+	q.Set("displayName", p.Name)
+	q.Set("externalId", p.ID)
+	u.RawQuery = q.Encode()
+	return u.String()
 }

@@ -551,7 +551,7 @@ func fullBooking(t *testing.T) *booking.Booking {
 		Activity: booking.Activity{
 			Sessions: []booking.Session{{ID: "s-1", RoomID: "87673375", StartedAt: now.Add(-time.Hour), EndedAt: now.Add(-time.Minute), Closed: true}},
 			Connections: []booking.Connection{{
-				ID: "p-1", RoomID: "87673375", SessionID: "s-1", Name: "Ada Lovelace", Role: "host",
+				ID: "p-1", RoomID: "87673375", SessionID: "s-1", Name: "Ada Lovelace", ExternalID: "org00001", Role: "host",
 				Host: true, DialIn: true, JoinedAt: now.Add(-time.Hour), LeftAt: now.Add(-2 * time.Minute), LeftAtEnd: true,
 			}, {
 				ID: "unpaired:evt-9", RoomID: "87673375", Name: "Joe Bloggs", JoinedAt: now.Add(-time.Hour), Unpaired: true,

@@ -349,8 +349,8 @@ func checkName(s string) (string, error) {
 	return s, nil
 }
 
-// externalIDPattern is what Whereby takes as an externalId (using-url-parameters.md in
-// github.com/whereby/docs).
+// externalIDPattern is what Whereby takes as an externalId
+// (whereby-101/customizing-rooms/using-url-parameters.md in github.com/whereby/docs).
 var externalIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,36}$`)
 
 func checkExternalID(s string) error {

@@ -195,8 +195,8 @@ func (s *Links) resolve(ctx context.Context, token string) (to string, tok *link
 	return to, tok, page{}
 }
 
-// Whereby's room URL parameters (whereby-101/customizing-rooms/using-url-parameters.md in
-// github.com/whereby/docs): displayName, any characters but $!<>:; and at most 100 of them
+// Whereby's room URL parameters
+// (whereby-101/customizing-rooms/using-url-parameters.md in github.com/whereby/docs): displayName, any characters but $!<>:; and at most 100 of them
 // (else Whereby asks for a name); externalId, A-Za-z0-9-_ and at most 36 characters (else
 // Whereby refuses it), passed on in the room.client.* webhooks.
 const (
