@@ -76,7 +76,8 @@ type EventRoom struct {
 // the booking (the figures the admin API's sessions and participants show).
 type AttendedData struct {
 	Booking EventBooking `json:"booking"`
-	// Organizer is whether the organizer joined (a host connection, or their display name).
+	// Organizer is whether the organizer joined (a connection naming their recipient id as its
+	// externalId, else a host connection, or their display name).
 	Organizer AttendedOrganizer `json:"organizer"`
 	// Invitees are the booking's attendees, each matched to connections by the externalId the
 	// room link carried (their recipient id), else by display name.
