@@ -76,6 +76,8 @@ func (s *stack) guestChecks(t *testing.T, m *invitetest.Mail, room string, seq i
 	assert.Equal(t, uid, m.UID, m.To)
 	assert.Equal(t, []string{room}, s.leadsTo(m), "the guest's own link leads to the room: %s", m.To)
 	assert.NotContains(t, m.Text+m.HTML+string(m.Calendar), "roomKey", "no host link to %s", m.To)
+	assert.Contains(t, m.ReplyTo, organizer, "a guest's reply goes to the organizer: %s", m.To)
+	assert.Contains(t, m.Text, "Reply to this e-mail to reach the organizer.", m.To)
 }
 
 // organizerChecks asserts the organizer's mail: the host link, and no calendar part, since the
@@ -84,6 +86,9 @@ func (s *stack) organizerChecks(t *testing.T, m *invitetest.Mail, hostURL string
 	t.Helper()
 	assert.Equal(t, hostURL, s.leadsTo(m)[0], "the organizer gets the host link")
 	assert.Empty(t, m.Calendar, "no calendar part: the source already put it in the organizer's calendar")
+	assert.Empty(t, m.ReplyTo, "no Reply-To to the organizer themself")
+	assert.Contains(t, m.Text, "Your meeting with ", "written to the organizer")
+	assert.NotContains(t, m.Text, "You are invited")
 }
 
 func setIn(path string, value any) func(map[string]any) {

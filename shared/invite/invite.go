@@ -37,9 +37,14 @@ type Invite struct {
 	Stamp   time.Time // when it is sent: DTSTAMP and the Date header
 
 	Title, Description string
-	Start, End         time.Time
+	// CancelReason is the reason the source gave for a cancellation, shown in a CANCEL instead
+	// of the description (which no longer matters); "" when none was given.
+	CancelReason string
+	Start, End   time.Time
 
-	Organizer booking.Person // ORGANIZER (mailto:) and Reply-To
+	// Organizer is the ORGANIZER (mailto:), and the Reply-To of a guest's message: the
+	// organizer's own message has no Reply-To.
+	Organizer booking.Person
 	// Attendees are the ATTENDEEs the calendar lists: a guest's own message lists just that
 	// guest, the organizer's lists every guest.
 	Attendees []booking.Person
@@ -130,18 +135,28 @@ func render(inv *Invite) (booking.Message, error) {
 		Description: cleanText(inv.Description),
 	}
 	if inv.Host {
+		v.Host = true
 		v.HostURL = inv.HostURL // the only place HostURL is read
-		v.Guests = guestList(inv.Attendees)
+		var all bool
+		if v.With, all = withList(inv.Attendees, inv.Uninvited); !all {
+			v.Guests = guestList(inv.Attendees)
+		}
 		v.Uninvited = peopleList(inv.Uninvited)
 	}
 	if cancelled {
 		v.GuestURL, v.HostURL, v.DialIn, v.Uninvited = "", "", nil, ""
+		// What was planned no longer matters; why it was cancelled does.
+		v.Description, v.CancelReason = "", cleanText(inv.CancelReason)
 	}
 
 	var subject strings.Builder
 	switch {
 	case cancelled:
 		subject.WriteString("Cancelled: ")
+	case inv.Host && inv.Updated:
+		subject.WriteString("Updated meeting: ")
+	case inv.Host:
+		subject.WriteString("Your meeting: ")
 	case inv.Updated:
 		subject.WriteString("Updated invitation: ")
 	default:
@@ -165,11 +180,14 @@ func render(inv *Invite) (booking.Message, error) {
 	env := envelope{
 		from:    from,
 		to:      &mail.Address{Name: cleanLine(inv.Recipient.Name), Address: inv.Recipient.Email},
-		replyTo: &mail.Address{Name: cleanLine(inv.Organizer.Name), Address: inv.Organizer.Email},
 		subject: subject.String(),
 		date:    inv.Stamp,
 		seed: hashOf("invite", inv.UID, strconv.Itoa(inv.Sequence), string(inv.Method),
 			strings.ToLower(inv.Recipient.Email), inv.Stamp.UTC().Format(time.RFC3339Nano)),
+	}
+	if !strings.EqualFold(inv.Recipient.Email, inv.Organizer.Email) {
+		// A guest's reply goes to the organizer; the organizer's own reply would go to themself.
+		env.replyTo = &mail.Address{Name: cleanLine(inv.Organizer.Name), Address: inv.Organizer.Email}
 	}
 	raw, err := assemble(&env, text, html, ics, string(inv.Method))
 	if err != nil {
