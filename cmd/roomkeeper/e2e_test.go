@@ -107,6 +107,8 @@ func TestCreatedUpdatedCancelled(t *testing.T) {
 		assert.Equal(t, "CANCEL", m.Method, addr)
 		assert.Equal(t, 2, m.Sequence, addr)
 		assert.Contains(t, string(m.Calendar), "STATUS:CANCELLED", addr)
+		assert.Contains(t, m.Text, "Reason given:\r\nThe sample booking was cancelled.\r\n", "the generic event's reason (%s)", addr)
+		assert.NotContains(t, everyPart(m), "A sample booking from", "not the old description (%s)", addr)
 	}
 	b = s.booking(run)
 	assert.True(t, b.DueAt.IsZero(), "nothing left due")

@@ -211,10 +211,14 @@ func TestCalcomCancelAndReject(t *testing.T) {
 	s.work()
 	assert.Empty(t, s.app.sandbox.Rooms(), "the room is deleted at once")
 	mails := s.mail()
-	for _, addr := range []string{bob, cleo} {
+	for _, addr := range []string{organizer, bob, cleo} {
 		m := to(t, mails, addr)
-		assert.Equal(t, "CANCEL", m.Method)
-		assert.Equal(t, 1, m.Sequence)
+		if addr != organizer { // the organizer's has no calendar part: Cal.com keeps theirs
+			assert.Equal(t, "CANCEL", m.Method)
+			assert.Equal(t, 1, m.Sequence)
+		}
+		assert.Contains(t, m.Text, "Reason given:\r\nSomething came up.\r\n", "Cal.com's cancellationReason (%s)", addr)
+		assert.NotContains(t, everyPart(m), "A sample Cal.com booking", "not the old description (%s)", addr)
 	}
 
 	// A rejected request roomkeeper never had leaves nothing behind.
@@ -380,6 +384,7 @@ func TestCalendlyRescheduleEndToEnd(t *testing.T) {
 			mails = s.mail()
 			assert.Equal(t, "CANCEL", to(t, mails, bob).Method)
 			assert.Equal(t, uid, to(t, mails, bob).UID)
+			assert.Contains(t, to(t, mails, bob).Text, "Reason given:\r\nSomething came up.\r\n", "Calendly's cancellation.reason")
 			assert.Empty(t, s.app.sandbox.Rooms())
 		})
 	}

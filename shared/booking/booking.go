@@ -78,6 +78,9 @@ type Details struct {
 	// here: they are sent nothing, and the organizer's message names them so the organizer can
 	// pass the guest link on.
 	Uninvited []Person `json:"uninvited,omitempty"`
+	// CancelReason is the reason the source gave when the booking was cancelled (Change.Reason,
+	// cleaned by CleanReason): the cancellation shows it instead of the description.
+	CancelReason string `json:"cancelReason,omitempty"`
 }
 
 // ZoneOf returns the IANA zone a person's readable times are shown in: their own, else the

@@ -425,6 +425,9 @@ func (w *run) render(ctx context.Context, a action) (booking.Message, error) {
 		Calendar:    !a.organizer || d.OrganizerCalendar,
 		From:        w.r.MailFrom,
 	}
+	if a.method == booking.Cancel && b.Status == booking.Cancelled {
+		msg.CancelReason = d.CancelReason // a guest removed from a meeting that goes on gets none
+	}
 	if a.organizer {
 		var unreachable []booking.Person
 		msg.Attendees, unreachable = reachable(w.invitedGuests(a.method))

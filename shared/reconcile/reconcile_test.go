@@ -153,7 +153,12 @@ func TestCancelDeletesTheRoomAndSendsCancelToEveryoneInvited(t *testing.T) {
 	f.reconcile(key)
 	f.mails()
 
-	f.change(key, func(b *booking.Booking) { b.Status = booking.Cancelled })
+	const desc = "Agenda: the quarterly numbers"
+	f.change(key, func(b *booking.Booking) {
+		b.Status = booking.Cancelled
+		b.Details.Description = desc
+		b.Details.CancelReason = "Ada is ill, sorry."
+	})
 	res := f.reconcile(key)
 	assert.Equal(t, "delete room of cancelled booking", res.Steps[0], "the room goes at once")
 	assert.Empty(t, f.provider.live())
@@ -164,6 +169,8 @@ func TestCancelDeletesTheRoomAndSendsCancelToEveryoneInvited(t *testing.T) {
 		assert.Equal(t, 1, m.Sequence, to)
 		assert.Contains(t, string(m.Calendar), "STATUS:CANCELLED", to)
 		assert.NotContains(t, m.Text, "video.example", "a cancellation carries no join link")
+		assert.Contains(t, m.Text, "Reason given:\r\nAda is ill, sorry.\r\n", to)
+		assert.NotContains(t, m.Text+m.HTML, desc, "not the description of a meeting that is off: %s", to)
 	}
 	b := f.get(key)
 	assert.True(t, b.DueAt.IsZero(), "nothing left due")

@@ -463,6 +463,7 @@ func fullBooking(t *testing.T) *booking.Booking {
 			Room:              booking.RoomOptions{Provider: "whereby", Size: booking.Large, DialIn: true, NamePrefix: "intro-", Locked: true},
 			OrganizerCalendar: true,
 			Uninvited:         []booking.Person{{Name: "Jörg", Email: "jörg@example.net"}},
+			CancelReason:      "Ill, sorry.\nNext week?",
 		},
 		Room: &booking.Room{
 			Provider:  "whereby",
