@@ -156,7 +156,7 @@ func TestRenderFailureGolden(t *testing.T) {
 		Title:     "Intro call",
 		Start:     start,
 		End:       start.Add(30 * time.Minute),
-		Reason:    "Whereby rejected the API key (401)",
+		Kind:      booking.FailureRefused,
 		Stamp:     stamp,
 	})
 	require.NoError(t, err)
@@ -165,9 +165,39 @@ func TestRenderFailureGolden(t *testing.T) {
 
 	m := invitetest.Parse(t, msg.Raw)
 	assert.Empty(t, m.Calendar)
-	assert.Contains(t, m.Text, "We could not set up the video room for Intro call (Monday 23 November 2026, 16:00–16:30 CET (Europe/Oslo)): Whereby rejected the API key (401)")
-	assert.Contains(t, m.HTML, "Whereby rejected the API key (401)")
+	assert.Contains(t, m.Text, "We could not set up the video room for Intro call (Monday 23 November 2026, 16:00–16:30 CET (Europe/Oslo)).")
+	assert.Contains(t, m.HTML, "The video service refused to make a room")
 	golden(t, "failure", dump(t, msg.Raw))
+}
+
+// TestRenderFailureInPlainWords: each kind of failure is told in plain words, with what the
+// organizer can do; nothing of roomkeeper's own account reaches the mail, whatever its kind.
+func TestRenderFailureInPlainWords(t *testing.T) {
+	for kind, want := range map[booking.FailureKind][]string{
+		booking.FailureRefused:       {"The video service refused to make a room", "check the video service account"},
+		booking.FailureNoProvider:    {"a video service that roomkeeper is not set up to use", "set that video service up"},
+		booking.FailureNoRoomByStart: {"did not make a room in time for the meeting", "If this happens again"},
+		booking.FailurePaused:        {"reached its limit on new rooms", "until after this meeting has ended", "limit can be raised"},
+		booking.FailureOther:         {"could not make a video room for this meeting", "look at the booking"},
+		"":                           {"could not make a video room for this meeting", "look at the booking"},
+		"something-new":              {"could not make a video room for this meeting", "look at the booking"},
+	} {
+		msg, err := invite.RenderFailure(&invite.Failure{From: from, Organizer: ada, Title: "Intro call",
+			Start: start, End: start.Add(30 * time.Minute), Kind: kind, Stamp: stamp})
+		require.NoError(t, err, kind)
+		m := invitetest.Parse(t, msg.Raw)
+		for part, s := range map[string]string{"text": m.Text, "html": m.HTML} {
+			assert.Contains(t, s, "What went wrong:", "%s %s", kind, part)
+			assert.Contains(t, s, "What you can do:", "%s %s", kind, part)
+			assert.Contains(t, s, "let your guests know how to meet instead", "%s %s", kind, part)
+			for _, w := range want {
+				assert.Contains(t, s, w, "%s %s", kind, part)
+			}
+			for _, internal := range []string{"booking ", "whereby", "zoom", "create ", "401", "error", "configured", "<nil>", "%!"} {
+				assert.NotContains(t, strings.ToLower(s), internal, "%s %s", kind, part)
+			}
+		}
+	}
 }
 
 func TestRenderIsDeterministic(t *testing.T) {

@@ -50,7 +50,8 @@ type numberView struct {
 
 // failureView is what failure.txt.tmpl and failure.html.tmpl see.
 type failureView struct {
-	Title, When, Reason string
+	Title, When  string
+	What, Advice string // plain words: what went wrong, what the organizer can do
 }
 
 type parsedTemplates struct {

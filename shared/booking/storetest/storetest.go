@@ -536,7 +536,7 @@ func fullBooking(t *testing.T) *booking.Booking {
 			},
 		},
 		Done:               true,
-		Failure:            &booking.Failure{Message: "whereby: 429 too many requests", Permanent: true, At: now.Add(-10 * time.Second), Notified: true},
+		Failure:            &booking.Failure{Message: "whereby: 429 too many requests", Kind: booking.FailureNoRoomByStart, Permanent: true, At: now.Add(-10 * time.Second), Notified: true},
 		Attempts:           4,
 		PossibleDuplicates: 1,
 		Notices: []booking.Notice{{
