@@ -175,8 +175,17 @@ func TestPermanentFailureEmailsTheOrganizer(t *testing.T) {
 	require.Len(t, mails, 1, "only the organizer is told")
 	m := to(t, mails, organizer)
 	assert.Empty(t, m.Calendar)
-	assert.Contains(t, m.Text, "400")
 	b := s.booking("broken")
+	assert.Contains(t, b.Failure.Message, "400", "the record keeps what the provider answered")
+	assert.Equal(t, booking.FailureRefused, b.Failure.Kind)
+	for part, text := range map[string]string{"text": m.Text, "html": m.HTML} {
+		assert.Contains(t, text, "What went wrong:", part)
+		assert.Contains(t, text, "The video service refused to make a room for this meeting", part)
+		assert.Contains(t, text, "let your guests know how to meet instead", part)
+		for _, internal := range []string{b.Failure.Message, "create whereby room", "booking " + b.Key, "400", "whereby"} {
+			assert.NotContains(t, text, internal, "no internal error text (%s)", part)
+		}
+	}
 	assert.True(t, b.Failure.Permanent)
 	assert.True(t, b.DueAt.IsZero(), "no more retries")
 	s.advance(time.Hour)
