@@ -109,7 +109,7 @@ func TestMailSentOutsideARunIsReportedAtTheSweep(t *testing.T) {
 	s.app.outbox.Complain(bob)
 	now := s.clock.Now()
 	msg, err := invite.RenderFailure(&invite.Failure{From: s.cfg.MailFrom, Organizer: booking.Person{Email: bob},
-		Title: "Intro call", Start: now.Add(time.Hour), End: now.Add(2 * time.Hour), Reason: "a test", Stamp: now})
+		Title: "Intro call", Start: now.Add(time.Hour), End: now.Add(2 * time.Hour), Kind: booking.FailureRefused, Stamp: now})
 	require.NoError(t, err)
 	msg.Key = key
 	_, err = s.app.outbox.Send(context.Background(), msg)

@@ -107,6 +107,8 @@ func TestCreatedUpdatedCancelled(t *testing.T) {
 		assert.Equal(t, "CANCEL", m.Method, addr)
 		assert.Equal(t, 2, m.Sequence, addr)
 		assert.Contains(t, string(m.Calendar), "STATUS:CANCELLED", addr)
+		assert.Contains(t, m.Text, "Reason given:\r\nThe sample booking was cancelled.\r\n", "the generic event's reason (%s)", addr)
+		assert.NotContains(t, everyPart(m), "A sample booking from", "not the old description (%s)", addr)
 	}
 	b = s.booking(run)
 	assert.True(t, b.DueAt.IsZero(), "nothing left due")
@@ -173,8 +175,17 @@ func TestPermanentFailureEmailsTheOrganizer(t *testing.T) {
 	require.Len(t, mails, 1, "only the organizer is told")
 	m := to(t, mails, organizer)
 	assert.Empty(t, m.Calendar)
-	assert.Contains(t, m.Text, "400")
 	b := s.booking("broken")
+	assert.Contains(t, b.Failure.Message, "400", "the record keeps what the provider answered")
+	assert.Equal(t, booking.FailureRefused, b.Failure.Kind)
+	for part, text := range map[string]string{"text": m.Text, "html": m.HTML} {
+		assert.Contains(t, text, "What went wrong:", part)
+		assert.Contains(t, text, "The video service refused to make a room for this meeting", part)
+		assert.Contains(t, text, "let your guests know how to meet instead", part)
+		for _, internal := range []string{b.Failure.Message, "create whereby room", "booking " + b.Key, "400", "whereby"} {
+			assert.NotContains(t, text, internal, "no internal error text (%s)", part)
+		}
+	}
 	assert.True(t, b.Failure.Permanent)
 	assert.True(t, b.DueAt.IsZero(), "no more retries")
 	s.advance(time.Hour)
@@ -332,6 +343,6 @@ func TestOutboxPageListsTheInvites(t *testing.T) {
 	defer resp.Body.Close()
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 	page := readAll(t, resp.Body)
-	assert.Contains(t, page, "Invitation: Intro call")
-	assert.Equal(t, 2, strings.Count(page, "Invitation: Intro call"))
+	assert.Equal(t, 1, strings.Count(page, "Invitation: Intro call"), "the guest's")
+	assert.Equal(t, 1, strings.Count(page, "Your meeting: Intro call"), "the organizer's")
 }

@@ -283,7 +283,13 @@ func TestZoomDailyCapIsReportedToTheOrganizer(t *testing.T) {
 	mails := s.mail()
 	require.Len(t, mails, 1, "only the organizer hears, of the failure")
 	notice := to(t, mails, organizer)
-	assert.Contains(t, notice.Text, "daily limit")
+	assert.Equal(t, booking.FailurePaused, b.Failure.Kind)
+	assert.Contains(t, b.Failure.Message, "daily limit", "the record keeps roomkeeper's own account")
+	assert.Contains(t, notice.Text, "What went wrong: The video service has reached its limit on new rooms, and will not make one again until after this meeting has ended.")
+	assert.Contains(t, notice.Text, "What you can do: Please let your guests know how to meet instead")
+	for _, internal := range []string{b.Failure.Message, "create zoom room", "booking ", "daily limit", "paused until"} {
+		assert.NotContains(t, everyPart(notice), internal, "no internal error text in the mail")
+	}
 
 	creates := len(fake.Requests())
 	status, body = s.post("booking-created.json", "zoom-cap-tomorrow", onZoom) // tomorrow at 22:00

@@ -76,6 +76,8 @@ func (s *stack) guestChecks(t *testing.T, m *invitetest.Mail, room string, seq i
 	assert.Equal(t, uid, m.UID, m.To)
 	assert.Equal(t, []string{room}, s.leadsTo(m), "the guest's own link leads to the room: %s", m.To)
 	assert.NotContains(t, m.Text+m.HTML+string(m.Calendar), "roomKey", "no host link to %s", m.To)
+	assert.Contains(t, m.ReplyTo, organizer, "a guest's reply goes to the organizer: %s", m.To)
+	assert.Contains(t, m.Text, "Reply to this e-mail to reach the organizer.", m.To)
 }
 
 // organizerChecks asserts the organizer's mail: the host link, and no calendar part, since the
@@ -84,6 +86,9 @@ func (s *stack) organizerChecks(t *testing.T, m *invitetest.Mail, hostURL string
 	t.Helper()
 	assert.Equal(t, hostURL, s.leadsTo(m)[0], "the organizer gets the host link")
 	assert.Empty(t, m.Calendar, "no calendar part: the source already put it in the organizer's calendar")
+	assert.Empty(t, m.ReplyTo, "no Reply-To to the organizer themself")
+	assert.Contains(t, m.Text, "Your meeting with ", "written to the organizer")
+	assert.NotContains(t, m.Text, "You are invited")
 }
 
 func setIn(path string, value any) func(map[string]any) {
@@ -206,10 +211,14 @@ func TestCalcomCancelAndReject(t *testing.T) {
 	s.work()
 	assert.Empty(t, s.app.sandbox.Rooms(), "the room is deleted at once")
 	mails := s.mail()
-	for _, addr := range []string{bob, cleo} {
+	for _, addr := range []string{organizer, bob, cleo} {
 		m := to(t, mails, addr)
-		assert.Equal(t, "CANCEL", m.Method)
-		assert.Equal(t, 1, m.Sequence)
+		if addr != organizer { // the organizer's has no calendar part: Cal.com keeps theirs
+			assert.Equal(t, "CANCEL", m.Method)
+			assert.Equal(t, 1, m.Sequence)
+		}
+		assert.Contains(t, m.Text, "Reason given:\r\nSomething came up.\r\n", "Cal.com's cancellationReason (%s)", addr)
+		assert.NotContains(t, everyPart(m), "A sample Cal.com booking", "not the old description (%s)", addr)
 	}
 
 	// A rejected request roomkeeper never had leaves nothing behind.
@@ -375,6 +384,7 @@ func TestCalendlyRescheduleEndToEnd(t *testing.T) {
 			mails = s.mail()
 			assert.Equal(t, "CANCEL", to(t, mails, bob).Method)
 			assert.Equal(t, uid, to(t, mails, bob).UID)
+			assert.Contains(t, to(t, mails, bob).Text, "Reason given:\r\nSomething came up.\r\n", "Calendly's cancellation.reason")
 			assert.Empty(t, s.app.sandbox.Rooms())
 		})
 	}

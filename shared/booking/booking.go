@@ -78,6 +78,9 @@ type Details struct {
 	// here: they are sent nothing, and the organizer's message names them so the organizer can
 	// pass the guest link on.
 	Uninvited []Person `json:"uninvited,omitempty"`
+	// CancelReason is the reason the source gave when the booking was cancelled (Change.Reason,
+	// cleaned by CleanReason): the cancellation shows it instead of the description.
+	CancelReason string `json:"cancelReason,omitempty"`
 }
 
 // ZoneOf returns the IANA zone a person's readable times are shown in: their own, else the
@@ -194,11 +197,35 @@ type Lease struct {
 
 // Failure is the last error that stopped or delayed work on a booking.
 type Failure struct {
-	Message   string    `json:"message"`
-	Permanent bool      `json:"permanent,omitempty"`
-	At        time.Time `json:"at"`
-	Notified  bool      `json:"notified,omitempty"` // the organizer was e-mailed about it
+	// Message is roomkeeper's own account, for logs, records and operators: never mailed.
+	Message string `json:"message"`
+	// Kind is what went wrong in terms an organizer can act on: the failure mail says it in
+	// plain words. Empty in failures recorded before kinds, and for anything else.
+	Kind      FailureKind `json:"kind,omitempty"`
+	Permanent bool        `json:"permanent,omitempty"`
+	At        time.Time   `json:"at"`
+	Notified  bool        `json:"notified,omitempty"` // the organizer was e-mailed about it
 }
+
+// FailureKind sorts a permanent failure by what the organizer can do about it.
+type FailureKind string
+
+// Failure kinds.
+const (
+	// FailureRefused: the video provider refused for good to make the room (an invalid key, a
+	// request it will not take).
+	FailureRefused FailureKind = "refused"
+	// FailureNoProvider: the booking asks for a video provider this deployment is not set up for.
+	FailureNoProvider FailureKind = "no-provider"
+	// FailureNoRoomByStart: the meeting started, or would be over before the next attempt, and
+	// still no room could be made (the provider kept failing).
+	FailureNoRoomByStart FailureKind = "no-room-by-start"
+	// FailurePaused: the provider paused new rooms (a rate limit or daily cap) until after the
+	// meeting ends.
+	FailurePaused FailureKind = "paused"
+	// FailureOther is any other permanent failure.
+	FailureOther FailureKind = "other"
+)
 
 // Booking is one booking's record: desired state set by sources, observed state set by the
 // reconciler, and DueAt, when the record next needs work.

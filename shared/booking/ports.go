@@ -203,7 +203,9 @@ type Change struct {
 	DeliveryID string    // the source's delivery id (Standard Webhooks webhook-id), for dedupe
 	UID        string    // calendar UID to use when the booking is new; empty: generate one
 	Details    Details   // for EventCreated, EventUpdated and EventJoined: complete and validated
-	Reason     string    // for EventCancelled, optional
+	// Reason is, for EventCancelled, the reason the source gave, if any, cleaned by CleanReason;
+	// intake keeps it as Details.CancelReason.
+	Reason string
 	// Previous is the source's id of the booking this change continues, for sources whose
 	// booking id changes on a reschedule (a Calendly invitee's old_invitee): the change applies
 	// to the booking Previous belongs to, and ExternalID becomes another name for it.

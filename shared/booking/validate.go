@@ -20,9 +20,11 @@ const (
 	DefaultTitle   = "Meeting"
 	MaxTitle       = 500    // characters
 	MaxDescription = 10_000 // characters
-	MaxName        = 200    // characters
-	MaxEmail       = 254    // bytes: the longest address an SMTP path carries (RFC 5321 §4.5.3.1.3)
-	MaxDuration    = 24 * time.Hour
+	// MaxCancelReason is the longest cancellation reason kept (CleanReason): a longer one is cut.
+	MaxCancelReason = 1_000 // characters
+	MaxName         = 200   // characters
+	MaxEmail        = 254   // bytes: the longest address an SMTP path carries (RFC 5321 §4.5.3.1.3)
+	MaxDuration     = 24 * time.Hour
 	// MaxNamePrefix is the longest room name prefix: with a hyphen, the tag (MaxTagLen) and
 	// another hyphen it fits the shortest room name prefix a provider takes, Whereby's 39
 	// characters, so a prefix is never cut.
@@ -342,6 +344,33 @@ func CheckText(field, s string, max int, multiline bool) (string, error) {
 		return "", Errorf(Invalid, field, "must not contain control characters")
 	}
 	return s, nil
+}
+
+// CleanReason makes the reason a source gave for a cancellation fit to show a person: valid
+// UTF-8, line breaks as LF, no other control or bidirectional-override characters, trimmed, and
+// cut to MaxCancelReason characters (ending "…"). A reason is never a cause to refuse a
+// cancellation, so nothing is rejected.
+func CleanReason(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, c := range s {
+		switch {
+		case c == '\r' || c == '\u2028' || c == '\u2029':
+			c = '\n'
+		case c == '\n' || c == '\t':
+		case unicode.IsControl(c), c >= '\u202a' && c <= '\u202e', c >= '\u2066' && c <= '\u2069':
+			continue
+		}
+		b.WriteRune(c)
+	}
+	s = strings.TrimSpace(b.String())
+	if utf8.RuneCountInString(s) > MaxCancelReason {
+		r := []rune(s)[:MaxCancelReason-1]
+		s = strings.TrimRightFunc(string(r), unicode.IsSpace) + "…"
+	}
+	return s
 }
 
 func hasControl(s string, allowLineBreaks bool) bool {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -453,4 +454,22 @@ func TestNamePrefixFitsBesideTheLongestTag(t *testing.T) {
 	tag := Tag{Key: KeyOf("generic", "x"), Gen: 999, Deployment: DeploymentTag("x")}.String()
 	assert.Len(t, tag, MaxTagLen)
 	assert.Equal(t, 39, MaxNamePrefix+1+MaxTagLen+1)
+}
+
+func TestCleanReason(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"", ""},
+		{"  Something came up.  ", "Something came up."},
+		{"Ill\r\ntoday\rsorry\u2028bye", "Ill\ntoday\nsorry\nbye"},
+		{"a\x00b\x1b[2Jc\x7fd\u0085e", "ab[2Jcde"},
+		{"\u202eevil\u2066x\u2069", "evilx"},
+		{"tab\there", "tab\there"},
+		{"bad \xff byte", "bad \uFFFD byte"},
+		{strings.Repeat("é", MaxCancelReason), strings.Repeat("é", MaxCancelReason)},
+		{strings.Repeat("é", MaxCancelReason+1), strings.Repeat("é", MaxCancelReason-1) + "…"},
+	} {
+		got := CleanReason(tt.in)
+		assert.Equal(t, tt.want, got, "%q", tt.in)
+		assert.LessOrEqual(t, utf8.RuneCountInString(got), MaxCancelReason)
+	}
 }

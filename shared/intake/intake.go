@@ -399,6 +399,7 @@ func (in *Intake) apply(t target, ch booking.Change, now time.Time) (*booking.Bo
 	b.UpdatedAt = now
 	if ch.Type == booking.EventCancelled {
 		b.Status = booking.Cancelled
+		b.Details.CancelReason = booking.CleanReason(ch.Reason)
 		b.Sequence++
 		in.reopen(b, now)
 		return b, Applied

@@ -147,10 +147,13 @@ func TestUpdateForUnknownBookingCreatesIt(t *testing.T) {
 func TestCancelIsFinal(t *testing.T) {
 	f := newFixture(t)
 	f.apply(t, f.change(booking.EventCreated, 0, "msg_1"))
-	assert.Equal(t, Applied, f.apply(t, f.change(booking.EventCancelled, time.Second, "msg_2")).Outcome)
+	cancel := f.change(booking.EventCancelled, time.Second, "msg_2")
+	cancel.Reason = "Ada is ill.\x07"
+	assert.Equal(t, Applied, f.apply(t, cancel).Outcome)
 	b := f.get(t)
 	assert.Equal(t, booking.Cancelled, b.Status)
 	assert.Equal(t, 1, b.Sequence, "a CANCEL raises the sequence")
+	assert.Equal(t, "Ada is ill.", b.Details.CancelReason, "the reason given, for the cancellation mail")
 
 	later := f.change(booking.EventUpdated, time.Hour, "msg_3")
 	assert.Equal(t, Final, f.apply(t, later).Outcome)

@@ -93,7 +93,7 @@ func FuzzRenderNotices(f *testing.F) {
 		notices := []func(title, name string) (booking.Message, error){
 			func(title, name string) (booking.Message, error) {
 				return invite.RenderFailure(&invite.Failure{From: from, Organizer: ada, Title: title, Start: start, End: end,
-					Reason: "The video provider refused to create the room.", Stamp: stamp})
+					Kind: booking.FailureRefused, Stamp: stamp})
 			},
 			func(title, name string) (booking.Message, error) {
 				return invite.RenderKnock(&invite.Knock{From: from, Organizer: ada, Title: title, Start: start, End: end,

@@ -88,9 +88,13 @@ func description(v *inviteView) string {
 	var b strings.Builder
 	if v.Cancelled {
 		b.WriteString("This meeting has been cancelled.")
+		if v.CancelReason != "" {
+			b.WriteString("\n\nReason given:\n")
+			b.WriteString(v.CancelReason)
+		}
 	} else {
 		if v.HostURL != "" {
-			b.WriteString("Start the meeting as host:\n")
+			b.WriteString("Start as host:\n")
 			b.WriteString(v.HostURL)
 			b.WriteString("\n\nGuest link, to share with anyone not on the invitation:\n")
 			b.WriteString(v.GuestURL)

@@ -37,9 +37,14 @@ type Invite struct {
 	Stamp   time.Time // when it is sent: DTSTAMP and the Date header
 
 	Title, Description string
-	Start, End         time.Time
+	// CancelReason is the reason the source gave for a cancellation, shown in a CANCEL instead
+	// of the description (which no longer matters); "" when none was given.
+	CancelReason string
+	Start, End   time.Time
 
-	Organizer booking.Person // ORGANIZER (mailto:) and Reply-To
+	// Organizer is the ORGANIZER (mailto:), and the Reply-To of a guest's message: the
+	// organizer's own message has no Reply-To.
+	Organizer booking.Person
 	// Attendees are the ATTENDEEs the calendar lists: a guest's own message lists just that
 	// guest, the organizer's lists every guest.
 	Attendees []booking.Person
@@ -75,8 +80,10 @@ type Failure struct {
 	Organizer  booking.Person // recipient; Organizer.TimeZone as Invite.Recipient.TimeZone
 	Title      string
 	Start, End time.Time
-	Reason     string // shown to the organizer as is: no secrets, no internals
-	Stamp      time.Time
+	// Kind is what went wrong: the message says it, and what the organizer can do, in plain
+	// words. roomkeeper's own account of the failure (booking.Failure.Message) is never mailed.
+	Kind  booking.FailureKind
+	Stamp time.Time
 }
 
 // defaultTitle stands in for an empty title, as the booking sources do.
@@ -130,18 +137,28 @@ func render(inv *Invite) (booking.Message, error) {
 		Description: cleanText(inv.Description),
 	}
 	if inv.Host {
+		v.Host = true
 		v.HostURL = inv.HostURL // the only place HostURL is read
-		v.Guests = guestList(inv.Attendees)
+		var all bool
+		if v.With, all = withList(inv.Attendees, inv.Uninvited); !all {
+			v.Guests = guestList(inv.Attendees)
+		}
 		v.Uninvited = peopleList(inv.Uninvited)
 	}
 	if cancelled {
 		v.GuestURL, v.HostURL, v.DialIn, v.Uninvited = "", "", nil, ""
+		// What was planned no longer matters; why it was cancelled does.
+		v.Description, v.CancelReason = "", cleanText(inv.CancelReason)
 	}
 
 	var subject strings.Builder
 	switch {
 	case cancelled:
 		subject.WriteString("Cancelled: ")
+	case inv.Host && inv.Updated:
+		subject.WriteString("Updated meeting: ")
+	case inv.Host:
+		subject.WriteString("Your meeting: ")
 	case inv.Updated:
 		subject.WriteString("Updated invitation: ")
 	default:
@@ -165,11 +182,14 @@ func render(inv *Invite) (booking.Message, error) {
 	env := envelope{
 		from:    from,
 		to:      &mail.Address{Name: cleanLine(inv.Recipient.Name), Address: inv.Recipient.Email},
-		replyTo: &mail.Address{Name: cleanLine(inv.Organizer.Name), Address: inv.Organizer.Email},
 		subject: subject.String(),
 		date:    inv.Stamp,
 		seed: hashOf("invite", inv.UID, strconv.Itoa(inv.Sequence), string(inv.Method),
 			strings.ToLower(inv.Recipient.Email), inv.Stamp.UTC().Format(time.RFC3339Nano)),
+	}
+	if !strings.EqualFold(inv.Recipient.Email, inv.Organizer.Email) {
+		// A guest's reply goes to the organizer; the organizer's own reply would go to themself.
+		env.replyTo = &mail.Address{Name: cleanLine(inv.Organizer.Name), Address: inv.Organizer.Email}
 	}
 	raw, err := assemble(&env, text, html, ics, string(inv.Method))
 	if err != nil {
@@ -267,11 +287,8 @@ func renderFailure(f *Failure) (booking.Message, error) {
 	if title == "" {
 		title = defaultTitle
 	}
-	reason := cleanLine(f.Reason)
-	if reason == "" {
-		reason = "an unknown error"
-	}
-	v := failureView{Title: title, When: readableRange(f.Start, f.End, loc, zone), Reason: reason}
+	what, advice := failureWords(f.Kind)
+	v := failureView{Title: title, When: readableRange(f.Start, f.End, loc, zone), What: what, Advice: advice}
 	text, html, err := executeFailure(&v)
 	if err != nil {
 		return booking.Message{}, err
@@ -283,13 +300,34 @@ func renderFailure(f *Failure) (booking.Message, error) {
 		subject: subject,
 		date:    f.Stamp,
 		seed: hashOf("failure", strings.ToLower(to), title, f.Start.UTC().Format(time.RFC3339Nano),
-			reason, f.Stamp.UTC().Format(time.RFC3339Nano)),
+			string(f.Kind), f.Stamp.UTC().Format(time.RFC3339Nano)),
 	}
 	raw, err := assemble(&env, text, html, nil, "")
 	if err != nil {
 		return booking.Message{}, err
 	}
 	return booking.Message{From: from.Address, To: []string{to}, Raw: raw}, nil
+}
+
+// failureWords says in plain words what went wrong and what the organizer can do about it.
+func failureWords(kind booking.FailureKind) (what, advice string) {
+	const meetAnotherWay = "Please let your guests know how to meet instead: a phone call, or a link from a video service of your own."
+	switch kind {
+	case booking.FailureRefused:
+		return "The video service refused to make a room for this meeting, and trying again would not change its answer.",
+			meetAnotherWay + " Then ask your roomkeeper administrator to check the video service account: they can see what the video service answered."
+	case booking.FailureNoProvider:
+		return "This meeting asks for a video service that roomkeeper is not set up to use.",
+			meetAnotherWay + " Then ask your roomkeeper administrator to set that video service up, or to have your bookings use one that is."
+	case booking.FailureNoRoomByStart:
+		return "The video service did not make a room in time for the meeting, though roomkeeper kept trying.",
+			meetAnotherWay + " If this happens again, tell your roomkeeper administrator."
+	case booking.FailurePaused:
+		return "The video service has reached its limit on new rooms, and will not make one again until after this meeting has ended.",
+			meetAnotherWay + " If this happens often, ask your roomkeeper administrator whether the video service's limit can be raised."
+	}
+	return "roomkeeper could not make a video room for this meeting, and has stopped trying.",
+		meetAnotherWay + " Then ask your roomkeeper administrator to look at the booking."
 }
 
 // Knock is the organizer's notice that a guest is waiting in a locked room with no host.

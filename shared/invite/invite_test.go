@@ -105,6 +105,15 @@ func TestRenderGolden(t *testing.T) {
 			inv.Method = booking.Cancel
 			inv.Sequence = 2
 			inv.Stamp = stamp.Add(3 * time.Hour)
+			inv.CancelReason = "Something came up.\nCan we meet next week?"
+			return inv
+		}},
+		{"organizer-cancel", func() *invite.Invite {
+			inv := organizerRequest()
+			inv.Method = booking.Cancel
+			inv.Sequence = 2
+			inv.Stamp = stamp.Add(3 * time.Hour)
+			inv.CancelReason = "Something came up."
 			return inv
 		}},
 		{"organizer-notification", func() *invite.Invite {
@@ -147,7 +156,7 @@ func TestRenderFailureGolden(t *testing.T) {
 		Title:     "Intro call",
 		Start:     start,
 		End:       start.Add(30 * time.Minute),
-		Reason:    "Whereby rejected the API key (401)",
+		Kind:      booking.FailureRefused,
 		Stamp:     stamp,
 	})
 	require.NoError(t, err)
@@ -156,9 +165,39 @@ func TestRenderFailureGolden(t *testing.T) {
 
 	m := invitetest.Parse(t, msg.Raw)
 	assert.Empty(t, m.Calendar)
-	assert.Contains(t, m.Text, "We could not set up the video room for Intro call (Monday 23 November 2026, 16:00–16:30 CET (Europe/Oslo)): Whereby rejected the API key (401)")
-	assert.Contains(t, m.HTML, "Whereby rejected the API key (401)")
+	assert.Contains(t, m.Text, "We could not set up the video room for Intro call (Monday 23 November 2026, 16:00–16:30 CET (Europe/Oslo)).")
+	assert.Contains(t, m.HTML, "The video service refused to make a room")
 	golden(t, "failure", dump(t, msg.Raw))
+}
+
+// TestRenderFailureInPlainWords: each kind of failure is told in plain words, with what the
+// organizer can do; nothing of roomkeeper's own account reaches the mail, whatever its kind.
+func TestRenderFailureInPlainWords(t *testing.T) {
+	for kind, want := range map[booking.FailureKind][]string{
+		booking.FailureRefused:       {"The video service refused to make a room", "check the video service account"},
+		booking.FailureNoProvider:    {"a video service that roomkeeper is not set up to use", "set that video service up"},
+		booking.FailureNoRoomByStart: {"did not make a room in time for the meeting", "If this happens again"},
+		booking.FailurePaused:        {"reached its limit on new rooms", "until after this meeting has ended", "limit can be raised"},
+		booking.FailureOther:         {"could not make a video room for this meeting", "look at the booking"},
+		"":                           {"could not make a video room for this meeting", "look at the booking"},
+		"something-new":              {"could not make a video room for this meeting", "look at the booking"},
+	} {
+		msg, err := invite.RenderFailure(&invite.Failure{From: from, Organizer: ada, Title: "Intro call",
+			Start: start, End: start.Add(30 * time.Minute), Kind: kind, Stamp: stamp})
+		require.NoError(t, err, kind)
+		m := invitetest.Parse(t, msg.Raw)
+		for part, s := range map[string]string{"text": m.Text, "html": m.HTML} {
+			assert.Contains(t, s, "What went wrong:", "%s %s", kind, part)
+			assert.Contains(t, s, "What you can do:", "%s %s", kind, part)
+			assert.Contains(t, s, "let your guests know how to meet instead", "%s %s", kind, part)
+			for _, w := range want {
+				assert.Contains(t, s, w, "%s %s", kind, part)
+			}
+			for _, internal := range []string{"booking ", "whereby", "zoom", "create ", "401", "error", "configured", "<nil>", "%!"} {
+				assert.NotContains(t, strings.ToLower(s), internal, "%s %s", kind, part)
+			}
+		}
+	}
 }
 
 func TestRenderIsDeterministic(t *testing.T) {
@@ -341,7 +380,7 @@ func TestRenderLinks(t *testing.T) {
 		msg, err := invite.Render(organizerRequest())
 		require.NoError(t, err)
 		m := invitetest.Parse(t, msg.Raw)
-		assert.Contains(t, m.Text, "Start the meeting as host:\r\n"+hostURL+"\r\n")
+		assert.Contains(t, m.Text, "Start as host:\r\n"+hostURL+"\r\n")
 		assert.Contains(t, m.Text, "Guest link, to share with anyone not on the invitation:\r\n"+guestURL+"\r\n")
 		assert.Contains(t, m.Text, "One tap on a mobile phone: tel:+16465588656,,85775884256%23,,,,*010383%23\r\n")
 		assert.Contains(t, m.HTML, `href="tel:&#43;16465588656,,85775884256%23,,,,*010383%23"`, "# stays %23 in the href")
@@ -363,7 +402,7 @@ func TestRenderLinks(t *testing.T) {
 		require.NoError(t, err)
 		m := invitetest.Parse(t, msg.Raw)
 		for part, s := range map[string]string{"text": m.Text, "html": m.HTML} {
-			assert.Contains(t, s, "This meeting has been cancelled.", part)
+			assert.Contains(t, s, "Your meeting with Bob Guest, Chloé Dupont and dan@example.com has been cancelled.", part)
 			assert.NotContains(t, s, guestURL, part)
 			assert.NotContains(t, s, "tel:", part)
 		}
@@ -419,7 +458,7 @@ func TestRenderHostileInput(t *testing.T) {
 			assert.Equal(t, wantTitle, text(t, ev, ical.PropSummary))
 			assert.True(t, strings.HasSuffix(text(t, ev, ical.PropDescription), "\n\n"+wantDesc), "DESCRIPTION ends with the organizer's text")
 			assert.Equal(t, wantName, caretDecode(ev.Props.Get(ical.PropOrganizer).Params.Get(ical.ParamCommonName)))
-			assert.Equal(t, "Invitation: "+wantTitle+" @ Mon 23 Nov 2026 16:00 CET (Europe/Oslo)", m.Subject)
+			assert.Equal(t, "Your meeting: "+wantTitle+" @ Mon 23 Nov 2026 16:00 CET (Europe/Oslo)", m.Subject)
 			assert.Contains(t, m.Text, wantTitle)
 			assert.NotContains(t, m.HTML, "<script>")
 			assert.NotContains(t, m.HTML, "<img")
@@ -547,7 +586,15 @@ func TestRenderTakesWhatIntakeAccepts(t *testing.T) {
 			org.Organizer.Email, org.Recipient.Email = addr, want // the same address in either form
 			msg, err = invite.Render(org)
 			require.NoError(t, err, "the organizer's own invitation")
-			assert.Contains(t, invitetest.Parse(t, msg.Raw).ReplyTo, want)
+			om := invitetest.Parse(t, msg.Raw)
+			assert.Contains(t, om.To, want)
+			assert.Empty(t, om.ReplyTo, "no Reply-To to the organizer themself")
+
+			guest := guestRequest()
+			guest.Organizer.Email = addr
+			msg, err = invite.Render(guest)
+			require.NoError(t, err, "a guest's invitation")
+			assert.Contains(t, invitetest.Parse(t, msg.Raw).ReplyTo, want, "a guest's reply goes to the organizer")
 
 			for name, render := range map[string]func() (booking.Message, error){
 				"failure": func() (booking.Message, error) {
@@ -576,6 +623,74 @@ func TestRenderTakesWhatIntakeAccepts(t *testing.T) {
 			assert.NotContains(t, err.Error(), "example", "errors carry no e-mail addresses")
 		})
 	}
+}
+
+// TestRenderWording: the organizer's own mail is written to the organizer, naming the guests
+// and offering to start as host, and carries no Reply-To to the organizer themself; a guest's
+// keeps the invitation wording, and a reply goes to the organizer.
+func TestRenderWording(t *testing.T) {
+	msg, err := invite.Render(organizerRequest())
+	require.NoError(t, err)
+	m := invitetest.Parse(t, msg.Raw)
+	assert.Equal(t, "Your meeting: Intro call @ Mon 23 Nov 2026 16:00 CET (Europe/Oslo)", m.Subject)
+	assert.Empty(t, m.ReplyTo, "no Reply-To in the organizer's own mail")
+	for part, s := range map[string]string{"text": m.Text, "html": m.HTML} {
+		assert.Contains(t, s, "Your meeting with Bob Guest, Chloé Dupont and dan@example.com has a video room.", part)
+		assert.Contains(t, s, "Start as host", part)
+		assert.NotContains(t, s, "You are invited", part)
+		assert.NotContains(t, s, "Reply to this e-mail", part)
+		assert.NotContains(t, s, "Organizer:", part)
+	}
+
+	upd := organizerRequest()
+	upd.Sequence, upd.Updated = 1, true
+	upd.Attendees = []booking.Person{bob, chloe, dan, {Email: "eve@example.com"}, {Name: "Finn", Email: "finn@example.com"}}
+	msg, err = invite.Render(upd)
+	require.NoError(t, err)
+	m = invitetest.Parse(t, msg.Raw)
+	assert.Equal(t, "Updated meeting: Intro call @ Mon 23 Nov 2026 16:00 CET (Europe/Oslo)", m.Subject)
+	assert.Contains(t, m.Text, "Your meeting with Bob Guest, Chloé Dupont, dan@example.com and 2 others has been updated.\r\n")
+	assert.Contains(t, m.Text, "Guests: Bob Guest, Chloé Dupont, dan@example.com, eve@example.com, Finn\r\n", "everyone, when the first line names only some")
+
+	msg, err = invite.Render(guestRequest())
+	require.NoError(t, err)
+	m = invitetest.Parse(t, msg.Raw)
+	assert.Equal(t, "Invitation: Intro call @ Mon 23 Nov 2026 10:00 EST (America/New_York)", m.Subject)
+	assert.Equal(t, "Ada Host <ada@example.com>", m.ReplyTo, "a guest's reply goes to the organizer")
+	for part, s := range map[string]string{"text": m.Text, "html": m.HTML} {
+		assert.Contains(t, s, "You are invited to a video meeting.", part)
+		assert.Contains(t, s, "Reply to this e-mail to reach the organizer.", part)
+		assert.NotContains(t, s, "Your meeting", part)
+		assert.NotContains(t, s, "host", part)
+	}
+}
+
+// TestRenderCancelReason: a cancellation shows the reason the source gave, not the description
+// of the meeting that no longer takes place.
+func TestRenderCancelReason(t *testing.T) {
+	for _, inv := range []*invite.Invite{guestRequest(), organizerRequest()} {
+		inv.Method, inv.Sequence = booking.Cancel, 1
+		inv.CancelReason = "Sick today \x07<b>sorry</b>\nLet's find another time."
+		msg, err := invite.Render(inv)
+		require.NoError(t, err)
+		m := invitetest.Parse(t, msg.Raw)
+		assert.Contains(t, m.Text, "Reason given:\r\nSick today <b>sorry</b>\r\nLet's find another time.\r\n")
+		assert.Contains(t, m.HTML, "Sick today &lt;b&gt;sorry&lt;/b&gt;\r\nLet&#39;s find another time.")
+		desc := text(t, event(t, m.Calendar), ical.PropDescription)
+		assert.Equal(t, "This meeting has been cancelled.\n\nReason given:\nSick today <b>sorry</b>\nLet's find another time.", desc)
+		for part, s := range map[string]string{"text": m.Text, "html": m.HTML, "calendar": string(m.Calendar)} {
+			assert.NotContains(t, s, "Agenda", part)
+			assert.NotContains(t, s, "introductions", part)
+		}
+	}
+
+	inv := guestRequest()
+	inv.Method, inv.Sequence = booking.Cancel, 1
+	msg, err := invite.Render(inv)
+	require.NoError(t, err)
+	m := invitetest.Parse(t, msg.Raw)
+	assert.NotContains(t, m.Text, "Reason given", "no reason given, none shown")
+	assert.NotContains(t, m.Text, "Agenda")
 }
 
 func TestRenderCancelWithoutLinks(t *testing.T) {

@@ -3,6 +3,8 @@ package invite
 import (
 	"bytes"
 	htmltemplate "html/template"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	texttemplate "text/template"
@@ -15,17 +17,23 @@ import (
 
 // inviteView is what invite.txt.tmpl and invite.html.tmpl see.
 type inviteView struct {
-	Cancelled   bool   // CANCEL: no links at all
-	Updated     bool   // a REQUEST to someone who holds an earlier version
-	Title       string // one line
-	When        string // readable range in the recipient's zone
-	Organizer   string // "Name <address>" or the address
-	Guests      string // organizer's message only: the guests, comma-separated
+	Cancelled bool   // CANCEL: no links at all
+	Updated   bool   // a REQUEST to someone who holds an earlier version
+	Title     string // one line
+	When      string // readable range in the recipient's zone
+	Organizer string // "Name <address>" or the address
+	Host      bool   // the organizer's own message: written to the organizer
+	Guests    string // organizer's message only: the guests, comma-separated
+	// With names whom the organizer meets, for "Your meeting with …": "Ann, Bob and Cleo", or
+	// "Ann, Bob and 3 others"; "" when there is no one to name.
+	With        string
 	Uninvited   string // organizer's message only: the guests mail cannot reach, comma-separated
 	HostURL     string // organizer's message only
 	GuestURL    string
 	DialIn      *dialInView
-	Description string // free text, LF line breaks
+	Description string // free text, LF line breaks; "" in a cancellation
+	// CancelReason is the reason the source gave for a cancellation, LF line breaks.
+	CancelReason string
 }
 
 type dialInView struct {
@@ -42,7 +50,8 @@ type numberView struct {
 
 // failureView is what failure.txt.tmpl and failure.html.tmpl see.
 type failureView struct {
-	Title, When, Reason string
+	Title, When  string
+	What, Advice string // plain words: what went wrong, what the organizer can do
 }
 
 type parsedTemplates struct {
@@ -284,6 +293,33 @@ func guestList(guests []booking.Person) string {
 		}
 	}
 	return b.String()
+}
+
+// withList names the people the organizer meets, for "Your meeting with …": up to three by
+// name (else address), then how many more. all says everyone is named.
+func withList(guests, uninvited []booking.Person) (with string, all bool) {
+	people := append(slices.Clip(guests), uninvited...)
+	names := make([]string, 0, len(people))
+	for _, g := range people {
+		if name := cleanLine(g.Name); name != "" {
+			names = append(names, name)
+		} else if addr := cleanLine(g.Email); addr != "" {
+			names = append(names, addr)
+		}
+	}
+	const shown = 3
+	switch n := len(names); {
+	case n == 0:
+		return "", true
+	case n == 1:
+		return names[0], true
+	case n <= shown:
+		return strings.Join(names[:n-1], ", ") + " and " + names[n-1], true
+	case n == shown+1:
+		return strings.Join(names[:shown], ", ") + " and 1 other", false
+	default:
+		return strings.Join(names[:shown], ", ") + " and " + strconv.Itoa(n-shown) + " others", false
+	}
 }
 
 // peopleList shows people as "Name <address>" (or the address), comma-separated: the organizer

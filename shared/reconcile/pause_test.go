@@ -121,8 +121,11 @@ func TestAPauseOutlastingTheMeetingFailsItNow(t *testing.T) {
 	assert.True(t, res.Permanent, "no room can be made before the meeting is over")
 	b := f.get(key)
 	assert.Contains(t, b.Failure.Message, "no video room can be made before the meeting ends: ")
+	assert.Equal(t, booking.FailurePaused, b.Failure.Kind)
 	assert.True(t, b.Failure.Notified, "the organizer hears of it at once, not at the meeting's start")
-	assert.Len(t, f.mails(), 1)
+	mails := f.mails()
+	require.Len(t, mails, 1)
+	plainFailureMail(t, mails["ada@example.com"], "reached its limit on new rooms", "until after this meeting has ended")
 	assert.Equal(t, []string{"create"}, *ops)
 
 	// Another booking, arriving while the pause lasts, is told at once too, without a call.

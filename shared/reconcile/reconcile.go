@@ -321,12 +321,25 @@ func (w *run) fail(ctx context.Context, act action, cause error) (bool, error) {
 	noRoom := b.Status == booking.Confirmed && b.Room == nil
 	msg := cause.Error()
 	permanent := booking.IsPermanent(cause)
+	var (
+		nc      *notConfiguredError
+		refused *providerError
+		kind    booking.FailureKind // what the organizer is told, in plain words
+	)
 	switch {
+	case permanent && errors.As(cause, &nc):
+		kind = booking.FailureNoProvider
+	case permanent && errors.As(cause, &refused):
+		kind = booking.FailureRefused
 	case permanent:
+		kind = booking.FailureOther
 	case noRoom && !w.now.Before(b.Details.Start):
-		permanent, msg = true, "still no video room at the meeting's start: "+msg
+		permanent, msg, kind = true, "still no video room at the meeting's start: "+msg, booking.FailureNoRoomByStart
 	case noRoom && !due.Before(b.Details.End):
-		permanent, msg = true, "no video room can be made before the meeting ends: "+msg
+		permanent, msg, kind = true, "no video room can be made before the meeting ends: "+msg, booking.FailureNoRoomByStart
+		if throttled {
+			kind = booking.FailurePaused
+		}
 	}
 	var pe *providerError
 	switch {
@@ -366,7 +379,7 @@ func (w *run) fail(ctx context.Context, act action, cause error) (bool, error) {
 			}
 		}
 		if b.Failure == nil || !b.Failure.Permanent {
-			b.Failure = &booking.Failure{Message: msg, Permanent: permanent, At: w.now}
+			b.Failure = &booking.Failure{Message: msg, Kind: kind, Permanent: permanent, At: w.now}
 		}
 		if cont {
 			b.DueAt = w.now
@@ -424,6 +437,9 @@ func (w *run) render(ctx context.Context, a action) (booking.Message, error) {
 		Host:        a.organizer,
 		Calendar:    !a.organizer || d.OrganizerCalendar,
 		From:        w.r.MailFrom,
+	}
+	if a.method == booking.Cancel && b.Status == booking.Cancelled {
+		msg.CancelReason = d.CancelReason // a guest removed from a meeting that goes on gets none
 	}
 	if a.organizer {
 		var unreachable []booking.Person

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/shared/invite/invitetest"
 	"github.com/roomkeeper/roomkeeper/shared/link"
 )
 
@@ -153,7 +154,12 @@ func TestCancelDeletesTheRoomAndSendsCancelToEveryoneInvited(t *testing.T) {
 	f.reconcile(key)
 	f.mails()
 
-	f.change(key, func(b *booking.Booking) { b.Status = booking.Cancelled })
+	const desc = "Agenda: the quarterly numbers"
+	f.change(key, func(b *booking.Booking) {
+		b.Status = booking.Cancelled
+		b.Details.Description = desc
+		b.Details.CancelReason = "Ada is ill, sorry."
+	})
 	res := f.reconcile(key)
 	assert.Equal(t, "delete room of cancelled booking", res.Steps[0], "the room goes at once")
 	assert.Empty(t, f.provider.live())
@@ -164,6 +170,8 @@ func TestCancelDeletesTheRoomAndSendsCancelToEveryoneInvited(t *testing.T) {
 		assert.Equal(t, 1, m.Sequence, to)
 		assert.Contains(t, string(m.Calendar), "STATUS:CANCELLED", to)
 		assert.NotContains(t, m.Text, "video.example", "a cancellation carries no join link")
+		assert.Contains(t, m.Text, "Reason given:\r\nAda is ill, sorry.\r\n", to)
+		assert.NotContains(t, m.Text+m.HTML, desc, "not the description of a meeting that is off: %s", to)
 	}
 	b := f.get(key)
 	assert.True(t, b.DueAt.IsZero(), "nothing left due")
@@ -321,11 +329,13 @@ func TestPermanentFailureStopsAndNotifiesTheOrganizerOnce(t *testing.T) {
 	require.Len(t, mails, 1, "only the organizer hears about it")
 	m := mails["ada@example.com"]
 	require.NotNil(t, m)
-	assert.Contains(t, m.Text, "whereby rejected the API key (401)")
+	plainFailureMail(t, m, "The video service refused to make a room", "check the video service account")
 	assert.Empty(t, m.Calendar)
 
 	b := f.get(key)
 	require.NotNil(t, b.Failure)
+	assert.Contains(t, b.Failure.Message, "whereby rejected the API key (401)", "kept in the record")
+	assert.Equal(t, booking.FailureRefused, b.Failure.Kind)
 	assert.True(t, b.Failure.Permanent)
 	assert.True(t, b.Failure.Notified)
 	assert.True(t, b.DueAt.IsZero(), "no more retries")
@@ -352,8 +362,29 @@ func TestNoRoomByTheStartIsPermanent(t *testing.T) {
 	assert.True(t, res.Permanent)
 	b := f.get(key)
 	assert.Contains(t, b.Failure.Message, "still no video room at the meeting's start")
+	assert.Equal(t, booking.FailureNoRoomByStart, b.Failure.Kind)
 	assert.True(t, b.Failure.Notified)
-	assert.Len(t, f.mails(), 1)
+	mails := f.mails()
+	require.Len(t, mails, 1)
+	plainFailureMail(t, mails["ada@example.com"], "did not make a room in time for the meeting")
+}
+
+// plainFailureMail asserts a failure mail that says in plain words what went wrong and what the
+// organizer can do, with none of roomkeeper's own account of it.
+func plainFailureMail(t *testing.T, m *invitetest.Mail, want ...string) {
+	t.Helper()
+	require.NotNil(t, m)
+	for part, s := range map[string]string{"text": m.Text, "html": m.HTML} {
+		assert.Contains(t, s, "What went wrong:", part)
+		assert.Contains(t, s, "What you can do:", part)
+		assert.Contains(t, s, "let your guests know how to meet instead", part)
+		for _, w := range want {
+			assert.Contains(t, s, w, part)
+		}
+		for _, internal := range []string{"create whereby room", "create fake room", "booking generic", "booking ", "whereby", "fake", "401", "503", "paused until", "not configured", "still no video room"} {
+			assert.NotContains(t, s, internal, part)
+		}
+	}
 }
 
 func TestMailFailureIsRetriedWithoutResendingWhatWentOut(t *testing.T) {
@@ -543,6 +574,8 @@ func TestUnconfiguredProviderIsPermanent(t *testing.T) {
 	res := f.reconcile(key)
 	assert.True(t, res.Permanent)
 	assert.Contains(t, f.get(key).Failure.Message, `"zoom" is not configured`)
+	assert.Equal(t, booking.FailureNoProvider, f.get(key).Failure.Kind)
+	plainFailureMail(t, f.mails()["ada@example.com"], "a video service that roomkeeper is not set up to use")
 }
 
 func TestReapDeletesRoomsNoBookingReferences(t *testing.T) {

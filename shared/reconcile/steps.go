@@ -322,9 +322,16 @@ func (r *Reconciler) fits(room *booking.Room, b *booking.Booking) bool {
 func (r *Reconciler) provider(name string) (booking.Provider, error) {
 	p, ok := r.Providers[name]
 	if !ok {
-		return nil, booking.Permanent(fmt.Errorf("video provider %q is not configured", name))
+		return nil, booking.Permanent(&notConfiguredError{provider: name})
 	}
 	return p, nil
+}
+
+// notConfiguredError is a booking asking for a provider the reconciler has not been given.
+type notConfiguredError struct{ provider string }
+
+func (e *notConfiguredError) Error() string {
+	return fmt.Sprintf("video provider %q is not configured", e.provider)
 }
 
 // do performs one action's side effect and records it. The errors of the steps that call a
@@ -767,7 +774,7 @@ func (w *run) notify(ctx context.Context) error {
 		Title:     d.Title,
 		Start:     d.Start,
 		End:       d.End,
-		Reason:    w.b.Failure.Message,
+		Kind:      w.b.Failure.Kind, // never Message: the organizer is told in plain words
 		Stamp:     w.now,
 	})
 	switch {

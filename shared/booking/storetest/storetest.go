@@ -463,6 +463,7 @@ func fullBooking(t *testing.T) *booking.Booking {
 			Room:              booking.RoomOptions{Provider: "whereby", Size: booking.Large, DialIn: true, NamePrefix: "intro-", Locked: true},
 			OrganizerCalendar: true,
 			Uninvited:         []booking.Person{{Name: "Jörg", Email: "jörg@example.net"}},
+			CancelReason:      "Ill, sorry.\nNext week?",
 		},
 		Room: &booking.Room{
 			Provider:  "whereby",
@@ -535,7 +536,7 @@ func fullBooking(t *testing.T) *booking.Booking {
 			},
 		},
 		Done:               true,
-		Failure:            &booking.Failure{Message: "whereby: 429 too many requests", Permanent: true, At: now.Add(-10 * time.Second), Notified: true},
+		Failure:            &booking.Failure{Message: "whereby: 429 too many requests", Kind: booking.FailureNoRoomByStart, Permanent: true, At: now.Add(-10 * time.Second), Notified: true},
 		Attempts:           4,
 		PossibleDuplicates: 1,
 		Notices: []booking.Notice{{

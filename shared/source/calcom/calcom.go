@@ -180,9 +180,7 @@ func Parse(body []byte, now time.Time, rules booking.Rules) ([]booking.Change, e
 		return []booking.Change{base}, nil
 	case Rejected:
 		base.Type, base.IfExists = booking.EventCancelled, true
-		if base.Reason, err = booking.CheckText(f.path("rejectionReason"), p.RejectionReason, booking.MaxDescription, true); err != nil {
-			return nil, err
-		}
+		base.Reason = booking.CleanReason(p.RejectionReason)
 		return []booking.Change{base}, nil
 	case Cancelled:
 		if p.RequestReschedule {
@@ -194,9 +192,7 @@ func Parse(body []byte, now time.Time, rules booking.Rules) ([]booking.Change, e
 			return p.seats(base, booking.EventLeft, now, rules, f)
 		}
 		base.Type = booking.EventCancelled
-		if base.Reason, err = booking.CheckText(f.path("cancellationReason"), p.CancellationReason, booking.MaxDescription, true); err != nil {
-			return nil, err
-		}
+		base.Reason = booking.CleanReason(p.CancellationReason)
 		return []booking.Change{base}, nil
 	case Rescheduled:
 		if seated {

@@ -120,6 +120,7 @@ func TestSamples(t *testing.T) {
 		{file: "calcom-booking-requested.json"},
 		{file: "calcom-booking-rejected.json", typ: booking.EventCancelled, check: func(t *testing.T, ch booking.Change) {
 			assert.True(t, ch.IfExists, "cancels only a booking roomkeeper has")
+			assert.Equal(t, "Fully booked that day.", ch.Reason)
 		}},
 		{file: "calcom-meeting-ended.json", typ: booking.EventEnded, check: func(t *testing.T, ch booking.Change) {
 			assert.Equal(t, now, ch.Details.End)
@@ -152,6 +153,27 @@ func TestSamples(t *testing.T) {
 				tt.check(t, ch)
 			}
 		})
+	}
+}
+
+// TestCancellationReasonIsCleanedNotRefused: the reason given is kept for the cancellation
+// mail, without control characters and cut to booking.MaxCancelReason; no reason makes the
+// cancellation itself fail.
+func TestCancellationReasonIsCleanedNotRefused(t *testing.T) {
+	for _, tt := range []struct{ reason, want string }{
+		{"  Ill\x00 today\r\n\u202eSorry\x1b[2J  ", "Ill today\nSorry[2J"},
+		{strings.Repeat("é", 5000), strings.Repeat("é", booking.MaxCancelReason-1) + "…"},
+	} {
+		for file, field := range map[string]string{
+			"calcom-booking-cancelled.json": "payload.cancellationReason",
+			"calcom-booking-rejected.json":  "payload.rejectionReason",
+		} {
+			changes, err := calcom.Parse(edit(t, file, field, tt.reason), now, opts)
+			require.NoError(t, err, file)
+			require.Len(t, changes, 1, file)
+			assert.Equal(t, booking.EventCancelled, changes[0].Type, file)
+			assert.Equal(t, tt.want, changes[0].Reason, file)
+		}
 	}
 }
 

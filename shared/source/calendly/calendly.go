@@ -147,9 +147,7 @@ func Parse(body []byte, now time.Time, rules booking.Rules) ([]booking.Change, e
 	group := ev.InviteesCounter.Limit > 1
 
 	if env.Event == InviteeCanceled {
-		if ch.Reason, err = booking.CheckText("payload.cancellation.reason", p.Cancellation.Reason, booking.MaxDescription, true); err != nil {
-			return nil, err
-		}
+		ch.Reason = booking.CleanReason(p.Cancellation.Reason)
 	}
 	switch {
 	case !group && env.Event == InviteeCreated:

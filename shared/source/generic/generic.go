@@ -101,6 +101,7 @@ func Parse(body []byte, now time.Time, opts Options) (booking.Change, error) {
 		if c.Reason, err = booking.CheckText("data.reason", d.Reason, MaxReason, true); err != nil {
 			return booking.Change{}, err
 		}
+		c.Reason = booking.CleanReason(c.Reason) // shown up to booking.MaxCancelReason characters
 		return c, nil
 	}
 

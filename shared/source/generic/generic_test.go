@@ -281,6 +281,16 @@ func TestParseValid(t *testing.T) {
 			},
 		},
 		{
+			name: "cancelled with a long reason, cut and cleaned for the mail",
+			edit: func(ev map[string]any) {
+				ev["type"] = "booking.cancelled"
+				dataOf(ev)["reason"] = "\u202eIll\r\n" + strings.Repeat("y", 3000)
+			},
+			check: func(t *testing.T, c booking.Change) {
+				assert.Equal(t, "Ill\n"+strings.Repeat("y", booking.MaxCancelReason-5)+"…", c.Reason)
+			},
+		},
+		{
 			name: "cancelled after the meeting ended",
 			edit: func(ev map[string]any) {
 				ev["type"] = "booking.cancelled"
