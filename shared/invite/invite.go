@@ -309,25 +309,23 @@ func renderFailure(f *Failure) (booking.Message, error) {
 	return booking.Message{From: from.Address, To: []string{to}, Raw: raw}, nil
 }
 
-// failureWords says in plain words what went wrong and what the organizer can do about it.
+// failureWords says in plain words what went wrong (FailureKind.Describe) and what the
+// organizer can do about it.
 func failureWords(kind booking.FailureKind) (what, advice string) {
 	const meetAnotherWay = "Please let your guests know how to meet instead: a phone call, or a link from a video service of your own."
 	switch kind {
 	case booking.FailureRefused:
-		return "The video service refused to make a room for this meeting, and trying again would not change its answer.",
-			meetAnotherWay + " Then ask your roomkeeper administrator to check the video service account: they can see what the video service answered."
+		advice = meetAnotherWay + " Then ask your roomkeeper administrator to check the video service account: they can see what the video service answered."
 	case booking.FailureNoProvider:
-		return "This meeting asks for a video service that roomkeeper is not set up to use.",
-			meetAnotherWay + " Then ask your roomkeeper administrator to set that video service up, or to have your bookings use one that is."
+		advice = meetAnotherWay + " Then ask your roomkeeper administrator to set that video service up, or to have your bookings use one that is."
 	case booking.FailureNoRoomByStart:
-		return "The video service did not make a room in time for the meeting, though roomkeeper kept trying.",
-			meetAnotherWay + " If this happens again, tell your roomkeeper administrator."
+		advice = meetAnotherWay + " If this happens again, tell your roomkeeper administrator."
 	case booking.FailurePaused:
-		return "The video service has reached its limit on new rooms, and will not make one again until after this meeting has ended.",
-			meetAnotherWay + " If this happens often, ask your roomkeeper administrator whether the video service's limit can be raised."
+		advice = meetAnotherWay + " If this happens often, ask your roomkeeper administrator whether the video service's limit can be raised."
+	default:
+		advice = meetAnotherWay + " Then ask your roomkeeper administrator to look at the booking."
 	}
-	return "roomkeeper could not make a video room for this meeting, and has stopped trying.",
-		meetAnotherWay + " Then ask your roomkeeper administrator to look at the booking."
+	return kind.Describe(), advice
 }
 
 // Knock is the organizer's notice that a guest is waiting in a locked room with no host.
