@@ -625,16 +625,3 @@ func joinLink(t *testing.T, key string, p booking.Purpose) string {
 	require.NoError(t, err)
 	return link.URL("https://rk.example", tok)
 }
-
-// TestARefusedCreateIsToldInPlainWords: the provider refuses the room for good (a 400); the
-// answer, which the console shows to a person, says so in plain words, without roomkeeper's own
-// account of it (the booking key, the provider's call), which stays on the record.
-func TestARefusedCreateIsToldInPlainWords(t *testing.T) {
-	f := newFixture(t)
-	f.sb.Fail(1, http.StatusBadRequest)
-	_, err := f.op.CreateRoom(f.ctx, operator.NewRoom{NamePrefix: "support", EndDate: "+2h"}, "")
-	require.Error(t, err)
-	assert.Equal(t, booking.Unprocessable, booking.ErrorCode(err), "%v", err)
-	assert.Contains(t, err.Error(), booking.FailureRefused.Describe())
-	assert.NotContains(t, err.Error(), "create whereby room")
-}

@@ -384,9 +384,7 @@ func (o *Operator) made(ctx context.Context, key string) (Made, error) {
 		return Made{Room: roomView(b, b.Room, true, o.linker(ctx)), Ready: true}, nil
 	}
 	if f := b.Failure; f != nil && f.Permanent {
-		// In plain words: the console shows it to a person. What the provider answered stays on
-		// the record (GET /v1/bookings/{id}) and in the logs.
-		return Made{}, booking.Errorf(booking.Unprocessable, "", "%s", f.Kind.Describe())
+		return Made{}, booking.Errorf(booking.Unprocessable, "", "the video provider refused to make the room: %s", f.Message)
 	}
 	if len(b.Ended) > 0 { // deleted since, by an earlier request's DELETE
 		return Made{Room: roomView(b, &b.Ended[len(b.Ended)-1], true, o.linker(ctx)), Ready: true}, nil
