@@ -31,14 +31,14 @@ type Job struct {
 	Kind   string `json:"kind"`
 	Member member `json:"member"`
 	// ResponseURL answers the member; without it the answer is a direct message.
-	ResponseURL string           `json:"responseUrl,omitempty"`
+	ResponseURL string            `json:"responseUrl,omitempty"`
 	Room        *operator.NewRoom `json:"room,omitempty"` // create
-	Key         string           `json:"key,omitempty"`  // create: the Idempotency-Key, so a repeated job makes one room
-	RoomID      string           `json:"roomId,omitempty"`
-	SessionID   string           `json:"sessionId,omitempty"`
-	Channel     string           `json:"channel,omitempty"` // unfurl
-	MessageTS   string           `json:"messageTs,omitempty"`
-	Links       []string         `json:"links,omitempty"`
+	Key         string            `json:"key,omitempty"`  // create: the Idempotency-Key, so a repeated job makes one room
+	RoomID      string            `json:"roomId,omitempty"`
+	SessionID   string            `json:"sessionId,omitempty"`
+	Channel     string            `json:"channel,omitempty"` // unfurl
+	MessageTS   string            `json:"messageTs,omitempty"`
+	Links       []string          `json:"links,omitempty"`
 }
 
 // The audit list's actions of reading a room's history from Slack.
