@@ -13,6 +13,7 @@ import (
 
 	"github.com/roomkeeper/roomkeeper/shared/access"
 	"github.com/roomkeeper/roomkeeper/shared/chat"
+	"github.com/roomkeeper/roomkeeper/shared/chat/roomsapp"
 	"github.com/roomkeeper/roomkeeper/shared/config"
 	"github.com/roomkeeper/roomkeeper/shared/devkit/sandbox"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi"
@@ -169,9 +170,12 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 		a.reconciler.Alerter = sl
 		a.slackJobs = memqueue.New(queueSize)
 		a.slack = &slackapp.App{
-			Operator: ops, Access: acc, Store: store, Slack: sl, Secrets: secrets, Jobs: localJobs{a.slackJobs},
-			TeamID: cfg.Slack.TeamID, AdminUsergroup: cfg.Slack.AdminUsergroup, AdminUsers: cfg.Slack.AdminUsers,
-			PublicURL: cfg.PublicURL, Now: now, Log: log,
+			App: &roomsapp.App{
+				Operator: ops, Access: acc, Slack: sl, Secrets: secrets,
+				TeamID: cfg.Slack.TeamID, AdminUsergroup: cfg.Slack.AdminUsergroup, AdminUsers: cfg.Slack.AdminUsers,
+				PublicURL: cfg.PublicURL, Log: log,
+			},
+			Store: store, Jobs: localJobs{a.slackJobs}, Now: now,
 		}
 		a.slack.Register(mux)
 	}
@@ -335,7 +339,7 @@ func (a *app) reap(ctx context.Context) {
 // localJobs queues the Slack app's jobs on the in-process queue, as JSON.
 type localJobs struct{ q *memqueue.Queue }
 
-func (l localJobs) Enqueue(ctx context.Context, j slackapp.Job) error {
+func (l localJobs) Enqueue(ctx context.Context, j roomsapp.Job) error {
 	b, err := json.Marshal(j)
 	if err != nil {
 		return fmt.Errorf("encode a slack job: %w", err)
@@ -345,7 +349,7 @@ func (l localJobs) Enqueue(ctx context.Context, j slackapp.Job) error {
 
 // slackJob runs one of the Slack app's jobs.
 func (a *app) slackJob(ctx context.Context, raw string) {
-	var j slackapp.Job
+	var j roomsapp.Job
 	if err := json.Unmarshal([]byte(raw), &j); err != nil {
 		a.log.Error("undecodable slack job dropped", "err", err)
 		return

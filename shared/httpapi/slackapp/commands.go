@@ -1,14 +1,13 @@
 package slackapp
 
 import (
-	"context"
-	"log/slog"
 	"net/http"
 	"strings"
 
 	"github.com/slack-go/slack"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/shared/chat/roomsapp"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi"
 	"github.com/roomkeeper/roomkeeper/shared/operator"
 )
@@ -33,7 +32,7 @@ func (a *App) commands(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	log = log.With("user", cmd.UserID)
 	if cmd.TeamID != a.TeamID {
-		httpapi.WriteError(w, log, errOtherTeam)
+		httpapi.WriteError(w, log, roomsapp.ErrOtherTeam)
 		return
 	}
 	if first, err := a.first(ctx, "command:"+cmd.TriggerID); err != nil || !first {
@@ -47,31 +46,31 @@ func (a *App) commands(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, log, booking.Outage(err))
 		return
 	}
-	m, err := a.member(ctx, c, cmd.TeamID, cmd.UserID)
+	m, err := a.Member(ctx, c, cmd.TeamID, cmd.UserID)
 	if err != nil {
-		ephemeral(w, a.reason(log, err))
+		ephemeral(w, a.Reason(log, err))
 		return
 	}
 	verb, rest, _ := strings.Cut(strings.TrimSpace(cmd.Text), " ")
 	switch strings.ToLower(verb) {
 	case "", "help":
-		ephemeral(w, "What /rooms can do", helpBlocks()...)
+		ephemeral(w, "What /rooms can do", roomsapp.HelpBlocks()...)
 	case "list":
-		rooms, who, err := a.activeRooms(ctx)
+		rooms, who, err := a.ActiveRooms(ctx)
 		if err != nil {
-			ephemeral(w, a.reason(log, err))
+			ephemeral(w, a.Reason(log, err))
 			return
 		}
-		ephemeral(w, "Active rooms", roomBlocks(rooms, who, m.Admin)...)
+		ephemeral(w, "Active rooms", roomsapp.RoomBlocks(rooms, who, m.Admin)...)
 	case "create":
-		if err := requireAdmin(m); err != nil {
-			ephemeral(w, a.reason(log, err))
+		if err := roomsapp.RequireAdmin(m); err != nil {
+			ephemeral(w, a.Reason(log, err))
 			return
 		}
 		if strings.TrimSpace(rest) == "" {
 			// The dialog opens before the answer: its trigger_id expires in three seconds.
-			if _, err := c.OpenViewContext(ctx, cmd.TriggerID, createDialog()); err != nil {
-				ephemeral(w, a.reason(log, booking.Outage(err)))
+			if _, err := c.OpenViewContext(ctx, cmd.TriggerID, roomsapp.CreateDialog()); err != nil {
+				ephemeral(w, a.Reason(log, booking.Outage(err)))
 				return
 			}
 			a.answered(ctx, "command:"+cmd.TriggerID)
@@ -80,50 +79,22 @@ func (a *App) commands(w http.ResponseWriter, r *http.Request) {
 		}
 		req, err := parseCreate(rest)
 		if err == nil {
-			req.Organizer = organizer(m)
+			req.Organizer = roomsapp.Organizer(m)
 			err = a.Operator.CheckRoom(req)
 		}
 		if err != nil {
-			ephemeral(w, a.reason(log, err)+"\nTry `/rooms create 2-200 standup +1h`, or `/rooms create` for the dialog.")
+			ephemeral(w, a.Reason(log, err)+"\nTry `/rooms create 2-200 standup +1h`, or `/rooms create` for the dialog.")
 			return
 		}
-		if err := a.Jobs.Enqueue(ctx, Job{Kind: jobCreate, Member: m, ResponseURL: cmd.ResponseURL, Room: &req, Key: "slack-" + cmd.TriggerID}); err != nil {
-			ephemeral(w, a.reason(log, booking.Outage(err)))
+		if err := a.Jobs.Enqueue(ctx, roomsapp.Job{Kind: roomsapp.JobCreate, Member: m, ResponseURL: cmd.ResponseURL, Room: &req, Key: "slack-" + cmd.TriggerID}); err != nil {
+			ephemeral(w, a.Reason(log, booking.Outage(err)))
 			return
 		}
 		a.answered(ctx, "command:"+cmd.TriggerID)
 		ephemeral(w, ":hourglass_flowing_sand: Making the room…")
 	default:
-		ephemeral(w, "I don't know `"+verb+"`. "+helpText, helpBlocks()...)
+		ephemeral(w, "I don't know `"+verb+"`. "+roomsapp.HelpText, roomsapp.HelpBlocks()...)
 	}
-}
-
-// activeRooms returns the active rooms and, for each live one, who is in it.
-func (a *App) activeRooms(ctx context.Context) ([]operator.Room, map[string][]string, error) {
-	page, err := a.Operator.Rooms(ctx, operator.RoomsQuery{State: operator.Active, Limit: listLimit})
-	if err != nil {
-		return nil, nil, err
-	}
-	who := map[string][]string{}
-	for _, r := range page.Rooms {
-		if r.Live {
-			names, err := a.Operator.WhoIsIn(ctx, r.RoomID)
-			if err != nil {
-				return nil, nil, err
-			}
-			who[r.RoomID] = names
-		}
-	}
-	return page.Rooms, who, nil
-}
-
-// organizer makes the member the organizer of the rooms they make, so a guest knocking on one
-// is told to them.
-func organizer(m member) *booking.Person {
-	if m.Email == "" {
-		return nil
-	}
-	return &booking.Person{Name: m.Name, Email: m.Email}
 }
 
 // parseCreate reads "/rooms create" arguments: a size (2-4, 2-200, small, large), when the room
@@ -158,22 +129,4 @@ func parseCreate(args string) (operator.NewRoom, error) {
 		return operator.NewRoom{}, booking.Errorf(booking.Invalid, "endDate", "is required: when the room may go, such as +1h")
 	}
 	return req, nil
-}
-
-// tell answers a member outside a request: through the response_url when there is one, else
-// as a direct message from the app.
-func (a *App) tell(ctx context.Context, log *slog.Logger, c *slack.Client, userID, responseURL, fallback string, blocks ...slack.Block) {
-	var err error
-	if responseURL != "" {
-		msg := &slack.WebhookMessage{Text: fallback}
-		if len(blocks) > 0 {
-			msg.Blocks = &slack.Blocks{BlockSet: blocks}
-		}
-		err = a.respond(ctx, responseURL, msg)
-	} else {
-		_, _, err = c.PostMessageContext(ctx, userID, slack.MsgOptionText(fallback, false), slack.MsgOptionBlocks(blocks...))
-	}
-	if err != nil {
-		log.Error("answering in Slack failed", "err", err)
-	}
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/slack-go/slack/slackevents"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/shared/chat/roomsapp"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi"
 )
 
@@ -40,7 +41,7 @@ func (a *App) events(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if ev.TeamID != a.TeamID {
-		httpapi.WriteError(w, log, errOtherTeam)
+		httpapi.WriteError(w, log, roomsapp.ErrOtherTeam)
 		return
 	}
 	outer, _ := ev.Data.(*slackevents.EventsAPICallbackEvent)
@@ -59,19 +60,19 @@ func (a *App) events(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	var job Job
+	var job roomsapp.Job
 	switch e := ev.InnerEvent.Data.(type) {
 	case *slackevents.AppHomeOpenedEvent:
 		if e.Tab != "home" {
 			break
 		}
-		job = Job{Kind: jobHome, Member: member{ID: e.User}}
+		job = roomsapp.Job{Kind: roomsapp.JobHome, Member: roomsapp.Member{ID: e.User}}
 	case *slackevents.LinkSharedEvent:
 		links := make([]string, 0, len(e.Links))
 		for _, l := range e.Links {
 			links = append(links, l.URL)
 		}
-		job = Job{Kind: jobUnfurl, Member: member{ID: e.User}, Channel: e.Channel, MessageTS: e.MessageTimeStamp, Links: links}
+		job = roomsapp.Job{Kind: roomsapp.JobUnfurl, Member: roomsapp.Member{ID: e.User}, Channel: e.Channel, MessageTS: e.MessageTimeStamp, Links: links}
 	}
 	if job.Kind != "" {
 		if err := a.Jobs.Enqueue(ctx, job); err != nil {

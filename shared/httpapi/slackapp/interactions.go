@@ -11,6 +11,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/shared/chat/roomsapp"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi"
 	"github.com/roomkeeper/roomkeeper/shared/operator"
 )
@@ -34,7 +35,7 @@ func (a *App) interactions(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	log = log.With("user", cb.User.ID, "type", string(cb.Type))
 	if cb.Team.ID != a.TeamID {
-		httpapi.WriteError(w, log, errOtherTeam)
+		httpapi.WriteError(w, log, roomsapp.ErrOtherTeam)
 		return
 	}
 	id := "interaction:" + cb.TriggerID
@@ -49,35 +50,35 @@ func (a *App) interactions(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, log, booking.Outage(err))
 		return
 	}
-	m, err := a.member(ctx, c, cb.Team.ID, cb.User.ID)
+	m, err := a.Member(ctx, c, cb.Team.ID, cb.User.ID)
 	if err != nil {
 		if cb.Type == slack.InteractionTypeViewSubmission {
-			httpapi.WriteJSON(w, http.StatusOK, slack.NewErrorsViewSubmissionResponse(map[string]string{inSize: a.reason(log, err)}))
+			httpapi.WriteJSON(w, http.StatusOK, slack.NewErrorsViewSubmissionResponse(map[string]string{roomsapp.InSize: a.Reason(log, err)}))
 			return
 		}
-		a.tell(ctx, log, c, cb.User.ID, cb.ResponseURL, a.reason(log, err))
+		a.Tell(ctx, log, c, cb.User.ID, cb.ResponseURL, a.Reason(log, err))
 		return
 	}
 	switch cb.Type {
 	case slack.InteractionTypeViewSubmission:
-		if cb.View.CallbackID != createCallback {
+		if cb.View.CallbackID != roomsapp.CreateCallback {
 			w.WriteHeader(http.StatusOK)
 			return
 		}
-		if err := requireAdmin(m); err != nil {
-			httpapi.WriteJSON(w, http.StatusOK, slack.NewErrorsViewSubmissionResponse(map[string]string{inSize: a.reason(log, err)}))
+		if err := roomsapp.RequireAdmin(m); err != nil {
+			httpapi.WriteJSON(w, http.StatusOK, slack.NewErrorsViewSubmissionResponse(map[string]string{roomsapp.InSize: a.Reason(log, err)}))
 			return
 		}
 		req := dialogRoom(cb.View.State)
-		req.Organizer = organizer(m)
+		req.Organizer = roomsapp.Organizer(m)
 		if err := a.Operator.CheckRoom(req); err != nil {
-			httpapi.WriteJSON(w, http.StatusOK, slack.NewErrorsViewSubmissionResponse(map[string]string{dialogBlock(err, req): a.reason(log, err)}))
+			httpapi.WriteJSON(w, http.StatusOK, slack.NewErrorsViewSubmissionResponse(map[string]string{dialogBlock(err, req): a.Reason(log, err)}))
 			return
 		}
 		// Making the room may take longer than Slack waits: the dialog closes now, and the
 		// job tells its maker the links in a direct message.
-		if err := a.Jobs.Enqueue(ctx, Job{Kind: jobCreate, Member: m, Room: &req, Key: "slack-" + cb.View.ID}); err != nil {
-			httpapi.WriteJSON(w, http.StatusOK, slack.NewErrorsViewSubmissionResponse(map[string]string{inSize: a.reason(log, booking.Outage(err))}))
+		if err := a.Jobs.Enqueue(ctx, roomsapp.Job{Kind: roomsapp.JobCreate, Member: m, Room: &req, Key: "slack-" + cb.View.ID}); err != nil {
+			httpapi.WriteJSON(w, http.StatusOK, slack.NewErrorsViewSubmissionResponse(map[string]string{roomsapp.InSize: a.Reason(log, booking.Outage(err))}))
 			return
 		}
 		a.answered(ctx, id)
@@ -96,13 +97,13 @@ func (a *App) interactions(w http.ResponseWriter, r *http.Request) {
 
 // action answers one button: Create Room opens the dialog at once; View sessions, Participants
 // and Delete are for admins and finished by a job; Join is a link, nothing to do.
-func (a *App) action(w http.ResponseWriter, r *http.Request, cb slack.InteractionCallback, m member, act *slack.BlockAction) {
+func (a *App) action(w http.ResponseWriter, r *http.Request, cb slack.InteractionCallback, m roomsapp.Member, act *slack.BlockAction) {
 	ctx := r.Context()
 	log := httpapi.RequestLog(a.Log, r).With("route", "slack.interactions", "user", m.ID, "action", act.ActionID)
-	job := Job{Member: m, ResponseURL: cb.ResponseURL}
+	job := roomsapp.Job{Member: m, ResponseURL: cb.ResponseURL}
 	switch act.ActionID {
-	case actCreate:
-		if err := requireAdmin(m); err != nil {
+	case roomsapp.ActCreate:
+		if err := roomsapp.RequireAdmin(m); err != nil {
 			a.refuse(w, r, cb, m, err)
 			return
 		}
@@ -112,18 +113,18 @@ func (a *App) action(w http.ResponseWriter, r *http.Request, cb slack.Interactio
 		}
 		w.WriteHeader(http.StatusOK)
 		return
-	case actSessions:
-		job.Kind, job.RoomID = jobSessions, act.Value
-	case actParticipants:
-		job.Kind = jobParticipants
+	case roomsapp.ActSessions:
+		job.Kind, job.RoomID = roomsapp.JobSessions, act.Value
+	case roomsapp.ActParticipants:
+		job.Kind = roomsapp.JobParticipants
 		job.RoomID, job.SessionID, _ = strings.Cut(act.Value, " ")
-	case actDelete:
-		job.Kind, job.RoomID = jobDelete, act.Value
+	case roomsapp.ActDelete:
+		job.Kind, job.RoomID = roomsapp.JobDelete, act.Value
 	default:
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	if err := requireAdmin(m); err != nil {
+	if err := roomsapp.RequireAdmin(m); err != nil {
 		a.refuse(w, r, cb, m, err)
 		return
 	}
@@ -141,7 +142,7 @@ func (a *App) clientOpen(r *http.Request, triggerID string) (*slack.ViewResponse
 	if err != nil {
 		return nil, booking.Outage(err)
 	}
-	v, err := c.OpenViewContext(r.Context(), triggerID, createDialog())
+	v, err := c.OpenViewContext(r.Context(), triggerID, roomsapp.CreateDialog())
 	if err != nil {
 		return nil, booking.Outage(err)
 	}
@@ -149,7 +150,7 @@ func (a *App) clientOpen(r *http.Request, triggerID string) (*slack.ViewResponse
 }
 
 // refuse acknowledges a button and tells the member why nothing happened.
-func (a *App) refuse(w http.ResponseWriter, r *http.Request, cb slack.InteractionCallback, m member, err error) {
+func (a *App) refuse(w http.ResponseWriter, r *http.Request, cb slack.InteractionCallback, m roomsapp.Member, err error) {
 	log := httpapi.RequestLog(a.Log, r).With("route", "slack.interactions", "user", m.ID)
 	w.WriteHeader(http.StatusOK)
 	c, cerr := a.Slack.Client(r.Context())
@@ -157,7 +158,7 @@ func (a *App) refuse(w http.ResponseWriter, r *http.Request, cb slack.Interactio
 		log.Error("answering in Slack failed", "err", cerr)
 		return
 	}
-	a.tell(r.Context(), log, c, m.ID, cb.ResponseURL, a.reason(log, err))
+	a.Tell(r.Context(), log, c, m.ID, cb.ResponseURL, a.Reason(log, err))
 }
 
 // dialogRoom reads the Create Room dialog's answers.
@@ -167,14 +168,14 @@ func dialogRoom(state *slack.ViewState) operator.NewRoom {
 		return req
 	}
 	v := func(id string) slack.BlockAction { return state.Values[id][id] }
-	req.Size = v(inSize).SelectedOption.Value
-	req.Title = strings.TrimSpace(v(inTitle).Value)
-	req.NamePrefix = strings.TrimSpace(v(inPrefix).Value)
-	req.EndDate = v(inEnd).SelectedOption.Value
-	if at := v(inEndAt).SelectedDateTime; at > 0 {
+	req.Size = v(roomsapp.InSize).SelectedOption.Value
+	req.Title = strings.TrimSpace(v(roomsapp.InTitle).Value)
+	req.NamePrefix = strings.TrimSpace(v(roomsapp.InPrefix).Value)
+	req.EndDate = v(roomsapp.InEnd).SelectedOption.Value
+	if at := v(roomsapp.InEndAt).SelectedDateTime; at > 0 {
 		req.EndDate = time.Unix(at, 0).UTC().Format(time.RFC3339)
 	}
-	for _, o := range v(inOptions).SelectedOptions {
+	for _, o := range v(roomsapp.InOptions).SelectedOptions {
 		switch o.Value {
 		case "dialIn":
 			req.DialIn = true
@@ -189,18 +190,18 @@ func dialogRoom(state *slack.ViewState) operator.NewRoom {
 func dialogBlock(err error, req operator.NewRoom) string {
 	var e *booking.Error
 	if !errors.As(err, &e) {
-		return inSize
+		return roomsapp.InSize
 	}
 	switch e.Field {
 	case "title":
-		return inTitle
+		return roomsapp.InTitle
 	case "namePrefix":
-		return inPrefix
+		return roomsapp.InPrefix
 	case "endDate":
 		if strings.HasPrefix(req.EndDate, "+") {
-			return inEnd
+			return roomsapp.InEnd
 		}
-		return inEndAt
+		return roomsapp.InEndAt
 	}
-	return inSize
+	return roomsapp.InSize
 }

@@ -26,23 +26,18 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
 
-	"github.com/roomkeeper/roomkeeper/shared/access"
 	"github.com/roomkeeper/roomkeeper/shared/booking"
-	"github.com/roomkeeper/roomkeeper/shared/chat"
+	"github.com/roomkeeper/roomkeeper/shared/chat/roomsapp"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi"
-	"github.com/roomkeeper/roomkeeper/shared/operator"
 )
 
 // SigningSecret names the app's signing secret: SLACK_SIGNING_SECRET.
@@ -55,31 +50,20 @@ const Tolerance = 5 * time.Minute
 // within minutes).
 const seenFor = time.Hour
 
-// App serves the Slack app. Set its fields once in main.
+// App serves the Slack app: its requests, over the app's work (roomsapp.App). Set its fields once
+// in main.
 type App struct {
-	Operator *operator.Operator
-	Access   *access.Access // the audit list
+	*roomsapp.App
 	// Store remembers the ids of requests answered, so a retry does nothing new.
-	Store   booking.Store
-	Slack   *chat.Slack
-	Secrets httpapi.Secrets // SigningSecret and link.Secret
-	Jobs    Jobs
-	// TeamID is the one workspace the app serves (SLACK_TEAM_ID).
-	TeamID string
-	// AdminUsergroup (SLACK_ADMIN_USERGROUP) holds the admins; without it, AdminUsers do.
-	AdminUsergroup string
-	AdminUsers     []string
-	PublicURL      string // ROOMKEEPER_PUBLIC_URL: its /j/ links are unfurled
-	Now            func() time.Time
-	Log            *slog.Logger
-	// HTTP posts to response_url; nil means a client with a 10-second timeout.
-	HTTP *http.Client
+	Store booking.Store
+	Jobs  Jobs
+	Now   func() time.Time
 }
 
 // Jobs queues the work a request leaves to after its answer (the local in-process queue, or
 // SQS on AWS). A job runs App.Run.
 type Jobs interface {
-	Enqueue(ctx context.Context, j Job) error
+	Enqueue(ctx context.Context, j roomsapp.Job) error
 }
 
 // Register adds the app's routes.
@@ -174,103 +158,11 @@ func (a *App) answered(ctx context.Context, id string) {
 	}
 }
 
-// member is the Slack user a request came from, as the app sees them.
-type member struct {
-	ID, Name string
-	Email    string // from their profile, for the rooms they make (never logged)
-	Admin    bool
-}
-
-// operator is the member as the audit list names them.
-func (m member) operator() access.Operator {
-	role := access.Viewer
-	if m.Admin {
-		role = access.Admin
-	}
-	return access.Operator{Name: "slack:" + m.ID, Role: role}
-}
-
-// errOtherTeam refuses a request from another workspace.
-var errOtherTeam = booking.Errorf(booking.Forbidden, "team_id", "this roomkeeper serves another Slack workspace")
-
-// member checks who sent a request: the workspace, then (users.info) that they are no guest
-// account, then whether they are an admin. Refusals are Forbidden errors.
-func (a *App) member(ctx context.Context, c *slack.Client, team, userID string) (member, error) {
-	if team != a.TeamID {
-		return member{}, errOtherTeam
-	}
-	u, err := c.GetUserInfoContext(ctx, userID)
-	if err != nil {
-		return member{}, booking.Outage(fmt.Errorf("read Slack user %s: %w", userID, err))
-	}
-	if u.IsRestricted || u.IsUltraRestricted {
-		return member{}, booking.Errorf(booking.Forbidden, "", "Slack guest accounts cannot use roomkeeper: ask a member of the workspace")
-	}
-	if u.TeamID != "" && u.TeamID != a.TeamID {
-		return member{}, errOtherTeam
-	}
-	m := member{ID: u.ID, Name: u.Profile.RealName, Email: u.Profile.Email}
-	if m.Name == "" {
-		m.Name = u.Name
-	}
-	if a.AdminUsergroup != "" {
-		members, err := c.GetUserGroupMembersContext(ctx, a.AdminUsergroup)
-		if err != nil {
-			return member{}, booking.Outage(fmt.Errorf("read the admins' user group: %w", err))
-		}
-		m.Admin = slices.Contains(members, u.ID)
-	} else {
-		m.Admin = slices.Contains(a.AdminUsers, u.ID)
-	}
-	return m, nil
-}
-
-// requireAdmin refuses a member who is not an admin.
-func requireAdmin(m member) error {
-	if m.Admin {
-		return nil
-	}
-	return booking.Errorf(booking.Forbidden, "", "only roomkeeper's admins may do this: ask to be added to the admins' user group")
-}
-
-// reason is what a member is told of an error: its message when it is roomkeeper's own, else
-// a generic one (the cause is logged).
-func (a *App) reason(log *slog.Logger, err error) string {
-	var e *booking.Error
-	if errors.As(err, &e) && e.Code != booking.Internal && e.Code != booking.Unavailable {
-		if e.Field != "" {
-			return fmt.Sprintf("%s: %s", e.Field, e.Message)
-		}
-		return e.Message
-	}
-	log.Error("slack request failed", "err", err)
-	return "Something went wrong on roomkeeper's side: please try again in a minute."
-}
-
 // ephemeral answers a request with a message only its sender sees.
 func ephemeral(w http.ResponseWriter, text string, blocks ...slack.Block) {
 	msg := slack.Msg{ResponseType: slack.ResponseTypeEphemeral, Text: text}
 	msg.Blocks.BlockSet = blocks
 	httpapi.WriteJSON(w, http.StatusOK, msg)
-}
-
-// respond posts a message to a response_url: only Slack's own (hooks.slack.com), or one on the
-// Web API's host (a fake's, in tests and local runs), so a forged URL cannot make roomkeeper
-// post elsewhere.
-func (a *App) respond(ctx context.Context, responseURL string, msg *slack.WebhookMessage) error {
-	u, err := url.Parse(responseURL)
-	api, aerr := url.Parse(a.Slack.APIURL)
-	if err != nil || aerr != nil || !(u.Scheme == "https" && u.Host == "hooks.slack.com" || u.Scheme == api.Scheme && u.Host == api.Host) {
-		return fmt.Errorf("response_url %q is not Slack's", u.Redacted())
-	}
-	client := a.HTTP
-	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second}
-	}
-	if msg.ResponseType == "" {
-		msg.ResponseType = slack.ResponseTypeEphemeral
-	}
-	return slack.PostWebhookCustomHTTPContext(ctx, responseURL, client, msg)
 }
 
 // restore puts a verified body back for slack-go's form parsers.

@@ -1,4 +1,4 @@
-package slackapp
+package roomsapp
 
 import (
 	"context"
@@ -17,20 +17,20 @@ import (
 
 // Job kinds.
 const (
-	jobCreate       = "create"
-	jobSessions     = "sessions"
-	jobParticipants = "participants"
-	jobDelete       = "delete"
-	jobHome         = "home"
-	jobUnfurl       = "unfurl"
+	JobCreate       = "create"
+	JobSessions     = "sessions"
+	JobParticipants = "participants"
+	JobDelete       = "delete"
+	JobHome         = "home"
+	JobUnfurl       = "unfurl"
 )
 
-// Job is work a request left to after its answer. It is JSON on the queue; its member was
+// Job is work a request left to after its answer. It is JSON on the queue; its Member was
 // checked (workspace, no guest account, admin for what needs it) when the request came.
 type Job struct {
 	Kind   string `json:"kind"`
-	Member member `json:"member"`
-	// ResponseURL answers the member; without it the answer is a direct message.
+	Member Member `json:"Member"`
+	// ResponseURL answers the Member; without it the answer is a direct message.
 	ResponseURL string            `json:"responseUrl,omitempty"`
 	Room        *operator.NewRoom `json:"room,omitempty"` // create
 	Key         string            `json:"key,omitempty"`  // create: the Idempotency-Key, so a repeated job makes one room
@@ -47,8 +47,8 @@ const (
 	ActionRoomParticipants = "room.participants" // target: the room's id and session
 )
 
-// Run does a job and answers the member. Only a failure worth retrying (the store or Slack
-// unreachable) is returned; refusals and the operator's errors are told to the member.
+// Run does a job and answers the Member. Only a failure worth retrying (the store or Slack
+// unreachable) is returned; refusals and the operator's errors are told to the Member.
 func (a *App) Run(ctx context.Context, j Job) error {
 	log := a.Log.With("job", j.Kind, "user", j.Member.ID)
 	c, err := a.Slack.Client(ctx)
@@ -56,11 +56,11 @@ func (a *App) Run(ctx context.Context, j Job) error {
 		return err
 	}
 	tell := func(fallback string, blocks ...slack.Block) {
-		a.tell(ctx, log, c, j.Member.ID, j.ResponseURL, fallback, blocks...)
+		a.Tell(ctx, log, c, j.Member.ID, j.ResponseURL, fallback, blocks...)
 	}
-	op := j.Member.operator()
+	op := j.Member.Operator()
 	switch j.Kind {
-	case jobCreate:
+	case JobCreate:
 		if j.Room == nil {
 			return errors.New("a create job without a room")
 		}
@@ -71,11 +71,11 @@ func (a *App) Run(ctx context.Context, j Job) error {
 			return made.Room.RoomID, err
 		})
 		if err != nil {
-			tell("The room could not be made: " + a.reason(log, err))
+			tell("The room could not be made: " + a.Reason(log, err))
 			return nil
 		}
 		tell("Your room is ready", madeBlocks(made)...)
-	case jobSessions:
+	case JobSessions:
 		var s operator.Sessions
 		err := a.Access.Change(ctx, op, ActionRoomSessions, func(ctx context.Context) (string, error) {
 			var err error
@@ -83,14 +83,14 @@ func (a *App) Run(ctx context.Context, j Job) error {
 			return j.RoomID, err
 		})
 		if err != nil {
-			tell(a.reason(log, err))
+			tell(a.Reason(log, err))
 			return nil
 		}
 		if s.InsightsErr != nil {
 			log.Warn("the provider's session figures could not be read", "err", s.InsightsErr)
 		}
 		tell("Sessions", sessionsBlocks(s)...)
-	case jobParticipants:
+	case JobParticipants:
 		var p operator.Participants
 		err := a.Access.Change(ctx, op, ActionRoomParticipants, func(ctx context.Context) (string, error) {
 			var err error
@@ -98,22 +98,22 @@ func (a *App) Run(ctx context.Context, j Job) error {
 			return j.RoomID + " " + j.SessionID, err
 		})
 		if err != nil {
-			tell(a.reason(log, err))
+			tell(a.Reason(log, err))
 			return nil
 		}
 		tell("Participants", participantsBlocks(p)...)
-	case jobDelete:
+	case JobDelete:
 		err := a.Access.Change(ctx, op, access.ActionRoomDelete, func(ctx context.Context) (string, error) {
 			return j.RoomID, a.Operator.DeleteRoom(ctx, j.RoomID, false)
 		})
 		if err != nil {
-			tell("The room was not deleted: " + a.reason(log, err))
+			tell("The room was not deleted: " + a.Reason(log, err))
 			return nil
 		}
 		tell("The room is deleted.")
-	case jobHome:
+	case JobHome:
 		return a.home(ctx, c, j)
-	case jobUnfurl:
+	case JobUnfurl:
 		return a.unfurl(ctx, c, j)
 	default:
 		log.Warn("unknown slack job dropped")
@@ -121,19 +121,19 @@ func (a *App) Run(ctx context.Context, j Job) error {
 	return nil
 }
 
-// home publishes the member's Home tab: the active rooms and a Create Room button. A guest
-// account or a member of another workspace gets a tab saying the app is not for them.
+// home publishes the Member's Home tab: the active rooms and a Create Room button. A guest
+// account or a Member of another workspace gets a tab saying the app is not for them.
 func (a *App) home(ctx context.Context, c *slack.Client, j Job) error {
-	m, err := a.member(ctx, c, a.TeamID, j.Member.ID)
+	m, err := a.Member(ctx, c, a.TeamID, j.Member.ID)
 	var view slack.HomeTabViewRequest
 	var refused *booking.Error
 	switch {
 	case errors.As(err, &refused) && refused.Code == booking.Forbidden:
-		view = slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: []slack.Block{section(a.reason(a.Log, err))}}}
+		view = slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: []slack.Block{section(a.Reason(a.Log, err))}}}
 	case err != nil:
 		return err
 	default:
-		rooms, who, err := a.activeRooms(ctx)
+		rooms, who, err := a.ActiveRooms(ctx)
 		if err != nil {
 			return err
 		}

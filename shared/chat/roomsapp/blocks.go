@@ -1,4 +1,4 @@
-package slackapp
+package roomsapp
 
 import (
 	"fmt"
@@ -14,15 +14,15 @@ import (
 
 // Action ids of the app's buttons.
 const (
-	actJoin         = "join"
-	actSessions     = "sessions"
-	actParticipants = "participants"
-	actCreate       = "create"
-	actDelete       = "delete"
+	ActJoin         = "join"
+	ActSessions     = "sessions"
+	ActParticipants = "participants"
+	ActCreate       = "create"
+	ActDelete       = "delete"
 )
 
-// createCallback is the Create Room dialog's callback_id.
-const createCallback = "create_room"
+// CreateCallback is the Create Room dialog's callback_id.
+const CreateCallback = "create_room"
 
 // Sizes, worded as the console words them.
 var sizes = []struct {
@@ -56,8 +56,8 @@ func linkButton(id, label, url string) *slack.ButtonBlockElement {
 	return b
 }
 
-// helpText is what /rooms can do.
-const helpText = "*roomkeeper* makes and follows video rooms.\n" +
+// HelpText is what /rooms can do.
+const HelpText = "*roomkeeper* makes and follows video rooms.\n" +
 	"• `/rooms list` — the active rooms, who is in them, Join and View sessions\n" +
 	"• `/rooms create` — make a room in a dialog (admins)\n" +
 	"• `/rooms create 2-200 standup +1h` — make one at once: size `2-4` or `2-200`, a name prefix, " +
@@ -65,12 +65,12 @@ const helpText = "*roomkeeper* makes and follows video rooms.\n" +
 	"• `/rooms help` — this\n" +
 	"Open the app's *Home* tab for the active rooms at a glance. A room link posted in a channel shows its title, time and a Join button."
 
-func helpBlocks() []slack.Block { return []slack.Block{section(helpText)} }
+func HelpBlocks() []slack.Block { return []slack.Block{section(HelpText)} }
 
-// roomBlocks shows active rooms: title, size, times, a live badge with who is in, and the
+// RoomBlocks shows active rooms: title, size, times, a live badge with who is in, and the
 // buttons Join and View sessions (and Delete for hand-made rooms, to admins). who names the
 // people in each live room, by room id.
-func roomBlocks(rooms []operator.Room, who map[string][]string, admin bool) []slack.Block {
+func RoomBlocks(rooms []operator.Room, who map[string][]string, admin bool) []slack.Block {
 	if len(rooms) == 0 {
 		return []slack.Block{section("No active rooms right now.")}
 	}
@@ -90,13 +90,13 @@ func roomBlocks(rooms []operator.Room, who map[string][]string, admin bool) []sl
 		out = append(out, section(line))
 		var buttons []slack.BlockElement
 		if r.GuestURL != "" {
-			join := linkButton(actJoin, "Join", r.GuestURL)
+			join := linkButton(ActJoin, "Join", r.GuestURL)
 			join.Style = slack.StylePrimary
 			buttons = append(buttons, join)
 		}
-		buttons = append(buttons, slack.NewButtonBlockElement(actSessions, r.RoomID, text("View sessions")))
+		buttons = append(buttons, slack.NewButtonBlockElement(ActSessions, r.RoomID, text("View sessions")))
 		if admin && r.Kind == "manual" && r.State == operator.Active {
-			del := slack.NewButtonBlockElement(actDelete, r.RoomID, text("Delete"))
+			del := slack.NewButtonBlockElement(ActDelete, r.RoomID, text("Delete"))
 			del.Style = slack.StyleDanger
 			del.Confirm = slack.NewConfirmationBlockObject(text("Delete this room?"),
 				text("Its links stop working. Someone still in it keeps the room until they leave."), text("Delete"), text("Keep"))
@@ -151,7 +151,7 @@ func sessionsBlocks(s operator.Sessions) []slack.Block {
 			line += fmt.Sprintf(" · %d minutes streamed", *x.StreamedMinutes)
 		}
 		sec := section(line)
-		sec.Accessory = slack.NewAccessory(slack.NewButtonBlockElement(actParticipants, s.RoomID+" "+x.SessionID, text("Participants")))
+		sec.Accessory = slack.NewAccessory(slack.NewButtonBlockElement(ActParticipants, s.RoomID+" "+x.SessionID, text("Participants")))
 		out = append(out, sec)
 	}
 	if s.Insights == operator.InsightsUnavailable {
@@ -193,7 +193,7 @@ func stamp(t time.Time) string {
 // unfurlBlocks is a room link's preview: the title, the time and a Join button with the guest
 // link. Never who is in the room (a channel may hold outsiders) and never a host link.
 func unfurlBlocks(r operator.Room) []slack.Block {
-	join := linkButton(actJoin, "Join", r.GuestURL)
+	join := linkButton(ActJoin, "Join", r.GuestURL)
 	join.Style = slack.StylePrimary
 	return []slack.Block{
 		section(fmt.Sprintf("*%s*\n%s", chat.Escape(r.Title), chat.Time(r.Start, r.End))),
@@ -203,63 +203,63 @@ func unfurlBlocks(r operator.Room) []slack.Block {
 
 // homeView is the Home tab: the active rooms and a Create Room button.
 func homeView(rooms []operator.Room, who map[string][]string, admin bool) slack.HomeTabViewRequest {
-	create := slack.NewButtonBlockElement(actCreate, "", text("Create Room"))
+	create := slack.NewButtonBlockElement(ActCreate, "", text("Create Room"))
 	create.Style = slack.StylePrimary
 	blocks := []slack.Block{
 		slack.NewHeaderBlock(text("Active rooms")),
 		slack.NewActionBlock("home", create),
 		slack.NewDividerBlock(),
 	}
-	blocks = append(blocks, roomBlocks(rooms, who, admin)...)
+	blocks = append(blocks, RoomBlocks(rooms, who, admin)...)
 	return slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: blocks}}
 }
 
 // Ids of the dialog's inputs, each its own block and action.
 const (
-	inTitle   = "title"
-	inSize    = "size"
-	inPrefix  = "namePrefix"
-	inEnd     = "end"
-	inEndAt   = "endAt"
-	inOptions = "options"
+	InTitle   = "title"
+	InSize    = "size"
+	InPrefix  = "namePrefix"
+	InEnd     = "end"
+	InEndAt   = "endAt"
+	InOptions = "options"
 )
 
-// createDialog is the Create Room dialog: size (explained as in the console), title, name
+// CreateDialog is the Create Room dialog: size (explained as in the console), title, name
 // prefix, when it may go, dial-in and lock.
-func createDialog() slack.ModalViewRequest {
+func CreateDialog() slack.ModalViewRequest {
 	maxPrefix := booking.MaxNamePrefix
 	var sizeOpts []*slack.OptionBlockObject
 	for _, z := range sizes {
 		sizeOpts = append(sizeOpts, slack.NewOptionBlockObject(string(z.size), text(z.label), text(z.hint)))
 	}
-	size := slack.NewRadioButtonsBlockElement(inSize, sizeOpts...)
+	size := slack.NewRadioButtonsBlockElement(InSize, sizeOpts...)
 	size.InitialOption = sizeOpts[0]
 	ends := []*slack.OptionBlockObject{
 		slack.NewOptionBlockObject("+1h", text("In 1 hour"), nil),
 		slack.NewOptionBlockObject("+8h", text("In 8 hours"), nil),
 		slack.NewOptionBlockObject("+168h", text("In 1 week"), nil),
 	}
-	end := slack.NewRadioButtonsBlockElement(inEnd, ends...)
+	end := slack.NewRadioButtonsBlockElement(InEnd, ends...)
 	end.InitialOption = ends[0]
-	options := slack.NewCheckboxGroupsBlockElement(inOptions,
+	options := slack.NewCheckboxGroupsBlockElement(InOptions,
 		slack.NewOptionBlockObject("dialIn", text("Dial-in"), text("Phone numbers and an access code, for those who call in.")),
 		slack.NewOptionBlockObject("locked", text("Locked"), text("Guests knock and wait for a host to let them in.")),
 	)
-	prefix := slack.NewPlainTextInputBlockElement(text("e.g. support"), inPrefix)
+	prefix := slack.NewPlainTextInputBlockElement(text("e.g. support"), InPrefix)
 	prefix.MaxLength = maxPrefix
-	title := slack.NewPlainTextInputBlockElement(text("e.g. Walk-in support"), inTitle)
+	title := slack.NewPlainTextInputBlockElement(text("e.g. Walk-in support"), InTitle)
 	title.MaxLength = booking.MaxTitle
 	blocks := []slack.Block{
-		slack.NewInputBlock(inSize, text("Size"), nil, size),
-		optional(slack.NewInputBlock(inTitle, text("Title"), nil, title)),
-		optional(slack.NewInputBlock(inPrefix, text("Name prefix"), text(fmt.Sprintf("The start of the room's address: up to %d of a-z, 0-9 and -.", maxPrefix)), prefix)),
-		slack.NewInputBlock(inEnd, text("Room may go"), text("roomkeeper deletes the room after this, never while someone is still in it."), end),
-		optional(slack.NewInputBlock(inEndAt, text("…or at"), text("A date and time of your choosing, instead."), slack.NewDateTimePickerBlockElement(inEndAt))),
-		optional(slack.NewInputBlock(inOptions, text("Options"), nil, options)),
+		slack.NewInputBlock(InSize, text("Size"), nil, size),
+		optional(slack.NewInputBlock(InTitle, text("Title"), nil, title)),
+		optional(slack.NewInputBlock(InPrefix, text("Name prefix"), text(fmt.Sprintf("The start of the room's address: up to %d of a-z, 0-9 and -.", maxPrefix)), prefix)),
+		slack.NewInputBlock(InEnd, text("Room may go"), text("roomkeeper deletes the room after this, never while someone is still in it."), end),
+		optional(slack.NewInputBlock(InEndAt, text("…or at"), text("A date and time of your choosing, instead."), slack.NewDateTimePickerBlockElement(InEndAt))),
+		optional(slack.NewInputBlock(InOptions, text("Options"), nil, options)),
 	}
 	return slack.ModalViewRequest{
 		Type:       slack.VTModal,
-		CallbackID: createCallback,
+		CallbackID: CreateCallback,
 		Title:      text("Create Room"),
 		Submit:     text("Create"),
 		Close:      text("Cancel"),
