@@ -10,7 +10,9 @@
 //     REST client; the admin function no mail client and, like every function but the worker,
 //     no phone-number library; none of them the test kit (shared/devkit, the contract suites),
 //     nor the AWS SDK's default credential chain;
-//   - only the admin function (and the local server in cmd/) links the web console.
+//   - only the admin function (and the local server in cmd/) links the web console;
+//   - only the admin function (the Slack app's routes) and the worker (the knock alert and the
+//     app's jobs) link Slack's client; the core reaches it only through booking.Alerter.
 package shared_test
 
 import (
@@ -92,6 +94,17 @@ var rules = []rule{
 			"(milliseconds of init and megabytes): the worker normalises dial-in numbers where it makes rooms",
 		from:      []string{"functions/admin", "functions/bookings", "functions/hooks", "shared/video"},
 		forbidden: []string{"github.com/nyaruka/phonenumbers", "shared/video/phone"},
+	},
+	{
+		why: "Slack's client is linked only where it is used — the admin function (the app's routes) and the worker " +
+			"(the knock alert, the app's jobs) — and the core reaches it only through booking.Alerter",
+		from:      append([]string{"functions/bookings", "functions/hooks", "functions/sweeper"}, core...),
+		forbidden: []string{"github.com/slack-go/...", "shared/chat/...", "shared/httpapi/slackapp"},
+	},
+	{
+		why:       "the worker runs the Slack app's jobs (shared/chat/roomsapp), never its handlers",
+		from:      []string{"functions/worker"},
+		forbidden: []string{"shared/httpapi/slackapp"},
 	},
 	{
 		why:       "no deployed function carries the test kit",
@@ -236,6 +249,13 @@ func TestDependencyRulesCatchANewImport(t *testing.T) {
 		{"functions/admin", "github.com/nyaruka/phonenumbers", false},
 		{"shared/video", "shared/video/phone", false},
 		{"functions/worker", "shared/video/phone", true},
+		{"shared/reconcile", "github.com/slack-go/slack", false},
+		{"functions/hooks", "github.com/slack-go/slack", false},
+		{"functions/bookings", "shared/chat", false},
+		{"functions/sweeper", "shared/chat/roomsapp", false},
+		{"functions/worker", "shared/chat/roomsapp", true},
+		{"functions/worker", "shared/httpapi/slackapp", false},
+		{"functions/admin", "shared/httpapi/slackapp", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.from+"→"+tt.dep, func(t *testing.T) {

@@ -339,7 +339,7 @@ func (a *app) reap(ctx context.Context) {
 // localJobs queues the Slack app's jobs on the in-process queue, as JSON.
 type localJobs struct{ q *memqueue.Queue }
 
-func (l localJobs) Enqueue(ctx context.Context, j roomsapp.Job) error {
+func (l localJobs) EnqueueSlack(ctx context.Context, j any) error {
 	b, err := json.Marshal(j)
 	if err != nil {
 		return fmt.Errorf("encode a slack job: %w", err)
@@ -349,13 +349,8 @@ func (l localJobs) Enqueue(ctx context.Context, j roomsapp.Job) error {
 
 // slackJob runs one of the Slack app's jobs.
 func (a *app) slackJob(ctx context.Context, raw string) {
-	var j roomsapp.Job
-	if err := json.Unmarshal([]byte(raw), &j); err != nil {
-		a.log.Error("undecodable slack job dropped", "err", err)
-		return
-	}
-	if err := a.slack.Run(ctx, j); err != nil {
-		a.log.Error("slack job failed", "job", j.Kind, "err", err)
+	if err := a.slack.RunJSON(ctx, []byte(raw)); err != nil {
+		a.log.Error("slack job failed", "err", err)
 	}
 }
 

@@ -36,17 +36,21 @@ func New(client *sqs.Client, queueURL string) *Queue {
 	return &Queue{client: client, url: queueURL}
 }
 
-// message is the body of a nudge: a booking to reconcile, or a request to reap.
+// message is the body of a nudge: a booking to reconcile, a request to reap, or a job of the
+// Slack app.
 type message struct {
-	Key  string `json:"key,omitempty"`
-	Reap bool   `json:"reap,omitempty"`
+	Key   string `json:"key,omitempty"`
+	Reap  bool   `json:"reap,omitempty"`
+	Slack any    `json:"slack,omitempty"`
 }
 
-// Message is a decoded queue message: the key of a booking to reconcile, or, with Reap, a
-// request to delete the provider rooms no booking references (reconcile.Reconciler.Reap).
+// Message is a decoded queue message: the key of a booking to reconcile; with Reap, a request
+// to delete the provider rooms no booking references (reconcile.Reconciler.Reap); or with
+// Slack, a job the Slack app left after answering (shared/chat/roomsapp.Job, as JSON).
 type Message struct {
-	Key  string
-	Reap bool
+	Key   string
+	Reap  bool
+	Slack json.RawMessage
 }
 
 // Enqueue sends a message nudging the worker to reconcile the booking with key. A key Decode would
@@ -120,6 +124,15 @@ func (q *Queue) Reap(ctx context.Context) (int, error) {
 	return 0, nil
 }
 
+// EnqueueSlack sends a job of the Slack app to the worker: the work a request left to after its
+// answer, which Slack wants within three seconds (shared/httpapi/slackapp).
+func (q *Queue) EnqueueSlack(ctx context.Context, job any) error {
+	if err := q.send(ctx, message{Slack: job}); err != nil {
+		return fmt.Errorf("enqueue a slack job: %w", err)
+	}
+	return nil
+}
+
 func (q *Queue) send(ctx context.Context, m message) error {
 	body, err := json.Marshal(m)
 	if err != nil {
@@ -131,10 +144,13 @@ func (q *Queue) send(ctx context.Context, m message) error {
 }
 
 // Decode decodes a message body. It accepts exactly one JSON object with one member, matched
-// case-sensitively: "key" holding a string in the form booking.KeyOf makes, or "reap" holding
-// true; and nothing after it but white space. Anything else is a booking.Invalid error, whose
-// text does not repeat the body.
+// case-sensitively: "key" holding a string in the form booking.KeyOf makes, "reap" holding
+// true, or "slack" holding an object (a job, which its runner decodes); and nothing after it
+// but white space. Anything else is a booking.Invalid error, whose text does not repeat the body.
 func Decode(body string) (Message, error) {
+	if job, ok := slackJob(body); ok {
+		return Message{Slack: job}, nil
+	}
 	dec := json.NewDecoder(strings.NewReader(body))
 	var tokens [4]json.Token
 	for i := range tokens {
@@ -169,6 +185,16 @@ func Decode(body string) (Message, error) {
 		return Message{}, invalidBody("data after the JSON object")
 	}
 	return m, nil
+}
+
+// slackJob reads a body that is exactly {"slack": {…}}.
+func slackJob(body string) (json.RawMessage, bool) {
+	var m map[string]json.RawMessage
+	if json.Unmarshal([]byte(body), &m) != nil || len(m) != 1 {
+		return nil, false
+	}
+	job, ok := m["slack"]
+	return job, ok && len(job) > 0 && job[0] == '{'
 }
 
 func invalidBody(format string, args ...any) error {

@@ -115,6 +115,9 @@ func TestDecode(t *testing.T) {
 		{"reap false", `{"reap":false}`, ""},
 		{"reap a string", `{"reap":"true"}`, ""},
 		{"reap and key", `{"reap":true,"key":"` + key + `"}`, ""},
+		{"slack job", `{"slack":{"kind":"home","member":{"ID":"U1"}}}`, "slack"},
+		{"slack not an object", `{"slack":"home"}`, ""},
+		{"slack and key", `{"slack":{"kind":"home"},"key":"` + key + `"}`, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -128,6 +131,10 @@ func TestDecode(t *testing.T) {
 			require.NoError(t, err)
 			if tt.want == "reap" {
 				assert.Equal(t, sqs.Message{Reap: true}, got)
+				return
+			}
+			if tt.want == "slack" {
+				assert.JSONEq(t, `{"kind":"home","member":{"ID":"U1"}}`, string(got.Slack))
 				return
 			}
 			assert.Equal(t, sqs.Message{Key: tt.want}, got)

@@ -56,7 +56,7 @@ type Member struct {
 	Admin    bool
 }
 
-// operator is the Member as the audit list names them.
+// operator is the member as the audit list names them.
 func (m Member) Operator() access.Operator {
 	role := access.Viewer
 	if m.Admin {
@@ -100,7 +100,7 @@ func (a *App) Member(ctx context.Context, c *slack.Client, team, userID string) 
 	return m, nil
 }
 
-// RequireAdmin refuses a Member who is not an admin.
+// RequireAdmin refuses a member who is not an admin.
 func RequireAdmin(m Member) error {
 	if m.Admin {
 		return nil
@@ -108,7 +108,7 @@ func RequireAdmin(m Member) error {
 	return booking.Errorf(booking.Forbidden, "", "only roomkeeper's admins may do this: ask to be added to the admins' user group")
 }
 
-// Reason is what a Member is told of an error: its message when it is roomkeeper's own, else
+// Reason is what a member is told of an error: its message when it is roomkeeper's own, else
 // a generic one (the cause is logged).
 func (a *App) Reason(log *slog.Logger, err error) string {
 	var e *booking.Error

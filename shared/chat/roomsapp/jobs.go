@@ -2,6 +2,7 @@ package roomsapp
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -25,12 +26,12 @@ const (
 	JobUnfurl       = "unfurl"
 )
 
-// Job is work a request left to after its answer. It is JSON on the queue; its Member was
+// Job is work a request left to after its answer. It is JSON on the queue; its member was
 // checked (workspace, no guest account, admin for what needs it) when the request came.
 type Job struct {
 	Kind   string `json:"kind"`
 	Member Member `json:"Member"`
-	// ResponseURL answers the Member; without it the answer is a direct message.
+	// ResponseURL answers the member; without it the answer is a direct message.
 	ResponseURL string            `json:"responseUrl,omitempty"`
 	Room        *operator.NewRoom `json:"room,omitempty"` // create
 	Key         string            `json:"key,omitempty"`  // create: the Idempotency-Key, so a repeated job makes one room
@@ -47,8 +48,17 @@ const (
 	ActionRoomParticipants = "room.participants" // target: the room's id and session
 )
 
-// Run does a job and answers the Member. Only a failure worth retrying (the store or Slack
-// unreachable) is returned; refusals and the operator's errors are told to the Member.
+// RunJSON decodes a job from the queue and runs it.
+func (a *App) RunJSON(ctx context.Context, raw []byte) error {
+	var j Job
+	if err := json.Unmarshal(raw, &j); err != nil {
+		return fmt.Errorf("decode a slack job: %w", err)
+	}
+	return a.Run(ctx, j)
+}
+
+// Run does a job and answers the member. Only a failure worth retrying (the store or Slack
+// unreachable) is returned; refusals and the operator's errors are told to the member.
 func (a *App) Run(ctx context.Context, j Job) error {
 	log := a.Log.With("job", j.Kind, "user", j.Member.ID)
 	c, err := a.Slack.Client(ctx)
@@ -121,8 +131,8 @@ func (a *App) Run(ctx context.Context, j Job) error {
 	return nil
 }
 
-// home publishes the Member's Home tab: the active rooms and a Create Room button. A guest
-// account or a Member of another workspace gets a tab saying the app is not for them.
+// home publishes the member's Home tab: the active rooms and a Create Room button. A guest
+// account or a member of another workspace gets a tab saying the app is not for them.
 func (a *App) home(ctx context.Context, c *slack.Client, j Job) error {
 	m, err := a.Member(ctx, c, a.TeamID, j.Member.ID)
 	var view slack.HomeTabViewRequest

@@ -86,7 +86,7 @@ func (a *App) commands(w http.ResponseWriter, r *http.Request) {
 			ephemeral(w, a.Reason(log, err)+"\nTry `/rooms create 2-200 standup +1h`, or `/rooms create` for the dialog.")
 			return
 		}
-		if err := a.Jobs.Enqueue(ctx, roomsapp.Job{Kind: roomsapp.JobCreate, Member: m, ResponseURL: cmd.ResponseURL, Room: &req, Key: "slack-" + cmd.TriggerID}); err != nil {
+		if err := a.Jobs.EnqueueSlack(ctx, roomsapp.Job{Kind: roomsapp.JobCreate, Member: m, ResponseURL: cmd.ResponseURL, Room: &req, Key: "slack-" + cmd.TriggerID}); err != nil {
 			ephemeral(w, a.Reason(log, booking.Outage(err)))
 			return
 		}

@@ -75,7 +75,7 @@ func (a *App) events(w http.ResponseWriter, r *http.Request) {
 		job = roomsapp.Job{Kind: roomsapp.JobUnfurl, Member: roomsapp.Member{ID: e.User}, Channel: e.Channel, MessageTS: e.MessageTimeStamp, Links: links}
 	}
 	if job.Kind != "" {
-		if err := a.Jobs.Enqueue(ctx, job); err != nil {
+		if err := a.Jobs.EnqueueSlack(ctx, job); err != nil {
 			httpapi.WriteError(w, log, booking.Outage(err)) // Slack retries it
 			return
 		}

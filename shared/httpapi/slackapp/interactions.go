@@ -77,7 +77,7 @@ func (a *App) interactions(w http.ResponseWriter, r *http.Request) {
 		}
 		// Making the room may take longer than Slack waits: the dialog closes now, and the
 		// job tells its maker the links in a direct message.
-		if err := a.Jobs.Enqueue(ctx, roomsapp.Job{Kind: roomsapp.JobCreate, Member: m, Room: &req, Key: "slack-" + cb.View.ID}); err != nil {
+		if err := a.Jobs.EnqueueSlack(ctx, roomsapp.Job{Kind: roomsapp.JobCreate, Member: m, Room: &req, Key: "slack-" + cb.View.ID}); err != nil {
 			httpapi.WriteJSON(w, http.StatusOK, slack.NewErrorsViewSubmissionResponse(map[string]string{roomsapp.InSize: a.Reason(log, booking.Outage(err))}))
 			return
 		}
@@ -128,7 +128,7 @@ func (a *App) action(w http.ResponseWriter, r *http.Request, cb slack.Interactio
 		a.refuse(w, r, cb, m, err)
 		return
 	}
-	if err := a.Jobs.Enqueue(ctx, job); err != nil {
+	if err := a.Jobs.EnqueueSlack(ctx, job); err != nil {
 		a.refuse(w, r, cb, m, booking.Outage(err))
 		return
 	}

@@ -60,10 +60,11 @@ type App struct {
 	Now   func() time.Time
 }
 
-// Jobs queues the work a request leaves to after its answer (the local in-process queue, or
-// SQS on AWS). A job runs App.Run.
+// Jobs queues the work a request leaves to after its answer, a roomsapp.Job, for
+// roomsapp.App.Run: the local server's in-process queue, or the work queue on AWS (sqs.Queue),
+// whose worker runs it.
 type Jobs interface {
-	Enqueue(ctx context.Context, j roomsapp.Job) error
+	EnqueueSlack(ctx context.Context, job any) error
 }
 
 // Register adds the app's routes.
