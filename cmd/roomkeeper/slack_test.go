@@ -509,3 +509,25 @@ func TestSlackKnockAlertOnceEndToEnd(t *testing.T) {
 	}
 	assert.Len(t, knocks, 1, "the e-mail goes too, once")
 }
+
+// TestSlackSendCommand: `roomkeeper slack send` signs a /rooms command as Slack does and prints
+// the answer, so the app can be tried locally against the fake.
+func TestSlackSendCommand(t *testing.T) {
+	s := newSlackStack(t)
+	env := map[string]string{
+		"ROOMKEEPER_URL": s.srv.URL, "SLACK_SIGNING_SECRET": slackSecret, "SLACK_API_URL": s.fake.APIURL(), "SLACK_TEAM_ID": slackTeam,
+	}
+	var out, errOut strings.Builder
+	code := run(context.Background(), []string{"slack", "send", "-user", uMember, "help"},
+		cli{stdout: &out, stderr: &errOut, getenv: func(k string) string { return env[k] }, client: http.DefaultClient})
+	require.Equal(t, 0, code, errOut.String())
+	assert.Contains(t, out.String(), "200 OK")
+	assert.Contains(t, out.String(), "/rooms list")
+
+	env["SLACK_SIGNING_SECRET"] = "not-the-secret"
+	out.Reset()
+	code = run(context.Background(), []string{"slack", "send", "help"},
+		cli{stdout: &out, stderr: &errOut, getenv: func(k string) string { return env[k] }, client: http.DefaultClient})
+	assert.Equal(t, 1, code)
+	assert.Contains(t, out.String(), "401")
+}

@@ -13,6 +13,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -45,6 +46,8 @@ type Call struct {
 type Server struct {
 	*httptest.Server
 	Token string // the bot token every Web API call must carry
+	// OnCall, when set before the first call, sees each call as it is recorded (a local run prints them).
+	OnCall func(Call)
 
 	mu        sync.Mutex
 	calls     []Call
@@ -53,10 +56,20 @@ type Server struct {
 	responses int
 }
 
-// New starts a fake whose Web API takes token.
+// New starts a fake whose Web API takes token, on a free loopback port.
 func New(token string) *Server {
 	s := &Server{Token: token, users: map[string]User{}, groups: map[string][]string{}}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	return s
+}
+
+// Start starts a fake whose Web API takes token on ln (`roomkeeper slack fake`).
+func Start(token string, ln net.Listener) *Server {
+	s := &Server{Token: token, users: map[string]User{}, groups: map[string][]string{}}
+	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
+	s.Server.Listener.Close()
+	s.Server.Listener = ln
+	s.Server.Start()
 	return s
 }
 
@@ -131,8 +144,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) record(c Call) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.calls = append(s.calls, c)
+	s.mu.Unlock()
+	if s.OnCall != nil {
+		s.OnCall(c)
+	}
 }
 
 // reply is the Web API's answer to a method.
