@@ -115,7 +115,7 @@ func madeBlocks(m operator.Made) []slack.Block {
 		return []slack.Block{section(fmt.Sprintf("*%s* is being made: the provider is slow. `/rooms list` shows it with its Join link once it is ready.", chat.Escape(r.Title)))}
 	}
 	lines := []string{
-		fmt.Sprintf(":white_check_mark: *%s* is ready · %s · until %s", chat.Escape(r.Title), sizeLabel(r.Size), chat.Time(r.End, r.End)),
+		fmt.Sprintf(":white_check_mark: *%s* is ready · %s · until %s", chat.Escape(r.Title), sizeLabel(r.Size), stamp(r.End)),
 		"*Guest link* (share it): " + r.GuestURL,
 		"*Host link* (yours alone: it gives host powers): " + r.HostURL,
 	}
