@@ -45,7 +45,7 @@ type Handler struct {
 	Reconciler *reconcile.Reconciler
 	// Metrics records the batch's figures; nil drops them.
 	Metrics booking.Metrics
-	// Slack runs a job the Slack app queued (shared/chat/roomsapp.App.RunJSON); nil when the app
+	// Slack runs a job the Slack app queued (App.RunJSON of shared/chat/roomsapp); nil when the app
 	// is not configured, and then such a message is dropped.
 	Slack func(ctx context.Context, job []byte) error
 	Log   *slog.Logger
