@@ -281,6 +281,9 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 	grant(hooks, []string{"dynamodb:GetItem", "dynamodb:PutItem"}, tableArn)    // room activity, delivery-id marks, the people index
 	grant(worker, []string{"dynamodb:GetItem", "dynamodb:PutItem"}, tableArn)   // load and save progress, usage; the reaper's "is this room referenced?"
 	grant(sweeper, []string{"dynamodb:Query"}, dueIndexArn)                     // due bookings
+	if p.Slack.Enabled() {
+		grant(worker, []string{"dynamodb:Query"}, listIndexArn) // the Slack app's jobs: the active rooms of the Home tab
+	}
 	// The backfill of the list index: a Scan page at a time, a conditional UpdateItem per old
 	// record, its progress in a meta item (GetItem, PutItem).
 	grant(sweeper, []string{"dynamodb:Scan", "dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:PutItem"}, tableArn)

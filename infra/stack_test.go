@@ -937,9 +937,10 @@ func TestGrants(t *testing.T) {
 		},
 		{
 			name:    "worker",
-			actions: slices.Concat(base, readSecrets, []string{"dynamodb:GetItem", "dynamodb:PutItem", "ses:SendEmail", "ses:SendRawEmail"}, consume),
+			actions: slices.Concat(base, readSecrets, []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "ses:SendEmail", "ses:SendRawEmail"}, consume),
 			on: map[string][]string{
 				"dynamodb:GetItem": {tableArn}, "dynamodb:PutItem": {tableArn}, "sqs:ReceiveMessage": {queueArn},
+				"dynamodb:Query":   {listIndex}, // the Slack app's Home tab: the active rooms
 				"ses:SendEmail":    {sesArn("configuration-set/roomkeeper-events"), sesArn("identity/example.com")},
 				"ses:SendRawEmail": {sesArn("configuration-set/roomkeeper-events"), sesArn("identity/example.com")},
 			},
