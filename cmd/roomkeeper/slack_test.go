@@ -531,3 +531,53 @@ func TestSlackSendCommand(t *testing.T) {
 	assert.Equal(t, 1, code)
 	assert.Contains(t, out.String(), "401")
 }
+
+// TestSlackHomeCreateButtonAndDelete: the Home tab's Create Room opens the dialog for an admin
+// and tells a member why not; an admin's Delete deletes a room made by hand, audited.
+func TestSlackHomeCreateButtonAndDelete(t *testing.T) {
+	s := newSlackStack(t)
+	homeClick := func(user string) {
+		t.Helper()
+		status, body := s.interact(map[string]any{
+			"type": "block_actions", "team": map[string]any{"id": slackTeam}, "user": map[string]any{"id": user},
+			"trigger_id": s.nextTrigger(), "container": map[string]any{"type": "view", "view_id": "VHOME"},
+			"actions": []any{map[string]any{"action_id": "create", "block_id": "home", "type": "button", "action_ts": "1.0"}},
+		})
+		require.Equal(t, http.StatusOK, status, string(body))
+	}
+	homeClick(uAdmin)
+	opens := s.fake.Calls("views.open")
+	require.Len(t, opens, 1, "the dialog opens before the answer")
+	assert.Contains(t, opens[0].Params["view"], `"callback_id":"create_room"`)
+
+	homeClick(uMember)
+	assert.Len(t, s.fake.Calls("views.open"), 1, "no dialog for a member")
+	dms := s.fake.Calls("chat.postMessage")
+	require.Len(t, dms, 1, "told why, in a direct message (a Home tab has no response_url)")
+	assert.Equal(t, uMember, dms[0].Params["channel"])
+	assert.Contains(t, dms[0].Params["text"], "only roomkeeper's admins")
+
+	s.command(uAdmin, "create 2-4 gone +1h")
+	s.work()
+	rooms := s.app.sandbox.Rooms()
+	require.Len(t, rooms, 1)
+	raw, _ := json.Marshal(s.command(uAdmin, "list"))
+	require.Contains(t, string(raw), `"action_id":"delete"`, "an admin is offered Delete on a room made by hand")
+	id := regexp.MustCompile(`"value":"(rk[a-z0-9]+)"`).FindStringSubmatch(string(raw))[1]
+	s.responses()
+
+	s.click(uMember, "delete", id)
+	s.work()
+	assert.Contains(t, strings.Join(s.responses(), ""), "only roomkeeper's admins")
+	assert.Len(t, s.app.sandbox.Rooms(), 1, "a member deletes nothing")
+
+	s.click(uAdmin, "delete", id)
+	s.work()
+	assert.Contains(t, strings.Join(s.responses(), ""), "The room is deleted")
+	assert.Empty(t, s.app.sandbox.Rooms(), "gone at the provider")
+	var actions []string
+	for _, e := range s.auditBy("slack:" + uAdmin) {
+		actions = append(actions, e.Action)
+	}
+	assert.ElementsMatch(t, []string{access.ActionRoomCreate, access.ActionRoomDelete}, actions)
+}
