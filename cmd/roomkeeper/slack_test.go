@@ -581,3 +581,21 @@ func TestSlackHomeCreateButtonAndDelete(t *testing.T) {
 	}
 	assert.ElementsMatch(t, []string{access.ActionRoomCreate, access.ActionRoomDelete}, actions)
 }
+
+// TestSlackCommandRetryDoesNothingNew: Slack's retry of a command (the same trigger_id, with
+// X-Slack-Retry-Num) is acknowledged without a second job.
+func TestSlackCommandRetryDoesNothingNew(t *testing.T) {
+	s := newSlackStack(t)
+	body := s.commandBody(slackTeam, uAdmin, "create 2-4 once +1h")
+	status, first := s.send("commands", body, "application/x-www-form-urlencoded", nil)
+	require.Equal(t, http.StatusOK, status)
+	assert.Contains(t, string(first), "Making the room")
+	h := slackfake.Sign(slackSecret, s.clock.Now(), body)
+	h.Set("X-Slack-Retry-Num", "1")
+	status, again := s.send("commands", body, "application/x-www-form-urlencoded", h)
+	require.Equal(t, http.StatusOK, status)
+	assert.Empty(t, again, "acknowledged, nothing new")
+	s.work()
+	assert.Len(t, s.app.sandbox.Rooms(), 1)
+	assert.Len(t, s.responses(), 1, "one answer")
+}
