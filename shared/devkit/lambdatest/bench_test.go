@@ -39,6 +39,8 @@ var coldStartEnv = []string{
 	"AWS_ENDPOINT_URL_SQS=http://127.0.0.1:9",
 	"AWS_ENDPOINT_URL_SESV2=http://127.0.0.1:9",
 	"AWS_ENDPOINT_URL_SECRETS_MANAGER=http://127.0.0.1:9",
+	"ROOMKEEPER_PUBLIC_URL=https://rooms.example.com", // the worker and admin make links under it
+	"ROOMKEEPER_LINK_SECRET_SECRET_ARN=" + linkSecretARN,
 }
 
 // BenchmarkColdStart measures each bootstrap's init: from starting the process to its first
