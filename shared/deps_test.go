@@ -6,7 +6,7 @@
 //     itself and the e-mail templates;
 //   - config reads the environment and imports nothing of this module;
 //   - each Lambda function links only what it runs: the worker no booking-source parser, no HTTP
-//     handler and no intake; the sweeper no video provider; the webhook functions no provider
+//     handler, no intake and no SQS client; the sweeper no video provider; the webhook functions no provider
 //     REST client; the admin function no mail client and, like every function but the worker,
 //     no phone-number library; the webhook functions and the sweeper no template package and no
 //     iCalendar library; none of them the test kit (shared/devkit, the contract suites), the AWS
@@ -65,6 +65,12 @@ var rules = []rule{
 		why:       "the worker serves no route and parses no webhook",
 		from:      []string{"functions/worker"},
 		forbidden: []string{"shared/source/...", "shared/httpapi", "shared/intake", "shared/video/wherebyhook", "shared/video/zoomhook"},
+	},
+	{
+		why: "the worker gets its messages from the SQS event source and sends none: it reads them with " +
+			"shared/aws/sqs/nudge, without the SQS client's tables (about 1 ms and 240 KB of every cold start)",
+		from:      []string{"functions/worker"},
+		forbidden: []string{sdk + "service/sqs", "shared/aws/sqs"},
 	},
 	{
 		why:       "the sweeper, started every minute, calls no provider",
@@ -257,6 +263,8 @@ func TestDependencyRulesCatchANewImport(t *testing.T) {
 		{"functions/worker", "html/template", true},
 		{"functions/admin", "net/http/pprof", false},
 		{"functions/worker", "net/rpc", false},
+		{"functions/worker", sdk + "service/sqs", false},
+		{"functions/worker", "shared/aws/sqs/nudge", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.from+"→"+tt.dep, func(t *testing.T) {
