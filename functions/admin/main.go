@@ -35,7 +35,10 @@
 // With the Slack app configured (SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN by their ARNs, and
 // SLACK_TEAM_ID; docs/slack.md) it serves POST /v1/slack/{commands,interactions,events} too:
 // they need the same operator rules, table and queue, and a function of their own would add its
-// own cold starts for requests Slack wants answered in three seconds.
+// own cold starts for requests Slack wants answered in three seconds. Linking Slack's client costs
+// this binary about 2.2 MB (linux/arm64, stripped) and its packages' init about 0.2 ms (median of
+// 8 runs of GODEBUG=inittrace=1, 0.18–3.5 ms, on a shared 2-core machine); a function of its own
+// was not measured.
 package main
 
 import (
