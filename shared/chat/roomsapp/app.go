@@ -51,12 +51,13 @@ const listLimit = 15
 
 // Member is the Slack user a request came from, as the app sees them.
 type Member struct {
-	ID, Name string
-	Email    string // from their profile, for the rooms they make (never logged)
-	Admin    bool
+	ID    string `json:"id"`
+	Name  string `json:"name,omitempty"`
+	Email string `json:"-"` // from their profile, for the rooms they make: never logged, never queued
+	Admin bool   `json:"admin,omitempty"`
 }
 
-// operator is the member as the audit list names them.
+// Operator is the member as the audit list names them.
 func (m Member) Operator() access.Operator {
 	role := access.Viewer
 	if m.Admin {

@@ -74,10 +74,23 @@ func (a *App) Run(ctx context.Context, j Job) error {
 		if j.Room == nil {
 			return errors.New("a create job without a room")
 		}
+		// The maker is the room's organizer, so its knocks are told to them: their address is
+		// read now, from Slack, rather than carried on the queue.
+		m, err := a.Member(ctx, c, a.TeamID, j.Member.ID)
+		var refused *booking.Error
+		switch {
+		case errors.As(err, &refused) && refused.Code == booking.Forbidden:
+			tell("The room could not be made: " + a.Reason(log, err))
+			return nil
+		case err != nil:
+			return err
+		}
+		req := *j.Room
+		req.Organizer = Organizer(m)
 		var made operator.Made
-		err := a.Access.Change(ctx, op, access.ActionRoomCreate, func(ctx context.Context) (string, error) {
+		err = a.Access.Change(ctx, op, access.ActionRoomCreate, func(ctx context.Context) (string, error) {
 			var err error
-			made, err = a.Operator.CreateRoom(ctx, *j.Room, j.Key)
+			made, err = a.Operator.CreateRoom(ctx, req, j.Key)
 			return made.Room.RoomID, err
 		})
 		if err != nil {

@@ -56,6 +56,7 @@ func testSlack(t *testing.T, e *emulators) {
 	msgs := s.receive()
 	require.Len(t, msgs, 1, "the job, on the work queue")
 	assert.Contains(t, *msgs[0].Body, `{"slack":{`)
+	assert.NotContains(t, *msgs[0].Body, organizer, "no address on the queue: the worker reads it from Slack")
 	resp := s.deliver(worker, msgs)
 	assert.Empty(t, resp.BatchItemFailures)
 	rooms := s.sandbox.Rooms()

@@ -79,7 +79,6 @@ func (a *App) commands(w http.ResponseWriter, r *http.Request) {
 		}
 		req, err := parseCreate(rest)
 		if err == nil {
-			req.Organizer = roomsapp.Organizer(m)
 			err = a.Operator.CheckRoom(req)
 		}
 		if err != nil {

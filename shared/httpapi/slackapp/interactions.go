@@ -70,7 +70,6 @@ func (a *App) interactions(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		req := dialogRoom(cb.View.State)
-		req.Organizer = roomsapp.Organizer(m)
 		if err := a.Operator.CheckRoom(req); err != nil {
 			httpapi.WriteJSON(w, http.StatusOK, slack.NewErrorsViewSubmissionResponse(map[string]string{dialogBlock(err, req): a.Reason(log, err)}))
 			return

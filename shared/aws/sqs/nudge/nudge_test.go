@@ -59,7 +59,7 @@ func TestDecode(t *testing.T) {
 		{"reap false", `{"reap":false}`, ""},
 		{"reap a string", `{"reap":"true"}`, ""},
 		{"reap and key", `{"reap":true,"key":"` + key + `"}`, ""},
-		{"slack job", `{"slack":{"kind":"home","member":{"ID":"U1"}}}`, "slack"},
+		{"slack job", `{"slack":{"kind":"home","member":{"id":"U1"}}}`, "slack"},
 		{"slack not an object", `{"slack":"home"}`, ""},
 		{"slack and key", `{"slack":{"kind":"home"},"key":"` + key + `"}`, ""},
 	}
@@ -78,7 +78,7 @@ func TestDecode(t *testing.T) {
 				return
 			}
 			if tt.want == "slack" {
-				assert.JSONEq(t, `{"kind":"home","member":{"ID":"U1"}}`, string(got.Slack))
+				assert.JSONEq(t, `{"kind":"home","member":{"id":"U1"}}`, string(got.Slack))
 				return
 			}
 			assert.Equal(t, nudge.Message{Key: tt.want}, got)
