@@ -12,10 +12,6 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/operator"
 )
 
-// listLimit bounds the rooms a list shows: a Slack message holds at most 50 blocks, a room
-// takes three.
-const listLimit = 15
-
 // commands serves the slash command /rooms: help, list, create.
 func (a *App) commands(w http.ResponseWriter, r *http.Request) {
 	log := httpapi.RequestLog(a.Log, r).With("route", "slack.commands")
