@@ -50,6 +50,7 @@ func (a *App) commands(w http.ResponseWriter, r *http.Request) {
 	verb, rest, _ := strings.Cut(strings.TrimSpace(cmd.Text), " ")
 	switch strings.ToLower(verb) {
 	case "", "help":
+		a.answered(ctx, "command:"+cmd.TriggerID)
 		ephemeral(w, "What /rooms can do", roomsapp.HelpBlocks()...)
 	case "list":
 		rooms, who, err := a.ActiveRooms(ctx)
@@ -57,6 +58,7 @@ func (a *App) commands(w http.ResponseWriter, r *http.Request) {
 			ephemeral(w, a.Reason(log, err))
 			return
 		}
+		a.answered(ctx, "command:"+cmd.TriggerID)
 		ephemeral(w, "Active rooms", roomsapp.RoomBlocks(rooms, who, m.Admin)...)
 	case "create":
 		if err := roomsapp.RequireAdmin(m); err != nil {
