@@ -114,6 +114,11 @@ STATUS:CONFIRMED
 SUMMARY:Intro call with Acme
 UID:7f1c2a9e-3b7d-4c1e-9a51-0d6f2b8e4c11
 URL:https://video.example.com/r/abc-def
+BEGIN:VALARM
+ACTION:DISPLAY
+DESCRIPTION:Reminder: Intro call with Acme
+TRIGGER:-PT15M
+END:VALARM
 END:VEVENT
 END:VCALENDAR
 `
@@ -153,6 +158,10 @@ func TestCheckICSRejectsBrokenCalendars(t *testing.T) {
 		{"no ORGANIZER", without(sample, "ORGANIZER"), "ORGANIZER"},
 		{"CANCEL without SEQUENCE", without(strings.Replace(sample, "METHOD:REQUEST", "METHOD:CANCEL", 1), "SEQUENCE"), "SEQUENCE"},
 		{"no METHOD", without(sample, "METHOD"), "no METHOD"},
+		{"VALARM without TRIGGER", without(sample, "TRIGGER"), "TRIGGER"},
+		{"VALARM without ACTION", without(sample, "ACTION"), "ACTION"},
+		{"VALARM TRIGGER not a duration", strings.Replace(sample, "TRIGGER:-PT15M", "TRIGGER:soon", 1), "ical.js"},
+		{"DISPLAY VALARM without DESCRIPTION", without(sample, "DESCRIPTION:Reminder"), "DESCRIPTION"},
 		{"garbage", "this is not a calendar\n", "ical.js: invalid line"},
 		{"unterminated", strings.TrimSuffix(sample, "END:VCALENDAR\n"), "ical.js"},
 	}
