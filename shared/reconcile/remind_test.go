@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"html"
 	"slices"
@@ -316,4 +317,64 @@ func keys(m map[string]string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// countingStore counts the record reads and writes a run makes.
+type countingStore struct {
+	booking.Store
+	gets, puts int
+}
+
+func (s *countingStore) Get(ctx context.Context, key string) (*booking.Booking, error) {
+	s.gets++
+	return s.Store.Get(ctx, key)
+}
+
+func (s *countingStore) Put(ctx context.Context, b *booking.Booking) error {
+	s.puts++
+	return s.Store.Put(ctx, b)
+}
+
+// TestReminderRequestsPerBooking counts what reminders add to a booking's work (docs/benchmarks.md):
+// for N recipients, a reminder sends N mails and writes the record 2N times (each recipient's
+// intent, then its record); one that comes due apart from any other step also costs a run of its
+// own: the sweep's nudge, one read, the lease and the last save. The 15 minutes' reminder rides
+// on the room check's run.
+func TestReminderRequestsPerBooking(t *testing.T) {
+	f, key := remindFixture(t) // three recipients, reminders an hour and 15 minutes before
+	f.reconcile(key)
+	f.mails()
+	const n = 3
+	count := &countingStore{Store: f.store}
+	f.r.Store = count
+
+	f.before(key, -time.Hour)
+	res := f.reconcile(key)
+	assert.Len(t, res.Steps, n)
+	assert.Len(t, f.mails(), n, "mails")
+	assert.Equal(t, 1, count.gets, "reads")
+	assert.Equal(t, 2*n+2, count.puts, "writes: the lease, 2 per recipient, the last save")
+
+	*count = countingStore{Store: f.store}
+	f.before(key, -15*time.Minute)
+	res = f.reconcile(key)
+	require.Equal(t, "check room", res.Steps[0])
+	assert.Len(t, f.mails(), n, "mails")
+	assert.Equal(t, 1, count.gets, "reads: the check's run")
+	assert.Equal(t, 1+1+2*n+1, count.puts, "writes: the lease, the check, 2 per recipient, the last save")
+	t.Logf("per reminder, %d recipients: its own run %d reads, %d writes, %d mails", n, 1, 2*n+2, n)
+
+	// What the reminder state adds to the stored record (the JSON the stores write).
+	b := f.get(key)
+	with, err := json.Marshal(b)
+	require.NoError(t, err)
+	b.RemindFrom = time.Time{}
+	for i := range b.Invites {
+		b.Invites[i].Reminded = 0
+	}
+	without, err := json.Marshal(b)
+	require.NoError(t, err)
+	added := len(with) - len(without)
+	t.Logf("reminder state: %d bytes of a %d-byte record", added, len(with))
+	assert.LessOrEqual(t, added, 40+16*n, "a time and a small number per recipient")
 }
