@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -24,7 +25,7 @@ func (r *Reconciler) reminders(b *booking.Booking) []time.Duration {
 	for i, m := range b.Details.Reminders {
 		out[i] = time.Duration(m) * time.Minute
 	}
-	slices.SortFunc(out, func(a, b time.Duration) int { return int((b - a) / time.Minute) })
+	slices.SortFunc(out, func(a, b time.Duration) int { return cmp.Compare(b, a) }) // as intake stores them; planReminder relies on it
 	return out
 }
 
