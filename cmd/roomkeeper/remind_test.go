@@ -10,6 +10,10 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// noReminders configures a stack that sends no reminders, for a test that counts the mail of
+// something else as the meeting's start passes (TestReminderArrivesOnce tests the reminders).
+var noReminders = map[string]string{"ROOMKEEPER_REMINDERS": "none"}
+
 // TestReminderArrivesOnce runs the default reminders of the generic source (15 minutes before
 // the start) through the local server, its sweeper and its outbox, with the clock moved as the
 // ticker would see it: the invitations' calendars remind too, and each recipient's reminder
