@@ -48,6 +48,10 @@ function check(text) {
   for (const vevent of events) {
     // RFC 5545 §3.6.6: an alarm has one ACTION and one TRIGGER (a duration, or a UTC
     // date-time), and a DISPLAY alarm a DESCRIPTION. libical's iTIP check does not look inside.
+    // RFC 5546 §3.2.5: a CANCEL carries no VALARM (libical's check does not look inside).
+    if (vcal.getFirstPropertyValue("method") === "CANCEL" && vevent.getAllSubcomponents("valarm").length > 0) {
+      throw new Error("VALARM in a CANCEL (RFC 5546 §3.2.5)");
+    }
     for (const valarm of vevent.getAllSubcomponents("valarm")) {
       for (const name of ["action", "trigger"]) {
         if (valarm.getAllProperties(name).length !== 1) throw new Error(`valarm needs exactly one ${name.toUpperCase()}`);
