@@ -33,8 +33,9 @@ func (r *Reconciler) reminders(b *booking.Booking) []time.Duration {
 // it comes due (zero: none). A recipient is reminded who holds the REQUEST of the current
 // sequence (so never after a cancellation, nor someone who left); the reminder is due at start −
 // its lead, and is sent from then until the start, at most once for the start: a reminder due
-// before the booking was made or moved (RemindFrom) is skipped, and of several due at once (a
-// run held up by an outage) only the latest is sent, the earlier ones counted done.
+// before the booking was made or moved (RemindFrom), or before the recipient was sent the current
+// invitation, is skipped, and of several due at once (a run held up by an outage) only the latest
+// is sent, the earlier ones counted done.
 func (r *Reconciler) planReminder(b *booking.Booking, now time.Time) (action, time.Time) {
 	leads := r.reminders(b)
 	d := &b.Details
@@ -51,14 +52,21 @@ func (r *Reconciler) planReminder(b *booking.Booking, now time.Time) (action, ti
 		if inv == nil || inv.Method != booking.Request || inv.Sequence != b.Sequence || inv.Error != "" || !mailable(b, p.Email) {
 			continue
 		}
+		// A reminder due before the recipient was sent the current invitation (a guest added
+		// late) would only repeat it.
+		armed := from
+		if inv.SentAt.After(armed) {
+			armed = inv.SentAt
+		}
 		var due time.Duration // the latest reminder due, if any
 		for _, lead := range leads {
 			at := d.Start.Add(-lead)
 			switch {
 			case inv.Reminded != 0 && lead >= time.Duration(inv.Reminded)*time.Minute:
 				// Sent, or passed over for a later one.
-			case at.Before(from):
-				// Due before the booking was made or moved: skipped, never sent late.
+			case at.Before(armed):
+				// Due before the booking was made or moved, or before this recipient's
+				// invitation: skipped, never sent late.
 			case !at.After(now):
 				due = lead
 			case next.IsZero() || at.Before(next):

@@ -188,6 +188,22 @@ func TestReminderPassedWhenBookedIsSkipped(t *testing.T) {
 		assert.Len(t, got, 3)
 		assert.Contains(t, got[bob], "starts in 15 minutes.")
 	})
+	t.Run("a guest added after the reminder's time", func(t *testing.T) {
+		f, key := remindFixture(t)
+		f.reconcile(key)
+		f.mails()
+		f.before(key, -10*time.Minute)
+		f.reconcile(key)
+		assert.Len(t, f.reminders(), 3)
+		f.change(key, func(b *booking.Booking) {
+			b.Details.Attendees = append(b.Details.Attendees, booking.Person{Name: "Dee", Email: "dee@example.com"})
+		})
+		f.reconcile(key)
+		mails := f.mails()
+		require.Contains(t, mails, "dee@example.com")
+		assert.Equal(t, "REQUEST", mails["dee@example.com"].Method, "Dee's invitation, and no reminder after it")
+		assert.Empty(t, f.reconcile(key).Steps)
+	})
 	t.Run("run held up past two reminders", func(t *testing.T) {
 		f, key := remindFixture(t)
 		f.reconcile(key)
