@@ -143,8 +143,14 @@ func (c Config) Providers() []string {
 	return names
 }
 
-// FromEnv reads the configuration through getenv (os.Getenv in main) and checks it.
-func FromEnv(getenv func(string) string) (Config, error) {
+// FromEnv reads the configuration through lookup (os.LookupEnv in main) and checks it. A
+// variable set to the empty string reads as unset, but for the reminder lists, where empty means
+// none.
+func FromEnv(lookup func(string) (string, bool)) (Config, error) {
+	getenv := func(name string) string {
+		v, _ := lookup(name)
+		return v
+	}
 	str := func(name, def string) string {
 		if v := strings.TrimSpace(getenv(name)); v != "" {
 			return v
@@ -208,7 +214,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			UpdateMethod:  strings.ToUpper(str("TWENTYFOUR_UPDATE_METHOD", "PUT")),
 		},
 	}
-	c.Reminders = reminders(getenv, &errs)
+	c.Reminders = reminders(lookup, &errs)
 	alt := str("ZOOM_ALTERNATIVE_HOSTS", "true")
 	var err error
 	if c.Zoom.AlternativeHosts, err = strconv.ParseBool(alt); err != nil {
@@ -347,23 +353,21 @@ const (
 	MaxReminders = 5
 )
 
-// NoReminders is the value of a reminders variable that sends none (an empty variable is
-// unset, and keeps the default).
+// NoReminders is the value of a reminders variable that sends none, as an empty one does
+// (where an environment cannot hold an empty variable, or to say it plainly).
 const NoReminders = "none"
 
 // reminders reads each source's reminders, appending to errs an error naming the variable for a
-// value that is not a list of reminders.
-func reminders(getenv func(string) string, errs *[]string) map[string][]time.Duration {
-	all := strings.TrimSpace(getenv("ROOMKEEPER_REMINDERS"))
+// value that is not a list of reminders. A source's own variable, when set, wins over
+// ROOMKEEPER_REMINDERS, which wins over the source's default; set and empty means none.
+func reminders(lookup func(string) (string, bool), errs *[]string) map[string][]time.Duration {
 	out := make(map[string][]time.Duration, len(DefaultReminders))
 	for _, source := range slices.Sorted(maps.Keys(DefaultReminders)) {
-		def := DefaultReminders[source]
-		name, v := "ROOMKEEPER_REMINDERS", all
-		if own := strings.TrimSpace(getenv(name + "_" + strings.ToUpper(source))); own != "" {
-			name, v = name+"_"+strings.ToUpper(source), own
-		}
-		if v == "" {
-			v = def
+		name, v := "ROOMKEEPER_REMINDERS", DefaultReminders[source]
+		for _, n := range []string{name, name + "_" + strings.ToUpper(source)} {
+			if set, ok := lookup(n); ok {
+				name, v = n, strings.TrimSpace(set)
+			}
 		}
 		if v == NoReminders {
 			v = ""

@@ -9,7 +9,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+func env(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
 
 func TestDefaults(t *testing.T) {
 	c, err := FromEnv(env(nil))
@@ -290,6 +292,10 @@ func TestReminders(t *testing.T) {
 			map[string][]time.Duration{"generic": {24 * time.Hour, 15 * m}, "calcom": {24 * time.Hour, 15 * m}, "calendly": {24 * time.Hour, 15 * m}, "cronofy": {24 * time.Hour, 15 * m}}},
 		{"a source's own list wins", map[string]string{"ROOMKEEPER_REMINDERS": "none", "ROOMKEEPER_REMINDERS_CALCOM": "1h", "ROOMKEEPER_REMINDERS_GENERIC": "none"},
 			map[string][]time.Duration{"generic": {}, "calcom": {time.Hour}, "calendly": {}, "cronofy": {}}},
+		{"set and empty is none", map[string]string{"ROOMKEEPER_REMINDERS": ""},
+			map[string][]time.Duration{"generic": {}, "calcom": {}, "calendly": {}, "cronofy": {}}},
+		{"a source's own empty list is none", map[string]string{"ROOMKEEPER_REMINDERS": "1h", "ROOMKEEPER_REMINDERS_GENERIC": " "},
+			map[string][]time.Duration{"generic": {}, "calcom": {time.Hour}, "calendly": {time.Hour}, "cronofy": {time.Hour}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
