@@ -72,7 +72,7 @@ func slackSend(ctx context.Context, args []string, c cli) error {
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
-	cfg, err := config.FromEnv(c.getenv)
+	cfg, err := config.FromEnv(func(k string) (string, bool) { v := c.getenv(k); return v, v != "" })
 	if err != nil {
 		return err
 	}

@@ -95,6 +95,7 @@ func main() {
 		CleanupGrace: cfg.CleanupGrace,
 		MaxOverrun:   cfg.MaxOverrun,
 		RoomSlack:    cfg.RoomSlack,
+		Reminders:    cfg.Reminders,
 		Metrics:      emf.New(env.Log), // hand-made rooms: rooms made, the providers' errors and waits
 	}
 	queue := sqs.New(awssqs.NewFromConfig(env.AWS), env.Var("ROOMKEEPER_QUEUE_URL"))
