@@ -1,6 +1,6 @@
 // Package templates holds roomkeeper's e-mail templates: the readable text/plain and text/html
 // parts of invites and of the notices sent to organizers (a failure, a guest waiting, an
-// invitation that was not delivered). Package invite parses them
+// invitation that was not delivered, who came to a meeting). Package invite parses them
 // (text/template for *.txt.tmpl, html/template for *.html.tmpl) and fills them in.
 //
 // pages/ holds the web pages a person's link (GET /j/{token}) answers with when it cannot send
@@ -14,7 +14,7 @@ package templates
 
 import "embed"
 
-// FS holds the text and HTML templates of invite, failure, knock and undelivered.
+// FS holds the text and HTML templates of invite, failure, knock, undelivered and attendance.
 //
 //go:embed *.tmpl
 var FS embed.FS
