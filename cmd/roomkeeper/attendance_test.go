@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/roomkeeper/roomkeeper/shared/invite/invitetest"
 )
 
 // TestTheOrganizerIsToldWhoCameEndToEnd runs the attendance summary through the local server: a
@@ -101,4 +103,13 @@ func mustZone(t *testing.T, name string) *time.Location {
 	loc, err := time.LoadLocation(name)
 	require.NoError(t, err)
 	return loc
+}
+
+// onlyWhoCame asserts that the mail a cleanup sent is the organizer's attendance summary and
+// nothing else.
+func onlyWhoCame(t *testing.T, mails map[string][]*invitetest.Mail) {
+	t.Helper()
+	require.Len(t, mails, 1, "the organizer only")
+	m := to(t, mails, organizer)
+	assert.True(t, strings.HasPrefix(m.Subject, "Who came: "), m.Subject)
 }
