@@ -66,6 +66,7 @@ func main() {
 			CleanupGrace: cfg.CleanupGrace,
 			MaxOverrun:   cfg.MaxOverrun,
 			RoomSlack:    cfg.RoomSlack,
+			Reminders:    cfg.Reminders,
 			Metrics:      metrics,
 		},
 		Metrics: metrics,

@@ -34,6 +34,8 @@ type inviteView struct {
 	Description string // free text, LF line breaks; "" in a cancellation
 	// CancelReason is the reason the source gave for a cancellation, LF line breaks.
 	CancelReason string
+	// StartsIn is, in a reminder (reminder.*.tmpl), how long until the start: "15 minutes".
+	StartsIn string
 }
 
 type dialInView struct {
@@ -72,8 +74,37 @@ var parsed = sync.OnceValues(func() (parsedTemplates, error) {
 	return parsedTemplates{text, html}, nil
 })
 
-func executeInvite(v *inviteView) (text, html []byte, err error) {
+// executeInvite fills in an invitation's templates, or with reminder the reminder's: the same
+// view, so a reminder carries exactly the links and dial-in its invitation does.
+func executeInvite(v *inviteView, reminder bool) (text, html []byte, err error) {
+	if reminder {
+		return execute("reminder.txt.tmpl", "reminder.html.tmpl", v)
+	}
 	return execute("invite.txt.tmpl", "invite.html.tmpl", v)
+}
+
+// startsIn says how long until a meeting starts, to the nearest minute and at least one: "15
+// minutes", "1 hour", "2 hours 30 minutes", "3 days". Days are shown from two days on, whole
+// hours from two hours on; below, hours and minutes.
+func startsIn(d time.Duration) string {
+	m := int(max(d.Round(time.Minute), time.Minute) / time.Minute)
+	unit := func(n int, one string) string {
+		if n == 1 {
+			return "1 " + one
+		}
+		return strconv.Itoa(n) + " " + one + "s"
+	}
+	switch {
+	case m >= 48*60:
+		return unit((m+12*60)/(24*60), "day")
+	case m >= 2*60:
+		return unit((m+30)/60, "hour")
+	case m >= 60 && m%60 != 0:
+		return unit(m/60, "hour") + " " + unit(m%60, "minute")
+	case m >= 60:
+		return unit(m/60, "hour")
+	}
+	return unit(m, "minute")
 }
 
 // knockView is what knock.txt.tmpl and knock.html.tmpl see.
