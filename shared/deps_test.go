@@ -12,8 +12,10 @@
 //     iCalendar library; none of them the test kit (shared/devkit, the contract suites), the AWS
 //     SDK's default credential chain, pprof, expvar or net/rpc;
 //   - only the admin function (and the local server in cmd/) links the web console;
-//   - only the admin function (the Slack app's routes) and the worker (the knock alert and the
-//     app's jobs) link Slack's client; the core reaches it only through booking.Alerter.
+//   - only the slack function (the Slack app's routes) and the worker (the knock alert and the
+//     app's jobs) link Slack's client, never the admin function; the core reaches it only
+//     through booking.Alerter. The slack function, like the admin function, sends no mail and
+//     links no phone-number library.
 package shared_test
 
 import (
@@ -85,8 +87,8 @@ var rules = []rule{
 		forbidden: []string{"shared/video", "shared/video/whereby", "shared/video/zoom", "shared/video/twentyfour", "shared/video/accesstoken", "shared/video/phone", "shared/video/rest", "shared/reconcile", "shared/invite"},
 	},
 	{
-		why:       "the admin function sends no mail (its reconciler leaves mail to the worker)",
-		from:      []string{"functions/admin"},
+		why:       "the admin and slack functions send no mail (the admin function's reconciler, and the Slack app's jobs, leave mail to the worker)",
+		from:      []string{"functions/admin", "functions/slack"},
 		forbidden: []string{"shared/aws/ses"},
 	},
 	{
@@ -99,13 +101,14 @@ var rules = []rule{
 	{
 		why: "no function but the worker links the phone-number library, whose metadata costs milliseconds of " +
 			"every cold start and megabytes: the worker normalises dial-in numbers where it makes rooms",
-		from:      []string{"functions/admin", "functions/bookings", "functions/hooks", "functions/sweeper", "shared/video"},
+		from:      []string{"functions/admin", "functions/bookings", "functions/hooks", "functions/slack", "functions/sweeper", "shared/video"},
 		forbidden: []string{"github.com/nyaruka/phonenumbers", "shared/video/phone"},
 	},
 	{
-		why: "Slack's client is linked only where it is used — the admin function (the app's routes) and the worker " +
-			"(the knock alert, the app's jobs) — and the core reaches it only through booking.Alerter",
-		from:      append([]string{"functions/bookings", "functions/hooks", "functions/sweeper"}, core...),
+		why: "Slack's client is linked only where it is used — the slack function (the app's routes) and the worker " +
+			"(the knock alert, the app's jobs) — and the core reaches it only through booking.Alerter; the admin " +
+			"function, behind the console's clicks and people's links, keeps its size and cold start without it",
+		from:      append([]string{"functions/admin", "functions/bookings", "functions/hooks", "functions/sweeper"}, core...),
 		forbidden: []string{"github.com/slack-go/...", "shared/chat/...", "shared/httpapi/slackapp"},
 	},
 	{
@@ -132,7 +135,7 @@ var rules = []rule{
 	},
 	{
 		why:       "the console's pages are served by the admin function only, behind its routes",
-		from:      []string{"functions/bookings", "functions/hooks", "functions/worker", "functions/sweeper"},
+		from:      []string{"functions/bookings", "functions/hooks", "functions/worker", "functions/sweeper", "functions/slack"},
 		forbidden: []string{"shared/httpapi/console", "templates/console"},
 	},
 }
@@ -276,7 +279,10 @@ func TestDependencyRulesCatchANewImport(t *testing.T) {
 		{"functions/sweeper", "shared/chat/roomsapp", false},
 		{"functions/worker", "shared/chat/roomsapp", true},
 		{"functions/worker", "shared/httpapi/slackapp", false},
-		{"functions/admin", "shared/httpapi/slackapp", true},
+		{"functions/slack", "shared/httpapi/slackapp", true},
+		{"functions/slack", "github.com/slack-go/slack", true},
+		{"functions/admin", "github.com/slack-go/slack", false},
+		{"functions/admin", "shared/httpapi/slackapp", false},
 		{"functions/sweeper", "github.com/nyaruka/phonenumbers", false},
 		{"functions/bookings", "html/template", false},
 		{"functions/hooks", "text/template", false},

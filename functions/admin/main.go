@@ -32,104 +32,42 @@
 // with no value turns its routes off (404). The answers' links are made under
 // ROOMKEEPER_PUBLIC_URL, which must be set.
 //
-// With the Slack app configured (SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN by their ARNs, and
-// SLACK_TEAM_ID; docs/slack.md) it serves POST /v1/slack/{commands,interactions,events} too:
-// they need the same operator rules, table and queue, and a function of their own would add its
-// own cold starts for requests Slack wants answered in three seconds. Linking Slack's client costs
-// this binary about 2.2 MB (linux/arm64, stripped) and its packages' init about 0.2 ms (median of
-// 8 runs of GODEBUG=inittrace=1, 0.18–3.5 ms, on a shared 2-core machine); a function of its own
-// was not measured.
+// The Slack app's routes, POST /v1/slack/{commands,interactions,events}, are the slack
+// function's (functions/slack): this one does not link Slack's client, which would cost it about
+// 2 MB and its packages' init on every cold start of the console's clicks and people's links
+// (docs/benchmarks.md). Both build the operator's rules the same way (functions/internal/operatorfn).
 package main
 
 import (
-	"errors"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/roomkeeper/roomkeeper/functions/internal/httpfn"
+	"github.com/roomkeeper/roomkeeper/functions/internal/operatorfn"
 	"github.com/roomkeeper/roomkeeper/functions/internal/start"
 	"github.com/roomkeeper/roomkeeper/shared/access"
 	"github.com/roomkeeper/roomkeeper/shared/aws/dynamo"
-	"github.com/roomkeeper/roomkeeper/shared/aws/emf"
 	"github.com/roomkeeper/roomkeeper/shared/aws/sqs"
-	"github.com/roomkeeper/roomkeeper/shared/chat"
-	"github.com/roomkeeper/roomkeeper/shared/chat/roomsapp"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi/admin"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi/console"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi/join"
-	"github.com/roomkeeper/roomkeeper/shared/httpapi/slackapp"
-	"github.com/roomkeeper/roomkeeper/shared/link"
-	"github.com/roomkeeper/roomkeeper/shared/operator"
-	"github.com/roomkeeper/roomkeeper/shared/reconcile"
-	"github.com/roomkeeper/roomkeeper/shared/video"
 )
 
 func main() {
 	env := start.Load("ROOMKEEPER_TABLE", "ROOMKEEPER_QUEUE_URL")
 	sec := httpfn.Secrets(env)
 	store := dynamo.New(dynamodb.NewFromConfig(env.AWS), env.Var("ROOMKEEPER_TABLE"))
-	videos, err := video.New(env.Config, sec, time.Now, nil) // no phone numbers: dial-in rooms are the worker's
-	if err != nil {
-		env.Exit(err)
-	}
-	cfg := env.Config
-	// The admin API makes, moves and deletes hand-made rooms at once with the worker's steps; it
-	// sends no mail (a step that would leaves the room due for the worker).
-	if cfg.PublicURL == "" {
-		env.Exit(errors.New("ROOMKEEPER_PUBLIC_URL is not set: every link roomkeeper shows is made under it"))
-	}
-	links := &link.Linker{PublicURL: cfg.PublicURL, Secrets: sec}
-	reconciler := &reconcile.Reconciler{
-		Store:        store,
-		LeaveDialIn:  true, // its providers have no phone-number library (video.New above)
-		Links:        links,
-		Providers:    videos.ByName(),
-		Deployment:   cfg.Deployment,
-		Insights:     videos.Insights(),
-		Zone:         cfg.Zone(),
-		Now:          time.Now,
-		MailFrom:     cfg.MailFrom,
-		CleanupGrace: cfg.CleanupGrace,
-		MaxOverrun:   cfg.MaxOverrun,
-		RoomSlack:    cfg.RoomSlack,
-		Reminders:    cfg.Reminders,
-		Metrics:      emf.New(env.Log), // hand-made rooms: rooms made, the providers' errors and waits
-	}
 	queue := sqs.New(awssqs.NewFromConfig(env.AWS), env.Var("ROOMKEEPER_QUEUE_URL"))
 	// The operator's rules and who may use them: the admin API's, and the console's.
-	ops := &operator.Operator{
-		Store:           store,
-		Reconciler:      reconciler,
-		Queue:           queue,
-		Insights:        videos.Insights(),
-		Now:             time.Now,
-		DefaultProvider: cfg.Provider,
-		Providers:       cfg.Providers(),
-		Retention:       cfg.Retention,
-		Zone:            cfg.Zone(),
-		Links:           links,
-	}
+	ops, videos := operatorfn.New(env, sec, store, queue)
 	acc := &access.Access{Store: store, Secrets: sec, Now: time.Now}
-	handlers := []httpfn.Handler{
+	httpfn.Serve(
 		&admin.API{Operator: ops, Access: acc, Log: env.Log},
 		&console.Console{Operator: ops, Access: acc, Log: env.Log},
 		&join.Links{Store: store, Secrets: sec, Linkers: videos.HostLinkers(), Log: env.Log},
 		&httpapi.HostLinks{Store: store, Secrets: sec, Linkers: videos.HostLinkers(), Log: env.Log},
-	}
-	if cfg.Slack.Enabled() {
-		// The Slack app's routes: what must happen within Slack's three seconds (the answer, a
-		// dialog) happens here; the rest goes to the worker as a job on the work queue.
-		handlers = append(handlers, &slackapp.App{
-			App: &roomsapp.App{
-				Operator: ops, Access: acc, Slack: &chat.Slack{Secrets: sec, APIURL: cfg.Slack.APIURL}, Secrets: sec,
-				TeamID: cfg.Slack.TeamID, AdminUsergroup: cfg.Slack.AdminUsergroup, AdminUsers: cfg.Slack.AdminUsers,
-				PublicURL: cfg.PublicURL, Log: env.Log,
-			},
-			Store: store, Jobs: queue, Now: time.Now,
-		})
-	}
-	httpfn.Serve(handlers...)
+	)
 }

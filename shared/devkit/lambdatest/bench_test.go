@@ -44,6 +44,13 @@ var coldStartEnv = []string{
 	"ROOMKEEPER_LINK_SECRET_SECRET_ARN=" + linkSecretARN,
 }
 
+// slackEnv configures the Slack app for the slack function, which without it registers no
+// route: its cold start and init are measured as it is deployed, with the app on. The other
+// functions start as before, without it.
+var slackEnv = map[string][]string{"slack": {
+	"SLACK_TEAM_ID=T0BENCH", "SLACK_SIGNING_SECRET_SECRET_ARN=" + slackSigningARN, "SLACK_BOT_TOKEN_SECRET_ARN=" + slackTokenARN,
+}}
+
 // BenchmarkColdStart measures each bootstrap's init: from starting the process to its first
 // request for an invocation, beside an aws-lambda-go hello world built with the same flags,
 // started in the same loop (hello world, function, hello world, function…) so that the
@@ -60,7 +67,7 @@ func BenchmarkColdStart(b *testing.B) {
 	}
 	bins := Build(b, pkgs...)
 	initOnce := func(b *testing.B, bin, name string) (wall, cpu time.Duration) {
-		f := Start(b, bin, name, coldStartEnv...)
+		f := Start(b, bin, name, slices.Concat(coldStartEnv, slackEnv[name])...)
 		d, err := f.WaitReady(context.Background())
 		if err != nil {
 			b.Fatalf("%v\n%s", err, f.Logs())

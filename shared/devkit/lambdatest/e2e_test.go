@@ -36,7 +36,7 @@ func TestFunctions(t *testing.T) {
 	t.Run("zoom host links", func(t *testing.T) { testZoom(t, e) })
 	t.Run("a bounce reaches the booking through the worker", func(t *testing.T) { testBounce(t, e) })
 	t.Run("every function writes its metrics", func(t *testing.T) { testMetrics(t, e) })
-	t.Run("the Slack app: admin answers, the worker finishes", func(t *testing.T) { testSlack(t, e) })
+	t.Run("the Slack app: the slack function answers, the worker finishes", func(t *testing.T) { testSlack(t, e) })
 }
 
 // testLifecycle follows one booking from the webhook to the room's deletion: bookings stores it
@@ -229,6 +229,8 @@ func testConfigError(t *testing.T, e *emulators) {
 			"ZOOM_CLIENT_SECRET_SECRET_ARN=" + zoomClientARN}, "ROOMKEEPER_PUBLIC_URL"},
 		{"zoom half configured", "worker", []string{"ROOMKEEPER_TABLE=rk-config", "ZOOM_CLIENT_ID=c"}, "ZOOM_ACCOUNT_ID"},
 		{"no public URL, admin", "admin", []string{"ROOMKEEPER_TABLE=rk-config", "ROOMKEEPER_QUEUE_URL=http://127.0.0.1:9/q"}, "ROOMKEEPER_PUBLIC_URL"},
+		{"slack app without its workspace", "slack", []string{"ROOMKEEPER_TABLE=rk-config", "ROOMKEEPER_QUEUE_URL=http://127.0.0.1:9/q",
+			"SLACK_SIGNING_SECRET_SECRET_ARN=" + slackSigningARN, "ROOMKEEPER_PUBLIC_URL=https://rooms.example.com"}, "SLACK_TEAM_ID"},
 		{"zoom half configured, admin", "admin", []string{"ROOMKEEPER_TABLE=rk-config", "ROOMKEEPER_QUEUE_URL=http://127.0.0.1:9/q", "ZOOM_CLIENT_ID=c",
 			"ROOMKEEPER_PUBLIC_URL=https://rooms.example.com"}, "ZOOM_ACCOUNT_ID"},
 	} {
@@ -256,7 +258,7 @@ func testConfigError(t *testing.T, e *emulators) {
 func testInitOffline(t *testing.T, e *emulators) {
 	s := newStack(t, e, "init")
 	for _, name := range functionNames {
-		f, p := s.start(name)
+		f, p := s.start(name, slackEnv[name]...)
 		_, err := f.WaitReady(context.Background())
 		require.NoError(t, err, "%s", name)
 		assert.Empty(t, p.Usage().Calls, "%s called AWS before its first invocation", name)

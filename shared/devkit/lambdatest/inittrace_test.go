@@ -3,6 +3,7 @@ package lambdatest
 import (
 	"context"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -33,7 +34,7 @@ func TestInitAllocatesLittleOfItsOwn(t *testing.T) {
 	bins := Build(t, pkgs...)
 	for i, name := range functionNames {
 		t.Run(name, func(t *testing.T) {
-			f := Start(t, bins[i], name, append(coldStartEnv, "GODEBUG=inittrace=1")...)
+			f := Start(t, bins[i], name, slices.Concat(coldStartEnv, slackEnv[name], []string{"GODEBUG=inittrace=1"})...)
 			_, err := f.WaitReady(context.Background())
 			require.NoError(t, err, f.Logs())
 			_, err = f.Stop()

@@ -14,10 +14,11 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/devkit/slackfake"
 )
 
-// testSlack: the compiled admin function answers a signed /rooms command within Slack's three
-// seconds and leaves the room to a job on the work queue, {"slack": …}; the compiled worker
-// runs it and posts the guest and host links to the command's response_url — each with its
-// secrets read from Secrets Manager by their ARNs, and only the calls their roles allow.
+// testSlack: the compiled slack function, deployed without the app's settings, has no route
+// (404); with them it answers a signed /rooms command within Slack's three seconds and leaves the
+// room to a job on the work queue, {"slack": …}; the compiled worker runs it and posts the guest
+// and host links to the command's response_url — each with its secrets read from Secrets Manager
+// by their ARNs, and only the calls their roles allow.
 func testSlack(t *testing.T, e *emulators) {
 	fake := slackfake.New(slackToken)
 	t.Cleanup(fake.Close)
@@ -28,7 +29,7 @@ func testSlack(t *testing.T, e *emulators) {
 		"SLACK_SIGNING_SECRET_SECRET_ARN=" + slackSigningARN, "SLACK_BOT_TOKEN_SECRET_ARN=" + slackTokenARN,
 		"SLACK_TEAM_ID=T0AWS", "SLACK_ADMIN_USERGROUP=SADMINS", "SLACK_API_URL=" + fake.APIURL(),
 	}
-	s.start("admin", env...)
+	off, _ := s.start("slack") // deployed without the Slack app's settings
 	worker, _ := s.start("worker", env...)
 
 	body := []byte(url.Values{
@@ -46,7 +47,13 @@ func testSlack(t *testing.T, e *emulators) {
 		out, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(out)
 	}
-	status, _ := post(slackfake.Sign("wrong", time.Now(), body))
+	status, _ := post(slackfake.Sign(slackSigning, time.Now(), body))
+	assert.Equal(t, http.StatusNotFound, status, "no Slack app configured: no route")
+	_, err := off.Stop()
+	require.NoError(t, err)
+	s.start("slack", env...)
+
+	status, _ = post(slackfake.Sign("wrong", time.Now(), body))
 	assert.Equal(t, http.StatusUnauthorized, status)
 	status, answer := post(slackfake.Sign(slackSigning, time.Now(), body))
 	require.Equal(t, http.StatusOK, status, answer)

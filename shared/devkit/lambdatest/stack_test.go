@@ -34,7 +34,7 @@ import (
 
 // functionNames are the Lambda functions, as the stack deploys them (infra/props.go) and the
 // Makefile builds them.
-var functionNames = []string{"bookings", "hooks", "worker", "sweeper", "admin"}
+var functionNames = []string{"bookings", "hooks", "worker", "sweeper", "admin", "slack"}
 
 // The functions' main packages, relative to the module root.
 var functionPackages = map[string]string{
@@ -43,6 +43,7 @@ var functionPackages = map[string]string{
 	"worker":   "./functions/worker",
 	"sweeper":  "./functions/sweeper",
 	"admin":    "./functions/admin",
+	"slack":    "./functions/slack",
 }
 
 // Secrets the functions read from (fake) Secrets Manager, by ARN, and their values. None may
@@ -119,7 +120,7 @@ type stack struct {
 	queueURL   string
 	store      *dynamo.Store  // the test's own view of the table
 	sqs        *awssqs.Client // the test's own SQS client (it plays the event source mapping)
-	api        *apiGateway    // the HTTP API in front of bookings, hooks and admin
+	api        *apiGateway    // the HTTP API in front of bookings, hooks, admin and slack
 	sandbox    *sandbox.Whereby
 	sandboxAgo atomic.Int64 // how far in the past the sandbox's clock runs, in nanoseconds
 	wherebyURL string
@@ -137,6 +138,7 @@ var allowedCalls = map[string][]string{
 	"worker":   {"DynamoDB.GetItem", "DynamoDB.PutItem", "SESv2.SendEmail", "SecretsManager.GetSecretValue"},
 	"sweeper":  {"DynamoDB.GetItem", "DynamoDB.PutItem", "DynamoDB.Query", "DynamoDB.Scan", "DynamoDB.UpdateItem", "SQS.SendMessage", "SQS.SendMessageBatch"}, // IAM authorises SendMessageBatch as sqs:SendMessage
 	"admin":    {"DynamoDB.BatchGetItem", "DynamoDB.DeleteItem", "DynamoDB.GetItem", "DynamoDB.PutItem", "DynamoDB.Query", "DynamoDB.UpdateItem", "SQS.SendMessage", "SecretsManager.GetSecretValue"},
+	"slack":    {"DynamoDB.BatchGetItem", "DynamoDB.GetItem", "DynamoDB.PutItem", "DynamoDB.Query", "SQS.SendMessage", "SecretsManager.GetSecretValue"},
 }
 
 // stacks numbers the stacks of a test process, so each gets its own table and queue even when a
