@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,8 +17,19 @@ import (
 )
 
 // functionNames are the Lambda functions the stack deploys, each built by `make build` to
-// <AssetDir>/<name>/bootstrap.
-var functionNames = []string{"bookings", "hooks", "worker", "sweeper", "admin"}
+// <AssetDir>/<name>/bootstrap; slackFunction only with the Slack app configured (functions).
+var functionNames = []string{"bookings", "hooks", "worker", "sweeper", "admin", slackFunction}
+
+// slackFunction serves the Slack app's routes (functions/slack).
+const slackFunction = "slack"
+
+// functions returns the names of the functions a stack with p deploys.
+func (p RoomkeeperStackProps) functions() []string {
+	if p.Slack.Enabled() {
+		return functionNames
+	}
+	return slices.DeleteFunc(slices.Clone(functionNames), func(name string) bool { return name == slackFunction })
+}
 
 // Defaults of RoomkeeperStackProps; the durations are those of the ROOMKEEPER_* variables in the
 // README's configuration table, so a deployment behaves as a local run does.
@@ -100,9 +112,10 @@ type RoomkeeperStackProps struct {
 }
 
 // SlackProps are the Slack app's settings besides its secrets (docs/slack.md). The app is on
-// when TeamID is set; the stack then creates the secrets SLACK_SIGNING_SECRET (read by the admin
-// function, which serves POST /v1/slack/*) and SLACK_BOT_TOKEN (read by the admin function and by
-// the worker, which runs the app's jobs and posts the knock alert), and routes the three paths.
+// when TeamID is set; the stack then creates the slack function, which serves POST /v1/slack/*,
+// and the secrets SLACK_SIGNING_SECRET (read by the slack function) and SLACK_BOT_TOKEN (read by
+// the slack function and by the worker, which runs the app's jobs and posts the knock alert), and
+// routes the three paths to the slack function.
 type SlackProps struct {
 	TeamID         string   // SLACK_TEAM_ID: the one workspace allowed
 	AdminUsergroup string   // SLACK_ADMIN_USERGROUP
@@ -239,7 +252,7 @@ func (p RoomkeeperStackProps) Validate() error {
 	if p.AssetDir == "" {
 		bad("asset directory: not set")
 	} else {
-		for _, fn := range functionNames {
+		for _, fn := range p.functions() {
 			if _, err := os.Stat(filepath.Join(p.AssetDir, fn, "bootstrap")); err != nil {
 				bad("asset directory: %s/bootstrap missing in %s (run `make build`)", fn, p.AssetDir)
 			}

@@ -49,7 +49,7 @@ const (
 	slackBotToken          = "SLACK_BOT_TOKEN"
 )
 
-// slackRoutes are the Slack app's request URLs (docs/slack.md), served by the admin function.
+// slackRoutes are the Slack app's request URLs (docs/slack.md), served by the slack function.
 var slackRoutes = []string{"/v1/slack/commands", "/v1/slack/interactions", "/v1/slack/events"}
 
 // bookingSources are the booking webhook sources beside the generic one, each with the secret
@@ -92,8 +92,8 @@ func secretSpecs(p RoomkeeperStackProps) []secretSpec {
 		secretSpec{adminToken, "AdminToken",
 			"Bearer token of the admin API. Set by the operator; empty turns the admin API off.", true, []string{"admin"}},
 		secretSpec{linkSecret, "LinkSecret",
-			"Signs every person's link GET /j/{token}, made by the worker (invitations) and the admin function (rooms' links), " +
-				"checked by the admin function (\"new,old\" while rotating). Set by the operator: at least 32 random bytes.", true, []string{"worker", "admin"}},
+			"Signs every person's link GET /j/{token}, made by the worker (invitations) and the admin and slack functions (rooms' links), " +
+				"checked by the admin function (\"new,old\" while rotating). Set by the operator: at least 32 random bytes.", true, []string{"worker", "admin", slackFunction}},
 	)
 	if p.Zoom.Enabled() {
 		specs = append(specs,
@@ -113,9 +113,9 @@ func secretSpecs(p RoomkeeperStackProps) []secretSpec {
 	if p.Slack.Enabled() {
 		specs = append(specs,
 			secretSpec{slackSigningSecret, "SlackSigningSecret",
-				"Signing secret of the Slack app (X-Slack-Signature), from its Basic Information page. Set by the operator.", false, []string{"admin"}},
+				"Signing secret of the Slack app (X-Slack-Signature), from its Basic Information page. Set by the operator.", false, []string{slackFunction}},
 			secretSpec{slackBotToken, "SlackBotToken",
-				"Bot token (xoxb-...) of the Slack app, from its OAuth & Permissions page. Set by the operator.", false, []string{"admin", "worker"}},
+				"Bot token (xoxb-...) of the Slack app, from its OAuth & Permissions page. Set by the operator.", false, []string{slackFunction, "worker"}},
 		)
 	}
 	if p.NotifyURL != "" {
@@ -131,6 +131,7 @@ const (
 	bookingsTimeout  = 10 * time.Second
 	hooksTimeout     = 10 * time.Second // Zoom waits 3 s, Whereby 5 s: the function answers in milliseconds
 	adminTimeout     = 15 * time.Second // a provider call (host link 10 s, insights 5 s) plus the reads
+	slackTimeout     = 10 * time.Second // Slack waits 3 s: the function answers after a few reads and a Slack call
 	sweeperTimeout   = 60 * time.Second
 	maxReceiveCount  = 5
 	workerBatchSize  = 10
@@ -157,9 +158,10 @@ const (
 )
 
 // NewRoomkeeperStack defines roomkeeper on AWS: the HTTP API, the bookings, hooks, worker,
-// sweeper and admin functions, the table, the work queue, the sweep schedule, the secrets, the
-// path of SES's bounce and complaint events to the worker, and the alarms. Each function gets exactly the permissions it uses, through grants, and the ARNs
-// of exactly the secrets it reads. It panics (as CDK constructs do) when props fail Validate;
+// sweeper and admin functions (and the slack function with the Slack app), the table, the work
+// queue, the sweep schedule, the secrets, the path of SES's bounce and complaint events to the
+// worker, and the alarms. Each function gets exactly the permissions it uses, through grants,
+// and the ARNs of exactly the secrets it reads. It panics (as CDK constructs do) when props fail Validate;
 // main.go validates first to report errors.
 func NewRoomkeeperStack(scope constructs.Construct, id string, props *RoomkeeperStackProps) awscdk.Stack {
 	p := props.withDefaults()
@@ -231,7 +233,7 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 	// more. The providers' settings go to the functions that need to know which providers are
 	// enabled (bookings, to refuse a booking for another) or that call them (worker; admin for
 	// Zoom's host links); hooks and the sweeper call no provider. The functions that build the
-	// providers (worker, admin) get ROOMKEEPER_PUBLIC_URL, under which every person's link (/j/{token}) is made.
+	// providers (worker, admin, slack) get ROOMKEEPER_PUBLIC_URL, under which every person's link (/j/{token}) is made.
 	// FromEnv checks that the default provider is enabled, so ROOMKEEPER_PROVIDER goes only where
 	// the providers' settings go.
 	// bookings gets no client secret's ARN: it only needs to know which providers are enabled
@@ -259,13 +261,16 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 	for _, name := range ReminderVars {
 		set(reminders, name, p.Reminders[name])
 	}
-	slack := p.Slack.env() // the Slack app: its routes (admin), its jobs and the knock alert (worker)
+	slack := p.Slack.env() // the Slack app: its routes (slack), its jobs and the knock alert (worker)
 	envs := map[string]map[string]string{
 		"bookings": merge(base, sends, providers),
 		"hooks":    merge(base, sends),
 		"worker":   merge(base, providers, zone, notify, reminders, slack, map[string]string{"ROOMKEEPER_PUBLIC_URL": publicURL}),
 		"sweeper":  merge(base, sends),
-		"admin":    merge(base, sends, providers, zone, slack, map[string]string{"ROOMKEEPER_PUBLIC_URL": publicURL}),
+		"admin":    merge(base, sends, providers, zone, map[string]string{"ROOMKEEPER_PUBLIC_URL": publicURL}),
+		// The providers' settings because it checks a new room's provider as the admin API does;
+		// it calls none, so it reads none of their secrets.
+		slackFunction: merge(base, sends, providers, zone, slack, map[string]string{"ROOMKEEPER_PUBLIC_URL": publicURL}),
 	}
 	fn := func(name, description string, timeout time.Duration) awslambda.Function {
 		return newFunction(stack, p.AssetDir, name, description, timeout, envs[name], secrets, readable[name])
@@ -285,8 +290,18 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 	grant(hooks, []string{"dynamodb:GetItem", "dynamodb:PutItem"}, tableArn)    // room activity, delivery-id marks, the people index
 	grant(worker, []string{"dynamodb:GetItem", "dynamodb:PutItem"}, tableArn)   // load and save progress, usage; the reaper's "is this room referenced?"
 	grant(sweeper, []string{"dynamodb:Query"}, dueIndexArn)                     // due bookings
+	var slackFn awslambda.Function
 	if p.Slack.Enabled() {
-		grant(worker, []string{"dynamodb:Query"}, listIndexArn) // the Slack app's jobs: the active rooms of the Home tab
+		slackFn = fn(slackFunction, "roomkeeper slack: the Slack app (POST /v1/slack/commands, /v1/slack/interactions, /v1/slack/events)", slackTimeout)
+		// Retries marked seen (GetItem, PutItem); /rooms list: the list index, then the page's
+		// records (BatchGetItem). Rooms are made, changed and deleted by the worker's jobs.
+		grant(slackFn, []string{"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem"}, tableArn)
+		grant(slackFn, []string{"dynamodb:Query"}, listIndexArn)
+		queue.GrantSendMessages(slackFn) // the app's jobs
+		// The Slack app's jobs: the active rooms of the Home tab, the list index then the page's
+		// records.
+		grant(worker, []string{"dynamodb:Query"}, listIndexArn)
+		grant(worker, []string{"dynamodb:BatchGetItem"}, tableArn)
 	}
 	// The backfill of the list index: a Scan page at a time, a conditional UpdateItem per old
 	// record, its progress in a meta item (GetItem, PutItem).
@@ -342,7 +357,7 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 			"so it cannot carry an Authorization header.")
 
 	if p.Slack.Enabled() {
-		addRoutes(stack, api, "Slack", admin, awsapigatewayv2.HttpMethod_POST, slackRoutes,
+		addRoutes(stack, api, "Slack", slackFn, awsapigatewayv2.HttpMethod_POST, slackRoutes,
 			"Slack's requests cannot carry an Authorization header; every request is authenticated by Slack's v0 "+
 				"signature (HMAC-SHA256 with SLACK_SIGNING_SECRET over the raw body, five minutes' tolerance), checked in "+
 				"constant time by the function before anything is parsed, and bound to one workspace, SLACK_TEAM_ID.")

@@ -369,8 +369,11 @@ var wantEnv = map[string]struct {
 	"worker": {60, slices.Concat(baseVars, []string{"ROOMKEEPER_PROVIDER", "ROOMKEEPER_PUBLIC_URL", "ROOMKEEPER_TIME_ZONE", "ROOMKEEPER_NOTIFY_URL", "ROOMKEEPER_REMINDERS_CALCOM"}, zoomVars, twentyFourVars, slackVars),
 		[]string{"ROOMKEEPER_LINK_SECRET", "ROOMKEEPER_NOTIFY_SECRET", "SLACK_BOT_TOKEN", "TWENTYFOUR_CLIENT_SECRET", "WHEREBY_API_KEY", "ZOOM_CLIENT_SECRET"}},
 	"sweeper": {60, slices.Concat(baseVars, []string{"ROOMKEEPER_QUEUE_URL"}), nil},
-	"admin": {15, slices.Concat(baseVars, []string{"ROOMKEEPER_QUEUE_URL", "ROOMKEEPER_PROVIDER", "ROOMKEEPER_PUBLIC_URL", "ROOMKEEPER_TIME_ZONE"}, zoomVars, twentyFourVars, slackVars),
-		[]string{"ROOMKEEPER_ADMIN_TOKEN", "ROOMKEEPER_HOST_SECRET", "ROOMKEEPER_LINK_SECRET", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "TWENTYFOUR_CLIENT_SECRET", "WHEREBY_API_KEY", "ZOOM_CLIENT_SECRET"}},
+	"admin": {15, slices.Concat(baseVars, []string{"ROOMKEEPER_QUEUE_URL", "ROOMKEEPER_PROVIDER", "ROOMKEEPER_PUBLIC_URL", "ROOMKEEPER_TIME_ZONE"}, zoomVars, twentyFourVars),
+		[]string{"ROOMKEEPER_ADMIN_TOKEN", "ROOMKEEPER_HOST_SECRET", "ROOMKEEPER_LINK_SECRET", "TWENTYFOUR_CLIENT_SECRET", "WHEREBY_API_KEY", "ZOOM_CLIENT_SECRET"}},
+	// The providers' settings to check a new room's provider; none of their secrets: it calls none.
+	"slack": {10, slices.Concat(baseVars, []string{"ROOMKEEPER_QUEUE_URL", "ROOMKEEPER_PROVIDER", "ROOMKEEPER_PUBLIC_URL", "ROOMKEEPER_TIME_ZONE"}, zoomVars, twentyFourVars, slackVars),
+		[]string{"ROOMKEEPER_LINK_SECRET", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"}},
 }
 
 var (
@@ -379,7 +382,7 @@ var (
 	zoomVars       = []string{"ZOOM_ACCOUNT_ID", "ZOOM_CLIENT_ID", "ZOOM_USER_ID", "ZOOM_ALTERNATIVE_HOSTS", "ZOOM_DIAL_IN_COUNTRIES"}
 	twentyFourVars = []string{"TWENTYFOUR_INSTANCE", "TWENTYFOUR_CLIENT_ID", "TWENTYFOUR_USER_ID", "TWENTYFOUR_MEETING_TYPE_ID",
 		"TWENTYFOUR_GUEST_URL", "TWENTYFOUR_MEETING_FIELDS"}
-	// The Slack app's settings: for the admin function (its routes) and the worker (its jobs, the knock alert).
+	// The Slack app's settings: for the slack function (its routes) and the worker (its jobs, the knock alert).
 	slackVars = []string{"SLACK_TEAM_ID", "SLACK_ADMIN_USERGROUP"}
 )
 
@@ -803,10 +806,10 @@ func TestAPI(t *testing.T) {
 		"ANY /console/{proxy+}":      "admin",
 		"GET /v1/host/{token}":       "admin",
 		"GET /j/{token}":             "admin",
-		// The Slack app: signed by Slack, served by the admin function (docs/slack.md).
-		"POST /v1/slack/commands":     "admin",
-		"POST /v1/slack/interactions": "admin",
-		"POST /v1/slack/events":       "admin",
+		// The Slack app: signed by Slack, served by the slack function (docs/slack.md).
+		"POST /v1/slack/commands":     "slack",
+		"POST /v1/slack/interactions": "slack",
+		"POST /v1/slack/events":       "slack",
 	}
 	has(t, func() {
 		synth.template.ResourceCountIs(jsii.String("AWS::ApiGatewayV2::Route"), jsii.Number(len(routes)))
@@ -939,10 +942,11 @@ func TestGrants(t *testing.T) {
 		},
 		{
 			name:    "worker",
-			actions: slices.Concat(base, readSecrets, []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "ses:SendEmail", "ses:SendRawEmail"}, consume),
+			actions: slices.Concat(base, readSecrets, []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:BatchGetItem", "ses:SendEmail", "ses:SendRawEmail"}, consume),
 			on: map[string][]string{
 				"dynamodb:GetItem": {tableArn}, "dynamodb:PutItem": {tableArn}, "sqs:ReceiveMessage": {queueArn},
-				"dynamodb:Query":   {listIndex}, // the Slack app's Home tab: the active rooms
+				// The Slack app's Home tab: the active rooms, from the list index, then their records.
+				"dynamodb:Query": {listIndex}, "dynamodb:BatchGetItem": {tableArn},
 				"ses:SendEmail":    {sesArn("configuration-set/roomkeeper-events"), sesArn("identity/example.com")},
 				"ses:SendRawEmail": {sesArn("configuration-set/roomkeeper-events"), sesArn("identity/example.com")},
 			},
@@ -963,6 +967,17 @@ func TestGrants(t *testing.T) {
 				"sqs:SendMessage":  {queueArn},
 				"dynamodb:GetItem": {tableArn}, "dynamodb:BatchGetItem": {tableArn}, "dynamodb:PutItem": {tableArn},
 				"dynamodb:UpdateItem": {tableArn}, "dynamodb:DeleteItem": {tableArn}, "dynamodb:Query": slices.Sorted(slices.Values([]string{dueIndex, listIndex})),
+			},
+		},
+		{
+			// Retries marked seen; /rooms list (the list index, then the records); the app's jobs
+			// to the queue. Nothing that makes, changes or deletes a room: the worker's jobs do.
+			name:    "slack",
+			actions: slices.Concat(base, readSecrets, []string{"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:Query"}, send),
+			on: map[string][]string{
+				"sqs:SendMessage":  {queueArn},
+				"dynamodb:GetItem": {tableArn}, "dynamodb:BatchGetItem": {tableArn}, "dynamodb:PutItem": {tableArn},
+				"dynamodb:Query": {listIndex},
 			},
 		},
 	}
@@ -1082,8 +1097,8 @@ func TestMinimalStack(t *testing.T) {
 		"WHEREBY_WEBHOOK_SECRET": true, "ROOMKEEPER_ADMIN_TOKEN": true, "ROOMKEEPER_LINK_SECRET": true}, secrets, "no secret of a provider that is off")
 
 	fns := resourcesIn(tmpl, "AWS::Lambda::Function")
-	require.Len(t, fns, len(functionNames))
-	for _, name := range functionNames {
+	require.Len(t, fns, len(functionNames)-1, "every function but the slack function: no Slack app")
+	for _, name := range minimal.props.functions() {
 		t.Run(name, func(t *testing.T) {
 			var fn resource
 			for _, r := range fns {
@@ -1238,6 +1253,16 @@ func twentyFour() TwentyFourProps {
 		GuestURL: "https://acme.24sessions.com/join/{accessKey}"}
 }
 
+// withoutSlack returns a copy of the asset directory assets without the slack function's
+// bootstrap, as `make build` of a tree before it would leave.
+func withoutSlack(t *testing.T, assets string) string {
+	t.Helper()
+	dir := t.TempDir()
+	require.NoError(t, os.CopyFS(dir, os.DirFS(assets)))
+	require.NoError(t, os.RemoveAll(filepath.Join(dir, "slack")))
+	return dir
+}
+
 func TestValidate(t *testing.T) {
 	assets := t.TempDir()
 	require.NoError(t, writeBootstraps(assets))
@@ -1254,6 +1279,10 @@ func TestValidate(t *testing.T) {
 		{"parent domain identity", func(p *RoomkeeperStackProps) { p.MailFrom = "invites@mail.example.com" }, ""},
 		{"no asset dir", func(p *RoomkeeperStackProps) { p.AssetDir = "" }, "asset directory"},
 		{"missing bootstrap", func(p *RoomkeeperStackProps) { p.AssetDir = t.TempDir() }, "bookings/bootstrap missing"},
+		{"no slack bootstrap, no Slack app", func(p *RoomkeeperStackProps) { p.AssetDir = withoutSlack(t, assets) }, ""},
+		{"no slack bootstrap with the Slack app", func(p *RoomkeeperStackProps) {
+			p.AssetDir, p.Slack = withoutSlack(t, assets), SlackProps{TeamID: "T1"}
+		}, "slack/bootstrap missing"},
 		{"bad mail from", func(p *RoomkeeperStackProps) { p.MailFrom = "not an address" }, "ROOMKEEPER_MAIL_FROM"},
 		{"no identity", func(p *RoomkeeperStackProps) { p.SESIdentity = "" }, "SES identity"},
 		{"identity elsewhere", func(p *RoomkeeperStackProps) { p.SESIdentity = "example.org" }, "does not cover"},
@@ -1464,7 +1493,7 @@ func TestSlack(t *testing.T) {
 	for _, name := range functionNames {
 		_, f := function(t, name)
 		team, ok := envOf(f)["SLACK_TEAM_ID"]
-		if name == "admin" || name == "worker" {
+		if name == "slack" || name == "worker" {
 			assert.Equal(t, "T0ROOMS", team, name)
 		} else {
 			assert.False(t, ok, "%s has no part in the Slack app", name)
@@ -1480,4 +1509,7 @@ func TestSlack(t *testing.T) {
 		}
 	}
 	assert.NotContains(t, minimal.json["Outputs"].(map[string]any), "SlackCommandsUrl")
+	for _, r := range resourcesIn(minimal.json, "AWS::Lambda::Function") {
+		assert.False(t, isFunction(r, "slack"), "no slack function without the app")
+	}
 }
