@@ -81,6 +81,7 @@ func main() {
 		Zone:         cfg.Zone(),
 		Now:          time.Now,
 		MailFrom:     cfg.MailFrom,
+		Locale:       cfg.Locale,
 		CleanupGrace: cfg.CleanupGrace,
 		MaxOverrun:   cfg.MaxOverrun,
 		RoomSlack:    cfg.RoomSlack,
@@ -103,7 +104,7 @@ func main() {
 	httpfn.Serve(
 		&admin.API{Operator: ops, Access: acc, Log: env.Log},
 		&console.Console{Operator: ops, Access: acc, Log: env.Log},
-		&join.Links{Store: store, Secrets: sec, Linkers: videos.HostLinkers(), Log: env.Log},
+		&join.Links{Store: store, Secrets: sec, Linkers: videos.HostLinkers(), Locale: cfg.Locale, Log: env.Log},
 		&httpapi.HostLinks{Store: store, Secrets: sec, Linkers: videos.HostLinkers(), Log: env.Log},
 	)
 }

@@ -48,6 +48,10 @@ type Person struct {
 	Name     string `json:"name,omitempty"`
 	Email    string `json:"email"`
 	TimeZone string `json:"timeZone,omitempty"` // IANA name; empty means the booking's zone
+	// Locale is the language the person reads, as the source gave it (a BCP 47 tag, CheckLocale):
+	// their mail and pages are in the language of shared/locale's it matches, else in
+	// ROOMKEEPER_LOCALE's. Empty: the source gave none.
+	Locale string `json:"locale,omitempty"`
 }
 
 // RoomOptions say what kind of room a booking wants. The provider adapter maps them onto its API.
