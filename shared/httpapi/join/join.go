@@ -12,6 +12,10 @@
 //	    was cleaned up, or its record's retention is over): each for good, so 410 rather than 404
 //	503 the video service or the store could not be reached, or the room could not be made
 //
+// A page is in the language of the person the link names (booking.Person.Locale, matched by
+// shared/locale), else the one the browser asks for (Accept-Language: a link naming no one, a
+// tampered one), else ROOMKEEPER_LOCALE's, with Content-Language and <html lang> saying which.
+//
 // Every answer is never cached (Cache-Control: no-store), sends no referrer, and the pages carry
 // a Content-Security-Policy that allows nothing but stylesheets and images of the same origin: they
 // link the console's stylesheet and icon (templates/console, served under /console/static/ by
