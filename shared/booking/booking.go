@@ -231,23 +231,6 @@ const (
 	FailureOther FailureKind = "other"
 )
 
-// Describe says in plain words what went wrong, for a person to read: the organizer's failure
-// mail, an operator whose room could not be made. Failure.Message, roomkeeper's own account,
-// stays in the record and the logs.
-func (k FailureKind) Describe() string {
-	switch k {
-	case FailureRefused:
-		return "The video service refused to make a room for this meeting, and trying again would not change its answer."
-	case FailureNoProvider:
-		return "This meeting asks for a video service that roomkeeper is not set up to use."
-	case FailureNoRoomByStart:
-		return "The video service did not make a room in time for the meeting, though roomkeeper kept trying."
-	case FailurePaused:
-		return "The video service has reached its limit on new rooms, and will not make one again until after this meeting has ended."
-	}
-	return "roomkeeper could not make a video room for this meeting, and has stopped trying."
-}
-
 // Booking is one booking's record: desired state set by sources, observed state set by the
 // reconciler, and DueAt, when the record next needs work.
 type Booking struct {

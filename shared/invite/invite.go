@@ -336,8 +336,8 @@ func renderFailure(f *Failure) (booking.Message, error) {
 	return booking.Message{From: from.Address, To: []string{to}, Raw: raw}, nil
 }
 
-// failureWords says in plain words, in l's language, what went wrong (FailureKind.Describe's
-// words, the failure.kind.* messages) and what the organizer can do about it.
+// failureWords says in plain words, in l's language, what went wrong (the failure.kind.*
+// messages) and what the organizer can do about it (failure.then.*).
 func failureWords(l *locale.Locale, kind booking.FailureKind) (what, advice string, err error) {
 	switch kind {
 	case booking.FailureRefused, booking.FailureNoProvider, booking.FailureNoRoomByStart, booking.FailurePaused:

@@ -455,9 +455,9 @@ func fullBooking(t *testing.T) *booking.Booking {
 			Start:       start,
 			End:         end,
 			TimeZone:    "Europe/Oslo",
-			Organizer:   booking.Person{ID: "Xo3k_9aQ", Name: "Ada Host", Email: "ada@example.com", TimeZone: "Europe/Oslo"},
+			Organizer:   booking.Person{ID: "Xo3k_9aQ", Name: "Ada Host", Email: "ada@example.com", TimeZone: "Europe/Oslo", Locale: "nb"},
 			Attendees: []booking.Person{
-				{Name: "Bob Guest", Email: "bob@example.net", TimeZone: "America/New_York"},
+				{Name: "Bob Guest", Email: "bob@example.net", TimeZone: "America/New_York", Locale: "en-US"},
 				{Name: "Cleo", Email: "cleo@example.org"},
 			},
 			Room:              booking.RoomOptions{Provider: "whereby", Size: booking.Large, DialIn: true, NamePrefix: "intro-", Locked: true},
