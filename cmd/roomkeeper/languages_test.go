@@ -7,8 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/roomkeeper/roomkeeper/shared/devkit/browser"
 )
 
 // TestLanguagesEndToEnd runs the local server with ROOMKEEPER_LOCALE=es: the organizer, whose
@@ -50,6 +53,14 @@ func TestLanguagesEndToEnd(t *testing.T) {
 	assert.Equal(t, "fr", p.header.Get("Content-Language"))
 	assert.Contains(t, p.body, `<html lang="fr">`)
 	assert.Contains(t, p.body, "Cette réunion a été annulée")
+
+	// In a browser (whose own language is English), Bob's page is still his.
+	tab := browsers.Tab(t, s.srv.URL)
+	path := strings.TrimPrefix(bobLink, s.cfg.PublicURL)
+	tab.Expect(path, http.StatusGone)
+	tab.Open(path)
+	assert.Equal(t, "fr", browser.Run(tab, chromedp.Evaluate[string](`document.documentElement.lang`)))
+	assert.Equal(t, "Cette réunion a été annulée", tab.Text("h1"))
 
 	tampered := bobLink[:len(bobLink)-4] + "AAAA"
 	for accept, want := range map[string]string{"nb-NO,en;q=0.8": "Denne lenken er ikke gyldig", "": "Este enlace no es válido"} {
