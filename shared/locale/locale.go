@@ -5,7 +5,7 @@
 // golang.org/x/text formats no dates, so each catalog carries its language's CLDR patterns and
 // day and month names (the date.* messages), and Locale.Date and Locale.Range apply them.
 //
-// The catalogs are parsed on first use, not at start-up.
+// Each catalog is parsed on its first use, not at start-up.
 package locale
 
 import (
@@ -98,41 +98,42 @@ type Locale struct {
 	dates dates
 }
 
-// catalogs parses every catalog once.
-var catalogs = sync.OnceValues(func() (map[string]*Locale, error) {
-	bundle := i18n.NewBundle(language.English)
+// catalogs parse each language's catalog on its first use: a function that writes to one
+// person pays for one catalog (about a millisecond), not for all of them.
+var catalogs = func() map[string]func() (*Locale, error) {
+	set := make(map[string]func() (*Locale, error), len(Languages))
+	for _, lang := range Languages {
+		set[lang] = sync.OnceValues(func() (*Locale, error) { return load(lang) })
+	}
+	return set
+}()
+
+// load parses one language's catalog, in a bundle of its own: a message it lacks is an error
+// (TestCatalogsComplete keeps there being none), never English in its place.
+func load(lang string) (*Locale, error) {
+	bundle := i18n.NewBundle(language.MustParse(lang))
 	bundle.RegisterUnmarshalFunc("toml", toml.Unmarshal)
-	set := make(map[string]*Locale, len(Languages))
-	for _, lang := range Languages {
-		if _, err := bundle.LoadMessageFileFS(templates.I18n, CatalogPath(lang)); err != nil {
-			return nil, fmt.Errorf("load catalog %s: %w", lang, err)
-		}
+	if _, err := bundle.LoadMessageFileFS(templates.I18n, CatalogPath(lang)); err != nil {
+		return nil, fmt.Errorf("load catalog %s: %w", lang, err)
 	}
-	for _, lang := range Languages {
-		loc := &Locale{lang: lang, l: i18n.NewLocalizer(bundle, lang)}
-		var err error
-		if loc.dates, err = loc.loadDates(); err != nil {
-			return nil, fmt.Errorf("catalog %s: %w", lang, err)
-		}
-		set[lang] = loc
+	loc := &Locale{lang: lang, l: i18n.NewLocalizer(bundle, lang)}
+	var err error
+	if loc.dates, err = loc.loadDates(); err != nil {
+		return nil, fmt.Errorf("catalog %s: %w", lang, err)
 	}
-	return set, nil
-})
+	return loc, nil
+}
 
 // CatalogPath is the path of a language's catalog in templates.I18n.
 func CatalogPath(lang string) string { return "i18n/active." + lang + ".toml" }
 
 // For returns the Locale of one of Languages.
 func For(lang string) (*Locale, error) {
-	set, err := catalogs()
-	if err != nil {
-		return nil, err
-	}
-	loc := set[lang]
-	if loc == nil {
+	load := catalogs[lang]
+	if load == nil {
 		return nil, fmt.Errorf("no catalog for language %q", lang)
 	}
-	return loc, nil
+	return load()
 }
 
 // Lang is the locale's BCP 47 tag, for Content-Language and <html lang>.
