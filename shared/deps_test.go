@@ -6,10 +6,11 @@
 //     itself and the e-mail templates;
 //   - config reads the environment and imports nothing of this module;
 //   - each Lambda function links only what it runs: the worker no booking-source parser, no HTTP
-//     handler and no intake; the sweeper no video provider; the webhook functions no provider
+//     handler, no intake and no SQS client; the sweeper no video provider; the webhook functions no provider
 //     REST client; the admin function no mail client and, like every function but the worker,
-//     no phone-number library; none of them the test kit (shared/devkit, the contract suites),
-//     nor the AWS SDK's default credential chain;
+//     no phone-number library; the webhook functions and the sweeper no template package and no
+//     iCalendar library; none of them the test kit (shared/devkit, the contract suites), the AWS
+//     SDK's default credential chain, pprof, expvar or net/rpc;
 //   - only the admin function (and the local server in cmd/) links the web console.
 package shared_test
 
@@ -66,6 +67,12 @@ var rules = []rule{
 		forbidden: []string{"shared/source/...", "shared/httpapi", "shared/intake", "shared/video/wherebyhook", "shared/video/zoomhook"},
 	},
 	{
+		why: "the worker gets its messages from the SQS event source and sends none: it reads them with " +
+			"shared/aws/sqs/nudge, without the SQS client's tables (about 1 ms and 240 KB of every cold start)",
+		from:      []string{"functions/worker"},
+		forbidden: []string{sdk + "service/sqs", "shared/aws/sqs"},
+	},
+	{
 		why:       "the sweeper, started every minute, calls no provider",
 		from:      []string{"functions/sweeper"},
 		forbidden: []string{"shared/video/...", "shared/reconcile", "shared/invite", "shared/aws/ses", "shared/aws/secrets"},
@@ -88,10 +95,22 @@ var rules = []rule{
 		allowed:   []string{sdk + "credentials"},
 	},
 	{
-		why: "the functions that answer people start without the phone-number library's metadata " +
-			"(milliseconds of init and megabytes): the worker normalises dial-in numbers where it makes rooms",
-		from:      []string{"functions/admin", "functions/bookings", "functions/hooks", "shared/video"},
+		why: "no function but the worker links the phone-number library, whose metadata costs milliseconds of " +
+			"every cold start and megabytes: the worker normalises dial-in numbers where it makes rooms",
+		from:      []string{"functions/admin", "functions/bookings", "functions/hooks", "functions/sweeper", "shared/video"},
 		forbidden: []string{"github.com/nyaruka/phonenumbers", "shared/video/phone"},
+	},
+	{
+		why: "the functions that show no page and render no invitation link no template package: " +
+			"text/template's MethodByName keeps every exported method in the binary (megabytes), " +
+			"and parsing templates at init costs every cold start",
+		from:      []string{"functions/bookings", "functions/hooks", "functions/sweeper"},
+		forbidden: []string{"text/template", "html/template", "github.com/emersion/go-ical"},
+	},
+	{
+		why:       "no function serves debugging endpoints or RPC (their packages register handlers and tables at init)",
+		from:      []string{"functions/..."},
+		forbidden: []string{"net/http/pprof", "expvar", "net/rpc"},
 	},
 	{
 		why:       "no deployed function carries the test kit",
@@ -116,10 +135,11 @@ type pkg struct {
 // abs makes a rule's path a full import path.
 func abs(p string) string {
 	first, _, _ := strings.Cut(p, "/")
-	if strings.HasPrefix(p, module) || strings.Contains(first, ".") || p == "net/http" {
-		return p
+	switch first {
+	case "shared", "functions", "templates", "cmd":
+		return module + p
 	}
-	return module + p
+	return p // a full path or the standard library's
 }
 
 // matches reports whether path is p, or below it when p ends in "/...".
@@ -158,10 +178,11 @@ func violations(pkgs map[string]pkg, rules []rule) []string {
 	return out
 }
 
-// listPackages runs go list over the module's non-test packages (what the binaries link).
+// listPackages runs go list over the module's non-test packages (what the binaries link), with
+// the functions' build tag (lambda.norpc: aws-lambda-go without net/rpc).
 func listPackages(t *testing.T) map[string]pkg {
 	t.Helper()
-	cmd := exec.Command("go", "list", "-json", "./...")
+	cmd := exec.Command("go", "list", "-tags", "lambda.norpc", "-json", "./...")
 	cmd.Dir = ".."
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -218,7 +239,7 @@ func TestDependencyRulesCatchANewImport(t *testing.T) {
 		{"functions/worker", "shared/source/calcom", false},
 		{"functions/worker", "shared/intake", false},
 		{"functions/worker", "shared/video/zoom", true},
-		{"functions/sweeper", "shared/video/phone", false},
+		{"functions/sweeper", "shared/video/rest", false},
 		{"functions/sweeper", "shared/video/accesstoken", false},
 		{"functions/bookings", "shared/video/whereby", false},
 		{"functions/hooks", "shared/video/wherebyhook", true},
@@ -236,6 +257,14 @@ func TestDependencyRulesCatchANewImport(t *testing.T) {
 		{"functions/admin", "github.com/nyaruka/phonenumbers", false},
 		{"shared/video", "shared/video/phone", false},
 		{"functions/worker", "shared/video/phone", true},
+		{"functions/sweeper", "github.com/nyaruka/phonenumbers", false},
+		{"functions/bookings", "html/template", false},
+		{"functions/hooks", "text/template", false},
+		{"functions/worker", "html/template", true},
+		{"functions/admin", "net/http/pprof", false},
+		{"functions/worker", "net/rpc", false},
+		{"functions/worker", sdk + "service/sqs", false},
+		{"functions/worker", "shared/aws/sqs/nudge", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.from+"→"+tt.dep, func(t *testing.T) {

@@ -42,14 +42,16 @@ func TestEventTypeOfEachSource(t *testing.T) {
 // an event type.
 func TestEventTypeShowsOnlyATypeName(t *testing.T) {
 	for body, want := range map[string]string{
-		`{"type":"booking.created"}`:     "booking.created",
-		`{"type":"bob@example.net"}`:     unknownEvent,
-		`{"type":"+4712345678 call me"}`: unknownEvent,
-		`{"type":"line\nbreak"}`:         unknownEvent,
-		`{"type":42}`:                    unknownEvent,
-		`{"other":"booking.created"}`:    unknownEvent,
-		`not json`:                       unknownEvent,
-		`{"type":""}`:                    unknownEvent,
+		`{"type":"booking.created"}`:                 "booking.created",
+		`{"type":"bob@example.net"}`:                 unknownEvent,
+		`{"type":"+4712345678 call me"}`:             unknownEvent,
+		`{"type":"line\nbreak"}`:                     unknownEvent,
+		`{"type":42}`:                                unknownEvent,
+		`{"other":"booking.created"}`:                unknownEvent,
+		`not json`:                                   unknownEvent,
+		`{"type":""}`:                                unknownEvent,
+		`{"type":"` + strings.Repeat("a", 64) + `"}`: strings.Repeat("a", 64), // the longest
+		`{"type":"` + strings.Repeat("a", 65) + `"}`: unknownEvent,
 	} {
 		assert.Equal(t, want, eventType([]byte(body), "type"), body)
 	}

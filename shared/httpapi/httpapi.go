@@ -147,7 +147,7 @@ func eventType(body []byte, path ...string) string {
 		raw = obj[name]
 	}
 	var v string
-	if json.Unmarshal(raw, &v) != nil || !eventPattern.MatchString(v) {
+	if json.Unmarshal(raw, &v) != nil || len(v) > maxEvent || !eventPattern.MatchString(v) {
 		return unknownEvent
 	}
 	return v
@@ -160,7 +160,12 @@ func eventAt(path ...string) func(body []byte) string {
 	return func(body []byte) string { return eventType(body, path...) }
 }
 
-var eventPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$`)
+// eventPattern and maxEvent are what an event type may be. The length is checked apart: a counted
+// repetition ({0,63}) compiles to 64 copies of its class, about 0.7 ms and 60 KB at every cold
+// start of every function that links this package.
+var eventPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]*$`)
+
+const maxEvent = 64
 
 // otherSource is the Source of a webhook figure for a route name roomkeeper does not know, so a
 // caller cannot make up dimension values.

@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 )
 
 // FS holds the page templates (*.html) and the static files (static/).
@@ -36,12 +37,16 @@ type file struct {
 	contentType string
 }
 
-var (
-	byHashed = map[string]file{}   // "style.1a2b3c4d5e.css" → the file
-	hashed   = map[string]string{} // "style.css" → "style.1a2b3c4d5e.css"
-)
+// statics are the static files by their hashed names ("style.1a2b3c4d5e.css") and the hashed
+// name of each plain one ("style.css").
+type statics struct {
+	byHashed map[string]file
+	hashed   map[string]string
+}
 
-func init() {
+// static hashes the static files on first use, so that a cold start reads and hashes nothing.
+var static = sync.OnceValue(func() statics {
+	s := statics{byHashed: map[string]file{}, hashed: map[string]string{}}
 	entries, err := fs.ReadDir(FS, "static")
 	if err != nil {
 		panic(err)
@@ -54,16 +59,17 @@ func init() {
 		sum := sha256.Sum256(body)
 		ext := path.Ext(e.Name())
 		name := strings.TrimSuffix(e.Name(), ext) + "." + hex.EncodeToString(sum[:5]) + ext
-		hashed[e.Name()] = name
-		byHashed[name] = file{body: body, contentType: mime.TypeByExtension(ext)}
+		s.hashed[e.Name()] = name
+		s.byHashed[name] = file{body: body, contentType: mime.TypeByExtension(ext)}
 	}
-}
+	return s
+})
 
 // Asset returns the URL path of a static file by its plain name ("style.css", "console.js",
 // "favicon.svg"), with its content hash in the name. An unknown name is a programming error:
 // Asset panics, and every page's test catches it.
 func Asset(name string) string {
-	h, ok := hashed[name]
+	h, ok := static().hashed[name]
 	if !ok {
 		panic("console: no static file " + name)
 	}
@@ -74,7 +80,7 @@ func Asset(name string) string {
 // since a changed file gets a new name. Any other name is a 404.
 func Static() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f, ok := byHashed[strings.TrimPrefix(r.URL.Path, StaticPath)]
+		f, ok := static().byHashed[strings.TrimPrefix(r.URL.Path, StaticPath)]
 		if !ok || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
 			http.NotFound(w, r)
 			return

@@ -160,8 +160,10 @@ func batchWrite(t *testing.T, client *dynamodb.Client, table string, items []map
 }
 
 // TestReadsAreBoundedByThePage loads a few thousand records, each with a people entry and a usage
-// item, and checks with the responses' ScannedCount and the items returned that a page of a list,
-// a day of usage and one person's records read about what they return, not the table.
+// item, one in a hundred due, and checks with the responses' ScannedCount and the items returned
+// that the sweep's query of what is due, a page of a list, a day of usage and one person's records
+// read what they return, not the table: the same shape as the embedded store's reads
+// (shared/local/bolt's test of the same name, and its BenchmarkMillionRecords).
 func TestReadsAreBoundedByThePage(t *testing.T) {
 	const records = 3000
 	ctx := t.Context()
@@ -178,6 +180,13 @@ func TestReadsAreBoundedByThePage(t *testing.T) {
 		b.Details.Start, b.Details.End = start(i), start(i).Add(30*time.Minute)
 		b.Details.Organizer = booking.Person{Email: fmt.Sprintf("person-%d@example.com", i%(records/2))}
 		b.Done = i%2 == 1
+		// One in a hundred is due by now; the other active records at their meeting's start.
+		switch {
+		case i%100 == 0:
+			b.DueAt = now.Add(-time.Duration(i) * time.Second)
+		case !b.Done:
+			b.DueAt = b.Details.Start
+		}
 		item, err := encode(b)
 		require.NoError(t, err)
 		load = append(load, item, personItem(booking.PersonHash(b.Details.Organizer.Email), b.Key, expires))
@@ -211,6 +220,17 @@ func TestReadsAreBoundedByThePage(t *testing.T) {
 		return page
 	}
 
+	t.Run("Due", func(t *testing.T) {
+		var keys []string
+		// One Query per shard of the due index, each reading only its entries due by now.
+		reads(t, "Due", records/100, map[string]int{"Query": records / 100}, func() {
+			var err error
+			keys, err = s.Due(ctx, now, 1000)
+			require.NoError(t, err)
+		})
+		assert.Len(t, keys, records/100)
+		assert.Equal(t, DueShards, calls.Calls()["DynamoDB.Query"], "one query per shard")
+	})
 	t.Run("List", func(t *testing.T) {
 		// The page's entries and the one after them; the page's records.
 		page := map[string]int{"Query": 51, "BatchGetItem": 50}

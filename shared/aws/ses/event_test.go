@@ -60,6 +60,8 @@ func TestParseEvent(t *testing.T) {
 			booking.MailEvent{Kind: booking.MailBounced, Key: key, MessageID: "0100019a-msg", Recipients: []string{"bob@example.net", "cy@example.org"}, Type: "Transient/MailboxFull", At: at}},
 		{"a class that is not SES's", sesEvent("Bounce", "bounce", bounce("Permanent", "<b>General</b>", "bob@example.net"), ours()),
 			booking.MailEvent{Kind: booking.MailBounced, Key: key, MessageID: "0100019a-msg", Recipients: []string{"bob@example.net"}, Type: "Permanent", At: at}},
+		{"the longest class", sesEvent("Bounce", "bounce", bounce(strings.Repeat("P", 40), strings.Repeat("G", 41), "bob@example.net"), ours()),
+			booking.MailEvent{Kind: booking.MailBounced, Key: key, MessageID: "0100019a-msg", Recipients: []string{"bob@example.net"}, Type: strings.Repeat("P", 40), At: at}},
 		{"a complaint", sesEvent("Complaint", "complaint", map[string]any{
 			"complainedRecipients": []map[string]any{{"emailAddress": "bob@example.net"}}, "timestamp": "2026-11-22T10:01:02.669Z",
 			"complaintFeedbackType": "abuse", "complaintSubType": nil, "feedbackId": "f", "userAgent": "Mail"}, ours()),

@@ -1,25 +1,24 @@
 // Package sqs is the booking.Queue on Amazon SQS: a nudge is one message whose body is the JSON
-// object {"key":"<booking key>"} (Amazon SQS API reference: SendMessage, SendMessageBatch,
-// ReceiveMessage, DeleteMessage). The worker Lambda receives the messages through the SQS event source and reads
-// each body with Decode; a body Decode rejects is the one thing it reports as a batch item
-// failure, so SQS redrives it to the dead-letter queue: a provider or mail failure is retried
-// through the booking's dueAt instead, never through the queue.
+// object {"key":"<booking key>"} (shared/aws/sqs/nudge; Amazon SQS API reference: SendMessage,
+// SendMessageBatch, ReceiveMessage, DeleteMessage). The worker Lambda receives the messages
+// through the SQS event source and reads each body with nudge.Decode; a body Decode rejects is
+// the one thing it reports as a batch item failure, so SQS redrives it to the dead-letter queue: a
+// provider or mail failure is retried through the booking's dueAt instead, never through the
+// queue.
 package sqs
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/roomkeeper/roomkeeper/shared/aws/sqs/nudge"
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 )
 
@@ -36,26 +35,13 @@ func New(client *sqs.Client, queueURL string) *Queue {
 	return &Queue{client: client, url: queueURL}
 }
 
-// message is the body of a nudge: a booking to reconcile, or a request to reap.
-type message struct {
-	Key  string `json:"key,omitempty"`
-	Reap bool   `json:"reap,omitempty"`
-}
-
-// Message is a decoded queue message: the key of a booking to reconcile, or, with Reap, a
-// request to delete the provider rooms no booking references (reconcile.Reconciler.Reap).
-type Message struct {
-	Key  string
-	Reap bool
-}
-
 // Enqueue sends a message nudging the worker to reconcile the booking with key. A key Decode would
 // reject is refused with a booking.Invalid error rather than sent to fail in the worker.
 func (q *Queue) Enqueue(ctx context.Context, key string) error {
-	if !validKey(key) {
+	if !nudge.ValidKey(key) {
 		return fmt.Errorf("enqueue booking %q: %w", key, booking.Errorf(booking.Invalid, "key", "not a booking key"))
 	}
-	if err := q.send(ctx, message{Key: key}); err != nil {
+	if err := q.send(ctx, nudge.Message{Key: key}); err != nil {
 		return fmt.Errorf("enqueue booking %s: %w", key, err)
 	}
 	return nil
@@ -71,7 +57,7 @@ const MaxBatch = 10
 // Enqueue, before anything is sent.
 func (q *Queue) EnqueueBatch(ctx context.Context, keys []string) (int, error) {
 	for _, key := range keys {
-		if !validKey(key) {
+		if !nudge.ValidKey(key) {
 			return 0, fmt.Errorf("enqueue booking %q: %w", key, booking.Errorf(booking.Invalid, "key", "not a booking key"))
 		}
 	}
@@ -79,11 +65,7 @@ func (q *Queue) EnqueueBatch(ctx context.Context, keys []string) (int, error) {
 	for chunk := range slices.Chunk(keys, MaxBatch) {
 		entries := make([]types.SendMessageBatchRequestEntry, len(chunk))
 		for i, key := range chunk {
-			body, err := json.Marshal(message{Key: key})
-			if err != nil {
-				return sent, fmt.Errorf("enqueue booking %s: %w", key, err)
-			}
-			entries[i] = types.SendMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), MessageBody: aws.String(string(body))}
+			entries[i] = types.SendMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), MessageBody: aws.String(nudge.Message{Key: key}.Body())}
 		}
 		out, err := q.client.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: &q.url, Entries: entries})
 		if err != nil {
@@ -114,82 +96,15 @@ func entryIndex(id *string) int {
 // itself, so it returns 0. The sweeper function calls it hourly: reaping in the worker keeps the
 // sweeper, which starts every minute, free of the provider adapters and their start-up cost.
 func (q *Queue) Reap(ctx context.Context) (int, error) {
-	if err := q.send(ctx, message{Reap: true}); err != nil {
+	if err := q.send(ctx, nudge.Message{Reap: true}); err != nil {
 		return 0, fmt.Errorf("enqueue reap: %w", err)
 	}
 	return 0, nil
 }
 
-func (q *Queue) send(ctx context.Context, m message) error {
-	body, err := json.Marshal(m)
-	if err != nil {
-		return err
-	}
-	s := string(body)
-	_, err = q.client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &q.url, MessageBody: &s})
+func (q *Queue) send(ctx context.Context, m nudge.Message) error {
+	_, err := q.client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &q.url, MessageBody: aws.String(m.Body())})
 	return err
-}
-
-// Decode decodes a message body. It accepts exactly one JSON object with one member, matched
-// case-sensitively: "key" holding a string in the form booking.KeyOf makes, or "reap" holding
-// true; and nothing after it but white space. Anything else is a booking.Invalid error, whose
-// text does not repeat the body.
-func Decode(body string) (Message, error) {
-	dec := json.NewDecoder(strings.NewReader(body))
-	var tokens [4]json.Token
-	for i := range tokens {
-		tok, err := dec.Token()
-		if err != nil {
-			return Message{}, invalidBody("not a JSON object with one member, \"key\" or \"reap\": %v", err)
-		}
-		tokens[i] = tok
-	}
-	var m Message
-	switch {
-	case tokens[0] != json.Delim('{') || tokens[3] != json.Delim('}'):
-		return Message{}, invalidBody(`not a JSON object with one member, "key" or "reap"`)
-	case tokens[1] == "reap":
-		if tokens[2] != true {
-			return Message{}, invalidBody("reap is not true")
-		}
-		m.Reap = true
-	case tokens[1] == "key":
-		key, isString := tokens[2].(string)
-		switch {
-		case !isString:
-			return Message{}, invalidBody("key is not a string")
-		case !validKey(key):
-			return Message{}, invalidBody("key is not a booking key")
-		}
-		m.Key = key
-	default:
-		return Message{}, invalidBody(`not a JSON object with one member, "key" or "reap"`)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return Message{}, invalidBody("data after the JSON object")
-	}
-	return m, nil
-}
-
-func invalidBody(format string, args ...any) error {
-	return fmt.Errorf("decode queue message: %w", booking.Errorf(booking.Invalid, "body", format, args...))
-}
-
-// keyLen is the length of every key booking.KeyOf returns.
-var keyLen = len(booking.KeyOf("", ""))
-
-// validKey reports whether key has the shape of booking.KeyOf's keys: keyLen characters of the
-// lowercase base32 alphabet.
-func validKey(key string) bool {
-	if len(key) != keyLen {
-		return false
-	}
-	for i := 0; i < len(key); i++ {
-		if c := key[i]; (c < 'a' || c > 'z') && (c < '2' || c > '7') {
-			return false
-		}
-	}
-	return true
 }
 
 // Receive waits for one message, deletes it and returns its key, polling with ReceiveMessage
@@ -220,7 +135,7 @@ func (q *Queue) Receive(ctx context.Context) (string, error) {
 		if m.Body == nil {
 			return "", errors.New("receive from queue: a message without a body")
 		}
-		msg, err := Decode(*m.Body)
+		msg, err := nudge.Decode(*m.Body)
 		if err == nil && msg.Reap {
 			err = errors.New("a reap request, not a booking")
 		}

@@ -33,44 +33,84 @@ type backends struct {
 type awsProxy struct {
 	URL string
 
-	index *dueIndex
+	index *indexModel
 
-	mu    sync.Mutex
-	calls map[string]int // "DynamoDB.PutItem" → calls
-	wru   float64
-	rru   float64
+	mu       sync.Mutex
+	calls    map[string]int // "DynamoDB.PutItem" → calls
+	wru      float64
+	indexWRU float64 // the part of wru that is the indexes' writes
+	rru      float64
 }
 
-// dueIndex remembers the dueAt last written for each item, to tell how a write changes the "due"
-// index. The proxies of one table share it, since every function writes the same items.
-type dueIndex struct {
-	mu  sync.Mutex
-	due map[string]string // pk → dueAt
+// indexModel remembers, for each item written, its keys in the "due" and "list" indexes and its
+// size, to tell how a write changes the indexes and what the table holds at the end. The proxies
+// of one table share it, since every function writes the same items.
+type indexModel struct {
+	mu   sync.Mutex
+	due  map[string]string // pk → dueAt
+	list map[string]string // pk → listPart, NUL, listSort
+	size map[string]int    // pk → the item's size, for the items not deleted
 }
 
-func newDueIndex() *dueIndex { return &dueIndex{due: map[string]string{}} }
+func newIndexModel() *indexModel {
+	return &indexModel{due: map[string]string{}, list: map[string]string{}, size: map[string]int{}}
+}
 
-// write records an item's new dueAt ("" when the item leaves the index) and returns the index
-// write units it costs.
-func (d *dueIndex) write(pk, dueAt string) float64 {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	old, was := d.due[pk]
-	if dueAt != "" {
-		d.due[pk] = dueAt
+// write records an item's new size and index keys ("" when it is not in an index) and returns
+// the index write units it costs.
+func (m *indexModel) write(pk string, size int, dueAt, list string) float64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.size[pk] = size
+	return moved(m.due, pk, dueAt) + moved(m.list, pk, list)
+}
+
+// delete records an item's deletion and returns the index write units it costs.
+func (m *indexModel) delete(pk string) float64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.size, pk)
+	return moved(m.due, pk, "") + moved(m.list, pk, "")
+}
+
+// moved records pk's new key in one index ("": out of it) and returns the index's write units:
+// a KEYS_ONLY index writes one entry when an item enters or leaves it, two when its key changes
+// (the old entry deleted, a new one written), none otherwise.
+func moved(index map[string]string, pk, key string) float64 {
+	old, was := index[pk]
+	if key != "" {
+		index[pk] = key
 	} else {
-		delete(d.due, pk)
+		delete(index, pk)
 	}
 	switch {
-	case was && dueAt != "" && old != dueAt:
-		return 2 // the old index entry is deleted and a new one written
-	case was != (dueAt != ""):
+	case was && key != "" && old != key:
+		return 2
+	case was != (key != ""):
 		return 1
 	}
 	return 0
 }
 
-func newAWSProxy(t testing.TB, to backends, index *dueIndex) *awsProxy {
+// stored returns the bytes the table holds as DynamoDB bills its storage: each item's size plus
+// 100 bytes, and each index entry's keys and the table's key plus 100 bytes.
+func (m *indexModel) stored() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for pk, size := range m.size {
+		n += size + 100
+		if due, ok := m.due[pk]; ok {
+			n += len("pk"+pk) + len("dueShard"+"15") + len("dueAt"+due) + 100
+		}
+		if list, ok := m.list[pk]; ok {
+			n += len("pk"+pk) + len("listPart"+"listSort"+list) - 1 + 100
+		}
+	}
+	return n
+}
+
+func newAWSProxy(t testing.TB, to backends, index *indexModel) *awsProxy {
 	t.Helper()
 	p := &awsProxy{calls: map[string]int{}, index: index}
 	target := func(raw string) *url.URL {
@@ -157,8 +197,8 @@ func (p *awsProxy) observe(res *http.Response) error {
 
 // units adds the capacity units of one successful DynamoDB call, as an on-demand table bills
 // them (Amazon DynamoDB Developer Guide, "Read and write capacity units"): a write costs one WRU
-// per KB of the item, plus the "due" index's writes (KEYS_ONLY: one WRU when an item enters or
-// leaves the index, two when its dueAt moves); a strongly consistent GetItem one RRU per 4 KB of
+// per KB of the item, plus the "due" and "list" indexes' writes (KEYS_ONLY: one WRU when an item
+// enters or leaves an index, two when its key there changes); a strongly consistent GetItem one RRU per 4 KB of
 // the item read (at least one); a Query on the index, eventually consistent, half an RRU per
 // 4 KB returned (at least half). Item sizes are estimated from the attribute names and values.
 // p.mu must be held.
@@ -171,10 +211,27 @@ func (p *awsProxy) units(op string, req, res []byte) {
 		if json.Unmarshal(req, &in) != nil {
 			return
 		}
-		p.wru += math.Max(1, math.Ceil(float64(itemSize(in.Item))/1024))
-		p.wru += p.index.write(stringAttr(in.Item["pk"]), stringAttr(in.Item["dueAt"]))
-	case "DeleteItem", "UpdateItem":
-		p.wru++ // the backfill's rewrites and ForgetPerson's deletes, none in a lifecycle; counted at the minimum
+		size := itemSize(in.Item)
+		p.wru += math.Max(1, math.Ceil(float64(size)/1024))
+		var list string
+		if part := stringAttr(in.Item["listPart"]); part != "" {
+			list = part + "\x00" + stringAttr(in.Item["listSort"])
+		}
+		index := p.index.write(stringAttr(in.Item["pk"]), size, stringAttr(in.Item["dueAt"]), list)
+		p.wru += index
+		p.indexWRU += index
+	case "DeleteItem":
+		var in struct {
+			Key map[string]json.RawMessage
+		}
+		if json.Unmarshal(req, &in) != nil {
+			return
+		}
+		index := p.index.delete(stringAttr(in.Key["pk"]))
+		p.wru += 1 + index // counted at the minimum
+		p.indexWRU += index
+	case "UpdateItem":
+		p.wru++ // the backfill's rewrites, none in a lifecycle; counted at the minimum
 	case "GetItem":
 		var out struct {
 			Item map[string]json.RawMessage
@@ -257,13 +314,14 @@ func stringAttr(raw json.RawMessage) string {
 type usage struct {
 	Calls    map[string]int
 	WRU, RRU float64
+	IndexWRU float64 // the part of WRU that is the indexes' writes
 }
 
 // Usage returns the counts so far.
 func (p *awsProxy) Usage() usage {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return usage{Calls: maps.Clone(p.calls), WRU: p.wru, RRU: p.rru}
+	return usage{Calls: maps.Clone(p.calls), WRU: p.wru, RRU: p.rru, IndexWRU: p.indexWRU}
 }
 
 // service sums the calls of one service ("DynamoDB", "SQS", "SESv2", "SecretsManager").
@@ -279,7 +337,7 @@ func (u usage) service(name string) int {
 
 // add returns u plus v.
 func (u usage) add(v usage) usage {
-	out := usage{Calls: maps.Clone(u.Calls), WRU: u.WRU + v.WRU, RRU: u.RRU + v.RRU}
+	out := usage{Calls: maps.Clone(u.Calls), WRU: u.WRU + v.WRU, RRU: u.RRU + v.RRU, IndexWRU: u.IndexWRU + v.IndexWRU}
 	if out.Calls == nil {
 		out.Calls = map[string]int{}
 	}
@@ -287,4 +345,38 @@ func (u usage) add(v usage) usage {
 		out.Calls[k] += c
 	}
 	return out
+}
+
+// TestIndexModelCountsBothIndexesWrites checks the capacity model's index writes: a booking item
+// enters the due and list indexes, moves in each, leaves them; a person item enters the list
+// index once, however often it is written again.
+func TestIndexModelCountsBothIndexesWrites(t *testing.T) {
+	m := newIndexModel()
+	steps := []struct {
+		what       string
+		pk         string
+		dueAt, lst string
+		want       float64
+	}{
+		{"a booking enters both", "b#k", "t1", "active\x00s1", 2},
+		{"rewritten unchanged", "b#k", "t1", "active\x00s1", 0},
+		{"its due time moves", "b#k", "t2", "active\x00s1", 2},
+		{"it ends: leaves due, moves lists", "b#k", "", "ended\x00s1", 3},
+		{"a person item enters the list index", "p#h#k", "", "person#h\x00k", 1},
+		{"and is written again", "p#h#k", "", "person#h\x00k", 0},
+	}
+	for _, s := range steps {
+		if got := m.write(s.pk, 100, s.dueAt, s.lst); got != s.want {
+			t.Errorf("%s: %v index WRU, want %v", s.what, got, s.want)
+		}
+	}
+	if got := m.stored(); got < 2*(100+100) {
+		t.Errorf("stored %d bytes, want at least the two items and their overhead", got)
+	}
+	if got := m.delete("p#h#k"); got != 1 {
+		t.Errorf("deleting the person item: %v index WRU, want 1", got)
+	}
+	if got, want := m.stored(), 100+100+len("pkb#k")+len("listPartlistSortended\x00s1")-1+100; got != want {
+		t.Errorf("stored %d bytes, want %d: one item and its list entry", got, want)
+	}
 }

@@ -265,5 +265,14 @@ func (f *Function) Stop() (maxRSS int64, err error) {
 	return 0, fmt.Errorf("lambdatest: peak memory of %s: no VmHWM in /proc/%d/status", f.Name, f.cmd.Process.Pid)
 }
 
+// CPU returns the processor time (user and system, all threads) the process used, once it has
+// exited (after Stop): for a process stopped while it waited for its first invocation, the
+// processor time of its init, which, unlike the wall time, another program on the machine does
+// not lengthen.
+func (f *Function) CPU() time.Duration {
+	<-f.exited
+	return f.cmd.ProcessState.UserTime() + f.cmd.ProcessState.SystemTime()
+}
+
 // Logs returns what the process wrote to stdout and stderr so far.
 func (f *Function) Logs() string { return f.out.String() }

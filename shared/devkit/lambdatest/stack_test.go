@@ -119,8 +119,8 @@ type stack struct {
 	sandbox    *sandbox.Whereby
 	sandboxAgo atomic.Int64 // how far in the past the sandbox's clock runs, in nanoseconds
 	wherebyURL string
-	env        []string  // configuration every function gets
-	index      *dueIndex // shared by the stack's counting proxies
+	env        []string    // configuration every function gets
+	index      *indexModel // shared by the stack's counting proxies
 	started    []*Function
 	proxies    []*awsProxy // started[i]'s
 }
@@ -142,7 +142,7 @@ var stacks atomic.Int64
 func newStack(t testing.TB, e *emulators, name string) *stack {
 	t.Helper()
 	name = fmt.Sprintf("%s-%d", name, stacks.Add(1))
-	s := &stack{t: t, e: e, table: "rk-" + name, index: newDueIndex()}
+	s := &stack{t: t, e: e, table: "rk-" + name, index: newIndexModel()}
 	ctx := context.Background()
 	ddb := dynamodb.NewFromConfig(emulator.AWSConfig(e.dynamodb))
 	require.NoError(t, dynamo.CreateTable(ctx, ddb, s.table))

@@ -219,3 +219,37 @@ func TestFailedTokensAreLimitedPerAddress(t *testing.T) {
 	w = call(t, f.s, http.MethodGet, "/v1/rooms", "", "", attacker)
 	assert.Equal(t, http.StatusUnauthorized, w.Code, "no token at all is no guess: answered, and not counted")
 }
+
+// A host link gives host powers for the room's whole life: the admin API records each one it
+// shows, as the console does, and nothing when none is asked for.
+func TestHostLinksShownAreAudited(t *testing.T) {
+	f := newFixture(t)
+	viewer := addOperator(t, f.s, "bob", access.Viewer)
+	before := auditLines(t, f.s, adminToken)
+	for _, target := range []string{"/v1/rooms", "/v1/rooms/" + f.a.Room.Tag, "/v1/bookings/" + f.a.Key} {
+		w := call(t, f.s, http.MethodGet, target, viewer, "", "")
+		require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+		assert.NotContains(t, w.Body.String(), "roomKey", target)
+	}
+	assert.Equal(t, before, auditLines(t, f.s, adminToken), "reads without host links are not recorded")
+
+	w := call(t, f.s, http.MethodGet, "/v1/rooms/"+f.a.Room.Tag+"?include=hostUrl", viewer, "", "")
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	require.Contains(t, w.Body.String(), "roomKey")
+	// (The fixture's clock stands still, so entries of one moment come in no set order.)
+	lines := auditLines(t, f.s, adminToken)
+	assert.Len(t, lines, len(before)+1)
+	assert.Contains(t, lines, "bob room.host_link "+f.a.Room.Tag)
+
+	w = call(t, f.s, http.MethodGet, "/v1/bookings/"+f.a.Key+"?include=hostUrl", viewer, "", "")
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	after := auditLines(t, f.s, adminToken)
+	assert.Len(t, after, len(lines)+2, "the booking's current room and the room it replaced")
+	assert.Contains(t, after, "bob room.host_link "+f.a.Retired[0].Tag)
+	lines = after
+
+	n := len(lines)
+	w = call(t, f.s, http.MethodGet, "/v1/rooms?include=hostUrl", viewer, "", "")
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	assert.Len(t, auditLines(t, f.s, adminToken), n+3, "one entry per room listed with its host link")
+}

@@ -164,7 +164,23 @@ func includeHostURL(r *http.Request) (bool, error) {
 	return host, nil
 }
 
-func (s *API) listRooms(r *http.Request, _ access.Operator, _ *slog.Logger) (answer, error) {
+// recordHostLinks records in the audit list that op was shown the host link of each of rooms
+// that carries one (room.host_link, as when the console shows one): a host link gives host
+// powers for the room's whole life, so whoever read one is on record. An answer with host links
+// is sent only once they are recorded.
+func (s *API) recordHostLinks(ctx context.Context, op access.Operator, rooms []*operator.Room) error {
+	for _, room := range rooms {
+		if room == nil || room.HostURL == "" {
+			continue
+		}
+		if err := s.Access.Record(ctx, op, access.ActionRoomHostLink, room.RoomID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *API) listRooms(r *http.Request, op access.Operator, _ *slog.Logger) (answer, error) {
 	withHost, err := includeHostURL(r)
 	if err != nil {
 		return answer{}, err
@@ -175,7 +191,14 @@ func (s *API) listRooms(r *http.Request, _ access.Operator, _ *slog.Logger) (ans
 	}
 	q := r.URL.Query()
 	page, err := s.Operator.Rooms(r.Context(), operator.RoomsQuery{State: q.Get("state"), Limit: n, Cursor: q.Get("cursor"), WithHost: withHost})
-	return answer{body: page}, err
+	if err != nil {
+		return answer{}, err
+	}
+	shown := make([]*operator.Room, len(page.Rooms))
+	for i := range page.Rooms {
+		shown[i] = &page.Rooms[i]
+	}
+	return answer{body: page}, s.recordHostLinks(r.Context(), op, shown)
 }
 
 func (s *API) createRoom(r *http.Request, _ access.Operator, log *slog.Logger) (answer, error) {
@@ -195,13 +218,16 @@ func (s *API) createRoom(r *http.Request, _ access.Operator, log *slog.Logger) (
 	return a, nil
 }
 
-func (s *API) getRoom(r *http.Request, _ access.Operator, _ *slog.Logger) (answer, error) {
+func (s *API) getRoom(r *http.Request, op access.Operator, _ *slog.Logger) (answer, error) {
 	withHost, err := includeHostURL(r)
 	if err != nil {
 		return answer{}, err
 	}
 	room, err := s.Operator.Room(r.Context(), r.PathValue("roomId"), withHost)
-	return answer{body: room}, err
+	if err != nil {
+		return answer{}, err
+	}
+	return answer{body: room}, s.recordHostLinks(r.Context(), op, []*operator.Room{&room})
 }
 
 func (s *API) extendRoom(r *http.Request, _ access.Operator, _ *slog.Logger) (answer, error) {
@@ -252,13 +278,22 @@ func (s *API) listBookings(r *http.Request, _ access.Operator, _ *slog.Logger) (
 	return answer{body: page}, err
 }
 
-func (s *API) getBooking(r *http.Request, _ access.Operator, _ *slog.Logger) (answer, error) {
+func (s *API) getBooking(r *http.Request, op access.Operator, _ *slog.Logger) (answer, error) {
 	withHost, err := includeHostURL(r)
 	if err != nil {
 		return answer{}, err
 	}
 	b, err := s.Operator.Booking(r.Context(), r.PathValue("id"), withHost)
-	return answer{body: b}, err
+	if err != nil {
+		return answer{}, err
+	}
+	shown := []*operator.Room{b.Room}
+	for _, rooms := range [][]operator.Room{b.RetiredRooms, b.EndedRooms} {
+		for i := range rooms {
+			shown = append(shown, &rooms[i])
+		}
+	}
+	return answer{body: b}, s.recordHostLinks(r.Context(), op, shown)
 }
 
 func (s *API) usage(r *http.Request, _ access.Operator, _ *slog.Logger) (answer, error) {

@@ -28,6 +28,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/access"
@@ -240,7 +241,7 @@ func (c *Console) render(w http.ResponseWriter, status int, page string, v view)
 		panic("console: no page " + page)
 	}
 	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+	if err := t().ExecuteTemplate(&buf, "layout", v); err != nil {
 		c.Log.Error("render console page", "page", page, "err", err)
 		http.Error(w, "The page could not be shown.", http.StatusInternalServerError)
 		return
@@ -335,10 +336,11 @@ func (q *request) redirect(to string) error {
 	return nil
 }
 
-// pages are the parsed templates, one set per page: the layout and the page's "content".
-var pages = parsePages()
+// pages are the page templates, one set per page (the layout and the page's "content"), each
+// parsed on the page's first use: a cold start parses none, and a request parses only its page.
+var pages = lazyPages()
 
-func parsePages() map[string]*template.Template {
+func lazyPages() map[string]func() *template.Template {
 	funcs := template.FuncMap{
 		"asset": web.Asset,
 		"tel":   telURL,
@@ -360,11 +362,15 @@ func parsePages() map[string]*template.Template {
 		},
 		"roomPath": func(id string) string { return "/console/rooms/" + url.PathEscape(id) },
 	}
-	layout := template.Must(template.New("").Funcs(funcs).ParseFS(web.FS, "layout.html"))
-	out := map[string]*template.Template{}
+	layout := sync.OnceValue(func() *template.Template {
+		return template.Must(template.New("").Funcs(funcs).ParseFS(web.FS, "layout.html"))
+	})
+	out := map[string]func() *template.Template{}
 	for _, name := range []string{"signin", "error", "rooms", "room", "create", "made", "delete", "sessions", "participants",
 		"bookings", "booking", "usage", "audit", "help", "account"} {
-		out[name] = template.Must(template.Must(layout.Clone()).ParseFS(web.FS, name+".html"))
+		out[name] = sync.OnceValue(func() *template.Template {
+			return template.Must(template.Must(layout().Clone()).ParseFS(web.FS, name+".html"))
+		})
 	}
 	return out
 }

@@ -36,6 +36,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -213,7 +214,12 @@ const (
 	nameNotAllowed = "$!<>:;"
 )
 
-var externalIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,36}$`)
+// externalIDPattern and maxExternalID are what Whereby's externalId may be (1 to 36 of these
+// characters); the length is checked apart, since a counted repetition compiles to a copy per
+// count at every cold start.
+var externalIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+
+const maxExternalID = 36
 
 // whereby adds to a Whereby room link the parameters that name the person following their own
 // link: displayName (their name, so Whereby does not ask for it) and externalId (their opaque
@@ -230,7 +236,7 @@ func whereby(to string, who booking.Person) string {
 		q.Set("displayName", name)
 		added = true
 	}
-	if externalIDPattern.MatchString(who.ID) {
+	if len(who.ID) <= maxExternalID && externalIDPattern.MatchString(who.ID) {
 		q.Set("externalId", who.ID)
 		added = true
 	}
@@ -295,7 +301,7 @@ func (s *Links) render(w http.ResponseWriter, r *http.Request, log *slog.Logger,
 		v.Refresh = refresh
 	}
 	var buf bytes.Buffer
-	if err := pages[p.name].ExecuteTemplate(&buf, "layout", v); err != nil {
+	if err := pages[p.name]().ExecuteTemplate(&buf, "layout", v); err != nil {
 		log.Error("render link page", "page", p.name, "err", err)
 		http.Error(w, http.StatusText(p.status), p.status)
 		return
@@ -317,18 +323,23 @@ func (s *Links) render(w http.ResponseWriter, r *http.Request, log *slog.Logger,
 const contentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self'; " +
 	"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
-// pages are the parsed templates, by page name.
-var pages = mustParse()
+// pages are the page templates by page name, each parsed on the page's first use: a cold start
+// parses none, and a click parses only the page it is answered with.
+var pages = lazyPages()
 
 // pageNames are the pages resolve answers with.
 var pageNames = []string{"waiting", "cancelled", "removed", "ended", "invalid", "failed", "unavailable"}
 
-func mustParse() map[string]*template.Template {
-	set := map[string]*template.Template{}
-	layout := template.Must(template.New("").Option("missingkey=error").Funcs(template.FuncMap{"asset": web.Asset}).
-		ParseFS(templates.Pages, "pages/layout.html.tmpl"))
+func lazyPages() map[string]func() *template.Template {
+	layout := sync.OnceValue(func() *template.Template {
+		return template.Must(template.New("").Option("missingkey=error").Funcs(template.FuncMap{"asset": web.Asset}).
+			ParseFS(templates.Pages, "pages/layout.html.tmpl"))
+	})
+	set := map[string]func() *template.Template{}
 	for _, name := range pageNames {
-		set[name] = template.Must(template.Must(layout.Clone()).ParseFS(templates.Pages, "pages/"+name+".html.tmpl"))
+		set[name] = sync.OnceValue(func() *template.Template {
+			return template.Must(template.Must(layout().Clone()).ParseFS(templates.Pages, "pages/"+name+".html.tmpl"))
+		})
 	}
 	return set
 }

@@ -29,7 +29,7 @@ import (
 
 	"github.com/roomkeeper/roomkeeper/shared/aws/emf"
 	"github.com/roomkeeper/roomkeeper/shared/aws/ses"
-	"github.com/roomkeeper/roomkeeper/shared/aws/sqs"
+	"github.com/roomkeeper/roomkeeper/shared/aws/sqs/nudge"
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/reconcile"
 )
@@ -67,7 +67,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 	ids := map[string][]string{} // booking key → message ids
 	reap := false
 	for _, m := range ev.Records {
-		msg, err := sqs.Decode(m.Body)
+		msg, err := nudge.Decode(m.Body)
 		if err != nil {
 			mev, ours, perr := ses.ParseEvent([]byte(m.Body))
 			switch {

@@ -337,7 +337,12 @@ func (s *Store) PutUsage(ctx context.Context, u booking.Usage, expires time.Time
 
 // putUsage writes the usage entry of u, whose JSON is data.
 func putUsage(tx *bbolt.Tx, u booking.Usage, data []byte, expires time.Time) error {
-	return tx.Bucket(usageBucket).Put([]byte(u.Day+"#"+u.RoomID), append(encodeTime(expires), data...))
+	return put(tx, []indexEntry{usageEntry(u, data, expires)})
+}
+
+// usageEntry is the usage bucket's entry of u, whose JSON is data.
+func usageEntry(u booking.Usage, data []byte, expires time.Time) indexEntry {
+	return indexEntry{usageBucket, []byte(u.Day + "#" + u.RoomID), append(encodeTime(expires), data...)}
 }
 
 // Usage returns the figures of the days from to to, inclusive, by day and room, reading only
@@ -388,14 +393,18 @@ func (s *Store) IndexPeople(ctx context.Context, key string, emails []string, ex
 
 // indexPeople writes the people entries linking each address to key.
 func indexPeople(tx *bbolt.Tx, key string, emails []string, expires time.Time) error {
+	return put(tx, peopleEntries(key, emails, expires))
+}
+
+// peopleEntries are the people bucket's entries linking each address to key.
+func peopleEntries(key string, emails []string, expires time.Time) []indexEntry {
+	var entries []indexEntry
 	for _, e := range emails {
 		if h := booking.PersonHash(e); h != "" {
-			if err := tx.Bucket(peopleBucket).Put(personKey(h, key), encodeTime(expires)); err != nil {
-				return err
-			}
+			entries = append(entries, indexEntry{peopleBucket, personKey(h, key), encodeTime(expires)})
 		}
 	}
-	return nil
+	return entries
 }
 
 func personKey(hash, key string) []byte { return []byte(hash + "#" + key) }
@@ -587,7 +596,8 @@ func load(tx *bbolt.Tx, key string) (*booking.Booking, error) {
 	return &b, nil
 }
 
-// indexEntry is one entry a record has in an index bucket.
+// indexEntry is one entry of a bucket: one a record has in an index bucket, a people or usage
+// entry.
 type indexEntry struct{ bucket, key, value []byte }
 
 // indexEntries returns b's entries in the due, expiry and list indexes.
@@ -607,7 +617,12 @@ func indexEntries(b *booking.Booking) []indexEntry {
 
 // index adds b's index entries.
 func index(tx *bbolt.Tx, b *booking.Booking) error {
-	for _, e := range indexEntries(b) {
+	return put(tx, indexEntries(b))
+}
+
+// put writes entries, each in its bucket.
+func put(tx *bbolt.Tx, entries []indexEntry) error {
+	for _, e := range entries {
 		if err := tx.Bucket(e.bucket).Put(e.key, e.value); err != nil {
 			return err
 		}

@@ -90,13 +90,51 @@ type Request struct {
 	Token       string // a bearer token; empty sends no Authorization
 }
 
+// RetryPause is how long Do waits before asking a GET again.
+const RetryPause = 200 * time.Millisecond
+
 // Do sends r and decodes a 2xx JSON answer into out; an empty answer, or a nil out, decodes
-// nothing. Any other answer is an *Error classified by Classify, with the provider's wait (see
+// nothing. A GET that meets a 5xx or a broken connection is asked once more after RetryPause
+// (a GET changes nothing, RFC 9110 §9.2.1): a provider's passing fault then costs a multi-page
+// listing, such as the one that finds a room a stopped run made, one page's request rather than
+// the whole listing. A GET that timed out is not asked again (it held its worker long enough),
+// nor is a 429 (the provider's pause says when) or a 4xx. Any other answer is an *Error classified by Classify, with the provider's wait (see
 // Problem) and then c.Throttle as the waits after a 429 without Retry-After. The call may take
 // c.ReadTimeout or c.WriteTimeout, by its method. Transport errors are temporary, refused when no
 // connection was made (see Send), and name the call by its method and the first segment of its
 // path.
 func (c *Client) Do(ctx context.Context, r Request, out any) error {
+	err := c.do(ctx, r, out)
+	if r.Method != http.MethodGet || !retryable(err) {
+		return err
+	}
+	t := time.NewTimer(RetryPause)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return err
+	case <-t.C:
+	}
+	return c.do(ctx, r, out)
+}
+
+// retryable reports whether a GET that failed with err may be asked again at once: a 5xx, or a
+// connection broken or refused, but not a timeout.
+func retryable(err error) bool {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Status >= 500
+	}
+	return err != nil && errors.As(err, new(transportError)) && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled)
+}
+
+// transportError marks an error of Send's: the request got no answer.
+type transportError struct{ error }
+
+func (e transportError) Unwrap() error { return e.error }
+
+// do is one try of Do.
+func (c *Client) do(ctx context.Context, r Request, out any) error {
 	label := r.Method + " " + firstSegment(r.Path)
 	ctx, cancel := context.WithTimeout(ctx, c.timeout(r.Method))
 	defer cancel()
@@ -168,7 +206,7 @@ func Send(hc *http.Client, req *http.Request, label string, limit int64) (Answer
 	trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { connected.Store(true) }}
 	resp, err := hc.Do(req.WithContext(httptrace.WithClientTrace(req.Context(), trace)))
 	if err != nil {
-		err = fmt.Errorf("%s: %w", label, withoutURL(err))
+		err = transportError{fmt.Errorf("%s: %w", label, withoutURL(err))}
 		if !connected.Load() {
 			return Answer{}, booking.Refused(err)
 		}

@@ -328,3 +328,67 @@ func TestCallsTimeOutByWhatTheyDo(t *testing.T) {
 		})
 	}
 }
+
+// TestAPassingFaultCostsAReadOneMoreRequest checks that a GET meeting a 5xx or a broken
+// connection is asked once more, and that nothing else is: a call that may have changed
+// something, a refusal, a 429 (the provider's pause says when) and a timeout.
+func TestAPassingFaultCostsAReadOneMoreRequest(t *testing.T) {
+	const broken = -1 // the connection is closed without an answer
+	const hang = -2   // no answer before the call's timeout
+	for _, tt := range []struct {
+		name    string
+		method  string
+		answers []int // the API's answers in turn; 200 after them
+		ok      bool
+		asked   int
+	}{
+		{"a GET after a 503", http.MethodGet, []int{503}, true, 2},
+		{"a GET after a 500", http.MethodGet, []int{500}, true, 2},
+		{"a GET after a broken connection", http.MethodGet, []int{broken}, true, 2},
+		{"a GET whose fault lasts", http.MethodGet, []int{503, 502}, false, 2},
+		{"a GET refused", http.MethodGet, []int{404}, false, 1},
+		{"a GET throttled", http.MethodGet, []int{429}, false, 1},
+		{"a GET that timed out", http.MethodGet, []int{hang}, false, 1},
+		{"a POST after a 503", http.MethodPost, []int{503}, false, 1},
+		{"a DELETE after a 503", http.MethodDelete, []int{503}, false, 1},
+		{"a PATCH after a broken connection", http.MethodPatch, []int{broken}, false, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			asked := 0
+			c := client(t, func(w http.ResponseWriter, r *http.Request) {
+				asked++
+				status := http.StatusOK
+				if asked <= len(tt.answers) {
+					status = tt.answers[asked-1]
+				}
+				switch status {
+				case broken:
+					conn, _, err := w.(http.Hijacker).Hijack()
+					require.NoError(t, err)
+					conn.Close()
+				case hang:
+					<-r.Context().Done()
+				default:
+					w.Header().Set("Retry-After", "1")
+					w.WriteHeader(status)
+				}
+			})
+			c.ReadTimeout, c.WriteTimeout = 100*time.Millisecond, 100*time.Millisecond
+			err := c.Do(t.Context(), Request{Method: tt.method, Path: "/meetings/42"}, nil)
+			assert.Equal(t, tt.ok, err == nil, "err: %v", err)
+			assert.Equal(t, tt.asked, asked, "requests")
+		})
+	}
+
+	t.Run("not after the caller gave up", func(t *testing.T) {
+		asked := 0
+		ctx, cancel := context.WithCancel(t.Context())
+		c := client(t, func(w http.ResponseWriter, r *http.Request) {
+			asked++
+			cancel()
+			w.WriteHeader(http.StatusServiceUnavailable)
+		})
+		require.Error(t, c.Do(ctx, Request{Method: http.MethodGet, Path: "/meetings/42"}, nil))
+		assert.Equal(t, 1, asked)
+	})
+}

@@ -127,7 +127,7 @@ func TestContract(t *testing.T) {
 	providertest.Run(t, func(t *testing.T) (booking.Provider, providertest.Faults) {
 		e := newEnv(t, 0, nil)
 		return e.client, e.fake
-	}, providertest.WithoutDialIn(), providertest.Reauthenticates())
+	}, providertest.WithoutDialIn(), providertest.Reauthenticates(), providertest.ReadsBeforeDeleting())
 }
 
 // The options table of docs/providers.md, as 24sessions sees it: none of the options has an

@@ -327,6 +327,11 @@ func TestCheckRoom(t *testing.T) {
 	assert.Equal(t, sandbox.WherebyAPIPath+"/meetings/"+room.ID, reqs[n].Path)
 
 	sb.Fail(1, http.StatusServiceUnavailable)
+	n = len(sb.Requests())
+	require.NoError(t, c.CheckRoom(context.Background(), room), "a passing 5xx: the read is asked again")
+	require.Len(t, sb.Requests(), n+2)
+
+	sb.Fail(2, http.StatusServiceUnavailable)
 	err = c.CheckRoom(context.Background(), room)
 	require.Error(t, err)
 	assert.NotErrorIs(t, err, booking.ErrNotFound, "an outage says nothing about the room")
@@ -458,9 +463,9 @@ func TestErrors(t *testing.T) {
 	}{
 		{"429", func(s *sandbox.Whereby) { s.Throttle(1, 3*time.Second) }, false, 3 * time.Second, "429: Rate limit active"},
 		{"429 to the millisecond", func(s *sandbox.Whereby) { s.Throttle(1, 1200*time.Millisecond) }, false, 1200 * time.Millisecond, "429"},
-		{"500", func(s *sandbox.Whereby) { s.Fail(1, 500) }, false, 0, "whereby answered 500"},
-		{"502", func(s *sandbox.Whereby) { s.Fail(1, 502) }, false, 0, "whereby answered 502"},
-		{"503", func(s *sandbox.Whereby) { s.Fail(1, 503) }, false, 0, "whereby answered 503"},
+		{"500", func(s *sandbox.Whereby) { s.Fail(2, 500) }, false, 0, "whereby answered 500"},
+		{"502", func(s *sandbox.Whereby) { s.Fail(2, 502) }, false, 0, "whereby answered 502"},
+		{"503", func(s *sandbox.Whereby) { s.Fail(2, 503) }, false, 0, "whereby answered 503"},
 		{"401", func(s *sandbox.Whereby) { s.Fail(1, 401) }, true, 0, "whereby rejected the API key (401)"},
 		{"403", func(s *sandbox.Whereby) { s.Fail(1, 403) }, true, 0, "whereby rejected the API key (403)"},
 		{"400", func(s *sandbox.Whereby) { s.Fail(1, 400) }, true, 0, "whereby answered 400: Bad Request"},
