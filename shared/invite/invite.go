@@ -89,10 +89,10 @@ type Failure struct {
 	Stamp time.Time
 }
 
-// titleIn returns a one-line title, or the language's word for a meeting when it is empty, as
-// the booking sources default it.
+// titleIn returns a one-line title, or the language's word for a meeting when it is empty or the
+// one intake gives a booking without a title (booking.DefaultTitle, English).
 func titleIn(l *locale.Locale, title string) (string, error) {
-	if t := cleanLine(title); t != "" {
+	if t := cleanLine(title); t != "" && t != booking.DefaultTitle {
 		return t, nil
 	}
 	return l.T("meeting.title")

@@ -841,3 +841,19 @@ func trim(s string, n int) string {
 func caretDecode(s string) string {
 	return strings.NewReplacer("^^", "^", "^'", `"`, "^n", "\n").Replace(s)
 }
+
+// TestUntitledMeetingInTheReadersLanguage: a booking without a title, which intake calls
+// booking.DefaultTitle, is called a meeting in the reader's language.
+func TestUntitledMeetingInTheReadersLanguage(t *testing.T) {
+	for lang, want := range map[string]string{"en": "Meeting", "de": "Meeting", "fr": "Réunion", "es": "Reunión", "nb": "Møte"} {
+		for _, title := range []string{"", booking.DefaultTitle} {
+			inv := guestRequest()
+			inv.Title, inv.Recipient.Locale = title, lang
+			msg, err := invite.Render(inv)
+			require.NoError(t, err)
+			m := invitetest.ParseStructure(t, msg.Raw)
+			assert.Contains(t, m.Subject, ": "+want+" @ ", "%s %q", lang, title)
+			assert.Contains(t, string(m.Calendar), "SUMMARY:"+want+"\r\n", "%s %q", lang, title)
+		}
+	}
+}
