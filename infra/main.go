@@ -121,6 +121,10 @@ func propsFromEnv(getenv func(string) string) (*RoomkeeperStackProps, string, er
 		APIBurstLimit:    num("ROOMKEEPER_API_BURST_LIMIT"),
 		AlarmEmail:       str("ROOMKEEPER_ALARM_EMAIL", ""),
 		NotifyURL:        str("ROOMKEEPER_NOTIFY_URL", ""),
+		Reminders:        map[string]string{},
+	}
+	for _, name := range ReminderVars {
+		set(props.Reminders, name, str(name, ""))
 	}
 	if v := str("ZOOM_ALTERNATIVE_HOSTS", ""); v != "" {
 		alt, err := strconv.ParseBool(v)

@@ -88,6 +88,13 @@ type RoomkeeperStackProps struct {
 	// the secret ROOMKEEPER_NOTIFY_SECRET, readable by the worker alone. Empty: no events.
 	NotifyURL string
 
+	// Reminders are the reminder variables given, by name (ROOMKEEPER_REMINDERS and
+	// ROOMKEEPER_REMINDERS_GENERIC, _CALCOM, _CALENDLY, _CRONOFY: lists such as "24h,15m", or
+	// "none"), passed to the worker, which sends the reminders; unset ones keep the functions'
+	// defaults. Their values are checked by the worker's configuration (shared/config) when it
+	// starts, with an error naming the variable.
+	Reminders map[string]string
+
 	// AlarmEmail, when set, is subscribed to the alarms (a dead-letter queue holding messages, a
 	// provider pausing roomkeeper, a booking stopped for good, a late cleanup).
 	AlarmEmail string

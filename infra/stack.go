@@ -244,10 +244,14 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 	zone := map[string]string{"ROOMKEEPER_TIME_ZONE": p.TimeZone, "ROOMKEEPER_LOCALE": p.Locale}
 	notify := map[string]string{} // the outbound webhook: sent by the worker alone
 	set(notify, "ROOMKEEPER_NOTIFY_URL", p.NotifyURL)
+	reminders := map[string]string{} // the reminders: sent by the worker alone
+	for _, name := range ReminderVars {
+		set(reminders, name, p.Reminders[name])
+	}
 	envs := map[string]map[string]string{
 		"bookings": merge(base, sends, providers),
 		"hooks":    merge(base, sends),
-		"worker":   merge(base, providers, zone, notify, map[string]string{"ROOMKEEPER_PUBLIC_URL": publicURL}),
+		"worker":   merge(base, providers, zone, notify, reminders, map[string]string{"ROOMKEEPER_PUBLIC_URL": publicURL}),
 		"sweeper":  merge(base, sends),
 		"admin":    merge(base, sends, providers, zone, map[string]string{"ROOMKEEPER_PUBLIC_URL": publicURL}),
 	}
@@ -370,6 +374,10 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 }
 
 // merge returns one map holding every entry of maps; later ones win.
+// ReminderVars are the variables of the reminders before a meeting (README, configuration).
+var ReminderVars = []string{"ROOMKEEPER_REMINDERS", "ROOMKEEPER_REMINDERS_GENERIC", "ROOMKEEPER_REMINDERS_CALCOM",
+	"ROOMKEEPER_REMINDERS_CALENDLY", "ROOMKEEPER_REMINDERS_CRONOFY"}
+
 func merge(maps ...map[string]string) map[string]string {
 	out := map[string]string{}
 	for _, m := range maps {

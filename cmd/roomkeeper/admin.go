@@ -169,7 +169,7 @@ func (c cli) console() (*console, error) {
 		token = strings.TrimSpace(c.getenv(admin.Token))
 	}
 	if base == "" || token == "" {
-		cfg, err := config.FromEnv(c.getenv)
+		cfg, err := config.FromEnv(func(k string) (string, bool) { v := c.getenv(k); return v, v != "" })
 		if err != nil {
 			return nil, err
 		}

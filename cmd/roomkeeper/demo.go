@@ -29,7 +29,7 @@ func demo(ctx context.Context, args []string, out io.Writer) error {
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
-	cfg, err := config.FromEnv(os.Getenv)
+	cfg, err := config.FromEnv(os.LookupEnv)
 	if err != nil {
 		return err
 	}
@@ -84,7 +84,7 @@ func send(ctx context.Context, args []string, out io.Writer) error {
 		fl.Usage()
 		return fmt.Errorf("want a known -source and one event file")
 	}
-	cfg, err := config.FromEnv(os.Getenv)
+	cfg, err := config.FromEnv(os.LookupEnv)
 	if err != nil {
 		return err
 	}

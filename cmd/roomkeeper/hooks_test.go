@@ -124,7 +124,7 @@ func TestWherebyEventWithoutParticipantID(t *testing.T) {
 }
 
 func TestSandboxWebhooksRecordTheMeeting(t *testing.T) {
-	s := newStack(t, nil)
+	s := newStack(t, noReminders)
 	b, room := s.hookRoom("hooks-record")
 	s.until(b.Details.Start.Add(-2 * time.Minute))
 
@@ -243,7 +243,7 @@ func TestOverrunCapDeletesALiveRoom(t *testing.T) {
 }
 
 func TestKnockEmailsTheOrganizerOncePerStretchWithoutAHost(t *testing.T) {
-	s := newStack(t, nil)
+	s := newStack(t, noReminders)
 	b, room := s.hookRoom("hooks-knock", func(v map[string]any) {
 		v["data"].(map[string]any)["room"].(map[string]any)["locked"] = true
 	})

@@ -894,7 +894,7 @@ func (h *hostile) newMail(t *testing.T) [][]byte {
 var mailHeaders = []string{"Subject", "Reply-To", "To", "From", "Date", "Message-Id", "Mime-Version", "Content-Type"}
 
 // calendarComponents are the only components an invite's calendar holds.
-var calendarComponents = []string{"VCALENDAR", "VEVENT", "VTIMEZONE", "STANDARD", "DAYLIGHT"}
+var calendarComponents = []string{"VCALENDAR", "VEVENT", "VTIMEZONE", "STANDARD", "DAYLIGHT", "VALARM"}
 
 // textProperties hold free text from the booking, escaped (RFC 5545 §3.3.11): evil strings may
 // appear there, as text.

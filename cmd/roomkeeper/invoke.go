@@ -80,7 +80,7 @@ func invoke(ctx context.Context, args []string, out io.Writer) error {
 		return fmt.Errorf("%s: %w", file, err)
 	}
 
-	cfg, err := config.FromEnv(os.Getenv)
+	cfg, err := config.FromEnv(os.LookupEnv)
 	if err != nil {
 		return err
 	}

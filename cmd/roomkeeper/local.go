@@ -134,6 +134,7 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 		CleanupGrace: cfg.CleanupGrace,
 		MaxOverrun:   cfg.MaxOverrun,
 		RoomSlack:    cfg.RoomSlack,
+		Reminders:    cfg.Reminders,
 	}
 	if cfg.NotifyURL != "" {
 		a.reconciler.Notifier = &notify.Notifier{URL: cfg.NotifyURL, Secrets: secrets, Now: now}

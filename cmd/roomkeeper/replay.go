@@ -47,7 +47,7 @@ so replaying a whole export creates only what is missing.`)
 		fl.Usage()
 		return fmt.Errorf("want -source calcom, calendly or cronofy and one file")
 	}
-	cfg, err := config.FromEnv(os.Getenv)
+	cfg, err := config.FromEnv(os.LookupEnv)
 	if err != nil {
 		return err
 	}

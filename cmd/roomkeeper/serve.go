@@ -29,7 +29,7 @@ func serve(ctx context.Context, args []string) error {
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
-	cfg, err := config.FromEnv(os.Getenv)
+	cfg, err := config.FromEnv(os.LookupEnv)
 	if err != nil {
 		return err
 	}

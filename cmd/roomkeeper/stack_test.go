@@ -119,7 +119,7 @@ func startStack(tb testing.TB, env map[string]string) *stack {
 	for k, v := range env {
 		vars[k] = v
 	}
-	cfg, err := config.FromEnv(func(k string) string { return vars[k] })
+	cfg, err := config.FromEnv(func(k string) (string, bool) { v, ok := vars[k]; return v, ok })
 	require.NoError(tb, err)
 	_, err = devSecrets(&cfg)
 	require.NoError(tb, err)

@@ -52,7 +52,7 @@ func (s *stack) requests(n int) []string {
 }
 
 func TestARoomDeletedBehindRoomkeepersBackIsReplacedBeforeTheStart(t *testing.T) {
-	s := newStack(t, nil)
+	s := newStack(t, noReminders)
 	run := "vanish"
 	status, body := s.post("booking-created.json", run)
 	require.Equal(t, http.StatusAccepted, status, body)
@@ -115,7 +115,7 @@ func TestARoomDeletedBehindRoomkeepersBackIsReplacedBeforeTheStart(t *testing.T)
 }
 
 func TestTheRoomCheckIsOneProviderRequestPerBookingPerCheck(t *testing.T) {
-	s := newStack(t, nil)
+	s := newStack(t, noReminders)
 	run := "requests"
 	status, body := s.post("booking-created.json", run)
 	require.Equal(t, http.StatusAccepted, status, body)

@@ -85,6 +85,7 @@ func main() {
 		CleanupGrace: cfg.CleanupGrace,
 		MaxOverrun:   cfg.MaxOverrun,
 		RoomSlack:    cfg.RoomSlack,
+		Reminders:    cfg.Reminders,
 		Metrics:      emf.New(env.Log), // hand-made rooms: rooms made, the providers' errors and waits
 	}
 	// The operator's rules and who may use them: the admin API's, and the console's.

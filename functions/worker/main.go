@@ -67,6 +67,7 @@ func main() {
 			CleanupGrace: cfg.CleanupGrace,
 			MaxOverrun:   cfg.MaxOverrun,
 			RoomSlack:    cfg.RoomSlack,
+			Reminders:    cfg.Reminders,
 			Metrics:      metrics,
 		},
 		Metrics: metrics,

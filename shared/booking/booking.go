@@ -85,6 +85,10 @@ type Details struct {
 	// CancelReason is the reason the source gave when the booking was cancelled (Change.Reason,
 	// cleaned by CleanReason): the cancellation shows it instead of the description.
 	CancelReason string `json:"cancelReason,omitempty"`
+	// Reminders are the booking's own reminders, in minutes before the start, longest first (a
+	// generic event's data.reminders): nil means its source's (ROOMKEEPER_REMINDERS…), empty
+	// means none.
+	Reminders []int `json:"reminders,omitzero"`
 }
 
 // ZoneOf returns the IANA zone a person's readable times are shown in: their own, else the
@@ -175,6 +179,14 @@ type Invite struct {
 	// Problem is set when the mail service reported mail to this recipient bounced or was
 	// complained of (ApplyMailEvent).
 	Problem *MailProblem `json:"mailProblem,omitempty"`
+	// Reminded is how many minutes before the current start the latest reminder this recipient
+	// was sent came due (0: none yet). Reminders come due longest first, so every reminder of
+	// this many minutes or more is done: sent, or passed over when a later one was sent.
+	// ArmReminders clears it when the start moves.
+	Reminded int `json:"reminded,omitempty"`
+	// RemindPending is the reminder (minutes before the start) being sent: written before the
+	// send and cleared when it is recorded, as Pending is for invitations.
+	RemindPending int `json:"remindPending,omitempty"`
 }
 
 // Pending is a send that has started and not been recorded.
@@ -271,6 +283,11 @@ type Booking struct {
 	// sent and settled by the reconciler.
 	Notices []Notice `json:"notices,omitempty"`
 
+	// RemindFrom is when the meeting's current start was set (the booking made, or moved): a
+	// reminder due before then is skipped, never sent late. Zero in records stored before
+	// reminders, which count from CreatedAt.
+	RemindFrom time.Time `json:"remindFrom,omitzero"`
+
 	// Request is, for a hand-made room, the SHA-256 of the request that made it: a repeated
 	// request with the same Idempotency-Key must be the same request.
 	Request string `json:"request,omitempty"`
@@ -288,6 +305,15 @@ func (b *Booking) InviteFor(email string) *Invite {
 		}
 	}
 	return nil
+}
+
+// ArmReminders records that the meeting's start was set at now (the booking made, or moved):
+// every recipient's reminders start over, and those already due are skipped.
+func (b *Booking) ArmReminders(now time.Time) {
+	b.RemindFrom = now
+	for i := range b.Invites {
+		b.Invites[i].Reminded, b.Invites[i].RemindPending = 0, 0
+	}
 }
 
 // Participants returns the organizer followed by the attendees.
@@ -324,6 +350,9 @@ func allKeyChars(s string) bool {
 func (b *Booking) Clone() *Booking {
 	c := *b
 	c.Details.Attendees = append([]Person(nil), b.Details.Attendees...)
+	if b.Details.Reminders != nil {
+		c.Details.Reminders = append([]int{}, b.Details.Reminders...)
+	}
 	if b.Details.Uninvited != nil {
 		c.Details.Uninvited = append([]Person(nil), b.Details.Uninvited...)
 	}

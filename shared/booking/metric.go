@@ -48,6 +48,8 @@ const (
 	MetricRoomsCreated = "RoomsCreated"
 	// MetricInvitesSent counts invitations (REQUEST or CANCEL) the mail service accepted.
 	MetricInvitesSent = "InvitesSent"
+	// MetricRemindersSent counts reminders before a meeting the mail service accepted.
+	MetricRemindersSent = "RemindersSent"
 	// MetricProviderErrors counts failed provider calls other than a request to wait, per
 	// Provider.
 	MetricProviderErrors = "ProviderErrors"

@@ -7,9 +7,11 @@
 package config
 
 import (
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
 	"slices"
@@ -58,6 +60,12 @@ type Config struct {
 	SweepInterval    time.Duration // ROOMKEEPER_SWEEP_INTERVAL
 	WebhookTolerance time.Duration // ROOMKEEPER_WEBHOOK_TOLERANCE
 	Retention        time.Duration // ROOMKEEPER_RETENTION
+
+	// Reminders are how long before a meeting's start its participants are e-mailed a
+	// reminder, by booking source (generic, calcom, calendly, cronofy), longest first: from
+	// ROOMKEEPER_REMINDERS_<SOURCE>, else ROOMKEEPER_REMINDERS, else DefaultReminders. A source
+	// with none sends no reminders; a generic event may name its own (data.reminders).
+	Reminders map[string][]time.Duration
 
 	Whereby    Whereby
 	Zoom       Zoom
@@ -138,8 +146,14 @@ func (c Config) Providers() []string {
 	return names
 }
 
-// FromEnv reads the configuration through getenv (os.Getenv in main) and checks it.
-func FromEnv(getenv func(string) string) (Config, error) {
+// FromEnv reads the configuration through lookup (os.LookupEnv in main) and checks it. A
+// variable set to the empty string reads as unset, but for the reminder lists, where empty means
+// none.
+func FromEnv(lookup func(string) (string, bool)) (Config, error) {
+	getenv := func(name string) string {
+		v, _ := lookup(name)
+		return v
+	}
 	str := func(name, def string) string {
 		if v := strings.TrimSpace(getenv(name)); v != "" {
 			return v
@@ -204,6 +218,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			UpdateMethod:  strings.ToUpper(str("TWENTYFOUR_UPDATE_METHOD", "PUT")),
 		},
 	}
+	c.Reminders = reminders(lookup, &errs)
 	alt := str("ZOOM_ALTERNATIVE_HOSTS", "true")
 	var err error
 	if c.Zoom.AlternativeHosts, err = strconv.ParseBool(alt); err != nil {
@@ -335,4 +350,81 @@ func (c Config) Zone() *time.Location {
 		return time.UTC
 	}
 	return loc
+}
+
+// DefaultReminders are the reminders of each booking source when neither ROOMKEEPER_REMINDERS
+// nor the source's own variable is set: 15 minutes before the start for the generic source,
+// none for Cal.com, Calendly and Cronofy, which can send their own.
+var DefaultReminders = map[string]string{"generic": "15m", "calcom": "", "calendly": "", "cronofy": ""}
+
+// Bounds of a reminder (ParseReminders): whole minutes from a minute to a week before the start,
+// at most MaxReminders of them per booking.
+const (
+	MinReminder  = time.Minute
+	MaxReminder  = 7 * 24 * time.Hour
+	MaxReminders = 5
+)
+
+// NoReminders is the value of a reminders variable that sends none, as an empty one does
+// (where an environment cannot hold an empty variable, or to say it plainly).
+const NoReminders = "none"
+
+// reminders reads each source's reminders, appending to errs an error naming the variable for a
+// value that is not a list of reminders. A source's own variable, when set, wins over
+// ROOMKEEPER_REMINDERS, which wins over the source's default; set and empty means none.
+func reminders(lookup func(string) (string, bool), errs *[]string) map[string][]time.Duration {
+	out := make(map[string][]time.Duration, len(DefaultReminders))
+	for _, source := range slices.Sorted(maps.Keys(DefaultReminders)) {
+		name, v := "ROOMKEEPER_REMINDERS", DefaultReminders[source]
+		for _, n := range []string{name, name + "_" + strings.ToUpper(source)} {
+			if set, ok := lookup(n); ok {
+				name, v = n, strings.TrimSpace(set)
+			}
+		}
+		if v == NoReminders {
+			v = ""
+		}
+		var list []string
+		if v != "" {
+			list = strings.Split(v, ",")
+		}
+		ds, i, err := ParseReminders(list)
+		switch {
+		case err != nil && i < 0:
+			*errs = append(*errs, fmt.Sprintf("%s: %v; want a list such as 24h,15m, or %s", name, err, NoReminders))
+		case err != nil:
+			*errs = append(*errs, fmt.Sprintf("%s: reminder %d: %v; want a list such as 24h,15m, or %s", name, i+1, err, NoReminders))
+		default:
+			out[source] = ds
+		}
+	}
+	return out
+}
+
+// ParseReminders reads reminders written as Go durations ("24h", "15m", "1h30m"): each whole
+// minutes from MinReminder to MaxReminder, at most MaxReminders, none twice. It returns them
+// longest first (the order they come due in) and, with an error, the index of the one at fault
+// (-1 when there are too many). It is the one rule for reminders, of the configuration
+// and of a generic event's data.reminders alike.
+func ParseReminders(list []string) ([]time.Duration, int, error) {
+	if len(list) > MaxReminders {
+		return nil, -1, fmt.Errorf("at most %d reminders are allowed", MaxReminders)
+	}
+	out := make([]time.Duration, 0, len(list))
+	for i, s := range list {
+		d, err := time.ParseDuration(strings.TrimSpace(s))
+		switch {
+		case err != nil:
+			return nil, i, fmt.Errorf("%q is not a duration such as 15m or 24h", s)
+		case d < MinReminder || d > MaxReminder:
+			return nil, i, fmt.Errorf("%q is not between %s and %s before the start", s, "1m", "7d (168h)")
+		case d%time.Minute != 0:
+			return nil, i, fmt.Errorf("%q is not a whole number of minutes", s)
+		case slices.Contains(out, d):
+			return nil, i, fmt.Errorf("%q is given twice", s)
+		}
+		out = append(out, d)
+	}
+	slices.SortFunc(out, func(a, b time.Duration) int { return cmp.Compare(b, a) })
+	return out, 0, nil
 }

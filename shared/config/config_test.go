@@ -9,7 +9,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+func env(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
 
 func TestDefaults(t *testing.T) {
 	c, err := FromEnv(env(nil))
@@ -288,6 +290,49 @@ func TestNotify(t *testing.T) {
 			if s := tt.env["ROOMKEEPER_NOTIFY_SECRET"]; s != "" {
 				assert.NotContains(t, err.Error(), strings.TrimPrefix(s, "whsec_"), "never the secret")
 			}
+		})
+	}
+}
+
+func TestReminders(t *testing.T) {
+	m := time.Minute
+	tests := []struct {
+		name string
+		env  map[string]string
+		want map[string][]time.Duration
+	}{
+		{"defaults", nil, map[string][]time.Duration{"generic": {15 * m}, "calcom": {}, "calendly": {}, "cronofy": {}}},
+		{"one list for every source", map[string]string{"ROOMKEEPER_REMINDERS": "15m, 24h"},
+			map[string][]time.Duration{"generic": {24 * time.Hour, 15 * m}, "calcom": {24 * time.Hour, 15 * m}, "calendly": {24 * time.Hour, 15 * m}, "cronofy": {24 * time.Hour, 15 * m}}},
+		{"a source's own list wins", map[string]string{"ROOMKEEPER_REMINDERS": "none", "ROOMKEEPER_REMINDERS_CALCOM": "1h", "ROOMKEEPER_REMINDERS_GENERIC": "none"},
+			map[string][]time.Duration{"generic": {}, "calcom": {time.Hour}, "calendly": {}, "cronofy": {}}},
+		{"set and empty is none", map[string]string{"ROOMKEEPER_REMINDERS": ""},
+			map[string][]time.Duration{"generic": {}, "calcom": {}, "calendly": {}, "cronofy": {}}},
+		{"a source's own empty list is none", map[string]string{"ROOMKEEPER_REMINDERS": "1h", "ROOMKEEPER_REMINDERS_GENERIC": " "},
+			map[string][]time.Duration{"generic": {}, "calcom": {time.Hour}, "calendly": {time.Hour}, "cronofy": {time.Hour}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := FromEnv(env(tt.env))
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, c.Reminders)
+		})
+	}
+}
+
+func TestInvalidReminders(t *testing.T) {
+	for value, want := range map[string]string{
+		"soon":              `ROOMKEEPER_REMINDERS_CRONOFY: reminder 1: "soon" is not a duration`,
+		"15m,30s":           `ROOMKEEPER_REMINDERS_CRONOFY: reminder 2: "30s" is not between 1m and 7d`,
+		"169h":              `"169h" is not between 1m and 7d`,
+		"90s":               `"90s" is not a whole number of minutes`,
+		"15m,15m":           `reminder 2: "15m" is given twice`,
+		"1m,2m,3m,4m,5m,6m": "ROOMKEEPER_REMINDERS_CRONOFY: at most 5 reminders are allowed",
+	} {
+		t.Run(value, func(t *testing.T) {
+			_, err := FromEnv(env(map[string]string{"ROOMKEEPER_REMINDERS_CRONOFY": value}))
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), want)
 		})
 	}
 }

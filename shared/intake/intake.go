@@ -363,6 +363,7 @@ func (in *Intake) apply(t target, ch booking.Change, now time.Time) (*booking.Bo
 		}
 		b.Status = booking.Confirmed
 		b.Details = in.withIDs(nil, ch.Details)
+		b.ArmReminders(now)
 		b.DueAt = now
 		b.ExpiresAt = ch.Details.End.Add(in.Retention)
 		return b, Applied
@@ -407,6 +408,9 @@ func (in *Intake) apply(t target, ch booking.Change, now time.Time) (*booking.Bo
 	next := in.withIDs(b, ch.Details)
 	if reflect.DeepEqual(b.Details, next) {
 		return b, Unchanged
+	}
+	if !next.Start.Equal(b.Details.Start) {
+		b.ArmReminders(now) // moved: reminders start over from the new start
 	}
 	b.Details = next
 	b.Sequence++

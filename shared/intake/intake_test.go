@@ -195,3 +195,36 @@ func TestStoreFailureIsReturned(t *testing.T) {
 	require.Error(t, err)
 	assert.Empty(t, f.queue.keys)
 }
+
+// TestRemindersArmWhenTheStartIsSetOrMoved: a new booking's reminders count from when it was
+// made; a move starts every recipient's reminders over from then; another change keeps them.
+func TestRemindersArmWhenTheStartIsSetOrMoved(t *testing.T) {
+	f := newFixture(t)
+	made := f.now
+	f.apply(t, f.change(booking.EventCreated, 0, "msg_1"))
+	assert.Equal(t, made, f.get(t).RemindFrom)
+
+	// The reconciler reminded Bob an hour before.
+	b := f.get(t)
+	b.Invites = []booking.Invite{{Person: b.Details.Attendees[0], Method: booking.Request, Reminded: 60, RemindPending: 15}}
+	require.NoError(t, f.store.Put(context.Background(), b))
+
+	f.now = f.now.Add(time.Minute)
+	retitled := f.change(booking.EventUpdated, time.Minute, "msg_2")
+	retitled.Details.Title = "Intro call, agenda attached"
+	retitled.Details.Start, retitled.Details.End = b.Details.Start, b.Details.End
+	assert.Equal(t, Applied, f.apply(t, retitled).Outcome)
+	b = f.get(t)
+	assert.Equal(t, made, b.RemindFrom, "the same start: nothing re-armed")
+	assert.Equal(t, 60, b.InviteFor("bob@example.net").Reminded)
+
+	f.now = f.now.Add(time.Minute)
+	moved := f.change(booking.EventUpdated, 2*time.Minute, "msg_3")
+	moved.Details.Title = retitled.Details.Title
+	moved.Details.Start, moved.Details.End = b.Details.Start.Add(time.Hour), b.Details.End.Add(time.Hour)
+	assert.Equal(t, Applied, f.apply(t, moved).Outcome)
+	b = f.get(t)
+	assert.Equal(t, f.now, b.RemindFrom, "moved: reminders count from now")
+	assert.Zero(t, b.InviteFor("bob@example.net").Reminded)
+	assert.Zero(t, b.InviteFor("bob@example.net").RemindPending)
+}

@@ -18,8 +18,8 @@ import (
 const ProductID = "-//roomkeeper//roomkeeper 1.0//EN"
 
 // calendar writes the iCalendar object of inv (RFC 5545): times in UTC so no VTIMEZONE is needed,
-// SEQUENCE always written, no VALARM, the recipient's own join link in LOCATION, URL and
-// CONFERENCE, and lines folded at 75 octets.
+// SEQUENCE always written, a VALARM per alarm in a REQUEST, the recipient's own join link in
+// LOCATION, URL and CONFERENCE, and lines folded at 75 octets.
 func calendar(inv *Invite, v *inviteView) ([]byte, error) {
 	// Props are built as values: ical.NewProp allocates a parameter map even for the many
 	// properties that have no parameters.
@@ -75,6 +75,16 @@ func calendar(inv *Invite, v *inviteView) ([]byte, error) {
 			}
 		}
 		ev.Props[ical.PropConference] = conf
+		if len(inv.Alarms) > 0 {
+			// What the calendar shows when it reminds, in the recipient's language.
+			remind, err := v.T("ics.alarm", "Title", v.Title)
+			if err != nil {
+				return nil, err
+			}
+			for _, a := range inv.Alarms {
+				ev.Children = append(ev.Children, alarm(a, remind))
+			}
+		}
 	}
 	cal.Children = append(cal.Children, ev.Component)
 
@@ -144,6 +154,24 @@ func description(v *inviteView) (string, error) {
 		b.WriteString(v.Description)
 	}
 	return b.String(), err
+}
+
+// alarm is a VALARM reminding before lead before the start (RFC 5545 §3.6.6): a display alarm,
+// which needs a DESCRIPTION, its TRIGGER a negative duration relative to DTSTART, written in
+// hours and minutes (exact, where days are nominal across a change of daylight saving time).
+func alarm(lead time.Duration, description string) *ical.Component {
+	a := ical.NewComponent(ical.CompAlarm)
+	a.Props[ical.PropAction] = []ical.Prop{{Name: ical.PropAction, Value: "DISPLAY"}}
+	trigger := "-PT"
+	if h := int(lead / time.Hour); h > 0 {
+		trigger += strconv.Itoa(h) + "H"
+	}
+	if m := int(lead % time.Hour / time.Minute); m > 0 {
+		trigger += strconv.Itoa(m) + "M"
+	}
+	a.Props[ical.PropTrigger] = []ical.Prop{{Name: ical.PropTrigger, Value: trigger}}
+	a.Props[ical.PropDescription] = textProp(ical.PropDescription, description)
+	return a
 }
 
 // textProp is a TEXT property, escaped by go-ical (RFC 5545 §3.3.11).

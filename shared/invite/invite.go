@@ -72,6 +72,14 @@ type Invite struct {
 	// Calendar includes the text/calendar part and invite.ics; false renders a plain
 	// notification (the organizer of a Cal.com or Calendly booking).
 	Calendar bool
+	// Alarms are how long before the start the calendar reminds (a VALARM each, RFC 5545
+	// §3.6.6, ACTION:DISPLAY), so the recipient's calendar reminds as roomkeeper's mail does.
+	// Written in a REQUEST only.
+	Alarms []time.Duration
+	// Reminder, when set, renders the reminder mail sent this long before the start (the
+	// reminder's offset) instead of an invitation: a REQUEST's links and dial-in with no calendar
+	// part, the time left counted from Stamp.
+	Reminder time.Duration
 	// From is the sender, an RFC 5322 address that may carry a display name, such as
 	// `roomkeeper <invites@localhost>`.
 	From string
@@ -161,6 +169,11 @@ func render(inv *Invite) (booking.Message, error) {
 		}
 		v.Uninvited = peopleList(inv.Uninvited)
 	}
+	if inv.Reminder > 0 {
+		if v.StartsIn, err = startsIn(l, inv.Start.Sub(inv.Stamp)); err != nil {
+			return booking.Message{}, err
+		}
+	}
 	if cancelled {
 		v.GuestURL, v.HostURL, v.DialIn, v.Uninvited = "", "", nil, ""
 		// What was planned no longer matters; why it was cancelled does.
@@ -169,6 +182,8 @@ func render(inv *Invite) (booking.Message, error) {
 
 	var subjectID string
 	switch {
+	case inv.Reminder > 0:
+		subjectID = "subject.reminder"
 	case cancelled:
 		subjectID = "subject.cancelled"
 	case inv.Host && inv.Updated:
@@ -185,7 +200,7 @@ func render(inv *Invite) (booking.Message, error) {
 		return booking.Message{}, err
 	}
 
-	text, html, err := executeInvite(&v)
+	text, html, err := executeInvite(&v, inv.Reminder > 0)
 	if err != nil {
 		return booking.Message{}, err
 	}
@@ -203,6 +218,9 @@ func render(inv *Invite) (booking.Message, error) {
 		date:    inv.Stamp,
 		seed: hashOf("invite", inv.UID, strconv.Itoa(inv.Sequence), string(inv.Method),
 			strings.ToLower(inv.Recipient.Email), inv.Stamp.UTC().Format(time.RFC3339Nano)),
+	}
+	if inv.Reminder > 0 {
+		env.seed = hashOf("reminder", string(env.seed[:]), inv.Reminder.String())
 	}
 	if !strings.EqualFold(inv.Recipient.Email, inv.Organizer.Email) {
 		// A guest's reply goes to the organizer; the organizer's own reply would go to themself.
@@ -254,6 +272,14 @@ func check(inv *Invite) error {
 	if inv.Host && !strings.EqualFold(inv.Recipient.Email, inv.Organizer.Email) {
 		// Invariant 3: the host link goes to the organizer only.
 		return invalid("host", "a host invite must be addressed to the organizer")
+	}
+	if inv.Reminder < 0 || inv.Reminder > 0 && (inv.Method != booking.Request || inv.Calendar) {
+		return invalid("reminder", "a reminder is a REQUEST's mail without a calendar, a positive time before the start")
+	}
+	for _, a := range inv.Alarms {
+		if a <= 0 || a%time.Minute != 0 {
+			return invalid("alarms", "an alarm is a positive number of minutes before the start")
+		}
 	}
 	if inv.Calendar && inv.Method == booking.Request && len(inv.Attendees) == 0 {
 		return invalid("attendees", "a REQUEST calendar needs at least one attendee (RFC 5546)")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"html"
 	"io"
 	"net/url"
 	"os"
@@ -76,6 +77,14 @@ func guestRequest() *invite.Invite {
 	}
 }
 
+// guestReminder is the guest's reminder 15 minutes before the start (sent 10 seconds late).
+func guestReminder() *invite.Invite {
+	inv := guestRequest()
+	inv.Calendar, inv.Reminder = false, 15*time.Minute
+	inv.Stamp = start.Add(-15*time.Minute + 10*time.Second)
+	return inv
+}
+
 // organizerRequest is the organizer's invitation listing every guest.
 func organizerRequest() *invite.Invite {
 	inv := guestRequest()
@@ -120,6 +129,19 @@ func TestRenderGolden(t *testing.T) {
 		{"organizer-notification", func() *invite.Invite {
 			inv := organizerRequest()
 			inv.Calendar = false
+			return inv
+		}},
+		// The calendar reminds a day and 15 minutes before, as roomkeeper's reminders do.
+		{"guest-request-alarms", func() *invite.Invite {
+			inv := guestRequest()
+			inv.Alarms = []time.Duration{24 * time.Hour, 15 * time.Minute}
+			return inv
+		}},
+		{"guest-reminder", guestReminder},
+		{"organizer-reminder", func() *invite.Invite {
+			inv := organizerRequest()
+			inv.Calendar, inv.Reminder = false, time.Hour
+			inv.Stamp = start.Add(-time.Hour)
 			return inv
 		}},
 		// A Cal.com booking whose source listed a guest mail cannot reach: the organizer is told
@@ -856,4 +878,93 @@ func TestUntitledMeetingInTheReadersLanguage(t *testing.T) {
 			assert.Contains(t, string(m.Calendar), "SUMMARY:"+want+"\r\n", "%s %q", lang, title)
 		}
 	}
+}
+
+// TestRenderAlarms: a REQUEST's calendar carries a display VALARM per alarm, which ical.js and
+// libical's iTIP check accept (invitetest.Parse runs both); a CANCEL carries none.
+func TestRenderAlarms(t *testing.T) {
+	inv := organizerRequest()
+	inv.Alarms = []time.Duration{7 * 24 * time.Hour, 90 * time.Minute, time.Minute}
+	msg, err := invite.Render(inv)
+	require.NoError(t, err)
+	m := invitetest.Parse(t, msg.Raw)
+	ev := event(t, m.Calendar)
+	var triggers []string
+	for _, c := range ev.Children {
+		require.Equal(t, ical.CompAlarm, c.Name)
+		assert.Equal(t, "DISPLAY", c.Props.Get(ical.PropAction).Value)
+		d, err := c.Props.Get(ical.PropDescription).Text()
+		require.NoError(t, err)
+		assert.Equal(t, "Reminder: Intro call", d)
+		triggers = append(triggers, c.Props.Get(ical.PropTrigger).Value)
+	}
+	assert.Equal(t, []string{"-PT168H", "-PT1H30M", "-PT1M"}, triggers)
+
+	inv.Method = booking.Cancel
+	msg, err = invite.Render(inv)
+	require.NoError(t, err)
+	assert.Empty(t, event(t, invitetest.Parse(t, msg.Raw).Calendar).Children, "a CANCEL reminds of nothing")
+
+	for _, bad := range []time.Duration{0, -time.Minute, 90 * time.Second} {
+		inv := guestRequest()
+		inv.Alarms = []time.Duration{bad}
+		_, err := invite.Render(inv)
+		requireInvalidField(t, err, "alarms")
+	}
+}
+
+// TestRenderReminder: a reminder is a plain mail in the invitation's look with the recipient's
+// own link, the dial-in (tap-to-dial and by hand) and the time in the recipient's zone; a guest's
+// never holds the host link.
+func TestRenderReminder(t *testing.T) {
+	msg, err := invite.Render(guestReminder())
+	require.NoError(t, err)
+	m := invitetest.Parse(t, msg.Raw)
+	assert.Empty(t, m.Calendar, "a reminder has no calendar part")
+	assert.Equal(t, "Reminder: Intro call @ Mon 23 Nov 2026 10:00 EST (America/New_York)", m.Subject)
+	for part, s := range map[string]string{"text": m.Text, "html": html.UnescapeString(m.HTML)} {
+		assert.Contains(t, s, "Reminder: this video meeting starts in 15 minutes.", part)
+		assert.Contains(t, s, "Monday 23 November 2026, 10:00–10:30 EST (America/New_York)", part)
+		assert.Contains(t, s, guestURL, part)
+		assert.Contains(t, s, "tel:+4721000000,123456", part)
+		assert.Contains(t, s, "+4721000000 (NO), access code 123456", part)
+		assert.NotContains(t, s, hostURL, part)
+		assert.NotContains(t, s, "HOST-SECRET", part)
+	}
+	assert.Equal(t, "Ada Host <ada@example.com>", m.ReplyTo)
+
+	for lead, want := range map[time.Duration]string{
+		20 * time.Second:             "1 minute",
+		time.Hour + 29*time.Second:   "1 hour",
+		90 * time.Minute:             "1 hour 30 minutes",
+		24 * time.Hour:               "24 hours",
+		7*24*time.Hour + 3*time.Hour: "7 days",
+		2*time.Hour + 31*time.Minute: "3 hours",
+		-time.Minute:                 "1 minute",
+	} {
+		inv := guestReminder()
+		inv.Stamp = start.Add(-lead)
+		msg, err := invite.Render(inv)
+		require.NoError(t, err)
+		assert.Contains(t, invitetest.ParseStructure(t, msg.Raw).Text, "starts in "+want+".", lead)
+	}
+
+	for name, edit := range map[string]func(*invite.Invite){
+		"with a calendar": func(inv *invite.Invite) { inv.Calendar = true },
+		"of a CANCEL":     func(inv *invite.Invite) { inv.Method = booking.Cancel },
+		"negative":        func(inv *invite.Invite) { inv.Reminder = -time.Minute },
+	} {
+		inv := guestReminder()
+		edit(inv)
+		_, err := invite.Render(inv)
+		requireInvalidField(t, err, "reminder", name)
+	}
+}
+
+func requireInvalidField(t *testing.T, err error, field string, msgAndArgs ...any) {
+	t.Helper()
+	var e *booking.Error
+	require.ErrorAs(t, err, &e, msgAndArgs...)
+	assert.Equal(t, booking.Invalid, e.Code, msgAndArgs...)
+	assert.Equal(t, field, e.Field, msgAndArgs...)
 }

@@ -37,6 +37,8 @@ type inviteView struct {
 	Description string // free text, LF line breaks; "" in a cancellation
 	// CancelReason is the reason the source gave for a cancellation, LF line breaks.
 	CancelReason string
+	// StartsIn is, in a reminder (reminder.*.tmpl), how long until the start: "15 minutes".
+	StartsIn string
 }
 
 type dialInView struct {
@@ -82,8 +84,39 @@ func strong(s string) htmltemplate.HTML {
 	return htmltemplate.HTML("<strong>" + htmltemplate.HTMLEscapeString(s) + "</strong>")
 }
 
-func executeInvite(v *inviteView) (text, html []byte, err error) {
+// executeInvite fills in an invitation's templates, or with reminder the reminder's: the same
+// view, so a reminder carries exactly the links and dial-in its invitation does.
+func executeInvite(v *inviteView, reminder bool) (text, html []byte, err error) {
+	if reminder {
+		return execute("reminder.txt.tmpl", "reminder.html.tmpl", v)
+	}
 	return execute("invite.txt.tmpl", "invite.html.tmpl", v)
+}
+
+// startsIn says in l's language how long until a meeting starts, to the nearest minute and at
+// least one: "15 minutes", "1 hour", "2 hours 30 minutes", "3 days". Days are shown from two days
+// on, whole hours from two hours on; below, hours and minutes.
+func startsIn(l *locale.Locale, d time.Duration) (string, error) {
+	m := int(max(d.Round(time.Minute), time.Minute) / time.Minute)
+	switch {
+	case m >= 48*60:
+		return l.T("duration.days", "Count", (m+12*60)/(24*60))
+	case m >= 2*60:
+		return l.T("duration.hours", "Count", (m+30)/60)
+	case m >= 60 && m%60 != 0:
+		h, err := l.T("duration.hours", "Count", m/60)
+		if err != nil {
+			return "", err
+		}
+		min, err := l.T("duration.minutes", "Count", m%60)
+		if err != nil {
+			return "", err
+		}
+		return l.T("duration.hoursMinutes", "Hours", h, "Minutes", min)
+	case m >= 60:
+		return l.T("duration.hours", "Count", m/60)
+	}
+	return l.T("duration.minutes", "Count", m)
 }
 
 // knockView is what knock.txt.tmpl and knock.html.tmpl see.

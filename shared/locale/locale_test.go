@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -74,7 +75,7 @@ func TestPluralFormsComplete(t *testing.T) {
 			for _, n := range []int{0, 1, 2, 5, 21, 1000000} {
 				s, err := l.T(id, "Count", n, "Names", "A, B, C")
 				require.NoError(t, err, "%s %s count %d", lang, id, n)
-				assert.Contains(t, s, "A, B, C", "%s %s count %d", lang, id, n)
+				assert.Contains(t, s, strconv.Itoa(n), "%s %s count %d: the count is shown", lang, id, n)
 			}
 		}
 	}

@@ -59,6 +59,10 @@ type Reconciler struct {
 	// Metrics records what each run did (rooms made, invitations sent, the providers' errors
 	// and waits, cleanup lag, failures that stopped a booking), once per run; nil drops it.
 	Metrics booking.Metrics
+	// Reminders are how long before the start each booking source's participants are e-mailed a
+	// reminder, longest first (ROOMKEEPER_REMINDERS…), by source name; a booking may carry its
+	// own (booking.Details.Reminders). A source without any sends none.
+	Reminders map[string][]time.Duration
 
 	MailFrom string // ROOMKEEPER_MAIL_FROM
 	// Locale is ROOMKEEPER_LOCALE: the language of the mail of a person whose source gave none
@@ -376,11 +380,7 @@ func (w *run) fail(ctx context.Context, act action, cause error) (bool, error) {
 		}
 		var se *sendError
 		if errors.As(cause, &se) {
-			// This send failed, so nothing went out now; an earlier unrecorded send may still
-			// have, so the pending intent is put back as it was before this attempt.
-			if inv := b.InviteFor(act.person.Email); inv != nil {
-				inv.Pending = se.prior
-			}
+			se.restore(b)
 		}
 		if b.Failure == nil || !b.Failure.Permanent {
 			b.Failure = &booking.Failure{Message: msg, Kind: kind, Permanent: permanent, At: w.now}
@@ -439,8 +439,12 @@ func (w *run) render(ctx context.Context, a action) (booking.Message, error) {
 		Organizer:   d.Organizer,
 		Recipient:   w.r.reader(d, p),
 		Host:        a.organizer,
-		Calendar:    !a.organizer || d.OrganizerCalendar,
+		Calendar:    (!a.organizer || d.OrganizerCalendar) && a.kind == actSend,
 		From:        w.r.MailFrom,
+		Reminder:    a.reminder,
+	}
+	if a.method == booking.Request && a.kind == actSend {
+		msg.Alarms = w.r.reminders(b) // the calendar reminds when roomkeeper does
 	}
 	if a.method == booking.Cancel && b.Status == booking.Cancelled {
 		msg.CancelReason = d.CancelReason // a guest removed from a meeting that goes on gets none

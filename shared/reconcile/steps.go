@@ -31,14 +31,16 @@ const (
 	actQueueNotice           // store an outbound webhook event the record calls for (notice.go)
 	actSendNotice            // send a queued event to the integrations' receiver
 	actDropNotice            // give up an event: 24 hours without a 2xx, or its room is gone
+	actRemind                // e-mail one recipient a reminder before the start (remind.go)
 )
 
 // action is the next missing step for a booking.
 type action struct {
 	kind      actKind
-	person    booking.Person // actSend: the recipient
-	organizer bool           // actSend: the recipient is the organizer
-	method    booking.Method // actSend
+	person    booking.Person // actSend, actRemind: the recipient
+	organizer bool           // actSend, actRemind: the recipient is the organizer
+	method    booking.Method // actSend; a REQUEST's links for actRemind
+	reminder  time.Duration  // actRemind: how long before the start it is due
 	cleanup   bool           // actDeleteRoom: after the meeting (else cancelled)
 	room      *booking.Room  // actCount: the ended room
 	due       time.Time      // actNone: when the booking next needs work; zero: never
@@ -66,7 +68,7 @@ const (
 
 // mails reports whether the action sends mail.
 func (a action) mails() bool {
-	return a.kind == actSend || a.kind == actNotify || a.kind == actKnock || a.kind == actUndelivered
+	return a.kind == actSend || a.kind == actNotify || a.kind == actKnock || a.kind == actUndelivered || a.kind == actRemind
 }
 
 // makesDialIn reports whether the action makes (or adopts, after a stopped run) a room with
@@ -158,6 +160,10 @@ func (r *Reconciler) planMeeting(b *booking.Booking, now time.Time) action {
 	} else if a, ok := r.planInvites(b); ok {
 		return a
 	}
+	remind, remindAt := r.planReminder(b, now)
+	if remind.kind != actNone {
+		return remind
+	}
 	if len(b.Retired) > 0 {
 		return action{kind: actDeleteRetired}
 	}
@@ -165,8 +171,13 @@ func (r *Reconciler) planMeeting(b *booking.Booking, now time.Time) action {
 		return a
 	}
 	a := r.planCleanup(b, now)
-	if a.kind == actNone && !checkAt.IsZero() && checkAt.Before(a.due) {
-		a.due = checkAt // dueAt is the earliest pending step
+	if a.kind == actNone {
+		// dueAt is the earliest pending step.
+		for _, at := range []time.Time{checkAt, remindAt} {
+			if !at.IsZero() && at.Before(a.due) {
+				a.due = at
+			}
+		}
 	}
 	return a
 }
@@ -381,6 +392,8 @@ func (w *run) do(ctx context.Context, a action) error {
 		return w.sendNotice(ctx, a)
 	case actDropNotice:
 		return w.dropNotice(ctx, a)
+	case actRemind:
+		return w.remind(ctx, a)
 	}
 	return fmt.Errorf("unknown action %d", a.kind)
 }
@@ -718,7 +731,13 @@ func (w *run) send(ctx context.Context, a action) error {
 		id, sendErr = w.r.Mailer.Send(ctx, msg)
 		switch {
 		case sendErr != nil && !booking.IsPermanent(sendErr):
-			return &sendError{err: fmt.Errorf("send %s for booking %s: %w", a.method, w.b.Key, sendErr), prior: same}
+			// Nothing went out now; an earlier unrecorded send may still have, so the pending
+			// intent is put back as it was before this attempt.
+			return &sendError{err: fmt.Errorf("send %s for booking %s: %w", a.method, w.b.Key, sendErr), restore: func(b *booking.Booking) {
+				if inv := b.InviteFor(a.person.Email); inv != nil {
+					inv.Pending = same
+				}
+			}}
 		case sendErr != nil:
 			w.step(fmt.Sprintf("mail service refused %s", a.method))
 		default:
@@ -736,11 +755,12 @@ func (w *run) send(ctx context.Context, a action) error {
 	})
 }
 
-// sendError is a send that failed: nothing went out now. prior is the same invite's send left
-// unrecorded by a stopped run, which may have gone out: fail restores it as the pending send.
+// sendError is a send that failed: nothing went out now. restore puts the recipient's pending
+// send back as it was before the attempt (a stopped run's unrecorded send of the same mail,
+// which may have gone out, or none): fail applies it as it records the failure.
 type sendError struct {
-	err   error
-	prior *booking.Pending
+	err     error
+	restore func(*booking.Booking)
 }
 
 func (e *sendError) Error() string { return e.err.Error() }

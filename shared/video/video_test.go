@@ -276,7 +276,9 @@ func TestSecretProviderViews(t *testing.T) {
 }
 
 // env builds a getenv from pairs.
-func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+func env(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
 
 func TestProviders(t *testing.T) {
 	t.Run("whereby only", func(t *testing.T) {

@@ -49,7 +49,7 @@ func Load(required ...string) Env {
 		Log:  slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{ReplaceAttr: lambdacontext.ReplaceAttr})),
 		vars: map[string]string{},
 	}
-	cfg, err := config.FromEnv(os.Getenv)
+	cfg, err := config.FromEnv(os.LookupEnv)
 	if err != nil {
 		e.Exit(err)
 	}

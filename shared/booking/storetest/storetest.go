@@ -464,6 +464,7 @@ func fullBooking(t *testing.T) *booking.Booking {
 			OrganizerCalendar: true,
 			Uninvited:         []booking.Person{{Name: "Jörg", Email: "jörg@example.net"}},
 			CancelReason:      "Ill, sorry.\nNext week?",
+			Reminders:         []int{1440, 15},
 		},
 		Room: &booking.Room{
 			Provider:  "whereby",
@@ -516,11 +517,13 @@ func fullBooking(t *testing.T) *booking.Booking {
 				MessageID: "0100018c-abc",
 			},
 			{
-				Person:   booking.Person{Name: "Bob Guest", Email: "bob@example.net", TimeZone: "America/New_York"},
-				Sequence: 2,
-				Method:   booking.Request,
-				SentAt:   now.Add(-40 * time.Minute),
-				Pending:  &booking.Pending{Sequence: 3, Method: booking.Request, At: now.Add(-time.Second)},
+				Person:        booking.Person{Name: "Bob Guest", Email: "bob@example.net", TimeZone: "America/New_York"},
+				Sequence:      2,
+				Method:        booking.Request,
+				SentAt:        now.Add(-40 * time.Minute),
+				Pending:       &booking.Pending{Sequence: 3, Method: booking.Request, At: now.Add(-time.Second)},
+				Reminded:      60,
+				RemindPending: 15,
 			},
 			{
 				Person:  booking.Person{Name: "Cleo", Email: "cleo@example.org"},
@@ -547,8 +550,9 @@ func fullBooking(t *testing.T) *booking.Booking {
 			ID: "msg_abcdefghijklm_failed_1", Type: booking.BookingFailed, At: now.Add(-time.Hour),
 			SentAt: now.Add(-time.Hour), Dropped: "refused: notify booking.failed: the receiver answered 410 Gone",
 		}},
-		Request: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-		AliasOf: "abcdefghijklm",
+		Request:    "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+		AliasOf:    "abcdefghijklm",
+		RemindFrom: now.Add(-2 * time.Hour),
 		Activity: booking.Activity{
 			Sessions: []booking.Session{{ID: "s-1", RoomID: "87673375", StartedAt: now.Add(-time.Hour), EndedAt: now.Add(-time.Minute), Closed: true}},
 			Connections: []booking.Connection{{

@@ -3,7 +3,8 @@
 // JSON array with a result per file, in order: {"ok": true} or {"ok": false, "error": "..."}.
 //
 // ical.js is a parser, not a validator, so this also reads every property value (which makes
-// ical.js decode it) and requires one VCALENDAR holding at least one VEVENT.
+// ical.js decode it), requires one VCALENDAR holding at least one VEVENT, and checks each
+// VALARM's required properties.
 //
 // ical.js is found by walking up from this script's directory to the nearest node_modules that
 // holds it (the repository's, installed by `npm ci`). Exit status 3 means it is missing.
@@ -45,6 +46,24 @@ function check(text) {
   };
   visit(vcal);
   for (const vevent of events) {
+    // RFC 5545 §3.6.6: an alarm has one ACTION and one TRIGGER (a duration, or a UTC
+    // date-time), and a DISPLAY alarm a DESCRIPTION. libical's iTIP check does not look inside.
+    // RFC 5546 §3.2.5: a CANCEL carries no VALARM (libical's check does not look inside).
+    if (vcal.getFirstPropertyValue("method") === "CANCEL" && vevent.getAllSubcomponents("valarm").length > 0) {
+      throw new Error("VALARM in a CANCEL (RFC 5546 §3.2.5)");
+    }
+    for (const valarm of vevent.getAllSubcomponents("valarm")) {
+      for (const name of ["action", "trigger"]) {
+        if (valarm.getAllProperties(name).length !== 1) throw new Error(`valarm needs exactly one ${name.toUpperCase()}`);
+      }
+      const trigger = valarm.getFirstProperty("trigger").getFirstValue();
+      if (!(trigger instanceof ICAL.Duration || trigger instanceof ICAL.Time)) {
+        throw new Error("valarm TRIGGER is neither a duration nor a date-time");
+      }
+      if (valarm.getFirstPropertyValue("action") === "DISPLAY" && !valarm.hasProperty("description")) {
+        throw new Error("DISPLAY valarm has no DESCRIPTION");
+      }
+    }
     const ev = new ICAL.Event(vevent);
     if (!ev.uid) throw new Error("vevent has no UID");
     if (ev.startDate && ev.endDate && ev.endDate.compare(ev.startDate) < 0) {

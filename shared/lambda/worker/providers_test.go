@@ -43,7 +43,9 @@ func (s *countingSecrets) Secret(_ context.Context, name string, _ bool) (string
 	return s.values[name], nil
 }
 
-func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+func env(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
 
 // TestWorkerMovesTwentyFourMeetingInPlace runs the worker handler over the providers
 // video.New builds: a reschedule of a 24sessions booking moves its meeting (the reconciler

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/shared/config"
 )
 
 // Source is the Change.Source of generic events.
@@ -141,6 +142,9 @@ type data struct {
 		NamePrefix string `json:"namePrefix"`
 		Locked     bool   `json:"locked"`
 	} `json:"room"`
+	// Reminders are the booking's own reminders (["24h", "15m"]; [] for none), decoded one by
+	// one so an error names its index; absent or null keeps the source's (ROOMKEEPER_REMINDERS…).
+	Reminders []json.RawMessage `json:"reminders"`
 }
 
 func (d *data) details(now time.Time, opts Options) (booking.Details, error) {
@@ -189,7 +193,37 @@ func (d *data) details(now time.Time, opts Options) (booking.Details, error) {
 	if err := det.Normalize(now, booking.Rules{DefaultProvider: opts.DefaultProvider, Providers: opts.Providers}); err != nil {
 		return booking.Details{}, err
 	}
+	if det.Reminders, err = reminders(d.Reminders); err != nil {
+		return booking.Details{}, err
+	}
 	return det, nil
+}
+
+// reminders reads data.reminders into minutes before the start, longest first, by the rule the
+// configuration's reminders follow (config.ParseReminders): nil when absent, empty for [].
+func reminders(raw []json.RawMessage) ([]int, error) {
+	if raw == nil {
+		return nil, nil
+	}
+	list := make([]string, len(raw))
+	for i, r := range raw {
+		path := "data.reminders[" + strconv.Itoa(i) + "]"
+		if err := booking.DecodeJSON(r, &list[i], path); err != nil || string(r) == "null" {
+			return nil, booking.Errorf(booking.Invalid, path, "must be a duration such as \"15m\" or \"24h\"")
+		}
+	}
+	ds, i, err := config.ParseReminders(list)
+	switch {
+	case err != nil && i < 0:
+		return nil, booking.Errorf(booking.Invalid, "data.reminders", "%v", err)
+	case err != nil:
+		return nil, booking.Errorf(booking.Invalid, "data.reminders["+strconv.Itoa(i)+"]", "%v", err)
+	}
+	out := make([]int, len(ds))
+	for i, d := range ds {
+		out[i] = int(d / time.Minute)
+	}
+	return out, nil
 }
 
 func checkBookingID(id string) (string, error) {

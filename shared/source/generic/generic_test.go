@@ -371,6 +371,30 @@ func TestParseInvalidBody(t *testing.T) {
 	}
 }
 
+func TestParseReminders(t *testing.T) {
+	for name, tt := range map[string]struct {
+		reminders any
+		want      []int
+	}{
+		"absent: the source's":   {nil, nil},
+		"none":                   {[]any{}, []int{}},
+		"longest first, minutes": {[]any{"15m", "24h", "1h30m"}, []int{1440, 90, 15}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			ev := sample(t)
+			if tt.reminders != nil {
+				dataOf(ev)["reminders"] = tt.reminders
+			}
+			c, err := Parse(body(t, ev), now, opts)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, c.Details.Reminders)
+			if tt.want != nil {
+				assert.NotNil(t, c.Details.Reminders, "[] (none) must stay apart from absent (the source's)")
+			}
+		})
+	}
+}
+
 func TestParseInvalid(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -488,6 +512,17 @@ func TestParseInvalid(t *testing.T) {
 		{"locked a number", func(ev map[string]any) { roomOf(ev)["locked"] = 0 }, "data.room.locked", "must be true or false, not number"},
 		{"name prefix with capitals", func(ev map[string]any) { roomOf(ev)["namePrefix"] = "Intro-" }, "data.room.namePrefix", "a-z"},
 		{"name prefix too long", func(ev map[string]any) { roomOf(ev)["namePrefix"] = strings.Repeat("a", 14) }, "data.room.namePrefix", "at most 13"},
+
+		// Reminders.
+		{"reminders a string", func(ev map[string]any) { dataOf(ev)["reminders"] = "15m" }, "data.reminders", "must be an array"},
+		{"reminder not a duration", func(ev map[string]any) { dataOf(ev)["reminders"] = []any{"1h", "soon"} }, "data.reminders[1]", "not a duration"},
+		{"reminder a number", func(ev map[string]any) { dataOf(ev)["reminders"] = []any{15} }, "data.reminders[0]", "duration such as"},
+		{"reminder null", func(ev map[string]any) { dataOf(ev)["reminders"] = []any{nil} }, "data.reminders[0]", "duration such as"},
+		{"reminder too soon", func(ev map[string]any) { dataOf(ev)["reminders"] = []any{"30s"} }, "data.reminders[0]", "between 1m and 7d"},
+		{"reminder too early", func(ev map[string]any) { dataOf(ev)["reminders"] = []any{"200h"} }, "data.reminders[0]", "between 1m and 7d"},
+		{"reminder of seconds", func(ev map[string]any) { dataOf(ev)["reminders"] = []any{"90s"} }, "data.reminders[0]", "whole number of minutes"},
+		{"reminder twice", func(ev map[string]any) { dataOf(ev)["reminders"] = []any{"1h", "60m"} }, "data.reminders[1]", "twice"},
+		{"too many reminders", func(ev map[string]any) { dataOf(ev)["reminders"] = []any{"1m", "2m", "3m", "4m", "5m", "6m"} }, "data.reminders", "at most 5"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

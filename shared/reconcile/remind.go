@@ -1,0 +1,135 @@
+package reconcile
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/roomkeeper/roomkeeper/shared/booking"
+)
+
+// reminders returns how long before its start a booking's participants are reminded, longest
+// first: the booking's own (a generic event's data.reminders), else its source's
+// (Reconciler.Reminders). A hand-made room has none: its maker holds the links, and it invites
+// no one.
+func (r *Reconciler) reminders(b *booking.Booking) []time.Duration {
+	if b.Source == booking.Manual {
+		return nil
+	}
+	if b.Details.Reminders == nil {
+		return r.Reminders[b.Source]
+	}
+	out := make([]time.Duration, len(b.Details.Reminders))
+	for i, m := range b.Details.Reminders {
+		out[i] = time.Duration(m) * time.Minute
+	}
+	slices.SortFunc(out, func(a, b time.Duration) int { return cmp.Compare(b, a) }) // as intake stores them; planReminder relies on it
+	return out
+}
+
+// planReminder returns the next reminder to send, organizer first, and when the next one after
+// it comes due (zero: none). A recipient is reminded who holds the REQUEST of the current
+// sequence (so never after a cancellation, nor someone who left); the reminder is due at start −
+// its lead, and is sent from then until the start, at most once for the start: a reminder due
+// before the booking was made or moved (RemindFrom), or before the recipient was sent the current
+// invitation, is skipped, and of several due at once (a run held up by an outage) only the latest
+// is sent, the earlier ones counted done.
+func (r *Reconciler) planReminder(b *booking.Booking, now time.Time) (action, time.Time) {
+	leads := r.reminders(b)
+	d := &b.Details
+	if len(leads) == 0 || b.Status != booking.Confirmed || b.Done || !now.Before(d.Start) {
+		return action{}, time.Time{}
+	}
+	from := b.RemindFrom
+	if from.IsZero() {
+		from = b.CreatedAt // a record stored before reminders
+	}
+	var next time.Time
+	for i, p := range d.Participants() {
+		inv := b.InviteFor(p.Email)
+		if inv == nil || inv.Method != booking.Request || inv.Sequence != b.Sequence || inv.Error != "" || !mailable(b, p.Email) {
+			continue
+		}
+		// A reminder due before the recipient was sent the current invitation (a guest added
+		// late) would only repeat it.
+		armed := from
+		if inv.SentAt.After(armed) {
+			armed = inv.SentAt
+		}
+		var due time.Duration // the latest reminder due, if any
+		for _, lead := range leads {
+			at := d.Start.Add(-lead)
+			switch {
+			case inv.Reminded != 0 && lead >= time.Duration(inv.Reminded)*time.Minute:
+				// Sent, or passed over for a later one.
+			case at.Before(armed):
+				// Due before the booking was made or moved, or before this recipient's
+				// invitation: skipped, never sent late.
+			case !at.After(now):
+				due = lead
+			case next.IsZero() || at.Before(next):
+				next = at
+			}
+		}
+		if due > 0 {
+			return action{kind: actRemind, person: p, organizer: i == 0, method: booking.Request, reminder: due}, time.Time{}
+		}
+	}
+	return action{}, next
+}
+
+// remind sends one recipient the reminder a.reminder before the start, as send does an
+// invitation: the intent is recorded first, so a run that stops between the mail service
+// accepting the message and the record being saved sends at most one duplicate, counted. A
+// reminder refused for good, or that cannot be rendered, is counted done: it is not retried, and
+// the others are still reminded.
+func (w *run) remind(ctx context.Context, a action) error {
+	if _, err := w.link(ctx, booking.RoomLink, booking.ForGuest); err != nil {
+		return err // a secret that cannot be read yet: before the intent, like send
+	}
+	lead := int(a.reminder / time.Minute)
+	start := w.b.Details.Start
+	inv := w.b.InviteFor(a.person.Email)
+	prior := inv.RemindPending
+	if prior == lead {
+		w.res.PossibleDuplicates++
+	}
+	// mine applies a change to the recipient's reminder state only while the record still
+	// holds the start this reminder is for: a move (intake's ArmReminders) starts it over.
+	mine := func(b *booking.Booking, change func(*booking.Invite)) {
+		if inv := b.InviteFor(a.person.Email); inv != nil && b.Details.Start.Equal(start) {
+			change(inv)
+		}
+	}
+	if err := w.save(ctx, func(b *booking.Booking) {
+		mine(b, func(inv *booking.Invite) { inv.RemindPending = lead })
+		if prior == lead {
+			b.PossibleDuplicates++
+		}
+	}); err != nil {
+		return err
+	}
+	msg, err := w.render(ctx, a)
+	if err == nil {
+		_, err = w.r.Mailer.Send(ctx, msg)
+		if err != nil && !booking.IsPermanent(err) {
+			return &sendError{
+				err:     fmt.Errorf("send reminder for booking %s: %w", w.b.Key, err),
+				restore: func(b *booking.Booking) { mine(b, func(inv *booking.Invite) { inv.RemindPending = prior }) },
+			}
+		}
+	}
+	if err != nil {
+		// Neither the mail service's answer nor the render error goes in the steps, which are
+		// logged: either may name the address.
+		w.step("drop reminder to " + role(a.organizer) + ": refused for good or cannot be rendered")
+	} else {
+		w.step(fmt.Sprintf("send %s reminder to %s", a.reminder, role(a.organizer)))
+		w.report(booking.CountOf(booking.MetricRemindersSent, 1))
+	}
+	return w.save(ctx, func(b *booking.Booking) {
+		mine(b, func(inv *booking.Invite) { inv.Reminded, inv.RemindPending = lead, 0 })
+	})
+}
