@@ -1,7 +1,7 @@
 // Package templates holds roomkeeper's e-mail templates: the readable text/plain and text/html
 // parts of invites, of the reminders before a meeting (reminder.*, filled in from an invite's
 // view: the same links and dial-in) and of the notices sent to organizers (a failure, a guest waiting, an
-// invitation that was not delivered). Package invite parses them
+// invitation that was not delivered, who came to a meeting). Package invite parses them
 // (text/template for *.txt.tmpl, html/template for *.html.tmpl) and fills them in.
 //
 // pages/ holds the web pages a person's link (GET /j/{token}) answers with when it cannot send
@@ -19,7 +19,8 @@ package templates
 
 import "embed"
 
-// FS holds the text and HTML templates of invite, reminder, failure, knock and undelivered.
+// FS holds the text and HTML templates of invite, reminder, failure, knock, undelivered and
+// attendance.
 //
 //go:embed *.tmpl
 var FS embed.FS

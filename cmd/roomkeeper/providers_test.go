@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -388,7 +389,8 @@ func TestTwentyFourBookingEndToEnd(t *testing.T) {
 
 // TestHandMadeRoomsOnZoomAnd24sessions: a room made by hand on Zoom is a Zoom meeting of the
 // size's kind, moved in place when its end moves; 24sessions makes a meeting for one guest, so
-// a room made by hand there is refused with the provider's reason.
+// a room made by hand there is refused up front, a 422 naming provider, with nothing stored and
+// nothing asked of 24sessions.
 func TestHandMadeRoomsOnZoomAnd24sessions(t *testing.T) {
 	// The stack's clock stands still, so the create and the extend below happen at one instant.
 	// On the wall clock a second could pass between them, and since a meeting's start is when it
@@ -429,6 +431,25 @@ func TestHandMadeRoomsOnZoomAnd24sessions(t *testing.T) {
 	res = runWith(t, map[string]string{"ROOMKEEPER_URL": tf.srv.URL, "ROOMKEEPER_ADMIN_TOKEN": tf.cfg.AdminToken, "ROOMKEEPER_DATA_DIR": tf.cfg.DataDir},
 		nil, "rooms", "create", "--provider", "24sessions", "--size", "2-4", "--end", "+1h")
 	assert.Equal(t, 1, res.code)
-	assert.Contains(t, res.stderr, "24sessions needs a guest")
-	assert.Empty(t, tfFake.Meetings())
+	assert.Contains(t, res.stderr, "24sessions makes a room only for a booking with a guest, and a room made by hand has none; choose another provider: whereby")
+	assert.NotContains(t, res.stderr, "needs a guest", "not the provider's own words")
+
+	req, err := http.NewRequest(http.MethodPost, tf.srv.URL+"/v1/rooms", strings.NewReader(`{"provider":"24sessions","endDate":"+1h"}`))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+tf.cfg.AdminToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	var refused struct {
+		Error struct{ Code, Message, Field string } `json:"error"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&refused))
+	resp.Body.Close()
+	assert.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
+	assert.Equal(t, "unprocessable", refused.Error.Code)
+	assert.Equal(t, "provider", refused.Error.Field)
+	assert.Contains(t, refused.Error.Message, "a room made by hand has none")
+	assert.Empty(t, tf.admin("/v1/rooms")["rooms"], "nothing stored")
+	assert.Empty(t, tfFake.Meetings(), "nothing asked of 24sessions")
+	assert.Empty(t, tfFake.Requests(), "not even a token")
 }

@@ -85,7 +85,7 @@ Each run sends a new Idempotency-Key, so a request the network repeats makes one
 		fl.StringVar(&body.NamePrefix, "prefix", "", "start the room's name with `P`: up to 13 of a-z, 0-9 and -")
 		fl.StringVar(&body.Title, "title", "", "the room's title `T`, up to 500 characters (default \"Room\")")
 		personFlag(fl, &body.Organizer, "organizer", "send the knock alerts and failure notices to `EMAIL` (or \"Name <email>\")")
-		fl.StringVar(&body.Provider, "provider", "", "make the room with provider `P`: whereby, zoom or 24sessions (default: the server's ROOMKEEPER_PROVIDER)")
+		fl.StringVar(&body.Provider, "provider", "", "make the room with provider `P`: whereby or zoom (24sessions makes rooms only for bookings with a guest; default: the server's ROOMKEEPER_PROVIDER)")
 		fl.BoolVar(&body.DialIn, "dial-in", false, "give the room phone numbers to dial in")
 		fl.BoolVar(&body.Locked, "locked", false, "guests knock and the host lets them in")
 		asJSON := jsonFlag(fl)

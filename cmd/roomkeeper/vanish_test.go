@@ -137,6 +137,6 @@ func TestTheRoomCheckIsOneProviderRequestPerBookingPerCheck(t *testing.T) {
 	s.advance(b.Details.End.Add(2 * time.Minute).Sub(s.clock.Now())) // past end + grace
 	assert.Equal(t, []string{"POST /meetings", "GET /meetings/" + id, "GET /meetings/" + id, "DELETE /meetings/" + id, "GET /insights/room-sessions"}, s.requests(0),
 		"create, a check after the reschedule, the check before the start, cleanup and its usage")
-	assert.Empty(t, s.mail(), "a room that is there costs no mail")
+	onlyWhoCame(t, s.mail()) // a room that is there costs no mail: the cleanup's summary is all
 	assert.True(t, s.booking(run).Done)
 }

@@ -1,6 +1,7 @@
 package booking
 
 import (
+	"strings"
 	"time"
 )
 
@@ -38,8 +39,10 @@ type Connection struct {
 	RoomID    string `json:"roomId"`
 	SessionID string `json:"sessionId,omitempty"` // empty: no session (a lone visitor)
 	Name      string `json:"name,omitempty"`
-	// ExternalID is the id the participant's room link named (Whereby's externalId): roomkeeper's
-	// recipient id (Person.ID) when they came by their own /j/ link; empty otherwise.
+	// ExternalID is roomkeeper's recipient id (Person.ID) of the person the participant is: the
+	// id their room link named (Whereby's externalId) when they came by their own /j/ link, or
+	// the id of the person whose address the provider reported for them (Booking.Identify);
+	// empty otherwise.
 	ExternalID string    `json:"externalId,omitempty"`
 	Role       string    `json:"role,omitempty"`
 	Host       bool      `json:"host,omitempty"`   // joined with host powers
@@ -85,9 +88,13 @@ type RoomEvent struct {
 	ParticipantID string
 	Name          string
 	ExternalID    string // Whereby's externalId, from the room link's parameter; optional
-	Role          string
-	Host          bool
-	DialIn        bool
+	// Email is the participant's address where the provider reports one (a Zoom registrant's):
+	// Booking.Identify turns it into the ExternalID of the person on the booking with that
+	// address. It is never stored.
+	Email  string
+	Role   string
+	Host   bool
+	DialIn bool
 	// Closes, on SessionEnded, says everyone left when the session ended (Zoom's meeting.ended).
 	// Whereby's session end does not: it means fewer than two are in, and one may remain.
 	Closes bool
@@ -349,4 +356,24 @@ type SessionInsight struct {
 	RecorderMinutes    int // minutes a cloud recorder was in the session
 	StreamerMinutes    int // minutes a live streamer was in the session
 	UniqueParticipants int
+}
+
+// Identify names the person on the booking that e's participant is, by the address the provider
+// reported (a Zoom registrant's e-mail): an event that names no recipient id of its own gets the
+// id of the organizer or attendee with that address, compared ignoring case. The address itself
+// is dropped either way, so no record keeps it.
+func (b *Booking) Identify(e RoomEvent) RoomEvent {
+	addr := strings.TrimSpace(e.Email)
+	e.Email = ""
+	if e.ExternalID != "" || addr == "" {
+		return e
+	}
+	d := &b.Details
+	for _, p := range append([]Person{d.Organizer}, d.Attendees...) {
+		if p.ID != "" && strings.EqualFold(p.Email, addr) {
+			e.ExternalID = p.ID
+			break
+		}
+	}
+	return e
 }

@@ -196,6 +196,21 @@ type Pending struct {
 	At       time.Time `json:"at"`
 }
 
+// SummaryMail records the organizer's attendance summary. PendingAt is written before the send
+// and cleared when the send is recorded: finding it set on a later run means a run stopped in
+// between, so the summary may go out twice (counted like an invite's possible duplicate).
+type SummaryMail struct {
+	PendingAt time.Time `json:"pendingAt,omitzero"`
+	SentAt    time.Time `json:"sentAt,omitzero"`
+	MessageID string    `json:"messageId,omitempty"`
+	// Dropped says why it was never sent: it could not be made, or the mail service refused it
+	// for good. It is not retried.
+	Dropped string `json:"dropped,omitempty"`
+}
+
+// Settled reports whether nothing more is to be done for the summary.
+func (s SummaryMail) Settled() bool { return !s.SentAt.IsZero() || s.Dropped != "" }
+
 // Creating records that a room is being created under a tag, so a run that stops between the
 // provider creating the room and the record being saved can adopt it instead of making another.
 type Creating struct {
@@ -282,6 +297,9 @@ type Booking struct {
 	// Notices are the outbound webhook's events for the booking (ROOMKEEPER_NOTIFY_URL), queued,
 	// sent and settled by the reconciler.
 	Notices []Notice `json:"notices,omitempty"`
+	// Summary is the organizer's attendance summary ("who came"), e-mailed once after the
+	// meeting's room was cleaned up.
+	Summary SummaryMail `json:"summary,omitzero"`
 
 	// RemindFrom is when the meeting's current start was set (the booking made, or moved): a
 	// reminder due before then is skipped, never sent late. Zero in records stored before

@@ -156,6 +156,13 @@ type RoomUpdater interface {
 	UpdateRoom(ctx context.Context, room Room, spec RoomSpec) (Room, error)
 }
 
+// GuestBound is a provider that makes a room only for a guest (24sessions creates each meeting
+// with its guest): a hand-made room, which has none, cannot use it, and is refused before
+// anything is stored.
+type GuestBound interface {
+	NeedsGuest() bool
+}
+
 // HostLinker is a provider whose host link is fetched when the organizer clicks rather than
 // mailed: Zoom's start_url logs its holder in as the host and expires after two hours.
 type HostLinker interface {

@@ -91,7 +91,7 @@ func (in *Intake) applyRoom(ctx context.Context, key, provider string, events []
 				dropped++
 				continue
 			}
-			if b.Activity.Apply(e) {
+			if b.Activity.Apply(b.Identify(e)) {
 				applied++
 			}
 		}

@@ -2,6 +2,8 @@ package intake
 
 import (
 	"context"
+	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -107,4 +109,27 @@ func TestEventsForAnotherDeploymentsRoomsAreIgnored(t *testing.T) {
 	res, err = f.in.ApplyRoomEvents(context.Background(), "whereby", "evt_2", []booking.RoomEvent{roomEvent(legacy, booking.Joined, b.Details.Start)})
 	require.NoError(t, err)
 	assert.Equal(t, 1, res.Applied, "a room tagged the old way is still followed")
+}
+
+func TestAParticipantsAddressNamesThePersonAndIsNotKept(t *testing.T) {
+	f := newFixture(t)
+	b := f.withRoom(t)
+	guest := b.Details.Attendees[0]
+	require.NotEmpty(t, guest.ID)
+	registrant := roomEvent(b, booking.Joined, b.Details.Start)
+	registrant.Name, registrant.Email = "Phone in the car", "  "+strings.ToUpper(guest.Email)+" "
+	stranger := roomEvent(b, booking.Joined, b.Details.Start)
+	stranger.ParticipantID, stranger.Email = "p2", "someone@else.example"
+	linked := roomEvent(b, booking.Joined, b.Details.Start)
+	linked.ParticipantID, linked.ExternalID, linked.Email = "p3", "rcp_own-link", guest.Email
+	_, err := f.in.ApplyRoomEvents(context.Background(), "whereby", "evt_1", []booking.RoomEvent{registrant, stranger, linked})
+	require.NoError(t, err)
+	conns := f.get(t).Activity.Connections
+	require.Len(t, conns, 3)
+	assert.Equal(t, guest.ID, conns[0].ExternalID, "matched by address, ignoring case and spaces")
+	assert.Empty(t, conns[1].ExternalID, "an address not on the booking names no one")
+	assert.Equal(t, "rcp_own-link", conns[2].ExternalID, "the link's own id comes first")
+	raw, err := json.Marshal(f.get(t))
+	require.NoError(t, err)
+	assert.NotContains(t, string(raw), "someone@else.example", "no address is kept")
 }

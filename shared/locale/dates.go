@@ -11,6 +11,7 @@ import (
 // letters E (weekday), d, M (month), y, H and m are used.
 type dates struct {
 	full, short       string // date patterns: CLDR's full date; an abbreviated one with the weekday (yMMMEd)
+	dayShort          string // an abbreviated day with the weekday, no year (MMMEd)
 	time              string // CLDR's short time: "HH:mm" or "H:mm"
 	dateTime          string // CLDR's full date-time combination: "{1}, {0}" ({1} the date, {0} the time)
 	dateTimeShort     string // CLDR's medium date-time combination
@@ -31,7 +32,7 @@ func (l *Locale) loadDates() (dates, error) {
 		s, err = l.T(id)
 		return s
 	}
-	d.full, d.short, d.time = get("date.full"), get("date.short"), get("date.time")
+	d.full, d.short, d.dayShort, d.time = get("date.full"), get("date.short"), get("date.dayShort"), get("date.time")
 	d.dateTime, d.dateTimeShort, d.timeRange = get("date.dateTime"), get("date.dateTimeShort"), get("date.timeRange")
 	lists := []struct {
 		id  string
@@ -57,6 +58,12 @@ func (l *Locale) Date(t time.Time) string {
 // 2026, 15:00".
 func (l *Locale) Short(t time.Time) string {
 	return combine(l.dates.dateTimeShort, l.format(l.dates.short, t), l.format(l.dates.time, t))
+}
+
+// DayTime writes t as a day of a week the reader is in, abbreviated and without the year, and
+// its time: "Tue 24 Nov 02:00", "Di., 24. Nov., 02:00".
+func (l *Locale) DayTime(t time.Time) string {
+	return combine(l.dates.dateTimeShort, l.format(l.dates.dayShort, t), l.format(l.dates.time, t))
 }
 
 // Day writes the full date of t with the times of one day, from and to, as a range:

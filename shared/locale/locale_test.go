@@ -143,18 +143,18 @@ func TestDates(t *testing.T) {
 	at := time.Date(2026, 11, 23, 15, 0, 0, 0, oslo) // a Monday
 	early := time.Date(2026, 3, 7, 9, 5, 0, 0, oslo) // a Saturday in March
 	for _, c := range []struct {
-		lang, date, short, day, early, earlyShort string
+		lang, date, short, day, early, earlyShort, dayTime string
 	}{
 		{"en", "Monday 23 November 2026, 15:00", "Mon 23 Nov 2026 15:00", "Monday 23 November 2026, 15:00–15:30",
-			"Saturday 7 March 2026, 09:05", "Sat 7 Mar 2026 09:05"},
+			"Saturday 7 March 2026, 09:05", "Sat 7 Mar 2026 09:05", "Sat 7 Mar 09:05"},
 		{"de", "Montag, 23. November 2026, 15:00", "Mo., 23. Nov. 2026, 15:00", "Montag, 23. November 2026, 15:00–15:30",
-			"Samstag, 7. März 2026, 09:05", "Sa., 7. März 2026, 09:05"},
+			"Samstag, 7. März 2026, 09:05", "Sa., 7. März 2026, 09:05", "Sa., 7. März, 09:05"},
 		{"fr", "lundi 23 novembre 2026 à 15:00", "lun. 23 nov. 2026, 15:00", "lundi 23 novembre 2026 à 15:00 – 15:30",
-			"samedi 7 mars 2026 à 09:05", "sam. 7 mars 2026, 09:05"},
+			"samedi 7 mars 2026 à 09:05", "sam. 7 mars 2026, 09:05", "sam. 7 mars, 09:05"},
 		{"es", "lunes, 23 de noviembre de 2026, 15:00", "lun, 23 nov 2026, 15:00", "lunes, 23 de noviembre de 2026, 15:00–15:30",
-			"sábado, 7 de marzo de 2026, 9:05", "sáb, 7 mar 2026, 9:05"},
+			"sábado, 7 de marzo de 2026, 9:05", "sáb, 7 mar 2026, 9:05", "sáb, 7 mar, 9:05"},
 		{"nb", "mandag 23. november 2026 kl. 15:00", "man. 23. nov. 2026, 15:00", "mandag 23. november 2026 kl. 15:00–15:30",
-			"lørdag 7. mars 2026 kl. 09:05", "lør. 7. mar. 2026, 09:05"},
+			"lørdag 7. mars 2026 kl. 09:05", "lør. 7. mar. 2026, 09:05", "lør. 7. mar., 09:05"},
 	} {
 		t.Run(c.lang, func(t *testing.T) {
 			l, err := locale.For(c.lang)
@@ -164,6 +164,7 @@ func TestDates(t *testing.T) {
 			assert.Equal(t, c.day, l.Day(at, l.Time(at), l.Time(at.Add(30*time.Minute))))
 			assert.Equal(t, c.early, l.Date(early))
 			assert.Equal(t, c.earlyShort, l.Short(early))
+			assert.Equal(t, c.dayTime, l.DayTime(early))
 		})
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/operator"
 	"github.com/roomkeeper/roomkeeper/shared/reconcile"
 	"github.com/roomkeeper/roomkeeper/shared/video/phone"
+	"github.com/roomkeeper/roomkeeper/shared/video/twentyfour"
 	"github.com/roomkeeper/roomkeeper/shared/video/whereby"
 )
 
@@ -624,4 +625,48 @@ func joinLink(t *testing.T, key string, p booking.Purpose) string {
 	tok, err := link.Make(testLinkSecret, link.Token{Key: key, Recipient: booking.RoomLink, Purpose: p})
 	require.NoError(t, err)
 	return link.URL("https://rk.example", tok)
+}
+
+// TestAHandMadeRoomIsNotOffered24sessions: 24sessions makes each meeting for a guest, and a room
+// made by hand has none, so asking for one there — by name, or by a default provider of
+// 24sessions — is refused up front: a 422 naming provider, nothing stored, nothing asked of
+// 24sessions; the providers offered for hand-made rooms leave it out.
+func TestAHandMadeRoomIsNotOffered24sessions(t *testing.T) {
+	tf, err := sandbox.NewTwentyFour(sandbox.TwentyFourOptions{ClientID: "tf", ClientSecret: "tf-secret", UserID: "77", MeetingTypeID: "5"})
+	require.NoError(t, err)
+	srv := httptest.NewServer(tf)
+	t.Cleanup(srv.Close)
+	client, err := twentyfour.New(twentyfour.Config{
+		Instance: "acme", ClientID: "tf", ClientSecret: "tf-secret", UserID: "77", MeetingTypeID: "5",
+		APIURL: srv.URL + sandbox.TwentyFourAPIPath, HTTPClient: srv.Client(),
+	})
+	require.NoError(t, err)
+	for _, tt := range []struct {
+		name, defaultProvider, provider string
+	}{
+		{"asked for", whereby.Name, twentyfour.Name},
+		{"by default", twentyfour.Name, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.r.Providers[twentyfour.Name] = client
+			f.op.Providers = []string{whereby.Name, twentyfour.Name}
+			f.op.DefaultProvider = tt.defaultProvider
+			assert.Equal(t, []string{whereby.Name}, f.op.HandMadeProviders())
+
+			_, err := f.op.CreateRoom(f.ctx, operator.NewRoom{EndDate: "+1h", Provider: tt.provider}, "")
+			var e *booking.Error
+			require.ErrorAs(t, err, &e)
+			assert.Equal(t, booking.Unprocessable, e.Code)
+			assert.Equal(t, "provider", e.Field)
+			assert.Equal(t, "24sessions makes a room only for a booking with a guest, and a room made by hand has none; choose another provider: whereby", e.Message)
+			page, err := f.st.List(f.ctx, booking.ListQuery{State: booking.Active, Limit: 10})
+			require.NoError(t, err)
+			assert.Empty(t, page.Entries, "nothing stored")
+			assert.Empty(t, tf.Requests(), "nothing asked of 24sessions")
+
+			made := f.create(operator.NewRoom{EndDate: "+1h", Provider: whereby.Name}, "")
+			assert.Equal(t, whereby.Name, made.Room.Provider, "another provider still makes rooms")
+		})
+	}
 }

@@ -441,7 +441,34 @@ func (o *Operator) details(req NewRoom, now time.Time) (booking.Details, error) 
 	if err := d.CheckRoom(booking.Rules{DefaultProvider: o.DefaultProvider, Providers: o.Providers, Field: apiField}); err != nil {
 		return booking.Details{}, err
 	}
+	if !o.makesHandMade(d.Room.Provider) {
+		others := "no other provider is configured"
+		if ps := o.HandMadeProviders(); len(ps) > 0 {
+			others = "choose another provider: " + strings.Join(ps, ", ")
+		}
+		return booking.Details{}, booking.Errorf(booking.Unprocessable, "provider",
+			"%s makes a room only for a booking with a guest, and a room made by hand has none; %s", d.Room.Provider, others)
+	}
 	return d, nil
+}
+
+// makesHandMade reports whether a provider can make a room by hand: not one that makes rooms
+// only for a guest (booking.GuestBound).
+func (o *Operator) makesHandMade(provider string) bool {
+	g, ok := o.Reconciler.Providers[provider].(booking.GuestBound)
+	return !ok || !g.NeedsGuest()
+}
+
+// HandMadeProviders returns the configured providers that can make a room by hand, in the
+// configured order: the console offers only these.
+func (o *Operator) HandMadeProviders() []string {
+	var out []string
+	for _, p := range o.Providers {
+		if o.makesHandMade(p) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // apiField maps booking validation's generic paths ("data.room.namePrefix") to the request's.

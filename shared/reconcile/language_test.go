@@ -3,6 +3,7 @@ package reconcile
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -66,4 +67,24 @@ func TestNoticesInTheOrganizersLanguage(t *testing.T) {
 	require.NotNil(t, m)
 	assert.Contains(t, m.Subject, "No se pudo crear la sala de vídeo: Intro call")
 	assert.Contains(t, m.Text, "El servicio de vídeo se ha negado a crear una sala para esta reunión")
+}
+
+// TestWhoCameInTheOrganizersLanguage: the attendance summary at cleanup is in the organizer's
+// language, and ROOMKEEPER_LOCALE's when the source gave none.
+func TestWhoCameInTheOrganizersLanguage(t *testing.T) {
+	for _, c := range []struct{ organizer, setting, want string }{
+		{"de-CH", "fr", "Niemand hat am Meeting teilgenommen."},
+		{"", "nb", "Ingen ble med i møtet."},
+	} {
+		f := newFixture(t)
+		f.r.Locale = c.setting
+		key := f.put(func(b *booking.Booking) { b.Details.Organizer.Locale = c.organizer })
+		f.reconcile(key)
+		f.mails()
+		f.at(key, 15*time.Minute)
+		f.reconcile(key)
+		m := f.mails()["ada@example.com"]
+		require.NotNil(t, m, c.organizer)
+		assert.Contains(t, m.Text, c.want, c.organizer)
+	}
 }

@@ -82,7 +82,7 @@ func TestCleanupKeepsTheRoomsHistoryAndCountsItsUsageOnce(t *testing.T) {
 		booking.RoomEvent{Kind: booking.SessionEnded, At: start.Add(20 * time.Minute), SessionID: "s1"},
 	)
 	f.at(key, 15*time.Minute)
-	assert.Equal(t, []string{"clean up room"}, f.reconcile(key).Steps)
+	assert.Equal(t, []string{"clean up room", stepSummary}, f.reconcile(key).Steps)
 
 	b = f.get(key)
 	assert.Nil(t, b.Room)

@@ -51,7 +51,7 @@ func TestCleanupWaitsForALiveSessionUntilTheCap(t *testing.T) {
 	assert.Equal(t, end.Add(2*time.Hour), f.get(key).DueAt, "never later than the cap")
 
 	f.at(key, 2*time.Hour) // the cap: webhooks may be missing, the room goes anyway
-	assert.Equal(t, []string{"clean up room"}, f.reconcile(key).Steps)
+	assert.Equal(t, []string{"clean up room", stepSummary}, f.reconcile(key).Steps)
 	assert.Empty(t, f.provider.live())
 }
 
@@ -65,7 +65,7 @@ func TestSessionEndingAfterTheEndCleansUpAtOnce(t *testing.T) {
 		booking.RoomEvent{Kind: booking.SessionEnded, At: end.Add(5 * time.Minute), SessionID: "s1"},
 	)
 	f.at(key, 6*time.Minute) // before end + grace
-	assert.Equal(t, []string{"clean up room"}, f.reconcile(key).Steps)
+	assert.Equal(t, []string{"clean up room", stepSummary}, f.reconcile(key).Steps)
 	assert.Empty(t, f.provider.live())
 }
 
@@ -81,7 +81,7 @@ func TestSessionEndingBeforeTheEndWaitsForTheGrace(t *testing.T) {
 	f.at(key, time.Minute)
 	assert.Empty(t, f.reconcile(key).Steps, "they may come back before the booked end + grace")
 	f.at(key, 15*time.Minute)
-	assert.Equal(t, []string{"clean up room"}, f.reconcile(key).Steps)
+	assert.Equal(t, []string{"clean up room", stepSummary}, f.reconcile(key).Steps)
 }
 
 func TestKnockEmailsTheOrganizerOnceAndNotWithAHost(t *testing.T) {
@@ -146,7 +146,7 @@ func TestACleanupPutOffSaysWhy(t *testing.T) {
 
 	f.at(key, 2*time.Hour)
 	res = f.reconcile(key)
-	assert.Equal(t, []string{"clean up room"}, res.Steps)
+	assert.Equal(t, []string{"clean up room", stepSummary}, res.Steps)
 	assert.Equal(t, CleanupCapWhileLive, res.Cleanup)
 	assert.Empty(t, res.Postponed)
 }
@@ -174,7 +174,7 @@ func TestACleanupSaysWhyTheRoomGoes(t *testing.T) {
 			f.record(key, tt.events(f.get(key).Details.End)...)
 			f.at(key, tt.fromEnd)
 			res := f.reconcile(key)
-			assert.Equal(t, []string{"clean up room"}, res.Steps)
+			assert.Equal(t, []string{"clean up room", stepSummary}, res.Steps)
 			assert.Equal(t, tt.want, res.Cleanup)
 		})
 	}

@@ -88,7 +88,7 @@ func TestCleanupLagIsReportedAtEveryAttempt(t *testing.T) {
 
 	f.provider.fail = nil
 	f.at(key, 15*time.Minute+12*time.Minute)
-	assert.Equal(t, []string{"clean up room"}, f.reconcile(key).Steps)
+	assert.Equal(t, []string{"clean up room", stepSummary}, f.reconcile(key).Steps)
 	assert.Equal(t, []booking.Metric{booking.DurationOf(booking.MetricCleanupLag, 12*time.Minute)}, f.metrics.take())
 }
 

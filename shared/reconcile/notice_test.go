@@ -112,7 +112,7 @@ func TestNoticesReportTheRoomThenWhoCame(t *testing.T) {
 	)
 	f.at(key, 15*time.Minute)
 	res = f.reconcile(key)
-	assert.Equal(t, []string{"clean up room", "send booking.attended notice"}, res.Steps)
+	assert.Equal(t, []string{"clean up room", stepSummary, "send booking.attended notice"}, res.Steps)
 	sent = notifier.take()
 	require.Len(t, sent, 1)
 	attended := sent[0]
@@ -240,7 +240,7 @@ func TestAFailingReceiverHoldsUpNothingAndIsRetriedUntilItAnswers(t *testing.T) 
 	down = true
 	f.at(key, 15*time.Minute)
 	res = f.reconcile(key)
-	assert.Equal(t, []string{"clean up room", "booking.attended notice failed: notify: receiver answered 500"}, res.Steps)
+	assert.Equal(t, []string{"clean up room", stepSummary, "booking.attended notice failed: notify: receiver answered 500"}, res.Steps)
 	assert.True(t, f.get(key).Done, "cleaned up whatever the receiver says")
 	assert.Empty(t, f.provider.live())
 }

@@ -326,7 +326,9 @@ func (w *run) fail(ctx context.Context, act action, cause error) (bool, error) {
 	if throttled {
 		due = until // the provider's delay counts from its answer, not from the run's start
 	}
-	noRoom := b.Status == booking.Confirmed && b.Room == nil
+	// A booking cleaned up has no room because it needs none: a step after the cleanup (its
+	// usage count, its attendance summary) that fails is retried like any other.
+	noRoom := b.Status == booking.Confirmed && b.Room == nil && !b.Done
 	msg := cause.Error()
 	permanent := booking.IsPermanent(cause)
 	var (

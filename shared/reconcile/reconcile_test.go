@@ -200,7 +200,7 @@ func TestCleanupAfterEndPlusGrace(t *testing.T) {
 
 	f.clock.Add(time.Minute)
 	res := f.reconcile(key)
-	assert.Equal(t, []string{"clean up room"}, res.Steps)
+	assert.Equal(t, []string{"clean up room", stepSummary}, res.Steps)
 	assert.Empty(t, f.provider.live())
 	b = f.get(key)
 	assert.True(t, b.Done)

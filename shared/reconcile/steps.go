@@ -32,6 +32,7 @@ const (
 	actSendNotice            // send a queued event to the integrations' receiver
 	actDropNotice            // give up an event: 24 hours without a 2xx, or its room is gone
 	actRemind                // e-mail one recipient a reminder before the start (remind.go)
+	actSummary               // e-mail the organizer who came, once the room is cleaned up (summary.go)
 )
 
 // action is the next missing step for a booking.
@@ -68,7 +69,7 @@ const (
 
 // mails reports whether the action sends mail.
 func (a action) mails() bool {
-	return a.kind == actSend || a.kind == actNotify || a.kind == actKnock || a.kind == actUndelivered || a.kind == actRemind
+	return a.kind == actSend || a.kind == actNotify || a.kind == actKnock || a.kind == actUndelivered || a.kind == actRemind || a.kind == actSummary
 }
 
 // makesDialIn reports whether the action makes (or adopts, after a stopped run) a room with
@@ -111,6 +112,9 @@ func (r *Reconciler) planMeeting(b *booking.Booking, now time.Time) action {
 		if len(b.Retired) > 0 {
 			return action{kind: actDeleteRetired}
 		}
+		if summaryDue(b) {
+			return action{kind: actSummary}
+		}
 		if a := countNext(b); a.kind != actNone || b.Room == nil {
 			return a
 		}
@@ -133,6 +137,9 @@ func (r *Reconciler) planMeeting(b *booking.Booking, now time.Time) action {
 		return countNext(b)
 	}
 	if b.Done {
+		if summaryDue(b) {
+			return action{kind: actSummary}
+		}
 		return countNext(b)
 	}
 	if b.Source != booking.Manual && b.MissingIDs() {
@@ -386,6 +393,8 @@ func (w *run) do(ctx context.Context, a action) error {
 	case actIDs:
 		w.step("assign recipient ids")
 		return w.save(ctx, func(b *booking.Booking) { b.AssignIDs(nil, w.r.NewID) })
+	case actSummary:
+		return w.summarize(ctx)
 	case actQueueNotice:
 		return w.queueNotice(ctx, a)
 	case actSendNotice:

@@ -292,10 +292,20 @@ func (v Providers) ByName() map[string]booking.Provider {
 		out[zoom.Name] = SecretRoomUpdater{v.Zoom}
 	}
 	if v.TwentyFour != nil {
-		out[twentyfour.Name] = SecretRoomUpdater{v.TwentyFour}
+		out[twentyfour.Name] = secretGuestBound{SecretRoomUpdater{v.TwentyFour}}
 	}
 	return out
 }
+
+// secretGuestBound is 24sessions' SecretRoomUpdater, which also says that 24sessions makes rooms
+// only for a guest (booking.GuestBound), as twentyfour.Client does: the client itself is built
+// only once its secret is read, and the operator asks before any room is made.
+type secretGuestBound struct{ SecretRoomUpdater }
+
+var _ booking.GuestBound = secretGuestBound{}
+
+// NeedsGuest implements booking.GuestBound.
+func (secretGuestBound) NeedsGuest() bool { return true }
 
 // HostLinkers returns the providers whose host link is fetched when the organizer's link is
 // followed, by name, for join.Links (GET /j/{token}) and httpapi.HostLinks (the older

@@ -316,6 +316,10 @@ func TestProviders(t *testing.T) {
 			_, updates := ps[name].(booking.RoomUpdater)
 			assert.True(t, updates, "%s moves meetings in place", name)
 		}
+		for name, p := range ps {
+			g, bound := p.(booking.GuestBound)
+			assert.Equal(t, name == twentyfour.Name, bound && g.NeedsGuest(), "%s: only 24sessions makes rooms only for a guest", name)
+		}
 		assert.Equal(t, []string{zoom.Name}, keys(v.HostLinkers()))
 		assert.Equal(t, []string{ZoomClientSecret}, v.Zoom.Names, "no host secret: the organizer's link is made by the reconciler")
 		assert.Equal(t, []string{TwentyFourClientSecret}, v.TwentyFour.Names)

@@ -542,6 +542,8 @@ func fullBooking(t *testing.T) *booking.Booking {
 		Failure:            &booking.Failure{Message: "whereby: 429 too many requests", Kind: booking.FailureNoRoomByStart, Permanent: true, At: now.Add(-10 * time.Second), Notified: true},
 		Attempts:           4,
 		PossibleDuplicates: 1,
+		Summary: booking.SummaryMail{PendingAt: now.Add(-2 * time.Second), SentAt: now.Add(-time.Second),
+			MessageID: "0100018c-abc", Dropped: "refused: 554 message rejected"},
 		Notices: []booking.Notice{{
 			ID: "msg_abcdefghijklm_ready_1", Type: booking.RoomReady, At: now.Add(-time.Minute),
 			Body: []byte(`{"type":"room.ready","data":{"generation":1}}`), Attempts: 2,

@@ -122,7 +122,12 @@ func testLifecycle(t *testing.T, e *emulators) {
 	b = s.booking("life")
 	assert.True(t, b.Done)
 	assert.True(t, b.DueAt.IsZero(), "nothing left to do")
-	assert.Len(t, emulator.SESMessages(t, e.ses)[mailsBefore:], 2, "cleanup sends no mail")
+	after := emulator.SESMessages(t, e.ses)[mailsBefore+2:]
+	require.Len(t, after, 1, "cleanup mails the organizer who came, and no one else")
+	summary := invitetest.Parse(t, emulator.SESRaw(t, e.ses, after[0].MessageID))
+	assert.Contains(t, summary.To, organizer)
+	assert.True(t, strings.HasPrefix(summary.Subject, "Who came: "), summary.Subject)
+	assert.Contains(t, summary.Text, "Nobody joined the meeting.")
 
 	// The worker and sweeper log the invocation's request id. (The bookings function logs through
 	// httpapi, which logs without the request's context, so it has none to add yet.)

@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -132,14 +133,21 @@ var formField = map[string]string{
 }
 
 func (c *Console) newCreateData(q *request) createData {
+	// The providers offered are those that can make a room by hand (not 24sessions, which
+	// needs a guest); the default provider first when it is one of them.
+	providers := c.Operator.HandMadeProviders()
+	provider := c.Operator.DefaultProvider
+	if len(providers) > 0 && !slices.Contains(providers, provider) {
+		provider = providers[0]
+	}
 	return createData{
 		Key:            randomToken(),
 		Size:           string(booking.Small),
-		Provider:       c.Operator.DefaultProvider,
+		Provider:       provider,
 		OrganizerEmail: q.s.Operator.Email,
 		End:            c.endChooser(q.z, "", "When may the room go?", "", "", ""),
 		Errors:         map[string]string{},
-		Providers:      c.Operator.Providers,
+		Providers:      providers,
 		MaxNamePrefix:  booking.MaxNamePrefix,
 	}
 }

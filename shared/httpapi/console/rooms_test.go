@@ -323,3 +323,20 @@ func putBooking(t *testing.T, f *fixture) string {
 	require.NoError(t, f.st.Put(f.ctx, b))
 	return tag
 }
+
+// guestBound is a provider that makes rooms only for a guest, as 24sessions does
+// (booking.GuestBound; shared/operator's tests use the real 24sessions client).
+type guestBound struct{ booking.Provider }
+
+func (guestBound) NeedsGuest() bool { return true }
+
+func TestCreateRoomLeavesOutAProviderThatNeedsAGuest(t *testing.T) {
+	f := newFixture(t)
+	f.op.Reconciler.Providers["24sessions"] = guestBound{}
+	f.op.Providers = []string{"24sessions", "whereby", "zoom"}
+	f.op.DefaultProvider = "24sessions"
+	form := f.signedIn(f.adminToken).page("/console/rooms/new")
+	assert.Contains(t, form, `<option value="whereby" selected>whereby</option>`, "the first that can make the room chosen")
+	assert.Contains(t, form, `<option value="zoom">zoom</option>`)
+	assert.NotContains(t, form, `24sessions`, "a room made by hand has no guest")
+}

@@ -265,6 +265,9 @@ func Description(title, tag string) string {
 
 func date(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05-07:00") }
 
+// NeedsGuest reports that a 24sessions meeting is made for a guest (booking.GuestBound).
+func (c *Client) NeedsGuest() bool { return true }
+
 // CreateRoom creates a scheduled meeting at spec.Start for the host user and meeting type, with
 // the booking's first guest as 24sessions' guest. Size, lock, dial-in and name prefix have no
 // 24sessions equivalent and are ignored: the room has no dial-in. The meeting's length is the

@@ -172,6 +172,7 @@ type webhookParticipant struct {
 	JoinTime        string `json:"join_time"`
 	LeaveTime       string `json:"leave_time"`
 	PhoneNumber     string `json:"phone_number"`
+	Email           string `json:"email"` // a registrant's or signed-in user's; may be empty
 }
 
 type webhookObject struct {
@@ -256,6 +257,7 @@ func Parse(body []byte) (id string, events []booking.RoomEvent, err error) {
 		}
 		e.DialIn = p.PhoneNumber != ""
 		e.Name = p.UserName
+		e.Email = p.Email // matched to the booking's people at intake, never stored
 		if e.DialIn && looksLikePhone(e.Name) {
 			e.Name = "Phone caller"
 		}

@@ -141,6 +141,7 @@ func TestParseWebhook(t *testing.T) {
 		{"host joins", envelope("meeting.participant_joined", `,"participant":{"user_id":"16778240","user_name":"Ada Host","id":"z8yCtX2oRUyI9w1aXnhZgQ","participant_uuid":"pu-1","join_time":"2026-11-23T15:00:30Z","email":"ada@example.com"}`),
 			[]booking.RoomEvent{with(func(e *booking.RoomEvent) {
 				e.Kind, e.At, e.ParticipantID, e.Name, e.Role, e.Host = booking.Joined, at("2026-11-23T15:00:30Z"), "16778240", "Ada Host", "host", true
+				e.Email = "ada@example.com" // for intake to match to a person; never stored
 			})}, ""},
 		{"guest joins", envelope("meeting.participant_joined", `,"participant":{"user_id":"16778241","user_name":"Bob Guest","id":"","join_time":"2026-11-23T15:02:00Z"}`),
 			[]booking.RoomEvent{with(func(e *booking.RoomEvent) {

@@ -1,0 +1,179 @@
+package invite
+
+import (
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/shared/locale"
+)
+
+// Attendance is the organizer's summary of who came to a meeting, e-mailed once its room was
+// cleaned up. Who matched whom is the caller's (the reconciler's, from the provider's webhooks):
+// this only shows it. It goes to the organizer alone and carries no link.
+type Attendance struct {
+	From      string
+	Organizer booking.Person // recipient; Organizer.TimeZone and Locale as Invite.Recipient's
+	Title     string
+	Start     time.Time
+	End       time.Time
+	// OrganizerJoined says the organizer was in the room, for OrganizerMinutes.
+	OrganizerJoined  bool
+	OrganizerMinutes int
+	Invitees         []AttendanceInvitee // every attendee of the booking, in the booking's order
+	Others           []AttendanceOther   // participants who are not on the booking, by display name
+	// DialInCalls counts the phone calls, DialInMinutes their minutes; callers are never named
+	// (their display name is often their number).
+	DialInCalls   int
+	DialInMinutes int
+	TotalMinutes  int // every participant's minutes, each stay rounded up to the minute
+	Stamp         time.Time
+}
+
+// AttendanceInvitee is one attendee and whether they came.
+type AttendanceInvitee struct {
+	Person  booking.Person // as booked: shown by name, else by address (the organizer booked them)
+	Joined  bool
+	First   time.Time // first joined
+	Last    time.Time // last left; zero when never seen leaving
+	Minutes int
+}
+
+// AttendanceOther is a participant who is not on the booking.
+type AttendanceOther struct {
+	Name    string // display name; "" when the provider gave none
+	Minutes int
+}
+
+// attendanceView is what attendance.txt.tmpl and attendance.html.tmpl see, in the organizer's
+// language. Times are clock times in the organizer's zone (Zone), with the date when it is not
+// the meeting's start day; minutes and calls are written out ("27 min", "2 calls").
+type attendanceView struct {
+	*locale.Locale
+	Title, When, Zone string
+	Nobody            bool // no one at all was in the room
+	OrganizerJoined   bool
+	OrganizerMinutes  string
+	Invitees          []attendanceInviteeView
+	Others            []attendanceOtherView
+	DialInCalls       int
+	Calls             string // DialInCalls written out
+	DialInMinutes     string
+	TotalMinutes      int
+}
+
+type attendanceInviteeView struct {
+	Name    string
+	Joined  bool
+	In, Out string // "" Out: not seen leaving
+	Minutes string
+}
+
+type attendanceOtherView struct {
+	Name    string // "" when the provider gave none
+	Minutes string
+}
+
+// RenderAttendance renders the "who came" e-mail to the organizer: text and HTML, no calendar.
+func RenderAttendance(a *Attendance) (booking.Message, error) {
+	msg, err := renderAttendance(a)
+	if err != nil {
+		return booking.Message{}, fmt.Errorf("render attendance summary: %w", err)
+	}
+	return msg, nil
+}
+
+func renderAttendance(a *Attendance) (booking.Message, error) {
+	from, err := sender(a.From)
+	if err != nil {
+		return booking.Message{}, err
+	}
+	switch {
+	case a.Stamp.IsZero():
+		return booking.Message{}, invalid("stamp", "stamp is not set")
+	case a.Start.IsZero() || !a.End.After(a.Start):
+		return booking.Message{}, invalid("end", "end must be after start")
+	}
+	to, err := address("organizer", a.Organizer.Email)
+	if err != nil {
+		return booking.Message{}, err
+	}
+	loc, zone, err := location(a.Organizer.TimeZone)
+	if err != nil {
+		return booking.Message{}, err
+	}
+	l, err := locale.Pick(a.Organizer.Locale)
+	if err != nil {
+		return booking.Message{}, err
+	}
+	title, err := titleIn(l, a.Title)
+	if err != nil {
+		return booking.Message{}, err
+	}
+	day := a.Start.In(loc)
+	clock := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		t = t.In(loc)
+		if t.Year() == day.Year() && t.YearDay() == day.YearDay() {
+			return l.Time(t)
+		}
+		return l.DayTime(t)
+	}
+	// The first error of writing out a count; the view is not used when it is set.
+	var countErr error
+	count := func(id string, n int) string {
+		s, err := l.T(id, "Count", n)
+		if countErr == nil {
+			countErr = err
+		}
+		return s
+	}
+	v := attendanceView{
+		Locale: l,
+		Title:  title, When: readableRange(l, a.Start, a.End, loc, zone), Zone: zone,
+		OrganizerJoined: a.OrganizerJoined, OrganizerMinutes: count("attendance.minutes", a.OrganizerMinutes),
+		DialInCalls: a.DialInCalls, Calls: count("attendance.calls", a.DialInCalls),
+		DialInMinutes: count("attendance.minutes", a.DialInMinutes), TotalMinutes: a.TotalMinutes,
+		Nobody: !a.OrganizerJoined && len(a.Others) == 0 && a.DialInCalls == 0,
+	}
+	for _, p := range a.Invitees {
+		name := cleanLine(p.Person.Name)
+		if name == "" {
+			name = cleanLine(p.Person.Email)
+		}
+		v.Invitees = append(v.Invitees, attendanceInviteeView{Name: name, Joined: p.Joined, In: clock(p.First), Out: clock(p.Last),
+			Minutes: count("attendance.minutes", p.Minutes)})
+		v.Nobody = v.Nobody && !p.Joined
+	}
+	for _, o := range a.Others {
+		v.Others = append(v.Others, attendanceOtherView{Name: cleanLine(o.Name), Minutes: count("attendance.minutes", o.Minutes)})
+	}
+	if countErr != nil {
+		return booking.Message{}, countErr
+	}
+	text, html, err := execute("attendance.txt.tmpl", "attendance.html.tmpl", &v)
+	if err != nil {
+		return booking.Message{}, err
+	}
+	subject, err := l.T("subject.attendance", "Title", title, "When", readableStart(l, a.Start, loc, zone))
+	if err != nil {
+		return booking.Message{}, err
+	}
+	env := envelope{
+		from:    from,
+		to:      &mail.Address{Name: cleanLine(a.Organizer.Name), Address: to},
+		subject: subject,
+		date:    a.Stamp,
+		seed: hashOf("attendance", strings.ToLower(to), title,
+			a.Start.UTC().Format(time.RFC3339Nano), a.Stamp.UTC().Format(time.RFC3339Nano)),
+	}
+	raw, err := assemble(&env, text, html, nil, "")
+	if err != nil {
+		return booking.Message{}, err
+	}
+	return booking.Message{From: from.Address, To: []string{to}, Raw: raw}, nil
+}
