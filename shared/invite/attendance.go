@@ -100,18 +100,11 @@ func renderAttendance(a *Attendance) (booking.Message, error) {
 	if err != nil {
 		return booking.Message{}, err
 	}
-	loc, zone, err := location(a.Organizer.TimeZone)
+	r, err := readerOf(a.Organizer, a.Title)
 	if err != nil {
 		return booking.Message{}, err
 	}
-	l, err := locale.Pick(a.Organizer.Locale)
-	if err != nil {
-		return booking.Message{}, err
-	}
-	title, err := titleIn(l, a.Title)
-	if err != nil {
-		return booking.Message{}, err
-	}
+	l, loc, zone, title := r.l, r.loc, r.zone, r.title
 	day := a.Start.In(loc)
 	clock := func(t time.Time) string {
 		if t.IsZero() {

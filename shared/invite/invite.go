@@ -97,6 +97,34 @@ type Failure struct {
 	Stamp time.Time
 }
 
+// reader is how a message is written for the person who reads it: in their language, with times
+// in their zone (loc, shown as zone), and the meeting's title as they read it.
+type reader struct {
+	l     *locale.Locale
+	loc   *time.Location
+	zone  string
+	title string
+}
+
+// readerOf prepares a message to p about the meeting titled title. p.Locale is the language
+// already resolved by the caller (one roomkeeper does not write is English) and p.TimeZone the
+// IANA zone ("" is UTC).
+func readerOf(p booking.Person, title string) (reader, error) {
+	l, err := locale.Pick(p.Locale)
+	if err != nil {
+		return reader{}, err
+	}
+	loc, zone, err := location(p.TimeZone)
+	if err != nil {
+		return reader{}, err
+	}
+	t, err := titleIn(l, title)
+	if err != nil {
+		return reader{}, err
+	}
+	return reader{l: l, loc: loc, zone: zone, title: t}, nil
+}
+
 // titleIn returns a one-line title, or the language's word for a meeting when it is empty or the
 // one intake gives a booking without a title (booking.DefaultTitle, English).
 func titleIn(l *locale.Locale, title string) (string, error) {
@@ -129,19 +157,12 @@ func render(inv *Invite) (booking.Message, error) {
 	if err := check(inv); err != nil {
 		return booking.Message{}, err
 	}
-	l, err := locale.Pick(inv.Recipient.Locale)
+	r, err := readerOf(inv.Recipient, inv.Title)
 	if err != nil {
 		return booking.Message{}, err
 	}
+	l, loc, zone, title := r.l, r.loc, r.zone, r.title
 	dial, err := dialView(inv.DialIn, l)
-	if err != nil {
-		return booking.Message{}, err
-	}
-	loc, zone, err := location(inv.Recipient.TimeZone)
-	if err != nil {
-		return booking.Message{}, err
-	}
-	title, err := titleIn(l, inv.Title)
 	if err != nil {
 		return booking.Message{}, err
 	}
@@ -322,18 +343,11 @@ func renderFailure(f *Failure) (booking.Message, error) {
 	if err != nil {
 		return booking.Message{}, err
 	}
-	l, err := locale.Pick(f.Organizer.Locale)
+	r, err := readerOf(f.Organizer, f.Title)
 	if err != nil {
 		return booking.Message{}, err
 	}
-	loc, zone, err := location(f.Organizer.TimeZone)
-	if err != nil {
-		return booking.Message{}, err
-	}
-	title, err := titleIn(l, f.Title)
-	if err != nil {
-		return booking.Message{}, err
-	}
+	l, loc, zone, title := r.l, r.loc, r.zone, r.title
 	what, advice, err := failureWords(l, f.Kind)
 	if err != nil {
 		return booking.Message{}, err
@@ -416,18 +430,11 @@ func RenderKnock(k *Knock) (booking.Message, error) {
 	if err := checkURL("hostUrl", k.HostURL, true); err != nil {
 		return booking.Message{}, err
 	}
-	loc, zone, err := location(k.Organizer.TimeZone)
-	if err != nil {
-		return booking.Message{}, err
-	}
-	l, err := locale.Pick(k.Organizer.Locale)
+	r, err := readerOf(k.Organizer, k.Title)
 	if err != nil {
 		return booking.Message{}, fmt.Errorf("render knock notice: %w", err)
 	}
-	title, err := titleIn(l, k.Title)
-	if err != nil {
-		return booking.Message{}, fmt.Errorf("render knock notice: %w", err)
-	}
+	l, loc, zone, title := r.l, r.loc, r.zone, r.title
 	name := cleanLine(k.Name)
 	if name == "" {
 		if name, err = l.T("knock.someone"); err != nil {

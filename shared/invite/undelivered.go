@@ -60,18 +60,11 @@ func renderUndelivered(u *Undelivered) (booking.Message, error) {
 	if _, err := address("guest", u.Guest.Email); err != nil {
 		return booking.Message{}, err
 	}
-	loc, zone, err := location(u.Organizer.TimeZone)
+	r, err := readerOf(u.Organizer, u.Title)
 	if err != nil {
 		return booking.Message{}, err
 	}
-	l, err := locale.Pick(u.Organizer.Locale)
-	if err != nil {
-		return booking.Message{}, err
-	}
-	title, err := titleIn(l, u.Title)
-	if err != nil {
-		return booking.Message{}, err
-	}
+	l, loc, zone, title := r.l, r.loc, r.zone, r.title
 	v := undeliveredView{
 		Locale:    l,
 		Guest:     personLine(u.Guest),
