@@ -59,7 +59,9 @@ func TestReminderArrivesOnce(t *testing.T) {
 	s.advance(5 * time.Second)
 	s.restart()
 	s.until(b.Details.End.Add(2 * time.Minute))
-	assert.Empty(t, s.mail(), "once: nothing more up to the cleanup")
+	after := s.mail()
+	require.Len(t, after, 1, "once: no reminder again up to the cleanup, only the organizer's summary of who came")
+	assert.True(t, strings.HasPrefix(to(t, after, organizer).Subject, "Who came: "), to(t, after, organizer).Subject)
 	assert.Empty(t, s.app.sandbox.Rooms(), "cleaned up")
 	assert.Zero(t, s.booking(run).PossibleDuplicates)
 }
