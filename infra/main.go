@@ -122,9 +122,19 @@ func propsFromEnv(getenv func(string) string) (*RoomkeeperStackProps, string, er
 		AlarmEmail:       str("ROOMKEEPER_ALARM_EMAIL", ""),
 		NotifyURL:        str("ROOMKEEPER_NOTIFY_URL", ""),
 		Reminders:        map[string]string{},
+		Slack: SlackProps{
+			TeamID:         str("SLACK_TEAM_ID", ""),
+			AdminUsergroup: str("SLACK_ADMIN_USERGROUP", ""),
+			APIURL:         str("SLACK_API_URL", ""),
+		},
 	}
 	for _, name := range ReminderVars {
 		set(props.Reminders, name, str(name, ""))
+	}
+	for _, u := range strings.Split(str("SLACK_ADMIN_USERS", ""), ",") {
+		if u = strings.TrimSpace(u); u != "" {
+			props.Slack.AdminUsers = append(props.Slack.AdminUsers, u)
+		}
 	}
 	if v := str("ZOOM_ALTERNATIVE_HOSTS", ""); v != "" {
 		alt, err := strconv.ParseBool(v)

@@ -95,9 +95,36 @@ type RoomkeeperStackProps struct {
 	// starts, with an error naming the variable.
 	Reminders map[string]string
 
+	// Slack is the Slack app's settings besides its secrets (docs/slack.md).
+	Slack SlackProps
+
 	// AlarmEmail, when set, is subscribed to the alarms (a dead-letter queue holding messages, a
 	// provider pausing roomkeeper, a booking stopped for good, a late cleanup).
 	AlarmEmail string
+}
+
+// SlackProps are the Slack app's settings besides its secrets (docs/slack.md). The app is on
+// when TeamID is set; the stack then creates the secrets SLACK_SIGNING_SECRET (read by the admin
+// function, which serves POST /v1/slack/*) and SLACK_BOT_TOKEN (read by the admin function and by
+// the worker, which runs the app's jobs and posts the knock alert), and routes the three paths.
+type SlackProps struct {
+	TeamID         string   // SLACK_TEAM_ID: the one workspace allowed
+	AdminUsergroup string   // SLACK_ADMIN_USERGROUP
+	AdminUsers     []string // SLACK_ADMIN_USERS
+	APIURL         string   // SLACK_API_URL; empty: Slack's own
+}
+
+// Enabled reports whether the Slack app is configured.
+func (s SlackProps) Enabled() bool { return s.TeamID != "" }
+
+// env returns the functions' variables for the settings given.
+func (s SlackProps) env() map[string]string {
+	env := map[string]string{}
+	set(env, "SLACK_TEAM_ID", s.TeamID)
+	set(env, "SLACK_ADMIN_USERGROUP", s.AdminUsergroup)
+	set(env, "SLACK_ADMIN_USERS", strings.Join(s.AdminUsers, ","))
+	set(env, "SLACK_API_URL", s.APIURL)
+	return env
 }
 
 // ZoomProps are Zoom's settings besides its secrets (docs/providers.md). Zoom is enabled when
@@ -261,6 +288,9 @@ func (p RoomkeeperStackProps) Validate() error {
 		if u, err := url.Parse(p.NotifyURL); err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil {
 			bad("ROOMKEEPER_NOTIFY_URL: want an https:// URL, such as https://hooks.example.com/roomkeeper")
 		}
+	}
+	if p.Slack.APIURL != "" {
+		httpsURL("SLACK_API_URL", p.Slack.APIURL)
 	}
 	errs = append(errs, p.Zoom.check(httpsURL)...)
 	errs = append(errs, p.TwentyFour.check(httpsURL)...)

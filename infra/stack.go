@@ -45,7 +45,12 @@ const (
 	calcomSecret           = "CALCOM_WEBHOOK_SECRET"
 	calendlySecret         = "CALENDLY_WEBHOOK_SIGNING_KEY"
 	cronofySecret          = "CRONOFY_CLIENT_SECRETS"
+	slackSigningSecret     = "SLACK_SIGNING_SECRET"
+	slackBotToken          = "SLACK_BOT_TOKEN"
 )
+
+// slackRoutes are the Slack app's request URLs (docs/slack.md), served by the admin function.
+var slackRoutes = []string{"/v1/slack/commands", "/v1/slack/interactions", "/v1/slack/events"}
 
 // bookingSources are the booking webhook sources beside the generic one, each with the secret
 // it signs with: POST /v1/bookings/<name>. A source whose secret is left empty answers 404.
@@ -104,6 +109,14 @@ func secretSpecs(p RoomkeeperStackProps) []secretSpec {
 	if p.TwentyFour.Enabled() {
 		specs = append(specs, secretSpec{twentyFourClientSecret, "TwentyFourClientSecret",
 			"Client secret of the 24sessions API client. Set by the operator.", false, []string{"worker", "admin"}})
+	}
+	if p.Slack.Enabled() {
+		specs = append(specs,
+			secretSpec{slackSigningSecret, "SlackSigningSecret",
+				"Signing secret of the Slack app (X-Slack-Signature), from its Basic Information page. Set by the operator.", false, []string{"admin"}},
+			secretSpec{slackBotToken, "SlackBotToken",
+				"Bot token (xoxb-...) of the Slack app, from its OAuth & Permissions page. Set by the operator.", false, []string{"admin", "worker"}},
+		)
 	}
 	if p.NotifyURL != "" {
 		specs = append(specs, secretSpec{notifySecret, "NotifySecret",
@@ -248,12 +261,13 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 	for _, name := range ReminderVars {
 		set(reminders, name, p.Reminders[name])
 	}
+	slack := p.Slack.env() // the Slack app: its routes (admin), its jobs and the knock alert (worker)
 	envs := map[string]map[string]string{
 		"bookings": merge(base, sends, providers),
 		"hooks":    merge(base, sends),
-		"worker":   merge(base, providers, zone, notify, reminders, map[string]string{"ROOMKEEPER_PUBLIC_URL": publicURL}),
+		"worker":   merge(base, providers, zone, notify, reminders, slack, map[string]string{"ROOMKEEPER_PUBLIC_URL": publicURL}),
 		"sweeper":  merge(base, sends),
-		"admin":    merge(base, sends, providers, zone, map[string]string{"ROOMKEEPER_PUBLIC_URL": publicURL}),
+		"admin":    merge(base, sends, providers, zone, slack, map[string]string{"ROOMKEEPER_PUBLIC_URL": publicURL}),
 	}
 	fn := func(name, description string, timeout time.Duration) awslambda.Function {
 		return newFunction(stack, p.AssetDir, name, description, timeout, envs[name], secrets, readable[name])
@@ -273,6 +287,9 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 	grant(hooks, []string{"dynamodb:GetItem", "dynamodb:PutItem"}, tableArn)    // room activity, delivery-id marks, the people index
 	grant(worker, []string{"dynamodb:GetItem", "dynamodb:PutItem"}, tableArn)   // load and save progress, usage; the reaper's "is this room referenced?"
 	grant(sweeper, []string{"dynamodb:Query"}, dueIndexArn)                     // due bookings
+	if p.Slack.Enabled() {
+		grant(worker, []string{"dynamodb:Query"}, listIndexArn) // the Slack app's jobs: the active rooms of the Home tab
+	}
 	// The backfill of the list index: a Scan page at a time, a conditional UpdateItem per old
 	// record, its progress in a meta item (GetItem, PutItem).
 	grant(sweeper, []string{"dynamodb:Scan", "dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:PutItem"}, tableArn)
@@ -326,6 +343,13 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 			"with ROOMKEEPER_HOST_SECRET and checked in constant time by the function; organizers click it from an e-mail, "+
 			"so it cannot carry an Authorization header.")
 
+	if p.Slack.Enabled() {
+		addRoutes(stack, api, "Slack", admin, awsapigatewayv2.HttpMethod_POST, slackRoutes,
+			"Slack's requests cannot carry an Authorization header; every request is authenticated by Slack's v0 "+
+				"signature (HMAC-SHA256 with SLACK_SIGNING_SECRET over the raw body, five minutes' tolerance), checked in "+
+				"constant time by the function before anything is parsed, and bound to one workspace, SLACK_TEAM_ID.")
+	}
+
 	var alarmTopic awssns.ITopic
 	if p.AlarmEmail != "" {
 		topic := awssns.NewTopic(stack, jsii.String("AlarmTopic"), &awssns.TopicProps{
@@ -360,6 +384,15 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 	if p.Zoom.Enabled() {
 		output(stack, "ZoomWebhookUrl", jsii.String(publicURL+"/v1/hooks/zoom"),
 			"Register this URL as the Zoom app's event notification endpoint; set ZOOM_WEBHOOK_SECRET first (docs/deploy.md)")
+	}
+	if p.Slack.Enabled() {
+		for _, r := range []struct{ id, path, what string }{
+			{"SlackCommandsUrl", slackRoutes[0], "the /rooms slash command's Request URL"},
+			{"SlackInteractionsUrl", slackRoutes[1], "Interactivity's Request URL"},
+			{"SlackEventsUrl", slackRoutes[2], "Event Subscriptions' Request URL"},
+		} {
+			output(stack, r.id, jsii.String(publicURL+r.path), "The Slack app's "+r.what+" (docs/slack.md)")
+		}
 	}
 	output(stack, "AdminApiUrl", jsii.String(publicURL+"/v1/rooms"),
 		"The admin API's room list; send the token in ROOMKEEPER_ADMIN_TOKEN as Authorization: Bearer (docs/admin-api.md)")

@@ -73,6 +73,7 @@ func synthAndRun(m *testing.M) (int, error) {
 		AlarmEmail:          "ops@example.com",
 		NotifyURL:           testNotifyURL,
 		Reminders:           map[string]string{"ROOMKEEPER_REMINDERS_CALCOM": "1h"},
+		Slack:               SlackProps{TeamID: "T0ROOMS", AdminUsergroup: "S0ADMINS"},
 		Provider:            "zoom",
 		Zoom: ZoomProps{
 			AccountID: "zoom-account", ClientID: "zoom-client", UserID: "host@example.com",
@@ -365,11 +366,11 @@ var wantEnv = map[string]struct {
 		[]string{"CALCOM_WEBHOOK_SECRET", "CALENDLY_WEBHOOK_SIGNING_KEY", "CRONOFY_CLIENT_SECRETS", "ROOMKEEPER_GENERIC_SECRET"}},
 	"hooks": {10, slices.Concat(baseVars, []string{"ROOMKEEPER_QUEUE_URL"}),
 		[]string{"WHEREBY_WEBHOOK_SECRET", "ZOOM_WEBHOOK_SECRET"}},
-	"worker": {60, slices.Concat(baseVars, []string{"ROOMKEEPER_PROVIDER", "ROOMKEEPER_PUBLIC_URL", "ROOMKEEPER_TIME_ZONE", "ROOMKEEPER_LOCALE", "ROOMKEEPER_NOTIFY_URL", "ROOMKEEPER_REMINDERS_CALCOM"}, zoomVars, twentyFourVars),
-		[]string{"ROOMKEEPER_LINK_SECRET", "ROOMKEEPER_NOTIFY_SECRET", "TWENTYFOUR_CLIENT_SECRET", "WHEREBY_API_KEY", "ZOOM_CLIENT_SECRET"}},
+	"worker": {60, slices.Concat(baseVars, []string{"ROOMKEEPER_PROVIDER", "ROOMKEEPER_PUBLIC_URL", "ROOMKEEPER_TIME_ZONE", "ROOMKEEPER_LOCALE", "ROOMKEEPER_NOTIFY_URL", "ROOMKEEPER_REMINDERS_CALCOM"}, zoomVars, twentyFourVars, slackVars),
+		[]string{"ROOMKEEPER_LINK_SECRET", "ROOMKEEPER_NOTIFY_SECRET", "SLACK_BOT_TOKEN", "TWENTYFOUR_CLIENT_SECRET", "WHEREBY_API_KEY", "ZOOM_CLIENT_SECRET"}},
 	"sweeper": {60, slices.Concat(baseVars, []string{"ROOMKEEPER_QUEUE_URL"}), nil},
-	"admin": {15, slices.Concat(baseVars, []string{"ROOMKEEPER_QUEUE_URL", "ROOMKEEPER_PROVIDER", "ROOMKEEPER_PUBLIC_URL", "ROOMKEEPER_TIME_ZONE", "ROOMKEEPER_LOCALE"}, zoomVars, twentyFourVars),
-		[]string{"ROOMKEEPER_ADMIN_TOKEN", "ROOMKEEPER_HOST_SECRET", "ROOMKEEPER_LINK_SECRET", "TWENTYFOUR_CLIENT_SECRET", "WHEREBY_API_KEY", "ZOOM_CLIENT_SECRET"}},
+	"admin": {15, slices.Concat(baseVars, []string{"ROOMKEEPER_QUEUE_URL", "ROOMKEEPER_PROVIDER", "ROOMKEEPER_PUBLIC_URL", "ROOMKEEPER_TIME_ZONE", "ROOMKEEPER_LOCALE"}, zoomVars, twentyFourVars, slackVars),
+		[]string{"ROOMKEEPER_ADMIN_TOKEN", "ROOMKEEPER_HOST_SECRET", "ROOMKEEPER_LINK_SECRET", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "TWENTYFOUR_CLIENT_SECRET", "WHEREBY_API_KEY", "ZOOM_CLIENT_SECRET"}},
 }
 
 var (
@@ -378,6 +379,8 @@ var (
 	zoomVars       = []string{"ZOOM_ACCOUNT_ID", "ZOOM_CLIENT_ID", "ZOOM_USER_ID", "ZOOM_ALTERNATIVE_HOSTS", "ZOOM_DIAL_IN_COUNTRIES"}
 	twentyFourVars = []string{"TWENTYFOUR_INSTANCE", "TWENTYFOUR_CLIENT_ID", "TWENTYFOUR_USER_ID", "TWENTYFOUR_MEETING_TYPE_ID",
 		"TWENTYFOUR_GUEST_URL", "TWENTYFOUR_MEETING_FIELDS"}
+	// The Slack app's settings: for the admin function (its routes) and the worker (its jobs, the knock alert).
+	slackVars = []string{"SLACK_TEAM_ID", "SLACK_ADMIN_USERGROUP"}
 )
 
 func TestFunctions(t *testing.T) {
@@ -800,6 +803,10 @@ func TestAPI(t *testing.T) {
 		"ANY /console/{proxy+}":      "admin",
 		"GET /v1/host/{token}":       "admin",
 		"GET /j/{token}":             "admin",
+		// The Slack app: signed by Slack, served by the admin function (docs/slack.md).
+		"POST /v1/slack/commands":     "admin",
+		"POST /v1/slack/interactions": "admin",
+		"POST /v1/slack/events":       "admin",
 	}
 	has(t, func() {
 		synth.template.ResourceCountIs(jsii.String("AWS::ApiGatewayV2::Route"), jsii.Number(len(routes)))
@@ -862,7 +869,7 @@ func TestAPI(t *testing.T) {
 var allSecrets = []string{"ROOMKEEPER_GENERIC_SECRET", "CALCOM_WEBHOOK_SECRET", "CALENDLY_WEBHOOK_SIGNING_KEY",
 	"CRONOFY_CLIENT_SECRETS", "WHEREBY_API_KEY", "WHEREBY_WEBHOOK_SECRET", "ROOMKEEPER_ADMIN_TOKEN",
 	"ZOOM_CLIENT_SECRET", "ZOOM_WEBHOOK_SECRET", "ROOMKEEPER_HOST_SECRET", "ROOMKEEPER_LINK_SECRET", "TWENTYFOUR_CLIENT_SECRET",
-	"ROOMKEEPER_NOTIFY_SECRET"}
+	"ROOMKEEPER_NOTIFY_SECRET", "SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN"}
 
 func TestSecrets(t *testing.T) {
 	has(t, func() {
@@ -932,9 +939,10 @@ func TestGrants(t *testing.T) {
 		},
 		{
 			name:    "worker",
-			actions: slices.Concat(base, readSecrets, []string{"dynamodb:GetItem", "dynamodb:PutItem", "ses:SendEmail", "ses:SendRawEmail"}, consume),
+			actions: slices.Concat(base, readSecrets, []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "ses:SendEmail", "ses:SendRawEmail"}, consume),
 			on: map[string][]string{
 				"dynamodb:GetItem": {tableArn}, "dynamodb:PutItem": {tableArn}, "sqs:ReceiveMessage": {queueArn},
+				"dynamodb:Query":   {listIndex}, // the Slack app's Home tab: the active rooms
 				"ses:SendEmail":    {sesArn("configuration-set/roomkeeper-events"), sesArn("identity/example.com")},
 				"ses:SendRawEmail": {sesArn("configuration-set/roomkeeper-events"), sesArn("identity/example.com")},
 			},
@@ -1046,6 +1054,11 @@ func TestOutputs(t *testing.T) {
 		"LinkSecretArn":             ref(secretID(t, "ROOMKEEPER_LINK_SECRET")),
 		"TwentyFourClientSecretArn": ref(secretID(t, "TWENTYFOUR_CLIENT_SECRET")),
 		"NotifySecretArn":           ref(secretID(t, "ROOMKEEPER_NOTIFY_SECRET")),
+		"SlackSigningSecretArn":     ref(secretID(t, "SLACK_SIGNING_SECRET")),
+		"SlackBotTokenSecretArn":    ref(secretID(t, "SLACK_BOT_TOKEN")),
+		"SlackCommandsUrl":          url("/v1/slack/commands"),
+		"SlackInteractionsUrl":      url("/v1/slack/interactions"),
+		"SlackEventsUrl":            url("/v1/slack/events"),
 	}
 	assert.Len(t, synth.json["Outputs"], len(outputs), "no other outputs")
 	for name, value := range outputs {
@@ -1294,6 +1307,7 @@ func TestValidate(t *testing.T) {
 		{"language", func(p *RoomkeeperStackProps) { p.Locale = "nb" }, ""},
 		{"unknown language", func(p *RoomkeeperStackProps) { p.Locale = "ja" }, "ROOMKEEPER_LOCALE: want one of en, de, es, fr, nb"},
 		{"plain http notify url", func(p *RoomkeeperStackProps) { p.NotifyURL = "http://127.0.0.1:9000/hook" }, "ROOMKEEPER_NOTIFY_URL: want an https:// URL"},
+		{"plain http slack api url", func(p *RoomkeeperStackProps) { p.Slack = SlackProps{TeamID: "T1", APIURL: "http://127.0.0.1:1/api/"} }, "SLACK_API_URL"},
 		{"notify url with credentials", func(p *RoomkeeperStackProps) { p.NotifyURL = "https://u:p@hooks.example.com" }, "ROOMKEEPER_NOTIFY_URL"},
 	}
 	for _, tt := range tests {
@@ -1336,6 +1350,8 @@ func TestPropsFromEnv(t *testing.T) {
 			"ROOMKEEPER_RETENTION":       "",
 			"ROOMKEEPER_API_BURST_LIMIT": "",
 			"ROOMKEEPER_NOTIFY_URL":      "https://hooks.example.org/rk",
+			"SLACK_TEAM_ID":              "T0ROOMS",
+			"SLACK_ADMIN_USERS":          "U1, U2",
 		}))
 		require.NoError(t, err)
 		assert.Equal(t, "rk-staging", stack)
@@ -1345,6 +1361,7 @@ func TestPropsFromEnv(t *testing.T) {
 		assert.Equal(t, 5.0, p.APIRateLimit)
 		assert.Equal(t, "https://api.whereby.dev/v1", p.WherebyAPIURL)
 		assert.Equal(t, "https://hooks.example.org/rk", p.NotifyURL)
+		assert.Equal(t, SlackProps{TeamID: "T0ROOMS", AdminUsers: []string{"U1", "U2"}}, p.Slack)
 		require.NotNil(t, p.Env)
 		assert.Equal(t, "eu-north-1", *p.Env.Region)
 	})
@@ -1440,4 +1457,29 @@ func TestNotify(t *testing.T) {
 	outputs := synth.json["Outputs"].(map[string]any)
 	assert.Contains(t, outputs, "NotifySecretArn")
 	assert.NotContains(t, minimal.json["Outputs"].(map[string]any), "NotifySecretArn")
+}
+
+// TestSlack checks the Slack app's wiring: its routes only when it is configured, its settings
+// with the functions that use them (TestFunctions), its secrets readable by those alone
+// (TestSecrets, TestGrants), and its request URLs as outputs (TestOutputs).
+func TestSlack(t *testing.T) {
+	for _, name := range functionNames {
+		_, f := function(t, name)
+		team, ok := envOf(f)["SLACK_TEAM_ID"]
+		if name == "admin" || name == "worker" {
+			assert.Equal(t, "T0ROOMS", team, name)
+		} else {
+			assert.False(t, ok, "%s has no part in the Slack app", name)
+		}
+	}
+	for _, r := range minimal.json["Resources"].(map[string]any) {
+		if r.(map[string]any)["Type"] == "AWS::ApiGatewayV2::Route" {
+			key := r.(map[string]any)["Properties"].(map[string]any)["RouteKey"].(string)
+			assert.NotContains(t, key, "/v1/slack/", "no Slack routes without the app")
+		}
+		if r.(map[string]any)["Type"] == "AWS::SecretsManager::Secret" {
+			assert.NotContains(t, canon(r), "SLACK_", "no Slack secrets without the app")
+		}
+	}
+	assert.NotContains(t, minimal.json["Outputs"].(map[string]any), "SlackCommandsUrl")
 }

@@ -11,7 +11,9 @@
 //     no phone-number library; the webhook functions and the sweeper no template package and no
 //     iCalendar library; none of them the test kit (shared/devkit, the contract suites), the AWS
 //     SDK's default credential chain, pprof, expvar or net/rpc;
-//   - only the admin function (and the local server in cmd/) links the web console.
+//   - only the admin function (and the local server in cmd/) links the web console;
+//   - only the admin function (the Slack app's routes) and the worker (the knock alert and the
+//     app's jobs) link Slack's client; the core reaches it only through booking.Alerter.
 package shared_test
 
 import (
@@ -99,6 +101,17 @@ var rules = []rule{
 			"every cold start and megabytes: the worker normalises dial-in numbers where it makes rooms",
 		from:      []string{"functions/admin", "functions/bookings", "functions/hooks", "functions/sweeper", "shared/video"},
 		forbidden: []string{"github.com/nyaruka/phonenumbers", "shared/video/phone"},
+	},
+	{
+		why: "Slack's client is linked only where it is used — the admin function (the app's routes) and the worker " +
+			"(the knock alert, the app's jobs) — and the core reaches it only through booking.Alerter",
+		from:      append([]string{"functions/bookings", "functions/hooks", "functions/sweeper"}, core...),
+		forbidden: []string{"github.com/slack-go/...", "shared/chat/...", "shared/httpapi/slackapp"},
+	},
+	{
+		why:       "the worker runs the Slack app's jobs (shared/chat/roomsapp), never its handlers",
+		from:      []string{"functions/worker"},
+		forbidden: []string{"shared/httpapi/slackapp"},
 	},
 	{
 		why: "the functions that show no page and render no invitation link no template package: " +
@@ -257,6 +270,13 @@ func TestDependencyRulesCatchANewImport(t *testing.T) {
 		{"functions/admin", "github.com/nyaruka/phonenumbers", false},
 		{"shared/video", "shared/video/phone", false},
 		{"functions/worker", "shared/video/phone", true},
+		{"shared/reconcile", "github.com/slack-go/slack", false},
+		{"functions/hooks", "github.com/slack-go/slack", false},
+		{"functions/bookings", "shared/chat", false},
+		{"functions/sweeper", "shared/chat/roomsapp", false},
+		{"functions/worker", "shared/chat/roomsapp", true},
+		{"functions/worker", "shared/httpapi/slackapp", false},
+		{"functions/admin", "shared/httpapi/slackapp", true},
 		{"functions/sweeper", "github.com/nyaruka/phonenumbers", false},
 		{"functions/bookings", "html/template", false},
 		{"functions/hooks", "text/template", false},

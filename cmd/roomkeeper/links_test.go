@@ -89,6 +89,7 @@ func TestLinksFollowTheBookingEndToEnd(t *testing.T) {
 	cleoLink := link.URL(s.cfg.PublicURL, tok)
 	status, loc = s.follow(cleoLink)
 	require.Equal(t, http.StatusFound, status)
+	assert.True(t, strings.HasPrefix(loc, s.app.sandbox.Rooms()[0].RoomURL+"?"), "Cleo's own link leads to the room while she is invited: %s", loc)
 	s.clock.Add(time.Minute)
 	status, body = s.post("booking-updated.json", run, func(v map[string]any) {
 		d := v["data"].(map[string]any)

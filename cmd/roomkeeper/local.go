@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"log/slog"
@@ -11,12 +12,15 @@ import (
 	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/access"
+	"github.com/roomkeeper/roomkeeper/shared/chat"
+	"github.com/roomkeeper/roomkeeper/shared/chat/roomsapp"
 	"github.com/roomkeeper/roomkeeper/shared/config"
 	"github.com/roomkeeper/roomkeeper/shared/devkit/sandbox"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi/admin"
 	webconsole "github.com/roomkeeper/roomkeeper/shared/httpapi/console"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi/join"
+	"github.com/roomkeeper/roomkeeper/shared/httpapi/slackapp"
 	"github.com/roomkeeper/roomkeeper/shared/intake"
 	"github.com/roomkeeper/roomkeeper/shared/link"
 	"github.com/roomkeeper/roomkeeper/shared/local/bolt"
@@ -54,6 +58,10 @@ type app struct {
 	reconciler *reconcile.Reconciler
 	sweeper    *sweep.Sweeper
 	handler    http.Handler
+	// slack is the Slack app, and slackJobs the in-process queue of its jobs (SQS on AWS); nil
+	// when the app is not configured.
+	slack     *slackapp.App
+	slackJobs *memqueue.Queue
 	// after is the sweep loop's timer: time.After, or a test's on a faster clock.
 	after func(time.Duration) <-chan time.Time
 	wakes chan time.Time // when a booking a worker left is next due
@@ -110,6 +118,8 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 		httpapi.CalendlySecret: sourceSecret(cfg, httpapi.CalendlySecret),
 		httpapi.CronofySecret:  sourceSecret(cfg, httpapi.CronofySecret),
 		notify.SecretName:      cfg.NotifySecret,
+		slackapp.SigningSecret: cfg.Slack.SigningSecret,
+		chat.BotToken:          cfg.Slack.BotToken,
 	}
 	videos, err := video.New(vcfg, secrets, now, phone.Normalize)
 	if err == nil {
@@ -157,6 +167,20 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 	}
 	acc := &access.Access{Store: store, Secrets: secrets, Now: now}
 	mux := http.NewServeMux()
+	if cfg.Slack.Enabled() {
+		sl := &chat.Slack{Secrets: secrets, APIURL: cfg.Slack.APIURL}
+		a.reconciler.Alerter = sl
+		a.slackJobs = memqueue.New(queueSize)
+		a.slack = &slackapp.App{
+			App: &roomsapp.App{
+				Operator: ops, Access: acc, Slack: sl, Secrets: secrets,
+				TeamID: cfg.Slack.TeamID, AdminUsergroup: cfg.Slack.AdminUsergroup, AdminUsers: cfg.Slack.AdminUsers,
+				PublicURL: cfg.PublicURL, Log: log,
+			},
+			Store: store, Jobs: localJobs{a.slackJobs}, Now: now,
+		}
+		a.slack.Register(mux)
+	}
 	for _, h := range []interface{ Register(*http.ServeMux) }{
 		&httpapi.Bookings{
 			Intake:          in,
@@ -195,6 +219,9 @@ func (a *app) Close() error { return a.store.Close() }
 // whole interval longer than the provider asked.
 func (a *app) run(ctx context.Context) {
 	go a.queue.Run(ctx, workers, a.reconcile)
+	if a.slackJobs != nil {
+		go a.slackJobs.Run(ctx, 2, a.slackJob)
+	}
 	reapTick := time.NewTicker(reapInterval)
 	defer reapTick.Stop()
 	a.sweep(ctx)
@@ -311,9 +338,36 @@ func (a *app) reap(ctx context.Context) {
 	}
 }
 
-// drain reconciles every booking waiting in the queue, in this goroutine. Tests use it to run
-// the worker deterministically.
+// localJobs queues the Slack app's jobs on the in-process queue, as JSON.
+type localJobs struct{ q *memqueue.Queue }
+
+func (l localJobs) EnqueueSlack(ctx context.Context, j any) error {
+	b, err := json.Marshal(j)
+	if err != nil {
+		return fmt.Errorf("encode a slack job: %w", err)
+	}
+	return l.q.Enqueue(ctx, string(b))
+}
+
+// slackJob runs one of the Slack app's jobs.
+func (a *app) slackJob(ctx context.Context, raw string) {
+	if err := a.slack.RunJSON(ctx, []byte(raw)); err != nil {
+		a.log.Error("slack job failed", "err", err)
+	}
+}
+
+// drain reconciles every booking waiting in the queue, and runs every Slack job waiting, in
+// this goroutine. Tests use it to run the worker deterministically.
 func (a *app) drain(ctx context.Context) {
+	for a.slackJobs != nil {
+		wait, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+		raw, err := a.slackJobs.Receive(wait)
+		cancel()
+		if err != nil {
+			break
+		}
+		a.slackJob(ctx, raw)
+	}
 	for {
 		wait, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
 		key, err := a.queue.Receive(wait)

@@ -7,6 +7,7 @@
 //	roomkeeper replay -source S FILE post exported Cal.com, Calendly or Cronofy webhooks again
 //	roomkeeper rooms list|create|…   rooms, bookings, usage and erasure through the admin API
 //	roomkeeper operators add|list|…  operators and their tokens, and the audit list
+//	roomkeeper slack fake|send       try the Slack app locally against a stand-in for Slack
 //
 // `roomkeeper help` lists every command. Configuration comes from the environment variables listed
 // in the README.
@@ -67,6 +68,10 @@ var localCommands = []command{
 		func(ctx context.Context, args []string, c cli) error { return invoke(ctx, args, c.stdout) }},
 	{"replay", "post exported Cal.com, Calendly or Cronofy webhook bodies again",
 		func(ctx context.Context, args []string, c cli) error { return replay(ctx, args, c.stdout) }},
+	{"slack fake", "run a stand-in for Slack's Web API to try the Slack app locally (docs/slack.md)",
+		func(ctx context.Context, args []string, c cli) error { return slackFake(ctx, args, c.stdout) }},
+	{"slack send", "send a signed /rooms command to a running server, as Slack would, and print the answer",
+		func(ctx context.Context, args []string, c cli) error { return slackSend(ctx, args, c) }},
 }
 
 // adminCommands call the admin API of a running roomkeeper, in the order help lists them.

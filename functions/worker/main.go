@@ -8,7 +8,10 @@
 // provider's first call (video.New), and ROOMKEEPER_LINK_SECRET, which signs every person's link
 // under ROOMKEEPER_PUBLIC_URL, on the first invitation (shared/link.Linker), so a cold start makes
 // no Secrets Manager call. With ROOMKEEPER_NOTIFY_URL it sends the outbound webhook's events
-// (shared/notify), signed with ROOMKEEPER_NOTIFY_SECRET, read on the first event.
+// (shared/notify), signed with ROOMKEEPER_NOTIFY_SECRET, read on the first event. With the Slack
+// app configured (SLACK_*, docs/slack.md) it also posts the knock alert to a room's organizer and
+// runs the jobs the app's requests queued (shared/chat/roomsapp), with SLACK_BOT_TOKEN read on
+// the first call.
 package main
 
 import (
@@ -22,14 +25,18 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/roomkeeper/roomkeeper/functions/internal/start"
+	"github.com/roomkeeper/roomkeeper/shared/access"
 	"github.com/roomkeeper/roomkeeper/shared/aws/dynamo"
 	"github.com/roomkeeper/roomkeeper/shared/aws/emf"
 	"github.com/roomkeeper/roomkeeper/shared/aws/secrets"
 	"github.com/roomkeeper/roomkeeper/shared/aws/ses"
 	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/shared/chat"
+	"github.com/roomkeeper/roomkeeper/shared/chat/roomsapp"
 	"github.com/roomkeeper/roomkeeper/shared/lambda/worker"
 	"github.com/roomkeeper/roomkeeper/shared/link"
 	"github.com/roomkeeper/roomkeeper/shared/notify"
+	"github.com/roomkeeper/roomkeeper/shared/operator"
 	"github.com/roomkeeper/roomkeeper/shared/reconcile"
 	"github.com/roomkeeper/roomkeeper/shared/video"
 	"github.com/roomkeeper/roomkeeper/shared/video/phone"
@@ -51,11 +58,13 @@ func main() {
 		notifier = &notify.Notifier{URL: cfg.NotifyURL, Secrets: sec, Now: time.Now}
 	}
 	metrics := emf.New(env.Log)
+	store := dynamo.New(dynamodb.NewFromConfig(env.AWS), env.Var("ROOMKEEPER_TABLE"))
+	links := &link.Linker{PublicURL: cfg.PublicURL, Secrets: sec}
 	h := &worker.Handler{
 		Reconciler: &reconcile.Reconciler{
-			Store:        dynamo.New(dynamodb.NewFromConfig(env.AWS), env.Var("ROOMKEEPER_TABLE")),
+			Store:        store,
 			Mailer:       ses.New(sesv2.NewFromConfig(env.AWS), os.Getenv("ROOMKEEPER_SES_CONFIGURATION_SET")),
-			Links:        &link.Linker{PublicURL: cfg.PublicURL, Secrets: sec},
+			Links:        links,
 			Providers:    videos.ByName(),
 			Deployment:   cfg.Deployment,
 			Insights:     videos.Insights(),
@@ -72,6 +81,22 @@ func main() {
 		},
 		Metrics: metrics,
 		Log:     env.Log,
+	}
+	if cfg.Slack.Enabled() {
+		// The Slack app: the knock alert beside the knock e-mail, and the jobs its requests
+		// queued (shared/chat/roomsapp), run with the worker's own reconciler.
+		sl := &chat.Slack{Secrets: sec, APIURL: cfg.Slack.APIURL}
+		h.Reconciler.Alerter = sl
+		ops := &operator.Operator{
+			Store: store, Reconciler: h.Reconciler, Insights: videos.Insights(), Now: time.Now,
+			DefaultProvider: cfg.Provider, Providers: cfg.Providers(), Retention: cfg.Retention, Zone: cfg.Zone(), Links: links,
+		}
+		app := &roomsapp.App{
+			Operator: ops, Access: &access.Access{Store: store, Secrets: sec, Now: time.Now}, Slack: sl, Secrets: sec,
+			TeamID: cfg.Slack.TeamID, AdminUsergroup: cfg.Slack.AdminUsergroup, AdminUsers: cfg.Slack.AdminUsers,
+			PublicURL: cfg.PublicURL, Log: env.Log,
+		}
+		h.Slack = app.RunJSON
 	}
 	lambda.Start(h.Handle)
 }

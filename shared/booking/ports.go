@@ -256,3 +256,21 @@ const RoomLink = ""
 type Linker interface {
 	Link(ctx context.Context, key, recipient string, purpose Purpose) (string, error)
 }
+
+// Alerter tells an organizer in a chat tool that a guest is waiting in a locked room with no
+// host (the Slack app, shared/chat). The reconciler calls it beside the knock e-mail, under the
+// same "once per stretch without a host" record, so both tell of a knock at most once.
+type Alerter interface {
+	// AlertKnock tells the organizer; an organizer the chat tool does not know is no error.
+	AlertKnock(ctx context.Context, k KnockAlert) error
+}
+
+// KnockAlert is what AlertKnock tells: the meeting, who is waiting, and the organizer's host
+// link to let them in. It goes to the organizer alone.
+type KnockAlert struct {
+	OrganizerEmail string
+	Title          string
+	Start, End     time.Time
+	Guest          string // the waiting guest's display name
+	HostURL        string
+}

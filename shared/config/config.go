@@ -70,7 +70,29 @@ type Config struct {
 	Whereby    Whereby
 	Zoom       Zoom
 	TwentyFour TwentyFour
+	Slack      Slack
 }
+
+// Slack configures the Slack app (docs/slack.md). It is on when its signing secret or bot token
+// is set (in AWS, their secrets' ARNs), and then SLACK_TEAM_ID is required.
+type Slack struct {
+	SigningSecret string // SLACK_SIGNING_SECRET: verifies every request Slack sends
+	BotToken      string // SLACK_BOT_TOKEN: the app's xoxb- token for the Web API
+	APIURL        string // SLACK_API_URL: the Web API's base (a fake's, in tests)
+	TeamID        string // SLACK_TEAM_ID: the one workspace whose members may use the app
+	// AdminUsergroup (SLACK_ADMIN_USERGROUP) is the user group whose members may make and delete
+	// rooms and see sessions; unset, only AdminUsers (SLACK_ADMIN_USERS, comma-separated user ids) may.
+	AdminUsergroup string
+	AdminUsers     []string
+	// configured says a secret is set by its ARN (AWS): the app is on though the value is read later.
+	configured bool
+}
+
+// Enabled reports whether the Slack app is configured.
+func (s Slack) Enabled() bool { return s.SigningSecret != "" || s.BotToken != "" || s.configured }
+
+// DefaultSlackAPIURL is Slack's Web API base.
+const DefaultSlackAPIURL = "https://slack.com/api/"
 
 // Whereby configures the Whereby provider. With no APIKey the local server uses its sandbox.
 type Whereby struct {
@@ -273,6 +295,25 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 		errs = append(errs, fmt.Sprintf("ROOMKEEPER_MAX_OVERRUN (%s) must not be less than ROOMKEEPER_CLEANUP_GRACE (%s)", c.MaxOverrun, c.CleanupGrace))
 	}
 	errs = append(errs, checkNotify(c.NotifyURL, c.NotifySecret, getenv("ROOMKEEPER_NOTIFY_SECRET"+arnSuffix) != "")...)
+	c.Slack = Slack{
+		SigningSecret:  str("SLACK_SIGNING_SECRET", ""),
+		BotToken:       str("SLACK_BOT_TOKEN", ""),
+		APIURL:         str("SLACK_API_URL", DefaultSlackAPIURL),
+		TeamID:         str("SLACK_TEAM_ID", ""),
+		AdminUsergroup: str("SLACK_ADMIN_USERGROUP", ""),
+		configured:     getenv("SLACK_SIGNING_SECRET"+arnSuffix) != "" || getenv("SLACK_BOT_TOKEN"+arnSuffix) != "",
+	}
+	if !strings.HasSuffix(c.Slack.APIURL, "/") {
+		c.Slack.APIURL += "/" // the Slack client appends method names to it
+	}
+	for _, u := range strings.Split(str("SLACK_ADMIN_USERS", ""), ",") {
+		if u = strings.TrimSpace(u); u != "" {
+			c.Slack.AdminUsers = append(c.Slack.AdminUsers, u)
+		}
+	}
+	if c.Slack.Enabled() && c.Slack.TeamID == "" {
+		errs = append(errs, "SLACK_TEAM_ID must be set with the Slack app: it names the one workspace allowed to use it (docs/slack.md)")
+	}
 	if len(errs) > 0 {
 		return Config{}, fmt.Errorf("configuration: %s", strings.Join(errs, "; "))
 	}

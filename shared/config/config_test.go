@@ -294,6 +294,36 @@ func TestNotify(t *testing.T) {
 	}
 }
 
+func TestSlackSettings(t *testing.T) {
+	c, err := FromEnv(env(nil))
+	require.NoError(t, err)
+	assert.False(t, c.Slack.Enabled(), "off by default")
+	assert.Equal(t, DefaultSlackAPIURL, c.Slack.APIURL)
+
+	c, err = FromEnv(env(map[string]string{
+		"SLACK_SIGNING_SECRET": "sign", "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_API_URL": "http://127.0.0.1:1/api",
+		"SLACK_TEAM_ID": "T1", "SLACK_ADMIN_USERGROUP": "S1", "SLACK_ADMIN_USERS": "U1, U2,",
+	}))
+	require.NoError(t, err)
+	assert.True(t, c.Slack.Enabled())
+	assert.Equal(t, "http://127.0.0.1:1/api/", c.Slack.APIURL, "a trailing slash: the client appends method names")
+	assert.Equal(t, "T1", c.Slack.TeamID)
+	assert.Equal(t, "S1", c.Slack.AdminUsergroup)
+	assert.Equal(t, []string{"U1", "U2"}, c.Slack.AdminUsers)
+
+	for name, vars := range map[string]map[string]string{
+		"signing secret": {"SLACK_SIGNING_SECRET": "sign"},
+		"bot token":      {"SLACK_BOT_TOKEN": "xoxb-1"},
+		"secret's ARN":   {"SLACK_SIGNING_SECRET_SECRET_ARN": "arn:aws:secretsmanager:eu-west-1:1:secret:s"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := FromEnv(env(vars))
+			require.Error(t, err, "the app refuses to start without a workspace")
+			assert.Contains(t, err.Error(), "SLACK_TEAM_ID")
+		})
+	}
+}
+
 func TestReminders(t *testing.T) {
 	m := time.Minute
 	tests := []struct {

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -610,4 +611,46 @@ func (o *Operator) DeleteRoom(ctx context.Context, roomID string, force bool) er
 		return err
 	}
 	return o.settle(ctx, b.Key)
+}
+
+// CheckRoom checks a request for a hand-made room as CreateRoom would, without making it: an
+// Invalid error names the field at fault. The chat app checks a dialog's answers with it before
+// it closes the dialog, and leaves the making, which may take longer than Slack waits, to a job.
+func (o *Operator) CheckRoom(req NewRoom) error {
+	_, err := o.details(req, o.Now())
+	return err
+}
+
+// CurrentRoom returns the room a record has now, without its host link, as the link of a
+// guest who follows one of the record's /j/ links finds it; NotFound when the record has none.
+func (o *Operator) CurrentRoom(ctx context.Context, key string) (Room, error) {
+	b, err := o.loadRecord(ctx, key)
+	if err != nil {
+		return Room{}, err
+	}
+	if b == nil || b.Room == nil || b.Status == booking.Cancelled {
+		return Room{}, errNoRoom
+	}
+	return roomView(b, b.Room, false, o.linker(ctx)), nil
+}
+
+// WhoIsIn returns the display names of the people in a room now, in the order they joined.
+func (o *Operator) WhoIsIn(ctx context.Context, roomID string) ([]string, error) {
+	b, room, err := o.find(ctx, roomID)
+	if err != nil || room == nil || !room.DeletedAt.IsZero() {
+		return nil, err
+	}
+	act := b.RoomActivity(room)
+	var present []booking.Connection
+	for _, c := range act.Connections {
+		if c.Present() {
+			present = append(present, c)
+		}
+	}
+	slices.SortStableFunc(present, func(a, b booking.Connection) int { return a.JoinedAt.Compare(b.JoinedAt) })
+	names := make([]string, 0, len(present))
+	for _, c := range present {
+		names = append(names, cmp.Or(strings.TrimSpace(c.Name), "someone"))
+	}
+	return names, nil
 }

@@ -56,6 +56,9 @@ type Reconciler struct {
 	// none and queues none: no notifier is configured, or the reconciler is the admin API's,
 	// which leaves them to the worker.
 	Notifier booking.Notifier
+	// Alerter also tells the organizer in Slack when a guest knocks (the knock step, knock),
+	// under the e-mail's "once" record; nil when the Slack app is not configured.
+	Alerter booking.Alerter
 	// Metrics records what each run did (rooms made, invitations sent, the providers' errors
 	// and waits, cleanup lag, failures that stopped a booking), once per run; nil drops it.
 	Metrics booking.Metrics

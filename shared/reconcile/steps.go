@@ -864,6 +864,19 @@ func (w *run) knock(ctx context.Context) error {
 	} else {
 		w.step("tell organizer a guest is waiting")
 	}
+	// The chat alert rides on the same record (KnockNoticeAt): it is posted at most once per
+	// stretch without a host, like the e-mail, and a failure drops it rather than send the
+	// e-mail again.
+	if w.r.Alerter != nil && d.Organizer.Email != "" {
+		err := w.r.Alerter.AlertKnock(ctx, booking.KnockAlert{
+			OrganizerEmail: d.Organizer.Email, Title: d.Title, Start: d.Start, End: d.End, Guest: k.Name, HostURL: host,
+		})
+		if err != nil {
+			w.step("drop knock alert in chat: " + booking.RedactAddresses(err.Error()))
+		} else {
+			w.step("alert organizer in chat that a guest is waiting")
+		}
+	}
 	return w.save(ctx, func(b *booking.Booking) {
 		b.Activity.KnockNoticeAt = w.now
 		if b.Activity.Knock != nil && !b.Activity.Knock.At.After(k.At) {

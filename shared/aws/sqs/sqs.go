@@ -9,6 +9,7 @@ package sqs
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -100,6 +101,19 @@ func (q *Queue) Reap(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("enqueue reap: %w", err)
 	}
 	return 0, nil
+}
+
+// EnqueueSlack sends a job of the Slack app to the worker: the work a request left to after its
+// answer, which Slack wants within three seconds (shared/httpapi/slackapp).
+func (q *Queue) EnqueueSlack(ctx context.Context, job any) error {
+	raw, err := json.Marshal(job)
+	if err != nil {
+		return fmt.Errorf("encode a slack job: %w", err)
+	}
+	if err := q.send(ctx, nudge.Message{Slack: raw}); err != nil {
+		return fmt.Errorf("enqueue a slack job: %w", err)
+	}
+	return nil
 }
 
 func (q *Queue) send(ctx context.Context, m nudge.Message) error {

@@ -27,6 +27,7 @@ var apiRoutes = map[string][]string{
 		"ANY /v1/usage", "ANY /v1/people/{proxy+}", "ANY /v1/operators", "ANY /v1/operators/{proxy+}",
 		"ANY /v1/audit", "ANY /console", "ANY /console/{proxy+}", "GET /v1/host/{token}",
 		"GET /j/{token}",
+		"POST /v1/slack/commands", "POST /v1/slack/interactions", "POST /v1/slack/events",
 	},
 }
 

@@ -36,6 +36,7 @@ func TestFunctions(t *testing.T) {
 	t.Run("zoom host links", func(t *testing.T) { testZoom(t, e) })
 	t.Run("a bounce reaches the booking through the worker", func(t *testing.T) { testBounce(t, e) })
 	t.Run("every function writes its metrics", func(t *testing.T) { testMetrics(t, e) })
+	t.Run("the Slack app: admin answers, the worker finishes", func(t *testing.T) { testSlack(t, e) })
 }
 
 // testLifecycle follows one booking from the webhook to the room's deletion: bookings stores it

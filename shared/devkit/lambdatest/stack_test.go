@@ -62,6 +62,10 @@ const (
 	zoomClientARN     = "arn:aws:secretsmanager:us-east-1:123456789012:secret:roomkeeper/zoom-client-AbCdEf"
 	zoomClientSecret  = "zoom-client-secret-not-for-logs"
 	organizer         = "ada@example.com"
+	slackSigningARN   = "arn:aws:secretsmanager:us-east-1:123456789012:secret:roomkeeper/slack-signing-AbCdEf"
+	slackSigning      = "slack-signing-secret-not-for-logs"
+	slackTokenARN     = "arn:aws:secretsmanager:us-east-1:123456789012:secret:roomkeeper/slack-token-AbCdEf"
+	slackToken        = "xoxb-slack-token-not-for-logs"
 )
 
 // secretValues are the values that must never be logged, beside the generic secret.
@@ -70,7 +74,7 @@ const (
 // with {} would send an extra reap message whenever it happened to run at minute 0.
 var sweepTick = []byte(`{"scheduledTime": "2026-01-01T00:30:00Z"}`)
 
-var secretValues = []string{wherebyKey, wherebyHookSecret, adminToken, hostSecret, linkSecret, zoomClientSecret}
+var secretValues = []string{wherebyKey, wherebyHookSecret, adminToken, hostSecret, linkSecret, zoomClientSecret, slackSigning, slackToken}
 
 // emulators are the AWS API emulators one top-level test shares: dynalite, goaws,
 // aws-ses-v2-local and a fake Secrets Manager, each on its own loopback port.
@@ -91,7 +95,7 @@ func startEmulators(t testing.TB) *emulators {
 	e.sm = emulator.NewFakeSecretsManager(t, map[string]string{
 		genericARN: e.secret, wherebyARN: wherebyKey, wherebyHookARN: wherebyHookSecret,
 		adminTokenARN: adminToken, hostSecretARN: hostSecret, zoomClientARN: zoomClientSecret,
-		linkSecretARN: linkSecret,
+		linkSecretARN: linkSecret, slackSigningARN: slackSigning, slackTokenARN: slackToken,
 	})
 	pkgs := make([]string, len(functionNames))
 	for i, n := range functionNames {

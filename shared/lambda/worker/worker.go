@@ -4,8 +4,8 @@
 // names, and answers with a partial batch response ("Handling errors for an SQS event source",
 // ReportBatchItemFailures), so only the messages that must be retried come back.
 //
-// A message is one of three kinds: a nudge {"key": …} or a reap request {"reap": true} (the
-// sqs package), or an SES event record that SNS delivered from the configuration set's event
+// A message is one of four kinds: a nudge {"key": …}, a reap request {"reap": true} or a job of
+// the Slack app {"slack": {…}} (the sqs package), or an SES event record that SNS delivered from the configuration set's event
 // destination (ses.ParseEvent): a bounce or complaint of a message roomkeeper sent is recorded on
 // its booking (reconcile.Reconciler.RecordMail), which is then reconciled in the same batch; any
 // other SES event is acknowledged and dropped.
@@ -45,7 +45,10 @@ type Handler struct {
 	Reconciler *reconcile.Reconciler
 	// Metrics records the batch's figures; nil drops them.
 	Metrics booking.Metrics
-	Log     *slog.Logger
+	// Slack runs a job the Slack app queued (App.RunJSON of shared/chat/roomsapp); nil when the app
+	// is not configured, and then such a message is dropped.
+	Slack func(ctx context.Context, job []byte) error
+	Log   *slog.Logger
 }
 
 // Handle reconciles each message's booking in turn and returns the ids of the messages to
@@ -92,6 +95,10 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 		}
 		if msg.Reap {
 			reap = true
+			continue
+		}
+		if msg.Slack != nil {
+			h.slackJob(ctx, log.With("messageId", m.MessageId), msg.Slack, func() { fail(m.MessageId) })
 			continue
 		}
 		key := msg.Key
@@ -182,4 +189,19 @@ func (h *Handler) recordMail(ctx context.Context, log *slog.Logger, ev booking.M
 		log.Info("mail event changes nothing; dropped")
 	}
 	return changed, true
+}
+
+// slackJob runs a job of the Slack app; one that fails for a cause worth retrying (Slack or the
+// store unreachable) comes back through the queue.
+func (h *Handler) slackJob(ctx context.Context, log *slog.Logger, job []byte, fail func()) {
+	if h.Slack == nil {
+		log.Warn("slack job but no Slack app configured; dropped")
+		return
+	}
+	if err := h.Slack(ctx, job); err != nil {
+		log.Error("slack job failed; the message will be redelivered", "err", err)
+		fail()
+		return
+	}
+	log.Info("slack job done")
 }

@@ -407,3 +407,35 @@ func TestABounceFromSESReachesTheBooking(t *testing.T) {
 type linkSecret string
 
 func (s linkSecret) Secret(context.Context, string, bool) (string, error) { return string(s), nil }
+
+// TestSlackJobs: a job the Slack app queued runs through Handler.Slack; one that fails comes
+// back through the queue; without the app configured it is dropped, not failed forever.
+func TestSlackJobs(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	slackMsg := func(id, body string) events.SQSMessage {
+		m := message(id, "")
+		m.Body = body
+		return m
+	}
+	var ran []string
+	f.h.Slack = func(_ context.Context, job []byte) error {
+		ran = append(ran, string(job))
+		if strings.Contains(string(job), "boom") {
+			return errors.New("slack unreachable")
+		}
+		return nil
+	}
+	resp, err := f.h.Handle(ctx, events.SQSEvent{Records: []events.SQSMessage{
+		slackMsg("m1", `{"slack":{"kind":"home"}}`),
+		slackMsg("m2", `{"slack":{"kind":"boom"}}`),
+	}})
+	require.NoError(t, err)
+	assert.Equal(t, []string{`{"kind":"home"}`, `{"kind":"boom"}`}, ran)
+	assert.Equal(t, []string{"m2"}, failed(resp), "a failed job is redelivered")
+
+	f.h.Slack = nil
+	resp, err = f.h.Handle(ctx, events.SQSEvent{Records: []events.SQSMessage{slackMsg("m3", `{"slack":{"kind":"home"}}`)}})
+	require.NoError(t, err)
+	assert.Empty(t, failed(resp), "dropped without the app")
+}

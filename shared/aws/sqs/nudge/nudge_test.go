@@ -59,6 +59,9 @@ func TestDecode(t *testing.T) {
 		{"reap false", `{"reap":false}`, ""},
 		{"reap a string", `{"reap":"true"}`, ""},
 		{"reap and key", `{"reap":true,"key":"` + key + `"}`, ""},
+		{"slack job", `{"slack":{"kind":"home","member":{"id":"U1"}}}`, "slack"},
+		{"slack not an object", `{"slack":"home"}`, ""},
+		{"slack and key", `{"slack":{"kind":"home"},"key":"` + key + `"}`, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -74,6 +77,10 @@ func TestDecode(t *testing.T) {
 				assert.Equal(t, nudge.Message{Reap: true}, got)
 				return
 			}
+			if tt.want == "slack" {
+				assert.JSONEq(t, `{"kind":"home","member":{"id":"U1"}}`, string(got.Slack))
+				return
+			}
 			assert.Equal(t, nudge.Message{Key: tt.want}, got)
 		})
 	}
@@ -84,7 +91,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add(`{"key":1}`)
 	f.Fuzz(func(t *testing.T, body string) {
 		m, err := nudge.Decode(body)
-		if err != nil || m.Reap {
+		if err != nil || m.Reap || m.Slack != nil {
 			return
 		}
 		// Whatever Decode accepts is a key Enqueue could have sent.
