@@ -61,6 +61,7 @@ func TestLanguagesEndToEnd(t *testing.T) {
 	tab.Open(path)
 	assert.Equal(t, "fr", browser.Run(tab, chromedp.Evaluate[string](`document.documentElement.lang`)))
 	assert.Equal(t, "Cette réunion a été annulée", tab.Text("h1"))
+	tab.Screenshot("link-cancelled-fr")
 
 	tampered := bobLink[:len(bobLink)-4] + "AAAA"
 	for accept, want := range map[string]string{"nb-NO,en;q=0.8": "Denne lenken er ikke gyldig", "": "Este enlace no es válido"} {
