@@ -146,6 +146,10 @@ type RoomCheck struct {
 type DialIn struct {
 	Numbers []PhoneNumber `json:"numbers"`
 	Code    string        `json:"code"` // access code as the provider gives it
+	// Passcode is the second code a provider asks a caller for after the access code (Zoom's
+	// numeric meeting passcode), as the provider gives it; empty when none. It is apart from Code
+	// so each reader's language can name it.
+	Passcode string `json:"passcode,omitempty"`
 }
 
 // PhoneNumber is one dial-in number.

@@ -48,7 +48,7 @@ var (
 	whereby = &booking.DialIn{Code: "123456", Numbers: []booking.PhoneNumber{
 		{E164: "+4721000000", Country: "NO", Tel: "tel:+4721000000,123456"},
 	}}
-	zoom = &booking.DialIn{Code: "857 7588 4256, passcode 010383", Numbers: []booking.PhoneNumber{
+	zoom = &booking.DialIn{Code: "857 7588 4256", Passcode: "010383", Numbers: []booking.PhoneNumber{
 		{E164: "+16465588656", Country: "US", Tel: "tel:+16465588656,,85775884256%23,,,,*010383%23"},
 		{E164: "+4723960000", Country: "NO", Tel: "tel:+4723960000,,85775884256%23,,,,*010383%23"},
 	}}

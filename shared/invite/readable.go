@@ -183,6 +183,13 @@ func dialView(d *booking.DialIn, l *locale.Locale) (*dialInView, error) {
 			return nil, err
 		}
 	}
+	if pass := cleanLine(d.Passcode); pass != "" {
+		p, err := l.T("dial.passcode", "Passcode", pass)
+		if err != nil {
+			return nil, err
+		}
+		code = strings.TrimPrefix(code+", "+p, ", ")
+	}
 	for i, n := range d.Numbers {
 		if !isE164(n.E164) {
 			return nil, invalid("dialIn.numbers", "dial-in number %d is not E.164", i)

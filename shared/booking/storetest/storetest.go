@@ -437,7 +437,8 @@ func fullBooking(t *testing.T) *booking.Booking {
 			{E164: "+4721930000", Country: "NO", Tel: "tel:+4721930000,123456%23"},
 			{E164: "+12025550123", Country: "US", Tel: "tel:+12025550123,123456%23"},
 		},
-		Code: "123456#",
+		Code:     "123456#",
+		Passcode: "7890#",
 	}
 	return &booking.Booking{
 		Key:         booking.KeyOf("calcom", "uid-Ωmega"),
