@@ -116,6 +116,7 @@ func propsFromEnv(getenv func(string) string) (*RoomkeeperStackProps, string, er
 		WebhookTolerance: dur("ROOMKEEPER_WEBHOOK_TOLERANCE"),
 		Retention:        dur("ROOMKEEPER_RETENTION"),
 		TimeZone:         str("ROOMKEEPER_TIME_ZONE", ""),
+		Locale:           str("ROOMKEEPER_LOCALE", ""),
 		APIRateLimit:     num("ROOMKEEPER_API_RATE_LIMIT"),
 		APIBurstLimit:    num("ROOMKEEPER_API_BURST_LIMIT"),
 		AlarmEmail:       str("ROOMKEEPER_ALARM_EMAIL", ""),

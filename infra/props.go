@@ -86,6 +86,9 @@ type RoomkeeperStackProps struct {
 	Retention        time.Duration // ROOMKEEPER_RETENTION
 	// TimeZone is ROOMKEEPER_TIME_ZONE, the IANA zone usage days are counted in (default UTC).
 	TimeZone string
+	// Locale is ROOMKEEPER_LOCALE, the language of the mail and pages of a person whose booking
+	// source gave no language roomkeeper writes in: one of Languages (default en).
+	Locale string
 
 	// APIRateLimit (requests per second) and APIBurstLimit throttle every API route.
 	APIRateLimit  float64
@@ -206,6 +209,10 @@ func (t TwentyFourProps) env() map[string]string {
 	return env
 }
 
+// Languages are the languages roomkeeper writes in, as the functions' configuration accepts them
+// (shared/config.Languages; this module does not import roomkeeper's).
+var Languages = []string{"en", "de", "es", "fr", "nb"}
+
 func set(env map[string]string, name, value string) {
 	if value != "" {
 		env[name] = value
@@ -231,6 +238,7 @@ func (p RoomkeeperStackProps) withDefaults() RoomkeeperStackProps {
 	}
 	str(&p.Provider, DefaultProvider)
 	str(&p.TimeZone, "UTC")
+	str(&p.Locale, "en")
 	str(&p.WherebyAPIURL, DefaultWherebyAPIURL)
 	dur(&p.CleanupGrace, DefaultCleanupGrace)
 	dur(&p.MaxOverrun, DefaultMaxOverrun)
@@ -314,6 +322,9 @@ func (p RoomkeeperStackProps) Validate() error {
 	}
 	if _, err := time.LoadLocation(p.TimeZone); err != nil || p.TimeZone == "Local" {
 		bad("ROOMKEEPER_TIME_ZONE: want an IANA time zone such as Europe/Oslo, got %q", p.TimeZone)
+	}
+	if !slices.Contains(Languages, p.Locale) {
+		bad("ROOMKEEPER_LOCALE: want one of %s, got %q", strings.Join(Languages, ", "), p.Locale)
 	}
 	if p.RoomSlack < p.MaxOverrun {
 		bad("ROOMKEEPER_ROOM_SLACK (%s) must not be less than ROOMKEEPER_MAX_OVERRUN (%s)", p.RoomSlack, p.MaxOverrun)

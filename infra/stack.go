@@ -254,8 +254,10 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 	base["ROOMKEEPER_SES_CONFIGURATION_SET"] = *configurationSet
 	sends := map[string]string{"ROOMKEEPER_QUEUE_URL": *queue.QueueUrl()}
 	providers := merge(map[string]string{"ROOMKEEPER_PROVIDER": p.Provider}, p.Zoom.env(), p.TwentyFour.env())
-	zone := map[string]string{"ROOMKEEPER_TIME_ZONE": p.TimeZone} // usage days: counted by the worker, read by admin
-	notify := map[string]string{}                                 // the outbound webhook: sent by the worker alone
+	// usage days: counted by the worker, read by admin; the language of mail (the worker) and of
+	// people's link pages (admin)
+	zone := map[string]string{"ROOMKEEPER_TIME_ZONE": p.TimeZone, "ROOMKEEPER_LOCALE": p.Locale}
+	notify := map[string]string{} // the outbound webhook: sent by the worker alone
 	set(notify, "ROOMKEEPER_NOTIFY_URL", p.NotifyURL)
 	reminders := map[string]string{} // the reminders: sent by the worker alone
 	for _, name := range ReminderVars {

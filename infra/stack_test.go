@@ -366,13 +366,13 @@ var wantEnv = map[string]struct {
 		[]string{"CALCOM_WEBHOOK_SECRET", "CALENDLY_WEBHOOK_SIGNING_KEY", "CRONOFY_CLIENT_SECRETS", "ROOMKEEPER_GENERIC_SECRET"}},
 	"hooks": {10, slices.Concat(baseVars, []string{"ROOMKEEPER_QUEUE_URL"}),
 		[]string{"WHEREBY_WEBHOOK_SECRET", "ZOOM_WEBHOOK_SECRET"}},
-	"worker": {60, slices.Concat(baseVars, []string{"ROOMKEEPER_PROVIDER", "ROOMKEEPER_PUBLIC_URL", "ROOMKEEPER_TIME_ZONE", "ROOMKEEPER_NOTIFY_URL", "ROOMKEEPER_REMINDERS_CALCOM"}, zoomVars, twentyFourVars, slackVars),
+	"worker": {60, slices.Concat(baseVars, []string{"ROOMKEEPER_PROVIDER", "ROOMKEEPER_PUBLIC_URL", "ROOMKEEPER_TIME_ZONE", "ROOMKEEPER_LOCALE", "ROOMKEEPER_NOTIFY_URL", "ROOMKEEPER_REMINDERS_CALCOM"}, zoomVars, twentyFourVars, slackVars),
 		[]string{"ROOMKEEPER_LINK_SECRET", "ROOMKEEPER_NOTIFY_SECRET", "SLACK_BOT_TOKEN", "TWENTYFOUR_CLIENT_SECRET", "WHEREBY_API_KEY", "ZOOM_CLIENT_SECRET"}},
 	"sweeper": {60, slices.Concat(baseVars, []string{"ROOMKEEPER_QUEUE_URL"}), nil},
-	"admin": {15, slices.Concat(baseVars, []string{"ROOMKEEPER_QUEUE_URL", "ROOMKEEPER_PROVIDER", "ROOMKEEPER_PUBLIC_URL", "ROOMKEEPER_TIME_ZONE"}, zoomVars, twentyFourVars),
+	"admin": {15, slices.Concat(baseVars, []string{"ROOMKEEPER_QUEUE_URL", "ROOMKEEPER_PROVIDER", "ROOMKEEPER_PUBLIC_URL", "ROOMKEEPER_TIME_ZONE", "ROOMKEEPER_LOCALE"}, zoomVars, twentyFourVars),
 		[]string{"ROOMKEEPER_ADMIN_TOKEN", "ROOMKEEPER_HOST_SECRET", "ROOMKEEPER_LINK_SECRET", "TWENTYFOUR_CLIENT_SECRET", "WHEREBY_API_KEY", "ZOOM_CLIENT_SECRET"}},
 	// The providers' settings to check a new room's provider; none of their secrets: it calls none.
-	"slack": {10, slices.Concat(baseVars, []string{"ROOMKEEPER_QUEUE_URL", "ROOMKEEPER_PROVIDER", "ROOMKEEPER_PUBLIC_URL", "ROOMKEEPER_TIME_ZONE"}, zoomVars, twentyFourVars, slackVars),
+	"slack": {10, slices.Concat(baseVars, []string{"ROOMKEEPER_QUEUE_URL", "ROOMKEEPER_PROVIDER", "ROOMKEEPER_PUBLIC_URL", "ROOMKEEPER_TIME_ZONE", "ROOMKEEPER_LOCALE"}, zoomVars, twentyFourVars, slackVars),
 		[]string{"ROOMKEEPER_LINK_SECRET", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"}},
 }
 
@@ -1333,6 +1333,8 @@ func TestValidate(t *testing.T) {
 		{"overrun below grace", func(p *RoomkeeperStackProps) { p.MaxOverrun = 10 * time.Minute }, "ROOMKEEPER_MAX_OVERRUN"},
 		{"alarm e-mail", func(p *RoomkeeperStackProps) { p.AlarmEmail = "ops" }, "alarm e-mail"},
 		{"notify url", func(p *RoomkeeperStackProps) { p.NotifyURL = "https://hooks.example.com/rk?token=abc" }, ""},
+		{"language", func(p *RoomkeeperStackProps) { p.Locale = "nb" }, ""},
+		{"unknown language", func(p *RoomkeeperStackProps) { p.Locale = "ja" }, "ROOMKEEPER_LOCALE: want one of en, de, es, fr, nb"},
 		{"plain http notify url", func(p *RoomkeeperStackProps) { p.NotifyURL = "http://127.0.0.1:9000/hook" }, "ROOMKEEPER_NOTIFY_URL: want an https:// URL"},
 		{"plain http slack api url", func(p *RoomkeeperStackProps) { p.Slack = SlackProps{TeamID: "T1", APIURL: "http://127.0.0.1:1/api/"} }, "SLACK_API_URL"},
 		{"notify url with credentials", func(p *RoomkeeperStackProps) { p.NotifyURL = "https://u:p@hooks.example.com" }, "ROOMKEEPER_NOTIFY_URL"},

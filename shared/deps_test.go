@@ -1,7 +1,7 @@
 // The dependency rules of roomkeeper's layout, checked against what `go list -deps` reports, so
 // that an import that breaks one fails the build's tests rather than a review:
 //
-//   - the core (booking, intake, reconcile, sweep, invite) knows no AWS type, no HTTP and no
+//   - the core (booking, intake, reconcile, sweep, invite, locale) knows no AWS type, no HTTP and no
 //     adapter: it links neither net/http nor any AWS module, and of this module only the core
 //     itself and the e-mail templates;
 //   - config reads the environment and imports nothing of this module;
@@ -49,7 +49,7 @@ type rule struct {
 
 const sdk = "github.com/aws/aws-sdk-go-v2/"
 
-var core = []string{"shared/booking", "shared/intake", "shared/reconcile", "shared/sweep", "shared/invite"}
+var core = []string{"shared/booking", "shared/intake", "shared/reconcile", "shared/sweep", "shared/invite", "shared/locale"}
 
 var rules = []rule{
 	{

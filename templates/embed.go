@@ -9,6 +9,10 @@
 // per page. They have no stylesheet of their own: they link the console's (templates/console),
 // served as a file from the same origin, which their Content-Security-Policy allows ('self').
 //
+// The templates hold no sentence of their own: each names a message of the catalogs in i18n/
+// (`{{.T "invite.join"}}`, `{{.H …}}` in HTML), so that every person reads them in their
+// language.
+//
 // The HTML is deliberately plain: inline styles only (mail clients drop <style> blocks), no
 // images, and one big link to join, so it reads the same in every client and with images off.
 package templates
@@ -20,6 +24,13 @@ import "embed"
 //
 //go:embed *.tmpl
 var FS embed.FS
+
+// I18n holds the message catalogs, i18n/active.<lang>.toml, one per language roomkeeper writes
+// in (shared/locale reads them): every sentence of the mail and page templates above, which
+// name messages by id, and each language's CLDR date patterns and names.
+//
+//go:embed i18n/*.toml
+var I18n embed.FS
 
 // Pages holds the pages of GET /j/{token} (pages/*.html.tmpl).
 //

@@ -140,6 +140,7 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 		Zone:         cfg.Zone(),
 		Now:          now,
 		MailFrom:     cfg.MailFrom,
+		Locale:       cfg.Locale,
 		CleanupGrace: cfg.CleanupGrace,
 		MaxOverrun:   cfg.MaxOverrun,
 		RoomSlack:    cfg.RoomSlack,
@@ -193,7 +194,7 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 		&httpapi.Hooks{Intake: in, Secrets: secrets, Now: now, Tolerance: cfg.WebhookTolerance, Log: log},
 		&admin.API{Operator: ops, Access: acc, Log: log},
 		&webconsole.Console{Operator: ops, Access: acc, Log: log},
-		&join.Links{Store: store, Secrets: secrets, Linkers: videos.HostLinkers(), Log: log},
+		&join.Links{Store: store, Secrets: secrets, Linkers: videos.HostLinkers(), Locale: cfg.Locale, Log: log},
 		// The organizer's host links of the older kind, already sent: still verified.
 		&httpapi.HostLinks{Store: store, Secrets: secrets, Linkers: videos.HostLinkers(), Log: log},
 	} {

@@ -219,6 +219,7 @@ func (con *console) roomDetails(r operator.Room) error {
 			t.detail("Dial-in", strings.TrimSpace(fmt.Sprintf("%s %s  %s", n.E164, n.Country, n.Tel)))
 		}
 		t.detail("Dial-in code", r.DialIn.Code)
+		t.detail("Dial-in passcode", r.DialIn.Passcode)
 	}
 	if r.Organizer != nil {
 		t.detail("Organizer", personLine(*r.Organizer))

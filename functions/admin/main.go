@@ -67,7 +67,7 @@ func main() {
 	httpfn.Serve(
 		&admin.API{Operator: ops, Access: acc, Log: env.Log},
 		&console.Console{Operator: ops, Access: acc, Log: env.Log},
-		&join.Links{Store: store, Secrets: sec, Linkers: videos.HostLinkers(), Log: env.Log},
+		&join.Links{Store: store, Secrets: sec, Linkers: videos.HostLinkers(), Locale: env.Config.Locale, Log: env.Log},
 		&httpapi.HostLinks{Store: store, Secrets: sec, Linkers: videos.HostLinkers(), Log: env.Log},
 	)
 }

@@ -72,6 +72,7 @@ func main() {
 			Zone:         cfg.Zone(),
 			Now:          time.Now,
 			MailFrom:     cfg.MailFrom,
+			Locale:       cfg.Locale,
 			CleanupGrace: cfg.CleanupGrace,
 			MaxOverrun:   cfg.MaxOverrun,
 			RoomSlack:    cfg.RoomSlack,

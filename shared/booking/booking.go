@@ -48,6 +48,10 @@ type Person struct {
 	Name     string `json:"name,omitempty"`
 	Email    string `json:"email"`
 	TimeZone string `json:"timeZone,omitempty"` // IANA name; empty means the booking's zone
+	// Locale is the language the person reads, as the source gave it (a BCP 47 tag, CheckLocale):
+	// their mail and pages are in the language of shared/locale's it matches, else in
+	// ROOMKEEPER_LOCALE's. Empty: the source gave none.
+	Locale string `json:"locale,omitempty"`
 }
 
 // RoomOptions say what kind of room a booking wants. The provider adapter maps them onto its API.
@@ -142,6 +146,10 @@ type RoomCheck struct {
 type DialIn struct {
 	Numbers []PhoneNumber `json:"numbers"`
 	Code    string        `json:"code"` // access code as the provider gives it
+	// Passcode is the second code a provider asks a caller for after the access code (Zoom's
+	// numeric meeting passcode), as the provider gives it; empty when none. It is apart from Code
+	// so each reader's language can name it.
+	Passcode string `json:"passcode,omitempty"`
 }
 
 // PhoneNumber is one dial-in number.
@@ -253,23 +261,6 @@ const (
 	// FailureOther is any other permanent failure.
 	FailureOther FailureKind = "other"
 )
-
-// Describe says in plain words what went wrong, for a person to read: the organizer's failure
-// mail, an operator whose room could not be made. Failure.Message, roomkeeper's own account,
-// stays in the record and the logs.
-func (k FailureKind) Describe() string {
-	switch k {
-	case FailureRefused:
-		return "The video service refused to make a room for this meeting, and trying again would not change its answer."
-	case FailureNoProvider:
-		return "This meeting asks for a video service that roomkeeper is not set up to use."
-	case FailureNoRoomByStart:
-		return "The video service did not make a room in time for the meeting, though roomkeeper kept trying."
-	case FailurePaused:
-		return "The video service has reached its limit on new rooms, and will not make one again until after this meeting has ended."
-	}
-	return "roomkeeper could not make a video room for this meeting, and has stopped trying."
-}
 
 // Booking is one booking's record: desired state set by sources, observed state set by the
 // reconciler, and DueAt, when the record next needs work.

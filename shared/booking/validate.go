@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/net/idna"
+	"golang.org/x/text/language"
 )
 
 // Limits of the shared booking rules (docs/generic-event.md).
@@ -323,7 +324,29 @@ func checkPerson(p *Person, path string) error {
 			return err
 		}
 	}
-	return nil
+	p.Locale, err = CheckLocale(path+".locale", p.Locale)
+	return err
+}
+
+// MaxLocale bounds a person's language tag: RFC 5646 §4.4.1 asks that 35 characters be kept.
+const MaxLocale = 35
+
+// CheckLocale returns a language tag in its canonical BCP 47 form ("de_at" becomes "de-AT"), ""
+// for "", or an *Error with Code Invalid naming field when it is not a well-formed tag. A tag
+// roomkeeper has no catalog for is kept: the mail falls back by language matching.
+func CheckLocale(field, tag string) (string, error) {
+	tag = strings.TrimSpace(tag)
+	if tag == "" {
+		return "", nil
+	}
+	if len(tag) > MaxLocale {
+		return "", Errorf(Invalid, field, "must be a BCP 47 language tag of at most %d characters, such as de or fr-CA", MaxLocale)
+	}
+	t, err := language.Parse(tag)
+	if err != nil {
+		return "", Errorf(Invalid, field, "must be a BCP 47 language tag, such as de or fr-CA")
+	}
+	return t.String(), nil
 }
 
 // CheckText returns s trimmed if it is valid UTF-8 of at most max characters without control

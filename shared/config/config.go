@@ -44,6 +44,9 @@ type Config struct {
 	// TimeZone (ROOMKEEPER_TIME_ZONE, an IANA name, default UTC) is the zone usage days are
 	// counted in.
 	TimeZone string
+	// Locale (ROOMKEEPER_LOCALE, one of Languages, default en) is the language of the mail and
+	// pages of a person whose source gave no language roomkeeper writes in.
+	Locale string
 	// NotifyURL (ROOMKEEPER_NOTIFY_URL) receives the outbound webhook's events (docs/notify.md):
 	// https, or http to a loopback address; empty sends none. NotifySecret
 	// (ROOMKEEPER_NOTIFY_SECRET, "whsec_" and the base64 of at least 24 bytes) signs them; it
@@ -201,6 +204,7 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 		Provider:         str("ROOMKEEPER_PROVIDER", "whereby"),
 		Deployment:       str("ROOMKEEPER_DEPLOYMENT", ""),
 		TimeZone:         str("ROOMKEEPER_TIME_ZONE", "UTC"),
+		Locale:           strings.ToLower(str("ROOMKEEPER_LOCALE", "en")),
 		CleanupGrace:     dur("ROOMKEEPER_CLEANUP_GRACE", 15*time.Minute),
 		MaxOverrun:       dur("ROOMKEEPER_MAX_OVERRUN", 2*time.Hour),
 		RoomSlack:        dur("ROOMKEEPER_ROOM_SLACK", 168*time.Hour),
@@ -269,6 +273,9 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 	if _, err := time.LoadLocation(c.TimeZone); err != nil || c.TimeZone == "Local" {
 		errs = append(errs, fmt.Sprintf("ROOMKEEPER_TIME_ZONE: want an IANA time zone such as Europe/Oslo, got %q", c.TimeZone))
 	}
+	if !slices.Contains(Languages, c.Locale) {
+		errs = append(errs, fmt.Sprintf("ROOMKEEPER_LOCALE: want one of %s, got %q", strings.Join(Languages, ", "), c.Locale))
+	}
 	c.PublicURL = strings.TrimRight(str("ROOMKEEPER_PUBLIC_URL", publicURL), "/")
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Sprintf("ROOMKEEPER_ADDR: want host:port, got %q", c.Addr))
@@ -312,6 +319,11 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 	}
 	return c, nil
 }
+
+// Languages are the languages roomkeeper writes mail and pages in (BCP 47): ROOMKEEPER_LOCALE
+// must be one of them. They are shared/locale's, which has a catalog for each (a test there
+// keeps the two lists equal; this package imports nothing of roomkeeper's).
+var Languages = []string{"en", "de", "es", "fr", "nb"}
 
 // arnSuffix ends the variable holding a secret's Secrets Manager ARN in AWS (shared/aws/secrets).
 const arnSuffix = "_SECRET_ARN"

@@ -241,6 +241,20 @@ func TestDeploymentAndTimeZone(t *testing.T) {
 	assert.True(t, ValidDeployment(strings.Repeat("a", 32)))
 }
 
+func TestLocale(t *testing.T) {
+	c, err := FromEnv(env(nil))
+	require.NoError(t, err)
+	assert.Equal(t, "en", c.Locale, "English by default")
+	c, err = FromEnv(env(map[string]string{"ROOMKEEPER_LOCALE": " NB "}))
+	require.NoError(t, err)
+	assert.Equal(t, "nb", c.Locale)
+	for _, bad := range []string{"ja", "de-AT", "no", "english"} {
+		_, err := FromEnv(env(map[string]string{"ROOMKEEPER_LOCALE": bad}))
+		require.Error(t, err, bad)
+		assert.Contains(t, err.Error(), "ROOMKEEPER_LOCALE: want one of en, de, es, fr, nb", bad)
+	}
+}
+
 func TestNotify(t *testing.T) {
 	const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwAAAAAAAAAAAAAAAA" // 39 bytes
 	tests := []struct {

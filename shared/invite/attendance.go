@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/shared/locale"
 )
 
 // Attendance is the organizer's summary of who came to a meeting, e-mailed once its room was
@@ -14,7 +15,7 @@ import (
 // this only shows it. It goes to the organizer alone and carries no link.
 type Attendance struct {
 	From      string
-	Organizer booking.Person // recipient; Organizer.TimeZone is the zone times are shown in
+	Organizer booking.Person // recipient; Organizer.TimeZone and Locale as Invite.Recipient's
 	Title     string
 	Start     time.Time
 	End       time.Time
@@ -46,17 +47,20 @@ type AttendanceOther struct {
 	Minutes int
 }
 
-// attendanceView is what attendance.txt.tmpl and attendance.html.tmpl see. Times are clock times
-// in the organizer's zone (Zone), with the date when it is not the meeting's start day.
+// attendanceView is what attendance.txt.tmpl and attendance.html.tmpl see, in the organizer's
+// language. Times are clock times in the organizer's zone (Zone), with the date when it is not
+// the meeting's start day; minutes and calls are written out ("27 min", "2 calls").
 type attendanceView struct {
+	*locale.Locale
 	Title, When, Zone string
 	Nobody            bool // no one at all was in the room
 	OrganizerJoined   bool
-	OrganizerMinutes  int
+	OrganizerMinutes  string
 	Invitees          []attendanceInviteeView
-	Others            []AttendanceOther
+	Others            []attendanceOtherView
 	DialInCalls       int
-	DialInMinutes     int
+	Calls             string // DialInCalls written out
+	DialInMinutes     string
 	TotalMinutes      int
 }
 
@@ -64,7 +68,12 @@ type attendanceInviteeView struct {
 	Name    string
 	Joined  bool
 	In, Out string // "" Out: not seen leaving
-	Minutes int
+	Minutes string
+}
+
+type attendanceOtherView struct {
+	Name    string // "" when the provider gave none
+	Minutes string
 }
 
 // RenderAttendance renders the "who came" e-mail to the organizer: text and HTML, no calendar.
@@ -91,14 +100,11 @@ func renderAttendance(a *Attendance) (booking.Message, error) {
 	if err != nil {
 		return booking.Message{}, err
 	}
-	loc, zone, err := location(a.Organizer.TimeZone)
+	r, err := readerOf(a.Organizer, a.Title)
 	if err != nil {
 		return booking.Message{}, err
 	}
-	title := cleanLine(a.Title)
-	if title == "" {
-		title = defaultTitle
-	}
+	l, loc, zone, title := r.l, r.loc, r.zone, r.title
 	day := a.Start.In(loc)
 	clock := func(t time.Time) string {
 		if t.IsZero() {
@@ -106,14 +112,25 @@ func renderAttendance(a *Attendance) (booking.Message, error) {
 		}
 		t = t.In(loc)
 		if t.Year() == day.Year() && t.YearDay() == day.YearDay() {
-			return t.Format("15:04")
+			return l.Time(t)
 		}
-		return t.Format("Mon 2 Jan 15:04")
+		return l.DayTime(t)
+	}
+	// The first error of writing out a count; the view is not used when it is set.
+	var countErr error
+	count := func(id string, n int) string {
+		s, err := l.T(id, "Count", n)
+		if countErr == nil {
+			countErr = err
+		}
+		return s
 	}
 	v := attendanceView{
-		Title: title, When: readableRange(a.Start, a.End, loc, zone), Zone: zone,
-		OrganizerJoined: a.OrganizerJoined, OrganizerMinutes: a.OrganizerMinutes,
-		DialInCalls: a.DialInCalls, DialInMinutes: a.DialInMinutes, TotalMinutes: a.TotalMinutes,
+		Locale: l,
+		Title:  title, When: readableRange(l, a.Start, a.End, loc, zone), Zone: zone,
+		OrganizerJoined: a.OrganizerJoined, OrganizerMinutes: count("attendance.minutes", a.OrganizerMinutes),
+		DialInCalls: a.DialInCalls, Calls: count("attendance.calls", a.DialInCalls),
+		DialInMinutes: count("attendance.minutes", a.DialInMinutes), TotalMinutes: a.TotalMinutes,
 		Nobody: !a.OrganizerJoined && len(a.Others) == 0 && a.DialInCalls == 0,
 	}
 	for _, p := range a.Invitees {
@@ -121,20 +138,28 @@ func renderAttendance(a *Attendance) (booking.Message, error) {
 		if name == "" {
 			name = cleanLine(p.Person.Email)
 		}
-		v.Invitees = append(v.Invitees, attendanceInviteeView{Name: name, Joined: p.Joined, In: clock(p.First), Out: clock(p.Last), Minutes: p.Minutes})
+		v.Invitees = append(v.Invitees, attendanceInviteeView{Name: name, Joined: p.Joined, In: clock(p.First), Out: clock(p.Last),
+			Minutes: count("attendance.minutes", p.Minutes)})
 		v.Nobody = v.Nobody && !p.Joined
 	}
 	for _, o := range a.Others {
-		v.Others = append(v.Others, AttendanceOther{Name: cleanLine(o.Name), Minutes: o.Minutes})
+		v.Others = append(v.Others, attendanceOtherView{Name: cleanLine(o.Name), Minutes: count("attendance.minutes", o.Minutes)})
+	}
+	if countErr != nil {
+		return booking.Message{}, countErr
 	}
 	text, html, err := execute("attendance.txt.tmpl", "attendance.html.tmpl", &v)
+	if err != nil {
+		return booking.Message{}, err
+	}
+	subject, err := l.T("subject.attendance", "Title", title, "When", readableStart(l, a.Start, loc, zone))
 	if err != nil {
 		return booking.Message{}, err
 	}
 	env := envelope{
 		from:    from,
 		to:      &mail.Address{Name: cleanLine(a.Organizer.Name), Address: to},
-		subject: "Who came: " + title + " @ " + readableStart(a.Start, loc, zone),
+		subject: subject,
 		date:    a.Stamp,
 		seed: hashOf("attendance", strings.ToLower(to), title,
 			a.Start.UTC().Format(time.RFC3339Nano), a.Stamp.UTC().Format(time.RFC3339Nano)),

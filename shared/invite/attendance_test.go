@@ -10,6 +10,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/invite"
 	"github.com/roomkeeper/roomkeeper/shared/invite/invitetest"
+	"github.com/roomkeeper/roomkeeper/shared/locale"
 )
 
 func attendance() *invite.Attendance {
@@ -55,7 +56,17 @@ func TestRenderAttendanceGolden(t *testing.T) {
 		assert.NotContains(t, part, "Nobody joined")
 		assert.NotContains(t, part, "http", "no link of any kind")
 	}
-	golden(t, "attendance", dump(t, msg.Raw))
+	for _, lang := range locale.Languages {
+		a := attendance()
+		a.Organizer.Locale = lang
+		// One who left past midnight in Oslo: the day is shown.
+		a.Invitees = append(a.Invitees, invite.AttendanceInvitee{Person: booking.Person{Name: "Fay Night", Email: "fay@example.org"},
+			Joined: true, First: start.Add(25 * time.Minute), Last: start.Add(10 * time.Hour), Minutes: 575})
+		msg, err := invite.RenderAttendance(a)
+		require.NoError(t, err, lang)
+		invitetest.ParseStructure(t, msg.Raw)
+		golden(t, lang, "attendance", dump(t, msg.Raw))
+	}
 }
 
 func TestRenderAttendanceNobodyJoined(t *testing.T) {

@@ -35,7 +35,11 @@ func calendar(inv *Invite, v *inviteView) ([]byte, error) {
 	ev.Props[ical.PropDateTimeEnd] = utcProp(ical.PropDateTimeEnd, inv.End)
 	ev.Props[ical.PropSequence] = []ical.Prop{{Name: ical.PropSequence, Value: strconv.Itoa(inv.Sequence)}}
 	ev.Props[ical.PropSummary] = textProp(ical.PropSummary, v.Title)
-	if d := description(v); d != "" {
+	d, err := description(v)
+	if err != nil {
+		return nil, err
+	}
+	if d != "" {
 		ev.Props[ical.PropDescription] = textProp(ical.PropDescription, d)
 	}
 	status := ical.EventConfirmed
@@ -54,9 +58,13 @@ func calendar(inv *Invite, v *inviteView) ([]byte, error) {
 	}
 
 	if !v.Cancelled {
-		join, label := v.GuestURL, "Join the video meeting"
+		join, labelID := v.GuestURL, "ics.join"
 		if v.HostURL != "" {
-			join, label = v.HostURL, "Start the video meeting as host"
+			join, labelID = v.HostURL, "ics.host"
+		}
+		label, err := v.T(labelID)
+		if err != nil {
+			return nil, err
 		}
 		ev.Props[ical.PropLocation] = textProp(ical.PropLocation, join)
 		ev.Props[ical.PropURL] = []ical.Prop{{Name: ical.PropURL, Value: join}}
@@ -67,8 +75,15 @@ func calendar(inv *Invite, v *inviteView) ([]byte, error) {
 			}
 		}
 		ev.Props[ical.PropConference] = conf
-		for _, a := range inv.Alarms {
-			ev.Children = append(ev.Children, alarm(a, v.Title))
+		if len(inv.Alarms) > 0 {
+			// What the calendar shows when it reminds, in the recipient's language.
+			remind, err := v.T("ics.alarm", "Title", v.Title)
+			if err != nil {
+				return nil, err
+			}
+			for _, a := range inv.Alarms {
+				ev.Children = append(ev.Children, alarm(a, remind))
+			}
 		}
 	}
 	cal.Children = append(cal.Children, ev.Component)
@@ -85,33 +100,52 @@ func calendar(inv *Invite, v *inviteView) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// description is the plain-text DESCRIPTION: the join link on its own line (clients link bare
-// URLs), the tap-to-dial string and the number and access code, then the organizer's text.
-func description(v *inviteView) string {
+// description is the plain-text DESCRIPTION, in the recipient's language: the join link on its
+// own line (clients link bare URLs), the tap-to-dial string and the number and access code,
+// then the organizer's text.
+func description(v *inviteView) (string, error) {
 	var b strings.Builder
+	var err error
+	line := func(id string, kv ...any) {
+		if err != nil {
+			return
+		}
+		var s string
+		s, err = v.T(id, kv...)
+		b.WriteString(s)
+	}
 	if v.Cancelled {
-		b.WriteString("This meeting has been cancelled.")
+		line("invite.guest.cancelled")
 		if v.CancelReason != "" {
-			b.WriteString("\n\nReason given:\n")
+			b.WriteString("\n\n")
+			line("invite.reason")
+			b.WriteString("\n")
 			b.WriteString(v.CancelReason)
 		}
 	} else {
 		if v.HostURL != "" {
-			b.WriteString("Start as host:\n")
+			line("invite.startAsHost.label")
+			b.WriteString("\n")
 			b.WriteString(v.HostURL)
-			b.WriteString("\n\nGuest link, to share with anyone not on the invitation:\n")
+			b.WriteString("\n\n")
+			line("invite.guestLink")
+			b.WriteString("\n")
 			b.WriteString(v.GuestURL)
 		} else {
-			b.WriteString("Join the meeting:\n")
+			line("invite.joinMeeting")
+			b.WriteString("\n")
 			b.WriteString(v.GuestURL)
 		}
 		if v.DialIn != nil {
-			b.WriteString("\n\nJoin by phone")
+			b.WriteString("\n\n")
+			line("invite.byPhone")
 			for _, n := range v.DialIn.Numbers {
-				b.WriteString("\nOne tap on a mobile phone: ")
+				b.WriteString("\n")
+				line("invite.oneTap")
+				b.WriteString(" ")
 				b.WriteString(n.Tap)
-				b.WriteString("\nOr dial ")
-				b.WriteString(n.Manual)
+				b.WriteString("\n")
+				line("invite.orDial", "Number", n.Manual)
 			}
 		}
 	}
@@ -119,13 +153,13 @@ func description(v *inviteView) string {
 		b.WriteString("\n\n")
 		b.WriteString(v.Description)
 	}
-	return b.String()
+	return b.String(), err
 }
 
 // alarm is a VALARM reminding before lead before the start (RFC 5545 §3.6.6): a display alarm,
 // which needs a DESCRIPTION, its TRIGGER a negative duration relative to DTSTART, written in
 // hours and minutes (exact, where days are nominal across a change of daylight saving time).
-func alarm(lead time.Duration, title string) *ical.Component {
+func alarm(lead time.Duration, description string) *ical.Component {
 	a := ical.NewComponent(ical.CompAlarm)
 	a.Props[ical.PropAction] = []ical.Prop{{Name: ical.PropAction, Value: "DISPLAY"}}
 	trigger := "-PT"
@@ -136,7 +170,7 @@ func alarm(lead time.Duration, title string) *ical.Component {
 		trigger += strconv.Itoa(m) + "M"
 	}
 	a.Props[ical.PropTrigger] = []ical.Prop{{Name: ical.PropTrigger, Value: trigger}}
-	a.Props[ical.PropDescription] = textProp(ical.PropDescription, "Reminder: "+title)
+	a.Props[ical.PropDescription] = textProp(ical.PropDescription, description)
 	return a
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/emersion/go-message/mail"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/shared/locale"
 )
 
 // Invite is one recipient's invitation, update or cancellation.
@@ -49,7 +50,9 @@ type Invite struct {
 	// guest, the organizer's lists every guest.
 	Attendees []booking.Person
 	// Recipient is the To: address. Recipient.TimeZone is the IANA zone readable times are shown
-	// in, already resolved by the caller; "" means UTC.
+	// in, and Recipient.Locale the language (BCP 47) the message is written in, both already
+	// resolved by the caller; "" means UTC, and a language roomkeeper does not write means
+	// English.
 	Recipient booking.Person
 	// Host says the recipient is the organizer: the message shows the host link and the guest
 	// link to share. Render refuses Host for a recipient other than the organizer.
@@ -85,7 +88,7 @@ type Invite struct {
 // Failure is the notice telling an organizer that a room could not be set up.
 type Failure struct {
 	From       string         // sender, as Invite.From
-	Organizer  booking.Person // recipient; Organizer.TimeZone as Invite.Recipient.TimeZone
+	Organizer  booking.Person // recipient; Organizer.TimeZone and Locale as Invite.Recipient's
 	Title      string
 	Start, End time.Time
 	// Kind is what went wrong: the message says it, and what the organizer can do, in plain
@@ -94,8 +97,42 @@ type Failure struct {
 	Stamp time.Time
 }
 
-// defaultTitle stands in for an empty title, as the booking sources do.
-const defaultTitle = "Meeting"
+// reader is how a message is written for the person who reads it: in their language, with times
+// in their zone (loc, shown as zone), and the meeting's title as they read it.
+type reader struct {
+	l     *locale.Locale
+	loc   *time.Location
+	zone  string
+	title string
+}
+
+// readerOf prepares a message to p about the meeting titled title. p.Locale is the language
+// already resolved by the caller (one roomkeeper does not write is English) and p.TimeZone the
+// IANA zone ("" is UTC).
+func readerOf(p booking.Person, title string) (reader, error) {
+	l, err := locale.Pick(p.Locale)
+	if err != nil {
+		return reader{}, err
+	}
+	loc, zone, err := location(p.TimeZone)
+	if err != nil {
+		return reader{}, err
+	}
+	t, err := titleIn(l, title)
+	if err != nil {
+		return reader{}, err
+	}
+	return reader{l: l, loc: loc, zone: zone, title: t}, nil
+}
+
+// titleIn returns a one-line title, or the language's word for a meeting when it is empty or the
+// one intake gives a booking without a title (booking.DefaultTitle, English).
+func titleIn(l *locale.Locale, title string) (string, error) {
+	if t := cleanLine(title); t != "" && t != booking.DefaultTitle {
+		return t, nil
+	}
+	return l.T("meeting.title")
+}
 
 // Render renders inv as one message to inv.Recipient. Message.From is the bare sender address,
 // Message.To the recipient's address and Message.Raw the whole message with CRLF line endings.
@@ -120,25 +157,22 @@ func render(inv *Invite) (booking.Message, error) {
 	if err := check(inv); err != nil {
 		return booking.Message{}, err
 	}
-	dial, err := dialView(inv.DialIn)
+	r, err := readerOf(inv.Recipient, inv.Title)
 	if err != nil {
 		return booking.Message{}, err
 	}
-	loc, zone, err := location(inv.Recipient.TimeZone)
+	l, loc, zone, title := r.l, r.loc, r.zone, r.title
+	dial, err := dialView(inv.DialIn, l)
 	if err != nil {
 		return booking.Message{}, err
-	}
-
-	title := cleanLine(inv.Title)
-	if title == "" {
-		title = defaultTitle
 	}
 	cancelled := inv.Method == booking.Cancel
 	v := inviteView{
+		Locale:      l,
 		Cancelled:   cancelled,
 		Updated:     inv.Updated && !cancelled,
 		Title:       title,
-		When:        readableRange(inv.Start, inv.End, loc, zone),
+		When:        readableRange(l, inv.Start, inv.End, loc, zone),
 		Organizer:   personLine(inv.Organizer),
 		GuestURL:    inv.GuestURL,
 		DialIn:      dial,
@@ -148,13 +182,18 @@ func render(inv *Invite) (booking.Message, error) {
 		v.Host = true
 		v.HostURL = inv.HostURL // the only place HostURL is read
 		var all bool
-		if v.With, all = withList(inv.Attendees, inv.Uninvited); !all {
+		if v.With, all, err = withList(l, inv.Attendees, inv.Uninvited); err != nil {
+			return booking.Message{}, err
+		}
+		if !all {
 			v.Guests = guestList(inv.Attendees)
 		}
 		v.Uninvited = peopleList(inv.Uninvited)
 	}
 	if inv.Reminder > 0 {
-		v.StartsIn = startsIn(inv.Start.Sub(inv.Stamp))
+		if v.StartsIn, err = startsIn(l, inv.Start.Sub(inv.Stamp)); err != nil {
+			return booking.Message{}, err
+		}
 	}
 	if cancelled {
 		v.GuestURL, v.HostURL, v.DialIn, v.Uninvited = "", "", nil, ""
@@ -162,24 +201,25 @@ func render(inv *Invite) (booking.Message, error) {
 		v.Description, v.CancelReason = "", cleanText(inv.CancelReason)
 	}
 
-	var subject strings.Builder
+	var subjectID string
 	switch {
 	case inv.Reminder > 0:
-		subject.WriteString("Reminder: ")
+		subjectID = "subject.reminder"
 	case cancelled:
-		subject.WriteString("Cancelled: ")
+		subjectID = "subject.cancelled"
 	case inv.Host && inv.Updated:
-		subject.WriteString("Updated meeting: ")
+		subjectID = "subject.hostUpdated"
 	case inv.Host:
-		subject.WriteString("Your meeting: ")
+		subjectID = "subject.host"
 	case inv.Updated:
-		subject.WriteString("Updated invitation: ")
+		subjectID = "subject.invitationUpdated"
 	default:
-		subject.WriteString("Invitation: ")
+		subjectID = "subject.invitation"
 	}
-	subject.WriteString(title)
-	subject.WriteString(" @ ")
-	subject.WriteString(readableStart(inv.Start, loc, zone))
+	subject, err := l.T(subjectID, "Title", title, "When", readableStart(l, inv.Start, loc, zone))
+	if err != nil {
+		return booking.Message{}, err
+	}
 
 	text, html, err := executeInvite(&v, inv.Reminder > 0)
 	if err != nil {
@@ -195,7 +235,7 @@ func render(inv *Invite) (booking.Message, error) {
 	env := envelope{
 		from:    from,
 		to:      &mail.Address{Name: cleanLine(inv.Recipient.Name), Address: inv.Recipient.Email},
-		subject: subject.String(),
+		subject: subject,
 		date:    inv.Stamp,
 		seed: hashOf("invite", inv.UID, strconv.Itoa(inv.Sequence), string(inv.Method),
 			strings.ToLower(inv.Recipient.Email), inv.Stamp.UTC().Format(time.RFC3339Nano)),
@@ -303,21 +343,24 @@ func renderFailure(f *Failure) (booking.Message, error) {
 	if err != nil {
 		return booking.Message{}, err
 	}
-	loc, zone, err := location(f.Organizer.TimeZone)
+	r, err := readerOf(f.Organizer, f.Title)
 	if err != nil {
 		return booking.Message{}, err
 	}
-	title := cleanLine(f.Title)
-	if title == "" {
-		title = defaultTitle
+	l, loc, zone, title := r.l, r.loc, r.zone, r.title
+	what, advice, err := failureWords(l, f.Kind)
+	if err != nil {
+		return booking.Message{}, err
 	}
-	what, advice := failureWords(f.Kind)
-	v := failureView{Title: title, When: readableRange(f.Start, f.End, loc, zone), What: what, Advice: advice}
+	v := failureView{Locale: l, Title: title, When: readableRange(l, f.Start, f.End, loc, zone), What: what, Advice: advice}
 	text, html, err := executeFailure(&v)
 	if err != nil {
 		return booking.Message{}, err
 	}
-	subject := "Video room not set up: " + title + " @ " + readableStart(f.Start, loc, zone)
+	subject, err := l.T("subject.failure", "Title", title, "When", readableStart(l, f.Start, loc, zone))
+	if err != nil {
+		return booking.Message{}, err
+	}
 	env := envelope{
 		from:    from,
 		to:      &mail.Address{Name: cleanLine(f.Organizer.Name), Address: to},
@@ -333,29 +376,32 @@ func renderFailure(f *Failure) (booking.Message, error) {
 	return booking.Message{From: from.Address, To: []string{to}, Raw: raw}, nil
 }
 
-// failureWords says in plain words what went wrong (FailureKind.Describe) and what the
-// organizer can do about it.
-func failureWords(kind booking.FailureKind) (what, advice string) {
-	const meetAnotherWay = "Please let your guests know how to meet instead: a phone call, or a link from a video service of your own."
+// failureWords says in plain words, in l's language, what went wrong (the failure.kind.*
+// messages) and what the organizer can do about it (failure.then.*).
+func failureWords(l *locale.Locale, kind booking.FailureKind) (what, advice string, err error) {
 	switch kind {
-	case booking.FailureRefused:
-		advice = meetAnotherWay + " Then ask your roomkeeper administrator to check the video service account: they can see what the video service answered."
-	case booking.FailureNoProvider:
-		advice = meetAnotherWay + " Then ask your roomkeeper administrator to set that video service up, or to have your bookings use one that is."
-	case booking.FailureNoRoomByStart:
-		advice = meetAnotherWay + " If this happens again, tell your roomkeeper administrator."
-	case booking.FailurePaused:
-		advice = meetAnotherWay + " If this happens often, ask your roomkeeper administrator whether the video service's limit can be raised."
+	case booking.FailureRefused, booking.FailureNoProvider, booking.FailureNoRoomByStart, booking.FailurePaused:
 	default:
-		advice = meetAnotherWay + " Then ask your roomkeeper administrator to look at the booking."
+		kind = booking.FailureOther
 	}
-	return kind.Describe(), advice
+	if what, err = l.T("failure.kind." + string(kind)); err != nil {
+		return "", "", err
+	}
+	first, err := l.T("failure.meetAnotherWay")
+	if err != nil {
+		return "", "", err
+	}
+	then, err := l.T("failure.then." + string(kind))
+	if err != nil {
+		return "", "", err
+	}
+	return what, first + " " + then, nil
 }
 
 // Knock is the organizer's notice that a guest is waiting in a locked room with no host.
 type Knock struct {
 	From      string
-	Organizer booking.Person // Organizer.TimeZone is the zone times are shown in
+	Organizer booking.Person // Organizer.TimeZone and Locale as Invite.Recipient's
 	Title     string
 	Start     time.Time
 	End       time.Time
@@ -384,27 +430,30 @@ func RenderKnock(k *Knock) (booking.Message, error) {
 	if err := checkURL("hostUrl", k.HostURL, true); err != nil {
 		return booking.Message{}, err
 	}
-	loc, zone, err := location(k.Organizer.TimeZone)
+	r, err := readerOf(k.Organizer, k.Title)
 	if err != nil {
-		return booking.Message{}, err
+		return booking.Message{}, fmt.Errorf("render knock notice: %w", err)
 	}
-	title := cleanLine(k.Title)
-	if title == "" {
-		title = defaultTitle
-	}
+	l, loc, zone, title := r.l, r.loc, r.zone, r.title
 	name := cleanLine(k.Name)
 	if name == "" {
-		name = "A guest"
+		if name, err = l.T("knock.someone"); err != nil {
+			return booking.Message{}, fmt.Errorf("render knock notice: %w", err)
+		}
 	}
-	v := knockView{Name: name, Title: title, When: readableRange(k.Start, k.End, loc, zone), HostURL: k.HostURL}
+	v := knockView{Locale: l, Name: name, Title: title, When: readableRange(l, k.Start, k.End, loc, zone), HostURL: k.HostURL}
 	text, html, err := executeKnock(&v)
+	if err != nil {
+		return booking.Message{}, fmt.Errorf("render knock notice: %w", err)
+	}
+	subject, err := l.T("subject.knock", "Name", name, "Title", title)
 	if err != nil {
 		return booking.Message{}, fmt.Errorf("render knock notice: %w", err)
 	}
 	env := envelope{
 		from:    from,
 		to:      &mail.Address{Name: cleanLine(k.Organizer.Name), Address: to},
-		subject: name + " is waiting: " + title,
+		subject: subject,
 		date:    k.Stamp,
 		seed: hashOf("knock", strings.ToLower(to), title, name,
 			k.Start.UTC().Format(time.RFC3339Nano), k.Stamp.UTC().Format(time.RFC3339Nano)),

@@ -23,9 +23,10 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/invite"
 	"github.com/roomkeeper/roomkeeper/shared/invite/invitetest"
+	"github.com/roomkeeper/roomkeeper/shared/locale"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
+var update = flag.Bool("update", false, "rewrite testdata/golden/<lang>/*.golden from the current output")
 
 const (
 	from = "roomkeeper <invites@localhost>"
@@ -47,7 +48,7 @@ var (
 	whereby = &booking.DialIn{Code: "123456", Numbers: []booking.PhoneNumber{
 		{E164: "+4721000000", Country: "NO", Tel: "tel:+4721000000,123456"},
 	}}
-	zoom = &booking.DialIn{Code: "857 7588 4256, passcode 010383", Numbers: []booking.PhoneNumber{
+	zoom = &booking.DialIn{Code: "857 7588 4256", Passcode: "010383", Numbers: []booking.PhoneNumber{
 		{E164: "+16465588656", Country: "US", Tel: "tel:+16465588656,,85775884256%23,,,,*010383%23"},
 		{E164: "+4723960000", Country: "NO", Tel: "tel:+4723960000,,85775884256%23,,,,*010383%23"},
 	}}
@@ -152,35 +153,50 @@ func TestRenderGolden(t *testing.T) {
 			return inv
 		}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			inv := tt.inv()
-			msg, err := invite.Render(inv)
-			require.NoError(t, err)
-			assert.Equal(t, "invites@localhost", msg.From)
-			assert.Equal(t, []string{inv.Recipient.Email}, msg.To)
+	// Every case in every language: testdata/golden/<lang>/<case>.golden. The calendars are
+	// checked by ical.js and libical together, at the end (one process each).
+	var calendars [][]byte
+	for _, lang := range locale.Languages {
+		for _, tt := range tests {
+			t.Run(lang+"/"+tt.name, func(t *testing.T) {
+				inv := tt.inv()
+				inv.Recipient.Locale = lang
+				msg, err := invite.Render(inv)
+				require.NoError(t, err)
+				assert.Equal(t, "invites@localhost", msg.From)
+				assert.Equal(t, []string{inv.Recipient.Email}, msg.To)
 
-			m := invitetest.Parse(t, msg.Raw)
-			if inv.Calendar {
-				assert.Equal(t, string(inv.Method), m.Method)
-				assert.Equal(t, inv.UID, m.UID)
-				assert.Equal(t, inv.Sequence, m.Sequence)
-			}
-			golden(t, tt.name, dump(t, msg.Raw))
-		})
+				m := invitetest.ParseStructure(t, msg.Raw)
+				if inv.Calendar {
+					assert.Equal(t, string(inv.Method), m.Method)
+					assert.Equal(t, inv.UID, m.UID)
+					assert.Equal(t, inv.Sequence, m.Sequence)
+					calendars = append(calendars, m.Calendar)
+				}
+				golden(t, lang, tt.name, dump(t, msg.Raw))
+			})
+		}
 	}
+	invitetest.CheckICS(t, calendars...)
 }
 
-func TestRenderFailureGolden(t *testing.T) {
-	msg, err := invite.RenderFailure(&invite.Failure{
+// failure is the failure notice TestRenderFailureGolden renders.
+func failure(lang string) *invite.Failure {
+	organizer := ada
+	organizer.Locale = lang
+	return &invite.Failure{
 		From:      from,
-		Organizer: ada,
+		Organizer: organizer,
 		Title:     "Intro call",
 		Start:     start,
 		End:       start.Add(30 * time.Minute),
 		Kind:      booking.FailureRefused,
 		Stamp:     stamp,
-	})
+	}
+}
+
+func TestRenderFailureGolden(t *testing.T) {
+	msg, err := invite.RenderFailure(failure(locale.English))
 	require.NoError(t, err)
 	assert.Equal(t, "invites@localhost", msg.From)
 	assert.Equal(t, []string{ada.Email}, msg.To)
@@ -189,7 +205,26 @@ func TestRenderFailureGolden(t *testing.T) {
 	assert.Empty(t, m.Calendar)
 	assert.Contains(t, m.Text, "We could not set up the video room for Intro call (Monday 23 November 2026, 16:00–16:30 CET (Europe/Oslo)).")
 	assert.Contains(t, m.HTML, "The video service refused to make a room")
-	golden(t, "failure", dump(t, msg.Raw))
+	for _, lang := range locale.Languages {
+		msg, err := invite.RenderFailure(failure(lang))
+		require.NoError(t, err, lang)
+		invitetest.ParseStructure(t, msg.Raw)
+		golden(t, lang, "failure", dump(t, msg.Raw))
+	}
+}
+
+// TestRenderKnockGolden: the notice that a guest is waiting, in every language.
+func TestRenderKnockGolden(t *testing.T) {
+	for _, lang := range locale.Languages {
+		organizer := ada
+		organizer.Locale = lang
+		msg, err := invite.RenderKnock(&invite.Knock{From: from, Organizer: organizer, Title: "Intro call", Start: start,
+			End: start.Add(30 * time.Minute), Name: "Bob Guest", HostURL: hostURL, Stamp: stamp})
+		require.NoError(t, err, lang)
+		m := invitetest.ParseStructure(t, msg.Raw)
+		assert.Contains(t, m.Text, hostURL)
+		golden(t, lang, "knock", dump(t, msg.Raw))
+	}
 }
 
 // TestRenderFailureInPlainWords: each kind of failure is told in plain words, with what the
@@ -736,11 +771,12 @@ func BenchmarkRender(b *testing.B) {
 	}
 }
 
-// golden compares got with testdata/<name>.golden, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
+// golden compares got with testdata/golden/<lang>/<name>.golden, or rewrites it with -update.
+func golden(t *testing.T, lang, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
+	path := filepath.Join("testdata", "golden", lang, name+".golden")
 	if *update {
+		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
 		require.NoError(t, os.WriteFile(path, got, 0o644))
 		return
 	}
@@ -826,6 +862,22 @@ func trim(s string, n int) string {
 // caretDecode undoes RFC 6868 parameter encoding, which go-ical's decoder leaves in place.
 func caretDecode(s string) string {
 	return strings.NewReplacer("^^", "^", "^'", `"`, "^n", "\n").Replace(s)
+}
+
+// TestUntitledMeetingInTheReadersLanguage: a booking without a title, which intake calls
+// booking.DefaultTitle, is called a meeting in the reader's language.
+func TestUntitledMeetingInTheReadersLanguage(t *testing.T) {
+	for lang, want := range map[string]string{"en": "Meeting", "de": "Meeting", "fr": "Réunion", "es": "Reunión", "nb": "Møte"} {
+		for _, title := range []string{"", booking.DefaultTitle} {
+			inv := guestRequest()
+			inv.Title, inv.Recipient.Locale = title, lang
+			msg, err := invite.Render(inv)
+			require.NoError(t, err)
+			m := invitetest.ParseStructure(t, msg.Raw)
+			assert.Contains(t, m.Subject, ": "+want+" @ ", "%s %q", lang, title)
+			assert.Contains(t, string(m.Calendar), "SUMMARY:"+want+"\r\n", "%s %q", lang, title)
+		}
+	}
 }
 
 // TestRenderAlarms: a REQUEST's calendar carries a display VALARM per alarm, which ical.js and

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	htmltemplate "html/template"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	texttemplate "text/template"
@@ -12,11 +11,15 @@ import (
 	"unicode/utf8"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/shared/locale"
 	"github.com/roomkeeper/roomkeeper/templates"
 )
 
-// inviteView is what invite.txt.tmpl and invite.html.tmpl see.
+// inviteView is what invite.txt.tmpl and invite.html.tmpl see. Every view embeds the
+// recipient's Locale: the templates write each sentence with .T (and .H in HTML, for a sentence
+// with markup in it) and set <html lang> with .Lang.
 type inviteView struct {
+	*locale.Locale
 	Cancelled bool   // CANCEL: no links at all
 	Updated   bool   // a REQUEST to someone who holds an earlier version
 	Title     string // one line
@@ -52,6 +55,7 @@ type numberView struct {
 
 // failureView is what failure.txt.tmpl and failure.html.tmpl see.
 type failureView struct {
+	*locale.Locale
 	Title, When  string
 	What, Advice string // plain words: what went wrong, what the organizer can do
 }
@@ -67,12 +71,18 @@ var parsed = sync.OnceValues(func() (parsedTemplates, error) {
 	if err != nil {
 		return parsedTemplates{}, err
 	}
-	html, err := htmltemplate.New("").Option("missingkey=error").ParseFS(templates.FS, "*.html.tmpl")
+	html, err := htmltemplate.New("").Option("missingkey=error").Funcs(htmltemplate.FuncMap{"strong": strong}).
+		ParseFS(templates.FS, "*.html.tmpl")
 	if err != nil {
 		return parsedTemplates{}, err
 	}
 	return parsedTemplates{text, html}, nil
 })
+
+// strong is text in bold, for a value in a sentence of an HTML template (Locale.H).
+func strong(s string) htmltemplate.HTML {
+	return htmltemplate.HTML("<strong>" + htmltemplate.HTMLEscapeString(s) + "</strong>")
+}
 
 // executeInvite fills in an invitation's templates, or with reminder the reminder's: the same
 // view, so a reminder carries exactly the links and dial-in its invitation does.
@@ -83,32 +93,35 @@ func executeInvite(v *inviteView, reminder bool) (text, html []byte, err error) 
 	return execute("invite.txt.tmpl", "invite.html.tmpl", v)
 }
 
-// startsIn says how long until a meeting starts, to the nearest minute and at least one: "15
-// minutes", "1 hour", "2 hours 30 minutes", "3 days". Days are shown from two days on, whole
-// hours from two hours on; below, hours and minutes.
-func startsIn(d time.Duration) string {
+// startsIn says in l's language how long until a meeting starts, to the nearest minute and at
+// least one: "15 minutes", "1 hour", "2 hours 30 minutes", "3 days". Days are shown from two days
+// on, whole hours from two hours on; below, hours and minutes.
+func startsIn(l *locale.Locale, d time.Duration) (string, error) {
 	m := int(max(d.Round(time.Minute), time.Minute) / time.Minute)
-	unit := func(n int, one string) string {
-		if n == 1 {
-			return "1 " + one
-		}
-		return strconv.Itoa(n) + " " + one + "s"
-	}
 	switch {
 	case m >= 48*60:
-		return unit((m+12*60)/(24*60), "day")
+		return l.T("duration.days", "Count", (m+12*60)/(24*60))
 	case m >= 2*60:
-		return unit((m+30)/60, "hour")
+		return l.T("duration.hours", "Count", (m+30)/60)
 	case m >= 60 && m%60 != 0:
-		return unit(m/60, "hour") + " " + unit(m%60, "minute")
+		h, err := l.T("duration.hours", "Count", m/60)
+		if err != nil {
+			return "", err
+		}
+		min, err := l.T("duration.minutes", "Count", m%60)
+		if err != nil {
+			return "", err
+		}
+		return l.T("duration.hoursMinutes", "Hours", h, "Minutes", min)
 	case m >= 60:
-		return unit(m/60, "hour")
+		return l.T("duration.hours", "Count", m/60)
 	}
-	return unit(m, "minute")
+	return l.T("duration.minutes", "Count", m)
 }
 
 // knockView is what knock.txt.tmpl and knock.html.tmpl see.
 type knockView struct {
+	*locale.Locale
 	Name, Title, When, HostURL string
 }
 
@@ -155,11 +168,28 @@ func crlf(b []byte) []byte {
 // dialView checks the dial-in data and prepares it for display. The tel: URI goes into an href
 // unescaped (html/template would refuse the scheme), so it must hold only characters a dial
 // string uses.
-func dialView(d *booking.DialIn) (*dialInView, error) {
+func dialView(d *booking.DialIn, l *locale.Locale) (*dialInView, error) {
 	if d == nil || len(d.Numbers) == 0 {
 		return nil, nil
 	}
 	v := &dialInView{Code: cleanLine(d.Code), Numbers: make([]numberView, len(d.Numbers))}
+	label, err := l.T("dial.label")
+	if err != nil {
+		return nil, err
+	}
+	var code string
+	if v.Code != "" {
+		if code, err = l.T("dial.accessCode", "Code", v.Code); err != nil {
+			return nil, err
+		}
+	}
+	if pass := cleanLine(d.Passcode); pass != "" {
+		p, err := l.T("dial.passcode", "Passcode", pass)
+		if err != nil {
+			return nil, err
+		}
+		code = strings.TrimPrefix(code+", "+p, ", ")
+	}
 	for i, n := range d.Numbers {
 		if !isE164(n.E164) {
 			return nil, invalid("dialIn.numbers", "dial-in number %d is not E.164", i)
@@ -167,13 +197,13 @@ func dialView(d *booking.DialIn) (*dialInView, error) {
 		if !isTel(n.Tel) {
 			return nil, invalid("dialIn.numbers", "dial-in number %d has no valid tel: URI", i)
 		}
-		manual, label := n.E164, "Dial-in"
+		manual, label := n.E164, label
 		if c := cleanLine(n.Country); c != "" {
 			manual += " (" + c + ")"
 			label += " (" + c + ")"
 		}
-		if v.Code != "" {
-			manual += ", access code " + v.Code
+		if code != "" {
+			manual += ", " + code
 		}
 		v.Numbers[i] = numberView{
 			Tap:    strings.ReplaceAll(n.Tel[len("tel:"):], "%23", "#"),
@@ -243,29 +273,27 @@ func location(name string) (*time.Location, string, error) {
 	return l, name, nil
 }
 
-const (
-	longDay  = "Monday 2 January 2006, 15:04"
-	shortDay = "Mon 2 Jan 2006 15:04"
-)
-
-// readableRange shows a meeting's time in loc with the zone named, for example
-// "Monday 23 November 2026, 16:00–16:30 CET (Europe/Oslo)". A meeting across midnight shows
-// both dates; one across a DST change shows the abbreviation after each time.
-func readableRange(start, end time.Time, loc *time.Location, zone string) string {
+// readableRange shows a meeting's time in loc with the zone named, the way l writes dates, for
+// example "Monday 23 November 2026, 16:00–16:30 CET (Europe/Oslo)". A meeting across midnight
+// shows both dates; one across a DST change shows the abbreviation after each time.
+func readableRange(l *locale.Locale, start, end time.Time, loc *time.Location, zone string) string {
 	s, e := start.In(loc), end.In(loc)
 	sa, ea := abbrev(s), abbrev(e)
-	b := make([]byte, 0, 96)
-	b = s.AppendFormat(b, longDay)
-	if sa != ea {
-		b = append(b, ' ')
-		b = append(b, sa...)
-	}
+	var b []byte
 	if s.Year() == e.Year() && s.YearDay() == e.YearDay() {
-		b = append(b, "–"...)
-		b = e.AppendFormat(b, "15:04")
+		from := l.Time(s)
+		if sa != ea {
+			from += " " + sa
+		}
+		b = append(b, l.Day(s, from, l.Time(e))...)
 	} else {
+		b = append(b, l.Date(s)...)
+		if sa != ea {
+			b = append(b, ' ')
+			b = append(b, sa...)
+		}
 		b = append(b, " – "...)
-		b = e.AppendFormat(b, longDay)
+		b = append(b, l.Date(e)...)
 	}
 	b = append(b, ' ')
 	b = append(b, ea...)
@@ -273,11 +301,10 @@ func readableRange(start, end time.Time, loc *time.Location, zone string) string
 }
 
 // readableStart is the short start time of the Subject: "Mon 23 Nov 2026 16:00 CET (Europe/Oslo)".
-func readableStart(start time.Time, loc *time.Location, zone string) string {
+func readableStart(l *locale.Locale, start time.Time, loc *time.Location, zone string) string {
 	s := start.In(loc)
 	a := abbrev(s)
-	b := make([]byte, 0, 64)
-	b = s.AppendFormat(b, shortDay)
+	b := []byte(l.Short(s))
 	b = append(b, ' ')
 	b = append(b, a...)
 	return string(appendZone(b, zone, a))
@@ -328,7 +355,7 @@ func guestList(guests []booking.Person) string {
 
 // withList names the people the organizer meets, for "Your meeting with …": up to three by
 // name (else address), then how many more. all says everyone is named.
-func withList(guests, uninvited []booking.Person) (with string, all bool) {
+func withList(l *locale.Locale, guests, uninvited []booking.Person) (with string, all bool, err error) {
 	people := append(slices.Clip(guests), uninvited...)
 	names := make([]string, 0, len(people))
 	for _, g := range people {
@@ -341,15 +368,15 @@ func withList(guests, uninvited []booking.Person) (with string, all bool) {
 	const shown = 3
 	switch n := len(names); {
 	case n == 0:
-		return "", true
+		return "", true, nil
 	case n == 1:
-		return names[0], true
+		return names[0], true, nil
 	case n <= shown:
-		return strings.Join(names[:n-1], ", ") + " and " + names[n-1], true
-	case n == shown+1:
-		return strings.Join(names[:shown], ", ") + " and 1 other", false
+		with, err = l.T("list.and", "Names", strings.Join(names[:n-1], ", "), "Last", names[n-1])
+		return with, true, err
 	default:
-		return strings.Join(names[:shown], ", ") + " and " + strconv.Itoa(n-shown) + " others", false
+		with, err = l.T("list.others", "Names", strings.Join(names[:shown], ", "), "Count", n-shown)
+		return with, false, err
 	}
 }
 
@@ -405,12 +432,12 @@ func cleanText(s string) string {
 	return strings.TrimSpace(s)
 }
 
-// When is a meeting's times as its mail shows them, in the IANA zone given ("" is UTC): what the
-// pages behind a person's link say. An unknown zone shows UTC.
-func When(start, end time.Time, zone string) string {
+// When is a meeting's times as its mail shows them, in the IANA zone given ("" is UTC) and the
+// way l writes dates: what the pages behind a person's link say. An unknown zone shows UTC.
+func When(l *locale.Locale, start, end time.Time, zone string) string {
 	loc, name, err := location(zone)
 	if err != nil {
 		loc, name, _ = location("")
 	}
-	return readableRange(start, end, loc, name)
+	return readableRange(l, start, end, loc, name)
 }

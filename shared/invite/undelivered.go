@@ -7,12 +7,13 @@ import (
 	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/shared/locale"
 )
 
 // Undelivered is the organizer's notice that a guest's invitation bounced or was complained of.
 type Undelivered struct {
 	From      string
-	Organizer booking.Person // recipient; Organizer.TimeZone is the zone times are shown in
+	Organizer booking.Person // recipient; Organizer.TimeZone and Locale as Invite.Recipient's
 	Title     string
 	Start     time.Time
 	End       time.Time
@@ -23,8 +24,11 @@ type Undelivered struct {
 
 // undeliveredView is what undelivered.txt.tmpl and undelivered.html.tmpl see.
 type undeliveredView struct {
-	Guest, Title, When, Outcome string
-	Stopped, Complaint          bool
+	*locale.Locale
+	Guest, Title, When string
+	// Complaint: the guest marked it as unwanted; else Stopped: the address was refused for
+	// good; else it could not be delivered this time.
+	Stopped, Complaint bool
 }
 
 // RenderUndelivered renders the "invitation not delivered" e-mail to the organizer: text and
@@ -56,28 +60,18 @@ func renderUndelivered(u *Undelivered) (booking.Message, error) {
 	if _, err := address("guest", u.Guest.Email); err != nil {
 		return booking.Message{}, err
 	}
-	loc, zone, err := location(u.Organizer.TimeZone)
+	r, err := readerOf(u.Organizer, u.Title)
 	if err != nil {
 		return booking.Message{}, err
 	}
-	title := cleanLine(u.Title)
-	if title == "" {
-		title = defaultTitle
-	}
+	l, loc, zone, title := r.l, r.loc, r.zone, r.title
 	v := undeliveredView{
+		Locale:    l,
 		Guest:     personLine(u.Guest),
 		Title:     title,
-		When:      readableRange(u.Start, u.End, loc, zone),
+		When:      readableRange(l, u.Start, u.End, loc, zone),
 		Stopped:   u.Problem.Permanent,
 		Complaint: u.Problem.Kind == booking.MailComplained,
-	}
-	switch {
-	case v.Complaint:
-		v.Outcome = "was marked as unwanted by its recipient"
-	case u.Problem.Permanent:
-		v.Outcome = "could not be delivered: the receiving mail server refused the address"
-	default:
-		v.Outcome = "could not be delivered"
 	}
 	text, html, err := execute("undelivered.txt.tmpl", "undelivered.html.tmpl", &v)
 	if err != nil {
@@ -85,12 +79,18 @@ func renderUndelivered(u *Undelivered) (booking.Message, error) {
 	}
 	guest := cleanLine(u.Guest.Name)
 	if guest == "" {
-		guest = "a guest"
+		if guest, err = l.T("undelivered.someone"); err != nil {
+			return booking.Message{}, err
+		}
+	}
+	subject, err := l.T("subject.undelivered", "Guest", guest, "Title", title)
+	if err != nil {
+		return booking.Message{}, err
 	}
 	env := envelope{
 		from:    from,
 		to:      &mail.Address{Name: cleanLine(u.Organizer.Name), Address: to},
-		subject: "Invitation not delivered to " + guest + ": " + title,
+		subject: subject,
 		date:    u.Stamp,
 		seed: hashOf("undelivered", strings.ToLower(u.Organizer.Email), strings.ToLower(u.Guest.Email), title,
 			string(u.Problem.Kind), u.Start.UTC().Format(time.RFC3339Nano), u.Stamp.UTC().Format(time.RFC3339Nano)),

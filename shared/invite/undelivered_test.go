@@ -10,6 +10,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/invite"
 	"github.com/roomkeeper/roomkeeper/shared/invite/invitetest"
+	"github.com/roomkeeper/roomkeeper/shared/locale"
 )
 
 func undelivered(kind booking.MailEventKind, permanent bool) *invite.Undelivered {
@@ -35,7 +36,20 @@ func TestRenderUndeliveredGolden(t *testing.T) {
 	assert.Contains(t, m.Text, "The invitation to Bob Guest <bob@example.net> for Intro call (Monday 23 November 2026, 16:00–16:30 CET (Europe/Oslo)) could not be delivered")
 	assert.Contains(t, m.Text, "no more mail to this address")
 	assert.Contains(t, m.HTML, "bob@example.net")
-	golden(t, "undelivered", dump(t, msg.Raw))
+	for _, lang := range locale.Languages {
+		for _, c := range []struct {
+			name      string
+			kind      booking.MailEventKind
+			permanent bool
+		}{{"undelivered", booking.MailBounced, true}, {"undelivered-once", booking.MailBounced, false}, {"undelivered-complaint", booking.MailComplained, true}} {
+			u := undelivered(c.kind, c.permanent)
+			u.Organizer.Locale = lang
+			msg, err := invite.RenderUndelivered(u)
+			require.NoError(t, err, lang)
+			invitetest.ParseStructure(t, msg.Raw)
+			golden(t, lang, c.name, dump(t, msg.Raw))
+		}
+	}
 }
 
 func TestRenderUndeliveredSaysWhatHappened(t *testing.T) {

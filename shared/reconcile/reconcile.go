@@ -18,6 +18,7 @@ import (
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/invite"
+	"github.com/roomkeeper/roomkeeper/shared/locale"
 )
 
 // Reconciler holds the worker's dependencies and settings. Set its fields once in main.
@@ -66,7 +67,10 @@ type Reconciler struct {
 	// own (booking.Details.Reminders). A source without any sends none.
 	Reminders map[string][]time.Duration
 
-	MailFrom     string        // ROOMKEEPER_MAIL_FROM
+	MailFrom string // ROOMKEEPER_MAIL_FROM
+	// Locale is ROOMKEEPER_LOCALE: the language of the mail of a person whose source gave none
+	// that roomkeeper writes (booking.Person.Locale); "" means English.
+	Locale       string
 	CleanupGrace time.Duration // delete the room this long after the end
 	MaxOverrun   time.Duration // a room must work this long past the end
 	RoomSlack    time.Duration // provider room end date = end + RoomSlack
@@ -438,7 +442,7 @@ func (w *run) render(ctx context.Context, a action) (booking.Message, error) {
 		Start:       d.Start,
 		End:         d.End,
 		Organizer:   d.Organizer,
-		Recipient:   booking.Person{Name: p.Name, Email: p.Email, TimeZone: d.ZoneOf(p)},
+		Recipient:   w.r.reader(d, p),
 		Host:        a.organizer,
 		Calendar:    (!a.organizer || d.OrganizerCalendar) && a.kind == actSend,
 		From:        w.r.MailFrom,
@@ -478,6 +482,12 @@ func (w *run) render(ctx context.Context, a action) (booking.Message, error) {
 	m, err := invite.Render(msg)
 	m.Key = b.Key
 	return m, err
+}
+
+// reader is p as their mail is written to them: their name, address, time zone
+// (Details.ZoneOf) and language (their own, else ROOMKEEPER_LOCALE's, else English).
+func (r *Reconciler) reader(d *booking.Details, p booking.Person) booking.Person {
+	return booking.Person{Name: p.Name, Email: p.Email, TimeZone: d.ZoneOf(p), Locale: locale.Match(p.Locale, r.Locale)}
 }
 
 // errNoLinks is a reconciler wired to send mail without a link maker.

@@ -799,7 +799,7 @@ func (w *run) notify(ctx context.Context) error {
 	d := w.b.Details
 	msg, err := invite.RenderFailure(&invite.Failure{
 		From:      w.r.MailFrom,
-		Organizer: booking.Person{Name: d.Organizer.Name, Email: d.Organizer.Email, TimeZone: d.ZoneOf(d.Organizer)},
+		Organizer: w.r.reader(&d, d.Organizer),
 		Title:     d.Title,
 		Start:     d.Start,
 		End:       d.End,
@@ -842,7 +842,7 @@ func (w *run) knock(ctx context.Context) error {
 	}
 	msg, err := invite.RenderKnock(&invite.Knock{
 		From:      w.r.MailFrom,
-		Organizer: booking.Person{Name: d.Organizer.Name, Email: d.Organizer.Email, TimeZone: d.ZoneOf(d.Organizer)},
+		Organizer: w.r.reader(&d, d.Organizer),
 		Title:     d.Title,
 		Start:     d.Start,
 		End:       d.End,
@@ -894,7 +894,7 @@ func (w *run) undelivered(ctx context.Context, guest booking.Person) error {
 	inv := b.InviteFor(guest.Email)
 	msg, err := invite.RenderUndelivered(&invite.Undelivered{
 		From:      w.r.MailFrom,
-		Organizer: booking.Person{Name: d.Organizer.Name, Email: d.Organizer.Email, TimeZone: d.ZoneOf(d.Organizer)},
+		Organizer: w.r.reader(&d, d.Organizer),
 		Title:     d.Title,
 		Start:     d.Start,
 		End:       d.End,

@@ -34,7 +34,7 @@ func (w *run) summarize(ctx context.Context) error {
 	got := w.attended()
 	sum := invite.Attendance{
 		From:             w.r.MailFrom,
-		Organizer:        booking.Person{Name: d.Organizer.Name, Email: d.Organizer.Email, TimeZone: d.ZoneOf(d.Organizer)},
+		Organizer:        w.r.reader(d, d.Organizer),
 		Title:            d.Title,
 		Start:            d.Start,
 		End:              d.End,

@@ -44,6 +44,7 @@ func New(env start.Env, sec *secrets.Source, store *dynamo.Store, queue *sqs.Que
 		Zone:         cfg.Zone(),
 		Now:          time.Now,
 		MailFrom:     cfg.MailFrom,
+		Locale:       cfg.Locale,
 		CleanupGrace: cfg.CleanupGrace,
 		MaxOverrun:   cfg.MaxOverrun,
 		RoomSlack:    cfg.RoomSlack,

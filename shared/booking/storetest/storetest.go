@@ -437,7 +437,8 @@ func fullBooking(t *testing.T) *booking.Booking {
 			{E164: "+4721930000", Country: "NO", Tel: "tel:+4721930000,123456%23"},
 			{E164: "+12025550123", Country: "US", Tel: "tel:+12025550123,123456%23"},
 		},
-		Code: "123456#",
+		Code:     "123456#",
+		Passcode: "7890#",
 	}
 	return &booking.Booking{
 		Key:         booking.KeyOf("calcom", "uid-Ωmega"),
@@ -455,9 +456,9 @@ func fullBooking(t *testing.T) *booking.Booking {
 			Start:       start,
 			End:         end,
 			TimeZone:    "Europe/Oslo",
-			Organizer:   booking.Person{ID: "Xo3k_9aQ", Name: "Ada Host", Email: "ada@example.com", TimeZone: "Europe/Oslo"},
+			Organizer:   booking.Person{ID: "Xo3k_9aQ", Name: "Ada Host", Email: "ada@example.com", TimeZone: "Europe/Oslo", Locale: "nb"},
 			Attendees: []booking.Person{
-				{Name: "Bob Guest", Email: "bob@example.net", TimeZone: "America/New_York"},
+				{Name: "Bob Guest", Email: "bob@example.net", TimeZone: "America/New_York", Locale: "en-US"},
 				{Name: "Cleo", Email: "cleo@example.org"},
 			},
 			Room:              booking.RoomOptions{Provider: "whereby", Size: booking.Large, DialIn: true, NamePrefix: "intro-", Locked: true},

@@ -124,7 +124,11 @@ func madeBlocks(m operator.Made) []slack.Block {
 		for _, n := range d.Numbers {
 			numbers = append(numbers, n.E164)
 		}
-		lines = append(lines, fmt.Sprintf("*Dial-in*: %s, access code %s", strings.Join(numbers, ", "), d.Code))
+		line := fmt.Sprintf("*Dial-in*: %s, access code %s", strings.Join(numbers, ", "), d.Code)
+		if d.Passcode != "" {
+			line += ", passcode " + d.Passcode
+		}
+		lines = append(lines, line)
 	}
 	return []slack.Block{section(strings.Join(lines, "\n"))}
 }

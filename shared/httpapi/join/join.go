@@ -12,6 +12,10 @@
 //	    was cleaned up, or its record's retention is over): each for good, so 410 rather than 404
 //	503 the video service or the store could not be reached, or the room could not be made
 //
+// A page is in the language of the person the link names (booking.Person.Locale, matched by
+// shared/locale), else the one the browser asks for (Accept-Language: a link naming no one, a
+// tampered one), else ROOMKEEPER_LOCALE's, with Content-Language and <html lang> saying which.
+//
 // Every answer is never cached (Cache-Control: no-store), sends no referrer, and the pages carry
 // a Content-Security-Policy that allows nothing but stylesheets and images of the same origin: they
 // link the console's stylesheet and icon (templates/console, served under /console/static/ by
@@ -41,6 +45,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/httpapi"
 	"github.com/roomkeeper/roomkeeper/shared/invite"
 	"github.com/roomkeeper/roomkeeper/shared/link"
+	"github.com/roomkeeper/roomkeeper/shared/locale"
 	"github.com/roomkeeper/roomkeeper/shared/video/wherebyhook"
 	"github.com/roomkeeper/roomkeeper/templates"
 	web "github.com/roomkeeper/roomkeeper/templates/console"
@@ -55,7 +60,10 @@ type Links struct {
 	// Linkers are the providers whose host link is fetched at click time (Zoom), by name; the
 	// others' host link is the one recorded with the room.
 	Linkers map[string]booking.HostLinker
-	Log     *slog.Logger
+	// Locale is ROOMKEEPER_LOCALE: the language of a page for someone whose language is known
+	// neither from the record nor from their browser.
+	Locale string
+	Log    *slog.Logger
 }
 
 // Register adds the route to mux, and a JSON 404 or 405 for the rest of /j/.
@@ -78,6 +86,7 @@ type page struct {
 	reason string // logged: why (never the token or an address)
 	b      *booking.Booking
 	zone   string // the recipient's time zone
+	locale string // the recipient's language as the source gave it (booking.Person.Locale)
 	err    error  // logged for a 5xx
 }
 
@@ -103,7 +112,7 @@ func (s *Links) handle(w http.ResponseWriter, r *http.Request) {
 	} else {
 		log.Info("link refused", "status", p.status, "reason", p.reason)
 	}
-	s.render(w, log, p)
+	s.render(w, r, log, p)
 }
 
 // resolve returns where a token leads now, or the page to show instead; tok is the verified
@@ -135,7 +144,7 @@ func (s *Links) resolve(ctx context.Context, token string) (to string, tok *link
 		return "", tok, page{name: "invalid", status: http.StatusNotFound, reason: "token names an alias"}
 	}
 	d := &b.Details
-	zone := d.ZoneOf(d.Organizer)
+	zone, lang := d.ZoneOf(d.Organizer), ""
 	var who booking.Recipient
 	if t.Recipient == booking.RoomLink {
 		// The room's own links: the guest link the organizer passes on, and a hand-made room's
@@ -148,16 +157,16 @@ func (s *Links) resolve(ctx context.Context, token string) (to string, tok *link
 		if who, found = b.RecipientByID(t.Recipient); !found {
 			return "", tok, page{name: "invalid", status: http.StatusNotFound, reason: "unknown recipient"}
 		}
-		zone = d.ZoneOf(who.Person)
+		zone, lang = d.ZoneOf(who.Person), who.Locale
 		switch {
 		case who.Removed:
-			return "", tok, page{name: "removed", status: http.StatusGone, reason: "recipient removed", b: b, zone: zone}
+			return "", tok, page{name: "removed", status: http.StatusGone, reason: "recipient removed", b: b, zone: zone, locale: lang}
 		case t.Purpose == booking.ForHost && !who.Organizer:
 			return "", tok, page{name: "invalid", status: http.StatusNotFound, reason: "host link of a guest"}
 		}
 	}
 	at := func(name string, status int, reason string) page {
-		return page{name: name, status: status, reason: reason, b: b, zone: zone}
+		return page{name: name, status: status, reason: reason, b: b, zone: zone, locale: lang}
 	}
 	room := b.Room
 	switch {
@@ -261,21 +270,31 @@ func DisplayName(name string) string {
 	return name
 }
 
-// view is what a page shows.
+// view is what a page shows, in the reader's language: the templates write each sentence with
+// .T, and <html lang> with .Lang.
 type view struct {
+	*locale.Locale
 	Title   string // the meeting's title
 	When    string // its times, in the recipient's zone
 	Refresh int    // seconds; 0: no reload
 }
 
-// render writes a page.
-func (s *Links) render(w http.ResponseWriter, log *slog.Logger, p page) {
-	var v view
+// render writes a page in the language of the person the link names; else the one their
+// browser asks for (Accept-Language: a link that names no one, a tampered one, or a person whose
+// source gave no language roomkeeper writes); else ROOMKEEPER_LOCALE's.
+func (s *Links) render(w http.ResponseWriter, r *http.Request, log *slog.Logger, p page) {
+	l, err := locale.Pick(p.locale, locale.MatchAccept(r.Header.Get("Accept-Language")), s.Locale)
+	if err != nil {
+		log.Error("render link page", "page", p.name, "err", err)
+		http.Error(w, http.StatusText(p.status), p.status)
+		return
+	}
+	v := view{Locale: l}
 	if p.b != nil && p.name != "invalid" {
 		d := &p.b.Details
 		v.Title = d.Title
 		if !d.Start.IsZero() {
-			v.When = invite.When(d.Start, d.End, p.zone)
+			v.When = invite.When(l, d.Start, d.End, p.zone)
 		}
 	}
 	if p.name == "waiting" || p.name == "unavailable" {
@@ -289,6 +308,8 @@ func (s *Links) render(w http.ResponseWriter, log *slog.Logger, p page) {
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Language", l.Lang())
+	h.Set("Vary", "Accept-Language")
 	h.Set("Content-Security-Policy", contentSecurityPolicy)
 	if p.status == http.StatusServiceUnavailable {
 		h.Set("Retry-After", fmt.Sprint(refresh))

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"html"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -369,4 +370,59 @@ func TestRotatedSecret(t *testing.T) {
 	assert.Equal(t, http.StatusFound, rec.Code, "a fresh read finds the new secret list, the old one still verifying")
 	f.sec.current, f.sec.next = "new", ""
 	assert.Equal(t, http.StatusNotFound, f.get(tok).Code, "once the old secret is dropped")
+}
+
+// TestPagesInTheReadersLanguage: a page is in the language of the person the link names (their
+// source's tag, matched), else the browser's (Accept-Language: a tampered link names no one),
+// else ROOMKEEPER_LOCALE's; Content-Language and <html lang> say which, and the dates follow it.
+func TestPagesInTheReadersLanguage(t *testing.T) {
+	f := newFixture(t)
+	mux := http.NewServeMux()
+	(&join.Links{Store: f.store, Secrets: f.sec, Locale: "es", Log: slog.New(slog.NewJSONHandler(f.logs, nil))}).Register(mux)
+	b := f.put(func(b *booking.Booking) {
+		b.Status = booking.Cancelled
+		b.Details.Start = time.Date(2030, 11, 25, 14, 0, 0, 0, time.UTC) // a Monday
+		b.Details.End = b.Details.Start.Add(30 * time.Minute)
+		b.Details.Attendees[0].Locale = "de-CH"
+		b.Details.Attendees[1].Locale = "ja"
+	})
+	get := func(token, accept string) *httptest.ResponseRecorder {
+		t.Helper()
+		req := httptest.NewRequest(http.MethodGet, "/j/"+token, nil)
+		if accept != "" {
+			req.Header.Set("Accept-Language", accept)
+		}
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, req)
+		checkPage(t, rec)
+		return rec
+	}
+	for _, c := range []struct {
+		name, token, accept, lang string
+		status                    int
+		says                      []string
+	}{
+		{"the person's own", f.token(b.Key, "bob00001", booking.ForGuest), "fr", "de", http.StatusGone,
+			[]string{"Dieses Meeting wurde abgesagt", "Montag, 25. November 2030, 09:00–09:30 EST (America/New_York)"}},
+		{"one roomkeeper does not write: the browser's", f.token(b.Key, "cy000001", booking.ForGuest), "nb-NO, en;q=0.5", "nb", http.StatusGone,
+			[]string{"Dette møtet er avlyst", "mandag 25. november 2030 kl. 15:00–15:30 CET (Europe/Oslo)"}},
+		{"none at all: ROOMKEEPER_LOCALE", f.token(b.Key, "cy000001", booking.ForGuest), "", "es", http.StatusGone,
+			[]string{"Esta reunión se ha cancelado", "lunes, 25 de noviembre de 2030, 15:00–15:30"}},
+		{"a tampered link: the browser's", "not-a-token", "fr-CA;q=0.8, ja", "fr", http.StatusNotFound,
+			[]string{"Ce lien n’est pas valide"}},
+		{"a tampered link, no browser language: ROOMKEEPER_LOCALE", "not-a-token", "", "es", http.StatusNotFound,
+			[]string{"Este enlace no es válido"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			rec := get(c.token, c.accept)
+			assert.Equal(t, c.status, rec.Code)
+			assert.Equal(t, c.lang, rec.Header().Get("Content-Language"))
+			assert.Contains(t, rec.Header().Get("Vary"), "Accept-Language")
+			body := rec.Body.String()
+			assert.Contains(t, body, `<html lang="`+c.lang+`">`)
+			for _, s := range c.says {
+				assert.Contains(t, body, html.EscapeString(s))
+			}
+		})
+	}
 }

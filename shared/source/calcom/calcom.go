@@ -24,6 +24,7 @@
 package calcom
 
 import (
+	"cmp"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -254,6 +255,18 @@ type person struct {
 	Name     string `json:"name"`
 	Email    string `json:"email"`
 	TimeZone string `json:"timeZone"`
+	// Language is the person's language, as a booking payload carries it ({"locale": "de"};
+	// Cal.com's "no" is Norwegian Bokmål, which language matching makes nb). The flat MEETING_*
+	// deliveries carry it as locale.
+	Language struct {
+		Locale string `json:"locale"`
+	} `json:"language"`
+	Locale string `json:"locale"`
+}
+
+// person is p as roomkeeper keeps a person.
+func (p person) person() booking.Person {
+	return booking.Person{Name: p.Name, Email: p.Email, TimeZone: p.TimeZone, Locale: cmp.Or(p.Language.Locale, p.Locale)}
 }
 
 // details maps the booking onto roomkeeper's: the organizer, the attendees (the booker and
@@ -295,7 +308,7 @@ func (p *payload) details(now time.Time, rules booking.Rules, f fields, only *se
 		Start:       start,
 		End:         end,
 		TimeZone:    p.Organizer.TimeZone,
-		Organizer:   booking.Person{Name: p.Organizer.Name, Email: p.Organizer.Email, TimeZone: p.Organizer.TimeZone},
+		Organizer:   p.Organizer.person(),
 		Attendees:   people,
 	}
 	if p.SeatsPerTimeSlot != nil && *p.SeatsPerTimeSlot+1 > booking.SmallMax {
@@ -349,7 +362,7 @@ func decodePeople(raw []json.RawMessage, path string) ([]booking.Person, []strin
 		if err := booking.DecodeJSON(r, &p, paths[i]); err != nil {
 			return nil, nil, err
 		}
-		people[i] = booking.Person{Name: p.Name, Email: p.Email, TimeZone: p.TimeZone}
+		people[i] = p.person()
 	}
 	return people, paths, nil
 }
@@ -370,6 +383,14 @@ func (f fields) path(name string) string {
 
 // field maps a generic field path from booking.Details.Normalize onto Cal.com's.
 func (f fields) field(path string) string {
+	own := f.own(path)
+	if l, ok := strings.CutSuffix(own, ".locale"); ok && f.prefix != "" {
+		return l + ".language.locale" // a booking payload's person; the flat deliveries' is locale
+	}
+	return own
+}
+
+func (f fields) own(path string) string {
 	rest, ok := strings.CutPrefix(path, "data.attendees[")
 	if ok {
 		if i, after, ok := strings.Cut(rest, "]"); ok {

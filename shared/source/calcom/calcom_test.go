@@ -100,10 +100,10 @@ func TestSamples(t *testing.T) {
 			assert.Equal(t, now.Add(24*time.Hour), d.Start)
 			assert.Equal(t, now.Add(24*time.Hour+30*time.Minute), d.End)
 			assert.Equal(t, "Europe/Oslo", d.TimeZone)
-			assert.Equal(t, booking.Person{Name: "Ada Host", Email: "ada@example.com", TimeZone: "Europe/Oslo"}, d.Organizer)
+			assert.Equal(t, booking.Person{Name: "Ada Host", Email: "ada@example.com", TimeZone: "Europe/Oslo", Locale: "en"}, d.Organizer)
 			assert.Equal(t, []booking.Person{
-				{Name: "Bob Guest", Email: "bob@example.net", TimeZone: "America/New_York"},
-				{Email: "cleo@example.net", TimeZone: "America/New_York"},
+				{Name: "Bob Guest", Email: "bob@example.net", TimeZone: "America/New_York", Locale: "en"},
+				{Email: "cleo@example.net", TimeZone: "America/New_York", Locale: "en"},
 			}, d.Attendees, "the booker and their guest")
 			assert.Equal(t, booking.RoomOptions{Provider: "whereby", Size: booking.Small}, d.Room)
 			assert.False(t, d.OrganizerCalendar, "Cal.com already put it in the organizer's calendar")
@@ -216,6 +216,8 @@ func TestInvalid(t *testing.T) {
 		{"attendee not an object", edit(t, "calcom-booking-created.json", "payload.attendees.0", "bob"), "payload.attendees[0]"},
 		{"no organizer e-mail", edit(t, "calcom-booking-created.json", "payload.organizer.email", nil), "payload.organizer.email"},
 		{"bad organizer zone", edit(t, "calcom-booking-created.json", "payload.organizer.timeZone", "Mars/Olympus"), "payload.organizer.timeZone"},
+		{"bad organizer language", edit(t, "calcom-booking-created.json", "payload.organizer.language.locale", "en!"), "payload.organizer.language.locale"},
+		{"bad guest language", edit(t, "calcom-booking-created.json", "payload.attendees.1.language.locale", "???"), "payload.attendees[1].language.locale"},
 		{"no start", edit(t, "calcom-booking-created.json", "payload.startTime", nil), "payload.startTime"},
 		{"end before start", edit(t, "calcom-booking-created.json", "payload.endTime", now.Add(time.Hour).Format(time.RFC3339)), "payload.endTime"},
 		{"meeting over", edit(t, "calcom-booking-rescheduled.json", "payload.endTime", now.Add(-time.Hour).Format(time.RFC3339)), "payload.endTime"},
@@ -236,6 +238,24 @@ func TestInvalid(t *testing.T) {
 			assert.Equal(t, tt.field, e.Field, e.Message)
 		})
 	}
+}
+
+// TestLanguages: each person's language is Cal.com's language.locale, kept as a BCP 47 tag
+// ("no", Cal.com's Norwegian, is matched to Bokmål when the mail is written).
+func TestLanguages(t *testing.T) {
+	body := edit(t, "calcom-booking-created.json", "payload.organizer.language.locale", "no")
+	body, err := eventfile.Set(body, "payload.attendees.0.language.locale", "de")
+	require.NoError(t, err)
+	body, err = eventfile.Set(body, "payload.attendees.1.language", nil)
+	require.NoError(t, err)
+	changes, err := calcom.Parse(body, now, opts)
+	require.NoError(t, err)
+	require.Len(t, changes, 1)
+	d := changes[0].Details
+	assert.Equal(t, "no", d.Organizer.Locale)
+	require.Len(t, d.Attendees, 2)
+	assert.Equal(t, "de", d.Attendees[0].Locale)
+	assert.Empty(t, d.Attendees[1].Locale, "none given")
 }
 
 // TestGuestsMailCannotReachAreLeftOut checks that Cal.com's booking, which it sends once, goes

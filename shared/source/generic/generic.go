@@ -131,6 +131,7 @@ type data struct {
 		Name     string `json:"name"`
 		Email    string `json:"email"`
 		TimeZone string `json:"timeZone"`
+		Locale   string `json:"locale"`
 	} `json:"organizer"`
 	// Attendees are decoded one by one, so a type error can name its index.
 	Attendees []json.RawMessage `json:"attendees"`
@@ -178,7 +179,7 @@ func (d *data) details(now time.Time, opts Options) (booking.Details, error) {
 		Start:       start,
 		End:         end,
 		TimeZone:    d.TimeZone,
-		Organizer:   booking.Person{Name: o.Name, Email: o.Email, TimeZone: o.TimeZone},
+		Organizer:   booking.Person{Name: o.Name, Email: o.Email, TimeZone: o.TimeZone, Locale: o.Locale},
 		Attendees:   attendees,
 		Room: booking.RoomOptions{
 			Provider:   d.Room.Provider,

@@ -142,6 +142,25 @@ func TestParseValid(t *testing.T) {
 			},
 		},
 		{
+			// Each person's language, as a BCP 47 tag: kept in its canonical form, and kept when
+			// roomkeeper writes no such language (the mail falls back by matching).
+			name: "languages",
+			edit: func(ev map[string]any) {
+				organizerOf(ev)["locale"] = "nb"
+				attendee(ev, 0)["locale"] = "de_at"
+				dataOf(ev)["attendees"] = append(dataOf(ev)["attendees"].([]any),
+					map[string]any{"email": "cleo@example.org", "locale": "ja"}, map[string]any{"email": "dan@example.org"})
+			},
+			check: func(t *testing.T, c booking.Change) {
+				d := c.Details
+				assert.Equal(t, "nb", d.Organizer.Locale)
+				require.Len(t, d.Attendees, 3)
+				assert.Equal(t, "de-AT", d.Attendees[0].Locale)
+				assert.Equal(t, "ja", d.Attendees[1].Locale)
+				assert.Empty(t, d.Attendees[2].Locale, "none given: ROOMKEEPER_LOCALE's, when the mail is written")
+			},
+		},
+		{
 			name: "nulls are absent fields",
 			edit: func(ev map[string]any) {
 				d := dataOf(ev)
@@ -477,6 +496,10 @@ func TestParseInvalid(t *testing.T) {
 		{"attendee address at an IP", func(ev map[string]any) { attendee(ev, 0)["email"] = "bob@[192.0.2.1]" }, "data.attendees[0].email", "domain name"},
 		{"attendee name a bool", func(ev map[string]any) { attendee(ev, 0)["name"] = true }, "data.attendees[0].name", "must be a string, not bool"},
 		{"attendee zone", func(ev map[string]any) { attendee(ev, 0)["timeZone"] = "EST5EDT!" }, "data.attendees[0].timeZone", "IANA"},
+		{"attendee language not a tag", func(ev map[string]any) { attendee(ev, 0)["locale"] = "Deutsch!" }, "data.attendees[0].locale", "BCP 47"},
+		{"attendee language too long", func(ev map[string]any) { attendee(ev, 0)["locale"] = "de-" + strings.Repeat("x-abcdefgh-", 4) }, "data.attendees[0].locale", "at most 35"},
+		{"attendee language a number", func(ev map[string]any) { attendee(ev, 0)["locale"] = 49 }, "data.attendees[0].locale", "must be a string"},
+		{"organizer language not a tag", func(ev map[string]any) { organizerOf(ev)["locale"] = "en_" }, "data.organizer.locale", "BCP 47"},
 
 		// The room.
 		{"room a string", func(ev map[string]any) { dataOf(ev)["room"] = "whereby" }, "data.room", "must be an object, not string"},

@@ -14,6 +14,7 @@ func TestDialString(t *testing.T) {
 		m        fixture
 		wantTel  []string
 		wantCode string
+		wantPass string
 	}{
 		{
 			name: "numeric passcode",
@@ -21,19 +22,19 @@ func TestDialString(t *testing.T) {
 				{"US", "+1 212 555 0142"}, {"NO", "+47 21 55 01 42"},
 			}},
 			wantTel:  []string{"tel:+12125550142,,85746302158%23,,,,*12345678%23", "tel:+4721550142,,85746302158%23,,,,*12345678%23"},
-			wantCode: "85746302158#, passcode 12345678#",
+			wantCode: "85746302158#", wantPass: "12345678#",
 		},
 		{
 			name:     "passcode with letters: the numeric one for phones",
 			m:        fixture{Password: "aB3xY9", H323Password: "902147", numbers: []number{{"US", "+1 212 555 0142"}}},
 			wantTel:  []string{"tel:+12125550142,,85746302158%23,,,,*902147%23"},
-			wantCode: "85746302158#, passcode 902147#",
+			wantCode: "85746302158#", wantPass: "902147#",
 		},
 		{
 			name:     "pstn_password first",
 			m:        fixture{Password: "1111", H323Password: "2222", PSTNPassword: "3333", numbers: []number{{"US", "+1 212 555 0142"}}},
 			wantTel:  []string{"tel:+12125550142,,85746302158%23,,,,*3333%23"},
-			wantCode: "85746302158#, passcode 3333#",
+			wantCode: "85746302158#", wantPass: "3333#",
 		},
 		{
 			name:     "no passcode",
@@ -45,7 +46,7 @@ func TestDialString(t *testing.T) {
 			name:     "national number read in its country; invalid ones left out",
 			m:        fixture{Password: "1234", numbers: []number{{"us", "(212) 555-0142"}, {"US", "+1 000"}}},
 			wantTel:  []string{"tel:+12125550142,,85746302158%23,,,,*1234%23"},
-			wantCode: "85746302158#, passcode 1234#",
+			wantCode: "85746302158#", wantPass: "1234#",
 		},
 		{name: "no numbers: no dial-in", m: fixture{Password: "1234"}},
 	}
@@ -65,6 +66,7 @@ func TestDialString(t *testing.T) {
 			}
 			assert.Equal(t, tt.wantTel, tels)
 			assert.Equal(t, tt.wantCode, d.Code, "the code to dial by hand")
+			assert.Equal(t, tt.wantPass, d.Passcode, "and the passcode")
 		})
 	}
 }

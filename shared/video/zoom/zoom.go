@@ -518,7 +518,7 @@ func (c *Client) roomOf(m meeting, tag string, needDialIn bool) (booking.Room, e
 
 // dialInOf builds the dial-in details: each number in E.164 with Zoom's one-tap dial string
 // (number, pause, meeting id and #, longer pause, * passcode #), and as the code to dial by hand
-// the meeting id and the passcode. Nil when Zoom gave no usable number.
+// the meeting id and, apart, the passcode. Nil when Zoom gave no usable number.
 func dialInOf(m meeting, id string, normalize func(number, region string) (string, error)) *booking.DialIn {
 	if normalize == nil {
 		return nil
@@ -527,7 +527,7 @@ func dialInOf(m meeting, id string, normalize func(number, region string) (strin
 	d := &booking.DialIn{Code: id + "#"}
 	tail := ",," + id + "%23"
 	if pass != "" {
-		d.Code += ", passcode " + pass + "#"
+		d.Passcode = pass + "#"
 		tail += ",,,,*" + pass + "%23"
 	}
 	for _, n := range m.Settings.GlobalDialInNumbers {

@@ -189,7 +189,8 @@ func TestCreatedRoom(t *testing.T) {
 	}
 	require.NotNil(t, room.DialIn)
 	pass := m[0].Password
-	assert.Equal(t, id+"#, passcode "+pass+"#", room.DialIn.Code)
+	assert.Equal(t, id+"#", room.DialIn.Code)
+	assert.Equal(t, pass+"#", room.DialIn.Passcode)
 	assert.Equal(t, []booking.PhoneNumber{
 		{E164: "+12125550142", Country: "US", Tel: "tel:+12125550142,," + id + "%23,,,,*" + pass + "%23"},
 		{E164: "+4721550142", Country: "NO", Tel: "tel:+4721550142,," + id + "%23,,,,*" + pass + "%23"},
