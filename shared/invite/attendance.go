@@ -2,7 +2,6 @@ package invite
 
 import (
 	"fmt"
-	"net/mail"
 	"strings"
 	"time"
 
@@ -86,25 +85,11 @@ func RenderAttendance(a *Attendance) (booking.Message, error) {
 }
 
 func renderAttendance(a *Attendance) (booking.Message, error) {
-	from, err := sender(a.From)
+	n, err := organizerNotice(a.From, a.Organizer, a.Title, a.Start, a.End, a.Stamp)
 	if err != nil {
 		return booking.Message{}, err
 	}
-	switch {
-	case a.Stamp.IsZero():
-		return booking.Message{}, invalid("stamp", "stamp is not set")
-	case a.Start.IsZero() || !a.End.After(a.Start):
-		return booking.Message{}, invalid("end", "end must be after start")
-	}
-	to, err := address("organizer", a.Organizer.Email)
-	if err != nil {
-		return booking.Message{}, err
-	}
-	r, err := readerOf(a.Organizer, a.Title)
-	if err != nil {
-		return booking.Message{}, err
-	}
-	l, loc, zone, title := r.l, r.loc, r.zone, r.title
+	l, loc, zone, title := n.l, n.loc, n.zone, n.title
 	day := a.Start.In(loc)
 	clock := func(t time.Time) string {
 		if t.IsZero() {
@@ -156,17 +141,6 @@ func renderAttendance(a *Attendance) (booking.Message, error) {
 	if err != nil {
 		return booking.Message{}, err
 	}
-	env := envelope{
-		from:    from,
-		to:      &mail.Address{Name: cleanLine(a.Organizer.Name), Address: to},
-		subject: subject,
-		date:    a.Stamp,
-		seed: hashOf("attendance", strings.ToLower(to), title,
-			a.Start.UTC().Format(time.RFC3339Nano), a.Stamp.UTC().Format(time.RFC3339Nano)),
-	}
-	raw, err := assemble(&env, text, html, nil, "")
-	if err != nil {
-		return booking.Message{}, err
-	}
-	return booking.Message{From: from.Address, To: []string{to}, Raw: raw}, nil
+	return n.message(subject, hashOf("attendance", strings.ToLower(n.to), title,
+		a.Start.UTC().Format(time.RFC3339Nano), a.Stamp.UTC().Format(time.RFC3339Nano)), text, html)
 }

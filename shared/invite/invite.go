@@ -329,25 +329,11 @@ func RenderFailure(f *Failure) (booking.Message, error) {
 }
 
 func renderFailure(f *Failure) (booking.Message, error) {
-	from, err := sender(f.From)
+	n, err := organizerNotice(f.From, f.Organizer, f.Title, f.Start, f.End, f.Stamp)
 	if err != nil {
 		return booking.Message{}, err
 	}
-	switch {
-	case f.Stamp.IsZero():
-		return booking.Message{}, invalid("stamp", "stamp is not set")
-	case f.Start.IsZero() || !f.End.After(f.Start):
-		return booking.Message{}, invalid("end", "end must be after start")
-	}
-	to, err := address("organizer", f.Organizer.Email)
-	if err != nil {
-		return booking.Message{}, err
-	}
-	r, err := readerOf(f.Organizer, f.Title)
-	if err != nil {
-		return booking.Message{}, err
-	}
-	l, loc, zone, title := r.l, r.loc, r.zone, r.title
+	l, loc, zone, title := n.l, n.loc, n.zone, n.title
 	what, advice, err := failureWords(l, f.Kind)
 	if err != nil {
 		return booking.Message{}, err
@@ -361,19 +347,8 @@ func renderFailure(f *Failure) (booking.Message, error) {
 	if err != nil {
 		return booking.Message{}, err
 	}
-	env := envelope{
-		from:    from,
-		to:      &mail.Address{Name: cleanLine(f.Organizer.Name), Address: to},
-		subject: subject,
-		date:    f.Stamp,
-		seed: hashOf("failure", strings.ToLower(to), title, f.Start.UTC().Format(time.RFC3339Nano),
-			string(f.Kind), f.Stamp.UTC().Format(time.RFC3339Nano)),
-	}
-	raw, err := assemble(&env, text, html, nil, "")
-	if err != nil {
-		return booking.Message{}, err
-	}
-	return booking.Message{From: from.Address, To: []string{to}, Raw: raw}, nil
+	return n.message(subject, hashOf("failure", strings.ToLower(n.to), title, f.Start.UTC().Format(time.RFC3339Nano),
+		string(f.Kind), f.Stamp.UTC().Format(time.RFC3339Nano)), text, html)
 }
 
 // failureWords says in plain words, in l's language, what went wrong (the failure.kind.*
@@ -413,28 +388,14 @@ type Knock struct {
 // RenderKnock renders the "<name> is waiting" e-mail to the organizer: text and HTML, no
 // calendar. It goes only to the organizer, so it may carry the host link.
 func RenderKnock(k *Knock) (booking.Message, error) {
-	from, err := sender(k.From)
-	if err != nil {
-		return booking.Message{}, fmt.Errorf("render knock notice: %w", err)
-	}
-	switch {
-	case k.Stamp.IsZero():
-		return booking.Message{}, invalid("stamp", "stamp is not set")
-	case k.Start.IsZero() || !k.End.After(k.Start):
-		return booking.Message{}, invalid("end", "end must be after start")
-	}
-	to, err := address("organizer", k.Organizer.Email)
+	n, err := organizerNotice(k.From, k.Organizer, k.Title, k.Start, k.End, k.Stamp)
 	if err != nil {
 		return booking.Message{}, fmt.Errorf("render knock notice: %w", err)
 	}
 	if err := checkURL("hostUrl", k.HostURL, true); err != nil {
 		return booking.Message{}, err
 	}
-	r, err := readerOf(k.Organizer, k.Title)
-	if err != nil {
-		return booking.Message{}, fmt.Errorf("render knock notice: %w", err)
-	}
-	l, loc, zone, title := r.l, r.loc, r.zone, r.title
+	l, loc, zone, title := n.l, n.loc, n.zone, n.title
 	name := cleanLine(k.Name)
 	if name == "" {
 		if name, err = l.T("knock.someone"); err != nil {
@@ -450,19 +411,63 @@ func RenderKnock(k *Knock) (booking.Message, error) {
 	if err != nil {
 		return booking.Message{}, fmt.Errorf("render knock notice: %w", err)
 	}
-	env := envelope{
-		from:    from,
-		to:      &mail.Address{Name: cleanLine(k.Organizer.Name), Address: to},
-		subject: subject,
-		date:    k.Stamp,
-		seed: hashOf("knock", strings.ToLower(to), title, name,
-			k.Start.UTC().Format(time.RFC3339Nano), k.Stamp.UTC().Format(time.RFC3339Nano)),
-	}
-	raw, err := assemble(&env, text, html, nil, "")
+	msg, err := n.message(subject, hashOf("knock", strings.ToLower(n.to), title, name,
+		k.Start.UTC().Format(time.RFC3339Nano), k.Stamp.UTC().Format(time.RFC3339Nano)), text, html)
 	if err != nil {
 		return booking.Message{}, fmt.Errorf("render knock notice: %w", err)
 	}
-	return booking.Message{From: from.Address, To: []string{to}, Raw: raw}, nil
+	return msg, nil
+}
+
+// notice is what every notice to the organizer (failure, knock, undelivered, attendance)
+// starts from: the sender, the organizer's address and the organizer as its reader.
+type notice struct {
+	reader
+	from      *mail.Address
+	to        string
+	organizer booking.Person
+	stamp     time.Time
+}
+
+// organizerNotice checks what every notice to the organizer needs — the sender, a stamp, the
+// meeting's times and the organizer's address — and reads the organizer's language and zone.
+func organizerNotice(from string, organizer booking.Person, title string, start, end, stamp time.Time) (notice, error) {
+	sent, err := sender(from)
+	if err != nil {
+		return notice{}, err
+	}
+	switch {
+	case stamp.IsZero():
+		return notice{}, invalid("stamp", "stamp is not set")
+	case start.IsZero() || !end.After(start):
+		return notice{}, invalid("end", "end must be after start")
+	}
+	to, err := address("organizer", organizer.Email)
+	if err != nil {
+		return notice{}, err
+	}
+	r, err := readerOf(organizer, title)
+	if err != nil {
+		return notice{}, err
+	}
+	return notice{reader: r, from: sent, to: to, organizer: organizer, stamp: stamp}, nil
+}
+
+// message assembles the notice: text and HTML, no calendar; seed makes its Message-ID and
+// boundaries.
+func (n notice) message(subject string, seed [sha256.Size]byte, text, html []byte) (booking.Message, error) {
+	env := envelope{
+		from:    n.from,
+		to:      &mail.Address{Name: cleanLine(n.organizer.Name), Address: n.to},
+		subject: subject,
+		date:    n.stamp,
+		seed:    seed,
+	}
+	raw, err := assemble(&env, text, html, nil, "")
+	if err != nil {
+		return booking.Message{}, err
+	}
+	return booking.Message{From: n.from.Address, To: []string{n.to}, Raw: raw}, nil
 }
 
 // senders caches parsed From addresses: there is one per deployment.

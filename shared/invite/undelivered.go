@@ -2,7 +2,6 @@ package invite
 
 import (
 	"fmt"
-	"net/mail"
 	"strings"
 	"time"
 
@@ -43,28 +42,14 @@ func RenderUndelivered(u *Undelivered) (booking.Message, error) {
 }
 
 func renderUndelivered(u *Undelivered) (booking.Message, error) {
-	from, err := sender(u.From)
-	if err != nil {
-		return booking.Message{}, err
-	}
-	switch {
-	case u.Stamp.IsZero():
-		return booking.Message{}, invalid("stamp", "stamp is not set")
-	case u.Start.IsZero() || !u.End.After(u.Start):
-		return booking.Message{}, invalid("end", "end must be after start")
-	}
-	to, err := address("organizer", u.Organizer.Email)
+	n, err := organizerNotice(u.From, u.Organizer, u.Title, u.Start, u.End, u.Stamp)
 	if err != nil {
 		return booking.Message{}, err
 	}
 	if _, err := address("guest", u.Guest.Email); err != nil {
 		return booking.Message{}, err
 	}
-	r, err := readerOf(u.Organizer, u.Title)
-	if err != nil {
-		return booking.Message{}, err
-	}
-	l, loc, zone, title := r.l, r.loc, r.zone, r.title
+	l, loc, zone, title := n.l, n.loc, n.zone, n.title
 	v := undeliveredView{
 		Locale:    l,
 		Guest:     personLine(u.Guest),
@@ -87,17 +72,6 @@ func renderUndelivered(u *Undelivered) (booking.Message, error) {
 	if err != nil {
 		return booking.Message{}, err
 	}
-	env := envelope{
-		from:    from,
-		to:      &mail.Address{Name: cleanLine(u.Organizer.Name), Address: to},
-		subject: subject,
-		date:    u.Stamp,
-		seed: hashOf("undelivered", strings.ToLower(u.Organizer.Email), strings.ToLower(u.Guest.Email), title,
-			string(u.Problem.Kind), u.Start.UTC().Format(time.RFC3339Nano), u.Stamp.UTC().Format(time.RFC3339Nano)),
-	}
-	raw, err := assemble(&env, text, html, nil, "")
-	if err != nil {
-		return booking.Message{}, err
-	}
-	return booking.Message{From: from.Address, To: []string{to}, Raw: raw}, nil
+	return n.message(subject, hashOf("undelivered", strings.ToLower(u.Organizer.Email), strings.ToLower(u.Guest.Email), title,
+		string(u.Problem.Kind), u.Start.UTC().Format(time.RFC3339Nano), u.Stamp.UTC().Format(time.RFC3339Nano)), text, html)
 }
