@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -132,7 +133,7 @@ const (
 	hooksTimeout     = 10 * time.Second // Zoom waits 3 s, Whereby 5 s: the function answers in milliseconds
 	adminTimeout     = 15 * time.Second // a provider call (host link 10 s, insights 5 s) plus the reads
 	slackTimeout     = 10 * time.Second // Slack waits 3 s: the function answers after a few reads and a Slack call
-	sweeperTimeout   = 60 * time.Second
+	sweeperTimeout   = 60 * time.Second // a sweep reads due bookings for at most 40 s (functions/sweeper), then the backfill's pages
 	maxReceiveCount  = 5
 	workerBatchSize  = 10
 	workerConcurrent = 2 // the ESM minimum; bounds provider calls so a burst stays under Whereby's rate limit
@@ -268,8 +269,9 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 		"bookings": merge(base, sends, providers),
 		"hooks":    merge(base, sends),
 		"worker":   merge(base, providers, zone, notify, reminders, slack, map[string]string{"ROOMKEEPER_PUBLIC_URL": publicURL}),
-		"sweeper":  merge(base, sends),
-		"admin":    merge(base, sends, providers, zone, map[string]string{"ROOMKEEPER_PUBLIC_URL": publicURL}),
+		// The sweeper enqueues at most what the worker takes in a minute, from its concurrency.
+		"sweeper": merge(base, sends, map[string]string{"ROOMKEEPER_WORKER_CONCURRENCY": strconv.Itoa(workerConcurrent)}),
+		"admin":   merge(base, sends, providers, zone, map[string]string{"ROOMKEEPER_PUBLIC_URL": publicURL}),
 		// The providers' settings because it checks a new room's provider as the admin API does;
 		// it calls none, so it reads none of their secrets.
 		slackFunction: merge(base, sends, providers, zone, slack, map[string]string{"ROOMKEEPER_PUBLIC_URL": publicURL}),

@@ -368,7 +368,7 @@ var wantEnv = map[string]struct {
 		[]string{"WHEREBY_WEBHOOK_SECRET", "ZOOM_WEBHOOK_SECRET"}},
 	"worker": {60, slices.Concat(baseVars, []string{"ROOMKEEPER_PROVIDER", "ROOMKEEPER_PUBLIC_URL", "ROOMKEEPER_TIME_ZONE", "ROOMKEEPER_LOCALE", "ROOMKEEPER_NOTIFY_URL", "ROOMKEEPER_REMINDERS_CALCOM"}, zoomVars, twentyFourVars, slackVars),
 		[]string{"ROOMKEEPER_LINK_SECRET", "ROOMKEEPER_NOTIFY_SECRET", "SLACK_BOT_TOKEN", "TWENTYFOUR_CLIENT_SECRET", "WHEREBY_API_KEY", "ZOOM_CLIENT_SECRET"}},
-	"sweeper": {60, slices.Concat(baseVars, []string{"ROOMKEEPER_QUEUE_URL"}), nil},
+	"sweeper": {60, slices.Concat(baseVars, []string{"ROOMKEEPER_QUEUE_URL", "ROOMKEEPER_WORKER_CONCURRENCY"}), nil},
 	"admin": {15, slices.Concat(baseVars, []string{"ROOMKEEPER_QUEUE_URL", "ROOMKEEPER_PROVIDER", "ROOMKEEPER_PUBLIC_URL", "ROOMKEEPER_TIME_ZONE", "ROOMKEEPER_LOCALE"}, zoomVars, twentyFourVars),
 		[]string{"ROOMKEEPER_ADMIN_TOKEN", "ROOMKEEPER_HOST_SECRET", "ROOMKEEPER_LINK_SECRET", "TWENTYFOUR_CLIENT_SECRET", "WHEREBY_API_KEY", "ZOOM_CLIENT_SECRET"}},
 	// The providers' settings to check a new room's provider; none of their secrets: it calls none.
@@ -694,6 +694,9 @@ func TestWorkerEventSource(t *testing.T) {
 			"ScalingConfig":         map[string]any{"MaximumConcurrency": 2},
 		})
 	})
+	// The sweeper enqueues at most what the worker takes: it is told the same concurrency.
+	_, sweeper := function(t, "sweeper")
+	assert.Equal(t, "2", envOf(sweeper)["ROOMKEEPER_WORKER_CONCURRENCY"])
 }
 
 func TestSweepSchedule(t *testing.T) {

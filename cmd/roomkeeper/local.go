@@ -149,7 +149,8 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 	if cfg.NotifyURL != "" {
 		a.reconciler.Notifier = &notify.Notifier{URL: cfg.NotifyURL, Secrets: secrets, Now: now}
 	}
-	a.sweeper = &sweep.Sweeper{Store: store, Queue: a.queue, Now: now}
+	// A sweep enqueues at most what the queue holds: the workers' backlog.
+	a.sweeper = &sweep.Sweeper{Store: store, Queue: a.queue, Now: now, Max: queueSize}
 	in := &intake.Intake{Store: store, Queue: a.queue, Now: now, Retention: cfg.Retention, Deployment: cfg.Deployment}
 	// The operator's rules and who may use them: the admin API's, and the console's.
 	ops := &operator.Operator{

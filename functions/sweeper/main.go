@@ -5,9 +5,16 @@
 // table's backfill on (dynamo.Store.Backfill) until it is done. It needs no provider, mail or
 // secret: starting every minute, it stays small. It only wires: configuration is read and clients
 // are built once per container.
+//
+// A sweep enqueues at most what the worker takes in a minute, sweep.Ceiling of the worker's
+// concurrency, which the stack passes in ROOMKEEPER_WORKER_CONCURRENCY (unset: sweep.DefaultMax),
+// and reads no page of due bookings after sweepBudget.
 package main
 
 import (
+	"fmt"
+	"os"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -22,13 +29,26 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/sweep"
 )
 
+// sweepBudget is how long a sweep reads pages of due bookings: the minute until the next sweep,
+// less the backfill's pages after it and a margin. The function's timeout (infra: 60 s) is above
+// it.
+const sweepBudget = 40 * time.Second
+
 func main() {
 	// The sweeper uses no setting of the configuration, but Load checks it as in every function.
 	env := start.Load("ROOMKEEPER_TABLE", "ROOMKEEPER_QUEUE_URL")
+	ceiling := sweep.DefaultMax
+	if v := os.Getenv("ROOMKEEPER_WORKER_CONCURRENCY"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			env.Exit(fmt.Errorf("configuration: ROOMKEEPER_WORKER_CONCURRENCY: want a whole number of at least 1, got %q", v))
+		}
+		ceiling = sweep.Ceiling(n)
+	}
 	queue := sqs.New(awssqs.NewFromConfig(env.AWS), env.Var("ROOMKEEPER_QUEUE_URL"))
 	store := dynamo.New(dynamodb.NewFromConfig(env.AWS), env.Var("ROOMKEEPER_TABLE"))
 	h := &sweeper.Handler{
-		Sweeper:  &sweep.Sweeper{Store: store, Queue: queue, Now: time.Now},
+		Sweeper:  &sweep.Sweeper{Store: store, Queue: queue, Now: time.Now, Max: ceiling, Budget: sweepBudget},
 		Reaper:   queue, // the worker reaps
 		Backfill: store,
 		Metrics:  emf.New(env.Log),

@@ -60,6 +60,17 @@ func Position(t time.Time, key string) string {
 	return t.UTC().Format(positionLayout) + "#" + key
 }
 
+// ParsePosition returns the instant and the key of a position Position made; anything else is
+// an Invalid error naming "cursor".
+func ParsePosition(p string) (time.Time, string, error) {
+	at, key, ok := strings.Cut(p, "#")
+	t, err := time.Parse(positionLayout, at)
+	if !ok || err != nil || len(at) != len(positionLayout) || key == "" {
+		return time.Time{}, "", Errorf(Invalid, "cursor", "is not a position")
+	}
+	return t, key, nil
+}
+
 // Check returns an Invalid error unless q names a list and a page size.
 func (q ListQuery) Check() error {
 	if q.State != Active && q.State != Ended {

@@ -30,6 +30,23 @@ func TestPositionsOrderLikeTimeThenKey(t *testing.T) {
 	}
 }
 
+func TestParsePositionReversesPosition(t *testing.T) {
+	for _, at := range []time.Time{
+		time.Date(2026, 11, 22, 11, 0, 0, 5, time.FixedZone("CET", 3600)),
+		time.Date(999, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC),
+	} {
+		got, key, err := ParsePosition(Position(at, "a#b"))
+		require.NoError(t, err)
+		assert.True(t, got.Equal(at), "%s: got %s", at, got)
+		assert.Equal(t, "a#b", key)
+	}
+	for _, bad := range []string{"", "abc", "2026-11-22T10:00:00Z#abc", "2026-11-22T10:00:00.000000000Z", "2026-11-22T10:00:00.000000000Z#"} {
+		_, _, err := ParsePosition(bad)
+		assert.Equal(t, Invalid, ErrorCode(err), "%q: %v", bad, err)
+	}
+}
+
 func TestListQuerySpan(t *testing.T) {
 	from := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 	to := from.Add(time.Hour)

@@ -14,8 +14,12 @@ type Store interface {
 	// exists; otherwise it replaces the record only if the stored version equals b.Version and
 	// fails with ErrConflict if not. On success b.Version is raised by one.
 	Put(ctx context.Context, b *Booking) error
-	// Due returns up to limit keys of bookings whose DueAt is set and not after now, oldest first.
-	Due(ctx context.Context, now time.Time, limit int) ([]string, error)
+	// Due returns up to limit keys of bookings whose DueAt is set and not after now, oldest
+	// first (by DueAt, then key), after the position after ("" from the oldest), and next, the
+	// position (Position of DueAt and key) of the last key returned, or after when none is: a
+	// call with next as after continues where this one stopped, without reading again what it
+	// returned. An after that is not a position is an Invalid error.
+	Due(ctx context.Context, now time.Time, after string, limit int) (keys []string, next string, err error)
 	// Seen reports whether a delivery id was marked and has not expired by now.
 	Seen(ctx context.Context, id string, now time.Time) (bool, error)
 	// MarkSeen records a delivery id until expires.

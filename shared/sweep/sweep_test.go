@@ -111,3 +111,94 @@ func TestSweepSendsOneBatchWhenTheQueueTakesBatches(t *testing.T) {
 	assert.ErrorContains(t, err, "queue refused some")
 	assert.Equal(t, 7, n, "what was enqueued before the failure is counted")
 }
+
+// pagedStore counts the Due calls (the sweep's pages) of a store and the keys they returned, and
+// moves a fake clock on by step at each, as the round trips of a page's queries would.
+type pagedStore struct {
+	booking.Store
+	clock    *time.Time
+	step     time.Duration
+	pages    []int // keys returned by each call
+	returned map[string]int
+}
+
+func (p *pagedStore) Due(ctx context.Context, now time.Time, after string, limit int) ([]string, string, error) {
+	keys, next, err := p.Store.Due(ctx, now, after, limit)
+	*p.clock = p.clock.Add(p.step)
+	p.pages = append(p.pages, len(keys))
+	for _, k := range keys {
+		p.returned[k]++
+	}
+	return keys, next, err
+}
+
+// TestSweepDrainsMoreThanAPageInOneRun: with more bookings due than a page (and than the
+// sweeper's old cap of 1,000 a run), one sweep reads page after page, each continuing after the
+// last, until nothing is due: every due booking once, oldest first, and nothing read twice. Its
+// budget and its ceiling stop it earlier.
+func TestSweepDrainsMoreThanAPageInOneRun(t *testing.T) {
+	st, err := bolt.Open(filepath.Join(t.TempDir(), "db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { st.Close() })
+	began := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	ctx := context.Background()
+	const due = 2500
+	var want []string // oldest first
+	for i := range due {
+		id := fmt.Sprintf("drain-%04d", i)
+		b := &booking.Booking{Key: booking.KeyOf("generic", id), Source: "generic", ExternalID: id, DueAt: began.Add(time.Duration(i-due) * time.Second)}
+		require.NoError(t, st.Put(ctx, b))
+		want = append(want, b.Key)
+	}
+	// Due while the sweep runs: five seconds after it begins, when its first page is read.
+	soon := &booking.Booking{Key: booking.KeyOf("generic", "soon"), Source: "generic", ExternalID: "soon", DueAt: began.Add(2 * time.Second)}
+	later := &booking.Booking{Key: booking.KeyOf("generic", "later"), Source: "generic", ExternalID: "later", DueAt: began.Add(time.Hour)}
+	require.NoError(t, st.Put(ctx, soon))
+	require.NoError(t, st.Put(ctx, later))
+
+	run := func(t *testing.T, step time.Duration, s Sweeper) (*pagedStore, *batchQueue, int) {
+		t.Helper()
+		clock := began
+		store := &pagedStore{Store: st, clock: &clock, step: step, returned: map[string]int{}}
+		q := &batchQueue{}
+		s.Store, s.Queue, s.Now = store, q, func() time.Time { return clock }
+		readsBefore := st.Reads()
+		n, err := s.Sweep(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, len(q.keys), n)
+		for key, times := range store.returned {
+			assert.Equal(t, 1, times, "%s read once", key)
+		}
+		// The embedded store reads what it returns and, per page, the entry that ends it.
+		assert.LessOrEqual(t, st.Reads()-readsBefore, int64(n+len(store.pages)))
+		return store, q, n
+	}
+
+	t.Run("everything due, in pages, in one run", func(t *testing.T) {
+		store, q, n := run(t, 5*time.Second, Sweeper{Max: Ceiling(8), Budget: 40 * time.Second})
+		assert.Equal(t, due+1, n)
+		assert.Equal(t, append(want[:due:due], soon.Key), q.keys, "oldest first, each once, the one due meanwhile last")
+		assert.Equal(t, []int{Page, Page, due + 1 - 2*Page}, store.pages)
+		for _, b := range q.batches {
+			assert.LessOrEqual(t, len(b), Page)
+		}
+	})
+	t.Run("the budget stops it", func(t *testing.T) {
+		store, q, n := run(t, 25*time.Second, Sweeper{Max: Ceiling(8), Budget: 40 * time.Second})
+		assert.Equal(t, 2*Page, n, "pages begun at 0 s and 25 s; none at 50 s")
+		assert.Equal(t, want[:2*Page], q.keys)
+		assert.Len(t, store.pages, 2)
+	})
+	t.Run("the ceiling stops it", func(t *testing.T) {
+		store, q, n := run(t, time.Second, Sweeper{Max: Ceiling(2), Budget: 40 * time.Second})
+		assert.Equal(t, 2*PerWorker, n)
+		assert.Equal(t, want[:2*PerWorker], q.keys)
+		assert.Equal(t, []int{Page, 2*PerWorker - Page}, store.pages)
+	})
+}
+
+func TestCeilingFollowsTheWorkersConcurrency(t *testing.T) {
+	assert.Equal(t, PerWorker, Ceiling(0), "at least one worker")
+	assert.Equal(t, 2*PerWorker, Ceiling(2))
+	assert.Equal(t, 250*PerWorker, Ceiling(250))
+}

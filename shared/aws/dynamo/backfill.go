@@ -8,10 +8,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/roomkeeper/roomkeeper/shared/booking"
 )
 
-// backfillKey is the pk of the meta item that records how far Backfill has come.
-const backfillKey = "m#listBackfill"
+// backfillKey is the pk of the meta item that records how far Backfill has come. It is the second
+// backfill's: "m#listBackfill", the first's, gave records their list attributes before the lists
+// had shards; this one also moves those records' entries into their shards.
+const backfillKey = "m#listShards"
 
 // Attributes of the meta item.
 const (
@@ -23,8 +27,10 @@ const (
 const backfillPage = 100
 
 // Backfill gives the booking items written before the "list" index existed their list
-// attributes, reading at most pages Scan pages of the table from where the previous call stopped,
-// and returns how many items it updated. Its progress is kept in a meta item after each page, so
+// attributes, and moves those written before its lists had shards (ListShards) from the list's
+// bare name to their shard, reading at most pages Scan pages of the table from where the previous
+// call stopped, and returns how many items it updated. Until it is done, List also reads the
+// lists' bare names, so no record leaves a list meanwhile. Its progress is kept in a meta item after each page, so
 // calls from successive invocations (the sweeper's, every minute) carry on from one another; once
 // a call reaches the end of the table it records that it is done, and every later call is one
 // GetItem.
@@ -43,11 +49,13 @@ func (s *Store) Backfill(ctx context.Context, pages int) (int, error) {
 		return 0, nil
 	}
 	in := &dynamodb.ScanInput{
-		TableName:                 &s.table,
-		Limit:                     aws.Int32(backfillPage),
-		FilterExpression:          aws.String("begins_with(#k, :b) AND attribute_not_exists(#p)"),
-		ExpressionAttributeNames:  map[string]string{"#k": KeyAttr, "#p": ListPartAttr},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":b": str(bookingPrefix)},
+		TableName:                &s.table,
+		Limit:                    aws.Int32(backfillPage),
+		FilterExpression:         aws.String("begins_with(#k, :b) AND (attribute_not_exists(#p) OR #p IN (:active, :ended))"),
+		ExpressionAttributeNames: map[string]string{"#k": KeyAttr, "#p": ListPartAttr},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":b": str(bookingPrefix), ":active": str(string(booking.Active)), ":ended": str(string(booking.Ended)),
+		},
 	}
 	if from, ok := meta.Item[fromAttr].(*types.AttributeValueMemberS); ok {
 		in.ExclusiveStartKey = map[string]types.AttributeValue{KeyAttr: from}
@@ -85,7 +93,8 @@ func (s *Store) Backfill(ctx context.Context, pages int) (int, error) {
 }
 
 // backfillItem sets the list attributes of one booking item as Scan read it, and reports whether
-// it did: not when the record is in no list, nor when a Put has replaced the item since.
+// it did: not when the record is in no list, nor when a Put has replaced the item since (and
+// written them itself).
 func (s *Store) backfillItem(ctx context.Context, item map[string]types.AttributeValue) (bool, error) {
 	b, err := decode(item)
 	if err != nil {

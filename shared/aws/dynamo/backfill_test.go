@@ -2,6 +2,9 @@ package dynamo
 
 import (
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -23,6 +26,19 @@ func oldItem(t *testing.T, b *booking.Booking) map[string]types.AttributeValue {
 	return item
 }
 
+// unshardedItem is b's item as the Store wrote it before the "list" index's lists had shards: the
+// list's bare name as its partition.
+func unshardedItem(t *testing.T, b *booking.Booking) map[string]types.AttributeValue {
+	t.Helper()
+	item, err := encode(b)
+	require.NoError(t, err)
+	if part, ok := item[ListPartAttr].(*types.AttributeValueMemberS); ok {
+		state, _, _ := strings.Cut(part.Value, "#")
+		item[ListPartAttr] = str(state)
+	}
+	return item
+}
+
 func TestBackfill(t *testing.T) {
 	ctx := t.Context()
 	var calls emulator.Counter
@@ -30,9 +46,10 @@ func TestBackfill(t *testing.T) {
 	table := newTable(t, client)
 	s := New(client, table)
 
-	// 250 records from before the index, 10 of them in no list; and records written since.
+	// 250 records from before the index or before its shards, 10 of them in no list; and records
+	// written since.
 	var old []map[string]types.AttributeValue
-	var active, ended []string
+	var active, ended, unsharded []string
 	for i := range 250 {
 		b := newBooking(fmt.Sprint("old-", i))
 		b.Details.Start = now.Add(time.Duration(i) * time.Minute)
@@ -45,7 +62,14 @@ func TestBackfill(t *testing.T) {
 		default:
 			active = append(active, b.Key)
 		}
-		old = append(old, oldItem(t, b))
+		if i%2 == 0 {
+			old = append(old, oldItem(t, b))
+			continue
+		}
+		old = append(old, unshardedItem(t, b))
+		if !b.Done && b.AliasOf == "" {
+			unsharded = append(unsharded, b.Key)
+		}
 	}
 	batchWrite(t, client, table, old)
 	for i := range 5 {
@@ -53,6 +77,7 @@ func TestBackfill(t *testing.T) {
 		b.Details.Start = now.Add(-time.Duration(i+1) * time.Hour)
 		require.NoError(t, s.Put(ctx, b))
 		active = append([]string{b.Key}, active...)
+		unsharded = append([]string{b.Key}, unsharded...)
 	}
 	require.NoError(t, s.MarkSeen(ctx, "msg", now.Add(time.Hour)))
 	require.NoError(t, s.PutUsage(ctx, booking.Usage{Day: "2026-11-22", RoomID: "rk"}, now))
@@ -66,7 +91,27 @@ func TestBackfill(t *testing.T) {
 		}
 		return keys
 	}
-	require.Len(t, listed(booking.Active), 5, "before the backfill only the new records are listed")
+	assert.Equal(t, unsharded, listed(booking.Active), "before the backfill the records from before the shards are listed, those from before the index not")
+	// Paged, the shards and the bare name merge without gaps or repeats, either way.
+	for _, newest := range []bool{false, true} {
+		var keys []string
+		q := booking.ListQuery{State: booking.Active, Limit: 7, Newest: newest}
+		for {
+			page, err := s.List(ctx, q)
+			require.NoError(t, err)
+			for _, e := range page.Entries {
+				keys = append(keys, e.Key)
+			}
+			if !page.More {
+				break
+			}
+			q.After = page.Entries[len(page.Entries)-1].Cursor
+		}
+		if newest {
+			slices.Reverse(keys)
+		}
+		assert.Equal(t, unsharded, keys, "pages of 7, newest first: %v", newest)
+	}
 
 	t.Run("a page at a time", func(t *testing.T) {
 		calls.Reset()
@@ -91,6 +136,11 @@ func TestBackfill(t *testing.T) {
 		assert.Equal(t, 240, total, "every listed old record, once")
 		assert.Equal(t, active, listed(booking.Active))
 		assert.Equal(t, ended, listed(booking.Ended))
+		for _, state := range []string{"active", "ended"} {
+			left, err := s.queryList(ctx, state, "", "", false, 0)
+			require.NoError(t, err)
+			assert.Empty(t, left, "nothing is left under the bare %q", state)
+		}
 	})
 
 	t.Run("once done, a call reads the meta item only", func(t *testing.T) {
@@ -113,7 +163,7 @@ func TestBackfill(t *testing.T) {
 		updated, err := s.backfillItem(ctx, scanned)
 		require.NoError(t, err)
 		assert.False(t, updated)
-		assert.Equal(t, "ended", attrs(t, rawItem(t, client, table, "b#"+b.Key))["listPart"], "the Put's attributes stay")
+		assert.Equal(t, "ended#"+strconv.Itoa(shardOf(b.Key, ListShards)), attrs(t, rawItem(t, client, table, "b#"+b.Key))["listPart"], "the Put's attributes stay")
 	})
 
 	t.Run("an item deleted since the Scan is not made again", func(t *testing.T) {

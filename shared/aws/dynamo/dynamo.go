@@ -11,7 +11,8 @@
 //	          expiresAt N  booking.ExpiresAt in epoch seconds, for TTL; absent when zero
 //	          dueShard  S  "0".."15", a stable hash of the key; only while DueAt is set
 //	          dueAt     S  booking.Position of DueAt; only while DueAt is set
-//	          listPart  S  "active" or "ended" (booking.Listed); only while the record is listed
+//	          listPart  S  "active#<n>" or "ended#<n>" (booking.Listed; n, of ListShards, a stable
+//	                       hash of the key); only while the record is listed
 //	          listSort  S  booking.Position of the meeting's start; only while listed
 //	delivery  pk "d#<delivery id>" (ids over 1 KB: "h#<sha256 of the id>")
 //	          expiresAt N  when the mark expires, epoch seconds rounded up, for TTL
@@ -27,7 +28,7 @@
 //	pause     pk "t#<provider>#<booking.PauseKind>", one per provider and kind, only ever extended
 //	          until     N  when the pause ends, Unix nanoseconds
 //	          expiresAt N  the same in epoch seconds rounded up, for TTL
-//	meta      pk "m#listBackfill": how far Backfill has come
+//	meta      pk "m#listShards": how far Backfill has come
 //	          from      S  the pk the next Scan page starts after; absent before the first page
 //	          done      BOOL  true once the whole table has been scanned
 //
@@ -39,11 +40,14 @@
 // write; Due reads all of them.
 //
 // The global secondary index "list" (listPart, listSort; KEYS_ONLY) serves the lists, the usage
-// figures and the people index: each is one partition of it, read with one Query from a bound.
-// A table gets only one new index per stack update, hence one index for the three. It needs no
-// shards: an item writes to it only when it enters it, leaves it or moves in it (a booking when it
-// is made, moves, ends or becomes an alias; a usage or person item once), not on every Put. Booking
-// items written before the index existed lack its attributes until Backfill gives them theirs.
+// figures and the people index, each read from a bound. A table gets only one new index per stack
+// update, hence one index for the three. An item writes to it only when it enters it, leaves it or
+// moves in it (a booking when it is made, moves, ends or becomes an alias; a usage or person item
+// once), not on every Put; still every booking made, moved and ended writes to its list, so each
+// list is ListShards partitions, merged as List reads them, as the due index's shards are by Due.
+// A day's usage and a person's entries are one partition each. Booking items written before the
+// index existed lack its attributes, and those written before the lists had shards carry the
+// list's bare name, until Backfill gives them their shard.
 package dynamo
 
 import (
@@ -57,7 +61,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -176,116 +179,82 @@ func (s *Store) Put(ctx context.Context, b *booking.Booking) error {
 }
 
 // Due returns up to limit keys of bookings whose DueAt is set and not after now, oldest first
-// (ties by key). It merges the shards of the "due" index as it reads them: a first page of four
-// fifths of an even share from every shard at once, then, whenever the shard holding the next
-// candidate has nothing left in hand, a page of 1/(2·DueShards) of what is still wanted from that
-// shard alone. So when more is due than limit, it reads little more than it returns (the last
-// pages' unused entries: about 2% at a limit of 1000, against up to DueShards times the limit if
-// every shard were read to the limit), and when less is due, one query per shard.
+// (ties by key), after the position after, and the position of the last one. It merges the shards
+// of the "due" index as it reads them (mergeShards): so when more is due than limit, it reads
+// little more than it returns (the last pages' unused entries: about 2% at a limit of 1000,
+// against up to DueShards times the limit if every shard were read to the limit), and when less
+// is due, one query per shard. Continuing after a position, each shard's query starts at it: the
+// entry at after itself, in one shard, is read again and skipped.
 //
 // The index is eventually consistent: a booking written a moment ago may be missing, and one whose
 // DueAt was just cleared or moved may still be listed. Callers treat the keys as hints and re-read
 // each booking with Get (the worker does) before acting.
-func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]string, error) {
+func (s *Store) Due(ctx context.Context, now time.Time, after string, limit int) ([]string, string, error) {
+	if after != "" {
+		if _, _, err := booking.ParsePosition(after); err != nil {
+			return nil, "", fmt.Errorf("list due bookings: %w", err)
+		}
+	}
 	if limit <= 0 {
-		return nil, nil
+		return nil, after, nil
 	}
 	// Every entry of an instant t sorts before the position of t and key "~" (keys are
 	// lowercase base32).
 	upTo := booking.Position(now, "~")
-	shards := make([]*dueShard, DueShards)
-	for i := range shards {
-		shards[i] = &dueShard{shard: i}
+	parts := make([]string, DueShards)
+	for i := range parts {
+		parts[i] = strconv.Itoa(i)
 	}
-	if err := s.readDue(ctx, shards, upTo, max(1, limit*4/(5*DueShards))); err != nil {
-		return nil, fmt.Errorf("list due bookings: %w", err)
-	}
-	keys := make([]string, 0, min(limit, 1024))
-	for len(keys) < limit {
-		var empty []*dueShard
-		for _, sh := range shards {
-			if len(sh.read) == 0 && !sh.done {
-				empty = append(empty, sh)
-			}
-		}
-		if len(empty) > 0 {
-			// Its next entry may be older than any in hand.
-			page := max(1, (limit-len(keys)+2*DueShards-1)/(2*DueShards))
-			if err := s.readDue(ctx, empty, upTo, page); err != nil {
-				return nil, fmt.Errorf("list due bookings: %w", err)
-			}
-			continue
-		}
-		var next *dueShard
-		for _, sh := range shards {
-			if len(sh.read) > 0 && (next == nil || sh.read[0].dueAt < next.read[0].dueAt) {
-				next = sh
-			}
-		}
-		if next == nil {
-			break // every shard read to its end
-		}
-		keys = append(keys, next.read[0].key)
-		next.read = next.read[1:]
-	}
-	return keys, nil
-}
-
-// entry is one item of the due index. Its dueAt is the index's sort key, a booking.Position:
-// unique, and in the order of the time and then the key.
-type entry struct{ dueAt, key string }
-
-// dueShard is one shard of the due index as Due reads it.
-type dueShard struct {
-	shard int
-	read  []entry                         // read and not yet returned, oldest first
-	after map[string]types.AttributeValue // where the next page starts; nil: the first page
-	done  bool                            // no more entries up to the time asked for
-}
-
-// readDue reads the next page of at most limit entries of each of shards, at once.
-func (s *Store) readDue(ctx context.Context, shards []*dueShard, upTo string, limit int) error {
-	errs := make([]error, len(shards))
-	var wg sync.WaitGroup
-	for i, sh := range shards {
-		wg.Go(func() { errs[i] = s.readDuePage(ctx, sh, upTo, limit) })
-	}
-	wg.Wait()
-	return errors.Join(errs...)
-}
-
-// readDuePage reads one page of sh, oldest first.
-func (s *Store) readDuePage(ctx context.Context, sh *dueShard, upTo string, limit int) error {
-	out, err := s.client.Query(ctx, &dynamodb.QueryInput{
-		TableName:              &s.table,
-		IndexName:              aws.String(DueIndex),
-		KeyConditionExpression: aws.String("#s = :s AND #d <= :d"),
-		ExpressionAttributeNames: map[string]string{
-			"#s": DueShardAttr,
-			"#d": DueAtAttr,
-		},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":s": str(strconv.Itoa(sh.shard)),
-			":d": str(upTo),
-		},
-		ScanIndexForward:  aws.Bool(true),
-		Limit:             aws.Int32(int32(min(limit, math.MaxInt32))),
-		ExclusiveStartKey: sh.after,
+	found, err := mergeShards(parts, limit, false, func(part string, from map[string]types.AttributeValue, n int) (shardPage, error) {
+		return s.readDuePage(ctx, part, after, upTo, from, n)
 	})
 	if err != nil {
-		return fmt.Errorf("query shard %d: %w", sh.shard, err)
+		return nil, "", fmt.Errorf("list due bookings: %w", err)
 	}
+	keys := make([]string, len(found))
+	next := after
+	for i, e := range found {
+		keys[i] = strings.TrimPrefix(e.pk, bookingPrefix)
+		next = e.sort
+	}
+	return keys, next, nil
+}
+
+// readDuePage reads the next page, of at most limit entries, of the due index's shard part:
+// those after the position after and up to upTo, oldest first, from the page's start from (nil:
+// the first page).
+func (s *Store) readDuePage(ctx context.Context, part, after, upTo string, from map[string]types.AttributeValue, limit int) (shardPage, error) {
+	cond := "#s = :s AND #d <= :hi"
+	values := map[string]types.AttributeValue{":s": str(part), ":hi": str(upTo)}
+	if after != "" {
+		cond = "#s = :s AND #d BETWEEN :lo AND :hi"
+		values[":lo"] = str(after)
+	}
+	out, err := s.client.Query(ctx, &dynamodb.QueryInput{
+		TableName:                 &s.table,
+		IndexName:                 aws.String(DueIndex),
+		KeyConditionExpression:    &cond,
+		ExpressionAttributeNames:  map[string]string{"#s": DueShardAttr, "#d": DueAtAttr},
+		ExpressionAttributeValues: values,
+		ScanIndexForward:          aws.Bool(true),
+		Limit:                     aws.Int32(int32(min(limit, math.MaxInt32))),
+		ExclusiveStartKey:         from,
+	})
+	if err != nil {
+		return shardPage{}, fmt.Errorf("query shard %s: %w", part, err)
+	}
+	page := shardPage{next: out.LastEvaluatedKey}
 	for _, item := range out.Items {
 		pk, _ := item[KeyAttr].(*types.AttributeValueMemberS)
 		dueAt, _ := item[DueAtAttr].(*types.AttributeValueMemberS)
 		if pk == nil || dueAt == nil || !strings.HasPrefix(pk.Value, bookingPrefix) {
-			return fmt.Errorf("query shard %d: malformed index item", sh.shard)
+			return shardPage{}, fmt.Errorf("query shard %s: malformed index item", part)
 		}
-		sh.read = append(sh.read, entry{dueAt: dueAt.Value, key: strings.TrimPrefix(pk.Value, bookingPrefix)})
+		if dueAt.Value != after {
+			page.entries = append(page.entries, listEntry{pk: pk.Value, sort: dueAt.Value})
+		}
 	}
-	sh.after = out.LastEvaluatedKey
-	sh.done = out.LastEvaluatedKey == nil
-	return nil
+	return page, nil
 }
 
 // Seen reports whether a delivery id was marked and its mark has not expired by now. The expiry
@@ -363,7 +332,7 @@ func encode(b *booking.Booking) (map[string]types.AttributeValue, error) {
 		item[ExpiresAttr] = num(b.ExpiresAt.Unix())
 	}
 	if !b.DueAt.IsZero() {
-		item[DueShardAttr] = str(strconv.Itoa(shardOf(b.Key)))
+		item[DueShardAttr] = str(strconv.Itoa(shardOf(b.Key, DueShards)))
 		item[DueAtAttr] = str(booking.Position(b.DueAt, b.Key))
 	}
 	if part, sort, ok := listAttrs(b); ok {
@@ -379,7 +348,7 @@ func listAttrs(b *booking.Booking) (part, sort string, ok bool) {
 	if !ok {
 		return "", "", false
 	}
-	return string(state), booking.Position(b.Details.Start, b.Key), true
+	return listPart(state, b.Key), booking.Position(b.Details.Start, b.Key), true
 }
 
 func decode(item map[string]types.AttributeValue) (*booking.Booking, error) {
@@ -399,11 +368,12 @@ func decode(item map[string]types.AttributeValue) (*booking.Booking, error) {
 	return &b, nil
 }
 
-// shardOf returns the due-index shard of a booking key: FNV-1a, so it never changes.
-func shardOf(key string) int {
+// shardOf returns the shard, of n, of a booking key in a sharded index: FNV-1a, so it never
+// changes.
+func shardOf(key string, n int) int {
 	h := fnv.New32a()
 	_, _ = h.Write([]byte(key))
-	return int(h.Sum32() % DueShards)
+	return int(h.Sum32() % uint32(n))
 }
 
 func intAttr(item map[string]types.AttributeValue, name string) (int64, error) {

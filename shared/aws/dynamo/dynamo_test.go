@@ -124,7 +124,7 @@ func TestBookingItemLayout(t *testing.T) {
 	b.ExpiresAt = now.Add(720 * time.Hour)
 	require.NoError(t, s.Put(ctx, b))
 	pk := "b#" + b.Key
-	shard := strconv.Itoa(shardOf(b.Key))
+	shard := strconv.Itoa(shardOf(b.Key, DueShards))
 
 	steps := []struct {
 		name   string
@@ -177,13 +177,15 @@ func TestBookingItemLayout(t *testing.T) {
 }
 
 func TestShardsSpread(t *testing.T) {
-	used := map[int]bool{}
-	for i := range 200 {
-		shard := shardOf(booking.KeyOf("generic", fmt.Sprint(i)))
-		require.True(t, shard >= 0 && shard < DueShards, "shard %d", shard)
-		used[shard] = true
+	for _, n := range []int{DueShards, ListShards} {
+		used := map[int]bool{}
+		for i := range 200 {
+			shard := shardOf(booking.KeyOf("generic", fmt.Sprint(i)), n)
+			require.True(t, shard >= 0 && shard < n, "shard %d of %d", shard, n)
+			used[shard] = true
+		}
+		assert.Len(t, used, n, "200 keys reach every one of %d shards", n)
 	}
-	assert.Len(t, used, DueShards, "200 keys reach every shard")
 }
 
 // Stored items carry their shard, so the hash must never change.
@@ -193,13 +195,14 @@ func TestShardOfKnownKeys(t *testing.T) {
 		want int
 	}{
 		// FNV-1a 32: offset 2166136261, prime 16777619; "" hashes to the offset, 2166136261 % 16 = 5.
-		{"", 5},
-		{"a", 0xe40c292c % 16},
-		{"foobar", 0xbf9cf968 % 16},
+		{"", 2166136261},
+		{"a", 0xe40c292c},
+		{"foobar", 0xbf9cf968},
 	}
 	for _, tt := range tests {
 		t.Run(strconv.Quote(tt.key), func(t *testing.T) {
-			assert.Equal(t, tt.want, shardOf(tt.key))
+			assert.Equal(t, tt.want%DueShards, shardOf(tt.key, DueShards))
+			assert.Equal(t, tt.want%ListShards, shardOf(tt.key, ListShards))
 		})
 	}
 }
@@ -310,7 +313,7 @@ func TestMissingTableGivesWrappedErrors(t *testing.T) {
 	}{
 		{"Get", func() error { _, err := s.Get(ctx, "abc"); return err }, "get booking abc: "},
 		{"Put", func() error { return s.Put(ctx, newBooking("x")) }, "put booking "},
-		{"Due", func() error { _, err := s.Due(ctx, now, 10); return err }, "list due bookings: "},
+		{"Due", func() error { _, _, err := s.Due(ctx, now, "", 10); return err }, "list due bookings: "},
 		{"Seen", func() error { _, err := s.Seen(ctx, "msg", now); return err }, "check delivery id: "},
 		{"MarkSeen", func() error { return s.MarkSeen(ctx, "msg", now) }, "mark delivery id: "},
 		{"List", func() error {
@@ -360,17 +363,17 @@ func TestCallsPerOperation(t *testing.T) {
 		{"Put", func() error { return s.Put(ctx, b) }, map[string]int{"DynamoDB.PutItem": 1}},
 		{"Put conflict", func() error { stale := *b; stale.Version = 0; _ = s.Put(ctx, &stale); return nil }, map[string]int{"DynamoDB.PutItem": 1}},
 		{"Get", func() error { _, err := s.Get(ctx, b.Key); return err }, map[string]int{"DynamoDB.GetItem": 1}},
-		{"Due", func() error { _, err := s.Due(ctx, now, 100); return err }, map[string]int{"DynamoDB.Query": DueShards}},
+		{"Due", func() error { _, _, err := s.Due(ctx, now, "", 100); return err }, map[string]int{"DynamoDB.Query": DueShards}},
 		{"MarkSeen", func() error { return s.MarkSeen(ctx, "msg", now.Add(time.Hour)) }, map[string]int{"DynamoDB.PutItem": 1}},
 		{"Seen", func() error { _, err := s.Seen(ctx, "msg", now); return err }, map[string]int{"DynamoDB.GetItem": 1}},
 		{"List", func() error {
 			_, err := s.List(ctx, booking.ListQuery{State: booking.Active, Limit: 10})
 			return err
-		}, map[string]int{"DynamoDB.Query": 1, "DynamoDB.BatchGetItem": 1}},
+		}, map[string]int{"DynamoDB.Query": ListShards + 2, "DynamoDB.BatchGetItem": 1}}, // one per partition, and the one record's partition again: a page of one stopped there
 		{"List of nothing", func() error {
 			_, err := s.List(ctx, booking.ListQuery{State: booking.Ended, Limit: 10})
 			return err
-		}, map[string]int{"DynamoDB.Query": 1}},
+		}, map[string]int{"DynamoDB.Query": ListShards + 1}}, // its shards, and the partition of items written before them
 		{"PutUsage", func() error { return s.PutUsage(ctx, u, now) }, map[string]int{"DynamoDB.PutItem": 1}},
 		{"Usage", func() error { _, err := s.Usage(ctx, u.Day, u.Day); return err }, map[string]int{"DynamoDB.Query": 1, "DynamoDB.BatchGetItem": 1}},
 		{"IndexPeople", func() error {
@@ -489,7 +492,7 @@ func TestDueReadsLittleMoreThanItReturnsPastTheLimit(t *testing.T) {
 	})
 
 	scanned.Store(0)
-	got, err := s.Due(t.Context(), now, limit)
+	got, _, err := s.Due(t.Context(), now, "", limit)
 	require.NoError(t, err)
 	assert.Equal(t, keys[:limit], got, "the oldest, across the shards")
 	read := scanned.Load()

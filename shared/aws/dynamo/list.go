@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,9 +17,10 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 )
 
-// List returns one page of a list of records in order of their meeting's start: one Query of the
-// "list" index for the page's entries and the one after them, then one BatchGetItem of the page's
-// records (per 100).
+// List returns one page of a list of records in order of their meeting's start: the list's
+// shards of the "list" index merged as they are read (mergeShards: in all a little more than the
+// page's entries and the one after them, in one Query per shard and a few more), then one
+// BatchGetItem of the page's records (per 100).
 //
 // The index is eventually consistent, so an entry may be stale: the record has since moved, left
 // the list or expired. List reads each record and leaves such entries out, so a page may hold
@@ -39,7 +42,9 @@ func (s *Store) List(ctx context.Context, q booking.ListQuery) (booking.ListPage
 	}
 	// The index's condition includes hi, which only the entry at After can be: no position is a
 	// bare time bound.
-	found, err := s.queryList(ctx, string(q.State), lo, hi, q.Newest, want)
+	found, err := mergeShards(listParts(q.State), want, q.Newest, func(part string, from map[string]types.AttributeValue, limit int) (shardPage, error) {
+		return s.queryListPage(ctx, part, lo, hi, q.Newest, from, limit)
+	})
 	if err != nil {
 		return booking.ListPage{}, fmt.Errorf("list bookings: %w", err)
 	}
@@ -71,12 +76,33 @@ func (s *Store) List(ctx context.Context, q booking.ListQuery) (booking.ListPage
 		if err != nil {
 			return booking.ListPage{}, fmt.Errorf("list bookings: %s: %w", e.Key, err)
 		}
-		if part, sort, ok := listAttrs(b); ok && part == string(q.State) && sort == e.Cursor {
+		if part, sort, ok := listAttrs(b); ok && part == listPart(q.State, b.Key) && sort == e.Cursor {
 			current = append(current, e)
 		}
 	}
 	page.Entries = current
 	return page, nil
+}
+
+// ListShards is how many partition key values of the "list" index each list of records is
+// spread over: a record's is its list's name, "#" and the stable hash of its key (shardOf), so
+// that the writes of records made, moved and ended spread as the due index's do.
+const ListShards = 4
+
+// listPart returns the list index partition of the record key in the list state.
+func listPart(state booking.ListState, key string) string {
+	return string(state) + "#" + strconv.Itoa(shardOf(key, ListShards))
+}
+
+// listParts returns the partitions of the list index that hold the list state: its shards, and
+// the list's bare name, where items written before the shards keep their entries until Backfill
+// moves them (then empty, one Query that reads nothing).
+func listParts(state booking.ListState) []string {
+	parts := make([]string, 0, ListShards+1)
+	for i := range ListShards {
+		parts = append(parts, string(state)+"#"+strconv.Itoa(i))
+	}
+	return append(parts, string(state))
 }
 
 // PutUsage records one room's figures for one day with one PutItem, replacing those of an
@@ -225,13 +251,30 @@ func (s *Store) personKeys(ctx context.Context, h string) ([]string, error) {
 	return keys, nil
 }
 
-// listEntry is one item of the "list" index: the table item's pk and its sort key in the index.
-type listEntry struct{ pk, sort string }
-
 // queryList returns the entries of the index partition part whose sort key is between lo and hi
 // (both inclusive; "" for no bound), in order (newest: descending), at most limit of them (all
 // when limit is 0), following the Query's pages.
 func (s *Store) queryList(ctx context.Context, part, lo, hi string, newest bool, limit int) ([]listEntry, error) {
+	var entries []listEntry
+	var from map[string]types.AttributeValue
+	for {
+		page, err := s.queryListPage(ctx, part, lo, hi, newest, from, limit-len(entries))
+		if err != nil {
+			return nil, err
+		}
+		entries = append(entries, page.entries...)
+		if (limit > 0 && len(entries) >= limit) || page.next == nil {
+			return entries, nil
+		}
+		from = page.next
+	}
+}
+
+// queryListPage reads one page of the entries of the index partition part whose sort key is
+// between lo and hi (both inclusive; "" for no bound), in order (newest: descending), from the
+// page's start from (nil: the first), at most limit of them (0 or less: as many as a page
+// holds).
+func (s *Store) queryListPage(ctx context.Context, part, lo, hi string, newest bool, from map[string]types.AttributeValue, limit int) (shardPage, error) {
 	cond := "#p = :p"
 	names := map[string]string{"#p": ListPartAttr}
 	values := map[string]types.AttributeValue{":p": str(part)}
@@ -259,29 +302,25 @@ func (s *Store) queryList(ctx context.Context, part, lo, hi string, newest bool,
 		ExpressionAttributeNames:  names,
 		ExpressionAttributeValues: values,
 		ScanIndexForward:          aws.Bool(!newest),
+		ExclusiveStartKey:         from,
 	}
-	var entries []listEntry
-	for {
-		if limit > 0 {
-			in.Limit = aws.Int32(int32(limit - len(entries)))
-		}
-		out, err := s.client.Query(ctx, in)
-		if err != nil {
-			return nil, fmt.Errorf("query index %s: %w", ListIndex, err)
-		}
-		for _, item := range out.Items {
-			pk, _ := item[KeyAttr].(*types.AttributeValueMemberS)
-			sort, _ := item[ListSortAttr].(*types.AttributeValueMemberS)
-			if pk == nil || sort == nil {
-				return nil, fmt.Errorf("query index %s: malformed index item", ListIndex)
-			}
-			entries = append(entries, listEntry{pk: pk.Value, sort: sort.Value})
-		}
-		if len(entries) == limit || out.LastEvaluatedKey == nil {
-			return entries, nil
-		}
-		in.ExclusiveStartKey = out.LastEvaluatedKey
+	if limit > 0 {
+		in.Limit = aws.Int32(int32(min(limit, math.MaxInt32)))
 	}
+	out, err := s.client.Query(ctx, in)
+	if err != nil {
+		return shardPage{}, fmt.Errorf("query index %s: %w", ListIndex, err)
+	}
+	page := shardPage{next: out.LastEvaluatedKey}
+	for _, item := range out.Items {
+		pk, _ := item[KeyAttr].(*types.AttributeValueMemberS)
+		sort, _ := item[ListSortAttr].(*types.AttributeValueMemberS)
+		if pk == nil || sort == nil {
+			return shardPage{}, fmt.Errorf("query index %s: malformed index item", ListIndex)
+		}
+		page.entries = append(page.entries, listEntry{pk: pk.Value, sort: sort.Value})
+	}
+	return page, nil
 }
 
 // maxBatchGet is how many keys one BatchGetItem may ask for.

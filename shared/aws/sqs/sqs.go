@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -51,35 +52,68 @@ func (q *Queue) Enqueue(ctx context.Context, key string) error {
 // MaxBatch is the most messages one SendMessageBatch call takes (the SQS quota).
 const MaxBatch = 10
 
-// EnqueueBatch nudges the worker for each of keys, ten messages per SendMessageBatch call, and
-// returns how many were sent: the sweeper's nudges cost a tenth of the requests Enqueue would.
-// It stops at the first call that fails or refuses an entry; the keys after it are not sent (a
-// sweep finds the bookings again, as they stay due). A key Decode would reject is refused, as by
-// Enqueue, before anything is sent.
+// batchesAtOnce is how many SendMessageBatch calls EnqueueBatch has in flight at once: a page of
+// the sweep's 1,000 nudges is 100 calls, sent in about 13 round trips instead of 100.
+const batchesAtOnce = 8
+
+// EnqueueBatch nudges the worker for each of keys, ten messages per SendMessageBatch call, up to
+// batchesAtOnce calls at once, and returns how many were sent: the sweeper's nudges cost a tenth
+// of the requests Enqueue would. Once a call fails or refuses an entry it starts no other; the
+// keys not sent are left (a sweep finds the bookings again, as they stay due). A key Decode would
+// reject is refused, as by Enqueue, before anything is sent.
 func (q *Queue) EnqueueBatch(ctx context.Context, keys []string) (int, error) {
 	for _, key := range keys {
 		if !nudge.ValidKey(key) {
 			return 0, fmt.Errorf("enqueue booking %q: %w", key, booking.Errorf(booking.Invalid, "key", "not a booking key"))
 		}
 	}
-	sent := 0
+	var (
+		mu    sync.Mutex
+		sent  int
+		first error
+		wg    sync.WaitGroup
+	)
+	slots := make(chan struct{}, batchesAtOnce)
 	for chunk := range slices.Chunk(keys, MaxBatch) {
-		entries := make([]types.SendMessageBatchRequestEntry, len(chunk))
-		for i, key := range chunk {
-			entries[i] = types.SendMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), MessageBody: aws.String(nudge.Message{Key: key}.Body())}
+		slots <- struct{}{}
+		mu.Lock()
+		failed := first != nil
+		mu.Unlock()
+		if failed {
+			break
 		}
-		out, err := q.client.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: &q.url, Entries: entries})
-		if err != nil {
-			return sent, fmt.Errorf("enqueue %d bookings: %w", len(chunk), err)
-		}
-		// Each entry is in Successful or in Failed (goaws v0.5.4 lists the successful ones under
-		// another name, so they are counted as the entries not failed).
-		sent += len(chunk) - len(out.Failed)
-		if len(out.Failed) > 0 {
-			f := out.Failed[0]
-			return sent, fmt.Errorf("enqueue %d bookings: %d refused, the first (%s) with %s: %s",
-				len(chunk), len(out.Failed), chunk[entryIndex(f.Id)], aws.ToString(f.Code), aws.ToString(f.Message))
-		}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			n, err := q.sendBatch(ctx, chunk)
+			mu.Lock()
+			defer mu.Unlock()
+			sent += n
+			if first == nil {
+				first = err
+			}
+		})
+	}
+	wg.Wait()
+	return sent, first
+}
+
+// sendBatch sends one SendMessageBatch of at most MaxBatch nudges and returns how many SQS took.
+func (q *Queue) sendBatch(ctx context.Context, chunk []string) (int, error) {
+	entries := make([]types.SendMessageBatchRequestEntry, len(chunk))
+	for i, key := range chunk {
+		entries[i] = types.SendMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), MessageBody: aws.String(nudge.Message{Key: key}.Body())}
+	}
+	out, err := q.client.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: &q.url, Entries: entries})
+	if err != nil {
+		return 0, fmt.Errorf("enqueue %d bookings: %w", len(chunk), err)
+	}
+	// Each entry is in Successful or in Failed (goaws v0.5.4 lists the successful ones under
+	// another name, so they are counted as the entries not failed).
+	sent := len(chunk) - len(out.Failed)
+	if len(out.Failed) > 0 {
+		f := out.Failed[0]
+		return sent, fmt.Errorf("enqueue %d bookings: %d refused, the first (%s) with %s: %s",
+			len(chunk), len(out.Failed), chunk[entryIndex(f.Id)], aws.ToString(f.Code), aws.ToString(f.Message))
 	}
 	return sent, nil
 }

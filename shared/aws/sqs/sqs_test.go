@@ -79,7 +79,8 @@ func TestReceiveLeavesUndecodableMessage(t *testing.T) {
 	assert.Equal(t, "1", attrs.Attributes["ApproximateNumberOfMessagesNotVisible"], "the message is still on the queue, for redrive")
 }
 
-// TestEnqueueBatch sends 23 nudges in three SendMessageBatch calls, each the body Enqueue sends.
+// TestEnqueueBatch sends 23 nudges in three SendMessageBatch calls, each the body Enqueue sends,
+// and a sweep's page of 1,000 in 100 calls, several at once: every one arrives, once.
 func TestEnqueueBatch(t *testing.T) {
 	endpoint := emulator.GoAWS(t)
 	var counter emulator.Counter
@@ -107,6 +108,34 @@ func TestEnqueueBatch(t *testing.T) {
 		require.NotEmpty(t, out.Messages, "received %d of %d", len(got), len(want))
 		for _, m := range out.Messages {
 			got[*m.Body] = true
+		}
+	}
+	assert.Equal(t, want, got)
+
+	counter.Reset()
+	page := emulator.CreateQueue(t, endpoint, "roomkeeper-page")
+	keys, want = nil, map[string]bool{}
+	for i := range 1000 {
+		key := booking.KeyOf("generic", fmt.Sprint("page-", i))
+		keys = append(keys, key)
+		want[`{"key":"`+key+`"}`] = true
+	}
+	n, err = sqs.New(client, page).EnqueueBatch(t.Context(), keys)
+	require.NoError(t, err)
+	assert.Equal(t, 1000, n)
+	assert.Equal(t, map[string]int{"SQS.SendMessageBatch": 100}, counter.Calls())
+	got = map[string]bool{}
+	for range 200 {
+		out, err := client.ReceiveMessage(t.Context(), &awssqs.ReceiveMessageInput{QueueUrl: &page, MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
+		require.NoError(t, err)
+		if len(out.Messages) == 0 {
+			break
+		}
+		for _, m := range out.Messages {
+			assert.False(t, got[*m.Body], "sent once: %s", *m.Body)
+			got[*m.Body] = true
+			_, err := client.DeleteMessage(t.Context(), &awssqs.DeleteMessageInput{QueueUrl: &page, ReceiptHandle: m.ReceiptHandle})
+			require.NoError(t, err)
 		}
 	}
 	assert.Equal(t, want, got)

@@ -40,6 +40,7 @@ func Run(t *testing.T, open func(t *testing.T) booking.Store) {
 		{"DueHonoursLimit", testDueLimit},
 		{"DueFollowsDueAtChanges", testDueFollowsChanges},
 		{"DueAcrossManyKeys", testDueManyKeys},
+		{"DueContinuesAfterAPosition", testDueContinues},
 		{"SeenAndMarkSeen", testSeen},
 		{"ListOrdersByStartThenKey", testListOrder},
 		{"ListBoundsFromAndTo", testListBounds},
@@ -109,7 +110,7 @@ func testStaleVersion(t *testing.T, s booking.Store) {
 
 	got := mustGet(t, s, b.Key)
 	assert.Equal(t, normalized(b), normalized(got), "the stored record must be unchanged")
-	due, err := s.Due(ctx, base, 10)
+	due, _, err := s.Due(ctx, base, "", 10)
 	require.NoError(t, err)
 	assert.Equal(t, []string{b.Key}, due, "a failed Put must not touch the due index")
 
@@ -196,13 +197,13 @@ func testDueOnlyDue(t *testing.T, s booking.Store) {
 	// A due time in another zone is the same instant.
 	oslo := put("due-in-oslo", now.Add(-time.Hour).In(mustZone(t, "Europe/Oslo")))
 
-	got, err := s.Due(ctx, now, 100)
+	got, _, err := s.Due(ctx, now, "", 100)
 	require.NoError(t, err)
 	assert.Equal(t, []string{old, oslo, recent, exactly}, got)
 	assert.NotContains(t, got, never)
 	assert.NotContains(t, got, future)
 
-	got, err = s.Due(ctx, now.Add(-100*time.Hour), 100)
+	got, _, err = s.Due(ctx, now.Add(-100*time.Hour), "", 100)
 	require.NoError(t, err)
 	assert.Empty(t, got, "nothing is due before the oldest DueAt")
 }
@@ -218,7 +219,7 @@ func testDueLimit(t *testing.T, s booking.Store) {
 	}
 	for _, limit := range []int{1, 3, 5, 50} {
 		t.Run(fmt.Sprint(limit), func(t *testing.T) {
-			got, err := s.Due(ctx, base, limit)
+			got, _, err := s.Due(ctx, base, "", limit)
 			require.NoError(t, err)
 			assert.Equal(t, keys[:min(limit, len(keys))], got)
 		})
@@ -249,7 +250,7 @@ func testDueFollowsChanges(t *testing.T, s booking.Store) {
 	for _, step := range steps {
 		step.change()
 		require.NoError(t, s.Put(ctx, a), step.name)
-		got, err := s.Due(ctx, base, 10)
+		got, _, err := s.Due(ctx, base, "", 10)
 		require.NoError(t, err, step.name)
 		assert.Equal(t, step.want, got, step.name)
 	}
@@ -281,18 +282,18 @@ func testDueManyKeys(t *testing.T, s booking.Store) {
 		}
 	}
 
-	got, err := s.Due(ctx, base, 1000)
+	got, _, err := s.Due(ctx, base, "", 1000)
 	require.NoError(t, err)
 	assert.Equal(t, due, got, "every due booking, oldest first")
 
 	for _, limit := range []int{1, 7, 60} {
-		got, err := s.Due(ctx, base, limit)
+		got, _, err := s.Due(ctx, base, "", limit)
 		require.NoError(t, err)
 		assert.Equal(t, due[:limit], got, "the %d oldest", limit)
 	}
 
 	half := base.Add(-time.Duration(n/2) * time.Minute)
-	got, err = s.Due(ctx, half, 1000)
+	got, _, err = s.Due(ctx, half, "", 1000)
 	require.NoError(t, err)
 	assert.Equal(t, due[:n/2+1], got, "due by %s", half)
 
@@ -307,12 +308,75 @@ func testDueManyKeys(t *testing.T, s booking.Store) {
 		b.DueAt = time.Time{}
 		require.NoError(t, s.Put(ctx, b))
 	}
-	got, err = s.Due(ctx, base, 1000)
+	got, _, err = s.Due(ctx, base, "", 1000)
 	require.NoError(t, err)
 	assert.Equal(t, left, got)
 	for _, key := range notDue {
 		assert.NotContains(t, got, key)
 	}
+}
+
+// testDueContinues pages through what is due with the position each call returns: every due
+// booking once, oldest first, whatever the page size, including bookings sharing a due time; a
+// booking that becomes due behind the position is left for a sweep that starts again.
+func testDueContinues(t *testing.T, s booking.Store) {
+	ctx := t.Context()
+	const n = 60
+	rng := rand.New(rand.NewPCG(3, 4))
+	var due []*booking.Booking
+	for i, off := range rng.Perm(n) {
+		b := newBooking(fmt.Sprintf("continue-%02d", i))
+		b.DueAt = base.Add(-time.Duration(off/3) * time.Minute) // three bookings an instant
+		require.NoError(t, s.Put(ctx, b))
+		due = append(due, b)
+	}
+	later := newBooking("continue-later")
+	later.DueAt = base.Add(time.Minute)
+	require.NoError(t, s.Put(ctx, later))
+	slices.SortFunc(due, func(a, b *booking.Booking) int {
+		return strings.Compare(booking.Position(a.DueAt, a.Key), booking.Position(b.DueAt, b.Key))
+	})
+	want := make([]string, n)
+	for i, b := range due {
+		want[i] = b.Key
+	}
+
+	for _, page := range []int{1, 7, 20, 60, 100} {
+		t.Run(fmt.Sprint(page), func(t *testing.T) {
+			var got []string
+			after := ""
+			for calls := 0; ; calls++ {
+				require.Less(t, calls, n+2, "Due must come to an end")
+				keys, next, err := s.Due(ctx, base, after, page)
+				require.NoError(t, err)
+				got = append(got, keys...)
+				if len(keys) == 0 {
+					assert.Equal(t, after, next, "with nothing more, the position stays")
+					break
+				}
+				last := due[len(got)-1]
+				assert.Equal(t, booking.Position(last.DueAt, last.Key), next, "the position of the last key")
+				after = next
+			}
+			assert.Equal(t, want, got)
+		})
+	}
+
+	// A booking due behind the position is not returned again by that sweep.
+	_, next, err := s.Due(ctx, base, "", n/2)
+	require.NoError(t, err)
+	early := newBooking("continue-early")
+	early.DueAt = due[0].DueAt.Add(-time.Hour)
+	require.NoError(t, s.Put(ctx, early))
+	rest, _, err := s.Due(ctx, base, next, n)
+	require.NoError(t, err)
+	assert.Equal(t, want[n/2:], rest)
+	first, _, err := s.Due(ctx, base, "", 1)
+	require.NoError(t, err)
+	assert.Equal(t, []string{early.Key}, first, "a sweep from the start finds it")
+
+	_, _, err = s.Due(ctx, base, "not a position", 10)
+	assert.Equal(t, booking.Invalid, booking.ErrorCode(err), "a bad position: %v", err)
 }
 
 func testSeen(t *testing.T, s booking.Store) {

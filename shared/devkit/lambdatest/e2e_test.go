@@ -231,6 +231,8 @@ func testConfigError(t *testing.T, e *emulators) {
 		{"no public URL, admin", "admin", []string{"ROOMKEEPER_TABLE=rk-config", "ROOMKEEPER_QUEUE_URL=http://127.0.0.1:9/q"}, "ROOMKEEPER_PUBLIC_URL"},
 		{"slack app without its workspace", "slack", []string{"ROOMKEEPER_TABLE=rk-config", "ROOMKEEPER_QUEUE_URL=http://127.0.0.1:9/q",
 			"SLACK_SIGNING_SECRET_SECRET_ARN=" + slackSigningARN, "ROOMKEEPER_PUBLIC_URL=https://rooms.example.com"}, "SLACK_TEAM_ID"},
+		{"a sweeper without a worker", "sweeper", []string{"ROOMKEEPER_TABLE=rk-config", "ROOMKEEPER_QUEUE_URL=http://127.0.0.1:9/q",
+			"ROOMKEEPER_WORKER_CONCURRENCY=0"}, "ROOMKEEPER_WORKER_CONCURRENCY"},
 		{"zoom half configured, admin", "admin", []string{"ROOMKEEPER_TABLE=rk-config", "ROOMKEEPER_QUEUE_URL=http://127.0.0.1:9/q", "ZOOM_CLIENT_ID=c",
 			"ROOMKEEPER_PUBLIC_URL=https://rooms.example.com"}, "ZOOM_ACCOUNT_ID"},
 	} {

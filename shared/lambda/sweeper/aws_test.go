@@ -24,13 +24,16 @@ import (
 )
 
 // TestASweepPastItsCapOnAWS is the deployed sweeper's sweep over DynamoDB (dynalite) and SQS
-// (goaws) with more bookings due than its cap: it enqueues the cap, in SendMessageBatch calls of
-// ten, and reads at most 1.05 times that many entries of the due index.
+// (goaws) with more bookings due than its cap (the ceiling for a worker of concurrency 4, 2,400;
+// the old cap was 1,000 a run): it reads the due index page after page, each continuing after the
+// last, and enqueues the cap, in SendMessageBatch calls of ten, reading at most 1.05 times that
+// many entries of the due index.
 func TestASweepPastItsCapOnAWS(t *testing.T) {
-	const due, limit = 1100, 1000
+	const due = 2600
+	limit := sweep.Ceiling(4)
 	now := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
 
-	var scanned atomic.Int64
+	var scanned, queries atomic.Int64
 	ddbCfg := emulator.AWSConfig(emulator.Dynalite(t))
 	ddbCfg.APIOptions = append(ddbCfg.APIOptions, func(stack *middleware.Stack) error {
 		return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("countScanned",
@@ -38,6 +41,7 @@ func TestASweepPastItsCapOnAWS(t *testing.T) {
 				out, md, err := next.HandleInitialize(ctx, in)
 				if q, ok := out.Result.(*dynamodb.QueryOutput); ok {
 					scanned.Add(int64(q.ScannedCount))
+					queries.Add(1)
 				}
 				return out, md, err
 			}), middleware.After)
@@ -76,12 +80,13 @@ func TestASweepPastItsCapOnAWS(t *testing.T) {
 	require.NoError(t, errors.Join(errs...))
 
 	scanned.Store(0)
-	s := &sweep.Sweeper{Store: store, Queue: queue, Now: func() time.Time { return now }, Max: limit}
+	queries.Store(0)
+	s := &sweep.Sweeper{Store: store, Queue: queue, Now: func() time.Time { return now }, Max: limit, Budget: 40 * time.Second}
 	n, err := s.Sweep(t.Context())
 	require.NoError(t, err)
 	assert.Equal(t, limit, n)
 	assert.Equal(t, map[string]int{"SQS.SendMessageBatch": limit / sqs.MaxBatch}, calls.Calls(), "ten nudges a request")
 	read := scanned.Load()
-	t.Logf("read %d due-index entries to enqueue %d (%.3f×)", read, n, float64(read)/float64(n))
+	t.Logf("read %d due-index entries in %d queries to enqueue %d (%.3f×)", read, queries.Load(), n, float64(read)/float64(n))
 	assert.LessOrEqual(t, float64(read), 1.05*float64(n), "entries read past the cap")
 }

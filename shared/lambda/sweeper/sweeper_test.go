@@ -49,8 +49,8 @@ func (f *fakeBackfill) Backfill(_ context.Context, pages int) (int, error) {
 // downStore is a store whose Due fails, as an unreachable DynamoDB would.
 type downStore struct{ booking.Store }
 
-func (downStore) Due(context.Context, time.Time, int) ([]string, error) {
-	return nil, errors.New("connection refused")
+func (downStore) Due(context.Context, time.Time, string, int) ([]string, string, error) {
+	return nil, "", errors.New("connection refused")
 }
 
 type fixture struct {

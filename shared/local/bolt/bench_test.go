@@ -47,13 +47,13 @@ func BenchmarkMillionRecords(b *testing.B) {
 	}
 	// A sweep past its cap: 10,000 records are due, the sweeper takes 1,000 a run.
 	measure("Due/cap", func() int {
-		keys, err := s.Due(ctx, now, 1000)
+		keys, _, err := s.Due(ctx, now, "", 1000)
 		require.NoError(b, err)
 		return len(keys)
 	})
 	// A sweep under its cap: 500 due by 950,000 s before now.
 	measure("Due/under-cap", func() int {
-		keys, err := s.Due(ctx, now.Add(-950_000*time.Second), 1000)
+		keys, _, err := s.Due(ctx, now.Add(-950_000*time.Second), "", 1000)
 		require.NoError(b, err)
 		return len(keys)
 	})

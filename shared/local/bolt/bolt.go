@@ -191,20 +191,34 @@ func (s *Store) Put(ctx context.Context, b *booking.Booking) error {
 	return nil
 }
 
-// Due returns up to limit keys of bookings whose DueAt is set and not after now, oldest first.
-func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]string, error) {
+// Due returns up to limit keys of bookings whose DueAt is set and not after now, oldest first,
+// after the position after, and the position of the last one.
+func (s *Store) Due(ctx context.Context, now time.Time, after string, limit int) ([]string, string, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("list due bookings: %w", err)
+		return nil, "", fmt.Errorf("list due bookings: %w", err)
+	}
+	var from []byte
+	if after != "" {
+		t, key, err := booking.ParsePosition(after)
+		if err != nil {
+			return nil, "", fmt.Errorf("list due bookings: %w", err)
+		}
+		from = indexKey(t, key)
 	}
 	var keys []string
+	next := after
 	err := s.db.View(func(tx *bbolt.Tx) error {
-		keys = s.keysUpTo(tx.Bucket(dueBucket), now, limit)
+		var last []byte
+		keys, last = s.keysUpTo(tx.Bucket(dueBucket), from, now, limit)
+		if last != nil {
+			next = booking.Position(decodeTime(last), string(last[timeLen:]))
+		}
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("list due bookings: %w", err)
+		return nil, "", fmt.Errorf("list due bookings: %w", err)
 	}
-	return keys, nil
+	return keys, next, nil
 }
 
 // Seen reports whether a delivery id was marked and its mark has not expired by now.
@@ -523,7 +537,8 @@ func (s *Store) Purge(ctx context.Context, now time.Time) (int, error) {
 		n = 0
 		// Strictly before now: the key range ends just below now's encoding.
 		before := now.Add(-time.Nanosecond)
-		for _, key := range s.keysUpTo(tx.Bucket(expiresBucket), before, -1) {
+		keys, _ := s.keysUpTo(tx.Bucket(expiresBucket), nil, before, -1)
+		for _, key := range keys {
 			b, err := s.load(tx, key)
 			if err != nil {
 				return err
@@ -640,20 +655,26 @@ func unindex(tx *bbolt.Tx, b *booking.Booking) error {
 	return nil
 }
 
-// keysUpTo returns the booking keys of index entries with a time not after t, oldest first, at
-// most limit of them (all when limit is negative).
-func (s *Store) keysUpTo(bucket *bbolt.Bucket, t time.Time, limit int) []string {
+// keysUpTo returns the booking keys of index entries after the entry after (nil: from the
+// first) with a time not after t, oldest first, at most limit of them (all when limit is
+// negative), and the last of those entries (nil when none).
+func (s *Store) keysUpTo(bucket *bbolt.Bucket, after []byte, t time.Time, limit int) (keys []string, last []byte) {
 	end := encodeTime(t)
-	var keys []string
 	c := bucket.Cursor()
-	for k, _ := c.First(); k != nil && len(keys) != limit; k, _ = c.Next() {
+	k, _ := c.Seek(after) // the first entry when after is nil
+	if after != nil && bytes.Equal(k, after) {
+		s.reads.Add(1)
+		k, _ = c.Next()
+	}
+	for ; k != nil && len(keys) != limit; k, _ = c.Next() {
 		s.reads.Add(1)
 		if bytes.Compare(k[:timeLen], end) > 0 {
 			break
 		}
 		keys = append(keys, string(k[timeLen:]))
+		last = k
 	}
-	return keys
+	return keys, bytes.Clone(last)
 }
 
 // timeLen is the length of an encoded time: seconds and nanoseconds.

@@ -60,7 +60,7 @@ func TestOpenCreatesParentDirsAndSurvivesRestart(t *testing.T) {
 	got, err := s.Get(ctx, b.Key)
 	require.NoError(t, err)
 	assert.Equal(t, int64(1), got.Version)
-	due, err := s.Due(ctx, now, 10)
+	due, _, err := s.Due(ctx, now, "", 10)
 	require.NoError(t, err)
 	assert.Equal(t, []string{b.Key}, due)
 	seen, err := s.Seen(ctx, "msg_1", now)
@@ -92,7 +92,7 @@ func TestCancelledContext(t *testing.T) {
 	}{
 		{"Get", func() error { _, err := s.Get(cctx, b.Key); return err }},
 		{"Put", func() error { return s.Put(cctx, b) }},
-		{"Due", func() error { _, err := s.Due(cctx, now, 1); return err }},
+		{"Due", func() error { _, _, err := s.Due(cctx, now, "", 1); return err }},
 		{"Seen", func() error { _, err := s.Seen(cctx, "x", now); return err }},
 		{"MarkSeen", func() error { return s.MarkSeen(cctx, "x", now) }},
 		{"List", func() error {
@@ -151,7 +151,7 @@ func TestPurge(t *testing.T) {
 		_, err := s.Get(ctx, b.Key)
 		require.NoError(t, err, b.ExternalID)
 	}
-	due, err := s.Due(ctx, now, 10)
+	due, _, err := s.Due(ctx, now, "", 10)
 	require.NoError(t, err)
 	assert.Equal(t, []string{forever.Key, kept.Key, atNow.Key}, due, "purged bookings leave the due index")
 
@@ -247,7 +247,7 @@ func TestOpenBuildsTheListIndexOfAnOlderFile(t *testing.T) {
 		got = append(got, e.Key)
 	}
 	assert.Equal(t, keys, got)
-	due, err := s.Due(ctx, now, 10)
+	due, _, err := s.Due(ctx, now, "", 10)
 	require.NoError(t, err)
 	assert.Len(t, due, 3, "the other indexes are as they were")
 }
@@ -385,7 +385,7 @@ func TestReadsAreBoundedByThePage(t *testing.T) {
 		var keys []string
 		reads(t, "Due", records/100, func() {
 			var err error
-			keys, err = s.Due(ctx, now, records)
+			keys, _, err = s.Due(ctx, now, "", records)
 			require.NoError(t, err)
 		})
 		require.Len(t, keys, records/100, "one record in a hundred is due")
