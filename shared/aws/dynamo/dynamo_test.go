@@ -438,11 +438,11 @@ func TestAccessItemsExpireByTTL(t *testing.T) {
 	assert.Equal(t, strconv.FormatInt(later.Unix()+1, 10), ttl("s#"+hash), "a touch moves the TTL with the expiry")
 }
 
-// TestDueReadsLittleMoreThanItReturnsPastTheLimit is the sweeper past its per-run cap (1000): more
+// TestDueReadsLittleMoreThanItReturnsPastTheLimit is the sweeper past its per-run cap: more
 // bookings are due than it takes, and it reads at most 1.05 times what it returns from the index,
-// the oldest first across the shards.
+// the oldest first across the shards, in one page and in pages that continue one another.
 func TestDueReadsLittleMoreThanItReturnsPastTheLimit(t *testing.T) {
-	const due, limit = 1200, 1000
+	const due, limit = 3000, 1000
 	var scanned atomic.Int64
 	countScanned := func(cfg *aws.Config) {
 		cfg.APIOptions = append(cfg.APIOptions, func(stack *middleware.Stack) error {
@@ -498,4 +498,19 @@ func TestDueReadsLittleMoreThanItReturnsPastTheLimit(t *testing.T) {
 	read := scanned.Load()
 	t.Logf("read %d index entries for %d keys (%.3f×)", read, limit, float64(read)/limit)
 	assert.LessOrEqual(t, float64(read), 1.05*limit, "entries read past the cap")
+
+	// A sweep of 2,500 in pages of 1,000, each after the last key of the one before.
+	scanned.Store(0)
+	var swept []string
+	after := ""
+	for _, page := range []int{limit, limit, limit / 2} {
+		got, next, err := s.Due(t.Context(), now, after, page)
+		require.NoError(t, err)
+		require.Len(t, got, page)
+		swept, after = append(swept, got...), next
+	}
+	assert.Equal(t, keys[:len(swept)], swept, "the oldest, each once, across the pages")
+	read = scanned.Load()
+	t.Logf("read %d index entries for %d keys in three pages (%.3f×)", read, len(swept), float64(read)/float64(len(swept)))
+	assert.LessOrEqual(t, float64(read), 1.05*float64(len(swept)), "entries read past the cap, in pages")
 }
