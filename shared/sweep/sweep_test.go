@@ -29,10 +29,17 @@ func (q *queue) Enqueue(_ context.Context, key string) error {
 	return nil
 }
 
-func TestSweepEnqueuesWhatIsDue(t *testing.T) {
+// openStore opens an embedded store in the test's directory.
+func openStore(t *testing.T) *bolt.Store {
+	t.Helper()
 	st, err := bolt.Open(filepath.Join(t.TempDir(), "db"))
 	require.NoError(t, err)
 	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func TestSweepEnqueuesWhatIsDue(t *testing.T) {
+	st := openStore(t)
 	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 	ctx := context.Background()
 	due := func(id string, at time.Time) string {
@@ -87,9 +94,7 @@ func (q *batchQueue) EnqueueBatch(_ context.Context, keys []string) (int, error)
 }
 
 func TestSweepSendsOneBatchWhenTheQueueTakesBatches(t *testing.T) {
-	st, err := bolt.Open(filepath.Join(t.TempDir(), "db"))
-	require.NoError(t, err)
-	t.Cleanup(func() { st.Close() })
+	st := openStore(t)
 	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 	ctx := context.Background()
 	var due []string
@@ -137,9 +142,7 @@ func (p *pagedStore) Due(ctx context.Context, now time.Time, after string, limit
 // last, until nothing is due: every due booking once, oldest first, and nothing read twice. Its
 // budget and its ceiling stop it earlier.
 func TestSweepDrainsMoreThanAPageInOneRun(t *testing.T) {
-	st, err := bolt.Open(filepath.Join(t.TempDir(), "db"))
-	require.NoError(t, err)
-	t.Cleanup(func() { st.Close() })
+	st := openStore(t)
 	began := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
 	ctx := context.Background()
 	const due = 2500

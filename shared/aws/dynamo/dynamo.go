@@ -58,7 +58,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -205,56 +204,27 @@ func (s *Store) Due(ctx context.Context, now time.Time, after string, limit int)
 	for i := range parts {
 		parts[i] = strconv.Itoa(i)
 	}
-	found, err := mergeShards(parts, limit, false, func(part string, from map[string]types.AttributeValue, n int) (shardPage, error) {
-		return s.readDuePage(ctx, part, after, upTo, from, n)
+	// The queries' lower bound includes after itself: one more to skip it.
+	want := limit
+	if after != "" {
+		want++
+	}
+	found, err := mergeShards(parts, want, false, func(part string, from map[string]types.AttributeValue, n int) (shardPage, error) {
+		return s.queryPage(ctx, dueKeys, part, after, upTo, false, from, n)
 	})
 	if err != nil {
 		return nil, "", fmt.Errorf("list due bookings: %w", err)
 	}
-	keys := make([]string, len(found))
+	keys := make([]string, 0, len(found))
 	next := after
-	for i, e := range found {
-		keys[i] = strings.TrimPrefix(e.pk, bookingPrefix)
+	for _, e := range found {
+		if e.sort == after || len(keys) == limit {
+			continue
+		}
+		keys = append(keys, strings.TrimPrefix(e.pk, bookingPrefix))
 		next = e.sort
 	}
 	return keys, next, nil
-}
-
-// readDuePage reads the next page, of at most limit entries, of the due index's shard part:
-// those after the position after and up to upTo, oldest first, from the page's start from (nil:
-// the first page).
-func (s *Store) readDuePage(ctx context.Context, part, after, upTo string, from map[string]types.AttributeValue, limit int) (shardPage, error) {
-	cond := "#s = :s AND #d <= :hi"
-	values := map[string]types.AttributeValue{":s": str(part), ":hi": str(upTo)}
-	if after != "" {
-		cond = "#s = :s AND #d BETWEEN :lo AND :hi"
-		values[":lo"] = str(after)
-	}
-	out, err := s.client.Query(ctx, &dynamodb.QueryInput{
-		TableName:                 &s.table,
-		IndexName:                 aws.String(DueIndex),
-		KeyConditionExpression:    &cond,
-		ExpressionAttributeNames:  map[string]string{"#s": DueShardAttr, "#d": DueAtAttr},
-		ExpressionAttributeValues: values,
-		ScanIndexForward:          aws.Bool(true),
-		Limit:                     aws.Int32(int32(min(limit, math.MaxInt32))),
-		ExclusiveStartKey:         from,
-	})
-	if err != nil {
-		return shardPage{}, fmt.Errorf("query shard %s: %w", part, err)
-	}
-	page := shardPage{next: out.LastEvaluatedKey}
-	for _, item := range out.Items {
-		pk, _ := item[KeyAttr].(*types.AttributeValueMemberS)
-		dueAt, _ := item[DueAtAttr].(*types.AttributeValueMemberS)
-		if pk == nil || dueAt == nil || !strings.HasPrefix(pk.Value, bookingPrefix) {
-			return shardPage{}, fmt.Errorf("query shard %s: malformed index item", part)
-		}
-		if dueAt.Value != after {
-			page.entries = append(page.entries, listEntry{pk: pk.Value, sort: dueAt.Value})
-		}
-	}
-	return page, nil
 }
 
 // Seen reports whether a delivery id was marked and its mark has not expired by now. The expiry

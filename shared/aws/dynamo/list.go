@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -43,7 +42,7 @@ func (s *Store) List(ctx context.Context, q booking.ListQuery) (booking.ListPage
 	// The index's condition includes hi, which only the entry at After can be: no position is a
 	// bare time bound.
 	found, err := mergeShards(listParts(q.State), want, q.Newest, func(part string, from map[string]types.AttributeValue, limit int) (shardPage, error) {
-		return s.queryListPage(ctx, part, lo, hi, q.Newest, from, limit)
+		return s.queryPage(ctx, listKeys, part, lo, hi, q.Newest, from, limit)
 	})
 	if err != nil {
 		return booking.ListPage{}, fmt.Errorf("list bookings: %w", err)
@@ -258,7 +257,7 @@ func (s *Store) queryList(ctx context.Context, part, lo, hi string, newest bool,
 	var entries []listEntry
 	var from map[string]types.AttributeValue
 	for {
-		page, err := s.queryListPage(ctx, part, lo, hi, newest, from, limit-len(entries))
+		page, err := s.queryPage(ctx, listKeys, part, lo, hi, newest, from, limit-len(entries))
 		if err != nil {
 			return nil, err
 		}
@@ -268,59 +267,6 @@ func (s *Store) queryList(ctx context.Context, part, lo, hi string, newest bool,
 		}
 		from = page.next
 	}
-}
-
-// queryListPage reads one page of the entries of the index partition part whose sort key is
-// between lo and hi (both inclusive; "" for no bound), in order (newest: descending), from the
-// page's start from (nil: the first), at most limit of them (0 or less: as many as a page
-// holds).
-func (s *Store) queryListPage(ctx context.Context, part, lo, hi string, newest bool, from map[string]types.AttributeValue, limit int) (shardPage, error) {
-	cond := "#p = :p"
-	names := map[string]string{"#p": ListPartAttr}
-	values := map[string]types.AttributeValue{":p": str(part)}
-	switch {
-	case lo != "" && hi != "":
-		cond += " AND #s BETWEEN :lo AND :hi"
-	case lo != "":
-		cond += " AND #s >= :lo"
-	case hi != "":
-		cond += " AND #s <= :hi"
-	}
-	if lo != "" || hi != "" {
-		names["#s"] = ListSortAttr // only then: DynamoDB refuses a name no expression uses
-	}
-	if lo != "" {
-		values[":lo"] = str(lo)
-	}
-	if hi != "" {
-		values[":hi"] = str(hi)
-	}
-	in := &dynamodb.QueryInput{
-		TableName:                 &s.table,
-		IndexName:                 aws.String(ListIndex),
-		KeyConditionExpression:    &cond,
-		ExpressionAttributeNames:  names,
-		ExpressionAttributeValues: values,
-		ScanIndexForward:          aws.Bool(!newest),
-		ExclusiveStartKey:         from,
-	}
-	if limit > 0 {
-		in.Limit = aws.Int32(int32(min(limit, math.MaxInt32)))
-	}
-	out, err := s.client.Query(ctx, in)
-	if err != nil {
-		return shardPage{}, fmt.Errorf("query index %s: %w", ListIndex, err)
-	}
-	page := shardPage{next: out.LastEvaluatedKey}
-	for _, item := range out.Items {
-		pk, _ := item[KeyAttr].(*types.AttributeValueMemberS)
-		sort, _ := item[ListSortAttr].(*types.AttributeValueMemberS)
-		if pk == nil || sort == nil {
-			return shardPage{}, fmt.Errorf("query index %s: malformed index item", ListIndex)
-		}
-		page.entries = append(page.entries, listEntry{pk: pk.Value, sort: sort.Value})
-	}
-	return page, nil
 }
 
 // maxBatchGet is how many keys one BatchGetItem may ask for.

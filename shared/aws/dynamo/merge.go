@@ -1,9 +1,14 @@
 package dynamo
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"math"
 	"sync"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
@@ -101,4 +106,64 @@ func readShards(shards []*shard, read readPage, limit int) error {
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// indexKeys names a global secondary index and its key attributes.
+type indexKeys struct{ index, part, sort string }
+
+var (
+	dueKeys  = indexKeys{DueIndex, DueShardAttr, DueAtAttr}
+	listKeys = indexKeys{ListIndex, ListPartAttr, ListSortAttr}
+)
+
+// queryPage reads one page of the entries of the partition part of the index ix whose sort key
+// is between lo and hi (both inclusive; "" for no bound), in order (newest: descending), from the
+// page's start from (nil: the first), at most limit of them (0 or less: as many as a page holds).
+func (s *Store) queryPage(ctx context.Context, ix indexKeys, part, lo, hi string, newest bool, from map[string]types.AttributeValue, limit int) (shardPage, error) {
+	cond := "#p = :p"
+	names := map[string]string{"#p": ix.part}
+	values := map[string]types.AttributeValue{":p": str(part)}
+	switch {
+	case lo != "" && hi != "":
+		cond += " AND #s BETWEEN :lo AND :hi"
+	case lo != "":
+		cond += " AND #s >= :lo"
+	case hi != "":
+		cond += " AND #s <= :hi"
+	}
+	if lo != "" || hi != "" {
+		names["#s"] = ix.sort // only then: DynamoDB refuses a name no expression uses
+	}
+	if lo != "" {
+		values[":lo"] = str(lo)
+	}
+	if hi != "" {
+		values[":hi"] = str(hi)
+	}
+	in := &dynamodb.QueryInput{
+		TableName:                 &s.table,
+		IndexName:                 aws.String(ix.index),
+		KeyConditionExpression:    &cond,
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: values,
+		ScanIndexForward:          aws.Bool(!newest),
+		ExclusiveStartKey:         from,
+	}
+	if limit > 0 {
+		in.Limit = aws.Int32(int32(min(limit, math.MaxInt32)))
+	}
+	out, err := s.client.Query(ctx, in)
+	if err != nil {
+		return shardPage{}, fmt.Errorf("query index %s, %s: %w", ix.index, part, err)
+	}
+	page := shardPage{next: out.LastEvaluatedKey}
+	for _, item := range out.Items {
+		pk, _ := item[KeyAttr].(*types.AttributeValueMemberS)
+		sort, _ := item[ix.sort].(*types.AttributeValueMemberS)
+		if pk == nil || sort == nil {
+			return shardPage{}, fmt.Errorf("query index %s, %s: malformed index item", ix.index, part)
+		}
+		page.entries = append(page.entries, listEntry{pk: pk.Value, sort: sort.Value})
+	}
+	return page, nil
 }
