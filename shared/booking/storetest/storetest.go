@@ -1,7 +1,8 @@
 // Package storetest is the contract test suite of the booking.Store port (shared/booking/ports.go):
 // every Store adapter — the embedded bolt file, DynamoDB — runs Run from its own tests and must
 // pass it unchanged. The suite checks the version rules of Put, the due index Due reads (across
-// enough keys to reach every shard of a sharded index), the expiry of delivery-id marks, the two
+// enough keys to reach every shard of a sharded index, and in pages that continue after a
+// position), the expiry of delivery-id marks, the two
 // lists List pages through (order, bounds, cursors that continue and merge), the usage figures,
 // the people index and the providers' pauses.
 package storetest
