@@ -204,8 +204,8 @@ func (w *run) queueNotice(ctx context.Context, a action) error {
 	if err != nil {
 		return booking.Permanent(fmt.Errorf("encode %s notice of booking %s: %w", a.noticeKind, w.b.Key, err))
 	}
-	// Staged: the send stores it first (sendNotice).
-	w.stage(func(b *booking.Booking) {
+	// A guard: stored before the send (sendNotice).
+	w.guard(func(b *booking.Booking) {
 		if b.NoticeFor(a.notice) == nil {
 			b.Notices = append(b.Notices, booking.Notice{ID: a.notice, Type: a.noticeKind, At: w.now, Body: body})
 		}
@@ -218,7 +218,7 @@ func (w *run) queueNotice(ctx context.Context, a action) error {
 // run that stops first sends the same again, which the receiver drops by its id). A failure is
 // the notice's, with its own back-off: the booking goes on.
 func (w *run) sendNotice(ctx context.Context, a action) error {
-	if err := w.hold(ctx, true); err != nil {
+	if err := w.hold(ctx); err != nil {
 		return err
 	}
 	n := *w.b.NoticeFor(a.notice)

@@ -260,6 +260,8 @@ type run struct {
 	// version applies them again to it.
 	staged []func(*booking.Booking)
 	wrote  bool // the run has written the record
+	// guarded says a change is staged that must be stored before the next side effect.
+	guarded bool
 	// leased says the lease is stored, until leaseUntil.
 	leased     bool
 	leaseUntil time.Time
@@ -308,19 +310,26 @@ func (w *run) save(ctx context.Context, mutate func(*booking.Booking)) error {
 }
 
 // hold stores the run's lease before a side effect, with whatever is staged: the run's first
-// call writes the record, and so does a call with write set (an intent staged for the side
-// effect) or one when the lease has less than half its time left, renewing it as a heartbeat.
-// So two runs never work one booking at once, and a run that stopped frees it a lease's time
-// after its last write.
-func (w *run) hold(ctx context.Context, write bool) error {
+// call writes the record, and so does a call with a guard staged and not yet written (an
+// intent, a room being created, a queued notice: guard), or one when the lease has less than
+// half its time left, renewing it as a heartbeat. So two runs never work one booking at once,
+// and a run that stopped frees it a lease's time after its last write.
+func (w *run) hold(ctx context.Context) error {
 	if !w.leased {
 		w.stage(func(b *booking.Booking) { b.Lease = booking.Lease{Owner: w.owner} })
 		return w.flush(ctx)
 	}
-	if (write && len(w.staged) > 0) || !w.r.Now().Before(w.leaseUntil.Add(-w.r.leaseTTL()/2)) {
+	if w.guarded || !w.r.Now().Before(w.leaseUntil.Add(-w.r.leaseTTL()/2)) {
 		return w.flush(ctx)
 	}
 	return nil
+}
+
+// guard stages mutate as a change that must be stored before the side effect it guards: the
+// next hold writes it.
+func (w *run) guard(mutate func(*booking.Booking)) {
+	w.stage(mutate)
+	w.guarded = true
 }
 
 // flush writes the record with the staged changes, reloading and applying them again on a
@@ -337,7 +346,7 @@ func (w *run) flush(ctx context.Context) error {
 		err := w.r.Store.Put(ctx, next)
 		if err == nil {
 			w.staged = w.staged[:0]
-			w.wrote = true
+			w.wrote, w.guarded = true, false
 			w.leased, w.leaseUntil = next.Lease.Owner == w.owner, until
 			return nil
 		}

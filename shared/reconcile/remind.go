@@ -121,7 +121,7 @@ func (w *run) remindAll(ctx context.Context, acts []action) error {
 		if prior == lead {
 			w.res.PossibleDuplicates++
 		}
-		w.stage(func(b *booking.Booking) {
+		w.guard(func(b *booking.Booking) {
 			mine(b, email, func(inv *booking.Invite) { inv.RemindPending = lead })
 			if prior == lead {
 				b.PossibleDuplicates++
@@ -131,11 +131,11 @@ func (w *run) remindAll(ctx context.Context, acts []action) error {
 			mine(b, email, func(inv *booking.Invite) { inv.RemindPending = prior })
 		})
 	}
-	if err := w.hold(ctx, true); err != nil {
+	if err := w.hold(ctx); err != nil {
 		return err
 	}
 	for _, a := range acts {
-		if err := w.hold(ctx, false); err != nil { // a long batch renews the lease
+		if err := w.hold(ctx); err != nil { // a long batch renews the lease
 			return err
 		}
 		msg, err := w.render(ctx, a)

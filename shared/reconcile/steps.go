@@ -492,7 +492,7 @@ func (w *run) recoverRoom(ctx context.Context) error {
 			continue
 		}
 		if err := w.r.call(ctx, w.now, c.Provider, false, func() error {
-			if err := w.hold(ctx, false); err != nil {
+			if err := w.hold(ctx); err != nil {
 				return err
 			}
 			return p.DeleteRoom(ctx, room)
@@ -549,7 +549,7 @@ func (w *run) createRoom(ctx context.Context) error {
 		// Record the intent first: if this run stops after the provider made the room, the
 		// next run finds the room by its tag instead of making a second one. The same write
 		// carries the lease and the intents of the invitations that follow the room.
-		w.stage(func(b *booking.Booking) {
+		w.guard(func(b *booking.Booking) {
 			if b.Room != nil {
 				b.Retired = append(b.Retired, *b.Room)
 				b.Room = nil
@@ -562,7 +562,7 @@ func (w *run) createRoom(ctx context.Context) error {
 				w.intendInvite(a)
 			}
 		}
-		if err := w.hold(ctx, true); err != nil {
+		if err := w.hold(ctx); err != nil {
 			return err
 		}
 		room, err = p.CreateRoom(ctx, w.roomSpec(d, tag))
@@ -695,7 +695,7 @@ func (w *run) deleteRoom(ctx context.Context, cleanup bool) error {
 		}
 	}
 	if err := w.r.call(ctx, w.now, room.Provider, false, func() error {
-		if err := w.hold(ctx, true); err != nil {
+		if err := w.hold(ctx); err != nil {
 			return err
 		}
 		return p.DeleteRoom(ctx, room)
@@ -733,7 +733,7 @@ func (w *run) deleteRetired(ctx context.Context) error {
 		return err
 	}
 	if err := w.r.call(ctx, w.now, room.Provider, false, func() error {
-		if err := w.hold(ctx, false); err != nil {
+		if err := w.hold(ctx); err != nil {
 			return err
 		}
 		return p.DeleteRoom(ctx, room)
@@ -776,11 +776,11 @@ func (w *run) sendAll(ctx context.Context, acts []action) error {
 	for _, a := range acts {
 		w.intendInvite(a)
 	}
-	if err := w.hold(ctx, true); err != nil {
+	if err := w.hold(ctx); err != nil {
 		return err
 	}
 	for _, a := range acts {
-		if err := w.hold(ctx, false); err != nil { // a long batch renews the lease
+		if err := w.hold(ctx); err != nil { // a long batch renews the lease
 			return err
 		}
 		if err := w.send(ctx, a); err != nil {
@@ -807,7 +807,7 @@ func (w *run) intendInvite(a action) {
 		same = &p
 		w.res.PossibleDuplicates++
 	}
-	w.stage(func(b *booking.Booking) {
+	w.guard(func(b *booking.Booking) {
 		inv := upsertInvite(b, a.person, a.organizer)
 		if p := inv.Pending; p != nil && p.Method == booking.Request &&
 			(p.Sequence != b.Sequence || p.Method != a.method) {
@@ -909,7 +909,7 @@ func (w *run) notify(ctx context.Context) error {
 		w.step("drop failure notice: " + err.Error())
 	default:
 		msg.Key = w.b.Key
-		if err := w.hold(ctx, false); err != nil {
+		if err := w.hold(ctx); err != nil {
 			return err
 		}
 		if _, err := w.r.Mailer.Send(ctx, msg); err != nil {
@@ -949,7 +949,7 @@ func (w *run) knock(ctx context.Context) error {
 		Stamp:     w.now,
 	})
 	if err == nil {
-		if err := w.hold(ctx, false); err != nil {
+		if err := w.hold(ctx); err != nil {
 			return err
 		}
 		msg.Key = b.Key
@@ -969,7 +969,7 @@ func (w *run) knock(ctx context.Context) error {
 	// stretch without a host, like the e-mail, and a failure drops it rather than send the
 	// e-mail again.
 	if w.r.Alerter != nil && d.Organizer.Email != "" {
-		if err := w.hold(ctx, false); err != nil {
+		if err := w.hold(ctx); err != nil {
 			return err
 		}
 		err := w.r.Alerter.AlertKnock(ctx, booking.KnockAlert{
@@ -1007,7 +1007,7 @@ func (w *run) undelivered(ctx context.Context, guest booking.Person) error {
 		Stamp:     w.now,
 	})
 	if err == nil {
-		if err := w.hold(ctx, false); err != nil {
+		if err := w.hold(ctx); err != nil {
 			return err
 		}
 		msg.Key = b.Key

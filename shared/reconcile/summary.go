@@ -67,7 +67,7 @@ func (w *run) summarize(ctx context.Context) error {
 	if !w.intended(summaryIntent) {
 		w.intendSummary()
 	}
-	if err := w.hold(ctx, true); err != nil {
+	if err := w.hold(ctx); err != nil {
 		return err
 	}
 	id, err := w.r.Mailer.Send(ctx, msg)
@@ -103,7 +103,7 @@ func (w *run) intendSummary() {
 	if again {
 		w.res.PossibleDuplicates++
 	}
-	w.stage(func(b *booking.Booking) {
+	w.guard(func(b *booking.Booking) {
 		b.Summary.PendingAt = w.now
 		if again {
 			b.PossibleDuplicates++

@@ -45,7 +45,7 @@ func (w *run) moveRoom(ctx context.Context) (gone bool, err error) {
 	u := w.r.updater(room.Provider)
 	var updated booking.Room
 	err = w.r.call(ctx, w.now, room.Provider, true, func() (err error) {
-		if err := w.hold(ctx, false); err != nil {
+		if err := w.hold(ctx); err != nil {
 			return err
 		}
 		updated, err = u.UpdateRoom(ctx, *room, w.roomSpec(w.b.Details, room.Tag))
