@@ -1,6 +1,7 @@
 // Package reconcile is roomkeeper's worker: Reconcile brings one booking's observed state (its
 // room, the invites each recipient has) in line with its desired state, one idempotent step at a
-// time, saving progress after every side effect (docs/design.md, "Reconcile"). A failure
+// time, storing the intent of each side effect before it and its result after it, a batch of
+// them to a write (docs/design.md, "Reconcile"). A failure
 // of the provider or the mail service is recorded with a back-off dueAt, never returned as a queue
 // failure; a permanent one stops the retries and e-mails the organizer.
 package reconcile
