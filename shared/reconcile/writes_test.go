@@ -46,16 +46,21 @@ func (s *writeCounter) take() (puts, usage int) {
 // writes nothing. A meeting someone joined adds its usage figures, one item per room and day.
 func TestLifecycleWrites(t *testing.T) {
 	for _, tc := range []struct {
-		name      string
-		joined    bool
-		wantUsage int
+		name       string
+		noReminder bool
+		joined     bool
+		wantUsage  int
 	}{
-		{"nobody joined", false, 0},
-		{"the guest joined", true, 1},
+		{"nobody joined", false, false, 0},
+		{"the guest joined", false, true, 1},
+		{"no reminder: the room check alone writes once", true, false, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)
 			f.r.Reminders = map[string][]time.Duration{"generic": {15 * time.Minute}}
+			if tc.noReminder {
+				f.r.Reminders = nil
+			}
 			now := f.clock.Now()
 			key := f.put(func(b *booking.Booking) {
 				b.Details.Attendees = b.Details.Attendees[:1]
@@ -79,8 +84,12 @@ func TestLifecycleWrites(t *testing.T) {
 			step("nothing due", nil, 0, 0)
 
 			f.before(key, -CheckLead)
-			step("reminded", []string{"check room", "send 15m0s reminder to organizer", "send 15m0s reminder to guest"}, 2, 0)
-			assert.Len(t, f.reminders(), 2)
+			if tc.noReminder {
+				step("checked", []string{"check room"}, 1, 0)
+			} else {
+				step("reminded", []string{"check room", "send 15m0s reminder to organizer", "send 15m0s reminder to guest"}, 2, 0)
+				assert.Len(t, f.reminders(), 2)
+			}
 
 			if tc.joined {
 				b := f.get(key)
