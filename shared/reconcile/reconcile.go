@@ -171,7 +171,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, key string) (Result, error) 
 			break
 		}
 		err := w.do(ctx, act)
-		if err == nil {
+		if err == nil || errors.Is(err, errReplan) {
 			continue
 		}
 		if ctx.Err() != nil && !w.lost {
@@ -333,11 +333,18 @@ func (w *run) guard(mutate func(*booking.Booking)) {
 	w.guarded = true
 }
 
+// errReplan is the first write of a run (the one taking the lease) meeting a newer version of the
+// record: another run, or a source, wrote it since the run read it, so what the run planned and
+// staged may be stale. The run drops it and plans again from the record as it is now.
+var errReplan = errors.New("the record changed before the run took its lease: plan again")
+
 // flush writes the record with the staged changes, reloading and applying them again on a
 // version conflict (a source changed the desired state meanwhile). A write that keeps the run's
-// lease renews it from the clock's current time. It stops if another run took the lease.
+// lease renews it from the clock's current time. It stops if another run took the lease; a
+// conflict on the write that takes the lease drops what is staged (errReplan).
 func (w *run) flush(ctx context.Context) error {
 	for attempt := 0; ; attempt++ {
+		taking := !w.leased && w.b.Lease.Owner == w.owner
 		next := w.b
 		until := w.r.Now().Add(w.r.leaseTTL())
 		if next.Lease.Owner == w.owner {
@@ -363,6 +370,13 @@ func (w *run) flush(ctx context.Context) error {
 			w.lost = true
 			w.res.Busy = true
 			return &storeError{fmt.Errorf("booking %s: lease taken by another run", w.b.Key)}
+		}
+		if taking {
+			// Nothing was sent yet (no side effect comes before the lease), so nothing staged
+			// needs keeping: the reads it learned from are made again if still needed.
+			w.staged, w.guarded, w.unsent = nil, false, nil
+			w.res.PossibleDuplicates = 0
+			return errReplan
 		}
 		for _, m := range w.staged {
 			m(w.b)

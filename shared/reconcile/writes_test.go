@@ -198,3 +198,45 @@ func TestLifecycleStoppedAfterEachWrite(t *testing.T) {
 		}
 	}
 }
+
+// beforeFirstPut runs then once, just before the first Put through it: another run working the
+// booking between this run's read and its first write.
+type beforeFirstPut struct {
+	booking.Store
+	then func()
+}
+
+func (s *beforeFirstPut) Put(ctx context.Context, b *booking.Booking) error {
+	if then := s.then; then != nil {
+		s.then = nil
+		then()
+	}
+	return s.Store.Put(ctx, b)
+}
+
+// TestARunWhoseFirstWriteMeetsAnotherRunsWorkPlansAgain: two runs read the booking at once (a
+// nudge delivered twice); one makes the room and sends the invitations while the other is
+// still before its first write, which takes the lease with the intents of its own plan. That
+// write is refused for the newer version, and the late run plans again from the record as it
+// is: nothing is left to do, so it makes no second room and sends nothing.
+func TestARunWhoseFirstWriteMeetsAnotherRunsWorkPlansAgain(t *testing.T) {
+	f, key := lifecycleFixture(t)
+	other := *f.r
+	other.Store = f.store
+	late := &beforeFirstPut{Store: f.store, then: func() {
+		res, err := other.Reconcile(context.Background(), key)
+		require.NoError(t, err)
+		require.Equal(t, []string{"create room", "send REQUEST to organizer", "send REQUEST to guest"}, res.Steps)
+	}}
+	f.r.Store = late
+	res := f.reconcile(key)
+	assert.Empty(t, res.Steps, "the late run finds everything done")
+	assert.False(t, res.Busy)
+	assert.Equal(t, 1, f.provider.created, "one room")
+	assert.Len(t, f.mails(), 2, "one invitation each (f.mails fails on a second)")
+	b := f.get(key)
+	assert.Zero(t, b.PossibleDuplicates)
+	assert.Nil(t, b.Creating)
+	assert.Empty(t, b.Retired)
+	assert.Equal(t, booking.Lease{}, b.Lease)
+}
