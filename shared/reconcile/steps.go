@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -765,7 +766,7 @@ func (w *run) sendAll(ctx context.Context, acts []action) error {
 	if len(acts) == 0 {
 		return nil
 	}
-	if w.b.Room != nil {
+	if w.b.Room != nil && slices.ContainsFunc(acts, func(a action) bool { return a.method == booking.Request }) {
 		// The links are signed with a secret the adapter may have to fetch: a failure to read
 		// it is temporary (retried with back-off) and comes before the intents are saved, so it
 		// neither marks an invitation refused nor counts a possible duplicate.
