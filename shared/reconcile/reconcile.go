@@ -81,9 +81,9 @@ type Reconciler struct {
 // DefaultLeaseTTL is how long a run holds a booking from its last save: another run may take the
 // booking over only once a run has saved nothing for that long. A run renews the lease before a
 // side effect once half of it has gone (run.hold, a heartbeat), so a run that lasts longer keeps
-// it while it makes progress: each side effect gives up within 10 s (the provider calls,
-// shared/video/rest), so half a minute between a renewal and the next is ample, and a run that
-// stopped (a crashed process, a Lambda timeout) frees its booking a minute after its last save.
+// it while it makes progress: a provider call gives up within 10 s (shared/video/rest), so the
+// half minute a renewal leaves for the side effect after it is ample, and a run that stopped (a
+// crashed process, a Lambda timeout) frees its booking a minute after its last save.
 const DefaultLeaseTTL = time.Minute
 
 // Back-off for temporary failures the service named no delay for: capped exponential with
