@@ -40,6 +40,19 @@ type Store interface {
 	// ForgetPerson removes email's entries from the people index.
 	ForgetPerson(ctx context.Context, email string) error
 
+	// AddActivity stores each event of the booking key as an item of its own (ActivityItems),
+	// unless an item with its identity is stored already: a redelivered event writes nothing.
+	// It returns the items it stored. They may be deleted after expires (the record's).
+	AddActivity(ctx context.Context, key string, events []RoomEvent, expires time.Time) ([]ActivityItem, error)
+	// Activity returns the booking key's activity items, at most MaxActivity of them, earliest
+	// first. An item added a moment ago may be missing (the DynamoDB adapter reads them through
+	// an eventually consistent index).
+	Activity(ctx context.Context, key string) ([]ActivityItem, error)
+	// ReplaceActivity rewrites the booking key's items with the IDs of items (an erasure's
+	// changes), keeping their identities, so a redelivery of the event as first stored still
+	// writes nothing. They may be deleted after expires.
+	ReplaceActivity(ctx context.Context, key string, items []ActivityItem, expires time.Time) error
+
 	// Pause marks the provider's calls of the kind paused until the time (a rate limit's
 	// refusal, booking.Throttled), unless they are marked paused until later already: a mark is
 	// only ever extended. It is one small item per provider and kind, and may be deleted once

@@ -108,7 +108,7 @@ func (s *Hooks) handle(w http.ResponseWriter, r *http.Request) {
 		WriteJSON(w, http.StatusOK, answer)
 		return
 	}
-	res, err := s.Intake.ApplyRoomEvents(ctx, provider, id, events)
+	res, err := s.Intake.ApplyRoomEvents(ctx, provider, events)
 	if err != nil {
 		fail(booking.Outage(err))
 		return

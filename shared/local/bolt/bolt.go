@@ -14,12 +14,14 @@
 //   - "usage": day + "#" + room tag → big-endian expiry, then JSON of booking.Usage;
 //   - "people": booking.PersonHash of an address + "#" + booking key → big-endian expiry;
 //   - "pauses": provider + "#" + booking.PauseKind → big-endian end of the pause;
+//   - "activity": booking key + "#" + booking.Position of an event's time and identity →
+//     big-endian expiry (the record's), then JSON of booking.ActivityItem;
 //
 // and the buckets of access.Store, listed in access.go.
 //
 // The due, expiry and list indexes are kept in step with the record in the same transaction as
 // every Put; a file written before the list index existed gets it at Open. Every value of the
-// seen, seen-long, usage, people and pauses buckets (and of access.Store's) starts with its
+// seen, seen-long, usage, people, pauses and activity buckets (and of access.Store's) starts with its
 // expiry, so Purge treats them alike.
 package bolt
 
@@ -86,7 +88,7 @@ func open(path string, timeout time.Duration) (*Store, error) {
 		// A file from before the list index has records but no list bucket.
 		rebuild := tx.Bucket(listBucket) == nil
 		for _, name := range [][]byte{bookingsBucket, dueBucket, expiresBucket, listBucket, seenBucket, longSeenBucket, usageBucket, peopleBucket,
-			operatorsBucket, sessionsBucket, auditBucket, limitsBucket, pausesBucket} {
+			activityBucket, operatorsBucket, sessionsBucket, auditBucket, limitsBucket, pausesBucket} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
@@ -511,7 +513,7 @@ func pauseKey(provider string, kind booking.PauseKind) []byte {
 }
 
 // Purge deletes the bookings whose ExpiresAt is set and before now, with their index entries, and
-// the delivery-id marks, usage figures, people entries, pauses, sessions, audit entries and
+// the delivery-id marks, usage figures, people entries, activity items, pauses, sessions, audit entries and
 // failure counts that have expired by now. It returns how many records and entries it deleted. The local sweeper calls it; DynamoDB expires the same
 // items with TTL.
 func (s *Store) Purge(ctx context.Context, now time.Time) (int, error) {
@@ -539,7 +541,7 @@ func (s *Store) Purge(ctx context.Context, now time.Time) (int, error) {
 			}
 			n++
 		}
-		for _, name := range [][]byte{seenBucket, longSeenBucket, usageBucket, peopleBucket, sessionsBucket, auditBucket, limitsBucket, pausesBucket} {
+		for _, name := range [][]byte{seenBucket, longSeenBucket, usageBucket, peopleBucket, activityBucket, sessionsBucket, auditBucket, limitsBucket, pausesBucket} {
 			purged, err := s.purgeExpired(tx.Bucket(name), now)
 			if err != nil {
 				return err
