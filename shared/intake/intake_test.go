@@ -74,6 +74,7 @@ func (f *fixture) get(t *testing.T) *booking.Booking {
 	t.Helper()
 	b, err := f.store.Get(context.Background(), booking.KeyOf("generic", "bk_1"))
 	require.NoError(t, err)
+	require.NoError(t, booking.LoadActivity(context.Background(), f.store, b))
 	return b
 }
 
