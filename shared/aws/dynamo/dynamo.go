@@ -357,7 +357,7 @@ func encode(b *booking.Booking) (map[string]types.AttributeValue, error) {
 	item := map[string]types.AttributeValue{
 		KeyAttr:     str(bookingPrefix + b.Key),
 		versionAttr: num(next.Version),
-		dataAttr:    str(string(data)),
+		packedAttr:  &types.AttributeValueMemberB{Value: pack(data)},
 	}
 	if !b.ExpiresAt.IsZero() {
 		item[ExpiresAttr] = num(b.ExpiresAt.Unix())
@@ -382,17 +382,28 @@ func listAttrs(b *booking.Booking) (part, sort string, ok bool) {
 	return string(state), booking.Position(b.Details.Start, b.Key), true
 }
 
+// decode reads a booking item: compressed ("z"), or as items written before hold it ("data").
 func decode(item map[string]types.AttributeValue) (*booking.Booking, error) {
-	data, ok := item[dataAttr].(*types.AttributeValueMemberS)
-	if !ok {
-		return nil, fmt.Errorf("decode: no %q string attribute", dataAttr)
+	var data []byte
+	switch v := item[packedAttr].(type) {
+	case *types.AttributeValueMemberB:
+		var err error
+		if data, err = unpack(v.Value); err != nil {
+			return nil, fmt.Errorf("decode: %w", err)
+		}
+	default:
+		s, ok := item[dataAttr].(*types.AttributeValueMemberS)
+		if !ok {
+			return nil, fmt.Errorf("decode: no %q binary or %q string attribute", packedAttr, dataAttr)
+		}
+		data = []byte(s.Value)
 	}
 	version, err := intAttr(item, versionAttr)
 	if err != nil {
 		return nil, fmt.Errorf("decode: %w", err)
 	}
 	var b booking.Booking
-	if err := json.Unmarshal([]byte(data.Value), &b); err != nil {
+	if err := json.Unmarshal(data, &b); err != nil {
 		return nil, fmt.Errorf("decode: %w", err)
 	}
 	b.Version = version
