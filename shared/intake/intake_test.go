@@ -2,8 +2,8 @@ package intake
 
 import (
 	"context"
-	"fmt"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
