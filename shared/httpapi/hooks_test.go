@@ -555,7 +555,7 @@ func BenchmarkHook(b *testing.B) {
 	b.ReportAllocs()
 	cpu := cpuTime()
 	for i := 0; b.Loop(); i++ {
-		body := f.delivery(f.nextID(), wherebyhook.EventClientJoined, f.now, joined(fmt.Sprintf("p-%d", i%50), "Bob", "visitor", ""))
+		body := f.delivery(f.nextID(), wherebyhook.EventClientJoined, f.now, joined(fmt.Sprintf("p-%d", i), "Bob", "visitor", ""))
 		r := httptest.NewRequest(http.MethodPost, "/v1/hooks/whereby", bytes.NewReader(body))
 		r.Header = signed(body, f.now)
 		w := httptest.NewRecorder()

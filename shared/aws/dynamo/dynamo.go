@@ -7,7 +7,8 @@
 //
 //	booking   pk "b#<booking key>"
 //	          version   N  the booking's Version; Put's condition compares it
-//	          data      S  the booking as JSON
+//	          z         B  the booking as JSON, DEFLATE-compressed with a preset dictionary (pack.go);
+//	                       items written before hold it uncompressed instead, in "data" (S)
 //	          expiresAt N  booking.ExpiresAt in epoch seconds, for TTL; absent when zero
 //	          dueShard  S  "0".."15", a stable hash of the key; only while DueAt is set
 //	          dueAt     S  booking.Position of DueAt; only while DueAt is set
@@ -24,6 +25,11 @@
 //	          expiresAt N  epoch seconds rounded up, for TTL
 //	          listPart  S  "person#<booking.PersonHash of the address>"
 //	          listSort  S  the booking key
+//	activity  pk "a#<booking key>#<booking.ActivityID>", one per provider event (activity.go)
+//	          data      S  the booking.ActivityItem as JSON
+//	          expiresAt N  the booking's ExpiresAt, epoch seconds rounded up, for TTL
+//	          listPart  S  "a#<booking key>"
+//	          listSort  S  booking.Position of the event's time and id
 //	pause     pk "t#<provider>#<booking.PauseKind>", one per provider and kind, only ever extended
 //	          until     N  when the pause ends, Unix nanoseconds
 //	          expiresAt N  the same in epoch seconds rounded up, for TTL
@@ -39,7 +45,8 @@
 // write; Due reads all of them.
 //
 // The global secondary index "list" (listPart, listSort; KEYS_ONLY) serves the lists, the usage
-// figures and the people index: each is one partition of it, read with one Query from a bound.
+// figures, the people index and each booking's activity: each is one partition of it, read with
+// one Query from a bound.
 // A table gets only one new index per stack update, hence one index for the three. It needs no
 // shards: an item writes to it only when it enters it, leaves it or moves in it (a booking when it
 // is made, moves, ends or becomes an alias; a usage or person item once), not on every Put. Booking
