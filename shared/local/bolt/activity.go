@@ -109,8 +109,14 @@ func (s *Store) ReplaceActivity(ctx context.Context, key string, items []booking
 	return nil
 }
 
+// never is the expiry of items whose record has none: Purge leaves them.
+var never = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+
 // putActivity writes the items of the booking key.
 func putActivity(tx *bbolt.Tx, key string, items []booking.ActivityItem, expires time.Time) error {
+	if expires.IsZero() {
+		expires = never
+	}
 	entries := make([]indexEntry, 0, len(items))
 	for _, it := range items {
 		data, err := json.Marshal(it)
