@@ -8,7 +8,6 @@ import (
 	"crypto/sha256"
 	"encoding/base32"
 	"encoding/json"
-	"slices"
 	"strings"
 	"time"
 )
@@ -318,11 +317,6 @@ type Booking struct {
 	// reminders, which count from CreatedAt.
 	RemindFrom time.Time `json:"remindFrom,omitzero"`
 
-	// Deliveries are the latest deliveries applied to the record (at most KeptDeliveries, oldest
-	// first), each by a hash of its id: a source's redelivery of one of them is a duplicate, found
-	// with the record itself, so applying a delivery needs no delivery-id item of its own.
-	Deliveries []string `json:"deliveries,omitempty"`
-
 	// Request is, for a hand-made room, the SHA-256 of the request that made it: a repeated
 	// request with the same Idempotency-Key must be the same request.
 	Request string `json:"request,omitempty"`
@@ -418,7 +412,6 @@ func (b *Booking) Clone() *Booking {
 		f := *b.Failure
 		c.Failure = &f
 	}
-	c.Deliveries = slices.Clone(b.Deliveries)
 	c.Notices = append([]Notice(nil), b.Notices...)
 	for i := range c.Notices {
 		c.Notices[i].Body = append(json.RawMessage(nil), b.Notices[i].Body...)

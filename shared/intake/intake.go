@@ -86,7 +86,6 @@ func (in *Intake) Apply(ctx context.Context, ch booking.Change) (Result, error) 
 	}
 	var superseded string
 	var named *target // the booking ch.Names are recorded for, once it is stored
-	noted := false    // the delivery is recorded in the booking it changed
 	if left, ok := in.departed(ch); ok {
 		// A departure is recorded before anything else: a join for the same member that arrives
 		// late, or is being applied right now, must not bring them back.
@@ -112,10 +111,6 @@ func (in *Intake) Apply(ctx context.Context, ch booking.Change) (Result, error) 
 		if t.superseded != "" {
 			superseded = t.superseded
 		}
-		if dedupeID != "" && t.b != nil && t.b.Delivered(dedupeID) {
-			res.Outcome = Duplicate
-			break
-		}
 		var next *booking.Booking
 		next, res.Outcome = in.apply(t, ch, now)
 		if t.b != nil || next != nil {
@@ -123,9 +118,6 @@ func (in *Intake) Apply(ctx context.Context, ch booking.Change) (Result, error) 
 		}
 		if next == nil {
 			break
-		}
-		if dedupeID != "" {
-			next.NoteDelivery(dedupeID)
 		}
 		// The people index goes first: a record saved without it could escape an erasure.
 		if fresh := newEmails(t.b, next); len(fresh) > 0 {
@@ -141,19 +133,15 @@ func (in *Intake) Apply(ctx context.Context, ch booking.Change) (Result, error) 
 		if err != nil {
 			return res, fmt.Errorf("save booking %s: %w", res.Key, err)
 		}
-		noted = dedupeID != ""
 	}
 	if named != nil {
 		if err := in.name(ctx, ch, *named, now); err != nil {
 			return res, err
 		}
 	}
-	// A delivery that changed a booking is recorded in it, in the same write (Booking.Deliveries);
-	// one that wrote nothing is marked on its own, so its redelivery is answered as a duplicate
-	// without reading the booking again. Marking after the change is saved means a crash in
-	// between lets the retry through, where the timestamp rule makes it harmless; marking first
-	// could lose the booking.
-	if dedupeID != "" && !noted {
+	// Marking the delivery after the change is saved means a crash in between lets the retry
+	// through, where the timestamp rule makes it harmless; marking first could lose the booking.
+	if dedupeID != "" {
 		if err := in.Store.MarkSeen(ctx, dedupeID, now.Add(DedupeWindow)); err != nil {
 			return res, fmt.Errorf("mark delivery %s: %w", dedupeID, err)
 		}

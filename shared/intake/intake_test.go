@@ -3,7 +3,6 @@ package intake
 import (
 	"context"
 	"errors"
-	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -109,48 +108,6 @@ func TestRepeatedDeliveryDoesNoNewWork(t *testing.T) {
 	assert.Equal(t, Duplicate, res.Outcome)
 	assert.Len(t, f.queue.keys, 1)
 	assert.Equal(t, before.Version, f.get(t).Version, "nothing written")
-}
-
-// TestADeliveryIsRecordedInTheBookingItChanged: a delivery that changes a booking is recorded in
-// the booking's own write, not in a delivery-id item of its own; its redelivery is a duplicate
-// even when it carries a newer time (a source that stamps deliveries when it sends them), and
-// even after other deliveries changed the booking since. A delivery that writes nothing is
-// marked on its own.
-func TestADeliveryIsRecordedInTheBookingItChanged(t *testing.T) {
-	f := newFixture(t)
-	ctx := context.Background()
-	created := f.change(booking.EventCreated, 0, "msg_1")
-	assert.Equal(t, Applied, f.apply(t, created).Outcome)
-	seen, err := f.store.Seen(ctx, "generic:msg_1", f.now)
-	require.NoError(t, err)
-	assert.False(t, seen, "no delivery-id item written")
-	assert.True(t, f.get(t).Delivered("generic:msg_1"))
-
-	moved := f.change(booking.EventUpdated, time.Second, "msg_2")
-	moved.Details.Start = moved.Details.Start.Add(time.Hour)
-	moved.Details.End = moved.Details.End.Add(time.Hour)
-	assert.Equal(t, Applied, f.apply(t, moved).Outcome)
-	before := f.get(t)
-
-	created.At = f.now.Add(time.Minute)
-	assert.Equal(t, Duplicate, f.apply(t, created).Outcome, "the first delivery again does not undo the second")
-	assert.Equal(t, before.Version, f.get(t).Version)
-
-	stale := f.change(booking.EventUpdated, -time.Hour, "msg_old")
-	assert.Equal(t, Stale, f.apply(t, stale).Outcome)
-	seen, err = f.store.Seen(ctx, "generic:msg_old", f.now)
-	require.NoError(t, err)
-	assert.True(t, seen, "a delivery that wrote nothing is marked on its own")
-	assert.Equal(t, Duplicate, f.apply(t, stale).Outcome)
-
-	for i := range booking.KeptDeliveries {
-		ch := f.change(booking.EventUpdated, time.Duration(2+i)*time.Second, fmt.Sprintf("msg_%d", 10+i))
-		ch.Details.Title = fmt.Sprintf("Call %d", i)
-		assert.Equal(t, Applied, f.apply(t, ch).Outcome)
-	}
-	b := f.get(t)
-	assert.Len(t, b.Deliveries, booking.KeptDeliveries, "the record keeps only the latest")
-	assert.False(t, b.Delivered("generic:msg_1"))
 }
 
 func TestUpdateRaisesSequenceOnlyWhenSomethingChanged(t *testing.T) {

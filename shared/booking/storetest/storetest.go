@@ -557,7 +557,6 @@ func fullBooking(t *testing.T) *booking.Booking {
 			ID: "msg_abcdefghijklm_failed_1", Type: booking.BookingFailed, At: now.Add(-time.Hour),
 			SentAt: now.Add(-time.Hour), Dropped: "refused: notify booking.failed: the receiver answered 410 Gone",
 		}},
-		Deliveries: []string{"kqzsm2h4pbxwd", "a7c2e5gq3nrtu"},
 		Request:    "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
 		AliasOf:    "abcdefghijklm",
 		RemindFrom: now.Add(-2 * time.Hour),
