@@ -148,9 +148,17 @@ func (a *Activity) Apply(e RoomEvent) bool {
 		if c.Host {
 			a.HostSeenAt = latest(a.HostSeenAt, e.At)
 		}
-		// A knock is answered once a host has been in the room since, or the knocker joined.
-		if k := a.Knock; k != nil && !e.At.Before(k.At) && (c.Host || (e.Kind == Joined && c.Name == k.Name)) {
-			a.Knock = nil
+		// A knock is answered once a host has been in the room since, or the knocker joined. A
+		// host leaving at the very instant of the knock was not in the room after it, whichever
+		// of the two is applied first.
+		if k := a.Knock; k != nil {
+			since := !e.At.Before(k.At)
+			if e.Kind == Left {
+				since = e.At.After(k.At)
+			}
+			if since && (c.Host || (e.Kind == Joined && c.Name == k.Name)) {
+				a.Knock = nil
+			}
 		}
 		changed := *c != before
 		placed := a.placeInSessions()
