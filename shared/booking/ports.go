@@ -14,6 +14,13 @@ type Store interface {
 	// exists; otherwise it replaces the record only if the stored version equals b.Version and
 	// fails with ErrConflict if not. On success b.Version is raised by one.
 	Put(ctx context.Context, b *Booking) error
+	// PutIndexed writes b as Put does, with what a booking source's change writes beside it: the
+	// people index's entries linking b.Key to each of people (as IndexPeople, until b.ExpiresAt)
+	// before b, and, when delivery is not empty, its mark until the time (as MarkSeen) after b.
+	// A write that stops part way so never leaves a record an erasure cannot find, nor a mark
+	// of a change not saved; on ErrConflict the mark is not written. The embedded store writes
+	// all of it in one transaction: one sync to disk instead of three.
+	PutIndexed(ctx context.Context, b *Booking, people []string, delivery string, until time.Time) error
 	// Due returns up to limit keys of bookings whose DueAt is set and not after now, oldest first.
 	Due(ctx context.Context, now time.Time, limit int) ([]string, error)
 	// Seen reports whether a delivery id was marked and has not expired by now.

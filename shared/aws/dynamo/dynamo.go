@@ -182,6 +182,21 @@ func (s *Store) Put(ctx context.Context, b *booking.Booking) error {
 	return nil
 }
 
+// PutIndexed writes the people entries (IndexPeople), then b (Put), then the delivery's mark
+// (MarkSeen): separate PutItems, in that order, since DynamoDB Local stand-ins lack transactions.
+func (s *Store) PutIndexed(ctx context.Context, b *booking.Booking, people []string, delivery string, until time.Time) error {
+	if err := s.IndexPeople(ctx, b.Key, people, b.ExpiresAt); err != nil {
+		return err
+	}
+	if err := s.Put(ctx, b); err != nil {
+		return err
+	}
+	if delivery == "" {
+		return nil
+	}
+	return s.MarkSeen(ctx, delivery, until)
+}
+
 // Due returns up to limit keys of bookings whose DueAt is set and not after now, oldest first
 // (ties by key). It merges the shards of the "due" index as it reads them: a first page of four
 // fifths of an even share from every shard at once, then, whenever the shard holding the next

@@ -50,6 +50,7 @@ func Run(t *testing.T, open func(t *testing.T) booking.Store) {
 		{"ListRefusesBadQueries", testListInvalid},
 		{"PutUsageReplacesAndUsageReadsDays", testUsage},
 		{"PeopleIndexIgnoresCaseAndRepeats", testPeople},
+		{"PutIndexedWritesTheRecordItsPeopleAndTheMark", testPutIndexed},
 		{"PauseIsPerProviderAndKindAndOnlyExtended", testPause},
 		{"ConcurrentPausesKeepTheLatestEnd", testConcurrentPauses},
 		{"ActivityItemsAreStoredOnceEarliestFirst", testActivityOnce},

@@ -159,6 +159,31 @@ func (s *Store) Put(ctx context.Context, b *booking.Booking) error {
 	if b.Key == "" {
 		return errors.New("put booking: empty key")
 	}
+	return s.putWith(b, func(*bbolt.Tx) error { return nil }, func(*bbolt.Tx) error { return nil })
+}
+
+// PutIndexed writes b, its people entries and the delivery's mark in one transaction.
+func (s *Store) PutIndexed(ctx context.Context, b *booking.Booking, people []string, delivery string, until time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("put booking %s: %w", b.Key, err)
+	}
+	if b.Key == "" {
+		return errors.New("put booking: empty key")
+	}
+	return s.putWith(b,
+		func(tx *bbolt.Tx) error { return indexPeople(tx, b.Key, people, b.ExpiresAt) },
+		func(tx *bbolt.Tx) error {
+			if delivery == "" {
+				return nil
+			}
+			bucket, key := seenKey(tx, delivery)
+			return bucket.Put(key, encodeTime(until))
+		})
+}
+
+// putWith writes b following the version rules, in one transaction with what before and after
+// write; a conflict writes nothing.
+func (s *Store) putWith(b *booking.Booking, before, after func(*bbolt.Tx) error) error {
 	next := *b
 	next.Version++
 	data, err := json.Marshal(&next)
@@ -176,6 +201,9 @@ func (s *Store) Put(ctx context.Context, b *booking.Booking) error {
 		case old != nil && old.Version != b.Version:
 			return fmt.Errorf("version %d, stored %d: %w", b.Version, old.Version, booking.ErrConflict)
 		}
+		if err := before(tx); err != nil {
+			return err
+		}
 		if old != nil {
 			if err := unindex(tx, old); err != nil {
 				return err
@@ -184,7 +212,10 @@ func (s *Store) Put(ctx context.Context, b *booking.Booking) error {
 		if err := tx.Bucket(bookingsBucket).Put([]byte(b.Key), data); err != nil {
 			return err
 		}
-		return index(tx, &next)
+		if err := index(tx, &next); err != nil {
+			return err
+		}
+		return after(tx)
 	})
 	if err != nil {
 		return fmt.Errorf("put booking %s: %w", b.Key, err)
