@@ -204,16 +204,23 @@ func (w *run) queueNotice(ctx context.Context, a action) error {
 	if err != nil {
 		return booking.Permanent(fmt.Errorf("encode %s notice of booking %s: %w", a.noticeKind, w.b.Key, err))
 	}
-	return w.save(ctx, func(b *booking.Booking) {
+	// A guard: stored before the send (sendNotice).
+	w.guard(func(b *booking.Booking) {
 		if b.NoticeFor(a.notice) == nil {
 			b.Notices = append(b.Notices, booking.Notice{ID: a.notice, Type: a.noticeKind, At: w.now, Body: body})
 		}
 	})
+	return nil
 }
 
-// sendNotice sends a queued notice and records the answer. A failure is the notice's, with its own
-// back-off: the booking goes on.
+// sendNotice sends a queued notice and records the answer. The notice is stored before the send,
+// so every attempt sends the same id and body; the answer is staged for the run's next write (a
+// run that stops first sends the same again, which the receiver drops by its id). A failure is
+// the notice's, with its own back-off: the booking goes on.
 func (w *run) sendNotice(ctx context.Context, a action) error {
+	if err := w.hold(ctx); err != nil {
+		return err
+	}
 	n := *w.b.NoticeFor(a.notice)
 	err := w.r.Notifier.Notify(ctx, n)
 	giveUp := n.At.Add(booking.NoticeGiveUp)
@@ -227,7 +234,7 @@ func (w *run) sendNotice(ctx context.Context, a action) error {
 	default:
 		w.step(n.Type + " notice failed: " + err.Error())
 	}
-	return w.save(ctx, func(b *booking.Booking) {
+	w.stage(func(b *booking.Booking) {
 		m := b.NoticeFor(n.ID)
 		if m == nil {
 			return
@@ -243,6 +250,7 @@ func (w *run) sendNotice(ctx context.Context, a action) error {
 			m.NextAt = earliestTime(next, giveUp)
 		}
 	})
+	return nil
 }
 
 // dropNotice gives up a notice: after 24 hours without a 2xx, or when the room it announced is
@@ -253,11 +261,12 @@ func (w *run) dropNotice(ctx context.Context, a action) error {
 	if a.reason == DroppedGaveUp {
 		w.res.NoticesDropped = append(w.res.NoticesDropped, n.ID)
 	}
-	return w.save(ctx, func(b *booking.Booking) {
+	w.stage(func(b *booking.Booking) {
 		if m := b.NoticeFor(a.notice); m != nil {
 			m.Dropped, m.Body = a.reason, nil
 		}
 	})
+	return nil
 }
 
 // noticeBackoff returns the delay before attempt n+1 at a notice.

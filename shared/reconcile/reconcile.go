@@ -1,6 +1,7 @@
 // Package reconcile is roomkeeper's worker: Reconcile brings one booking's observed state (its
 // room, the invites each recipient has) in line with its desired state, one idempotent step at a
-// time, saving progress after every side effect (docs/design.md, "Reconcile"). A failure
+// time, storing the intent of each side effect before it and its result after it, a batch of
+// them to a write (docs/design.md, "Reconcile"). A failure
 // of the provider or the mail service is recorded with a back-off dueAt, never returned as a queue
 // failure; a permanent one stops the retries and e-mails the organizer.
 package reconcile
@@ -78,11 +79,11 @@ type Reconciler struct {
 }
 
 // DefaultLeaseTTL is how long a run holds a booking from its last save: another run may take the
-// booking over only once a run has saved nothing for that long. Every save renews the lease (a
-// heartbeat), so a run that lasts longer keeps it while it makes progress; between two saves
-// there is one step, whose provider calls each give up within 10 s (shared/video/rest), so a
-// minute is ample, and a run that stopped (a crashed process, a Lambda timeout) frees its booking
-// a minute after its last save.
+// booking over only once a run has saved nothing for that long. A run renews the lease before a
+// side effect once half of it has gone (run.hold, a heartbeat), so a run that lasts longer keeps
+// it while it makes progress: a provider call gives up within 10 s (shared/video/rest), so the
+// half minute a renewal leaves for the side effect after it is ample, and a run that stopped (a
+// crashed process, a Lambda timeout) frees its booking a minute after its last save.
 const DefaultLeaseTTL = time.Minute
 
 // Back-off for temporary failures the service named no delay for: capped exponential with
@@ -165,18 +166,15 @@ func (r *Reconciler) Reconcile(ctx context.Context, key string) (Result, error) 
 			}
 		}
 	}
-	if err := w.save(ctx, func(b *booking.Booking) {
-		b.Lease = booking.Lease{Owner: w.owner, Until: now.Add(r.leaseTTL())}
-	}); err != nil {
-		return res, w.storeErr(err)
-	}
+	// The lease rides on the run's first write, which comes before its first side effect
+	// (run.hold); a run with nothing to do writes only what its last save changes, if anything.
 	for i := 0; i < maxSteps; i++ {
 		act := r.plan(w.b, now)
 		if act.kind == actNone || (r.Mailer == nil && act.mails()) || (r.LeaveDialIn && act.makesDialIn(w.b)) {
 			break
 		}
 		err := w.do(ctx, act)
-		if err == nil {
+		if err == nil || errors.Is(err, errReplan) {
 			continue
 		}
 		if ctx.Err() != nil && !w.lost {
@@ -201,7 +199,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, key string) (Result, error) 
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finalSaveTimeout)
 	defer cancel()
 	var last action
-	err = w.save(sctx, func(b *booking.Booking) {
+	w.unwind() // intents of sends this run did not make (it stopped early): nothing went out
+	finish := func(b *booking.Booking) {
 		b.Lease = booking.Lease{}
 		act := r.plan(b, now)
 		last = act
@@ -217,7 +216,13 @@ func (r *Reconciler) Reconcile(ctx context.Context, key string) (Result, error) 
 				b.Failure = nil
 			}
 		}
-	})
+	}
+	if !w.wrote && len(w.staged) == 0 && unchangedBy(w.b, finish) {
+		// Nothing done and nothing to record: no write at all.
+		res.Due = w.b.DueAt
+		return res, nil
+	}
+	err = w.save(sctx, finish)
 	if err == nil {
 		res.Due = w.b.DueAt
 		if last.kind == actNone && last.reason != "" {
@@ -242,13 +247,31 @@ func (r *Reconciler) leaseTTL() time.Duration {
 }
 
 // run is one Reconcile call's working state.
+//
+// A run writes the record only when a side effect needs a guard stored before it (the lease and
+// an intent: run.hold, run.flush) and once at its end. What a step learned is staged on the
+// record in memory (run.stage) and goes out with the next write: losing it to a stopped run only
+// repeats a step that is idempotent (a room check, a room delete, a usage count, an adoption) or
+// whose intent was stored (a send, which the next run makes again and counts).
 type run struct {
 	r     *Reconciler
-	b     *booking.Booking // the record as last loaded or saved
+	b     *booking.Booking // the record as last loaded or saved, with the staged changes applied
 	now   time.Time
 	owner string
 	res   *Result
 	lost  bool // another run took the lease
+	// staged are the changes applied to b since it was last written; a write that meets a newer
+	// version applies them again to it.
+	staged []func(*booking.Booking)
+	wrote  bool // the run has written the record
+	// guarded says a change is staged that must be stored before the next side effect.
+	guarded bool
+	// leased says the lease is stored, until leaseUntil.
+	leased     bool
+	leaseUntil time.Time
+	// unsent undoes each intent this run stored for a send it has not made (by the intent's
+	// name): a failure or an early stop puts it back, since nothing went out.
+	unsent map[string]func(*booking.Booking)
 	// metrics are the run's figures, recorded when it ends.
 	metrics []booking.Metric
 }
@@ -278,20 +301,64 @@ func (w *run) storeErr(err error) error {
 	return err
 }
 
-// save applies mutate to the record and writes it, reloading and re-applying on a version
-// conflict (a source changed the desired state meanwhile). A save that keeps the run's lease
-// renews it from the clock's current time. It stops if another run took the lease.
+// stage applies mutate to the record in memory; the next write stores it.
+func (w *run) stage(mutate func(*booking.Booking)) {
+	mutate(w.b)
+	w.staged = append(w.staged, mutate)
+}
+
+// save stages mutate and writes the record.
 func (w *run) save(ctx context.Context, mutate func(*booking.Booking)) error {
+	w.stage(mutate)
+	return w.flush(ctx)
+}
+
+// hold stores the run's lease before a side effect, with whatever is staged: the run's first
+// call writes the record, and so does a call with a guard staged and not yet written (an
+// intent, a room being created, a queued notice: guard), or one when the lease has less than
+// half its time left, renewing it as a heartbeat. So two runs never work one booking at once,
+// and a run that stopped frees it a lease's time after its last write.
+func (w *run) hold(ctx context.Context) error {
+	if !w.leased {
+		w.stage(func(b *booking.Booking) { b.Lease = booking.Lease{Owner: w.owner} })
+		return w.flush(ctx)
+	}
+	if w.guarded || !w.r.Now().Before(w.leaseUntil.Add(-w.r.leaseTTL()/2)) {
+		return w.flush(ctx)
+	}
+	return nil
+}
+
+// guard stages mutate as a change that must be stored before the side effect it guards: the
+// next hold writes it.
+func (w *run) guard(mutate func(*booking.Booking)) {
+	w.stage(mutate)
+	w.guarded = true
+}
+
+// errReplan is the first write of a run (the one taking the lease) meeting a newer version of the
+// record: another run, or a source, wrote it since the run read it, so what the run planned and
+// staged may be stale. The run drops it and plans again from the record as it is now.
+var errReplan = errors.New("the record changed before the run took its lease: plan again")
+
+// flush writes the record with the staged changes, reloading and applying them again on a
+// version conflict (a source changed the desired state meanwhile). A write that keeps the run's
+// lease renews it from the clock's current time. It stops if another run took the lease; a
+// conflict on the write that takes the lease drops what is staged (errReplan).
+func (w *run) flush(ctx context.Context) error {
 	for attempt := 0; ; attempt++ {
-		next := w.b.Clone()
-		mutate(next)
+		taking := !w.leased && w.b.Lease.Owner == w.owner
+		next := w.b
+		until := w.r.Now().Add(w.r.leaseTTL())
 		if next.Lease.Owner == w.owner {
-			next.Lease.Until = w.r.Now().Add(w.r.leaseTTL())
+			next.Lease.Until = until
 		}
 		next.UpdatedAt = w.now
 		err := w.r.Store.Put(ctx, next)
 		if err == nil {
-			w.b = next
+			w.staged = w.staged[:0]
+			w.wrote, w.guarded = true, false
+			w.leased, w.leaseUntil = next.Lease.Owner == w.owner, until
 			return nil
 		}
 		if !errors.Is(err, booking.ErrConflict) || attempt >= 8 {
@@ -310,7 +377,53 @@ func (w *run) save(ctx context.Context, mutate func(*booking.Booking)) error {
 			w.res.Busy = true
 			return &storeError{fmt.Errorf("booking %s: lease taken by another run", w.b.Key)}
 		}
+		if taking {
+			// Nothing was sent yet (no side effect comes before the lease), so nothing staged
+			// needs keeping: the reads it learned from are made again if still needed.
+			w.staged, w.guarded, w.unsent = nil, false, nil
+			w.res.PossibleDuplicates = 0
+			return errReplan
+		}
+		for _, m := range w.staged {
+			m(w.b)
+		}
 	}
+}
+
+// intend records that the run is about to make a send, under name, with undo to put back what
+// was there before: until the send is made (sent), a failure or an early stop applies undo.
+func (w *run) intend(name string, undo func(*booking.Booking)) {
+	if w.unsent == nil {
+		w.unsent = map[string]func(*booking.Booking){}
+	}
+	w.unsent[name] = undo
+}
+
+// intended reports whether this run stored an intent under name that it has not acted on yet.
+func (w *run) intended(name string) bool {
+	_, ok := w.unsent[name]
+	return ok
+}
+
+// sent marks the send under name as made (or refused for good): its intent stays until the
+// result replaces it.
+func (w *run) sent(name string) { delete(w.unsent, name) }
+
+// unwind stages the undoing of every intent whose send this run did not make.
+func (w *run) unwind() {
+	for name, undo := range w.unsent {
+		w.stage(undo)
+		delete(w.unsent, name)
+	}
+}
+
+// unchangedBy reports whether mutate leaves the fields a run's last save sets as they are.
+func unchangedBy(b *booking.Booking, mutate func(*booking.Booking)) bool {
+	next := b.Clone()
+	mutate(next)
+	sameFailure := (next.Failure == nil) == (b.Failure == nil) && (next.Failure == nil || *next.Failure == *b.Failure)
+	return next.DueAt.Equal(b.DueAt) && next.Done == b.Done && next.Attempts == b.Attempts &&
+		sameFailure && next.Lease == b.Lease
 }
 
 // fail records a failed step: a back-off dueAt for a temporary failure, or a permanent failure
@@ -375,6 +488,7 @@ func (w *run) fail(ctx context.Context, act action, cause error) (bool, error) {
 	// already permanent, or the notice failing, waits for the back-off.
 	cont := permanent && (b.Failure == nil || !b.Failure.Permanent) && act.kind != actNotify
 	w.res.Failure, w.res.Permanent = msg, permanent
+	w.unwind() // the sends this run meant to make did not go out
 	err := w.save(ctx, func(b *booking.Booking) {
 		b.Attempts = attempts
 		if act.kind == actCreate {
@@ -388,10 +502,6 @@ func (w *run) fail(ctx context.Context, act action, cause error) (bool, error) {
 				// finds it.
 				b.Creating = nil
 			}
-		}
-		var se *sendError
-		if errors.As(cause, &se) {
-			se.restore(b)
 		}
 		if b.Failure == nil || !b.Failure.Permanent {
 			b.Failure = &booking.Failure{Message: msg, Kind: kind, Permanent: permanent, At: w.now}

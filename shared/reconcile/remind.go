@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
@@ -29,24 +30,37 @@ func (r *Reconciler) reminders(b *booking.Booking) []time.Duration {
 	return out
 }
 
-// planReminder returns the next reminder to send, organizer first, and when the next one after
-// it comes due (zero: none). A recipient is reminded who holds the REQUEST of the current
-// sequence (so never after a cancellation, nor someone who left); the reminder is due at start −
-// its lead, and is sent from then until the start, at most once for the start: a reminder due
-// before the booking was made or moved (RemindFrom), or before the recipient was sent the current
-// invitation, is skipped, and of several due at once (a run held up by an outage) only the latest
-// is sent, the earlier ones counted done.
+// planReminder returns the next reminder to send, organizer first (remindersDue), and when the
+// next one after it comes due (zero: none).
 func (r *Reconciler) planReminder(b *booking.Booking, now time.Time) (action, time.Time) {
+	due, next := r.remindersDue(b, now)
+	if len(due) > 0 {
+		return due[0], time.Time{}
+	}
+	return action{}, next
+}
+
+// remindersDue returns the reminders to send now, organizer first, and when the next one comes
+// due (zero: none). A recipient is reminded who holds the REQUEST of the current sequence (so
+// never after a cancellation, nor someone who left); the reminder is due at start − its lead,
+// and is sent from then until the start, at most once for the start: a reminder due before the
+// booking was made or moved (RemindFrom), or before the recipient was sent the current
+// invitation, is skipped, and of several due at once (a run held up by an outage) only the
+// latest is sent, the earlier ones counted done.
+func (r *Reconciler) remindersDue(b *booking.Booking, now time.Time) ([]action, time.Time) {
 	leads := r.reminders(b)
 	d := &b.Details
 	if len(leads) == 0 || b.Status != booking.Confirmed || b.Done || !now.Before(d.Start) {
-		return action{}, time.Time{}
+		return nil, time.Time{}
 	}
 	from := b.RemindFrom
 	if from.IsZero() {
 		from = b.CreatedAt // a record stored before reminders
 	}
-	var next time.Time
+	var (
+		out  []action
+		next time.Time
+	)
 	for i, p := range d.Participants() {
 		inv := b.InviteFor(p.Email)
 		if inv == nil || inv.Method != booking.Request || inv.Sequence != b.Sequence || inv.Error != "" || !mailable(b, p.Email) {
@@ -74,62 +88,79 @@ func (r *Reconciler) planReminder(b *booking.Booking, now time.Time) (action, ti
 			}
 		}
 		if due > 0 {
-			return action{kind: actRemind, person: p, organizer: i == 0, method: booking.Request, reminder: due}, time.Time{}
+			out = append(out, action{kind: actRemind, person: p, organizer: i == 0, method: booking.Request, reminder: due})
 		}
 	}
-	return action{}, next
+	if len(out) > 0 {
+		return out, time.Time{}
+	}
+	return nil, next
 }
 
-// remind sends one recipient the reminder a.reminder before the start, as send does an
-// invitation: the intent is recorded first, so a run that stops between the mail service
-// accepting the message and the record being saved sends at most one duplicate, counted. A
-// reminder refused for good, or that cannot be rendered, is counted done: it is not retried, and
-// the others are still reminded.
-func (w *run) remind(ctx context.Context, a action) error {
+// remindAll sends the reminders due as sendAll sends invitations: one write records every
+// recipient's intent (RemindPending) with the lease, then each is sent and its result staged for
+// the run's next write. A run that stops between the mail service accepting a reminder and that
+// write sends it again (at most one duplicate per recipient), counted in PossibleDuplicates. A
+// reminder refused for good, or that cannot be rendered, is counted done: it is not retried,
+// and the others are still reminded.
+func (w *run) remindAll(ctx context.Context, acts []action) error {
 	if _, err := w.link(ctx, booking.RoomLink, booking.ForGuest); err != nil {
-		return err // a secret that cannot be read yet: before the intent, like send
+		return err // a secret that cannot be read yet: before the intents, like sendAll
 	}
-	lead := int(a.reminder / time.Minute)
 	start := w.b.Details.Start
-	inv := w.b.InviteFor(a.person.Email)
-	prior := inv.RemindPending
-	if prior == lead {
-		w.res.PossibleDuplicates++
-	}
-	// mine applies a change to the recipient's reminder state only while the record still
-	// holds the start this reminder is for: a move (intake's ArmReminders) starts it over.
-	mine := func(b *booking.Booking, change func(*booking.Invite)) {
-		if inv := b.InviteFor(a.person.Email); inv != nil && b.Details.Start.Equal(start) {
+	// mine applies a change to a recipient's reminder state only while the record still holds
+	// the start the reminder is for: a move (intake's ArmReminders) starts it over.
+	mine := func(b *booking.Booking, email string, change func(*booking.Invite)) {
+		if inv := b.InviteFor(email); inv != nil && b.Details.Start.Equal(start) {
 			change(inv)
 		}
 	}
-	if err := w.save(ctx, func(b *booking.Booking) {
-		mine(b, func(inv *booking.Invite) { inv.RemindPending = lead })
+	for _, a := range acts {
+		email, lead := a.person.Email, int(a.reminder/time.Minute)
+		prior := w.b.InviteFor(email).RemindPending
 		if prior == lead {
-			b.PossibleDuplicates++
+			w.res.PossibleDuplicates++
 		}
-	}); err != nil {
+		w.guard(func(b *booking.Booking) {
+			mine(b, email, func(inv *booking.Invite) { inv.RemindPending = lead })
+			if prior == lead {
+				b.PossibleDuplicates++
+			}
+		})
+		w.intend(remindIntent(email), func(b *booking.Booking) {
+			mine(b, email, func(inv *booking.Invite) { inv.RemindPending = prior })
+		})
+	}
+	if err := w.hold(ctx); err != nil {
 		return err
 	}
-	msg, err := w.render(ctx, a)
-	if err == nil {
-		_, err = w.r.Mailer.Send(ctx, msg)
-		if err != nil && !booking.IsPermanent(err) {
-			return &sendError{
-				err:     fmt.Errorf("send reminder for booking %s: %w", w.b.Key, err),
-				restore: func(b *booking.Booking) { mine(b, func(inv *booking.Invite) { inv.RemindPending = prior }) },
+	for _, a := range acts {
+		if err := w.hold(ctx); err != nil { // a long batch renews the lease
+			return err
+		}
+		msg, err := w.render(ctx, a)
+		if err == nil {
+			_, err = w.r.Mailer.Send(ctx, msg)
+			if err != nil && !booking.IsPermanent(err) {
+				// Nothing went out now: the failure puts the unsent intents back (run.unwind).
+				return fmt.Errorf("send reminder for booking %s: %w", w.b.Key, err)
 			}
 		}
+		if err != nil {
+			// Neither the mail service's answer nor the render error goes in the steps, which
+			// are logged: either may name the address.
+			w.step("drop reminder to " + role(a.organizer) + ": refused for good or cannot be rendered")
+		} else {
+			w.step(fmt.Sprintf("send %s reminder to %s", a.reminder, role(a.organizer)))
+			w.report(booking.CountOf(booking.MetricRemindersSent, 1))
+		}
+		email, lead := a.person.Email, int(a.reminder/time.Minute)
+		w.sent(remindIntent(email))
+		w.stage(func(b *booking.Booking) {
+			mine(b, email, func(inv *booking.Invite) { inv.Reminded, inv.RemindPending = lead, 0 })
+		})
 	}
-	if err != nil {
-		// Neither the mail service's answer nor the render error goes in the steps, which are
-		// logged: either may name the address.
-		w.step("drop reminder to " + role(a.organizer) + ": refused for good or cannot be rendered")
-	} else {
-		w.step(fmt.Sprintf("send %s reminder to %s", a.reminder, role(a.organizer)))
-		w.report(booking.CountOf(booking.MetricRemindersSent, 1))
-	}
-	return w.save(ctx, func(b *booking.Booking) {
-		mine(b, func(inv *booking.Invite) { inv.Reminded, inv.RemindPending = lead, 0 })
-	})
+	return nil
 }
+
+func remindIntent(email string) string { return "remind " + strings.ToLower(email) }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -129,10 +130,8 @@ func (r *Reconciler) planMeeting(b *booking.Booking, now time.Time) action {
 		case len(b.Retired) > 0:
 			return action{kind: actDeleteRetired}
 		}
-		for _, inv := range b.Invites {
-			if mayHoldRequest(inv) && mailable(b, inv.Email) {
-				return action{kind: actSend, person: inv.Person, organizer: inv.Organizer, method: booking.Cancel}
-			}
+		if a, ok := r.planInvites(b); ok {
+			return a
 		}
 		return countNext(b)
 	}
@@ -227,24 +226,36 @@ func countNext(b *booking.Booking) action {
 	return action{kind: actNone}
 }
 
-// planInvites returns the next invitation to send for a booking's current sequence, if any:
-// the organizer's REQUEST first, then each attendee's, then a CANCEL to each recipient who left.
+// planInvites returns the next invitation to send, if any (invitesDue).
 func (r *Reconciler) planInvites(b *booking.Booking) (action, bool) {
-	d := &b.Details
-	if a, ok := sendRequest(b, d.Organizer, true); ok {
-		return a, true
+	if due := invitesDue(b); len(due) > 0 {
+		return due[0], true
 	}
-	for _, p := range d.Attendees {
-		if a, ok := sendRequest(b, p, false); ok {
-			return a, true
+	return action{}, false
+}
+
+// invitesDue lists the invitations a booking's current sequence still needs, in the order they
+// go out: the organizer's REQUEST first, then each attendee's, then a CANCEL to each recipient
+// who left; for a cancelled booking, a CANCEL to everyone who may hold a REQUEST.
+func invitesDue(b *booking.Booking) []action {
+	d := &b.Details
+	var out []action
+	if b.Status != booking.Cancelled {
+		if a, ok := sendRequest(b, d.Organizer, true); ok {
+			out = append(out, a)
+		}
+		for _, p := range d.Attendees {
+			if a, ok := sendRequest(b, p, false); ok {
+				out = append(out, a)
+			}
 		}
 	}
 	for _, inv := range b.Invites {
-		if mayHoldRequest(inv) && !isParticipant(d, inv.Email) && mailable(b, inv.Email) {
-			return action{kind: actSend, person: inv.Person, organizer: inv.Organizer, method: booking.Cancel}, true
+		if mayHoldRequest(inv) && (b.Status == booking.Cancelled || !isParticipant(d, inv.Email)) && mailable(b, inv.Email) {
+			out = append(out, action{kind: actSend, person: inv.Person, organizer: inv.Organizer, method: booking.Cancel})
 		}
 	}
-	return action{}, false
+	return out
 }
 
 // mailable reports whether mail about b may go to an address: not to none, not to one in the
@@ -356,29 +367,41 @@ func (e *notConfiguredError) Error() string {
 // provider name it (providerError), for the metrics.
 func (w *run) do(ctx context.Context, a action) error {
 	b := w.b
+	// The provider the step calls, named before the step changes the record in place.
+	var provider string
+	switch {
+	case a.kind == actRecover:
+		provider = b.Creating.Provider
+	case a.kind == actCreate:
+		provider = b.Details.Room.Provider
+	case a.kind == actDeleteRetired:
+		provider = b.Retired[0].Provider
+	case b.Room != nil:
+		provider = b.Room.Provider
+	}
 	switch a.kind {
 	case actRecover:
-		return onProvider(b.Creating.Provider, w.recoverRoom(ctx))
+		return onProvider(provider, w.recoverRoom(ctx))
 	case actCreate:
-		return onProvider(b.Details.Room.Provider, w.createRoom(ctx))
+		return onProvider(provider, w.createRoom(ctx))
 	case actCheck:
-		return onProvider(b.Room.Provider, w.checkRoom(ctx))
+		return onProvider(provider, w.checkRoom(ctx))
 	case actDeleteRoom:
 		if a.cleanup {
 			w.res.Cleanup = a.reason
 			w.report(booking.DurationOf(booking.MetricCleanupLag, max(w.now.Sub(w.r.cleanupDue(b)), 0)))
 		}
-		return onProvider(b.Room.Provider, w.deleteRoom(ctx, a.cleanup))
+		return onProvider(provider, w.deleteRoom(ctx, a.cleanup))
 	case actDeleteRetired:
-		return onProvider(b.Retired[0].Provider, w.deleteRetired(ctx))
+		return onProvider(provider, w.deleteRetired(ctx))
 	case actSend:
 		if a.organizer && a.method == booking.Request && b.Room != nil {
 			// A change reaches the organizer first: move the room before telling anyone.
 			if gone, err := w.updateRoom(ctx); err != nil || gone {
-				return onProvider(b.Room.Provider, err)
+				return onProvider(provider, err)
 			}
 		}
-		return w.send(ctx, a)
+		return w.sendAll(ctx, invitesDue(w.b))
 	case actNotify:
 		return w.notify(ctx)
 	case actKnock:
@@ -387,12 +410,13 @@ func (w *run) do(ctx context.Context, a action) error {
 		return w.undelivered(ctx, a.person)
 	case actMove:
 		_, err := w.moveRoom(ctx)
-		return onProvider(b.Room.Provider, err)
+		return onProvider(provider, err)
 	case actCount:
 		return onProvider(a.room.Provider, w.count(ctx, a.room))
 	case actIDs:
 		w.step("assign recipient ids")
-		return w.save(ctx, func(b *booking.Booking) { b.AssignIDs(nil, w.r.NewID) })
+		w.stage(func(b *booking.Booking) { b.AssignIDs(nil, w.r.NewID) })
+		return nil
 	case actSummary:
 		return w.summarize(ctx)
 	case actQueueNotice:
@@ -402,7 +426,8 @@ func (w *run) do(ctx context.Context, a action) error {
 	case actDropNotice:
 		return w.dropNotice(ctx, a)
 	case actRemind:
-		return w.remind(ctx, a)
+		due, _ := w.r.remindersDue(w.b, w.now)
+		return w.remindAll(ctx, due)
 	}
 	return fmt.Errorf("unknown action %d", a.kind)
 }
@@ -467,7 +492,12 @@ func (w *run) recoverRoom(ctx context.Context) error {
 			adopted = &room
 			continue
 		}
-		if err := w.r.call(ctx, w.now, c.Provider, false, func() error { return p.DeleteRoom(ctx, room) }); err != nil {
+		if err := w.r.call(ctx, w.now, c.Provider, false, func() error {
+			if err := w.hold(ctx); err != nil {
+				return err
+			}
+			return p.DeleteRoom(ctx, room)
+		}); err != nil {
 			return fmt.Errorf("delete stray %s room for booking %s: %w", c.Provider, w.b.Key, err)
 		}
 		w.step("delete stray room")
@@ -478,7 +508,8 @@ func (w *run) recoverRoom(ctx context.Context) error {
 		adopted.CreatedAt = w.now
 		adopted.Checked = w.checked()
 	}
-	return w.save(ctx, func(b *booking.Booking) {
+	// Staged: a run that stops before its next write lists the rooms again and adopts the same.
+	w.stage(func(b *booking.Booking) {
 		if adopted == nil {
 			forgetCreating(b)
 			return
@@ -489,6 +520,7 @@ func (w *run) recoverRoom(ctx context.Context) error {
 		}
 		b.Room = adopted
 	})
+	return nil
 }
 
 // forgetCreating drops the intent to create a room when no room was made under its tag. The
@@ -516,15 +548,22 @@ func (w *run) createRoom(ctx context.Context) error {
 	var room booking.Room
 	err = w.r.call(ctx, w.now, d.Room.Provider, true, func() (err error) {
 		// Record the intent first: if this run stops after the provider made the room, the
-		// next run finds the room by its tag instead of making a second one.
-		if err := w.save(ctx, func(b *booking.Booking) {
+		// next run finds the room by its tag instead of making a second one. The same write
+		// carries the lease and the intents of the invitations that follow the room.
+		w.guard(func(b *booking.Booking) {
 			if b.Room != nil {
 				b.Retired = append(b.Retired, *b.Room)
 				b.Room = nil
 			}
 			b.RoomGen = gen
 			b.Creating = &booking.Creating{Provider: d.Room.Provider, Tag: tag, Options: d.Room, At: w.now}
-		}); err != nil {
+		})
+		if w.r.Mailer != nil {
+			for _, a := range invitesDue(w.b) {
+				w.intendInvite(a)
+			}
+		}
+		if err := w.hold(ctx); err != nil {
 			return err
 		}
 		room, err = p.CreateRoom(ctx, w.roomSpec(d, tag))
@@ -537,10 +576,12 @@ func (w *run) createRoom(ctx context.Context) error {
 	w.report(booking.CountOf(booking.MetricRoomsCreated, 1).By("Provider", d.Room.Provider))
 	room.Options, room.CreatedAt, room.End = d.Room, w.now, d.End
 	room.Checked = booking.RoomCheck{At: w.now, Start: d.Start, End: d.End}
-	return w.save(ctx, func(b *booking.Booking) {
+	// Staged: a run that stops before its next write adopts the room by its tag.
+	w.stage(func(b *booking.Booking) {
 		b.Room = &room
 		b.Creating = nil
 	})
+	return nil
 }
 
 // roomSpec is what the provider is asked for: a room under tag for the details d.
@@ -585,11 +626,13 @@ func (w *run) checkRoom(ctx context.Context) error {
 		w.step("check room")
 	}
 	checked := w.checked()
-	return w.save(ctx, func(b *booking.Booking) {
+	// Staged: a run that stops before its next write repeats only the request.
+	w.stage(func(b *booking.Booking) {
 		if b.Room != nil && b.Room.ID == room.ID {
 			b.Room.Checked = checked
 		}
 	})
+	return nil
 }
 
 // vanish records that the provider no longer has the booking's room (deleted in its dashboard or
@@ -603,7 +646,7 @@ func (w *run) checkRoom(ctx context.Context) error {
 // together (count).
 func (w *run) vanish(ctx context.Context, room booking.Room) error {
 	w.step("room gone at the provider")
-	return w.save(ctx, func(b *booking.Booking) {
+	w.stage(func(b *booking.Booking) {
 		if b.Room == nil || b.Room.ID != room.ID {
 			return
 		}
@@ -618,6 +661,7 @@ func (w *run) vanish(ctx context.Context, room booking.Room) error {
 			b.RoomGen-- // the next room is made under the same tag
 		}
 	})
+	return nil
 }
 
 // requestSent reports whether anyone may hold the REQUEST of the booking's current sequence: it
@@ -633,13 +677,30 @@ func requestSent(b *booking.Booking) bool {
 	return false
 }
 
+// deleteRoom deletes the booking's room. Deleting is idempotent (a room the provider no longer
+// has counts as deleted), so the result is staged: a run that stops before its next write deletes
+// again. The write before the delete, which carries the lease, also carries the intent of the
+// organizer's summary of who came when the cleanup makes it due.
 func (w *run) deleteRoom(ctx context.Context, cleanup bool) error {
 	room := *w.b.Room
 	p, err := w.r.provider(room.Provider)
 	if err != nil {
 		return err
 	}
-	if err := w.r.call(ctx, w.now, room.Provider, false, func() error { return p.DeleteRoom(ctx, room) }); err != nil {
+	if cleanup && w.r.Mailer != nil {
+		after := w.b.Clone()
+		w.end(after, room)
+		after.Room, after.Done = nil, after.Status == booking.Confirmed
+		if summaryDue(after) {
+			w.intendSummary()
+		}
+	}
+	if err := w.r.call(ctx, w.now, room.Provider, false, func() error {
+		if err := w.hold(ctx); err != nil {
+			return err
+		}
+		return p.DeleteRoom(ctx, room)
+	}); err != nil {
 		return fmt.Errorf("delete %s room %s of booking %s: %w", room.Provider, room.ID, w.b.Key, err)
 	}
 	if cleanup {
@@ -647,7 +708,7 @@ func (w *run) deleteRoom(ctx context.Context, cleanup bool) error {
 	} else {
 		w.step("delete room of cancelled booking")
 	}
-	return w.save(ctx, func(b *booking.Booking) {
+	w.stage(func(b *booking.Booking) {
 		if b.Room != nil && b.Room.ID == room.ID {
 			w.end(b, *b.Room)
 			b.Room = nil
@@ -656,6 +717,7 @@ func (w *run) deleteRoom(ctx context.Context, cleanup bool) error {
 			b.Done = true
 		}
 	})
+	return nil
 }
 
 // end keeps a room roomkeeper deleted (or the provider lost: vanish) in the record's history, with
@@ -671,11 +733,16 @@ func (w *run) deleteRetired(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := w.r.call(ctx, w.now, room.Provider, false, func() error { return p.DeleteRoom(ctx, room) }); err != nil {
+	if err := w.r.call(ctx, w.now, room.Provider, false, func() error {
+		if err := w.hold(ctx); err != nil {
+			return err
+		}
+		return p.DeleteRoom(ctx, room)
+	}); err != nil {
 		return fmt.Errorf("delete replaced %s room %s of booking %s: %w", room.Provider, room.ID, w.b.Key, err)
 	}
-	w.step("delete replaced room")
-	return w.save(ctx, func(b *booking.Booking) {
+	w.step("delete replaced room") // idempotent, like deleteRoom: staged
+	w.stage(func(b *booking.Booking) {
 		kept := b.Retired[:0:0]
 		for _, r := range b.Retired {
 			if r.ID != room.ID || r.Provider != room.Provider {
@@ -686,28 +753,62 @@ func (w *run) deleteRetired(ctx context.Context) error {
 		}
 		b.Retired = kept
 	})
+	return nil
 }
 
-// send delivers one invite: the intent is recorded first, so a run that stops between the mail
-// service accepting the message and the record being saved is detected and counted.
-func (w *run) send(ctx context.Context, a action) error {
-	if a.method == booking.Request && w.b.Room != nil {
+// sendAll delivers a batch of invitations, the intents first: one write records every
+// recipient's Pending intent (with the lease), then each message is sent and its result staged,
+// and the run's next write records them all. A run that stops between the mail service
+// accepting a message and that write leaves the intent, and the next run sends again (at most
+// one duplicate per recipient and message) and counts it in PossibleDuplicates. One recipient
+// refused for good, or whose message cannot be made, is recorded as such and the others go on.
+func (w *run) sendAll(ctx context.Context, acts []action) error {
+	if len(acts) == 0 {
+		return nil
+	}
+	if w.b.Room != nil && slices.ContainsFunc(acts, func(a action) bool { return a.method == booking.Request }) {
 		// The links are signed with a secret the adapter may have to fetch: a failure to read
-		// it is temporary (retried with back-off) and comes before the send's intent is saved,
-		// so it neither marks an invitation refused nor counts a possible duplicate.
+		// it is temporary (retried with back-off) and comes before the intents are saved, so it
+		// neither marks an invitation refused nor counts a possible duplicate.
 		if _, err := w.link(ctx, booking.RoomLink, booking.ForGuest); err != nil {
 			return err
 		}
 	}
-	seq := w.b.Sequence
+	for _, a := range acts {
+		w.intendInvite(a)
+	}
+	if err := w.hold(ctx); err != nil {
+		return err
+	}
+	for _, a := range acts {
+		if err := w.hold(ctx); err != nil { // a long batch renews the lease
+			return err
+		}
+		if err := w.send(ctx, a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func inviteIntent(email string) string { return "invite " + strings.ToLower(email) }
+
+// intendInvite stages the Pending intent of one invitation, unless this run staged it already
+// (with the room's creation). An intent of the same invitation that a stopped run left means
+// the message may have gone out: sending it again is counted as a possible duplicate.
+func (w *run) intendInvite(a action) {
+	name := inviteIntent(a.person.Email)
+	if w.intended(name) {
+		return
+	}
 	var same *booking.Pending // a stopped run's unrecorded send of this very invite
 	if inv := w.b.InviteFor(a.person.Email); inv != nil && inv.Pending != nil &&
-		inv.Pending.Sequence == seq && inv.Pending.Method == a.method {
+		inv.Pending.Sequence == w.b.Sequence && inv.Pending.Method == a.method {
 		p := *inv.Pending
 		same = &p
 		w.res.PossibleDuplicates++
 	}
-	if err := w.save(ctx, func(b *booking.Booking) {
+	w.guard(func(b *booking.Booking) {
 		inv := upsertInvite(b, a.person, a.organizer)
 		if p := inv.Pending; p != nil && p.Method == booking.Request &&
 			(p.Sequence != b.Sequence || p.Method != a.method) {
@@ -719,10 +820,19 @@ func (w *run) send(ctx context.Context, a action) error {
 		if same != nil {
 			b.PossibleDuplicates++
 		}
-	}); err != nil {
-		return err
-	}
-	seq = w.b.Sequence
+	})
+	// Nothing went out while the intent is unsent: the stopped run's send, if any, may still
+	// have, so its intent is put back.
+	w.intend(name, func(b *booking.Booking) {
+		if inv := b.InviteFor(a.person.Email); inv != nil {
+			inv.Pending = same
+		}
+	})
+}
+
+// send delivers one invitation whose intent is stored, and stages its result.
+func (w *run) send(ctx context.Context, a action) error {
+	seq := w.b.Sequence
 	var id string
 	var sendErr error
 	msg, err := w.render(ctx, a)
@@ -740,13 +850,8 @@ func (w *run) send(ctx context.Context, a action) error {
 		id, sendErr = w.r.Mailer.Send(ctx, msg)
 		switch {
 		case sendErr != nil && !booking.IsPermanent(sendErr):
-			// Nothing went out now; an earlier unrecorded send may still have, so the pending
-			// intent is put back as it was before this attempt.
-			return &sendError{err: fmt.Errorf("send %s for booking %s: %w", a.method, w.b.Key, sendErr), restore: func(b *booking.Booking) {
-				if inv := b.InviteFor(a.person.Email); inv != nil {
-					inv.Pending = same
-				}
-			}}
+			// Nothing went out now: the failure puts the unsent intents back (run.unwind).
+			return fmt.Errorf("send %s for booking %s: %w", a.method, w.b.Key, sendErr)
 		case sendErr != nil:
 			w.step(fmt.Sprintf("mail service refused %s", a.method))
 		default:
@@ -754,7 +859,8 @@ func (w *run) send(ctx context.Context, a action) error {
 			w.report(booking.CountOf(booking.MetricInvitesSent, 1))
 		}
 	}
-	return w.save(ctx, func(b *booking.Booking) {
+	w.sent(inviteIntent(a.person.Email))
+	w.stage(func(b *booking.Booking) {
 		inv := upsertInvite(b, a.person, a.organizer)
 		inv.Sequence, inv.Method, inv.Pending = seq, a.method, nil
 		inv.SentAt, inv.MessageID, inv.Error = w.now, id, ""
@@ -762,18 +868,8 @@ func (w *run) send(ctx context.Context, a action) error {
 			inv.SentAt, inv.Error = time.Time{}, sendErr.Error()
 		}
 	})
+	return nil
 }
-
-// sendError is a send that failed: nothing went out now. restore puts the recipient's pending
-// send back as it was before the attempt (a stopped run's unrecorded send of the same mail,
-// which may have gone out, or none): fail applies it as it records the failure.
-type sendError struct {
-	err     error
-	restore func(*booking.Booking)
-}
-
-func (e *sendError) Error() string { return e.err.Error() }
-func (e *sendError) Unwrap() error { return e.err }
 
 func role(organizer bool) string {
 	if organizer {
@@ -814,6 +910,9 @@ func (w *run) notify(ctx context.Context) error {
 		w.step("drop failure notice: " + err.Error())
 	default:
 		msg.Key = w.b.Key
+		if err := w.hold(ctx); err != nil {
+			return err
+		}
 		if _, err := w.r.Mailer.Send(ctx, msg); err != nil {
 			return fmt.Errorf("send failure notice for booking %s: %w", w.b.Key, err)
 		}
@@ -851,6 +950,9 @@ func (w *run) knock(ctx context.Context) error {
 		Stamp:     w.now,
 	})
 	if err == nil {
+		if err := w.hold(ctx); err != nil {
+			return err
+		}
 		msg.Key = b.Key
 		_, err = w.r.Mailer.Send(ctx, msg)
 		if err != nil && !booking.IsPermanent(err) {
@@ -868,6 +970,9 @@ func (w *run) knock(ctx context.Context) error {
 	// stretch without a host, like the e-mail, and a failure drops it rather than send the
 	// e-mail again.
 	if w.r.Alerter != nil && d.Organizer.Email != "" {
+		if err := w.hold(ctx); err != nil {
+			return err
+		}
 		err := w.r.Alerter.AlertKnock(ctx, booking.KnockAlert{
 			OrganizerEmail: d.Organizer.Email, Title: d.Title, Start: d.Start, End: d.End, Guest: k.Name, HostURL: host,
 		})
@@ -900,6 +1005,9 @@ func (w *run) undelivered(ctx context.Context, guest booking.Person) error {
 		Stamp:     w.now,
 	})
 	if err == nil {
+		if err := w.hold(ctx); err != nil {
+			return err
+		}
 		msg.Key = b.Key
 		_, err = w.r.Mailer.Send(ctx, msg)
 		if err != nil && !booking.IsPermanent(err) {
@@ -978,11 +1086,14 @@ func (w *run) count(ctx context.Context, room *booking.Room) error {
 		}
 	}
 	id := room.ID // (a store write, not an outside effect: no step is reported)
-	return w.save(ctx, func(b *booking.Booking) {
+	// Staged: the usage writes replace what they wrote, so a run that stops before its next
+	// write only counts again.
+	w.stage(func(b *booking.Booking) {
 		for i := range b.Ended {
 			if b.Ended[i].ID == id {
 				b.Ended[i].Counted = true
 			}
 		}
 	})
+	return nil
 }

@@ -25,8 +25,9 @@ func summaryDue(b *booking.Booking) bool {
 }
 
 // summarize e-mails the organizer who came. As with an invite, the intent is recorded before the
-// send: a run that stops between the mail service accepting the message and the record being
-// saved leaves it set, and the next run sends again and counts a possible duplicate. A summary
+// send (with the cleanup's delete when that made it due): a run that stops between the mail
+// service accepting the message and the record being saved leaves it set, and the next run sends
+// again and counts a possible duplicate. A summary
 // that cannot be rendered, or that the mail service refuses for good, is dropped, not retried.
 func (w *run) summarize(ctx context.Context) error {
 	b := w.b
@@ -57,37 +58,30 @@ func (w *run) summarize(ctx context.Context) error {
 	if err != nil {
 		// An organizer address no mail can reach, in a record stored before intake refused
 		// them: it never will render.
+		// An intent stored with the cleanup is put back by the run's last write (run.unwind).
 		w.step("drop attendance summary: " + err.Error())
-		return w.save(ctx, func(b *booking.Booking) { b.Summary.Dropped = err.Error() })
+		w.stage(func(b *booking.Booking) { b.Summary.Dropped = err.Error() })
+		return nil
 	}
 	msg.Key = b.Key
-	prior := b.Summary.PendingAt
-	again := !prior.IsZero() // a stopped run's send, which may have gone out
-	if again {
-		w.res.PossibleDuplicates++
+	if !w.intended(summaryIntent) {
+		w.intendSummary()
 	}
-	if err := w.save(ctx, func(b *booking.Booking) {
-		b.Summary.PendingAt = w.now
-		if again {
-			b.PossibleDuplicates++
-		}
-	}); err != nil {
+	if err := w.hold(ctx); err != nil {
 		return err
 	}
 	id, err := w.r.Mailer.Send(ctx, msg)
 	switch {
 	case err != nil && !booking.IsPermanent(err):
-		// Nothing went out now; the stopped run's send, if any, may still have: put it back.
-		if serr := w.save(ctx, func(b *booking.Booking) { b.Summary.PendingAt = prior }); serr != nil {
-			return serr
-		}
+		// Nothing went out now: the failure puts the intent back (run.unwind).
 		return fmt.Errorf("send attendance summary for booking %s: %w", b.Key, err)
 	case err != nil:
 		w.step("mail service refused the attendance summary")
 	default:
 		w.step("send attendance summary to organizer")
 	}
-	return w.save(ctx, func(b *booking.Booking) {
+	w.sent(summaryIntent)
+	w.stage(func(b *booking.Booking) {
 		b.Summary.PendingAt = time.Time{}
 		if err != nil {
 			b.Summary.Dropped = "refused: " + err.Error()
@@ -95,4 +89,25 @@ func (w *run) summarize(ctx context.Context) error {
 			b.Summary.SentAt, b.Summary.MessageID = w.now, id
 		}
 	})
+	return nil
+}
+
+const summaryIntent = "summary"
+
+// intendSummary stages the summary's intent (Summary.PendingAt), to be stored before the send:
+// with the cleanup's delete, which makes it due, or on its own. A stopped run's intent means it
+// may have gone out: sending again is counted as a possible duplicate.
+func (w *run) intendSummary() {
+	prior := w.b.Summary.PendingAt
+	again := !prior.IsZero()
+	if again {
+		w.res.PossibleDuplicates++
+	}
+	w.guard(func(b *booking.Booking) {
+		b.Summary.PendingAt = w.now
+		if again {
+			b.PossibleDuplicates++
+		}
+	})
+	w.intend(summaryIntent, func(b *booking.Booking) { b.Summary.PendingAt = prior })
 }

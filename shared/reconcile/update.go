@@ -45,6 +45,9 @@ func (w *run) moveRoom(ctx context.Context) (gone bool, err error) {
 	u := w.r.updater(room.Provider)
 	var updated booking.Room
 	err = w.r.call(ctx, w.now, room.Provider, true, func() (err error) {
+		if err := w.hold(ctx); err != nil {
+			return err
+		}
 		updated, err = u.UpdateRoom(ctx, *room, w.roomSpec(w.b.Details, room.Tag))
 		return err
 	})
@@ -53,20 +56,23 @@ func (w *run) moveRoom(ctx context.Context) (gone bool, err error) {
 		return true, w.vanish(ctx, *room)
 	case booking.IsPermanent(err) || createsPaused(err):
 		w.step("room not moved: " + err.Error())
-		return false, w.save(ctx, func(b *booking.Booking) {
+		w.stage(func(b *booking.Booking) {
 			if b.Room != nil && b.Room.ID == room.ID {
 				b.Room.End = b.Details.End // not asked again for this end
 			}
 		})
+		return false, nil
 	case err != nil:
 		return false, fmt.Errorf("update %s room %s of booking %s: %w", room.Provider, room.ID, w.b.Key, err)
 	}
 	w.step("update room")
 	updated.Options, updated.CreatedAt, updated.End = room.Options, room.CreatedAt, w.b.Details.End
 	updated.Checked = w.checked() // an update succeeds only on a room the provider has
-	return false, w.save(ctx, func(b *booking.Booking) {
+	// Staged: the update is idempotent, so a run that stops before its next write repeats it.
+	w.stage(func(b *booking.Booking) {
 		if b.Room != nil && b.Room.ID == room.ID {
 			b.Room = &updated
 		}
 	})
+	return false, nil
 }

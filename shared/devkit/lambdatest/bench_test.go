@@ -290,24 +290,25 @@ func wherebyHookEvent(t testing.TB, model []byte, id string) []byte {
 // AWS list prices, us-east-1, read 2026-12-07 (docs/scale.md names the pages; SQS's and
 // CloudWatch's are the commonly quoted figures, not confirmed against AWS's own pages).
 const (
-	priceAPIGateway    = 1.00 / 1e6   // HTTP API, per request (first 300 million a month)
-	priceLambdaReq     = 0.20 / 1e6   // per invocation
-	priceLambdaGBs     = 0.0000133334 // arm64, per GB-second
-	priceWRU           = 0.625 / 1e6  // on-demand
-	priceRRU           = 0.125 / 1e6  // on-demand
-	priceStorage       = 0.25         // DynamoDB Standard table class, per GB-month
-	priceSQS           = 0.40 / 1e6   // standard queue, per request (price unconfirmed)
-	priceSES           = 0.10 / 1000  // per e-mail
-	priceSecretsRead   = 0.05 / 10000 // per GetSecretValue
-	priceSecretMonth   = 0.40         // per secret and month
-	priceScheduler     = 1.00 / 1e6   // EventBridge Scheduler, per invocation (14 million a month free)
-	priceLogsIngest    = 0.50         // CloudWatch Logs, standard class, per GB ingested (unconfirmed)
-	priceLogsStore     = 0.03         // CloudWatch Logs, per GB-month stored (unconfirmed)
-	lambdaMemoryGB     = 128.0 / 1024 // the functions' memory size in infra/stack.go
-	lifecycleBatch     = 10           // bookings per lifecycle iteration, and the SQS batch size
-	platformLogBytes   = 350          // Lambda's own START, END and REPORT lines per invocation (an estimate)
-	targetWorkerWrites = 6            // issue 15's goal: the worker's writes per lifecycle, each ≤ 1 KB
-	secretsInStack     = 6            // the secrets a stack with one booking source and Whereby holds
+	priceAPIGateway    = 1.00 / 1e6      // HTTP API, per request (first 300 million a month)
+	priceLambdaReq     = 0.20 / 1e6      // per invocation
+	priceLambdaGBs     = 0.0000133334    // arm64, per GB-second
+	priceWRU           = 0.625 / 1e6     // on-demand
+	priceRRU           = 0.125 / 1e6     // on-demand
+	priceStorage       = 0.25            // DynamoDB Standard table class, per GB-month
+	priceSQS           = 0.40 / 1e6      // standard queue, per request (price unconfirmed)
+	priceSES           = 0.10 / 1000     // per e-mail
+	priceSecretsRead   = 0.05 / 10000    // per GetSecretValue
+	priceSecretMonth   = 0.40            // per secret and month
+	priceScheduler     = 1.00 / 1e6      // EventBridge Scheduler, per invocation (14 million a month free)
+	priceLogsIngest    = 0.50            // CloudWatch Logs, standard class, per GB ingested (unconfirmed)
+	priceLogsStore     = 0.03            // CloudWatch Logs, per GB-month stored (unconfirmed)
+	lambdaMemoryGB     = 128.0 / 1024    // the functions' memory size in infra/stack.go
+	lifecycleBatch     = 10              // bookings per lifecycle iteration, and the SQS batch size
+	platformLogBytes   = 350             // Lambda's own START, END and REPORT lines per invocation (an estimate)
+	targetWorkerWrites = 6               // issue 15's goal: the worker's writes per lifecycle, each ≤ 1 KB
+	lifecycleLead      = 8 * time.Second // from a booking being made to its reminder
+	secretsInStack     = 6               // the secrets a stack with one booking source and Whereby holds
 )
 
 // lifecycle is what one booking's lifecycle uses, as BenchmarkBookingLifecycle measures it.
@@ -352,8 +353,9 @@ func monthlyFixed(sweepSeconds float64) float64 {
 		secretsInStack*priceSecretMonth
 }
 
-// BenchmarkBookingLifecycle runs batches of ten bookings through created → invited → cleaned up
-// with the function binaries, counting each function's AWS requests at the emulator side, and
+// BenchmarkBookingLifecycle runs batches of ten bookings through issue 15's lifecycle — one guest,
+// one reminder, no change: created → invited → reminded → cleaned up (with the organizer's summary
+// of who came; nobody joins) — with the function binaries, counting each function's AWS requests at the emulator side, and
 // from them and list prices estimates the cost per 1,000 bookings. The worker gets the ten
 // nudges as one SQS batch, as an event source mapping with batch size 10 would; the event source
 // mapping's own ReceiveMessage and DeleteMessageBatch calls are estimated (one each per batch).
@@ -387,11 +389,15 @@ func BenchmarkBookingLifecycle(b *testing.B) {
 			invocations[name]++
 		}
 
-		end := time.Now().Add(5 * time.Second).UTC().Truncate(time.Second)
+		// The reminder, a minute before the start (the shortest there is), comes due a few
+		// seconds after the booking is made; the cleanup a few seconds after the start.
+		start := time.Now().Add(time.Minute + lifecycleLead).UTC().Truncate(time.Second)
 		for j := range lifecycleBatch {
 			ev := s.bookingEvent(fmt.Sprintf("life%d-%d", i, j), func(data map[string]any) {
-				data["start"] = end.Add(-30 * time.Minute).Format(time.RFC3339)
-				data["end"] = end.Format(time.RFC3339)
+				data["start"] = start.Format(time.RFC3339)
+				data["end"] = start.Add(5 * time.Second).Format(time.RFC3339)
+				data["attendees"] = data["attendees"].([]any)[:1]
+				data["reminders"] = []string{"1m"}
 			})
 			var resp events.APIGatewayV2HTTPResponse
 			invoke("bookings", ev, &resp)
@@ -421,23 +427,32 @@ func BenchmarkBookingLifecycle(b *testing.B) {
 		}
 		// Sweep as the schedule would, until the ten are due. Only the sweep that finds them is
 		// counted towards them; the others are the schedule's fixed cost (see sweepCost).
-		var before usage
-		for deadline := time.Now().Add(30 * time.Second); ; {
-			var swept sweeper.Result
-			before = proxies["sweeper"].Usage()
-			start := time.Now()
-			fns["sweeper"].MustInvoke(b, sweepTick, &swept)
-			if swept.Enqueued == lifecycleBatch {
-				billed += time.Since(start)
-				sweepTime += time.Since(start)
-				invocations["sweeper"]++
-				break
+		var swept usage
+		sweepDue := func(what string) {
+			for deadline := time.Now().Add(time.Minute + 30*time.Second); ; {
+				var res sweeper.Result
+				before := proxies["sweeper"].Usage()
+				start := time.Now()
+				fns["sweeper"].MustInvoke(b, sweepTick, &res)
+				if res.Enqueued == lifecycleBatch {
+					billed += time.Since(start)
+					sweepTime += time.Since(start)
+					invocations["sweeper"]++
+					swept = swept.add(proxies["sweeper"].Usage().sub(before))
+					return
+				}
+				if time.Now().After(deadline) {
+					b.Fatalf("only %d bookings became due for their %s", res.Enqueued, what)
+				}
+				time.Sleep(500 * time.Millisecond)
 			}
-			if time.Now().After(deadline) {
-				b.Fatalf("only %d bookings became due", swept.Enqueued)
-			}
-			time.Sleep(500 * time.Millisecond)
 		}
+		sweepDue("reminder")
+		deliverAll()
+		if n := len(s.sandbox.Rooms()); n != lifecycleBatch {
+			b.Fatalf("%d rooms after the reminders, want %d", n, lifecycleBatch)
+		}
+		sweepDue("cleanup")
 		deliverAll()
 		if n := len(s.sandbox.Rooms()); n != 0 {
 			b.Fatalf("%d rooms left after cleanup", n)
@@ -450,8 +465,8 @@ func BenchmarkBookingLifecycle(b *testing.B) {
 		for name, p := range proxies {
 			u := p.Usage()
 			if name == "sweeper" {
-				// Only the sweep that found the bookings due counts towards them.
-				u = u.sub(before)
+				// Only the sweeps that found the bookings due count towards them.
+				u = swept
 			}
 			byFunction[name] = byFunction[name].add(u)
 			total = total.add(u)
@@ -464,7 +479,7 @@ func BenchmarkBookingLifecycle(b *testing.B) {
 	}
 
 	per := func(n float64) float64 { return n / float64(bookingsDone) }
-	batches := 2.0 * float64(b.N) // one SQS batch for the invites, one for the cleanups
+	batches := 3.0 * float64(b.N) // one SQS batch each for the invites, the reminders, the cleanups
 	lambdaInvocations := float64(invocations["bookings"] + invocations["worker"] + invocations["sweeper"])
 	today := lifecycle{
 		API:           per(float64(invocations["bookings"])),
@@ -488,6 +503,13 @@ func BenchmarkBookingLifecycle(b *testing.B) {
 	sweepSeconds := sweepTime.Seconds() / float64(b.N)
 	monthly := month*(sumCosts(costs)+today.SES*priceSES) + monthlyFixed(sweepSeconds)
 
+	workerWrites := per(float64(worker.Calls["DynamoDB.PutItem"] + worker.Calls["DynamoDB.UpdateItem"] +
+		worker.Calls["DynamoDB.DeleteItem"] + worker.Calls["DynamoDB.BatchWriteItem"]))
+	if workerWrites > targetWorkerWrites {
+		b.Errorf("the worker wrote %.1f items per booking, over issue 15's %d", workerWrites, targetWorkerWrites)
+	}
+	b.ReportMetric(workerWrites, "worker-writes/booking")
+	b.ReportMetric(per(worker.WRU), "worker-WRU/booking")
 	b.ReportMetric(per(float64(total.service("DynamoDB"))), "ddb-req/booking")
 	b.ReportMetric(today.WRU, "WRU/booking")
 	b.ReportMetric(per(total.IndexWRU), "index-WRU/booking")

@@ -123,6 +123,7 @@ type Whereby struct {
 	limit    *RateLimit // nil: no budget
 	limited  int        // requests the budget refused
 	hanging  int        // requests waiting for their client to give up (Hang)
+	journal  int        // changes written after the file's snapshot; -1: no snapshot yet
 
 	// Room activity and its webhooks (rooms.go, webhooks.go).
 	hooks   webhookSender
@@ -133,11 +134,20 @@ type Whereby struct {
 	pending []*Webhook            // held deliveries; guarded by mu
 }
 
-// state is the JSON saved at StatePath.
-type state struct {
-	NextID   int        `json:"nextId"`
-	Meetings []*Meeting `json:"meetings"`
+// record is one JSON value of the file at StatePath: the file is a snapshot of the live rooms
+// (NextID and Meetings) followed by the changes since, one line each (Put, a room made;
+// Delete, a room deleted), so a change writes a line rather than every room. Loading applies
+// them in order; a change that makes rooms gone, or a journal grown past the live rooms, writes
+// a new snapshot.
+type record struct {
+	NextID   int        `json:"nextId,omitempty"`
+	Meetings []*Meeting `json:"meetings,omitempty"`
+	Put      *Meeting   `json:"put,omitempty"`
+	Delete   string     `json:"delete,omitempty"`
 }
+
+// journalSlack is how many changes beyond the live rooms the file may hold before a snapshot.
+const journalSlack = 64
 
 // NewWhereby returns a sandbox, loading rooms from opts.StatePath when that file exists.
 func NewWhereby(opts WherebyOptions) (*Whereby, error) {
@@ -152,6 +162,7 @@ func NewWhereby(opts WherebyOptions) (*Whereby, error) {
 		meetings:  map[string]*Meeting{},
 		nextID:    firstMeetingID,
 		rooms:     map[string]*roomState{},
+		journal:   -1,
 	}
 	if w.now == nil {
 		w.now = time.Now
@@ -338,7 +349,7 @@ func (w *Whereby) createMeeting(rw http.ResponseWriter, r *http.Request) {
 	}
 	w.nextID++
 	w.meetings[m.MeetingID] = m
-	if err := w.save(now); err != nil {
+	if err := w.save(now, record{Put: m}); err != nil {
 		delete(w.meetings, m.MeetingID)
 		writeError(rw, http.StatusInternalServerError, err.Error())
 		return
@@ -401,7 +412,7 @@ func (w *Whereby) deleteMeeting(rw http.ResponseWriter, r *http.Request) {
 			events = w.evict(m)
 		}
 		delete(w.meetings, id)
-		if err := w.save(w.now()); err != nil {
+		if err := w.save(w.now(), record{Delete: id}); err != nil {
 			w.meetings[id] = m
 			w.mu.Unlock()
 			writeError(rw, http.StatusInternalServerError, err.Error())
@@ -561,38 +572,73 @@ func meetingSeq(m Meeting) int {
 	return n
 }
 
-// load reads the state file, if any.
+// load reads the state file, if any: a snapshot and the changes after it. A change cut short
+// by a stop mid-write ends the file; the rooms before it are kept, and a new snapshot replaces
+// the file so the next change is not written after it.
 func (w *Whereby) load() error {
 	if w.statePath == "" {
 		return nil
 	}
-	b, err := os.ReadFile(w.statePath)
+	f, err := os.Open(w.statePath)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("whereby sandbox: load state: %w", err)
 	}
-	var s state
-	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("whereby sandbox: load state %s: %w", w.statePath, err)
-	}
-	for _, m := range s.Meetings {
-		if m == nil || m.MeetingID == "" {
-			continue
+	defer f.Close()
+	dec := json.NewDecoder(f)
+	for n := 0; ; n++ {
+		var rec record
+		err := dec.Decode(&rec)
+		if err == io.EOF {
+			break
 		}
-		w.meetings[m.MeetingID] = m
+		if err != nil && n == 0 {
+			return fmt.Errorf("whereby sandbox: load state %s: %w", w.statePath, err)
+		}
+		if err != nil {
+			w.journal = journalSlack + len(w.meetings) // cut short: write a snapshot at once
+			break
+		}
+		w.apply(rec)
+		w.journal++
 	}
-	w.nextID = max(s.NextID, firstMeetingID)
+	w.nextID = max(w.nextID, firstMeetingID)
+	if w.journal > 0 {
+		return w.snapshot()
+	}
 	return nil
 }
 
-// save writes the live rooms to the state file, replacing it atomically, and forgets rooms that
-// are gone. w.mu must be held.
-func (w *Whereby) save(now time.Time) error {
+// apply applies one record of the state file.
+func (w *Whereby) apply(rec record) {
+	if rec.Meetings != nil {
+		clear(w.meetings)
+	}
+	for _, m := range rec.Meetings {
+		if m != nil && m.MeetingID != "" {
+			w.meetings[m.MeetingID] = m
+		}
+	}
+	if m := rec.Put; m != nil && m.MeetingID != "" {
+		w.meetings[m.MeetingID] = m
+	}
+	if rec.Delete != "" {
+		delete(w.meetings, rec.Delete)
+	}
+	w.nextID = max(w.nextID, rec.NextID)
+}
+
+// save records a change (a room made or deleted) in the state file, and forgets rooms that are
+// gone: one line after the file's snapshot, or a new snapshot when rooms went or the changes
+// outnumber the live rooms. w.mu must be held.
+func (w *Whereby) save(now time.Time, change record) error {
+	pruned := false
 	for id, m := range w.meetings {
 		if w.gone(m, now) {
 			delete(w.meetings, id)
+			pruned = true
 		}
 	}
 	for id := range w.rooms {
@@ -603,12 +649,36 @@ func (w *Whereby) save(now time.Time) error {
 	if w.statePath == "" {
 		return nil
 	}
-	s := state{NextID: w.nextID, Meetings: make([]*Meeting, 0, len(w.meetings))}
+	if pruned || w.journal < 0 || w.journal >= len(w.meetings)+journalSlack {
+		return w.snapshot()
+	}
+	change.NextID = w.nextID
+	line, err := json.Marshal(change)
+	if err != nil {
+		return fmt.Errorf("whereby sandbox: save state: %w", err)
+	}
+	f, err := os.OpenFile(w.statePath, os.O_WRONLY|os.O_APPEND, 0)
+	if err == nil {
+		_, err = f.Write(append(line, '\n'))
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("whereby sandbox: save state: %w", err)
+	}
+	w.journal++
+	return nil
+}
+
+// snapshot replaces the state file, atomically, with the live rooms. w.mu must be held.
+func (w *Whereby) snapshot() error {
+	s := record{NextID: w.nextID, Meetings: make([]*Meeting, 0, len(w.meetings))}
 	for _, m := range w.meetings {
 		s.Meetings = append(s.Meetings, m)
 	}
 	slices.SortFunc(s.Meetings, func(a, b *Meeting) int { return meetingSeq(*a) - meetingSeq(*b) })
-	b, err := json.MarshalIndent(s, "", "  ")
+	b, err := json.Marshal(s)
 	if err != nil {
 		return fmt.Errorf("whereby sandbox: save state: %w", err)
 	}
@@ -616,7 +686,7 @@ func (w *Whereby) save(now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("whereby sandbox: save state: %w", err)
 	}
-	_, err = tmp.Write(b)
+	_, err = tmp.Write(append(b, '\n'))
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
@@ -627,6 +697,7 @@ func (w *Whereby) save(now time.Time) error {
 		os.Remove(tmp.Name())
 		return fmt.Errorf("whereby sandbox: save state: %w", err)
 	}
+	w.journal = 0
 	return nil
 }
 

@@ -576,6 +576,20 @@ func TestState(t *testing.T) {
 		assert.NotContains(t, []any{keep["meetingId"], deleted["meetingId"], short["meetingId"]}, next["meetingId"], "ids are not reused")
 	})
 
+	t.Run("a change cut short by a stop is dropped, the rest kept", func(t *testing.T) {
+		// A change is one line after the snapshot; a stop mid-write leaves half of one.
+		b, err := os.ReadFile(path)
+		require.NoError(t, err)
+		assert.Equal(t, 2, strings.Count(string(b), "\n"), "the snapshot the restart above wrote, and the room it made")
+		torn := filepath.Join(t.TempDir(), "torn.json")
+		require.NoError(t, os.WriteFile(torn, append(b, `{"put":{"meetingId":"9`...), 0o600))
+		w3, _ := mustSandbox(t, torn)
+		require.Len(t, w3.Rooms(), 3, "keep, short, and the room made after the restart above")
+		create(t, w3, `{"endDate":"2026-11-30T17:00:00Z"}`)
+		w4, _ := mustSandbox(t, torn)
+		assert.Len(t, w4.Rooms(), 4, "a change after the torn one is kept")
+	})
+
 	t.Run("gone rooms are dropped from the file on the next change", func(t *testing.T) {
 		c.Set(t0.Add(3 * time.Hour))
 		create(t, w, `{"endDate":"2026-11-30T17:00:00Z"}`)
