@@ -291,9 +291,16 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 	dueIndexArn := jsii.String(*tableArn + "/index/" + tableDueIndex)
 	listIndexArn := jsii.String(*tableArn + "/index/" + tableListIndex)
 	grant(bookings, []string{"dynamodb:GetItem", "dynamodb:PutItem"}, tableArn) // bookings, delivery-id marks, the people index
-	grant(hooks, []string{"dynamodb:GetItem", "dynamodb:PutItem"}, tableArn)    // room activity, delivery-id marks, the people index
-	grant(worker, []string{"dynamodb:GetItem", "dynamodb:PutItem"}, tableArn)   // load and save progress, usage; the reaper's "is this room referenced?"
-	grant(sweeper, []string{"dynamodb:Query"}, dueIndexArn)                     // due bookings
+	// The booking (GetItem); each event an activity item (a conditional PutItem); a knock or a
+	// late end reads the activity (the list index, then BatchGetItem) and marks the booking due.
+	grant(hooks, []string{"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem"}, tableArn)
+	grant(hooks, []string{"dynamodb:Query"}, listIndexArn)
+	// Load and save progress, usage; the reaper's "is this room referenced?"; a booking's
+	// activity (the list index, then BatchGetItem), and the Slack app's Home tab (the active
+	// rooms, the same way).
+	grant(worker, []string{"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem"}, tableArn)
+	grant(worker, []string{"dynamodb:Query"}, listIndexArn)
+	grant(sweeper, []string{"dynamodb:Query"}, dueIndexArn) // due bookings
 	var slackFn awslambda.Function
 	if p.Slack.Enabled() {
 		slackFn = fn(slackFunction, "roomkeeper slack: the Slack app (POST /v1/slack/commands, /v1/slack/interactions, /v1/slack/events)", slackTimeout)
@@ -302,10 +309,6 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 		grant(slackFn, []string{"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem"}, tableArn)
 		grant(slackFn, []string{"dynamodb:Query"}, listIndexArn)
 		queue.GrantSendMessages(slackFn) // the app's jobs
-		// The Slack app's jobs: the active rooms of the Home tab, the list index then the page's
-		// records.
-		grant(worker, []string{"dynamodb:Query"}, listIndexArn)
-		grant(worker, []string{"dynamodb:BatchGetItem"}, tableArn)
 	}
 	// The backfill of the list index: a Scan page at a time, a conditional UpdateItem per old
 	// record, its progress in a meta item (GetItem, PutItem).

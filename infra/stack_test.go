@@ -938,9 +938,11 @@ func TestGrants(t *testing.T) {
 		},
 		{
 			name:    "hooks",
-			actions: slices.Concat(base, readSecrets, []string{"dynamodb:GetItem", "dynamodb:PutItem"}, send),
+			actions: slices.Concat(base, readSecrets, []string{"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:Query"}, send),
 			on: map[string][]string{
 				"dynamodb:GetItem": {tableArn}, "dynamodb:PutItem": {tableArn}, "sqs:SendMessage": {queueArn},
+				// A knock or a late end reads the booking's activity items.
+				"dynamodb:Query": {listIndex}, "dynamodb:BatchGetItem": {tableArn},
 			},
 		},
 		{
@@ -948,7 +950,8 @@ func TestGrants(t *testing.T) {
 			actions: slices.Concat(base, readSecrets, []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:BatchGetItem", "ses:SendEmail", "ses:SendRawEmail"}, consume),
 			on: map[string][]string{
 				"dynamodb:GetItem": {tableArn}, "dynamodb:PutItem": {tableArn}, "sqs:ReceiveMessage": {queueArn},
-				// The Slack app's Home tab: the active rooms, from the list index, then their records.
+				// A booking's activity items, and the Slack app's Home tab (the active rooms): the
+				// list index, then the items.
 				"dynamodb:Query": {listIndex}, "dynamodb:BatchGetItem": {tableArn},
 				"ses:SendEmail":    {sesArn("configuration-set/roomkeeper-events"), sesArn("identity/example.com")},
 				"ses:SendRawEmail": {sesArn("configuration-set/roomkeeper-events"), sesArn("identity/example.com")},

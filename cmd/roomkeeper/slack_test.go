@@ -208,6 +208,7 @@ func TestSlackHelpListAndWhoIsIn(t *testing.T) {
 	rooms := s.app.sandbox.Rooms()
 	require.Len(t, rooms, 1)
 	s.join(strings.TrimPrefix(rooms[0].RoomName, "/"), "Pat Patient", "visitor", false)
+	s.clock.Add(time.Second) // the order they came is the order of the times their webhooks carry
 	s.join(strings.TrimPrefix(rooms[0].RoomName, "/"), "Dr Who", "host", false)
 
 	list = s.command(uMember, "list")

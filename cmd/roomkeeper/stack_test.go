@@ -219,6 +219,7 @@ func (s *stack) booking(run string) *booking.Booking {
 	s.t.Helper()
 	b, err := s.app.store.Get(context.Background(), booking.KeyOf("generic", "demo-"+run))
 	require.NoError(s.t, err)
+	require.NoError(s.t, booking.LoadActivity(context.Background(), s.app.store, b))
 	return b
 }
 

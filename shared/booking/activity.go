@@ -77,31 +77,32 @@ const (
 	KnockCancelled RoomEventKind = "knock.cancelled"
 )
 
-// RoomEvent is one provider webhook event, in provider-neutral terms.
+// RoomEvent is one provider webhook event, in provider-neutral terms. As the store keeps it
+// (ActivityItem) it holds neither the room's name nor an address.
 type RoomEvent struct {
-	Kind      RoomEventKind
-	At        time.Time // when it happened, by the provider's clock
-	RoomID    string    // the provider's room id (Whereby meetingId), if given
-	RoomName  string    // the provider's room name, carrying roomkeeper's tag
-	SessionID string    // empty when there is no session
+	Kind      RoomEventKind `json:"kind"`
+	At        time.Time     `json:"at"`                  // when it happened, by the provider's clock
+	RoomID    string        `json:"roomId,omitempty"`    // the provider's room id (Whereby meetingId), if given
+	RoomName  string        `json:"-"`                   // the provider's room name, carrying roomkeeper's tag
+	SessionID string        `json:"sessionId,omitempty"` // empty when there is no session
 	// For Joined, Left and Knocked:
-	ParticipantID string
-	Name          string
-	ExternalID    string // Whereby's externalId, from the room link's parameter; optional
+	ParticipantID string `json:"participantId,omitempty"`
+	Name          string `json:"name,omitempty"`
+	ExternalID    string `json:"externalId,omitempty"` // Whereby's externalId, from the room link's parameter; optional
 	// Email is the participant's address where the provider reports one (a Zoom registrant's):
 	// Booking.Identify turns it into the ExternalID of the person on the booking with that
 	// address. It is never stored.
-	Email  string
-	Role   string
-	Host   bool
-	DialIn bool
+	Email  string `json:"-"`
+	Role   string `json:"role,omitempty"`
+	Host   bool   `json:"host,omitempty"`
+	DialIn bool   `json:"dialIn,omitempty"`
 	// Closes, on SessionEnded, says everyone left when the session ended (Zoom's meeting.ended).
 	// Whereby's session end does not: it means fewer than two are in, and one may remain.
-	Closes bool
+	Closes bool `json:"closes,omitempty"`
 	// Unpaired, on Joined and Left, says the provider named no participant (Whereby's published
 	// room.client.joined example has no participantId): ParticipantID is then the delivery's
 	// own, so the event is recorded once, but a join cannot be paired with its leave.
-	Unpaired bool
+	Unpaired bool `json:"unpaired,omitempty"`
 }
 
 // Apply records e. It returns false when e changes nothing (a duplicate).
@@ -147,9 +148,17 @@ func (a *Activity) Apply(e RoomEvent) bool {
 		if c.Host {
 			a.HostSeenAt = latest(a.HostSeenAt, e.At)
 		}
-		// A knock is answered once a host has been in the room since, or the knocker joined.
-		if k := a.Knock; k != nil && !e.At.Before(k.At) && (c.Host || (e.Kind == Joined && c.Name == k.Name)) {
-			a.Knock = nil
+		// A knock is answered once a host has been in the room since, or the knocker joined. A
+		// host leaving at the very instant of the knock was not in the room after it, whichever
+		// of the two is applied first.
+		if k := a.Knock; k != nil {
+			since := !e.At.Before(k.At)
+			if e.Kind == Left {
+				since = e.At.After(k.At)
+			}
+			if since && (c.Host || (e.Kind == Joined && c.Name == k.Name)) {
+				a.Knock = nil
+			}
 		}
 		changed := *c != before
 		placed := a.placeInSessions()

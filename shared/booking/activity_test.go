@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 var t0 = time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC)
@@ -229,3 +230,21 @@ func TestConnectionKeepsItsExternalID(t *testing.T) {
 }
 
 func withExternal(e RoomEvent, id string) RoomEvent { e.ExternalID = id; return e }
+
+// TestAKnockAsTheHostLeavesIsKeptInEitherOrder: the activity read from items applies events of
+// one instant in no particular order, so a host leaving as a guest knocks leaves the knock to
+// tell whichever comes first.
+func TestAKnockAsTheHostLeavesIsKeptInEitherOrder(t *testing.T) {
+	knock := RoomEvent{Kind: Knocked, At: at(10), Name: "Eve"}
+	for _, order := range [][]RoomEvent{
+		{joined("ada", 0, true), left("ada", 10), knock},
+		{joined("ada", 0, true), knock, left("ada", 10)},
+	} {
+		var a Activity
+		for _, e := range order {
+			a.Apply(e)
+		}
+		require.NotNil(t, a.KnockToTell(), "%v", order)
+		assert.Equal(t, "Eve", a.KnockToTell().Name)
+	}
+}

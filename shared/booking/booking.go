@@ -293,8 +293,15 @@ type Booking struct {
 	Done     bool      `json:"done,omitempty"` // cleaned up: nothing left to do
 	Failure  *Failure  `json:"failure,omitempty"`
 	Attempts int       `json:"attempts,omitempty"` // consecutive failed attempts, for back-off
-	// Activity is what the provider's webhooks reported about the booking's rooms.
-	Activity Activity `json:"activity,omitzero"`
+	// Activity is what the provider's webhooks reported about the booking's rooms, as last read
+	// (LoadActivity): the store keeps each event as an item of its own beside the record, and
+	// never with it.
+	Activity Activity `json:"-"`
+	// Embedded is the activity the record itself holds: the reconciler's knock notice time,
+	// what intake records from a booking source (Cal.com's MEETING_ENDED, as a session end),
+	// and, in a record stored before activity items, everything the webhooks reported.
+	// WithActivity merges it with the items.
+	Embedded Activity `json:"activity,omitzero"`
 	// PossibleDuplicates counts invites that may have gone out twice because a run stopped
 	// between the mail service accepting a message and the record being saved.
 	PossibleDuplicates int `json:"possibleDuplicates,omitempty"`
@@ -409,12 +416,7 @@ func (b *Booking) Clone() *Booking {
 	for i := range c.Notices {
 		c.Notices[i].Body = append(json.RawMessage(nil), b.Notices[i].Body...)
 	}
-	c.Activity.Sessions = append([]Session(nil), b.Activity.Sessions...)
-	c.Activity.Connections = append([]Connection(nil), b.Activity.Connections...)
-	if b.Activity.Knock != nil {
-		k := *b.Activity.Knock
-		c.Activity.Knock = &k
-	}
+	c.Activity, c.Embedded = b.Activity.clone(), b.Embedded.clone()
 	return &c
 }
 

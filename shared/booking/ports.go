@@ -14,6 +14,13 @@ type Store interface {
 	// exists; otherwise it replaces the record only if the stored version equals b.Version and
 	// fails with ErrConflict if not. On success b.Version is raised by one.
 	Put(ctx context.Context, b *Booking) error
+	// PutIndexed writes b as Put does, with what a booking source's change writes beside it: the
+	// people index's entries linking b.Key to each of people (as IndexPeople, until b.ExpiresAt)
+	// before b, and, when delivery is not empty, its mark until the time (as MarkSeen) after b.
+	// A write that stops part way so never leaves a record an erasure cannot find, nor a mark
+	// of a change not saved; on ErrConflict the mark is not written. The embedded store writes
+	// all of it in one transaction: one sync to disk instead of three.
+	PutIndexed(ctx context.Context, b *Booking, people []string, delivery string, until time.Time) error
 	// Due returns up to limit keys of bookings whose DueAt is set and not after now, oldest
 	// first (by DueAt, then key), after the position after ("" from the oldest), and next, the
 	// position (Position of DueAt and key) of the last key returned, or after when none is: a
@@ -43,6 +50,19 @@ type Store interface {
 	People(ctx context.Context, email string) ([]string, error)
 	// ForgetPerson removes email's entries from the people index.
 	ForgetPerson(ctx context.Context, email string) error
+
+	// AddActivity stores each event of the booking key as an item of its own (ActivityItems),
+	// unless an item with its identity is stored already: a redelivered event writes nothing.
+	// It returns the items it stored. They may be deleted after expires (the record's).
+	AddActivity(ctx context.Context, key string, events []RoomEvent, expires time.Time) ([]ActivityItem, error)
+	// Activity returns the booking key's activity items, at most MaxActivity of them, earliest
+	// first. An item added a moment ago may be missing (the DynamoDB adapter reads them through
+	// an eventually consistent index).
+	Activity(ctx context.Context, key string) ([]ActivityItem, error)
+	// ReplaceActivity rewrites the booking key's items with the IDs of items (an erasure's
+	// changes), keeping their identities, so a redelivery of the event as first stored still
+	// writes nothing. They may be deleted after expires.
+	ReplaceActivity(ctx context.Context, key string, items []ActivityItem, expires time.Time) error
 
 	// Pause marks the provider's calls of the kind paused until the time (a rate limit's
 	// refusal, booking.Throttled), unless they are marked paused until later already: a mark is

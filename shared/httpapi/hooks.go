@@ -58,7 +58,7 @@ var hookProviders = map[string]hookProvider{
 // Hook outcomes, the "status" of a 200 answer.
 const (
 	hookRecorded  = "recorded"  // the events concern a room roomkeeper made, and are on its booking
-	hookDuplicate = "duplicate" // this delivery id was seen before: nothing done
+	hookDuplicate = "duplicate" // every event was recorded before (a redelivery): nothing done
 	hookIgnored   = "ignored"   // an event type roomkeeper does not record, or rooms it did not make
 )
 
@@ -108,7 +108,7 @@ func (s *Hooks) handle(w http.ResponseWriter, r *http.Request) {
 		WriteJSON(w, http.StatusOK, answer)
 		return
 	}
-	res, err := s.Intake.ApplyRoomEvents(ctx, provider, id, events)
+	res, err := s.Intake.ApplyRoomEvents(ctx, provider, events)
 	if err != nil {
 		fail(booking.Outage(err))
 		return

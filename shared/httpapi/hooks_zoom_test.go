@@ -181,6 +181,7 @@ func (f *zoomHookFixture) booking() *booking.Booking {
 	f.t.Helper()
 	b, err := f.st.Get(context.Background(), f.key)
 	require.NoError(f.t, err)
+	require.NoError(f.t, booking.LoadActivity(context.Background(), f.st, b))
 	return b
 }
 

@@ -139,8 +139,14 @@ func TestUnconfiguredSourceIs404(t *testing.T) {
 // failingStore is unreachable.
 type failingStore struct{ booking.Store }
 
+var errUnreachable = fmt.Errorf("dial tcp 10.0.0.1:443: i/o timeout")
+
 func (failingStore) Seen(context.Context, string, time.Time) (bool, error) {
-	return false, fmt.Errorf("dial tcp 10.0.0.1:443: i/o timeout")
+	return false, errUnreachable
+}
+
+func (failingStore) AddActivity(context.Context, string, []booking.RoomEvent, time.Time) ([]booking.ActivityItem, error) {
+	return nil, errUnreachable
 }
 
 func TestStoreOutageIs503WithoutInternals(t *testing.T) {

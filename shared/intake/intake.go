@@ -86,6 +86,7 @@ func (in *Intake) Apply(ctx context.Context, ch booking.Change) (Result, error) 
 	}
 	var superseded string
 	var named *target // the booking ch.Names are recorded for, once it is stored
+	marked := false   // the delivery was marked with the booking's write
 	if left, ok := in.departed(ch); ok {
 		// A departure is recorded before anything else: a join for the same member that arrives
 		// late, or is being applied right now, must not bring them back.
@@ -119,13 +120,14 @@ func (in *Intake) Apply(ctx context.Context, ch booking.Change) (Result, error) 
 		if next == nil {
 			break
 		}
-		// The people index goes first: a record saved without it could escape an erasure.
-		if fresh := newEmails(t.b, next); len(fresh) > 0 {
-			if err := in.Store.IndexPeople(ctx, next.Key, fresh, next.ExpiresAt); err != nil {
-				return res, fmt.Errorf("index the people of booking %s: %w", next.Key, err)
-			}
+		// The people index goes first (a record saved without it could escape an erasure), the
+		// delivery's mark after, in one write where the store can: with nothing else to record
+		// after the booking (ch.Names), the mark goes with it.
+		mark := ""
+		if len(ch.Names) == 0 {
+			mark = dedupeID
 		}
-		err = in.Store.Put(ctx, next)
+		err = in.Store.PutIndexed(ctx, next, newEmails(t.b, next), mark, now.Add(DedupeWindow))
 		if errors.Is(err, booking.ErrConflict) && attempt < maxConflicts {
 			res.Outcome = ""
 			continue
@@ -133,6 +135,7 @@ func (in *Intake) Apply(ctx context.Context, ch booking.Change) (Result, error) 
 		if err != nil {
 			return res, fmt.Errorf("save booking %s: %w", res.Key, err)
 		}
+		marked = mark != ""
 	}
 	if named != nil {
 		if err := in.name(ctx, ch, *named, now); err != nil {
@@ -141,7 +144,7 @@ func (in *Intake) Apply(ctx context.Context, ch booking.Change) (Result, error) 
 	}
 	// Marking the delivery after the change is saved means a crash in between lets the retry
 	// through, where the timestamp rule makes it harmless; marking first could lose the booking.
-	if dedupeID != "" {
+	if dedupeID != "" && !marked {
 		if err := in.Store.MarkSeen(ctx, dedupeID, now.Add(DedupeWindow)); err != nil {
 			return res, fmt.Errorf("mark delivery %s: %w", dedupeID, err)
 		}

@@ -74,6 +74,7 @@ func (f *fixture) get(t *testing.T) *booking.Booking {
 	t.Helper()
 	b, err := f.store.Get(context.Background(), booking.KeyOf("generic", "bk_1"))
 	require.NoError(t, err)
+	require.NoError(t, booking.LoadActivity(context.Background(), f.store, b))
 	return b
 }
 
@@ -227,4 +228,52 @@ func TestRemindersArmWhenTheStartIsSetOrMoved(t *testing.T) {
 	assert.Equal(t, f.now, b.RemindFrom, "moved: reminders count from now")
 	assert.Zero(t, b.InviteFor("bob@example.net").Reminded)
 	assert.Zero(t, b.InviteFor("bob@example.net").RemindPending)
+}
+
+// writes records the store writes intake makes, in order.
+type writes struct {
+	booking.Store
+	calls []string
+}
+
+func (w *writes) Put(ctx context.Context, b *booking.Booking) error {
+	w.calls = append(w.calls, "Put")
+	return w.Store.Put(ctx, b)
+}
+
+func (w *writes) PutIndexed(ctx context.Context, b *booking.Booking, people []string, delivery string, until time.Time) error {
+	w.calls = append(w.calls, "PutIndexed")
+	return w.Store.PutIndexed(ctx, b, people, delivery, until)
+}
+
+func (w *writes) IndexPeople(ctx context.Context, key string, emails []string, expires time.Time) error {
+	w.calls = append(w.calls, "IndexPeople")
+	return w.Store.IndexPeople(ctx, key, emails, expires)
+}
+
+func (w *writes) MarkSeen(ctx context.Context, id string, expires time.Time) error {
+	w.calls = append(w.calls, "MarkSeen")
+	return w.Store.MarkSeen(ctx, id, expires)
+}
+
+// TestANewBookingIsOneWrite: a new booking's record, its people and its delivery's mark are one
+// write (one transaction, one sync to disk, in the embedded store); a change that names the
+// booking by other ids marks its delivery only after those names are recorded.
+func TestANewBookingIsOneWrite(t *testing.T) {
+	f := newFixture(t)
+	w := &writes{Store: f.store}
+	f.in.Store = w
+	assert.Equal(t, Applied, f.apply(t, f.change(booking.EventCreated, 0, "msg_1")).Outcome)
+	assert.Equal(t, []string{"PutIndexed"}, w.calls)
+	keys, err := f.store.People(context.Background(), "bob@example.net")
+	require.NoError(t, err)
+	assert.Equal(t, []string{f.get(t).Key}, keys)
+	assert.Equal(t, Duplicate, f.apply(t, f.change(booking.EventUpdated, time.Second, "msg_1")).Outcome)
+
+	w.calls = nil
+	named := f.change(booking.EventUpdated, 2*time.Second, "msg_2")
+	named.Details.Title = "Renamed"
+	named.Names = []string{"uid-2"}
+	assert.Equal(t, Applied, f.apply(t, named).Outcome)
+	assert.Equal(t, []string{"PutIndexed", "Put", "MarkSeen"}, w.calls, "the booking, its new name, then the mark")
 }

@@ -119,7 +119,7 @@ func (in *Intake) ended(b *booking.Booking, ch booking.Change, now time.Time) (*
 	if !end.Equal(b.Details.End) {
 		return nil, Stale
 	}
-	if !b.Activity.Apply(booking.RoomEvent{Kind: booking.SessionEnded, At: end, SessionID: ch.Source + ":meeting-ended"}) {
+	if !b.Embedded.Apply(booking.RoomEvent{Kind: booking.SessionEnded, At: end, SessionID: ch.Source + ":meeting-ended"}) {
 		return nil, Unchanged
 	}
 	b.UpdatedAt = now

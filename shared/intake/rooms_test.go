@@ -33,22 +33,44 @@ func TestRoomEventsAreRecordedOnce(t *testing.T) {
 	f := newFixture(t)
 	b := f.withRoom(t)
 	ev := roomEvent(b, booking.Joined, b.Details.Start)
-	res, err := f.in.ApplyRoomEvents(context.Background(), "whereby", "evt_1", []booking.RoomEvent{ev})
+	res, err := f.in.ApplyRoomEvents(context.Background(), "whereby", []booking.RoomEvent{ev})
 	require.NoError(t, err)
 	assert.Equal(t, 1, res.Applied)
 	assert.Empty(t, res.Nudged, "a join needs no work")
 	require.Len(t, f.get(t).Activity.Connections, 1)
 
-	res, err = f.in.ApplyRoomEvents(context.Background(), "whereby", "evt_1", []booking.RoomEvent{ev})
+	// A redelivery (the same delivery, or the same event under another delivery id) stores
+	// nothing.
+	res, err = f.in.ApplyRoomEvents(context.Background(), "whereby", []booking.RoomEvent{ev})
 	require.NoError(t, err)
 	assert.True(t, res.Duplicate)
-
-	// The same event under another delivery id (a redelivery with a new id) changes nothing.
-	before := f.get(t).Version
-	res, err = f.in.ApplyRoomEvents(context.Background(), "whereby", "evt_2", []booking.RoomEvent{ev})
-	require.NoError(t, err)
 	assert.Zero(t, res.Applied)
-	assert.Equal(t, before, f.get(t).Version)
+	items, err := f.store.Activity(context.Background(), b.Key)
+	require.NoError(t, err)
+	assert.Len(t, items, 1)
+}
+
+// TestRoomEventsDoNotWriteTheRecord: a webhook's events are items of their own; the booking's
+// record is written only to make it due (a knock to tell, a late end), so a hook never races
+// the worker's saves for a join or a leave.
+func TestRoomEventsDoNotWriteTheRecord(t *testing.T) {
+	f := newFixture(t)
+	b := f.withRoom(t)
+	before := f.get(t).Version
+	var events []booking.RoomEvent
+	for i, kind := range []booking.RoomEventKind{booking.SessionStarted, booking.Joined, booking.Left, booking.SessionEnded} {
+		events = append(events, roomEvent(b, kind, b.Details.Start.Add(time.Duration(i)*time.Minute)))
+	}
+	for _, e := range events {
+		res, err := f.in.ApplyRoomEvents(context.Background(), "whereby", []booking.RoomEvent{e})
+		require.NoError(t, err)
+		assert.Equal(t, 1, res.Applied)
+	}
+	got := f.get(t)
+	assert.Equal(t, before, got.Version, "the record was not written")
+	assert.Len(t, got.Activity.Sessions, 1)
+	require.Len(t, got.Activity.Connections, 1)
+	assert.False(t, got.Activity.Live())
 }
 
 func TestEventsForForeignRoomsAreDropped(t *testing.T) {
@@ -60,7 +82,7 @@ func TestEventsForForeignRoomsAreDropped(t *testing.T) {
 	unknownBooking.RoomName = "/" + booking.Tag{Key: booking.KeyOf("generic", "nope"), Gen: 1, Deployment: booking.DeploymentTag("test")}.String() + "-x"
 	otherRoom := roomEvent(b, booking.Joined, b.Details.Start)
 	otherRoom.RoomID = "999" // tagged for this booking, but not a room it recorded
-	res, err := f.in.ApplyRoomEvents(context.Background(), "whereby", "evt_1", []booking.RoomEvent{untagged, unknownBooking, otherRoom})
+	res, err := f.in.ApplyRoomEvents(context.Background(), "whereby", []booking.RoomEvent{untagged, unknownBooking, otherRoom})
 	require.NoError(t, err)
 	assert.Equal(t, 3, res.Dropped)
 	assert.Zero(t, res.Applied)
@@ -71,7 +93,7 @@ func TestKnockAndLateEndMakeTheBookingDueNow(t *testing.T) {
 	f := newFixture(t)
 	b := f.withRoom(t)
 	knock := roomEvent(b, booking.Knocked, b.Details.Start)
-	res, err := f.in.ApplyRoomEvents(context.Background(), "whereby", "evt_1", []booking.RoomEvent{knock})
+	res, err := f.in.ApplyRoomEvents(context.Background(), "whereby", []booking.RoomEvent{knock})
 	require.NoError(t, err)
 	assert.Equal(t, []string{b.Key}, res.Nudged)
 	assert.Equal(t, f.now, f.get(t).DueAt)
@@ -79,7 +101,7 @@ func TestKnockAndLateEndMakeTheBookingDueNow(t *testing.T) {
 	f.now = b.Details.End.Add(10 * time.Minute)
 	started := roomEvent(b, booking.SessionStarted, b.Details.Start)
 	ended := roomEvent(b, booking.SessionEnded, b.Details.End.Add(9*time.Minute))
-	res, err = f.in.ApplyRoomEvents(context.Background(), "whereby", "evt_2", []booking.RoomEvent{ended, started})
+	res, err = f.in.ApplyRoomEvents(context.Background(), "whereby", []booking.RoomEvent{ended, started})
 	require.NoError(t, err)
 	assert.Equal(t, 2, res.Applied)
 	assert.Equal(t, []string{b.Key}, res.Nudged, "a meeting over after its end is cleaned up at once")
@@ -97,7 +119,7 @@ func TestEventsForAnotherDeploymentsRoomsAreIgnored(t *testing.T) {
 	theirs.RoomName = "/demo-" + booking.Tag{Key: b.Key, Gen: 1, Deployment: booking.DeploymentTag("staging")}.String() + "-6f1c"
 	// Even were its id one the booking recorded (ids are the provider's, and a provider account
 	// is shared), the tag says whose room it is.
-	res, err := f.in.ApplyRoomEvents(context.Background(), "whereby", "evt_1", []booking.RoomEvent{theirs})
+	res, err := f.in.ApplyRoomEvents(context.Background(), "whereby", []booking.RoomEvent{theirs})
 	require.NoError(t, err)
 	assert.Equal(t, 1, res.Dropped)
 	assert.Empty(t, f.get(t).Activity.Connections)
@@ -106,7 +128,7 @@ func TestEventsForAnotherDeploymentsRoomsAreIgnored(t *testing.T) {
 	legacy.Room.Tag = booking.Tag{Key: b.Key, Gen: 1}.String()
 	legacy.Room.Name = "/demo-" + legacy.Room.Tag + "-6f1c"
 	require.NoError(t, f.store.Put(context.Background(), legacy))
-	res, err = f.in.ApplyRoomEvents(context.Background(), "whereby", "evt_2", []booking.RoomEvent{roomEvent(legacy, booking.Joined, b.Details.Start)})
+	res, err = f.in.ApplyRoomEvents(context.Background(), "whereby", []booking.RoomEvent{roomEvent(legacy, booking.Joined, b.Details.Start)})
 	require.NoError(t, err)
 	assert.Equal(t, 1, res.Applied, "a room tagged the old way is still followed")
 }
@@ -122,14 +144,19 @@ func TestAParticipantsAddressNamesThePersonAndIsNotKept(t *testing.T) {
 	stranger.ParticipantID, stranger.Email = "p2", "someone@else.example"
 	linked := roomEvent(b, booking.Joined, b.Details.Start)
 	linked.ParticipantID, linked.ExternalID, linked.Email = "p3", "rcp_own-link", guest.Email
-	_, err := f.in.ApplyRoomEvents(context.Background(), "whereby", "evt_1", []booking.RoomEvent{registrant, stranger, linked})
+	_, err := f.in.ApplyRoomEvents(context.Background(), "whereby", []booking.RoomEvent{registrant, stranger, linked})
 	require.NoError(t, err)
-	conns := f.get(t).Activity.Connections
+	conns := map[string]booking.Connection{}
+	for _, c := range f.get(t).Activity.Connections {
+		conns[c.ID] = c
+	}
 	require.Len(t, conns, 3)
-	assert.Equal(t, guest.ID, conns[0].ExternalID, "matched by address, ignoring case and spaces")
-	assert.Empty(t, conns[1].ExternalID, "an address not on the booking names no one")
-	assert.Equal(t, "rcp_own-link", conns[2].ExternalID, "the link's own id comes first")
-	raw, err := json.Marshal(f.get(t))
+	assert.Equal(t, guest.ID, conns["p1"].ExternalID, "matched by address, ignoring case and spaces")
+	assert.Empty(t, conns["p2"].ExternalID, "an address not on the booking names no one")
+	assert.Equal(t, "rcp_own-link", conns["p3"].ExternalID, "the link's own id comes first")
+	items, err := f.store.Activity(context.Background(), b.Key)
+	require.NoError(t, err)
+	raw, err := json.Marshal([]any{f.get(t), items})
 	require.NoError(t, err)
 	assert.NotContains(t, string(raw), "someone@else.example", "no address is kept")
 }

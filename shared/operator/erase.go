@@ -41,8 +41,13 @@ func (o *Operator) Erase(ctx context.Context, email string) (Erased, error) {
 	for _, key := range keys {
 		changed := false
 		_, err := o.save(ctx, key, func(b *booking.Booking) (bool, error) {
-			changed = erase(b, email, now)
-			return changed, nil
+			var names, ids []string
+			changed, names, ids = erase(b, email, now)
+			// The activity items first: once the record is saved, its names are gone, and a
+			// repeated erasure could no longer tell which items to rewrite.
+			n, err := o.eraseActivity(ctx, b, names, ids)
+			changed = changed || n > 0
+			return changed, err
 		})
 		if booking.ErrorCode(err) == booking.NotFound {
 			continue // expired meanwhile
@@ -72,18 +77,51 @@ func Anonymous(email string) string {
 	return "erased-" + hex.EncodeToString(sum[:6]) + "@erased.invalid"
 }
 
-// erase removes the person with the (lower-case) address from b and reports whether b changed.
-func erase(b *booking.Booking, email string, now time.Time) bool {
+// eraseActivity replaces the display name of the participants with one of the names or ids
+// in b's activity items, and returns how many items it rewrote.
+func (o *Operator) eraseActivity(ctx context.Context, b *booking.Booking, names, ids []string) (int, error) {
+	if len(names) == 0 && len(ids) == 0 {
+		return 0, nil
+	}
+	items, err := o.Store.Activity(ctx, b.Key)
+	if err != nil {
+		return 0, booking.Outage(err)
+	}
+	var changed []booking.ActivityItem
+	for _, it := range items {
+		if e := &it.Event; erasedName(&e.Name, e.ExternalID, names, ids) {
+			changed = append(changed, it)
+		}
+	}
+	if err := o.Store.ReplaceActivity(ctx, b.Key, changed, b.ExpiresAt); err != nil {
+		return 0, booking.Outage(err)
+	}
+	return len(changed), nil
+}
+
+// erasedName replaces *name with ErasedName when it is one of names (ignoring case) or the
+// participant's externalID one of ids, and reports whether it did.
+func erasedName(name *string, externalID string, names, ids []string) bool {
+	byID := externalID != "" && slices.Contains(ids, externalID)
+	if *name == "" || *name == ErasedName || !(byID || slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, *name) })) {
+		return false
+	}
+	*name = ErasedName
+	return true
+}
+
+// erase removes the person with the (lower-case) address from b, including the activity the
+// record itself holds (Booking.Embedded), reports whether b changed, and returns the person's
+// display names and recipient ids, by which their activity items are found.
+func erase(b *booking.Booking, email string, now time.Time) (changed bool, names, ids []string) {
 	anon := Anonymous(email)
 	is := func(p booking.Person) bool { return strings.EqualFold(p.Email, email) }
-	var names, ids []string
 	note := func(name string) {
 		if name != "" && !slices.Contains(names, name) {
 			names = append(names, name)
 		}
 	}
 
-	changed := false
 	d := &b.Details
 	// Their recipient ids, which their room links carried (a connection's externalId).
 	for _, p := range append(append([]booking.Person{d.Organizer}, d.Attendees...), d.Uninvited...) {
@@ -128,18 +166,13 @@ func erase(b *booking.Booking, email string, now time.Time) bool {
 			changed = true
 		}
 	}
-	act := &b.Activity
+	act := &b.Embedded
 	for i := range act.Connections {
 		c := &act.Connections[i]
-		byID := c.ExternalID != "" && slices.Contains(ids, c.ExternalID)
-		if c.Name != "" && c.Name != ErasedName && (byID || slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, c.Name) })) {
-			c.Name = ErasedName
-			changed = true
-		}
+		changed = erasedName(&c.Name, c.ExternalID, names, ids) || changed
 	}
-	if k := act.Knock; k != nil && slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, k.Name) }) {
-		k.Name = ErasedName
-		changed = true
+	if k := act.Knock; k != nil {
+		changed = erasedName(&k.Name, "", names, ids) || changed
 	}
-	return changed
+	return changed, names, ids
 }

@@ -70,11 +70,14 @@ const (
 	insightsTimeout = 5 * time.Second
 )
 
-// loadRecord reads one record; a missing one is nil.
+// loadRecord reads one record, with its activity; a missing one is nil.
 func (o *Operator) loadRecord(ctx context.Context, key string) (*booking.Booking, error) {
 	b, err := o.Store.Get(ctx, key)
 	if errors.Is(err, booking.ErrNotFound) {
 		return nil, nil
+	}
+	if err == nil {
+		err = booking.LoadActivity(ctx, o.Store, b)
 	}
 	if err != nil {
 		return nil, booking.Outage(err)

@@ -321,8 +321,10 @@ func TestDeleteRoom(t *testing.T) {
 	made := f.create(operator.NewRoom{EndDate: "+2h"}, "")
 	id := made.Room.RoomID
 	b := f.record(id)
-	b.Activity.Apply(booking.RoomEvent{Kind: booking.Joined, At: f.clock.Now(), RoomID: b.Room.ID, ParticipantID: "p1", Name: "Walk-in"})
-	require.NoError(t, f.st.Put(f.ctx, b))
+	_, err := f.st.AddActivity(f.ctx, b.Key, []booking.RoomEvent{
+		{Kind: booking.Joined, At: f.clock.Now(), RoomID: b.Room.ID, ParticipantID: "p1", Name: "Walk-in"},
+	}, b.ExpiresAt)
+	require.NoError(t, err)
 	live, err := f.op.Room(f.ctx, id, false)
 	require.NoError(t, err)
 	assert.True(t, live.Live)
@@ -363,6 +365,7 @@ func TestHistoryOutlivesTheRoom(t *testing.T) {
 	id := made.Room.RoomID
 	b := f.record(id)
 	start := f.clock.Now()
+	var events []booking.RoomEvent
 	for _, e := range []booking.RoomEvent{
 		{Kind: booking.SessionStarted, At: start.Add(5 * time.Minute), SessionID: "s1"},
 		{Kind: booking.Joined, At: start.Add(5 * time.Minute), SessionID: "s1", ParticipantID: "p1", Name: "Fay"},
@@ -372,9 +375,10 @@ func TestHistoryOutlivesTheRoom(t *testing.T) {
 		{Kind: booking.SessionEnded, At: start.Add(20 * time.Minute), SessionID: "s1"},
 	} {
 		e.RoomID = b.Room.ID
-		b.Activity.Apply(e)
+		events = append(events, e)
 	}
-	require.NoError(t, f.st.Put(f.ctx, b))
+	_, err := f.st.AddActivity(f.ctx, b.Key, events, b.ExpiresAt)
+	require.NoError(t, err)
 
 	f.clock.Set(b.Details.End.Add(15 * time.Minute))
 	res, err := f.r.Reconcile(f.ctx, b.Key)
@@ -509,9 +513,16 @@ func TestErase(t *testing.T) {
 		for _, p := range append([]booking.Person{organizer}, attendees...) {
 			b.Invites = append(b.Invites, booking.Invite{Person: p, Organizer: p == organizer, Sequence: 0, Method: booking.Request})
 		}
-		b.Activity.Apply(booking.RoomEvent{Kind: booking.Joined, At: now, ParticipantID: "p1", Name: "Bob Guest"})
-		// Bob again, under another name, by his own link: its externalId names him.
-		b.Activity.Apply(booking.RoomEvent{Kind: booking.Joined, At: now, ParticipantID: "p2", Name: "Robert", ExternalID: "bob00001"})
+		b.Room = &booking.Room{Provider: "whereby", ID: "m-" + id, Tag: "tag-" + id}
+		// Bob came, recorded as an item of its own, and a knock of his.
+		_, err := f.st.AddActivity(f.ctx, b.Key, []booking.RoomEvent{
+			{Kind: booking.Joined, At: now, ParticipantID: "p1", Name: "Bob Guest"},
+			{Kind: booking.Knocked, At: now.Add(-time.Minute), Name: "Bob Guest"},
+		}, now.Add(time.Hour))
+		require.NoError(t, err)
+		// Bob again, under another name, by his own link: its externalId names him. Recorded in
+		// the record, as records stored before activity items hold it.
+		b.Embedded.Apply(booking.RoomEvent{Kind: booking.Joined, At: now, ParticipantID: "p2", Name: "Robert", ExternalID: "bob00001"})
 		require.NoError(t, f.st.IndexPeople(f.ctx, b.Key, b.Emails(), now.Add(time.Hour)))
 		require.NoError(t, f.st.Put(f.ctx, b))
 		return b.Key
@@ -538,6 +549,7 @@ func TestErase(t *testing.T) {
 	get := func(key string) *booking.Booking {
 		b, err := f.st.Get(f.ctx, key)
 		require.NoError(t, err)
+		require.NoError(t, booking.LoadActivity(f.ctx, f.st, b))
 		return b
 	}
 	u := get(upcoming)
@@ -548,7 +560,13 @@ func TestErase(t *testing.T) {
 	assert.Equal(t, operator.ErasedName, u.Activity.Connections[1].Name, "matched by the externalId his link carried")
 	p := get(past)
 	assert.Equal(t, anon, p.Details.Organizer.Email, "anonymised in a meeting that is over")
-	raw, err := json.Marshal([]*booking.Booking{u, p})
+	assert.Equal(t, operator.ErasedName, p.Activity.Connections[0].Name)
+	uItems, err := f.st.Activity(f.ctx, upcoming)
+	require.NoError(t, err)
+	pItems, err := f.st.Activity(f.ctx, past)
+	require.NoError(t, err)
+	require.Len(t, uItems, 2, "rewritten in place")
+	raw, err := json.Marshal([]any{u, p, uItems, pItems})
 	require.NoError(t, err)
 	assert.NotContains(t, strings.ToLower(string(raw)), "bob@example.net")
 	assert.NotContains(t, string(raw), "Bob Guest")

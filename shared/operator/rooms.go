@@ -331,12 +331,7 @@ func (o *Operator) CreateRoom(ctx context.Context, req NewRoom, idempotencyKey s
 		ExpiresAt:  d.End.Add(o.Retention),
 		Request:    fingerprint,
 	}
-	if emails := b.Emails(); len(emails) > 0 {
-		if err := o.Store.IndexPeople(ctx, b.Key, emails, b.ExpiresAt); err != nil {
-			return Made{}, booking.Outage(err)
-		}
-	}
-	err = o.Store.Put(ctx, b)
+	err = o.Store.PutIndexed(ctx, b, b.Emails(), "", time.Time{})
 	switch {
 	case errors.Is(err, booking.ErrConflict):
 		// Another request with the key wrote first, since the look above.

@@ -285,6 +285,7 @@ func (f *fixture) get(key string) *booking.Booking {
 	f.t.Helper()
 	b, err := f.store.Get(context.Background(), key)
 	require.NoError(f.t, err)
+	require.NoError(f.t, booking.LoadActivity(context.Background(), f.store, b))
 	return b
 }
 

@@ -15,13 +15,13 @@ import (
 func (f *fixture) record(key string, events ...booking.RoomEvent) {
 	f.t.Helper()
 	b := f.get(key)
-	for _, e := range events {
+	for i, e := range events {
 		if e.RoomID == "" && b.Room != nil {
-			e.RoomID = b.Room.ID
+			events[i].RoomID = b.Room.ID
 		}
-		b.Activity.Apply(e)
 	}
-	require.NoError(f.t, f.store.Put(context.Background(), b))
+	_, err := f.store.AddActivity(context.Background(), key, events, b.ExpiresAt)
+	require.NoError(f.t, err)
 }
 
 func (f *fixture) at(key string, fromEnd time.Duration) {

@@ -135,6 +135,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, key string) (Result, error) 
 		res.Missing = true
 		return res, nil
 	}
+	if err == nil {
+		err = booking.LoadActivity(ctx, r.Store, b)
+	}
 	if err != nil {
 		return res, fmt.Errorf("load booking %s: %w", key, err)
 	}
@@ -362,6 +365,9 @@ func (w *run) flush(ctx context.Context) error {
 			return &storeError{fmt.Errorf("save booking %s: %w", w.b.Key, err)}
 		}
 		fresh, err := w.r.Store.Get(ctx, w.b.Key)
+		if err == nil {
+			err = booking.LoadActivity(ctx, w.r.Store, fresh)
+		}
 		if err != nil {
 			return &storeError{fmt.Errorf("reload booking %s: %w", w.b.Key, err)}
 		}

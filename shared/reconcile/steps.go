@@ -983,10 +983,7 @@ func (w *run) knock(ctx context.Context) error {
 		}
 	}
 	return w.save(ctx, func(b *booking.Booking) {
-		b.Activity.KnockNoticeAt = w.now
-		if b.Activity.Knock != nil && !b.Activity.Knock.At.After(k.At) {
-			b.Activity.Knock = nil
-		}
+		b.ToldKnock(k, w.now)
 	})
 }
 

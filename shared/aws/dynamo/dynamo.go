@@ -7,7 +7,8 @@
 //
 //	booking   pk "b#<booking key>"
 //	          version   N  the booking's Version; Put's condition compares it
-//	          data      S  the booking as JSON
+//	          z         B  the booking as JSON, DEFLATE-compressed with a preset dictionary (pack.go);
+//	                       items written before hold it uncompressed instead, in "data" (S)
 //	          expiresAt N  booking.ExpiresAt in epoch seconds, for TTL; absent when zero
 //	          dueShard  S  "0".."15", a stable hash of the key; only while DueAt is set
 //	          dueAt     S  booking.Position of DueAt; only while DueAt is set
@@ -25,6 +26,11 @@
 //	          expiresAt N  epoch seconds rounded up, for TTL
 //	          listPart  S  "person#<booking.PersonHash of the address>"
 //	          listSort  S  the booking key
+//	activity  pk "a#<booking key>#<booking.ActivityID>", one per provider event (activity.go)
+//	          data      S  the booking.ActivityItem as JSON
+//	          expiresAt N  the booking's ExpiresAt, epoch seconds rounded up, for TTL
+//	          listPart  S  "a#<booking key>"
+//	          listSort  S  booking.Position of the event's time and id
 //	pause     pk "t#<provider>#<booking.PauseKind>", one per provider and kind, only ever extended
 //	          until     N  when the pause ends, Unix nanoseconds
 //	          expiresAt N  the same in epoch seconds rounded up, for TTL
@@ -40,14 +46,15 @@
 // write; Due reads all of them.
 //
 // The global secondary index "list" (listPart, listSort; KEYS_ONLY) serves the lists, the usage
-// figures and the people index, each read from a bound. A table gets only one new index per stack
-// update, hence one index for the three. An item writes to it only when it enters it, leaves it or
-// moves in it (a booking when it is made, moves, ends or becomes an alias; a usage or person item
-// once), not on every Put; still every booking made, moved and ended writes to its list, so each
-// list is ListShards partitions, merged as List reads them, as the due index's shards are by Due.
-// A day's usage and a person's entries are one partition each. Booking items written before the
-// index existed lack its attributes, and those written before the lists had shards carry the
-// list's bare name, until Backfill gives them their shard.
+// figures, the people index and each booking's activity, each read from a bound. A table gets
+// only one new index per stack update, hence one index for all. An item writes to it only when it
+// enters it, leaves it or moves in it (a booking when it is made, moves, ends or becomes an alias;
+// a usage, person or activity item once), not on every Put; still every booking made, moved and
+// ended writes to its list, so each list is ListShards partitions, merged as List reads them, as
+// the due index's shards are by Due. A day's usage, a person's entries and a booking's activity
+// are one partition each. Booking items written before the index existed lack its attributes,
+// and those written before the lists had shards carry the list's bare name, until Backfill gives
+// them their shard.
 package dynamo
 
 import (
@@ -177,6 +184,21 @@ func (s *Store) Put(ctx context.Context, b *booking.Booking) error {
 	return nil
 }
 
+// PutIndexed writes the people entries (IndexPeople), then b (Put), then the delivery's mark
+// (MarkSeen): separate PutItems, in that order, since DynamoDB Local stand-ins lack transactions.
+func (s *Store) PutIndexed(ctx context.Context, b *booking.Booking, people []string, delivery string, until time.Time) error {
+	if err := s.IndexPeople(ctx, b.Key, people, b.ExpiresAt); err != nil {
+		return err
+	}
+	if err := s.Put(ctx, b); err != nil {
+		return err
+	}
+	if delivery == "" {
+		return nil
+	}
+	return s.MarkSeen(ctx, delivery, until)
+}
+
 // Due returns up to limit keys of bookings whose DueAt is set and not after now, oldest first
 // (ties by key), after the position after, and the position of the last one. It merges the shards
 // of the "due" index as it reads them (mergeShards): so when more is due than limit, it reads
@@ -296,7 +318,7 @@ func encode(b *booking.Booking) (map[string]types.AttributeValue, error) {
 	item := map[string]types.AttributeValue{
 		KeyAttr:     str(bookingPrefix + b.Key),
 		versionAttr: num(next.Version),
-		dataAttr:    str(string(data)),
+		packedAttr:  &types.AttributeValueMemberB{Value: pack(data)},
 	}
 	if !b.ExpiresAt.IsZero() {
 		item[ExpiresAttr] = num(b.ExpiresAt.Unix())
@@ -321,17 +343,28 @@ func listAttrs(b *booking.Booking) (part, sort string, ok bool) {
 	return listPart(state, b.Key), booking.Position(b.Details.Start, b.Key), true
 }
 
+// decode reads a booking item: compressed ("z"), or as items written before hold it ("data").
 func decode(item map[string]types.AttributeValue) (*booking.Booking, error) {
-	data, ok := item[dataAttr].(*types.AttributeValueMemberS)
-	if !ok {
-		return nil, fmt.Errorf("decode: no %q string attribute", dataAttr)
+	var data []byte
+	switch v := item[packedAttr].(type) {
+	case *types.AttributeValueMemberB:
+		var err error
+		if data, err = unpack(v.Value); err != nil {
+			return nil, fmt.Errorf("decode: %w", err)
+		}
+	default:
+		s, ok := item[dataAttr].(*types.AttributeValueMemberS)
+		if !ok {
+			return nil, fmt.Errorf("decode: no %q binary or %q string attribute", packedAttr, dataAttr)
+		}
+		data = []byte(s.Value)
 	}
 	version, err := intAttr(item, versionAttr)
 	if err != nil {
 		return nil, fmt.Errorf("decode: %w", err)
 	}
 	var b booking.Booking
-	if err := json.Unmarshal([]byte(data.Value), &b); err != nil {
+	if err := json.Unmarshal(data, &b); err != nil {
 		return nil, fmt.Errorf("decode: %w", err)
 	}
 	b.Version = version

@@ -516,3 +516,30 @@ func testPeople(t *testing.T, s booking.Store) {
 
 	require.Error(t, s.IndexPeople(ctx, "", []string{"ada@example.com"}, expires), "an empty key")
 }
+
+func testPutIndexed(t *testing.T, s booking.Store) {
+	ctx := t.Context()
+	b := newBooking("indexed")
+	b.ExpiresAt = base.Add(720 * time.Hour)
+	require.NoError(t, s.PutIndexed(ctx, b, []string{"ada@example.com", "bob@example.net"}, "generic:msg_1", base.Add(time.Hour)))
+	assert.Equal(t, int64(1), b.Version)
+	assert.Equal(t, b.Details.Title, mustGet(t, s, b.Key).Details.Title)
+	keys, err := s.People(ctx, "Bob@example.net")
+	require.NoError(t, err)
+	assert.Equal(t, []string{b.Key}, keys)
+	seen, err := s.Seen(ctx, "generic:msg_1", base)
+	require.NoError(t, err)
+	assert.True(t, seen)
+
+	// Without a delivery, no mark; a stale version writes no mark either.
+	require.NoError(t, s.PutIndexed(ctx, b, nil, "", time.Time{}))
+	assert.Equal(t, int64(2), b.Version)
+	stale := *b
+	stale.Version = 1
+	err = s.PutIndexed(ctx, &stale, []string{"cleo@example.org"}, "generic:msg_2", base.Add(time.Hour))
+	require.ErrorIs(t, err, booking.ErrConflict)
+	seen, err = s.Seen(ctx, "generic:msg_2", base)
+	require.NoError(t, err)
+	assert.False(t, seen, "no mark of a change not saved")
+	assert.Equal(t, int64(2), mustGet(t, s, b.Key).Version)
+}

@@ -124,10 +124,12 @@ func testFollow(t *testing.T, e *emulators) {
 	require.Len(t, rooms, 1)
 	room := rooms[0]
 	apiCalls := len(s.sandbox.Requests())
+	worked, err := s.store.Get(context.Background(), key)
+	require.NoError(t, err)
 
 	// A guest and the host join: the sandbox delivers each webhook before Join returns, and
 	// reports any the receiver did not accept with a 2xx.
-	_, err := s.sandbox.Join(room.RoomName, "Bob Guest", "visitor", false)
+	_, err = s.sandbox.Join(room.RoomName, "Bob Guest", "visitor", false)
 	require.NoError(t, err, "the hooks function accepted the webhook")
 	_, err = s.sandbox.Join(room.RoomName, "Ada Host", "host", false)
 	require.NoError(t, err)
@@ -141,6 +143,8 @@ func testFollow(t *testing.T, e *emulators) {
 
 	b, err := s.store.Get(context.Background(), key)
 	require.NoError(t, err)
+	assert.Equal(t, worked.Version, b.Version, "the hooks recorded the meeting without writing the booking")
+	require.NoError(t, booking.LoadActivity(context.Background(), s.store, b))
 	require.Len(t, b.Activity.Sessions, 1, "the session is recorded")
 	assert.Equal(t, room.MeetingID, b.Activity.Sessions[0].RoomID)
 	assert.False(t, b.Activity.Sessions[0].StartedAt.IsZero())
@@ -153,10 +157,15 @@ func testFollow(t *testing.T, e *emulators) {
 	assert.Equal(t, map[string]bool{"Bob Guest": false, "Ada Host": true}, names)
 
 	// Whereby may deliver again: the same envelope id is a duplicate, and nothing is written.
+	items, err := s.store.Activity(context.Background(), key)
+	require.NoError(t, err)
 	require.NoError(t, s.sandbox.Redeliver(sent[0].ID))
 	again, err := s.store.Get(context.Background(), key)
 	require.NoError(t, err)
 	assert.Equal(t, b.Version, again.Version, "a duplicate writes nothing")
+	itemsAgain, err := s.store.Activity(context.Background(), key)
+	require.NoError(t, err)
+	assert.Equal(t, items, itemsAgain, "a duplicate stores no activity item")
 
 	// A delivery whose signature does not match its body is refused, and nothing is recorded.
 	forged := strings.Replace(string(sent[0].Body), "Bob Guest", "Mallory", 1)

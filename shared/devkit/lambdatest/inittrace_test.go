@@ -27,31 +27,79 @@ const maxOwnInit = 16 << 10
 // checks that no roomkeeper package allocates more than maxOwnInit bytes during init. The
 // allocations are counted, not timed: the same binary allocates the same at every start.
 func TestInitAllocatesLittleOfItsOwn(t *testing.T) {
+	for name, lines := range initTraces(t) {
+		t.Run(name, func(t *testing.T) {
+			own := 0
+			for _, l := range lines {
+				if !strings.HasPrefix(l.pkg, "github.com/roomkeeper/roomkeeper/") {
+					continue
+				}
+				own++
+				assert.LessOrEqual(t, l.bytes, maxOwnInit, "%s allocates %d bytes at init", l.pkg, l.bytes)
+			}
+			assert.NotZero(t, own, "the trace names roomkeeper's packages")
+		})
+	}
+}
+
+// maxClickPathInit is the most every package of a function but the worker may allocate at init
+// together. Such a function answers a person (a booking, a click on a link, the console, Slack)
+// or runs every minute (the sweeper), and what its init allocates is most of what it does
+// before its first request beyond a hello world's. The AWS SDK's service clients built with
+// schema-based serialisation allocate 0.9 MB more (DynamoDB's schemas alone 0.6 MB), which is
+// why go.mod keeps them at their last release before it.
+const maxClickPathInit = 512 << 10
+
+// TestInitOfTheClickPath checks every function but the worker against maxClickPathInit, and
+// names the heaviest packages when one is over. (The worker links the phone-number library,
+// whose metadata alone is 2.5 MB at init: docs/benchmarks.md, "Cold start".)
+func TestInitOfTheClickPath(t *testing.T) {
+	for name, lines := range initTraces(t) {
+		if name == "worker" {
+			continue
+		}
+		t.Run(name, func(t *testing.T) {
+			total := 0
+			for _, l := range lines {
+				total += l.bytes
+			}
+			if total > maxClickPathInit {
+				slices.SortFunc(lines, func(a, b initTrace) int { return b.bytes - a.bytes })
+				t.Errorf("init allocates %d KB, more than %d KB; the heaviest packages: %v", total>>10, maxClickPathInit>>10, lines[:min(5, len(lines))])
+			}
+		})
+	}
+}
+
+// initTrace is one package's line of a GODEBUG=inittrace=1 start.
+type initTrace struct {
+	pkg   string
+	bytes int
+}
+
+// initTraces builds every function, starts each once with GODEBUG=inittrace=1 and returns the
+// packages' init lines by function.
+func initTraces(t *testing.T) map[string][]initTrace {
+	t.Helper()
 	pkgs := make([]string, len(functionNames))
 	for i, name := range functionNames {
 		pkgs[i] = functionPackages[name]
 	}
 	bins := Build(t, pkgs...)
+	traces := map[string][]initTrace{}
 	for i, name := range functionNames {
-		t.Run(name, func(t *testing.T) {
-			f := Start(t, bins[i], name, slices.Concat(coldStartEnv, slackEnv[name], []string{"GODEBUG=inittrace=1"})...)
-			_, err := f.WaitReady(context.Background())
-			require.NoError(t, err, f.Logs())
-			_, err = f.Stop()
+		f := Start(t, bins[i], name, slices.Concat(coldStartEnv, slackEnv[name], []string{"GODEBUG=inittrace=1"})...)
+		_, err := f.WaitReady(context.Background())
+		require.NoError(t, err, f.Logs())
+		_, err = f.Stop()
+		require.NoError(t, err)
+		lines := initLine.FindAllStringSubmatch(f.Logs(), -1)
+		require.NotEmpty(t, lines, "no inittrace lines from %s in\n%s", name, f.Logs())
+		for _, l := range lines {
+			n, err := strconv.Atoi(l[2])
 			require.NoError(t, err)
-			lines := initLine.FindAllStringSubmatch(f.Logs(), -1)
-			require.NotEmpty(t, lines, "no inittrace lines in\n%s", f.Logs())
-			own := 0
-			for _, l := range lines {
-				if !strings.HasPrefix(l[1], "github.com/roomkeeper/roomkeeper/") {
-					continue
-				}
-				own++
-				n, err := strconv.Atoi(l[2])
-				require.NoError(t, err)
-				assert.LessOrEqual(t, n, maxOwnInit, "%s allocates %d bytes at init", l[1], n)
-			}
-			assert.NotZero(t, own, "the trace names roomkeeper's packages")
-		})
+			traces[name] = append(traces[name], initTrace{pkg: l[1], bytes: n})
+		}
 	}
+	return traces
 }

@@ -134,8 +134,8 @@ type stack struct {
 // them: every function's calls, counted by its proxy, must be among them.
 var allowedCalls = map[string][]string{
 	"bookings": {"DynamoDB.GetItem", "DynamoDB.PutItem", "SQS.SendMessage", "SecretsManager.GetSecretValue"},
-	"hooks":    {"DynamoDB.GetItem", "DynamoDB.PutItem", "SQS.SendMessage", "SecretsManager.GetSecretValue"},
-	"worker":   {"DynamoDB.GetItem", "DynamoDB.PutItem", "SESv2.SendEmail", "SecretsManager.GetSecretValue"},
+	"hooks":    {"DynamoDB.BatchGetItem", "DynamoDB.GetItem", "DynamoDB.PutItem", "DynamoDB.Query", "SQS.SendMessage", "SecretsManager.GetSecretValue"},
+	"worker":   {"DynamoDB.BatchGetItem", "DynamoDB.GetItem", "DynamoDB.PutItem", "DynamoDB.Query", "SESv2.SendEmail", "SecretsManager.GetSecretValue"},
 	"sweeper":  {"DynamoDB.GetItem", "DynamoDB.PutItem", "DynamoDB.Query", "DynamoDB.Scan", "DynamoDB.UpdateItem", "SQS.SendMessage", "SQS.SendMessageBatch"}, // IAM authorises SendMessageBatch as sqs:SendMessage
 	"admin":    {"DynamoDB.BatchGetItem", "DynamoDB.DeleteItem", "DynamoDB.GetItem", "DynamoDB.PutItem", "DynamoDB.Query", "DynamoDB.UpdateItem", "SQS.SendMessage", "SecretsManager.GetSecretValue"},
 	"slack":    {"DynamoDB.BatchGetItem", "DynamoDB.GetItem", "DynamoDB.PutItem", "DynamoDB.Query", "SQS.SendMessage", "SecretsManager.GetSecretValue"},
@@ -347,6 +347,7 @@ func (s *stack) booking(run string) *booking.Booking {
 	s.t.Helper()
 	b, err := s.store.Get(context.Background(), booking.KeyOf("generic", "demo-"+run))
 	require.NoError(s.t, err)
+	require.NoError(s.t, booking.LoadActivity(context.Background(), s.store, b))
 	return b
 }
 

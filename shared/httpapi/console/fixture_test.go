@@ -226,11 +226,11 @@ func (f *fixture) record(roomID string) *booking.Booking {
 func (f *fixture) happen(roomID string, events ...booking.RoomEvent) {
 	f.t.Helper()
 	b := f.record(roomID)
-	for _, e := range events {
-		e.RoomID = b.Room.ID
-		b.Activity.Apply(e)
+	for i := range events {
+		events[i].RoomID = b.Room.ID
 	}
-	require.NoError(f.t, f.st.Put(f.ctx, b))
+	_, err := f.st.AddActivity(f.ctx, b.Key, events, b.ExpiresAt)
+	require.NoError(f.t, err)
 }
 
 // syncBuffer is a log sink safe for the server's goroutines.

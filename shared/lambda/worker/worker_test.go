@@ -319,8 +319,10 @@ func TestPostponedCleanupIsLoggedWithItsReason(t *testing.T) {
 	handle()
 	b := f.get(key)
 	end := b.Details.End
-	b.Activity.Apply(booking.RoomEvent{Kind: booking.SessionStarted, At: end.Add(-10 * time.Minute), SessionID: "s1", RoomID: b.Room.ID})
-	require.NoError(t, f.store.Put(context.Background(), b))
+	_, err := f.store.AddActivity(context.Background(), key, []booking.RoomEvent{
+		{Kind: booking.SessionStarted, At: end.Add(-10 * time.Minute), SessionID: "s1", RoomID: b.Room.ID},
+	}, b.ExpiresAt)
+	require.NoError(t, err)
 
 	f.now = end.Add(15 * time.Minute)
 	f.logs.Reset()

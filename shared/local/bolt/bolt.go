@@ -14,12 +14,14 @@
 //   - "usage": day + "#" + room tag → big-endian expiry, then JSON of booking.Usage;
 //   - "people": booking.PersonHash of an address + "#" + booking key → big-endian expiry;
 //   - "pauses": provider + "#" + booking.PauseKind → big-endian end of the pause;
+//   - "activity": booking key + "#" + booking.Position of an event's time and identity →
+//     big-endian expiry (the record's), then JSON of booking.ActivityItem;
 //
 // and the buckets of access.Store, listed in access.go.
 //
 // The due, expiry and list indexes are kept in step with the record in the same transaction as
 // every Put; a file written before the list index existed gets it at Open. Every value of the
-// seen, seen-long, usage, people and pauses buckets (and of access.Store's) starts with its
+// seen, seen-long, usage, people, pauses and activity buckets (and of access.Store's) starts with its
 // expiry, so Purge treats them alike.
 package bolt
 
@@ -86,7 +88,7 @@ func open(path string, timeout time.Duration) (*Store, error) {
 		// A file from before the list index has records but no list bucket.
 		rebuild := tx.Bucket(listBucket) == nil
 		for _, name := range [][]byte{bookingsBucket, dueBucket, expiresBucket, listBucket, seenBucket, longSeenBucket, usageBucket, peopleBucket,
-			operatorsBucket, sessionsBucket, auditBucket, limitsBucket, pausesBucket} {
+			activityBucket, operatorsBucket, sessionsBucket, auditBucket, limitsBucket, pausesBucket} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
@@ -157,6 +159,31 @@ func (s *Store) Put(ctx context.Context, b *booking.Booking) error {
 	if b.Key == "" {
 		return errors.New("put booking: empty key")
 	}
+	return s.putWith(b, func(*bbolt.Tx) error { return nil }, func(*bbolt.Tx) error { return nil })
+}
+
+// PutIndexed writes b, its people entries and the delivery's mark in one transaction.
+func (s *Store) PutIndexed(ctx context.Context, b *booking.Booking, people []string, delivery string, until time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("put booking %s: %w", b.Key, err)
+	}
+	if b.Key == "" {
+		return errors.New("put booking: empty key")
+	}
+	return s.putWith(b,
+		func(tx *bbolt.Tx) error { return indexPeople(tx, b.Key, people, b.ExpiresAt) },
+		func(tx *bbolt.Tx) error {
+			if delivery == "" {
+				return nil
+			}
+			bucket, key := seenKey(tx, delivery)
+			return bucket.Put(key, encodeTime(until))
+		})
+}
+
+// putWith writes b following the version rules, in one transaction with what before and after
+// write; a conflict writes nothing.
+func (s *Store) putWith(b *booking.Booking, before, after func(*bbolt.Tx) error) error {
 	next := *b
 	next.Version++
 	data, err := json.Marshal(&next)
@@ -174,6 +201,9 @@ func (s *Store) Put(ctx context.Context, b *booking.Booking) error {
 		case old != nil && old.Version != b.Version:
 			return fmt.Errorf("version %d, stored %d: %w", b.Version, old.Version, booking.ErrConflict)
 		}
+		if err := before(tx); err != nil {
+			return err
+		}
 		if old != nil {
 			if err := unindex(tx, old); err != nil {
 				return err
@@ -182,7 +212,10 @@ func (s *Store) Put(ctx context.Context, b *booking.Booking) error {
 		if err := tx.Bucket(bookingsBucket).Put([]byte(b.Key), data); err != nil {
 			return err
 		}
-		return index(tx, &next)
+		if err := index(tx, &next); err != nil {
+			return err
+		}
+		return after(tx)
 	})
 	if err != nil {
 		return fmt.Errorf("put booking %s: %w", b.Key, err)
@@ -525,7 +558,7 @@ func pauseKey(provider string, kind booking.PauseKind) []byte {
 }
 
 // Purge deletes the bookings whose ExpiresAt is set and before now, with their index entries, and
-// the delivery-id marks, usage figures, people entries, pauses, sessions, audit entries and
+// the delivery-id marks, usage figures, people entries, activity items, pauses, sessions, audit entries and
 // failure counts that have expired by now. It returns how many records and entries it deleted. The local sweeper calls it; DynamoDB expires the same
 // items with TTL.
 func (s *Store) Purge(ctx context.Context, now time.Time) (int, error) {
@@ -554,7 +587,7 @@ func (s *Store) Purge(ctx context.Context, now time.Time) (int, error) {
 			}
 			n++
 		}
-		for _, name := range [][]byte{seenBucket, longSeenBucket, usageBucket, peopleBucket, sessionsBucket, auditBucket, limitsBucket, pausesBucket} {
+		for _, name := range [][]byte{seenBucket, longSeenBucket, usageBucket, peopleBucket, activityBucket, sessionsBucket, auditBucket, limitsBucket, pausesBucket} {
 			purged, err := s.purgeExpired(tx.Bucket(name), now)
 			if err != nil {
 				return err

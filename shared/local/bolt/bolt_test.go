@@ -421,3 +421,28 @@ func TestReadsAreBoundedByThePage(t *testing.T) {
 		assert.ElementsMatch(t, []string{booking.KeyOf("generic", "bulk-4242"), booking.KeyOf("generic", fmt.Sprint("bulk-", 4242+records/2))}, keys)
 	})
 }
+
+// TestPurgeDeletesActivityWithItsBooking: a booking's activity items carry its expiry and go
+// with it.
+func TestPurgeDeletesActivityWithItsBooking(t *testing.T) {
+	ctx := t.Context()
+	s := mustOpen(t, filepath.Join(t.TempDir(), "roomkeeper.db"))
+	event := booking.RoomEvent{Kind: booking.Joined, At: now.Add(-2 * time.Hour), RoomID: "m1", ParticipantID: "p1", Name: "Bob"}
+	gone, kept := newBooking("gone"), newBooking("kept")
+	gone.ExpiresAt, kept.ExpiresAt = now.Add(-time.Minute), now.Add(time.Hour)
+	for _, b := range []*booking.Booking{gone, kept} {
+		require.NoError(t, s.Put(ctx, b))
+		_, err := s.AddActivity(ctx, b.Key, []booking.RoomEvent{event}, b.ExpiresAt)
+		require.NoError(t, err)
+	}
+
+	n, err := s.Purge(ctx, now)
+	require.NoError(t, err)
+	assert.Equal(t, 2, n, "the booking and its item")
+	items, err := s.Activity(ctx, gone.Key)
+	require.NoError(t, err)
+	assert.Empty(t, items)
+	items, err = s.Activity(ctx, kept.Key)
+	require.NoError(t, err)
+	assert.Len(t, items, 1)
+}
