@@ -329,6 +329,18 @@ func (w *run) hold(ctx context.Context) error {
 	return nil
 }
 
+// beforeSend comes before the i-th send of a batch (invitations, reminders): the first goes out
+// after the write that holds every intent of the batch; each later one after a write of what the
+// sends before it staged. So a run stopped in a batch leaves at most one message sent and not
+// recorded, which the next run sends again and counts, as when every send had its own intent;
+// the batch's last result goes out with the run's next write.
+func (w *run) beforeSend(ctx context.Context, i int) error {
+	if i > 0 && len(w.staged) > 0 {
+		return w.flush(ctx)
+	}
+	return w.hold(ctx)
+}
+
 // guard stages mutate as a change that must be stored before the side effect it guards: the
 // next hold writes it.
 func (w *run) guard(mutate func(*booking.Booking)) {

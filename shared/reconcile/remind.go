@@ -98,9 +98,9 @@ func (r *Reconciler) remindersDue(b *booking.Booking, now time.Time) ([]action, 
 }
 
 // remindAll sends the reminders due as sendAll sends invitations: one write records every
-// recipient's intent (RemindPending) with the lease, then each is sent and its result staged for
-// the run's next write. A run that stops between the mail service accepting a reminder and that
-// write sends it again (at most one duplicate per recipient), counted in PossibleDuplicates. A
+// recipient's intent (RemindPending) with the lease, then each is sent and its result written
+// before the next send. A run that stops between the mail service accepting a reminder and that
+// write sends it again (at most one), counted in PossibleDuplicates. A
 // reminder refused for good, or that cannot be rendered, is counted done: it is not retried,
 // and the others are still reminded.
 func (w *run) remindAll(ctx context.Context, acts []action) error {
@@ -134,8 +134,8 @@ func (w *run) remindAll(ctx context.Context, acts []action) error {
 	if err := w.hold(ctx); err != nil {
 		return err
 	}
-	for _, a := range acts {
-		if err := w.hold(ctx); err != nil { // a long batch renews the lease
+	for i, a := range acts {
+		if err := w.beforeSend(ctx, i); err != nil {
 			return err
 		}
 		msg, err := w.render(ctx, a)

@@ -757,10 +757,10 @@ func (w *run) deleteRetired(ctx context.Context) error {
 }
 
 // sendAll delivers a batch of invitations, the intents first: one write records every
-// recipient's Pending intent (with the lease), then each message is sent and its result staged,
-// and the run's next write records them all. A run that stops between the mail service
-// accepting a message and that write leaves the intent, and the next run sends again (at most
-// one duplicate per recipient and message) and counts it in PossibleDuplicates. One recipient
+// recipient's Pending intent (with the lease), then each message is sent, its result written
+// before the next send (beforeSend) and the last one's with the run's next write. A run that
+// stops between the mail service accepting a message and that write leaves the intent, and the
+// next run sends again (at most one message, once) and counts it in PossibleDuplicates. One recipient
 // refused for good, or whose message cannot be made, is recorded as such and the others go on.
 func (w *run) sendAll(ctx context.Context, acts []action) error {
 	if len(acts) == 0 {
@@ -780,8 +780,8 @@ func (w *run) sendAll(ctx context.Context, acts []action) error {
 	if err := w.hold(ctx); err != nil {
 		return err
 	}
-	for _, a := range acts {
-		if err := w.hold(ctx); err != nil { // a long batch renews the lease
+	for i, a := range acts {
+		if err := w.beforeSend(ctx, i); err != nil {
 			return err
 		}
 		if err := w.send(ctx, a); err != nil {

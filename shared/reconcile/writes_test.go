@@ -41,9 +41,10 @@ func (s *writeCounter) take() (puts, usage int) {
 // TestLifecycleWrites counts the worker's writes per step of issue 15's booking lifecycle, on the
 // embedded store: one guest, one reminder 15 minutes before the start, no change — created and
 // invited, reminded (with the room check that falls at the same time), cleaned up with the
-// organizer's summary of who came. Each run writes the record twice: the lease with the intents
-// of its sends before them, the results with its last save after them. A run with nothing to do
-// writes nothing. A meeting someone joined adds its usage figures, one item per room and day.
+// organizer's summary of who came. A run writes the record with the lease and the intents of its
+// sends before them; each send's result before the next send, so a run stopped in a batch leaves
+// at most one message sent and not recorded; and the last result with its last save. A run with
+// nothing to do writes nothing. A meeting someone joined adds its usage figures, one item per room and day.
 func TestLifecycleWrites(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
@@ -79,7 +80,7 @@ func TestLifecycleWrites(t *testing.T) {
 				t.Logf("%s: %d booking writes, %d usage writes", name, puts, usage)
 			}
 
-			step("created and invited", []string{"create room", "send REQUEST to organizer", "send REQUEST to guest"}, 2, 0)
+			step("created and invited", []string{"create room", "send REQUEST to organizer", "send REQUEST to guest"}, 3, 0)
 			assert.Len(t, f.mails(), 2)
 			step("nothing due", nil, 0, 0)
 
@@ -87,7 +88,7 @@ func TestLifecycleWrites(t *testing.T) {
 			if tc.noReminder {
 				step("checked", []string{"check room"}, 1, 0)
 			} else {
-				step("reminded", []string{"check room", "send 15m0s reminder to organizer", "send 15m0s reminder to guest"}, 2, 0)
+				step("reminded", []string{"check room", "send 15m0s reminder to organizer", "send 15m0s reminder to guest"}, 3, 0)
 				assert.Len(t, f.reminders(), 2)
 			}
 
