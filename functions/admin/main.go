@@ -64,7 +64,7 @@ func main() {
 	// The operator's rules and who may use them: the admin API's, and the console's.
 	ops, videos := operatorfn.New(env, sec, store, queue)
 	acc := &access.Access{Store: store, Secrets: sec, Now: time.Now}
-	httpfn.Serve(
+	httpfn.Serve(env,
 		&admin.API{Operator: ops, Access: acc, Log: env.Log},
 		&console.Console{Operator: ops, Access: acc, Log: env.Log},
 		&join.Links{Store: store, Secrets: sec, Linkers: videos.HostLinkers(), Locale: env.Config.Locale, Log: env.Log},

@@ -17,7 +17,7 @@ import (
 
 func main() {
 	env := start.Load("ROOMKEEPER_TABLE", "ROOMKEEPER_QUEUE_URL")
-	httpfn.Serve(&httpapi.Bookings{
+	httpfn.Serve(env, &httpapi.Bookings{
 		Intake:          webhookfn.Intake(env),
 		Secrets:         httpfn.Secrets(env),
 		Now:             time.Now,

@@ -23,7 +23,7 @@ import (
 
 func main() {
 	env := start.Load("ROOMKEEPER_TABLE", "ROOMKEEPER_QUEUE_URL")
-	httpfn.Serve(&httpapi.Hooks{
+	httpfn.Serve(env, &httpapi.Hooks{
 		Intake:    webhookfn.Intake(env),
 		Secrets:   httpfn.Secrets(env),
 		Now:       time.Now,

@@ -39,7 +39,7 @@ func main() {
 	env := start.Load("ROOMKEEPER_TABLE", "ROOMKEEPER_QUEUE_URL")
 	cfg := env.Config
 	if !cfg.Slack.Enabled() {
-		httpfn.Serve() // no routes: every request answers 404
+		httpfn.Serve(env) // no routes: every request answers 404
 		return
 	}
 	sec := httpfn.Secrets(env)
@@ -48,7 +48,7 @@ func main() {
 	// The admin function's rules (a new room's settings are checked as the console checks them);
 	// here they only check and list: what makes, moves or deletes a room is the worker's job.
 	ops, _ := operatorfn.New(env, sec, store, queue)
-	httpfn.Serve(&slackapp.App{
+	httpfn.Serve(env, &slackapp.App{
 		App: &roomsapp.App{
 			Operator: ops, Slack: &chat.Slack{Secrets: sec, APIURL: cfg.Slack.APIURL}, Secrets: sec,
 			TeamID: cfg.Slack.TeamID, AdminUsergroup: cfg.Slack.AdminUsergroup, AdminUsers: cfg.Slack.AdminUsers,

@@ -47,12 +47,13 @@ func main() {
 	}
 	queue := sqs.New(awssqs.NewFromConfig(env.AWS), env.Var("ROOMKEEPER_QUEUE_URL"))
 	store := dynamo.New(dynamodb.NewFromConfig(env.AWS), env.Var("ROOMKEEPER_TABLE"))
+	metrics := emf.New(env.Log)
 	h := &sweeper.Handler{
 		Sweeper:  &sweep.Sweeper{Store: store, Queue: queue, Now: time.Now, Max: ceiling, Budget: sweepBudget},
 		Reaper:   queue, // the worker reaps
 		Backfill: store,
-		Metrics:  emf.New(env.Log),
+		Metrics:  metrics,
 		Log:      env.Log,
 	}
-	lambda.Start(h.Handle)
+	lambda.Start(emf.PerInvocation(metrics, h.Handle))
 }

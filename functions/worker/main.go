@@ -98,5 +98,5 @@ func main() {
 		}
 		h.Slack = app.RunJSON
 	}
-	lambda.Start(h.Handle)
+	lambda.Start(emf.PerInvocation(metrics, h.Handle))
 }

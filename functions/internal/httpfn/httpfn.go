@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/roomkeeper/roomkeeper/functions/internal/start"
+	"github.com/roomkeeper/roomkeeper/shared/aws/emf"
 	"github.com/roomkeeper/roomkeeper/shared/aws/secrets"
 	"github.com/roomkeeper/roomkeeper/shared/lambda/apigw"
 )
@@ -28,12 +29,13 @@ type Handler interface {
 	Register(mux *http.ServeMux)
 }
 
-// Serve serves the handlers' routes to API Gateway HTTP API events; it returns only if the
-// process stops.
-func Serve(handlers ...Handler) {
+// Serve serves the handlers' routes to API Gateway HTTP API events, writing the metrics each
+// invocation puts in one line when it ends (emf.PerInvocation) on the function's log; it returns
+// only if the process stops.
+func Serve(env start.Env, handlers ...Handler) {
 	mux := http.NewServeMux()
 	for _, h := range handlers {
 		h.Register(mux)
 	}
-	lambda.Start(apigw.Handler{HTTP: mux}.Handle)
+	lambda.Start(emf.PerInvocation(emf.New(env.Log), apigw.Handler{HTTP: mux}.Handle))
 }

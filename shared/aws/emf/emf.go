@@ -9,6 +9,10 @@
 // one, per the dimension's value too. Names and dimension values are checked, so a line carries
 // only what roomkeeper chose to report: a dimension value that is not a short lowercase name
 // (a provider, a booking source) is recorded as "other", never as given.
+//
+// A function's handler is wrapped in PerInvocation, so an invocation writes its figures in one
+// line (rarely a few) when it ends, rather than a line for each: CloudWatch Logs bills each line
+// by its bytes, and the declaration and the request id would be repeated in every one.
 package emf
 
 import (
@@ -16,6 +20,7 @@ import (
 	"log/slog"
 	"math"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -48,21 +53,70 @@ var _ booking.Metrics = (*Writer)(nil)
 // New returns a Writer on log.
 func New(log *slog.Logger) *Writer { return &Writer{Log: log} }
 
-// Put writes ms as one line per dimension they name (a line can hold one value of each
-// dimension): the figures without one share a line. Counts of one name in a line are added up;
-// durations of one name are kept apart, as an array, so CloudWatch's statistics (maximum, sample
-// count) see each. A figure with a bad name or a value that is not a finite number is dropped.
-// The line carries the Lambda request id when ctx has one.
+// Put writes ms, or, within an invocation PerInvocation wraps, holds them until it ends. A
+// figure with a bad name or a value that is not a finite number is dropped. A line carries the
+// Lambda request id when ctx has one.
 func (w *Writer) Put(ctx context.Context, ms ...booking.Metric) {
 	if w == nil || w.Log == nil || len(ms) == 0 {
 		return
 	}
-	now := time.Now
-	if w.Now != nil {
-		now = w.Now
+	if c, ok := ctx.Value(collectorKey{}).(*collector); ok && c.hold(ms) {
+		return
 	}
-	stamp := now().UnixMilli()
-	var groups []*group
+	w.write(ctx, ms)
+}
+
+// PerInvocation wraps a Lambda handler so that the figures put during one invocation, by any
+// Writer, are written when it returns, as few lines as the format allows (one, unless a
+// dimension took several values or a duration more than 100): every line is billed as a log
+// event, and a line's "_aws" member and request id would otherwise be repeated for each figure.
+func PerInvocation[In, Out any](w *Writer, h func(context.Context, In) (Out, error)) func(context.Context, In) (Out, error) {
+	return func(ctx context.Context, in In) (Out, error) {
+		c := &collector{}
+		defer func() { w.write(ctx, c.take()) }()
+		return h(context.WithValue(ctx, collectorKey{}, c), in)
+	}
+}
+
+type collectorKey struct{}
+
+// collector holds an invocation's figures until it ends.
+type collector struct {
+	mu    sync.Mutex
+	ms    []booking.Metric
+	taken bool
+}
+
+// hold keeps ms and reports true, or reports false once the invocation's figures were written
+// (a figure put after its invocation ended is written at once).
+func (c *collector) hold(ms []booking.Metric) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.taken {
+		return false
+	}
+	c.ms = append(c.ms, ms...)
+	return true
+}
+
+func (c *collector) take() []booking.Metric {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.taken = true
+	return c.ms
+}
+
+// write writes ms in as few lines as it can. A line holds one value of each dimension, so the
+// figures with another value of a dimension go to another line, and each name has one value
+// (or array) per line: counts of one name and dimension in a line are added up; durations of
+// one name are kept apart, as an array of at most 100, so CloudWatch's statistics (maximum,
+// sample count) see each. Every figure is recorded without a dimension too, the total the
+// alarms watch.
+func (w *Writer) write(ctx context.Context, ms []booking.Metric) {
+	if w == nil || w.Log == nil {
+		return
+	}
+	var lines []*line
 	for _, m := range ms {
 		if !validName(m.Name) || math.IsNaN(m.Value) || math.IsInf(m.Value, 0) || (m.Unit != booking.Count && m.Unit != booking.Seconds) {
 			continue
@@ -75,19 +129,27 @@ func (w *Writer) Put(ctx context.Context, ms ...booking.Metric) {
 				dim.Value = Other
 			}
 		}
-		i := slices.IndexFunc(groups, func(g *group) bool { return g.dim == dim })
+		i := slices.IndexFunc(lines, func(l *line) bool { return l.fits(m, dim) })
 		if i < 0 {
-			groups = append(groups, &group{dim: dim})
-			i = len(groups) - 1
+			lines = append(lines, &line{dims: map[string]string{}, names: map[string]booking.Dimension{}})
+			i = len(lines) - 1
 		}
-		groups[i].add(m)
+		lines[i].add(m, dim)
 	}
+	if len(lines) == 0 {
+		return
+	}
+	now := time.Now
+	if w.Now != nil {
+		now = w.Now
+	}
+	stamp := now().UnixMilli()
 	var requestID string
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
 		requestID = lc.AwsRequestID
 	}
-	for _, g := range groups {
-		w.Log.LogAttrs(ctx, slog.LevelInfo, Message, g.attrs(stamp, requestID)...)
+	for _, l := range lines {
+		w.Log.LogAttrs(ctx, slog.LevelInfo, Message, l.attrs(stamp, requestID)...)
 	}
 }
 
@@ -131,32 +193,70 @@ func validValue(v string) bool {
 func isLower(c byte) bool { return 'a' <= c && c <= 'z' }
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
-// group is the figures of one line: those with the same dimension.
-type group struct {
-	dim   booking.Dimension
+// line is the figures of one metrics line: a metric set per dimension name (none first seen
+// first), each metric's values, and the one value each dimension has here.
+type line struct {
+	dims  map[string]string            // dimension name → its value in this line
+	names map[string]booking.Dimension // metric name → the dimension it is recorded by here
+	sets  []*set
+}
+
+// set is the metrics of a line recorded by one dimension (or none).
+type set struct {
+	dim   string   // the dimension's name; "" for the total only
 	names []string // in the order first seen
 	units map[string]booking.Unit
 	vals  map[string][]float64
 }
 
-func (g *group) add(m booking.Metric) {
-	if g.units == nil {
-		g.units, g.vals = map[string]booking.Unit{}, map[string][]float64{}
+// fits reports whether m, recorded by dim, can go in l: its name is not here by another
+// dimension, dim has no other value here, and its durations are not full.
+func (l *line) fits(m booking.Metric, dim booking.Dimension) bool {
+	if d, seen := l.names[m.Name]; seen {
+		if d != dim {
+			return false
+		}
+		s := l.set(dim.Name)
+		if s.units[m.Name] == booking.Seconds && m.Unit == booking.Seconds && len(s.vals[m.Name]) >= maxValues {
+			return false
+		}
 	}
-	if _, seen := g.units[m.Name]; !seen {
-		g.names = append(g.names, m.Name)
-		g.units[m.Name] = m.Unit
+	v, ok := l.dims[dim.Name]
+	return dim.Name == "" || !ok || v == dim.Value
+}
+
+// set returns the line's set of the named dimension, adding it when there is none.
+func (l *line) set(dim string) *set {
+	for _, s := range l.sets {
+		if s.dim == dim {
+			return s
+		}
 	}
-	v := g.vals[m.Name]
+	s := &set{dim: dim, units: map[string]booking.Unit{}, vals: map[string][]float64{}}
+	l.sets = append(l.sets, s)
+	return s
+}
+
+func (l *line) add(m booking.Metric, dim booking.Dimension) {
+	if dim.Name != "" {
+		l.dims[dim.Name] = dim.Value
+	}
+	l.names[m.Name] = dim
+	s := l.set(dim.Name)
+	if _, seen := s.units[m.Name]; !seen {
+		s.names = append(s.names, m.Name)
+		s.units[m.Name] = m.Unit
+	}
+	v := s.vals[m.Name]
 	switch {
-	case g.units[m.Name] != m.Unit:
+	case s.units[m.Name] != m.Unit:
 		return // one name, one unit: the first wins
 	case m.Unit == booking.Count && len(v) == 1:
 		v[0] += m.Value
-	case len(v) < maxValues:
+	default:
 		v = append(v, m.Value)
 	}
-	g.vals[m.Name] = v
+	s.vals[m.Name] = v
 }
 
 // directive is the "_aws" member of a metrics line.
@@ -176,25 +276,31 @@ type definition struct {
 	Unit booking.Unit `json:"Unit"`
 }
 
-// attrs returns the line's members: "_aws", each metric's value (a number, or an array of them),
-// the dimension's value, and the request id.
-func (g *group) attrs(stamp int64, requestID string) []slog.Attr {
-	set := metricsSet{Namespace: Namespace, Dimensions: [][]string{{}}}
-	if g.dim.Name != "" {
-		set.Dimensions = append(set.Dimensions, []string{g.dim.Name})
-	}
-	attrs := make([]slog.Attr, 0, len(g.names)+3)
-	for _, name := range g.names {
-		set.Metrics = append(set.Metrics, definition{Name: name, Unit: g.units[name]})
-		if v := g.vals[name]; len(v) == 1 {
-			attrs = append(attrs, slog.Float64(name, v[0]))
-		} else {
-			attrs = append(attrs, slog.Any(name, v))
+// attrs returns the line's members: "_aws", each metric's value (a number, or an array of
+// them), each dimension's value, and the request id.
+func (l *line) attrs(stamp int64, requestID string) []slog.Attr {
+	d := directive{Timestamp: stamp}
+	attrs := []slog.Attr{{}} // "_aws" first, once it is complete
+	for _, s := range l.sets {
+		ms := metricsSet{Namespace: Namespace, Dimensions: [][]string{{}}}
+		if s.dim != "" {
+			ms.Dimensions = append(ms.Dimensions, []string{s.dim})
 		}
+		for _, name := range s.names {
+			ms.Metrics = append(ms.Metrics, definition{Name: name, Unit: s.units[name]})
+			if v := s.vals[name]; len(v) == 1 {
+				attrs = append(attrs, slog.Float64(name, v[0]))
+			} else {
+				attrs = append(attrs, slog.Any(name, v))
+			}
+		}
+		d.CloudWatchMetrics = append(d.CloudWatchMetrics, ms)
 	}
-	attrs = append([]slog.Attr{slog.Any("_aws", directive{Timestamp: stamp, CloudWatchMetrics: []metricsSet{set}})}, attrs...)
-	if g.dim.Name != "" {
-		attrs = append(attrs, slog.String(g.dim.Name, g.dim.Value))
+	attrs[0] = slog.Any("_aws", d)
+	for _, s := range l.sets {
+		if s.dim != "" {
+			attrs = append(attrs, slog.String(s.dim, l.dims[s.dim]))
+		}
 	}
 	if requestID != "" {
 		attrs = append(attrs, slog.String("requestId", requestID))

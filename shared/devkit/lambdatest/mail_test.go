@@ -84,7 +84,8 @@ func testBounce(t *testing.T, e *emulators) {
 
 // testMetrics checks that each function writes its figures as embedded-metric-format lines in
 // its log: the worker what a run did, the sweeper the bookings due, the webhook functions the
-// deliveries they rejected, the admin function the rooms it made by hand.
+// deliveries they rejected, the admin function the rooms it made by hand; each invocation's
+// figures in one line (emf.PerInvocation), the worker's room and invites together.
 func testMetrics(t *testing.T, e *emulators) {
 	s := newStack(t, e, "metrics")
 	worker, _ := s.start("worker")
@@ -120,10 +121,15 @@ func testMetrics(t *testing.T, e *emulators) {
 			}
 		}
 		require.NotEmpty(t, lines, "%s writes metrics", tt.f.Name)
+		perInvocation := map[any]int{}
 		for _, m := range lines {
 			aws := m["_aws"].(map[string]any)
 			assert.Equal(t, "roomkeeper", aws["CloudWatchMetrics"].([]any)[0].(map[string]any)["Namespace"], tt.f.Name)
 			assert.NotEmpty(t, m["requestId"], "%s: the line carries the request id", tt.f.Name)
+			perInvocation[m["requestId"]]++
+		}
+		for id, n := range perInvocation {
+			assert.Equal(t, 1, n, "%s: one metrics line per invocation (%v), each billed as a log event", tt.f.Name, id)
 		}
 		for _, w := range tt.want {
 			assert.Contains(t, logs, w, tt.f.Name)
