@@ -94,7 +94,7 @@ func (s *Bookings) handle(w http.ResponseWriter, r *http.Request) {
 		if res.NudgeErr != nil {
 			clog.Warn("worker nudge failed; the sweeper will pick the booking up", "err", res.NudgeErr)
 		}
-		clog.Info("booking change")
+		clog.Debug("booking change")
 		if i == 0 || (res.Outcome == intake.Applied && status != http.StatusAccepted) {
 			reply["status"], reply["booking"] = string(res.Outcome), res.Key
 		}
@@ -102,7 +102,9 @@ func (s *Bookings) handle(w http.ResponseWriter, r *http.Request) {
 			status = http.StatusAccepted
 		}
 	}
-	d.log.Info("booking webhook", "status", status)
+	// One line a delivery at INFO, naming the booking and the outcome its answer names (each
+	// change's is at DEBUG).
+	d.log.Info("booking webhook", "status", status, "booking", reply["booking"], "outcome", reply["status"])
 	WriteJSON(w, status, reply)
 }
 

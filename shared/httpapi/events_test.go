@@ -68,7 +68,9 @@ func TestWebhookLogsNameTheEvent(t *testing.T) {
 
 	w := serve(f.s, request(t, testSecret, "msg_1", f.now, event("bk_1", f.now)))
 	require.Equal(t, http.StatusAccepted, w.Code, w.Body.String())
-	assert.Contains(t, logs.String(), `msg="booking webhook" route=bookings source=generic event=booking.created status=202`)
+	assert.Contains(t, logs.String(), `msg="booking webhook" route=bookings source=generic event=booking.created status=202 booking=`)
+	assert.Contains(t, logs.String(), ` outcome=applied`)
+	assert.Equal(t, 1, strings.Count(logs.String(), "\n"), "one line a delivery at INFO, with its booking and outcome: %s", logs)
 
 	status, _ := f.send(f.delivery(f.nextID(), wherebyhook.EventClientJoined, f.now, joined("p1", "Bob", "visitor", "")))
 	require.Equal(t, http.StatusOK, status)

@@ -19,6 +19,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"strconv"
@@ -46,7 +47,7 @@ type Env struct {
 // deployment fails in all of them alike.
 func Load(required ...string) Env {
 	e := Env{
-		Log:  slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{ReplaceAttr: lambdacontext.ReplaceAttr})),
+		Log:  NewLog(os.Stdout, os.Getenv("AWS_LAMBDA_LOG_LEVEL")),
 		vars: map[string]string{},
 	}
 	cfg, err := config.FromEnv(os.LookupEnv)
@@ -67,6 +68,24 @@ func Load(required ...string) Env {
 		e.Exit(err)
 	}
 	return e
+}
+
+// NewLog returns the function's logger: JSON lines on w, with Lambda's names for the time and
+// the message, at level and above. level is AWS_LAMBDA_LOG_LEVEL, which Lambda sets to the
+// function's application log level when its log format is JSON ("Log-level filtering" in the
+// Lambda Developer Guide; the stack sets INFO): a line Lambda would drop is not written at all.
+// Unset or unknown, it is INFO. Lambda's TRACE is slog's DEBUG and FATAL its ERROR.
+func NewLog(w io.Writer, level string) *slog.Logger {
+	l := slog.LevelInfo
+	switch strings.ToUpper(level) {
+	case "TRACE", "DEBUG":
+		l = slog.LevelDebug
+	case "WARN":
+		l = slog.LevelWarn
+	case "ERROR", "FATAL":
+		l = slog.LevelError
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l, ReplaceAttr: lambdacontext.ReplaceAttr}))
 }
 
 // FromEnv returns the AWS configuration of a Lambda function: the region and the static

@@ -1,7 +1,9 @@
 package start
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"testing"
@@ -23,6 +25,41 @@ func TestLoad(t *testing.T) {
 	assert.Equal(t, "eu-north-1", env.AWS.Region)
 	assert.Equal(t, "2m0s", env.Config.CleanupGrace.String())
 	assert.Panics(t, func() { env.Var("ROOMKEEPER_QUEUE_URL") }, "only required variables are read through Var")
+}
+
+// TestNewLogFollowsLambdasApplicationLogLevel: the lines below AWS_LAMBDA_LOG_LEVEL, which
+// Lambda would drop, are not written; INFO when it is unset or unknown.
+func TestNewLogFollowsLambdasApplicationLogLevel(t *testing.T) {
+	for _, tt := range []struct {
+		level string
+		want  []string
+	}{
+		{"", []string{"info", "warn", "error"}},
+		{"INFO", []string{"info", "warn", "error"}},
+		{"DEBUG", []string{"debug", "info", "warn", "error"}},
+		{"TRACE", []string{"debug", "info", "warn", "error"}},
+		{"WARN", []string{"warn", "error"}},
+		{"ERROR", []string{"error"}},
+		{"FATAL", []string{"error"}},
+		{"chatty", []string{"info", "warn", "error"}},
+	} {
+		t.Run(tt.level, func(t *testing.T) {
+			var buf bytes.Buffer
+			log := NewLog(&buf, tt.level)
+			log.Debug("debug")
+			log.Info("info")
+			log.Warn("warn")
+			log.Error("error")
+			var got []string
+			for _, l := range bytes.Split(bytes.TrimSpace(buf.Bytes()), []byte("\n")) {
+				var line map[string]any
+				require.NoError(t, json.Unmarshal(l, &line))
+				assert.Contains(t, line, "timestamp", "Lambda's name for the time")
+				got = append(got, line["message"].(string))
+			}
+			assert.Equal(t, tt.want, got)
+		})
+	}
 }
 
 // TestLoadStopsOnBadConfiguration runs Load in a child process (it exits) and reads its log.

@@ -109,7 +109,12 @@ func (h *Handler) Handle(ctx context.Context, ev Event) (Result, error) {
 			log.Error("backfill failed; resumed next minute", "backfilled", n, "err", err)
 		}
 	}
-	log.Info("sweep done", "enqueued", res.Enqueued, "reaped", res.Reaped, "deleted", res.Deleted, "backfilled", res.Backfilled)
+	// A sweep that did nothing is routine, every minute: at DEBUG (its BookingsDue of 0 says it ran).
+	level := slog.LevelDebug
+	if res.Enqueued > 0 || res.Reaped || res.Backfilled > 0 {
+		level = slog.LevelInfo
+	}
+	log.Log(ctx, level, "sweep done", "enqueued", res.Enqueued, "reaped", res.Reaped, "deleted", res.Deleted, "backfilled", res.Backfilled)
 	if sweepErr != nil {
 		return res, fmt.Errorf("sweeper: %w", sweepErr)
 	}

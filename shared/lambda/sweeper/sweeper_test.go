@@ -248,3 +248,25 @@ func clearDue(t *testing.T, store *bolt.Store, key string) *booking.Booking {
 	b.DueAt = time.Time{}
 	return b
 }
+
+// TestAnIdleSweepIsLoggedAtDebug: a sweep that found nothing, every minute, writes no line at
+// the functions' INFO (its BookingsDue of 0 says it ran); one that enqueued does.
+func TestAnIdleSweepIsLoggedAtDebug(t *testing.T) {
+	now := time.Date(2026, 11, 22, 10, 7, 0, 0, time.UTC)
+	f := newFixture(t, now)
+	_, err := f.h.Handle(context.Background(), Event{ScheduledTime: now})
+	require.NoError(t, err)
+	assert.Contains(t, f.logs.String(), `"msg":"sweep done"`)
+	assert.Len(t, f.queued(t), 1)
+	require.NoError(t, f.store.Put(context.Background(), clearDue(t, f.store, booking.KeyOf("generic", "due"))))
+
+	f.logs.Reset()
+	_, err = f.h.Handle(context.Background(), Event{ScheduledTime: now.Add(time.Minute)})
+	require.NoError(t, err)
+	assert.Empty(t, f.logs.String(), "an idle sweep at INFO")
+
+	f.h.Log = slog.New(slog.NewJSONHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	_, err = f.h.Handle(context.Background(), Event{ScheduledTime: now.Add(2 * time.Minute)})
+	require.NoError(t, err)
+	assert.Contains(t, f.logs.String(), `"enqueued":0`, "at DEBUG")
+}

@@ -137,10 +137,14 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 		case res.Failure != "":
 			blog.Warn("reconcile step failed; retried from the booking's dueAt",
 				"failure", res.Failure, "permanent", res.Permanent, "steps", res.Steps)
+		case len(res.Steps) > 0 && (res.Cleanup == "" || res.Cleanup == reconcile.CleanupAfterGrace):
+			// Routine, a line per booking: at DEBUG (the batch's line and its metrics say how
+			// many; the booking's record says what was done).
+			blog.Debug("reconciled", "steps", res.Steps)
 		case len(res.Steps) > 0:
-			blog.Info("reconciled", "steps", res.Steps)
+			blog.Info("reconciled", "steps", res.Steps) // a room gone before or after its time, and why
 		default:
-			blog.Info("nothing to do")
+			blog.Debug("nothing to do")
 		}
 		if res.Postponed != "" {
 			blog.Info("cleanup postponed", "reason", res.Postponed, "until", res.PostponedUntil)

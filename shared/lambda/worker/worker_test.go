@@ -76,7 +76,8 @@ func newFixture(t *testing.T) *fixture {
 			MaxOverrun:   2 * time.Hour,
 			RoomSlack:    168 * time.Hour,
 		},
-		Log: slog.New(slog.NewJSONHandler(f.logs, nil)),
+		// DEBUG, so the checks that no address is logged see every line an operator can turn on.
+		Log: slog.New(slog.NewJSONHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}
 	// One writer for the batch's figures and the runs', as functions/worker wires it.
 	f.h.Metrics = &emf.Writer{Log: f.h.Log, Now: clock}
@@ -440,4 +441,41 @@ func TestSlackJobs(t *testing.T) {
 	resp, err = f.h.Handle(ctx, events.SQSEvent{Records: []events.SQSMessage{slackMsg("m3", `{"slack":{"kind":"home"}}`)}})
 	require.NoError(t, err)
 	assert.Empty(t, failed(resp), "dropped without the app")
+}
+
+// TestRoutineRunsAreLoggedAtDebug: at the functions' INFO, a batch whose runs all went as
+// planned writes its metrics and one line for the batch, not a line per booking; at DEBUG each
+// booking's run is there with its steps.
+func TestRoutineRunsAreLoggedAtDebug(t *testing.T) {
+	f := newFixture(t)
+	var info bytes.Buffer
+	f.h.Log = slog.New(slog.NewJSONHandler(&info, nil))
+	f.h.Metrics = &emf.Writer{Log: f.h.Log}
+	f.h.Reconciler.Metrics = f.h.Metrics
+	keys := []string{f.book("one"), f.book("two"), f.book("three")}
+	var ev events.SQSEvent
+	for i, key := range keys {
+		ev.Records = append(ev.Records, message(fmt.Sprint(i), key))
+	}
+	handle := emf.PerInvocation(f.h.Metrics.(*emf.Writer), f.h.Handle)
+	resp, err := handle(context.Background(), ev)
+	require.NoError(t, err)
+	require.Empty(t, resp.BatchItemFailures)
+	var msgs []string
+	for _, l := range strings.Split(strings.TrimSpace(info.String()), "\n") {
+		var m map[string]any
+		require.NoError(t, json.Unmarshal([]byte(l), &m))
+		msgs = append(msgs, m["msg"].(string))
+	}
+	assert.Equal(t, []string{"batch done", emf.Message}, msgs, "one line for the batch and one for its metrics: %s", info.String())
+	assert.Contains(t, info.String(), `"RoomsCreated":3`)
+	assert.NotContains(t, info.String(), "@example.", "the log holds an e-mail address")
+
+	// At DEBUG, the same batch run again has a line per booking (nothing to do now).
+	f.h.Log = slog.New(slog.NewJSONHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	_, err = f.h.Handle(context.Background(), ev)
+	require.NoError(t, err)
+	for _, key := range keys {
+		assert.Contains(t, f.logs.String(), `"booking":"`+key+`"`)
+	}
 }
