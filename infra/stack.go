@@ -137,6 +137,28 @@ const (
 	maxReceiveCount  = 5
 	workerBatchSize  = 10
 	workerConcurrent = 2 // the ESM minimum; bounds provider calls so a burst stays under Whereby's rate limit
+	// functionMemoryMB is every function's memory, Lambda's smallest: their peak is a few tens
+	// of MB (docs/benchmarks.md, "Memory"). BenchmarkBookingLifecycle prices Lambda time at it.
+	functionMemoryMB = 128
+)
+
+// The functions' logs (Lambda's advanced logging controls, "Configuring advanced logging
+// controls for Lambda functions" in the Lambda Developer Guide): JSON, so Lambda reads each
+// line's level, which log-level filtering needs.
+//
+// systemLogLevel is the level of Lambda's own lines. At WARN, Lambda writes none of its INFO
+// lines, the start and the report of every invocation (START, END and REPORT in the text
+// format), which were as many bytes as a booking's own lines; CloudWatch's AWS/Lambda metrics
+// keep the invocations, errors, throttles, duration and concurrency, but the per-invocation
+// billed duration, Max Memory Used and Init Duration are only in the report: docs/deploy.md says
+// how to have them back for a while. BenchmarkBookingLifecycle counts the platform lines by it.
+//
+// applicationLogLevel is the level of the functions' own lines (AWS_LAMBDA_LOG_LEVEL, which
+// functions/internal/start follows): INFO, which leaves routine runs' lines (DEBUG) out. Never
+// WARN or above: the metrics lines are INFO, and Lambda would drop them with the alarms' figures.
+const (
+	systemLogLevel      = awslambda.SystemLogLevel_WARN
+	applicationLogLevel = awslambda.ApplicationLogLevel_INFO
 )
 
 // The admin function's routes: the admin API (bearer token), the console (a session cookie) and
@@ -502,13 +524,16 @@ func newFunction(stack awscdk.Stack, assetDir, name, description string, timeout
 		Architecture:  awslambda.Architecture_ARM_64(),
 		Handler:       jsii.String("bootstrap"),
 		Code:          awslambda.Code_FromAsset(jsii.String(filepath.Join(assetDir, name)), nil),
-		MemorySize:    jsii.Number(128),
+		MemorySize:    jsii.Number(functionMemoryMB),
 		Timeout:       awscdk.Duration_Seconds(jsii.Number(timeout.Seconds())),
 		Role:          role,
 		LogGroup:      logs,
 		LoggingFormat: awslambda.LoggingFormat_JSON,
-		Tracing:       awslambda.Tracing_ACTIVE,
-		Environment:   &vars,
+		// SystemLogLevelV2 and ApplicationLogLevelV2 need the JSON format.
+		SystemLogLevelV2:      systemLogLevel,
+		ApplicationLogLevelV2: applicationLogLevel,
+		Tracing:               awslambda.Tracing_ACTIVE,
+		Environment:           &vars,
 	})
 	for _, s := range secretNames {
 		secrets[s].GrantRead(f, nil)

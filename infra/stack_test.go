@@ -403,7 +403,10 @@ func TestFunctions(t *testing.T) {
 					"Handler":       "bootstrap",
 					"MemorySize":    128,
 					"Timeout":       want.timeout,
-					"LoggingConfig": map[string]any{"LogFormat": "JSON", "LogGroup": assertions.Match_AnyValue()},
+					// Lambda's own START/REPORT lines off (WARN); the functions' INFO, their metrics
+					// lines' level, kept.
+					"LoggingConfig": map[string]any{"LogFormat": "JSON", "LogGroup": assertions.Match_AnyValue(),
+						"SystemLogLevel": "WARN", "ApplicationLogLevel": "INFO"},
 					"TracingConfig": map[string]any{"Mode": "Active"},
 				})
 			})

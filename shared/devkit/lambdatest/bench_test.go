@@ -10,14 +10,17 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/stretchr/testify/assert"
 
 	"github.com/roomkeeper/roomkeeper/shared/devkit/eventfile"
 	"github.com/roomkeeper/roomkeeper/shared/lambda/sweeper"
@@ -303,9 +306,7 @@ const (
 	priceScheduler     = 1.00 / 1e6   // EventBridge Scheduler, per invocation (14 million a month free)
 	priceLogsIngest    = 0.50         // CloudWatch Logs, standard class, per GB ingested (unconfirmed)
 	priceLogsStore     = 0.03         // CloudWatch Logs, per GB-month stored (unconfirmed)
-	lambdaMemoryGB     = 128.0 / 1024 // the functions' memory size in infra/stack.go
 	lifecycleBatch     = 10           // bookings per lifecycle iteration, and the SQS batch size
-	platformLogBytes   = 350          // Lambda's own START, END and REPORT lines per invocation (an estimate)
 	targetWorkerWrites = 6            // issue 15's goal: the worker's writes per lifecycle, each ≤ 1 KB
 	// maxWorkerWrites is what the worker writes per lifecycle now: per run the lease with the
 	// intents, then each send's result before the next send (so a stopped run leaves at most one
@@ -315,11 +316,47 @@ const (
 	secretsInStack  = 6               // the secrets a stack with one booking source and Whereby holds
 )
 
+// stackSettings are what infra/stack.go sets that the prices depend on, read from its source
+// (its own module cannot import this one): the functions' memory (functionMemoryMB) and the
+// level of Lambda's own log lines (systemLogLevel).
+type stackSettings struct {
+	MemoryGB float64
+	// PlatformLogBytes is what Lambda's own lines add to an invocation: at INFO its start and
+	// report (START, END and REPORT in the text format; about 350 bytes, an estimate), at WARN
+	// nothing for an invocation that succeeds.
+	PlatformLogBytes float64
+}
+
+// readStack reads the settings from infra/stack.go.
+func readStack(t testing.TB) stackSettings {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join("..", "..", "..", "infra", "stack.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem := regexp.MustCompile(`(?m)^\s*functionMemoryMB\s*=\s*(\d+)`).FindSubmatch(src)
+	level := regexp.MustCompile(`(?m)^\s*systemLogLevel\s*=\s*awslambda\.SystemLogLevel_([A-Z]+)`).FindSubmatch(src)
+	if mem == nil || level == nil {
+		t.Fatal("infra/stack.go sets no functionMemoryMB or systemLogLevel constant")
+	}
+	mb, _ := strconv.Atoi(string(mem[1]))
+	s := stackSettings{MemoryGB: float64(mb) / 1024}
+	switch string(level[1]) {
+	case "WARN":
+	case "INFO":
+		s.PlatformLogBytes = 350
+	default:
+		t.Fatalf("infra/stack.go: no estimate of Lambda's own lines at %s", level[1])
+	}
+	return s
+}
+
 // lifecycle is what one booking's lifecycle uses, as BenchmarkBookingLifecycle measures it.
 type lifecycle struct {
 	API, Invocations, LambdaSeconds float64
 	WRU, RRU, StoredBytes           float64
 	SQS, SES, Secrets, LogBytes     float64
+	Stack                           stackSettings
 }
 
 // costs returns what one lifecycle costs at the prices above, by item, e-mail excluded. Its
@@ -329,7 +366,7 @@ func (l lifecycle) costs() map[string]float64 {
 	return map[string]float64{
 		"API Gateway":         l.API * priceAPIGateway,
 		"Lambda requests":     l.Invocations * priceLambdaReq,
-		"Lambda duration":     l.LambdaSeconds * lambdaMemoryGB * priceLambdaGBs,
+		"Lambda duration":     l.LambdaSeconds * l.Stack.MemoryGB * priceLambdaGBs,
 		"DynamoDB writes":     l.WRU * priceWRU,
 		"DynamoDB reads":      l.RRU * priceRRU,
 		"DynamoDB storage":    l.StoredBytes / 1e9 * priceStorage,
@@ -350,11 +387,27 @@ func sumCosts(costs map[string]float64) float64 {
 
 // monthlyFixed is what a stack costs a month whatever its bookings: the sweep schedule (one
 // invocation a minute, each at least the 16 due index queries and the backfill's meta item:
-// 8.5 RRU) and the secrets. Sweeps that find work are in the lifecycle.
-func monthlyFixed(sweepSeconds float64) float64 {
+// 8.5 RRU, and what an idle sweep logs) and the secrets. Sweeps that find work are in the
+// lifecycle.
+func monthlyFixed(st stackSettings, sweepSeconds, idleSweepLogBytes float64) float64 {
 	const sweeps = 60 * 24 * 30
-	return sweeps*(priceScheduler+priceLambdaReq+sweepSeconds*lambdaMemoryGB*priceLambdaGBs+8.5*priceRRU) +
+	return sweeps*(priceScheduler+priceLambdaReq+sweepSeconds*st.MemoryGB*priceLambdaGBs+8.5*priceRRU+
+		(idleSweepLogBytes+st.PlatformLogBytes)/1e9*(priceLogsIngest+priceLogsStore)) +
 		secretsInStack*priceSecretMonth
+}
+
+// loggedBy returns the bytes of the lines of logs that carry one of the request ids.
+func loggedBy(logs string, ids map[string]bool) int {
+	n := 0
+	for _, l := range strings.SplitAfter(logs, "\n") {
+		var line struct {
+			RequestID string `json:"requestId"`
+		}
+		if json.Unmarshal([]byte(l), &line) == nil && ids[line.RequestID] {
+			n += len(l)
+		}
+	}
+	return n
 }
 
 // BenchmarkBookingLifecycle runs batches of ten bookings through issue 15's lifecycle — one guest,
@@ -363,9 +416,11 @@ func monthlyFixed(sweepSeconds float64) float64 {
 // from them and list prices estimates the cost per 1,000 bookings. The worker gets the ten
 // nudges as one SQS batch, as an event source mapping with batch size 10 would; the event source
 // mapping's own ReceiveMessage and DeleteMessageBatch calls are estimated (one each per batch).
-// Lambda duration is billed at the measured invocation round trip, at the stack's 128 MB; the
+// Lambda duration is billed at the measured invocation round trip, at the stack's memory; the
 // table's storage is what the lifecycle left in it (kept for the retention, a month), and the
-// logs are what the functions wrote plus Lambda's own lines.
+// logs are what the functions wrote in the invocations counted (the sweeps that found nothing,
+// a few a second here and one a minute in AWS, are the schedule's fixed cost), plus Lambda's own
+// lines at the stack's system log level.
 //
 // It reports the AWS cost per 1,000 bookings with e-mail excluded (USD/1k-bookings-no-email), the
 // same with the worker's item writes replaced by issue 15's goal of six writes of at most 1 KB
@@ -374,11 +429,13 @@ func monthlyFixed(sweepSeconds float64) float64 {
 // docs/scale.md shows.
 func BenchmarkBookingLifecycle(b *testing.B) {
 	e := startEmulators(b)
+	st := readStack(b)
 	var total usage
 	byFunction := map[string]usage{}
 	invocations := map[string]int{}
+	logged := map[string]int{}
 	var billed, sweepTime time.Duration
-	bookingsDone, stored, logBytes := 0, 0, 0
+	bookingsDone, stored, idleSweeps, idleSweepBytes := 0, 0, 0, 0
 	for i := range b.N {
 		s := newStack(b, e, fmt.Sprint("life", i))
 		fns := map[string]*Function{}
@@ -432,19 +489,28 @@ func BenchmarkBookingLifecycle(b *testing.B) {
 		// Sweep as the schedule would, until the ten are due. Only the sweep that finds them is
 		// counted towards them; the others are the schedule's fixed cost (see sweepCost).
 		var swept usage
+		counted, idle := map[string]bool{}, map[string]bool{} // the sweeps' request ids
 		sweepDue := func(what string) {
 			for deadline := time.Now().Add(time.Minute + 30*time.Second); ; {
 				var res sweeper.Result
 				before := proxies["sweeper"].Usage()
 				start := time.Now()
-				fns["sweeper"].MustInvoke(b, sweepTick, &res)
+				resp, err := fns["sweeper"].Invoke(context.Background(), sweepTick)
+				if err != nil || resp.Error != nil {
+					b.Fatalf("sweeper: %v %v", err, resp.Error)
+				}
+				if err := json.Unmarshal(resp.Payload, &res); err != nil {
+					b.Fatal(err)
+				}
 				if res.Enqueued == lifecycleBatch {
 					billed += time.Since(start)
 					sweepTime += time.Since(start)
 					invocations["sweeper"]++
 					swept = swept.add(proxies["sweeper"].Usage().sub(before))
+					counted[resp.RequestID] = true
 					return
 				}
+				idle[resp.RequestID] = true
 				if time.Now().After(deadline) {
 					b.Fatalf("only %d bookings became due for their %s", res.Enqueued, what)
 				}
@@ -463,9 +529,6 @@ func BenchmarkBookingLifecycle(b *testing.B) {
 		}
 		bookingsDone += lifecycleBatch
 		stored += s.index.stored()
-		for _, f := range fns {
-			logBytes += len(f.Logs())
-		}
 		for name, p := range proxies {
 			u := p.Usage()
 			if name == "sweeper" {
@@ -479,6 +542,16 @@ func BenchmarkBookingLifecycle(b *testing.B) {
 			if _, err := f.Stop(); err != nil {
 				b.Fatal(err)
 			}
+		}
+		// Read once the processes are stopped, so every line they wrote is in.
+		for name, f := range fns {
+			if name == "sweeper" {
+				logged[name] += loggedBy(f.Logs(), counted)
+				idleSweeps += len(idle)
+				idleSweepBytes += loggedBy(f.Logs(), idle)
+				continue
+			}
+			logged[name] += len(f.Logs())
 		}
 	}
 
@@ -495,7 +568,8 @@ func BenchmarkBookingLifecycle(b *testing.B) {
 		SQS:           per(float64(total.service("SQS")) + 2*batches),
 		SES:           per(float64(total.Calls["SESv2.SendEmail"])),
 		Secrets:       per(float64(total.service("SecretsManager"))),
-		LogBytes:      per(float64(logBytes) + platformLogBytes*lambdaInvocations),
+		LogBytes:      per(float64(logged["bookings"]+logged["worker"]+logged["sweeper"]) + st.PlatformLogBytes*lambdaInvocations),
+		Stack:         st,
 	}
 	// At the goal, the worker writes targetWorkerWrites items of at most 1 KB; the rest as
 	// measured, the indexes' writes included.
@@ -505,7 +579,9 @@ func BenchmarkBookingLifecycle(b *testing.B) {
 	costs := today.costs()
 	const day, month = 1e6, 30 * 1e6 // issue 15's million bookings a day
 	sweepSeconds := sweepTime.Seconds() / float64(b.N)
-	monthly := month*(sumCosts(costs)+today.SES*priceSES) + monthlyFixed(sweepSeconds)
+	idleSweepLog := float64(idleSweepBytes) / float64(max(idleSweeps, 1))
+	fixed := monthlyFixed(st, sweepSeconds, idleSweepLog)
+	monthly := month*(sumCosts(costs)+today.SES*priceSES) + fixed
 
 	workerWrites := per(float64(worker.Calls["DynamoDB.PutItem"] + worker.Calls["DynamoDB.UpdateItem"] +
 		worker.Calls["DynamoDB.DeleteItem"] + worker.Calls["DynamoDB.BatchWriteItem"]))
@@ -543,14 +619,17 @@ func BenchmarkBookingLifecycle(b *testing.B) {
 	for _, k := range names {
 		rows = append(rows, fmt.Sprintf("| %s | $%.4f | $%.4f | $%.0f |", k, costs[k]*1000, target.costs()[k]*1000, costs[k]*month))
 	}
-	b.Logf("per booking, over %d bookings:\n  %s\n  Lambda billed %.1f ms per booking; %.0f bytes stored, %.0f bytes logged per booking\n"+
+	b.Logf("per booking, over %d bookings:\n  %s\n  Lambda billed %.1f ms per booking; %.0f bytes stored, %.0f bytes logged per booking "+
+		"(bookings %.0f, worker %.0f, sweeper %.0f, Lambda's own lines %.0f; an idle sweep logs %.0f bytes)\n"+
 		"| item | per 1,000 bookings | at %d worker writes | a month at %.0f a day |\n%s\n"+
 		"| total, e-mail excluded | $%.4f | $%.4f | $%.0f |\n"+
 		"SES: %.1f e-mails per booking, $%.4f per 1,000 bookings, $%.0f a month; fixed: $%.2f a month (sweeps, secrets); all in, a month: $%.0f",
 		bookingsDone, strings.Join(lines, "\n  "), per(float64(billed.Milliseconds())), today.StoredBytes, today.LogBytes,
+		per(float64(logged["bookings"])), per(float64(logged["worker"])), per(float64(logged["sweeper"])),
+		per(st.PlatformLogBytes*lambdaInvocations), idleSweepLog,
 		targetWorkerWrites, day, strings.Join(rows, "\n"),
 		sumCosts(costs)*1000, sumCosts(target.costs())*1000, sumCosts(costs)*month,
-		today.SES, today.SES*priceSES*1000, today.SES*priceSES*month, monthlyFixed(sweepSeconds), monthly)
+		today.SES, today.SES*priceSES*1000, today.SES*priceSES*month, fixed, monthly)
 }
 
 // sub returns u minus v.
@@ -562,4 +641,15 @@ func (u usage) sub(v usage) usage {
 		}
 	}
 	return out
+}
+
+// TestTheLifecyclePricesWhatTheStackSets: BenchmarkBookingLifecycle's memory and estimate of
+// Lambda's own log lines come from infra/stack.go, so the benchmark fails fast, not after
+// minutes, when the stack's constants are renamed; and it counts a sweep's lines by request id.
+func TestTheLifecyclePricesWhatTheStackSets(t *testing.T) {
+	st := readStack(t)
+	assert.Greater(t, st.MemoryGB, 0.0)
+	logs := `{"message":"metrics","requestId":"a"}` + "\n" + `{"message":"sweep done","requestId":"b"}` + "\n" + `not json` + "\n"
+	assert.Equal(t, len(`{"message":"metrics","requestId":"a"}`)+1, loggedBy(logs, map[string]bool{"a": true}), "the line and its newline")
+	assert.Equal(t, 0, loggedBy(logs, map[string]bool{"c": true}))
 }
