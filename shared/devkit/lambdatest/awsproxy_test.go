@@ -198,9 +198,10 @@ func (p *awsProxy) observe(res *http.Response) error {
 // units adds the capacity units of one successful DynamoDB call, as an on-demand table bills
 // them (Amazon DynamoDB Developer Guide, "Read and write capacity units"): a write costs one WRU
 // per KB of the item, plus the "due" and "list" indexes' writes (KEYS_ONLY: one WRU when an item
-// enters or leaves an index, two when its key there changes); a strongly consistent GetItem one RRU per 4 KB of
-// the item read (at least one); a Query on the index, eventually consistent, half an RRU per
-// 4 KB returned (at least half). Item sizes are estimated from the attribute names and values.
+// enters or leaves an index, two when its key there changes); a GetItem one RRU per 4 KB of the
+// item read (at least one) when strongly consistent (ConsistentRead), half that when not, and
+// each item of a BatchGetItem likewise; a Query on the index, eventually consistent, half an RRU
+// per 4 KB returned (at least half). Item sizes are estimated from the attribute names and values.
 // p.mu must be held.
 func (p *awsProxy) units(op string, req, res []byte) {
 	switch op {
@@ -233,11 +234,27 @@ func (p *awsProxy) units(op string, req, res []byte) {
 	case "UpdateItem":
 		p.wru++ // the backfill's rewrites, none in a lifecycle; counted at the minimum
 	case "GetItem":
+		var in struct{ ConsistentRead bool }
 		var out struct {
 			Item map[string]json.RawMessage
 		}
+		_ = json.Unmarshal(req, &in)
 		_ = json.Unmarshal(res, &out)
-		p.rru += math.Max(1, math.Ceil(float64(itemSize(out.Item))/4096))
+		p.rru += readUnits(itemSize(out.Item), in.ConsistentRead)
+	case "BatchGetItem":
+		var in struct {
+			RequestItems map[string]struct{ ConsistentRead bool }
+		}
+		var out struct {
+			Responses map[string][]map[string]json.RawMessage
+		}
+		_ = json.Unmarshal(req, &in)
+		_ = json.Unmarshal(res, &out)
+		for table, items := range out.Responses {
+			for _, it := range items {
+				p.rru += readUnits(itemSize(it), in.RequestItems[table].ConsistentRead)
+			}
+		}
 	case "Query", "Scan":
 		var out struct {
 			Items []map[string]json.RawMessage
@@ -249,6 +266,16 @@ func (p *awsProxy) units(op string, req, res []byte) {
 		}
 		p.rru += math.Max(0.5, math.Ceil(float64(size)/4096)/2)
 	}
+}
+
+// readUnits is what reading one item of size bytes costs: an RRU per 4 KB, at least one, when
+// strongly consistent; half when eventually consistent.
+func readUnits(size int, consistent bool) float64 {
+	units := math.Max(1, math.Ceil(float64(size)/4096))
+	if !consistent {
+		units /= 2
+	}
+	return units
 }
 
 // itemSize estimates an item's size the way DynamoDB counts it: each attribute's name plus its
@@ -378,5 +405,27 @@ func TestIndexModelCountsBothIndexesWrites(t *testing.T) {
 	}
 	if got, want := m.stored(), 100+100+len("pkb#k")+len("listPartlistSortended\x00s1")-1+100; got != want {
 		t.Errorf("stored %d bytes, want %d: one item and its list entry", got, want)
+	}
+}
+
+// TestReadUnitsFollowConsistentRead: a strongly consistent read of a small item costs one RRU,
+// an eventually consistent one half, in a GetItem and per item of a BatchGetItem.
+func TestReadUnitsFollowConsistentRead(t *testing.T) {
+	item := `{"pk":{"S":"pause#whereby#all"},"until":{"N":"1796635481495000000"}}`
+	for _, tt := range []struct {
+		op, req, res string
+		want         float64
+	}{
+		{"GetItem", `{"ConsistentRead":true}`, `{"Item":` + item + `}`, 1},
+		{"GetItem", `{}`, `{"Item":` + item + `}`, 0.5},
+		{"GetItem", `{"ConsistentRead":false}`, `{}`, 0.5},
+		{"BatchGetItem", `{"RequestItems":{"t":{"ConsistentRead":true}}}`, `{"Responses":{"t":[` + item + `,` + item + `]}}`, 2},
+		{"BatchGetItem", `{"RequestItems":{"t":{}}}`, `{"Responses":{"t":[` + item + `]}}`, 0.5},
+	} {
+		p := &awsProxy{}
+		p.units(tt.op, []byte(tt.req), []byte(tt.res))
+		if p.rru != tt.want {
+			t.Errorf("%s %s: %v RRU, want %v", tt.op, tt.req, p.rru, tt.want)
+		}
 	}
 }
