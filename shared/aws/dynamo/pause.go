@@ -38,13 +38,18 @@ func (s *Store) Pause(ctx context.Context, provider string, kind booking.PauseKi
 	return nil
 }
 
-// PausedUntil returns when the provider's pause of the kind ends, or the zero time, read with
-// strong consistency so that a pause one worker marks holds every other at once.
+// PausedUntil returns when the provider's pause of the kind ends, or the zero time. The read is
+// eventually consistent (half the read units of a strong one, and a worker reads the pauses
+// before each provider call): a pause marked a moment ago may be missed, for about a second.
+// That is harmless: the pause only spares the provider calls it would refuse, so a call made in
+// that second is refused by the provider itself, which marks the pause again (a no-op, a later
+// end standing) and backs the booking off as any refusal does; nothing is sent or made twice.
+// Nor can a stale read hold a call up wrongly: a pause's end only ever moves later (Pause), so
+// an older value ends no later than the current one.
 func (s *Store) PausedUntil(ctx context.Context, provider string, kind booking.PauseKind) (time.Time, error) {
 	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName:      &s.table,
-		Key:            map[string]types.AttributeValue{KeyAttr: str(pauseKey(provider, kind))},
-		ConsistentRead: aws.Bool(true),
+		TableName: &s.table,
+		Key:       map[string]types.AttributeValue{KeyAttr: str(pauseKey(provider, kind))},
 	})
 	if err != nil {
 		return time.Time{}, fmt.Errorf("read pause of %s: %w", provider, err)
