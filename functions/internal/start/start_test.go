@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"os"
 	"os/exec"
 	"testing"
@@ -25,6 +26,10 @@ func TestLoad(t *testing.T) {
 	assert.Equal(t, "eu-north-1", env.AWS.Region)
 	assert.Equal(t, "2m0s", env.Config.CleanupGrace.String())
 	assert.Panics(t, func() { env.Var("ROOMKEEPER_QUEUE_URL") }, "only required variables are read through Var")
+	assert.False(t, env.Log.Enabled(context.Background(), slog.LevelDebug), "INFO without AWS_LAMBDA_LOG_LEVEL")
+
+	t.Setenv("AWS_LAMBDA_LOG_LEVEL", "DEBUG") // as Lambda sets it from the application log level
+	assert.True(t, Load("ROOMKEEPER_TABLE").Log.Enabled(context.Background(), slog.LevelDebug))
 }
 
 // TestNewLogFollowsLambdasApplicationLogLevel: the lines below AWS_LAMBDA_LOG_LEVEL, which

@@ -136,7 +136,8 @@ func testLifecycle(t *testing.T, e *emulators) {
 		assert.Contains(t, f.Logs(), `"requestId":"`, "%s logs the request id", f.Name)
 	}
 	assert.Contains(t, bookings.Logs(), `"message":"booking webhook"`)
-	assert.Contains(t, worker.Logs(), `"message":"reconciled"`)
+	assert.Contains(t, worker.Logs(), `"message":"batch done"`)
+	assert.NotContains(t, worker.Logs(), `"message":"reconciled"`, "a routine run is at DEBUG, below the functions' INFO")
 }
 
 // testPartialBatch sends the real worker binary a batch of ten messages, one of them undecodable:
