@@ -316,6 +316,10 @@ const (
 	secretsInStack  = 6               // the secrets a stack with one booking source and Whereby holds
 )
 
+// accessLogBytes is the API's access log line for a booking webhook: infra/stack.go's
+// accessLogFormat with typical values, an estimate.
+const accessLogBytes = 305
+
 // stackSettings are what infra/stack.go sets that the prices depend on, read from its source
 // (its own module cannot import this one): the functions' memory (functionMemoryMB) and the
 // level of Lambda's own log lines (systemLogLevel).
@@ -420,7 +424,8 @@ func loggedBy(logs string, ids map[string]bool) int {
 // table's storage is what the lifecycle left in it (kept for the retention, a month), and the
 // logs are what the functions wrote in the invocations counted (the sweeps that found nothing,
 // a few a second here and one a minute in AWS, are the schedule's fixed cost), plus Lambda's own
-// lines at the stack's system log level.
+// lines at the stack's system log level and the API's access log line of each webhook (both
+// estimated).
 //
 // It reports the AWS cost per 1,000 bookings with e-mail excluded (USD/1k-bookings-no-email), the
 // same with the worker's item writes replaced by issue 15's goal of six writes of at most 1 KB
@@ -568,8 +573,9 @@ func BenchmarkBookingLifecycle(b *testing.B) {
 		SQS:           per(float64(total.service("SQS")) + 2*batches),
 		SES:           per(float64(total.Calls["SESv2.SendEmail"])),
 		Secrets:       per(float64(total.service("SecretsManager"))),
-		LogBytes:      per(float64(logged["bookings"]+logged["worker"]+logged["sweeper"]) + st.PlatformLogBytes*lambdaInvocations),
-		Stack:         st,
+		LogBytes: per(float64(logged["bookings"]+logged["worker"]+logged["sweeper"]) + st.PlatformLogBytes*lambdaInvocations +
+			accessLogBytes*float64(invocations["bookings"])),
+		Stack: st,
 	}
 	// At the goal, the worker writes targetWorkerWrites items of at most 1 KB; the rest as
 	// measured, the indexes' writes included.
@@ -620,13 +626,13 @@ func BenchmarkBookingLifecycle(b *testing.B) {
 		rows = append(rows, fmt.Sprintf("| %s | $%.4f | $%.4f | $%.0f |", k, costs[k]*1000, target.costs()[k]*1000, costs[k]*month))
 	}
 	b.Logf("per booking, over %d bookings:\n  %s\n  Lambda billed %.1f ms per booking; %.0f bytes stored, %.0f bytes logged per booking "+
-		"(bookings %.0f, worker %.0f, sweeper %.0f, Lambda's own lines %.0f; an idle sweep logs %.0f bytes)\n"+
+		"(bookings %.0f, worker %.0f, sweeper %.0f, Lambda's own lines %.0f, the API's access log %.0f; an idle sweep logs %.0f bytes)\n"+
 		"| item | per 1,000 bookings | at %d worker writes | a month at %.0f a day |\n%s\n"+
 		"| total, e-mail excluded | $%.4f | $%.4f | $%.0f |\n"+
 		"SES: %.1f e-mails per booking, $%.4f per 1,000 bookings, $%.0f a month; fixed: $%.2f a month (sweeps, secrets); all in, a month: $%.0f",
 		bookingsDone, strings.Join(lines, "\n  "), per(float64(billed.Milliseconds())), today.StoredBytes, today.LogBytes,
 		per(float64(logged["bookings"])), per(float64(logged["worker"])), per(float64(logged["sweeper"])),
-		per(st.PlatformLogBytes*lambdaInvocations), idleSweepLog,
+		per(st.PlatformLogBytes*lambdaInvocations), per(accessLogBytes*float64(invocations["bookings"])), idleSweepLog,
 		targetWorkerWrites, day, strings.Join(rows, "\n"),
 		sumCosts(costs)*1000, sumCosts(target.costs())*1000, sumCosts(costs)*month,
 		today.SES, today.SES*priceSES*1000, today.SES*priceSES*month, fixed, monthly)
