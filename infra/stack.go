@@ -134,6 +134,7 @@ const (
 	adminTimeout     = 15 * time.Second // a provider call (host link 10 s, insights 5 s) plus the reads
 	slackTimeout     = 10 * time.Second // Slack waits 3 s: the function answers after a few reads and a Slack call
 	sweeperTimeout   = 60 * time.Second // a sweep reads due bookings for at most 40 s (functions/sweeper), then the backfill's pages
+	dialinTimeout    = 5 * time.Second  // one number: milliseconds; the worker waits 10 s for it, its retries included
 	maxReceiveCount  = 5
 	workerBatchSize  = 10
 	workerConcurrent = 2 // the ESM minimum; bounds provider calls so a burst stays under Whereby's rate limit
@@ -159,7 +160,7 @@ const (
 )
 
 // NewRoomkeeperStack defines roomkeeper on AWS: the HTTP API, the bookings, hooks, worker,
-// sweeper and admin functions (and the slack function with the Slack app), the table, the work
+// sweeper, admin and dialin functions (and the slack function with the Slack app), the table, the work
 // queue, the sweep schedule, the secrets, the path of SES's bounce and complaint events to the
 // worker, and the alarms. Each function gets exactly the permissions it uses, through grants,
 // and the ARNs of exactly the secrets it reads. It panics (as CDK constructs do) when props fail Validate;
@@ -265,10 +266,16 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 		set(reminders, name, p.Reminders[name])
 	}
 	slack := p.Slack.env() // the Slack app: its routes (slack), its jobs and the knock alert (worker)
+	// The dialin function needs no configuration, no permission beyond its logs and no secret:
+	// it normalises the numbers the worker sends it (functions/dialin).
+	dialin := newFunction(stack, p.AssetDir, dialinFunction, "roomkeeper dialin: normalises the providers' dial-in numbers to E.164 for the worker",
+		dialinTimeout, nil, secrets, nil)
 	envs := map[string]map[string]string{
 		"bookings": merge(base, sends, providers),
 		"hooks":    merge(base, sends),
-		"worker":   merge(base, providers, zone, notify, reminders, slack, map[string]string{"ROOMKEEPER_PUBLIC_URL": publicURL}),
+		"worker": merge(base, providers, zone, notify, reminders, slack, map[string]string{
+			"ROOMKEEPER_PUBLIC_URL": publicURL, "ROOMKEEPER_DIALIN_FUNCTION": *dialin.FunctionName(),
+		}),
 		// The sweeper enqueues at most what the worker takes in a minute, from its concurrency.
 		"sweeper": merge(base, sends, map[string]string{"ROOMKEEPER_WORKER_CONCURRENCY": strconv.Itoa(workerConcurrent)}),
 		"admin":   merge(base, sends, providers, zone, map[string]string{"ROOMKEEPER_PUBLIC_URL": publicURL}),
@@ -333,6 +340,9 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 		Service: jsii.String("ses"), Resource: jsii.String("configuration-set"), ResourceName: configurationSet,
 	})}
 	grant(worker, []string{"ses:SendEmail", "ses:SendRawEmail"}, sesResources...)
+	// The dialin function, by its ARN alone: dialin.GrantInvoke would add its versions (ARN:*),
+	// a wildcard the worker does not use.
+	grant(worker, []string{"lambda:InvokeFunction"}, dialin.FunctionArn())
 
 	worker.AddEventSource(awslambdaeventsources.NewSqsEventSource(queue, &awslambdaeventsources.SqsEventSourceProps{
 		BatchSize:               jsii.Number(workerBatchSize),
