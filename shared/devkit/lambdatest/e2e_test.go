@@ -34,6 +34,8 @@ func TestFunctions(t *testing.T) {
 	t.Run("operators, roles, the audit list and the limiter", func(t *testing.T) { testOperators(t, e) })
 	t.Run("the sweeper asks the worker to reap", func(t *testing.T) { testReap(t, e) })
 	t.Run("zoom host links", func(t *testing.T) { testZoom(t, e) })
+	t.Run("dial-in numbers normalised by the dialin function", func(t *testing.T) { testDialIn(t, e) })
+	t.Run("the dialin function unreachable: no second room, no invitation without its number", func(t *testing.T) { testDialInOutage(t, e) })
 	t.Run("a bounce reaches the booking through the worker", func(t *testing.T) { testBounce(t, e) })
 	t.Run("every function writes its metrics", func(t *testing.T) { testMetrics(t, e) })
 	t.Run("the Slack app: the slack function answers, the worker finishes", func(t *testing.T) { testSlack(t, e) })
