@@ -167,7 +167,6 @@ func (p *awsProxy) Env() []string {
 // lambdaFunctions begins the paths of Lambda's function operations, Invoke among them.
 const lambdaFunctions = "/2015-03-31/functions/"
 
-
 // observe counts one answered call and, for DynamoDB, its capacity units.
 func (p *awsProxy) observe(res *http.Response) error {
 	req := res.Request

@@ -127,8 +127,8 @@ type stack struct {
 	sqs        *awssqs.Client // the test's own SQS client (it plays the event source mapping)
 	api        *apiGateway    // the HTTP API in front of bookings, hooks, admin and slack
 	sandbox    *sandbox.Whereby
-	dialin     *Function  // the dialin function the worker invokes
-	lambda     *InvokeAPI // Lambda's Invoke API in front of it
+	dialin     *Function    // the dialin function the worker invokes
+	lambda     *InvokeAPI   // Lambda's Invoke API in front of it
 	sandboxAgo atomic.Int64 // how far in the past the sandbox's clock runs, in nanoseconds
 	wherebyURL string
 	env        []string    // configuration every function gets
