@@ -3,6 +3,8 @@ package dialin_test
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -66,4 +68,13 @@ func TestAnswerShape(t *testing.T) {
 	got, err := json.Marshal(dialin.Request{Number: &n, Region: "US"})
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"number":"212-555-0142","region":"US"}`, string(got))
+}
+
+// TestSampleEvent answers events/dialin-number.json as the function receives it.
+func TestSampleEvent(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "..", "events", "dialin-number.json"))
+	require.NoError(t, err)
+	got, err := (&dialin.Handler{Normalize: phone.Normalize}).Handle(context.Background(), raw)
+	require.NoError(t, err)
+	assert.Equal(t, dialin.Answer{E164: "+12125550142"}, got)
 }
