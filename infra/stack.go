@@ -266,7 +266,7 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 		set(reminders, name, p.Reminders[name])
 	}
 	slack := p.Slack.env() // the Slack app: its routes (slack), its jobs and the knock alert (worker)
-	// The dialin function needs no configuration, no permission beyond its logs and no secret:
+	// The dialin function needs no configuration, no permission beyond its logs (and traces) and no secret:
 	// it normalises the numbers the worker sends it (functions/dialin).
 	dialin := newFunction(stack, p.AssetDir, dialinFunction, "roomkeeper dialin: normalises the providers' dial-in numbers to E.164 for the worker",
 		dialinTimeout, nil, secrets, nil)

@@ -1497,7 +1497,7 @@ func TestDeploymentID(t *testing.T) {
 
 // TestDialin checks the dialin function's wiring: the worker is given its name and may invoke
 // it (TestGrants: lambda:InvokeFunction on its ARN alone); it gets no configuration, no secret
-// (TestFunctions, TestSecrets) and no permission beyond its logs (TestGrants), and nothing else
+// (TestFunctions, TestSecrets) and no permission beyond its logs and traces (TestGrants), and nothing else
 // may invoke it: no API route, no resource policy.
 func TestDialin(t *testing.T) {
 	id, fn := function(t, dialinFunction)
