@@ -27,11 +27,11 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/local/memqueue"
 	"github.com/roomkeeper/roomkeeper/shared/local/outbox"
 	"github.com/roomkeeper/roomkeeper/shared/notify"
-	"github.com/roomkeeper/roomkeeper/shared/operator"
 	"github.com/roomkeeper/roomkeeper/shared/reconcile"
 	"github.com/roomkeeper/roomkeeper/shared/sweep"
 	"github.com/roomkeeper/roomkeeper/shared/video"
 	"github.com/roomkeeper/roomkeeper/shared/video/phone"
+	"github.com/roomkeeper/roomkeeper/shared/wire"
 	web "github.com/roomkeeper/roomkeeper/templates/console"
 )
 
@@ -129,23 +129,9 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 		store.Close()
 		return nil, err
 	}
-	links := &link.Linker{PublicURL: cfg.PublicURL, Secrets: secrets}
-	a.reconciler = &reconcile.Reconciler{
-		Store:        store,
-		Mailer:       ob,
-		Links:        links,
-		Providers:    videos.ByName(),
-		Deployment:   cfg.Deployment,
-		Insights:     videos.Insights(),
-		Zone:         cfg.Zone(),
-		Now:          now,
-		MailFrom:     cfg.MailFrom,
-		Locale:       cfg.Locale,
-		CleanupGrace: cfg.CleanupGrace,
-		MaxOverrun:   cfg.MaxOverrun,
-		RoomSlack:    cfg.RoomSlack,
-		Reminders:    cfg.Reminders,
-	}
+	parts := wire.Parts{Store: store, Videos: videos, Links: &link.Linker{PublicURL: cfg.PublicURL, Secrets: secrets}, Now: now}
+	a.reconciler = wire.Reconciler(cfg, parts)
+	a.reconciler.Mailer = ob
 	if cfg.NotifyURL != "" {
 		a.reconciler.Notifier = &notify.Notifier{URL: cfg.NotifyURL, Secrets: secrets, Now: now}
 	}
@@ -153,19 +139,9 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 	a.sweeper = &sweep.Sweeper{Store: store, Queue: a.queue, Now: now, Max: queueSize}
 	in := &intake.Intake{Store: store, Queue: a.queue, Now: now, Retention: cfg.Retention, Deployment: cfg.Deployment}
 	// The operator's rules and who may use them: the admin API's, and the console's.
-	ops := &operator.Operator{
-		Store:           store,
-		Reconciler:      a.reconciler,
-		Queue:           a.queue,
-		Insights:        videos.Insights(), // the sandbox serves Whereby's insights too
-		Outbox:          ob,
-		Now:             now,
-		DefaultProvider: cfg.Provider,
-		Providers:       cfg.Providers(),
-		Retention:       cfg.Retention,
-		Zone:            cfg.Zone(),
-		Links:           links,
-	}
+	// The sandbox serves Whereby's insights too.
+	ops := wire.Operator(cfg, parts, a.reconciler)
+	ops.Queue, ops.Outbox = a.queue, ob
 	acc := &access.Access{Store: store, Secrets: secrets, Now: now}
 	mux := http.NewServeMux()
 	if cfg.Slack.Enabled() {

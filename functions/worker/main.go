@@ -36,10 +36,9 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/lambda/worker"
 	"github.com/roomkeeper/roomkeeper/shared/link"
 	"github.com/roomkeeper/roomkeeper/shared/notify"
-	"github.com/roomkeeper/roomkeeper/shared/operator"
-	"github.com/roomkeeper/roomkeeper/shared/reconcile"
 	"github.com/roomkeeper/roomkeeper/shared/video"
 	"github.com/roomkeeper/roomkeeper/shared/video/phone"
+	"github.com/roomkeeper/roomkeeper/shared/wire"
 )
 
 func main() {
@@ -59,38 +58,17 @@ func main() {
 	}
 	metrics := emf.New(env.Log)
 	store := dynamo.New(dynamodb.NewFromConfig(env.AWS), env.Var("ROOMKEEPER_TABLE"))
-	links := &link.Linker{PublicURL: cfg.PublicURL, Secrets: sec}
-	h := &worker.Handler{
-		Reconciler: &reconcile.Reconciler{
-			Store:        store,
-			Mailer:       ses.New(sesv2.NewFromConfig(env.AWS), os.Getenv("ROOMKEEPER_SES_CONFIGURATION_SET")),
-			Links:        links,
-			Providers:    videos.ByName(),
-			Deployment:   cfg.Deployment,
-			Insights:     videos.Insights(),
-			Notifier:     notifier,
-			Zone:         cfg.Zone(),
-			Now:          time.Now,
-			MailFrom:     cfg.MailFrom,
-			Locale:       cfg.Locale,
-			CleanupGrace: cfg.CleanupGrace,
-			MaxOverrun:   cfg.MaxOverrun,
-			RoomSlack:    cfg.RoomSlack,
-			Reminders:    cfg.Reminders,
-			Metrics:      metrics,
-		},
-		Metrics: metrics,
-		Log:     env.Log,
-	}
+	parts := wire.Parts{Store: store, Videos: videos, Links: &link.Linker{PublicURL: cfg.PublicURL, Secrets: sec}, Now: time.Now}
+	reconciler := wire.Reconciler(cfg, parts)
+	reconciler.Mailer = ses.New(sesv2.NewFromConfig(env.AWS), os.Getenv("ROOMKEEPER_SES_CONFIGURATION_SET"))
+	reconciler.Notifier, reconciler.Metrics = notifier, metrics
+	h := &worker.Handler{Reconciler: reconciler, Metrics: metrics, Log: env.Log}
 	if cfg.Slack.Enabled() {
 		// The Slack app: the knock alert beside the knock e-mail, and the jobs its requests
 		// queued (shared/chat/roomsapp), run with the worker's own reconciler.
 		sl := &chat.Slack{Secrets: sec, APIURL: cfg.Slack.APIURL}
 		h.Reconciler.Alerter = sl
-		ops := &operator.Operator{
-			Store: store, Reconciler: h.Reconciler, Insights: videos.Insights(), Now: time.Now,
-			DefaultProvider: cfg.Provider, Providers: cfg.Providers(), Retention: cfg.Retention, Zone: cfg.Zone(), Links: links,
-		}
+		ops := wire.Operator(cfg, parts, reconciler)
 		app := &roomsapp.App{
 			Operator: ops, Access: &access.Access{Store: store, Secrets: sec, Now: time.Now}, Slack: sl, Secrets: sec,
 			TeamID: cfg.Slack.TeamID, AdminUsergroup: cfg.Slack.AdminUsergroup, AdminUsers: cfg.Slack.AdminUsers,

@@ -14,8 +14,8 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/aws/sqs"
 	"github.com/roomkeeper/roomkeeper/shared/link"
 	"github.com/roomkeeper/roomkeeper/shared/operator"
-	"github.com/roomkeeper/roomkeeper/shared/reconcile"
 	"github.com/roomkeeper/roomkeeper/shared/video"
+	"github.com/roomkeeper/roomkeeper/shared/wire"
 )
 
 // New returns the operator's rules over store and queue and the providers they use. Their
@@ -33,34 +33,11 @@ func New(env start.Env, sec *secrets.Source, store *dynamo.Store, queue *sqs.Que
 	if cfg.PublicURL == "" {
 		env.Exit(errors.New("ROOMKEEPER_PUBLIC_URL is not set: every link roomkeeper shows is made under it"))
 	}
-	links := &link.Linker{PublicURL: cfg.PublicURL, Secrets: sec}
-	reconciler := &reconcile.Reconciler{
-		Store:        store,
-		LeaveDialIn:  true, // its providers have no phone-number library (video.New above)
-		Links:        links,
-		Providers:    videos.ByName(),
-		Deployment:   cfg.Deployment,
-		Insights:     videos.Insights(),
-		Zone:         cfg.Zone(),
-		Now:          time.Now,
-		MailFrom:     cfg.MailFrom,
-		Locale:       cfg.Locale,
-		CleanupGrace: cfg.CleanupGrace,
-		MaxOverrun:   cfg.MaxOverrun,
-		RoomSlack:    cfg.RoomSlack,
-		Reminders:    cfg.Reminders,
-		Metrics:      emf.New(env.Log), // hand-made rooms: rooms made, the providers' errors and waits
-	}
-	return &operator.Operator{
-		Store:           store,
-		Reconciler:      reconciler,
-		Queue:           queue,
-		Insights:        videos.Insights(),
-		Now:             time.Now,
-		DefaultProvider: cfg.Provider,
-		Providers:       cfg.Providers(),
-		Retention:       cfg.Retention,
-		Zone:            cfg.Zone(),
-		Links:           links,
-	}, videos
+	parts := wire.Parts{Store: store, Videos: videos, Links: &link.Linker{PublicURL: cfg.PublicURL, Secrets: sec}, Now: time.Now}
+	reconciler := wire.Reconciler(cfg, parts)
+	reconciler.LeaveDialIn = true         // its providers have no phone-number library (video.New above)
+	reconciler.Metrics = emf.New(env.Log) // hand-made rooms: rooms made, the providers' errors and waits
+	ops := wire.Operator(cfg, parts, reconciler)
+	ops.Queue = queue
+	return ops, videos
 }

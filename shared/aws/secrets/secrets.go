@@ -27,7 +27,7 @@ const ARNSuffix = "_SECRET_ARN"
 
 // Source reads secrets. It is safe for concurrent use; build one per container.
 type Source struct {
-	client *secretsmanager.Client
+	client struct{ GetSecretValue getSecretValue } // the client's one call (see dynamo.Store's api)
 	getenv func(string) string
 	// Now is the clock of the FreshInterval limit; nil means time.Now.
 	Now func() time.Time
@@ -45,9 +45,13 @@ type entry struct {
 	readAt time.Time // when the last read started, successful or not
 }
 
+type getSecretValue = func(context.Context, *secretsmanager.GetSecretValueInput, ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
+
 // New returns a Source reading through client, with getenv (os.Getenv in main) for the variables.
 func New(client *secretsmanager.Client, getenv func(string) string) *Source {
-	return &Source{client: client, getenv: getenv, entries: map[string]*entry{}}
+	s := &Source{getenv: getenv, entries: map[string]*entry{}}
+	s.client.GetSecretValue = client.GetSecretValue
+	return s
 }
 
 // Secret returns the secret name:

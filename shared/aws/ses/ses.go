@@ -39,9 +39,11 @@ const (
 	QuotaDelay = time.Hour
 )
 
+type sendEmail = func(context.Context, *sesv2.SendEmailInput, ...func(*sesv2.Options)) (*sesv2.SendEmailOutput, error)
+
 // Mailer sends messages with SES v2. It is safe for concurrent use.
 type Mailer struct {
-	client           *sesv2.Client
+	client           struct{ SendEmail sendEmail } // the client's one call (see dynamo.Store's api)
 	configurationSet string
 }
 
@@ -51,7 +53,9 @@ var _ booking.Mailer = (*Mailer)(nil)
 // ConfigurationSetName so the account's event destinations see every send
 // (ROOMKEEPER_SES_CONFIGURATION_SET).
 func New(client *sesv2.Client, configurationSet string) *Mailer {
-	return &Mailer{client: client, configurationSet: configurationSet}
+	m := &Mailer{configurationSet: configurationSet}
+	m.client.SendEmail = client.SendEmail
+	return m
 }
 
 // Send sends msg.Raw unchanged as Raw content, with msg.From as the sending identity and msg.To

@@ -27,15 +27,26 @@ import (
 
 // Queue sends nudges to one SQS queue. It is safe for concurrent use.
 type Queue struct {
-	client *sqs.Client
+	client api
 	url    string
 }
 
 var _ booking.Queue = (*Queue)(nil)
 
+// api is the part of the SQS client a Queue calls, as method values (see dynamo.Store's api).
+type api struct {
+	SendMessage      func(context.Context, *sqs.SendMessageInput, ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
+	SendMessageBatch func(context.Context, *sqs.SendMessageBatchInput, ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error)
+	ReceiveMessage   func(context.Context, *sqs.ReceiveMessageInput, ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error)
+	DeleteMessage    func(context.Context, *sqs.DeleteMessageInput, ...func(*sqs.Options)) (*sqs.DeleteMessageOutput, error)
+}
+
 // New returns a Queue on the queue at queueURL (ROOMKEEPER_QUEUE_URL).
 func New(client *sqs.Client, queueURL string) *Queue {
-	return &Queue{client: client, url: queueURL}
+	return &Queue{client: api{
+		SendMessage: client.SendMessage, SendMessageBatch: client.SendMessageBatch,
+		ReceiveMessage: client.ReceiveMessage, DeleteMessage: client.DeleteMessage,
+	}, url: queueURL}
 }
 
 // Enqueue sends a message nudging the worker to reconcile the booking with key. A key Decode would
