@@ -66,9 +66,9 @@ type Sweeper struct {
 	// Budget bounds one sweep's time: it reads no further page once Budget has passed since it
 	// began (by Now). 0 means no bound but Max.
 	Budget time.Duration
-	// Lookahead is how far past now a sweep looks (Lookahead of the schedule's interval): it also
-	// enqueues the bookings that fall due within it, each nudge delayed until its booking's
-	// dueAt, so none waits for the next sweep. It needs a Queue that delays (a BatchQueue); 0,
+	// Lookahead is how far past the time it began a sweep looks (Lookahead of the schedule's
+	// interval; at most booking.MaxDelay): it also enqueues the bookings that fall due within it,
+	// each nudge delayed until its booking's dueAt, so none waits for the next sweep. It needs a Queue that delays (a BatchQueue); 0,
 	// for a queue that cannot (the local server's, whose sweep runs every few seconds), enqueues
 	// only what is due.
 	Lookahead time.Duration
