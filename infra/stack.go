@@ -138,7 +138,20 @@ const (
 	maxReceiveCount  = 5
 	workerBatchSize  = 10
 	workerConcurrent = 2 // the ESM minimum; bounds provider calls so a burst stays under Whereby's rate limit
+	// sweepInterval is how often the schedule invokes the sweeper (EventBridge Scheduler's shortest
+	// rate). The sweeper is told it (ROOMKEEPER_SWEEP_INTERVAL) and enqueues what falls due before
+	// its next run, each nudge delayed until its booking's dueAt.
+	sweepInterval = time.Minute
 )
+
+// rateExpression is EventBridge Scheduler's rate expression for d, a whole number of minutes.
+func rateExpression(d time.Duration) string {
+	n := int(d / time.Minute)
+	if n == 1 {
+		return "rate(1 minute)"
+	}
+	return fmt.Sprintf("rate(%d minutes)", n)
+}
 
 // The admin function's routes: the admin API (bearer token), the console (a session cookie) and
 // the organizer's host link.
@@ -276,9 +289,13 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 		"worker": merge(base, providers, zone, notify, reminders, slack, map[string]string{
 			"ROOMKEEPER_PUBLIC_URL": publicURL, "ROOMKEEPER_DIALIN_FUNCTION": *dialin.FunctionName(),
 		}),
-		// The sweeper enqueues at most what the worker takes in a minute, from its concurrency.
-		"sweeper": merge(base, sends, map[string]string{"ROOMKEEPER_WORKER_CONCURRENCY": strconv.Itoa(workerConcurrent)}),
-		"admin":   merge(base, sends, providers, zone, map[string]string{"ROOMKEEPER_PUBLIC_URL": publicURL}),
+		// The sweeper enqueues at most what the worker takes in a minute, from its concurrency,
+		// and what falls due before its next run, from the schedule's interval.
+		"sweeper": merge(base, sends, map[string]string{
+			"ROOMKEEPER_WORKER_CONCURRENCY": strconv.Itoa(workerConcurrent),
+			"ROOMKEEPER_SWEEP_INTERVAL":     sweepInterval.String(),
+		}),
+		"admin": merge(base, sends, providers, zone, map[string]string{"ROOMKEEPER_PUBLIC_URL": publicURL}),
 		// The providers' settings because it checks a new room's provider as the admin API does;
 		// it calls none, so it reads none of their secrets.
 		slackFunction: merge(base, sends, providers, zone, slack, map[string]string{"ROOMKEEPER_PUBLIC_URL": publicURL}),
@@ -540,7 +557,7 @@ func grant(fn awslambda.Function, actions []string, resources ...*string) {
 	})
 }
 
-// newSweepSchedule invokes the sweeper every minute through EventBridge Scheduler with a role
+// newSweepSchedule invokes the sweeper every sweepInterval through EventBridge Scheduler with a role
 // that may invoke only the sweeper and dead-letter only to dlq. The input carries the nominal
 // scheduled time, which the sweeper uses to reap orphaned rooms on the hour (Event in shared/lambda/sweeper).
 // Scheduler invokes Lambda asynchronously: its RetryPolicy and DLQ cover delivery failures,
@@ -563,8 +580,8 @@ func newSweepSchedule(stack awscdk.Stack, sweeper awslambda.Function, dlq awssqs
 	})
 
 	schedule := awsscheduler.NewCfnSchedule(stack, jsii.String("SweepSchedule"), &awsscheduler.CfnScheduleProps{
-		Description:        jsii.String("roomkeeper: sweep due bookings every minute"),
-		ScheduleExpression: jsii.String("rate(1 minute)"),
+		Description:        jsii.String("roomkeeper: sweep due bookings, " + rateExpression(sweepInterval)),
+		ScheduleExpression: jsii.String(rateExpression(sweepInterval)),
 		FlexibleTimeWindow: &awsscheduler.CfnSchedule_FlexibleTimeWindowProperty{Mode: jsii.String("OFF")},
 		State:              jsii.String("ENABLED"),
 		Target: &awsscheduler.CfnSchedule_TargetProperty{

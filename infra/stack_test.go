@@ -370,7 +370,7 @@ var wantEnv = map[string]struct {
 		[]string{"WHEREBY_WEBHOOK_SECRET", "ZOOM_WEBHOOK_SECRET"}},
 	"worker": {60, slices.Concat(baseVars, []string{"ROOMKEEPER_PROVIDER", "ROOMKEEPER_PUBLIC_URL", "ROOMKEEPER_TIME_ZONE", "ROOMKEEPER_LOCALE", "ROOMKEEPER_NOTIFY_URL", "ROOMKEEPER_REMINDERS_CALCOM", "ROOMKEEPER_DIALIN_FUNCTION"}, zoomVars, twentyFourVars, slackVars),
 		[]string{"ROOMKEEPER_LINK_SECRET", "ROOMKEEPER_NOTIFY_SECRET", "SLACK_BOT_TOKEN", "TWENTYFOUR_CLIENT_SECRET", "WHEREBY_API_KEY", "ZOOM_CLIENT_SECRET"}},
-	"sweeper": {60, slices.Concat(baseVars, []string{"ROOMKEEPER_QUEUE_URL", "ROOMKEEPER_WORKER_CONCURRENCY"}), nil},
+	"sweeper": {60, slices.Concat(baseVars, []string{"ROOMKEEPER_QUEUE_URL", "ROOMKEEPER_WORKER_CONCURRENCY", "ROOMKEEPER_SWEEP_INTERVAL"}), nil},
 	// No configuration and no secret: it normalises the numbers the worker sends it.
 	"dialin": {5, nil, nil},
 	"admin": {15, slices.Concat(baseVars, []string{"ROOMKEEPER_QUEUE_URL", "ROOMKEEPER_PROVIDER", "ROOMKEEPER_PUBLIC_URL", "ROOMKEEPER_TIME_ZONE", "ROOMKEEPER_LOCALE"}, zoomVars, twentyFourVars),
@@ -706,6 +706,22 @@ func TestWorkerEventSource(t *testing.T) {
 	// The sweeper enqueues at most what the worker takes: it is told the same concurrency.
 	_, sweeper := function(t, "sweeper")
 	assert.Equal(t, "2", envOf(sweeper)["ROOMKEEPER_WORKER_CONCURRENCY"])
+}
+
+// TestTheSweeperKnowsItsSchedule: the sweeper looks ahead to its next run, so it is told the
+// interval its schedule invokes it at, written once in the stack.
+func TestTheSweeperKnowsItsSchedule(t *testing.T) {
+	_, sweeper := function(t, "sweeper")
+	interval, err := time.ParseDuration(fmt.Sprint(envOf(sweeper)["ROOMKEEPER_SWEEP_INTERVAL"]))
+	require.NoError(t, err)
+	_, schedule := only(t, "AWS::Scheduler::Schedule", func(string, resource) bool { return true })
+	var n int
+	var unit string
+	_, err = fmt.Sscanf(props(schedule)["ScheduleExpression"].(string), "rate(%d %s", &n, &unit)
+	require.NoError(t, err)
+	require.Contains(t, []string{"minute)", "minutes)"}, unit)
+	assert.Equal(t, time.Duration(n)*time.Minute, interval, "the schedule's rate")
+	assert.Equal(t, "rate(2 minutes)", rateExpression(2*time.Minute))
 }
 
 func TestSweepSchedule(t *testing.T) {

@@ -33,6 +33,7 @@ func TestFunctions(t *testing.T) {
 	t.Run("rooms made by hand", func(t *testing.T) { testHandMade(t, e) })
 	t.Run("operators, roles, the audit list and the limiter", func(t *testing.T) { testOperators(t, e) })
 	t.Run("the sweeper asks the worker to reap", func(t *testing.T) { testReap(t, e) })
+	t.Run("the sweeper delays what falls due before its next run", func(t *testing.T) { testLookahead(t, e) })
 	t.Run("zoom host links", func(t *testing.T) { testZoom(t, e) })
 	t.Run("dial-in numbers normalised by the dialin function", func(t *testing.T) { testDialIn(t, e) })
 	t.Run("the dialin function unreachable: no second room, no invitation without its number", func(t *testing.T) { testDialInOutage(t, e) })
