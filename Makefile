@@ -9,7 +9,7 @@ GO    ?= go
 APT_PACKAGES := libical-dev pkg-config gcc libc6-dev chromium
 
 # The Lambda functions, each built to dist/<name>/bootstrap for linux/arm64.
-FUNCTIONS    := bookings hooks worker sweeper admin slack
+FUNCTIONS    := bookings hooks worker sweeper admin slack dialin
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags="-s -w"
 
 # jsii (under CDK for Go) warns about the machine's Node 20; the warnings change nothing.

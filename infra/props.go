@@ -18,7 +18,11 @@ import (
 
 // functionNames are the Lambda functions the stack deploys, each built by `make build` to
 // <AssetDir>/<name>/bootstrap; slackFunction only with the Slack app configured (functions).
-var functionNames = []string{"bookings", "hooks", "worker", "sweeper", "admin", slackFunction}
+var functionNames = []string{"bookings", "hooks", "worker", "sweeper", "admin", dialinFunction, slackFunction}
+
+// dialinFunction normalises dial-in numbers to E.164 for the worker, which invokes it
+// (functions/dialin).
+const dialinFunction = "dialin"
 
 // slackFunction serves the Slack app's routes (functions/slack).
 const slackFunction = "slack"

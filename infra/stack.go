@@ -134,12 +134,17 @@ const (
 	adminTimeout     = 15 * time.Second // a provider call (host link 10 s, insights 5 s) plus the reads
 	slackTimeout     = 10 * time.Second // Slack waits 3 s: the function answers after a few reads and a Slack call
 	sweeperTimeout   = 60 * time.Second // a sweep reads due bookings for at most 40 s (functions/sweeper), then the backfill's pages
+	dialinTimeout    = 5 * time.Second  // one number: milliseconds; the worker waits 10 s for it, its retries included
 	maxReceiveCount  = 5
 	workerBatchSize  = 10
 	workerConcurrent = 2 // the ESM minimum; bounds provider calls so a burst stays under Whereby's rate limit
 	// functionMemoryMB is every function's memory, Lambda's smallest: their peak is a few tens
 	// of MB (docs/benchmarks.md, "Memory"). BenchmarkBookingLifecycle prices Lambda time at it.
 	functionMemoryMB = 128
+	// sweepInterval is how often the schedule invokes the sweeper (EventBridge Scheduler's shortest
+	// rate). The sweeper is told it (ROOMKEEPER_SWEEP_INTERVAL) and enqueues what falls due before
+	// its next run, each nudge delayed until its booking's dueAt.
+	sweepInterval = time.Minute
 )
 
 // The functions' logs (Lambda's advanced logging controls, "Configuring advanced logging
@@ -161,6 +166,15 @@ const (
 	applicationLogLevel = awslambda.ApplicationLogLevel_INFO
 )
 
+// rateExpression is EventBridge Scheduler's rate expression for d, a whole number of minutes.
+func rateExpression(d time.Duration) string {
+	n := int(d / time.Minute)
+	if n == 1 {
+		return "rate(1 minute)"
+	}
+	return fmt.Sprintf("rate(%d minutes)", n)
+}
+
 // The admin function's routes: the admin API (bearer token), the console (a session cookie) and
 // the organizer's host link.
 // adminRoutes are the admin API's paths. Every method of them reaches the admin function, which
@@ -181,7 +195,7 @@ const (
 )
 
 // NewRoomkeeperStack defines roomkeeper on AWS: the HTTP API, the bookings, hooks, worker,
-// sweeper and admin functions (and the slack function with the Slack app), the table, the work
+// sweeper, admin and dialin functions (and the slack function with the Slack app), the table, the work
 // queue, the sweep schedule, the secrets, the path of SES's bounce and complaint events to the
 // worker, and the alarms. Each function gets exactly the permissions it uses, through grants,
 // and the ARNs of exactly the secrets it reads. It panics (as CDK constructs do) when props fail Validate;
@@ -287,13 +301,23 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 		set(reminders, name, p.Reminders[name])
 	}
 	slack := p.Slack.env() // the Slack app: its routes (slack), its jobs and the knock alert (worker)
+	// The dialin function needs no configuration, no permission beyond its logs (and traces) and no secret:
+	// it normalises the numbers the worker sends it (functions/dialin).
+	dialin := newFunction(stack, p.AssetDir, dialinFunction, "roomkeeper dialin: normalises the providers' dial-in numbers to E.164 for the worker",
+		dialinTimeout, nil, secrets, nil)
 	envs := map[string]map[string]string{
 		"bookings": merge(base, sends, providers),
 		"hooks":    merge(base, sends),
-		"worker":   merge(base, providers, zone, notify, reminders, slack, map[string]string{"ROOMKEEPER_PUBLIC_URL": publicURL}),
-		// The sweeper enqueues at most what the worker takes in a minute, from its concurrency.
-		"sweeper": merge(base, sends, map[string]string{"ROOMKEEPER_WORKER_CONCURRENCY": strconv.Itoa(workerConcurrent)}),
-		"admin":   merge(base, sends, providers, zone, map[string]string{"ROOMKEEPER_PUBLIC_URL": publicURL}),
+		"worker": merge(base, providers, zone, notify, reminders, slack, map[string]string{
+			"ROOMKEEPER_PUBLIC_URL": publicURL, "ROOMKEEPER_DIALIN_FUNCTION": *dialin.FunctionName(),
+		}),
+		// The sweeper enqueues at most what the worker takes in a minute, from its concurrency,
+		// and what falls due before its next run, from the schedule's interval.
+		"sweeper": merge(base, sends, map[string]string{
+			"ROOMKEEPER_WORKER_CONCURRENCY": strconv.Itoa(workerConcurrent),
+			"ROOMKEEPER_SWEEP_INTERVAL":     sweepInterval.String(),
+		}),
+		"admin": merge(base, sends, providers, zone, map[string]string{"ROOMKEEPER_PUBLIC_URL": publicURL}),
 		// The providers' settings because it checks a new room's provider as the admin API does;
 		// it calls none, so it reads none of their secrets.
 		slackFunction: merge(base, sends, providers, zone, slack, map[string]string{"ROOMKEEPER_PUBLIC_URL": publicURL}),
@@ -355,6 +379,9 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 		Service: jsii.String("ses"), Resource: jsii.String("configuration-set"), ResourceName: configurationSet,
 	})}
 	grant(worker, []string{"ses:SendEmail", "ses:SendRawEmail"}, sesResources...)
+	// The dialin function, by its ARN alone: dialin.GrantInvoke would add its versions (ARN:*),
+	// a wildcard the worker does not use.
+	grant(worker, []string{"lambda:InvokeFunction"}, dialin.FunctionArn())
 
 	worker.AddEventSource(awslambdaeventsources.NewSqsEventSource(queue, &awslambdaeventsources.SqsEventSourceProps{
 		BatchSize:               jsii.Number(workerBatchSize),
@@ -555,7 +582,7 @@ func grant(fn awslambda.Function, actions []string, resources ...*string) {
 	})
 }
 
-// newSweepSchedule invokes the sweeper every minute through EventBridge Scheduler with a role
+// newSweepSchedule invokes the sweeper every sweepInterval through EventBridge Scheduler with a role
 // that may invoke only the sweeper and dead-letter only to dlq. The input carries the nominal
 // scheduled time, which the sweeper uses to reap orphaned rooms on the hour (Event in shared/lambda/sweeper).
 // Scheduler invokes Lambda asynchronously: its RetryPolicy and DLQ cover delivery failures,
@@ -578,8 +605,8 @@ func newSweepSchedule(stack awscdk.Stack, sweeper awslambda.Function, dlq awssqs
 	})
 
 	schedule := awsscheduler.NewCfnSchedule(stack, jsii.String("SweepSchedule"), &awsscheduler.CfnScheduleProps{
-		Description:        jsii.String("roomkeeper: sweep due bookings every minute"),
-		ScheduleExpression: jsii.String("rate(1 minute)"),
+		Description:        jsii.String("roomkeeper: sweep due bookings, " + rateExpression(sweepInterval)),
+		ScheduleExpression: jsii.String(rateExpression(sweepInterval)),
 		FlexibleTimeWindow: &awsscheduler.CfnSchedule_FlexibleTimeWindowProperty{Mode: jsii.String("OFF")},
 		State:              jsii.String("ENABLED"),
 		Target: &awsscheduler.CfnSchedule_TargetProperty{

@@ -189,7 +189,9 @@ func isFunction(r resource, name string) bool {
 
 // envOf returns a function resource's environment variables.
 func envOf(fn resource) map[string]any {
-	return props(fn)["Environment"].(map[string]any)["Variables"].(map[string]any)
+	env, _ := props(fn)["Environment"].(map[string]any) // none: the dialin function
+	vars, _ := env["Variables"].(map[string]any)
+	return vars
 }
 
 // workQueues returns the logical ids of the work queue (the one with a redrive policy) and
@@ -366,9 +368,11 @@ var wantEnv = map[string]struct {
 		[]string{"CALCOM_WEBHOOK_SECRET", "CALENDLY_WEBHOOK_SIGNING_KEY", "CRONOFY_CLIENT_SECRETS", "ROOMKEEPER_GENERIC_SECRET"}},
 	"hooks": {10, slices.Concat(baseVars, []string{"ROOMKEEPER_QUEUE_URL"}),
 		[]string{"WHEREBY_WEBHOOK_SECRET", "ZOOM_WEBHOOK_SECRET"}},
-	"worker": {60, slices.Concat(baseVars, []string{"ROOMKEEPER_PROVIDER", "ROOMKEEPER_PUBLIC_URL", "ROOMKEEPER_TIME_ZONE", "ROOMKEEPER_LOCALE", "ROOMKEEPER_NOTIFY_URL", "ROOMKEEPER_REMINDERS_CALCOM"}, zoomVars, twentyFourVars, slackVars),
+	"worker": {60, slices.Concat(baseVars, []string{"ROOMKEEPER_PROVIDER", "ROOMKEEPER_PUBLIC_URL", "ROOMKEEPER_TIME_ZONE", "ROOMKEEPER_LOCALE", "ROOMKEEPER_NOTIFY_URL", "ROOMKEEPER_REMINDERS_CALCOM", "ROOMKEEPER_DIALIN_FUNCTION"}, zoomVars, twentyFourVars, slackVars),
 		[]string{"ROOMKEEPER_LINK_SECRET", "ROOMKEEPER_NOTIFY_SECRET", "SLACK_BOT_TOKEN", "TWENTYFOUR_CLIENT_SECRET", "WHEREBY_API_KEY", "ZOOM_CLIENT_SECRET"}},
-	"sweeper": {60, slices.Concat(baseVars, []string{"ROOMKEEPER_QUEUE_URL", "ROOMKEEPER_WORKER_CONCURRENCY"}), nil},
+	"sweeper": {60, slices.Concat(baseVars, []string{"ROOMKEEPER_QUEUE_URL", "ROOMKEEPER_WORKER_CONCURRENCY", "ROOMKEEPER_SWEEP_INTERVAL"}), nil},
+	// No configuration and no secret: it normalises the numbers the worker sends it.
+	"dialin": {5, nil, nil},
 	"admin": {15, slices.Concat(baseVars, []string{"ROOMKEEPER_QUEUE_URL", "ROOMKEEPER_PROVIDER", "ROOMKEEPER_PUBLIC_URL", "ROOMKEEPER_TIME_ZONE", "ROOMKEEPER_LOCALE"}, zoomVars, twentyFourVars),
 		[]string{"ROOMKEEPER_ADMIN_TOKEN", "ROOMKEEPER_HOST_SECRET", "ROOMKEEPER_LINK_SECRET", "TWENTYFOUR_CLIENT_SECRET", "WHEREBY_API_KEY", "ZOOM_CLIENT_SECRET"}},
 	// The providers' settings to check a new room's provider; none of their secrets: it calls none.
@@ -429,7 +433,9 @@ func TestFunctions(t *testing.T) {
 			}
 			assert.ElementsMatch(t, want.vars, vars, "its other variables")
 
-			assert.Equal(t, ref(tableID(t)), env["ROOMKEEPER_TABLE"])
+			if name != dialinFunction { // which has no configuration
+				assert.Equal(t, ref(tableID(t)), env["ROOMKEEPER_TABLE"])
+			}
 			if _, ok := env["ROOMKEEPER_QUEUE_URL"]; ok {
 				assert.Equal(t, ref(queue), env["ROOMKEEPER_QUEUE_URL"])
 			}
@@ -635,9 +641,12 @@ func TestMailEvents(t *testing.T) {
 				})
 			})
 
-			// Every function sends, or would send, through the configuration set.
+			// Every function sends, or would send, through the configuration set (the dialin
+			// function has no configuration).
 			for _, r := range resourcesIn(tt.tmpl, "AWS::Lambda::Function") {
-				assert.Equal(t, set, envOf(r)["ROOMKEEPER_SES_CONFIGURATION_SET"])
+				if !isFunction(r, dialinFunction) {
+					assert.Equal(t, set, envOf(r)["ROOMKEEPER_SES_CONFIGURATION_SET"])
+				}
 			}
 		})
 	}
@@ -700,6 +709,22 @@ func TestWorkerEventSource(t *testing.T) {
 	// The sweeper enqueues at most what the worker takes: it is told the same concurrency.
 	_, sweeper := function(t, "sweeper")
 	assert.Equal(t, "2", envOf(sweeper)["ROOMKEEPER_WORKER_CONCURRENCY"])
+}
+
+// TestTheSweeperKnowsItsSchedule: the sweeper looks ahead to its next run, so it is told the
+// interval its schedule invokes it at, written once in the stack.
+func TestTheSweeperKnowsItsSchedule(t *testing.T) {
+	_, sweeper := function(t, "sweeper")
+	interval, err := time.ParseDuration(fmt.Sprint(envOf(sweeper)["ROOMKEEPER_SWEEP_INTERVAL"]))
+	require.NoError(t, err)
+	_, schedule := only(t, "AWS::Scheduler::Schedule", func(string, resource) bool { return true })
+	var n int
+	var unit string
+	_, err = fmt.Sscanf(props(schedule)["ScheduleExpression"].(string), "rate(%d %s", &n, &unit)
+	require.NoError(t, err)
+	require.Contains(t, []string{"minute)", "minutes)"}, unit)
+	assert.Equal(t, time.Duration(n)*time.Minute, interval, "the schedule's rate")
+	assert.Equal(t, "rate(2 minutes)", rateExpression(2*time.Minute))
 }
 
 func TestSweepSchedule(t *testing.T) {
@@ -926,6 +951,8 @@ func TestGrants(t *testing.T) {
 	consume := []string{"sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ReceiveMessage"}
 	base := []string{"logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTelemetryRecords", "xray:PutTraceSegments"}
 	readSecrets := []string{"secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"}
+	dialin, _ := function(t, dialinFunction)
+	dialinArn := canon(getAtt(dialin, "Arn"))
 
 	tests := []struct {
 		name    string
@@ -950,9 +977,11 @@ func TestGrants(t *testing.T) {
 		},
 		{
 			name:    "worker",
-			actions: slices.Concat(base, readSecrets, []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:BatchGetItem", "ses:SendEmail", "ses:SendRawEmail"}, consume),
+			actions: slices.Concat(base, readSecrets, []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:BatchGetItem", "ses:SendEmail", "ses:SendRawEmail", "lambda:InvokeFunction"}, consume),
 			on: map[string][]string{
-				"dynamodb:GetItem": {tableArn}, "dynamodb:PutItem": {tableArn}, "sqs:ReceiveMessage": {queueArn},
+				// The dialin function alone, not its versions (ARN:*).
+				"lambda:InvokeFunction": {dialinArn},
+				"dynamodb:GetItem":      {tableArn}, "dynamodb:PutItem": {tableArn}, "sqs:ReceiveMessage": {queueArn},
 				// A booking's activity items, and the Slack app's Home tab (the active rooms): the
 				// list index, then the items.
 				"dynamodb:Query": {listIndex}, "dynamodb:BatchGetItem": {tableArn},
@@ -977,6 +1006,11 @@ func TestGrants(t *testing.T) {
 				"dynamodb:GetItem": {tableArn}, "dynamodb:BatchGetItem": {tableArn}, "dynamodb:PutItem": {tableArn},
 				"dynamodb:UpdateItem": {tableArn}, "dynamodb:DeleteItem": {tableArn}, "dynamodb:Query": slices.Sorted(slices.Values([]string{dueIndex, listIndex})),
 			},
+		},
+		{
+			// Its logs and traces, nothing else: it reads no table, queue or secret.
+			name:    "dialin",
+			actions: base,
 		},
 		{
 			// Retries marked seen; /rooms list (the list index, then the records); the app's jobs
@@ -1477,6 +1511,30 @@ func TestDeploymentID(t *testing.T) {
 		strings.Repeat("ab", 20): strings.Repeat("ab", 16),
 	} {
 		assert.Equal(t, want, deploymentID(name), name)
+	}
+}
+
+// TestDialin checks the dialin function's wiring: the worker is given its name and may invoke
+// it (TestGrants: lambda:InvokeFunction on its ARN alone); it gets no configuration, no secret
+// (TestFunctions, TestSecrets) and no permission beyond its logs and traces (TestGrants), and nothing else
+// may invoke it: no API route, no resource policy.
+func TestDialin(t *testing.T) {
+	id, fn := function(t, dialinFunction)
+	_, worker := function(t, "worker")
+	assert.Equal(t, ref(id), envOf(worker)["ROOMKEEPER_DIALIN_FUNCTION"], "the worker invokes the stack's dialin function")
+	for name, tmpl := range map[string]map[string]any{"full": synth.json, "minimal": minimal.json} {
+		var fns []resource
+		for _, r := range resourcesIn(tmpl, "AWS::Lambda::Function") {
+			if isFunction(r, dialinFunction) {
+				fns = append(fns, r)
+			}
+		}
+		assert.Len(t, fns, 1, "%s stack: one dialin function, whatever the providers", name)
+	}
+	assert.Empty(t, envOf(fn), "no configuration")
+	assert.EqualValues(t, 128, props(fn)["MemorySize"], "the smallest memory")
+	for pid, perm := range resources("AWS::Lambda::Permission") {
+		assert.NotEqual(t, getAtt(id, "Arn"), props(perm)["FunctionName"], "%s: only the worker's role may invoke it", pid)
 	}
 }
 

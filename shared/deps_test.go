@@ -7,8 +7,9 @@
 //   - config reads the environment and imports nothing of this module;
 //   - each Lambda function links only what it runs: the worker no booking-source parser, no HTTP
 //     handler, no intake and no SQS client; the sweeper no video provider; the webhook functions no provider
-//     REST client; the admin function no mail client and, like every function but the worker,
-//     no phone-number library; the webhook functions and the sweeper no template package and no
+//     REST client; the admin function no mail client and, like every function but dialin (the
+//     worker included, which invokes it), no phone-number library; the dialin function no AWS
+//     SDK, configuration or provider; the webhook functions and the sweeper no template package and no
 //     iCalendar library; none of them the test kit (shared/devkit, the contract suites), the AWS
 //     SDK's default credential chain, pprof, expvar or net/rpc;
 //   - only the admin function (and the local server in cmd/) links the web console;
@@ -99,10 +100,16 @@ var rules = []rule{
 		allowed:   []string{sdk + "credentials"},
 	},
 	{
-		why: "no function but the worker links the phone-number library, whose metadata costs milliseconds of " +
-			"every cold start and megabytes: the worker normalises dial-in numbers where it makes rooms",
-		from:      []string{"functions/admin", "functions/bookings", "functions/hooks", "functions/slack", "functions/sweeper", "shared/video"},
+		why: "no function but dialin links the phone-number library, whose metadata costs milliseconds of " +
+			"every cold start and megabytes: the worker invokes the dialin function where it makes rooms (shared/aws/dialin)",
+		from:      []string{"functions/admin", "functions/bookings", "functions/hooks", "functions/slack", "functions/sweeper", "functions/worker", "shared/video", "shared/aws/..."},
 		forbidden: []string{"github.com/nyaruka/phonenumbers", "shared/video/phone"},
+	},
+	{
+		why: "the dialin function only normalises numbers: no AWS client, no configuration, no provider, " +
+			"so its cold start is the phone-number metadata's and a hello world's",
+		from:      []string{"functions/dialin"},
+		forbidden: []string{sdk + "...", "shared/aws/...", "shared/config", "shared/video", "shared/reconcile", "functions/internal/..."},
 	},
 	{
 		why: "Slack's client is linked only where it is used — the slack function (the app's routes) and the worker " +
@@ -272,7 +279,10 @@ func TestDependencyRulesCatchANewImport(t *testing.T) {
 		{"functions/hooks", sdk + "credentials", true},
 		{"functions/admin", "github.com/nyaruka/phonenumbers", false},
 		{"shared/video", "shared/video/phone", false},
-		{"functions/worker", "shared/video/phone", true},
+		{"functions/worker", "shared/video/phone", false},
+		{"functions/dialin", "shared/video/phone", true},
+		{"functions/dialin", sdk + "service/lambda", false},
+		{"functions/worker", sdk + "service/lambda", true},
 		{"shared/reconcile", "github.com/slack-go/slack", false},
 		{"functions/hooks", "github.com/slack-go/slack", false},
 		{"functions/bookings", "shared/chat", false},

@@ -1,10 +1,16 @@
 // Command sweeper is the Lambda function its EventBridge Scheduler schedule invokes every minute
 // (target input {"scheduledTime": "<aws.scheduler.scheduled-time>"}): it enqueues the bookings
-// whose dueAt has passed (shared/sweep over DynamoDB and SQS), hourly asks the worker to delete
-// the provider rooms no booking references (a reap message on the same queue), and carries the
+// whose dueAt has passed or passes before its next run (shared/sweep over DynamoDB and SQS), each
+// nudge of a booking not yet due delayed until its dueAt (SQS's per-message DelaySeconds), so the
+// worker gets it on time rather than at the next sweep; hourly it asks the worker to delete the
+// provider rooms no booking references (a reap message on the same queue), and it carries the
 // table's backfill on (dynamo.Store.Backfill) until it is done. It needs no provider, mail or
 // secret: starting every minute, it stays small. It only wires: configuration is read and clients
 // are built once per container.
+//
+// How far it looks ahead is sweep.Lookahead of the schedule's interval, which the stack passes in
+// ROOMKEEPER_SWEEP_INTERVAL from the constant that also writes the schedule's rate. Unset, it
+// enqueues only what is due (as under an SQS emulator that does not delay batch entries).
 //
 // A sweep enqueues at most what the worker takes in a minute, sweep.Ceiling of the worker's
 // concurrency, which the stack passes in ROOMKEEPER_WORKER_CONCURRENCY (unset: sweep.DefaultMax),
@@ -45,11 +51,15 @@ func main() {
 		}
 		ceiling = sweep.Ceiling(n)
 	}
+	var lookahead time.Duration
+	if os.Getenv("ROOMKEEPER_SWEEP_INTERVAL") != "" {
+		lookahead = sweep.Lookahead(env.Config.SweepInterval)
+	}
 	queue := sqs.New(awssqs.NewFromConfig(env.AWS), env.Var("ROOMKEEPER_QUEUE_URL"))
 	store := dynamo.New(dynamodb.NewFromConfig(env.AWS), env.Var("ROOMKEEPER_TABLE"))
 	metrics := emf.New(env.Log)
 	h := &sweeper.Handler{
-		Sweeper:  &sweep.Sweeper{Store: store, Queue: queue, Now: time.Now, Max: ceiling, Budget: sweepBudget},
+		Sweeper:  &sweep.Sweeper{Store: store, Queue: queue, Now: time.Now, Max: ceiling, Budget: sweepBudget, Lookahead: lookahead},
 		Reaper:   queue, // the worker reaps
 		Backfill: store,
 		Metrics:  metrics,

@@ -2,7 +2,10 @@
 // ReportBatchItemFailures): it reconciles each booking a message names (shared/lambda/worker over
 // shared/reconcile) with DynamoDB, SES v2 and the video providers the configuration enables —
 // Whereby always, Zoom and 24sessions when their settings are given — and, on a reap message from
-// the sweeper, deletes the provider rooms no booking references. It only wires: configuration is
+// the sweeper, deletes the provider rooms no booking references. The providers' dial-in numbers
+// are normalised to E.164 by the dialin function, which the worker invokes synchronously
+// (shared/aws/dialin) and which ROOMKEEPER_DIALIN_FUNCTION names: the phone-number metadata
+// stays out of the worker's binary and cold start. It only wires: configuration is
 // read and clients are built once per container; each provider's secrets (the Whereby API key;
 // Zoom's client secret; 24sessions' client secret) are read from Secrets Manager on that
 // provider's first call (video.New), and ROOMKEEPER_LINK_SECRET, which signs every person's link
@@ -21,11 +24,13 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/roomkeeper/roomkeeper/functions/internal/start"
 	"github.com/roomkeeper/roomkeeper/shared/access"
+	"github.com/roomkeeper/roomkeeper/shared/aws/dialin"
 	"github.com/roomkeeper/roomkeeper/shared/aws/dynamo"
 	"github.com/roomkeeper/roomkeeper/shared/aws/emf"
 	"github.com/roomkeeper/roomkeeper/shared/aws/secrets"
@@ -37,15 +42,15 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/link"
 	"github.com/roomkeeper/roomkeeper/shared/notify"
 	"github.com/roomkeeper/roomkeeper/shared/video"
-	"github.com/roomkeeper/roomkeeper/shared/video/phone"
 	"github.com/roomkeeper/roomkeeper/shared/wire"
 )
 
 func main() {
-	env := start.Load("ROOMKEEPER_TABLE")
+	env := start.Load("ROOMKEEPER_TABLE", "ROOMKEEPER_DIALIN_FUNCTION")
 	cfg := env.Config
 	sec := secrets.New(secretsmanager.NewFromConfig(env.AWS), os.Getenv)
-	videos, err := video.New(cfg, sec, time.Now, phone.Normalize)
+	numbers := dialin.New(awslambda.NewFromConfig(env.AWS), env.Var("ROOMKEEPER_DIALIN_FUNCTION"))
+	videos, err := video.New(cfg, sec, time.Now, numbers.Normalize)
 	if err != nil {
 		env.Exit(err)
 	}

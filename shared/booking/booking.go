@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/base32"
 	"encoding/json"
+	"errors"
 	"strings"
 	"time"
 )
@@ -151,6 +152,11 @@ type DialIn struct {
 	// so each reader's language can name it.
 	Passcode string `json:"passcode,omitempty"`
 }
+
+// ErrInvalidNumber is wrapped by a phone-number normaliser's error (shared/video/phone.Normalize,
+// or the dialin function answering for it) for a number the numbering plan rejects: retrying
+// cannot make it valid. Any other error of a normaliser is temporary.
+var ErrInvalidNumber = errors.New("invalid phone number")
 
 // PhoneNumber is one dial-in number.
 type PhoneNumber struct {

@@ -75,7 +75,8 @@ const (
 	// MetricPossibleDuplicateInvites counts invitations sent again after a run stopped between
 	// the mail service accepting them and the record being saved (invariant 4's exception).
 	MetricPossibleDuplicateInvites = "PossibleDuplicateInvites"
-	// MetricBookingsDue counts the bookings each sweep found due and handed to the worker.
+	// MetricBookingsDue counts the bookings each sweep found due, or falling due before the next
+	// sweep, and handed to the worker.
 	MetricBookingsDue = "BookingsDue"
 )
 

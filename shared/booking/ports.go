@@ -21,12 +21,13 @@ type Store interface {
 	// of a change not saved; on ErrConflict the mark is not written. The embedded store writes
 	// all of it in one transaction: one sync to disk instead of three.
 	PutIndexed(ctx context.Context, b *Booking, people []string, delivery string, until time.Time) error
-	// Due returns up to limit keys of bookings whose DueAt is set and not after now, oldest
-	// first (by DueAt, then key), after the position after ("" from the oldest), and next, the
-	// position (Position of DueAt and key) of the last key returned, or after when none is: a
-	// call with next as after continues where this one stopped, without reading again what it
-	// returned. An after that is not a position is an Invalid error.
-	Due(ctx context.Context, now time.Time, after string, limit int) (keys []string, next string, err error)
+	// Due returns up to limit bookings whose DueAt is set and not after now, each with its DueAt
+	// as the index holds it, oldest first (by DueAt, then key), after the position after (""
+	// from the oldest), and next, the position (Position of DueAt and key) of the last one
+	// returned, or after when none is: a call with next as after continues where this one
+	// stopped, without reading again what it returned. An after that is not a position is an
+	// Invalid error.
+	Due(ctx context.Context, now time.Time, after string, limit int) (due []Due, next string, err error)
 	// Seen reports whether a delivery id was marked and has not expired by now.
 	Seen(ctx context.Context, id string, now time.Time) (bool, error)
 	// MarkSeen records a delivery id until expires.
@@ -117,11 +118,36 @@ type Usage struct {
 	StreamedMinutes    int    `json:"streamedMinutes"`
 }
 
+// Due is one entry of the due index: a booking's key and its DueAt.
+type Due struct {
+	Key string
+	At  time.Time
+}
+
+// DueKeys returns the keys of due, in order.
+func DueKeys(due []Due) []string {
+	keys := make([]string, len(due))
+	for i, d := range due {
+		keys[i] = d.Key
+	}
+	return keys
+}
+
 // Queue nudges the worker to reconcile a booking soon. A lost nudge costs only time: the sweeper
 // finds every due booking.
 type Queue interface {
 	Enqueue(ctx context.Context, key string) error
 }
+
+// Nudge is one booking for the worker, to be delivered Delay after it is sent: a whole number
+// of seconds from 0 to MaxDelay.
+type Nudge struct {
+	Key   string
+	Delay time.Duration
+}
+
+// MaxDelay is the longest Nudge.Delay: SQS's DelaySeconds maximum, 900 seconds.
+const MaxDelay = 15 * time.Minute
 
 // Message is a complete RFC 5322 message ready to send.
 type Message struct {

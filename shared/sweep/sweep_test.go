@@ -71,11 +71,13 @@ func TestSweepEnqueuesWhatIsDue(t *testing.T) {
 	assert.Equal(t, 1, n, "what was enqueued before the failure is counted")
 }
 
-// batchQueue is a queue with EnqueueBatch, as shared/aws/sqs's; it takes at most accept keys
-// (all when 0) and records each batch. Its Enqueue always fails: a sweep must batch.
+// batchQueue is a queue with EnqueueBatch, as shared/aws/sqs's; it takes at most accept nudges
+// (all when 0) and records each batch's keys, and each key's delay. Its Enqueue always fails: a
+// sweep must batch.
 type batchQueue struct {
 	keys    []string
 	batches [][]string
+	delays  map[string]time.Duration
 	accept  int
 }
 
@@ -83,7 +85,15 @@ func (q *batchQueue) Enqueue(context.Context, string) error {
 	return errors.New("one Enqueue per booking: the sweep did not batch")
 }
 
-func (q *batchQueue) EnqueueBatch(_ context.Context, keys []string) (int, error) {
+func (q *batchQueue) EnqueueBatch(_ context.Context, nudges []booking.Nudge) (int, error) {
+	var keys []string
+	for _, n := range nudges {
+		keys = append(keys, n.Key)
+		if q.delays == nil {
+			q.delays = map[string]time.Duration{}
+		}
+		q.delays[n.Key] = n.Delay
+	}
 	q.batches = append(q.batches, keys)
 	if q.accept > 0 && len(keys) > q.accept {
 		q.keys = append(q.keys, keys[:q.accept]...)
@@ -127,14 +137,14 @@ type pagedStore struct {
 	returned map[string]int
 }
 
-func (p *pagedStore) Due(ctx context.Context, now time.Time, after string, limit int) ([]string, string, error) {
-	keys, next, err := p.Store.Due(ctx, now, after, limit)
+func (p *pagedStore) Due(ctx context.Context, now time.Time, after string, limit int) ([]booking.Due, string, error) {
+	due, next, err := p.Store.Due(ctx, now, after, limit)
 	*p.clock = p.clock.Add(p.step)
-	p.pages = append(p.pages, len(keys))
-	for _, k := range keys {
-		p.returned[k]++
+	p.pages = append(p.pages, len(due))
+	for _, d := range due {
+		p.returned[d.Key]++
 	}
-	return keys, next, err
+	return due, next, err
 }
 
 // TestSweepDrainsMoreThanAPageInOneRun: with more bookings due than a page (and than the
@@ -204,4 +214,134 @@ func TestCeilingFollowsTheWorkersConcurrency(t *testing.T) {
 	assert.Equal(t, PerWorker, Ceiling(0), "at least one worker")
 	assert.Equal(t, 2*PerWorker, Ceiling(2))
 	assert.Equal(t, 250*PerWorker, Ceiling(250))
+}
+
+// TestSweepLooksAheadToTheNextSweep: with a lookahead, a sweep also enqueues what falls due
+// before the next sweep (and its margin), each nudge delayed until its booking's dueAt, rounded
+// up to a whole second: a booking due 30 s after the sweep is enqueued by it, to arrive 30 s
+// later, instead of by the next sweep, a minute later. Without one (the sweep as it was) the
+// same sweep enqueues only what is due.
+func TestSweepLooksAheadToTheNextSweep(t *testing.T) {
+	st := openStore(t)
+	now := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	ctx := context.Background()
+	due := func(id string, in time.Duration) string {
+		b := &booking.Booking{Key: booking.KeyOf("generic", id), Source: "generic", ExternalID: id, DueAt: now.Add(in)}
+		require.NoError(t, st.Put(ctx, b))
+		return b.Key
+	}
+	late := due("late", -10*time.Second)
+	onTime := due("now", 0)
+	in30 := due("in-30s", 30*time.Second)
+	inAFraction := due("in-29.2s", 29200*time.Millisecond)
+	atTheEdge := due("in-65s", time.Minute+Margin)
+	afterNext := due("in-66s", time.Minute+Margin+time.Second)
+	due("in-an-hour", time.Hour)
+	clock := func() time.Time { return now }
+
+	q := &batchQueue{}
+	n, err := (&Sweeper{Store: st, Queue: q, Now: clock, Lookahead: Lookahead(time.Minute)}).Sweep(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 5, n)
+	assert.Equal(t, []string{late, onTime, inAFraction, in30, atTheEdge}, q.keys, "oldest first, up to the next sweep and its margin")
+	assert.Equal(t, map[string]time.Duration{
+		late:        0,
+		onTime:      0,
+		inAFraction: 30 * time.Second, // rounded up: never before its dueAt
+		in30:        30 * time.Second,
+		atTheEdge:   time.Minute + Margin,
+	}, q.delays)
+	assert.NotContains(t, q.keys, afterNext, "the next sweep's")
+
+	q = &batchQueue{}
+	n, err = (&Sweeper{Store: st, Queue: q, Now: clock}).Sweep(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, []string{late, onTime}, q.keys, "without a lookahead, what is due")
+	assert.Equal(t, 2, n)
+}
+
+// TestALongSweepKeepsItsHorizon: a sweep whose pages take long still looks ahead from when it
+// began, not from when it reads each page: the next sweep starts an interval after this one
+// began, and would nudge again whatever this one took past its own horizon.
+func TestALongSweepKeepsItsHorizon(t *testing.T) {
+	st := openStore(t)
+	began := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	ctx := context.Background()
+	var within []string
+	for i := range 2 * Page {
+		id := fmt.Sprintf("within-%04d", i)
+		b := &booking.Booking{Key: booking.KeyOf("generic", id), Source: "generic", ExternalID: id, DueAt: began.Add(time.Duration(i) * time.Minute / (2 * Page))}
+		require.NoError(t, st.Put(ctx, b))
+		within = append(within, b.Key)
+	}
+	beyond := &booking.Booking{Key: booking.KeyOf("generic", "beyond"), Source: "generic", ExternalID: "beyond", DueAt: began.Add(time.Minute + Margin + 10*time.Second)}
+	require.NoError(t, st.Put(ctx, beyond))
+
+	clock := began
+	store := &pagedStore{Store: st, clock: &clock, step: 15 * time.Second, returned: map[string]int{}}
+	q := &batchQueue{}
+	n, err := (&Sweeper{Store: store, Queue: q, Now: func() time.Time { return clock }, Max: Ceiling(8), Budget: 40 * time.Second, Lookahead: Lookahead(time.Minute)}).Sweep(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, within, q.keys, "up to its horizon, though its last page is read 30 s after it began")
+	assert.Equal(t, 2*Page, n)
+	assert.Len(t, store.pages, 3)
+}
+
+// TestSweepNudgesAgainWhatItFindsStillDue: the next sweep finds a booking its delayed nudge has
+// not yet reached still in the due index, and nudges it again, delayed by what is left; the
+// worker's second run finds nothing to do (TestAnEarlyOrRepeatedNudgeIsHarmless in
+// shared/lambda/worker).
+func TestSweepNudgesAgainWhatItFindsStillDue(t *testing.T) {
+	st := openStore(t)
+	now := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	ctx := context.Background()
+	b := &booking.Booking{Key: booking.KeyOf("generic", "margin"), Source: "generic", ExternalID: "margin", DueAt: now.Add(time.Minute + 3*time.Second)}
+	require.NoError(t, st.Put(ctx, b))
+
+	q := &batchQueue{}
+	clock := now
+	s := &Sweeper{Store: st, Queue: q, Now: func() time.Time { return clock }, Lookahead: Lookahead(time.Minute)}
+	_, err := s.Sweep(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, time.Minute+3*time.Second, q.delays[b.Key])
+	clock = now.Add(time.Minute)
+	_, err = s.Sweep(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, []string{b.Key, b.Key}, q.keys, "nudged by both sweeps")
+	assert.Equal(t, 3*time.Second, q.delays[b.Key], "the second, for the same instant")
+}
+
+func TestSweepLookaheadNeedsAQueueThatDelays(t *testing.T) {
+	st := openStore(t)
+	now := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	b := &booking.Booking{Key: booking.KeyOf("generic", "soon"), Source: "generic", ExternalID: "soon", DueAt: now.Add(10 * time.Second)}
+	require.NoError(t, st.Put(t.Context(), b))
+	q := &queue{}
+	n, err := (&Sweeper{Store: st, Queue: q, Now: func() time.Time { return now }, Lookahead: time.Minute}).Sweep(t.Context())
+	assert.ErrorContains(t, err, "a lookahead needs a queue that delays nudges")
+	assert.Zero(t, n)
+	assert.Empty(t, q.keys, "nothing enqueued to arrive early")
+}
+
+func TestDelayIsNeverEarly(t *testing.T) {
+	now := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		until, want time.Duration
+	}{
+		{-time.Hour, 0},
+		{0, 0},
+		{time.Nanosecond, time.Second},
+		{29200 * time.Millisecond, 30 * time.Second},
+		{30 * time.Second, 30 * time.Second},
+		{booking.MaxDelay - time.Millisecond, booking.MaxDelay},
+		{booking.MaxDelay, booking.MaxDelay},
+		{2 * time.Hour, booking.MaxDelay},
+	} {
+		assert.Equal(t, c.want, Delay(now, now.Add(c.until)), "due in %s", c.until)
+	}
+}
+
+func TestLookaheadIsTheIntervalAndAMargin(t *testing.T) {
+	assert.Equal(t, time.Minute+Margin, Lookahead(time.Minute))
+	assert.Equal(t, booking.MaxDelay, Lookahead(time.Hour), "no further than SQS delays")
 }

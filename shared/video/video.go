@@ -8,8 +8,9 @@
 // The worker uses the providers to make and delete rooms, the admin function for Zoom's host
 // links and Whereby's insights; the package depends on no part of the reconciler, so the admin
 // function links none of it. The providers themselves are the subpackages: whereby, zoom and
-// twentyfour (REST clients over rest, with accesstoken), phone (dial-in numbers to E.164, passed in
-// by the functions that make rooms: this package does not import it), and wherebyhook and
+// twentyfour (REST clients over rest, with accesstoken), phone (dial-in numbers to E.164: the
+// local server passes its Normalize in, the worker the dialin function's, shared/aws/dialin; this
+// package does not import it), and wherebyhook and
 // zoomhook (their webhooks, apart so the webhook functions link no REST client).
 package video
 
@@ -206,10 +207,12 @@ type Providers struct {
 
 // New returns the providers cfg enables, reading their secrets through secrets when first used,
 // after checking every enabled provider's settings but its secrets: an error names each variable
-// that is missing or wrong. phone normalises the providers' dial-in numbers to E.164
-// (shared/video/phone.Normalize) where rooms are made; nil gives providers that make no room with
-// dial-in, for a function that leaves those to the worker and so does not link the phone-number
-// library, whose metadata costs every start milliseconds. New calls nothing.
+// that is missing or wrong. phone normalises the providers' dial-in numbers to E.164 where rooms
+// are made (shared/video/phone.Normalize locally; on AWS the worker's shared/aws/dialin, which
+// invokes the dialin function, the one function that links the phone-number library, whose
+// metadata costs every start milliseconds); an error wrapping booking.ErrInvalidNumber rejects a
+// number, any other is temporary. nil gives providers that make no room with dial-in, for a
+// function that leaves those to the worker. New calls nothing.
 func New(cfg config.Config, secrets Secrets, now func() time.Time, phone func(number, region string) (string, error)) (Providers, error) {
 	v := Providers{Whereby: &SecretProvider{
 		Secrets: secrets,

@@ -217,8 +217,8 @@ func (s *Store) PutIndexed(ctx context.Context, b *booking.Booking, people []str
 	return s.MarkSeen(ctx, delivery, until)
 }
 
-// Due returns up to limit keys of bookings whose DueAt is set and not after now, oldest first
-// (ties by key), after the position after, and the position of the last one. It merges the shards
+// Due returns up to limit bookings whose DueAt is set and not after now, with their DueAt (read
+// from the index entry's sort key), oldest first (ties by key), after the position after, and the position of the last one. It merges the shards
 // of the "due" index as it reads them (mergeShards): so when more is due than limit, it reads
 // little more than it returns (the last pages' unused entries: about 2% at a limit of 1000,
 // against up to DueShards times the limit if every shard were read to the limit), and when less
@@ -228,7 +228,7 @@ func (s *Store) PutIndexed(ctx context.Context, b *booking.Booking, people []str
 // The index is eventually consistent: a booking written a moment ago may be missing, and one whose
 // DueAt was just cleared or moved may still be listed. Callers treat the keys as hints and re-read
 // each booking with Get (the worker does) before acting.
-func (s *Store) Due(ctx context.Context, now time.Time, after string, limit int) ([]string, string, error) {
+func (s *Store) Due(ctx context.Context, now time.Time, after string, limit int) ([]booking.Due, string, error) {
 	if after != "" {
 		if _, _, err := booking.ParsePosition(after); err != nil {
 			return nil, "", fmt.Errorf("list due bookings: %w", err)
@@ -255,16 +255,20 @@ func (s *Store) Due(ctx context.Context, now time.Time, after string, limit int)
 	if err != nil {
 		return nil, "", fmt.Errorf("list due bookings: %w", err)
 	}
-	keys := make([]string, 0, len(found))
+	due := make([]booking.Due, 0, len(found))
 	next := after
 	for _, e := range found {
-		if e.sort == after || len(keys) == limit {
+		if e.sort == after || len(due) == limit {
 			continue
 		}
-		keys = append(keys, strings.TrimPrefix(e.pk, bookingPrefix))
+		at, _, err := booking.ParsePosition(e.sort)
+		if err != nil {
+			return nil, "", fmt.Errorf("list due bookings: entry of %s: %w", e.pk, err)
+		}
+		due = append(due, booking.Due{Key: strings.TrimPrefix(e.pk, bookingPrefix), At: at})
 		next = e.sort
 	}
-	return keys, next, nil
+	return due, next, nil
 }
 
 // Seen reports whether a delivery id was marked and its mark has not expired by now. The expiry

@@ -236,7 +236,7 @@ func TestReadsAreBoundedByThePage(t *testing.T) {
 	}
 
 	t.Run("Due", func(t *testing.T) {
-		var keys []string
+		var keys []booking.Due
 		// One Query per shard of the due index, each reading only its entries due by now.
 		reads(t, "Due", records/100, map[string]int{"Query": records / 100}, func() {
 			var err error

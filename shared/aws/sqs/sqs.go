@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -67,15 +68,21 @@ const MaxBatch = 10
 // the sweep's 1,000 nudges is 100 calls, sent in about 13 round trips instead of 100.
 const batchesAtOnce = 8
 
-// EnqueueBatch nudges the worker for each of keys, ten messages per SendMessageBatch call, up to
-// batchesAtOnce calls at once, and returns how many were sent: the sweeper's nudges cost a tenth
-// of the requests Enqueue would. Once a call fails or refuses an entry it starts no other; the
-// keys not sent are left (a sweep finds the bookings again, as they stay due). A key Decode would
-// reject is refused, as by Enqueue, before anything is sent.
-func (q *Queue) EnqueueBatch(ctx context.Context, keys []string) (int, error) {
-	for _, key := range keys {
-		if !nudge.ValidKey(key) {
-			return 0, fmt.Errorf("enqueue booking %q: %w", key, booking.Errorf(booking.Invalid, "key", "not a booking key"))
+// EnqueueBatch nudges the worker for each of nudges, ten messages per SendMessageBatch call, up
+// to batchesAtOnce calls at once, and returns how many were sent: the sweeper's nudges cost a
+// tenth of the requests Enqueue would. Each message carries its nudge's Delay as the entry's
+// DelaySeconds, so SQS hands it to the worker no sooner ("Amazon SQS message timers"). Once a
+// call fails or refuses an entry it starts no other; the nudges not sent are left (a sweep finds
+// the bookings again, as they stay due). A key Decode would reject, or a delay SQS would refuse
+// (not whole seconds from 0 to booking.MaxDelay), is refused, as by Enqueue, before anything is
+// sent.
+func (q *Queue) EnqueueBatch(ctx context.Context, nudges []booking.Nudge) (int, error) {
+	for _, n := range nudges {
+		if !nudge.ValidKey(n.Key) {
+			return 0, fmt.Errorf("enqueue booking %q: %w", n.Key, booking.Errorf(booking.Invalid, "key", "not a booking key"))
+		}
+		if n.Delay < 0 || n.Delay > booking.MaxDelay || n.Delay%time.Second != 0 {
+			return 0, fmt.Errorf("enqueue booking %s: %w", n.Key, booking.Errorf(booking.Invalid, "delay", "want whole seconds from 0 to %s, got %s", booking.MaxDelay, n.Delay))
 		}
 	}
 	var (
@@ -85,7 +92,7 @@ func (q *Queue) EnqueueBatch(ctx context.Context, keys []string) (int, error) {
 		wg    sync.WaitGroup
 	)
 	slots := make(chan struct{}, batchesAtOnce)
-	for chunk := range slices.Chunk(keys, MaxBatch) {
+	for chunk := range slices.Chunk(nudges, MaxBatch) {
 		slots <- struct{}{}
 		mu.Lock()
 		failed := first != nil
@@ -109,10 +116,14 @@ func (q *Queue) EnqueueBatch(ctx context.Context, keys []string) (int, error) {
 }
 
 // sendBatch sends one SendMessageBatch of at most MaxBatch nudges and returns how many SQS took.
-func (q *Queue) sendBatch(ctx context.Context, chunk []string) (int, error) {
+func (q *Queue) sendBatch(ctx context.Context, chunk []booking.Nudge) (int, error) {
 	entries := make([]types.SendMessageBatchRequestEntry, len(chunk))
-	for i, key := range chunk {
-		entries[i] = types.SendMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), MessageBody: aws.String(nudge.Message{Key: key}.Body())}
+	for i, n := range chunk {
+		entries[i] = types.SendMessageBatchRequestEntry{
+			Id:           aws.String(strconv.Itoa(i)),
+			MessageBody:  aws.String(nudge.Message{Key: n.Key}.Body()),
+			DelaySeconds: int32(n.Delay / time.Second),
+		}
 	}
 	out, err := q.client.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: &q.url, Entries: entries})
 	if err != nil {
@@ -124,7 +135,7 @@ func (q *Queue) sendBatch(ctx context.Context, chunk []string) (int, error) {
 	if len(out.Failed) > 0 {
 		f := out.Failed[0]
 		return sent, fmt.Errorf("enqueue %d bookings: %d refused, the first (%s) with %s: %s",
-			len(chunk), len(out.Failed), chunk[entryIndex(f.Id)], aws.ToString(f.Code), aws.ToString(f.Message))
+			len(chunk), len(out.Failed), chunk[entryIndex(f.Id)].Key, aws.ToString(f.Code), aws.ToString(f.Message))
 	}
 	return sent, nil
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
@@ -89,14 +90,14 @@ func TestEnqueueBatch(t *testing.T) {
 	client := awssqs.NewFromConfig(cfg)
 	url := emulator.CreateQueue(t, endpoint, "roomkeeper-batch")
 	q := sqs.New(client, url)
-	var keys []string
+	var nudges []booking.Nudge
 	want := map[string]bool{}
 	for i := range 23 {
 		key := booking.KeyOf("generic", fmt.Sprint("batch-", i))
-		keys = append(keys, key)
+		nudges = append(nudges, booking.Nudge{Key: key})
 		want[`{"key":"`+key+`"}`] = true
 	}
-	n, err := q.EnqueueBatch(t.Context(), keys)
+	n, err := q.EnqueueBatch(t.Context(), nudges)
 	require.NoError(t, err)
 	assert.Equal(t, 23, n)
 	assert.Equal(t, map[string]int{"SQS.SendMessageBatch": 3}, counter.Calls())
@@ -114,13 +115,13 @@ func TestEnqueueBatch(t *testing.T) {
 
 	counter.Reset()
 	page := emulator.CreateQueue(t, endpoint, "roomkeeper-page")
-	keys, want = nil, map[string]bool{}
+	nudges, want = nil, map[string]bool{}
 	for i := range 1000 {
 		key := booking.KeyOf("generic", fmt.Sprint("page-", i))
-		keys = append(keys, key)
+		nudges = append(nudges, booking.Nudge{Key: key})
 		want[`{"key":"`+key+`"}`] = true
 	}
-	n, err = sqs.New(client, page).EnqueueBatch(t.Context(), keys)
+	n, err = sqs.New(client, page).EnqueueBatch(t.Context(), nudges)
 	require.NoError(t, err)
 	assert.Equal(t, 1000, n)
 	assert.Equal(t, map[string]int{"SQS.SendMessageBatch": 100}, counter.Calls())
@@ -144,11 +145,52 @@ func TestEnqueueBatch(t *testing.T) {
 func TestEnqueueBatchRefusesWhatDecodeRejectsBeforeSending(t *testing.T) {
 	client, fresh := newQueues(t)
 	url := fresh(t)
-	n, err := sqs.New(client, url).EnqueueBatch(t.Context(), []string{booking.KeyOf("generic", "a"), "bk_123"})
-	require.Error(t, err)
-	assert.Equal(t, booking.Invalid, booking.ErrorCode(err))
-	assert.Zero(t, n)
+	good := booking.Nudge{Key: booking.KeyOf("generic", "a")}
+	for _, bad := range []booking.Nudge{
+		{Key: "bk_123"},
+		{Key: good.Key, Delay: -time.Second},
+		{Key: good.Key, Delay: 1500 * time.Millisecond}, // SQS takes whole seconds
+		{Key: good.Key, Delay: booking.MaxDelay + time.Second},
+	} {
+		n, err := sqs.New(client, url).EnqueueBatch(t.Context(), []booking.Nudge{good, bad})
+		require.Error(t, err, "%+v", bad)
+		assert.Equal(t, booking.Invalid, booking.ErrorCode(err), "%+v", bad)
+		assert.Zero(t, n)
+	}
 	out, err := client.ReceiveMessage(t.Context(), &awssqs.ReceiveMessageInput{QueueUrl: &url})
 	require.NoError(t, err)
 	assert.Empty(t, out.Messages, "nothing sent")
+}
+
+// TestEnqueueBatchDelaysEachNudge: each nudge's Delay goes out as its entry's DelaySeconds, in
+// whole seconds, and none for a nudge without one, as SQS reads them ("Amazon SQS message
+// timers"). goaws does not apply a batch entry's DelaySeconds (emulator.SQSRecorder), so the
+// request is checked as goaws received it; SQS holds each message back for its DelaySeconds.
+func TestEnqueueBatchDelaysEachNudge(t *testing.T) {
+	endpoint := emulator.GoAWS(t)
+	var rec emulator.SQSRecorder
+	client := awssqs.NewFromConfig(emulator.AWSConfig(rec.Front(t, endpoint)))
+	url := emulator.CreateQueue(t, endpoint, "roomkeeper-delays")
+	nudges := []booking.Nudge{
+		{Key: booking.KeyOf("generic", "due")},
+		{Key: booking.KeyOf("generic", "in-30s"), Delay: 30 * time.Second},
+		{Key: booking.KeyOf("generic", "at-most"), Delay: booking.MaxDelay},
+	}
+	n, err := sqs.New(client, url).EnqueueBatch(t.Context(), nudges)
+	require.NoError(t, err)
+	assert.Equal(t, 3, n)
+
+	delays := map[string]*int{}
+	for _, e := range rec.Entries() {
+		delays[e.MessageBody] = e.DelaySeconds
+	}
+	body := func(i int) string { return `{"key":"` + nudges[i].Key + `"}` }
+	require.Len(t, delays, 3, "one request of three entries")
+	assert.Nil(t, delays[body(0)], "no delay for what is due")
+	if assert.NotNil(t, delays[body(1)]) {
+		assert.Equal(t, 30, *delays[body(1)])
+	}
+	if assert.NotNil(t, delays[body(2)]) {
+		assert.Equal(t, 900, *delays[body(2)], "SQS's maximum")
+	}
 }

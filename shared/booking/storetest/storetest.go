@@ -8,6 +8,7 @@
 package storetest
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
@@ -116,7 +117,7 @@ func testStaleVersion(t *testing.T, s booking.Store) {
 
 	got := mustGet(t, s, b.Key)
 	assert.Equal(t, normalized(b), normalized(got), "the stored record must be unchanged")
-	due, _, err := s.Due(ctx, base, "", 10)
+	due, _, err := dueKeys(ctx, s, base, "", 10)
 	require.NoError(t, err)
 	assert.Equal(t, []string{b.Key}, due, "a failed Put must not touch the due index")
 
@@ -185,6 +186,12 @@ func testConcurrentPuts(t *testing.T, s booking.Store) {
 	assert.Equal(t, b.Version+1, got.Version)
 }
 
+// dueKeys calls s.Due and returns the keys of what it found.
+func dueKeys(ctx context.Context, s booking.Store, now time.Time, after string, limit int) ([]string, string, error) {
+	due, next, err := s.Due(ctx, now, after, limit)
+	return booking.DueKeys(due), next, err
+}
+
 func testDueOnlyDue(t *testing.T, s booking.Store) {
 	ctx := t.Context()
 	now := base
@@ -203,13 +210,23 @@ func testDueOnlyDue(t *testing.T, s booking.Store) {
 	// A due time in another zone is the same instant.
 	oslo := put("due-in-oslo", now.Add(-time.Hour).In(mustZone(t, "Europe/Oslo")))
 
-	got, _, err := s.Due(ctx, now, "", 100)
+	got, _, err := dueKeys(ctx, s, now, "", 100)
 	require.NoError(t, err)
 	assert.Equal(t, []string{old, oslo, recent, exactly}, got)
 	assert.NotContains(t, got, never)
 	assert.NotContains(t, got, future)
 
-	got, _, err = s.Due(ctx, now.Add(-100*time.Hour), "", 100)
+	// Each with its DueAt, the instant whatever the zone it was written in: the sweep delays
+	// the nudge of a booking not yet due until then.
+	due, _, err := s.Due(ctx, now.Add(time.Minute), "", 100)
+	require.NoError(t, err)
+	require.Equal(t, []string{old, oslo, recent, exactly, future}, booking.DueKeys(due))
+	for _, d := range due {
+		b := mustGet(t, s, d.Key)
+		assert.True(t, b.DueAt.Equal(d.At), "%s: due at %s, listed at %s", d.Key, b.DueAt, d.At)
+	}
+
+	got, _, err = dueKeys(ctx, s, now.Add(-100*time.Hour), "", 100)
 	require.NoError(t, err)
 	assert.Empty(t, got, "nothing is due before the oldest DueAt")
 }
@@ -225,7 +242,7 @@ func testDueLimit(t *testing.T, s booking.Store) {
 	}
 	for _, limit := range []int{1, 3, 5, 50} {
 		t.Run(fmt.Sprint(limit), func(t *testing.T) {
-			got, _, err := s.Due(ctx, base, "", limit)
+			got, _, err := dueKeys(ctx, s, base, "", limit)
 			require.NoError(t, err)
 			assert.Equal(t, keys[:min(limit, len(keys))], got)
 		})
@@ -256,7 +273,7 @@ func testDueFollowsChanges(t *testing.T, s booking.Store) {
 	for _, step := range steps {
 		step.change()
 		require.NoError(t, s.Put(ctx, a), step.name)
-		got, _, err := s.Due(ctx, base, "", 10)
+		got, _, err := dueKeys(ctx, s, base, "", 10)
 		require.NoError(t, err, step.name)
 		assert.Equal(t, step.want, got, step.name)
 	}
@@ -288,18 +305,18 @@ func testDueManyKeys(t *testing.T, s booking.Store) {
 		}
 	}
 
-	got, _, err := s.Due(ctx, base, "", 1000)
+	got, _, err := dueKeys(ctx, s, base, "", 1000)
 	require.NoError(t, err)
 	assert.Equal(t, due, got, "every due booking, oldest first")
 
 	for _, limit := range []int{1, 7, 60} {
-		got, _, err := s.Due(ctx, base, "", limit)
+		got, _, err := dueKeys(ctx, s, base, "", limit)
 		require.NoError(t, err)
 		assert.Equal(t, due[:limit], got, "the %d oldest", limit)
 	}
 
 	half := base.Add(-time.Duration(n/2) * time.Minute)
-	got, _, err = s.Due(ctx, half, "", 1000)
+	got, _, err = dueKeys(ctx, s, half, "", 1000)
 	require.NoError(t, err)
 	assert.Equal(t, due[:n/2+1], got, "due by %s", half)
 
@@ -314,7 +331,7 @@ func testDueManyKeys(t *testing.T, s booking.Store) {
 		b.DueAt = time.Time{}
 		require.NoError(t, s.Put(ctx, b))
 	}
-	got, _, err = s.Due(ctx, base, "", 1000)
+	got, _, err = dueKeys(ctx, s, base, "", 1000)
 	require.NoError(t, err)
 	assert.Equal(t, left, got)
 	for _, key := range notDue {
@@ -353,7 +370,7 @@ func testDueContinues(t *testing.T, s booking.Store) {
 			after := ""
 			for calls := 0; ; calls++ {
 				require.Less(t, calls, n+2, "Due must come to an end")
-				keys, next, err := s.Due(ctx, base, after, page)
+				keys, next, err := dueKeys(ctx, s, base, after, page)
 				require.NoError(t, err)
 				got = append(got, keys...)
 				if len(keys) == 0 {
@@ -369,19 +386,19 @@ func testDueContinues(t *testing.T, s booking.Store) {
 	}
 
 	// A booking due behind the position is not returned again by that sweep.
-	_, next, err := s.Due(ctx, base, "", n/2)
+	_, next, err := dueKeys(ctx, s, base, "", n/2)
 	require.NoError(t, err)
 	early := newBooking("continue-early")
 	early.DueAt = due[0].DueAt.Add(-time.Hour)
 	require.NoError(t, s.Put(ctx, early))
-	rest, _, err := s.Due(ctx, base, next, n)
+	rest, _, err := dueKeys(ctx, s, base, next, n)
 	require.NoError(t, err)
 	assert.Equal(t, want[n/2:], rest)
-	first, _, err := s.Due(ctx, base, "", 1)
+	first, _, err := dueKeys(ctx, s, base, "", 1)
 	require.NoError(t, err)
 	assert.Equal(t, []string{early.Key}, first, "a sweep from the start finds it")
 
-	_, _, err = s.Due(ctx, base, "not a position", 10)
+	_, _, err = dueKeys(ctx, s, base, "not a position", 10)
 	assert.Equal(t, booking.Invalid, booking.ErrorCode(err), "a bad position: %v", err)
 }
 

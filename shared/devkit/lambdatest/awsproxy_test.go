@@ -22,11 +22,12 @@ type requestBodyKey struct{}
 
 // backends are the emulator endpoints one AWS proxy forwards to.
 type backends struct {
-	dynamodb, sqs, sesv2, secretsManager string
+	dynamodb, sqs, sesv2, secretsManager, lambda string
 }
 
 // awsProxy is one endpoint for every AWS service a function calls: it routes each request to
-// its emulator (by X-Amz-Target for the JSON protocols, by path for SES v2's REST API) and counts
+// its emulator (by X-Amz-Target for the JSON protocols, by path for the REST APIs of SES v2 and
+// Lambda's Invoke) and counts
 // the calls at the emulator side, so a function binary's requests can be counted per function.
 // For DynamoDB it also estimates the capacity units each call consumes on an on-demand table
 // (see units).
@@ -130,6 +131,8 @@ func newAWSProxy(t testing.TB, to backends, index *indexModel) *awsProxy {
 				r.SetURL(target(to.sqs))
 			case strings.HasPrefix(amzTarget, "secretsmanager."):
 				r.SetURL(target(to.secretsManager))
+			case strings.HasPrefix(r.In.URL.Path, lambdaFunctions):
+				r.SetURL(target(to.lambda))
 			default:
 				r.SetURL(target(to.sesv2))
 			}
@@ -157,8 +160,12 @@ func (p *awsProxy) Env() []string {
 		"AWS_ENDPOINT_URL_SQS=" + p.URL,
 		"AWS_ENDPOINT_URL_SESV2=" + p.URL,
 		"AWS_ENDPOINT_URL_SECRETS_MANAGER=" + p.URL,
+		"AWS_ENDPOINT_URL_LAMBDA=" + p.URL,
 	}
 }
+
+// lambdaFunctions begins the paths of Lambda's function operations, Invoke among them.
+const lambdaFunctions = "/2015-03-31/functions/"
 
 // observe counts one answered call and, for DynamoDB, its capacity units.
 func (p *awsProxy) observe(res *http.Response) error {
@@ -175,6 +182,8 @@ func (p *awsProxy) observe(res *http.Response) error {
 		name = "SecretsManager." + strings.TrimPrefix(target, "secretsmanager.")
 	case req.Method == http.MethodPost && strings.HasSuffix(req.URL.Path, "/v2/email/outbound-emails"):
 		name = "SESv2.SendEmail"
+	case req.Method == http.MethodPost && strings.HasPrefix(req.URL.Path, lambdaFunctions) && strings.HasSuffix(req.URL.Path, "/invocations"):
+		name = "Lambda.Invoke"
 	default:
 		name = "other." + req.Method + " " + req.URL.Path
 	}

@@ -33,7 +33,10 @@ func TestFunctions(t *testing.T) {
 	t.Run("rooms made by hand", func(t *testing.T) { testHandMade(t, e) })
 	t.Run("operators, roles, the audit list and the limiter", func(t *testing.T) { testOperators(t, e) })
 	t.Run("the sweeper asks the worker to reap", func(t *testing.T) { testReap(t, e) })
+	t.Run("the sweeper delays what falls due before its next run", func(t *testing.T) { testLookahead(t, e) })
 	t.Run("zoom host links", func(t *testing.T) { testZoom(t, e) })
+	t.Run("dial-in numbers normalised by the dialin function", func(t *testing.T) { testDialIn(t, e) })
+	t.Run("the dialin function unreachable: no second room, no invitation without its number", func(t *testing.T) { testDialInOutage(t, e) })
 	t.Run("a bounce reaches the booking through the worker", func(t *testing.T) { testBounce(t, e) })
 	t.Run("every function writes its metrics", func(t *testing.T) { testMetrics(t, e) })
 	t.Run("the Slack app: the slack function answers, the worker finishes", func(t *testing.T) { testSlack(t, e) })
@@ -226,9 +229,10 @@ func testConfigError(t *testing.T, e *emulators) {
 		{"a bad duration", "worker", []string{"ROOMKEEPER_TABLE=rk-config", "ROOMKEEPER_CLEANUP_GRACE=soon"}, "ROOMKEEPER_CLEANUP_GRACE"},
 		{"no table", "admin", nil, "ROOMKEEPER_TABLE"},
 		{"no queue", "hooks", []string{"ROOMKEEPER_TABLE=rk-config"}, "ROOMKEEPER_QUEUE_URL"},
-		{"no public URL", "worker", []string{"ROOMKEEPER_TABLE=rk-config", "ZOOM_ACCOUNT_ID=a", "ZOOM_CLIENT_ID=c",
+		{"no public URL", "worker", []string{"ROOMKEEPER_TABLE=rk-config", "ROOMKEEPER_DIALIN_FUNCTION=dialin", "ZOOM_ACCOUNT_ID=a", "ZOOM_CLIENT_ID=c",
 			"ZOOM_CLIENT_SECRET_SECRET_ARN=" + zoomClientARN}, "ROOMKEEPER_PUBLIC_URL"},
-		{"zoom half configured", "worker", []string{"ROOMKEEPER_TABLE=rk-config", "ZOOM_CLIENT_ID=c"}, "ZOOM_ACCOUNT_ID"},
+		{"zoom half configured", "worker", []string{"ROOMKEEPER_TABLE=rk-config", "ROOMKEEPER_DIALIN_FUNCTION=dialin", "ZOOM_CLIENT_ID=c"}, "ZOOM_ACCOUNT_ID"},
+		{"no dialin function", "worker", []string{"ROOMKEEPER_TABLE=rk-config", "ROOMKEEPER_PUBLIC_URL=https://rooms.example.com"}, "ROOMKEEPER_DIALIN_FUNCTION must be set"},
 		{"no public URL, admin", "admin", []string{"ROOMKEEPER_TABLE=rk-config", "ROOMKEEPER_QUEUE_URL=http://127.0.0.1:9/q"}, "ROOMKEEPER_PUBLIC_URL"},
 		{"slack app without its workspace", "slack", []string{"ROOMKEEPER_TABLE=rk-config", "ROOMKEEPER_QUEUE_URL=http://127.0.0.1:9/q",
 			"SLACK_SIGNING_SECRET_SECRET_ARN=" + slackSigningARN, "ROOMKEEPER_PUBLIC_URL=https://rooms.example.com"}, "SLACK_TEAM_ID"},

@@ -271,6 +271,40 @@ func testReap(t *testing.T, e *emulators) {
 	assert.Contains(t, worker.Logs(), `"message":"reaped orphaned rooms"`)
 }
 
+// testLookahead runs the sweeper as the stack configures it, told its schedule's interval
+// (ROOMKEEPER_SWEEP_INTERVAL): a booking due 30 s after the sweep is enqueued by it, its message
+// delayed until then (DelaySeconds, read from the request as goaws received it: goaws does not
+// apply a batch entry's delay, emulator.SQSRecorder), and one already due with no delay.
+func testLookahead(t *testing.T, e *emulators) {
+	s := newStack(t, e, "lookahead")
+	var rec emulator.SQSRecorder
+	sweepFn, _ := s.start("sweeper", "ROOMKEEPER_SWEEP_INTERVAL=1m", "AWS_ENDPOINT_URL_SQS="+rec.Front(t, e.sqs))
+	_, err := sweepFn.WaitReady(context.Background())
+	require.NoError(t, err)
+	body := map[string]string{}
+	now := time.Now()
+	for id, in := range map[string]time.Duration{"late": -5 * time.Second, "in-30s": 30 * time.Second, "after-next": 2 * time.Minute} {
+		b := &booking.Booking{Key: booking.KeyOf("generic", id+"-"+s.table), Source: "generic", ExternalID: id + "-" + s.table, DueAt: now.Add(in)}
+		require.NoError(t, s.store.Put(context.Background(), b))
+		body[`{"key":"`+b.Key+`"}`] = id
+	}
+
+	var swept sweeper.Result
+	sweepFn.MustInvoke(t, sweepTick, &swept)
+	assert.Equal(t, 2, swept.Enqueued, "what is due, and what falls due before the next run")
+	delays := map[string]*int{}
+	for _, e := range rec.Entries() {
+		delays[body[e.MessageBody]] = e.DelaySeconds
+	}
+	require.Len(t, delays, 2)
+	assert.Nil(t, delays["late"], "no delay for what is due")
+	if assert.NotNil(t, delays["in-30s"]) {
+		// 30 s after now, less what passed before the sweep read its clock, rounded up.
+		assert.InDelta(t, 30, *delays["in-30s"], 1)
+		assert.LessOrEqual(t, *delays["in-30s"], 30)
+	}
+}
+
 // startURL matches a Zoom start_url of the sandbox, which must never reach an e-mail.
 var startURL = regexp.MustCompile(`zak=|/sandbox/zoom/s/|start_url`)
 

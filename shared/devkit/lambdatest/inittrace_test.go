@@ -42,30 +42,41 @@ func TestInitAllocatesLittleOfItsOwn(t *testing.T) {
 	}
 }
 
-// maxClickPathInit is the most every package of a function but the worker may allocate at init
-// together. Such a function answers a person (a booking, a click on a link, the console, Slack)
+// maxClickPathInit is the most every package of a function but the worker and dialin may
+// allocate at init together. Such a function answers a person (a booking, a click on a link, the console, Slack)
 // or runs every minute (the sweeper), and what its init allocates is most of what it does
 // before its first request beyond a hello world's. The AWS SDK's service clients built with
 // schema-based serialisation allocate 0.9 MB more (DynamoDB's schemas alone 0.6 MB), which is
 // why go.mod keeps them at their last release before it.
 const maxClickPathInit = 512 << 10
 
-// TestInitOfTheClickPath checks every function but the worker against maxClickPathInit, and
-// names the heaviest packages when one is over. (The worker links the phone-number library,
-// whose metadata alone is 2.5 MB at init: docs/benchmarks.md, "Cold start".)
+// maxWorkerInit is the worker's bound: it links four of the SDK's service clients (DynamoDB,
+// SES v2, Secrets Manager and Lambda, for the dialin function), each with about 90 KB of endpoint
+// tables at init, and its goal is 2x a hello world's cold start, not 1.5x. One client built with
+// schema-based serialisation (SES v2's schemas alone are 0.56 MB) puts it over.
+const maxWorkerInit = 640 << 10
+
+// TestInitOfTheClickPath checks every function but dialin against maxClickPathInit (the worker
+// against maxWorkerInit), and names the heaviest packages when one is over. The dialin function
+// is the phone-number library, whose metadata alone is 2.5 MB at init (docs/benchmarks.md, "Cold
+// start"); it is kept off every other function's cold start, the worker's too, which invokes it.
 func TestInitOfTheClickPath(t *testing.T) {
 	for name, lines := range initTraces(t) {
-		if name == "worker" {
+		if name == dialinFunction {
 			continue
+		}
+		limit := maxClickPathInit
+		if name == "worker" {
+			limit = maxWorkerInit
 		}
 		t.Run(name, func(t *testing.T) {
 			total := 0
 			for _, l := range lines {
 				total += l.bytes
 			}
-			if total > maxClickPathInit {
+			if total > limit {
 				slices.SortFunc(lines, func(a, b initTrace) int { return b.bytes - a.bytes })
-				t.Errorf("init allocates %d KB, more than %d KB; the heaviest packages: %v", total>>10, maxClickPathInit>>10, lines[:min(5, len(lines))])
+				t.Errorf("init allocates %d KB, more than %d KB; the heaviest packages: %v", total>>10, limit>>10, lines[:min(5, len(lines))])
 			}
 		})
 	}

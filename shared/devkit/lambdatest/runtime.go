@@ -12,8 +12,9 @@
 //
 // Build compiles function packages for the machine the tests run on with the deployment flags
 // (BuildFlags), once per test process; Start runs a binary under its own Runtime and kills it when
-// the test ends. The end-to-end tests and benchmarks of this package drive the functions/ binaries
-// against the AWS API emulators of shared/devkit/emulator.
+// the test ends; InvokeAPI serves Lambda's Invoke API in front of started functions, for a function
+// that invokes another (the worker, dialin). The end-to-end tests and benchmarks of this package
+// drive the functions/ binaries against the AWS API emulators of shared/devkit/emulator.
 package lambdatest
 
 import (

@@ -34,7 +34,7 @@ import (
 
 // functionNames are the Lambda functions, as the stack deploys them (infra/props.go) and the
 // Makefile builds them.
-var functionNames = []string{"bookings", "hooks", "worker", "sweeper", "admin", "slack"}
+var functionNames = []string{"bookings", "hooks", "worker", "sweeper", "admin", "slack", "dialin"}
 
 // The functions' main packages, relative to the module root.
 var functionPackages = map[string]string{
@@ -44,7 +44,12 @@ var functionPackages = map[string]string{
 	"sweeper":  "./functions/sweeper",
 	"admin":    "./functions/admin",
 	"slack":    "./functions/slack",
+	"dialin":   "./functions/dialin",
 }
+
+// dialinFunction is the name the dialin function runs under, which the worker is given in
+// ROOMKEEPER_DIALIN_FUNCTION.
+const dialinFunction = "dialin"
 
 // Secrets the functions read from (fake) Secrets Manager, by ARN, and their values. None may
 // appear in a log.
@@ -122,6 +127,8 @@ type stack struct {
 	sqs        *awssqs.Client // the test's own SQS client (it plays the event source mapping)
 	api        *apiGateway    // the HTTP API in front of bookings, hooks, admin and slack
 	sandbox    *sandbox.Whereby
+	dialin     *Function    // the dialin function the worker invokes
+	lambda     *InvokeAPI   // Lambda's Invoke API in front of it
 	sandboxAgo atomic.Int64 // how far in the past the sandbox's clock runs, in nanoseconds
 	wherebyURL string
 	env        []string    // configuration every function gets
@@ -135,7 +142,8 @@ type stack struct {
 var allowedCalls = map[string][]string{
 	"bookings": {"DynamoDB.GetItem", "DynamoDB.PutItem", "SQS.SendMessage", "SecretsManager.GetSecretValue"},
 	"hooks":    {"DynamoDB.BatchGetItem", "DynamoDB.GetItem", "DynamoDB.PutItem", "DynamoDB.Query", "SQS.SendMessage", "SecretsManager.GetSecretValue"},
-	"worker":   {"DynamoDB.BatchGetItem", "DynamoDB.GetItem", "DynamoDB.PutItem", "DynamoDB.Query", "SESv2.SendEmail", "SecretsManager.GetSecretValue"},
+	"worker":   {"DynamoDB.BatchGetItem", "DynamoDB.GetItem", "DynamoDB.PutItem", "DynamoDB.Query", "Lambda.Invoke", "SESv2.SendEmail", "SecretsManager.GetSecretValue"}, // Invoke of the dialin function only
+	"dialin":   {},
 	"sweeper":  {"DynamoDB.GetItem", "DynamoDB.PutItem", "DynamoDB.Query", "DynamoDB.Scan", "DynamoDB.UpdateItem", "SQS.SendMessage", "SQS.SendMessageBatch"}, // IAM authorises SendMessageBatch as sqs:SendMessage
 	"admin":    {"DynamoDB.BatchGetItem", "DynamoDB.DeleteItem", "DynamoDB.GetItem", "DynamoDB.PutItem", "DynamoDB.Query", "DynamoDB.UpdateItem", "SQS.SendMessage", "SecretsManager.GetSecretValue"},
 	"slack":    {"DynamoDB.BatchGetItem", "DynamoDB.GetItem", "DynamoDB.PutItem", "DynamoDB.Query", "SQS.SendMessage", "SecretsManager.GetSecretValue"},
@@ -184,7 +192,12 @@ func newStack(t testing.TB, e *emulators, name string) *stack {
 		"ROOMKEEPER_HOST_SECRET_SECRET_ARN=" + hostSecretARN,
 		"ROOMKEEPER_LINK_SECRET_SECRET_ARN=" + linkSecretARN,
 		"ROOMKEEPER_PUBLIC_URL=" + s.api.URL,
+		"ROOMKEEPER_DIALIN_FUNCTION=" + dialinFunction,
 	}
+	// The dialin function the worker invokes, as the stack deploys it; started first, it has no
+	// Lambda API to call (nor would it call one).
+	s.dialin, _ = s.start(dialinFunction)
+	s.lambda = NewInvokeAPI(t, s.dialin)
 	t.Cleanup(s.checkLogs)
 	t.Cleanup(s.checkCalls)
 	return s
@@ -194,7 +207,11 @@ func newStack(t testing.TB, e *emulators, name string) *stack {
 // and routes its HTTP API routes (apiRoutes) to it.
 func (s *stack) start(name string, env ...string) (*Function, *awsProxy) {
 	s.t.Helper()
-	p := newAWSProxy(s.t, backends{dynamodb: s.e.dynamodb, sqs: s.e.sqs, sesv2: s.e.ses, secretsManager: s.e.sm.URL}, s.index)
+	var lambdaURL string
+	if s.lambda != nil {
+		lambdaURL = s.lambda.URL
+	}
+	p := newAWSProxy(s.t, backends{dynamodb: s.e.dynamodb, sqs: s.e.sqs, sesv2: s.e.ses, secretsManager: s.e.sm.URL, lambda: lambdaURL}, s.index)
 	all := append(append(append([]string{}, s.env...), p.Env()...), env...)
 	f := Start(s.t, s.e.bins[name], name, all...)
 	s.started = append(s.started, f)

@@ -49,7 +49,7 @@ func (f *fakeBackfill) Backfill(_ context.Context, pages int) (int, error) {
 // downStore is a store whose Due fails, as an unreachable DynamoDB would.
 type downStore struct{ booking.Store }
 
-func (downStore) Due(context.Context, time.Time, string, int) ([]string, string, error) {
+func (downStore) Due(context.Context, time.Time, string, int) ([]booking.Due, string, error) {
 	return nil, "", errors.New("connection refused")
 }
 

@@ -31,6 +31,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/local/outbox"
 	"github.com/roomkeeper/roomkeeper/shared/reconcile"
 	"github.com/roomkeeper/roomkeeper/shared/source/generic"
+	"github.com/roomkeeper/roomkeeper/shared/sweep"
 	"github.com/roomkeeper/roomkeeper/shared/video/phone"
 	"github.com/roomkeeper/roomkeeper/shared/video/whereby"
 )
@@ -478,4 +479,68 @@ func TestRoutineRunsAreLoggedAtDebug(t *testing.T) {
 	for _, key := range keys {
 		assert.Contains(t, f.logs.String(), `"booking":"`+key+`"`)
 	}
+}
+
+// TestAnEarlyOrRepeatedNudgeIsHarmless: the sweeper sends a nudge for a booking not yet due with
+// a delay until its dueAt, and the next sweep may nudge it again before the first was handled.
+// A nudge that arrives before the dueAt (a worker whose clock is behind the sweeper's, or a
+// booking whose dueAt moved later since the sweep) does nothing and loses nothing: no call, no
+// mail, no write, and the booking stays in the due index, where the next sweep finds it and
+// nudges it again, delayed by what is left. A second nudge after the work was done does nothing
+// either.
+func TestAnEarlyOrRepeatedNudgeIsHarmless(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	key := f.book("early")
+	handle := func(id string) {
+		t.Helper()
+		resp, err := f.h.Handle(ctx, events.SQSEvent{Records: []events.SQSMessage{message(id, key)}})
+		require.NoError(t, err)
+		require.Empty(t, resp.BatchItemFailures)
+	}
+	// effects is what the worker has done outside the store, and the record's version.
+	effects := func() (calls, mails int, version int64) {
+		t.Helper()
+		sent, err := f.outbox.List()
+		require.NoError(t, err)
+		return len(f.sandbox.Requests()), len(sent), f.get(key).Version
+	}
+	handle("created")
+	due := f.get(key).DueAt
+	require.True(t, due.After(f.now), "the booking's next step is later: %s", due)
+
+	f.now = due.Add(-time.Second)
+	calls, mails, version := effects()
+	handle("early")
+	c, m, v := effects()
+	assert.Equal(t, []int{calls, mails}, []int{c, m}, "an early nudge calls and sends nothing")
+	assert.Equal(t, version, v, "and writes nothing")
+	assert.True(t, due.Equal(f.get(key).DueAt))
+	swept := &recordingQueue{}
+	_, err := (&sweep.Sweeper{Store: f.store, Queue: swept, Now: func() time.Time { return f.now }, Lookahead: sweep.Lookahead(time.Minute)}).Sweep(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, []booking.Nudge{{Key: key, Delay: time.Second}}, swept.nudges, "still due: the next sweep nudges it again, for its dueAt")
+
+	f.now = due
+	handle("on-time")
+	c, m, v = effects()
+	assert.Greater(t, v, version, "at its dueAt the step is done")
+	assert.False(t, f.get(key).DueAt.Equal(due), "and the next one planned")
+
+	handle("again")
+	c2, m2, v2 := effects()
+	assert.Equal(t, []int{c, m}, []int{c2, m2}, "a second nudge for the same dueAt calls and sends nothing")
+	assert.Equal(t, v, v2, "and writes nothing")
+}
+
+// recordingQueue records the nudges a sweep sends, as SQS would take them.
+type recordingQueue struct{ nudges []booking.Nudge }
+
+func (q *recordingQueue) Enqueue(context.Context, string) error {
+	return errors.New("the sweep batches its nudges")
+}
+
+func (q *recordingQueue) EnqueueBatch(_ context.Context, nudges []booking.Nudge) (int, error) {
+	q.nudges = append(q.nudges, nudges...)
+	return len(nudges), nil
 }

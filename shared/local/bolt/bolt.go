@@ -224,9 +224,9 @@ func (s *Store) putWith(b *booking.Booking, before, after func(*bbolt.Tx) error)
 	return nil
 }
 
-// Due returns up to limit keys of bookings whose DueAt is set and not after now, oldest first,
-// after the position after, and the position of the last one.
-func (s *Store) Due(ctx context.Context, now time.Time, after string, limit int) ([]string, string, error) {
+// Due returns up to limit bookings whose DueAt is set and not after now, with their DueAt,
+// oldest first, after the position after, and the position of the last one.
+func (s *Store) Due(ctx context.Context, now time.Time, after string, limit int) ([]booking.Due, string, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, "", fmt.Errorf("list due bookings: %w", err)
 	}
@@ -238,20 +238,20 @@ func (s *Store) Due(ctx context.Context, now time.Time, after string, limit int)
 		}
 		from = indexKey(t, key)
 	}
-	var keys []string
+	var due []booking.Due
 	next := after
 	err := s.db.View(func(tx *bbolt.Tx) error {
-		var last []byte
-		keys, last = s.keysUpTo(tx.Bucket(dueBucket), from, now, limit)
-		if last != nil {
-			next = booking.Position(decodeTime(last), string(last[timeLen:]))
+		due = s.entriesUpTo(tx.Bucket(dueBucket), from, now, limit)
+		if len(due) > 0 {
+			last := due[len(due)-1]
+			next = booking.Position(last.At, last.Key)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, "", fmt.Errorf("list due bookings: %w", err)
 	}
-	return keys, next, nil
+	return due, next, nil
 }
 
 // Seen reports whether a delivery id was marked and its mark has not expired by now.
@@ -570,8 +570,8 @@ func (s *Store) Purge(ctx context.Context, now time.Time) (int, error) {
 		n = 0
 		// Strictly before now: the key range ends just below now's encoding.
 		before := now.Add(-time.Nanosecond)
-		keys, _ := s.keysUpTo(tx.Bucket(expiresBucket), nil, before, -1)
-		for _, key := range keys {
+		for _, e := range s.entriesUpTo(tx.Bucket(expiresBucket), nil, before, -1) {
+			key := e.Key
 			b, err := s.load(tx, key)
 			if err != nil {
 				return err
@@ -688,10 +688,10 @@ func unindex(tx *bbolt.Tx, b *booking.Booking) error {
 	return nil
 }
 
-// keysUpTo returns the booking keys of index entries after the entry after (nil: from the
-// first) with a time not after t, oldest first, at most limit of them (all when limit is
-// negative), and the last of those entries (nil when none).
-func (s *Store) keysUpTo(bucket *bbolt.Bucket, after []byte, t time.Time, limit int) (keys []string, last []byte) {
+// entriesUpTo returns the booking keys and times of index entries after the entry after (nil:
+// from the first) with a time not after t, oldest first, at most limit of them (all when limit
+// is negative).
+func (s *Store) entriesUpTo(bucket *bbolt.Bucket, after []byte, t time.Time, limit int) []booking.Due {
 	end := encodeTime(t)
 	c := bucket.Cursor()
 	k, _ := c.Seek(after) // the first entry when after is nil
@@ -699,15 +699,15 @@ func (s *Store) keysUpTo(bucket *bbolt.Bucket, after []byte, t time.Time, limit 
 		s.reads.Add(1)
 		k, _ = c.Next()
 	}
-	for ; k != nil && len(keys) != limit; k, _ = c.Next() {
+	var found []booking.Due
+	for ; k != nil && len(found) != limit; k, _ = c.Next() {
 		s.reads.Add(1)
 		if bytes.Compare(k[:timeLen], end) > 0 {
 			break
 		}
-		keys = append(keys, string(k[timeLen:]))
-		last = k
+		found = append(found, booking.Due{Key: string(k[timeLen:]), At: decodeTime(k)})
 	}
-	return keys, bytes.Clone(last)
+	return found
 }
 
 // timeLen is the length of an encoded time: seconds and nanoseconds.

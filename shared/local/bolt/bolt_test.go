@@ -62,7 +62,7 @@ func TestOpenCreatesParentDirsAndSurvivesRestart(t *testing.T) {
 	assert.Equal(t, int64(1), got.Version)
 	due, _, err := s.Due(ctx, now, "", 10)
 	require.NoError(t, err)
-	assert.Equal(t, []string{b.Key}, due)
+	assert.Equal(t, []string{b.Key}, booking.DueKeys(due))
 	seen, err := s.Seen(ctx, "msg_1", now)
 	require.NoError(t, err)
 	assert.True(t, seen)
@@ -153,7 +153,7 @@ func TestPurge(t *testing.T) {
 	}
 	due, _, err := s.Due(ctx, now, "", 10)
 	require.NoError(t, err)
-	assert.Equal(t, []string{forever.Key, kept.Key, atNow.Key}, due, "purged bookings leave the due index")
+	assert.Equal(t, []string{forever.Key, kept.Key, atNow.Key}, booking.DueKeys(due), "purged bookings leave the due index")
 
 	seen, err := s.Seen(ctx, "fresh", now)
 	require.NoError(t, err)
@@ -382,17 +382,17 @@ func TestReadsAreBoundedByThePage(t *testing.T) {
 	}
 
 	t.Run("Due", func(t *testing.T) {
-		var keys []string
+		var due []booking.Due
 		reads(t, "Due", records/100, func() {
 			var err error
-			keys, _, err = s.Due(ctx, now, "", records)
+			due, _, err = s.Due(ctx, now, "", records)
 			require.NoError(t, err)
 		})
-		require.Len(t, keys, records/100, "one record in a hundred is due")
-		for _, key := range keys {
-			b, err := s.Get(ctx, key)
+		require.Len(t, due, records/100, "one record in a hundred is due")
+		for _, d := range due {
+			b, err := s.Get(ctx, d.Key)
 			require.NoError(t, err)
-			assert.False(t, b.DueAt.After(now), "%s is not due", key)
+			assert.False(t, b.DueAt.After(now), "%s is not due", d.Key)
 		}
 	})
 	t.Run("List", func(t *testing.T) {

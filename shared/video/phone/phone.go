@@ -3,41 +3,44 @@
 // (github.com/nyaruka/phonenumbers). Providers give dial-in numbers in national formats with an
 // ISO 3166 alpha-2 country (Whereby: {"countryCode":"US","phoneNumber":"111-867-5309"}); a tel:
 // link needs E.164 to work from any country.
+//
+// The metadata is parsed at package init (milliseconds and megabytes), so only what normalises
+// numbers links this package: the dialin function on AWS (functions/dialin, which the worker
+// invokes through shared/aws/dialin) and the local server.
 package phone
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/nyaruka/phonenumbers"
-)
 
-// ErrInvalid is wrapped by Normalize's errors for input that is not a valid number.
-var ErrInvalid = errors.New("invalid phone number")
+	"github.com/roomkeeper/roomkeeper/shared/booking"
+)
 
 // Normalize returns number in E.164 form ("+12125550142"). A number in national form is read as a
 // number of region, an ISO 3166 alpha-2 code such as "US" (case is ignored); a number starting
 // with "+" carries its own country code and region is ignored. The number must be valid by the
-// numbering plan's metadata, not only of a plausible length. Errors never contain the number.
+// numbering plan's metadata, not only of a plausible length; input that is not is an error
+// wrapping booking.ErrInvalidNumber, and there is no other error. Errors never contain the number.
 func Normalize(number, region string) (string, error) {
 	number = strings.TrimSpace(number)
 	if number == "" {
-		return "", fmt.Errorf("normalize phone number: empty: %w", ErrInvalid)
+		return "", fmt.Errorf("normalize phone number: empty: %w", booking.ErrInvalidNumber)
 	}
 	region = strings.ToUpper(strings.TrimSpace(region))
 	if strings.HasPrefix(number, "+") {
 		region = ""
 	} else if region == "" {
-		return "", fmt.Errorf("normalize phone number: national number without a region: %w", ErrInvalid)
+		return "", fmt.Errorf("normalize phone number: national number without a region: %w", booking.ErrInvalidNumber)
 	}
 	n, err := phonenumbers.Parse(number, region)
 	if err != nil {
 		// The library's messages name no digits, only what is wrong.
-		return "", fmt.Errorf("normalize phone number (region %q): %v: %w", region, err, ErrInvalid)
+		return "", fmt.Errorf("normalize phone number (region %q): %v: %w", region, err, booking.ErrInvalidNumber)
 	}
 	if !phonenumbers.IsValidNumber(n) {
-		return "", fmt.Errorf("normalize phone number (region %q): not a valid number: %w", region, ErrInvalid)
+		return "", fmt.Errorf("normalize phone number (region %q): not a valid number: %w", region, booking.ErrInvalidNumber)
 	}
 	return phonenumbers.Format(n, phonenumbers.E164), nil
 }

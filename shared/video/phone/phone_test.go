@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/video/phone"
 )
 
@@ -41,7 +42,7 @@ func TestNormalize(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := phone.Normalize(tt.number, tt.region)
 			if tt.want == "" {
-				require.ErrorIs(t, err, phone.ErrInvalid)
+				require.ErrorIs(t, err, booking.ErrInvalidNumber)
 				assert.Empty(t, got)
 				if len(tt.number) >= 4 {
 					assert.NotContains(t, err.Error(), tt.number, "errors must not carry the number")

@@ -45,15 +45,21 @@ type Config struct {
 	APIKey     string           // the Bearer token
 	HTTPClient *http.Client     // nil means http.DefaultClient; calls time out as rest says
 	Now        func() time.Time // nil means time.Now
-	// Phone normalises a dial-in number of an ISO 3166 region to E.164 (shared/video/phone's
-	// Normalize, given by the functions that make rooms, so that the others do not link the
-	// phone-number metadata). Nil makes a client that fails to make a room with dial-in and
-	// leaves the numbers out of the rooms it lists.
+	// Phone normalises a dial-in number of an ISO 3166 region to E.164: shared/video/phone's
+	// Normalize locally, the dialin function through shared/aws/dialin on AWS, so that no other
+	// function links the phone-number metadata. An error wrapping booking.ErrInvalidNumber
+	// rejects the number; any other is temporary and fails the call that needed the number. Nil
+	// makes a client that fails to make a room with dial-in and leaves the numbers out of the
+	// rooms it lists.
 	Phone func(number, region string) (string, error)
 }
 
 // errNoPhone is the error of a client without Config.Phone asked for dial-in numbers.
 var errNoPhone = errors.New("dial-in numbers cannot be normalised by this client (no Phone); the worker makes rooms with dial-in")
+
+// errUnnormalised is wrapped by the temporary error of a dial-in number Config.Phone could not
+// normalise for now.
+var errUnnormalised = errors.New("dial-in number not normalised for now")
 
 // Client is a Whereby REST client implementing booking.Provider. It is safe for concurrent use.
 type Client struct {
@@ -125,8 +131,10 @@ func (c *Client) CreateRoom(ctx context.Context, spec booking.RoomSpec) (booking
 	}
 	room, err := c.roomOf(m, spec.Tag, spec.Options.DialIn)
 	if err != nil {
-		if m.MeetingID != "" {
-			// Best effort: a room left behind carries the tag, so the reaper finds it.
+		if m.MeetingID != "" && !errors.Is(err, errUnnormalised) {
+			// Best effort: a room left behind carries the tag, so the reaper finds it. A room
+			// whose numbers could not be normalised for now is kept: the reconciler's next run
+			// adopts it by its tag.
 			_ = c.DeleteRoom(ctx, booking.Room{ID: m.MeetingID})
 		}
 		return booking.Room{}, fmt.Errorf("%s: %w", op, err)
@@ -219,7 +227,9 @@ func (c *Client) roomOf(m meeting, tag string, needDialIn bool) (booking.Room, e
 
 // dialInOf converts Whereby's dial-in details: each number to E.164 and a tel: link that dials
 // the number, waits for the answer (",") and sends the room code. Nil when there is no usable
-// dial-in. With strict, a number that does not normalise is an error; otherwise it is left out.
+// dial-in. With strict, a number the numbering plan rejects is a permanent error; otherwise it is
+// left out. A number that could not be normalised for now (the dialin function unreachable) is
+// a temporary error either way: a room is never made, nor listed, without one of its numbers.
 func (c *Client) dialInOf(d *dialIn, strict bool) (*booking.DialIn, error) {
 	if d == nil || d.Code == "" {
 		return nil, nil
@@ -234,10 +244,12 @@ func (c *Client) dialInOf(d *dialIn, strict bool) (*booking.DialIn, error) {
 	code := strings.ReplaceAll(d.Code, "#", "%23") // Whereby's codes are digits; '#' would end the URI
 	for i, n := range d.PhoneNumbers {
 		e164, err := c.phone(n.PhoneNumber, n.CountryCode)
-		if err != nil {
-			if strict {
-				return nil, booking.Permanent(fmt.Errorf("dial-in number %d: %w", i+1, err))
-			}
+		switch {
+		case err != nil && !errors.Is(err, booking.ErrInvalidNumber):
+			return nil, fmt.Errorf("%w: number %d: %w", errUnnormalised, i+1, err)
+		case err != nil && strict:
+			return nil, booking.Permanent(fmt.Errorf("dial-in number %d: %w", i+1, err))
+		case err != nil:
 			continue
 		}
 		out.Numbers = append(out.Numbers, booking.PhoneNumber{

@@ -621,3 +621,49 @@ func TestWithoutPhoneNoRoomWithDialIn(t *testing.T) {
 	assert.Nil(t, room.DialIn)
 	assert.Len(t, sb.Rooms(), 1)
 }
+
+// TestNormaliserOutage: while dial-in numbers cannot be normalised (the dialin function
+// unreachable), making a room with dial-in fails with a temporary error and keeps the room for
+// the reconciler's next run to adopt by its tag, and listing the rooms fails rather than listing
+// one without its numbers. A number the numbering plan rejects stays a permanent error.
+func TestNormaliserOutage(t *testing.T) {
+	sb, err := sandbox.NewWhereby(sandbox.WherebyOptions{PublicURL: "http://rooms.test"})
+	require.NoError(t, err)
+	srv := httptest.NewServer(sb)
+	t.Cleanup(srv.Close)
+	var down bool
+	c := whereby.New(whereby.Config{APIURL: srv.URL + sandbox.WherebyAPIPath, APIKey: apiKey, Phone: func(number, region string) (string, error) {
+		if down {
+			return "", errors.New("invoke roomkeeper-dialin: 503 Service Unavailable")
+		}
+		return phone.Normalize(number, region)
+	}})
+
+	down = true
+	_, err = c.CreateRoom(context.Background(), roomSpec(booking.RoomOptions{DialIn: true}))
+	require.Error(t, err)
+	assert.False(t, booking.IsPermanent(err), "retried: %v", err)
+	assert.False(t, booking.IsRefused(err), "the room was made: %v", err)
+	rooms := sb.Rooms()
+	require.Len(t, rooms, 1, "the room is kept for the next run to adopt")
+	assert.NotContains(t, err.Error(), rooms[0].DialIn.PhoneNumbers[0].PhoneNumber, "no number in an error")
+
+	_, err = c.TaggedRooms(context.Background())
+	require.Error(t, err, "no room is listed without its numbers")
+	assert.False(t, booking.IsPermanent(err))
+
+	down = false
+	listed, err := c.TaggedRooms(context.Background())
+	require.NoError(t, err)
+	require.Len(t, listed, 1)
+	require.NotNil(t, listed[0].DialIn)
+	assert.Len(t, listed[0].DialIn.Numbers, 1)
+
+	invalid := whereby.New(whereby.Config{APIURL: srv.URL + sandbox.WherebyAPIPath, APIKey: apiKey, Phone: func(string, string) (string, error) {
+		return "", fmt.Errorf("dialin: not a valid number: %w", booking.ErrInvalidNumber)
+	}})
+	_, err = invalid.CreateRoom(context.Background(), roomSpec(booking.RoomOptions{DialIn: true}))
+	require.Error(t, err)
+	assert.True(t, booking.IsPermanent(err), "a rejected number will not change on retry: %v", err)
+	assert.Len(t, sb.Rooms(), 1, "and its unusable room is deleted")
+}

@@ -1,11 +1,15 @@
 package zoom
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
-	"github.com/roomkeeper/roomkeeper/shared/video/phone"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/shared/video/phone"
 )
 
 func TestDialString(t *testing.T) {
@@ -53,7 +57,8 @@ func TestDialString(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := tt.m.build()
-			d := dialInOf(m, "85746302158", phone.Normalize)
+			d, err := dialInOf(m, "85746302158", phone.Normalize)
+			require.NoError(t, err)
 			if tt.wantTel == nil {
 				assert.Nil(t, d)
 				return
@@ -76,7 +81,28 @@ func TestDialInIsCapped(t *testing.T) {
 	for range 12 {
 		f.numbers = append(f.numbers, number{"US", "+1 212 555 0142"})
 	}
-	assert.Len(t, dialInOf(f.build(), "1", phone.Normalize).Numbers, maxDialIn)
+	d, err := dialInOf(f.build(), "1", phone.Normalize)
+	require.NoError(t, err)
+	assert.Len(t, d.Numbers, maxDialIn)
+}
+
+// TestDialInFailsWhileANumberCannotBeNormalised: a normaliser that cannot answer for now (the
+// dialin function unreachable) fails the conversion with a temporary error naming no number,
+// rather than leaving the number out of the room's invitations.
+func TestDialInFailsWhileANumberCannotBeNormalised(t *testing.T) {
+	f := fixture{Password: "1", numbers: []number{{"US", "+1 212 555 0142"}, {"GB", "+44 20 7946 0018"}}}
+	calls := 0
+	d, err := dialInOf(f.build(), "1", func(number, region string) (string, error) {
+		if calls++; calls == 2 {
+			return "", errors.New("invoke dialin: 503 Service Unavailable")
+		}
+		return phone.Normalize(number, region)
+	})
+	require.Error(t, err)
+	assert.Nil(t, d)
+	assert.ErrorIs(t, err, errUnnormalised)
+	assert.False(t, booking.IsPermanent(err), "retried later")
+	assert.NotContains(t, err.Error(), "7946", "no number in an error")
 }
 
 func TestTopic(t *testing.T) {

@@ -81,15 +81,20 @@ type Config struct {
 	Now        func() time.Time // nil means time.Now
 	// Passcode returns a meeting passcode; nil means 8 random digits.
 	Passcode func() string
-	// Phone normalises a dial-in number of an ISO 3166 region to E.164 (shared/video/phone's
-	// Normalize, given by the functions that make rooms, so that the others do not link the
-	// phone-number metadata). Nil makes a client that leaves dial-in numbers out, so a room
-	// asked for with dial-in fails.
+	// Phone normalises a dial-in number of an ISO 3166 region to E.164: shared/video/phone's
+	// Normalize locally, the dialin function through shared/aws/dialin on AWS, so that no other
+	// function links the phone-number metadata. An error wrapping booking.ErrInvalidNumber
+	// rejects the number; any other is temporary and fails the call that needed the number. Nil
+	// makes a client that leaves dial-in numbers out, so a room asked for with dial-in fails.
 	Phone func(number, region string) (string, error)
 }
 
 // errNoPhone is the error of a client without Config.Phone asked for dial-in numbers.
 var errNoPhone = errors.New("dial-in numbers cannot be normalised by this client (no Phone); the worker makes rooms with dial-in")
+
+// errUnnormalised is wrapped by the temporary error of a dial-in number Config.Phone could not
+// normalise for now.
+var errUnnormalised = errors.New("dial-in number not normalised for now")
 
 // Client is a Zoom client implementing booking.Provider, the in-place update the reconciler uses
 // (UpdateRoom) and the fresh host link roomkeeper's links redirect to (HostLink). It
@@ -314,8 +319,10 @@ func (c *Client) CreateRoom(ctx context.Context, spec booking.RoomSpec) (booking
 	}
 	room, err := c.roomOf(m, spec.Tag, o.DialIn)
 	if err != nil {
-		if m.ID != 0 {
-			// Best effort: a meeting left behind carries the tag, so the reaper finds it.
+		if m.ID != 0 && !errors.Is(err, errUnnormalised) {
+			// Best effort: a meeting left behind carries the tag, so the reaper finds it. A
+			// meeting whose numbers could not be normalised for now is kept: the reconciler's
+			// next run adopts it by its tag.
 			_ = c.DeleteRoom(ctx, booking.Room{ID: strconv.FormatInt(m.ID, 10)})
 		}
 		return booking.Room{}, fmt.Errorf("%s: %w", op, err)
@@ -484,8 +491,8 @@ func meetingID(room booking.Room) (string, error) {
 	return room.ID, nil
 }
 
-// roomOf converts a meeting. With needDialIn, dial-in numbers must be present; numbers that do
-// not normalise are left out.
+// roomOf converts a meeting. With needDialIn, dial-in numbers must be present; numbers the
+// numbering plan rejects are left out.
 func (c *Client) roomOf(m meeting, tag string, needDialIn bool) (booking.Room, error) {
 	switch {
 	case m.ID <= 0 || m.JoinURL == "":
@@ -505,7 +512,11 @@ func (c *Client) roomOf(m meeting, tag string, needDialIn bool) (booking.Room, e
 	if t, err := time.Parse(time.RFC3339, m.CreatedAt); err == nil {
 		room.CreatedAt = t.UTC()
 	}
-	room.DialIn = dialInOf(m, id, c.phone)
+	d, err := dialInOf(m, id, c.phone)
+	if err != nil {
+		return booking.Room{}, err
+	}
+	room.DialIn = d
 	if needDialIn && c.phone == nil {
 		return booking.Room{}, errNoPhone
 	}
@@ -518,10 +529,12 @@ func (c *Client) roomOf(m meeting, tag string, needDialIn bool) (booking.Room, e
 
 // dialInOf builds the dial-in details: each number in E.164 with Zoom's one-tap dial string
 // (number, pause, meeting id and #, longer pause, * passcode #), and as the code to dial by hand
-// the meeting id and, apart, the passcode. Nil when Zoom gave no usable number.
-func dialInOf(m meeting, id string, normalize func(number, region string) (string, error)) *booking.DialIn {
+// the meeting id and, apart, the passcode. Nil when Zoom gave no usable number. A number the
+// numbering plan rejects is left out; one that could not be normalised for now is a temporary
+// error: a room is never made, nor listed, without one of its numbers.
+func dialInOf(m meeting, id string, normalize func(number, region string) (string, error)) (*booking.DialIn, error) {
 	if normalize == nil {
-		return nil
+		return nil, nil
 	}
 	pass := numericPasscode(m)
 	d := &booking.DialIn{Code: id + "#"}
@@ -535,8 +548,11 @@ func dialInOf(m meeting, id string, normalize func(number, region string) (strin
 			break
 		}
 		e164, err := normalize(n.Number, n.Country)
-		if err != nil {
+		if errors.Is(err, booking.ErrInvalidNumber) {
 			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: number %d: %w", errUnnormalised, len(d.Numbers)+1, err)
 		}
 		d.Numbers = append(d.Numbers, booking.PhoneNumber{
 			E164:    e164,
@@ -545,9 +561,9 @@ func dialInOf(m meeting, id string, normalize func(number, region string) (strin
 		})
 	}
 	if len(d.Numbers) == 0 {
-		return nil
+		return nil, nil
 	}
-	return d
+	return d, nil
 }
 
 // numericPasscode is the passcode a phone caller enters: Zoom's numeric forms first (a passcode

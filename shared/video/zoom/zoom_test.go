@@ -622,3 +622,35 @@ func TestWithoutPhoneNoRoomWithDialIn(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, e.fake.Meetings(), 1)
 }
+
+// TestNormaliserOutage: while dial-in numbers cannot be normalised (the dialin function
+// unreachable), making a meeting with dial-in fails with a temporary error and keeps the meeting
+// for the reconciler's next run to adopt by its tag, and listing fails rather than listing a
+// meeting without its numbers.
+func TestNormaliserOutage(t *testing.T) {
+	var down bool
+	e := newEnv(t, nil, func(c *zoom.Config) {
+		c.Phone = func(number, region string) (string, error) {
+			if down {
+				return "", errors.New("invoke roomkeeper-dialin: 503 Service Unavailable")
+			}
+			return phone.Normalize(number, region)
+		}
+	})
+	down = true
+	_, err := e.client.CreateRoom(context.Background(), spec(booking.RoomOptions{DialIn: true}))
+	require.Error(t, err)
+	assert.False(t, booking.IsPermanent(err), "retried: %v", err)
+	assert.NotContains(t, err.Error(), "555", "no number in an error")
+	require.Len(t, e.fake.Meetings(), 1, "the meeting is kept for the next run to adopt")
+
+	_, err = e.client.TaggedRooms(context.Background())
+	require.Error(t, err, "no meeting is listed without its numbers")
+
+	down = false
+	rooms, err := e.client.TaggedRooms(context.Background())
+	require.NoError(t, err)
+	require.Len(t, rooms, 1)
+	require.NotNil(t, rooms[0].DialIn)
+	assert.Len(t, rooms[0].DialIn.Numbers, 2)
+}
