@@ -18,9 +18,7 @@
 package main
 
 import (
-	"fmt"
 	"os"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -41,14 +39,9 @@ import (
 const sweepBudget = 40 * time.Second
 
 func main() {
-	// The sweeper uses no setting of the configuration, but Load checks it as in every function.
 	env := start.Load("ROOMKEEPER_TABLE", "ROOMKEEPER_QUEUE_URL")
 	ceiling := sweep.DefaultMax
-	if v := os.Getenv("ROOMKEEPER_WORKER_CONCURRENCY"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			env.Exit(fmt.Errorf("configuration: ROOMKEEPER_WORKER_CONCURRENCY: want a whole number of at least 1, got %q", v))
-		}
+	if n := env.Config.WorkerConcurrency; n > 0 {
 		ceiling = sweep.Ceiling(n)
 	}
 	var lookahead time.Duration

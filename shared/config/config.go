@@ -58,6 +58,9 @@ type Config struct {
 	MaxOverrun       time.Duration // ROOMKEEPER_MAX_OVERRUN
 	RoomSlack        time.Duration // ROOMKEEPER_ROOM_SLACK
 	SweepInterval    time.Duration // ROOMKEEPER_SWEEP_INTERVAL
+	// WorkerConcurrency (ROOMKEEPER_WORKER_CONCURRENCY, set by the stack for the sweeper) is how
+	// many workers run at once, which bounds what a sweep enqueues; 0 when unset.
+	WorkerConcurrency int
 	WebhookTolerance time.Duration // ROOMKEEPER_WEBHOOK_TOLERANCE
 	Retention        time.Duration // ROOMKEEPER_RETENTION
 
@@ -241,6 +244,13 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 		},
 	}
 	c.Reminders = reminders(lookup, &errs)
+	if v := str("ROOMKEEPER_WORKER_CONCURRENCY", ""); v != "" {
+		if n, err := strconv.Atoi(v); err != nil || n < 1 {
+			errs = append(errs, fmt.Sprintf("ROOMKEEPER_WORKER_CONCURRENCY: want a whole number of at least 1, got %q", v))
+		} else {
+			c.WorkerConcurrency = n
+		}
+	}
 	alt := str("ZOOM_ALTERNATIVE_HOSTS", "true")
 	var err error
 	if c.Zoom.AlternativeHosts, err = strconv.ParseBool(alt); err != nil {

@@ -27,18 +27,21 @@ func TestDefaults(t *testing.T) {
 	assert.Equal(t, 5*time.Second, c.SweepInterval)
 	assert.Equal(t, 5*time.Minute, c.WebhookTolerance)
 	assert.Equal(t, 720*time.Hour, c.Retention)
+	assert.Zero(t, c.WorkerConcurrency)
 	assert.Equal(t, DefaultWherebyURL, c.Whereby.APIURL)
 	assert.Empty(t, c.Whereby.APIKey)
 }
 
 func TestOverrides(t *testing.T) {
 	c, err := FromEnv(env(map[string]string{
-		"ROOMKEEPER_ADDR":          "127.0.0.1:9999",
-		"ROOMKEEPER_PUBLIC_URL":    "https://rk.example.com/",
-		"ROOMKEEPER_CLEANUP_GRACE": "1m",
-		"WHEREBY_API_URL":          "http://127.0.0.1:1/v1/",
+		"ROOMKEEPER_ADDR":               "127.0.0.1:9999",
+		"ROOMKEEPER_PUBLIC_URL":         "https://rk.example.com/",
+		"ROOMKEEPER_CLEANUP_GRACE":      "1m",
+		"WHEREBY_API_URL":               "http://127.0.0.1:1/v1/",
+		"ROOMKEEPER_WORKER_CONCURRENCY": "25",
 	}))
 	require.NoError(t, err)
+	assert.Equal(t, 25, c.WorkerConcurrency)
 	assert.Equal(t, "https://rk.example.com", c.PublicURL)
 	assert.Equal(t, time.Minute, c.CleanupGrace)
 	assert.Equal(t, "http://127.0.0.1:1/v1", c.Whereby.APIURL)
@@ -56,6 +59,8 @@ func TestInvalid(t *testing.T) {
 		{"overrun below grace", map[string]string{"ROOMKEEPER_MAX_OVERRUN": "10m"}, "ROOMKEEPER_MAX_OVERRUN"},
 		{"unknown provider", map[string]string{"ROOMKEEPER_PROVIDER": "jitsi"}, "ROOMKEEPER_PROVIDER"},
 		{"bad addr", map[string]string{"ROOMKEEPER_ADDR": "8080"}, "ROOMKEEPER_ADDR"},
+		{"no worker", map[string]string{"ROOMKEEPER_WORKER_CONCURRENCY": "0"}, "ROOMKEEPER_WORKER_CONCURRENCY"},
+		{"worker count not a number", map[string]string{"ROOMKEEPER_WORKER_CONCURRENCY": "many"}, "ROOMKEEPER_WORKER_CONCURRENCY"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
