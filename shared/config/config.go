@@ -54,15 +54,15 @@ type Config struct {
 	NotifyURL    string
 	NotifySecret string
 
-	CleanupGrace     time.Duration // ROOMKEEPER_CLEANUP_GRACE
-	MaxOverrun       time.Duration // ROOMKEEPER_MAX_OVERRUN
-	RoomSlack        time.Duration // ROOMKEEPER_ROOM_SLACK
-	SweepInterval    time.Duration // ROOMKEEPER_SWEEP_INTERVAL
+	CleanupGrace  time.Duration // ROOMKEEPER_CLEANUP_GRACE
+	MaxOverrun    time.Duration // ROOMKEEPER_MAX_OVERRUN
+	RoomSlack     time.Duration // ROOMKEEPER_ROOM_SLACK
+	SweepInterval time.Duration // ROOMKEEPER_SWEEP_INTERVAL
 	// WorkerConcurrency (ROOMKEEPER_WORKER_CONCURRENCY, set by the stack for the sweeper) is how
 	// many workers run at once, which bounds what a sweep enqueues; 0 when unset.
 	WorkerConcurrency int
-	WebhookTolerance time.Duration // ROOMKEEPER_WEBHOOK_TOLERANCE
-	Retention        time.Duration // ROOMKEEPER_RETENTION
+	WebhookTolerance  time.Duration // ROOMKEEPER_WEBHOOK_TOLERANCE
+	Retention         time.Duration // ROOMKEEPER_RETENTION
 
 	// Reminders are how long before a meeting's start its participants are e-mailed a
 	// reminder, by booking source (generic, calcom, calendly, cronofy), longest first: from
