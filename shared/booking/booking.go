@@ -158,6 +158,11 @@ type DialIn struct {
 // cannot make it valid. Any other error of a normaliser is temporary.
 var ErrInvalidNumber = errors.New("invalid phone number")
 
+// ErrNumberNotNormalised is wrapped by a provider's temporary error for a dial-in number its
+// normaliser could not answer for now (any error but ErrInvalidNumber): the room the provider
+// made meanwhile is kept for the next run to adopt by its tag, never listed without the number.
+var ErrNumberNotNormalised = errors.New("dial-in number not normalised for now")
+
 // PhoneNumber is one dial-in number.
 type PhoneNumber struct {
 	E164    string `json:"e164"`              // +<country code><number>

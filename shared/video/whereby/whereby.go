@@ -57,10 +57,6 @@ type Config struct {
 // errNoPhone is the error of a client without Config.Phone asked for dial-in numbers.
 var errNoPhone = errors.New("dial-in numbers cannot be normalised by this client (no Phone); the worker makes rooms with dial-in")
 
-// errUnnormalised is wrapped by the temporary error of a dial-in number Config.Phone could not
-// normalise for now.
-var errUnnormalised = errors.New("dial-in number not normalised for now")
-
 // Client is a Whereby REST client implementing booking.Provider. It is safe for concurrent use.
 type Client struct {
 	api   *rest.Client
@@ -131,7 +127,7 @@ func (c *Client) CreateRoom(ctx context.Context, spec booking.RoomSpec) (booking
 	}
 	room, err := c.roomOf(m, spec.Tag, spec.Options.DialIn)
 	if err != nil {
-		if m.MeetingID != "" && !errors.Is(err, errUnnormalised) {
+		if m.MeetingID != "" && !errors.Is(err, booking.ErrNumberNotNormalised) {
 			// Best effort: a room left behind carries the tag, so the reaper finds it. A room
 			// whose numbers could not be normalised for now is kept: the reconciler's next run
 			// adopts it by its tag.
@@ -246,7 +242,7 @@ func (c *Client) dialInOf(d *dialIn, strict bool) (*booking.DialIn, error) {
 		e164, err := c.phone(n.PhoneNumber, n.CountryCode)
 		switch {
 		case err != nil && !errors.Is(err, booking.ErrInvalidNumber):
-			return nil, fmt.Errorf("%w: number %d: %w", errUnnormalised, i+1, err)
+			return nil, fmt.Errorf("%w: number %d: %w", booking.ErrNumberNotNormalised, i+1, err)
 		case err != nil && strict:
 			return nil, booking.Permanent(fmt.Errorf("dial-in number %d: %w", i+1, err))
 		case err != nil:

@@ -100,7 +100,7 @@ func TestDialInFailsWhileANumberCannotBeNormalised(t *testing.T) {
 	})
 	require.Error(t, err)
 	assert.Nil(t, d)
-	assert.ErrorIs(t, err, errUnnormalised)
+	assert.ErrorIs(t, err, booking.ErrNumberNotNormalised)
 	assert.False(t, booking.IsPermanent(err), "retried later")
 	assert.NotContains(t, err.Error(), "7946", "no number in an error")
 }

@@ -92,10 +92,6 @@ type Config struct {
 // errNoPhone is the error of a client without Config.Phone asked for dial-in numbers.
 var errNoPhone = errors.New("dial-in numbers cannot be normalised by this client (no Phone); the worker makes rooms with dial-in")
 
-// errUnnormalised is wrapped by the temporary error of a dial-in number Config.Phone could not
-// normalise for now.
-var errUnnormalised = errors.New("dial-in number not normalised for now")
-
 // Client is a Zoom client implementing booking.Provider, the in-place update the reconciler uses
 // (UpdateRoom) and the fresh host link roomkeeper's links redirect to (HostLink). It
 // holds one access token for the process and is safe for concurrent use.
@@ -319,7 +315,7 @@ func (c *Client) CreateRoom(ctx context.Context, spec booking.RoomSpec) (booking
 	}
 	room, err := c.roomOf(m, spec.Tag, o.DialIn)
 	if err != nil {
-		if m.ID != 0 && !errors.Is(err, errUnnormalised) {
+		if m.ID != 0 && !errors.Is(err, booking.ErrNumberNotNormalised) {
 			// Best effort: a meeting left behind carries the tag, so the reaper finds it. A
 			// meeting whose numbers could not be normalised for now is kept: the reconciler's
 			// next run adopts it by its tag.
@@ -552,7 +548,7 @@ func dialInOf(m meeting, id string, normalize func(number, region string) (strin
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%w: number %d: %w", errUnnormalised, len(d.Numbers)+1, err)
+			return nil, fmt.Errorf("%w: number %d: %w", booking.ErrNumberNotNormalised, len(d.Numbers)+1, err)
 		}
 		d.Numbers = append(d.Numbers, booking.PhoneNumber{
 			E164:    e164,
