@@ -1,8 +1,9 @@
 // Package templates holds roomkeeper's e-mail templates: the readable text/plain and text/html
 // parts of invites, of the reminders before a meeting (reminder.*, filled in from an invite's
-// view: the same links and dial-in) and of the notices sent to organizers (a failure, a guest waiting, an
-// invitation that was not delivered, who came to a meeting). Package invite parses them
-// (text/template for *.txt.tmpl, html/template for *.html.tmpl) and fills them in.
+// view: the same links and dial-in) and of the notices sent to organizers (a failure, a guest
+// waiting, an invitation that was not delivered, who came to a meeting). Package render
+// (shared/invite/render) parses them (text/template for *.txt.tmpl, html/template for
+// *.html.tmpl) and fills them in.
 //
 // pages/ holds the web pages a person's link (GET /j/{token}) answers with when it cannot send
 // them to the room (shared/httpapi/join parses them with html/template): one layout and one file

@@ -22,6 +22,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/httpapi/join"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi/slackapp"
 	"github.com/roomkeeper/roomkeeper/shared/intake"
+	"github.com/roomkeeper/roomkeeper/shared/invite/render"
 	"github.com/roomkeeper/roomkeeper/shared/link"
 	"github.com/roomkeeper/roomkeeper/shared/local/bolt"
 	"github.com/roomkeeper/roomkeeper/shared/local/memqueue"
@@ -131,7 +132,7 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 	}
 	parts := wire.Parts{Store: store, Videos: videos, Links: &link.Linker{PublicURL: cfg.PublicURL, Secrets: secrets}, Now: now}
 	a.reconciler = wire.Reconciler(cfg, parts)
-	a.reconciler.Mailer = ob
+	a.reconciler.Mailer, a.reconciler.Renderer = ob, render.Renderer{}
 	if cfg.NotifyURL != "" {
 		a.reconciler.Notifier = &notify.Notifier{URL: cfg.NotifyURL, Secrets: secrets, Now: now}
 	}

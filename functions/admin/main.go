@@ -25,9 +25,10 @@
 //
 // A room made by hand is made at once with the worker's own steps (reconcile.Reconciler), for up
 // to a few seconds, with the providers' secrets read from Secrets Manager on first use
-// (video.New); this reconciler sends no mail, and what it leaves (a slow provider, a notice to
-// send, a room with dial-in, whose numbers only the worker normalises: this function does not
-// link the phone-number library) goes to the worker through the work queue. It only wires:
+// (video.New); this reconciler sends no mail (it has no Mailer and no Renderer: this function
+// does not link the e-mail renderer, shared/invite/render), and what it leaves (a slow provider,
+// a notice to send, a room with dial-in, whose numbers only the worker normalises: this function
+// does not link the phone-number library) goes to the worker through the work queue. It only wires:
 // configuration is read and clients are built once per container; an admin token or link secret
 // with no value turns its routes off (404). The answers' links are made under
 // ROOMKEEPER_PUBLIC_URL, which must be set.

@@ -38,6 +38,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/chat"
 	"github.com/roomkeeper/roomkeeper/shared/chat/roomsapp"
+	"github.com/roomkeeper/roomkeeper/shared/invite/render"
 	"github.com/roomkeeper/roomkeeper/shared/lambda/worker"
 	"github.com/roomkeeper/roomkeeper/shared/link"
 	"github.com/roomkeeper/roomkeeper/shared/notify"
@@ -65,7 +66,7 @@ func main() {
 	store := dynamo.New(dynamodb.NewFromConfig(env.AWS), env.Var("ROOMKEEPER_TABLE"))
 	parts := wire.Parts{Store: store, Videos: videos, Links: &link.Linker{PublicURL: cfg.PublicURL, Secrets: sec}, Now: time.Now}
 	reconciler := wire.Reconciler(cfg, parts)
-	reconciler.Mailer = ses.New(sesv2.NewFromConfig(env.AWS), os.Getenv("ROOMKEEPER_SES_CONFIGURATION_SET"))
+	reconciler.Mailer, reconciler.Renderer = ses.New(sesv2.NewFromConfig(env.AWS), os.Getenv("ROOMKEEPER_SES_CONFIGURATION_SET")), render.Renderer{}
 	reconciler.Notifier, reconciler.Metrics = notifier, metrics
 	h := &worker.Handler{Reconciler: reconciler, Metrics: metrics, Log: env.Log}
 	if cfg.Slack.Enabled() {

@@ -15,6 +15,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/devkit/clocktest"
 	"github.com/roomkeeper/roomkeeper/shared/invite/invitetest"
+	"github.com/roomkeeper/roomkeeper/shared/invite/render"
 	"github.com/roomkeeper/roomkeeper/shared/link"
 	"github.com/roomkeeper/roomkeeper/shared/local/bolt"
 )
@@ -233,6 +234,7 @@ func newFixture(t *testing.T) *fixture {
 		Deployment:   "test",
 		Store:        st,
 		Mailer:       f.mailer,
+		Renderer:     render.Renderer{},
 		Providers:    map[string]booking.Provider{"fake": f.provider},
 		Now:          c.Now,
 		Jitter:       func() float64 { return 0 },

@@ -164,7 +164,7 @@ func TestAHandMadeRoomIsNeverReplacedForItsEnd(t *testing.T) {
 func TestAReconcilerWithoutAMailerLeavesTheMailToTheWorker(t *testing.T) {
 	f := newFixture(t)
 	key := f.put()
-	f.r.Mailer = nil
+	f.r.Mailer, f.r.Renderer = nil, nil // the admin API's: it sends no mail, so it needs no renderer
 	res := f.reconcile(key)
 	assert.Equal(t, []string{"create room"}, res.Steps)
 	b := f.get(key)
@@ -172,6 +172,22 @@ func TestAReconcilerWithoutAMailerLeavesTheMailToTheWorker(t *testing.T) {
 	assert.Equal(t, f.clock.Now(), b.DueAt, "the invitations are due now, for a reconciler that mails")
 	assert.Empty(t, b.Invites)
 	assert.False(t, b.Done)
+}
+
+// TestAReconcilerWithAMailerAndNoRendererRefusesToRun: a Mailer wired without a Renderer is a
+// wiring error, which Reconcile returns before it reads or does anything, rather than render
+// nothing and drop every message as unrenderable.
+func TestAReconcilerWithAMailerAndNoRendererRefusesToRun(t *testing.T) {
+	f := newFixture(t)
+	key := f.put()
+	before := f.get(key)
+	f.r.Renderer = nil
+	_, err := f.r.Reconcile(context.Background(), key)
+	require.ErrorIs(t, err, ErrNoRenderer)
+	assert.Contains(t, err.Error(), "Renderer", "the error names what is missing")
+	assert.Equal(t, before, f.get(key), "nothing stored")
+	assert.Zero(t, f.provider.created, "no room made")
+	assert.Empty(t, f.mailer.take(), "nothing sent")
 }
 
 // TestAReconcilerThatLeavesDialInLeavesThoseRoomsToTheWorker is the admin API's reconciler, whose

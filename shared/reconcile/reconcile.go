@@ -29,6 +29,9 @@ type Reconciler struct {
 	// admin API's, which makes a hand-made room at once): a run stops before a step that would
 	// send one and leaves the record due now for the worker.
 	Mailer booking.Mailer
+	// Renderer writes the messages the Mailer sends: required with a Mailer (Reconcile refuses to
+	// run without it), unused without one, so a process that sends no mail need not link it.
+	Renderer Renderer
 	// LeaveDialIn makes a reconciler that makes no room with dial-in (the admin API's: its
 	// providers normalise no phone numbers, so the admin function does not link the
 	// phone-number metadata): a run stops before making, replacing or recovering the room of a
@@ -78,6 +81,24 @@ type Reconciler struct {
 	LeaseTTL     time.Duration // how long a run may hold a booking between saves; 0 means DefaultLeaseTTL
 }
 
+// Renderer turns a message's contents (package invite) into the e-mail a Mailer sends, one
+// method per kind of message: shared/invite/render's Renderer. It is a port rather than an import
+// so that this package does not link the renderer (go-ical, go-message, the mail templates) into
+// the processes that send no mail. An error is a booking.Invalid one for input that will never
+// render, and never contains an e-mail address or a phone number.
+type Renderer interface {
+	Invite(*invite.Invite) (booking.Message, error)
+	Failure(*invite.Failure) (booking.Message, error)
+	Knock(*invite.Knock) (booking.Message, error)
+	Undelivered(*invite.Undelivered) (booking.Message, error)
+	Attendance(*invite.Attendance) (booking.Message, error)
+}
+
+// ErrNoRenderer is a reconciler wired with a Mailer and no Renderer: Reconcile returns it before
+// reading anything, so the wiring error shows on the first message rather than as bookings whose
+// mail is dropped as unrenderable.
+var ErrNoRenderer = errors.New("reconciler has a Mailer and no Renderer: wire shared/invite/render's Renderer with it")
+
 // DefaultLeaseTTL is how long a run holds a booking from its last save: another run may take the
 // booking over only once a run has saved nothing for that long. A run renews the lease before a
 // side effect once half of it has gone (run.hold, a heartbeat), so a run that lasts longer keeps
@@ -125,10 +146,13 @@ type Result struct {
 }
 
 // Reconcile runs the missing steps for one booking. It returns an error only when the store
-// cannot be read or written: then the queue should redeliver. Everything else is recorded on the
-// booking and retried from its dueAt.
+// cannot be read or written, or the reconciler is wired wrong (ErrNoRenderer): then the queue
+// should redeliver. Everything else is recorded on the booking and retried from its dueAt.
 func (r *Reconciler) Reconcile(ctx context.Context, key string) (Result, error) {
 	res := Result{Key: key}
+	if r.Mailer != nil && r.Renderer == nil {
+		return res, ErrNoRenderer
+	}
 	now := r.Now()
 	b, err := r.Store.Get(ctx, key)
 	if errors.Is(err, booking.ErrNotFound) {
@@ -607,7 +631,7 @@ func (w *run) render(ctx context.Context, a action) (booking.Message, error) {
 		}
 		msg.DialIn = b.Room.DialIn
 	}
-	m, err := invite.Render(msg)
+	m, err := w.r.Renderer.Invite(msg)
 	m.Key = b.Key
 	return m, err
 }

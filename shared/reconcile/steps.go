@@ -893,7 +893,7 @@ func upsertInvite(b *booking.Booking, p booking.Person, organizer bool) *booking
 // notify e-mails the organizer what stopped the booking.
 func (w *run) notify(ctx context.Context) error {
 	d := w.b.Details
-	msg, err := invite.RenderFailure(&invite.Failure{
+	msg, err := w.r.Renderer.Failure(&invite.Failure{
 		From:      w.r.MailFrom,
 		Organizer: w.r.reader(&d, d.Organizer),
 		Title:     d.Title,
@@ -939,7 +939,7 @@ func (w *run) knock(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	msg, err := invite.RenderKnock(&invite.Knock{
+	msg, err := w.r.Renderer.Knock(&invite.Knock{
 		From:      w.r.MailFrom,
 		Organizer: w.r.reader(&d, d.Organizer),
 		Title:     d.Title,
@@ -994,7 +994,7 @@ func (w *run) undelivered(ctx context.Context, guest booking.Person) error {
 	b := w.b
 	d := b.Details
 	inv := b.InviteFor(guest.Email)
-	msg, err := invite.RenderUndelivered(&invite.Undelivered{
+	msg, err := w.r.Renderer.Undelivered(&invite.Undelivered{
 		From:      w.r.MailFrom,
 		Organizer: w.r.reader(&d, d.Organizer),
 		Title:     d.Title,

@@ -54,7 +54,7 @@ func (w *run) summarize(ctx context.Context) error {
 	for _, o := range got.Others {
 		sum.Others = append(sum.Others, invite.AttendanceOther{Name: o.Name, Minutes: o.Minutes})
 	}
-	msg, err := invite.RenderAttendance(&sum)
+	msg, err := w.r.Renderer.Attendance(&sum)
 	if err != nil {
 		// An organizer address no mail can reach, in a record stored before intake refused
 		// them: it never will render.

@@ -24,7 +24,9 @@ type Parts struct {
 }
 
 // Reconciler returns a reconciler over p with cfg's settings. The caller adds what only it has:
-// its mailer, metrics, outbound notifier and alerter, or LeaveDialIn.
+// its mailer with the renderer (shared/invite/render, which this package does not import, so that
+// the functions that send no mail do not link it), metrics, outbound notifier and alerter, or
+// LeaveDialIn.
 func Reconciler(cfg config.Config, p Parts) *reconcile.Reconciler {
 	return &reconcile.Reconciler{
 		Store:        p.Store,

@@ -20,7 +20,8 @@ import (
 
 // New returns the operator's rules over store and queue and the providers they use. Their
 // reconciler makes, moves and deletes hand-made rooms at once with the worker's steps; it sends
-// no mail and leaves rooms with dial-in to the worker: a step it does not take leaves the room
+// no mail (no Mailer, so no Renderer: the e-mail renderer is not linked) and leaves rooms with
+// dial-in to the worker: a step it does not take leaves the room
 // due for the worker, nudged through the queue. The providers' secrets are read on their first
 // call (video.New), so building them calls nothing. It stops the function if
 // ROOMKEEPER_PUBLIC_URL is unset or a provider is half configured.

@@ -1,8 +1,8 @@
-// Package invitetest checks the e-mails package invite renders, for the tests of any package
-// that sends them (as net/http/httptest serves HTTP tests).
+// Package invitetest checks the e-mails package render (shared/invite/render) makes, for the
+// tests of any package that sends them (as net/http/httptest serves HTTP tests).
 //
 // Parse takes a raw message apart with github.com/emersion/go-message and fails the test unless
-// it has the layout package invite documents (RFC 6047 iMIP: a text/calendar part
+// it has the layout package render documents (RFC 6047 iMIP: a text/calendar part
 // whose method= equals the calendar's METHOD, an identical invite.ics attachment), every line at
 // most 998 octets (RFC 5322 §2.1.1) with CRLF endings, and a calendar folded at 75 octets
 // (RFC 5545 §3.1). It then runs CheckICS, which hands the calendar to two outside validators:

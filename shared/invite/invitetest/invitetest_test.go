@@ -18,6 +18,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/invite"
 	"github.com/roomkeeper/roomkeeper/shared/invite/invitetest"
+	"github.com/roomkeeper/roomkeeper/shared/invite/render"
 )
 
 // fakeTB records what a check reports instead of failing the real test. FailNow, Fatal and Skip
@@ -290,7 +291,7 @@ func TestParseAcceptsPlainNotification(t *testing.T) {
 func rendered(t *testing.T, method booking.Method) []byte {
 	t.Helper()
 	start := time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC)
-	msg, err := invite.Render(&invite.Invite{
+	msg, err := render.Invite(&invite.Invite{
 		Method: method, UID: "uid-1", Sequence: 3, Updated: true, Stamp: start.Add(-time.Hour),
 		Title: "Intro call", Start: start, End: start.Add(30 * time.Minute),
 		Organizer: booking.Person{Name: "Ada Host", Email: "ada@example.com"},

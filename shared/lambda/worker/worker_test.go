@@ -25,6 +25,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/devkit/eventfile"
 	"github.com/roomkeeper/roomkeeper/shared/devkit/sandbox"
 	"github.com/roomkeeper/roomkeeper/shared/intake"
+	"github.com/roomkeeper/roomkeeper/shared/invite/render"
 	"github.com/roomkeeper/roomkeeper/shared/link"
 	"github.com/roomkeeper/roomkeeper/shared/local/bolt"
 	"github.com/roomkeeper/roomkeeper/shared/local/memqueue"
@@ -69,6 +70,7 @@ func newFixture(t *testing.T) *fixture {
 			Deployment:   "test",
 			Store:        f.store,
 			Mailer:       f.outbox,
+			Renderer:     render.Renderer{},
 			Providers:    map[string]booking.Provider{whereby.Name: whereby.New(whereby.Config{APIURL: srv.URL + sandbox.WherebyAPIPath, APIKey: "test-key", Now: clock, Phone: phone.Normalize})},
 			Now:          clock,
 			MailFrom:     "roomkeeper <invites@example.org>",

@@ -1,4 +1,4 @@
-package invite
+package render
 
 import (
 	"fmt"
@@ -6,45 +6,9 @@ import (
 	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/shared/invite"
 	"github.com/roomkeeper/roomkeeper/shared/locale"
 )
-
-// Attendance is the organizer's summary of who came to a meeting, e-mailed once its room was
-// cleaned up. Who matched whom is the caller's (the reconciler's, from the provider's webhooks):
-// this only shows it. It goes to the organizer alone and carries no link.
-type Attendance struct {
-	From      string
-	Organizer booking.Person // recipient; Organizer.TimeZone and Locale as Invite.Recipient's
-	Title     string
-	Start     time.Time
-	End       time.Time
-	// OrganizerJoined says the organizer was in the room, for OrganizerMinutes.
-	OrganizerJoined  bool
-	OrganizerMinutes int
-	Invitees         []AttendanceInvitee // every attendee of the booking, in the booking's order
-	Others           []AttendanceOther   // participants who are not on the booking, by display name
-	// DialInCalls counts the phone calls, DialInMinutes their minutes; callers are never named
-	// (their display name is often their number).
-	DialInCalls   int
-	DialInMinutes int
-	TotalMinutes  int // every participant's minutes, each stay rounded up to the minute
-	Stamp         time.Time
-}
-
-// AttendanceInvitee is one attendee and whether they came.
-type AttendanceInvitee struct {
-	Person  booking.Person // as booked: shown by name, else by address (the organizer booked them)
-	Joined  bool
-	First   time.Time // first joined
-	Last    time.Time // last left; zero when never seen leaving
-	Minutes int
-}
-
-// AttendanceOther is a participant who is not on the booking.
-type AttendanceOther struct {
-	Name    string // display name; "" when the provider gave none
-	Minutes int
-}
 
 // attendanceView is what attendance.txt.tmpl and attendance.html.tmpl see, in the organizer's
 // language. Times are clock times in the organizer's zone (Zone), with the date when it is not
@@ -75,8 +39,8 @@ type attendanceOtherView struct {
 	Minutes string
 }
 
-// RenderAttendance renders the "who came" e-mail to the organizer: text and HTML, no calendar.
-func RenderAttendance(a *Attendance) (booking.Message, error) {
+// Attendance renders the "who came" e-mail to the organizer: text and HTML, no calendar.
+func Attendance(a *invite.Attendance) (booking.Message, error) {
 	msg, err := renderAttendance(a)
 	if err != nil {
 		return booking.Message{}, fmt.Errorf("render attendance summary: %w", err)
@@ -84,7 +48,7 @@ func RenderAttendance(a *Attendance) (booking.Message, error) {
 	return msg, nil
 }
 
-func renderAttendance(a *Attendance) (booking.Message, error) {
+func renderAttendance(a *invite.Attendance) (booking.Message, error) {
 	n, err := organizerNotice(a.From, a.Organizer, a.Title, a.Start, a.End, a.Stamp)
 	if err != nil {
 		return booking.Message{}, err
@@ -112,7 +76,7 @@ func renderAttendance(a *Attendance) (booking.Message, error) {
 	}
 	v := attendanceView{
 		Locale: l,
-		Title:  title, When: readableRange(l, a.Start, a.End, loc, zone), Zone: zone,
+		Title:  title, When: invite.ReadableRange(l, a.Start, a.End, loc, zone), Zone: zone,
 		OrganizerJoined: a.OrganizerJoined, OrganizerMinutes: count("attendance.minutes", a.OrganizerMinutes),
 		DialInCalls: a.DialInCalls, Calls: count("attendance.calls", a.DialInCalls),
 		DialInMinutes: count("attendance.minutes", a.DialInMinutes), TotalMinutes: a.TotalMinutes,
@@ -137,7 +101,7 @@ func renderAttendance(a *Attendance) (booking.Message, error) {
 	if err != nil {
 		return booking.Message{}, err
 	}
-	subject, err := l.T("subject.attendance", "Title", title, "When", readableStart(l, a.Start, loc, zone))
+	subject, err := l.T("subject.attendance", "Title", title, "When", invite.ReadableStart(l, a.Start, loc, zone))
 	if err != nil {
 		return booking.Message{}, err
 	}

@@ -1,4 +1,4 @@
-package invite
+package render
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"github.com/emersion/go-ical"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/shared/invite"
 )
 
 // ProductID is the calendar's PRODID.
@@ -20,7 +21,7 @@ const ProductID = "-//roomkeeper//roomkeeper 1.0//EN"
 // calendar writes the iCalendar object of inv (RFC 5545): times in UTC so no VTIMEZONE is needed,
 // SEQUENCE always written, a VALARM per alarm in a REQUEST, the recipient's own join link in
 // LOCATION, URL and CONFERENCE, and lines folded at 75 octets.
-func calendar(inv *Invite, v *inviteView) ([]byte, error) {
+func calendar(inv *invite.Invite, v *inviteView) ([]byte, error) {
 	// Props are built as values: ical.NewProp allocates a parameter map even for the many
 	// properties that have no parameters.
 	cal := ical.NewCalendar()

@@ -1,4 +1,4 @@
-package invite
+package render
 
 import (
 	"fmt"
@@ -6,20 +6,9 @@ import (
 	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/shared/invite"
 	"github.com/roomkeeper/roomkeeper/shared/locale"
 )
-
-// Undelivered is the organizer's notice that a guest's invitation bounced or was complained of.
-type Undelivered struct {
-	From      string
-	Organizer booking.Person // recipient; Organizer.TimeZone and Locale as Invite.Recipient's
-	Title     string
-	Start     time.Time
-	End       time.Time
-	Guest     booking.Person // whose invitation failed: the organizer learns the address
-	Problem   booking.MailProblem
-	Stamp     time.Time
-}
 
 // undeliveredView is what undelivered.txt.tmpl and undelivered.html.tmpl see.
 type undeliveredView struct {
@@ -30,10 +19,10 @@ type undeliveredView struct {
 	Stopped, Complaint bool
 }
 
-// RenderUndelivered renders the "invitation not delivered" e-mail to the organizer: text and
+// Undelivered renders the "invitation not delivered" e-mail to the organizer: text and
 // HTML, no calendar. It names the guest and the address that failed, which only the organizer
 // sees; it carries no link.
-func RenderUndelivered(u *Undelivered) (booking.Message, error) {
+func Undelivered(u *invite.Undelivered) (booking.Message, error) {
 	msg, err := renderUndelivered(u)
 	if err != nil {
 		return booking.Message{}, fmt.Errorf("render undelivered notice: %w", err)
@@ -41,7 +30,7 @@ func RenderUndelivered(u *Undelivered) (booking.Message, error) {
 	return msg, nil
 }
 
-func renderUndelivered(u *Undelivered) (booking.Message, error) {
+func renderUndelivered(u *invite.Undelivered) (booking.Message, error) {
 	n, err := organizerNotice(u.From, u.Organizer, u.Title, u.Start, u.End, u.Stamp)
 	if err != nil {
 		return booking.Message{}, err
@@ -54,7 +43,7 @@ func renderUndelivered(u *Undelivered) (booking.Message, error) {
 		Locale:    l,
 		Guest:     personLine(u.Guest),
 		Title:     title,
-		When:      readableRange(l, u.Start, u.End, loc, zone),
+		When:      invite.ReadableRange(l, u.Start, u.End, loc, zone),
 		Stopped:   u.Problem.Permanent,
 		Complaint: u.Problem.Kind == booking.MailComplained,
 	}

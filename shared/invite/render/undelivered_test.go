@@ -1,4 +1,4 @@
-package invite_test
+package render_test
 
 import (
 	"testing"
@@ -10,6 +10,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/invite"
 	"github.com/roomkeeper/roomkeeper/shared/invite/invitetest"
+	"github.com/roomkeeper/roomkeeper/shared/invite/render"
 	"github.com/roomkeeper/roomkeeper/shared/locale"
 )
 
@@ -27,7 +28,7 @@ func undelivered(kind booking.MailEventKind, permanent bool) *invite.Undelivered
 }
 
 func TestRenderUndeliveredGolden(t *testing.T) {
-	msg, err := invite.RenderUndelivered(undelivered(booking.MailBounced, true))
+	msg, err := render.Undelivered(undelivered(booking.MailBounced, true))
 	require.NoError(t, err)
 	assert.Equal(t, []string{ada.Email}, msg.To, "only the organizer")
 	m := invitetest.Parse(t, msg.Raw)
@@ -44,7 +45,7 @@ func TestRenderUndeliveredGolden(t *testing.T) {
 		}{{"undelivered", booking.MailBounced, true}, {"undelivered-once", booking.MailBounced, false}, {"undelivered-complaint", booking.MailComplained, true}} {
 			u := undelivered(c.kind, c.permanent)
 			u.Organizer.Locale = lang
-			msg, err := invite.RenderUndelivered(u)
+			msg, err := render.Undelivered(u)
 			require.NoError(t, err, lang)
 			invitetest.ParseStructure(t, msg.Raw)
 			golden(t, lang, c.name, dump(t, msg.Raw))
@@ -64,7 +65,7 @@ func TestRenderUndeliveredSaysWhatHappened(t *testing.T) {
 		{"a complaint", booking.MailComplained, true, []string{"marked as unwanted", "no more mail", "another way"}, []string{"check the address"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			msg, err := invite.RenderUndelivered(undelivered(tt.kind, tt.permanent))
+			msg, err := render.Undelivered(undelivered(tt.kind, tt.permanent))
 			require.NoError(t, err)
 			m := invitetest.Parse(t, msg.Raw)
 			for _, s := range tt.want {
@@ -78,6 +79,6 @@ func TestRenderUndeliveredSaysWhatHappened(t *testing.T) {
 	}
 	u := undelivered(booking.MailBounced, true)
 	u.Guest.Email = "not an address"
-	_, err := invite.RenderUndelivered(u)
+	_, err := render.Undelivered(u)
 	assert.Error(t, err)
 }

@@ -1,4 +1,4 @@
-package invite
+package render
 
 import (
 	"bytes"

@@ -1,4 +1,4 @@
-package invite_test
+package render_test
 
 import (
 	"bytes"
@@ -18,6 +18,7 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/invite"
 	"github.com/roomkeeper/roomkeeper/shared/invite/invitetest"
+	"github.com/roomkeeper/roomkeeper/shared/invite/render"
 )
 
 // hostileSeeds are texts that try to end a header or a calendar line and start one of their
@@ -67,7 +68,7 @@ func FuzzRender(f *testing.F) {
 		} else {
 			inv.Recipient.Name = name
 		}
-		if _, err := invite.Render(inv); err != nil {
+		if _, err := render.Invite(inv); err != nil {
 			assert.Equal(t, booking.Invalid, booking.ErrorCode(err), "a refusal is Invalid: %v", err)
 			return
 		}
@@ -92,11 +93,11 @@ func FuzzRenderNotices(f *testing.F) {
 		end := start.Add(30 * time.Minute)
 		notices := []func(title, name string) (booking.Message, error){
 			func(title, name string) (booking.Message, error) {
-				return invite.RenderFailure(&invite.Failure{From: from, Organizer: ada, Title: title, Start: start, End: end,
+				return render.Failure(&invite.Failure{From: from, Organizer: ada, Title: title, Start: start, End: end,
 					Kind: booking.FailureRefused, Stamp: stamp})
 			},
 			func(title, name string) (booking.Message, error) {
-				return invite.RenderKnock(&invite.Knock{From: from, Organizer: ada, Title: title, Start: start, End: end,
+				return render.Knock(&invite.Knock{From: from, Organizer: ada, Title: title, Start: start, End: end,
 					Name: name, HostURL: hostURL, Stamp: stamp})
 			},
 		}
@@ -123,7 +124,7 @@ func fuzzInvite(host bool) *invite.Invite {
 
 func mustRender(t *testing.T, inv *invite.Invite) []byte {
 	t.Helper()
-	msg, err := invite.Render(inv)
+	msg, err := render.Invite(inv)
 	require.NoError(t, err)
 	return msg.Raw
 }

@@ -1,4 +1,4 @@
-package invite
+package render
 
 import (
 	"bytes"
@@ -250,84 +250,6 @@ func isHex(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
 }
 
-// zones caches loaded time zones: time.LoadLocation reads and parses a zoneinfo file on every
-// call.
-var zones sync.Map // IANA name → *time.Location
-
-// location loads an IANA zone; "" is UTC. It returns the location and the name to show.
-func location(name string) (*time.Location, string, error) {
-	if name == "" || name == "UTC" {
-		return time.UTC, "UTC", nil
-	}
-	if l, ok := zones.Load(name); ok {
-		return l.(*time.Location), name, nil
-	}
-	if name == "Local" || strings.ContainsFunc(name, isControl) {
-		return nil, "", invalid("timeZone", "time zone %q is not an IANA name", name)
-	}
-	l, err := time.LoadLocation(name)
-	if err != nil {
-		return nil, "", invalid("timeZone", "unknown time zone %q", name)
-	}
-	zones.Store(name, l)
-	return l, name, nil
-}
-
-// readableRange shows a meeting's time in loc with the zone named, the way l writes dates, for
-// example "Monday 23 November 2026, 16:00–16:30 CET (Europe/Oslo)". A meeting across midnight
-// shows both dates; one across a DST change shows the abbreviation after each time.
-func readableRange(l *locale.Locale, start, end time.Time, loc *time.Location, zone string) string {
-	s, e := start.In(loc), end.In(loc)
-	sa, ea := abbrev(s), abbrev(e)
-	var b []byte
-	if s.Year() == e.Year() && s.YearDay() == e.YearDay() {
-		from := l.Time(s)
-		if sa != ea {
-			from += " " + sa
-		}
-		b = append(b, l.Day(s, from, l.Time(e))...)
-	} else {
-		b = append(b, l.Date(s)...)
-		if sa != ea {
-			b = append(b, ' ')
-			b = append(b, sa...)
-		}
-		b = append(b, " – "...)
-		b = append(b, l.Date(e)...)
-	}
-	b = append(b, ' ')
-	b = append(b, ea...)
-	return string(appendZone(b, zone, ea))
-}
-
-// readableStart is the short start time of the Subject: "Mon 23 Nov 2026 16:00 CET (Europe/Oslo)".
-func readableStart(l *locale.Locale, start time.Time, loc *time.Location, zone string) string {
-	s := start.In(loc)
-	a := abbrev(s)
-	b := []byte(l.Short(s))
-	b = append(b, ' ')
-	b = append(b, a...)
-	return string(appendZone(b, zone, a))
-}
-
-func appendZone(b []byte, zone, abbr string) []byte {
-	if zone == abbr {
-		return b
-	}
-	b = append(b, " ("...)
-	b = append(b, zone...)
-	return append(b, ')')
-}
-
-// abbrev is the zone abbreviation at t; zones without one ("+03") are shown as "UTC+03".
-func abbrev(t time.Time) string {
-	a, _ := t.Zone()
-	if a != "" && (a[0] == '+' || a[0] == '-') {
-		return "UTC" + a
-	}
-	return a
-}
-
 // personLine shows a person as "Name <address>", or just the address.
 func personLine(p booking.Person) string {
 	name := cleanLine(p.Name)
@@ -430,14 +352,4 @@ func cleanText(s string) string {
 		return r
 	}, s)
 	return strings.TrimSpace(s)
-}
-
-// When is a meeting's times as its mail shows them, in the IANA zone given ("" is UTC) and the
-// way l writes dates: what the pages behind a person's link say. An unknown zone shows UTC.
-func When(l *locale.Locale, start, end time.Time, zone string) string {
-	loc, name, err := location(zone)
-	if err != nil {
-		loc, name, _ = location("")
-	}
-	return readableRange(l, start, end, loc, name)
 }
