@@ -1,9 +1,12 @@
 // The dependency rules of roomkeeper's layout, checked against what `go list -deps` reports, so
 // that an import that breaks one fails the build's tests rather than a review:
 //
-//   - the core (booking, intake, reconcile, sweep, invite, locale) knows no AWS type, no HTTP and no
-//     adapter: it links neither net/http nor any AWS module, and of this module only the core
-//     itself and the e-mail templates;
+//   - the core (booking, intake, reconcile, sweep, invite and its renderer, locale) knows no AWS
+//     type, no HTTP and no adapter: it links neither net/http nor any AWS module, and of this
+//     module only the core itself and the e-mail templates;
+//   - only what sends mail links the e-mail renderer (shared/invite/render) and its iCalendar and
+//     MIME libraries: never the admin and slack functions, nor the reconciler itself (it takes a
+//     reconcile.Renderer), nor the join pages, which show times with package invite alone;
 //   - config reads the environment and imports nothing of this module;
 //   - each Lambda function links only what it runs: the worker no booking-source parser, no HTTP
 //     handler, no intake and no SQS client; the sweeper no video provider; the webhook functions no provider
@@ -50,7 +53,7 @@ type rule struct {
 
 const sdk = "github.com/aws/aws-sdk-go-v2/"
 
-var core = []string{"shared/booking", "shared/intake", "shared/reconcile", "shared/sweep", "shared/invite", "shared/locale"}
+var core = []string{"shared/booking", "shared/intake", "shared/reconcile", "shared/sweep", "shared/invite", "shared/invite/render", "shared/locale"}
 
 var rules = []rule{
 	{
@@ -80,17 +83,25 @@ var rules = []rule{
 	{
 		why:       "the sweeper, started every minute, calls no provider",
 		from:      []string{"functions/sweeper"},
-		forbidden: []string{"shared/video/...", "shared/reconcile", "shared/invite", "shared/aws/ses", "shared/aws/secrets"},
+		forbidden: []string{"shared/video/...", "shared/reconcile", "shared/invite/...", "shared/aws/ses", "shared/aws/secrets"},
 	},
 	{
 		why:       "the webhook functions answer within the providers' timeouts and call no provider",
 		from:      []string{"functions/bookings", "functions/hooks"},
-		forbidden: []string{"shared/video", "shared/video/whereby", "shared/video/zoom", "shared/video/twentyfour", "shared/video/accesstoken", "shared/video/phone", "shared/video/rest", "shared/reconcile", "shared/invite"},
+		forbidden: []string{"shared/video", "shared/video/whereby", "shared/video/zoom", "shared/video/twentyfour", "shared/video/accesstoken", "shared/video/phone", "shared/video/rest", "shared/reconcile", "shared/invite/..."},
 	},
 	{
 		why:       "the admin and slack functions send no mail (the admin function's reconciler, and the Slack app's jobs, leave mail to the worker)",
 		from:      []string{"functions/admin", "functions/slack"},
 		forbidden: []string{"shared/aws/ses"},
+	},
+	{
+		why: "only a process that sends mail links the e-mail renderer (shared/invite/render): go-ical, with " +
+			"rrule-go, whose package init alone is about 0.45 ms of every cold start, and go-message. The admin and " +
+			"slack functions send no mail; the reconciler reaches the renderer only through reconcile.Renderer, and " +
+			"the join pages show a meeting's times with package invite alone",
+		from:      []string{"functions/admin", "functions/slack", "shared/reconcile", "shared/httpapi/join", "shared/invite"},
+		forbidden: []string{"shared/invite/render", "github.com/emersion/...", "github.com/teambition/rrule-go"},
 	},
 	{
 		why: "a deployed function builds its AWS clients from what Lambda gives it (functions/internal/start): " +
@@ -257,6 +268,15 @@ func TestDependencyRulesCatchANewImport(t *testing.T) {
 		{"shared/intake", "shared/aws/dynamo", false},
 		{"shared/invite", "templates", true},
 		{"shared/reconcile", "shared/invite", true},
+		{"shared/reconcile", "shared/invite/render", false},
+		{"shared/invite", "github.com/emersion/go-message/mail", false},
+		{"shared/httpapi/join", "github.com/emersion/go-ical", false},
+		{"functions/admin", "github.com/emersion/go-ical", false},
+		{"functions/admin", "shared/invite", true},
+		{"functions/slack", "github.com/teambition/rrule-go", false},
+		{"functions/slack", "github.com/emersion/go-message", false},
+		{"functions/worker", "shared/invite/render", true},
+		{"functions/worker", "github.com/emersion/go-ical", true},
 		{"shared/config", "shared/video/twentyfour", false},
 		{"functions/worker", "shared/httpapi", false},
 		{"functions/worker", "shared/source/calcom", false},
