@@ -1,8 +1,9 @@
 // Package invite says what the e-mails roomkeeper sends contain: an invitation, update, reminder
 // or cancellation to one recipient (Invite), and the notices to an organizer — a room that could
 // not be set up (Failure), a guest waiting (Knock), an invitation not delivered (Undelivered), who
-// came (Attendance) — and how a meeting's times read in a person's zone and language (When,
-// ReadableRange, ReadableStart), which the pages behind a person's link show as the mail does.
+// came (Attendance) — and how a meeting's times read in a person's zone and language (When;
+// Location, ReadableRange and ReadableStart, which the renderer writes them with), which the
+// pages behind a person's link show as the mail does.
 //
 // Turning them into messages is package render (shared/invite/render): the iCalendar object
 // (github.com/emersion/go-ical, which brings github.com/teambition/rrule-go), the MIME tree
