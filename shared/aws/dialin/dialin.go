@@ -24,8 +24,9 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/lambda/dialin"
 )
 
-// callTimeout bounds one Normalize, the SDK's retries included: a warm function answers in
-// milliseconds, a cold one in tens of them.
+// callTimeout bounds one Normalize, the SDK's retries included, within the deadline of the
+// context it is given (the worker's invocation's): a warm function answers in milliseconds, a
+// cold one in tens of them.
 const callTimeout = 10 * time.Second
 
 // maxKnown is how many answers a Normalizer keeps; past it, it starts over. A deployment's
@@ -53,16 +54,17 @@ func New(client *lambda.Client, function string) *Normalizer {
 
 // Normalize returns number, of the ISO 3166 region, in E.164 form, as shared/video/phone.Normalize
 // does: a number the numbering plan rejects is an error wrapping booking.ErrInvalidNumber. Any
-// other error (the invocation throttled, failed or timed out, or the function's error) is
-// temporary and is not remembered. Errors never contain the number.
-func (n *Normalizer) Normalize(number, region string) (string, error) {
+// other error (the invocation throttled, failed or timed out, ctx done, or the function's error)
+// is temporary and is not remembered. The invocation is cancelled with ctx and gives up after
+// callTimeout at the latest. Errors never contain the number.
+func (n *Normalizer) Normalize(ctx context.Context, number, region string) (string, error) {
 	q := query{number, region}
 	n.mu.Lock()
 	a, ok := n.known[q]
 	n.mu.Unlock()
 	if !ok {
 		var err error
-		if a, err = n.ask(q); err != nil {
+		if a, err = n.ask(ctx, q); err != nil {
 			return "", fmt.Errorf("normalize a dial-in number with %s: %w", n.function, err)
 		}
 		n.mu.Lock()
@@ -80,12 +82,12 @@ func (n *Normalizer) Normalize(number, region string) (string, error) {
 }
 
 // ask invokes the function once and returns its answer.
-func (n *Normalizer) ask(q query) (dialin.Answer, error) {
+func (n *Normalizer) ask(ctx context.Context, q query) (dialin.Answer, error) {
 	payload, err := json.Marshal(dialin.Request{Number: &q.number, Region: q.region})
 	if err != nil {
 		return dialin.Answer{}, err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	out, err := n.invoke(ctx, &lambda.InvokeInput{
 		FunctionName:   &n.function,

@@ -1,6 +1,7 @@
 package dialin_test
 
 import (
+	"context"
 	"net/http"
 	"os"
 	"testing"
@@ -38,15 +39,15 @@ func start(t *testing.T) (*dialin.Normalizer, *lambdatest.InvokeAPI, *lambdatest
 func TestNormalize(t *testing.T) {
 	n, api, f := start(t)
 	for range 3 {
-		got, err := n.Normalize("(212) 555-0142", "US")
+		got, err := n.Normalize(t.Context(), "(212) 555-0142", "US")
 		require.NoError(t, err)
 		assert.Equal(t, "+12125550142", got)
 	}
-	got, err := n.Normalize("+44 20 7946 0018", "")
+	got, err := n.Normalize(t.Context(), "+44 20 7946 0018", "")
 	require.NoError(t, err)
 	assert.Equal(t, "+442079460018", got)
 	for range 2 {
-		_, err = n.Normalize("111-867-5309", "US")
+		_, err = n.Normalize(t.Context(), "111-867-5309", "US")
 		require.ErrorIs(t, err, booking.ErrInvalidNumber)
 		assert.NotContains(t, err.Error(), "867", "no number in an error")
 		assert.Contains(t, err.Error(), "normalize a dial-in number with roomkeeper-dialin: normalize phone number (region \"US\"): not a valid number: invalid phone number")
@@ -61,28 +62,47 @@ func TestInvokeFailuresAreTemporary(t *testing.T) {
 	n, api, f := start(t)
 	for _, status := range []int{http.StatusTooManyRequests, http.StatusInternalServerError} {
 		api.Fail(2, status) // the test client's two attempts
-		_, err := n.Normalize("212-555-0142", "US")
+		_, err := n.Normalize(t.Context(), "212-555-0142", "US")
 		require.Error(t, err, "status %d", status)
 		assert.NotErrorIs(t, err, booking.ErrInvalidNumber)
 		assert.NotContains(t, err.Error(), "555")
 	}
-	got, err := n.Normalize("212-555-0142", "US")
+	got, err := n.Normalize(t.Context(), "212-555-0142", "US")
 	require.NoError(t, err, "a failure is not remembered")
 	assert.Equal(t, "+12125550142", got)
 
 	_, err = f.Stop()
 	require.NoError(t, err)
-	_, err = n.Normalize("+47 22 00 00 00", "")
+	_, err = n.Normalize(t.Context(), "+47 22 00 00 00", "")
 	require.Error(t, err)
 	assert.NotErrorIs(t, err, booking.ErrInvalidNumber)
 	assert.Contains(t, err.Error(), "function error (Unhandled) Runtime.ExitError")
-	got, err = n.Normalize("212-555-0142", "US")
+	got, err = n.Normalize(t.Context(), "212-555-0142", "US")
 	require.NoError(t, err, "an answer is remembered")
 	assert.Equal(t, "+12125550142", got)
 
 	other := dialin.New(lambda.NewFromConfig(emulator.AWSConfig(api.URL)), "no-such-function")
-	_, err = other.Normalize("212-555-0142", "US")
+	_, err = other.Normalize(t.Context(), "212-555-0142", "US")
 	require.Error(t, err)
 	assert.NotErrorIs(t, err, booking.ErrInvalidNumber)
 	assert.Contains(t, err.Error(), "ResourceNotFoundException")
+}
+
+// TestCancelledWithTheCaller: the invocation ends with the context it is given (the worker's
+// invocation's): a caller that has given up invokes nothing, its error is temporary, and nothing
+// is remembered of it.
+func TestCancelledWithTheCaller(t *testing.T) {
+	n, api, _ := start(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, err := n.Normalize(ctx, "212-555-0142", "US")
+	require.ErrorIs(t, err, context.Canceled)
+	assert.NotErrorIs(t, err, booking.ErrInvalidNumber)
+	assert.NotContains(t, err.Error(), "555")
+	assert.Zero(t, api.Invocations(function), "no invocation for a caller that gave up")
+
+	got, err := n.Normalize(t.Context(), "212-555-0142", "US")
+	require.NoError(t, err)
+	assert.Equal(t, "+12125550142", got)
+	assert.Equal(t, 1, api.Invocations(function))
 }

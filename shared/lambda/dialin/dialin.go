@@ -42,12 +42,12 @@ type Answer struct {
 type Handler struct {
 	// Normalize is shared/video/phone.Normalize: its errors wrap booking.ErrInvalidNumber and
 	// never contain the number.
-	Normalize func(number, region string) (string, error)
+	Normalize func(ctx context.Context, number, region string) (string, error)
 }
 
 // Handle decodes payload strictly (unknown fields, a field of the wrong type or trailing data
 // are errors naming what is wrong) and answers it.
-func (h *Handler) Handle(_ context.Context, payload json.RawMessage) (Answer, error) {
+func (h *Handler) Handle(ctx context.Context, payload json.RawMessage) (Answer, error) {
 	var req Request
 	dec := json.NewDecoder(bytes.NewReader(payload))
 	dec.DisallowUnknownFields()
@@ -60,7 +60,7 @@ func (h *Handler) Handle(_ context.Context, payload json.RawMessage) (Answer, er
 	if req.Number == nil {
 		return Answer{}, errors.New(`dialin: the request has no "number"`)
 	}
-	e164, err := h.Normalize(*req.Number, req.Region)
+	e164, err := h.Normalize(ctx, *req.Number, req.Region)
 	if errors.Is(err, booking.ErrInvalidNumber) {
 		return Answer{Invalid: err.Error()}, nil
 	}

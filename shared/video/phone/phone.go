@@ -10,6 +10,7 @@
 package phone
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -23,7 +24,10 @@ import (
 // with "+" carries its own country code and region is ignored. The number must be valid by the
 // numbering plan's metadata, not only of a plausible length; input that is not is an error
 // wrapping booking.ErrInvalidNumber, and there is no other error. Errors never contain the number.
-func Normalize(number, region string) (string, error) {
+//
+// Normalize works in memory and so takes no note of ctx, which it has to be the providers' phone
+// func itself (whereby.Config.Phone, zoom.Config.Phone), as the dialin function's client is.
+func Normalize(_ context.Context, number, region string) (string, error) {
 	number = strings.TrimSpace(number)
 	if number == "" {
 		return "", fmt.Errorf("normalize phone number: empty: %w", booking.ErrInvalidNumber)
