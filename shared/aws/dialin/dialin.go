@@ -13,7 +13,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -53,7 +52,8 @@ func New(client *lambda.Client, function string) *Normalizer {
 }
 
 // Normalize returns number, of the ISO 3166 region, in E.164 form, as shared/video/phone.Normalize
-// does: a number the numbering plan rejects is an error wrapping booking.ErrInvalidNumber. Any
+// does: a number the numbering plan rejects is an error wrapping a *booking.InvalidNumberError
+// with the function's reason (and so booking.ErrInvalidNumber). Any
 // other error (the invocation throttled, failed or timed out, ctx done, or the function's error)
 // is temporary and is not remembered. The invocation is cancelled with ctx and gives up after
 // callTimeout at the latest. Errors never contain the number.
@@ -74,9 +74,8 @@ func (n *Normalizer) Normalize(ctx context.Context, number, region string) (stri
 		n.known[q] = a
 		n.mu.Unlock()
 	}
-	if a.Invalid != "" {
-		reason := strings.TrimSuffix(a.Invalid, ": "+booking.ErrInvalidNumber.Error())
-		return "", fmt.Errorf("normalize a dial-in number with %s: %s: %w", n.function, reason, booking.ErrInvalidNumber)
+	if a.Reason != "" {
+		return "", fmt.Errorf("normalize a dial-in number with %s: %w", n.function, &booking.InvalidNumberError{Reason: a.Reason})
 	}
 	return a.E164, nil
 }
@@ -110,8 +109,13 @@ func (n *Normalizer) ask(ctx context.Context, q query) (dialin.Answer, error) {
 	if err := json.Unmarshal(out.Payload, &a); err != nil {
 		return dialin.Answer{}, fmt.Errorf("decode the answer: %w", err)
 	}
-	if (a.E164 == "") == (a.Invalid == "") {
-		return dialin.Answer{}, errors.New(`the answer has neither or both of "e164" and "invalid"`)
+	if a.Reason == "" {
+		// A function of the previous version, met during a deployment, gives the whole refusal
+		// alone: it is the reason, the words of booking.ErrInvalidNumber then said twice.
+		a.Reason = a.Invalid
+	}
+	if (a.E164 == "") == (a.Reason == "") {
+		return dialin.Answer{}, errors.New(`the answer has neither or both of "e164" and "reason"`)
 	}
 	return a, nil
 }

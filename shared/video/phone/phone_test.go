@@ -43,6 +43,9 @@ func TestNormalize(t *testing.T) {
 			got, err := phone.Normalize(t.Context(), tt.number, tt.region)
 			if tt.want == "" {
 				require.ErrorIs(t, err, booking.ErrInvalidNumber)
+				var invalid *booking.InvalidNumberError
+				require.ErrorAs(t, err, &invalid, "the reason apart, for the dialin function's answer")
+				assert.Equal(t, invalid.Reason+": invalid phone number", err.Error())
 				assert.Empty(t, got)
 				if len(tt.number) >= 4 {
 					assert.NotContains(t, err.Error(), tt.number, "errors must not carry the number")
