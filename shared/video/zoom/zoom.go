@@ -35,6 +35,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
@@ -109,7 +110,7 @@ type Client struct {
 var _ booking.Provider = (*Client)(nil)
 
 // countryPattern is an ISO 3166 alpha-2 code, as ZOOM_DIAL_IN_COUNTRIES lists them.
-var countryPattern = regexp.MustCompile(`^[A-Z]{2}$`)
+var countryPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Z]{2}$`) })
 
 // Check reports what cfg lacks or has wrong, but for the client secret and the host link, which
 // New checks: in AWS the secret is read on first use, long after the configuration is checked at
@@ -126,7 +127,7 @@ func (cfg Config) Check() error {
 		errs = append(errs, "Zoom is half configured: set "+strings.Join(missing, ", "))
 	}
 	for _, cc := range cfg.DialInCountries {
-		if !countryPattern.MatchString(cc) {
+		if !countryPattern().MatchString(cc) {
 			errs = append(errs, fmt.Sprintf("ZOOM_DIAL_IN_COUNTRIES: want ISO 3166 alpha-2 codes such as US,NO, got %q", cc))
 		}
 	}
