@@ -165,6 +165,7 @@ type InvalidNumberError struct {
 	Reason string
 }
 
+// Error is the reason and the words of ErrInvalidNumber.
 func (e *InvalidNumberError) Error() string { return e.Reason + ": " + ErrInvalidNumber.Error() }
 
 // Unwrap returns ErrInvalidNumber.

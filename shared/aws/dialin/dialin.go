@@ -53,10 +53,10 @@ func New(client *lambda.Client, function string) *Normalizer {
 
 // Normalize returns number, of the ISO 3166 region, in E.164 form, as shared/video/phone.Normalize
 // does: a number the numbering plan rejects is an error wrapping a *booking.InvalidNumberError
-// with the function's reason (and so booking.ErrInvalidNumber). Any
-// other error (the invocation throttled, failed or timed out, ctx done, or the function's error)
-// is temporary and is not remembered. The invocation is cancelled with ctx and gives up after
-// callTimeout at the latest. Errors never contain the number.
+// with the function's reason (and so booking.ErrInvalidNumber). Any other error (the invocation
+// throttled, failed or timed out, ctx done, or the function's error) is temporary and is not
+// remembered. The invocation is cancelled with ctx and gives up after callTimeout at the latest.
+// Errors never contain the number.
 func (n *Normalizer) Normalize(ctx context.Context, number, region string) (string, error) {
 	q := query{number, region}
 	n.mu.Lock()

@@ -26,8 +26,8 @@ import (
 // *booking.InvalidNumberError (wrapping booking.ErrInvalidNumber), and there is no other error.
 // Errors never contain the number.
 //
-// Normalize works in memory and so takes no note of ctx, which it has to be the providers' phone
-// func itself (whereby.Config.Phone, zoom.Config.Phone), as the dialin function's client is.
+// ctx is unused, the metadata being in memory: Normalize takes one so that it is itself the
+// providers' phone func (whereby.Config.Phone, zoom.Config.Phone), as shared/aws/dialin's is.
 func Normalize(_ context.Context, number, region string) (string, error) {
 	number = strings.TrimSpace(number)
 	if number == "" {
