@@ -1,4 +1,4 @@
-package httpapi
+package webhook
 
 import (
 	"bytes"
@@ -29,7 +29,7 @@ func TestEventTypeOfEachSource(t *testing.T) {
 		{"cronofy", "cronofy-real-time-scheduling-completed.json", "real_time_scheduling"},
 	} {
 		t.Run(tt.file, func(t *testing.T) {
-			body, err := os.ReadFile(filepath.Join("..", "..", "events", tt.file))
+			body, err := os.ReadFile(filepath.Join("..", "..", "..", "events", tt.file))
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, sources[tt.source].event(body))
 		})

@@ -1,4 +1,4 @@
-package httpapi
+package webhook
 
 import (
 	"bytes"
@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/shared/httpapi"
 	"github.com/roomkeeper/roomkeeper/shared/local/bolt"
 	"github.com/roomkeeper/roomkeeper/shared/video/whereby"
 	"github.com/roomkeeper/roomkeeper/shared/video/wherebyhook"
@@ -265,7 +266,7 @@ func TestHookRejectsMalformedBodies(t *testing.T) {
 		{"missing type", bytes.Replace(ok, []byte(`"type"`), []byte(`"kind"`), 1), "", http.StatusBadRequest, "invalid", "type"},
 		{"missing roomName", bytes.Replace(ok, []byte(`"roomName"`), []byte(`"room"`), 1), "", http.StatusBadRequest, "invalid", "data.roomName"},
 		{"wrong content type", ok, "text/plain", http.StatusUnsupportedMediaType, "unsupported", ""},
-		{"too large", append(bytes.Clone(ok), bytes.Repeat([]byte(" "), MaxBody)...), "", http.StatusRequestEntityTooLarge, "too_large", ""},
+		{"too large", append(bytes.Clone(ok), bytes.Repeat([]byte(" "), httpapi.MaxBody)...), "", http.StatusRequestEntityTooLarge, "too_large", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
