@@ -310,6 +310,14 @@ func TestDependencyRulesCatchANewImport(t *testing.T) {
 		{"functions/worker", "net/rpc", false},
 		{"functions/worker", sdk + "service/sqs", false},
 		{"functions/worker", "shared/aws/sqs/nudge", true},
+		{"functions/admin", "shared/intake", false},
+		{"functions/admin", "shared/httpapi/webhook", false},
+		{"functions/slack", "shared/source/generic", false},
+		{"functions/slack", "shared/stdwebhook", false},
+		{"shared/httpapi", "shared/source/cronofy", false},
+		{"shared/httpapi", "shared/video/zoomhook", false},
+		{"functions/bookings", "shared/httpapi/webhook", true},
+		{"functions/hooks", "shared/intake", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.from+"→"+tt.dep, func(t *testing.T) {

@@ -216,8 +216,9 @@ const (
 
 // externalIDPattern and maxExternalID are what Whereby's externalId may be (1 to 36 of these
 // characters); the length is checked apart, since a counted repetition compiles to a copy per
-// count at every cold start.
-var externalIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+// count. The pattern is compiled on the first Whereby link followed, not at every cold start of
+// the functions that link this package.
+var externalIDPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]+$`) })
 
 const maxExternalID = 36
 
@@ -236,7 +237,7 @@ func whereby(to string, who booking.Person) string {
 		q.Set("displayName", name)
 		added = true
 	}
-	if len(who.ID) <= maxExternalID && externalIDPattern.MatchString(who.ID) {
+	if len(who.ID) <= maxExternalID && externalIDPattern().MatchString(who.ID) {
 		q.Set("externalId", who.ID)
 		added = true
 	}
