@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sync"
 	"time"
 )
 
@@ -159,10 +160,14 @@ func Throttle(err error) (kind PauseKind, until time.Time, ok bool) {
 	return "", time.Time{}, false
 }
 
-// addressPattern matches anything shaped like an e-mail address.
-var addressPattern = regexp.MustCompile(`[^\s<>()\[\]"',;:]+@[^\s<>()\[\]"',;:]*[^\s<>()\[\]"',;:.]`)
+// addressPattern matches anything shaped like an e-mail address. Like every pattern here it is
+// compiled when first used, not at package init: compiling costs every cold start of every
+// function, most of which never meet the pattern.
+var addressPattern = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`[^\s<>()\[\]"',;:]+@[^\s<>()\[\]"',;:]*[^\s<>()\[\]"',;:.]`)
+})
 
 // RedactAddresses replaces e-mail addresses in an outside service's message (a provider naming
 // the guest it refused, SES an unverified identity) with "<address>", so the failure can be
 // recorded on a booking and logged: no e-mail address ever reaches a log.
-func RedactAddresses(s string) string { return addressPattern.ReplaceAllString(s, "<address>") }
+func RedactAddresses(s string) string { return addressPattern().ReplaceAllString(s, "<address>") }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	_ "time/tzdata" // Lambda images may have no zoneinfo; CheckZone must still load every IANA zone.
 	"unicode"
@@ -36,8 +37,8 @@ const (
 const maxProviderEchoed = 40
 
 // namePrefixPattern is the room name prefix's alphabet; its length is checked apart (a counted
-// repetition compiles to as many copies of the class).
-var namePrefixPattern = regexp.MustCompile(`^[a-z0-9-]*$`)
+// repetition compiles to as many copies of the class), and it is compiled when first used.
+var namePrefixPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9-]*$`) })
 
 // ErrUndeliverable is in the chain of CheckEmail's error (errors.Is) for an address that is well
 // formed but cannot be mailed. roomkeeper's mail service takes 7-bit ASCII addresses only: Amazon
@@ -304,7 +305,7 @@ func (d *Details) checkRoom(r Rules) error {
 		return Errorf(Invalid, "data.room.size", "must be %q or %q", Small, Large)
 	}
 
-	if len(room.NamePrefix) > MaxNamePrefix || !namePrefixPattern.MatchString(room.NamePrefix) {
+	if len(room.NamePrefix) > MaxNamePrefix || !namePrefixPattern().MatchString(room.NamePrefix) {
 		return Errorf(Invalid, "data.room.namePrefix", "must be at most %d of a-z, 0-9 and -", MaxNamePrefix)
 	}
 	return nil

@@ -5,6 +5,7 @@ import (
 	"net/mail"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
@@ -52,10 +53,10 @@ type recipient struct {
 // only part of an event besides the booking's key and the addresses that is kept. Their length
 // (at most 40) is checked apart by isClass: a counted repetition compiles to a copy per count at
 // every cold start.
-var classPattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]*$`)
+var classPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]*$`) })
 
 // isClass reports whether s looks like an SES class.
-func isClass(s string) bool { return len(s) <= 40 && classPattern.MatchString(s) }
+func isClass(s string) bool { return len(s) <= 40 && classPattern().MatchString(s) }
 
 // ParseEvent reads a body of the work queue that may be an SES event record. It returns:
 //   - for a Bounce or Complaint event of a message that carries BookingTag with a booking key,

@@ -60,8 +60,29 @@ const (
 const contentSecurityPolicy = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; " +
 	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
-// Register adds the console's routes, under /console, to mux.
+// Register adds the console's routes, under /console, to mux. The console's own route table is
+// built on its first request, not here: most of the admin function's cold starts are for a
+// person's link (/j/{token}) or the admin API, which should not pay for the console's routes (a
+// registration looks up its caller's file and line, about 12 µs each at a cold start;
+// docs/benchmarks.md).
 func (c *Console) Register(mux *http.ServeMux) {
+	pages := sync.OnceValue(c.pages)
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c.fail(w, r, nil, booking.Errorf(booking.Forbidden, "", "This form came from another site, so it was refused."))
+	}))
+	h := headers(c.enabled(cop.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		pages().ServeHTTP(w, r)
+	}))))
+	mux.Handle("/console", h)
+	mux.Handle("/console/", h)
+	// The static files are served even while the console is off: the pages of a person's link
+	// (GET /j/{token}) use the same stylesheet and icon, and nothing in them is secret.
+	mux.Handle(web.StaticPath, headers(web.Static()))
+}
+
+// pages is the console's route table.
+func (c *Console) pages() *http.ServeMux {
 	pages := http.NewServeMux()
 	pages.HandleFunc("GET /console/sign-in", c.signInPage)
 	pages.HandleFunc("POST /console/sign-in", c.signIn)
@@ -85,17 +106,7 @@ func (c *Console) Register(mux *http.ServeMux) {
 	pages.Handle("GET /console/account", c.authed("account", false, c.account))
 	pages.Handle("POST /console/account/time-zone", c.authed("time-zone", false, c.setTimeZone))
 	pages.HandleFunc("/console/", c.notFound)
-
-	cop := http.NewCrossOriginProtection()
-	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c.fail(w, r, nil, booking.Errorf(booking.Forbidden, "", "This form came from another site, so it was refused."))
-	}))
-	h := headers(c.enabled(cop.Handler(pages)))
-	mux.Handle("/console", h)
-	mux.Handle("/console/", h)
-	// The static files are served even while the console is off: the pages of a person's link
-	// (GET /j/{token}) use the same stylesheet and icon, and nothing in them is secret.
-	mux.Handle(web.StaticPath, headers(web.Static()))
+	return pages
 }
 
 // headers sets the headers every answer of the console carries. The static files replace

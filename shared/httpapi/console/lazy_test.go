@@ -1,6 +1,9 @@
 package console
 
-import "testing"
+import (
+	"net/http"
+	"testing"
+)
 
 // TestEveryPageParses parses every page: they are parsed on first use, so a broken template
 // would otherwise show only when its page is first asked for.
@@ -28,5 +31,17 @@ func BenchmarkEveryPage(b *testing.B) {
 		for _, page := range lazyPages() {
 			page()
 		}
+	}
+}
+
+// TestTheRouteTableIsBuiltOnFirstUse: Register mounts the console and leaves its route table
+// for the first request, so a cold start that serves a person's link or the admin API does not
+// build it. Registering the table's routes at Register allocated more than building the table.
+func TestTheRouteTableIsBuiltOnFirstUse(t *testing.T) {
+	c := &Console{}
+	register := testing.AllocsPerRun(5, func() { c.Register(http.NewServeMux()) })
+	table := testing.AllocsPerRun(5, func() { c.pages() })
+	if register >= table/2 {
+		t.Errorf("Register allocates %v, the route table %v: the table is built at Register", register, table)
 	}
 }

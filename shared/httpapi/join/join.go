@@ -216,8 +216,7 @@ const (
 
 // externalIDPattern and maxExternalID are what Whereby's externalId may be (1 to 36 of these
 // characters); the length is checked apart, since a counted repetition compiles to a copy per
-// count. The pattern is compiled on the first Whereby link followed, not at every cold start of
-// the functions that link this package.
+// count at every cold start.
 var externalIDPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]+$`) })
 
 const maxExternalID = 36

@@ -34,6 +34,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
@@ -61,15 +62,16 @@ const (
 )
 
 // The patterns' lengths are checked apart (ValidInstance, ValidID): a counted repetition such as
-// {0,61} compiles to as many copies of its class, at every cold start.
+// {0,61} compiles to as many copies of its class. They are compiled when first used, not at
+// package init, which every cold start of every function linking this package pays.
 var (
-	instancePattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
-	idPattern       = regexp.MustCompile(`^[1-9][0-9]*$`)
+	instancePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`) })
+	idPattern       = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[1-9][0-9]*$`) })
 )
 
 // ValidInstance reports whether s can be the instance in <instance>.24sessions.com: a DNS label
 // (RFC 1035: at most 63 of a-z, 0-9 and -, neither first nor last a -).
-func ValidInstance(s string) bool { return len(s) <= 63 && instancePattern.MatchString(s) }
+func ValidInstance(s string) bool { return len(s) <= 63 && instancePattern().MatchString(s) }
 
 // DefaultGuestURL returns an instance's guest link template,
 // https://<instance>.24sessions.com/join/{accessKey}: the link 24sessions' guide "Joining a
@@ -82,7 +84,7 @@ func DefaultGuestURL(instance string) string {
 // positive decimal number, without leading zeros, that fits an int64.
 func ValidID(s string) bool {
 	_, err := strconv.ParseInt(s, 10, 64)
-	return err == nil && idPattern.MatchString(s)
+	return err == nil && idPattern().MatchString(s)
 }
 
 // Config configures a Client. Every field but the optional ones is required.

@@ -32,8 +32,10 @@ import (
 	"math/big"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
@@ -106,12 +108,8 @@ type Client struct {
 
 var _ booking.Provider = (*Client)(nil)
 
-// isCountryCode reports whether cc is an ISO 3166 alpha-2 code as ZOOM_DIAL_IN_COUNTRIES lists
-// them: two capital letters (checked by hand: a regular expression would be compiled at every
-// cold start of the functions that link this package).
-func isCountryCode(cc string) bool {
-	return len(cc) == 2 && 'A' <= cc[0] && cc[0] <= 'Z' && 'A' <= cc[1] && cc[1] <= 'Z'
-}
+// countryPattern is an ISO 3166 alpha-2 code, as ZOOM_DIAL_IN_COUNTRIES lists them.
+var countryPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Z]{2}$`) })
 
 // Check reports what cfg lacks or has wrong, but for the client secret and the host link, which
 // New checks: in AWS the secret is read on first use, long after the configuration is checked at
@@ -128,7 +126,7 @@ func (cfg Config) Check() error {
 		errs = append(errs, "Zoom is half configured: set "+strings.Join(missing, ", "))
 	}
 	for _, cc := range cfg.DialInCountries {
-		if !isCountryCode(cc) {
+		if !countryPattern().MatchString(cc) {
 			errs = append(errs, fmt.Sprintf("ZOOM_DIAL_IN_COUNTRIES: want ISO 3166 alpha-2 codes such as US,NO, got %q", cc))
 		}
 	}
