@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/operator"
@@ -146,6 +147,13 @@ func (con *console) bookingDetails(b operator.Booking) error {
 		}
 		t.detail("Last error", fmt.Sprintf("%s (%s, %s)", f.Message, how, con.at(f.At)))
 	}
+	if len(b.Reminders) > 0 {
+		leads := make([]string, len(b.Reminders))
+		for i, m := range b.Reminders {
+			leads[i] = operator.Minutes(m)
+		}
+		t.detail("Reminders", strings.Join(leads, ", ")+" before the start")
+	}
 	if b.PossibleDuplicates > 0 {
 		t.detail("Possible duplicates", plural(b.PossibleDuplicates, "invite")+" may have gone out twice")
 	}
@@ -158,13 +166,17 @@ func (con *console) bookingDetails(b operator.Booking) error {
 		return nil
 	}
 	fmt.Fprintln(con.out)
-	t = newTable(con.out, "INVITED", "ROLE", "LAST SENT", "METHOD", "SEQUENCE", "REFUSED")
+	t = newTable(con.out, "INVITED", "ROLE", "LAST SENT", "METHOD", "SEQUENCE", "REMINDED", "REFUSED")
 	for _, inv := range b.Invites {
 		seq := "-"
 		if inv.Method != "" {
 			seq = fmt.Sprint(inv.Sequence)
 		}
-		t.row(personLine(booking.Person{Name: inv.Name, Email: inv.Email}), inv.Role, con.at(inv.SentAt), orDash(string(inv.Method)), seq, inv.Error)
+		reminded := "-"
+		if inv.Reminded > 0 {
+			reminded = operator.Minutes(inv.Reminded) + " before"
+		}
+		t.row(personLine(booking.Person{Name: inv.Name, Email: inv.Email}), inv.Role, con.at(inv.SentAt), orDash(string(inv.Method)), seq, reminded, inv.Error)
 	}
 	return t.flush()
 }

@@ -87,6 +87,7 @@ func TestBookingsShow(t *testing.T) {
 		"Next":                "2026-11-22 11:32 CET",
 		"Last error":          "delete whereby room 87673375 of booking fmckexvfaicei: whereby answered 503 Service Unavailable (temporary: roomkeeper retries, 2026-11-22 10:44 CET)",
 		"Possible duplicates": "1 invite may have gone out twice",
+		"Reminders":           "24 h, 15 min before the start",
 		"Created":             "2026-11-22 09:00 CET", "Updated": "2026-11-22 10:44 CET",
 	}
 	tests := []struct {
@@ -97,9 +98,9 @@ func TestBookingsShow(t *testing.T) {
 		invites [][]string
 	}{
 		{"by key", []string{"bookings", "show", "fmckexvfaicei"}, "GET /v1/bookings/fmckexvfaicei", intro, [][]string{
-			{"Ada Host <ada@example.com>", "organizer", "2026-11-22 10:00 CET", "REQUEST", "1", ""},
-			{"Bob Guest <bob@example.net>", "guest", "2026-11-22 10:00 CET", "REQUEST", "1", ""},
-			{"Cleo <cleo@example.net>", "guest", "-", "-", "-", "mailbox does not exist"},
+			{"Ada Host <ada@example.com>", "organizer", "2026-11-22 10:00 CET", "REQUEST", "1", "24 h before", ""},
+			{"Bob Guest <bob@example.net>", "guest", "2026-11-22 10:00 CET", "REQUEST", "1", "15 min before", ""},
+			{"Cleo <cleo@example.net>", "guest", "-", "-", "-", "-", "mailbox does not exist"},
 		}},
 		{"by the source's id, which holds a slash", []string{"bookings", "show", "calcom:team/weekly-7"}, "GET /v1/bookings/calcom:team%2Fweekly-7",
 			map[string]string{
@@ -127,7 +128,7 @@ func TestBookingsShow(t *testing.T) {
 				assert.NotContains(t, res.stdout, "INVITED")
 				return
 			}
-			assert.Equal(t, tt.invites, tableRows(t, res.stdout, "INVITED", "ROLE", "LAST SENT", "METHOD", "SEQUENCE", "REFUSED"))
+			assert.Equal(t, tt.invites, tableRows(t, res.stdout, "INVITED", "ROLE", "LAST SENT", "METHOD", "SEQUENCE", "REMINDED", "REFUSED"))
 		})
 	}
 

@@ -805,10 +805,11 @@ const fakeBookings = `[
        "guestUrl": "https://subdomain.whereby.com/intro-rkfmckexvfaiceig1-5d1c", "expiresAt": "2026-11-29T10:30:00Z", "retired": true, "live": false}
     ],
     "invites": [
-      {"email": "ada@example.com", "name": "Ada Host", "role": "organizer", "sequence": 1, "method": "REQUEST", "sentAt": "2026-11-22T09:00:00Z"},
-      {"email": "bob@example.net", "name": "Bob Guest", "role": "guest", "sequence": 1, "method": "REQUEST", "sentAt": "2026-11-22T09:00:00Z"},
+      {"email": "ada@example.com", "name": "Ada Host", "role": "organizer", "sequence": 1, "method": "REQUEST", "sentAt": "2026-11-22T09:00:00Z", "reminded": 1440},
+      {"email": "bob@example.net", "name": "Bob Guest", "role": "guest", "sequence": 1, "method": "REQUEST", "sentAt": "2026-11-22T09:00:00Z", "reminded": 15},
       {"email": "cleo@example.net", "name": "Cleo", "role": "guest", "error": "mailbox does not exist"}
     ],
+    "reminders": [1440, 15],
     "endedRooms": [
       {"roomId": "rkfmckexvfaiceig0", "provider": "whereby", "roomName": "/intro-rkfmckexvfaiceig0-5d1c", "state": "ended",
        "guestUrl": "https://subdomain.whereby.com/intro-rkfmckexvfaiceig0-5d1c", "live": false, "deletedAt": "2026-11-22T08:30:00Z", "vanished": true}

@@ -2,6 +2,7 @@ package operator
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -17,6 +18,9 @@ type Invite struct {
 	Method   booking.Method `json:"method,omitempty"` // empty: nothing sent yet
 	SentAt   time.Time      `json:"sentAt,omitzero"`
 	Error    string         `json:"error,omitempty"` // the mail service refused it for good
+	// Reminded is how many minutes before the current start the latest reminder sent to the
+	// recipient came due (absent: none yet, or none since the meeting last moved).
+	Reminded int `json:"reminded,omitempty"`
 	// MailProblem is set when the mail service reported the recipient's mail bounced or was
 	// complained of.
 	MailProblem *MailProblem `json:"mailProblem,omitempty"`
@@ -42,33 +46,37 @@ type Failure struct {
 
 // Booking is one booking as an operator sees it.
 type Booking struct {
-	Key                string         `json:"key"`
-	Source             string         `json:"source"`
-	ExternalID         string         `json:"externalId"`
-	Status             booking.Status `json:"status"`
-	Sequence           int            `json:"sequence"`
-	Title              string         `json:"title"`
-	Start              time.Time      `json:"start,omitzero"` // zero for a cancellation of a booking never seen
-	End                time.Time      `json:"end,omitzero"`
-	TimeZone           string         `json:"timeZone,omitempty"`
-	Room               *Room          `json:"room"`
-	RetiredRooms       []Room         `json:"retiredRooms,omitempty"`
-	EndedRooms         []Room         `json:"endedRooms,omitempty"`
-	Invites            []Invite       `json:"invites"`
-	DueAt              time.Time      `json:"dueAt,omitzero"`
-	Done               bool           `json:"done"`
-	Failure            *Failure       `json:"failure,omitempty"`
-	RoomVanishedAt     time.Time      `json:"roomVanishedAt,omitzero"` // a room last found gone at the provider and replaced (EndedRooms marks it)
-	PossibleDuplicates int            `json:"possibleDuplicates"`
-	CreatedAt          time.Time      `json:"createdAt,omitzero"`
-	UpdatedAt          time.Time      `json:"updatedAt,omitzero"`
+	Key          string         `json:"key"`
+	Source       string         `json:"source"`
+	ExternalID   string         `json:"externalId"`
+	Status       booking.Status `json:"status"`
+	Sequence     int            `json:"sequence"`
+	Title        string         `json:"title"`
+	Start        time.Time      `json:"start,omitzero"` // zero for a cancellation of a booking never seen
+	End          time.Time      `json:"end,omitzero"`
+	TimeZone     string         `json:"timeZone,omitempty"`
+	Room         *Room          `json:"room"`
+	RetiredRooms []Room         `json:"retiredRooms,omitempty"`
+	EndedRooms   []Room         `json:"endedRooms,omitempty"`
+	Invites      []Invite       `json:"invites"`
+	// Reminders are the booking's reminders, in minutes before the start, longest first (absent:
+	// none).
+	Reminders          []int     `json:"reminders,omitempty"`
+	DueAt              time.Time `json:"dueAt,omitzero"`
+	Done               bool      `json:"done"`
+	Failure            *Failure  `json:"failure,omitempty"`
+	RoomVanishedAt     time.Time `json:"roomVanishedAt,omitzero"` // a room last found gone at the provider and replaced (EndedRooms marks it)
+	PossibleDuplicates int       `json:"possibleDuplicates"`
+	CreatedAt          time.Time `json:"createdAt,omitzero"`
+	UpdatedAt          time.Time `json:"updatedAt,omitzero"`
 
 	// Uninvited are the guests the source listed whom mail cannot reach: they were sent nothing,
 	// and the organizer's message names them.
 	Uninvited []booking.Person `json:"uninvited,omitempty"`
 }
 
-func bookingView(b *booking.Booking, withHost bool, link linkFunc) Booking {
+func (o *Operator) bookingView(ctx context.Context, b *booking.Booking, withHost bool) Booking {
+	link := o.linker(ctx)
 	item := Booking{
 		Key:                b.Key,
 		Source:             b.Source,
@@ -107,12 +115,15 @@ func bookingView(b *booking.Booking, withHost bool, link linkFunc) Booking {
 		}
 		v := Invite{
 			Email: inv.Email, Name: inv.Name, Role: role, Sequence: inv.Sequence,
-			Method: inv.Method, SentAt: inv.SentAt, Error: inv.Error,
+			Method: inv.Method, SentAt: inv.SentAt, Error: inv.Error, Reminded: inv.Reminded,
 		}
 		if p := inv.Problem; p != nil {
 			v.MailProblem = &MailProblem{Kind: string(p.Kind), Type: p.Type, At: p.At, Stopped: p.Permanent, OrganizerTold: p.Notified}
 		}
 		item.Invites = append(item.Invites, v)
+	}
+	for _, lead := range o.Reconciler.RemindersOf(b) {
+		item.Reminders = append(item.Reminders, int(lead/time.Minute))
 	}
 	for _, p := range b.Details.Uninvited {
 		item.Uninvited = append(item.Uninvited, booking.Person{Name: p.Name, Email: p.Email})
@@ -157,7 +168,7 @@ func (o *Operator) Booking(ctx context.Context, id string, withHost bool) (Booki
 	if b == nil {
 		return Booking{}, notFound
 	}
-	return bookingView(b, withHost, o.linker(ctx)), nil
+	return o.bookingView(ctx, b, withHost), nil
 }
 
 // BookingsQuery asks for a page of bookings.
@@ -209,7 +220,7 @@ func (o *Operator) Bookings(ctx context.Context, q BookingsQuery) (BookingsPage,
 	}
 	page := BookingsPage{Bookings: []Booking{}, NextCursor: booking.EncodeCursor(next)}
 	for _, b := range records {
-		page.Bookings = append(page.Bookings, bookingView(b, false, o.linker(ctx)))
+		page.Bookings = append(page.Bookings, o.bookingView(ctx, b, false))
 	}
 	return page, nil
 }
@@ -227,4 +238,16 @@ func timeOrDate(field, s string) (time.Time, error) {
 		return time.Time{}, booking.Errorf(booking.Invalid, field, "must be an RFC 3339 time or a date such as 2026-12-01")
 	}
 	return t, nil
+}
+
+// Minutes writes a length of time in whole minutes, as the console and the command line show
+// one: "25 min", "1 h", "1 h 5 min".
+func Minutes(n int) string {
+	switch {
+	case n < 60:
+		return fmt.Sprintf("%d min", n)
+	case n%60 == 0:
+		return fmt.Sprintf("%d h", n/60)
+	}
+	return fmt.Sprintf("%d h %d min", n/60, n%60)
 }

@@ -631,6 +631,52 @@ func TestABookingShowsEachRecipientsMailProblem(t *testing.T) {
 	assert.Contains(t, string(raw), `"mailProblem":{"kind":"bounce","type":"Permanent/General","at":"2026-12-04T09:00:00Z","stopped":true,"organizerTold":true}`)
 }
 
+// TestABookingShowsItsRemindersAndWhoWasReminded: a booking shows the reminders that apply to
+// it — its own, else its source's, none for a hand-made room — and each recipient the latest
+// reminder sent to them, in minutes before the start.
+func TestABookingShowsItsRemindersAndWhoWasReminded(t *testing.T) {
+	f := newFixture(t)
+	f.r.Reminders = map[string][]time.Duration{"calcom": {24 * time.Hour, 15 * time.Minute}}
+	now := f.clock.Now()
+	ada := booking.Person{Name: "Ada Host", Email: "ada@example.com"}
+	bob := booking.Person{Name: "Bob Guest", Email: "bob@example.net"}
+	put := func(source, id string, own []int) {
+		b := &booking.Booking{
+			Key: booking.KeyOf(source, id), Source: source, ExternalID: id, Status: booking.Confirmed,
+			Details: booking.Details{Title: "Intro", Start: now.Add(time.Hour), End: now.Add(2 * time.Hour), Organizer: ada, Attendees: []booking.Person{bob}, Reminders: own},
+			Invites: []booking.Invite{
+				{Person: ada, Organizer: true, Method: booking.Request, SentAt: now, Reminded: 1440},
+				{Person: bob, Method: booking.Request, SentAt: now},
+			},
+		}
+		require.NoError(t, f.st.Put(f.ctx, b))
+	}
+	put("calcom", "by-source", nil)
+	put("generic", "own", []int{60, 10})
+	put("generic", "none", []int{})
+
+	got, err := f.op.Booking(f.ctx, "calcom:by-source", false)
+	require.NoError(t, err)
+	assert.Equal(t, []int{1440, 15}, got.Reminders, "the source's")
+	assert.Equal(t, 1440, got.Invites[0].Reminded)
+	assert.Zero(t, got.Invites[1].Reminded)
+	raw, err := json.Marshal(got)
+	require.NoError(t, err)
+	assert.Contains(t, string(raw), `"reminded":1440`)
+	assert.Contains(t, string(raw), `"reminders":[1440,15]`)
+
+	got, err = f.op.Booking(f.ctx, "generic:own", false)
+	require.NoError(t, err)
+	assert.Equal(t, []int{60, 10}, got.Reminders, "its own")
+
+	got, err = f.op.Booking(f.ctx, "generic:none", false)
+	require.NoError(t, err)
+	assert.Empty(t, got.Reminders)
+	raw, err = json.Marshal(got)
+	require.NoError(t, err)
+	assert.NotContains(t, string(raw), `"reminders"`)
+}
+
 const testLinkSecret = "ops-link-secret"
 
 type linkSecret string

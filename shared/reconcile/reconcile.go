@@ -577,7 +577,7 @@ func (w *run) render(ctx context.Context, a action) (booking.Message, error) {
 		Reminder:    a.reminder,
 	}
 	if a.method == booking.Request && a.kind == actSend {
-		msg.Alarms = w.r.reminders(b) // the calendar reminds when roomkeeper does
+		msg.Alarms = w.r.RemindersOf(b) // the calendar reminds when roomkeeper does
 	}
 	if a.method == booking.Cancel && b.Status == booking.Cancelled {
 		msg.CancelReason = d.CancelReason // a guest removed from a meeting that goes on gets none

@@ -11,11 +11,11 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 )
 
-// reminders returns how long before its start a booking's participants are reminded, longest
+// RemindersOf returns how long before its start a booking's participants are reminded, longest
 // first: the booking's own (a generic event's data.reminders), else its source's
 // (Reconciler.Reminders). A hand-made room has none: its maker holds the links, and it invites
 // no one.
-func (r *Reconciler) reminders(b *booking.Booking) []time.Duration {
+func (r *Reconciler) RemindersOf(b *booking.Booking) []time.Duration {
 	if b.Source == booking.Manual {
 		return nil
 	}
@@ -48,7 +48,7 @@ func (r *Reconciler) planReminder(b *booking.Booking, now time.Time) (action, ti
 // invitation, is skipped, and of several due at once (a run held up by an outage) only the
 // latest is sent, the earlier ones counted done.
 func (r *Reconciler) remindersDue(b *booking.Booking, now time.Time) ([]action, time.Time) {
-	leads := r.reminders(b)
+	leads := r.RemindersOf(b)
 	d := &b.Details
 	if len(leads) == 0 || b.Status != booking.Confirmed || b.Done || !now.Before(d.Start) {
 		return nil, time.Time{}

@@ -316,7 +316,7 @@ func TestRemindersOfTheBookingAndTheSource(t *testing.T) {
 		"a hand-made room":     {booking.Manual, []int{15}, nil},
 	} {
 		b := &booking.Booking{Source: tt.source, Details: booking.Details{Reminders: tt.own}}
-		assert.Equal(t, tt.want, f.r.reminders(b), name)
+		assert.Equal(t, tt.want, f.r.RemindersOf(b), name)
 	}
 
 	f.r.Reminders = map[string][]time.Duration{"generic": {time.Hour}}

@@ -3,6 +3,8 @@ package console
 import (
 	"fmt"
 	"time"
+
+	"github.com/roomkeeper/roomkeeper/shared/operator"
 )
 
 // zoned writes times for one operator: in their zone, relative to the request's now.
@@ -89,16 +91,8 @@ func (z zoned) Rel(t time.Time) string {
 	return "in " + s
 }
 
-// Minutes writes a length of time in whole minutes: "25 min", "1 h 5 min".
-func (z zoned) Minutes(n int) string {
-	switch {
-	case n < 60:
-		return fmt.Sprintf("%d min", n)
-	case n%60 == 0:
-		return fmt.Sprintf("%d h", n/60)
-	}
-	return fmt.Sprintf("%d h %d min", n/60, n%60)
-}
+// Minutes writes a length of time in whole minutes (operator.Minutes).
+func (z zoned) Minutes(n int) string { return operator.Minutes(n) }
 
 // Past reports whether t is before now.
 func (z zoned) Past(t time.Time) bool { return t.Before(z.now) }

@@ -29,6 +29,7 @@ func TestBookingsPage(t *testing.T) {
 		"bob@example.net", "Bob Guest", "Guest", "Organizer", "Invitation",
 		"roomkeeper works on it", "in 5 min",
 		"The last try failed", "whereby answered 503 Service Unavailable",
+		"<dt>Reminders</dt><dd>1 h, 15 min before the start</dd>", `<td data-label="Reminded">1 h before</td>`, `<td data-label="Reminded">—</td>`,
 	} {
 		assert.Contains(t, page, want)
 	}

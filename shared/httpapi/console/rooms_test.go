@@ -310,10 +310,11 @@ func putBooking(t *testing.T, f *fixture) string {
 			Organizer: booking.Person{Name: "Ada Host", Email: "ada@clinic.example"},
 			Attendees: []booking.Person{{Name: "Bob Guest", Email: "bob@example.net"}},
 			Room:      booking.RoomOptions{Provider: "whereby", Size: booking.Small},
+			Reminders: []int{60, 15},
 		},
 		Room: &booking.Room{Provider: "whereby", ID: "77", Tag: tag, Name: "/intro-" + tag, GuestURL: "https://rooms.test/intro", HostURL: "https://rooms.test/intro?roomKey=secret-host-key"},
 		Invites: []booking.Invite{
-			{Person: booking.Person{Name: "Ada Host", Email: "ada@clinic.example"}, Organizer: true, Sequence: 1, Method: booking.Request, SentAt: now.Add(-time.Hour)},
+			{Person: booking.Person{Name: "Ada Host", Email: "ada@clinic.example"}, Organizer: true, Sequence: 1, Method: booking.Request, SentAt: now.Add(-time.Hour), Reminded: 60},
 			{Person: booking.Person{Name: "Bob Guest", Email: "bob@example.net"}, Sequence: 1, Method: booking.Request, SentAt: now.Add(-time.Hour)},
 		},
 		DueAt:     now.Add(5 * time.Minute),
