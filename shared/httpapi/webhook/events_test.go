@@ -64,7 +64,7 @@ func TestWebhookLogsNameTheEvent(t *testing.T) {
 	f := newHookFixture(t)
 	logs := &bytes.Buffer{}
 	f.s.Bookings.Log = slog.New(slog.NewTextHandler(logs, nil))
-	f.s.Bookings.Secrets = &rotatingSecrets{cached: testSecret, current: testSecret}
+	f.s.Bookings.Secrets = &rotatingSecrets{name: GenericSecret, cached: testSecret, current: testSecret}
 
 	w := serve(f.s, request(t, testSecret, "msg_1", f.now, event("bk_1", f.now)))
 	require.Equal(t, http.StatusAccepted, w.Code, w.Body.String())

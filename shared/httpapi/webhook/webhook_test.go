@@ -33,14 +33,15 @@ type nopQueue struct{}
 
 func (nopQueue) Enqueue(context.Context, string) error { return nil }
 
-// rotatingSecrets serves an old secret until asked for a fresh one, counting fresh reads.
+// rotatingSecrets serves the secret named name, an old value until asked for a fresh one,
+// counting fresh reads; every other secret is not configured.
 type rotatingSecrets struct {
-	cached, current string
-	fresh           int
+	name, cached, current string
+	fresh                 int
 }
 
 func (s *rotatingSecrets) Secret(_ context.Context, name string, fresh bool) (string, error) {
-	if name != GenericSecret {
+	if name != s.name {
 		return "", nil
 	}
 	if fresh {
@@ -114,7 +115,7 @@ func serve(s *server, r *http.Request) *httptest.ResponseRecorder {
 }
 
 func TestRotatedSecretIsReadOnceAfterASignatureFailure(t *testing.T) {
-	secrets := &rotatingSecrets{cached: "whsec_b2xkLW9sZC1vbGQtb2xkLW9sZC1vbGQ=", current: testSecret}
+	secrets := &rotatingSecrets{name: GenericSecret, cached: "whsec_b2xkLW9sZC1vbGQtb2xkLW9sZC1vbGQ=", current: testSecret}
 	s, st, now := newServer(t, secrets)
 	w := serve(s, request(t, testSecret, "msg_1", now, event("bk_1", now)))
 	assert.Equal(t, http.StatusAccepted, w.Code, w.Body.String())
@@ -150,7 +151,7 @@ func (failingStore) AddActivity(context.Context, string, []booking.RoomEvent, ti
 }
 
 func TestStoreOutageIs503WithoutInternals(t *testing.T) {
-	s, st, now := newServer(t, &rotatingSecrets{cached: testSecret, current: testSecret})
+	s, st, now := newServer(t, &rotatingSecrets{name: GenericSecret, cached: testSecret, current: testSecret})
 	s.Intake.Store = failingStore{st}
 	w := serve(s, request(t, testSecret, "msg_1", now, event("bk_1", now)))
 	assert.Equal(t, http.StatusServiceUnavailable, w.Code)
@@ -161,7 +162,7 @@ func TestStoreOutageIs503WithoutInternals(t *testing.T) {
 // BenchmarkIntake measures one booking webhook through the handler: verify the signature,
 // validate the event, persist it in the embedded store (bbolt, with its fsync).
 func BenchmarkIntake(b *testing.B) {
-	s, _, now := newServer(b, &rotatingSecrets{cached: testSecret, current: testSecret})
+	s, _, now := newServer(b, &rotatingSecrets{name: GenericSecret, cached: testSecret, current: testSecret})
 	mux := http.NewServeMux()
 	s.Register(mux)
 	b.ReportAllocs()
