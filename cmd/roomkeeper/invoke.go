@@ -20,8 +20,10 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/config"
 	"github.com/roomkeeper/roomkeeper/shared/devkit/eventfile"
 	"github.com/roomkeeper/roomkeeper/shared/lambda/apigw"
+	"github.com/roomkeeper/roomkeeper/shared/lambda/dialin"
 	"github.com/roomkeeper/roomkeeper/shared/lambda/sweeper"
 	"github.com/roomkeeper/roomkeeper/shared/lambda/worker"
+	"github.com/roomkeeper/roomkeeper/shared/video/phone"
 	"github.com/roomkeeper/roomkeeper/shared/video/wherebyhook"
 )
 
@@ -43,6 +45,8 @@ functions and their events:
             local ROOMKEEPER_ADMIN_TOKEN
   worker    an SQS event (events/sqs-batch.json; events/sqs-ses-bounce.json, an SES bounce)
   sweeper   a scheduler event (events/scheduler-sweep.json)
+  dialin    a dial-in number and its region (events/dialin-number.json), as the worker asks the
+            dialin function to normalise it; needs no data directory
 
 The event's {{now…}} and {{run}} placeholders are filled in first. events/sqs-batch.json names the
 booking that events/apigw-booking-created.json makes with the default -run, so
@@ -67,8 +71,8 @@ func invoke(ctx context.Context, args []string, out io.Writer) error {
 		return errors.New("want a function and an event file")
 	}
 	function, file := fl.Arg(0), fl.Arg(1)
-	if !slices.Contains([]string{"bookings", "hooks", "admin", "worker", "sweeper"}, function) {
-		return fmt.Errorf("unknown function %q: want bookings, hooks, admin, worker or sweeper", function)
+	if !slices.Contains([]string{"bookings", "hooks", "admin", "worker", "sweeper", "dialin"}, function) {
+		return fmt.Errorf("unknown function %q: want bookings, hooks, admin, worker, sweeper or dialin", function)
 	}
 	raw, err := os.ReadFile(file)
 	if err != nil {
@@ -78,6 +82,14 @@ func invoke(ctx context.Context, args []string, out io.Writer) error {
 	payload, err := eventfile.Expand(raw, eventfile.Vars{Now: now, Run: *run})
 	if err != nil {
 		return fmt.Errorf("%s: %w", file, err)
+	}
+
+	if function == "dialin" { // the phone-number library alone: no configuration, store or sandbox
+		ans, err := (&dialin.Handler{Normalize: phone.Normalize}).Handle(ctx, payload)
+		if err != nil {
+			return fmt.Errorf("dialin handler: %w", err)
+		}
+		return printJSON(out, ans)
 	}
 
 	cfg, err := config.FromEnv(os.LookupEnv)
@@ -150,11 +162,9 @@ func invoke(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%s handler: %w", function, err)
 	}
-	b, err := json.MarshalIndent(resp, "", "  ")
-	if err != nil {
+	if err := printJSON(out, resp); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "%s\n", b)
 	// In AWS these nudges would be SQS messages for the worker; here the queue ends with the process.
 	for _, key := range queued(a) {
 		fmt.Fprintf(os.Stderr, "queued for the worker: {\"key\":%q}\n", key)
@@ -185,4 +195,14 @@ func queued(a *app) []string {
 		}
 		keys = append(keys, key)
 	}
+}
+
+// printJSON prints a handler's response, indented.
+func printJSON(out io.Writer, resp any) error {
+	b, err := json.MarshalIndent(resp, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(out, "%s\n", b)
+	return err
 }

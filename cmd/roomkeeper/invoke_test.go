@@ -16,6 +16,7 @@ import (
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/invite/invitetest"
+	"github.com/roomkeeper/roomkeeper/shared/lambda/dialin"
 	"github.com/roomkeeper/roomkeeper/shared/lambda/sweeper"
 	"github.com/roomkeeper/roomkeeper/shared/local/bolt"
 	"github.com/roomkeeper/roomkeeper/shared/local/outbox"
@@ -110,6 +111,21 @@ func TestInvokeRunsEachFunctionOnItsSample(t *testing.T) {
 	var sweepResp sweeper.Result
 	runInvoke(t, &sweepResp, "sweeper", "scheduler-sweep.json")
 	assert.Equal(t, 0, sweepResp.Enqueued)
+
+	// dialin: the sample number in national form comes back in E.164; an invalid one is refused
+	// with its reason, and the number in neither.
+	var num dialin.Answer
+	runInvoke(t, &num, "dialin", "dialin-number.json")
+	assert.Equal(t, dialin.Answer{E164: "+12125550142"}, num)
+	bad := filepath.Join(t.TempDir(), "bad-number.json")
+	require.NoError(t, os.WriteFile(bad, []byte(`{"number": "12", "region": "US"}`), 0o600))
+	var out bytes.Buffer
+	require.NoError(t, invoke(context.Background(), []string{"dialin", bad}, &out))
+	var refused dialin.Answer
+	require.NoError(t, json.Unmarshal(out.Bytes(), &refused))
+	assert.Empty(t, refused.E164)
+	assert.NotEmpty(t, refused.Reason)
+	assert.NotContains(t, out.String(), `"12"`)
 
 	// A second booking run goes in under its own id.
 	runInvoke(t, &apiResp, "-run", "other", "bookings", "apigw-booking-created.json")

@@ -9,16 +9,16 @@
 // are built once per container.
 //
 // How far it looks ahead is sweep.Lookahead of the schedule's interval, which the stack passes in
-// ROOMKEEPER_SWEEP_INTERVAL from the constant that also writes the schedule's rate. Unset, it
-// enqueues only what is due (as under an SQS emulator that does not delay batch entries).
+// ROOMKEEPER_SWEEP_INTERVAL from the constant that also writes the schedule's rate
+// (config.Config.SweepSchedule). Unset, it enqueues only what is due (as under an SQS emulator
+// that does not delay batch entries).
 //
 // A sweep enqueues at most what the worker takes in a minute, sweep.Ceiling of the worker's
-// concurrency, which the stack passes in ROOMKEEPER_WORKER_CONCURRENCY (unset: sweep.DefaultMax),
-// and reads no page of due bookings after sweepBudget.
+// concurrency, which the stack passes in ROOMKEEPER_WORKER_CONCURRENCY (unset: one unit's,
+// sweep.DefaultMax), and reads no page of due bookings after sweepBudget.
 package main
 
 import (
-	"os"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -40,19 +40,11 @@ const sweepBudget = 40 * time.Second
 
 func main() {
 	env := start.Load("ROOMKEEPER_TABLE", "ROOMKEEPER_QUEUE_URL")
-	ceiling := sweep.DefaultMax
-	if n := env.Config.WorkerConcurrency; n > 0 {
-		ceiling = sweep.Ceiling(n)
-	}
-	var lookahead time.Duration
-	if os.Getenv("ROOMKEEPER_SWEEP_INTERVAL") != "" {
-		lookahead = sweep.Lookahead(env.Config.SweepInterval)
-	}
 	queue := sqs.New(awssqs.NewFromConfig(env.AWS), env.Var("ROOMKEEPER_QUEUE_URL"))
 	store := dynamo.New(dynamodb.NewFromConfig(env.AWS), env.Var("ROOMKEEPER_TABLE"))
 	metrics := emf.New(env.Log)
 	h := &sweeper.Handler{
-		Sweeper:  &sweep.Sweeper{Store: store, Queue: queue, Now: time.Now, Max: ceiling, Budget: sweepBudget, Lookahead: lookahead},
+		Sweeper:  &sweep.Sweeper{Store: store, Queue: queue, Now: time.Now, Max: sweep.Ceiling(env.Config.WorkerConcurrency), Budget: sweepBudget, Lookahead: sweep.Lookahead(env.Config.SweepSchedule)},
 		Reaper:   queue, // the worker reaps
 		Backfill: store,
 		Metrics:  metrics,

@@ -158,6 +158,19 @@ type DialIn struct {
 // cannot make it valid. Any other error of a normaliser is temporary.
 var ErrInvalidNumber = errors.New("invalid phone number")
 
+// InvalidNumberError is a normaliser's refusal of a number, wrapping ErrInvalidNumber. Reason
+// says why and names no digit of the number; it is what the dialin function answers with
+// (shared/lambda/dialin), so the worker's error is the one shared/video/phone gave.
+type InvalidNumberError struct {
+	Reason string
+}
+
+// Error is the reason and the words of ErrInvalidNumber.
+func (e *InvalidNumberError) Error() string { return e.Reason + ": " + ErrInvalidNumber.Error() }
+
+// Unwrap returns ErrInvalidNumber.
+func (e *InvalidNumberError) Unwrap() error { return ErrInvalidNumber }
+
 // ErrNumberNotNormalised is wrapped by a provider's temporary error for a dial-in number its
 // normaliser could not answer for now (any error but ErrInvalidNumber): the room the provider
 // made meanwhile is kept for the next run to adopt by its tag, never listed without the number.

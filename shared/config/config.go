@@ -54,10 +54,16 @@ type Config struct {
 	NotifyURL    string
 	NotifySecret string
 
-	CleanupGrace  time.Duration // ROOMKEEPER_CLEANUP_GRACE
-	MaxOverrun    time.Duration // ROOMKEEPER_MAX_OVERRUN
-	RoomSlack     time.Duration // ROOMKEEPER_ROOM_SLACK
-	SweepInterval time.Duration // ROOMKEEPER_SWEEP_INTERVAL
+	CleanupGrace time.Duration // ROOMKEEPER_CLEANUP_GRACE
+	MaxOverrun   time.Duration // ROOMKEEPER_MAX_OVERRUN
+	RoomSlack    time.Duration // ROOMKEEPER_ROOM_SLACK
+	// SweepInterval (ROOMKEEPER_SWEEP_INTERVAL, default 5s) is how often the local server sweeps.
+	SweepInterval time.Duration
+	// SweepSchedule is ROOMKEEPER_SWEEP_INTERVAL as set, 0 when it is unset: on AWS the stack
+	// sets it for the sweeper to its schedule's interval, which the sweeper looks ahead by
+	// (shared/sweep.Lookahead); unset, the sweeper does not know when it runs next and enqueues
+	// only what is due.
+	SweepSchedule time.Duration
 	// WorkerConcurrency (ROOMKEEPER_WORKER_CONCURRENCY, set by the stack for the sweeper) is how
 	// many workers run at once, which bounds what a sweep enqueues; 0 when unset.
 	WorkerConcurrency int
@@ -244,6 +250,9 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 		},
 	}
 	c.Reminders = reminders(lookup, &errs)
+	if str("ROOMKEEPER_SWEEP_INTERVAL", "") != "" {
+		c.SweepSchedule = c.SweepInterval
+	}
 	if v := str("ROOMKEEPER_WORKER_CONCURRENCY", ""); v != "" {
 		if n, err := strconv.Atoi(v); err != nil || n < 1 {
 			errs = append(errs, fmt.Sprintf("ROOMKEEPER_WORKER_CONCURRENCY: want a whole number of at least 1, got %q", v))

@@ -25,6 +25,7 @@ func TestDefaults(t *testing.T) {
 	assert.Equal(t, 2*time.Hour, c.MaxOverrun)
 	assert.Equal(t, 168*time.Hour, c.RoomSlack)
 	assert.Equal(t, 5*time.Second, c.SweepInterval)
+	assert.Zero(t, c.SweepSchedule, "unset: the sweeper's schedule is not known")
 	assert.Equal(t, 5*time.Minute, c.WebhookTolerance)
 	assert.Equal(t, 720*time.Hour, c.Retention)
 	assert.Zero(t, c.WorkerConcurrency)
@@ -39,9 +40,12 @@ func TestOverrides(t *testing.T) {
 		"ROOMKEEPER_CLEANUP_GRACE":      "1m",
 		"WHEREBY_API_URL":               "http://127.0.0.1:1/v1/",
 		"ROOMKEEPER_WORKER_CONCURRENCY": "25",
+		"ROOMKEEPER_SWEEP_INTERVAL":     "1m",
 	}))
 	require.NoError(t, err)
 	assert.Equal(t, 25, c.WorkerConcurrency)
+	assert.Equal(t, time.Minute, c.SweepInterval)
+	assert.Equal(t, time.Minute, c.SweepSchedule, "set: the sweeper's schedule")
 	assert.Equal(t, "https://rk.example.com", c.PublicURL)
 	assert.Equal(t, time.Minute, c.CleanupGrace)
 	assert.Equal(t, "http://127.0.0.1:1/v1", c.Whereby.APIURL)
@@ -61,6 +65,8 @@ func TestInvalid(t *testing.T) {
 		{"bad addr", map[string]string{"ROOMKEEPER_ADDR": "8080"}, "ROOMKEEPER_ADDR"},
 		{"no worker", map[string]string{"ROOMKEEPER_WORKER_CONCURRENCY": "0"}, "ROOMKEEPER_WORKER_CONCURRENCY"},
 		{"worker count not a number", map[string]string{"ROOMKEEPER_WORKER_CONCURRENCY": "many"}, "ROOMKEEPER_WORKER_CONCURRENCY"},
+		{"sweep interval not a duration", map[string]string{"ROOMKEEPER_SWEEP_INTERVAL": "1"}, "ROOMKEEPER_SWEEP_INTERVAL"},
+		{"sweep interval of zero", map[string]string{"ROOMKEEPER_SWEEP_INTERVAL": "0s"}, "ROOMKEEPER_SWEEP_INTERVAL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

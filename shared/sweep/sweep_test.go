@@ -344,4 +344,5 @@ func TestDelayIsNeverEarly(t *testing.T) {
 func TestLookaheadIsTheIntervalAndAMargin(t *testing.T) {
 	assert.Equal(t, time.Minute+Margin, Lookahead(time.Minute))
 	assert.Equal(t, booking.MaxDelay, Lookahead(time.Hour), "no further than SQS delays")
+	assert.Zero(t, Lookahead(0), "no schedule known: only what is due")
 }

@@ -210,10 +210,11 @@ type Providers struct {
 // that is missing or wrong. phone normalises the providers' dial-in numbers to E.164 where rooms
 // are made (shared/video/phone.Normalize locally; on AWS the worker's shared/aws/dialin, which
 // invokes the dialin function, the one function that links the phone-number library, whose
-// metadata costs every start milliseconds); an error wrapping booking.ErrInvalidNumber rejects a
-// number, any other is temporary. nil gives providers that make no room with dial-in, for a
+// metadata costs every start milliseconds), given the context of the provider's call that needs
+// the number; an error wrapping booking.ErrInvalidNumber rejects a number, any other is
+// temporary. nil gives providers that make no room with dial-in, for a
 // function that leaves those to the worker. New calls nothing.
-func New(cfg config.Config, secrets Secrets, now func() time.Time, phone func(number, region string) (string, error)) (Providers, error) {
+func New(cfg config.Config, secrets Secrets, now func() time.Time, phone func(ctx context.Context, number, region string) (string, error)) (Providers, error) {
 	v := Providers{Whereby: &SecretProvider{
 		Secrets: secrets,
 		Names:   []string{WherebyAPIKey},

@@ -13,7 +13,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -24,8 +23,9 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/lambda/dialin"
 )
 
-// callTimeout bounds one Normalize, the SDK's retries included: a warm function answers in
-// milliseconds, a cold one in tens of them.
+// callTimeout bounds one Normalize, the SDK's retries included, within the deadline of the
+// context it is given (the worker's invocation's): a warm function answers in milliseconds, a
+// cold one in tens of them.
 const callTimeout = 10 * time.Second
 
 // maxKnown is how many answers a Normalizer keeps; past it, it starts over. A deployment's
@@ -52,17 +52,19 @@ func New(client *lambda.Client, function string) *Normalizer {
 }
 
 // Normalize returns number, of the ISO 3166 region, in E.164 form, as shared/video/phone.Normalize
-// does: a number the numbering plan rejects is an error wrapping booking.ErrInvalidNumber. Any
-// other error (the invocation throttled, failed or timed out, or the function's error) is
-// temporary and is not remembered. Errors never contain the number.
-func (n *Normalizer) Normalize(number, region string) (string, error) {
+// does: a number the numbering plan rejects is an error wrapping a *booking.InvalidNumberError
+// with the function's reason (and so booking.ErrInvalidNumber). Any other error (the invocation
+// throttled, failed or timed out, ctx done, or the function's error) is temporary and is not
+// remembered. The invocation is cancelled with ctx and gives up after callTimeout at the latest.
+// Errors never contain the number.
+func (n *Normalizer) Normalize(ctx context.Context, number, region string) (string, error) {
 	q := query{number, region}
 	n.mu.Lock()
 	a, ok := n.known[q]
 	n.mu.Unlock()
 	if !ok {
 		var err error
-		if a, err = n.ask(q); err != nil {
+		if a, err = n.ask(ctx, q); err != nil {
 			return "", fmt.Errorf("normalize a dial-in number with %s: %w", n.function, err)
 		}
 		n.mu.Lock()
@@ -72,20 +74,19 @@ func (n *Normalizer) Normalize(number, region string) (string, error) {
 		n.known[q] = a
 		n.mu.Unlock()
 	}
-	if a.Invalid != "" {
-		reason := strings.TrimSuffix(a.Invalid, ": "+booking.ErrInvalidNumber.Error())
-		return "", fmt.Errorf("normalize a dial-in number with %s: %s: %w", n.function, reason, booking.ErrInvalidNumber)
+	if a.Reason != "" {
+		return "", fmt.Errorf("normalize a dial-in number with %s: %w", n.function, &booking.InvalidNumberError{Reason: a.Reason})
 	}
 	return a.E164, nil
 }
 
 // ask invokes the function once and returns its answer.
-func (n *Normalizer) ask(q query) (dialin.Answer, error) {
+func (n *Normalizer) ask(ctx context.Context, q query) (dialin.Answer, error) {
 	payload, err := json.Marshal(dialin.Request{Number: &q.number, Region: q.region})
 	if err != nil {
 		return dialin.Answer{}, err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	out, err := n.invoke(ctx, &lambda.InvokeInput{
 		FunctionName:   &n.function,
@@ -108,8 +109,13 @@ func (n *Normalizer) ask(q query) (dialin.Answer, error) {
 	if err := json.Unmarshal(out.Payload, &a); err != nil {
 		return dialin.Answer{}, fmt.Errorf("decode the answer: %w", err)
 	}
-	if (a.E164 == "") == (a.Invalid == "") {
-		return dialin.Answer{}, errors.New(`the answer has neither or both of "e164" and "invalid"`)
+	if a.Reason == "" {
+		// A function of the previous version, met during a deployment, gives the whole refusal
+		// alone: it is the reason, the words of booking.ErrInvalidNumber then said twice.
+		a.Reason = a.Invalid
+	}
+	if (a.E164 == "") == (a.Reason == "") {
+		return dialin.Answer{}, errors.New(`the answer has neither or both of "e164" and "reason"`)
 	}
 	return a, nil
 }

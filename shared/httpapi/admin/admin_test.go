@@ -678,17 +678,3 @@ func TestAdminAnswersCarryNoHostLinkBySessionRoutes(t *testing.T) {
 		assert.NotContains(t, w.Body.String(), "roomKey", target)
 	}
 }
-
-// TestTheRouteTableIsBuiltOnFirstUse: Register mounts the API's prefixes and leaves its route
-// table for the first request, so a cold start that serves a person's link does not build it.
-// Registering the table's routes at Register allocated more than building the table alone: now
-// it allocates less, only the prefixes' mounts.
-func TestTheRouteTableIsBuiltOnFirstUse(t *testing.T) {
-	s := &API{}
-	register := testing.AllocsPerRun(5, func() { s.Register(http.NewServeMux()) })
-	table := testing.AllocsPerRun(5, func() { s.routes() })
-	assert.Less(t, register, table, "Register allocates %v, the route table %v", register, table)
-
-	srv, _, _ := newServer(t, &adminSecrets{cached: adminToken, current: adminToken})
-	assert.Equal(t, http.StatusOK, get(t, srv, "/v1/operators", adminToken).Code, "the first request builds the table")
-}

@@ -7,10 +7,18 @@
 // The payload is JSON, as Lambda's Invoke API carries it ("Invoke", AWS Lambda API Reference):
 //
 //	request  {"number": "(212) 555-0142", "region": "US"}
-//	answer   {"e164": "+12125550142"}  or  {"invalid": "<why, naming no digit>"}
+//	answer   {"e164": "+12125550142"}
+//	    or   {"reason": "<why, naming no digit>", "invalid": "<why>: invalid phone number"}
 //
 // A request that is not that shape is a function error naming the field; a number the plan
 // rejects is an answer, not an error, so the caller can tell it from a failed invocation.
+//
+// During a deployment a worker of one version may invoke a function of the other, so each
+// version reads the other's answers. "reason" is new; "invalid", the whole refusal, is what a
+// worker of the previous version reads (it drops the words of booking.ErrInvalidNumber from its
+// end), and a worker reads an answer with "invalid" alone, a function of the previous version's,
+// taking the whole refusal for the reason. Once no worker of the previous version runs, the next
+// version may drop "invalid".
 package dialin
 
 import (
@@ -32,22 +40,26 @@ type Request struct {
 	Region string `json:"region,omitempty"`
 }
 
-// Answer is the function's answer to a Request: exactly one of its fields is set.
+// Answer is the function's answer to a Request: E164, or Reason with Invalid.
 type Answer struct {
-	E164    string `json:"e164,omitempty"`
-	Invalid string `json:"invalid,omitempty"` // why the numbering plan rejects the number
+	E164 string `json:"e164,omitempty"`
+	// Reason is why the numbering plan rejects the number: a booking.InvalidNumberError's.
+	Reason string `json:"reason,omitempty"`
+	// Invalid is the whole refusal, Reason and the words of booking.ErrInvalidNumber, for a
+	// worker of the previous version, which reads only it (see the package comment).
+	Invalid string `json:"invalid,omitempty"`
 }
 
 // Handler answers Requests with Normalize.
 type Handler struct {
-	// Normalize is shared/video/phone.Normalize: its errors wrap booking.ErrInvalidNumber and
-	// never contain the number.
-	Normalize func(number, region string) (string, error)
+	// Normalize is shared/video/phone.Normalize: a number it rejects is a
+	// *booking.InvalidNumberError, and its errors never contain the number.
+	Normalize func(ctx context.Context, number, region string) (string, error)
 }
 
 // Handle decodes payload strictly (unknown fields, a field of the wrong type or trailing data
 // are errors naming what is wrong) and answers it.
-func (h *Handler) Handle(_ context.Context, payload json.RawMessage) (Answer, error) {
+func (h *Handler) Handle(ctx context.Context, payload json.RawMessage) (Answer, error) {
 	var req Request
 	dec := json.NewDecoder(bytes.NewReader(payload))
 	dec.DisallowUnknownFields()
@@ -60,9 +72,10 @@ func (h *Handler) Handle(_ context.Context, payload json.RawMessage) (Answer, er
 	if req.Number == nil {
 		return Answer{}, errors.New(`dialin: the request has no "number"`)
 	}
-	e164, err := h.Normalize(*req.Number, req.Region)
-	if errors.Is(err, booking.ErrInvalidNumber) {
-		return Answer{Invalid: err.Error()}, nil
+	e164, err := h.Normalize(ctx, *req.Number, req.Region)
+	var invalid *booking.InvalidNumberError
+	if errors.As(err, &invalid) {
+		return Answer{Reason: invalid.Reason, Invalid: invalid.Error()}, nil
 	}
 	if err != nil {
 		return Answer{}, fmt.Errorf("dialin: %w", err)

@@ -10,6 +10,7 @@
 package phone
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -21,29 +22,35 @@ import (
 // Normalize returns number in E.164 form ("+12125550142"). A number in national form is read as a
 // number of region, an ISO 3166 alpha-2 code such as "US" (case is ignored); a number starting
 // with "+" carries its own country code and region is ignored. The number must be valid by the
-// numbering plan's metadata, not only of a plausible length; input that is not is an error
-// wrapping booking.ErrInvalidNumber, and there is no other error. Errors never contain the number.
-func Normalize(number, region string) (string, error) {
+// numbering plan's metadata, not only of a plausible length; input that is not is a
+// *booking.InvalidNumberError (wrapping booking.ErrInvalidNumber), and there is no other error.
+// Errors never contain the number.
+//
+// ctx is unused, the metadata being in memory: Normalize takes one so that it is itself the
+// providers' phone func (whereby.Config.Phone, zoom.Config.Phone), as shared/aws/dialin's is.
+func Normalize(_ context.Context, number, region string) (string, error) {
 	number = strings.TrimSpace(number)
 	if number == "" {
-		return "", fmt.Errorf("normalize phone number: empty: %w", booking.ErrInvalidNumber)
+		return "", invalid("normalize phone number: empty")
 	}
 	region = strings.ToUpper(strings.TrimSpace(region))
 	if strings.HasPrefix(number, "+") {
 		region = ""
 	} else if region == "" {
-		return "", fmt.Errorf("normalize phone number: national number without a region: %w", booking.ErrInvalidNumber)
+		return "", invalid("normalize phone number: national number without a region")
 	}
 	n, err := phonenumbers.Parse(number, region)
 	if err != nil {
 		// The library's messages name no digits, only what is wrong.
-		return "", fmt.Errorf("normalize phone number (region %q): %v: %w", region, err, booking.ErrInvalidNumber)
+		return "", invalid(fmt.Sprintf("normalize phone number (region %q): %v", region, err))
 	}
 	if !phonenumbers.IsValidNumber(n) {
-		return "", fmt.Errorf("normalize phone number (region %q): not a valid number: %w", region, booking.ErrInvalidNumber)
+		return "", invalid(fmt.Sprintf("normalize phone number (region %q): not a valid number", region))
 	}
 	return phonenumbers.Format(n, phonenumbers.E164), nil
 }
+
+func invalid(reason string) error { return &booking.InvalidNumberError{Reason: reason} }
 
 // Display formats an E.164 number in international form for people: "+12125550142" becomes
 // "+1 212-555-0142". Input that does not parse as an international number is returned unchanged,

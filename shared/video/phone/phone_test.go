@@ -40,9 +40,12 @@ func TestNormalize(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := phone.Normalize(tt.number, tt.region)
+			got, err := phone.Normalize(t.Context(), tt.number, tt.region)
 			if tt.want == "" {
 				require.ErrorIs(t, err, booking.ErrInvalidNumber)
+				var invalid *booking.InvalidNumberError
+				require.ErrorAs(t, err, &invalid, "the reason apart, for the dialin function's answer")
+				assert.Equal(t, invalid.Reason+": invalid phone number", err.Error())
 				assert.Empty(t, got)
 				if len(tt.number) >= 4 {
 					assert.NotContains(t, err.Error(), tt.number, "errors must not carry the number")
@@ -74,7 +77,7 @@ func TestDisplay(t *testing.T) {
 func TestDisplayRoundTrips(t *testing.T) {
 	for _, e164 := range []string{"+12125550142", "+442079460018", "+4722000000", "+18005550100"} {
 		t.Run(e164, func(t *testing.T) {
-			got, err := phone.Normalize(phone.Display(e164), "")
+			got, err := phone.Normalize(t.Context(), phone.Display(e164), "")
 			require.NoError(t, err)
 			assert.Equal(t, e164, got)
 		})
@@ -83,7 +86,7 @@ func TestDisplayRoundTrips(t *testing.T) {
 
 func BenchmarkNormalize(b *testing.B) {
 	for b.Loop() {
-		if _, err := phone.Normalize("212-555-0142", "US"); err != nil {
+		if _, err := phone.Normalize(b.Context(), "212-555-0142", "US"); err != nil {
 			b.Fatal(err)
 		}
 	}

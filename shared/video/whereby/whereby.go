@@ -47,11 +47,12 @@ type Config struct {
 	Now        func() time.Time // nil means time.Now
 	// Phone normalises a dial-in number of an ISO 3166 region to E.164: shared/video/phone's
 	// Normalize locally, the dialin function through shared/aws/dialin on AWS, so that no other
-	// function links the phone-number metadata. An error wrapping booking.ErrInvalidNumber
-	// rejects the number; any other is temporary and fails the call that needed the number. Nil
-	// makes a client that fails to make a room with dial-in and leaves the numbers out of the
-	// rooms it lists.
-	Phone func(number, region string) (string, error)
+	// function links the phone-number metadata. It is given the context of the client's call that
+	// needs the number, and gives up with it. An error wrapping booking.ErrInvalidNumber rejects
+	// the number; any other is temporary and fails the call that needed the number. Nil makes a
+	// client that fails to make a room with dial-in and leaves the numbers out of the rooms it
+	// lists.
+	Phone func(ctx context.Context, number, region string) (string, error)
 }
 
 // errNoPhone is the error of a client without Config.Phone asked for dial-in numbers.
@@ -61,7 +62,7 @@ var errNoPhone = errors.New("dial-in numbers cannot be normalised by this client
 type Client struct {
 	api   *rest.Client
 	key   string
-	phone func(number, region string) (string, error)
+	phone func(ctx context.Context, number, region string) (string, error)
 }
 
 var _ booking.Provider = (*Client)(nil)
@@ -125,7 +126,7 @@ func (c *Client) CreateRoom(ctx context.Context, spec booking.RoomSpec) (booking
 	if err := c.do(ctx, http.MethodPost, "/meetings", req, &m); err != nil {
 		return booking.Room{}, fmt.Errorf("%s: %w", op, err)
 	}
-	room, err := c.roomOf(m, spec.Tag, spec.Options.DialIn)
+	room, err := c.roomOf(ctx, m, spec.Tag, spec.Options.DialIn)
 	if err != nil {
 		if m.MeetingID != "" && !errors.Is(err, booking.ErrNumberNotNormalised) {
 			// Best effort: a room left behind carries the tag, so the reaper finds it. A room
@@ -189,7 +190,7 @@ func namePrefix(user, tag string) (string, error) {
 
 // roomOf converts a meeting. With needDialIn, dial-in details must be present and every number
 // valid; without it numbers that do not normalise are left out.
-func (c *Client) roomOf(m meeting, tag string, needDialIn bool) (booking.Room, error) {
+func (c *Client) roomOf(ctx context.Context, m meeting, tag string, needDialIn bool) (booking.Room, error) {
 	switch {
 	case m.MeetingID == "" || m.RoomURL == "" || m.EndDate.IsZero():
 		return booking.Room{}, errors.New("response lacks meetingId, roomUrl or endDate")
@@ -209,7 +210,7 @@ func (c *Client) roomOf(m meeting, tag string, needDialIn bool) (booking.Room, e
 		ExpiresAt: m.EndDate.UTC(),
 		CreatedAt: m.StartDate.UTC(),
 	}
-	d, err := c.dialInOf(m.DialIn, needDialIn)
+	d, err := c.dialInOf(ctx, m.DialIn, needDialIn)
 	if err != nil {
 		return booking.Room{}, err
 	}
@@ -226,7 +227,7 @@ func (c *Client) roomOf(m meeting, tag string, needDialIn bool) (booking.Room, e
 // dial-in. With strict, a number the numbering plan rejects is a permanent error; otherwise it is
 // left out. A number that could not be normalised for now (the dialin function unreachable) is
 // a temporary error either way: a room is never made, nor listed, without one of its numbers.
-func (c *Client) dialInOf(d *dialIn, strict bool) (*booking.DialIn, error) {
+func (c *Client) dialInOf(ctx context.Context, d *dialIn, strict bool) (*booking.DialIn, error) {
 	if d == nil || d.Code == "" {
 		return nil, nil
 	}
@@ -239,7 +240,7 @@ func (c *Client) dialInOf(d *dialIn, strict bool) (*booking.DialIn, error) {
 	out := &booking.DialIn{Code: d.Code}
 	code := strings.ReplaceAll(d.Code, "#", "%23") // Whereby's codes are digits; '#' would end the URI
 	for i, n := range d.PhoneNumbers {
-		e164, err := c.phone(n.PhoneNumber, n.CountryCode)
+		e164, err := c.phone(ctx, n.PhoneNumber, n.CountryCode)
 		switch {
 		case err != nil && !errors.Is(err, booking.ErrInvalidNumber):
 			return nil, fmt.Errorf("%w: number %d: %w", booking.ErrNumberNotNormalised, i+1, err)
@@ -322,7 +323,7 @@ func (c *Client) TaggedRooms(ctx context.Context) ([]booking.Room, error) {
 			if !ok {
 				continue
 			}
-			room, err := c.roomOf(m, tag.String(), false)
+			room, err := c.roomOf(ctx, m, tag.String(), false)
 			if err != nil {
 				return nil, fmt.Errorf("%s: meeting %s: %w", op, m.MeetingID, err)
 			}

@@ -632,11 +632,11 @@ func TestNormaliserOutage(t *testing.T) {
 	srv := httptest.NewServer(sb)
 	t.Cleanup(srv.Close)
 	var down bool
-	c := whereby.New(whereby.Config{APIURL: srv.URL + sandbox.WherebyAPIPath, APIKey: apiKey, Phone: func(number, region string) (string, error) {
+	c := whereby.New(whereby.Config{APIURL: srv.URL + sandbox.WherebyAPIPath, APIKey: apiKey, Phone: func(ctx context.Context, number, region string) (string, error) {
 		if down {
 			return "", errors.New("invoke roomkeeper-dialin: 503 Service Unavailable")
 		}
-		return phone.Normalize(number, region)
+		return phone.Normalize(ctx, number, region)
 	}})
 
 	down = true
@@ -659,11 +659,32 @@ func TestNormaliserOutage(t *testing.T) {
 	require.NotNil(t, listed[0].DialIn)
 	assert.Len(t, listed[0].DialIn.Numbers, 1)
 
-	invalid := whereby.New(whereby.Config{APIURL: srv.URL + sandbox.WherebyAPIPath, APIKey: apiKey, Phone: func(string, string) (string, error) {
+	invalid := whereby.New(whereby.Config{APIURL: srv.URL + sandbox.WherebyAPIPath, APIKey: apiKey, Phone: func(context.Context, string, string) (string, error) {
 		return "", fmt.Errorf("dialin: not a valid number: %w", booking.ErrInvalidNumber)
 	}})
 	_, err = invalid.CreateRoom(context.Background(), roomSpec(booking.RoomOptions{DialIn: true}))
 	require.Error(t, err)
 	assert.True(t, booking.IsPermanent(err), "a rejected number will not change on retry: %v", err)
 	assert.Len(t, sb.Rooms(), 1, "and its unusable room is deleted")
+}
+
+// TestPhoneIsGivenTheCallsContext: the normaliser gets the context of the call that needs the
+// number, so the dialin function's invocation ends with the worker's (shared/aws/dialin).
+func TestPhoneIsGivenTheCallsContext(t *testing.T) {
+	sb, err := sandbox.NewWhereby(sandbox.WherebyOptions{PublicURL: "http://rooms.test"})
+	require.NoError(t, err)
+	srv := httptest.NewServer(sb)
+	t.Cleanup(srv.Close)
+	type call struct{}
+	var seen []any
+	c := whereby.New(whereby.Config{APIURL: srv.URL + sandbox.WherebyAPIPath, APIKey: apiKey, Phone: func(ctx context.Context, number, region string) (string, error) {
+		seen = append(seen, ctx.Value(call{}))
+		return phone.Normalize(ctx, number, region)
+	}})
+
+	_, err = c.CreateRoom(context.WithValue(t.Context(), call{}, "create"), roomSpec(booking.RoomOptions{DialIn: true}))
+	require.NoError(t, err)
+	_, err = c.TaggedRooms(context.WithValue(t.Context(), call{}, "list"))
+	require.NoError(t, err)
+	assert.Equal(t, []any{"create", "list"}, seen)
 }

@@ -1,6 +1,7 @@
 package zoom
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -57,7 +58,7 @@ func TestDialString(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := tt.m.build()
-			d, err := dialInOf(m, "85746302158", phone.Normalize)
+			d, err := dialInOf(t.Context(), m, "85746302158", phone.Normalize)
 			require.NoError(t, err)
 			if tt.wantTel == nil {
 				assert.Nil(t, d)
@@ -81,7 +82,7 @@ func TestDialInIsCapped(t *testing.T) {
 	for range 12 {
 		f.numbers = append(f.numbers, number{"US", "+1 212 555 0142"})
 	}
-	d, err := dialInOf(f.build(), "1", phone.Normalize)
+	d, err := dialInOf(t.Context(), f.build(), "1", phone.Normalize)
 	require.NoError(t, err)
 	assert.Len(t, d.Numbers, maxDialIn)
 }
@@ -92,11 +93,11 @@ func TestDialInIsCapped(t *testing.T) {
 func TestDialInFailsWhileANumberCannotBeNormalised(t *testing.T) {
 	f := fixture{Password: "1", numbers: []number{{"US", "+1 212 555 0142"}, {"GB", "+44 20 7946 0018"}}}
 	calls := 0
-	d, err := dialInOf(f.build(), "1", func(number, region string) (string, error) {
+	d, err := dialInOf(t.Context(), f.build(), "1", func(ctx context.Context, number, region string) (string, error) {
 		if calls++; calls == 2 {
 			return "", errors.New("invoke dialin: 503 Service Unavailable")
 		}
-		return phone.Normalize(number, region)
+		return phone.Normalize(ctx, number, region)
 	})
 	require.Error(t, err)
 	assert.Nil(t, d)

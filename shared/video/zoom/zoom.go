@@ -84,10 +84,11 @@ type Config struct {
 	Passcode func() string
 	// Phone normalises a dial-in number of an ISO 3166 region to E.164: shared/video/phone's
 	// Normalize locally, the dialin function through shared/aws/dialin on AWS, so that no other
-	// function links the phone-number metadata. An error wrapping booking.ErrInvalidNumber
-	// rejects the number; any other is temporary and fails the call that needed the number. Nil
-	// makes a client that leaves dial-in numbers out, so a room asked for with dial-in fails.
-	Phone func(number, region string) (string, error)
+	// function links the phone-number metadata. It is given the context of the client's call that
+	// needs the number, and gives up with it. An error wrapping booking.ErrInvalidNumber rejects
+	// the number; any other is temporary and fails the call that needed the number. Nil makes a
+	// client that leaves dial-in numbers out, so a room asked for with dial-in fails.
+	Phone func(ctx context.Context, number, region string) (string, error)
 }
 
 // errNoPhone is the error of a client without Config.Phone asked for dial-in numbers.
@@ -102,7 +103,7 @@ type Client struct {
 	altHosts bool
 	dialIn   []string
 	passcode func() string
-	phone    func(number, region string) (string, error)
+	phone    func(ctx context.Context, number, region string) (string, error)
 	tokens   *accesstoken.Cache
 }
 
@@ -314,7 +315,7 @@ func (c *Client) CreateRoom(ctx context.Context, spec booking.RoomSpec) (booking
 	if err != nil {
 		return booking.Room{}, fmt.Errorf("%s: %w", op, err)
 	}
-	room, err := c.roomOf(m, spec.Tag, o.DialIn)
+	room, err := c.roomOf(ctx, m, spec.Tag, o.DialIn)
 	if err != nil {
 		if m.ID != 0 && !errors.Is(err, booking.ErrNumberNotNormalised) {
 			// Best effort: a meeting left behind carries the tag, so the reaper finds it. A
@@ -442,7 +443,7 @@ func (c *Client) TaggedRooms(ctx context.Context) ([]booking.Room, error) {
 			if err != nil {
 				return nil, fmt.Errorf("%s: meeting %d: %w", op, listed.ID, err)
 			}
-			room, err := c.roomOf(m, tag.String(), false)
+			room, err := c.roomOf(ctx, m, tag.String(), false)
 			if err != nil {
 				return nil, fmt.Errorf("%s: meeting %d: %w", op, listed.ID, err)
 			}
@@ -490,7 +491,7 @@ func meetingID(room booking.Room) (string, error) {
 
 // roomOf converts a meeting. With needDialIn, dial-in numbers must be present; numbers the
 // numbering plan rejects are left out.
-func (c *Client) roomOf(m meeting, tag string, needDialIn bool) (booking.Room, error) {
+func (c *Client) roomOf(ctx context.Context, m meeting, tag string, needDialIn bool) (booking.Room, error) {
 	switch {
 	case m.ID <= 0 || m.JoinURL == "":
 		return booking.Room{}, errors.New("the answer lacks the meeting id or join_url")
@@ -509,7 +510,7 @@ func (c *Client) roomOf(m meeting, tag string, needDialIn bool) (booking.Room, e
 	if t, err := time.Parse(time.RFC3339, m.CreatedAt); err == nil {
 		room.CreatedAt = t.UTC()
 	}
-	d, err := dialInOf(m, id, c.phone)
+	d, err := dialInOf(ctx, m, id, c.phone)
 	if err != nil {
 		return booking.Room{}, err
 	}
@@ -529,7 +530,7 @@ func (c *Client) roomOf(m meeting, tag string, needDialIn bool) (booking.Room, e
 // the meeting id and, apart, the passcode. Nil when Zoom gave no usable number. A number the
 // numbering plan rejects is left out; one that could not be normalised for now is a temporary
 // error: a room is never made, nor listed, without one of its numbers.
-func dialInOf(m meeting, id string, normalize func(number, region string) (string, error)) (*booking.DialIn, error) {
+func dialInOf(ctx context.Context, m meeting, id string, normalize func(ctx context.Context, number, region string) (string, error)) (*booking.DialIn, error) {
 	if normalize == nil {
 		return nil, nil
 	}
@@ -544,7 +545,7 @@ func dialInOf(m meeting, id string, normalize func(number, region string) (strin
 		if len(d.Numbers) == maxDialIn {
 			break
 		}
-		e164, err := normalize(n.Number, n.Country)
+		e164, err := normalize(ctx, n.Number, n.Country)
 		if errors.Is(err, booking.ErrInvalidNumber) {
 			continue
 		}

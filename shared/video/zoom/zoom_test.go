@@ -646,11 +646,11 @@ func TestWithoutPhoneNoRoomWithDialIn(t *testing.T) {
 func TestNormaliserOutage(t *testing.T) {
 	var down bool
 	e := newEnv(t, nil, func(c *zoom.Config) {
-		c.Phone = func(number, region string) (string, error) {
+		c.Phone = func(ctx context.Context, number, region string) (string, error) {
 			if down {
 				return "", errors.New("invoke roomkeeper-dialin: 503 Service Unavailable")
 			}
-			return phone.Normalize(number, region)
+			return phone.Normalize(ctx, number, region)
 		}
 	})
 	down = true
@@ -669,4 +669,22 @@ func TestNormaliserOutage(t *testing.T) {
 	require.Len(t, rooms, 1)
 	require.NotNil(t, rooms[0].DialIn)
 	assert.Len(t, rooms[0].DialIn.Numbers, 2)
+}
+
+// TestPhoneIsGivenTheCallsContext: the normaliser gets the context of the call that needs the
+// numbers, so the dialin function's invocation ends with the worker's (shared/aws/dialin).
+func TestPhoneIsGivenTheCallsContext(t *testing.T) {
+	type call struct{}
+	var seen []any
+	e := newEnv(t, nil, func(c *zoom.Config) {
+		c.Phone = func(ctx context.Context, number, region string) (string, error) {
+			seen = append(seen, ctx.Value(call{}))
+			return phone.Normalize(ctx, number, region)
+		}
+	})
+	_, err := e.client.CreateRoom(context.WithValue(t.Context(), call{}, "create"), spec(booking.RoomOptions{DialIn: true}))
+	require.NoError(t, err)
+	_, err = e.client.TaggedRooms(context.WithValue(t.Context(), call{}, "list"))
+	require.NoError(t, err)
+	assert.Equal(t, []any{"create", "create", "list", "list"}, seen, "each of the meeting's two numbers, on each call")
 }
