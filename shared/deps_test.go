@@ -20,6 +20,9 @@
 //     app's jobs) link Slack's client, never the admin function; the core reaches it only
 //     through booking.Alerter. The slack function, like the admin function, sends no mail and
 //     links no phone-number library.
+//   - only the webhook functions (and the local server) link the webhook receivers
+//     (shared/httpapi/webhook) and what they call: the booking sources' parsers, Standard Webhooks
+//     and intake; shared/httpapi, which every HTTP function links, links none of them.
 package shared_test
 
 import (
@@ -89,6 +92,12 @@ var rules = []rule{
 		why:       "the webhook functions answer within the providers' timeouts and call no provider",
 		from:      []string{"functions/bookings", "functions/hooks"},
 		forbidden: []string{"shared/video", "shared/video/whereby", "shared/video/zoom", "shared/video/twentyfour", "shared/video/accesstoken", "shared/video/phone", "shared/video/rest", "shared/reconcile", "shared/invite/..."},
+	},
+	{
+		why: "the admin and slack functions, where a person waits, receive no webhook: the receivers, the booking " +
+			"sources' parsers and intake would cost each cold start their package inits (regular expressions among them)",
+		from:      []string{"functions/admin", "functions/slack", "shared/httpapi"},
+		forbidden: []string{"shared/httpapi/webhook", "shared/source/...", "shared/stdwebhook", "shared/intake", "shared/video/zoomhook"},
 	},
 	{
 		why:       "the admin and slack functions send no mail (the admin function's reconciler, and the Slack app's jobs, leave mail to the worker)",
@@ -321,6 +330,14 @@ func TestDependencyRulesCatchANewImport(t *testing.T) {
 		{"functions/worker", "net/rpc", false},
 		{"functions/worker", sdk + "service/sqs", false},
 		{"functions/worker", "shared/aws/sqs/nudge", true},
+		{"functions/admin", "shared/intake", false},
+		{"functions/admin", "shared/httpapi/webhook", false},
+		{"functions/slack", "shared/source/generic", false},
+		{"functions/slack", "shared/stdwebhook", false},
+		{"shared/httpapi", "shared/source/cronofy", false},
+		{"shared/httpapi", "shared/video/zoomhook", false},
+		{"functions/bookings", "shared/httpapi/webhook", true},
+		{"functions/hooks", "shared/intake", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.from+"→"+tt.dep, func(t *testing.T) {

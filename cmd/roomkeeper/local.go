@@ -21,6 +21,7 @@ import (
 	webconsole "github.com/roomkeeper/roomkeeper/shared/httpapi/console"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi/join"
 	"github.com/roomkeeper/roomkeeper/shared/httpapi/slackapp"
+	"github.com/roomkeeper/roomkeeper/shared/httpapi/webhook"
 	"github.com/roomkeeper/roomkeeper/shared/intake"
 	"github.com/roomkeeper/roomkeeper/shared/invite/render"
 	"github.com/roomkeeper/roomkeeper/shared/link"
@@ -104,20 +105,20 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 		vcfg.Whereby.APIURL, vcfg.Whereby.APIKey = "http://"+cfg.Addr+"/sandbox/whereby/v1", "sandbox"
 	}
 	secrets := staticSecrets{
-		httpapi.GenericSecret: cfg.GenericSecret,
+		webhook.GenericSecret: cfg.GenericSecret,
 		admin.Token:           cfg.AdminToken,
 		// The sandbox's secret, or with WHEREBY_API_KEY set, the one configured in Whereby.
-		httpapi.WherebyWebhookSecret: cfg.Whereby.WebhookSecret,
-		httpapi.ZoomWebhookSecret:    cfg.Zoom.WebhookSecret,
+		webhook.WherebyWebhookSecret: cfg.Whereby.WebhookSecret,
+		webhook.ZoomWebhookSecret:    cfg.Zoom.WebhookSecret,
 		link.HostSecret:              cfg.HostSecret,
 		link.Secret:                  cfg.LinkSecret,
 		video.WherebyAPIKey:          vcfg.Whereby.APIKey,
 		video.ZoomClientSecret:       cfg.Zoom.ClientSecret,
 		video.TwentyFourClientSecret: cfg.TwentyFour.ClientSecret,
 		// The other booking sources, from the environment or the generated dev secrets.
-		httpapi.CalcomSecret:   sourceSecret(cfg, httpapi.CalcomSecret),
-		httpapi.CalendlySecret: sourceSecret(cfg, httpapi.CalendlySecret),
-		httpapi.CronofySecret:  sourceSecret(cfg, httpapi.CronofySecret),
+		webhook.CalcomSecret:   sourceSecret(cfg, webhook.CalcomSecret),
+		webhook.CalendlySecret: sourceSecret(cfg, webhook.CalendlySecret),
+		webhook.CronofySecret:  sourceSecret(cfg, webhook.CronofySecret),
 		notify.SecretName:      cfg.NotifySecret,
 		slackapp.SigningSecret: cfg.Slack.SigningSecret,
 		chat.BotToken:          cfg.Slack.BotToken,
@@ -160,7 +161,7 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 		a.slack.Register(mux)
 	}
 	for _, h := range []interface{ Register(*http.ServeMux) }{
-		&httpapi.Bookings{
+		&webhook.Bookings{
 			Intake:          in,
 			Secrets:         secrets,
 			Now:             now,
@@ -169,7 +170,7 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 			Providers:       cfg.Providers(),
 			Log:             log,
 		},
-		&httpapi.Hooks{Intake: in, Secrets: secrets, Now: now, Tolerance: cfg.WebhookTolerance, Log: log},
+		&webhook.Hooks{Intake: in, Secrets: secrets, Now: now, Tolerance: cfg.WebhookTolerance, Log: log},
 		&admin.API{Operator: ops, Access: acc, Log: log},
 		&webconsole.Console{Operator: ops, Access: acc, Log: log},
 		&join.Links{Store: store, Secrets: secrets, Linkers: videos.HostLinkers(), Locale: cfg.Locale, Log: log},

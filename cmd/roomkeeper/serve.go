@@ -20,7 +20,7 @@ import (
 
 	"github.com/roomkeeper/roomkeeper/shared/access"
 	"github.com/roomkeeper/roomkeeper/shared/config"
-	"github.com/roomkeeper/roomkeeper/shared/httpapi"
+	"github.com/roomkeeper/roomkeeper/shared/httpapi/webhook"
 	"github.com/roomkeeper/roomkeeper/shared/stdwebhook"
 )
 
@@ -138,7 +138,7 @@ func devSecrets(cfg *config.Config) ([]namedSecret, error) {
 	changed := false
 	// The other booking sources' secrets are not part of config.Config: the local server reads
 	// them as `send` does (sourceSecret), from the environment or from this file.
-	calcomSecret, calendlyKey, cronofySecrets := os.Getenv(httpapi.CalcomSecret), os.Getenv(httpapi.CalendlySecret), os.Getenv(httpapi.CronofySecret)
+	calcomSecret, calendlyKey, cronofySecrets := os.Getenv(webhook.CalcomSecret), os.Getenv(webhook.CalendlySecret), os.Getenv(webhook.CronofySecret)
 	for _, s := range []struct {
 		name string
 		dst  *string
@@ -149,9 +149,9 @@ func devSecrets(cfg *config.Config) ([]namedSecret, error) {
 		{"WHEREBY_WEBHOOK_SECRET", &cfg.Whereby.WebhookSecret, randomToken},
 		{"ROOMKEEPER_HOST_SECRET", &cfg.HostSecret, randomToken},
 		{"ROOMKEEPER_LINK_SECRET", &cfg.LinkSecret, randomToken},
-		{httpapi.CalcomSecret, &calcomSecret, randomToken},
-		{httpapi.CalendlySecret, &calendlyKey, randomToken},
-		{httpapi.CronofySecret, &cronofySecrets, randomToken},
+		{webhook.CalcomSecret, &calcomSecret, randomToken},
+		{webhook.CalendlySecret, &calendlyKey, randomToken},
+		{webhook.CronofySecret, &cronofySecrets, randomToken},
 		// Not a secret, but generated once like them: the rooms this server makes carry it.
 		{"ROOMKEEPER_DEPLOYMENT", &cfg.Deployment, randomDeployment},
 	} {

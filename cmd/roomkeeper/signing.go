@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/roomkeeper/roomkeeper/shared/httpapi"
+	"github.com/roomkeeper/roomkeeper/shared/httpapi/webhook"
 	"github.com/roomkeeper/roomkeeper/shared/source/calcom"
 	"github.com/roomkeeper/roomkeeper/shared/source/calendly"
 	"github.com/roomkeeper/roomkeeper/shared/source/cronofy"
@@ -16,10 +16,10 @@ import (
 
 // sourceSecrets names the secret each booking source signs its webhooks with.
 var sourceSecrets = map[string]string{
-	generic.Source:  httpapi.GenericSecret,
-	calcom.Source:   httpapi.CalcomSecret,
-	calendly.Source: httpapi.CalendlySecret,
-	cronofy.Source:  httpapi.CronofySecret,
+	generic.Source:  webhook.GenericSecret,
+	calcom.Source:   webhook.CalcomSecret,
+	calendly.Source: webhook.CalendlySecret,
+	cronofy.Source:  webhook.CronofySecret,
 }
 
 // signedHeaders returns the headers a booking source sends with body: the content type and its

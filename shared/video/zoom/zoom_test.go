@@ -120,6 +120,22 @@ func TestNewNeedsCredentials(t *testing.T) {
 	require.NoError(t, err)
 }
 
+// TestCheckWantsAlpha2Countries: ZOOM_DIAL_IN_COUNTRIES takes two capital letters a code, and the
+// error names each code it refuses.
+func TestCheckWantsAlpha2Countries(t *testing.T) {
+	cfg := zoom.Config{AccountID: "a", ClientID: "b", DialInCountries: []string{"US", "NO"}}
+	require.NoError(t, cfg.Check())
+	bad := []string{"no", "USA", "N0", "U", "", "ÅL", "Us"}
+	cfg.DialInCountries = append([]string{"US"}, bad...)
+	err := cfg.Check()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "ZOOM_DIAL_IN_COUNTRIES")
+	for _, cc := range bad {
+		assert.Contains(t, err.Error(), fmt.Sprintf("got %q", cc))
+	}
+	assert.NotContains(t, err.Error(), `got "US"`)
+}
+
 func TestContract(t *testing.T) {
 	providertest.Run(t, func(t *testing.T) (booking.Provider, providertest.Faults) {
 		e := newEnv(t, nil, nil)

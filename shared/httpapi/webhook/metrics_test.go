@@ -1,4 +1,4 @@
-package httpapi
+package webhook
 
 import (
 	"bytes"
@@ -40,7 +40,7 @@ func TestRejectedWebhooksAreCounted(t *testing.T) {
 	f := newHookFixture(t)
 	m := &recordedMetrics{}
 	f.s.Bookings.Metrics, f.s.Hooks.Metrics = m, m
-	f.s.Bookings.Secrets = &rotatingSecrets{cached: testSecret, current: testSecret}
+	f.s.Bookings.Secrets = &rotatingSecrets{name: GenericSecret, cached: testSecret, current: testSecret}
 	rejected := func(source string) []booking.Metric {
 		return []booking.Metric{booking.CountOf(booking.MetricWebhookRejected, 1).By("Source", source)}
 	}

@@ -1,4 +1,4 @@
-package httpapi
+package webhook
 
 import (
 	"bytes"
@@ -29,7 +29,7 @@ func TestEventTypeOfEachSource(t *testing.T) {
 		{"cronofy", "cronofy-real-time-scheduling-completed.json", "real_time_scheduling"},
 	} {
 		t.Run(tt.file, func(t *testing.T) {
-			body, err := os.ReadFile(filepath.Join("..", "..", "events", tt.file))
+			body, err := os.ReadFile(filepath.Join("..", "..", "..", "events", tt.file))
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, sources[tt.source].event(body))
 		})
@@ -64,7 +64,7 @@ func TestWebhookLogsNameTheEvent(t *testing.T) {
 	f := newHookFixture(t)
 	logs := &bytes.Buffer{}
 	f.s.Bookings.Log = slog.New(slog.NewTextHandler(logs, nil))
-	f.s.Bookings.Secrets = &rotatingSecrets{cached: testSecret, current: testSecret}
+	f.s.Bookings.Secrets = &rotatingSecrets{name: GenericSecret, cached: testSecret, current: testSecret}
 
 	w := serve(f.s, request(t, testSecret, "msg_1", f.now, event("bk_1", f.now)))
 	require.Equal(t, http.StatusAccepted, w.Code, w.Body.String())

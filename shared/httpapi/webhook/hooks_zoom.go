@@ -1,4 +1,4 @@
-package httpapi
+package webhook
 
 import "github.com/roomkeeper/roomkeeper/shared/video/zoomhook"
 

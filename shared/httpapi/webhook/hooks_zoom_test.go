@@ -1,4 +1,4 @@
-package httpapi
+package webhook
 
 import (
 	"bytes"
@@ -24,23 +24,6 @@ import (
 
 const zoomTestSecret = "zoom-secret-token-test"
 
-// zoomSecrets serves ZOOM_WEBHOOK_SECRET: a cached value until asked for a fresh one.
-type zoomSecrets struct {
-	cached, current string
-	fresh           int
-}
-
-func (s *zoomSecrets) Secret(_ context.Context, name string, fresh bool) (string, error) {
-	if name != ZoomWebhookSecret {
-		return "", nil
-	}
-	if fresh {
-		s.fresh++
-		s.cached = s.current
-	}
-	return s.cached, nil
-}
-
 type zoomHookFixture struct {
 	t       *testing.T
 	s       *server
@@ -48,13 +31,13 @@ type zoomHookFixture struct {
 	now     time.Time
 	key     string
 	room    booking.Room
-	secrets *zoomSecrets
+	secrets *rotatingSecrets
 	logs    *bytes.Buffer
 }
 
 func newZoomHookFixture(t *testing.T) *zoomHookFixture {
 	t.Helper()
-	secrets := &zoomSecrets{cached: zoomTestSecret, current: zoomTestSecret}
+	secrets := &rotatingSecrets{name: ZoomWebhookSecret, cached: zoomTestSecret, current: zoomTestSecret}
 	s, st, now := newServer(t, secrets)
 	logs := &bytes.Buffer{}
 	s.Hooks.Log = slog.New(slog.NewTextHandler(logs, nil))
@@ -170,7 +153,7 @@ func TestZoomHookSignatures(t *testing.T) {
 	}
 	assert.Equal(t, []string{"good"}, ids, "only the verified delivery is recorded")
 
-	f.s.Hooks.Secrets = &zoomSecrets{}
+	f.s.Hooks.Secrets = &rotatingSecrets{}
 	body := f.event(zoomhook.EventMeetingStarted, map[string]any{"start_time": start})
 	status, out := f.post(body, zoomSigned(zoomTestSecret, body, f.now))
 	assert.Equal(t, http.StatusNotFound, status, "without ZOOM_WEBHOOK_SECRET")

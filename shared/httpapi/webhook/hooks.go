@@ -1,4 +1,4 @@
-package httpapi
+package webhook
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/shared/httpapi"
 	"github.com/roomkeeper/roomkeeper/shared/intake"
 	"github.com/roomkeeper/roomkeeper/shared/video/wherebyhook"
 	"github.com/roomkeeper/roomkeeper/shared/video/zoomhook"
@@ -20,7 +21,7 @@ const WherebyWebhookSecret = "WHEREBY_WEBHOOK_SECRET"
 // fields once in main.
 type Hooks struct {
 	Intake    *intake.Intake
-	Secrets   Secrets
+	Secrets   httpapi.Secrets
 	Now       func() time.Time
 	Tolerance time.Duration // ROOMKEEPER_WEBHOOK_TOLERANCE
 	// Metrics counts the deliveries answered with a 4xx (WebhookRejected); nil drops them.
@@ -32,7 +33,7 @@ type Hooks struct {
 // paths.
 func (s *Hooks) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v1/hooks/{provider}", s.handle)
-	mux.Handle("/v1/hooks/", Unrouted(mux, "/v1/hooks/", s.Log, "hooks.unrouted"))
+	mux.Handle("/v1/hooks/", httpapi.Unrouted(mux, "/v1/hooks/", s.Log, "hooks.unrouted"))
 }
 
 // hookProvider is how one provider's webhooks are checked and read.
@@ -90,7 +91,7 @@ func (s *Hooks) handle(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			d.log.Info("provider webhook", "status", "answered")
-			WriteJSON(w, http.StatusOK, v)
+			httpapi.WriteJSON(w, http.StatusOK, v)
 			return
 		}
 	}
@@ -105,7 +106,7 @@ func (s *Hooks) handle(w http.ResponseWriter, r *http.Request) {
 		// A type roomkeeper does not record: acknowledged, so the provider does not retry, and
 		// nothing is written.
 		d.log.Info("provider webhook", "status", hookIgnored)
-		WriteJSON(w, http.StatusOK, answer)
+		httpapi.WriteJSON(w, http.StatusOK, answer)
 		return
 	}
 	res, err := s.Intake.ApplyRoomEvents(ctx, provider, events)
@@ -127,5 +128,5 @@ func (s *Hooks) handle(w http.ResponseWriter, r *http.Request) {
 		d.log = d.log.With("due", res.Nudged) // booking keys the worker was asked to look at now
 	}
 	d.log.Info("provider webhook", "status", answer["status"], "applied", res.Applied, "dropped", res.Dropped)
-	WriteJSON(w, http.StatusOK, answer)
+	httpapi.WriteJSON(w, http.StatusOK, answer)
 }

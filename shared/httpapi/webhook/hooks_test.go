@@ -1,4 +1,4 @@
-package httpapi
+package webhook
 
 import (
 	"bytes"
@@ -17,29 +17,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/shared/httpapi"
 	"github.com/roomkeeper/roomkeeper/shared/local/bolt"
 	"github.com/roomkeeper/roomkeeper/shared/video/whereby"
 	"github.com/roomkeeper/roomkeeper/shared/video/wherebyhook"
 )
 
 const hookSecret = "wbsec_hooks-test-secret"
-
-// hookSecrets serves the Whereby webhook secret: a cached value until asked for a fresh one.
-type hookSecrets struct {
-	cached, current string
-	fresh           int
-}
-
-func (s *hookSecrets) Secret(_ context.Context, name string, fresh bool) (string, error) {
-	if name != WherebyWebhookSecret {
-		return "", nil
-	}
-	if fresh {
-		s.fresh++
-		s.cached = s.current
-	}
-	return s.cached, nil
-}
 
 // hookFixture is a server over a real bolt store holding one booking with a Whereby room.
 type hookFixture struct {
@@ -55,7 +39,7 @@ type hookFixture struct {
 
 func newHookFixture(t testing.TB) *hookFixture {
 	t.Helper()
-	s, st, now := newServer(t, &hookSecrets{cached: hookSecret, current: hookSecret})
+	s, st, now := newServer(t, &rotatingSecrets{name: WherebyWebhookSecret, cached: hookSecret, current: hookSecret})
 	logs := &bytes.Buffer{}
 	s.Hooks.Log = slog.New(slog.NewTextHandler(logs, nil))
 	f := &hookFixture{t: t, s: s, st: st, now: now, logs: logs}
@@ -236,7 +220,7 @@ func TestHookSignatures(t *testing.T) {
 
 func TestHookRereadsARotatedSecretOnce(t *testing.T) {
 	f := newHookFixture(t)
-	secrets := &hookSecrets{cached: "wbsec_old", current: hookSecret}
+	secrets := &rotatingSecrets{name: WherebyWebhookSecret, cached: "wbsec_old", current: hookSecret}
 	f.s.Hooks.Secrets = secrets
 	status, out := f.send(f.delivery(f.nextID(), wherebyhook.EventClientJoined, f.now, joined("p1", "Bob", "visitor", "")))
 	assert.Equal(t, http.StatusOK, status, out)
@@ -265,7 +249,7 @@ func TestHookRejectsMalformedBodies(t *testing.T) {
 		{"missing type", bytes.Replace(ok, []byte(`"type"`), []byte(`"kind"`), 1), "", http.StatusBadRequest, "invalid", "type"},
 		{"missing roomName", bytes.Replace(ok, []byte(`"roomName"`), []byte(`"room"`), 1), "", http.StatusBadRequest, "invalid", "data.roomName"},
 		{"wrong content type", ok, "text/plain", http.StatusUnsupportedMediaType, "unsupported", ""},
-		{"too large", append(bytes.Clone(ok), bytes.Repeat([]byte(" "), MaxBody)...), "", http.StatusRequestEntityTooLarge, "too_large", ""},
+		{"too large", append(bytes.Clone(ok), bytes.Repeat([]byte(" "), httpapi.MaxBody)...), "", http.StatusRequestEntityTooLarge, "too_large", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -471,7 +455,7 @@ func TestHookProviders(t *testing.T) {
 	assert.Equal(t, "not_found", out["error"].(map[string]any)["code"])
 	assert.Contains(t, out["error"].(map[string]any)["message"], "unknown provider")
 
-	f.s.Hooks.Secrets = &hookSecrets{} // no WHEREBY_WEBHOOK_SECRET
+	f.s.Hooks.Secrets = &rotatingSecrets{} // no WHEREBY_WEBHOOK_SECRET
 	status, out = f.post("whereby", body, signed(body, f.now))
 	assert.Equal(t, http.StatusNotFound, status)
 	assert.Contains(t, out["error"].(map[string]any)["message"], "not configured")

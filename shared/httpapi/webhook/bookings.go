@@ -1,4 +1,4 @@
-package httpapi
+package webhook
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
+	"github.com/roomkeeper/roomkeeper/shared/httpapi"
 	"github.com/roomkeeper/roomkeeper/shared/intake"
 	"github.com/roomkeeper/roomkeeper/shared/source/calcom"
 	"github.com/roomkeeper/roomkeeper/shared/source/calendly"
@@ -28,7 +29,7 @@ const (
 // nudges the worker, then answers; the worker does the rest. Set its fields once in main.
 type Bookings struct {
 	Intake          *intake.Intake
-	Secrets         Secrets
+	Secrets         httpapi.Secrets
 	Now             func() time.Time
 	Tolerance       time.Duration // ROOMKEEPER_WEBHOOK_TOLERANCE
 	DefaultProvider string        // ROOMKEEPER_PROVIDER
@@ -44,7 +45,7 @@ func (s *Bookings) Register(mux *http.ServeMux) {
 }
 
 // handle verifies, validates and records one booking webhook, then answers 202 and
-// leaves the rest to the worker. Each source (sources.go) has its own secret, signature and
+// leaves the rest to the worker. Each source (sources, below) has its own secret, signature and
 // payload; a source whose secret is not configured answers 404. A delivery the source sends for
 // nothing roomkeeper acts on is acknowledged with 200 and "ignored"; one may also carry several
 // changes (the attendees of a Cal.com seated booking), answered 202 if any was applied.
@@ -73,7 +74,7 @@ func (s *Bookings) handle(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(changes) == 0 {
 		d.log.Info("booking webhook", "status", http.StatusOK, "outcome", string(intake.Ignored))
-		WriteJSON(w, http.StatusOK, map[string]string{"status": string(intake.Ignored)})
+		httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": string(intake.Ignored)})
 		return
 	}
 	status, reply := http.StatusOK, map[string]string{}
@@ -83,7 +84,7 @@ func (s *Bookings) handle(w http.ResponseWriter, r *http.Request) {
 		}
 		res, err := s.Intake.Apply(ctx, ch)
 		if booking.ErrorCode(err) == booking.Invalid {
-			WriteError(w, d.log, err) // nothing links the change to a booking (Change.Unlinked)
+			httpapi.WriteError(w, d.log, err) // nothing links the change to a booking (Change.Unlinked)
 			return
 		}
 		if err != nil {
@@ -105,7 +106,7 @@ func (s *Bookings) handle(w http.ResponseWriter, r *http.Request) {
 	// One line a delivery at INFO, naming the booking and the outcome its answer names (each
 	// change's is at DEBUG).
 	d.log.Info("booking webhook", "status", status, "booking", reply["booking"], "outcome", reply["status"])
-	WriteJSON(w, status, reply)
+	httpapi.WriteJSON(w, status, reply)
 }
 
 // rules are the deployment's settings every booking is checked against.

@@ -1,4 +1,4 @@
-package httpapi
+package webhook
 
 import (
 	"bytes"
@@ -101,7 +101,7 @@ func sourceRequest(t *testing.T, source, key string, now time.Time, body []byte)
 
 func sampleAt(t *testing.T, file string, now time.Time) []byte {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("..", "..", "events", file))
+	raw, err := os.ReadFile(filepath.Join("..", "..", "..", "events", file))
 	require.NoError(t, err)
 	body, err := eventfile.Expand(raw, eventfile.Vars{Now: now, Run: "h"})
 	require.NoError(t, err)
