@@ -32,7 +32,7 @@ type HostLinks struct {
 // Register adds the host links' route to mux, and a JSON 404 or 405 for the rest of its paths.
 func (s *HostLinks) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v1/host/{token}", s.handle)
-	mux.Handle("/v1/host/", Unrouted(mux, "/v1/host/", s.Log, "host.unrouted"))
+	mux.Handle("/v1/host/", Unrouted(s.Log, "host.unrouted", mux))
 }
 
 // hostLinkTimeout bounds the provider call behind a click.

@@ -27,6 +27,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -137,18 +138,23 @@ type errorBody struct {
 	Field   string `json:"field,omitempty"`
 }
 
-// Unrouted answers a request under prefix that no route of mux took, in the JSON error shape:
-// 405 with Allow naming the methods the path takes, when it takes any, else 404. Register it
-// for the prefix of a handler's routes, so a wrong method or path gets roomkeeper's error rather
-// than net/http's plain-text one. route names it in the log.
-func Unrouted(mux *http.ServeMux, prefix string, log *slog.Logger, route string) http.Handler {
+// Unrouted answers a request that no route took, in the JSON error shape: 405 with Allow naming
+// the methods the path takes, when it takes any, else 404. Register it for the prefix of a
+// handler's routes, so a wrong method or path gets roomkeeper's error rather than net/http's
+// plain-text one. A path takes a method when one of muxes routes it to a pattern naming that
+// method ("GET /v1/rooms"): a pattern without one is a catch-all such as this one, or the mount
+// of another mux, itself one of muxes. route names it in the log.
+func Unrouted(log *slog.Logger, route string, muxes ...*http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		log := RequestLog(log, r).With("route", route)
 		var allow []string
 		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete} {
 			probe := r.Clone(r.Context())
 			probe.Method = m
-			if _, pattern := mux.Handler(probe); pattern != "" && pattern != prefix {
+			if slices.ContainsFunc(muxes, func(mux *http.ServeMux) bool {
+				_, pattern := mux.Handler(probe)
+				return strings.HasPrefix(pattern, m+" ")
+			}) {
 				allow = append(allow, m)
 			}
 		}

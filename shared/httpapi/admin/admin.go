@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/roomkeeper/roomkeeper/shared/access"
 	"github.com/roomkeeper/roomkeeper/shared/booking"
@@ -36,11 +37,30 @@ type API struct {
 	Log      *slog.Logger
 }
 
-// Register adds the admin API's routes to mux. Each names the role it needs and, when it changes
-// something, the action the audit list records: this table is where the admin API's roles are
-// decided.
+// prefixes are the admin API's paths, each mounted on the caller's mux.
+var prefixes = []string{"/v1/rooms", "/v1/rooms/", "/v1/bookings", "/v1/bookings/", "/v1/usage", "/v1/usage/",
+	"/v1/people", "/v1/people/", "/v1/operators", "/v1/operators/", "/v1/audit", "/v1/audit/"}
+
+// Register mounts the admin API on mux under its prefixes. Its own route table is built on its
+// first request, not here: most of the admin function's cold starts are for a person's link
+// (/j/{token}) or the console, which should not pay for the API's routes (a registration looks
+// up its caller's file and line, about 12 µs each at a cold start; docs/benchmarks.md).
 func (s *API) Register(mux *http.ServeMux) {
+	api := sync.OnceValue(func() *http.ServeMux { return s.routes(mux) })
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { api().ServeHTTP(w, r) })
+	for _, prefix := range prefixes {
+		mux.Handle(prefix, h)
+	}
+}
+
+// routes is the admin API's route table, for the prefixes of outer. Each route names the role it
+// needs and, when it changes something, the action the audit list records: this table is where
+// the admin API's roles are decided. Anything else under the prefixes is a JSON 404, or a 405
+// naming the methods the path takes here or on outer (locally the bookings webhook takes POST
+// /v1/bookings/{source} on the same mux).
+func (s *API) routes(outer *http.ServeMux) *http.ServeMux {
 	const viewer, admin = access.Viewer, access.Admin
+	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/rooms", s.route("rooms", viewer, "", s.listRooms))
 	mux.HandleFunc("POST /v1/rooms", s.route("rooms.create", admin, access.ActionRoomCreate, s.createRoom))
 	mux.HandleFunc("GET /v1/rooms/{roomId}", s.route("room", viewer, "", s.getRoom))
@@ -57,11 +77,8 @@ func (s *API) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v1/operators", s.route("operators.add", admin, "", s.addOperator))
 	mux.HandleFunc("DELETE /v1/operators/{name}", s.route("operator.remove", admin, "", s.removeOperator))
 	mux.HandleFunc("GET /v1/audit", s.route("audit", viewer, "", s.audit))
-	// Anything else under the admin API's paths: a JSON 404, or 405 with Allow.
-	for _, prefix := range []string{"/v1/rooms", "/v1/rooms/", "/v1/bookings", "/v1/bookings/", "/v1/usage", "/v1/usage/",
-		"/v1/people", "/v1/people/", "/v1/operators", "/v1/operators/", "/v1/audit", "/v1/audit/"} {
-		mux.Handle(prefix, httpapi.Unrouted(mux, prefix, s.Log, "admin.unrouted"))
-	}
+	mux.Handle("/", httpapi.Unrouted(s.Log, "admin.unrouted", mux, outer))
+	return mux
 }
 
 // answer is what an admin route returns: a status (0: 200) and a value to encode as JSON (nil:

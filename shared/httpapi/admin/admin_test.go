@@ -678,3 +678,37 @@ func TestAdminAnswersCarryNoHostLinkBySessionRoutes(t *testing.T) {
 		assert.NotContains(t, w.Body.String(), "roomKey", target)
 	}
 }
+
+// TestTheRouteTableIsBuiltOnFirstUse: Register mounts the API's prefixes and leaves its route
+// table for the first request, so a cold start that serves a person's link does not build it
+// (registering the table at Register allocated more than building it alone). A 405 still names
+// the methods another handler takes on the same paths: locally, the bookings webhook takes POST
+// /v1/bookings/{source} beside the API's GET /v1/bookings/{id}.
+func TestTheRouteTableIsBuiltOnFirstUse(t *testing.T) {
+	srv, _, _ := newServer(t, &adminSecrets{cached: adminToken, current: adminToken})
+	register := testing.AllocsPerRun(5, func() { srv.Admin.Register(http.NewServeMux()) })
+	table := testing.AllocsPerRun(5, func() { srv.Admin.routes(http.NewServeMux()) })
+	assert.Less(t, register, table, "Register allocates %v, the route table %v", register, table)
+
+	mux := http.NewServeMux()
+	srv.Admin.Register(mux)
+	mux.HandleFunc("POST /v1/bookings/{source}", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusAccepted) })
+	for _, tt := range []struct {
+		method, path string
+		status       int
+		allow        string
+	}{
+		{http.MethodGet, "/v1/operators", http.StatusOK, ""},
+		{http.MethodPost, "/v1/bookings/generic", http.StatusAccepted, ""},
+		{http.MethodPut, "/v1/bookings/generic", http.StatusMethodNotAllowed, "GET, POST"},
+		{http.MethodPut, "/v1/rooms", http.StatusMethodNotAllowed, "GET, POST"},
+		{http.MethodGet, "/v1/audit/nothing", http.StatusNotFound, ""},
+	} {
+		r := httptest.NewRequest(tt.method, tt.path, nil)
+		r.Header.Set("Authorization", "Bearer "+adminToken)
+		w := httptest.NewRecorder()
+		mux.ServeHTTP(w, r)
+		assert.Equal(t, tt.status, w.Code, "%s %s: %s", tt.method, tt.path, w.Body)
+		assert.Equal(t, tt.allow, w.Header().Get("Allow"), "%s %s", tt.method, tt.path)
+	}
+}

@@ -69,7 +69,7 @@ type Links struct {
 // Register adds the route to mux, and a JSON 404 or 405 for the rest of /j/.
 func (s *Links) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /j/{token}", s.handle)
-	mux.Handle("/j/", httpapi.Unrouted(mux, "/j/", s.Log, "join.unrouted"))
+	mux.Handle("/j/", httpapi.Unrouted(s.Log, "join.unrouted", mux))
 }
 
 // hostLinkTimeout bounds the provider call behind a host link's click.

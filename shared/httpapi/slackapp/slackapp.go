@@ -72,7 +72,7 @@ func (a *App) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v1/slack/commands", a.commands)
 	mux.HandleFunc("POST /v1/slack/interactions", a.interactions)
 	mux.HandleFunc("POST /v1/slack/events", a.events)
-	mux.Handle("/v1/slack/", httpapi.Unrouted(mux, "/v1/slack/", a.Log, "slack.unrouted"))
+	mux.Handle("/v1/slack/", httpapi.Unrouted(a.Log, "slack.unrouted", mux))
 }
 
 // Errors of Verify.

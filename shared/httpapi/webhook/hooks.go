@@ -33,7 +33,7 @@ type Hooks struct {
 // paths.
 func (s *Hooks) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v1/hooks/{provider}", s.handle)
-	mux.Handle("/v1/hooks/", httpapi.Unrouted(mux, "/v1/hooks/", s.Log, "hooks.unrouted"))
+	mux.Handle("/v1/hooks/", httpapi.Unrouted(s.Log, "hooks.unrouted", mux))
 }
 
 // hookProvider is how one provider's webhooks are checked and read.
