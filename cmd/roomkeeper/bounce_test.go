@@ -109,7 +109,7 @@ func TestMailSentOutsideARunIsReportedAtTheSweep(t *testing.T) {
 	key := s.booking("outside").Key
 	s.app.outbox.Complain(bob)
 	now := s.clock.Now()
-	msg, err := render.Failure(&invite.Failure{From: s.cfg.MailFrom, Organizer: booking.Person{Email: bob},
+	msg, err := render.Renderer{}.Failure(&invite.Failure{From: s.cfg.MailFrom, Organizer: booking.Person{Email: bob},
 		Title: "Intro call", Start: now.Add(time.Hour), End: now.Add(2 * time.Hour), Kind: booking.FailureRefused, Stamp: now})
 	require.NoError(t, err)
 	msg.Key = key

@@ -32,7 +32,7 @@ func guestInvite(t *testing.T) booking.Message {
 	start := time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC)
 	organizer := booking.Person{Name: "Åse Ørn", Email: "ase@example.com", TimeZone: "Europe/Oslo"}
 	guest := booking.Person{Name: "Bjørn Ødegård", Email: "bjorn@example.net", TimeZone: "America/New_York"}
-	msg, err := render.Invite(&invite.Invite{
+	msg, err := render.Renderer{}.Invite(&invite.Invite{
 		Method:      booking.Request,
 		UID:         "ses-compare-1@roomkeeper.test",
 		Stamp:       time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC),

@@ -291,7 +291,7 @@ func TestParseAcceptsPlainNotification(t *testing.T) {
 func rendered(t *testing.T, method booking.Method) []byte {
 	t.Helper()
 	start := time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC)
-	msg, err := render.Invite(&invite.Invite{
+	msg, err := render.Renderer{}.Invite(&invite.Invite{
 		Method: method, UID: "uid-1", Sequence: 3, Updated: true, Stamp: start.Add(-time.Hour),
 		Title: "Intro call", Start: start, End: start.Add(30 * time.Minute),
 		Organizer: booking.Person{Name: "Ada Host", Email: "ada@example.com"},

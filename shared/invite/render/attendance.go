@@ -40,7 +40,7 @@ type attendanceOtherView struct {
 }
 
 // Attendance renders the "who came" e-mail to the organizer: text and HTML, no calendar.
-func Attendance(a *invite.Attendance) (booking.Message, error) {
+func (Renderer) Attendance(a *invite.Attendance) (booking.Message, error) {
 	msg, err := renderAttendance(a)
 	if err != nil {
 		return booking.Message{}, fmt.Errorf("render attendance summary: %w", err)

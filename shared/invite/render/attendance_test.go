@@ -10,7 +10,6 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/invite"
 	"github.com/roomkeeper/roomkeeper/shared/invite/invitetest"
-	"github.com/roomkeeper/roomkeeper/shared/invite/render"
 	"github.com/roomkeeper/roomkeeper/shared/locale"
 )
 
@@ -37,7 +36,7 @@ func attendance() *invite.Attendance {
 }
 
 func TestRenderAttendanceGolden(t *testing.T) {
-	msg, err := render.Attendance(attendance())
+	msg, err := renderer.Attendance(attendance())
 	require.NoError(t, err)
 	assert.Equal(t, []string{ada.Email}, msg.To, "only the organizer")
 	m := invitetest.Parse(t, msg.Raw)
@@ -63,7 +62,7 @@ func TestRenderAttendanceGolden(t *testing.T) {
 		// One who left past midnight in Oslo: the day is shown.
 		a.Invitees = append(a.Invitees, invite.AttendanceInvitee{Person: booking.Person{Name: "Fay Night", Email: "fay@example.org"},
 			Joined: true, First: start.Add(25 * time.Minute), Last: start.Add(10 * time.Hour), Minutes: 575})
-		msg, err := render.Attendance(a)
+		msg, err := renderer.Attendance(a)
 		require.NoError(t, err, lang)
 		invitetest.ParseStructure(t, msg.Raw)
 		golden(t, lang, "attendance", dump(t, msg.Raw))
@@ -76,7 +75,7 @@ func TestRenderAttendanceNobodyJoined(t *testing.T) {
 	for i := range a.Invitees {
 		a.Invitees[i] = invite.AttendanceInvitee{Person: a.Invitees[i].Person}
 	}
-	msg, err := render.Attendance(a)
+	msg, err := renderer.Attendance(a)
 	require.NoError(t, err)
 	m := invitetest.Parse(t, msg.Raw)
 	for _, part := range []string{m.Text, m.HTML} {
@@ -93,7 +92,7 @@ func TestRenderAttendanceOneCallAndADayLater(t *testing.T) {
 	a := attendance()
 	a.DialInCalls = 1
 	a.Invitees[0].Last = start.Add(10 * time.Hour) // past midnight in Oslo
-	msg, err := render.Attendance(a)
+	msg, err := renderer.Attendance(a)
 	require.NoError(t, err)
 	m := invitetest.Parse(t, msg.Raw)
 	assert.Contains(t, m.Text, "Phone callers: 1 call, 12 min")
@@ -113,7 +112,7 @@ func TestRenderAttendanceRefusesBadInput(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			a := attendance()
 			tt.spoil(a)
-			_, err := render.Attendance(a)
+			_, err := renderer.Attendance(a)
 			assert.Error(t, err)
 		})
 	}

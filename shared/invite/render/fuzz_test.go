@@ -18,7 +18,6 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/invite"
 	"github.com/roomkeeper/roomkeeper/shared/invite/invitetest"
-	"github.com/roomkeeper/roomkeeper/shared/invite/render"
 )
 
 // hostileSeeds are texts that try to end a header or a calendar line and start one of their
@@ -68,7 +67,7 @@ func FuzzRender(f *testing.F) {
 		} else {
 			inv.Recipient.Name = name
 		}
-		if _, err := render.Invite(inv); err != nil {
+		if _, err := renderer.Invite(inv); err != nil {
 			assert.Equal(t, booking.Invalid, booking.ErrorCode(err), "a refusal is Invalid: %v", err)
 			return
 		}
@@ -93,11 +92,11 @@ func FuzzRenderNotices(f *testing.F) {
 		end := start.Add(30 * time.Minute)
 		notices := []func(title, name string) (booking.Message, error){
 			func(title, name string) (booking.Message, error) {
-				return render.Failure(&invite.Failure{From: from, Organizer: ada, Title: title, Start: start, End: end,
+				return renderer.Failure(&invite.Failure{From: from, Organizer: ada, Title: title, Start: start, End: end,
 					Kind: booking.FailureRefused, Stamp: stamp})
 			},
 			func(title, name string) (booking.Message, error) {
-				return render.Knock(&invite.Knock{From: from, Organizer: ada, Title: title, Start: start, End: end,
+				return renderer.Knock(&invite.Knock{From: from, Organizer: ada, Title: title, Start: start, End: end,
 					Name: name, HostURL: hostURL, Stamp: stamp})
 			},
 		}
@@ -124,7 +123,7 @@ func fuzzInvite(host bool) *invite.Invite {
 
 func mustRender(t *testing.T, inv *invite.Invite) []byte {
 	t.Helper()
-	msg, err := render.Invite(inv)
+	msg, err := renderer.Invite(inv)
 	require.NoError(t, err)
 	return msg.Raw
 }

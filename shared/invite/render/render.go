@@ -37,24 +37,9 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/locale"
 )
 
-// Renderer renders with this package's functions, one method each: it is what a process that
-// sends mail gives its reconciler as reconcile.Renderer (next to its Mailer).
+// Renderer renders the messages, one method each: it is what a process that sends mail gives its
+// reconciler as reconcile.Renderer (next to its Mailer). Its zero value is ready to use.
 type Renderer struct{}
-
-// Invite renders with Invite.
-func (Renderer) Invite(inv *invite.Invite) (booking.Message, error) { return Invite(inv) }
-
-// Failure renders with Failure.
-func (Renderer) Failure(f *invite.Failure) (booking.Message, error) { return Failure(f) }
-
-// Knock renders with Knock.
-func (Renderer) Knock(k *invite.Knock) (booking.Message, error) { return Knock(k) }
-
-// Undelivered renders with Undelivered.
-func (Renderer) Undelivered(u *invite.Undelivered) (booking.Message, error) { return Undelivered(u) }
-
-// Attendance renders with Attendance.
-func (Renderer) Attendance(a *invite.Attendance) (booking.Message, error) { return Attendance(a) }
 
 // reader is how a message is written for the person who reads it: in their language, with times
 // in their zone (loc, shown as zone), and the meeting's title as they read it.
@@ -97,7 +82,7 @@ func titleIn(l *locale.Locale, title string) (string, error) {
 // Message.To the recipient's address and Message.Raw the whole message with CRLF line endings.
 // Invalid input (a missing UID, end not after start, a link that is not http(s), a host invite
 // for someone other than the organizer…) is a booking.Invalid error.
-func Invite(inv *invite.Invite) (booking.Message, error) {
+func (Renderer) Invite(inv *invite.Invite) (booking.Message, error) {
 	msg, err := invitation(inv)
 	if err != nil {
 		return booking.Message{}, fmt.Errorf("render %s invite %s (sequence %d): %w", inv.Method, inv.UID, inv.Sequence, err)
@@ -279,7 +264,7 @@ func check(inv *invite.Invite) error {
 
 // Failure renders the notice telling f.Organizer that the video room for a meeting could
 // not be set up: a multipart/alternative text and HTML message with no calendar.
-func Failure(f *invite.Failure) (booking.Message, error) {
+func (Renderer) Failure(f *invite.Failure) (booking.Message, error) {
 	msg, err := renderFailure(f)
 	if err != nil {
 		return booking.Message{}, fmt.Errorf("render failure notice: %w", err)
@@ -334,7 +319,7 @@ func failureWords(l *locale.Locale, kind booking.FailureKind) (what, advice stri
 
 // Knock renders the "<name> is waiting" e-mail to the organizer: text and HTML, no
 // calendar. It goes only to the organizer, so it may carry the host link.
-func Knock(k *invite.Knock) (booking.Message, error) {
+func (Renderer) Knock(k *invite.Knock) (booking.Message, error) {
 	n, err := organizerNotice(k.From, k.Organizer, k.Title, k.Start, k.End, k.Stamp)
 	if err != nil {
 		return booking.Message{}, fmt.Errorf("render knock notice: %w", err)

@@ -27,6 +27,9 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/locale"
 )
 
+// renderer is the renderer under test: what the worker and the local server give the reconciler.
+var renderer render.Renderer
+
 var update = flag.Bool("update", false, "rewrite testdata/golden/<lang>/*.golden from the current output")
 
 const (
@@ -162,7 +165,7 @@ func TestRenderGolden(t *testing.T) {
 			t.Run(lang+"/"+tt.name, func(t *testing.T) {
 				inv := tt.inv()
 				inv.Recipient.Locale = lang
-				msg, err := render.Invite(inv)
+				msg, err := renderer.Invite(inv)
 				require.NoError(t, err)
 				assert.Equal(t, "invites@localhost", msg.From)
 				assert.Equal(t, []string{inv.Recipient.Email}, msg.To)
@@ -197,7 +200,7 @@ func failure(lang string) *invite.Failure {
 }
 
 func TestRenderFailureGolden(t *testing.T) {
-	msg, err := render.Failure(failure(locale.English))
+	msg, err := renderer.Failure(failure(locale.English))
 	require.NoError(t, err)
 	assert.Equal(t, "invites@localhost", msg.From)
 	assert.Equal(t, []string{ada.Email}, msg.To)
@@ -207,7 +210,7 @@ func TestRenderFailureGolden(t *testing.T) {
 	assert.Contains(t, m.Text, "We could not set up the video room for Intro call (Monday 23 November 2026, 16:00–16:30 CET (Europe/Oslo)).")
 	assert.Contains(t, m.HTML, "The video service refused to make a room")
 	for _, lang := range locale.Languages {
-		msg, err := render.Failure(failure(lang))
+		msg, err := renderer.Failure(failure(lang))
 		require.NoError(t, err, lang)
 		invitetest.ParseStructure(t, msg.Raw)
 		golden(t, lang, "failure", dump(t, msg.Raw))
@@ -219,7 +222,7 @@ func TestRenderKnockGolden(t *testing.T) {
 	for _, lang := range locale.Languages {
 		organizer := ada
 		organizer.Locale = lang
-		msg, err := render.Knock(&invite.Knock{From: from, Organizer: organizer, Title: "Intro call", Start: start,
+		msg, err := renderer.Knock(&invite.Knock{From: from, Organizer: organizer, Title: "Intro call", Start: start,
 			End: start.Add(30 * time.Minute), Name: "Bob Guest", HostURL: hostURL, Stamp: stamp})
 		require.NoError(t, err, lang)
 		m := invitetest.ParseStructure(t, msg.Raw)
@@ -240,7 +243,7 @@ func TestRenderFailureInPlainWords(t *testing.T) {
 		"":                           {"could not make a video room for this meeting", "look at the booking"},
 		"something-new":              {"could not make a video room for this meeting", "look at the booking"},
 	} {
-		msg, err := render.Failure(&invite.Failure{From: from, Organizer: ada, Title: "Intro call",
+		msg, err := renderer.Failure(&invite.Failure{From: from, Organizer: ada, Title: "Intro call",
 			Start: start, End: start.Add(30 * time.Minute), Kind: kind, Stamp: stamp})
 		require.NoError(t, err, kind)
 		m := invitetest.Parse(t, msg.Raw)
@@ -259,9 +262,9 @@ func TestRenderFailureInPlainWords(t *testing.T) {
 }
 
 func TestRenderIsDeterministic(t *testing.T) {
-	a, err := render.Invite(guestRequest())
+	a, err := renderer.Invite(guestRequest())
 	require.NoError(t, err)
-	b, err := render.Invite(guestRequest())
+	b, err := renderer.Invite(guestRequest())
 	require.NoError(t, err)
 	assert.Equal(t, string(a.Raw), string(b.Raw), "same input, same bytes")
 
@@ -276,7 +279,7 @@ func TestRenderIsDeterministic(t *testing.T) {
 	} {
 		inv := guestRequest()
 		change(inv)
-		msg, err := render.Invite(inv)
+		msg, err := renderer.Invite(inv)
 		require.NoError(t, err, name)
 		m := invitetest.Parse(t, msg.Raw)
 		assert.True(t, strings.HasSuffix(m.MessageID, "@localhost"), "%s: Message-ID %q takes the sender's domain", name, m.MessageID)
@@ -305,7 +308,7 @@ func TestRenderSubject(t *testing.T) {
 			inv := guestRequest()
 			inv.Method, inv.Sequence, inv.Recipient.TimeZone = tt.method, tt.seq, tt.zone
 			inv.Updated = tt.seq > 0
-			msg, err := render.Invite(inv)
+			msg, err := renderer.Invite(inv)
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, invitetest.Parse(t, msg.Raw).Subject)
 		})
@@ -317,7 +320,7 @@ func TestRenderSubject(t *testing.T) {
 func TestRenderSubjectEncodedWordText(t *testing.T) {
 	inv := guestRequest()
 	inv.Title = "=?utf-8?q?Bcc=3A_x?= =?0?B??="
-	msg, err := render.Invite(inv)
+	msg, err := renderer.Invite(inv)
 	require.NoError(t, err)
 	subject := invitetest.Parse(t, msg.Raw).Subject
 	assert.Equal(t, "Invitation: =\u2060?utf-8?q?Bcc=3A_x?= =\u2060?0?B??= @ Mon 23 Nov 2026 10:00 EST (America/New_York)", subject)
@@ -345,7 +348,7 @@ func TestRenderReadableTimes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			inv := guestRequest()
 			inv.Recipient.TimeZone, inv.Start, inv.End = tt.zone, tt.start, tt.end
-			msg, err := render.Invite(inv)
+			msg, err := renderer.Invite(inv)
 			require.NoError(t, err)
 			m := invitetest.Parse(t, msg.Raw)
 			assert.Contains(t, m.Text, "When: "+tt.want+"\r\n")
@@ -365,7 +368,7 @@ func TestGuestNeverGetsHostURL(t *testing.T) {
 				t.Run(fmt.Sprintf("%s/calendar=%t/sequence=%d", method, cal, seq), func(t *testing.T) {
 					inv := guestRequest()
 					inv.Method, inv.Calendar, inv.Sequence = method, cal, seq
-					msg, err := render.Invite(inv)
+					msg, err := renderer.Invite(inv)
 					require.NoError(t, err)
 					m := invitetest.Parse(t, msg.Raw)
 					for part, s := range map[string]string{"raw": string(m.Raw), "text": m.Text, "html": m.HTML, "calendar": string(m.Calendar)} {
@@ -380,7 +383,7 @@ func TestGuestNeverGetsHostURL(t *testing.T) {
 	t.Run("host invite to someone else is refused", func(t *testing.T) {
 		inv := guestRequest()
 		inv.Host = true // recipient is still bob
-		_, err := render.Invite(inv)
+		_, err := renderer.Invite(inv)
 		require.Error(t, err)
 		assert.Equal(t, booking.Invalid, booking.ErrorCode(err))
 		assert.NotContains(t, err.Error(), bob.Email, "errors carry no e-mail addresses")
@@ -393,7 +396,7 @@ func TestUninvitedOnlyToTheOrganizer(t *testing.T) {
 	jorg := booking.Person{Name: "Jörg", Email: "jörg@example.net"}
 	org := organizerRequest()
 	org.Uninvited = []booking.Person{jorg}
-	msg, err := render.Invite(org)
+	msg, err := renderer.Invite(org)
 	require.NoError(t, err)
 	m := invitetest.Parse(t, msg.Raw)
 	assert.Contains(t, m.Text, "Not invited: Jörg <jörg@example.net>\r\n")
@@ -405,19 +408,19 @@ func TestUninvitedOnlyToTheOrganizer(t *testing.T) {
 
 	guest := guestRequest()
 	guest.Uninvited = []booking.Person{jorg}
-	msg, err = render.Invite(guest)
+	msg, err = renderer.Invite(guest)
 	require.NoError(t, err)
 	assert.NotContains(t, string(invitetest.Parse(t, msg.Raw).Raw), "Not invited", "a guest's message")
 
 	org.Method, org.Sequence = booking.Cancel, 1
-	msg, err = render.Invite(org)
+	msg, err = renderer.Invite(org)
 	require.NoError(t, err)
 	assert.NotContains(t, invitetest.Parse(t, msg.Raw).Text, "Not invited", "a cancellation")
 }
 
 func TestRenderLinks(t *testing.T) {
 	t.Run("guest", func(t *testing.T) {
-		msg, err := render.Invite(guestRequest())
+		msg, err := renderer.Invite(guestRequest())
 		require.NoError(t, err)
 		m := invitetest.Parse(t, msg.Raw)
 		assert.Contains(t, m.Text, "Join the meeting:\r\n"+guestURL+"\r\n")
@@ -435,7 +438,7 @@ func TestRenderLinks(t *testing.T) {
 	})
 
 	t.Run("organizer", func(t *testing.T) {
-		msg, err := render.Invite(organizerRequest())
+		msg, err := renderer.Invite(organizerRequest())
 		require.NoError(t, err)
 		m := invitetest.Parse(t, msg.Raw)
 		assert.Contains(t, m.Text, "Start as host:\r\n"+hostURL+"\r\n")
@@ -456,7 +459,7 @@ func TestRenderLinks(t *testing.T) {
 	t.Run("cancel has no join link in readable parts", func(t *testing.T) {
 		inv := organizerRequest()
 		inv.Method, inv.Sequence = booking.Cancel, 1
-		msg, err := render.Invite(inv)
+		msg, err := renderer.Invite(inv)
 		require.NoError(t, err)
 		m := invitetest.Parse(t, msg.Raw)
 		for part, s := range map[string]string{"text": m.Text, "html": m.HTML} {
@@ -507,7 +510,7 @@ func TestRenderHostileInput(t *testing.T) {
 			inv.Organizer.Name = tt.person
 			inv.Recipient.Name = tt.person
 			inv.Attendees = []booking.Person{{Name: tt.person, Email: bob.Email}}
-			msg, err := render.Invite(inv)
+			msg, err := renderer.Invite(inv)
 			require.NoError(t, err)
 			m := invitetest.Parse(t, msg.Raw)
 
@@ -533,7 +536,7 @@ func TestRenderICSLines(t *testing.T) {
 			inv := organizerRequest()
 			inv.Title = strings.Repeat(filler, 300)
 			inv.Description = strings.Repeat(filler, 3000)
-			msg, err := render.Invite(inv)
+			msg, err := renderer.Invite(inv)
 			require.NoError(t, err)
 			m := invitetest.Parse(t, msg.Raw)
 			lines := strings.Split(strings.TrimSuffix(string(m.Calendar), "\r\n"), "\r\n")
@@ -552,7 +555,7 @@ func TestRenderMethodParam(t *testing.T) {
 		t.Run(string(method), func(t *testing.T) {
 			inv := guestRequest()
 			inv.Method, inv.Sequence = method, 1
-			msg, err := render.Invite(inv)
+			msg, err := renderer.Invite(inv)
 			require.NoError(t, err)
 			m := invitetest.Parse(t, msg.Raw)
 			assert.Equal(t, string(method), m.CalendarMethod)
@@ -594,7 +597,7 @@ func TestRenderInvalid(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			inv := guestRequest()
 			tt.change(inv)
-			_, err := render.Invite(inv)
+			_, err := renderer.Invite(inv)
 			require.Error(t, err)
 			var e *booking.Error
 			require.ErrorAs(t, err, &e)
@@ -625,7 +628,7 @@ func TestRenderTakesWhatIntakeAccepts(t *testing.T) {
 			inv := guestRequest()
 			inv.Recipient.Email = addr
 			inv.Attendees = []booking.Person{{Name: "Guest", Email: addr}}
-			msg, err := render.Invite(inv)
+			msg, err := renderer.Invite(inv)
 			require.NoError(t, err)
 			assert.Equal(t, []string{want}, msg.To)
 			m := invitetest.Parse(t, msg.Raw)
@@ -642,7 +645,7 @@ func TestRenderTakesWhatIntakeAccepts(t *testing.T) {
 
 			org := organizerRequest()
 			org.Organizer.Email, org.Recipient.Email = addr, want // the same address in either form
-			msg, err = render.Invite(org)
+			msg, err = renderer.Invite(org)
 			require.NoError(t, err, "the organizer's own invitation")
 			om := invitetest.Parse(t, msg.Raw)
 			assert.Contains(t, om.To, want)
@@ -650,16 +653,16 @@ func TestRenderTakesWhatIntakeAccepts(t *testing.T) {
 
 			guest := guestRequest()
 			guest.Organizer.Email = addr
-			msg, err = render.Invite(guest)
+			msg, err = renderer.Invite(guest)
 			require.NoError(t, err, "a guest's invitation")
 			assert.Contains(t, invitetest.Parse(t, msg.Raw).ReplyTo, want, "a guest's reply goes to the organizer")
 
 			for name, render := range map[string]func() (booking.Message, error){
 				"failure": func() (booking.Message, error) {
-					return render.Failure(&invite.Failure{From: from, Organizer: booking.Person{Email: addr}, Start: start, End: start.Add(time.Hour), Stamp: stamp})
+					return renderer.Failure(&invite.Failure{From: from, Organizer: booking.Person{Email: addr}, Start: start, End: start.Add(time.Hour), Stamp: stamp})
 				},
 				"knock": func() (booking.Message, error) {
-					return render.Knock(&invite.Knock{From: from, Organizer: booking.Person{Email: addr}, Start: start, End: start.Add(time.Hour), HostURL: hostURL, Stamp: stamp})
+					return renderer.Knock(&invite.Knock{From: from, Organizer: booking.Person{Email: addr}, Start: start, End: start.Add(time.Hour), HostURL: hostURL, Stamp: stamp})
 				},
 			} {
 				msg, err := render()
@@ -675,7 +678,7 @@ func TestRenderTakesWhatIntakeAccepts(t *testing.T) {
 			require.Error(t, err, "intake refuses it")
 			inv := guestRequest()
 			inv.Recipient.Email = addr
-			_, err = render.Invite(inv)
+			_, err = renderer.Invite(inv)
 			require.Error(t, err)
 			assert.Equal(t, booking.Invalid, booking.ErrorCode(err))
 			assert.NotContains(t, err.Error(), "example", "errors carry no e-mail addresses")
@@ -687,7 +690,7 @@ func TestRenderTakesWhatIntakeAccepts(t *testing.T) {
 // and offering to start as host, and carries no Reply-To to the organizer themself; a guest's
 // keeps the invitation wording, and a reply goes to the organizer.
 func TestRenderWording(t *testing.T) {
-	msg, err := render.Invite(organizerRequest())
+	msg, err := renderer.Invite(organizerRequest())
 	require.NoError(t, err)
 	m := invitetest.Parse(t, msg.Raw)
 	assert.Equal(t, "Your meeting: Intro call @ Mon 23 Nov 2026 16:00 CET (Europe/Oslo)", m.Subject)
@@ -703,14 +706,14 @@ func TestRenderWording(t *testing.T) {
 	upd := organizerRequest()
 	upd.Sequence, upd.Updated = 1, true
 	upd.Attendees = []booking.Person{bob, chloe, dan, {Email: "eve@example.com"}, {Name: "Finn", Email: "finn@example.com"}}
-	msg, err = render.Invite(upd)
+	msg, err = renderer.Invite(upd)
 	require.NoError(t, err)
 	m = invitetest.Parse(t, msg.Raw)
 	assert.Equal(t, "Updated meeting: Intro call @ Mon 23 Nov 2026 16:00 CET (Europe/Oslo)", m.Subject)
 	assert.Contains(t, m.Text, "Your meeting with Bob Guest, Chloé Dupont, dan@example.com and 2 others has been updated.\r\n")
 	assert.Contains(t, m.Text, "Guests: Bob Guest, Chloé Dupont, dan@example.com, eve@example.com, Finn\r\n", "everyone, when the first line names only some")
 
-	msg, err = render.Invite(guestRequest())
+	msg, err = renderer.Invite(guestRequest())
 	require.NoError(t, err)
 	m = invitetest.Parse(t, msg.Raw)
 	assert.Equal(t, "Invitation: Intro call @ Mon 23 Nov 2026 10:00 EST (America/New_York)", m.Subject)
@@ -729,7 +732,7 @@ func TestRenderCancelReason(t *testing.T) {
 	for _, inv := range []*invite.Invite{guestRequest(), organizerRequest()} {
 		inv.Method, inv.Sequence = booking.Cancel, 1
 		inv.CancelReason = "Sick today \x07<b>sorry</b>\nLet's find another time."
-		msg, err := render.Invite(inv)
+		msg, err := renderer.Invite(inv)
 		require.NoError(t, err)
 		m := invitetest.Parse(t, msg.Raw)
 		assert.Contains(t, m.Text, "Reason given:\r\nSick today <b>sorry</b>\r\nLet's find another time.\r\n")
@@ -744,7 +747,7 @@ func TestRenderCancelReason(t *testing.T) {
 
 	inv := guestRequest()
 	inv.Method, inv.Sequence = booking.Cancel, 1
-	msg, err := render.Invite(inv)
+	msg, err := renderer.Invite(inv)
 	require.NoError(t, err)
 	m := invitetest.Parse(t, msg.Raw)
 	assert.NotContains(t, m.Text, "Reason given", "no reason given, none shown")
@@ -754,19 +757,19 @@ func TestRenderCancelReason(t *testing.T) {
 func TestRenderCancelWithoutLinks(t *testing.T) {
 	inv := guestRequest()
 	inv.Method, inv.Sequence, inv.GuestURL, inv.DialIn = booking.Cancel, 1, "", nil
-	msg, err := render.Invite(inv)
+	msg, err := renderer.Invite(inv)
 	require.NoError(t, err, "a cancellation needs no room")
 	assert.Equal(t, "CANCEL", invitetest.Parse(t, msg.Raw).Method)
 }
 
 func BenchmarkRender(b *testing.B) {
 	inv := guestRequest()
-	if _, err := render.Invite(inv); err != nil {
+	if _, err := renderer.Invite(inv); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := render.Invite(inv); err != nil {
+		if _, err := renderer.Invite(inv); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -872,7 +875,7 @@ func TestUntitledMeetingInTheReadersLanguage(t *testing.T) {
 		for _, title := range []string{"", booking.DefaultTitle} {
 			inv := guestRequest()
 			inv.Title, inv.Recipient.Locale = title, lang
-			msg, err := render.Invite(inv)
+			msg, err := renderer.Invite(inv)
 			require.NoError(t, err)
 			m := invitetest.ParseStructure(t, msg.Raw)
 			assert.Contains(t, m.Subject, ": "+want+" @ ", "%s %q", lang, title)
@@ -886,7 +889,7 @@ func TestUntitledMeetingInTheReadersLanguage(t *testing.T) {
 func TestRenderAlarms(t *testing.T) {
 	inv := organizerRequest()
 	inv.Alarms = []time.Duration{7 * 24 * time.Hour, 90 * time.Minute, time.Minute}
-	msg, err := render.Invite(inv)
+	msg, err := renderer.Invite(inv)
 	require.NoError(t, err)
 	m := invitetest.Parse(t, msg.Raw)
 	ev := event(t, m.Calendar)
@@ -902,14 +905,14 @@ func TestRenderAlarms(t *testing.T) {
 	assert.Equal(t, []string{"-PT168H", "-PT1H30M", "-PT1M"}, triggers)
 
 	inv.Method = booking.Cancel
-	msg, err = render.Invite(inv)
+	msg, err = renderer.Invite(inv)
 	require.NoError(t, err)
 	assert.Empty(t, event(t, invitetest.Parse(t, msg.Raw).Calendar).Children, "a CANCEL reminds of nothing")
 
 	for _, bad := range []time.Duration{0, -time.Minute, 90 * time.Second} {
 		inv := guestRequest()
 		inv.Alarms = []time.Duration{bad}
-		_, err := render.Invite(inv)
+		_, err := renderer.Invite(inv)
 		requireInvalidField(t, err, "alarms")
 	}
 }
@@ -918,7 +921,7 @@ func TestRenderAlarms(t *testing.T) {
 // own link, the dial-in (tap-to-dial and by hand) and the time in the recipient's zone; a guest's
 // never holds the host link.
 func TestRenderReminder(t *testing.T) {
-	msg, err := render.Invite(guestReminder())
+	msg, err := renderer.Invite(guestReminder())
 	require.NoError(t, err)
 	m := invitetest.Parse(t, msg.Raw)
 	assert.Empty(t, m.Calendar, "a reminder has no calendar part")
@@ -945,7 +948,7 @@ func TestRenderReminder(t *testing.T) {
 	} {
 		inv := guestReminder()
 		inv.Stamp = start.Add(-lead)
-		msg, err := render.Invite(inv)
+		msg, err := renderer.Invite(inv)
 		require.NoError(t, err)
 		assert.Contains(t, invitetest.ParseStructure(t, msg.Raw).Text, "starts in "+want+".", lead)
 	}
@@ -957,7 +960,7 @@ func TestRenderReminder(t *testing.T) {
 	} {
 		inv := guestReminder()
 		edit(inv)
-		_, err := render.Invite(inv)
+		_, err := renderer.Invite(inv)
 		requireInvalidField(t, err, "reminder", name)
 	}
 }

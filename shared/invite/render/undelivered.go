@@ -22,7 +22,7 @@ type undeliveredView struct {
 // Undelivered renders the "invitation not delivered" e-mail to the organizer: text and
 // HTML, no calendar. It names the guest and the address that failed, which only the organizer
 // sees; it carries no link.
-func Undelivered(u *invite.Undelivered) (booking.Message, error) {
+func (Renderer) Undelivered(u *invite.Undelivered) (booking.Message, error) {
 	msg, err := renderUndelivered(u)
 	if err != nil {
 		return booking.Message{}, fmt.Errorf("render undelivered notice: %w", err)

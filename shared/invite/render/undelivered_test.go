@@ -10,7 +10,6 @@ import (
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/invite"
 	"github.com/roomkeeper/roomkeeper/shared/invite/invitetest"
-	"github.com/roomkeeper/roomkeeper/shared/invite/render"
 	"github.com/roomkeeper/roomkeeper/shared/locale"
 )
 
@@ -28,7 +27,7 @@ func undelivered(kind booking.MailEventKind, permanent bool) *invite.Undelivered
 }
 
 func TestRenderUndeliveredGolden(t *testing.T) {
-	msg, err := render.Undelivered(undelivered(booking.MailBounced, true))
+	msg, err := renderer.Undelivered(undelivered(booking.MailBounced, true))
 	require.NoError(t, err)
 	assert.Equal(t, []string{ada.Email}, msg.To, "only the organizer")
 	m := invitetest.Parse(t, msg.Raw)
@@ -45,7 +44,7 @@ func TestRenderUndeliveredGolden(t *testing.T) {
 		}{{"undelivered", booking.MailBounced, true}, {"undelivered-once", booking.MailBounced, false}, {"undelivered-complaint", booking.MailComplained, true}} {
 			u := undelivered(c.kind, c.permanent)
 			u.Organizer.Locale = lang
-			msg, err := render.Undelivered(u)
+			msg, err := renderer.Undelivered(u)
 			require.NoError(t, err, lang)
 			invitetest.ParseStructure(t, msg.Raw)
 			golden(t, lang, c.name, dump(t, msg.Raw))
@@ -65,7 +64,7 @@ func TestRenderUndeliveredSaysWhatHappened(t *testing.T) {
 		{"a complaint", booking.MailComplained, true, []string{"marked as unwanted", "no more mail", "another way"}, []string{"check the address"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			msg, err := render.Undelivered(undelivered(tt.kind, tt.permanent))
+			msg, err := renderer.Undelivered(undelivered(tt.kind, tt.permanent))
 			require.NoError(t, err)
 			m := invitetest.Parse(t, msg.Raw)
 			for _, s := range tt.want {
@@ -79,6 +78,6 @@ func TestRenderUndeliveredSaysWhatHappened(t *testing.T) {
 	}
 	u := undelivered(booking.MailBounced, true)
 	u.Guest.Email = "not an address"
-	_, err := render.Undelivered(u)
+	_, err := renderer.Undelivered(u)
 	assert.Error(t, err)
 }
