@@ -51,18 +51,30 @@ func (q *Queue) Enqueue(ctx context.Context, key string) error {
 	return nil
 }
 
-// Receive waits for a key and removes it from the queue. It returns ctx's error when ctx is done
-// first.
+// Receive removes a key from the queue, waiting for one while there is none. It returns ctx's
+// error when ctx is done first; a key already waiting is returned even then, so a caller that
+// drains the queue with a short deadline never leaves one behind on a busy machine (a select
+// over a ready key and a done context picks either).
 func (q *Queue) Receive(ctx context.Context) (string, error) {
 	select {
 	case key := <-q.keys:
-		q.mu.Lock()
-		delete(q.waiting, key)
-		q.mu.Unlock()
-		return key, nil
+		return q.received(key), nil
+	default:
+	}
+	select {
+	case key := <-q.keys:
+		return q.received(key), nil
 	case <-ctx.Done():
 		return "", fmt.Errorf("receive booking key: %w", ctx.Err())
 	}
+}
+
+// received marks key as no longer waiting.
+func (q *Queue) received(key string) string {
+	q.mu.Lock()
+	delete(q.waiting, key)
+	q.mu.Unlock()
+	return key
 }
 
 // Run receives keys and calls handle for each on up to workers goroutines (at least 1) until ctx
@@ -73,7 +85,7 @@ func (q *Queue) Run(ctx context.Context, workers int, handle func(ctx context.Co
 	var wg sync.WaitGroup
 	for range max(workers, 1) {
 		wg.Go(func() {
-			for {
+			for ctx.Err() == nil { // once ctx is done, the keys still waiting stay for no one
 				key, err := q.Receive(ctx)
 				if err != nil {
 					return
