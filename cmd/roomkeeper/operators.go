@@ -9,7 +9,6 @@ import (
 	"net/mail"
 	"net/url"
 	"strconv"
-	"time"
 
 	"github.com/roomkeeper/roomkeeper/shared/access"
 	"github.com/roomkeeper/roomkeeper/shared/booking"
@@ -52,7 +51,7 @@ the time zone is the one the console shows them times in (default: ROOMKEEPER_TI
 			return nil
 		})
 		fl.Func("time-zone", "the IANA zone `Z` their console shows times in, such as Europe/Oslo", func(s string) error {
-			if _, err := time.LoadLocation(s); err != nil || s == "" || s == "Local" {
+			if _, err := booking.LoadZone(s); err != nil {
 				return errors.New("want an IANA time zone such as Europe/Oslo")
 			}
 			req.TimeZone = s

@@ -127,10 +127,7 @@ func isASCII(s string) bool {
 // *Error with Code Invalid naming field otherwise. "Local" and "" are rejected: they mean the
 // server's zone, not the person's.
 func CheckZone(field, s string) error {
-	if s == "" || s == "Local" {
-		return Errorf(Invalid, field, "must be an IANA time zone name like Europe/Oslo")
-	}
-	if _, err := time.LoadLocation(s); err != nil {
+	if _, err := LoadZone(s); err != nil {
 		return Errorf(Invalid, field, "must be an IANA time zone name like Europe/Oslo")
 	}
 	return nil

@@ -1,10 +1,7 @@
 package invite
 
 import (
-	"strings"
-	"sync"
 	"time"
-	"unicode"
 
 	"github.com/roomkeeper/roomkeeper/shared/booking"
 	"github.com/roomkeeper/roomkeeper/shared/locale"
@@ -20,27 +17,16 @@ func When(l *locale.Locale, start, end time.Time, zone string) string {
 	return ReadableRange(l, start, end, loc, name)
 }
 
-// zones caches loaded time zones: time.LoadLocation reads and parses a zoneinfo file on every
-// call.
-var zones sync.Map // IANA name → *time.Location
-
 // Location loads the IANA zone a person's times are shown in; "" is UTC. It returns the location
 // and the name to show, or a booking.Invalid error naming timeZone.
 func Location(name string) (*time.Location, string, error) {
 	if name == "" || name == "UTC" {
 		return time.UTC, "UTC", nil
 	}
-	if l, ok := zones.Load(name); ok {
-		return l.(*time.Location), name, nil
-	}
-	if name == "Local" || strings.ContainsFunc(name, unicode.IsControl) {
-		return nil, "", booking.Errorf(booking.Invalid, "timeZone", "time zone %q is not an IANA name", name)
-	}
-	l, err := time.LoadLocation(name)
+	l, err := booking.LoadZone(name)
 	if err != nil {
 		return nil, "", booking.Errorf(booking.Invalid, "timeZone", "unknown time zone %q", name)
 	}
-	zones.Store(name, l)
 	return l, name, nil
 }
 

@@ -430,7 +430,7 @@ func (c *Console) zoneOf(op access.Operator) zoned {
 		loc = time.UTC
 	}
 	if op.TimeZone != "" {
-		if l, err := time.LoadLocation(op.TimeZone); err == nil {
+		if l, err := booking.LoadZone(op.TimeZone); err == nil {
 			loc = l
 		}
 	}
