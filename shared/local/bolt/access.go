@@ -42,7 +42,7 @@ func (s *Store) AddOperator(ctx context.Context, r access.OperatorRecord) error 
 	if err != nil {
 		return fmt.Errorf("add operator %s: encode: %w", r.Name, err)
 	}
-	err = s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(operatorsBucket)
 		if b.Get([]byte(r.Name)) != nil {
 			return booking.ErrConflict
@@ -118,7 +118,7 @@ func (s *Store) updateOperator(ctx context.Context, name, what string, change fu
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("%s operator %s: %w", what, name, err)
 	}
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.update(func(tx *bbolt.Tx) error {
 		r, err := s.loadOperator(tx, name)
 		if err != nil {
 			return err
@@ -141,7 +141,7 @@ func (s *Store) RemoveOperator(ctx context.Context, name string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("remove operator %s: %w", name, err)
 	}
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(operatorsBucket)
 		if b.Get([]byte(name)) == nil {
 			return booking.ErrNotFound
@@ -162,7 +162,7 @@ func (s *Store) PutSession(ctx context.Context, r access.SessionRecord) error {
 	if r.IDHash == "" {
 		return errors.New("put session: empty id hash")
 	}
-	err := s.db.Update(func(tx *bbolt.Tx) error { return putExpiring(tx, sessionsBucket, r.IDHash, r.Expires, r) })
+	err := s.update(func(tx *bbolt.Tx) error { return putExpiring(tx, sessionsBucket, r.IDHash, r.Expires, r) })
 	if err != nil {
 		return fmt.Errorf("put session of %s: %w", r.Operator, err)
 	}
@@ -187,7 +187,7 @@ func (s *Store) TouchSession(ctx context.Context, idHash string, touched, expire
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("touch session: %w", err)
 	}
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.update(func(tx *bbolt.Tx) error {
 		var r access.SessionRecord
 		if err := s.getExpiring(tx, sessionsBucket, idHash, &r); err != nil {
 			return err
@@ -206,7 +206,7 @@ func (s *Store) DeleteSession(ctx context.Context, idHash string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("delete session: %w", err)
 	}
-	err := s.db.Update(func(tx *bbolt.Tx) error { return tx.Bucket(sessionsBucket).Delete([]byte(idHash)) })
+	err := s.update(func(tx *bbolt.Tx) error { return tx.Bucket(sessionsBucket).Delete([]byte(idHash)) })
 	if err != nil {
 		return fmt.Errorf("delete session: %w", err)
 	}
@@ -221,7 +221,7 @@ func (s *Store) AddAuditEntry(ctx context.Context, r access.AuditRecord, expires
 	if r.Position == "" {
 		return errors.New("add audit entry: empty position")
 	}
-	err := s.db.Update(func(tx *bbolt.Tx) error { return putExpiring(tx, auditBucket, r.Position, expires, r.Entry) })
+	err := s.update(func(tx *bbolt.Tx) error { return putExpiring(tx, auditBucket, r.Position, expires, r.Entry) })
 	if err != nil {
 		return fmt.Errorf("add audit entry %s: %w", r.Action, err)
 	}
@@ -295,7 +295,7 @@ func (s *Store) AddFailure(ctx context.Context, client string, now time.Time, re
 		return access.Failures{}, fmt.Errorf("count a failure: %w", err)
 	}
 	var f access.Failures
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.update(func(tx *bbolt.Tx) error {
 		err := s.getExpiring(tx, limitsBucket, client, &f)
 		if err != nil && !errors.Is(err, booking.ErrNotFound) {
 			return err
@@ -318,7 +318,7 @@ func (s *Store) ClearFailures(ctx context.Context, client string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("clear failures: %w", err)
 	}
-	err := s.db.Update(func(tx *bbolt.Tx) error { return tx.Bucket(limitsBucket).Delete([]byte(client)) })
+	err := s.update(func(tx *bbolt.Tx) error { return tx.Bucket(limitsBucket).Delete([]byte(client)) })
 	if err != nil {
 		return fmt.Errorf("clear failures: %w", err)
 	}

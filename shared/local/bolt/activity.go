@@ -42,7 +42,7 @@ func (s *Store) AddActivity(ctx context.Context, key string, events []booking.Ro
 	if len(fresh) == 0 {
 		return nil, nil
 	}
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.update(func(tx *bbolt.Tx) error {
 		missing(tx) // another writer may have stored some meanwhile
 		return putActivity(tx, key, fresh, expires)
 	})
@@ -103,7 +103,7 @@ func (s *Store) ReplaceActivity(ctx context.Context, key string, items []booking
 	if len(items) == 0 {
 		return nil
 	}
-	if err := s.db.Update(func(tx *bbolt.Tx) error { return putActivity(tx, key, items, expires) }); err != nil {
+	if err := s.update(func(tx *bbolt.Tx) error { return putActivity(tx, key, items, expires) }); err != nil {
 		return fmt.Errorf("replace activity of booking %s: %w", key, err)
 	}
 	return nil

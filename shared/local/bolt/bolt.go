@@ -61,8 +61,9 @@ const lockTimeout = time.Second
 
 // Store is a booking.Store in one bbolt file. It is safe for concurrent use.
 type Store struct {
-	db    *bbolt.DB
-	reads atomic.Int64 // records and index entries read, for Reads
+	db      *bbolt.DB
+	reads   atomic.Int64 // records and index entries read, for Reads
+	commits atomic.Int64 // write transactions, for Commits
 }
 
 var _ booking.Store = (*Store)(nil)
@@ -120,6 +121,16 @@ func reindex(tx *bbolt.Tx) error {
 // Reads returns how many records and index entries the store has read since Open. It is for
 // tests and benchmarks, to show that a read touches only what it returns.
 func (s *Store) Reads() int64 { return s.reads.Load() }
+
+// Commits returns how many write transactions the store has committed or tried since Open: each
+// is a durable commit, two fdatasyncs. It is for benchmarks, to replay a run's writes.
+func (s *Store) Commits() int64 { return s.commits.Load() }
+
+// update runs fn in a write transaction, counted for Commits.
+func (s *Store) update(fn func(*bbolt.Tx) error) error {
+	s.commits.Add(1)
+	return s.db.Update(fn)
+}
 
 // Close closes the file and releases its lock.
 func (s *Store) Close() error {
@@ -190,7 +201,7 @@ func (s *Store) putWith(b *booking.Booking, before, after func(*bbolt.Tx) error)
 	if err != nil {
 		return fmt.Errorf("put booking %s: encode: %w", b.Key, err)
 	}
-	err = s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.update(func(tx *bbolt.Tx) error {
 		old, err := s.load(tx, b.Key)
 		if err != nil {
 			return err
@@ -280,7 +291,7 @@ func (s *Store) MarkSeen(ctx context.Context, id string, expires time.Time) erro
 	if id == "" {
 		return errors.New("mark delivery id: empty id")
 	}
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.update(func(tx *bbolt.Tx) error {
 		bucket, key := seenKey(tx, id)
 		return bucket.Put(key, encodeTime(expires))
 	})
@@ -375,7 +386,7 @@ func (s *Store) PutUsage(ctx context.Context, u booking.Usage, expires time.Time
 	if err != nil {
 		return fmt.Errorf("put usage %s %s: encode: %w", u.Day, u.RoomID, err)
 	}
-	err = s.db.Update(func(tx *bbolt.Tx) error { return putUsage(tx, u, data, expires) })
+	err = s.update(func(tx *bbolt.Tx) error { return putUsage(tx, u, data, expires) })
 	if err != nil {
 		return fmt.Errorf("put usage %s %s: %w", u.Day, u.RoomID, err)
 	}
@@ -431,7 +442,7 @@ func (s *Store) IndexPeople(ctx context.Context, key string, emails []string, ex
 	if key == "" {
 		return errors.New("index people: empty key")
 	}
-	err := s.db.Update(func(tx *bbolt.Tx) error { return indexPeople(tx, key, emails, expires) })
+	err := s.update(func(tx *bbolt.Tx) error { return indexPeople(tx, key, emails, expires) })
 	if err != nil {
 		return fmt.Errorf("index people of booking %s: %w", key, err)
 	}
@@ -479,7 +490,7 @@ func (s *Store) ForgetPerson(ctx context.Context, email string) error {
 		return fmt.Errorf("forget a person: %w", err)
 	}
 	h := booking.PersonHash(email)
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.update(func(tx *bbolt.Tx) error {
 		for _, key := range s.personKeys(tx, h) {
 			if err := tx.Bucket(peopleBucket).Delete(personKey(h, key)); err != nil {
 				return err
@@ -521,7 +532,7 @@ func (s *Store) Pause(ctx context.Context, provider string, kind booking.PauseKi
 	if marked, err := s.PausedUntil(ctx, provider, kind); err != nil || !marked.Before(until) {
 		return err
 	}
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.update(func(tx *bbolt.Tx) error {
 		b, k, v := tx.Bucket(pausesBucket), pauseKey(provider, kind), encodeTime(until)
 		if old := b.Get(k); old != nil && bytes.Compare(old, v) >= 0 {
 			return nil
@@ -566,7 +577,7 @@ func (s *Store) Purge(ctx context.Context, now time.Time) (int, error) {
 		return 0, fmt.Errorf("purge expired records: %w", err)
 	}
 	n := 0
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.update(func(tx *bbolt.Tx) error {
 		n = 0
 		// Strictly before now: the key range ends just below now's encoding.
 		before := now.Add(-time.Nanosecond)

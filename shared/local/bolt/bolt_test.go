@@ -446,3 +446,22 @@ func TestPurgeDeletesActivityWithItsBooking(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, items, 1)
 }
+
+// TestCommitsCountsWriteTransactions: BenchmarkPipeline replays a booking's commits by this count.
+func TestCommitsCountsWriteTransactions(t *testing.T) {
+	ctx := t.Context()
+	s := mustOpen(t, filepath.Join(t.TempDir(), "roomkeeper.db"))
+	b := &booking.Booking{Key: "generic:commits", Source: "generic"}
+	require.NoError(t, s.Put(ctx, b))
+	require.NoError(t, s.PutIndexed(ctx, b, []string{"ada@example.com"}, "delivery-1", time.Now().Add(time.Hour)))
+	assert.Equal(t, int64(2), s.Commits())
+	_, err := s.Get(ctx, b.Key)
+	require.NoError(t, err)
+	_, _, err = s.Due(ctx, time.Now(), "", 10)
+	require.NoError(t, err)
+	assert.Equal(t, int64(2), s.Commits(), "reads commit nothing")
+	stale := *b
+	stale.Version = 1
+	require.ErrorIs(t, s.Put(ctx, &stale), booking.ErrConflict)
+	assert.Equal(t, int64(3), s.Commits(), "a refused write was still a transaction")
+}
