@@ -977,7 +977,7 @@ func TestGrants(t *testing.T) {
 		},
 		{
 			name:    "worker",
-			actions: slices.Concat(base, readSecrets, []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:BatchGetItem", "ses:SendEmail", "ses:SendRawEmail", "lambda:InvokeFunction"}, consume),
+			actions: slices.Concat(base, readSecrets, []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query", "dynamodb:BatchGetItem", "ses:SendEmail", "ses:SendRawEmail", "lambda:InvokeFunction"}, consume),
 			on: map[string][]string{
 				// The dialin function alone, not its versions (ARN:*).
 				"lambda:InvokeFunction": {dialinArn},
@@ -985,8 +985,10 @@ func TestGrants(t *testing.T) {
 				// A booking's activity items, and the Slack app's Home tab (the active rooms): the
 				// list index, then the items.
 				"dynamodb:Query": {listIndex}, "dynamodb:BatchGetItem": {tableArn},
-				"ses:SendEmail":    {sesArn("configuration-set/roomkeeper-events"), sesArn("identity/example.com")},
-				"ses:SendRawEmail": {sesArn("configuration-set/roomkeeper-events"), sesArn("identity/example.com")},
+				// The activity items' expiry, when their record's grew.
+				"dynamodb:UpdateItem": {tableArn},
+				"ses:SendEmail":       {sesArn("configuration-set/roomkeeper-events"), sesArn("identity/example.com")},
+				"ses:SendRawEmail":    {sesArn("configuration-set/roomkeeper-events"), sesArn("identity/example.com")},
 			},
 		},
 		{

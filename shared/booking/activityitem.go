@@ -69,7 +69,7 @@ type ActivityReader interface {
 // LoadActivity sets b.Activity to the booking's activity: its items read from the store merged
 // with what the record holds. A record that never had a room has no items, and none are read.
 func LoadActivity(ctx context.Context, s ActivityReader, b *Booking) error {
-	if b.Room == nil && b.Creating == nil && len(b.Retired) == 0 && len(b.Ended) == 0 {
+	if !b.MayHaveActivity() {
 		b.Activity = b.Embedded.clone()
 		return nil
 	}

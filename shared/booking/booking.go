@@ -347,7 +347,29 @@ type Booking struct {
 
 	DueAt     time.Time `json:"dueAt,omitzero"`     // zero: nothing to do
 	Lease     Lease     `json:"lease,omitzero"`     // who is working on it
-	ExpiresAt time.Time `json:"expiresAt,omitzero"` // the record may be deleted after this (retention)
+	ExpiresAt time.Time `json:"expiresAt,omitzero"` // the record may be deleted after this (retention): set it with KeepUntil
+
+	// ActivityExpires is set when ExpiresAt grew while the booking may have had activity items,
+	// each stored to be deleted with the record as it was then: the earliest they may go. The
+	// reconciler gives them ExpiresAt (Store.KeepActivity) and clears it, so what happened in a
+	// room lasts as long as its record.
+	ActivityExpires time.Time `json:"activityExpires,omitzero"`
+}
+
+// KeepUntil sets when the record may be deleted. When that moves later on a booking that may
+// have activity items, which were stored with the expiry before, ActivityExpires keeps the
+// earliest such expiry until the reconciler gives the items the new one.
+func (b *Booking) KeepUntil(t time.Time) {
+	if t.After(b.ExpiresAt) && !b.ExpiresAt.IsZero() && b.ActivityExpires.IsZero() && b.MayHaveActivity() {
+		b.ActivityExpires = b.ExpiresAt
+	}
+	b.ExpiresAt = t
+}
+
+// MayHaveActivity reports whether the booking may have activity items: only a room reports
+// activity, so a booking that never had one (or the start of one) has none.
+func (b *Booking) MayHaveActivity() bool {
+	return b.Room != nil || b.Creating != nil || len(b.Retired) > 0 || len(b.Ended) > 0
 }
 
 // InviteFor returns the invite record of an address (compared ignoring case), or nil.

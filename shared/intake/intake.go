@@ -361,14 +361,14 @@ func (in *Intake) apply(t target, ch booking.Change, now time.Time) (*booking.Bo
 		if ch.Type == booking.EventCancelled {
 			// A tombstone: the booking is final before it was ever seen.
 			b.Status = booking.Cancelled
-			b.ExpiresAt = now.Add(in.Retention)
+			b.KeepUntil(now.Add(in.Retention))
 			return b, Applied
 		}
 		b.Status = booking.Confirmed
 		b.Details = in.withIDs(nil, ch.Details)
 		b.ArmReminders(now)
 		b.DueAt = now
-		b.ExpiresAt = ch.Details.End.Add(in.Retention)
+		b.KeepUntil(ch.Details.End.Add(in.Retention))
 		return b, Applied
 	}
 	if b.Status == booking.Cancelled {
@@ -417,7 +417,7 @@ func (in *Intake) apply(t target, ch booking.Change, now time.Time) (*booking.Bo
 	}
 	b.Details = next
 	b.Sequence++
-	b.ExpiresAt = ch.Details.End.Add(in.Retention)
+	b.KeepUntil(ch.Details.End.Add(in.Retention))
 	in.reopen(b, now)
 	return b, Applied
 }
@@ -447,7 +447,7 @@ func (in *Intake) reopen(b *booking.Booking, now time.Time) {
 	b.Failure = nil
 	b.Attempts = 0
 	if b.ExpiresAt.Before(now.Add(in.Retention)) && b.Status == booking.Cancelled {
-		b.ExpiresAt = now.Add(in.Retention)
+		b.KeepUntil(now.Add(in.Retention))
 	}
 }
 

@@ -282,6 +282,29 @@ func TestExtendRoom(t *testing.T) {
 	assert.Equal(t, booking.Invalid, booking.ErrorCode(err))
 }
 
+// TestExtendingARoomKeepsItsSessions: what happened in a hand-made room before its end moved
+// later lasts as long as its record now does, not the retention of the end it was made with.
+func TestExtendingARoomKeepsItsSessions(t *testing.T) {
+	f := newFixture(t)
+	made := f.create(operator.NewRoom{EndDate: "+2h"}, "")
+	b := f.record(made.Room.RoomID)
+	stored := b.ExpiresAt
+	joined := booking.RoomEvent{Kind: booking.Joined, At: f.clock.Now(), RoomID: b.Room.ID, SessionID: "s1", ParticipantID: "p1", Name: "Bob"}
+	_, err := f.st.AddActivity(f.ctx, b.Key, []booking.RoomEvent{joined}, b.ExpiresAt) // as the webhook does
+	require.NoError(t, err)
+
+	_, err = f.op.ExtendRoom(f.ctx, made.Room.RoomID, "+5h")
+	require.NoError(t, err)
+	b = f.record(made.Room.RoomID)
+	assert.True(t, b.ActivityExpires.IsZero(), "kept by the request's own run")
+
+	_, err = f.st.Purge(f.ctx, stored.Add(time.Second))
+	require.NoError(t, err)
+	room, err := f.op.Room(f.ctx, made.Room.RoomID, true)
+	require.NoError(t, err)
+	assert.Equal(t, 1, room.InRoom, "Bob, still in the room, outlives the record's first expiry")
+}
+
 func TestAHandMadeRoomThatVanishedIsMadeAgainUnderItsID(t *testing.T) {
 	f := newFixture(t)
 	made := f.create(operator.NewRoom{EndDate: "+2h"}, "")

@@ -568,7 +568,7 @@ func (o *Operator) ExtendRoom(ctx context.Context, roomID, end string) (Room, er
 			}
 		}
 		b.Details.End = newEnd
-		b.ExpiresAt = newEnd.Add(o.Retention)
+		b.KeepUntil(newEnd.Add(o.Retention))
 		b.DueAt = now
 		return true, nil
 	})

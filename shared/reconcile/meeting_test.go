@@ -179,3 +179,37 @@ func TestACleanupSaysWhyTheRoomGoes(t *testing.T) {
 		})
 	}
 }
+
+// TestAGrownExpiryKeepsTheRoomsActivity: a booking moved a week later lives a week longer, and
+// so does what happened in its room before the move: the next run gives the activity items the
+// record's new expiry, once.
+func TestAGrownExpiryKeepsTheRoomsActivity(t *testing.T) {
+	f := newFixture(t)
+	key := f.put(func(b *booking.Booking) { b.ExpiresAt = b.Details.End.Add(30 * 24 * time.Hour) })
+	f.reconcile(key)
+	b := f.get(key)
+	stored := b.ExpiresAt
+	f.record(key,
+		booking.RoomEvent{Kind: booking.Joined, At: b.Details.Start.Add(-time.Hour), SessionID: "s0", ParticipantID: "p1", Name: "Bob"},
+		booking.RoomEvent{Kind: booking.Left, At: b.Details.Start.Add(-50 * time.Minute), SessionID: "s0", ParticipantID: "p1"},
+	)
+
+	week := 7 * 24 * time.Hour
+	f.change(key, func(b *booking.Booking) {
+		b.Details.Start, b.Details.End = b.Details.Start.Add(week), b.Details.End.Add(week)
+		b.KeepUntil(b.Details.End.Add(30 * 24 * time.Hour)) // as intake does
+	})
+	require.Equal(t, stored, f.get(key).ActivityExpires)
+	res := f.reconcile(key)
+	require.NotEmpty(t, res.Steps)
+	assert.Equal(t, "keep activity", res.Steps[0])
+	b = f.get(key)
+	assert.True(t, b.ActivityExpires.IsZero(), "done once")
+	assert.NotContains(t, f.reconcile(key).Steps, "keep activity")
+
+	_, err := f.store.Purge(context.Background(), stored.Add(time.Second))
+	require.NoError(t, err)
+	b = f.get(key)
+	require.Len(t, b.Activity.Connections, 1, "Bob's visit outlives the expiry it was stored with")
+	assert.Equal(t, "Bob", b.Activity.Connections[0].Name)
+}

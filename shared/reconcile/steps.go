@@ -34,6 +34,7 @@ const (
 	actDropNotice            // give up an event: 24 hours without a 2xx, or its room is gone
 	actRemind                // e-mail one recipient a reminder before the start (remind.go)
 	actSummary               // e-mail the organizer who came, once the room is cleaned up (summary.go)
+	actKeepActivity          // give the activity items the record's expiry, which grew (Booking.KeepUntil)
 )
 
 // action is the next missing step for a booking.
@@ -84,6 +85,9 @@ func (a action) makesDialIn(b *booking.Booking) bool {
 // webhook's notices come after every step the meeting needs; with nothing left to do, due is the
 // earliest of the meeting's next step and the next notice's.
 func (r *Reconciler) plan(b *booking.Booking, now time.Time) action {
+	if !b.ActivityExpires.IsZero() {
+		return action{kind: actKeepActivity}
+	}
 	a := r.planMeeting(b, now)
 	if a.kind != actNone {
 		return a
@@ -428,6 +432,8 @@ func (w *run) do(ctx context.Context, a action) error {
 	case actRemind:
 		due, _ := w.r.remindersDue(w.b, w.now)
 		return w.remindAll(ctx, due)
+	case actKeepActivity:
+		return w.keepActivity(ctx)
 	}
 	return fmt.Errorf("unknown action %d", a.kind)
 }
@@ -466,6 +472,18 @@ func (r *Reconciler) cleanupDue(b *booking.Booking) time.Time {
 }
 
 func (w *run) step(s string) { w.res.Steps = append(w.res.Steps, s) }
+
+// keepActivity gives the booking's activity items the record's expiry, which grew since they
+// were stored, so what happened in its rooms lasts as long as the record. It touches nothing
+// else in them (an erasure's rewrite stays) and needs no lease: a second run does the same.
+func (w *run) keepActivity(ctx context.Context) error {
+	if err := w.r.Store.KeepActivity(ctx, w.b.Key, w.b.ExpiresAt); err != nil {
+		return &storeError{fmt.Errorf("keep the activity of booking %s: %w", w.b.Key, err)}
+	}
+	w.step("keep activity")
+	w.stage(func(b *booking.Booking) { b.ActivityExpires = time.Time{} })
+	return nil
+}
 
 // recoverRoom handles a run that stopped between asking the provider for a room and recording
 // it: a room with the tag is adopted, any further one deleted; with none, the next step creates.

@@ -97,6 +97,39 @@ func testReplaceActivity(t *testing.T, s booking.Store) {
 	assert.Equal(t, "(erased)", got[0].Event.Name)
 }
 
+// testKeepActivity: giving the items a later expiry leaves what they say as it is (an erasure's
+// rewrite stays erased) and touches no other booking's. The adapters' own tests check the expiry.
+func testKeepActivity(t *testing.T, s booking.Store) {
+	ctx := t.Context()
+	key, other := booking.KeyOf("generic", "kept"), booking.KeyOf("generic", "other")
+	added, err := s.AddActivity(ctx, key, visit("Bob", 0, time.Minute), base.Add(time.Hour))
+	require.NoError(t, err)
+	require.Len(t, added, 2)
+	erased := added[0]
+	erased.Event.Name = "(erased)"
+	require.NoError(t, s.ReplaceActivity(ctx, key, []booking.ActivityItem{erased}, base.Add(time.Hour)))
+	_, err = s.AddActivity(ctx, other, visit("Cleo", 0, time.Minute), base.Add(time.Hour))
+	require.NoError(t, err)
+	before, err := s.Activity(ctx, key)
+	require.NoError(t, err)
+
+	require.NoError(t, s.KeepActivity(ctx, key, base.Add(30*24*time.Hour)))
+	require.NoError(t, s.KeepActivity(ctx, key, base.Add(30*24*time.Hour)), "again: nothing left to change")
+	require.NoError(t, s.KeepActivity(ctx, booking.KeyOf("generic", "none"), base.Add(30*24*time.Hour)), "a booking without items")
+	assert.Error(t, s.KeepActivity(ctx, key, time.Time{}), "a record's expiry is never zero")
+
+	got, err := s.Activity(ctx, key)
+	require.NoError(t, err)
+	assert.Equal(t, before, got)
+	assert.Equal(t, "(erased)", got[0].Event.Name)
+	got, err = s.Activity(ctx, other)
+	require.NoError(t, err)
+	assert.Len(t, got, 2)
+	got, err = s.Activity(ctx, booking.KeyOf("generic", "none"))
+	require.NoError(t, err)
+	assert.Empty(t, got)
+}
+
 func testActivityMergesEmbedded(t *testing.T, s booking.Store) {
 	ctx := t.Context()
 	// A record stored before activity items holds its activity itself: Bob's visit.

@@ -59,6 +59,7 @@ func Run(t *testing.T, open func(t *testing.T) booking.Store) {
 		{"ActivityItemsAreStoredOnceEarliestFirst", testActivityOnce},
 		{"ActivityIsPerBooking", testActivityPerBooking},
 		{"ReplaceActivityKeepsIdentities", testReplaceActivity},
+		{"KeepActivityChangesNoItemsContent", testKeepActivity},
 		{"ActivityMergesWithARecordsEmbeddedActivity", testActivityMergesEmbedded},
 	}
 	for _, tt := range tests {
@@ -655,9 +656,10 @@ func fullBooking(t *testing.T) *booking.Booking {
 			KnockNoticeAt: now.Add(-20 * time.Minute),
 			HostSeenAt:    now.Add(-2 * time.Minute),
 		},
-		DueAt:     now.Add(90 * time.Second),
-		Lease:     booking.Lease{Owner: "worker-7f3a", Until: now.Add(30 * time.Second)},
-		ExpiresAt: end.Add(720 * time.Hour),
+		DueAt:           now.Add(90 * time.Second),
+		Lease:           booking.Lease{Owner: "worker-7f3a", Until: now.Add(30 * time.Second)},
+		ExpiresAt:       end.Add(720 * time.Hour),
+		ActivityExpires: end.Add(168 * time.Hour),
 	}
 }
 

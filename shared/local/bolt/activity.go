@@ -109,6 +109,52 @@ func (s *Store) ReplaceActivity(ctx context.Context, key string, items []booking
 	return nil
 }
 
+// KeepActivity gives every item of the booking key that expires before until the expiry until,
+// in one transaction; an item's content is left as it is. A booking with no such item is found
+// so in a read-only transaction and costs no sync to disk.
+func (s *Store) KeepActivity(ctx context.Context, key string, until time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("keep activity of booking %s: %w", key, err)
+	}
+	if key == "" || until.IsZero() {
+		return errors.New("keep activity: empty key or expiry")
+	}
+	stamp := encodeTime(until)
+	prefix := []byte(key + "#")
+	var early [][]byte
+	find := func(tx *bbolt.Tx) {
+		early = early[:0]
+		c := tx.Bucket(activityBucket).Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			s.reads.Add(1)
+			if len(v) >= timeLen && bytes.Compare(v[:timeLen], stamp) < 0 {
+				early = append(early, bytes.Clone(k))
+			}
+		}
+	}
+	if err := s.db.View(func(tx *bbolt.Tx) error { find(tx); return nil }); err != nil {
+		return fmt.Errorf("keep activity of booking %s: %w", key, err)
+	}
+	if len(early) == 0 {
+		return nil
+	}
+	err := s.update(func(tx *bbolt.Tx) error {
+		find(tx) // another writer may have changed some meanwhile
+		bucket := tx.Bucket(activityBucket)
+		for _, k := range early {
+			v := bucket.Get(k)
+			if err := bucket.Put(k, append(bytes.Clone(stamp), v[timeLen:]...)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("keep activity of booking %s: %w", key, err)
+	}
+	return nil
+}
+
 // never is the expiry of items whose record has none: Purge leaves them.
 var never = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
 

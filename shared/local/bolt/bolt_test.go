@@ -447,6 +447,45 @@ func TestPurgeDeletesActivityWithItsBooking(t *testing.T) {
 	assert.Len(t, items, 1)
 }
 
+// TestKeepActivityMovesTheExpiryLaterOnly: kept items outlive their old expiry; an item that
+// already lasts longer, and another booking's, keep theirs.
+func TestKeepActivityMovesTheExpiryLaterOnly(t *testing.T) {
+	ctx := t.Context()
+	s := mustOpen(t, filepath.Join(t.TempDir(), "roomkeeper.db"))
+	event := func(p string) []booking.RoomEvent {
+		return []booking.RoomEvent{{Kind: booking.Joined, At: now.Add(-2 * time.Hour), RoomID: "m1", ParticipantID: p, Name: "Bob"}}
+	}
+	key, other := booking.KeyOf("generic", "kept"), booking.KeyOf("generic", "other")
+	old, grown, longer := now.Add(time.Hour), now.Add(48*time.Hour), now.Add(96*time.Hour)
+	for _, add := range []struct {
+		key     string
+		p       string
+		expires time.Time
+	}{{key, "p1", old}, {key, "p2", longer}, {other, "p1", old}} {
+		_, err := s.AddActivity(ctx, add.key, event(add.p), add.expires)
+		require.NoError(t, err)
+	}
+	require.NoError(t, s.KeepActivity(ctx, key, grown))
+
+	purged := func(at time.Time) (int, int) {
+		t.Helper()
+		_, err := s.Purge(ctx, at)
+		require.NoError(t, err)
+		kept, err := s.Activity(ctx, key)
+		require.NoError(t, err)
+		others, err := s.Activity(ctx, other)
+		require.NoError(t, err)
+		return len(kept), len(others)
+	}
+	kept, others := purged(old.Add(time.Second))
+	assert.Equal(t, 2, kept, "both items outlive their old expiry")
+	assert.Zero(t, others, "another booking's item went at its own")
+	kept, _ = purged(grown.Add(time.Second))
+	assert.Equal(t, 1, kept, "the item that lasted longer still does")
+	kept, _ = purged(longer.Add(time.Second))
+	assert.Zero(t, kept)
+}
+
 // TestCommitsCountsWriteTransactions: BenchmarkPipeline replays a booking's commits by this count.
 func TestCommitsCountsWriteTransactions(t *testing.T) {
 	ctx := t.Context()
