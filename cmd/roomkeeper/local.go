@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -192,7 +193,8 @@ func newApp(cfg config.Config, now func() time.Time, log *slog.Logger) (*app, er
 
 func (a *app) Close() error { return a.store.Close() }
 
-// run works the queue, sweeps every SweepInterval and reaps orphaned rooms every hour, until
+// run works the queue, sweeps every ROOMKEEPER_SWEEP_INTERVAL (config.LocalSweepInterval when
+// unset) and reaps orphaned rooms every hour, until
 // ctx is done. A run that leaves its booking due before the next sweep (a short back-off, the
 // end of a provider's pause) brings that sweep forward, so the booking is not held up to a
 // whole interval longer than the provider asked.
@@ -203,12 +205,13 @@ func (a *app) run(ctx context.Context) {
 	}
 	reapTick := time.NewTicker(reapInterval)
 	defer reapTick.Stop()
+	interval := cmp.Or(a.cfg.SweepInterval, config.LocalSweepInterval)
 	a.sweep(ctx)
 	a.reap(ctx)
 	last := a.now()     // the last sweep
 	var due []time.Time // when bookings the workers left are due, sorted, at most maxWakes
 	for {
-		next := last.Add(a.cfg.SweepInterval)
+		next := last.Add(interval)
 		if len(due) > 0 && due[0].Before(next) {
 			next = due[0]
 		}
@@ -223,7 +226,7 @@ func (a *app) run(ctx context.Context) {
 			}
 		case <-timer:
 			now := a.now()
-			if now.Before(last.Add(a.cfg.SweepInterval)) {
+			if now.Before(last.Add(interval)) {
 				a.enqueueDue(ctx) // early, for a booking due: the purge waits for the regular sweep
 			} else {
 				a.sweep(ctx)

@@ -58,6 +58,28 @@ func TestRunSweepsWhenABookingIsDue(t *testing.T) {
 	assert.Equal(t, time.Second, next().d, "after that sweep, the loop still wakes when the booking is due")
 }
 
+// TestRunSweepsEveryFiveSecondsByDefault: with ROOMKEEPER_SWEEP_INTERVAL unset (the sweeper on
+// AWS is then told no schedule), the local server sweeps every config.LocalSweepInterval.
+func TestRunSweepsEveryFiveSecondsByDefault(t *testing.T) {
+	s := newStack(t, nil)
+	require.Zero(t, s.cfg.SweepInterval)
+	timers := make(chan time.Duration, 100)
+	s.app.after = func(d time.Duration) <-chan time.Time {
+		timers <- d
+		return make(chan time.Time)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { s.app.run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	select {
+	case d := <-timers:
+		assert.Equal(t, 5*time.Second, d)
+	case <-time.After(30 * time.Second):
+		t.Fatal("the sweep loop set no timer")
+	}
+}
+
 // TestHungProviderCallsLeaveTheRestFlowing: with a few of the provider's calls hanging (until
 // their timeout), the local server's other workers still make the other bookings' rooms and send
 // their invites in the meantime.

@@ -10,7 +10,7 @@
 //
 // How far it looks ahead is sweep.Lookahead of the schedule's interval, which the stack passes in
 // ROOMKEEPER_SWEEP_INTERVAL from the constant that also writes the schedule's rate
-// (config.Config.SweepSchedule). Unset, it enqueues only what is due (as under an SQS emulator
+// (config.Config.SweepInterval). Unset, it enqueues only what is due (as under an SQS emulator
 // that does not delay batch entries).
 //
 // A sweep enqueues at most what the worker takes in a minute, sweep.Ceiling of the worker's
@@ -44,7 +44,7 @@ func main() {
 	store := dynamo.New(dynamodb.NewFromConfig(env.AWS), env.Var("ROOMKEEPER_TABLE"))
 	metrics := emf.New(env.Log)
 	h := &sweeper.Handler{
-		Sweeper:  &sweep.Sweeper{Store: store, Queue: queue, Now: time.Now, Max: sweep.Ceiling(env.Config.WorkerConcurrency), Budget: sweepBudget, Lookahead: sweep.Lookahead(env.Config.SweepSchedule)},
+		Sweeper:  &sweep.Sweeper{Store: store, Queue: queue, Now: time.Now, Max: sweep.Ceiling(env.Config.WorkerConcurrency), Budget: sweepBudget, Lookahead: sweep.Lookahead(env.Config.SweepInterval)},
 		Reaper:   queue, // the worker reaps
 		Backfill: store,
 		Metrics:  metrics,

@@ -57,13 +57,11 @@ type Config struct {
 	CleanupGrace time.Duration // ROOMKEEPER_CLEANUP_GRACE
 	MaxOverrun   time.Duration // ROOMKEEPER_MAX_OVERRUN
 	RoomSlack    time.Duration // ROOMKEEPER_ROOM_SLACK
-	// SweepInterval (ROOMKEEPER_SWEEP_INTERVAL, default 5s) is how often the local server sweeps.
+	// SweepInterval is ROOMKEEPER_SWEEP_INTERVAL, 0 when it is unset. The local server sweeps
+	// that often (LocalSweepInterval when unset). On AWS the stack sets it for the sweeper to its
+	// schedule's interval, which the sweeper looks ahead by (shared/sweep.Lookahead); unset, the
+	// sweeper does not know when it runs next and enqueues only what is due.
 	SweepInterval time.Duration
-	// SweepSchedule is ROOMKEEPER_SWEEP_INTERVAL as set, 0 when it is unset: on AWS the stack
-	// sets it for the sweeper to its schedule's interval, which the sweeper looks ahead by
-	// (shared/sweep.Lookahead); unset, the sweeper does not know when it runs next and enqueues
-	// only what is due.
-	SweepSchedule time.Duration
 	// WorkerConcurrency (ROOMKEEPER_WORKER_CONCURRENCY, set by the stack for the sweeper) is how
 	// many workers run at once, which bounds what a sweep enqueues; 0 when unset.
 	WorkerConcurrency int
@@ -112,6 +110,9 @@ type Whereby struct {
 
 // DefaultWherebyURL is Whereby's REST API base.
 const DefaultWherebyURL = "https://api.whereby.dev/v1"
+
+// LocalSweepInterval is how often the local server sweeps when ROOMKEEPER_SWEEP_INTERVAL is unset.
+const LocalSweepInterval = 5 * time.Second
 
 // Zoom configures the Zoom provider: a Server-to-Server OAuth app. It is enabled when any of
 // its credentials is set, and then all three are required.
@@ -217,7 +218,7 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 		CleanupGrace:     dur("ROOMKEEPER_CLEANUP_GRACE", 15*time.Minute),
 		MaxOverrun:       dur("ROOMKEEPER_MAX_OVERRUN", 2*time.Hour),
 		RoomSlack:        dur("ROOMKEEPER_ROOM_SLACK", 168*time.Hour),
-		SweepInterval:    dur("ROOMKEEPER_SWEEP_INTERVAL", 5*time.Second),
+		SweepInterval:    dur("ROOMKEEPER_SWEEP_INTERVAL", 0),
 		WebhookTolerance: dur("ROOMKEEPER_WEBHOOK_TOLERANCE", 5*time.Minute),
 		Retention:        dur("ROOMKEEPER_RETENTION", 720*time.Hour),
 		HostSecret:       str("ROOMKEEPER_HOST_SECRET", ""),
@@ -250,9 +251,6 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 		},
 	}
 	c.Reminders = reminders(lookup, &errs)
-	if str("ROOMKEEPER_SWEEP_INTERVAL", "") != "" {
-		c.SweepSchedule = c.SweepInterval
-	}
 	if v := str("ROOMKEEPER_WORKER_CONCURRENCY", ""); v != "" {
 		if n, err := strconv.Atoi(v); err != nil || n < 1 {
 			errs = append(errs, fmt.Sprintf("ROOMKEEPER_WORKER_CONCURRENCY: want a whole number of at least 1, got %q", v))

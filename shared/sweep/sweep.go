@@ -30,7 +30,7 @@ const Margin = 5 * time.Second
 
 // Lookahead returns Sweeper.Lookahead for sweeps run every interval: the interval and the
 // Margin, at most booking.MaxDelay; 0 for an interval of 0, a sweep that does not know when it
-// runs next (config.Config.SweepSchedule unset), which so enqueues only what is due.
+// runs next (config.Config.SweepInterval unset), which so enqueues only what is due.
 func Lookahead(interval time.Duration) time.Duration {
 	if interval <= 0 {
 		return 0
