@@ -351,6 +351,49 @@ func TestPermanentFailureStopsAndNotifiesTheOrganizerOnce(t *testing.T) {
 	assert.Len(t, f.provider.live(), 1)
 }
 
+// TestAFailureNoticeRefusedForGoodIsDropped: the mail service refusing the organizer's failure
+// notice for good (an address it will not send to) drops the notice, as a knock or an
+// undelivered notice is dropped: the failure stays on the record, and nothing is retried for
+// ever. One refused for now is retried.
+func TestAFailureNoticeRefusedForGoodIsDropped(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		refusal   error
+		wantDrop  bool
+		wantSteps []string
+	}{
+		{"for good", booking.Permanent(errors.New("MessageRejected: address on the suppression list")), true,
+			[]string{"drop failure notice: MessageRejected: address on the suppression list"}},
+		{"for now", errors.New("TooManyRequestsException"), false, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			key := f.put()
+			f.provider.fail = func(op string) error {
+				return booking.Permanent(errors.New("whereby rejected the API key (401)"))
+			}
+			f.mailer.fail = func(booking.Message) error { return tc.refusal }
+			res := f.reconcile(key)
+			b := f.get(key)
+			require.NotNil(t, b.Failure)
+			assert.Equal(t, booking.FailureRefused, b.Failure.Kind, "the failure itself is kept")
+			assert.True(t, b.Failure.Permanent)
+			assert.Equal(t, tc.wantDrop, b.Failure.Notified)
+			if tc.wantDrop {
+				assert.Equal(t, tc.wantSteps, res.Steps)
+				assert.True(t, b.DueAt.IsZero(), "nothing left to retry")
+				assert.Empty(t, f.reconcile(key).Steps)
+			} else {
+				assert.NotContains(t, res.Steps, "notify organizer of failure")
+				require.False(t, b.DueAt.IsZero(), "retried")
+				f.mailer.fail = nil
+				f.clock.Set(b.DueAt)
+				assert.Contains(t, f.reconcile(key).Steps, "notify organizer of failure", "retried once the mail service takes it")
+			}
+		})
+	}
+}
+
 func TestNoRoomByTheStartIsPermanent(t *testing.T) {
 	f := newFixture(t)
 	key := f.put()

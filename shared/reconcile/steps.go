@@ -920,27 +920,42 @@ func (w *run) notify(ctx context.Context) error {
 		Kind:      w.b.Failure.Kind, // never Message: the organizer is told in plain words
 		Stamp:     w.now,
 	})
-	switch {
-	case err != nil:
-		// A notice that cannot be rendered never will be (an organizer address no mail can
-		// reach, in a record stored before intake refused them): retried, it would keep the
-		// booking due for ever. It is dropped; the failure stays on the record.
-		w.step("drop failure notice: " + err.Error())
-	default:
-		msg.Key = w.b.Key
-		if err := w.hold(ctx); err != nil {
-			return err
-		}
-		if _, err := w.r.Mailer.Send(ctx, msg); err != nil {
-			return fmt.Errorf("send failure notice for booking %s: %w", w.b.Key, err)
-		}
-		w.step("notify organizer of failure")
+	// A notice that cannot be rendered never will be (an organizer address no mail can reach, in
+	// a record stored before intake refused them), nor one the mail service refused for good go:
+	// retried, either would keep the booking due for ever. It is dropped; the failure stays on
+	// the record.
+	if err := w.sendOrDrop(ctx, msg, err, "failure notice", "notify organizer of failure"); err != nil {
+		return err
 	}
 	return w.save(ctx, func(b *booking.Booking) {
 		if b.Failure != nil {
 			b.Failure.Notified = true
 		}
 	})
+}
+
+// sendOrDrop sends the organizer a notice that must not hold up the booking, rendered as msg
+// (renderErr is the rendering's error), once the run's lease is held. One that cannot be rendered
+// or is refused for good is dropped, and the run's step says why; otherwise the step is done. A
+// refusal for now is returned, to be retried.
+func (w *run) sendOrDrop(ctx context.Context, msg booking.Message, renderErr error, what, done string) error {
+	err := renderErr
+	if err == nil {
+		if err := w.hold(ctx); err != nil {
+			return err
+		}
+		msg.Key = w.b.Key
+		_, err = w.r.Mailer.Send(ctx, msg)
+		if err != nil && !booking.IsPermanent(err) {
+			return fmt.Errorf("send %s for booking %s: %w", what, w.b.Key, err)
+		}
+	}
+	if err != nil {
+		w.step("drop " + what + ": " + err.Error())
+	} else {
+		w.step(done)
+	}
+	return nil
 }
 
 // knock e-mails the organizer that a guest is waiting in a locked room with no host, with the
@@ -967,22 +982,10 @@ func (w *run) knock(ctx context.Context) error {
 		HostURL:   host,
 		Stamp:     w.now,
 	})
-	if err == nil {
-		if err := w.hold(ctx); err != nil {
-			return err
-		}
-		msg.Key = b.Key
-		_, err = w.r.Mailer.Send(ctx, msg)
-		if err != nil && !booking.IsPermanent(err) {
-			return fmt.Errorf("send knock notice for booking %s: %w", b.Key, err)
-		}
-	}
 	// A notice that cannot be rendered or is refused for good is dropped: it must not hold up
 	// the booking, and the guest may knock again.
-	if err != nil {
-		w.step("drop knock notice: " + err.Error())
-	} else {
-		w.step("tell organizer a guest is waiting")
+	if err := w.sendOrDrop(ctx, msg, err, "knock notice", "tell organizer a guest is waiting"); err != nil {
+		return err
 	}
 	// The chat alert rides on the same record (KnockNoticeAt): it is posted at most once per
 	// stretch without a host, like the e-mail, and a failure drops it rather than send the
@@ -1022,20 +1025,8 @@ func (w *run) undelivered(ctx context.Context, guest booking.Person) error {
 		Problem:   *inv.Problem,
 		Stamp:     w.now,
 	})
-	if err == nil {
-		if err := w.hold(ctx); err != nil {
-			return err
-		}
-		msg.Key = b.Key
-		_, err = w.r.Mailer.Send(ctx, msg)
-		if err != nil && !booking.IsPermanent(err) {
-			return fmt.Errorf("send undelivered notice for booking %s: %w", b.Key, err)
-		}
-	}
-	if err != nil {
-		w.step("drop undelivered notice: " + err.Error())
-	} else {
-		w.step("tell organizer a guest's invitation failed")
+	if err := w.sendOrDrop(ctx, msg, err, "undelivered notice", "tell organizer a guest's invitation failed"); err != nil {
+		return err
 	}
 	return w.save(ctx, func(b *booking.Booking) {
 		if inv := b.InviteFor(guest.Email); inv != nil && inv.Problem != nil {
