@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -202,7 +203,8 @@ func TestAGrownExpiryKeepsTheRoomsActivity(t *testing.T) {
 	require.Equal(t, stored, f.get(key).ActivityExpires)
 	res := f.reconcile(key)
 	require.NotEmpty(t, res.Steps)
-	assert.Equal(t, "keep activity", res.Steps[0])
+	assert.Equal(t, "keep activity", res.Steps[len(res.Steps)-1], "after the steps the move needs: %v", res.Steps)
+	assert.Contains(t, res.Steps, "send REQUEST to organizer", "the move's update went out first")
 	b = f.get(key)
 	assert.True(t, b.ActivityExpires.IsZero(), "done once")
 	assert.NotContains(t, f.reconcile(key).Steps, "keep activity")
@@ -212,4 +214,36 @@ func TestAGrownExpiryKeepsTheRoomsActivity(t *testing.T) {
 	b = f.get(key)
 	require.Len(t, b.Activity.Connections, 1, "Bob's visit outlives the expiry it was stored with")
 	assert.Equal(t, "Bob", b.Activity.Connections[0].Name)
+}
+
+// keepFails is a store whose KeepActivity fails, as one whose table the function may not update.
+type keepFails struct{ booking.Store }
+
+func (keepFails) KeepActivity(context.Context, string, time.Time) error {
+	return errors.New("AccessDeniedException: not authorized to perform dynamodb:UpdateItem")
+}
+
+// TestKeepingTheActivityHoldsNothingUp: the items' new expiry is the run's last step, so a store
+// that cannot give it still sees the move's updated invitations go out first, recorded: the next
+// run tries that step again and sends nothing twice.
+func TestKeepingTheActivityHoldsNothingUp(t *testing.T) {
+	f := newFixture(t)
+	key := f.put(func(b *booking.Booking) { b.ExpiresAt = b.Details.End.Add(30 * 24 * time.Hour) })
+	f.reconcile(key)
+	f.mails()
+	f.change(key, func(b *booking.Booking) {
+		week := 7 * 24 * time.Hour
+		b.Details.Start, b.Details.End = b.Details.Start.Add(week), b.Details.End.Add(week)
+		b.KeepUntil(b.Details.End.Add(30 * 24 * time.Hour))
+	})
+	f.r.Store = keepFails{f.store}
+	_, err := f.r.Reconcile(context.Background(), key)
+	require.ErrorContains(t, err, "keep the activity")
+	assert.Len(t, f.mails(), 3, "the moved meeting's updates went out to all three")
+	assert.False(t, f.get(key).ActivityExpires.IsZero(), "still to do")
+
+	f.r.Store = f.store
+	f.clock.Add(DefaultLeaseTTL) // the failed run's lease runs out
+	assert.Equal(t, []string{"keep activity"}, f.reconcile(key).Steps)
+	assert.True(t, f.get(key).ActivityExpires.IsZero())
 }

@@ -85,9 +85,6 @@ func (a action) makesDialIn(b *booking.Booking) bool {
 // webhook's notices come after every step the meeting needs; with nothing left to do, due is the
 // earliest of the meeting's next step and the next notice's.
 func (r *Reconciler) plan(b *booking.Booking, now time.Time) action {
-	if !b.ActivityExpires.IsZero() {
-		return action{kind: actKeepActivity}
-	}
 	a := r.planMeeting(b, now)
 	if a.kind != actNone {
 		return a
@@ -96,6 +93,11 @@ func (r *Reconciler) plan(b *booking.Booking, now time.Time) action {
 	n, due := r.planNotices(b, now)
 	if n.kind != actNone {
 		return n
+	}
+	if !b.ActivityExpires.IsZero() {
+		// Last: the items have the retention of the record's old end to go, so keeping them
+		// never holds up a step the meeting or its notices need.
+		return action{kind: actKeepActivity}
 	}
 	if !due.IsZero() && (a.due.IsZero() || due.Before(a.due)) {
 		a.due = due
@@ -478,6 +480,12 @@ func (w *run) step(s string) { w.res.Steps = append(w.res.Steps, s) }
 // else in them (an erasure's rewrite stays) and needs no lease: a second run does the same.
 func (w *run) keepActivity(ctx context.Context) error {
 	if err := w.r.Store.KeepActivity(ctx, w.b.Key, w.b.ExpiresAt); err != nil {
+		// What the run did before is recorded first, so only this step is tried again.
+		if len(w.staged) > 0 {
+			if ferr := w.flush(ctx); ferr != nil {
+				return ferr
+			}
+		}
 		return &storeError{fmt.Errorf("keep the activity of booking %s: %w", w.b.Key, err)}
 	}
 	w.step("keep activity")
