@@ -207,6 +207,13 @@ func (r *Reconciler) Reconcile(ctx context.Context, key string) (Result, error) 
 			break
 		}
 		if w.lost || isStoreErr(err) {
+			// What the run did before the failing step is recorded, if the store still takes a
+			// write (only an item beside the record may have failed), so that the next run repeats
+			// that step alone; the intents of sends not made are put back first.
+			if !w.lost && len(w.staged)+len(w.unsent) > 0 {
+				w.unwind()
+				_ = w.flush(ctx) // failing too, it leaves the run as a stop would: one send at most repeated
+			}
 			return res, w.storeErr(err)
 		}
 		cont, err := w.fail(ctx, act, err)

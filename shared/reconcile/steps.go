@@ -480,12 +480,6 @@ func (w *run) step(s string) { w.res.Steps = append(w.res.Steps, s) }
 // else in them (an erasure's rewrite stays) and needs no lease: a second run does the same.
 func (w *run) keepActivity(ctx context.Context) error {
 	if err := w.r.Store.KeepActivity(ctx, w.b.Key, w.b.ExpiresAt); err != nil {
-		// What the run did before is recorded first, so only this step is tried again.
-		if len(w.staged) > 0 {
-			if ferr := w.flush(ctx); ferr != nil {
-				return ferr
-			}
-		}
 		return &storeError{fmt.Errorf("keep the activity of booking %s: %w", w.b.Key, err)}
 	}
 	w.step("keep activity")
