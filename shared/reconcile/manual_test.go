@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -244,4 +245,51 @@ func TestErasedAddressesGetNoMail(t *testing.T) {
 	for to := range f.mails() {
 		assert.False(t, strings.HasSuffix(to, ".invalid"), "a CANCEL to %s", to)
 	}
+}
+
+// usageFails is a store whose usage writes fail while fail is set.
+type usageFails struct {
+	booking.Store
+	fail bool
+}
+
+func (s *usageFails) PutUsage(ctx context.Context, u booking.Usage, expires time.Time) error {
+	if s.fail {
+		return errors.New("ProvisionedThroughputExceededException")
+	}
+	return s.Store.PutUsage(ctx, u, expires)
+}
+
+// TestAUsageWriteThatFailsRepeatsOnlyTheCount: the usage is counted after the cleanup and the
+// summary; a store that refuses the usage item still takes the record's write, so the run's
+// cleanup and summary are recorded and the next run counts and does nothing else: no second
+// summary, no second delete.
+func TestAUsageWriteThatFailsRepeatsOnlyTheCount(t *testing.T) {
+	f := newFixture(t)
+	key := f.put()
+	f.reconcile(key)
+	f.mailer.take()
+	b := f.get(key)
+	f.record(key,
+		booking.RoomEvent{Kind: booking.Joined, At: b.Details.Start, SessionID: "s1", ParticipantID: "p2", Name: "Bob Guest"},
+		booking.RoomEvent{Kind: booking.Left, At: b.Details.Start.Add(20 * time.Minute), SessionID: "s1", ParticipantID: "p2"},
+	)
+	store := &usageFails{Store: f.store, fail: true}
+	f.r.Store = store
+	f.at(key, 15*time.Minute)
+	res, err := f.r.Reconcile(context.Background(), key)
+	require.ErrorContains(t, err, "record usage")
+	assert.Equal(t, []string{"clean up room", stepSummary}, res.Steps)
+	assert.Len(t, f.mailer.take(), 1, "the organizer's summary")
+	deletes := len(f.provider.deleted)
+
+	store.fail = false
+	f.clock.Add(DefaultLeaseTTL) // the failed run's lease runs out
+	assert.Empty(t, f.reconcile(key).Steps, "only the count, which reports no step")
+	assert.Empty(t, f.mailer.take(), "no second summary")
+	assert.Len(t, f.provider.deleted, deletes, "no second delete")
+	b = f.get(key)
+	assert.True(t, b.Done)
+	require.Len(t, b.Ended, 1)
+	assert.True(t, b.Ended[0].Counted)
 }
