@@ -343,7 +343,7 @@ func NewRoomkeeperStack(scope constructs.Construct, id string, props *Roomkeeper
 	grant(hooks, []string{"dynamodb:Query"}, listIndexArn)
 	// Load and save progress, usage; the reaper's "is this room referenced?"; a booking's
 	// activity (the list index, then BatchGetItem), and the Slack app's Home tab (the active
-	// rooms, the same way); the activity items' expiry when their record's grew (UpdateItem).
+	// rooms, the same way); the activity items' expiry when their record's changed (UpdateItem).
 	grant(worker, []string{"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}, tableArn)
 	grant(worker, []string{"dynamodb:Query"}, listIndexArn)
 	grant(sweeper, []string{"dynamodb:Query"}, dueIndexArn) // due bookings

@@ -985,7 +985,7 @@ func TestGrants(t *testing.T) {
 				// A booking's activity items, and the Slack app's Home tab (the active rooms): the
 				// list index, then the items.
 				"dynamodb:Query": {listIndex}, "dynamodb:BatchGetItem": {tableArn},
-				// The activity items' expiry, when their record's grew.
+				// The activity items' expiry, when their record's changed.
 				"dynamodb:UpdateItem": {tableArn},
 				"ses:SendEmail":       {sesArn("configuration-set/roomkeeper-events"), sesArn("identity/example.com")},
 				"ses:SendRawEmail":    {sesArn("configuration-set/roomkeeper-events"), sesArn("identity/example.com")},

@@ -349,21 +349,24 @@ type Booking struct {
 	Lease     Lease     `json:"lease,omitzero"`     // who is working on it
 	ExpiresAt time.Time `json:"expiresAt,omitzero"` // the record may be deleted after this (retention): set it with KeepUntil
 
-	// ActivityExpires is set when ExpiresAt grew while the booking may have had activity items,
-	// each stored to be deleted with the record as it was then: the earliest they may go. The
-	// reconciler gives them ExpiresAt (Store.KeepActivity) and clears it, so what happened in a
-	// room lasts as long as its record.
+	// ActivityExpires is set when ExpiresAt changed while the booking may have had activity
+	// items, each stored to be deleted with the record as it was then: the expiry they carry.
+	// The reconciler gives them ExpiresAt (Store.ExpireActivity) and clears it, so what happened
+	// in a room is kept exactly as long as its record: no shorter, and no longer either.
 	ActivityExpires time.Time `json:"activityExpires,omitzero"`
 }
 
-// KeepUntil sets when the record may be deleted. When that moves later on a booking that may
-// have activity items, which were stored with the expiry before, ActivityExpires keeps the
-// earliest such expiry until the reconciler gives the items the new one.
+// KeepUntil sets when the record may be deleted. When that changes on a booking that may have
+// activity items, which were stored with the expiry before, ActivityExpires keeps that expiry
+// until the reconciler gives the items the new one.
 func (b *Booking) KeepUntil(t time.Time) {
-	if t.After(b.ExpiresAt) && !b.ExpiresAt.IsZero() && b.ActivityExpires.IsZero() && b.MayHaveActivity() {
+	if !t.Equal(b.ExpiresAt) && !b.ExpiresAt.IsZero() && b.ActivityExpires.IsZero() && b.MayHaveActivity() {
 		b.ActivityExpires = b.ExpiresAt
 	}
 	b.ExpiresAt = t
+	if b.ActivityExpires.Equal(t) {
+		b.ActivityExpires = time.Time{} // back where the items are
+	}
 }
 
 // MayHaveActivity reports whether the booking may have activity items: only a room reports

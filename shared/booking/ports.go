@@ -64,10 +64,10 @@ type Store interface {
 	// changes), keeping their identities, so a redelivery of the event as first stored still
 	// writes nothing. They may be deleted after expires.
 	ReplaceActivity(ctx context.Context, key string, items []ActivityItem, expires time.Time) error
-	// KeepActivity gives every item of the booking key that may be deleted before until (the
-	// record's expiry, which has grown: Booking.KeepUntil) that expiry instead. It changes
-	// nothing else in an item, so an erasure's rewrite made meanwhile stays.
-	KeepActivity(ctx context.Context, key string, until time.Time) error
+	// ExpireActivity gives every item of the booking key the expiry at, the record's, which has
+	// changed since they were stored (Booking.KeepUntil). It changes nothing else in an item, so
+	// an erasure's rewrite made meanwhile stays.
+	ExpireActivity(ctx context.Context, key string, at time.Time) error
 
 	// Pause marks the provider's calls of the kind paused until the time (a rate limit's
 	// refusal, booking.Throttled), unless they are marked paused until later already: a mark is

@@ -278,33 +278,32 @@ func TestANewBookingIsOneWrite(t *testing.T) {
 	assert.Equal(t, []string{"PutIndexed", "Put", "MarkSeen"}, w.calls, "the booking, its new name, then the mark")
 }
 
-// TestAMoveThatLengthensTheRecordMarksItsActivity: a booking with a room moved later keeps its
-// record longer, and marks the activity its room may have reported (Booking.ActivityExpires) for
-// the reconciler to keep as long; one moved earlier, or without a room yet, marks nothing.
-func TestAMoveThatLengthensTheRecordMarksItsActivity(t *testing.T) {
+// TestAMoveMarksTheActivityOfABookingWithARoom: a booking with a room moved keeps its record for
+// another time, and marks the activity its room may have reported (Booking.ActivityExpires: the
+// expiry it was stored with) for the reconciler to give the record's; one without a room yet
+// marks nothing, and one moved back to where it was needs nothing more.
+func TestAMoveMarksTheActivityOfABookingWithARoom(t *testing.T) {
 	f := newFixture(t)
 	f.apply(t, f.change(booking.EventCreated, 0, "msg_1"))
-	moved := func(by time.Duration, at time.Duration, delivery string) {
+	moved := func(by time.Duration, at time.Duration, delivery string) *booking.Booking {
 		t.Helper()
 		ch := f.change(booking.EventUpdated, at, delivery)
 		ch.Details.Start, ch.Details.End = ch.Details.Start.Add(by), ch.Details.End.Add(by)
 		require.Equal(t, Applied, f.apply(t, ch).Outcome)
+		return f.get(t)
 	}
-	moved(time.Hour, time.Second, "msg_2")
-	assert.True(t, f.get(t).ActivityExpires.IsZero(), "no room yet: its items will carry the new expiry")
+	assert.True(t, moved(time.Hour, time.Second, "msg_2").ActivityExpires.IsZero(), "no room yet: its items will carry the new expiry")
 
 	b := f.get(t)
 	b.Room = &booking.Room{Provider: "whereby", ID: "m1", Tag: "t1"}
 	require.NoError(t, f.store.Put(context.Background(), b))
 	stored := b.ExpiresAt
 
-	moved(-time.Hour, 2*time.Second, "msg_3")
-	assert.True(t, f.get(t).ActivityExpires.IsZero(), "moved earlier: the items last longer than they need")
-	earlier := f.get(t).ExpiresAt
-	require.True(t, earlier.Before(stored))
-
-	moved(7*24*time.Hour, 3*time.Second, "msg_4")
-	b = f.get(t)
+	b = moved(7*24*time.Hour, 2*time.Second, "msg_3")
 	assert.Equal(t, f.details().End.Add(7*24*time.Hour+720*time.Hour), b.ExpiresAt)
-	assert.Equal(t, earlier, b.ActivityExpires, "the items may go with the expiry before the move")
+	assert.Equal(t, stored, b.ActivityExpires, "moved later: the items may go with the expiry before")
+	b = moved(-time.Hour, 3*time.Second, "msg_4")
+	assert.Equal(t, stored, b.ActivityExpires, "moved earlier than ever: still what the items carry")
+	assert.True(t, b.ExpiresAt.Before(stored))
+	assert.True(t, moved(time.Hour, 4*time.Second, "msg_5").ActivityExpires.IsZero(), "back to the expiry the items carry")
 }

@@ -283,7 +283,8 @@ func TestExtendRoom(t *testing.T) {
 }
 
 // TestExtendingARoomKeepsItsSessions: what happened in a hand-made room before its end moved
-// later lasts as long as its record now does, not the retention of the end it was made with.
+// later lasts as long as its record now does, not the retention of the end it was made with; and
+// no longer than the record when its end moves earlier again.
 func TestExtendingARoomKeepsItsSessions(t *testing.T) {
 	f := newFixture(t)
 	made := f.create(operator.NewRoom{EndDate: "+2h"}, "")
@@ -303,6 +304,17 @@ func TestExtendingARoomKeepsItsSessions(t *testing.T) {
 	room, err := f.op.Room(f.ctx, made.Room.RoomID, true)
 	require.NoError(t, err)
 	assert.Equal(t, 1, room.InRoom, "Bob, still in the room, outlives the record's first expiry")
+
+	// Shortened again, the room's history goes with its record, not later.
+	_, err = f.op.ExtendRoom(f.ctx, made.Room.RoomID, "+3h")
+	require.NoError(t, err)
+	b = f.record(made.Room.RoomID)
+	assert.True(t, b.ActivityExpires.IsZero())
+	_, err = f.st.Purge(f.ctx, b.ExpiresAt.Add(time.Second))
+	require.NoError(t, err)
+	items, err := f.st.Activity(f.ctx, b.Key)
+	require.NoError(t, err)
+	assert.Empty(t, items, "no participant's name outlives the record")
 }
 
 func TestAHandMadeRoomThatVanishedIsMadeAgainUnderItsID(t *testing.T) {

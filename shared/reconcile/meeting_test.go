@@ -203,11 +203,11 @@ func TestAGrownExpiryKeepsTheRoomsActivity(t *testing.T) {
 	require.Equal(t, stored, f.get(key).ActivityExpires)
 	res := f.reconcile(key)
 	require.NotEmpty(t, res.Steps)
-	assert.Equal(t, "keep activity", res.Steps[len(res.Steps)-1], "after the steps the move needs: %v", res.Steps)
+	assert.Equal(t, "give the activity the record's expiry", res.Steps[len(res.Steps)-1], "after the steps the move needs: %v", res.Steps)
 	assert.Contains(t, res.Steps, "send REQUEST to organizer", "the move's update went out first")
 	b = f.get(key)
 	assert.True(t, b.ActivityExpires.IsZero(), "done once")
-	assert.NotContains(t, f.reconcile(key).Steps, "keep activity")
+	assert.NotContains(t, f.reconcile(key).Steps, "give the activity the record's expiry")
 
 	_, err := f.store.Purge(context.Background(), stored.Add(time.Second))
 	require.NoError(t, err)
@@ -216,10 +216,10 @@ func TestAGrownExpiryKeepsTheRoomsActivity(t *testing.T) {
 	assert.Equal(t, "Bob", b.Activity.Connections[0].Name)
 }
 
-// keepFails is a store whose KeepActivity fails, as one whose table the function may not update.
+// keepFails is a store whose ExpireActivity fails, as one whose table the function may not update.
 type keepFails struct{ booking.Store }
 
-func (keepFails) KeepActivity(context.Context, string, time.Time) error {
+func (keepFails) ExpireActivity(context.Context, string, time.Time) error {
 	return errors.New("AccessDeniedException: not authorized to perform dynamodb:UpdateItem")
 }
 
@@ -238,12 +238,12 @@ func TestKeepingTheActivityHoldsNothingUp(t *testing.T) {
 	})
 	f.r.Store = keepFails{f.store}
 	_, err := f.r.Reconcile(context.Background(), key)
-	require.ErrorContains(t, err, "keep the activity")
+	require.ErrorContains(t, err, "give the activity of booking")
 	assert.Len(t, f.mails(), 3, "the moved meeting's updates went out to all three")
 	assert.False(t, f.get(key).ActivityExpires.IsZero(), "still to do")
 
 	f.r.Store = f.store
 	f.clock.Add(DefaultLeaseTTL) // the failed run's lease runs out
-	assert.Equal(t, []string{"keep activity"}, f.reconcile(key).Steps)
+	assert.Equal(t, []string{"give the activity the record's expiry"}, f.reconcile(key).Steps)
 	assert.True(t, f.get(key).ActivityExpires.IsZero())
 }

@@ -16,25 +16,25 @@ import (
 type actKind int
 
 const (
-	actNone          actKind = iota
-	actRecover               // a run stopped while creating a room: adopt it or delete strays
-	actCreate                // create a room (replacing one that no longer fits)
-	actCheck                 // confirm the room still exists at the provider: before the start, after a reschedule
-	actDeleteRoom            // delete the current room: cancelled, or cleanup after the meeting
-	actDeleteRetired         // delete a room a newer one replaced
-	actSend                  // send one recipient the invite for the current sequence
-	actNotify                // e-mail the organizer a permanent failure
-	actKnock                 // e-mail the organizer that a guest is waiting
-	actMove                  // move a hand-made room to its record's new end (providers that move rooms)
-	actCount                 // record an ended room's usage
-	actUndelivered           // e-mail the organizer that a guest's invitation bounced or was complained of
-	actIDs                   // give participants recipient ids (a record stored before ids), before any link is made
-	actQueueNotice           // store an outbound webhook event the record calls for (notice.go)
-	actSendNotice            // send a queued event to the integrations' receiver
-	actDropNotice            // give up an event: 24 hours without a 2xx, or its room is gone
-	actRemind                // e-mail one recipient a reminder before the start (remind.go)
-	actSummary               // e-mail the organizer who came, once the room is cleaned up (summary.go)
-	actKeepActivity          // give the activity items the record's expiry, which grew (Booking.KeepUntil)
+	actNone           actKind = iota
+	actRecover                // a run stopped while creating a room: adopt it or delete strays
+	actCreate                 // create a room (replacing one that no longer fits)
+	actCheck                  // confirm the room still exists at the provider: before the start, after a reschedule
+	actDeleteRoom             // delete the current room: cancelled, or cleanup after the meeting
+	actDeleteRetired          // delete a room a newer one replaced
+	actSend                   // send one recipient the invite for the current sequence
+	actNotify                 // e-mail the organizer a permanent failure
+	actKnock                  // e-mail the organizer that a guest is waiting
+	actMove                   // move a hand-made room to its record's new end (providers that move rooms)
+	actCount                  // record an ended room's usage
+	actUndelivered            // e-mail the organizer that a guest's invitation bounced or was complained of
+	actIDs                    // give participants recipient ids (a record stored before ids), before any link is made
+	actQueueNotice            // store an outbound webhook event the record calls for (notice.go)
+	actSendNotice             // send a queued event to the integrations' receiver
+	actDropNotice             // give up an event: 24 hours without a 2xx, or its room is gone
+	actRemind                 // e-mail one recipient a reminder before the start (remind.go)
+	actSummary                // e-mail the organizer who came, once the room is cleaned up (summary.go)
+	actExpireActivity         // give the activity items the record's expiry, which changed (Booking.KeepUntil)
 )
 
 // action is the next missing step for a booking.
@@ -95,9 +95,9 @@ func (r *Reconciler) plan(b *booking.Booking, now time.Time) action {
 		return n
 	}
 	if !b.ActivityExpires.IsZero() {
-		// Last: the items have the retention of the record's old end to go, so keeping them
-		// never holds up a step the meeting or its notices need.
-		return action{kind: actKeepActivity}
+		// Last: the items have the retention of the record's old end to go, so this never holds
+		// up a step the meeting or its notices need.
+		return action{kind: actExpireActivity}
 	}
 	if !due.IsZero() && (a.due.IsZero() || due.Before(a.due)) {
 		a.due = due
@@ -434,8 +434,8 @@ func (w *run) do(ctx context.Context, a action) error {
 	case actRemind:
 		due, _ := w.r.remindersDue(w.b, w.now)
 		return w.remindAll(ctx, due)
-	case actKeepActivity:
-		return w.keepActivity(ctx)
+	case actExpireActivity:
+		return w.expireActivity(ctx)
 	}
 	return fmt.Errorf("unknown action %d", a.kind)
 }
@@ -475,14 +475,15 @@ func (r *Reconciler) cleanupDue(b *booking.Booking) time.Time {
 
 func (w *run) step(s string) { w.res.Steps = append(w.res.Steps, s) }
 
-// keepActivity gives the booking's activity items the record's expiry, which grew since they
-// were stored, so what happened in its rooms lasts as long as the record. It touches nothing
-// else in them (an erasure's rewrite stays) and needs no lease: a second run does the same.
-func (w *run) keepActivity(ctx context.Context) error {
-	if err := w.r.Store.KeepActivity(ctx, w.b.Key, w.b.ExpiresAt); err != nil {
-		return &storeError{fmt.Errorf("keep the activity of booking %s: %w", w.b.Key, err)}
+// expireActivity gives the booking's activity items the record's expiry, which changed since
+// they were stored, so what happened in its rooms is kept exactly as long as the record. It
+// touches nothing else in them (an erasure's rewrite stays) and needs no lease: a second run does
+// the same.
+func (w *run) expireActivity(ctx context.Context) error {
+	if err := w.r.Store.ExpireActivity(ctx, w.b.Key, w.b.ExpiresAt); err != nil {
+		return &storeError{fmt.Errorf("give the activity of booking %s its expiry: %w", w.b.Key, err)}
 	}
-	w.step("keep activity")
+	w.step("give the activity the record's expiry")
 	w.stage(func(b *booking.Booking) { b.ActivityExpires = time.Time{} })
 	return nil
 }

@@ -97,32 +97,31 @@ func (s *Store) ReplaceActivity(ctx context.Context, key string, items []booking
 	return nil
 }
 
-// KeepActivity gives every item of the booking key that expires before until the expiry until:
-// one Query of the "list" index per page of keys, then one UpdateItem of the expiry alone for
-// each item, on the condition that it exists and expires earlier, so neither an item deleted
-// meanwhile nor an erasure's rewrite is touched. Each is one WRU; the index, which holds no
-// expiry, is not written.
-func (s *Store) KeepActivity(ctx context.Context, key string, until time.Time) error {
-	if key == "" || until.IsZero() {
-		return errors.New("keep activity: empty key or expiry")
+// ExpireActivity gives every item of the booking key the expiry at: one Query of the "list"
+// index per page of keys, then one UpdateItem of the expiry alone for each item, on the condition
+// that it exists and expires at another time, so neither an item deleted meanwhile nor an
+// erasure's rewrite is touched. Each is one WRU; the index, which holds no expiry, is not written.
+func (s *Store) ExpireActivity(ctx context.Context, key string, at time.Time) error {
+	if key == "" || at.IsZero() {
+		return errors.New("expire activity: empty key or expiry")
 	}
 	found, err := s.queryList(ctx, activityPrefix+key, "", "", false, booking.MaxActivity)
 	if err != nil {
-		return fmt.Errorf("keep activity of booking %s: %w", key, err)
+		return fmt.Errorf("expire activity of booking %s: %w", key, err)
 	}
 	for _, e := range found {
 		in := &dynamodb.UpdateItemInput{
 			TableName:                 &s.table,
 			Key:                       map[string]types.AttributeValue{KeyAttr: str(e.pk)},
-			ConditionExpression:       aws.String("attribute_exists(#pk) AND #exp < :until"),
-			UpdateExpression:          aws.String("SET #exp = :until"),
+			ConditionExpression:       aws.String("attribute_exists(#pk) AND #exp <> :at"),
+			UpdateExpression:          aws.String("SET #exp = :at"),
 			ExpressionAttributeNames:  map[string]string{"#pk": KeyAttr, "#exp": ExpiresAttr},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":until": expiry(until)},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":at": expiry(at)},
 		}
 		_, err := s.client.UpdateItem(ctx, in)
 		var failed *types.ConditionalCheckFailedException
 		if err != nil && !errors.As(err, &failed) {
-			return fmt.Errorf("keep activity of booking %s: %w", key, err)
+			return fmt.Errorf("expire activity of booking %s: %w", key, err)
 		}
 	}
 	return nil

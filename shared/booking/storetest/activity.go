@@ -97,9 +97,10 @@ func testReplaceActivity(t *testing.T, s booking.Store) {
 	assert.Equal(t, "(erased)", got[0].Event.Name)
 }
 
-// testKeepActivity: giving the items a later expiry leaves what they say as it is (an erasure's
-// rewrite stays erased) and touches no other booking's. The adapters' own tests check the expiry.
-func testKeepActivity(t *testing.T, s booking.Store) {
+// testExpireActivity: giving the items another expiry leaves what they say as it is (an
+// erasure's rewrite stays erased) and touches no other booking's. The adapters' own tests check
+// the expiry.
+func testExpireActivity(t *testing.T, s booking.Store) {
 	ctx := t.Context()
 	key, other := booking.KeyOf("generic", "kept"), booking.KeyOf("generic", "other")
 	added, err := s.AddActivity(ctx, key, visit("Bob", 0, time.Minute), base.Add(time.Hour))
@@ -113,10 +114,10 @@ func testKeepActivity(t *testing.T, s booking.Store) {
 	before, err := s.Activity(ctx, key)
 	require.NoError(t, err)
 
-	require.NoError(t, s.KeepActivity(ctx, key, base.Add(30*24*time.Hour)))
-	require.NoError(t, s.KeepActivity(ctx, key, base.Add(30*24*time.Hour)), "again: nothing left to change")
-	require.NoError(t, s.KeepActivity(ctx, booking.KeyOf("generic", "none"), base.Add(30*24*time.Hour)), "a booking without items")
-	assert.Error(t, s.KeepActivity(ctx, key, time.Time{}), "a record's expiry is never zero")
+	require.NoError(t, s.ExpireActivity(ctx, key, base.Add(30*24*time.Hour)))
+	require.NoError(t, s.ExpireActivity(ctx, key, base.Add(30*24*time.Hour)), "again: nothing left to change")
+	require.NoError(t, s.ExpireActivity(ctx, booking.KeyOf("generic", "none"), base.Add(30*24*time.Hour)), "a booking without items")
+	assert.Error(t, s.ExpireActivity(ctx, key, time.Time{}), "a record's expiry is never zero")
 
 	got, err := s.Activity(ctx, key)
 	require.NoError(t, err)

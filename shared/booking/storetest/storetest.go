@@ -59,7 +59,7 @@ func Run(t *testing.T, open func(t *testing.T) booking.Store) {
 		{"ActivityItemsAreStoredOnceEarliestFirst", testActivityOnce},
 		{"ActivityIsPerBooking", testActivityPerBooking},
 		{"ReplaceActivityKeepsIdentities", testReplaceActivity},
-		{"KeepActivityChangesNoItemsContent", testKeepActivity},
+		{"ExpireActivityChangesNoItemsContent", testExpireActivity},
 		{"ActivityMergesWithARecordsEmbeddedActivity", testActivityMergesEmbedded},
 	}
 	for _, tt := range tests {

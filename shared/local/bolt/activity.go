@@ -109,39 +109,39 @@ func (s *Store) ReplaceActivity(ctx context.Context, key string, items []booking
 	return nil
 }
 
-// KeepActivity gives every item of the booking key that expires before until the expiry until,
-// in one transaction; an item's content is left as it is. A booking with no such item is found
-// so in a read-only transaction and costs no sync to disk.
-func (s *Store) KeepActivity(ctx context.Context, key string, until time.Time) error {
+// ExpireActivity gives every item of the booking key the expiry at, in one transaction; an item's
+// content is left as it is. A booking whose items all have it is found so in a read-only
+// transaction and costs no sync to disk.
+func (s *Store) ExpireActivity(ctx context.Context, key string, at time.Time) error {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("keep activity of booking %s: %w", key, err)
+		return fmt.Errorf("expire activity of booking %s: %w", key, err)
 	}
-	if key == "" || until.IsZero() {
-		return errors.New("keep activity: empty key or expiry")
+	if key == "" || at.IsZero() {
+		return errors.New("expire activity: empty key or expiry")
 	}
-	stamp := encodeTime(until)
+	stamp := encodeTime(at)
 	prefix := []byte(key + "#")
-	var early [][]byte
+	var other [][]byte
 	find := func(tx *bbolt.Tx) {
-		early = early[:0]
+		other = other[:0]
 		c := tx.Bucket(activityBucket).Cursor()
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 			s.reads.Add(1)
-			if len(v) >= timeLen && bytes.Compare(v[:timeLen], stamp) < 0 {
-				early = append(early, bytes.Clone(k))
+			if len(v) >= timeLen && !bytes.Equal(v[:timeLen], stamp) {
+				other = append(other, bytes.Clone(k))
 			}
 		}
 	}
 	if err := s.db.View(func(tx *bbolt.Tx) error { find(tx); return nil }); err != nil {
-		return fmt.Errorf("keep activity of booking %s: %w", key, err)
+		return fmt.Errorf("expire activity of booking %s: %w", key, err)
 	}
-	if len(early) == 0 {
+	if len(other) == 0 {
 		return nil
 	}
 	err := s.update(func(tx *bbolt.Tx) error {
 		find(tx) // another writer may have changed some meanwhile
 		bucket := tx.Bucket(activityBucket)
-		for _, k := range early {
+		for _, k := range other {
 			v := bucket.Get(k)
 			if err := bucket.Put(k, append(bytes.Clone(stamp), v[timeLen:]...)); err != nil {
 				return err
@@ -150,7 +150,7 @@ func (s *Store) KeepActivity(ctx context.Context, key string, until time.Time) e
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("keep activity of booking %s: %w", key, err)
+		return fmt.Errorf("expire activity of booking %s: %w", key, err)
 	}
 	return nil
 }

@@ -447,43 +447,42 @@ func TestPurgeDeletesActivityWithItsBooking(t *testing.T) {
 	assert.Len(t, items, 1)
 }
 
-// TestKeepActivityMovesTheExpiryLaterOnly: kept items outlive their old expiry; an item that
-// already lasts longer, and another booking's, keep theirs.
-func TestKeepActivityMovesTheExpiryLaterOnly(t *testing.T) {
+// TestExpireActivityGivesTheItemsTheRecordsExpiry: the booking's items, stored with an earlier
+// and a later expiry, both take the one given (they outlive the earlier, and no longer the
+// later); another booking's item keeps its own.
+func TestExpireActivityGivesTheItemsTheRecordsExpiry(t *testing.T) {
 	ctx := t.Context()
 	s := mustOpen(t, filepath.Join(t.TempDir(), "roomkeeper.db"))
 	event := func(p string) []booking.RoomEvent {
 		return []booking.RoomEvent{{Kind: booking.Joined, At: now.Add(-2 * time.Hour), RoomID: "m1", ParticipantID: p, Name: "Bob"}}
 	}
 	key, other := booking.KeyOf("generic", "kept"), booking.KeyOf("generic", "other")
-	old, grown, longer := now.Add(time.Hour), now.Add(48*time.Hour), now.Add(96*time.Hour)
+	early, record, late := now.Add(time.Hour), now.Add(48*time.Hour), now.Add(96*time.Hour)
 	for _, add := range []struct {
 		key     string
 		p       string
 		expires time.Time
-	}{{key, "p1", old}, {key, "p2", longer}, {other, "p1", old}} {
+	}{{key, "p1", early}, {key, "p2", late}, {other, "p1", early}} {
 		_, err := s.AddActivity(ctx, add.key, event(add.p), add.expires)
 		require.NoError(t, err)
 	}
-	require.NoError(t, s.KeepActivity(ctx, key, grown))
+	require.NoError(t, s.ExpireActivity(ctx, key, record))
 
 	purged := func(at time.Time) (int, int) {
 		t.Helper()
 		_, err := s.Purge(ctx, at)
 		require.NoError(t, err)
-		kept, err := s.Activity(ctx, key)
+		items, err := s.Activity(ctx, key)
 		require.NoError(t, err)
 		others, err := s.Activity(ctx, other)
 		require.NoError(t, err)
-		return len(kept), len(others)
+		return len(items), len(others)
 	}
-	kept, others := purged(old.Add(time.Second))
-	assert.Equal(t, 2, kept, "both items outlive their old expiry")
+	items, others := purged(early.Add(time.Second))
+	assert.Equal(t, 2, items, "both items outlive the earlier expiry")
 	assert.Zero(t, others, "another booking's item went at its own")
-	kept, _ = purged(grown.Add(time.Second))
-	assert.Equal(t, 1, kept, "the item that lasted longer still does")
-	kept, _ = purged(longer.Add(time.Second))
-	assert.Zero(t, kept)
+	items, _ = purged(record.Add(time.Second))
+	assert.Zero(t, items, "both go with the record: the later one no longer outlives it")
 }
 
 // TestCommitsCountsWriteTransactions: BenchmarkPipeline replays a booking's commits by this count.
