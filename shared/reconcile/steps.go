@@ -924,9 +924,9 @@ func (w *run) notify(ctx context.Context) error {
 		Stamp:     w.now,
 	})
 	// A notice that cannot be rendered never will be (an organizer address no mail can reach, in
-	// a record stored before intake refused them), nor one the mail service refused for good go:
-	// retried, either would keep the booking due for ever. It is dropped; the failure stays on
-	// the record.
+	// a record stored before intake refused them), and one the mail service refused for good
+	// never will go: retried, either would keep the booking due for ever. It is dropped; the
+	// failure stays on the record.
 	if err := w.sendOrDrop(ctx, msg, err, "failure notice", "notify organizer of failure"); err != nil {
 		return err
 	}
