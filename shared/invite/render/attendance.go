@@ -1,7 +1,6 @@
 package render
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
@@ -40,15 +39,8 @@ type attendanceOtherView struct {
 }
 
 // Attendance renders the "who came" e-mail to the organizer: text and HTML, no calendar.
-func (Renderer) Attendance(a *invite.Attendance) (booking.Message, error) {
-	msg, err := renderAttendance(a)
-	if err != nil {
-		return booking.Message{}, fmt.Errorf("render attendance summary: %w", err)
-	}
-	return msg, nil
-}
-
-func renderAttendance(a *invite.Attendance) (booking.Message, error) {
+func (Renderer) Attendance(a *invite.Attendance) (_ booking.Message, err error) {
+	defer wrapErr(&err, "render attendance summary")
 	n, err := organizerNotice(a.From, a.Organizer, a.Title, a.Start, a.End, a.Stamp)
 	if err != nil {
 		return booking.Message{}, err

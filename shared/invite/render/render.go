@@ -82,15 +82,8 @@ func titleIn(l *locale.Locale, title string) (string, error) {
 // Message.To the recipient's address and Message.Raw the whole message with CRLF line endings.
 // Invalid input (a missing UID, end not after start, a link that is not http(s), a host invite
 // for someone other than the organizer…) is a booking.Invalid error.
-func (Renderer) Invite(inv *invite.Invite) (booking.Message, error) {
-	msg, err := invitation(inv)
-	if err != nil {
-		return booking.Message{}, fmt.Errorf("render %s invite %s (sequence %d): %w", inv.Method, inv.UID, inv.Sequence, err)
-	}
-	return msg, nil
-}
-
-func invitation(inv *invite.Invite) (booking.Message, error) {
+func (Renderer) Invite(inv *invite.Invite) (_ booking.Message, err error) {
+	defer wrapErr(&err, "render %s invite %s (sequence %d)", inv.Method, inv.UID, inv.Sequence)
 	from, err := sender(inv.From)
 	if err != nil {
 		return booking.Message{}, err
@@ -262,17 +255,17 @@ func check(inv *invite.Invite) error {
 	return nil
 }
 
-// Failure renders the notice telling f.Organizer that the video room for a meeting could
-// not be set up: a multipart/alternative text and HTML message with no calendar.
-func (Renderer) Failure(f *invite.Failure) (booking.Message, error) {
-	msg, err := renderFailure(f)
-	if err != nil {
-		return booking.Message{}, fmt.Errorf("render failure notice: %w", err)
+// wrapErr prefixes a renderer's error, if any, with what it was rendering (format and args).
+func wrapErr(err *error, format string, args ...any) {
+	if *err != nil {
+		*err = fmt.Errorf(format+": %w", append(args, *err)...)
 	}
-	return msg, nil
 }
 
-func renderFailure(f *invite.Failure) (booking.Message, error) {
+// Failure renders the notice telling f.Organizer that the video room for a meeting could
+// not be set up: a multipart/alternative text and HTML message with no calendar.
+func (Renderer) Failure(f *invite.Failure) (_ booking.Message, err error) {
+	defer wrapErr(&err, "render failure notice")
 	n, err := organizerNotice(f.From, f.Organizer, f.Title, f.Start, f.End, f.Stamp)
 	if err != nil {
 		return booking.Message{}, err
@@ -319,10 +312,11 @@ func failureWords(l *locale.Locale, kind booking.FailureKind) (what, advice stri
 
 // Knock renders the "<name> is waiting" e-mail to the organizer: text and HTML, no
 // calendar. It goes only to the organizer, so it may carry the host link.
-func (Renderer) Knock(k *invite.Knock) (booking.Message, error) {
+func (Renderer) Knock(k *invite.Knock) (_ booking.Message, err error) {
+	defer wrapErr(&err, "render knock notice")
 	n, err := organizerNotice(k.From, k.Organizer, k.Title, k.Start, k.End, k.Stamp)
 	if err != nil {
-		return booking.Message{}, fmt.Errorf("render knock notice: %w", err)
+		return booking.Message{}, err
 	}
 	if err := checkURL("hostUrl", k.HostURL, true); err != nil {
 		return booking.Message{}, err
@@ -331,22 +325,22 @@ func (Renderer) Knock(k *invite.Knock) (booking.Message, error) {
 	name := cleanLine(k.Name)
 	if name == "" {
 		if name, err = l.T("knock.someone"); err != nil {
-			return booking.Message{}, fmt.Errorf("render knock notice: %w", err)
+			return booking.Message{}, err
 		}
 	}
 	v := knockView{Locale: l, Name: name, Title: title, When: invite.ReadableRange(l, k.Start, k.End, loc, zone), HostURL: k.HostURL}
 	text, html, err := executeKnock(&v)
 	if err != nil {
-		return booking.Message{}, fmt.Errorf("render knock notice: %w", err)
+		return booking.Message{}, err
 	}
 	subject, err := l.T("subject.knock", "Name", name, "Title", title)
 	if err != nil {
-		return booking.Message{}, fmt.Errorf("render knock notice: %w", err)
+		return booking.Message{}, err
 	}
 	msg, err := n.message(subject, hashOf("knock", strings.ToLower(n.to), title, name,
 		k.Start.UTC().Format(time.RFC3339Nano), k.Stamp.UTC().Format(time.RFC3339Nano)), text, html)
 	if err != nil {
-		return booking.Message{}, fmt.Errorf("render knock notice: %w", err)
+		return booking.Message{}, err
 	}
 	return msg, nil
 }

@@ -1,7 +1,6 @@
 package render
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
@@ -22,15 +21,8 @@ type undeliveredView struct {
 // Undelivered renders the "invitation not delivered" e-mail to the organizer: text and
 // HTML, no calendar. It names the guest and the address that failed, which only the organizer
 // sees; it carries no link.
-func (Renderer) Undelivered(u *invite.Undelivered) (booking.Message, error) {
-	msg, err := renderUndelivered(u)
-	if err != nil {
-		return booking.Message{}, fmt.Errorf("render undelivered notice: %w", err)
-	}
-	return msg, nil
-}
-
-func renderUndelivered(u *invite.Undelivered) (booking.Message, error) {
+func (Renderer) Undelivered(u *invite.Undelivered) (_ booking.Message, err error) {
+	defer wrapErr(&err, "render undelivered notice")
 	n, err := organizerNotice(u.From, u.Organizer, u.Title, u.Start, u.End, u.Stamp)
 	if err != nil {
 		return booking.Message{}, err
